@@ -1,0 +1,73 @@
+/** `moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=severity]`. */
+import { writeFileSync } from 'node:fs';
+import { collectDeclarations } from '../../core/parse/python/declarations';
+import { parsePython } from '../../core/parse/python/syntax';
+import { fixAll, lintText, type LintOptions } from '../../core/lint';
+import { ProjectIndex } from '../../core/project';
+import type { SeveritySetting } from '../../core/rules/types';
+import { fileKind } from '../../core/analyze';
+import { LineIndex } from '../../core/text/source';
+import { findFiles, readText } from '../files';
+import { formatJson } from '../formats/json';
+import { formatSarif } from '../formats/sarif';
+import { formatStylish } from '../formats/stylish';
+import { countBySeverity, type FileResult } from '../formats/types';
+import type { CommandResult } from '../main';
+
+export interface LintArguments {
+  readonly paths: readonly string[];
+  readonly format: 'stylish' | 'json' | 'sarif';
+  readonly fix: boolean;
+  readonly severities: Record<string, SeveritySetting>;
+  readonly color: boolean;
+  readonly version: string;
+}
+
+export function runLint(args: LintArguments): CommandResult {
+  const found = findFiles(args.paths.length > 0 ? args.paths : ['.']);
+  const texts = new Map<string, string>();
+  const ioErrors = [...found.errors];
+  for (const file of found.files) {
+    const read = readText(file);
+    if (read.text !== undefined) texts.set(file, read.text);
+    else ioErrors.push(read.error!);
+  }
+
+  // Pass 1: declarations of every Python file, so a call gets defaults from a dataclass in another file.
+  const project = new ProjectIndex();
+  for (const [file, text] of texts) {
+    if (fileKind(file) === 'python' && text.includes('class ')) project.setFile(file, collectDeclarations(parsePython(text), file));
+  }
+
+  const options: LintOptions = {
+    severities: args.severities,
+    onRuleError: (rule, error) => ioErrors.push(`internal error in ${rule.code} (${rule.name}): ${String((error as Error)?.message ?? error)}`),
+  };
+  const results: FileResult[] = [];
+  let fixedFiles = 0;
+  for (const [file, original] of texts) {
+    let text = original;
+    if (args.fix) {
+      const fixed = fixAll(file, text, project, options);
+      if (fixed.text !== text) {
+        try {
+          writeFileSync(file, fixed.text);
+          text = fixed.text;
+          fixedFiles++;
+          if (fileKind(file) === 'python') project.setFile(file, collectDeclarations(parsePython(text), file));
+        } catch (error) {
+          ioErrors.push(`${file}: cannot write fixes (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        }
+      }
+    }
+    const { diagnostics } = lintText(file, text, project, options);
+    results.push({ file, lines: new LineIndex(text), diagnostics });
+  }
+
+  const output =
+    args.format === 'json' ? formatJson(results) : args.format === 'sarif' ? formatSarif(results, args.version) : formatStylish(results, args.color);
+  const { errors } = countBySeverity(results);
+  const notes = [...ioErrors];
+  if (args.fix && args.format === 'stylish') notes.push(`moe-lens: fixed ${fixedFiles} file${fixedFiles === 1 ? '' : 's'}`);
+  return { stdout: output, stderr: notes.join('\n'), exitCode: ioErrors.length > 0 ? 2 : errors > 0 ? 1 : 0 };
+}

@@ -1,0 +1,62 @@
+/** Finds the files `lint` looks at and reads them; every failure becomes a message, never a throw. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileKind } from '../core/analyze';
+
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__', 'test-results', '.vscode-test']);
+const MAX_FILES = 50_000;
+
+export interface FoundFiles {
+  readonly files: string[];
+  readonly errors: string[];
+}
+
+export function findFiles(paths: readonly string[]): FoundFiles {
+  const files: string[] = [];
+  const errors: string[] = [];
+  const stack: string[] = [];
+  for (const path of paths) {
+    try {
+      const stat = statSync(path);
+      if (stat.isDirectory()) stack.push(path);
+      else files.push(path); // an explicitly named file is linted whatever its extension says
+    } catch {
+      errors.push(`${path}: no such file or directory`);
+    }
+  }
+  while (stack.length > 0 && files.length < MAX_FILES) {
+    const directory = stack.pop()!;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(directory, { withFileTypes: true });
+    } catch (error) {
+      errors.push(`${directory}: cannot read directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      continue;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries.reverse()) {
+      const full = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.')) stack.push(full);
+      } else if (entry.isFile() && fileKind(entry.name)) {
+        files.push(full);
+      }
+    }
+  }
+  files.sort();
+  return { files, errors };
+}
+
+export function readText(file: string): { text?: string; error?: string } {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  } catch (error) {
+    return { error: `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}

@@ -1,0 +1,25 @@
+/** Human output in the shape of ESLint's stylish formatter. */
+import { displayPath } from '../files';
+import { countBySeverity, span, type FileResult } from './types';
+
+export function formatStylish(results: readonly FileResult[], color: boolean): string {
+  const paint = (code: string, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const out: string[] = [];
+  for (const result of results) {
+    if (result.diagnostics.length === 0) continue;
+    out.push(paint('4', displayPath(result.file)));
+    for (const d of result.diagnostics) {
+      const { line, column } = span(result.lines, d);
+      const severity = d.severity === 'error' ? paint('31', 'error  ') : d.severity === 'warning' ? paint('33', 'warning') : paint('36', 'info   ');
+      out.push(`  ${`${line}:${column}`.padEnd(8)} ${severity}  ${d.message}  ${paint('2', d.code)}`);
+    }
+    out.push('');
+  }
+  const { errors, warnings, infos } = countBySeverity(results);
+  const total = errors + warnings + infos;
+  if (total > 0) {
+    const summary = `✖ ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info)`;
+    out.push(paint(errors > 0 ? '31;1' : '33;1', summary));
+  }
+  return out.join('\n');
+}

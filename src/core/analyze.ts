@@ -1,0 +1,65 @@
+/** Picks a dialect for a file and runs its parser. Parsers never throw; anything odd becomes a located note. */
+import type { Dialect, RouterSpec } from './model/router-spec';
+import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
+import type { PythonDeclarations } from './parse/python/declarations';
+import type { ParsedPython } from './parse/python/syntax';
+import { analyzeTorchtitanPython } from './parse/torchtitan-python';
+import type { ProjectIndex } from './project';
+import type { SourceRange } from './text/source';
+
+export interface ParseNote {
+  readonly range: SourceRange;
+  readonly message: string;
+}
+
+export interface DocumentAnalysis {
+  readonly dialect: Dialect | undefined;
+  readonly specs: RouterSpec[];
+  readonly declarations?: PythonDeclarations;
+  readonly python?: ParsedPython;
+  readonly notes: ParseNote[];
+}
+
+export type FileKind = 'python' | 'json' | undefined;
+
+export function fileKind(file: string): FileKind {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.py') || lower.endsWith('.pyi')) return 'python';
+  if (lower.endsWith('.json') || lower.endsWith('.jsonc')) return 'json';
+  return undefined;
+}
+
+const EMPTY: DocumentAnalysis = { dialect: undefined, specs: [], notes: [] };
+
+export function analyzeDocument(file: string, text: string, project?: ProjectIndex): DocumentAnalysis {
+  const kind = fileKind(file);
+  try {
+    if (kind === 'python') {
+      const result = analyzeTorchtitanPython(text, file, project);
+      const notes: ParseNote[] = [];
+      const firstError = result.parsed.errorRanges[0];
+      // Syntax errors are the Python extension's business; we only say when they may hide a config.
+      if (firstError && (result.specs.length > 0 || text.includes('MoEArgs') || text.includes('top_k'))) {
+        notes.push({
+          range: firstError,
+          message: 'MoE Lens could not parse this Python; router configs inside the broken part are not checked.',
+        });
+      }
+      return { dialect: 'torchtitan-python', specs: result.specs, declarations: result.declarations, python: result.parsed, notes };
+    }
+    if (kind === 'json') {
+      if (!looksLikeMoeJson(text)) return EMPTY;
+      const result = analyzeHfJson(text, file);
+      const dialect = result.specs[0]?.dialect ?? 'hf-json';
+      const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
+      return { dialect, specs: result.specs, notes };
+    }
+  } catch (error) {
+    return {
+      dialect: undefined,
+      specs: [],
+      notes: [{ range: { start: 0, end: 0 }, message: `MoE Lens could not analyse this file: ${String((error as Error)?.message ?? error)}` }],
+    };
+  }
+  return EMPTY;
+}

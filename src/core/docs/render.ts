@@ -1,0 +1,81 @@
+/**
+ * The one renderer of rule documentation: `moe-lens rule`, hovers, docs/rules/*.md and the README table
+ * all come from here, so every surface says the same thing.
+ */
+import { ALL_RULES } from '../rules/index';
+import type { Rule } from '../rules/types';
+
+export const DOCS_BASE_URL = 'https://github.com/moe-lens/moe-lens/blob/main/docs/rules/';
+
+export function ruleDocFileName(rule: Rule): string {
+  return `${rule.code}-${rule.name}.md`;
+}
+
+export function ruleDocUrl(rule: Rule): string {
+  return `${DOCS_BASE_URL}${ruleDocFileName(rule)}`;
+}
+
+export function fixAvailabilitySentence(rule: Rule): string {
+  switch (rule.fix.availability) {
+    case 'always':
+      return 'Fix is always available.';
+    case 'sometimes':
+      return 'Fix is sometimes available.';
+    case 'none':
+      return 'Fix is not available.';
+  }
+}
+
+export function renderRuleMarkdown(rule: Rule): string {
+  const { docs } = rule;
+  const fence = (block: { dialect: string; code: string }): string => `\`\`\`${block.dialect}\n${block.code.replace(/\n$/, '')}\n\`\`\``;
+  const sections = [
+    `# ${rule.name} (${rule.code})`,
+    '',
+    `Category: ${rule.category} · default severity: ${rule.defaultSeverity} · status: ${rule.status} (since ${rule.since}). ${fixAvailabilitySentence(rule)}`,
+    '',
+    '## What it does',
+    docs.what,
+    '',
+    '## Why is this bad?',
+    docs.why,
+    '',
+    '## Example',
+    fence(docs.example),
+    '',
+    'Use instead:',
+    fence(docs.useInstead),
+  ];
+  if (docs.fixSafety) sections.push('', '## Fix safety', docs.fixSafety);
+  sections.push('', '## Messages', ...Object.values(rule.messages).map((m) => `- ${m}`));
+  sections.push('', '## References', ...docs.references.map((r) => `- ${r}`), '');
+  return sections.join('\n');
+}
+
+/** Plain text for terminals: the Markdown without fences' markers. */
+export function renderRuleText(rule: Rule): string {
+  return renderRuleMarkdown(rule).replace(/^```\w*\n?/gm, '');
+}
+
+export function renderRuleJson(rule: Rule): object {
+  return {
+    code: rule.code,
+    name: rule.name,
+    category: rule.category,
+    defaultSeverity: rule.defaultSeverity,
+    status: rule.status,
+    since: rule.since,
+    fix: rule.fix.availability,
+    messages: rule.messages,
+    docs: rule.docs,
+    url: ruleDocUrl(rule),
+  };
+}
+
+/** The rules table of the README and `moe-lens rules`. */
+export function renderRulesTable(): string {
+  const rows = ALL_RULES.map(
+    (r) => `| [${r.code}](docs/rules/${ruleDocFileName(r)}) | ${r.name} | ${r.category} | ${r.defaultSeverity} | ${r.fix.availability} |`,
+  );
+  return ['| code | name | category | default | fix |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,161 @@
+/**
+ * The engine's one entry point for diagnostics: analyse → run every enabled rule (each isolated) →
+ * drop suppressed findings. Also the one place fixes are applied (quick fix, fix-all and `--fix` share it).
+ */
+import { analyzeDocument, type DocumentAnalysis } from './analyze';
+import type { Field, RouterSpec, Site } from './model/router-spec';
+import { formatAssignment, formatValue } from './parse/format';
+import { ProjectIndex } from './project';
+import { ALL_RULES } from './rules/index';
+import type { Diagnostic, FileEdit, Report, Rule, RuleContext, SeveritySetting } from './rules/types';
+import { findSuppressions } from './suppressions';
+import { applyEdits, LineIndex, type SourceRange } from './text/source';
+
+export const PARSE_NOTE_CODE = 'MOE000';
+
+export interface LintOptions {
+  /** Per-code severity overrides; `off` disables a rule. */
+  readonly severities?: Readonly<Record<string, SeveritySetting>>;
+  /** Called once per rule failure; the other rules still run. */
+  readonly onRuleError?: (rule: Rule, error: unknown) => void;
+  /** Run only these rules (tests). */
+  readonly rules?: readonly Rule[];
+}
+
+export interface LintResult {
+  readonly analysis: DocumentAnalysis;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function lintText(file: string, text: string, project: ProjectIndex = new ProjectIndex(), options: LintOptions = {}): LintResult {
+  const analysis = analyzeDocument(file, text, project);
+  const diagnostics: Diagnostic[] = analysis.notes.map((note) => ({
+    code: PARSE_NOTE_CODE,
+    ruleName: 'parse-note',
+    severity: 'info',
+    messageId: 'parseNote',
+    message: note.message,
+    range: note.range,
+    fixes: [],
+    related: [],
+  }));
+  if (analysis.specs.length === 0 && !analysis.declarations?.constructors.length) return { analysis, diagnostics };
+
+  const lines = new LineIndex(text);
+  const commentRanges = analysis.python ? pythonCommentRanges(analysis) : undefined;
+  const suppressions = findSuppressions(text, lines, commentRanges);
+
+  for (const rule of options.rules ?? ALL_RULES) {
+    const setting = options.severities?.[rule.code] ?? options.severities?.[rule.name] ?? rule.defaultSeverity;
+    if (setting === 'off') continue;
+    const context = createContext(file, text, analysis, project, (report) => {
+      if (suppressions.isSuppressed(rule.code, lines.positionAt(report.range.start).line)) return;
+      diagnostics.push({
+        code: rule.code,
+        ruleName: rule.name,
+        severity: options.severities?.[rule.code] ? (setting as Diagnostic['severity']) : (report.severity ?? setting),
+        messageId: report.messageId,
+        message: formatMessage(rule, report),
+        range: report.range,
+        fixes: report.fixes ?? [],
+        related: report.related ?? [],
+      });
+    });
+    try {
+      rule.check(context);
+    } catch (error) {
+      options.onRuleError?.(rule, error);
+    }
+  }
+  diagnostics.sort((a, b) => a.range.start - b.range.start || a.code.localeCompare(b.code));
+  return { analysis, diagnostics };
+}
+
+function formatMessage(rule: Rule, report: Report): string {
+  const template = rule.messages[report.messageId] ?? report.messageId;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (report.data && name in report.data ? String(report.data[name]) : whole));
+}
+
+function pythonCommentRanges(analysis: DocumentAnalysis): { start: number; end: number }[] {
+  const ranges: { start: number; end: number }[] = [];
+  analysis.python!.tree.iterate({
+    enter(node) {
+      if (node.name === 'Comment') ranges.push({ start: node.from, end: node.to });
+    },
+  });
+  return ranges;
+}
+
+function createContext(
+  file: string,
+  text: string,
+  analysis: DocumentAnalysis,
+  project: ProjectIndex,
+  report: (report: Report) => void,
+): RuleContext {
+  const dialect = analysis.dialect;
+  const format = (value: unknown): string => formatValue(dialect, value);
+  const replaceSites = (sites: readonly Site[], value: unknown): FileEdit[] =>
+    sites.map((site) => ({ range: site.valueRange, newText: format(value) }));
+  return {
+    file,
+    text,
+    dialect,
+    specs: analysis.specs,
+    declarations: analysis.declarations,
+    project,
+    report,
+    formatValue: format,
+    replaceSites,
+    setField(spec: RouterSpec, field: Field<unknown>, keyIfMissing: string, value: unknown): FileEdit[] {
+      if (field.sites.length > 0) return replaceSites(field.sites, value);
+      const { offset, prefix, suffix } = spec.insertion;
+      return [{ range: { start: offset, end: offset }, newText: `${prefix}${formatAssignment(spec.dialect, keyIfMissing, format(value))}${suffix}` }];
+    },
+  };
+}
+
+export interface FixAllResult {
+  readonly text: string;
+  readonly passes: number;
+  readonly fixesApplied: number;
+}
+
+const MAX_FIX_PASSES = 10;
+
+/**
+ * Applies every safe preferred fix that edits this file, re-linting between passes until nothing changes
+ * (a fixed point) or the pass limit is hit, as ESLint's runner does.
+ */
+export function fixAll(file: string, text: string, project: ProjectIndex = new ProjectIndex(), options: LintOptions = {}): FixAllResult {
+  let current = text;
+  let fixesApplied = 0;
+  let passes = 0;
+  while (passes < MAX_FIX_PASSES) {
+    const { diagnostics } = lintText(file, current, project, options);
+    // Take whole fixes only: a fix whose edits overlap one already taken waits for the next pass.
+    const edits: FileEdit[] = [];
+    for (const diagnostic of diagnostics) {
+      const fix = safeFixFor(diagnostic, file);
+      if (!fix || fix.edits.some((e) => edits.some((taken) => overlapsOrTouches(taken.range, e.range)))) continue;
+      edits.push(...fix.edits);
+    }
+    if (edits.length === 0) break;
+    passes++;
+    const result = applyEdits(current, edits);
+    if (result.applied === 0 || result.text === current) break;
+    fixesApplied += result.applied;
+    current = result.text;
+  }
+  return { text: current, passes, fixesApplied };
+}
+
+/** The fix fix-all would apply for a diagnostic: safe, preferred (or the only one), touching only `file`. */
+export function safeFixFor(diagnostic: Diagnostic, file: string): Diagnostic['fixes'][number] | undefined {
+  const candidates = diagnostic.fixes.filter((f) => f.safety === 'safe' && f.edits.every((e) => e.file === undefined || e.file === file));
+  return candidates.find((f) => f.preferred) ?? (candidates.length === 1 ? candidates[0] : undefined);
+}
+
+function overlapsOrTouches(a: SourceRange, b: SourceRange): boolean {
+  return a.start < b.end && b.start < a.end || (a.start === a.end && a.start === b.start) || (b.start === b.end && b.start === a.start);
+}

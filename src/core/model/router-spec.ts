@@ -1,0 +1,149 @@
+/**
+ * The normalised router model (shared/design/router-spec.md). Every parser produces these; rules, hovers,
+ * the CLI and the router engine only read them. Plain data: no parser or editor types leak in.
+ */
+import type { SourceRange } from '../text/source';
+
+export type Dialect = 'torchtitan-python' | 'hf-json' | 'deepseek-json' | 'megatron-yaml' | 'megatron-args';
+
+/** Which framework's math runs for a config; shown to the user. */
+export type Framework =
+  | 'torchtitan'
+  | 'hf:gpt_oss'
+  | 'hf:deepseek_v3'
+  | 'hf:deepseek_v2'
+  | 'hf:qwen3_moe'
+  | 'hf:qwen2_moe'
+  | 'hf:olmoe'
+  | 'hf:mixtral'
+  | 'hf:llama4'
+  | 'hf:dbrx'
+  | 'openai:gpt-oss'
+  | 'deepseek-official'
+  | 'megatron';
+
+export type Order = 'score-then-topk' | 'topk-then-score';
+export type SelectionBias = 'none' | 'static' | 'learned';
+export type Normalize = 'never' | 'always' | 'when-k>1' | 'sigmoid-only';
+export type GroupScore = 'top2-sum' | 'topk-over-groups-sum' | 'max' | 'max-or-top2-with-bias';
+
+/** A literal as written, keeping its type so `8.0` and `"8"` stay distinguishable from `8`. */
+export type Literal =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'none' }
+  | { kind: 'expression'; text: string };
+
+/** One place in the text that sets a key. */
+export interface Site {
+  readonly key: string;
+  readonly keyRange: SourceRange;
+  readonly valueRange: SourceRange;
+  readonly literal: Literal;
+}
+
+/** Where a value came from when no text sets it. */
+export interface DefaultOrigin {
+  /** e.g. "MoEArgs.top_k" or "transformers Qwen3MoeConfig.norm_topk_prob". */
+  readonly label: string;
+  /** The declaring file and range when the default was read from the workspace. */
+  readonly file?: string;
+  readonly range?: SourceRange;
+}
+
+export interface Field<T> {
+  readonly value: T;
+  /** Every key that set this value, aliases included, in text order. Empty for defaults. */
+  readonly sites: readonly Site[];
+  readonly defaultFrom?: DefaultOrigin;
+}
+
+export interface Groups {
+  readonly count: Field<number | undefined>;
+  readonly selected: Field<number | undefined>;
+  readonly score: GroupScore;
+  /** Value given to the experts of non-selected groups before top-k. */
+  readonly mask: number;
+}
+
+/** Where to add a key that the text does not set yet. */
+export interface Insertion {
+  readonly offset: number;
+  /** Text to put before `key=value` (separator, newline, indentation). */
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+export interface RouterSpec {
+  readonly dialect: Dialect;
+  readonly framework: Framework;
+  /** Flavor key, builder name or file label. */
+  readonly name: string;
+  /** The whole config (call or object), and a short anchor (callee, key) for CodeLens and summaries. */
+  readonly range: SourceRange;
+  readonly anchorRange: SourceRange;
+  readonly experts: Field<number | undefined>;
+  readonly topK: Field<number | undefined>;
+  readonly order: Field<Order>;
+  /** Raw score-function name; may be unknown (rules check it). */
+  readonly scoreFunc: Field<string>;
+  readonly routerBias: Field<boolean>;
+  readonly selectionBias: Field<SelectionBias>;
+  readonly groups: Groups | undefined;
+  readonly normalize: Field<Normalize>;
+  readonly scale: Field<number>;
+  readonly debugRoundRobin: Field<boolean>;
+  readonly hidden: Field<number | undefined>;
+  readonly layers: Field<number | undefined>;
+  /** Every key the config sets, as written (one entry per occurrence). */
+  readonly sites: readonly Site[];
+  /** Hints for recognising a published model: family (from path, dict name, model_type) and explicit names. */
+  readonly identity: {
+    readonly family?: string;
+    readonly flavor?: string;
+    readonly nameOrPath?: Site;
+  };
+  readonly insertion: Insertion;
+  /** The key each field is written under in this dialect, for fixes that must add it. */
+  readonly keyNames: KeyNames;
+}
+
+export interface KeyNames {
+  readonly experts: string;
+  readonly topK: string;
+  readonly scoreFunc?: string;
+  readonly order?: string;
+  readonly groupsCount?: string;
+  readonly groupsSelected?: string;
+  readonly normalize?: string;
+  readonly scale?: string;
+  readonly selectionBias?: string;
+  readonly debugRoundRobin?: string;
+}
+
+export function sitesOf(spec: RouterSpec, key: string): Site[] {
+  return spec.sites.filter((site) => site.key === key);
+}
+
+export function literalNumber(literal: Literal): number | undefined {
+  return literal.kind === 'int' || literal.kind === 'float' ? literal.value : undefined;
+}
+
+/** The semantics label the panel and hovers show, e.g. "torchtitan · score → top-4 · softmax · route_norm". */
+export function semanticsLabel(spec: RouterSpec): string {
+  const k = spec.topK.value ?? '?';
+  const parts: string[] = [spec.framework];
+  parts.push(spec.order.value === 'score-then-topk' ? `score → top-${k}` : `top-${k} → score`);
+  parts.push(spec.scoreFunc.value);
+  if (spec.routerBias.value) parts.push('router bias');
+  if (spec.selectionBias.value !== 'none') parts.push(`selection bias (${spec.selectionBias.value})`);
+  if (spec.groups?.count.value !== undefined) {
+    parts.push(`groups ${spec.groups.selected.value ?? '?'}/${spec.groups.count.value} (${spec.groups.score})`);
+  }
+  if (spec.normalize.value !== 'never') parts.push(`normalize ${spec.normalize.value}`);
+  if (spec.scale.value !== 1) parts.push(`× ${spec.scale.value}`);
+  if (spec.debugRoundRobin.value) parts.push('debug round-robin');
+  return parts.join(' · ');
+}

@@ -1,0 +1,21 @@
+/** Guesses a model family from identifiers around a config (paths, variable and class names, model_type). */
+export type Family = 'gpt-oss' | 'deepseek' | 'qwen3' | 'llama4' | 'mixtral' | 'dbrx' | 'olmoe';
+
+const FAMILY_PATTERNS: ReadonlyArray<readonly [Family, RegExp]> = [
+  ['gpt-oss', /gpt[-_]?oss/i],
+  ['deepseek', /deepseek/i],
+  ['qwen3', /qwen[-_]?3/i],
+  ['llama4', /llama[-_]?4/i],
+  ['mixtral', /mixtral/i],
+  ['dbrx', /dbrx/i],
+  ['olmoe', /olmoe/i],
+];
+
+/** First family named by any hint, in the order the hints are given (most specific first). */
+export function familyFromHints(hints: readonly (string | undefined)[]): Family | undefined {
+  for (const hint of hints) {
+    if (!hint) continue;
+    for (const [family, pattern] of FAMILY_PATTERNS) if (pattern.test(hint)) return family;
+  }
+  return undefined;
+}

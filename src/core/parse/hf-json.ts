@@ -1,0 +1,367 @@
+/**
+ * Hugging Face `config.json` (by `model_type`), DeepSeek's official inference config (`n_activated_experts`)
+ * and OpenAI's original gpt-oss format (`experts_per_token`). Parsed with jsonc-parser, which keeps offsets
+ * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
+ */
+import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import type { DefaultOrigin, Field, Framework, GroupScore, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
+import type { SourceRange } from '../text/source';
+import { familyFromHints } from './family';
+
+export interface JsonAnalysis {
+  readonly specs: RouterSpec[];
+  readonly errors: { range: SourceRange; message: string }[];
+}
+
+/** Keys that mark a JSON object as an MoE config. */
+const EXPERT_KEYS = ['num_local_experts', 'n_routed_experts', 'num_experts', 'moe_num_experts'];
+
+interface Dialect {
+  readonly framework: Framework;
+  readonly experts: readonly string[];
+  readonly topK: readonly string[];
+  readonly order: Order;
+  readonly scoreFunc: { keys: readonly string[]; fixed?: string; default: string; defaultLabel: string };
+  readonly routerBias: boolean;
+  readonly selectionBias: SelectionBias;
+  readonly groups?: { count: string; selected: string; score: GroupScore; mask: number };
+  readonly normalize: { key?: string; whenTrue: Normalize; whenFalse: Normalize; default: boolean; defaultLabel: string };
+  readonly scale?: { key: string; default: number; defaultLabel: string };
+  /** Keys are read inside this object (llama4's `text_config`, dbrx's `ffn_config`) when present there. */
+  readonly nested?: string;
+}
+
+const NO_NORMALIZE = { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: '' } as const;
+
+const DIALECTS: Record<string, Dialect> = {
+  gpt_oss: {
+    framework: 'hf:gpt_oss',
+    experts: ['num_local_experts', 'num_experts'],
+    topK: ['num_experts_per_tok', 'experts_per_token'],
+    order: 'topk-then-score',
+    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'GptOssTopKRouter (softmax over the top-k logits)' },
+    routerBias: true,
+    selectionBias: 'none',
+    normalize: NO_NORMALIZE,
+  },
+  deepseek_v3: {
+    framework: 'hf:deepseek_v3',
+    experts: ['n_routed_experts', 'num_local_experts'],
+    topK: ['num_experts_per_tok'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'DeepseekV3TopkRouter (sigmoid is hard-coded)' },
+    routerBias: false,
+    selectionBias: 'static',
+    groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', mask: -Infinity },
+    normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: 'transformers DeepseekV3Config.norm_topk_prob' },
+    scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: 'transformers DeepseekV3Config.routed_scaling_factor' },
+  },
+  deepseek_v2: {
+    framework: 'hf:deepseek_v2',
+    experts: ['n_routed_experts'],
+    topK: ['num_experts_per_tok'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: ['scoring_func'], default: 'softmax', defaultLabel: 'DeepSeek-V2 scoring_func default' },
+    routerBias: false,
+    selectionBias: 'none',
+    groups: { count: 'n_group', selected: 'topk_group', score: 'max', mask: -Infinity },
+    normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'DeepSeek-V2 norm_topk_prob default' },
+    scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: 'DeepSeek-V2 routed_scaling_factor default' },
+  },
+  qwen3_moe: {
+    framework: 'hf:qwen3_moe',
+    experts: ['num_experts'],
+    topK: ['num_experts_per_tok'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'Qwen3MoeSparseMoeBlock (softmax)' },
+    routerBias: false,
+    selectionBias: 'none',
+    normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'transformers Qwen3MoeConfig.norm_topk_prob (class default False)' },
+  },
+  mixtral: {
+    framework: 'hf:mixtral',
+    experts: ['num_local_experts'],
+    topK: ['num_experts_per_tok'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'MixtralSparseMoeBlock (softmax)' },
+    routerBias: false,
+    selectionBias: 'none',
+    normalize: { whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: 'MixtralSparseMoeBlock always renormalises' },
+  },
+  llama4: {
+    framework: 'hf:llama4',
+    experts: ['num_local_experts'],
+    topK: ['num_experts_per_tok'],
+    order: 'topk-then-score',
+    scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'Llama4Router (sigmoid over the top-k logits)' },
+    routerBias: false,
+    selectionBias: 'none',
+    normalize: NO_NORMALIZE,
+    nested: 'text_config',
+  },
+  dbrx: {
+    framework: 'hf:dbrx',
+    experts: ['moe_num_experts'],
+    topK: ['moe_top_k'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'DBRX router (softmax)' },
+    routerBias: false,
+    selectionBias: 'none',
+    normalize: { key: 'moe_normalize_expert_weights', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'DBRX moe_normalize_expert_weights' },
+    nested: 'ffn_config',
+  },
+  'openai-gpt-oss': {
+    framework: 'openai:gpt-oss',
+    experts: ['num_experts'],
+    topK: ['experts_per_token'],
+    order: 'topk-then-score',
+    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'gpt-oss MLPBlock (softmax over the top-k logits)' },
+    routerBias: true,
+    selectionBias: 'none',
+    normalize: NO_NORMALIZE,
+  },
+  'deepseek-official': {
+    framework: 'deepseek-official',
+    experts: ['n_routed_experts'],
+    topK: ['n_activated_experts'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: ['score_func'], default: 'softmax', defaultLabel: 'DeepSeek inference ModelArgs.score_func' },
+    routerBias: false,
+    selectionBias: 'none',
+    groups: { count: 'n_expert_groups', selected: 'n_limited_groups', score: 'max-or-top2-with-bias', mask: -Infinity },
+    normalize: { whenTrue: 'sigmoid-only', whenFalse: 'sigmoid-only', default: true, defaultLabel: 'DeepSeek Gate renormalises only for sigmoid' },
+    scale: { key: 'route_scale', default: 1, defaultLabel: 'DeepSeek inference ModelArgs.route_scale' },
+  },
+};
+DIALECTS.qwen2_moe = { ...DIALECTS.qwen3_moe!, framework: 'hf:qwen2_moe' };
+DIALECTS.olmoe = { ...DIALECTS.qwen3_moe!, framework: 'hf:olmoe' };
+DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
+
+export function looksLikeMoeJson(text: string): boolean {
+  return EXPERT_KEYS.some((key) => text.includes(`"${key}"`)) || text.includes('"n_activated_experts"');
+}
+
+export function analyzeHfJson(text: string, file: string): JsonAnalysis {
+  const parseErrors: ParseError[] = [];
+  const root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
+  const errors = parseErrors.slice(0, 20).map((e) => ({
+    range: { start: e.offset, end: e.offset + Math.max(1, e.length) },
+    message: `JSON syntax error (${jsonErrorName(e.error)})`,
+  }));
+  if (!root || root.type !== 'object') return { specs: [], errors };
+  const dialectName = pickDialect(root);
+  if (!dialectName) return { specs: [], errors };
+  const dialect = DIALECTS[dialectName]!;
+  const scope = (dialect.nested && findNodeAtLocation(root, [dialect.nested])?.type === 'object' ? findNodeAtLocation(root, [dialect.nested]) : root)!;
+  const spec = buildSpec(text, file, root, scope, dialectName, dialect);
+  return { specs: spec ? [spec] : [], errors };
+}
+
+function pickDialect(root: JsonNode): string | undefined {
+  const modelType = literalAt(root, 'model_type');
+  if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
+  if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
+  if (propertyNode(root, 'experts_per_token') && propertyNode(root, 'num_experts') && !propertyNode(root, 'num_experts_per_tok')) {
+    return 'openai-gpt-oss';
+  }
+  if (EXPERT_KEYS.some((key) => propertyNode(root, key))) {
+    // Unknown model_type but MoE keys: read it like the closest family by its keys.
+    if (propertyNode(root, 'n_routed_experts')) return 'deepseek_v3';
+    if (propertyNode(root, 'num_local_experts')) return propertyNode(root, 'experts_per_token') ? 'gpt_oss' : 'mixtral';
+    if (propertyNode(root, 'num_experts')) return 'qwen3_moe';
+  }
+  return undefined;
+}
+
+function propertyNode(object: JsonNode, key: string): JsonNode | undefined {
+  if (object.type !== 'object') return undefined;
+  let found: JsonNode | undefined;
+  for (const property of object.children ?? []) {
+    if (property.children?.[0]?.value === key) found = property; // last one wins, as in Python's json
+  }
+  return found;
+}
+
+function literalAt(object: JsonNode, key: string): Literal | undefined {
+  const property = propertyNode(object, key);
+  const value = property?.children?.[1];
+  return value ? jsonLiteral(value) : undefined;
+}
+
+function jsonLiteral(value: JsonNode): Literal {
+  switch (value.type) {
+    case 'number':
+      return Number.isInteger(value.value) ? { kind: 'int', value: value.value as number } : { kind: 'float', value: value.value as number };
+    case 'string':
+      return { kind: 'string', value: value.value as string };
+    case 'boolean':
+      return { kind: 'bool', value: value.value as boolean };
+    case 'null':
+      return { kind: 'none' };
+    default:
+      return { kind: 'expression', text: value.type };
+  }
+}
+
+function allSites(text: string, object: JsonNode, out: Site[], depth = 0): void {
+  for (const property of object.children ?? []) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (!keyNode || !valueNode || typeof keyNode.value !== 'string') continue;
+    const literal = valueNode.type === 'number' ? numberLiteral(text, valueNode) : jsonLiteral(valueNode);
+    out.push({
+      key: keyNode.value,
+      keyRange: { start: keyNode.offset, end: keyNode.offset + keyNode.length },
+      valueRange: { start: valueNode.offset, end: valueNode.offset + valueNode.length },
+      literal,
+    });
+    if (valueNode.type === 'object' && depth < 2 && (keyNode.value === 'text_config' || keyNode.value === 'ffn_config')) {
+      allSites(text, valueNode, out, depth + 1);
+    }
+  }
+}
+
+/** `8.0` is a float even though JSON.parse gives 8; read the raw text to keep the difference. */
+function numberLiteral(text: string, node: JsonNode): Literal {
+  const raw = text.slice(node.offset, node.offset + node.length);
+  return /^-?\d+$/.test(raw) ? { kind: 'int', value: Number(raw) } : { kind: 'float', value: Number(raw) };
+}
+
+function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, dialectName: string, dialect: Dialect): RouterSpec | undefined {
+  const sites: Site[] = [];
+  allSites(text, root, sites);
+  const inScope = (site: Site): boolean => site.keyRange.start >= scope.offset && site.keyRange.end <= scope.offset + scope.length;
+  const sitesFor = (keys: readonly string[]): Site[] =>
+    sites.filter((s) => keys.includes(s.key) && inScope(s) && (scope === root ? isTopLevel(root, s) : true));
+
+  const numberField = (keys: readonly string[], fallback?: { value: number; label: string }): Field<number | undefined> => {
+    const found = sitesFor(keys);
+    const last = canonicalSite(found, keys);
+    if (last) return { value: last.literal.kind === 'int' || last.literal.kind === 'float' ? last.literal.value : undefined, sites: found };
+    return fallback ? { value: fallback.value, sites: [], defaultFrom: { label: fallback.label } } : { value: undefined, sites: [] };
+  };
+
+  const scoreSites = sitesFor(dialect.scoreFunc.keys);
+  const scoreSite = scoreSites[scoreSites.length - 1];
+  const scoreFunc: Field<string> =
+    dialect.scoreFunc.fixed !== undefined
+      ? { value: dialect.scoreFunc.fixed, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } }
+      : scoreSite?.literal.kind === 'string'
+        ? { value: scoreSite.literal.value, sites: scoreSites }
+        : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
+
+  const normalizeSites = dialect.normalize.key ? sitesFor([dialect.normalize.key]) : [];
+  const normalizeLiteral = normalizeSites[normalizeSites.length - 1]?.literal;
+  const normalizeOn =
+    normalizeLiteral?.kind === 'bool'
+      ? normalizeLiteral.value
+      : normalizeLiteral?.kind === 'int' || normalizeLiteral?.kind === 'float'
+        ? normalizeLiteral.value !== 0
+        : dialect.normalize.default;
+  const normalize: Field<Normalize> = {
+    value: normalizeOn ? dialect.normalize.whenTrue : dialect.normalize.whenFalse,
+    sites: normalizeSites,
+    ...(normalizeSites.length === 0 && dialect.normalize.defaultLabel ? { defaultFrom: { label: dialect.normalize.defaultLabel } } : {}),
+  };
+
+  const hiddenField = numberField(['hidden_size', 'd_model', 'dim']);
+  // DeepSeek's official Gate has a score bias only when dim == 7168 (research §2.2).
+  const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
+  const groups = dialect.groups
+    ? { count: numberField([dialect.groups.count]), selected: numberField([dialect.groups.selected]), score: dialect.groups.score, mask: dialect.groups.mask }
+    : undefined;
+  const scale = dialect.scale ? numberField([dialect.scale.key], { value: dialect.scale.default, label: dialect.scale.defaultLabel }) : undefined;
+  const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];
+  const modelType = sites.find((s) => s.key === 'model_type' && isTopLevel(root, s));
+  const anchor = modelType ?? sitesFor(dialect.experts)[0];
+  const label = nameOrPath?.literal.kind === 'string' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
+
+  return {
+    dialect: dialectName === 'deepseek-official' ? 'deepseek-json' : 'hf-json',
+    framework: dialect.framework,
+    name: label,
+    range: { start: root.offset, end: root.offset + root.length },
+    anchorRange: anchor ? anchor.keyRange : { start: root.offset, end: root.offset + 1 },
+    experts: numberField(dialect.experts),
+    topK: numberField(dialect.topK),
+    order: { value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } },
+    scoreFunc,
+    routerBias: { value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } },
+    selectionBias: { value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } },
+    groups: groups && (groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
+    normalize,
+    scale: scale ? { ...scale, value: scale.value ?? 1 } : { value: 1, sites: [] },
+    debugRoundRobin: { value: false, sites: [] },
+    hidden: hiddenField,
+    layers: numberField(['num_hidden_layers', 'n_layers']),
+    sites,
+    identity: {
+      family: familyFromHints([
+        nameOrPath?.literal.kind === 'string' ? nameOrPath.literal.value : undefined,
+        modelType?.literal.kind === 'string' ? modelType.literal.value : undefined,
+        dialectName === 'openai-gpt-oss' ? 'gpt-oss' : undefined,
+        file,
+      ]),
+      ...(nameOrPath ? { nameOrPath } : {}),
+    },
+    insertion: jsonInsertion(text, scope),
+    keyNames: {
+      experts: dialect.experts[0]!,
+      topK: dialect.topK[0]!,
+      ...(dialect.scoreFunc.fixed === undefined && dialect.scoreFunc.keys[0] ? { scoreFunc: dialect.scoreFunc.keys[0] } : {}),
+      ...(dialect.groups ? { groupsCount: dialect.groups.count, groupsSelected: dialect.groups.selected } : {}),
+      ...(dialect.normalize.key ? { normalize: dialect.normalize.key } : {}),
+      ...(dialect.scale ? { scale: dialect.scale.key } : {}),
+    },
+  };
+}
+
+/** The key the framework reads wins when aliases disagree: the first key in the dialect's list. */
+function canonicalSite(found: readonly Site[], keys: readonly string[]): Site | undefined {
+  for (const key of keys) {
+    const matching = found.filter((s) => s.key === key);
+    if (matching.length > 0) return matching[matching.length - 1];
+  }
+  return undefined;
+}
+
+function isTopLevel(root: JsonNode, site: Site): boolean {
+  return (root.children ?? []).some((p) => p.children?.[0]?.offset === site.keyRange.start);
+}
+
+function jsonInsertion(text: string, object: JsonNode): RouterSpec['insertion'] {
+  const properties = object.children ?? [];
+  const last = properties[properties.length - 1];
+  if (!last) return { offset: object.offset + 1, prefix: '', suffix: '' };
+  const lineStart = text.lastIndexOf('\n', last.offset - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, last.offset))![0];
+  const multiline = text.slice(object.offset, last.offset).includes('\n');
+  return { offset: last.offset + last.length, prefix: multiline ? `,\n${indent}` : ', ', suffix: '' };
+}
+
+export function jsonLiteralText(value: unknown): string {
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+function jsonErrorName(code: number): string {
+  const names: Record<number, string> = {
+    1: 'invalid symbol',
+    2: 'invalid number format',
+    3: 'property name expected',
+    4: 'value expected',
+    5: 'colon expected',
+    6: 'comma expected',
+    7: 'closing brace expected',
+    8: 'closing bracket expected',
+    9: 'end of file expected',
+    10: 'invalid comment token',
+    11: 'unexpected end of comment',
+    12: 'unexpected end of string',
+    13: 'unexpected end of number',
+    14: 'invalid unicode',
+    15: 'invalid escape character',
+    16: 'invalid character',
+  };
+  return names[code] ?? `error ${code}`;
+}
+
+export type { DefaultOrigin };

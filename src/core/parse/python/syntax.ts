@@ -1,0 +1,192 @@
+/** Small, iterative helpers over the Lezer Python tree. Nothing here evaluates Python. */
+import type { SyntaxNode, Tree } from '@lezer/common';
+import { parser } from '@lezer/python';
+import type { Literal, Site } from '../../model/router-spec';
+import type { SourceRange } from '../../text/source';
+
+export interface ParsedPython {
+  readonly text: string;
+  readonly tree: Tree;
+  /** Ranges Lezer could not parse; analysis carries on around them. */
+  readonly errorRanges: SourceRange[];
+}
+
+export function parsePython(text: string): ParsedPython {
+  const tree = parser.parse(text);
+  const errorRanges: SourceRange[] = [];
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError && errorRanges.length < 50) errorRanges.push({ start: node.from, end: Math.max(node.to, node.from) });
+    },
+  });
+  return { text, tree, errorRanges };
+}
+
+export function nodeText(text: string, node: { from: number; to: number }): string {
+  return text.slice(node.from, node.to);
+}
+
+export function children(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let child = node.firstChild; child; child = child.nextSibling) out.push(child);
+  return out;
+}
+
+/** Dotted callee name of a CallExpression (`MoE.Config`, `MoEArgs`), or undefined for other shapes. */
+export function calleeName(call: SyntaxNode, text: string): string | undefined {
+  const callee = call.firstChild;
+  if (!callee) return undefined;
+  return dottedName(callee, text);
+}
+
+export function dottedName(node: SyntaxNode, text: string): string | undefined {
+  const parts: string[] = [];
+  let current: SyntaxNode | null = node;
+  // MemberExpression nests to the left: ((a.b).c); walk down the left spine without recursion.
+  while (current) {
+    if (current.name === 'VariableName') {
+      parts.unshift(nodeText(text, current));
+      return parts.join('.');
+    }
+    if (current.name !== 'MemberExpression') return undefined;
+    const last = current.lastChild;
+    if (!last || last.name !== 'PropertyName') return undefined;
+    parts.unshift(nodeText(text, last));
+    current = current.firstChild;
+  }
+  return undefined;
+}
+
+export interface KeywordArgument {
+  readonly key: string;
+  readonly keyRange: SourceRange;
+  readonly value: SyntaxNode;
+}
+
+export interface CallArguments {
+  readonly keywords: KeywordArgument[];
+  readonly hasPositional: boolean;
+  readonly hasUnpacking: boolean;
+  readonly argList: SyntaxNode;
+}
+
+/** Keyword arguments of a call, in order. ArgList children are flat: `name = value , ...`. */
+export function callArguments(call: SyntaxNode, text: string): CallArguments | undefined {
+  const argList = call.getChild('ArgList');
+  if (!argList) return undefined;
+  const keywords: KeywordArgument[] = [];
+  let hasPositional = false;
+  let hasUnpacking = false;
+  const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')');
+  let i = 0;
+  while (i < items.length) {
+    const node = items[i]!;
+    if (node.name === ',') {
+      i++;
+      continue;
+    }
+    const next = items[i + 1];
+    if (node.name === 'VariableName' && next?.name === 'AssignOp' && items[i + 2]) {
+      keywords.push({ key: nodeText(text, node), keyRange: { start: node.from, end: node.to }, value: items[i + 2]! });
+      i += 3;
+      continue;
+    }
+    if (node.name === '*' || node.name === '**' || nodeText(text, node) === '**' || nodeText(text, node) === '*') {
+      hasUnpacking = true;
+      i += 2;
+      continue;
+    }
+    hasPositional = true;
+    i++;
+  }
+  return { keywords, hasPositional, hasUnpacking, argList };
+}
+
+const MAX_LITERAL_DEPTH = 8;
+
+/** The literal a node spells, without evaluating anything: numbers, strings, True/False/None, unary minus. */
+export function literalOf(node: SyntaxNode, text: string): Literal {
+  let sign = 1;
+  let current: SyntaxNode = node;
+  for (let depth = 0; depth < MAX_LITERAL_DEPTH; depth++) {
+    if (current.name === 'UnaryExpression') {
+      const op = current.firstChild;
+      const operand = op?.nextSibling;
+      const opText = op ? nodeText(text, op) : '';
+      if (!operand || (opText !== '-' && opText !== '+')) break;
+      if (opText === '-') sign = -sign;
+      current = operand;
+      continue;
+    }
+    if (current.name === 'ParenthesizedExpression') {
+      const inner = current.firstChild?.nextSibling;
+      if (!inner || inner.nextSibling?.name !== ')') break;
+      current = inner;
+      continue;
+    }
+    break;
+  }
+  const raw = nodeText(text, current);
+  switch (current.name) {
+    case 'Number':
+      return numberLiteral(raw, sign) ?? { kind: 'expression', text: nodeText(text, node) };
+    case 'String':
+      if (sign === 1 && current === node) {
+        const value = stringValue(raw);
+        if (value !== undefined) return { kind: 'string', value };
+      }
+      break;
+    case 'Boolean':
+      if (current === node) return { kind: 'bool', value: raw === 'True' };
+      break;
+    case 'None':
+      if (current === node) return { kind: 'none' };
+      break;
+    case 'VariableName':
+      if (current === node && (raw === 'inf' || raw === 'nan')) break;
+      break;
+  }
+  return { kind: 'expression', text: nodeText(text, node).slice(0, 200) };
+}
+
+function numberLiteral(raw: string, sign: number): Literal | undefined {
+  const cleaned = raw.replace(/_/g, '');
+  if (/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)$/.test(cleaned)) {
+    const value = Number(cleaned.replace(/^0[oO]/, '0o').replace(/^0[bB]/, '0b'));
+    return Number.isFinite(value) ? { kind: 'int', value: sign * value } : undefined;
+  }
+  if (/[jJ]$/.test(cleaned)) return undefined; // complex
+  const value = Number(cleaned);
+  return Number.isNaN(value) ? undefined : { kind: 'float', value: sign * value };
+}
+
+/** Value of a simple Python string literal (no f-strings, no implicit concatenation). */
+export function stringValue(raw: string): string | undefined {
+  const match = /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/.exec(raw);
+  if (!match) return undefined;
+  const prefix = match[1]!.toLowerCase();
+  if (prefix.includes('b') || prefix.includes('f')) return undefined;
+  const body = match[3]!;
+  if (prefix.includes('r')) return body;
+  return body.replace(/\\(["'\\nt])/g, (_, ch: string) => (ch === 'n' ? '\n' : ch === 't' ? '\t' : ch));
+}
+
+export function siteOf(argument: KeywordArgument, text: string, key = argument.key): Site {
+  return {
+    key,
+    keyRange: argument.keyRange,
+    valueRange: { start: argument.value.from, end: argument.value.to },
+    literal: literalOf(argument.value, text),
+  };
+}
+
+/** Formats a value as Python source, for fixes. */
+export function pythonLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    return String(value);
+  }
+  return JSON.stringify(String(value));
+}

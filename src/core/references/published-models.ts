@@ -1,0 +1,182 @@
+/**
+ * Published routing facts, as data. Each value carries its status and sources (research/moe-routing-facts.md §2).
+ * `verified`: a primary source (reference code, official config, paper) was read. `secondary`: only copies,
+ * derived configs or framework recipes; rules word their message more weakly for these.
+ */
+import type { Family } from '../parse/family';
+
+export type FactStatus = 'verified' | 'secondary';
+
+export interface Fact<T> {
+  readonly value: T;
+  readonly status: FactStatus;
+  readonly sources: readonly string[];
+}
+
+export interface PublishedModel {
+  readonly id: string;
+  readonly family: Family;
+  /** torchtitan flavor keys and builder names (without leading underscores), compared case-insensitively. */
+  readonly flavors: readonly string[];
+  /** Matches `_name_or_path` / hub ids. */
+  readonly hubName: RegExp;
+  /** layers × experts × hidden, for recognising a config by shape. */
+  readonly shape: { readonly layers: number; readonly experts: number; readonly hidden: number };
+  readonly experts: Fact<number>;
+  readonly topK: Fact<number>;
+  readonly scoreFunc: Fact<string>;
+  readonly groups?: { readonly count: Fact<number>; readonly selected: Fact<number> };
+  /** Whether the published router chooses experts with a per-expert selection bias. */
+  readonly selectionBias: Fact<boolean>;
+}
+
+const GPT_OSS_SOURCES = [
+  'openai/gpt-oss gpt_oss/torch/model.py @7b58334: ModelConfig(num_experts=128, experts_per_token=4)',
+  'gpt-oss model card, arXiv 2508.10925 §2.2: "we select the top-4 experts for each token"',
+  'huggingface.co/openai/gpt-oss-120b config.json: "num_local_experts": 128, "num_experts_per_tok": 4',
+  'NVIDIA/Megatron-LM examples/post_training/modelopt/conf/openai/gpt-oss-120b.sh @d98e8a6: --moe-router-topk 4',
+];
+
+const GPT_OSS_20B_SOURCES = [
+  'gpt-oss model card, arXiv 2508.10925 §2.2: "32 for gpt-oss-20b ... top-4 experts"',
+  'huggingface.co/openai/gpt-oss-20b config.json: "num_local_experts": 32, "num_experts_per_tok": 4',
+  'NVIDIA/Megatron-LM examples/post_training/modelopt/conf/openai/gpt-oss-20b.sh @d98e8a6',
+];
+
+const verified = <T>(value: T, sources: readonly string[]): Fact<T> => ({ value, status: 'verified', sources });
+const secondary = <T>(value: T, sources: readonly string[]): Fact<T> => ({ value, status: 'secondary', sources });
+
+const DSV3 = ['deepseek-ai/DeepSeek-V3 inference/configs/config_671B.json @9b4e978'];
+const DSV2 = ['deepseek-ai/DeepSeek-V3 inference/configs/config_236B.json @9b4e978'];
+const QWEN235 = ['Qwen/Qwen3-235B-A22B config.json (verbatim copy, transformers 4.51.0)'];
+const QWEN30 = ['Qwen3-30B-A3B model card (secondary copies); torchtitan qwen3 30B-A3B flavor; Megatron modelopt recipe'];
+const MIXTRAL = ['mistralai/Mixtral-8x7B-v0.1 config.json (identical verbatim copies, transformers 4.36.0.dev0)'];
+const LLAMA4 = ['third-party Llama 4 config excerpts; NVIDIA/Megatron-LM modelopt recipes @d98e8a6 (--moe-router-topk 1 --moe-router-score-function sigmoid)'];
+const DBRX = ['databricks/dbrx-instruct config.json (verbatim copy, transformers 4.39.2): ffn_config.moe_num_experts 16, moe_top_k 4'];
+const OLMOE = ['allenai/OLMoE-1B-7B test fixtures (secondary)'];
+
+export const PUBLISHED_MODELS: readonly PublishedModel[] = [
+  {
+    id: 'gpt-oss-120b',
+    family: 'gpt-oss',
+    flavors: ['120b'],
+    hubName: /gpt-oss-120b/i,
+    shape: { layers: 36, experts: 128, hidden: 2880 },
+    experts: verified(128, GPT_OSS_SOURCES),
+    topK: verified(4, GPT_OSS_SOURCES),
+    scoreFunc: verified('softmax', ['arXiv 2508.10925 §2.2: "softmax of the router projection over only the selected experts"']),
+    selectionBias: verified(false, ['openai/gpt-oss gpt_oss/torch/model.py @7b58334: MLPBlock gate is nn.Linear, no selection bias']),
+  },
+  {
+    id: 'gpt-oss-20b',
+    family: 'gpt-oss',
+    flavors: ['20b'],
+    hubName: /gpt-oss-20b/i,
+    shape: { layers: 24, experts: 32, hidden: 2880 },
+    experts: verified(32, GPT_OSS_20B_SOURCES),
+    topK: verified(4, GPT_OSS_20B_SOURCES),
+    scoreFunc: verified('softmax', ['arXiv 2508.10925 §2.2']),
+    selectionBias: verified(false, ['openai/gpt-oss gpt_oss/torch/model.py @7b58334']),
+  },
+  {
+    id: 'deepseek-v3-671b',
+    family: 'deepseek',
+    flavors: ['671b', 'deepseek-v3', 'deepseek-r1'],
+    hubName: /deepseek-(v3|r1)(?![-.]?lite)/i,
+    shape: { layers: 61, experts: 256, hidden: 7168 },
+    experts: verified(256, DSV3),
+    topK: verified(8, DSV3),
+    scoreFunc: verified('sigmoid', DSV3),
+    groups: { count: verified(8, DSV3), selected: verified(4, DSV3) },
+    selectionBias: verified(true, ['deepseek-ai/DeepSeek-V3 inference/model.py @9b4e978: Gate.bias when dim == 7168']),
+  },
+  {
+    id: 'deepseek-v2-236b',
+    family: 'deepseek',
+    flavors: ['236b'],
+    hubName: /deepseek-v2(\.5)?(?!-lite)/i,
+    shape: { layers: 60, experts: 160, hidden: 5120 },
+    experts: verified(160, DSV2),
+    topK: verified(6, DSV2),
+    scoreFunc: verified('softmax', DSV2),
+    groups: { count: verified(8, DSV2), selected: verified(3, DSV2) },
+    selectionBias: verified(false, DSV2),
+  },
+  {
+    id: 'qwen3-235b-a22b',
+    family: 'qwen3',
+    flavors: ['235b-a22b'],
+    hubName: /qwen3-235b-a22b/i,
+    shape: { layers: 94, experts: 128, hidden: 4096 },
+    experts: verified(128, QWEN235),
+    topK: verified(8, QWEN235),
+    scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
+    selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
+  },
+  {
+    id: 'qwen3-30b-a3b',
+    family: 'qwen3',
+    flavors: ['30b-a3b'],
+    hubName: /qwen3-30b-a3b/i,
+    shape: { layers: 48, experts: 128, hidden: 2048 },
+    experts: secondary(128, QWEN30),
+    topK: secondary(8, QWEN30),
+    scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
+    selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
+  },
+  {
+    id: 'mixtral-8x7b',
+    family: 'mixtral',
+    flavors: ['8x7b'],
+    hubName: /mixtral-8x7b/i,
+    shape: { layers: 32, experts: 8, hidden: 4096 },
+    experts: verified(8, MIXTRAL),
+    topK: verified(2, MIXTRAL),
+    scoreFunc: verified('softmax', ['transformers modular_mixtral.py @7792ab1a: softmax router']),
+    selectionBias: verified(false, ['transformers modular_mixtral.py @7792ab1a']),
+  },
+  {
+    id: 'llama4-scout-17b-16e',
+    family: 'llama4',
+    flavors: ['17bx16e', '17bx16e_irope', 'scout'],
+    hubName: /llama-4-scout/i,
+    shape: { layers: 48, experts: 16, hidden: 5120 },
+    experts: secondary(16, LLAMA4),
+    topK: secondary(1, LLAMA4),
+    scoreFunc: secondary('sigmoid', LLAMA4),
+    selectionBias: secondary(false, LLAMA4),
+  },
+  {
+    id: 'llama4-maverick-17b-128e',
+    family: 'llama4',
+    flavors: ['17bx128e', '17bx128e_irope', 'maverick'],
+    hubName: /llama-4-maverick/i,
+    shape: { layers: 48, experts: 128, hidden: 5120 },
+    experts: secondary(128, LLAMA4),
+    topK: secondary(1, LLAMA4),
+    scoreFunc: secondary('sigmoid', LLAMA4),
+    selectionBias: secondary(false, LLAMA4),
+  },
+  {
+    id: 'dbrx',
+    family: 'dbrx',
+    flavors: ['dbrx', '132b'],
+    hubName: /dbrx/i,
+    shape: { layers: 40, experts: 16, hidden: 6144 },
+    experts: verified(16, DBRX),
+    topK: verified(4, DBRX),
+    scoreFunc: secondary('softmax', ['DBRX router (unverified against the HF source)']),
+    selectionBias: secondary(false, DBRX),
+  },
+  {
+    id: 'olmoe-1b-7b',
+    family: 'olmoe',
+    flavors: ['1b-7b'],
+    hubName: /olmoe-1b-7b/i,
+    shape: { layers: 16, experts: 64, hidden: 2048 },
+    experts: secondary(64, OLMOE),
+    topK: secondary(8, OLMOE),
+    scoreFunc: secondary('softmax', OLMOE),
+    selectionBias: secondary(false, OLMOE),
+  },
+];

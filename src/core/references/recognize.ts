@@ -1,0 +1,32 @@
+/** Which published model a config claims to be, and how we know. */
+import type { RouterSpec } from '../model/router-spec';
+import type { SourceRange } from '../text/source';
+import { PUBLISHED_MODELS, type PublishedModel } from './published-models';
+
+export interface ModelClaim {
+  readonly model: PublishedModel;
+  readonly via: 'name_or_path' | 'flavor' | 'shape';
+  /** What the user wrote that makes the claim, when it is text. */
+  readonly range?: SourceRange;
+  readonly evidence: string;
+}
+
+export function recognizeModel(spec: RouterSpec): ModelClaim | undefined {
+  const nameOrPath = spec.identity.nameOrPath;
+  if (nameOrPath?.literal.kind === 'string') {
+    const hub = nameOrPath.literal.value;
+    const model = PUBLISHED_MODELS.find((m) => m.hubName.test(hub));
+    if (model) return { model, via: 'name_or_path', range: nameOrPath.valueRange, evidence: `\`${nameOrPath.key}\` "${hub}"` };
+  }
+  const flavor = spec.identity.flavor?.toLowerCase();
+  if (flavor && spec.identity.family) {
+    const model = PUBLISHED_MODELS.find((m) => m.family === spec.identity.family && m.flavors.includes(flavor));
+    if (model) return { model, via: 'flavor', evidence: `flavor "${spec.identity.flavor}"` };
+  }
+  const { layers, hidden, experts } = { layers: spec.layers.value, hidden: spec.hidden.value, experts: spec.experts.value };
+  if (layers !== undefined && hidden !== undefined && experts !== undefined) {
+    const model = PUBLISHED_MODELS.find((m) => m.shape.layers === layers && m.shape.hidden === hidden && m.shape.experts === experts);
+    if (model) return { model, via: 'shape', evidence: `shape ${layers} layers × ${experts} experts × hidden ${hidden}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,88 @@
+import type { Field } from '../model/router-spec';
+import type { Fact } from '../references/published-models';
+import { recognizeModel } from '../references/recognize';
+import { fieldRange, keyOf } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
+
+export const publishedModelMismatch = {
+  code: 'MOE001',
+  name: 'published-model-mismatch',
+  category: 'published-model',
+  defaultSeverity: 'error',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    mismatch: '`{key}` is {actual}, but {model} {fact} ({evidence}; {status})',
+  },
+  fix: { availability: 'always' },
+  docs: {
+    what:
+      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function and expert groups.',
+    why:
+      'A config that names a published model but routes differently cannot load its checkpoint faithfully: the experts chosen per token differ from the ones the weights were trained with, and nothing fails at launch. torchtitan PR #2212 set gpt-oss-120b `top_k` to 8; every primary source says 4 of 128.',
+    example: {
+      dialect: 'python',
+      code: 'gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(num_experts=128, top_k=8, score_func="softmax", route_norm=True)),\n}\n',
+    },
+    useInstead: {
+      dialect: 'python',
+      code: 'gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True)),\n}\n',
+    },
+    references: [
+      'openai/gpt-oss gpt_oss/torch/model.py @7b58334 (ModelConfig.experts_per_token = 4)',
+      'gpt-oss model card, arXiv 2508.10925 §2.2',
+      'deepseek-ai/DeepSeek-V3 inference/configs/config_671B.json @9b4e978',
+      'torchtitan PR #2212 (closed): "120B: Fix top_k from 4 to 8"',
+    ],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      const claim = recognizeModel(spec);
+      if (!claim) continue;
+      const { model } = claim;
+      const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
+        if (!field || !fact || key === undefined) return;
+        if (field.value === undefined || field.value === fact.value) return;
+        // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
+        if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
+        // A value the dialect hard-codes (HF DeepSeek-V3's sigmoid) cannot be set from this file.
+        if (field.sites.length === 0 && field.defaultFrom && !field.defaultFrom.file && spec.dialect !== 'torchtitan-python') return;
+        const shownKey = keyOf(field, key);
+        context.report({
+          messageId: 'mismatch',
+          data: {
+            key: shownKey,
+            actual: field.sites.length
+              ? context.formatValue(field.value)
+              : `${context.formatValue(field.value)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+            model: model.id,
+            fact: describe(fact.value),
+            evidence: `recognised by ${claim.evidence}`,
+            status: fact.status === 'verified' ? `source: ${fact.sources[0]}` : `secondary sources: ${fact.sources[0]}`,
+          },
+          range: fieldRange(spec, field),
+          severity: fact.status === 'verified' ? 'error' : 'warning',
+          fixes: [
+            {
+              title: `Set \`${shownKey}\` to ${context.formatValue(fact.value)} (published ${model.id})`,
+              edits: context.setField(spec, field, key, fact.value),
+              safety: 'safe',
+              preferred: true,
+            },
+          ],
+        });
+      };
+      const keys = spec.keyNames;
+      compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
+      compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
+      compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
+      if (model.groups && spec.groups) {
+        compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
+        compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
+      }
+    }
+  },
+} satisfies Rule;
+

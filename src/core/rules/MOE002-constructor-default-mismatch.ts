@@ -1,0 +1,92 @@
+import type { DataclassDecl } from '../parse/python/declarations';
+import { TORCHTITAN_ROUTER_KEYS } from '../references/torchtitan';
+import { literalText, sameLiteral } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+export const constructorDefaultMismatch = {
+  code: 'MOE002',
+  name: 'constructor-default-mismatch',
+  category: 'structure',
+  defaultSeverity: 'warning',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    mismatch: '`{className}.__init__` defaults `{param}` to {ctorValue}, but `{dataclass}.{param}` defaults to {fieldValue}',
+  },
+  fix: { availability: 'always' },
+  docs: {
+    what:
+      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), across files in the workspace, and flags parameters whose defaults disagree.',
+    why:
+      'Code that builds the router from the dataclass gets the dataclass default, while code (and tests) that construct the router directly get the constructor default: the same name means two routings. torchtitan PR #2212 gave `TokenChoiceTopKRouter.__init__` `topk_before_score: bool = True` while `MoEArgs` said `False`; its review asked that the config stay the source of truth.',
+    example: {
+      dialect: 'python',
+      code: '@dataclass\nclass MoEArgs:\n    top_k: int = 1\n    topk_before_score: bool = False\n\nclass TokenChoiceTopKRouter(nn.Module):\n    def __init__(self, dim: int, top_k: int, topk_before_score: bool = True):\n        super().__init__()\n',
+    },
+    useInstead: {
+      dialect: 'python',
+      code: '@dataclass\nclass MoEArgs:\n    top_k: int = 1\n    topk_before_score: bool = False\n\nclass TokenChoiceTopKRouter(nn.Module):\n    def __init__(self, dim: int, top_k: int, topk_before_score: bool = False):\n        super().__init__()\n',
+    },
+    fixSafety:
+      'Aligning the constructor to the dataclass is safe: configs keep their behaviour, which is what `--fix` and fix-all do. Changing the dataclass instead changes every config that relies on the default, so that quick fix is marked unsafe.',
+    references: ['torchtitan PR #2212 review (the dataclass is the source of truth)', 'torchtitan torchtitan/models/moe/moe.py @238fa9953 lines 21–41, 210–232'],
+  },
+  check(context: RuleContext) {
+    const declarations = context.declarations;
+    if (!declarations || declarations.constructors.length === 0) return;
+    const seen = new Set<string>();
+    const dataclasses: DataclassDecl[] = [];
+    for (const decl of [...declarations.dataclasses, ...context.project.allDataclasses()]) {
+      const id = `${decl.file}\u0000${decl.name}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if ([...decl.fields.keys()].some((name) => TORCHTITAN_ROUTER_KEYS.has(name))) dataclasses.push(decl);
+    }
+    for (const ctor of declarations.constructors) {
+      for (const dataclass of dataclasses) {
+        if (dataclass.name === ctor.className) continue;
+        const shared = [...ctor.params.keys()].filter((name) => dataclass.fields.has(name));
+        if (shared.length < 2) continue; // not the class this dataclass configures
+        for (const name of shared) {
+          const param = ctor.params.get(name)!;
+          const field = dataclass.fields.get(name)!;
+          if (!param.literal || !param.valueRange || !field.literal || !field.valueRange) continue;
+          if (param.literal.kind === 'expression' || field.literal.kind === 'expression') continue;
+          if (sameLiteral(param.literal, field.literal)) continue;
+          const otherFile = dataclass.file === context.file ? undefined : dataclass.file;
+          context.report({
+            messageId: 'mismatch',
+            data: {
+              className: ctor.className,
+              param: name,
+              ctorValue: literalText(param.literal),
+              dataclass: dataclass.name,
+              fieldValue: literalText(field.literal),
+            },
+            range: param.valueRange,
+            related: [
+              {
+                ...(otherFile ? { file: otherFile } : {}),
+                range: field.valueRange,
+                message: `\`${dataclass.name}.${name}\` defaults to ${literalText(field.literal)} here`,
+              },
+            ],
+            fixes: [
+              {
+                title: `Set the \`${name}\` default to ${literalText(field.literal)} (match \`${dataclass.name}\`)`,
+                edits: [{ range: param.valueRange, newText: literalText(field.literal) }],
+                safety: 'safe',
+                preferred: true,
+              },
+              {
+                title: `Set \`${dataclass.name}.${name}\` to ${literalText(param.literal)} (match the constructor)`,
+                edits: [{ ...(otherFile ? { file: otherFile } : {}), range: field.valueRange, newText: literalText(param.literal) }],
+                safety: 'unsafe',
+              },
+            ],
+          });
+        }
+      }
+    }
+  },
+} satisfies Rule;

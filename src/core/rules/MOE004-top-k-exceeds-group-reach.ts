@@ -1,0 +1,49 @@
+import { fieldRange, keyOf } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+export const topKExceedsGroupReach = {
+  code: 'MOE004',
+  name: 'top-k-exceeds-group-reach',
+  category: 'structure',
+  defaultSeverity: 'error',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    exceeds:
+      '`{key}` is {topK}, but group-limited routing keeps {selected} of {groups} groups × {perGroup} experts = {reachable} reachable experts (TensorRT-LLM: "top_k must be less than total number of experts in selected groups")',
+  },
+  fix: { availability: 'none' },
+  docs: {
+    what: 'With group-limited ("node-limited") routing, flags a top-k larger than the experts left after masking: selected groups × experts per group.',
+    why:
+      'Group-limited routing masks every expert outside the selected groups (with -inf) before top-k. If k exceeds the experts that remain, top-k must pick masked experts: their weights come from -inf scores or are arbitrary, and fused kernels reject the config. torchtitan and Megatron do not check this.',
+    example: {
+      dialect: 'python',
+      code: 'moe_args = MoEArgs(num_experts=64, top_k=8, num_expert_groups=8, num_limited_groups=1, score_func="sigmoid")\n',
+    },
+    useInstead: {
+      dialect: 'python',
+      code: 'moe_args = MoEArgs(num_experts=64, top_k=8, num_expert_groups=8, num_limited_groups=2, score_func="sigmoid")\n',
+    },
+    references: ['TensorRT-LLM trtllm-gen routing checks (research §5.3)', 'FlashInfer `topk_group * n_group >= topk` check (research §5.3)'],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      const groups = spec.groups;
+      const topK = spec.topK.value;
+      const experts = spec.experts.value;
+      const count = groups?.count.value;
+      const selected = groups?.selected.value;
+      if (!groups || topK === undefined || experts === undefined || count === undefined || selected === undefined) continue;
+      if (count < 1 || selected < 1 || selected > count || experts % count !== 0) continue; // MOE005 reports these
+      const perGroup = experts / count;
+      const reachable = selected * perGroup;
+      if (topK <= reachable) continue;
+      context.report({
+        messageId: 'exceeds',
+        data: { key: keyOf(spec.topK, spec.keyNames.topK), topK, selected, groups: count, perGroup, reachable },
+        range: fieldRange(spec, spec.topK),
+      });
+    }
+  },
+} satisfies Rule;

@@ -1,0 +1,99 @@
+import type { Framework } from '../model/router-spec';
+import { fieldRange, keyOf } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+/** What each framework says at launch for each fault (research §1.4, §4.3, §5.2). */
+const LAUNCH_ERRORS: Partial<Record<Framework, Partial<Record<string, string>>>> = {
+  torchtitan: {
+    selectedMissing: 'torchtitan raises ValueError("num_limited_groups must be set when num_expert_groups is set")',
+    notDivisible: 'torchtitan raises ValueError("num_experts ({experts}) must be divisible by num_expert_groups ({groups})")',
+    tooFewPerGroup: 'torchtitan raises ValueError("experts_per_group ({perGroup}) must be >= 2")',
+    selectedExceeds: 'torchtitan does not check this; `torch.topk` fails with "selected index k out of range" on the first forward pass',
+  },
+  megatron: {
+    selectedMissing: 'Megatron raises ValueError("When using group limited routing, moe_router_num_groups must be specified.")',
+    notDivisible: 'Megatron asserts "num_moe_experts ({experts}) should be divisible by moe_router_num_groups ({groups})."',
+    selectedExceeds: 'Megatron asserts "moe_router_group_topk ({selected}) should be smaller than moe_router_num_groups ({groups})."',
+  },
+};
+const GENERIC: Record<string, string> = {
+  selectedMissing: 'the router cannot choose groups without it',
+  notDivisible: 'the scores cannot be viewed as [groups, experts per group]; vLLM silently falls back to ungrouped routing and its CUDA kernel checks "num_experts should be divisible by n_group"',
+  tooFewPerGroup: 'a group score of the top-2 experts needs at least 2 experts per group',
+  selectedExceeds: '`torch.topk` over the group scores fails with "selected index k out of range"',
+  countMissing: 'the selected-group count is ignored without a group count',
+};
+
+export const invalidExpertGroups = {
+  code: 'MOE005',
+  name: 'invalid-expert-groups',
+  category: 'structure',
+  defaultSeverity: 'error',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    selectedMissing: '`{countKey}` is {groups} but `{selectedKey}` is not set: {consequence}',
+    notDivisible: '{experts} experts do not split into `{countKey}`={groups} equal groups: {consequence}',
+    tooFewPerGroup: '{experts} experts in {groups} groups leaves {perGroup} per group: {consequence}',
+    selectedExceeds: '`{selectedKey}` is {selected}, more than the {groups} groups: {consequence}',
+    notPositive: '`{key}` is {value}; group counts must be at least 1',
+    countMissing: '`{selectedKey}` is {selected} but `{countKey}` is not set: {consequence}',
+  },
+  fix: { availability: 'none' },
+  docs: {
+    what:
+      'Checks group-limited ("node-limited") routing settings: the group count must divide the experts, leave at least 2 experts per group (torchtitan, top-2 group score), and the selected-group count must be set and at most the group count. Each message quotes the error the config\'s framework raises at launch.',
+    why:
+      'These faults pass config parsing and fail only when the first batch reaches the router, often after minutes of checkpoint loading on many GPUs; some runtimes (vLLM) silently fall back to ungrouped routing instead, so the model routes differently from how it was trained.',
+    example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=64, top_k=6, num_expert_groups=6, num_limited_groups=3, score_func="softmax")\n' },
+    useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=64, top_k=6, num_expert_groups=8, num_limited_groups=3, score_func="softmax")\n' },
+    references: [
+      'torchtitan torchtitan/models/moe/moe.py @238fa9953 `_get_node_limited_routing_scores` lines 251–291',
+      'Megatron-LM megatron/core/transformer/transformer_config.py @d98e8a6 lines ~2672–2697',
+      'vLLM grouped_topk_router.py `valid_grouping()` and csrc/moe/grouped_topk_kernels.cu',
+    ],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      const groups = spec.groups;
+      if (!groups) continue;
+      const countKey = keyOf(groups.count, spec.keyNames.groupsCount ?? 'groups');
+      const selectedKey = keyOf(groups.selected, spec.keyNames.groupsSelected ?? 'selected groups');
+      const count = groups.count.value;
+      const selected = groups.selected.value;
+      const experts = spec.experts.value;
+      const quote = (id: string, data: Record<string, string | number>): string =>
+        (LAUNCH_ERRORS[spec.framework]?.[id] ?? GENERIC[id]!).replace(/\{(\w+)\}/g, (w, k: string) => (k in data ? String(data[k]) : w));
+      for (const [field, key] of [[groups.count, countKey], [groups.selected, selectedKey]] as const) {
+        if (field.value !== undefined && field.value < 1 && field.sites.length > 0) {
+          context.report({ messageId: 'notPositive', data: { key, value: field.value }, range: fieldRange(spec, field) });
+        }
+      }
+      if (count === undefined) {
+        if (selected !== undefined && groups.selected.sites.length > 0) {
+          context.report({
+            messageId: 'countMissing',
+            data: { countKey, selectedKey, selected, consequence: quote('countMissing', {}) },
+            range: fieldRange(spec, groups.selected),
+            severity: 'warning',
+          });
+        }
+        continue;
+      }
+      if (count < 1) continue;
+      const data = { countKey, selectedKey, groups: count, selected: selected ?? '?', experts: experts ?? '?' };
+      if (selected === undefined) {
+        context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count) });
+      } else if (selected > count) {
+        context.report({ messageId: 'selectedExceeds', data: { ...data, consequence: quote('selectedExceeds', data) }, range: fieldRange(spec, groups.selected) });
+      }
+      if (experts === undefined || experts < 1) continue;
+      if (experts % count !== 0) {
+        context.report({ messageId: 'notDivisible', data: { ...data, consequence: quote('notDivisible', data) }, range: fieldRange(spec, groups.count) });
+      } else if (experts / count < 2 && groups.score === 'top2-sum') {
+        const withPer = { ...data, perGroup: experts / count };
+        context.report({ messageId: 'tooFewPerGroup', data: { ...withPer, consequence: quote('tooFewPerGroup', withPer) }, range: fieldRange(spec, groups.count) });
+      }
+    }
+  },
+} satisfies Rule;

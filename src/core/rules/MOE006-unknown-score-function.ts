@@ -1,0 +1,65 @@
+import type { Framework } from '../model/router-spec';
+import { editDistance } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+/** Score functions each framework implements (research §1.4, §4.1, §2.2). */
+const KNOWN: Partial<Record<Framework, readonly string[]>> = {
+  torchtitan: ['softmax', 'sigmoid'],
+  megatron: ['softmax', 'sigmoid', 'sqrtsoftplus'],
+  'deepseek-official': ['softmax', 'sigmoid'],
+  'hf:deepseek_v2': ['softmax', 'sigmoid'],
+  'hf:deepseek_v3': ['softmax', 'sigmoid'],
+};
+
+const RAISES: Partial<Record<Framework, string>> = {
+  torchtitan: 'torchtitan raises NotImplementedError in the router\'s forward',
+  megatron: 'Megatron rejects it when parsing arguments',
+  'hf:deepseek_v2': 'vLLM raises ValueError("Unsupported scoring function: ...")',
+  'hf:deepseek_v3': 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function"',
+};
+
+export const unknownScoreFunction = {
+  code: 'MOE006',
+  name: 'unknown-score-function',
+  category: 'structure',
+  defaultSeverity: 'error',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    unknown: 'Unknown score function "{value}" for {framework} (expected {expected}){suggestion}: {consequence}',
+  },
+  fix: { availability: 'sometimes' },
+  docs: {
+    what: 'Flags a score function the config\'s framework does not implement, and offers the nearest known name.',
+    why: 'A misspelt score function is only noticed when the first batch reaches the router: torchtitan raises `NotImplementedError` there, after the model has been built and the checkpoint loaded.',
+    example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmx")\n' },
+    useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmax")\n' },
+    fixSafety: 'The fix replaces a name that would crash with the closest valid one; it is offered only when exactly one name is within two edits.',
+    references: ['torchtitan torchtitan/models/moe/moe.py @238fa9953 `TokenChoiceTopKRouter.forward`', 'Megatron-LM transformer_config.py `moe_router_score_function` Literal'],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      const known = KNOWN[spec.framework];
+      const site = spec.scoreFunc.sites[spec.scoreFunc.sites.length - 1];
+      if (!known || !site || site.literal.kind !== 'string') continue;
+      const value = site.literal.value;
+      if (known.includes(value)) continue;
+      const near = known.filter((name) => editDistance(value.toLowerCase(), name, 2) <= 2);
+      const suggestion = near.length === 1 ? near[0] : undefined;
+      context.report({
+        messageId: 'unknown',
+        data: {
+          value,
+          framework: spec.framework,
+          expected: known.map((k) => `"${k}"`).join(', '),
+          suggestion: suggestion ? `; did you mean "${suggestion}"?` : '',
+          consequence: RAISES[spec.framework] ?? 'the router cannot run',
+        },
+        range: site.valueRange,
+        fixes: suggestion
+          ? [{ title: `Replace with "${suggestion}"`, edits: context.replaceSites([site], suggestion), safety: 'safe', preferred: true }]
+          : [],
+      });
+    }
+  },
+} satisfies Rule;

@@ -1,0 +1,45 @@
+import { fieldRange, keyOf } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+export const top1SoftmaxAfterTopK = {
+  code: 'MOE008',
+  name: 'top1-softmax-after-top-k',
+  category: 'compatibility',
+  defaultSeverity: 'warning',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    zeroGradient:
+      '`{key}` is 1 with softmax after top-k ({framework}): softmax over one logit is always 1, so the router weight gets zero gradient{megatron}',
+  },
+  fix: { availability: 'sometimes' },
+  docs: {
+    what: 'Flags top-1 routing where softmax runs over the selected logit only (top-k-then-score with softmax).',
+    why:
+      'Softmax over a single value is exactly 1 whatever the logit, so the expert output is never scaled by the router and no gradient reaches the router through the weight: the router does not learn. Megatron refuses this at launch ("Please use --moe-router-pre-softmax when topk is 1."); torchtitan and transformers run it silently.',
+    example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=True)\n' },
+    useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=False)\n' },
+    fixSafety: 'Moving softmax before top-k changes the weights (they no longer sum to 1), so the fix is unsafe.',
+    references: ['Megatron-LM transformer_config.py @d98e8a6 lines 2662–2669 ("softmax on a [num_tokens, 1] would yield a zero gradient")'],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      if (spec.topK.value !== 1 || spec.order.value !== 'topk-then-score' || spec.scoreFunc.value !== 'softmax') continue;
+      const megatron = spec.framework === 'megatron';
+      context.report({
+        messageId: 'zeroGradient',
+        data: {
+          key: keyOf(spec.topK, spec.keyNames.topK),
+          framework: spec.framework,
+          megatron: megatron ? '; Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.")' : '',
+        },
+        range: fieldRange(spec, spec.topK),
+        ...(megatron ? { severity: 'error' as const } : {}),
+        fixes:
+          spec.framework === 'torchtitan'
+            ? [{ title: 'Set `topk_before_score` to False (softmax before top-k)', edits: context.setField(spec, spec.order, 'topk_before_score', false), safety: 'unsafe' }]
+            : [],
+      });
+    }
+  },
+} satisfies Rule;

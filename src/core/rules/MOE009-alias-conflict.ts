@@ -1,0 +1,65 @@
+import type { Field } from '../model/router-spec';
+import { literalText, sameLiteral } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+export const aliasConflict = {
+  code: 'MOE009',
+  name: 'alias-conflict',
+  category: 'structure',
+  defaultSeverity: 'error',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    conflict: '`{key}` is {value}, but `{canonical}` is {canonicalValue}; {reader} reads `{canonical}`',
+  },
+  fix: { availability: 'always' },
+  docs: {
+    what:
+      'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`.',
+    why:
+      'Each framework reads one of the aliases and silently ignores the other, so two tools loading the same file route differently: transformers and vLLM read `num_experts_per_tok`, OpenAI\'s reference code reads `experts_per_token`.',
+    example: {
+      dialect: 'json',
+      code: '{\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 4,\n  "experts_per_token": 8\n}\n',
+    },
+    useInstead: {
+      dialect: 'json',
+      code: '{\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 4,\n  "experts_per_token": 4\n}\n',
+    },
+    references: ['huggingface.co/openai/gpt-oss-120b config.json and original/config.json', 'transformers configuration_gpt_oss.py'],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      const check = (field: Field<number | undefined>, canonicalKey: string): void => {
+        if (field.sites.length < 2) return;
+        // The framework reads the canonical key (the last occurrence of it, as json.loads does).
+        const canonical = [...field.sites].reverse().find((s) => s.key === canonicalKey) ?? field.sites[field.sites.length - 1]!;
+        for (const site of field.sites) {
+          if (site === canonical || sameLiteral(site.literal, canonical.literal)) continue;
+          context.report({
+            messageId: 'conflict',
+            data: {
+              key: site.key,
+              value: literalText(site.literal),
+              canonical: canonical.key,
+              canonicalValue: literalText(canonical.literal),
+              reader: spec.framework === 'torchtitan' ? 'Python' : spec.framework.replace(/^hf:/, 'transformers '),
+            },
+            range: site.valueRange,
+            related: [{ range: canonical.valueRange, message: `\`${canonical.key}\` is ${literalText(canonical.literal)} here` }],
+            fixes: [
+              {
+                title: `Set \`${site.key}\` to ${literalText(canonical.literal).toLowerCase() === 'none' ? 'null' : literalText(canonical.literal)} (match \`${canonical.key}\`)`,
+                edits: [{ range: site.valueRange, newText: context.text.slice(canonical.valueRange.start, canonical.valueRange.end) }],
+                safety: 'safe',
+                preferred: true,
+              },
+            ],
+          });
+        }
+      };
+      check(spec.experts, spec.keyNames.experts);
+      check(spec.topK, spec.keyNames.topK);
+    }
+  },
+} satisfies Rule;

@@ -1,0 +1,49 @@
+import { recognizeModel } from '../references/recognize';
+import { fieldRange } from './helpers';
+import type { Rule, RuleContext } from './types';
+
+export const selectionBiasDrift = {
+  code: 'MOE012',
+  name: 'selection-bias-drift',
+  category: 'hint',
+  defaultSeverity: 'info',
+  status: 'stable',
+  since: '0.1.0',
+  messages: {
+    drift:
+      '{model}\'s published router has no selection bias, but this config learns one ({how}): during fine-tuning the chosen experts drift away from the ones the checkpoint was trained with',
+  },
+  fix: { availability: 'sometimes' },
+  docs: {
+    what: 'Flags a learned per-expert selection bias (torchtitan `load_balance_coeff`, on by default, or `use_expert_bias`) on a config of a published model whose own router has none.',
+    why:
+      'Auxiliary-loss-free balancing adds `expert_bias` to the scores used to choose experts, and the optimizer hook moves it every step. Fine-tuning gpt-oss, Qwen3 or Mixtral this way changes which experts each token reaches relative to the checkpoint, even though the weights still come from the unbiased scores.',
+    example: {
+      dialect: 'python',
+      code: 'gptoss_configs = {\n    "20b": MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=1e-3),\n}\n',
+    },
+    useInstead: {
+      dialect: 'python',
+      code: 'gptoss_configs = {\n    "20b": MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None),\n}\n',
+    },
+    fixSafety: 'Turning the bias off changes training dynamics (load balance), so the fix is unsafe.',
+    references: ['torchtitan torchtitan/components/optimizer.py @238fa9953 lines 339–445 (expert_bias update)', 'research §1.7 caveat on gpt-oss configs keeping load_balance_coeff=1e-3'],
+  },
+  check(context: RuleContext) {
+    for (const spec of context.specs) {
+      if (spec.selectionBias.value !== 'learned') continue;
+      const claim = recognizeModel(spec);
+      if (!claim || claim.model.selectionBias.value) continue;
+      const field = spec.selectionBias;
+      const key = field.sites[field.sites.length - 1]?.key ?? spec.keyNames.selectionBias ?? 'load_balance_coeff';
+      const how = field.sites.length > 0 ? `\`${key}\` is set` : `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})`;
+      const off = key === 'use_expert_bias' ? false : null;
+      context.report({
+        messageId: 'drift',
+        data: { model: claim.model.id, how },
+        range: fieldRange(spec, field),
+        fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${key}\` to ${context.formatValue(off)}`, edits: context.setField(spec, field, key, off), safety: 'unsafe' }] : [],
+      });
+    }
+  },
+} satisfies Rule;

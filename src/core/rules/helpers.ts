@@ -1,0 +1,62 @@
+/** Small helpers rules share. */
+import type { Field, Literal, RouterSpec, Site } from '../model/router-spec';
+import type { SourceRange } from '../text/source';
+
+/** Where to flag a field: the value the framework reads (last site), else the config's anchor. */
+export function fieldRange(spec: RouterSpec, field: Field<unknown>): SourceRange {
+  const site = field.sites[field.sites.length - 1];
+  return site ? site.valueRange : spec.anchorRange;
+}
+
+export function keyOf(field: Field<unknown>, fallback: string): string {
+  return field.sites[field.sites.length - 1]?.key ?? fallback;
+}
+
+/** Edit distance, bounded: returns `limit + 1` as soon as the distance must exceed `limit`. */
+export function editDistance(a: string, b: string, limit = 3): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      rowMin = Math.min(rowMin, current[j]!);
+    }
+    if (rowMin > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+export function literalText(literal: Literal): string {
+  switch (literal.kind) {
+    case 'int':
+    case 'float':
+      return String(literal.value);
+    case 'string':
+      return JSON.stringify(literal.value);
+    case 'bool':
+      return literal.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'expression':
+      return literal.text;
+  }
+}
+
+export function sameLiteral(a: Literal, b: Literal): boolean {
+  const numeric = (l: Literal): number | undefined => (l.kind === 'int' || l.kind === 'float' ? l.value : undefined);
+  if (numeric(a) !== undefined && numeric(b) !== undefined) return numeric(a) === numeric(b);
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'expression' || b.kind === 'expression') return false;
+  return literalText(a) === literalText(b);
+}
+
+/** The sites of a spec that set counts (experts, top-k, groups). */
+export function countSites(spec: RouterSpec): Site[] {
+  return [spec.experts, spec.topK, spec.groups?.count, spec.groups?.selected].flatMap((f) => (f ? [...f.sites] : []));
+}
+
+export const isTorchtitan = (spec: RouterSpec): boolean => spec.framework === 'torchtitan';

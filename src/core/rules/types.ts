@@ -1,0 +1,97 @@
+/** What a rule is (metadata as data, like ESLint's `meta`) and what it reports (plain data, like Ruff's). */
+import type { PythonDeclarations } from '../parse/python/declarations';
+import type { ProjectIndex } from '../project';
+import type { Dialect, Field, RouterSpec, Site } from '../model/router-spec';
+import type { SourceRange } from '../text/source';
+
+export type Severity = 'error' | 'warning' | 'info';
+export type SeveritySetting = Severity | 'off';
+export type Category = 'structure' | 'published-model' | 'compatibility' | 'hint';
+
+/** A text edit; `file` is set only when it changes another file than the one linted. */
+export interface FileEdit {
+  readonly file?: string;
+  readonly range: SourceRange;
+  readonly newText: string;
+}
+
+export interface Fix {
+  readonly title: string;
+  readonly edits: readonly FileEdit[];
+  /** Safe fixes keep what the config means to the user; `--fix` and fix-all apply only these. */
+  readonly safety: 'safe' | 'unsafe';
+  readonly preferred?: boolean;
+}
+
+export interface RelatedInformation {
+  readonly file?: string;
+  readonly range: SourceRange;
+  readonly message: string;
+}
+
+export interface Diagnostic {
+  readonly code: string;
+  readonly ruleName: string;
+  readonly severity: Severity;
+  readonly messageId: string;
+  readonly message: string;
+  readonly range: SourceRange;
+  readonly fixes: readonly Fix[];
+  readonly related: readonly RelatedInformation[];
+}
+
+export type DocDialect = 'python' | 'json';
+
+export interface RuleDocs {
+  /** What it does. */
+  readonly what: string;
+  /** Why is this bad? */
+  readonly why: string;
+  /** A snippet that fires, and its corrected form that does not. */
+  readonly example: { readonly dialect: DocDialect; readonly code: string };
+  readonly useInstead: { readonly dialect: DocDialect; readonly code: string };
+  readonly fixSafety?: string;
+  readonly references: readonly string[];
+}
+
+export interface Report {
+  readonly messageId: string;
+  readonly data?: Readonly<Record<string, string | number>>;
+  readonly range: SourceRange;
+  readonly fixes?: readonly Fix[];
+  readonly related?: readonly RelatedInformation[];
+  /** Overrides the default severity, e.g. for facts from secondary sources. */
+  readonly severity?: Severity;
+}
+
+export interface RuleContext {
+  readonly file: string;
+  readonly text: string;
+  readonly dialect: Dialect | undefined;
+  readonly specs: readonly RouterSpec[];
+  readonly declarations: PythonDeclarations | undefined;
+  readonly project: ProjectIndex;
+  report(report: Report): void;
+  /** Edits that set a field to a value: every site (aliases included) is rewritten, or the key is added. */
+  setField(spec: RouterSpec, field: Field<unknown>, keyIfMissing: string, value: unknown): FileEdit[];
+  /** Edits that rewrite the given sites' values. */
+  replaceSites(sites: readonly Site[], value: unknown): FileEdit[];
+  /** Source text of a value in this document's dialect (`True` in Python, `true` in JSON). */
+  formatValue(value: unknown): string;
+}
+
+export interface Rule {
+  /** `MOE` plus three digits, assigned once in the registry and never reused. */
+  readonly code: string;
+  /** Kebab case, names the pattern flagged ("allow <name>" reads well). */
+  readonly name: string;
+  readonly category: Category;
+  readonly defaultSeverity: Severity;
+  readonly status: 'stable' | 'preview';
+  readonly since: string;
+  /** message id → template with `{name}` placeholders; the first entry is the summary. */
+  readonly messages: Readonly<Record<string, string>>;
+  readonly fix: { readonly availability: 'none' | 'sometimes' | 'always' };
+  readonly docs: RuleDocs;
+  check(context: RuleContext): void;
+}
