@@ -51,6 +51,11 @@ export interface DefaultOrigin {
   /** The declaring file and range when the default was read from the workspace. */
   readonly file?: string;
   readonly range?: SourceRange;
+  /**
+   * The value is a guess: the call is a builder function (not a config class), which may set it itself.
+   * Rules do not assert on uncertain defaults; numbers are left undefined.
+   */
+  readonly uncertain?: boolean;
 }
 
 export interface Field<T> {

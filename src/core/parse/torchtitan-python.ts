@@ -118,10 +118,14 @@ function buildSpec(
   // A call that only forwards variables (`TokenChoiceTopKRouter(top_k=args.top_k, ...)`) is plumbing, not a config.
   if (!sites.some((s) => TORCHTITAN_ROUTER_KEYS.has(s.key) && s.literal.kind !== 'expression')) return undefined;
 
-  const dataclasses = [...collected.callees, 'MoEArgs']
-    .map((name) => local.dataclasses.find((d) => d.name === name || d.name.endsWith(`.${name}`)) ?? project?.dataclass(name, file))
-    .filter((d): d is DataclassDecl => d !== undefined);
+  const findDataclass = (name: string): DataclassDecl | undefined =>
+    local.dataclasses.find((d) => d.name === name || d.name.endsWith(`.${name}`)) ?? project?.dataclass(name, file);
+  const calleeDataclasses = collected.callees.map(findDataclass).filter((d): d is DataclassDecl => d !== undefined);
+  const moeArgs = findDataclass('MoEArgs');
+  const dataclasses = moeArgs && !calleeDataclasses.includes(moeArgs) ? [...calleeDataclasses, moeArgs] : calleeDataclasses;
 
+  // A builder function (`_build_gptoss_layers(...)`) may set what its call leaves out: defaults are guesses.
+  const knownConfigClass = calleeDataclasses.length > 0 || collected.callees.some((c) => TORCHTITAN_ROUTER_CALLEES.has(c));
   const lookup = (key: string): { sites: Site[]; literal: Literal; defaultFrom?: DefaultOrigin } => {
     const found = sites.filter((s) => s.key === key);
     if (found.length > 0) return { sites: found, literal: found[found.length - 1]!.literal };
@@ -136,13 +140,18 @@ function buildSpec(
       }
     }
     const builtin = TORCHTITAN_MOE_DEFAULTS[key];
-    return { sites: [], literal: builtin ?? { kind: 'none' }, defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\`` } };
+    return {
+      sites: [],
+      literal: builtin ?? { kind: 'none' },
+      defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\``, ...(knownConfigClass ? {} : { uncertain: true }) },
+    };
   };
   const declares = (key: string): boolean => sites.some((s) => s.key === key) || dataclasses.some((d) => d.fields.has(key));
 
   const numberField = (key: string): Field<number | undefined> => {
     const found = lookup(key);
     const literal = found.literal;
+    if (found.defaultFrom?.uncertain) return withOrigin(undefined, found);
     return withOrigin(literal.kind === 'int' || literal.kind === 'float' ? literal.value : undefined, found);
   };
   const boolField = (...keys: string[]): Field<boolean> => {

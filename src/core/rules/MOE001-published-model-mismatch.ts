@@ -44,7 +44,7 @@ export const publishedModelMismatch = {
       const { model } = claim;
       const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
         if (!field || !fact || key === undefined) return;
-        if (field.value === undefined || field.value === fact.value) return;
+        if (field.value === undefined || field.value === fact.value || field.defaultFrom?.uncertain) return;
         // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
         if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
         // A value the dialect hard-codes (HF DeepSeek-V3's sigmoid) cannot be set from this file.

@@ -31,7 +31,7 @@ export const selectionBiasDrift = {
   },
   check(context: RuleContext) {
     for (const spec of context.specs) {
-      if (spec.selectionBias.value !== 'learned') continue;
+      if (spec.selectionBias.value !== 'learned' || spec.selectionBias.defaultFrom?.uncertain) continue;
       const claim = recognizeModel(spec);
       if (!claim || claim.model.selectionBias.value) continue;
       const field = spec.selectionBias;

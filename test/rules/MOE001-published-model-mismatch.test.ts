@@ -1,0 +1,73 @@
+import { publishedModelMismatch } from '../../src/core/rules/MOE001-published-model-mismatch';
+import { DEEPSEEK_PY, GPT_OSS_PY, PLAIN_PY, runRuleTests } from '../rule-tester';
+
+const gptoss = (args: string) => `gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(${args})),\n}\n`;
+
+runRuleTests(publishedModelMismatch, {
+  valid: [
+    { name: 'gpt-oss-120b with the published top-4 of 128', file: GPT_OSS_PY, code: gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True') },
+    { name: 'a flavor key that is not a published model', file: GPT_OSS_PY, code: gptoss('num_experts=8, top_k=8, score_func="softmax"').replace('"120b"', '"debugmodel"') },
+    { name: 'flavor "120b" outside a gpt-oss file says nothing about gpt-oss', file: PLAIN_PY, code: gptoss('num_experts=128, top_k=8, score_func="softmax"').replace('gptoss_configs', 'configs').replace('GptOssModelArgs', 'ModelArgs') },
+    {
+      name: 'HF gpt-oss-120b config.json as published',
+      file: 'gpt-oss-120b/config.json',
+      code: '{\n  "_name_or_path": "openai/gpt-oss-120b",\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 4,\n  "experts_per_token": 4\n}\n',
+    },
+    {
+      name: 'HF DeepSeek-V3 config: sigmoid is hard-coded, scoring_func matches',
+      file: 'dsv3/config.json',
+      code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "num_hidden_layers": 61, "hidden_size": 7168, "scoring_func": "sigmoid"}',
+    },
+  ],
+  invalid: [
+    {
+      name: 'gpt-oss-120b with top_k 8 (torchtitan PR #2212)',
+      file: GPT_OSS_PY,
+      code: gptoss('num_experts=128, top_k=8, score_func="softmax", route_norm=True'),
+      errors: [{ messageId: 'mismatch', text: '8', severity: 'error', includes: ['`top_k` is 8', 'routes each token to 4 of 128 experts', 'flavor "120b"'] }],
+      output: gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
+    },
+    {
+      name: 'a builder function named after the flavor',
+      file: GPT_OSS_PY,
+      code: 'def _120b():\n    return _build_gptoss_layers(num_experts=128, top_k=8, load_balance_coeff=1e-3)\n',
+      errors: [{ messageId: 'mismatch', text: '8' }],
+      output: 'def _120b():\n    return _build_gptoss_layers(num_experts=128, top_k=4, load_balance_coeff=1e-3)\n',
+    },
+    {
+      name: 'score function left at the torchtitan default (sigmoid) gets one inserted',
+      file: GPT_OSS_PY,
+      code: gptoss('num_experts=128, top_k=4, route_norm=True'),
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['default from'] }],
+      output: gptoss('num_experts=128, top_k=4, route_norm=True, score_func="softmax"'),
+    },
+    {
+      name: 'HF config sets every alias to the published value',
+      file: 'gpt-oss-120b/config.json',
+      code: '{\n  "_name_or_path": "openai/gpt-oss-120b",\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 8,\n  "experts_per_token": 8\n}\n',
+      errors: [{ messageId: 'mismatch', text: '8', includes: ['`experts_per_token` is 8'] }],
+      output: '{\n  "_name_or_path": "openai/gpt-oss-120b",\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 4,\n  "experts_per_token": 4\n}\n',
+    },
+    {
+      name: 'recognised by shape (layers × experts × hidden) without a name',
+      file: 'model/config.json',
+      code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 4, "num_hidden_layers": 61, "hidden_size": 7168}',
+      errors: [{ messageId: 'mismatch', text: '6', includes: ['shape 61 layers'] }],
+      output: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "num_hidden_layers": 61, "hidden_size": 7168}',
+    },
+    {
+      name: 'DeepSeek-V3 flavor with the wrong group counts',
+      file: DEEPSEEK_PY,
+      code: 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, num_expert_groups=4, num_limited_groups=4, score_func="sigmoid", route_norm=True, route_scale=2.5)),\n}\n',
+      errors: [{ messageId: 'mismatch', text: '4', includes: ['splits experts into 8 groups'] }],
+      output: 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, num_expert_groups=8, num_limited_groups=4, score_func="sigmoid", route_norm=True, route_scale=2.5)),\n}\n',
+    },
+    {
+      name: 'a secondary-source fact gives a warning, not an error',
+      file: 'torchtitan/models/qwen3/__init__.py',
+      code: 'qwen3_args = {\n    "30B-A3B": Qwen3ModelArgs(moe_args=MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True)),\n}\n',
+      errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['secondary sources'] }],
+      output: 'qwen3_args = {\n    "30B-A3B": Qwen3ModelArgs(moe_args=MoEArgs(num_experts=128, top_k=8, score_func="softmax", route_norm=True)),\n}\n',
+    },
+  ],
+});

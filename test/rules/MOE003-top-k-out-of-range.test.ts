@@ -1,0 +1,15 @@
+import { topKOutOfRange } from '../../src/core/rules/MOE003-top-k-out-of-range';
+import { PLAIN_PY, runRuleTests } from '../rule-tester';
+
+runRuleTests(topKOutOfRange, {
+  valid: [
+    { name: 'top_k equal to the expert count', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=8)\n' },
+    { name: 'HF top-k within experts', file: 'config.json', code: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}' },
+  ],
+  invalid: [
+    { name: 'top_k above num_experts in torchtitan', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=16)\n', errors: [{ messageId: 'aboveExperts', text: '16', includes: ['only 8 routed experts'] }], output: null },
+    { name: 'top_k above the default expert count (8, from MoEArgs)', file: PLAIN_PY, code: 'a = MoEArgs(top_k=9, score_func="softmax")\n', errors: [{ messageId: 'aboveExperts', text: '9' }], output: null },
+    { name: 'top_k of zero', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=0)\n', errors: [{ messageId: 'belowOne', text: '0' }], output: null },
+    { name: 'HF num_experts_per_tok above num_local_experts', file: 'config.json', code: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 10}', errors: [{ messageId: 'aboveExperts', text: '10' }], output: null },
+  ],
+});

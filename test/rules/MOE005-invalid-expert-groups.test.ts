@@ -1,0 +1,60 @@
+import { invalidExpertGroups } from '../../src/core/rules/MOE005-invalid-expert-groups';
+import { PLAIN_PY, runRuleTests } from '../rule-tester';
+
+runRuleTests(invalidExpertGroups, {
+  valid: [
+    { name: 'valid torchtitan groups', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=160, top_k=6, num_expert_groups=8, num_limited_groups=3)\n' },
+    { name: 'valid HF groups', file: 'config.json', code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}' },
+  ],
+  invalid: [
+    {
+      name: 'experts not divisible by groups, quoting torchtitan',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=6, num_limited_groups=3)\n',
+      errors: [{ messageId: 'notDivisible', text: '6', includes: ['ValueError("num_experts (64) must be divisible by num_expert_groups (6)")'] }],
+      output: null,
+    },
+    {
+      name: 'num_limited_groups missing',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=8)\n',
+      errors: [{ messageId: 'selectedMissing', includes: ['num_limited_groups must be set when num_expert_groups is set'] }],
+      output: null,
+    },
+    {
+      name: 'more selected groups than groups',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=4, num_limited_groups=5)\n',
+      errors: [{ messageId: 'selectedExceeds', text: '5' }],
+      output: null,
+    },
+    {
+      name: 'one expert per group (torchtitan needs 2 for the top-2 group score)',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=8, top_k=2, num_expert_groups=8, num_limited_groups=4)\n',
+      errors: [{ messageId: 'tooFewPerGroup', includes: ['experts_per_group (1) must be >= 2'] }],
+      output: null,
+    },
+    {
+      name: 'HF groups not dividing the experts',
+      file: 'config.json',
+      code: '{"model_type": "deepseek_v3", "n_routed_experts": 100, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}',
+      errors: [{ messageId: 'notDivisible', text: '8', includes: ['vLLM silently falls back'] }],
+      output: null,
+    },
+    {
+      name: 'selected groups without a group count',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=64, top_k=6, num_limited_groups=3)\n',
+      errors: [{ messageId: 'countMissing', severity: 'warning' }],
+      output: null,
+    },
+    {
+      name: 'zero groups',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=0, num_limited_groups=1)\n',
+      errors: [{ messageId: 'notPositive', text: '0' }],
+      output: null,
+    },
+  ],
+});

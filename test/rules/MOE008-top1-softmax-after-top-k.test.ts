@@ -1,0 +1,26 @@
+import { top1SoftmaxAfterTopK } from '../../src/core/rules/MOE008-top1-softmax-after-top-k';
+import { PLAIN_PY, runRuleTests } from '../rule-tester';
+
+runRuleTests(top1SoftmaxAfterTopK, {
+  valid: [
+    { name: 'top-1 with softmax before top-k', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax")\n' },
+    { name: 'top-2 after top-k', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=16, top_k=2, score_func="softmax", topk_before_score=True)\n' },
+    { name: 'Llama 4 top-1 uses sigmoid after top-k', file: 'config.json', code: '{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1}}' },
+  ],
+  invalid: [
+    {
+      name: 'torchtitan top-1 with topk_before_score and softmax',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=True)\n',
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'warning' }],
+      output: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=False)\n',
+    },
+    {
+      name: 'HF gpt-oss with one expert per token',
+      file: 'config.json',
+      code: '{"model_type": "gpt_oss", "num_local_experts": 32, "num_experts_per_tok": 1}',
+      errors: [{ messageId: 'zeroGradient', text: '1' }],
+      output: null,
+    },
+  ],
+});

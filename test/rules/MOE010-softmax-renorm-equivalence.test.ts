@@ -1,0 +1,33 @@
+import { softmaxRenormEquivalence } from '../../src/core/rules/MOE010-softmax-renorm-equivalence';
+import { PLAIN_PY, runRuleTests } from '../rule-tester';
+
+runRuleTests(softmaxRenormEquivalence, {
+  valid: [
+    { name: 'sigmoid with route_norm', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=32, top_k=4, score_func="sigmoid", route_norm=True)\n' },
+    { name: 'softmax without route_norm', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax")\n' },
+    { name: 'Mixtral renormalises implicitly; nothing written to hint at', file: 'config.json', code: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}' },
+  ],
+  invalid: [
+    {
+      name: 'softmax + route_norm without selection bias',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None)\n',
+      errors: [{ messageId: 'equivalent', text: 'True', severity: 'info' }],
+      output: null,
+    },
+    {
+      name: 'softmax + route_norm with the default learned bias',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True)\n',
+      errors: [{ messageId: 'equivalentUntilBias', includes: ['`load_balance_coeff`'] }],
+      output: null,
+    },
+    {
+      name: 'Qwen3 norm_topk_prob',
+      file: 'config.json',
+      code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true}',
+      errors: [{ messageId: 'equivalent', text: 'true' }],
+      output: null,
+    },
+  ],
+});

@@ -1,0 +1,30 @@
+import { valueOutOfRange } from '../../src/core/rules/MOE014-value-out-of-range';
+import { PLAIN_PY, runRuleTests } from '../rule-tester';
+
+runRuleTests(valueOutOfRange, {
+  valid: [
+    { name: 'sound values', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, route_scale=2.5, load_balance_coeff=1e-3)\n' },
+    { name: 'load balancing off with None', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, load_balance_coeff=None)\n' },
+  ],
+  invalid: [
+    {
+      name: 'float top_k is rewritten as an integer',
+      file: PLAIN_PY,
+      code: 'a = MoEArgs(num_experts=8, top_k=2.0)\n',
+      errors: [{ messageId: 'integralFloat', text: '2.0' }],
+      output: 'a = MoEArgs(num_experts=8, top_k=2)\n',
+    },
+    {
+      name: 'string count in JSON',
+      file: 'config.json',
+      code: '{"model_type": "mixtral", "num_local_experts": "8", "num_experts_per_tok": 2}',
+      errors: [{ messageId: 'numericString', text: '"8"' }],
+      output: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}',
+    },
+    { name: 'fractional count', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2.5)\n', errors: [{ messageId: 'notInteger', text: '2.5' }], output: null },
+    { name: 'zero route_scale', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, route_scale=0.0)\n', errors: [{ messageId: 'scaleNotPositive', text: '0.0' }], output: null },
+    { name: 'negative route_scale', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, route_scale=-1)\n', errors: [{ messageId: 'scaleNotPositive', text: '-1' }], output: null },
+    { name: 'zero load_balance_coeff', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, load_balance_coeff=0)\n', errors: [{ messageId: 'coeffNotPositive', text: '0' }], output: null },
+    { name: 'zero experts', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=0, top_k=2)\n', errors: [{ messageId: 'expertsNotPositive', text: '0' }], output: null },
+  ],
+});
