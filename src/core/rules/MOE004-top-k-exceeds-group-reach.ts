@@ -19,11 +19,11 @@ export const topKExceedsGroupReach = {
       'Group-limited routing masks every expert outside the selected groups (with -inf) before top-k. If k exceeds the experts that remain, top-k must pick masked experts: their weights come from -inf scores or are arbitrary, and fused kernels reject the config. torchtitan and Megatron do not check this.',
     example: {
       dialect: 'python',
-      code: 'moe_args = MoEArgs(num_experts=64, top_k=8, num_expert_groups=8, num_limited_groups=1, score_func="sigmoid")\n',
+      code: 'moe_args = MoEArgs(num_experts=64, top_k=10, num_expert_groups=8, num_limited_groups=1, score_func="sigmoid")\n',
     },
     useInstead: {
       dialect: 'python',
-      code: 'moe_args = MoEArgs(num_experts=64, top_k=8, num_expert_groups=8, num_limited_groups=2, score_func="sigmoid")\n',
+      code: 'moe_args = MoEArgs(num_experts=64, top_k=10, num_expert_groups=8, num_limited_groups=2, score_func="sigmoid")\n',
     },
     references: ['TensorRT-LLM trtllm-gen routing checks (research §5.3)', 'FlashInfer `topk_group * n_group >= topk` check (research §5.3)'],
   },

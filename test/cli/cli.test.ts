@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { copyExamples, moeLens } from './cli-helpers';
+
+describe('moe-lens lint', () => {
+  it('exits 0 on clean files', () => {
+    const result = moeLens(['lint', 'examples/hf/gpt-oss-120b/config.json', 'examples/hf/mixtral-8x7b']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), '');
+  });
+
+  it('exits 0 when there are only warnings and infos', () => {
+    const result = moeLens(['lint', 'examples/torchtitan/moe']);
+    assert.equal(result.status, 0);
+    assert.match(result.stdout, /18:35\s+warning\s+`TokenChoiceTopKRouter.__init__` defaults `topk_before_score` to True.*MOE002/);
+    assert.match(result.stdout, /1 problem \(0 errors, 1 warning, 0 info\)/);
+  });
+
+  it('exits 1 on errors and prints stylish output with line:column and code', () => {
+    const result = moeLens(['lint', 'examples/torchtitan/gpt_oss']);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /examples\/torchtitan\/gpt_oss\/__init__.py\n/);
+    assert.match(result.stdout, /50:19\s+error\s+`top_k` is 8, but gpt-oss-120b routes each token to 4 of 128 experts/);
+  });
+
+  it('exits 2 on a missing path, naming it', () => {
+    const result = moeLens(['lint', 'no/such/dir']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /no\/such\/dir: no such file or directory/);
+  });
+
+  it('exits 2 on usage errors', () => {
+    assert.equal(moeLens(['lint', '--format', 'xml']).status, 2);
+    assert.equal(moeLens(['lint', '--rule', 'MOE999=off']).status, 2);
+    assert.equal(moeLens(['frobnicate']).status, 2);
+    assert.equal(moeLens(['--bogus']).status, 2);
+  });
+
+  it('--rule CODE=off silences a rule and CODE=error raises one', () => {
+    const off = moeLens(['lint', 'examples/torchtitan/gpt_oss', '--rule', 'MOE001=off', '--format', 'json']);
+    assert.equal(off.status, 0);
+    assert.ok(!off.stdout.includes('MOE001'));
+    const raised = moeLens(['lint', 'examples/torchtitan/moe', '--rule', 'MOE002=error']);
+    assert.equal(raised.status, 1);
+  });
+
+  it('--format json has the shape of ESLint JSON with 1-based positions', () => {
+    const result = moeLens(['lint', 'examples/torchtitan/gpt_oss', '--format', 'json']);
+    const [file] = JSON.parse(result.stdout);
+    assert.ok(file.filePath.endsWith('examples/torchtitan/gpt_oss/__init__.py'));
+    assert.equal(file.errorCount, 1);
+    assert.equal(file.warningCount, 0);
+    const error = file.messages.find((m: { ruleId: string }) => m.ruleId === 'MOE001');
+    assert.deepEqual(
+      { severity: error.severity, line: error.line, column: error.column, endLine: error.endLine, endColumn: error.endColumn, fixable: error.fixable },
+      { severity: 2, line: 50, column: 19, endLine: 50, endColumn: 20, fixable: true },
+    );
+    assert.equal(file.messages.find((m: { level: string }) => m.level === 'info').severity, 1);
+  });
+
+  it('--format sarif is SARIF 2.1.0 with rules and regions', () => {
+    const result = moeLens(['lint', 'examples', '--format', 'sarif']);
+    const sarif = JSON.parse(result.stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    assert.equal(run.tool.driver.name, 'moe-lens');
+    assert.ok(run.tool.driver.rules.some((r: { id: string; helpUri: string }) => r.id === 'MOE001' && r.helpUri.endsWith('MOE001-published-model-mismatch.md')));
+    const result001 = run.results.find((r: { ruleId: string }) => r.ruleId === 'MOE001');
+    assert.equal(result001.level, 'error');
+    assert.equal(run.tool.driver.rules[result001.ruleIndex].id, 'MOE001');
+    assert.deepEqual(result001.locations[0].physicalLocation.region, { startLine: 50, startColumn: 19, endLine: 50, endColumn: 20 });
+    assert.equal(result001.locations[0].physicalLocation.artifactLocation.uri, 'examples/torchtitan/gpt_oss/__init__.py');
+    assert.ok(run.results.some((r: { level: string }) => r.level === 'note'));
+  });
+
+  it('--fix applies the safe fixes, leaves the rest, and re-lints clean of what it fixed', () => {
+    const dir = copyExamples();
+    const result = moeLens(['lint', '--fix', '.'], dir);
+    assert.match(result.stderr, /fixed 4 files/);
+    assert.match(readFileSync(join(dir, 'torchtitan/gpt_oss/__init__.py'), 'utf8'), /top_k=4,\n\s+use_grouped_mm=True,\n\s+load_balance_coeff=None,\n\s+\),\n\s+\),\n\}/);
+    assert.match(readFileSync(join(dir, 'torchtitan/moe/router.py'), 'utf8'), /topk_before_score: bool = False,/);
+    assert.match(readFileSync(join(dir, 'hf/gpt-oss-120b-aliases/config.json'), 'utf8'), /"experts_per_token": 4,/);
+    const after = JSON.parse(moeLens(['lint', '.', '--format', 'json'], dir).stdout) as { messages: { ruleId: string }[] }[];
+    const codes = after.flatMap((f) => f.messages.map((m) => m.ruleId)).sort();
+    assert.deepEqual(codes, ['MOE005', 'MOE010', 'MOE010', 'MOE010', 'MOE010', 'MOE013']);
+  });
+
+  it('reports unreadable and binary files without crashing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-junk-'));
+    writeFileSync(join(dir, 'junk.py'), Buffer.from([0, 255, 254, 10, 40, 40, 40, 0x4d, 0x6f, 0x45]));
+    writeFileSync(join(dir, 'config.json'), '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": ');
+    const result = moeLens(['lint', dir, '--format', 'json']);
+    assert.equal(result.status, 0, result.stderr);
+    const files = JSON.parse(result.stdout) as { filePath: string; messages: { ruleId: string; line: number }[] }[];
+    const json = files.find((f) => f.filePath.endsWith('config.json'))!;
+    assert.deepEqual(json.messages.map((m) => m.ruleId), ['MOE000']);
+  });
+});
+
+describe('moe-lens rules / rule', () => {
+  it('lists every rule', () => {
+    const result = moeLens(['rules']);
+    assert.equal(result.status, 0);
+    assert.equal(result.stdout.trim().split('\n').length, 14);
+    assert.match(result.stdout, /^MOE001 {2}published-model-mismatch/m);
+  });
+
+  it('prints a rule doc with its sections', () => {
+    const result = moeLens(['rule', 'MOE001']);
+    assert.equal(result.status, 0);
+    for (const heading of ['# published-model-mismatch (MOE001)', '## What it does', '## Why is this bad?', '## Example', 'Use instead:', '## References']) {
+      assert.ok(result.stdout.includes(heading), heading);
+    }
+    assert.equal(JSON.parse(moeLens(['rule', 'published-model-mismatch', '--format', 'json']).stdout).code, 'MOE001');
+  });
+
+  it('exits 2 for an unknown rule', () => {
+    const result = moeLens(['rule', 'MOE999']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /no rule "MOE999"/);
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { lintText } from '../src/core/lint';
+import { ALL_RULES } from '../src/core/rules/index';
+
+const fileFor = (dialect: string): string => (dialect === 'json' ? 'model/config.json' : 'torchtitan/models/gpt_oss/__init__.py');
+
+describe('rule docs', () => {
+  it('codes are unique, sorted, MOE + three digits; names are kebab case', () => {
+    const codes = ALL_RULES.map((r) => r.code);
+    assert.deepEqual(codes, [...new Set(codes)].sort());
+    for (const rule of ALL_RULES) {
+      assert.match(rule.code, /^MOE\d{3}$/);
+      assert.match(rule.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+      assert.ok(!/^(no|disallow|banned)-/.test(rule.name), `${rule.name} should name the pattern, not the ban`);
+    }
+  });
+
+  for (const rule of ALL_RULES) {
+    it(`${rule.code}: has what / why / references and fix-safety notes for unsafe fixes`, () => {
+      assert.ok(rule.docs.what.length > 40 && rule.docs.why.length > 40);
+      assert.ok(rule.docs.references.length > 0);
+      assert.ok(Object.keys(rule.messages).length > 0);
+    });
+
+    it(`${rule.code}: the Example fires and "Use instead" does not`, () => {
+      const fired = lintText(fileFor(rule.docs.example.dialect), rule.docs.example.code, undefined, { rules: [rule] }).diagnostics;
+      assert.ok(fired.some((d) => d.code === rule.code), `example of ${rule.code} did not fire`);
+      const quiet = lintText(fileFor(rule.docs.useInstead.dialect), rule.docs.useInstead.code, undefined, { rules: [rule] }).diagnostics;
+      assert.deepEqual(quiet.filter((d) => d.code === rule.code).map((d) => d.message), []);
+      if (fired.some((d) => d.fixes.some((f) => f.safety === 'unsafe'))) assert.ok(rule.docs.fixSafety, `${rule.code} has unsafe fixes but no Fix safety section`);
+    });
+  }
+
+  it('generated docs/rules and the README rules table are current', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate.ts', '--check'], { cwd: resolve(import.meta.dirname, '..'), encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  });
+});
