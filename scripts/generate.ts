@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile
 import { join, resolve } from 'node:path';
 import { renderRuleMarkdown, renderRulesTable, ruleDocFileName } from '../src/core/docs/render';
 import { ALL_RULES } from '../src/core/rules/index';
+import { SETTINGS } from '../src/extension/settings';
 
 const root = resolve(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
@@ -36,6 +37,17 @@ const end = '<!-- rules-table:end -->';
 const [before, rest] = readme.split(start);
 if (rest === undefined || !rest.includes(end)) throw new Error(`README.md lacks the ${start} … ${end} region`);
 write(readmePath, `${before}${start}\n${renderRulesTable()}\n${end}${rest.split(end)[1]}`);
+
+// package.json contributes.configuration comes from the settings table.
+const manifestPath = join(root, 'package.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+manifest.contributes.configuration.properties = Object.fromEntries(
+  SETTINGS.map((s) => [
+    s.key,
+    { type: s.type, default: s.default, scope: s.scope, description: s.description, ...(s.minimum !== undefined ? { minimum: s.minimum } : {}) },
+  ]),
+);
+write(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
 if (stale.length > 0) {
   console.log(`${check ? 'stale' : 'wrote'}: ${stale.map((p) => p.replace(`${root}/`, '')).join(', ')}`);

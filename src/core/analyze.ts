@@ -31,11 +31,11 @@ export function fileKind(file: string): FileKind {
 
 const EMPTY: DocumentAnalysis = { dialect: undefined, specs: [], notes: [] };
 
-export function analyzeDocument(file: string, text: string, project?: ProjectIndex): DocumentAnalysis {
+export function analyzeDocument(file: string, text: string, project?: ProjectIndex, parsed?: ParsedPython): DocumentAnalysis {
   const kind = fileKind(file);
   try {
     if (kind === 'python') {
-      const result = analyzeTorchtitanPython(text, file, project);
+      const result = analyzeTorchtitanPython(text, file, project, parsed);
       const notes: ParseNote[] = [];
       const firstError = result.parsed.errorRanges[0];
       // Syntax errors are the Python extension's business; we only say when they may hide a config.

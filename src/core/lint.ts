@@ -5,6 +5,7 @@
 import { analyzeDocument, type DocumentAnalysis } from './analyze';
 import type { Field, RouterSpec, Site } from './model/router-spec';
 import { formatAssignment, formatValue } from './parse/format';
+import type { ParsedPython } from './parse/python/syntax';
 import { ProjectIndex } from './project';
 import { ALL_RULES } from './rules/index';
 import type { Diagnostic, FileEdit, Report, Rule, RuleContext, SeveritySetting } from './rules/types';
@@ -20,6 +21,8 @@ export interface LintOptions {
   readonly onRuleError?: (rule: Rule, error: unknown) => void;
   /** Run only these rules (tests). */
   readonly rules?: readonly Rule[];
+  /** A parse of this very text made earlier (the CLI's project pass), to avoid parsing twice. */
+  readonly parsed?: ParsedPython;
 }
 
 export interface LintResult {
@@ -28,7 +31,7 @@ export interface LintResult {
 }
 
 export function lintText(file: string, text: string, project: ProjectIndex = new ProjectIndex(), options: LintOptions = {}): LintResult {
-  const analysis = analyzeDocument(file, text, project);
+  const analysis = analyzeDocument(file, text, project, options.parsed);
   const diagnostics: Diagnostic[] = analysis.notes.map((note) => ({
     code: PARSE_NOTE_CODE,
     ruleName: 'parse-note',
@@ -42,7 +45,7 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   if (analysis.specs.length === 0 && !analysis.declarations?.constructors.length) return { analysis, diagnostics };
 
   const lines = new LineIndex(text);
-  const commentRanges = analysis.python ? pythonCommentRanges(analysis) : undefined;
+  const commentRanges = analysis.python?.comments;
   const suppressions = findSuppressions(text, lines, commentRanges);
 
   for (const rule of options.rules ?? ALL_RULES) {
@@ -74,16 +77,6 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
 function formatMessage(rule: Rule, report: Report): string {
   const template = rule.messages[report.messageId] ?? report.messageId;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (report.data && name in report.data ? String(report.data[name]) : whole));
-}
-
-function pythonCommentRanges(analysis: DocumentAnalysis): { start: number; end: number }[] {
-  const ranges: { start: number; end: number }[] = [];
-  analysis.python!.tree.iterate({
-    enter(node) {
-      if (node.name === 'Comment') ranges.push({ start: node.from, end: node.to });
-    },
-  });
-  return ranges;
 }
 
 function createContext(

@@ -9,7 +9,7 @@ export interface Suppressions {
   isSuppressed(code: string, line: number): boolean;
 }
 
-const MARKER = /(?:#|\/\/)\s*moe-lens:\s*(disable|disable-file)(?:=([A-Za-z0-9_, ]+))?/g;
+const MARKER = /(?:#|\/\/)\s*moe-lens:\s*(disable-file|disable)(?:=([A-Za-z0-9_, ]+))?/g;
 
 export function findSuppressions(text: string, lines: LineIndex, commentRanges?: readonly { start: number; end: number }[]): Suppressions {
   const byLine = new Map<number, Set<string> | 'all'>();

@@ -1,7 +1,7 @@
 /** `moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=severity]`. */
 import { writeFileSync } from 'node:fs';
 import { collectDeclarations } from '../../core/parse/python/declarations';
-import { parsePython } from '../../core/parse/python/syntax';
+import { parsePython, type ParsedPython } from '../../core/parse/python/syntax';
 import { fixAll, lintText, type LintOptions } from '../../core/lint';
 import { ProjectIndex } from '../../core/project';
 import type { SeveritySetting } from '../../core/rules/types';
@@ -35,8 +35,12 @@ export function runLint(args: LintArguments): CommandResult {
 
   // Pass 1: declarations of every Python file, so a call gets defaults from a dataclass in another file.
   const project = new ProjectIndex();
+  const parses = new Map<string, ParsedPython>();
   for (const [file, text] of texts) {
-    if (fileKind(file) === 'python' && text.includes('class ')) project.setFile(file, collectDeclarations(parsePython(text), file));
+    if (fileKind(file) !== 'python') continue;
+    const parsed = parsePython(text);
+    parses.set(file, parsed); // pass 2 reuses it instead of parsing again
+    project.setFile(file, collectDeclarations(parsed, file));
   }
 
   const options: LintOptions = {
@@ -60,7 +64,9 @@ export function runLint(args: LintArguments): CommandResult {
         }
       }
     }
-    const { diagnostics } = lintText(file, text, project, options);
+    const parsed = parses.get(file);
+    parses.delete(file);
+    const { diagnostics } = lintText(file, text, project, { ...options, ...(parsed ? { parsed } : {}) });
     results.push({ file, lines: new LineIndex(text), diagnostics });
   }
 

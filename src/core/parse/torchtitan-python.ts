@@ -13,6 +13,7 @@ import {
   TORCHTITAN_ROUTER_KEYS,
   TORCHTITAN_SOURCE,
 } from '../references/torchtitan';
+import { LineIndex } from '../text/source';
 import { familyFromHints } from './family';
 import { collectDeclarations, type DataclassDecl, type PythonDeclarations } from './python/declarations';
 import { callArguments, calleeName, children, nodeText, parsePython, siteOf, stringValue, type ParsedPython } from './python/syntax';
@@ -23,17 +24,18 @@ export interface PythonAnalysis {
   readonly declarations: PythonDeclarations;
 }
 
-const MAX_CALLS = 20_000;
 const MAX_NESTING = 4;
 
-export function analyzeTorchtitanPython(text: string, file: string, project?: ProjectIndex): PythonAnalysis {
-  const parsed = parsePython(text);
+export function analyzeTorchtitanPython(text: string, file: string, project?: ProjectIndex, parsedAlready?: ParsedPython): PythonAnalysis {
+  const parsed = parsedAlready?.text === text ? parsedAlready : parsePython(text);
   const declarations = collectDeclarations(parsed, file);
-  const routerCalls = findRouterCalls(parsed);
+  const routerCalls = parsed.calls.filter((call) => isRouterCall(call, text));
+  const routerCallStarts = new Set(routerCalls.map((call) => call.from));
+  const lines = new LineIndex(text);
   const specs: RouterSpec[] = [];
   for (const call of routerCalls) {
-    if (hasRouterAncestor(call, routerCalls)) continue; // merged into the enclosing call
-    const spec = buildSpec(call, parsed, file, declarations, project);
+    if (hasRouterAncestor(call, routerCallStarts)) continue; // merged into the enclosing call
+    const spec = buildSpec(call, parsed, file, declarations, project, lines);
     if (spec) specs.push(spec);
   }
   return { parsed, specs, declarations };
@@ -55,22 +57,9 @@ function isRouterCall(call: SyntaxNode, text: string): boolean {
   return keys.length >= 2 && (keys.includes('num_experts') || keys.includes('top_k'));
 }
 
-function findRouterCalls(parsed: ParsedPython): SyntaxNode[] {
-  const calls: SyntaxNode[] = [];
-  const cursor = parsed.tree.cursor();
-  let visited = 0;
-  do {
-    if (cursor.name !== 'CallExpression') continue;
-    if (++visited > MAX_CALLS) break;
-    const node = cursor.node;
-    if (isRouterCall(node, parsed.text)) calls.push(node);
-  } while (cursor.next());
-  return calls;
-}
-
-function hasRouterAncestor(call: SyntaxNode, routerCalls: readonly SyntaxNode[]): boolean {
+function hasRouterAncestor(call: SyntaxNode, routerCallStarts: ReadonlySet<number>): boolean {
   for (let node = call.parent; node; node = node.parent) {
-    if (node.name === 'CallExpression' && routerCalls.some((c) => c.from === node!.from && c.to === node!.to)) return true;
+    if (node.name === 'CallExpression' && routerCallStarts.has(node.from)) return true;
   }
   return false;
 }
@@ -110,6 +99,7 @@ function buildSpec(
   file: string,
   local: PythonDeclarations,
   project: ProjectIndex | undefined,
+  lines: LineIndex,
 ): RouterSpec | undefined {
   const { text } = parsed;
   const collected: Collected = { sites: [], callees: [] };
@@ -177,7 +167,7 @@ function buildSpec(
   return {
     dialect: 'torchtitan-python',
     framework: 'torchtitan',
-    name: context.name ?? `${collected.callees[0] ?? 'call'} (line ${lineOf(text, call.from)})`,
+    name: context.name ?? `${collected.callees[0] ?? 'call'} (line ${lines.positionAt(call.from).line + 1})`,
     range: { start: call.from, end: call.to },
     anchorRange: { start: call.from, end: call.firstChild?.to ?? call.to },
     experts: numberField('num_experts'),
@@ -200,7 +190,7 @@ function buildSpec(
     layers,
     sites,
     identity: { family: familyFromHints([...context.hints, file]), ...(context.name ? { flavor: context.name } : {}) },
-    insertion: insertionPoint(call, text),
+    insertion: insertionPoint(call, text, lines),
     keyNames: {
       experts: 'num_experts',
       topK: 'top_k',
@@ -264,9 +254,11 @@ function enclosingContext(call: SyntaxNode, parsed: ParsedPython): EnclosingCont
         if (!context.layers && (argument.key === 'n_layers' || argument.key === 'num_hidden_layers')) context.layers = field;
       }
     } else if (node.name === 'DictionaryExpression' && context.name === undefined) {
-      const items = children(node);
-      const index = items.findIndex((n) => n.from === child.from && n.to === child.to);
-      const key = index >= 2 && items[index - 1]?.name === ':' ? items[index - 2] : undefined;
+      // `key : value` are siblings; step back from the value instead of listing every entry (quadratic).
+      let value: SyntaxNode | null = node.childAfter(child.from);
+      while (value && value.from < child.from) value = value.nextSibling;
+      const colon = value?.prevSibling;
+      const key = colon?.name === ':' ? colon.prevSibling : undefined;
       const keyValue = key?.name === 'String' ? stringValue(nodeText(text, key)) : undefined;
       if (keyValue !== undefined) context.name = keyValue;
     } else if (node.name === 'FunctionDefinition') {
@@ -284,7 +276,7 @@ function enclosingContext(call: SyntaxNode, parsed: ParsedPython): EnclosingCont
   return context;
 }
 
-function insertionPoint(call: SyntaxNode, text: string): Insertion {
+function insertionPoint(call: SyntaxNode, text: string, lines: LineIndex): Insertion {
   const argList = call.getChild('ArgList');
   if (!argList) return { offset: call.to, prefix: '', suffix: '' };
   const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== 'Comment');
@@ -292,7 +284,7 @@ function insertionPoint(call: SyntaxNode, text: string): Insertion {
   if (items.length === 0) return { offset: open ? open.to : argList.from + 1, prefix: '', suffix: '' };
   const last = items[items.length - 1]!;
   const lastValue = last.name === ',' ? items[items.length - 2] ?? last : last;
-  const multiline = text.slice(argList.from, argList.to).includes('\n') && lineOf(text, lastValue.from) !== lineOf(text, argList.from);
+  const multiline = lines.positionAt(lastValue.from).line !== lines.positionAt(argList.from).line;
   const indent = multiline ? indentationAt(text, lastValue.from) : '';
   if (last.name === ',') return { offset: last.to, prefix: multiline ? `\n${indent}` : ' ', suffix: ',' };
   return { offset: last.to, prefix: multiline ? `,\n${indent}` : ', ', suffix: '' };
@@ -301,11 +293,5 @@ function insertionPoint(call: SyntaxNode, text: string): Insertion {
 function indentationAt(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 }
 

@@ -35,18 +35,11 @@ export interface PythonDeclarations {
   readonly constructors: ConstructorDecl[];
 }
 
-const MAX_CLASSES = 2000;
-
 export function collectDeclarations(parsed: ParsedPython, file: string): PythonDeclarations {
-  const { text, tree } = parsed;
+  const { text } = parsed;
   const dataclasses: DataclassDecl[] = [];
   const constructors: ConstructorDecl[] = [];
-  const cursor = tree.cursor();
-  let seen = 0;
-  do {
-    if (cursor.name !== 'ClassDefinition') continue;
-    if (++seen > MAX_CLASSES) break;
-    const cls = cursor.node;
+  for (const cls of parsed.classes) {
     const nameNode = cls.getChild('VariableName');
     const body = cls.getChild('Body');
     if (!nameNode || !body) continue;
@@ -63,7 +56,7 @@ export function collectDeclarations(parsed: ParsedPython, file: string): PythonD
       const params = fn.getChild('ParamList');
       if (params) constructors.push({ className: name, file, nameRange, params: parameterDefaults(params, text) });
     }
-  } while (cursor.next());
+  }
   return { dataclasses, constructors };
 }
 
@@ -82,10 +75,12 @@ function isDataclass(cls: SyntaxNode, text: string): boolean {
   const decorated = cls.parent?.name === 'DecoratedStatement' ? cls.parent : undefined;
   if (!decorated) return false;
   for (const decorator of decorated.getChildren('Decorator')) {
-    const target = decorator.getChild('VariableName') ?? decorator.getChild('MemberExpression') ?? decorator.getChild('CallExpression');
-    if (!target) continue;
-    const name = target.name === 'CallExpression' ? (target.firstChild ? dottedName(target.firstChild, text) : undefined) : dottedName(target, text);
-    if (name === 'dataclass' || name === 'dataclasses.dataclass' || name?.endsWith('.dataclass')) return true;
+    // Decorator children are flat: `@`, VariableName, `.`, VariableName, [ArgList].
+    const name = children(decorator)
+      .filter((n) => n.name === 'VariableName' || n.name === '.')
+      .map((n) => nodeText(text, n))
+      .join('');
+    if (name === 'dataclass' || name.endsWith('.dataclass')) return true;
   }
   return false;
 }

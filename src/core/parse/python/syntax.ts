@@ -9,17 +9,37 @@ export interface ParsedPython {
   readonly tree: Tree;
   /** Ranges Lezer could not parse; analysis carries on around them. */
   readonly errorRanges: SourceRange[];
+  /** Collected in the same single walk of the tree, so later stages never re-walk it. */
+  readonly calls: SyntaxNode[];
+  readonly classes: SyntaxNode[];
+  readonly comments: SourceRange[];
 }
 
+const MAX_ERRORS = 50;
+const MAX_CALLS = 20_000;
+const MAX_CLASSES = 2_000;
+
+/** Parses once and walks the tree once. Lezer recovers from any input, so this never throws on text. */
 export function parsePython(text: string): ParsedPython {
   const tree = parser.parse(text);
   const errorRanges: SourceRange[] = [];
-  tree.iterate({
-    enter(node) {
-      if (node.type.isError && errorRanges.length < 50) errorRanges.push({ start: node.from, end: Math.max(node.to, node.from) });
-    },
-  });
-  return { text, tree, errorRanges };
+  const calls: SyntaxNode[] = [];
+  const classes: SyntaxNode[] = [];
+  const comments: SourceRange[] = [];
+  const cursor = tree.cursor();
+  do {
+    const type = cursor.type;
+    if (type.isError) {
+      if (errorRanges.length < MAX_ERRORS) errorRanges.push({ start: cursor.from, end: cursor.to });
+    } else if (type.name === 'CallExpression') {
+      if (calls.length < MAX_CALLS) calls.push(cursor.node);
+    } else if (type.name === 'ClassDefinition') {
+      if (classes.length < MAX_CLASSES) classes.push(cursor.node);
+    } else if (type.name === 'Comment') {
+      comments.push({ start: cursor.from, end: cursor.to });
+    }
+  } while (cursor.next());
+  return { text, tree, errorRanges, calls, classes, comments };
 }
 
 export function nodeText(text: string, node: { from: number; to: number }): string {

@@ -1,0 +1,67 @@
+/** Quick fixes for MoE Lens diagnostics, and `source.fixAll.moeLens` (safe fixes only, to a fixed point). */
+import * as vscode from 'vscode';
+import { fixAll } from '../core/lint';
+import { rangesOverlap } from '../core/text/source';
+import { toWorkspaceEdit } from './convert';
+import type { DiagnosticsController } from './diagnostics';
+import { Config } from './settings';
+import type { WorkspaceIndex } from './workspace-index';
+
+export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('moeLens');
+
+export class MoeLensCodeActions implements vscode.CodeActionProvider {
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
+  };
+
+  constructor(
+    private readonly diagnostics: DiagnosticsController,
+    private readonly index: WorkspaceIndex,
+  ) {}
+
+  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    try {
+      if (context.only && FIX_ALL_KIND.contains(context.only)) return this.fixAllAction(document);
+      if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix) && !vscode.CodeActionKind.QuickFix.contains(context.only)) return [];
+      const result = this.diagnostics.resultFor(document);
+      if (!result) return [];
+      const wanted = { start: document.offsetAt(range.start), end: document.offsetAt(range.end) };
+      const actions: vscode.CodeAction[] = [];
+      for (const diagnostic of result.diagnostics) {
+        const touches = rangesOverlap(diagnostic.range, wanted) || diagnostic.range.start === wanted.start || (wanted.start === wanted.end && diagnostic.range.start <= wanted.start && wanted.start <= diagnostic.range.end);
+        if (!touches || diagnostic.fixes.length === 0) continue;
+        const editorDiagnostic = context.diagnostics.find((d) => d.source === 'moe-lens' && codeOf(d) === diagnostic.code && document.offsetAt(d.range.start) === diagnostic.range.start);
+        for (const fix of diagnostic.fixes) {
+          const edit = toWorkspaceEdit(document.uri, result.lines, fix.edits, (file) => this.index.linesOf(file));
+          if (!edit) continue;
+          const action = new vscode.CodeAction(fix.safety === 'unsafe' ? `${fix.title} (changes behaviour)` : fix.title, vscode.CodeActionKind.QuickFix);
+          action.edit = edit;
+          action.isPreferred = fix.preferred === true;
+          if (editorDiagnostic) action.diagnostics = [editorDiagnostic];
+          actions.push(action);
+        }
+      }
+      if (result.diagnostics.some((d) => d.fixes.some((f) => f.safety === 'safe'))) actions.push(...this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix));
+      return actions;
+    } catch {
+      return [];
+    }
+  }
+
+  private fixAllAction(document: vscode.TextDocument, title = 'MoE Lens: fix all safe problems', kind = FIX_ALL_KIND): vscode.CodeAction[] {
+    const text = document.getText();
+    const config = new Config(vscode.workspace.getConfiguration(undefined, document.uri));
+    if (text.length > config.maxFileSizeBytes) return [];
+    const fixed = fixAll(document.uri.toString(), text, this.index.project, { severities: config.severities });
+    if (fixed.text === text) return [];
+    const action = new vscode.CodeAction(title, kind);
+    action.edit = new vscode.WorkspaceEdit();
+    action.edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), fixed.text);
+    return [action];
+  }
+}
+
+function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  return typeof code === 'object' ? String(code.value) : code === undefined ? undefined : String(code);
+}

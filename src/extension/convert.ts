@@ -1,0 +1,47 @@
+/** The only file that turns core data (offsets, plain diagnostics, edits) into VS Code objects. */
+import * as vscode from 'vscode';
+import { ruleDocUrl } from '../core/docs/render';
+import { findRule } from '../core/rules/index';
+import type { Diagnostic, FileEdit, Severity } from '../core/rules/types';
+import type { LineIndex, SourceRange } from '../core/text/source';
+
+export type LinesOf = (file: string) => LineIndex | undefined;
+
+export function toRange(lines: LineIndex, range: SourceRange): vscode.Range {
+  const start = lines.positionAt(range.start);
+  const end = lines.positionAt(range.end);
+  return new vscode.Range(start.line, start.character, end.line, end.character);
+}
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+export function toDiagnostic(documentUri: vscode.Uri, diagnostic: Diagnostic, lines: LineIndex, linesOf: LinesOf): vscode.Diagnostic {
+  const result = new vscode.Diagnostic(toRange(lines, diagnostic.range), diagnostic.message, SEVERITY[diagnostic.severity]);
+  result.source = 'moe-lens';
+  const rule = findRule(diagnostic.code);
+  result.code = rule ? { value: diagnostic.code, target: vscode.Uri.parse(ruleDocUrl(rule)) } : diagnostic.code;
+  const related: vscode.DiagnosticRelatedInformation[] = [];
+  for (const info of diagnostic.related) {
+    const targetLines = info.file ? linesOf(info.file) : lines;
+    if (!targetLines) continue; // the other file is not indexed any more: drop the link rather than guess
+    const uri = info.file ? vscode.Uri.parse(info.file) : documentUri;
+    related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(targetLines, info.range)), info.message));
+  }
+  if (related.length > 0) result.relatedInformation = related;
+  return result;
+}
+
+/** Builds a WorkspaceEdit; returns undefined when an edit targets a file whose text is unknown. */
+export function toWorkspaceEdit(documentUri: vscode.Uri, lines: LineIndex, edits: readonly FileEdit[], linesOf: LinesOf): vscode.WorkspaceEdit | undefined {
+  const edit = new vscode.WorkspaceEdit();
+  for (const e of edits) {
+    const targetLines = e.file ? linesOf(e.file) : lines;
+    if (!targetLines) return undefined;
+    edit.replace(e.file ? vscode.Uri.parse(e.file) : documentUri, toRange(targetLines, e.range), e.newText);
+  }
+  return edit;
+}

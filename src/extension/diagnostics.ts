@@ -1,0 +1,128 @@
+/**
+ * Lints documents on open and on edit (debounced; a newer edit replaces the pending run, and a result for
+ * an outdated document version is dropped) and keeps the core results for code actions and hovers.
+ */
+import * as vscode from 'vscode';
+import { fileKind } from '../core/analyze';
+import { lintText, PARSE_NOTE_CODE, type LintResult } from '../core/lint';
+import type { Rule } from '../core/rules/types';
+import { LineIndex } from '../core/text/source';
+import { toDiagnostic } from './convert';
+import { Config } from './settings';
+import type { WorkspaceIndex } from './workspace-index';
+
+export interface DocumentResult extends LintResult {
+  readonly version: number;
+  readonly lines: LineIndex;
+}
+
+export class DiagnosticsController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('moe-lens');
+  private readonly results = new Map<string, DocumentResult>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly reportedRuleErrors = new Set<string>();
+
+  constructor(
+    private readonly index: WorkspaceIndex,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  static isCandidate(document: vscode.TextDocument): boolean {
+    return fileKind(document.uri.path) !== undefined || ['python', 'json', 'jsonc'].includes(document.languageId);
+  }
+
+  resultFor(document: vscode.TextDocument): DocumentResult | undefined {
+    const result = this.results.get(document.uri.toString());
+    if (result?.version === document.version) return result;
+    return this.lintNow(document);
+  }
+
+  schedule(document: vscode.TextDocument): void {
+    if (!DiagnosticsController.isCandidate(document)) return;
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    const delay = new Config(vscode.workspace.getConfiguration(undefined, document.uri)).debounceMs;
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.lintNow(document);
+      }, delay),
+    );
+  }
+
+  /** Lints synchronously (the engine takes milliseconds) and publishes unless the document moved on. */
+  lintNow(document: vscode.TextDocument): DocumentResult | undefined {
+    if (!DiagnosticsController.isCandidate(document) || document.isClosed) return undefined;
+    try {
+      const version = document.version;
+      const key = document.uri.toString();
+      const text = document.getText();
+      const config = new Config(vscode.workspace.getConfiguration(undefined, document.uri));
+      const lines = new LineIndex(text);
+      let result: LintResult;
+      if (text.length > config.maxFileSizeBytes) {
+        result = {
+          analysis: { dialect: undefined, specs: [], notes: [] },
+          diagnostics: [
+            {
+              code: PARSE_NOTE_CODE,
+              ruleName: 'parse-note',
+              severity: 'info',
+              messageId: 'tooLarge',
+              message: `MoE Lens skipped this file: ${Math.round(text.length / 1024)} KB is above moeLens.lint.maxFileSizeKb (${config.maxFileSizeBytes / 1024} KB).`,
+              range: { start: 0, end: 0 },
+              fixes: [],
+              related: [],
+            },
+          ],
+        };
+      } else {
+        result = lintText(key, text, this.index.project, { severities: config.severities, onRuleError: (rule, error) => this.ruleFailed(rule, error) });
+        if (result.analysis.declarations) this.index.updateFromText(key, text);
+      }
+      if (document.version !== version) return undefined; // stale: a newer run is scheduled
+      const stored: DocumentResult = { ...result, version, lines };
+      this.results.set(key, stored);
+      this.collection.set(
+        document.uri,
+        result.diagnostics.map((d) => toDiagnostic(document.uri, d, lines, (file) => this.index.linesOf(file))),
+      );
+      return stored;
+    } catch (error) {
+      this.log(`lint failed for ${document.uri.toString()}: ${String((error as Error)?.stack ?? error)}`);
+      return undefined;
+    }
+  }
+
+  forget(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.delete(key);
+    this.results.delete(key);
+    this.collection.delete(document.uri);
+  }
+
+  /** Publishes diagnostics for a file that is not open (Lint Workspace). */
+  publish(uri: vscode.Uri, text: string): number {
+    const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
+    if (text.length > config.maxFileSizeBytes) return 0;
+    const lines = new LineIndex(text);
+    const result = lintText(uri.toString(), text, this.index.project, { severities: config.severities, onRuleError: (rule, error) => this.ruleFailed(rule, error) });
+    this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
+    return result.diagnostics.length;
+  }
+
+  private ruleFailed(rule: Rule, error: unknown): void {
+    if (this.reportedRuleErrors.has(rule.code)) return;
+    this.reportedRuleErrors.add(rule.code);
+    this.log(`rule ${rule.code} (${rule.name}) failed and was skipped: ${String((error as Error)?.stack ?? error)}`);
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.collection.dispose();
+  }
+}

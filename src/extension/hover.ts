@@ -1,0 +1,34 @@
+/** Hover: what the routing key under the cursor means in this config's framework, plus the rule behind any finding there. */
+import * as vscode from 'vscode';
+import { ruleDocUrl } from '../core/docs/render';
+import { hoverAt } from '../core/hover';
+import { findRule } from '../core/rules/index';
+import { containsOffset } from '../core/text/source';
+import { toRange } from './convert';
+import type { DiagnosticsController } from './diagnostics';
+
+export class MoeLensHover implements vscode.HoverProvider {
+  constructor(private readonly diagnostics: DiagnosticsController) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    try {
+      const result = this.diagnostics.resultFor(document);
+      if (!result) return undefined;
+      const offset = document.offsetAt(position);
+      const parts: string[] = [];
+      const content = hoverAt(result.analysis, offset);
+      if (content) parts.push(content.markdown);
+      for (const diagnostic of result.diagnostics) {
+        if (!containsOffset(diagnostic.range, offset)) continue;
+        const rule = findRule(diagnostic.code);
+        if (!rule) continue;
+        parts.push(`**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${ruleDocUrl(rule)})`);
+      }
+      if (parts.length === 0) return undefined;
+      const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
+      return new vscode.Hover(markdown, content ? toRange(result.lines, content.range) : undefined);
+    } catch {
+      return undefined;
+    }
+  }
+}

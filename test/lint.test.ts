@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fixAll, lintText } from '../src/core/lint';
+import { ALL_RULES } from '../src/core/rules/index';
+import type { Rule } from '../src/core/rules/types';
+import { applyEdits, LineIndex } from '../src/core/text/source';
+
+const GPT = 'torchtitan/models/gpt_oss/__init__.py';
+const BAD = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=8, score_func="softmx", load_balance_coeff=None),\n}\n';
+
+describe('lint engine', () => {
+  it('suppresses a code with a trailing comment on the same line', () => {
+    const text = BAD.replace('load_balance_coeff=None),', 'load_balance_coeff=None),  # moe-lens: disable=MOE001');
+    const codes = lintText(GPT, text).diagnostics.map((d) => d.code);
+    assert.ok(!codes.includes('MOE001'));
+    assert.ok(codes.includes('MOE006'));
+  });
+
+  it('a comment on its own line suppresses the next line; disable-file the whole file', () => {
+    const nextLine = BAD.replace('    "120b"', '    # moe-lens: disable=MOE001,MOE006\n    "120b"');
+    assert.deepEqual(lintText(GPT, nextLine).diagnostics.map((d) => d.code), []);
+    const file = `# moe-lens: disable-file=MOE006\n${BAD}`;
+    assert.deepEqual(lintText(GPT, file).diagnostics.map((d) => d.code), ['MOE001']);
+  });
+
+  it('a string that merely contains the marker does not suppress', () => {
+    const text = `${BAD}note = "# moe-lens: disable-file"\n`;
+    assert.ok(lintText(GPT, text).diagnostics.some((d) => d.code === 'MOE001'));
+  });
+
+  it('severity overrides change or silence a rule', () => {
+    const result = lintText(GPT, BAD, undefined, { severities: { MOE001: 'warning', MOE006: 'off' } });
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.severity]), [['MOE001', 'warning']]);
+  });
+
+  it('a rule that throws is reported once and the others still run', () => {
+    const broken: Rule = {
+      code: 'MOE999', name: 'broken', category: 'structure', defaultSeverity: 'error', status: 'preview', since: '0', messages: { x: 'x' },
+      fix: { availability: 'none' },
+      docs: { what: '', why: '', example: { dialect: 'python', code: '' }, useInstead: { dialect: 'python', code: '' }, references: [] },
+      check() { throw new Error('boom'); },
+    };
+    const errors: string[] = [];
+    const result = lintText(GPT, BAD, undefined, { rules: [broken, ...ALL_RULES], onRuleError: (rule, e) => errors.push(`${rule.code}: ${(e as Error).message}`) });
+    assert.deepEqual(errors, ['MOE999: boom']);
+    assert.ok(result.diagnostics.some((d) => d.code === 'MOE001'));
+  });
+
+  it('fix-all reaches a fixed point with only safe fixes', () => {
+    const fixed = fixAll(GPT, BAD);
+    assert.equal(fixed.text, 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=4, score_func="softmax", load_balance_coeff=None),\n}\n');
+    assert.ok(fixed.passes >= 1);
+    assert.equal(fixAll(GPT, fixed.text).fixesApplied, 0);
+  });
+
+  it('the parse note for truncated JSON is located at the error', () => {
+    const text = '{"model_type": "mixtral", "num_local_experts": 8,\n "num_experts_per_tok": ';
+    const [note] = lintText('config.json', text).diagnostics;
+    assert.equal(note!.code, 'MOE000');
+    assert.equal(new LineIndex(text).positionAt(note!.range.start).line, 1);
+  });
+});
+
+describe('text primitives', () => {
+  it('LineIndex maps offsets both ways across LF, CRLF and CR', () => {
+    const lines = new LineIndex('a\r\nbc\nd\re');
+    assert.deepEqual(lines.positionAt(3), { line: 1, character: 0 });
+    assert.deepEqual(lines.positionAt(8), { line: 3, character: 0 });
+    assert.deepEqual(lines.positionAt(9), { line: 3, character: 1 });
+    assert.equal(lines.offsetAt({ line: 2, character: 0 }), 6);
+    assert.equal(lines.lineText(1), 'bc');
+  });
+
+  it('applyEdits skips overlapping and out-of-range edits', () => {
+    const result = applyEdits('abcdef', [
+      { range: { start: 1, end: 3 }, newText: 'X' },
+      { range: { start: 2, end: 4 }, newText: 'Y' },
+      { range: { start: 5, end: 99 }, newText: 'Z' },
+    ]);
+    assert.deepEqual(result, { text: 'aXdef', applied: 1, skipped: 2 });
+  });
+});

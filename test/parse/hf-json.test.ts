@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeHfJson } from '../../src/core/parse/hf-json';
+import { semanticsLabel } from '../../src/core/model/router-spec';
+
+const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0];
+
+describe('HF / DeepSeek / OpenAI JSON dialects', () => {
+  it('gpt_oss: top-k then softmax, router bias, aliases collected in text order', () => {
+    const s = spec('{"model_type": "gpt_oss", "num_local_experts": 128, "num_experts_per_tok": 4, "experts_per_token": 4}')!;
+    assert.equal(s.framework, 'hf:gpt_oss');
+    assert.equal(s.order.value, 'topk-then-score');
+    assert.equal(s.routerBias.value, true);
+    assert.deepEqual(s.topK.sites.map((x) => x.key), ['num_experts_per_tok', 'experts_per_token']);
+    assert.equal(semanticsLabel(s), 'hf:gpt_oss · top-4 → score · softmax · router bias');
+  });
+
+  it('deepseek_v3: sigmoid hard-coded, static selection bias, top2-sum groups, norm and scale', () => {
+    const s = spec('{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "softmax", "norm_topk_prob": true, "routed_scaling_factor": 2.5}')!;
+    assert.equal(s.scoreFunc.value, 'sigmoid');
+    assert.equal(s.selectionBias.value, 'static');
+    assert.equal(s.groups?.score, 'top2-sum');
+    assert.equal(s.normalize.value, 'always');
+    assert.equal(s.scale.value, 2.5);
+  });
+
+  it('qwen3_moe: norm_topk_prob defaults to False (class default)', () => {
+    const s = spec('{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8}')!;
+    assert.equal(s.normalize.value, 'never');
+    assert.match(s.normalize.defaultFrom!.label, /class default False/);
+  });
+
+  it('mixtral always renormalises', () => {
+    assert.equal(spec('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}')!.normalize.value, 'always');
+  });
+
+  it('llama4 reads text_config; dbrx reads ffn_config', () => {
+    const llama = spec('{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1, "hidden_size": 5120}}')!;
+    assert.equal(llama.experts.value, 16);
+    assert.equal(llama.scoreFunc.value, 'sigmoid');
+    assert.equal(llama.order.value, 'topk-then-score');
+    const dbrx = spec('{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4, "moe_normalize_expert_weights": 1}}')!;
+    assert.equal(dbrx.experts.value, 16);
+    assert.equal(dbrx.topK.value, 4);
+    assert.equal(dbrx.normalize.value, 'always');
+  });
+
+  it('DeepSeek official inference config: selection bias only when dim == 7168, renormalise only for sigmoid', () => {
+    const big = spec('{"dim": 7168, "n_routed_experts": 256, "n_activated_experts": 8, "n_expert_groups": 8, "n_limited_groups": 4, "score_func": "sigmoid", "route_scale": 2.5}')!;
+    assert.equal(big.framework, 'deepseek-official');
+    assert.equal(big.selectionBias.value, 'static');
+    assert.equal(big.normalize.value, 'sigmoid-only');
+    const v2 = spec('{"dim": 5120, "n_routed_experts": 160, "n_activated_experts": 6, "n_expert_groups": 8, "n_limited_groups": 3, "route_scale": 16.0}')!;
+    assert.equal(v2.selectionBias.value, 'none');
+    assert.equal(v2.scoreFunc.value, 'softmax');
+  });
+
+  it('OpenAI original gpt-oss config (experts_per_token, num_experts)', () => {
+    const s = spec('{"num_hidden_layers": 36, "num_experts": 128, "experts_per_token": 4, "hidden_size": 2880}')!;
+    assert.equal(s.framework, 'openai:gpt-oss');
+    assert.equal(s.topK.value, 4);
+  });
+
+  it('ignores JSON that is not an MoE config', () => {
+    assert.equal(spec('{"name": "moe-lens", "version": "1.0.0"}'), undefined);
+    assert.equal(spec('[1, 2, 3]'), undefined);
+  });
+
+  it('truncated JSON gives a located error and still reads what is there', () => {
+    const result = analyzeHfJson('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": ', 'config.json');
+    assert.ok(result.errors.length > 0);
+    assert.equal(result.specs[0]!.experts.value, 8);
+  });
+});

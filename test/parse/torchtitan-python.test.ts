@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeTorchtitanPython } from '../../src/core/parse/torchtitan-python';
+import { collectDeclarations } from '../../src/core/parse/python/declarations';
+import { parsePython } from '../../src/core/parse/python/syntax';
+import { ProjectIndex } from '../../src/core/project';
+import { semanticsLabel } from '../../src/core/model/router-spec';
+
+const specsOf = (text: string, file = 'torchtitan/models/gpt_oss/__init__.py', project?: ProjectIndex) => analyzeTorchtitanPython(text, file, project).specs;
+
+describe('torchtitan Python dialect', () => {
+  it('reads a flavor dict entry nested in model args, with ranges and the flavor name', () => {
+    const text = 'gptoss_configs = {\n    "120b": GptOssModelArgs(dim=2880, n_layers=36, moe_args=MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True, gate_bias=True)),\n}\n';
+    const [spec] = specsOf(text);
+    assert.ok(spec);
+    assert.equal(spec.name, '120b');
+    assert.equal(spec.identity.family, 'gpt-oss');
+    assert.equal(spec.experts.value, 128);
+    assert.equal(spec.topK.value, 4);
+    assert.equal(text.slice(spec.topK.sites[0]!.valueRange.start, spec.topK.sites[0]!.valueRange.end), '4');
+    assert.equal(text.slice(spec.topK.sites[0]!.keyRange.start, spec.topK.sites[0]!.keyRange.end), 'top_k');
+    assert.equal(spec.hidden.value, 2880);
+    assert.equal(spec.layers.value, 36);
+    assert.equal(spec.routerBias.value, true);
+    assert.equal(spec.normalize.value, 'always');
+    assert.equal(semanticsLabel(spec), 'torchtitan · score → top-4 · softmax · router bias · selection bias (learned) · normalize always');
+  });
+
+  it('fills missing fields from a workspace dataclass in another file, and says where from', () => {
+    const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n    score_func: str = "softmax"\n    load_balance_coeff: float | None = None\n';
+    const project = new ProjectIndex();
+    project.setFile('args.py', collectDeclarations(parsePython(args), 'args.py'));
+    const [spec] = specsOf('x = MoEArgs(route_norm=True)\n', 'flavors.py', project);
+    assert.equal(spec!.experts.value, 16);
+    assert.equal(spec!.topK.value, 2);
+    assert.deepEqual(spec!.topK.defaultFrom?.label, 'MoEArgs.top_k');
+    assert.equal(spec!.topK.defaultFrom?.file, 'args.py');
+    assert.equal(spec!.scoreFunc.value, 'softmax');
+    assert.equal(spec!.selectionBias.value, 'none');
+  });
+
+  it('falls back to torchtitan\'s MoEArgs defaults (sigmoid, top-1, learned bias) without a dataclass', () => {
+    const [spec] = specsOf('x = MoEArgs(num_experts=16)\n', 'm.py');
+    assert.equal(spec!.topK.value, 1);
+    assert.equal(spec!.scoreFunc.value, 'sigmoid');
+    assert.equal(spec!.selectionBias.value, 'learned');
+    assert.match(spec!.scoreFunc.defaultFrom!.label, /torchtitan MoEArgs @238fa99/);
+  });
+
+  it('merges HEAD-style MoE.Config(router=TokenChoiceTopKRouter.Config(gate=Linear.Config(bias=True)))', () => {
+    const text =
+      'def _120b():\n    return MoE.Config(\n        num_experts=128,\n        router=TokenChoiceTopKRouter.Config(top_k=4, score_func="softmax", route_norm=True, gate=Linear.Config(bias=True)),\n        load_balance_coeff=1e-3,\n    )\n';
+    const specs = specsOf(text);
+    assert.equal(specs.length, 1);
+    assert.equal(specs[0]!.name, '120b');
+    assert.equal(specs[0]!.topK.value, 4);
+    assert.equal(specs[0]!.experts.value, 128);
+    assert.equal(specs[0]!.routerBias.value, true);
+  });
+
+  it('reads the PR-era fields: topk_before_score, use_router_bias, use_expert_bias', () => {
+    const [spec] = specsOf('x = MoEArgs(num_experts=8, top_k=2, score_func="softmax", topk_before_score=True, use_router_bias=True, use_expert_bias=True)\n', 'm.py');
+    assert.equal(spec!.order.value, 'topk-then-score');
+    assert.equal(spec!.routerBias.value, true);
+    assert.equal(spec!.selectionBias.value, 'learned');
+    assert.equal(spec!.keyNames.selectionBias, 'use_expert_bias');
+  });
+
+  it('reads group settings and debug round-robin', () => {
+    const [spec] = specsOf('x = MoEArgs(num_experts=64, top_k=6, num_expert_groups=8, num_limited_groups=3, _debug_force_load_balance=True)\n', 'm.py');
+    assert.equal(spec!.groups?.count.value, 8);
+    assert.equal(spec!.groups?.selected.value, 3);
+    assert.equal(spec!.groups?.score, 'top2-sum');
+    assert.equal(spec!.groups?.mask, -Infinity);
+    assert.equal(spec!.debugRoundRobin.value, true);
+  });
+
+  it('ignores router plumbing that only forwards variables, and unrelated calls', () => {
+    const text = 'self.router = TokenChoiceTopKRouter(dim=dim, num_experts=moe_args.num_experts, top_k=moe_args.top_k)\nprint(top_k=3)\n';
+    assert.deepEqual(specsOf(text, 'moe.py'), []);
+  });
+
+  it('keeps literal kinds: 8.0 is a float, "8" a string, -1 negative', () => {
+    const [spec] = specsOf('x = MoEArgs(num_experts=8.0, top_k="2", route_scale=-1)\n', 'm.py');
+    assert.deepEqual(spec!.experts.sites[0]!.literal, { kind: 'float', value: 8 });
+    assert.deepEqual(spec!.topK.sites[0]!.literal, { kind: 'string', value: '2' });
+    assert.deepEqual(spec!.scale.sites[0]!.literal, { kind: 'int', value: -1 });
+  });
+
+  it('collects dataclass fields (field(default=...) too) and constructor defaults', () => {
+    const text =
+      '@dataclasses.dataclass\nclass MoEArgs:\n    top_k: int = field(default=4)\n    route_norm: bool = False\n\nclass R:\n    def __init__(self, dim: int, *, top_k: int = 2, route_norm=True, **kwargs):\n        pass\n';
+    const declarations = collectDeclarations(parsePython(text), 'm.py');
+    assert.deepEqual(declarations.dataclasses[0]!.fields.get('top_k')!.literal, { kind: 'int', value: 4 });
+    const params = declarations.constructors[0]!.params;
+    assert.deepEqual([...params.keys()], ['dim', 'top_k', 'route_norm']);
+    assert.deepEqual(params.get('route_norm')!.literal, { kind: 'bool', value: true });
+    assert.equal(params.get('dim')!.literal, undefined);
+  });
+
+  it('never throws on broken Python and still finds configs before the break', () => {
+    const text = 'x = MoEArgs(num_experts=8, top_k=2)\ndef broken(:\n    y = MoEArgs(top_k=\n';
+    const result = analyzeTorchtitanPython(text, 'm.py');
+    assert.ok(result.parsed.errorRanges.length > 0);
+    assert.equal(result.specs[0]!.topK.value, 2);
+  });
+});
