@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeDocument } from '../src/core/analyze';
+import { hoverAt } from '../src/core/hover';
+
+describe('hovers', () => {
+  const text = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True),\n}\n';
+  const analysis = analyzeDocument('torchtitan/models/gpt_oss/__init__.py', text);
+
+  it('explain a routing key in this framework, with the semantics and the recognised model', () => {
+    const hover = hoverAt(analysis, text.indexOf('route_norm') + 2)!;
+    assert.equal(text.slice(hover.range.start, hover.range.end), 'route_norm');
+    assert.match(hover.markdown, /\*\*`route_norm`\*\* — Renormalise the k selected weights/);
+    assert.match(hover.markdown, /Semantics: torchtitan · score → top-4 · softmax · selection bias \(learned\) · normalize always/);
+    assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\* \(flavor "120b"\)/);
+    assert.match(hover.markdown, /selectionBias: learned — default from torchtitan MoEArgs @238fa99 default of `load_balance_coeff`/);
+  });
+
+  it('the callee shows the config summary; outside a config there is no hover', () => {
+    assert.match(hoverAt(analysis, text.indexOf('MoEArgs') + 1)!.markdown, /MoE Lens\*\* · `120b`/);
+    assert.equal(hoverAt(analysis, 2), undefined);
+  });
+});
