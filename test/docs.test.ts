@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { lintText } from '../src/core/lint';
 import { ALL_RULES } from '../src/core/rules/index';
 
-const fileFor = (dialect: string): string => (dialect === 'json' ? 'model/config.json' : 'torchtitan/models/gpt_oss/__init__.py');
+const FILES: Record<string, string> = { json: 'model/config.json', yaml: 'conf/moe.yaml', shell: 'scripts/train.sh', python: 'torchtitan/models/gpt_oss/__init__.py' };
+const fileFor = (dialect: string): string => FILES[dialect]!;
 
 describe('rule docs', () => {
   it('codes are unique, sorted, MOE + three digits; names are kebab case', () => {

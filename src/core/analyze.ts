@@ -1,6 +1,7 @@
 /** Picks a dialect for a file and runs its parser. Parsers never throw; anything odd becomes a located note. */
 import type { Dialect, RouterSpec } from './model/router-spec';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
+import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
 import type { PythonDeclarations } from './parse/python/declarations';
 import type { ParsedPython } from './parse/python/syntax';
 import { analyzeTorchtitanPython } from './parse/torchtitan-python';
@@ -20,12 +21,14 @@ export interface DocumentAnalysis {
   readonly notes: ParseNote[];
 }
 
-export type FileKind = 'python' | 'json' | undefined;
+export type FileKind = 'python' | 'json' | 'yaml' | 'shell' | undefined;
 
 export function fileKind(file: string): FileKind {
   const lower = file.toLowerCase();
   if (lower.endsWith('.py') || lower.endsWith('.pyi')) return 'python';
   if (lower.endsWith('.json') || lower.endsWith('.jsonc')) return 'json';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  if (lower.endsWith('.sh') || lower.endsWith('.bash')) return 'shell';
   return undefined;
 }
 
@@ -52,6 +55,13 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       const result = analyzeHfJson(text, file);
       const dialect = result.specs[0]?.dialect ?? 'hf-json';
       const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
+      return { dialect, specs: result.specs, notes };
+    }
+    if (kind === 'yaml' || kind === 'shell') {
+      if (!looksLikeMegatron(text)) return EMPTY;
+      const result = kind === 'yaml' ? analyzeMegatronYaml(text, file) : analyzeMegatronArgs(text, file);
+      const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
+      const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];
       return { dialect, specs: result.specs, notes };
     }
   } catch (error) {

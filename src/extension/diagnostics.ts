@@ -28,7 +28,7 @@ export class DiagnosticsController implements vscode.Disposable {
   ) {}
 
   static isCandidate(document: vscode.TextDocument): boolean {
-    return fileKind(document.uri.path) !== undefined || ['python', 'json', 'jsonc'].includes(document.languageId);
+    return fileKind(document.uri.path) !== undefined || ['python', 'json', 'jsonc', 'yaml', 'shellscript'].includes(document.languageId);
   }
 
   resultFor(document: vscode.TextDocument): DocumentResult | undefined {

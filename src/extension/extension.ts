@@ -5,8 +5,8 @@ import { DiagnosticsController } from './diagnostics';
 import { MoeLensHover } from './hover';
 import { WorkspaceIndex } from './workspace-index';
 
-const SELECTOR: vscode.DocumentSelector = [{ language: 'python' }, { language: 'json' }, { language: 'jsonc' }];
-const LINT_GLOB = '**/*.{py,json}';
+const SELECTOR: vscode.DocumentSelector = [{ language: 'python' }, { language: 'json' }, { language: 'jsonc' }, { language: 'yaml' }, { language: 'shellscript' }];
+const LINT_GLOB = '**/*.{py,json,yaml,yml,sh}';
 const LINT_EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 
 export function activate(context: vscode.ExtensionContext): void {

@@ -85,7 +85,7 @@ describe('moe-lens lint', () => {
     assert.match(readFileSync(join(dir, 'hf/gpt-oss-120b-aliases/config.json'), 'utf8'), /"experts_per_token": 4,/);
     const after = JSON.parse(moeLens(['lint', '.', '--format', 'json'], dir).stdout) as { messages: { ruleId: string }[] }[];
     const codes = after.flatMap((f) => f.messages.map((m) => m.ruleId)).sort();
-    assert.deepEqual(codes, ['MOE005', 'MOE010', 'MOE010', 'MOE010', 'MOE010', 'MOE013']);
+    assert.deepEqual(codes, ['MOE005', 'MOE008', 'MOE010', 'MOE010', 'MOE010', 'MOE010', 'MOE013', 'MOE015']);
   });
 
   it('reports unreadable and binary files without crashing', () => {
@@ -104,7 +104,7 @@ describe('moe-lens rules / rule', () => {
   it('lists every rule', () => {
     const result = moeLens(['rules']);
     assert.equal(result.status, 0);
-    assert.equal(result.stdout.trim().split('\n').length, 14);
+    assert.equal(result.stdout.trim().split('\n').length, 15);
     assert.match(result.stdout, /^MOE001 {2}published-model-mismatch/m);
   });
 

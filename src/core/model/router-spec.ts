@@ -109,6 +109,8 @@ export interface RouterSpec {
     readonly family?: string;
     readonly flavor?: string;
     readonly nameOrPath?: Site;
+    /** A file named after a model (Megatron's `gpt-oss-120b.sh`). */
+    readonly fileLabel?: string;
   };
   readonly insertion: Insertion;
   /** The key each field is written under in this dialect, for fixes that must add it. */

@@ -1,12 +1,28 @@
 /** How each dialect spells a value and a key, for fixes. */
 import type { Dialect } from '../model/router-spec';
-import { pythonLiteral } from './python/syntax';
 import { jsonLiteralText } from './hf-json';
+import { pythonLiteral } from './python/syntax';
 
 export function formatValue(dialect: Dialect | undefined, value: unknown): string {
-  return dialect === 'torchtitan-python' ? pythonLiteral(value) : jsonLiteralText(value);
+  switch (dialect) {
+    case 'torchtitan-python':
+      return pythonLiteral(value);
+    case 'megatron-args':
+      return typeof value === 'string' && !/^[\w.+-]+$/.test(value) ? `'${value.replace(/'/g, `'\\''`)}'` : String(value ?? 'None');
+    default:
+      return jsonLiteralText(value); // JSON, and YAML (a JSON scalar is valid YAML)
+  }
 }
 
 export function formatAssignment(dialect: Dialect | undefined, key: string, valueText: string): string {
-  return dialect === 'torchtitan-python' ? `${key}=${valueText}` : `${JSON.stringify(key)}: ${valueText}`;
+  switch (dialect) {
+    case 'torchtitan-python':
+      return `${key}=${valueText}`;
+    case 'megatron-args':
+      return `--${key.replace(/_/g, '-')} ${valueText}`;
+    case 'megatron-yaml':
+      return `${key}: ${valueText}`;
+    default:
+      return `${JSON.stringify(key)}: ${valueText}`;
+  }
 }

@@ -35,5 +35,14 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
   num_shared_experts: 'Experts every token goes through in addition to the routed ones.',
   router_aux_loss_coef: 'Weight of the load-balancing auxiliary loss (0.9 in gpt-oss config.json; Megatron\'s gpt-oss recipe uses 0).',
   moe_normalize_expert_weights: 'DBRX: p-norm used to renormalise the top-k weights (1 = L1).',
+  moe_router_topk: 'Megatron: experts each token is routed to (default 2).',
+  moe_router_score_function: 'Megatron: "softmax" (default), "sigmoid" or "sqrtsoftplus", in fp32.',
+  moe_router_pre_softmax:
+    'Megatron, softmax only: softmax over all experts before top-k, weights not renormalised. Default (post-softmax): top-k on the logits, then softmax over the k.',
+  moe_router_enable_expert_bias: 'Megatron: aux-loss-free per-expert selection bias, updated by sign(mean − count) · rate (no mean-centring). sigmoid/sqrtsoftplus only; rejected with softmax.',
+  moe_router_num_groups: 'Megatron group-limited routing: expert groups; must divide the experts.',
+  moe_router_group_topk: 'Megatron: groups kept per token, ranked by the sum of each group\'s top-(k ÷ kept groups) scores.',
+  moe_router_topk_scaling_factor: 'Megatron: multiplies the routing weights (None: no scaling).',
+  num_moe_experts: 'Megatron TransformerConfig: routed experts per MoE layer.',
   model_type: 'Selects the transformers config and router class, and so which router math runs.',
 };

@@ -5,7 +5,7 @@ import { PUBLISHED_MODELS, type PublishedModel } from './published-models';
 
 export interface ModelClaim {
   readonly model: PublishedModel;
-  readonly via: 'name_or_path' | 'flavor' | 'shape';
+  readonly via: 'name_or_path' | 'file name' | 'flavor' | 'shape';
   /** What the user wrote that makes the claim, when it is text. */
   readonly range?: SourceRange;
   readonly evidence: string;
@@ -17,6 +17,11 @@ export function recognizeModel(spec: RouterSpec): ModelClaim | undefined {
     const hub = nameOrPath.literal.value;
     const model = PUBLISHED_MODELS.find((m) => m.hubName.test(hub));
     if (model) return { model, via: 'name_or_path', range: nameOrPath.valueRange, evidence: `\`${nameOrPath.key}\` "${hub}"` };
+  }
+  const fileLabel = spec.identity.fileLabel;
+  if (fileLabel) {
+    const model = PUBLISHED_MODELS.find((m) => m.hubName.test(fileLabel));
+    if (model) return { model, via: 'file name', evidence: `file name "${fileLabel}"` };
   }
   const flavor = spec.identity.flavor?.toLowerCase();
   if (flavor && spec.identity.family) {

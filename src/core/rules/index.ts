@@ -16,6 +16,7 @@ import { normalizedTop1 } from './MOE011-normalized-top1';
 import { selectionBiasDrift } from './MOE012-selection-bias-drift';
 import { debugLoadBalanceOutsideDebug } from './MOE013-debug-load-balance-outside-debug';
 import { valueOutOfRange } from './MOE014-value-out-of-range';
+import { expertBiasWithSoftmax } from './MOE015-expert-bias-with-softmax';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -33,6 +34,7 @@ export const ALL_RULES: readonly Rule[] = [
   selectionBiasDrift,
   debugLoadBalanceOutsideDebug,
   valueOutOfRange,
+  expertBiasWithSoftmax,
 ];
 
 export function findRule(codeOrName: string): Rule | undefined {

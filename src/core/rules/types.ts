@@ -40,7 +40,7 @@ export interface Diagnostic {
   readonly related: readonly RelatedInformation[];
 }
 
-export type DocDialect = 'python' | 'json';
+export type DocDialect = 'python' | 'json' | 'yaml' | 'shell';
 
 export interface RuleDocs {
   /** What it does. */

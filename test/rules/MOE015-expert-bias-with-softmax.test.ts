@@ -1,0 +1,29 @@
+import { expertBiasWithSoftmax } from '../../src/core/rules/MOE015-expert-bias-with-softmax';
+import { runRuleTests } from '../rule-tester';
+
+const flags = (rest: string) => `torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 ${rest}\n`;
+
+runRuleTests(expertBiasWithSoftmax, {
+  valid: [
+    { name: 'expert bias with sigmoid', file: 'train.sh', code: flags('--moe-router-score-function sigmoid --moe-router-enable-expert-bias') },
+    { name: 'softmax without expert bias', file: 'train.sh', code: flags('--moe-router-score-function softmax') },
+    { name: 'torchtitan allows a selection bias with softmax', file: 'm.py', code: 'a = MoEArgs(num_experts=8, top_k=2, score_func="softmax", load_balance_coeff=1e-3)\n' },
+  ],
+  invalid: [
+    {
+      name: 'expert bias with the default softmax; the fix removes the flag',
+      file: 'train.sh',
+      code: flags('--moe-router-enable-expert-bias --disable-bias-linear'),
+      errors: [{ messageId: 'rejected', text: '--moe-router-enable-expert-bias', includes: ["only supports 'sigmoid' and 'sqrtsoftplus'"] }],
+      output: flags('--disable-bias-linear'),
+    },
+    {
+      name: 'YAML, fixed by switching to sigmoid',
+      file: 'moe.yaml',
+      code: 'num_experts: 64\nmoe_router_topk: 4\nmoe_router_score_function: softmax\nmoe_router_enable_expert_bias: true\n',
+      fixTitle: 'sigmoid',
+      errors: [{ messageId: 'rejected', text: 'moe_router_enable_expert_bias' }],
+      output: 'num_experts: 64\nmoe_router_topk: 4\nmoe_router_score_function: "sigmoid"\nmoe_router_enable_expert_bias: true\n',
+    },
+  ],
+});
