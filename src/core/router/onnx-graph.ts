@@ -1,0 +1,151 @@
+/**
+ * Builds a config's exact router as an ONNX model (opset 17). The same bytes run in the CLI
+ * (onnxruntime-node) and in the webview (onnxruntime-web, WebGPU or WASM).
+ *
+ * WebGPU-friendly: the k chosen experts are a boolean mask `choice >= k-th largest choice` (TopK *values*
+ * + ReduceMin), so counts and weights never consume TopK's int64 indices (which would fall back to the
+ * CPU). Counts are computed in the graph (mask → float → ReduceSum → int32). Ties at the k-th value
+ * select more than k experts; with real-valued scores they do not occur (tests use separated inputs).
+ * Indices and per-slot weights, which need the int64 indices, are only added with `outputs: 'full'`.
+ */
+import onnxProto from 'onnx-proto';
+import type { RouterConfig } from './router-config';
+
+const { onnx } = onnxProto;
+type AttributeValue = number | number[];
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+const INT32 = onnx.TensorProto.DataType.INT32;
+
+export interface GraphOptions {
+  readonly hidden: number;
+  /** counts only (the panel), or counts + indices [T,K] int32 + weights [T,K] (the CLI). */
+  readonly outputs: 'counts' | 'full';
+}
+
+export const GRAPH_INPUTS = { hidden: 'hidden_states', weight: 'gate_weight', bias: 'gate_bias', selection: 'selection_bias' } as const;
+
+class GraphBuilder {
+  readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  private counter = 0;
+
+  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputCount = 1): string[] {
+    const outputs = Array.from({ length: outputCount }, () => `${opType.toLowerCase()}_${this.counter++}`);
+    const attribute = Object.entries(attributes).map(([name, value]) =>
+      Array.isArray(value)
+        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: value })
+        : Number.isInteger(value)
+          ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
+          : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value }),
+    );
+    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: outputs, attribute }));
+    return outputs;
+  }
+
+  one(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
+    return this.node(opType, inputs, attributes)[0]!;
+  }
+
+  int64(values: number[], dims: number[] = [values.length]): string {
+    const name = `const_${this.counter++}`;
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims, int64Data: values }));
+    return name;
+  }
+
+  float(value: number): string {
+    const name = `const_${this.counter++}`;
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: FLOAT, dims: [], floatData: [value] }));
+    return name;
+  }
+
+  /** Boolean mask of the k largest values along the last axis of a [T, N] tensor. */
+  topKMask(values: string, k: number): string {
+    const [topValues] = this.node('TopK', [values, this.int64([k])], { axis: -1 }, 2);
+    const kth = this.one('ReduceMin', [topValues!], { axes: [-1], keepdims: 1 });
+    return this.one('GreaterOrEqual', [values, kth]);
+  }
+}
+
+export function buildRouterModel(config: RouterConfig, options: GraphOptions): Uint8Array {
+  if (config.roundRobin) throw new Error('round-robin routing does not depend on the router; it is computed without a graph');
+  const g = new GraphBuilder();
+  const E = config.experts;
+  const K = config.topK;
+  const logits = g.one('Gemm', config.routerBias ? [GRAPH_INPUTS.hidden, GRAPH_INPUTS.weight, GRAPH_INPUTS.bias] : [GRAPH_INPUTS.hidden, GRAPH_INPUTS.weight], { transB: 1 });
+  const withSelection = (x: string): string => (config.selectionBias ? g.one('Add', [x, GRAPH_INPUTS.selection]) : x);
+  const zero = g.float(0);
+  const negInf = g.float(-Infinity);
+
+  let choice: string;
+  let weightsFull: string;
+  let selected: string;
+  if (config.order === 'topk-then-score') {
+    choice = withSelection(logits);
+    selected = g.topKMask(choice, K);
+    weightsFull =
+      config.scoreFunc === 'softmax'
+        ? g.one('Softmax', [g.one('Where', [selected, logits, negInf])], { axis: -1 })
+        : g.one('Where', [selected, score(g, config.scoreFunc, logits), zero]);
+  } else {
+    const scores = config.scoreFunc === 'softmax' ? g.one('Softmax', [logits], { axis: -1 }) : score(g, config.scoreFunc, logits);
+    choice = withSelection(scores);
+    if (config.groups) choice = maskGroups(g, config, choice, negInf);
+    selected = g.topKMask(choice, K);
+    weightsFull = g.one('Where', [selected, scores, zero]);
+  }
+  if (config.normalize) {
+    const total = g.one('ReduceSum', [weightsFull, g.int64([-1])], { keepdims: 1 });
+    weightsFull = g.one('Div', [weightsFull, g.one('Add', [total, g.float(config.epsilon)])]);
+  }
+  if (config.scale !== 1) weightsFull = g.one('Mul', [weightsFull, g.float(config.scale)]);
+
+  const countsFloat = g.one('ReduceSum', [g.one('Cast', [selected], { to: FLOAT }), g.int64([0])], { keepdims: 0 });
+  g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [countsFloat], output: ['counts'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
+
+  const outputs = [valueInfo('counts', INT32, [E])];
+  if (options.outputs === 'full') {
+    const [, indices64] = g.node('TopK', [choice, g.int64([K])], { axis: -1 }, 2);
+    g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [indices64!], output: ['indices'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
+    g.nodes.push(onnx.NodeProto.create({ opType: 'GatherElements', input: [weightsFull, indices64!], output: ['weights'], attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })] }));
+    outputs.push(valueInfo('indices', INT32, ['tokens', K]), valueInfo('weights', FLOAT, ['tokens', K]));
+  }
+
+  const inputs = [valueInfo(GRAPH_INPUTS.hidden, FLOAT, ['tokens', options.hidden]), valueInfo(GRAPH_INPUTS.weight, FLOAT, [E, options.hidden])];
+  if (config.routerBias) inputs.push(valueInfo(GRAPH_INPUTS.bias, FLOAT, [E]));
+  if (config.selectionBias) inputs.push(valueInfo(GRAPH_INPUTS.selection, FLOAT, [E]));
+  const graph = onnx.GraphProto.create({ name: 'moe_lens_router', node: g.nodes, initializer: g.initializers, input: inputs, output: outputs });
+  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'moe-lens', graph });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function score(g: GraphBuilder, func: RouterConfig['scoreFunc'], x: string): string {
+  if (func === 'sigmoid') return g.one('Sigmoid', [x]);
+  if (func === 'sqrtsoftplus') return g.one('Sqrt', [g.one('Softplus', [x])]);
+  return g.one('Softmax', [x], { axis: -1 });
+}
+
+/** Group-limited routing: keep the `selected` best groups (group score per framework), -inf elsewhere. */
+function maskGroups(g: GraphBuilder, config: RouterConfig, choice: string, negInf: string): string {
+  const groups = config.groups!;
+  const perGroup = config.experts / groups.count;
+  const grouped = g.one('Reshape', [choice, g.int64([0, groups.count, perGroup])]);
+  let groupScores: string;
+  if (groups.score === 'max') {
+    groupScores = g.one('ReduceMax', [grouped], { axes: [-1], keepdims: 0 });
+  } else {
+    const take = groups.score === 'top2-sum' ? 2 : Math.floor(config.topK / groups.selected);
+    const [topInGroup] = g.node('TopK', [grouped, g.int64([take])], { axis: -1 }, 2);
+    groupScores = g.one('ReduceSum', [topInGroup!, g.int64([-1])], { keepdims: 0 });
+  }
+  const keep = g.one('Unsqueeze', [g.topKMask(groupScores, groups.selected), g.int64([-1])]);
+  return g.one('Reshape', [g.one('Where', [keep, grouped, negInf]), g.int64([0, config.experts])]);
+}
+
+function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs the router graph with any onnxruntime flavour (node in the CLI, web in the panel): both expose the
+ * same API, described here structurally so the core imports neither.
+ */
+import { buildRouterModel, GRAPH_INPUTS } from './onnx-graph';
+import type { RouterConfig } from './router-config';
+import type { RouterInputs } from './reference';
+
+interface TensorLike {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+interface SessionLike {
+  run(feeds: Record<string, TensorLike>): Promise<Record<string, TensorLike>>;
+  release?(): Promise<void>;
+}
+export interface OrtLike {
+  readonly InferenceSession: { create(model: Uint8Array, options?: object): Promise<SessionLike> };
+  readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => TensorLike;
+}
+
+export interface OnnxRouterResult {
+  readonly counts: Int32Array;
+  readonly indices?: Int32Array;
+  readonly weights?: Float32Array;
+  readonly runMs: number;
+}
+
+export interface PreparedRouter {
+  run(inputs: RouterInputs): Promise<OnnxRouterResult>;
+  release(): Promise<void>;
+}
+
+const asFloat32 = (values: ArrayLike<number>): Float32Array => (values instanceof Float32Array ? values : Float32Array.from(values));
+
+export async function prepareOnnxRouter(
+  ort: OrtLike,
+  config: RouterConfig,
+  hidden: number,
+  options: { outputs: 'counts' | 'full'; sessionOptions?: object; now?: () => number },
+): Promise<PreparedRouter> {
+  const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs }), options.sessionOptions);
+  const now = options.now ?? (() => Date.now());
+  return {
+    async run(inputs) {
+      const E = config.experts;
+      const feeds: Record<string, TensorLike> = {
+        [GRAPH_INPUTS.hidden]: new ort.Tensor('float32', asFloat32(inputs.hiddenStates), [inputs.tokens, inputs.hidden]),
+        [GRAPH_INPUTS.weight]: new ort.Tensor('float32', asFloat32(inputs.gateWeight), [E, inputs.hidden]),
+      };
+      if (config.routerBias) feeds[GRAPH_INPUTS.bias] = new ort.Tensor('float32', asFloat32(inputs.gateBias ?? new Float32Array(E)), [E]);
+      if (config.selectionBias) feeds[GRAPH_INPUTS.selection] = new ort.Tensor('float32', asFloat32(inputs.selectionBias ?? new Float32Array(E)), [E]);
+      const start = now();
+      const out = await session.run(feeds);
+      const runMs = now() - start;
+      return {
+        counts: out.counts!.data as Int32Array,
+        ...(out.indices ? { indices: out.indices.data as Int32Array, weights: out.weights!.data as Float32Array } : {}),
+        runMs,
+      };
+    },
+    async release() {
+      await session.release?.();
+    },
+  };
+}

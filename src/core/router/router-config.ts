@@ -1,0 +1,80 @@
+/**
+ * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
+ * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
+ */
+import { semanticsLabel, type RouterSpec } from '../model/router-spec';
+
+export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
+
+export interface RouterConfig {
+  readonly experts: number;
+  readonly topK: number;
+  readonly order: 'score-then-topk' | 'topk-then-score';
+  readonly scoreFunc: ScoreFunction;
+  /** The gate Linear has a bias (added to the logits; both choice and weights see it). */
+  readonly routerBias: boolean;
+  /** A per-expert bias added to the scores (or, top-k-then-score, the logits) for choosing only. */
+  readonly selectionBias: boolean;
+  readonly groups?: {
+    readonly count: number;
+    readonly selected: number;
+    /** top2-sum (torchtitan, HF DSV3), topk-over-groups-sum (Megatron: top-(k/selected)), max (DeepSeek V2). */
+    readonly score: 'top2-sum' | 'topk-over-groups-sum' | 'max';
+  };
+  /** Renormalise the k weights: w / (sum + epsilon). */
+  readonly normalize: boolean;
+  readonly epsilon: number;
+  readonly scale: number;
+  readonly roundRobin: boolean;
+  /** Human label of the semantics that ran, e.g. "torchtitan · score → top-4 · softmax · normalize always". */
+  readonly semantics: string;
+}
+
+export type RouterConfigResult = { readonly config: RouterConfig } | { readonly error: string };
+
+const SCORE_FUNCTIONS: readonly string[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
+
+export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
+  const experts = spec.experts.value;
+  const topK = spec.topK.value;
+  if (experts === undefined || !Number.isInteger(experts) || experts < 1) return { error: `the expert count is not a positive integer (${String(experts)})` };
+  if (topK === undefined || !Number.isInteger(topK) || topK < 1 || topK > experts) return { error: `top-k must be an integer between 1 and ${experts} (got ${String(topK)})` };
+  if (!SCORE_FUNCTIONS.includes(spec.scoreFunc.value)) return { error: `unknown score function "${spec.scoreFunc.value}"` };
+  const scoreFunc = spec.scoreFunc.value as ScoreFunction;
+  const selectionBias = spec.selectionBias.value !== 'none';
+
+  let groups: RouterConfig['groups'];
+  const count = spec.groups?.count.value;
+  if (spec.groups && count !== undefined && count > 1) {
+    const selected = spec.groups.selected.value;
+    if (selected === undefined || !Number.isInteger(selected) || selected < 1 || selected > count) return { error: `selected groups must be between 1 and ${count}` };
+    if (!Number.isInteger(count) || experts % count !== 0) return { error: `${experts} experts do not split into ${count} groups` };
+    const perGroup = experts / count;
+    if (topK > selected * perGroup) return { error: `top-${topK} exceeds the ${selected * perGroup} experts reachable in ${selected} groups` };
+    const score = spec.groups.score === 'max-or-top2-with-bias' ? (selectionBias ? 'top2-sum' : 'max') : spec.groups.score;
+    if (score === 'top2-sum' && perGroup < 2) return { error: 'a top-2 group score needs at least 2 experts per group' };
+    if (score === 'topk-over-groups-sum' && Math.floor(topK / selected) > perGroup) return { error: 'top-k ÷ selected groups exceeds the experts per group' };
+    groups = { count, selected, score };
+  }
+
+  const normalizeMode = spec.normalize.value;
+  const normalize =
+    normalizeMode === 'always' ? true : normalizeMode === 'when-k>1' ? topK > 1 : normalizeMode === 'sigmoid-only' ? scoreFunc === 'sigmoid' : false;
+  return {
+    config: {
+      experts,
+      topK,
+      order: spec.order.value,
+      scoreFunc,
+      routerBias: spec.routerBias.value,
+      selectionBias,
+      ...(groups ? { groups } : {}),
+      normalize,
+      // DeepSeek's official Gate divides by the plain sum; everyone else adds 1e-20.
+      epsilon: spec.framework === 'deepseek-official' ? 0 : 1e-20,
+      scale: spec.scale.value,
+      roundRobin: spec.debugRoundRobin.value,
+      semantics: semanticsLabel(spec),
+    },
+  };
+}
