@@ -23,7 +23,7 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js' },
+  { ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'] },
 ];
 
 if (watch) {

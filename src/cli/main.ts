@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { SeveritySetting } from '../core/rules/types';
 import { findRule } from '../core/rules/index';
 import { runLint } from './commands/lint';
+import { DEFAULT_TOKENS, runRoute } from './commands/route';
 import { runRule, runRules } from './commands/rules';
 
 declare const MOE_LENS_VERSION: string;
@@ -16,16 +17,20 @@ export interface CommandResult {
 
 const USAGE = `Usage:
   moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=error|warning|info|off]...
+  moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
+                 [--tokens T] [--hidden H] [--seed S] [--distribution isotropic|clustered] [--clusters N]
+                 [--capacity-factor C] [--ep N] [--json]
   moe-lens rules [--format text|json]
   moe-lens rule CODE [--format text|json|markdown]
   moe-lens --version | --help
 
-lint reads torchtitan Python (*.py) and Hugging Face / DeepSeek config JSON (*.json).
+lint reads torchtitan Python (*.py), Hugging Face / DeepSeek config JSON (*.json) and Megatron flags/YAML.
+route runs the config's exact router (ONNX on onnxruntime-node) on synthetic or given weights and tokens.
 Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O failure.`;
 
 const usageError = (message: string): CommandResult => ({ stdout: '', stderr: `moe-lens: ${message}\n\n${USAGE}`, exitCode: 2 });
 
-export function run(argv: readonly string[], env: { color: boolean }): CommandResult {
+export async function run(argv: readonly string[], env: { color: boolean }): Promise<CommandResult> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -39,6 +44,18 @@ export function run(argv: readonly string[], env: { color: boolean }): CommandRe
         version: { type: 'boolean', short: 'v' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
+        model: { type: 'string' },
+        layer: { type: 'string' },
+        weights: { type: 'string' },
+        activations: { type: 'string' },
+        tokens: { type: 'string' },
+        hidden: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        distribution: { type: 'string' },
+        clusters: { type: 'string' },
+        'capacity-factor': { type: 'string' },
+        ep: { type: 'string' },
       },
     });
   } catch (error) {
@@ -62,6 +79,31 @@ export function run(argv: readonly string[], env: { color: boolean }): CommandRe
       }
       return runLint({ paths: rest, format, fix: values.fix ?? false, severities, color, version: VERSION });
     }
+    case 'route': {
+      if (rest.length !== 1) return usageError('route takes exactly one CONFIG file');
+      try {
+        const distribution = values.distribution ?? 'isotropic';
+        if (distribution !== 'isotropic' && distribution !== 'clustered') return usageError(`unknown --distribution "${distribution}" (isotropic, clustered)`);
+        const capacityFactor = values['capacity-factor'] !== undefined ? positiveNumber('--capacity-factor', values['capacity-factor']) : undefined;
+        return await runRoute({
+          config: rest[0]!,
+          ...(values.model !== undefined ? { model: values.model } : {}),
+          layer: integer('--layer', values.layer ?? '0', 0, 100_000),
+          ...(values.weights !== undefined ? { weights: values.weights } : {}),
+          ...(values.activations !== undefined ? { activations: values.activations } : {}),
+          tokens: integer('--tokens', values.tokens ?? String(DEFAULT_TOKENS), 1, 1 << 20),
+          ...(values.hidden !== undefined ? { hidden: integer('--hidden', values.hidden, 1, 1 << 16) } : {}),
+          seed: integer('--seed', values.seed ?? '0', 0, 2 ** 32 - 1),
+          distribution: distribution === 'clustered' ? { kind: 'clustered', clusters: integer('--clusters', values.clusters ?? '8', 1, 4096) } : { kind: 'isotropic' },
+          ...(capacityFactor !== undefined ? { capacityFactor } : {}),
+          expertParallel: integer('--ep', values.ep ?? '1', 1, 4096),
+          json: values.json ?? false,
+        });
+      } catch (error) {
+        if (error instanceof ArgumentError) return usageError(error.message);
+        throw error;
+      }
+    }
     case 'rules':
       return runRules(values.format ?? 'text');
     case 'rule':
@@ -71,13 +113,28 @@ export function run(argv: readonly string[], env: { color: boolean }): CommandRe
   }
 }
 
-export function main(): void {
+class ArgumentError extends Error {}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) throw new ArgumentError(`${flag} must be an integer from ${min} to ${max} (got "${text}")`);
+  return value;
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new ArgumentError(`${flag} must be a positive number (got "${text}")`);
+  return value;
+}
+
+export async function main(): Promise<void> {
   let result: CommandResult;
   try {
-    result = run(process.argv.slice(2), { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+    result = await run(process.argv.slice(2), { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
   } catch (error) {
     result = { stdout: '', stderr: `moe-lens: internal error: ${String((error as Error)?.message ?? error)}`, exitCode: 2 };
   }
+  // Large JSON outputs must be flushed before the process exits.
   if (result.stdout) process.stdout.write(`${result.stdout}\n`);
   if (result.stderr) process.stderr.write(`${result.stderr}\n`);
   process.exitCode = result.exitCode;

@@ -54,9 +54,16 @@ class GraphBuilder {
     return name;
   }
 
+  private readonly floats = new Map<number, string>();
+
+  /** A float scalar initializer, created on first use (ORT warns about unused initializers). */
   float(value: number): string {
-    const name = `const_${this.counter++}`;
-    this.initializers.push(onnx.TensorProto.create({ name, dataType: FLOAT, dims: [], floatData: [value] }));
+    let name = this.floats.get(value);
+    if (!name) {
+      name = `const_${this.counter++}`;
+      this.initializers.push(onnx.TensorProto.create({ name, dataType: FLOAT, dims: [], floatData: [value] }));
+      this.floats.set(value, name);
+    }
     return name;
   }
 
@@ -75,8 +82,6 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
   const K = config.topK;
   const logits = g.one('Gemm', config.routerBias ? [GRAPH_INPUTS.hidden, GRAPH_INPUTS.weight, GRAPH_INPUTS.bias] : [GRAPH_INPUTS.hidden, GRAPH_INPUTS.weight], { transB: 1 });
   const withSelection = (x: string): string => (config.selectionBias ? g.one('Add', [x, GRAPH_INPUTS.selection]) : x);
-  const zero = g.float(0);
-  const negInf = g.float(-Infinity);
 
   let choice: string;
   let weightsFull: string;
@@ -86,14 +91,14 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
     selected = g.topKMask(choice, K);
     weightsFull =
       config.scoreFunc === 'softmax'
-        ? g.one('Softmax', [g.one('Where', [selected, logits, negInf])], { axis: -1 })
-        : g.one('Where', [selected, score(g, config.scoreFunc, logits), zero]);
+        ? g.one('Softmax', [g.one('Where', [selected, logits, g.float(-Infinity)])], { axis: -1 })
+        : g.one('Where', [selected, score(g, config.scoreFunc, logits), g.float(0)]);
   } else {
     const scores = config.scoreFunc === 'softmax' ? g.one('Softmax', [logits], { axis: -1 }) : score(g, config.scoreFunc, logits);
     choice = withSelection(scores);
-    if (config.groups) choice = maskGroups(g, config, choice, negInf);
+    if (config.groups) choice = maskGroups(g, config, choice);
     selected = g.topKMask(choice, K);
-    weightsFull = g.one('Where', [selected, scores, zero]);
+    weightsFull = g.one('Where', [selected, scores, g.float(0)]);
   }
   if (config.normalize) {
     const total = g.one('ReduceSum', [weightsFull, g.int64([-1])], { keepdims: 1 });
@@ -127,7 +132,7 @@ function score(g: GraphBuilder, func: RouterConfig['scoreFunc'], x: string): str
 }
 
 /** Group-limited routing: keep the `selected` best groups (group score per framework), -inf elsewhere. */
-function maskGroups(g: GraphBuilder, config: RouterConfig, choice: string, negInf: string): string {
+function maskGroups(g: GraphBuilder, config: RouterConfig, choice: string): string {
   const groups = config.groups!;
   const perGroup = config.experts / groups.count;
   const grouped = g.one('Reshape', [choice, g.int64([0, groups.count, perGroup])]);
@@ -140,7 +145,7 @@ function maskGroups(g: GraphBuilder, config: RouterConfig, choice: string, negIn
     groupScores = g.one('ReduceSum', [topInGroup!, g.int64([-1])], { keepdims: 0 });
   }
   const keep = g.one('Unsqueeze', [g.topKMask(groupScores, groups.selected), g.int64([-1])]);
-  return g.one('Reshape', [g.one('Where', [keep, grouped, negInf]), g.int64([0, config.experts])]);
+  return g.one('Reshape', [g.one('Where', [keep, grouped, g.float(-Infinity)]), g.int64([0, config.experts])]);
 }
 
 function valueInfo(name: string, elemType: number, dims: (number | string)[]) {

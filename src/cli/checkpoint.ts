@@ -1,0 +1,151 @@
+/**
+ * Reads router tensors from a .safetensors file or a sharded checkpoint folder, by offset: only the header
+ * and the few router tensors are read, never a whole shard.
+ */
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
+import { CheckpointError, decodeFloat, headerLength, parseHeader, routerTensorCandidates, type TensorEntry } from '../core/router/safetensors';
+
+export interface LoadedTensor {
+  readonly entry: TensorEntry;
+  readonly data: Float32Array;
+}
+
+class SafetensorsFile {
+  readonly entries: Map<string, TensorEntry>;
+  private readonly fd: number;
+  private readonly size: number;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (error) {
+      throw new CheckpointError(`${path} cannot be opened (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    }
+    this.size = fstatSync(this.fd).size;
+    const first8 = this.read(0, 8);
+    const length = headerLength(first8, path, this.size);
+    this.entries = parseHeader(this.read(8, length), path, this.size);
+  }
+
+  read(position: number, length: number): Uint8Array {
+    const buffer = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, buffer, done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, done);
+  }
+
+  tensor(name: string): LoadedTensor {
+    const entry = this.entries.get(name)!;
+    return { entry, data: decodeFloat(entry, this.read(entry.start, entry.end - entry.start), this.path) };
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Where each tensor lives: one file, or the shards named by model.safetensors.index.json. */
+function checkpointFiles(path: string): { files: Map<string, string>; label: string } {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new CheckpointError(`${path} does not exist.`);
+  }
+  if (!stat.isDirectory()) return { files: new Map(), label: path };
+  const indexPath = join(path, 'model.safetensors.index.json');
+  if (!existsSync(indexPath)) {
+    const single = join(path, 'model.safetensors');
+    if (existsSync(single)) return { files: new Map([['*', single]]), label: single };
+    throw new CheckpointError(`${path} has neither model.safetensors.index.json nor model.safetensors.`);
+  }
+  let index: { weight_map?: Record<string, unknown> };
+  try {
+    index = JSON.parse(readFileSync(indexPath, 'utf8'));
+  } catch {
+    throw new CheckpointError(`${indexPath} is not valid JSON.`);
+  }
+  if (!index.weight_map || typeof index.weight_map !== 'object') throw new CheckpointError(`${indexPath} has no "weight_map" object.`);
+  const root = resolve(path);
+  const files = new Map<string, string>();
+  for (const [tensor, shard] of Object.entries(index.weight_map)) {
+    if (typeof shard !== 'string' || shard !== basename(shard)) throw new CheckpointError(`${indexPath} maps "${tensor}" to ${JSON.stringify(shard)}, which is not a file name in the checkpoint folder.`);
+    const shardPath = resolve(root, shard);
+    if (!shardPath.startsWith(root + sep)) throw new CheckpointError(`${indexPath} maps "${tensor}" outside the checkpoint folder.`);
+    files.set(tensor, shardPath);
+  }
+  return { files, label: indexPath };
+}
+
+export interface RouterTensors {
+  readonly weight: LoadedTensor;
+  readonly bias?: LoadedTensor;
+  readonly selectionBias?: LoadedTensor;
+  readonly convention: string;
+  readonly names: string[];
+}
+
+export function loadRouterTensors(path: string, layer: number): RouterTensors {
+  const { files, label } = checkpointFiles(path);
+  const opened = new Map<string, SafetensorsFile>();
+  const open = (file: string): SafetensorsFile => {
+    let handle = opened.get(file);
+    if (!handle) {
+      if (!existsSync(file)) throw new CheckpointError(`the checkpoint index names shard ${basename(file)}, which does not exist.`);
+      handle = new SafetensorsFile(file);
+      opened.set(file, handle);
+    }
+    return handle;
+  };
+  try {
+    // One file (a .safetensors path, or a folder's model.safetensors) or shards named by the index.
+    const single = files.size === 0 ? path : files.get('*');
+    const has = (name: string): boolean => (single ? open(single).entries.has(name) : files.has(name));
+    const load = (name: string): LoadedTensor => {
+      const handle = open(single ?? files.get(name)!);
+      if (!handle.entries.has(name)) throw new CheckpointError(`the index maps "${name}" to ${basename(handle.path)}, but that shard has no such tensor.`);
+      return handle.tensor(name);
+    };
+    for (const candidate of routerTensorCandidates(layer)) {
+      if (!has(candidate.weight)) continue;
+      const names = [candidate.weight];
+      const result: RouterTensors = {
+        weight: load(candidate.weight),
+        convention: candidate.convention,
+        names,
+        ...(candidate.bias && has(candidate.bias) ? { bias: load(candidate.bias) } : {}),
+        ...(candidate.selectionBias && has(candidate.selectionBias) ? { selectionBias: load(candidate.selectionBias) } : {}),
+      };
+      if (result.bias) names.push(candidate.bias!);
+      if (result.selectionBias) names.push(candidate.selectionBias!);
+      return result;
+    }
+    const available = single ? [...open(single).entries.keys()] : [...files.keys()];
+    const routerish = available.filter((n) => /router|gate|expert_bias/.test(n));
+    const shown = (routerish.length > 0 ? routerish : available).slice(0, 12);
+    throw new CheckpointError(
+      `no router weight for layer ${layer} in ${label} (looked for ${routerTensorCandidates(layer).map((c) => c.weight).join(', ')}); tensors found: ${shown.join(', ') || 'none'}${available.length > shown.length ? `, … (${available.length} in all)` : ''}.`,
+    );
+  } finally {
+    for (const handle of opened.values()) handle.close();
+  }
+}
+
+export function loadActivations(path: string): LoadedTensor {
+  const file = new SafetensorsFile(path);
+  try {
+    if (!file.entries.has('hidden_states')) {
+      throw new CheckpointError(`${path} has no "hidden_states" tensor; tensors found: ${[...file.entries.keys()].slice(0, 12).join(', ') || 'none'}.`);
+    }
+    const tensor = file.tensor('hidden_states');
+    if (tensor.entry.shape.length !== 2) throw new CheckpointError(`"hidden_states" in ${path} has shape ${JSON.stringify(tensor.entry.shape)}; expected [tokens, hidden].`);
+    return tensor;
+  } finally {
+    file.close();
+  }
+}

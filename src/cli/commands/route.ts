@@ -1,0 +1,199 @@
+/**
+ * `moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
+ *                  [--tokens T] [--hidden H] [--seed S] [--json] ...` — runs the config's exact router.
+ * The --json shape is a contract relied on by outside checks: keep it stable.
+ */
+import { dirname } from 'node:path';
+import { analyzeDocument } from '../../core/analyze';
+import type { RouterSpec } from '../../core/model/router-spec';
+import { collectDeclarations } from '../../core/parse/python/declarations';
+import { parsePython } from '../../core/parse/python/syntax';
+import { ProjectIndex } from '../../core/project';
+import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
+import { routeReference, type RouterInputs } from '../../core/router/reference';
+import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
+import { CheckpointError } from '../../core/router/safetensors';
+import { loadStats } from '../../core/router/stats';
+import { syntheticInputs, type Distribution } from '../../core/router/synthetic';
+import { LineIndex } from '../../core/text/source';
+import { loadActivations, loadRouterTensors } from '../checkpoint';
+import { findFiles, readText } from '../files';
+import type { CommandResult } from '../main';
+
+export interface RouteArguments {
+  readonly config: string;
+  readonly model?: string;
+  readonly layer: number;
+  readonly weights?: string;
+  readonly activations?: string;
+  readonly tokens: number;
+  readonly hidden?: number;
+  readonly seed: number;
+  readonly distribution: Distribution;
+  readonly capacityFactor?: number;
+  readonly expertParallel: number;
+  readonly json: boolean;
+}
+
+export const DEFAULT_TOKENS = 4096;
+export const DEFAULT_HIDDEN = 2048;
+
+class UsageError extends Error {}
+
+const fail = (message: string): CommandResult => ({ stdout: '', stderr: `moe-lens route: ${message}`, exitCode: 2 });
+
+export async function runRoute(args: RouteArguments): Promise<CommandResult> {
+  try {
+    const started = Date.now();
+    const { spec, file, line } = pickSpec(args);
+    const resolved = routerConfigFromSpec(spec);
+    if ('error' in resolved) throw new UsageError(`config "${spec.name}" cannot be routed: ${resolved.error}.`);
+    const config = resolved.config;
+    const { inputs, description } = buildInputs(args, spec, config);
+    const { counts, indices, weights, backend, runMs } = await execute(config, inputs);
+    const stats = loadStats(counts, inputs.tokens, config.topK, { ...(args.capacityFactor !== undefined ? { capacityFactor: args.capacityFactor } : {}), expertParallel: args.expertParallel });
+    const K = config.topK;
+    const result = {
+      backend,
+      config: { file, name: spec.name, line },
+      semantics: config.semantics,
+      numExperts: config.experts,
+      topK: K,
+      tokens: inputs.tokens,
+      hidden: inputs.hidden,
+      seed: args.seed,
+      inputs: description,
+      counts: Array.from(counts),
+      indices: Array.from({ length: inputs.tokens }, (_, t) => Array.from(indices.subarray(t * K, (t + 1) * K))),
+      weights: Array.from({ length: inputs.tokens }, (_, t) => Array.from(weights.subarray(t * K, (t + 1) * K), (w) => Number(w.toPrecision(7)))),
+      stats,
+      timeMs: { run: Number(runMs.toFixed(3)), total: Date.now() - started },
+    };
+    return { stdout: args.json ? JSON.stringify(result) : humanSummary(result), stderr: '', exitCode: 0 };
+  } catch (error) {
+    if (error instanceof CheckpointError || error instanceof UsageError) return fail(error.message);
+    return fail(`internal error: ${String((error as Error)?.message ?? error)}`);
+  }
+}
+
+function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line: number } {
+  const read = readText(args.config);
+  if (read.text === undefined) throw new UsageError(read.error!.replace(/^.*?: /, `${args.config}: `));
+  // Dataclass defaults may live beside the config: index the Python files of its folder tree.
+  const project = new ProjectIndex();
+  for (const file of findFiles([dirname(args.config)]).files.slice(0, 2000)) {
+    if (!file.endsWith('.py')) continue;
+    const text = readText(file).text;
+    if (text?.includes('dataclass')) project.setFile(file, collectDeclarations(parsePython(text), file));
+  }
+  const analysis = analyzeDocument(args.config, read.text, project);
+  const specs = analysis.specs;
+  if (specs.length === 0) throw new UsageError(`${args.config} holds no MoE router config that MoE Lens understands.`);
+  let spec: RouterSpec | undefined;
+  if (args.model !== undefined) {
+    spec = specs.find((s) => s.name === args.model) ?? specs.find((s) => s.name.toLowerCase() === args.model!.toLowerCase());
+    if (!spec) throw new UsageError(`${args.config} has no config named "${args.model}"; it has: ${specs.map((s) => s.name).join(', ')}.`);
+  } else if (specs.length === 1) {
+    spec = specs[0]!;
+  } else {
+    throw new UsageError(`${args.config} holds ${specs.length} configs; pick one with --model: ${specs.map((s) => s.name).join(', ')}.`);
+  }
+  return { spec, file: args.config, line: new LineIndex(read.text).positionAt(spec.anchorRange.start).line + 1 };
+}
+
+function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string> } {
+  const E = config.experts;
+  const router = args.weights !== undefined ? loadRouterTensors(args.weights, args.layer) : undefined;
+  const activations = args.activations !== undefined ? loadActivations(args.activations) : undefined;
+  let hidden = args.hidden ?? spec.hidden.value ?? DEFAULT_HIDDEN;
+  if (router) {
+    const [rows, columns] = router.weight.entry.shape;
+    if (router.weight.entry.shape.length !== 2 || rows !== E) {
+      throw new CheckpointError(`router weight "${router.names[0]}" has shape ${JSON.stringify(router.weight.entry.shape)}, but the config routes over ${E} experts (expected [${E}, hidden]).`);
+    }
+    if (args.hidden !== undefined && args.hidden !== columns) throw new CheckpointError(`--hidden ${args.hidden} disagrees with the router weight's hidden size ${columns}.`);
+    hidden = columns!;
+    for (const tensor of [router.bias, router.selectionBias]) {
+      if (tensor && (tensor.entry.shape.length !== 1 || tensor.entry.shape[0] !== E)) throw new CheckpointError(`"${tensor.entry.name}" has shape ${JSON.stringify(tensor.entry.shape)}; expected [${E}].`);
+    }
+    if (config.routerBias && !router.bias) throw new CheckpointError(`the config's router has a bias, but the checkpoint has no router bias for layer ${args.layer} (found ${router.names.join(', ')}).`);
+  }
+  if (activations) {
+    const [, columns] = activations.entry.shape;
+    if (columns !== hidden) throw new CheckpointError(`"hidden_states" in ${args.activations} has hidden size ${columns}, but the router expects ${hidden}.`);
+  }
+  const tokens = activations ? activations.entry.shape[0]! : args.tokens;
+  const synthetic = syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution });
+  const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
+  return {
+    inputs: {
+      tokens,
+      hidden,
+      hiddenStates: activations?.data ?? synthetic.hiddenStates,
+      gateWeight: router?.weight.data ?? synthetic.gateWeight,
+      gateBias: router?.bias?.data ?? (router ? new Float32Array(E) : synthetic.gateBias),
+      selectionBias: router?.selectionBias?.data ?? (router ? new Float32Array(E) : synthetic.selectionBias),
+    },
+    description: {
+      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed})`,
+      activations: activations ? String(args.activations) : `synthetic ${distribution} (seed ${args.seed})`,
+    },
+  };
+}
+
+async function execute(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }; backend: string; runMs: number }> {
+  if (config.roundRobin) {
+    const start = performance.now();
+    const out = routeReference(config, inputs);
+    return { ...out, backend: 'reference (round-robin routing does not use the router)', runMs: performance.now() - start };
+  }
+  // Loaded lazily: lint and rule commands never pay for the native binding.
+  const ort = (await import('onnxruntime-node')) as unknown as OrtLike;
+  const router = await prepareOnnxRouter(ort, config, inputs.hidden, { outputs: 'full', now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
+  try {
+    const out = await router.run(inputs);
+    return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend: 'onnxruntime-node (cpu)', runMs: out.runMs };
+  } finally {
+    await router.release();
+  }
+}
+
+function humanSummary(result: {
+  config: { file: string; name: string; line: number };
+  semantics: string;
+  backend: string;
+  tokens: number;
+  hidden: number;
+  numExperts: number;
+  topK: number;
+  inputs: Record<string, string>;
+  counts: number[];
+  stats: ReturnType<typeof loadStats>;
+  timeMs: { run: number };
+}): string {
+  const { stats } = result;
+  const lines = [
+    `config     ${result.config.name} (${result.config.file}:${result.config.line})`,
+    `semantics  ${result.semantics}`,
+    `inputs     ${result.tokens} tokens × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}`,
+    `backend    ${result.backend} · ${result.timeMs.run.toFixed(1)} ms`,
+    `load       max/mean ${stats.maxOverMean.toFixed(2)} · CV ${stats.coefficientOfVariation.toFixed(3)} · idle ${stats.idleExperts}/${result.numExperts}` +
+      (stats.droppedFraction !== undefined ? ` · dropped ${(stats.droppedFraction * 100).toFixed(1)}% at capacity ${stats.capacity}` : '') +
+      (stats.rankLoads.length > 1 ? ` · EP ranks max/mean ${stats.rankMaxOverMean.toFixed(2)}` : ''),
+    '',
+  ];
+  const max = Math.max(1, ...result.counts);
+  const order = result.counts.map((c, e) => [e, c] as const).sort((a, b) => b[1] - a[1]);
+  const shown = order.length <= 24 ? order : [...order.slice(0, 8), undefined, ...order.slice(-8)];
+  lines.push('expert  tokens');
+  for (const row of shown) {
+    if (!row) {
+      lines.push(`  …     (${order.length - 16} more)`);
+      continue;
+    }
+    lines.push(`${String(row[0]).padStart(6)}  ${'█'.repeat(Math.round((row[1] / max) * 40)).padEnd(40)} ${row[1]}`);
+  }
+  return lines.join('\n');
+}
+
+export { UsageError };

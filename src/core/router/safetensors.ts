@@ -1,0 +1,112 @@
+/**
+ * safetensors header validation and tensor decoding, as the format's reference implementation checks it:
+ * 8-byte little-endian header length (bounded), a JSON object header, known dtypes, integer shapes,
+ * offsets in bounds, consistent with dtype × shape, and not overlapping. Nothing is trusted partially:
+ * any violation throws one sentence naming the file (and tensor).
+ */
+export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+/** The reference implementation's limit on header size. */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+export interface TensorEntry {
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  /** Absolute byte offsets in the file. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export class CheckpointError extends Error {}
+
+export function headerLength(first8: Uint8Array, file: string, fileSize: number): number {
+  if (first8.length < 8 || fileSize < 8) throw new CheckpointError(`${file} is not a safetensors file: it is shorter than the 8-byte header length.`);
+  const view = new DataView(first8.buffer, first8.byteOffset, 8);
+  const length = Number(view.getBigUint64(0, true));
+  if (length > MAX_HEADER_BYTES) throw new CheckpointError(`${file} has a ${length}-byte safetensors header, above the ${MAX_HEADER_BYTES}-byte limit; the file is corrupt or not safetensors.`);
+  if (8 + length > fileSize) throw new CheckpointError(`${file} declares a ${length}-byte header but the file has only ${fileSize} bytes; it is truncated or corrupt.`);
+  return length;
+}
+
+export function parseHeader(headerBytes: Uint8Array, file: string, fileSize: number): Map<string, TensorEntry> {
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+  } catch {
+    throw new CheckpointError(`${file} has a corrupt safetensors header: it is not valid UTF-8 JSON.`);
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new CheckpointError(`${file} has a corrupt safetensors header: it is not a JSON object.`);
+  const dataStart = 8 + headerBytes.length;
+  const dataSize = fileSize - dataStart;
+  const entries = new Map<string, TensorEntry>();
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') continue;
+    const where = `tensor "${name}" in ${file}`;
+    if (!raw || typeof raw !== 'object') throw new CheckpointError(`${where} has no dtype/shape/data_offsets entry.`);
+    const { dtype, shape, data_offsets: offsets } = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw new CheckpointError(`${where} has unsupported dtype ${JSON.stringify(dtype)}.`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CheckpointError(`${where} has an invalid shape ${JSON.stringify(shape)}.`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+      throw new CheckpointError(`${where} has invalid data_offsets ${JSON.stringify(offsets)}.`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end > dataSize) throw new CheckpointError(`${where} ends at byte ${end} of a ${dataSize}-byte data section; the file is truncated or corrupt.`);
+    const expected = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype as Dtype];
+    if (end - begin !== expected) throw new CheckpointError(`${where} spans ${end - begin} bytes but ${dtype} × ${JSON.stringify(shape)} needs ${expected}.`);
+    entries.set(name, { name, dtype: dtype as Dtype, shape: shape as number[], start: dataStart + begin, end: dataStart + end });
+  }
+  const sorted = [...entries.values()].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.start < sorted[i - 1]!.end) throw new CheckpointError(`tensors "${sorted[i - 1]!.name}" and "${sorted[i]!.name}" overlap in ${file}.`);
+  }
+  return entries;
+}
+
+/** Decodes a float tensor to float32. */
+export function decodeFloat(entry: TensorEntry, bytes: Uint8Array, file: string): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
+  const out = new Float32Array(count);
+  switch (entry.dtype) {
+    case 'F32':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+      return out;
+    case 'F64':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
+      return out;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+      return out;
+    case 'BF16': {
+      const scratch = new DataView(new ArrayBuffer(4));
+      for (let i = 0; i < count; i++) {
+        scratch.setUint32(0, view.getUint16(i * 2, true) << 16);
+        out[i] = scratch.getFloat32(0);
+      }
+      return out;
+    }
+    default:
+      throw new CheckpointError(`tensor "${entry.name}" in ${file} is ${entry.dtype}; router tensors must be F32, F16, BF16 or F64.`);
+  }
+}
+
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** Router tensor names per checkpoint convention (layer N); the first set found wins. */
+export function routerTensorCandidates(layer: number): { weight: string; bias?: string; selectionBias?: string; convention: string }[] {
+  return [
+    { convention: 'HF gpt-oss', weight: `model.layers.${layer}.mlp.router.weight`, bias: `model.layers.${layer}.mlp.router.bias` },
+    { convention: 'HF DeepSeek/Qwen/OLMoE', weight: `model.layers.${layer}.mlp.gate.weight`, selectionBias: `model.layers.${layer}.mlp.gate.e_score_correction_bias` },
+    { convention: 'HF Mixtral', weight: `model.layers.${layer}.block_sparse_moe.gate.weight` },
+    { convention: 'torchtitan', weight: `layers.${layer}.moe.router.gate.weight`, bias: `layers.${layer}.moe.router.gate.bias`, selectionBias: `layers.${layer}.moe.expert_bias` },
+  ];
+}

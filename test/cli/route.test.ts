@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeDocument } from '../../src/core/analyze';
+import { routeReference } from '../../src/core/router/reference';
+import { routerConfigFromSpec, type RouterConfig } from '../../src/core/router/router-config';
+import { syntheticInputs } from '../../src/core/router/synthetic';
+import { readFileSync } from 'node:fs';
+import { moeLens, ROOT } from './cli-helpers';
+import { writeSafetensors } from './safetensors-writer';
+
+const MIXTRAL = join(ROOT, 'examples/hf/mixtral-8x7b/config.json');
+const route = (...args: string[]) => moeLens(['route', ...args]);
+const json = (...args: string[]) => {
+  const result = route(...args, '--json');
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout);
+};
+
+function configOf(file: string, model?: string): RouterConfig {
+  const specs = analyzeDocument(file, readFileSync(file, 'utf8')).specs;
+  const spec = model ? specs.find((s) => s.name === model)! : specs[0]!;
+  const result = routerConfigFromSpec(spec);
+  assert.ok('config' in result);
+  return result.config;
+}
+
+describe('moe-lens route', () => {
+  it('--json prints the documented object, aligned indices/weights, and the reference loads', () => {
+    const out = json(MIXTRAL, '--tokens', '256', '--hidden', '64', '--seed', '3');
+    assert.equal(out.backend, 'onnxruntime-node (cpu)');
+    assert.equal(out.numExperts, 8);
+    assert.equal(out.topK, 2);
+    assert.equal(out.counts.length, 8);
+    assert.equal(out.indices.length, 256);
+    assert.equal(out.weights.length, 256);
+    assert.equal(out.indices[0].length, 2);
+    assert.ok(out.weights.every((row: number[]) => Math.abs(row[0]! + row[1]! - 1) < 1e-5), 'Mixtral renormalises');
+    for (const key of ['maxOverMean', 'coefficientOfVariation', 'idleExperts', 'meanLoad', 'maxLoad']) assert.ok(key in out.stats, key);
+    const config = configOf(MIXTRAL);
+    const inputs = { tokens: 256, hidden: 64, ...syntheticInputs({ seed: 3, tokens: 256, hidden: 64, experts: 8, distribution: { kind: 'isotropic' } }) };
+    assert.deepEqual(out.counts, Array.from(routeReference(config, inputs).counts));
+    assert.equal(out.counts.reduce((a: number, b: number) => a + b, 0), 512);
+  });
+
+  it('--model picks a flavor; clustered tokens, capacity factor and EP stats', () => {
+    const file = join(ROOT, 'examples/torchtitan/deepseek_v3/__init__.py');
+    const out = json(file, '--model', '671B', '--tokens', '128', '--hidden', '32', '--distribution', 'clustered', '--clusters', '4', '--capacity-factor', '1.0', '--ep', '8');
+    assert.equal(out.numExperts, 256);
+    assert.match(out.semantics, /^torchtitan · score → top-8 · sigmoid · selection bias \(learned\) · groups 4\/8 \(top2-sum\)/);
+    assert.equal(out.stats.rankLoads.length, 8);
+    assert.equal(out.stats.capacity, 4);
+    assert.ok(out.stats.droppedFraction > 0);
+  });
+
+  it('reads router weights by name from a .safetensors file (F32, F16 and BF16)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-ckpt-'));
+    const weight = Array.from({ length: 8 * 16 }, (_, i) => Math.sin(i * 1.3) * 0.5);
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      const file = join(dir, `${dtype}.safetensors`);
+      writeSafetensors(file, {
+        'model.layers.0.block_sparse_moe.gate.weight': { dtype, shape: [8, 16], values: weight },
+        'model.layers.0.self_attn.q_proj.weight': { dtype, shape: [2, 2], values: [1, 2, 3, 4] },
+      });
+      const out = json(MIXTRAL, '--weights', file, '--tokens', '64', '--seed', '1');
+      assert.equal(out.hidden, 16, dtype);
+      assert.match(out.inputs.weights, /HF Mixtral: model.layers.0.block_sparse_moe.gate.weight/);
+    }
+  });
+
+  it('reads a sharded checkpoint through model.safetensors.index.json, touching only the router shard', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-shards-'));
+    writeSafetensors(join(dir, 'model-00001-of-00002.safetensors'), { 'model.layers.3.block_sparse_moe.gate.weight': { dtype: 'BF16', shape: [8, 4], values: Array.from({ length: 32 }, (_, i) => i / 32) } });
+    writeFileSync(join(dir, 'model-00002-of-00002.safetensors'), 'this shard is never opened');
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'model.layers.3.block_sparse_moe.gate.weight': 'model-00001-of-00002.safetensors', 'lm_head.weight': 'model-00002-of-00002.safetensors' } }));
+    const out = json(MIXTRAL, '--weights', dir, '--layer', '3', '--tokens', '32');
+    assert.equal(out.hidden, 4);
+  });
+
+  it('uses given activations', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-act-'));
+    const file = join(dir, 'acts.safetensors');
+    writeSafetensors(file, { hidden_states: { dtype: 'F32', shape: [10, 64], values: Array.from({ length: 640 }, (_, i) => Math.cos(i)) } });
+    const out = json(MIXTRAL, '--activations', file, '--hidden', '64');
+    assert.equal(out.tokens, 10);
+    assert.equal(out.inputs.activations, file);
+  });
+
+  describe('bad input exits 2 with one clear sentence and no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-bad-'));
+    const cases: [string, () => string[], RegExp][] = [
+      ['missing tensor lists the names found', () => {
+        const file = join(dir, 'no-router.safetensors');
+        writeSafetensors(file, { 'model.layers.0.mlp.experts.0.w1': { dtype: 'F32', shape: [1], values: [1] }, 'model.layers.0.mlp.gate_proj.weight': { dtype: 'F32', shape: [1], values: [1] } });
+        return ['--weights', file];
+      }, /no router weight for layer 0 in .*no-router\.safetensors .*tensors found: model\.layers\.0\.mlp\.gate_proj\.weight/],
+      ['shape mismatch', () => {
+        const file = join(dir, 'shape.safetensors');
+        writeSafetensors(file, { 'model.layers.0.block_sparse_moe.gate.weight': { dtype: 'F32', shape: [4, 2], values: [1, 2, 3, 4, 5, 6, 7, 8] } });
+        return ['--weights', file];
+      }, /has shape \[4,2\], but the config routes over 8 experts/],
+      ['unsupported dtype', () => {
+        const file = join(dir, 'dtype.safetensors');
+        writeSafetensors(file, { 'model.layers.0.block_sparse_moe.gate.weight': { dtype: 'I64', shape: [8, 1], values: [1, 2, 3, 4, 5, 6, 7, 8] } });
+        return ['--weights', file];
+      }, /is I64; router tensors must be F32, F16, BF16 or F64/],
+      ['corrupt header', () => {
+        const file = join(dir, 'corrupt.safetensors');
+        const length = Buffer.alloc(8);
+        length.writeBigUInt64LE(12n);
+        writeFileSync(file, Buffer.concat([length, Buffer.from('{"a": [1, 2'), Buffer.alloc(4)]));
+        return ['--weights', file];
+      }, /corrupt safetensors header: it is not valid UTF-8 JSON/],
+      ['header length beyond the file', () => {
+        const file = join(dir, 'short.safetensors');
+        const length = Buffer.alloc(8);
+        length.writeBigUInt64LE(5000n);
+        writeFileSync(file, Buffer.concat([length, Buffer.from('{}')]));
+        return ['--weights', file];
+      }, /declares a 5000-byte header but the file has only 10 bytes/],
+      ['offsets out of bounds', () => {
+        const file = join(dir, 'bounds.safetensors');
+        writeSafetensors(file, { 'model.layers.0.block_sparse_moe.gate.weight': { dtype: 'F32', shape: [8, 1], values: [1, 2, 3, 4, 5, 6, 7, 8] } }, {
+          headerOverride: (h) => ((h['model.layers.0.block_sparse_moe.gate.weight'] as { data_offsets: number[] }).data_offsets = [0, 64]),
+        });
+        return ['--weights', file];
+      }, /ends at byte 64 of a 32-byte data section/],
+      ['index naming a missing shard', () => {
+        const shardDir = mkdtempSync(join(dir, 'idx-'));
+        writeFileSync(join(shardDir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'model.layers.0.block_sparse_moe.gate.weight': 'model-00009.safetensors' } }));
+        return ['--weights', shardDir];
+      }, /names shard model-00009\.safetensors, which does not exist/],
+      ['index escaping the folder', () => {
+        const shardDir = mkdtempSync(join(dir, 'esc-'));
+        writeFileSync(join(shardDir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'x.weight': '../../etc/passwd' } }));
+        return ['--weights', shardDir];
+      }, /which is not a file name in the checkpoint folder/],
+      ['a file with several configs and no --model', () => [], /holds 3 configs; pick one with --model: debugmodel, 20b, 120b/],
+      ['a config that is not MoE', () => [], /holds no MoE router config/],
+    ];
+    for (const [name, args, message] of cases) {
+      it(name, () => {
+        const config = name.startsWith('a file with several') ? join(ROOT, 'examples/torchtitan/gpt_oss/__init__.py') : name.startsWith('a config that') ? join(ROOT, 'package.json') : MIXTRAL;
+        const result = route(config, ...args());
+        assert.equal(result.status, 2, result.stdout);
+        assert.match(result.stderr, message);
+        assert.equal(result.stderr.trim().split('\n').length, 1, 'one sentence');
+        assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      });
+    }
+  });
+
+  it('usage errors exit 2', () => {
+    assert.equal(route().status, 2);
+    assert.equal(route(MIXTRAL, '--tokens', 'many').status, 2);
+    assert.equal(route(MIXTRAL, '--distribution', 'gaussian').status, 2);
+  });
+});
