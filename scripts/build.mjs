@@ -1,7 +1,7 @@
 // Bundles with esbuild: the extension (CommonJS for the extension host), the CLI (CommonJS for Node).
 // `--watch` rebuilds on change; `--production` minifies and drops source maps.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -23,8 +23,34 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'] },
+  {
+    ...common,
+    entryPoints: ['src/cli/entry.ts'],
+    outfile: 'dist/cli.js',
+    external: ['onnxruntime-node', './cli-route.js'],
+    define: { ...common.define, MOE_LENS_ROUTE_MODULE: JSON.stringify('./cli-route.js') },
+  },
+  // `moe-lens route` (ONNX builder, protobuf runtime, checkpoint reader) loads only when used.
+  { ...common, entryPoints: ['src/cli/commands/route.ts'], outfile: 'dist/cli-route.js', external: ['onnxruntime-node'] },
 ];
+
+// The panel: an ES module for the browser. `onnxruntime-web-use-extern-wasm` picks ORT's variant that loads
+// its WebAssembly glue from env.wasm.wasmPaths instead of embedding it; only those two files are shipped.
+builds.push({
+  ...common,
+  platform: 'browser',
+  format: 'esm',
+  target: 'chrome120',
+  entryPoints: ['src/webview/main.ts'],
+  outfile: 'dist/webview/main.js',
+  conditions: ['onnxruntime-web-use-extern-wasm'],
+  mainFields: ['module', 'browser', 'main'],
+});
+export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+mkdirSync('dist/ort', { recursive: true });
+mkdirSync('dist/webview', { recursive: true });
+for (const file of ORT_FILES) copyFileSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);
+copyFileSync('media/preview.css', 'dist/webview/preview.css');
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import type { SeveritySetting } from '../core/rules/types';
 import { findRule } from '../core/rules/index';
 import { runLint } from './commands/lint';
-import { DEFAULT_TOKENS, runRoute } from './commands/route';
 import { runRule, runRules } from './commands/rules';
 
 declare const MOE_LENS_VERSION: string;
+/** Set by the build: the route command ships as its own bundle, loaded only when used. */
+declare const MOE_LENS_ROUTE_MODULE: string | undefined;
 const VERSION = typeof MOE_LENS_VERSION === 'string' ? MOE_LENS_VERSION : '0.0.0-dev';
 
 export interface CommandResult {
@@ -85,6 +86,9 @@ export async function run(argv: readonly string[], env: { color: boolean }): Pro
         const distribution = values.distribution ?? 'isotropic';
         if (distribution !== 'isotropic' && distribution !== 'clustered') return usageError(`unknown --distribution "${distribution}" (isotropic, clustered)`);
         const capacityFactor = values['capacity-factor'] !== undefined ? positiveNumber('--capacity-factor', values['capacity-factor']) : undefined;
+        // Loaded on demand: lint and rule never pay for the ONNX builder and its protobuf runtime.
+        const routeModule = typeof MOE_LENS_ROUTE_MODULE === 'string' ? MOE_LENS_ROUTE_MODULE : './commands/route';
+        const { DEFAULT_TOKENS, runRoute } = (await import(routeModule)) as typeof import('./commands/route');
         return await runRoute({
           config: rest[0]!,
           ...(values.model !== undefined ? { model: values.model } : {}),

@@ -1,0 +1,65 @@
+/** What the preview panel is given for a config: its router and the strategies to compare it with. */
+import type { RouterSpec } from '../model/router-spec';
+import type { PreviewRouter, PreviewSubject } from '../protocol';
+import { routerConfigFromSpec, type RouterConfig } from './router-config';
+
+export function previewSubject(spec: RouterSpec, file: string, line: number, others: readonly RouterSpec[]): PreviewSubject | { error: string } {
+  const resolved = routerConfigFromSpec(spec);
+  if ('error' in resolved) return { error: `"${spec.name}" cannot be routed: ${resolved.error}.` };
+  const config = resolved.config;
+  const comparisons: PreviewRouter[] = [];
+  // Top-k-before-score has no group scores to rank groups by, so flipping is only offered without groups.
+  if (!config.groups && !config.roundRobin) {
+    const flipped = config.order === 'score-then-topk' ? 'topk-then-score' : 'score-then-topk';
+    comparisons.push({
+      id: 'flip-order',
+      label: flipped === 'topk-then-score' ? 'top-k before score (flipped)' : 'score before top-k (flipped)',
+      config: relabel({ ...config, order: flipped }, `order flipped to ${flipped}`),
+    });
+  }
+  comparisons.push({
+    id: 'selection-bias',
+    label: config.selectionBias ? 'selection bias off' : 'selection bias on',
+    config: relabel({ ...config, selectionBias: !config.selectionBias }, config.selectionBias ? 'selection bias off' : 'selection bias on'),
+  });
+  for (const other of others) {
+    if (other === spec || other.experts.value !== config.experts) continue;
+    const result = routerConfigFromSpec(other);
+    if ('config' in result) comparisons.push({ id: `config:${other.name}`, label: `config "${other.name}"`, config: result.config });
+  }
+  return {
+    name: spec.name,
+    file,
+    line,
+    router: { id: 'config', label: `config "${spec.name}"`, config },
+    ...(spec.hidden.value !== undefined ? { hidden: spec.hidden.value } : {}),
+    comparisons,
+  };
+}
+
+function relabel(config: RouterConfig, change: string): RouterConfig {
+  return { ...config, semantics: `${config.semantics} · ${change}` };
+}
+
+export interface RouteCommandOptions {
+  readonly file: string;
+  readonly model: string;
+  readonly tokens: number;
+  readonly hidden: number;
+  readonly seed: number;
+  readonly distribution: 'isotropic' | 'clustered';
+  readonly clusters: number;
+  readonly capacityFactor?: number;
+  readonly expertParallel: number;
+}
+
+/** The `moe-lens route` command that reproduces a panel run. */
+export function routeCommand(options: RouteCommandOptions): string {
+  const quote = (s: string): string => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const parts = ['npx', 'moe-lens', 'route', quote(options.file), '--model', quote(options.model), '--tokens', String(options.tokens), '--hidden', String(options.hidden), '--seed', String(options.seed)];
+  if (options.distribution === 'clustered') parts.push('--distribution', 'clustered', '--clusters', String(options.clusters));
+  if (options.capacityFactor !== undefined) parts.push('--capacity-factor', String(options.capacityFactor));
+  if (options.expertParallel > 1) parts.push('--ep', String(options.expertParallel));
+  parts.push('--json');
+  return parts.join(' ');
+}

@@ -1,0 +1,60 @@
+/**
+ * The panel's HTML. Pure (no `vscode` import) so the browser test loads exactly what users get.
+ * CSP: per-load nonce for our one script, `'wasm-unsafe-eval'` for ONNX Runtime's WebAssembly, and only
+ * the webview's own resource origin; no inline styles, no remote origins.
+ */
+export interface PreviewHtmlOptions {
+  readonly nonce: string;
+  /** `webview.cspSource`: the origin the webview's own resources are served from. */
+  readonly cspSource: string;
+  readonly scriptUri: string;
+  readonly styleUri: string;
+}
+
+export function contentSecurityPolicy(options: Pick<PreviewHtmlOptions, 'nonce' | 'cspSource'>): string {
+  const { nonce, cspSource } = options;
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource} data:`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval' ${cspSource}`,
+    `connect-src ${cspSource}`,
+  ].join('; ');
+}
+
+export function previewHtml(options: PreviewHtmlOptions): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(options)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${options.styleUri}">
+<title>MoE Lens: routing preview</title>
+</head>
+<body>
+<main id="app" aria-busy="true">
+  <header class="header">
+    <div class="title"><h1 id="config-name">Routing preview</h1><span id="config-location" class="muted"></span></div>
+    <div class="badges"><span id="semantics" class="semantics muted">Loading the config…</span><span id="backend" class="badge">…</span><span id="timing" class="muted"></span></div>
+  </header>
+  <section id="controls" class="controls" aria-label="Run settings"></section>
+  <section id="status" class="status" role="status" aria-live="polite"></section>
+  <section class="results">
+    <div id="views" class="views"></div>
+    <aside id="stats" class="stats" aria-label="Load statistics"></aside>
+  </section>
+  <footer class="footer" id="footer"></footer>
+</main>
+<script type="module" nonce="${options.nonce}" src="${options.scriptUri}"></script>
+</body>
+</html>`;
+}
+
+/** A fresh nonce for each load of the panel, from the platform's CSPRNG. */
+export function createNonce(): string {
+  const bytes = new Uint8Array(24);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,292 @@
+/**
+ * Routing preview panel. Paints a skeleton at once, then runs the bound config's router graph on
+ * synthetic tokens with onnxruntime-web (WebGPU first, WASM fallback), re-running (debounced) when a
+ * control or the config changes; a newer request makes an older result stale, which is dropped.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { PreviewRouter, PreviewSubject } from '../core/protocol';
+import { routeReference, type RouterInputs } from '../core/router/reference';
+import { routeCommand } from '../core/router/preview';
+import { loadStats, type LoadStats } from '../core/router/stats';
+import { syntheticInputs } from '../core/router/synthetic';
+import { loadState, onMessage, saveState, send } from './host';
+import { configureOrt, resolveBackend, runRouter, type BackendChoice, type BackendInfo } from './runner';
+import { renderChart } from './views/chart';
+import { custom, el, formatNumber } from './views/dom';
+import { renderStats, renderTable } from './views/stats';
+
+interface Controls {
+  tokens: number;
+  hidden: number;
+  distribution: 'isotropic' | 'clustered';
+  clusters: number;
+  seed: number;
+  capacityFactor: number;
+  ep: number;
+  compare: string;
+  backend: BackendChoice;
+  sorted: boolean;
+  autoRun: boolean;
+}
+
+const DEFAULTS: Controls = { tokens: 4096, hidden: 2048, distribution: 'isotropic', clusters: 8, seed: 0, capacityFactor: 1.25, ep: 1, compare: 'none', backend: 'auto', sorted: false, autoRun: true };
+const MAX_ELEMENTS = 1 << 26; // tokens × hidden floats (256 MB)
+
+const app = document.getElementById('app')!;
+const controlsHost = document.getElementById('controls')!;
+const status = document.getElementById('status')!;
+const views = document.getElementById('views')!;
+const statsHost = document.getElementById('stats')!;
+const footer = document.getElementById('footer')!;
+
+let subject: PreviewSubject | undefined;
+let controls: Controls = { ...DEFAULTS, ...loadState<Controls>() };
+let generation = 0;
+let debounce: ReturnType<typeof setTimeout> | undefined;
+let lastExport: object | undefined;
+
+interface SeriesResult {
+  readonly router: PreviewRouter;
+  readonly counts: Int32Array;
+  readonly stats: LoadStats;
+  readonly runMs: number;
+}
+
+function setStatus(text: string, kind: 'info' | 'busy' | 'error' = 'info'): void {
+  status.replaceChildren(...(kind === 'busy' ? [custom('vscode-progress-ring', { class: 'ring' })] : []), el('span', { class: kind === 'error' ? 'error' : '' }, text));
+  app.setAttribute('aria-busy', kind === 'busy' ? 'true' : 'false');
+}
+
+function numberField(label: string, key: 'tokens' | 'hidden' | 'clusters' | 'seed' | 'capacityFactor' | 'ep', hint: string): HTMLElement {
+  const id = `control-${key}`;
+  const field = custom('vscode-textfield', { id, type: 'number', step: key === 'capacityFactor' ? '0.01' : '1', min: key === 'seed' ? '0' : key === 'capacityFactor' ? '0.01' : '1', value: String(controls[key]), title: hint, 'aria-label': label });
+  field.addEventListener('change', () => update({ [key]: Number((field as unknown as { value: string }).value) } as Partial<Controls>));
+  return el('div', { class: 'control' }, custom('vscode-label', { for: id }, label), field);
+}
+
+function selectField(label: string, key: 'distribution' | 'compare' | 'backend', options: [string, string][]): HTMLElement {
+  const id = `control-${key}`;
+  const select = custom('vscode-single-select', { id, 'aria-label': label }, ...options.map(([value, text]) => custom('vscode-option', { value, ...(controls[key] === value ? { selected: '' } : {}) }, text)));
+  select.addEventListener('change', () => update({ [key]: (select as unknown as { value: string }).value } as Partial<Controls>));
+  return el('div', { class: 'control' }, custom('vscode-label', { for: id }, label), select);
+}
+
+function renderControls(): void {
+  const comparisons: [string, string][] = [['none', 'none'], ...(subject?.comparisons ?? []).map((c): [string, string] => [c.id, c.label])];
+  // Before the subject arrives the list is empty: keep the saved choice until it can be checked.
+  if (subject && !comparisons.some(([id]) => id === controls.compare)) controls.compare = 'none';
+  const run = custom('vscode-button', { id: 'run', title: 'Run now' }, 'Run');
+  run.addEventListener('click', () => void start());
+  const auto = custom('vscode-checkbox', { id: 'auto-run', ...(controls.autoRun ? { checked: '' } : {}) }, 'run on change');
+  auto.addEventListener('change', () => update({ autoRun: (auto as unknown as { checked: boolean }).checked }, false));
+  controlsHost.replaceChildren(
+    numberField('tokens', 'tokens', 'tokens routed in one batch'),
+    numberField('hidden size', 'hidden', 'model dimension the router projects from'),
+    selectField('tokens drawn', 'distribution', [['isotropic', 'isotropic N(0, 1)'], ['clustered', 'clustered']]),
+    ...(controls.distribution === 'clustered' ? [numberField('clusters', 'clusters', 'number of token clusters')] : []),
+    numberField('seed', 'seed', 'seed of the synthetic tokens and gate'),
+    numberField('capacity factor', 'capacityFactor', 'per-expert capacity = ceil(T·k/E · factor)'),
+    numberField('EP size', 'ep', 'expert-parallel ranks (experts split in contiguous blocks)'),
+    selectField('compare with', 'compare', comparisons),
+    selectField('backend', 'backend', [['auto', 'auto (WebGPU → WASM)'], ['webgpu', 'WebGPU'], ['wasm', 'WASM']]),
+    el('div', { class: 'control actions' }, run, auto),
+  );
+}
+
+function update(patch: Partial<Controls>, rerun = true): void {
+  const before = controls.distribution;
+  controls = { ...controls, ...patch };
+  saveState(controls);
+  if (controls.distribution !== before) renderControls();
+  if (rerun && controls.autoRun) schedule();
+}
+
+function schedule(delay = 300): void {
+  generation++; // anything running now is stale
+  if (debounce) clearTimeout(debounce);
+  debounce = setTimeout(() => void start(), delay);
+}
+
+function validate(): string | undefined {
+  const { tokens, hidden, clusters, capacityFactor, ep, seed } = controls;
+  if (!Number.isInteger(tokens) || tokens < 1 || tokens > 1 << 20) return 'tokens must be an integer from 1 to 1,048,576';
+  if (!Number.isInteger(hidden) || hidden < 1 || hidden > 65536) return 'hidden size must be an integer from 1 to 65,536';
+  if (tokens * hidden > MAX_ELEMENTS) return `tokens × hidden = ${tokens * hidden} floats is more than this panel holds (${MAX_ELEMENTS}); use moe-lens route for larger runs`;
+  if (!Number.isInteger(clusters) || clusters < 1) return 'clusters must be a positive integer';
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) return 'seed must be an integer from 0 to 4294967295';
+  if (!(capacityFactor > 0)) return 'capacity factor must be positive';
+  if (!Number.isInteger(ep) || ep < 1 || ep > (subject?.router.config.experts ?? 1)) return 'EP size must be between 1 and the number of experts';
+  return undefined;
+}
+
+async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo): Promise<SeriesResult & { info: BackendInfo }> {
+  const { config } = router;
+  const stats = (counts: Int32Array) => loadStats(counts, inputs.tokens, config.topK, { capacityFactor: controls.capacityFactor, expertParallel: controls.ep });
+  if (config.roundRobin) {
+    const start = performance.now();
+    const { counts } = routeReference(config, inputs);
+    return { router, counts, stats: stats(counts), runMs: performance.now() - start, info: { backend: info.backend, adapter: 'reference (round-robin ignores the router)' } };
+  }
+  try {
+    const { counts, runMs } = await runRouter(config, inputs, info.backend);
+    return { router, counts, stats: stats(counts), runMs, info };
+  } catch (error) {
+    if (info.backend !== 'webgpu' || controls.backend === 'webgpu') throw error;
+    const fallback: BackendInfo = { backend: 'wasm', adapter: '', fallbackReason: `WebGPU failed (${String((error as Error)?.message ?? error)})` };
+    send({ type: 'preview/log', body: { level: 'warn', message: fallback.fallbackReason! } });
+    const { counts, runMs } = await runRouter(config, inputs, 'wasm');
+    return { router, counts, stats: stats(counts), runMs, info: fallback };
+  }
+}
+
+async function start(): Promise<void> {
+  if (!subject) return;
+  const mine = ++generation;
+  const problem = validate();
+  if (problem) {
+    setStatus(problem, 'error');
+    app.dataset.state = 'invalid';
+    return;
+  }
+  app.dataset.state = 'running';
+  setStatus(`Routing ${controls.tokens} tokens…`, 'busy');
+  await new Promise((resolve) => setTimeout(resolve, 0)); // let the busy state paint
+  try {
+    const config = subject.router.config;
+    const began = performance.now();
+    const synthetic = syntheticInputs({
+      seed: controls.seed,
+      tokens: controls.tokens,
+      hidden: controls.hidden,
+      experts: config.experts,
+      distribution: controls.distribution === 'clustered' ? { kind: 'clustered', clusters: controls.clusters } : { kind: 'isotropic' },
+    });
+    const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
+    if (mine !== generation) return;
+    const info = await resolveBackend(controls.backend);
+    if (controls.backend === 'webgpu' && info.backend !== 'webgpu') throw new Error(`WebGPU was requested but ${info.fallbackReason}`);
+    const primary = await runSeries(subject.router, inputs, info);
+    const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
+    const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info) : undefined;
+    if (mine !== generation) return; // a newer request superseded this one
+    show(primary, compare, performance.now() - began);
+  } catch (error) {
+    if (mine !== generation) return;
+    app.dataset.state = 'error';
+    setStatus(`Could not run the router: ${String((error as Error)?.message ?? error)}`, 'error');
+    send({ type: 'preview/log', body: { level: 'error', message: String((error as Error)?.stack ?? error) } });
+  }
+}
+
+function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number): void {
+  const { info } = primary;
+  const backendLabel = info.backend === 'webgpu' ? `WebGPU · ${info.adapter}` : info.adapter ? `WASM · ${info.adapter}` : 'WASM';
+  document.getElementById('backend')!.textContent = backendLabel;
+  document.getElementById('backend')!.setAttribute('title', info.fallbackReason ?? 'the backend that ran');
+  document.getElementById('timing')!.textContent = `${formatNumber(primary.runMs, 1)} ms router · ${formatNumber(totalMs, 0)} ms total`;
+  setStatus(info.fallbackReason ? `Ran on WASM: ${info.fallbackReason}.` : `Routed ${controls.tokens} tokens to top-${primary.router.config.topK} of ${primary.router.config.experts} experts.`);
+
+  const mean = primary.stats.meanLoad;
+  const chartSeries = { label: primary.router.label, counts: primary.counts };
+  const compareSeries = compare ? { label: compare.router.label, counts: compare.counts } : undefined;
+  const chartHost = el('div', { class: 'chart-host' });
+  const drawChart = (): void => chartHost.replaceChildren(renderChart(chartSeries, compareSeries, { sorted: controls.sorted, mean, ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}) }));
+  drawChart();
+  const sorted = custom('vscode-checkbox', { id: 'sorted', ...(controls.sorted ? { checked: '' } : {}) }, 'sort by load');
+  sorted.addEventListener('change', () => {
+    update({ sorted: (sorted as unknown as { checked: boolean }).checked }, false);
+    drawChart();
+  });
+  const tabs = custom(
+    'vscode-tabs',
+    { id: 'view-tabs' },
+    custom('vscode-tab-header', { slot: 'header', id: 'tab-chart' }, 'Chart'),
+    custom('vscode-tab-panel', {}, el('div', { class: 'chart-toolbar' }, sorted), chartHost),
+    custom('vscode-tab-header', { slot: 'header', id: 'tab-table' }, 'Table'),
+    custom('vscode-tab-panel', {}, renderTable(primary.counts, compare?.counts, mean, primary.stats.capacity)),
+  );
+  views.replaceChildren(tabs);
+  statsHost.replaceChildren(renderStats(primary.stats, compare?.stats, compare?.router.label));
+
+  const command = routeCommand({
+    file: subject!.file,
+    model: subject!.name,
+    tokens: controls.tokens,
+    hidden: controls.hidden,
+    seed: controls.seed,
+    distribution: controls.distribution,
+    clusters: controls.clusters,
+    capacityFactor: controls.capacityFactor,
+    expertParallel: controls.ep,
+  });
+  lastExport = {
+    config: { name: subject!.name, file: subject!.file, line: subject!.line },
+    semantics: primary.router.config.semantics,
+    backend: info.backend,
+    adapter: info.adapter,
+    controls,
+    counts: Array.from(primary.counts),
+    stats: primary.stats,
+    ...(compare ? { compare: { label: compare.router.label, semantics: compare.router.config.semantics, counts: Array.from(compare.counts), stats: compare.stats } } : {}),
+    timeMs: { router: primary.runMs, total: totalMs },
+    command,
+  };
+  app.dataset.state = 'done';
+  app.dataset.backend = info.backend;
+  app.dataset.counts = JSON.stringify(Array.from(primary.counts));
+  app.dataset.compareCounts = compare ? JSON.stringify(Array.from(compare.counts)) : '';
+  app.dataset.runMs = String(primary.runMs);
+  app.dataset.totalMs = String(totalMs);
+}
+
+function renderFooter(): void {
+  const copy = custom('vscode-button', { id: 'copy-command', secondary: '' }, 'Copy as CLI command');
+  copy.addEventListener('click', () => {
+    if (lastExport) send({ type: 'preview/copy', body: { text: (lastExport as { command: string }).command } });
+  });
+  const exportButton = custom('vscode-button', { id: 'export-json', secondary: '' }, 'Export JSON');
+  exportButton.addEventListener('click', () => {
+    if (lastExport) send({ type: 'preview/export', body: { json: JSON.stringify(lastExport, null, 2) } });
+  });
+  footer.replaceChildren(copy, exportButton);
+}
+
+function applySubject(next: PreviewSubject, ortBaseUri: string): void {
+  const first = subject === undefined;
+  subject = next;
+  configureOrt(ortBaseUri);
+  if (first && next.hidden !== undefined && loadState<Controls>().hidden === undefined) controls.hidden = next.hidden;
+  document.getElementById('config-name')!.textContent = next.name;
+  document.getElementById('config-location')!.textContent = `${next.file}:${next.line}`;
+  document.getElementById('semantics')!.textContent = next.router.config.semantics;
+  renderControls();
+  if (first) void start();
+  else if (controls.autoRun) schedule(0);
+}
+
+onMessage((message) => {
+  switch (message.type) {
+    case 'preview/subject':
+      applySubject(message.body.subject, message.body.ortBaseUri);
+      break;
+    case 'preview/error':
+      generation++;
+      app.dataset.state = 'error';
+      setStatus(message.body.message, 'error');
+      break;
+  }
+});
+
+renderControls();
+renderFooter();
+setStatus('Waiting for the config…', 'busy');
+send({ type: 'preview/ready', body: {} });

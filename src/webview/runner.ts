@@ -1,0 +1,71 @@
+/**
+ * Runs router graphs with onnxruntime-web: WebGPU when an adapter exists (or is asked for), WASM otherwise.
+ * One thread (webviews are not cross-origin isolated), no proxy worker; sessions are cached per graph.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../core/router/onnx-run';
+import type { RouterInputs } from '../core/router/reference';
+import type { RouterConfig } from '../core/router/router-config';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm';
+
+export interface BackendInfo {
+  readonly backend: Backend;
+  /** e.g. "google · swiftshader"; empty for WASM. */
+  readonly adapter: string;
+  /** Why WebGPU was not used, when it was not. */
+  readonly fallbackReason?: string;
+}
+
+export function configureOrt(baseUri: string): void {
+  const base = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` };
+  ort.env.logLevel = 'error';
+}
+
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> };
+}
+
+let adapterProbe: Promise<BackendInfo> | undefined;
+
+async function probeWebGpu(): Promise<BackendInfo> {
+  const gpu = (navigator as unknown as GpuNavigator).gpu;
+  if (!gpu) return { backend: 'wasm', adapter: '', fallbackReason: 'this webview has no navigator.gpu' };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { backend: 'wasm', adapter: '', fallbackReason: 'no WebGPU adapter is available' };
+    const info = adapter.info ?? {};
+    return { backend: 'webgpu', adapter: [info.vendor, info.architecture || info.description].filter(Boolean).join(' · ') || 'adapter' };
+  } catch (error) {
+    return { backend: 'wasm', adapter: '', fallbackReason: `requesting a WebGPU adapter failed (${String(error)})` };
+  }
+}
+
+export async function resolveBackend(choice: BackendChoice): Promise<BackendInfo> {
+  if (choice === 'wasm') return { backend: 'wasm', adapter: '' };
+  adapterProbe ??= probeWebGpu();
+  return adapterProbe;
+}
+
+const sessions = new Map<string, Promise<PreparedRouter>>();
+
+export async function runRouter(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<{ counts: Int32Array; runMs: number }> {
+  const key = `${backend}|${inputs.hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
+  let prepared = sessions.get(key);
+  if (!prepared) {
+    prepared = prepareOnnxRouter(ort as unknown as OrtLike, config, inputs.hidden, {
+      outputs: 'counts',
+      sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
+      now: () => performance.now(),
+    });
+    sessions.set(key, prepared);
+    prepared.catch(() => sessions.delete(key));
+  }
+  const router = await prepared;
+  const out = await router.run(inputs);
+  return { counts: out.counts, runMs: out.runMs };
+}

@@ -1,0 +1,62 @@
+/** Tokens per expert as SVG bars (by id or sorted), with mean and capacity lines and a compare series. */
+import { svg } from './dom';
+
+export interface ChartSeries {
+  readonly label: string;
+  readonly counts: ArrayLike<number>;
+}
+
+export interface ChartOptions {
+  readonly sorted: boolean;
+  readonly capacity?: number;
+  readonly mean: number;
+}
+
+const WIDTH = 960;
+const HEIGHT = 300;
+const MARGIN = { top: 12, right: 12, bottom: 28, left: 48 };
+
+export function renderChart(primary: ChartSeries, compare: ChartSeries | undefined, options: ChartOptions): SVGSVGElement {
+  const E = primary.counts.length;
+  const order = Array.from({ length: E }, (_, i) => i);
+  if (options.sorted) order.sort((a, b) => primary.counts[b]! - primary.counts[a]!);
+  const max = Math.max(1, options.capacity ?? 0, ...Array.from(primary.counts), ...(compare ? Array.from(compare.counts) : []));
+  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const slot = plotWidth / E;
+  const barWidth = Math.max(0.5, (compare ? slot / 2 : slot) * 0.85);
+  const y = (value: number): number => MARGIN.top + plotHeight - (value / max) * plotHeight;
+
+  const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img', 'aria-label': `Tokens per expert, ${E} experts${options.sorted ? ', sorted by load' : ''}` });
+  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
+    const value = Math.round(max * fraction);
+    root.append(
+      svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value), class: 'grid' }),
+      svg('text', { x: MARGIN.left - 6, y: y(value) + 4, class: 'axis-label', 'text-anchor': 'end' }, String(value)),
+    );
+  }
+  order.forEach((expert, position) => {
+    const x = MARGIN.left + position * slot;
+    const value = primary.counts[expert]!;
+    root.append(
+      svg('rect', { x: x + (slot - (compare ? barWidth * 2 : barWidth)) / 2, y: y(value), width: barWidth, height: Math.max(0, y(0) - y(value)), class: 'bar primary', 'data-expert': expert }, svg('title', {}, `expert ${expert}: ${value} tokens (${primary.label})`)),
+    );
+    if (compare) {
+      const other = compare.counts[expert] ?? 0;
+      root.append(
+        svg('rect', { x: x + (slot - barWidth * 2) / 2 + barWidth, y: y(other), width: barWidth, height: Math.max(0, y(0) - y(other)), class: 'bar compare' }, svg('title', {}, `expert ${expert}: ${other} tokens (${compare.label})`)),
+      );
+    }
+  });
+  root.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(options.mean), y2: y(options.mean), class: 'mean-line' }, svg('title', {}, `mean ${options.mean.toFixed(1)} tokens per expert`)));
+  if (options.capacity !== undefined) {
+    root.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(options.capacity), y2: y(options.capacity), class: 'capacity-line' }, svg('title', {}, `capacity ${options.capacity} tokens per expert`)));
+  }
+  const step = Math.max(1, Math.ceil(E / 16));
+  order.forEach((expert, position) => {
+    if (position % step !== 0) return;
+    root.append(svg('text', { x: MARGIN.left + position * slot + slot / 2, y: HEIGHT - 10, class: 'axis-label', 'text-anchor': 'middle' }, options.sorted ? String(expert) : String(expert)));
+  });
+  root.append(svg('text', { x: WIDTH - MARGIN.right, y: HEIGHT - 10, class: 'axis-label', 'text-anchor': 'end' }, options.sorted ? 'experts, most loaded first' : 'expert id'));
+  return root;
+}

@@ -1,0 +1,114 @@
+/**
+ * The built panel in Debian Chromium: WebGPU (SwiftShader gives a real adapter) and WASM must both produce
+ * the reference loads; no CSP violation and no request outside the panel's own resources.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { analyzeDocument } from '../../src/core/analyze';
+import { previewSubject } from '../../src/core/router/preview';
+import { routeReference } from '../../src/core/router/reference';
+import { syntheticInputs } from '../../src/core/router/synthetic';
+import type { PreviewSubject } from '../../src/core/protocol';
+import { ROOT, startHarness, waitForRun, type Harness } from './harness';
+
+function subjectFor(file: string, name?: string): PreviewSubject {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const specs = analyzeDocument(file, text).specs;
+  const spec = name ? specs.find((s) => s.name === name)! : specs[0]!;
+  const subject = previewSubject(spec, file, 1, specs);
+  assert.ok(!('error' in subject));
+  return subject;
+}
+
+function referenceCounts(subject: PreviewSubject, state: { tokens: number; hidden: number; seed: number; distribution?: 'isotropic' | 'clustered'; clusters?: number }, config = subject.router.config): number[] {
+  const distribution = state.distribution === 'clustered' ? { kind: 'clustered' as const, clusters: state.clusters ?? 8 } : { kind: 'isotropic' as const };
+  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution });
+  return Array.from(routeReference(config, { tokens: state.tokens, hidden: state.hidden, ...inputs }).counts);
+}
+
+describe('routing preview in Chromium', { timeout: 600_000 }, () => {
+  let harness: Harness;
+  const requests: string[] = [];
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  const cases: [string, string, string | undefined][] = [
+    ['HF gpt-oss-120b (top-k then softmax, router bias)', 'examples/hf/gpt-oss-120b/config.json', undefined],
+    ['torchtitan DeepSeek-V3 671B (sigmoid, selection bias, groups)', 'examples/torchtitan/deepseek_v3/__init__.py', '671B'],
+  ];
+  for (const backend of ['webgpu', 'wasm'] as const) {
+    for (const [label, file, name] of cases) {
+      it(`${backend}: ${label} gives the reference loads`, async () => {
+        const subject = subjectFor(file, name);
+        const state = { tokens: 512, hidden: 128, seed: 5, backend, distribution: 'clustered' as const, clusters: 6 };
+        const page = await harness.open(subject, state);
+        page.on('request', (r) => requests.push(r.url()));
+        const result = await waitForRun(page);
+        assert.equal(result.state, 'done', JSON.stringify(result));
+        assert.equal(result.backend, backend);
+        assert.deepEqual(result.counts, referenceCounts(subject, state));
+        if (backend === 'webgpu') assert.match(await page.textContent('#backend') ?? '', /^WebGPU · google · swiftshader/);
+        assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
+        await page.close();
+      });
+    }
+  }
+
+  it('a comparison series runs on the same tokens and equals the reference for the variant', async () => {
+    const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
+    const state = { tokens: 512, hidden: 128, seed: 2, backend: 'wasm', compare: 'flip-order' };
+    const page = await harness.open(subject, state);
+    const result = await waitForRun(page);
+    const variant = subject.comparisons.find((c) => c.id === 'flip-order')!;
+    assert.deepEqual(result.compareCounts, referenceCounts(subject, state, variant.config));
+    await page.close();
+  });
+
+  it('editing a control re-runs; the table view lists every expert; invalid input says why', async () => {
+    const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
+    const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 0, backend: 'wasm' });
+    const first = await waitForRun(page);
+    await page.evaluate(() => (document.getElementById('app')!.dataset.state = 'stale'));
+    await page.locator('#control-seed').evaluate((el: HTMLElement & { value: string }) => {
+      el.value = '9';
+      el.dispatchEvent(new Event('change'));
+    });
+    const second = await waitForRun(page);
+    assert.notDeepEqual(second.counts, first.counts);
+    assert.deepEqual(second.counts, referenceCounts(subject, { tokens: 256, hidden: 64, seed: 9 }));
+    assert.equal(await page.locator('table.load-table tbody tr').count(), 8);
+    await page.evaluate(() => (document.getElementById('app')!.dataset.state = 'stale'));
+    await page.locator('#control-tokens').evaluate((el: HTMLElement & { value: string }) => {
+      el.value = '0';
+      el.dispatchEvent(new Event('change'));
+    });
+    const invalid = await waitForRun(page);
+    assert.equal(invalid.state, 'invalid');
+    assert.match(await page.textContent('#status') ?? '', /tokens must be an integer/);
+    await page.close();
+  });
+
+  it('loads nothing from outside its own origin', () => {
+    assert.ok(requests.length > 0);
+    assert.deepEqual(requests.filter((url) => !url.startsWith(harness.origin)), []);
+  });
+
+  it('takes the README screenshot (WebGPU, clustered tokens, compared with top-k-before-score flipped)', async () => {
+    const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
+    const page = await harness.open({ ...subject, file: 'examples/hf/gpt-oss-120b/config.json', line: 4 }, { tokens: 2048, hidden: 256, seed: 1, backend: 'webgpu', distribution: 'clustered', clusters: 12, compare: 'selection-bias', capacityFactor: 1.25, ep: 8 });
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done');
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-results', 'preview-panel.png') });
+    // `npm run screenshot` refreshes the README's copy from this same run.
+    if (process.env.UPDATE_SCREENSHOT) await page.screenshot({ path: join(ROOT, 'docs', 'preview-panel.png') });
+    assert.equal(await page.locator('#control-capacityFactor:invalid').count(), 0, 'no control shows as invalid');
+    await page.close();
+  });
+});
