@@ -1,8 +1,11 @@
 /** Activation: wires the engine to VS Code. All logic lives in src/core; this file only connects events. */
 import * as vscode from 'vscode';
+import { analyzeDocument } from '../core/analyze';
 import { MoeLensCodeActions } from './code-actions';
+import { PreviewCodeLens } from './code-lens';
 import { DiagnosticsController } from './diagnostics';
 import { MoeLensHover } from './hover';
+import { PreviewPanel } from './preview-panel';
 import { WorkspaceIndex } from './workspace-index';
 
 const SELECTOR: vscode.DocumentSelector = [{ language: 'python' }, { language: 'json' }, { language: 'jsonc' }, { language: 'yaml' }, { language: 'shellscript' }];
@@ -32,6 +35,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     index.onDidChange(() => lintOpen()),
     vscode.commands.registerCommand('moeLens.lintWorkspace', () => lintWorkspace(diagnostics, log)),
+    vscode.languages.registerCodeLensProvider(SELECTOR, new PreviewCodeLens(diagnostics)),
+    vscode.commands.registerCommand('moeLens.previewRouting', (uri?: vscode.Uri, configName?: string) => previewRouting(context, index, log, uri, configName)),
   );
 
   lintOpen();
@@ -54,6 +59,33 @@ async function lintWorkspace(diagnostics: DiagnosticsController, log: (message: 
     }
     void vscode.window.showInformationMessage(`MoE Lens: ${problems} problem${problems === 1 ? '' : 's'} in ${files.length} files.`);
   });
+}
+
+/** Opens the panel for a config: the one named, the one under the cursor, or one picked from the file. */
+async function previewRouting(context: vscode.ExtensionContext, index: WorkspaceIndex, log: (message: string) => void, uri?: vscode.Uri, configName?: string): Promise<void> {
+  try {
+    const editor = vscode.window.activeTextEditor;
+    const document = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
+    if (!document) {
+      void vscode.window.showInformationMessage('MoE Lens: open an MoE config to preview its routing.');
+      return;
+    }
+    let name = configName;
+    if (!name) {
+      const specs = analyzeDocument(document.uri.toString(), document.getText(), index.project).specs;
+      if (specs.length === 0) {
+        void vscode.window.showInformationMessage('MoE Lens: no MoE router config found in this file.');
+        return;
+      }
+      const cursor = editor?.document === document ? document.offsetAt(editor.selection.active) : -1;
+      name = specs.find((s) => s.range.start <= cursor && cursor <= s.range.end)?.name;
+      name ??= specs.length === 1 ? specs[0]!.name : (await vscode.window.showQuickPick(specs.map((s) => s.name), { placeHolder: 'Which config?' }));
+      if (!name) return;
+    }
+    PreviewPanel.show(context, index, document, name, log);
+  } catch (error) {
+    log(`preview routing: ${String(error)}`);
+  }
 }
 
 export function deactivate(): void {}

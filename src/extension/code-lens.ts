@@ -1,0 +1,25 @@
+/** "Preview routing" above each MoE config. */
+import * as vscode from 'vscode';
+import { toRange } from './convert';
+import type { DiagnosticsController } from './diagnostics';
+
+export class PreviewCodeLens implements vscode.CodeLensProvider {
+  constructor(private readonly diagnostics: DiagnosticsController) {}
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    try {
+      const result = this.diagnostics.resultFor(document);
+      if (!result) return [];
+      return result.analysis.specs.map(
+        (spec) =>
+          new vscode.CodeLens(toRange(result.lines, spec.anchorRange), {
+            title: `$(graph) Preview routing: ${spec.name}`,
+            command: 'moeLens.previewRouting',
+            arguments: [document.uri, spec.name],
+          }),
+      );
+    } catch {
+      return [];
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeDocument } from '../../src/core/analyze';
+import { parseWebviewMessage } from '../../src/core/protocol';
+import { previewSubject, routeCommand } from '../../src/core/router/preview';
+import { loadStats } from '../../src/core/router/stats';
+import { contentSecurityPolicy, createNonce, previewHtml } from '../../src/extension/preview-html';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const specsOf = (file: string) => analyzeDocument(file, readFileSync(resolve(ROOT, file), 'utf8')).specs;
+
+describe('preview subject', () => {
+  it('offers flip-order and selection-bias variants, and same-size configs of the file', () => {
+    const specs = specsOf('examples/torchtitan/gpt_oss/__init__.py');
+    const subject = previewSubject(specs.find((s) => s.name === '20b')!, 'gpt_oss/__init__.py', 27, specs);
+    assert.ok(!('error' in subject));
+    assert.deepEqual(subject.comparisons.map((c) => c.id), ['flip-order', 'selection-bias']);
+    const flipped = subject.comparisons[0]!.config;
+    assert.equal(flipped.order, 'topk-then-score');
+    assert.match(flipped.semantics, /order flipped to topk-then-score$/);
+    assert.equal(subject.comparisons[1]!.config.selectionBias, true, '20b sets load_balance_coeff=None, so the variant turns the bias on');
+  });
+
+  it('does not offer flipping with groups (top-k-before-score has no group scores)', () => {
+    const specs = specsOf('examples/torchtitan/deepseek_v3/__init__.py');
+    const subject = previewSubject(specs.find((s) => s.name === '671B')!, 'f', 1, specs);
+    assert.ok(!('error' in subject));
+    assert.deepEqual(subject.comparisons.map((c) => c.id), ['selection-bias']);
+  });
+
+  it('explains why a config cannot be routed', () => {
+    const specs = specsOf('examples/torchtitan/deepseek_v3/__init__.py');
+    const subject = previewSubject(specs.find((s) => s.name === 'experimental-96e')!, 'f', 1, specs);
+    assert.deepEqual(subject, { error: '"experimental-96e" cannot be routed: unknown score function "sigmoid ".' });
+  });
+
+  it('routeCommand reproduces a panel run, quoting what needs it', () => {
+    assert.equal(
+      routeCommand({ file: 'my configs/a.py', model: '120b', tokens: 2048, hidden: 2880, seed: 3, distribution: 'clustered', clusters: 4, capacityFactor: 1.25, expertParallel: 8 }),
+      "npx moe-lens route 'my configs/a.py' --model 120b --tokens 2048 --hidden 2880 --seed 3 --distribution clustered --clusters 4 --capacity-factor 1.25 --ep 8 --json",
+    );
+  });
+});
+
+describe('load statistics', () => {
+  it('max/mean, CV, idle, capacity drops (ceil(T·k/E·C)) and EP ranks', () => {
+    const stats = loadStats([6, 2, 0, 0], 4, 2, { capacityFactor: 1, expertParallel: 2 });
+    assert.equal(stats.meanLoad, 2);
+    assert.equal(stats.maxOverMean, 3);
+    assert.equal(stats.idleExperts, 2);
+    assert.equal(stats.capacity, 2);
+    assert.equal(stats.droppedFraction, 4 / 8);
+    assert.deepEqual(stats.rankLoads, [8, 0]);
+    assert.equal(stats.rankMaxOverMean, 2);
+    assert.ok(Math.abs(stats.coefficientOfVariation - Math.sqrt((16 + 0 + 4 + 4) / 4) / 2) < 1e-12);
+  });
+});
+
+describe('webview protocol and page', () => {
+  it('accepts well-formed messages and rejects everything else', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'preview/ready', body: {} }), { type: 'preview/ready', body: {} });
+    assert.deepEqual(parseWebviewMessage({ type: 'preview/copy', body: { text: 'npx moe-lens route a.py' } }), { type: 'preview/copy', body: { text: 'npx moe-lens route a.py' } });
+    for (const bad of [null, 'x', { type: 'preview/copy', body: { text: 5 } }, { type: 'preview/copy', body: { text: 'x'.repeat(5000) } }, { type: 'preview/run-shell', body: {} }, { type: 'preview/log', body: { level: 'fatal', message: 'x' } }, { type: 'preview/ready', body: { extra: 1 } }, { type: 'preview/ready' }]) {
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('the page has a per-load nonce, no unsafe-inline, no remote origins', () => {
+    const a = createNonce();
+    const b = createNonce();
+    assert.notEqual(a, b);
+    assert.match(a, /^[0-9a-f]{48}$/);
+    const csp = contentSecurityPolicy({ nonce: a, cspSource: 'https://*.vscode-cdn.net' });
+    assert.match(csp, /^default-src 'none'; /);
+    assert.match(csp, new RegExp(`script-src 'nonce-${a}' 'wasm-unsafe-eval' https://\\*\\.vscode-cdn\\.net`));
+    assert.doesNotMatch(csp, /'unsafe-inline'|[^-]'unsafe-eval'|https?:\/\/(?!\*\.vscode-cdn\.net)/);
+    const html = previewHtml({ nonce: a, cspSource: 'https://*.vscode-cdn.net', scriptUri: 's.js', styleUri: 's.css' });
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.ok(html.includes(`<script type="module" nonce="${a}" src="s.js">`));
+    assert.doesNotMatch(html, /style="/);
+  });
+});
