@@ -53,11 +53,12 @@ export async function resolveBackend(choice: BackendChoice): Promise<BackendInfo
 
 const sessions = new Map<string, Promise<PreparedRouter>>();
 
-export async function runRouter(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<{ counts: Int32Array; runMs: number }> {
-  const key = `${backend}|${inputs.hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
+/** Starts (or reuses) the session for a graph. Call it early: WebAssembly compiles off the main thread. */
+export function prepareRouter(config: RouterConfig, hidden: number, backend: Backend): Promise<PreparedRouter> {
+  const key = `${backend}|${hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
   let prepared = sessions.get(key);
   if (!prepared) {
-    prepared = prepareOnnxRouter(ort as unknown as OrtLike, config, inputs.hidden, {
+    prepared = prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
       outputs: 'counts',
       sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
       now: () => performance.now(),
@@ -65,7 +66,11 @@ export async function runRouter(config: RouterConfig, inputs: RouterInputs, back
     sessions.set(key, prepared);
     prepared.catch(() => sessions.delete(key));
   }
-  const router = await prepared;
+  return prepared;
+}
+
+export async function runRouter(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<{ counts: Int32Array; runMs: number }> {
+  const router = await prepareRouter(config, inputs.hidden, backend);
   const out = await router.run(inputs);
   return { counts: out.counts, runMs: out.runMs };
 }

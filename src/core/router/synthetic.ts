@@ -1,6 +1,7 @@
 /**
  * Seeded synthetic inputs, used when no checkpoint or activations are given. Documented in the README:
- * - PRNG: mulberry32(seed); normals by Box–Muller.
+ * - PRNG: mulberry32(seed) (32-bit outputs); normals by Marsaglia & Tsang's ziggurat (128 strips), which
+ *   needs about one 32-bit draw per sample — the panel draws tens of millions of them.
  * - gate weight [E, H] ~ N(0, 1/H) (so logits are ~N(0, 1) for unit-variance tokens); gate bias and
  *   selection bias ~ N(0, 0.1²) when the config has them.
  * - tokens: isotropic N(0, 1), or clustered: C centres ~ N(0, 1), each token = its centre (chosen uniformly)
@@ -24,38 +25,81 @@ export interface SyntheticInputs {
   readonly selectionBias: Float32Array;
 }
 
-export function mulberry32(seed: number): () => number {
+/** mulberry32: a small, fast 32-bit generator; returns unsigned 32-bit integers. */
+export function mulberry32Bits(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 0;
   };
 }
 
-export function normalSampler(random: () => number): () => number {
-  let spare: number | undefined;
+export function mulberry32(seed: number): () => number {
+  const bits = mulberry32Bits(seed);
+  return () => bits() / 4294967296;
+}
+
+/** Ziggurat tables (Marsaglia & Tsang 2000, "The Ziggurat Method for Generating Random Variables"). */
+const ZIGGURAT = (() => {
+  const kn = new Uint32Array(128);
+  const wn = new Float64Array(128);
+  const fn = new Float64Array(128);
+  const m1 = 2147483648;
+  let dn = 3.442619855899;
+  let tn = dn;
+  const vn = 9.91256303526217e-3;
+  const q = vn / Math.exp(-0.5 * dn * dn);
+  kn[0] = Math.floor((dn / q) * m1);
+  kn[1] = 0;
+  wn[0] = q / m1;
+  wn[127] = dn / m1;
+  fn[0] = 1;
+  fn[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(vn / dn + Math.exp(-0.5 * dn * dn)));
+    kn[i + 1] = Math.floor((dn / tn) * m1);
+    tn = dn;
+    fn[i] = Math.exp(-0.5 * dn * dn);
+    wn[i] = dn / m1;
+  }
+  return { kn, wn, fn, tail: 3.442619855899 };
+})();
+
+/** Standard normal samples from a 32-bit source. */
+export function normalSampler(bits: () => number): () => number {
+  const { kn, wn, fn, tail } = ZIGGURAT;
+  const uniform = (): number => (bits() + 0.5) / 4294967296; // in (0, 1)
   return () => {
-    if (spare !== undefined) {
-      const value = spare;
-      spare = undefined;
-      return value;
+    let hz = bits() | 0;
+    let iz = hz & 127;
+    if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!;
+    for (;;) {
+      if (iz === 0) {
+        let x: number;
+        let y: number;
+        do {
+          x = -Math.log(uniform()) / tail;
+          y = -Math.log(uniform());
+        } while (y + y < x * x);
+        return hz > 0 ? tail + x : -tail - x;
+      }
+      const x = hz * wn[iz]!;
+      if (fn[iz]! + uniform() * (fn[iz - 1]! - fn[iz]!) < Math.exp(-0.5 * x * x)) return x;
+      hz = bits() | 0;
+      iz = hz & 127;
+      if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!;
     }
-    let u = 0;
-    while (u === 0) u = random();
-    const v = random();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    spare = radius * Math.sin(2 * Math.PI * v);
-    return radius * Math.cos(2 * Math.PI * v);
   };
 }
 
 export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
   const { tokens: T, hidden: H, experts: E } = options;
-  const random = mulberry32(options.seed);
-  const normal = normalSampler(random);
+  const bits = mulberry32Bits(options.seed);
+  const random = (): number => bits() / 4294967296;
+  const normal = normalSampler(bits);
   const fill = (length: number, std: number): Float32Array => {
     const out = new Float32Array(length);
     for (let i = 0; i < length; i++) out[i] = normal() * std;

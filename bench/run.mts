@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: whole-process times, median of several runs, side by side with a peer on the same input.
+ * Ratios matter, not absolute times: machines are noisy.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateConfigFile } from './generate';
+import { startHarness, waitForRun } from '../test/browser/harness';
+import { analyzeDocument } from '../src/core/analyze';
+import { previewSubject } from '../src/core/router/preview';
+import { readFileSync } from 'node:fs';
+
+const root = resolve(import.meta.dirname, '..');
+
+function timeCommand(command: string, args: string[], runs: number): { median: number; status: number | null } {
+  const times: number[] = [];
+  let status: number | null = null;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    status = result.status;
+    if (result.error) throw result.error;
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, status };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'moe-lens-bench-'));
+const file = join(dir, 'flavors.py');
+const text = generateConfigFile(200, 5000);
+writeFileSync(file, text);
+const lineCount = text.split('\n').length;
+
+const lens = timeCommand(process.execPath, [join(root, 'bin', 'moe-lens.js'), 'lint', file, '--format', 'json'], 7);
+const pyright = timeCommand(process.execPath, [join(root, 'node_modules', 'pyright', 'index.js'), file], 3);
+
+// --- moe-lens route vs numpy: 16,384 tokens × 2880 × 128 experts, top-4 (gpt-oss-120b's router) ---------
+const [T, H, E, K] = [16384, 2880, 128, 4];
+const gptOss = join(root, 'examples', 'hf', 'gpt-oss-120b', 'config.json');
+const routeRuns: { run: number; total: number }[] = [];
+for (let i = 0; i < 5; i++) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'moe-lens.js'), 'route', gptOss, '--tokens', String(T), '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(result.stderr);
+  routeRuns.push({ run: JSON.parse(result.stdout).timeMs.run, total: wall });
+}
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const routeRun = median(routeRuns.map((r) => r.run));
+const routeTotal = median(routeRuns.map((r) => r.total));
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for numpy so it runs its current kernels (env notes).
+const numpyEnv = { ...process.env };
+delete numpyEnv.OPENBLAS_CORETYPE;
+delete numpyEnv.OPENBLAS_L2_SIZE;
+const numpy = spawnSync('python3', [join(root, 'bench', 'numpy_router.py'), String(T), String(H), String(E), String(K), '7'], { encoding: 'utf8', env: numpyEnv });
+const numpyResult = numpy.status === 0 ? (JSON.parse(numpy.stdout) as { median_ms: number; first_ms: number; numpy: string }) : undefined;
+const numpyMs = numpyResult?.median_ms ?? Number.NaN;
+
+// --- the panel: WASM time to first histogram, same shape, in Chromium ---------------------------------
+const harness = await startHarness();
+let firstHistogram = Number.NaN;
+let panelRouter = Number.NaN;
+try {
+  const specs = analyzeDocument(gptOss, readFileSync(gptOss, 'utf8')).specs;
+  const subject = previewSubject(specs[0]!, 'examples/hf/gpt-oss-120b/config.json', 4, specs);
+  if ('error' in subject) throw new Error(subject.error);
+  const page = await harness.open(subject, { tokens: T, hidden: H, seed: 0, backend: 'wasm', compare: 'none' });
+  const result = await waitForRun(page, 600_000);
+  if (result.state !== 'done') throw new Error(JSON.stringify(result));
+  firstHistogram = await page.evaluate(() => Number(document.getElementById('app')!.dataset.firstResultAt));
+  panelRouter = result.runMs;
+  await page.close();
+} finally {
+  await harness.close();
+}
+
+const rows = [
+  ['task', 'moe-lens', 'peer', 'peer', 'ratio (peer / moe-lens)', 'target'],
+  ['---', '---', '---', '---', '---', '---'],
+  [
+    `lint ${lineCount}-line file, 200 MoE calls (whole process)`,
+    `${lens.median.toFixed(0)} ms`,
+    'pyright 1.1.414',
+    `${pyright.median.toFixed(0)} ms`,
+    `${(pyright.median / lens.median).toFixed(1)}×`,
+    '≥ 10× and < 300 ms',
+  ],
+  [
+    `route ${T} × ${H} × ${E} experts, top-${K}: router compute (one cold run per process)`,
+    `${routeRun.toFixed(0)} ms`,
+    numpyResult ? `numpy ${numpyResult.numpy} + OpenBLAS, same math: warm median (cold first run ${numpyResult.first_ms.toFixed(0)} ms)` : `numpy failed: ${numpy.stderr.slice(0, 200)}`,
+    `${numpyMs.toFixed(0)} ms`,
+    `${(routeRun / numpyMs).toFixed(2)}× numpy's warm time, ${(routeRun / (numpyResult?.first_ms ?? Number.NaN)).toFixed(2)}× its cold time`,
+    '≤ 1.0× numpy',
+  ],
+  [`route, same shape: whole process (incl. synthetic inputs, JSON)`, `${routeTotal.toFixed(0)} ms`, '', '', '', ''],
+  [`panel (Chromium, WASM, 1 thread): time to first histogram, same shape`, `${firstHistogram.toFixed(0)} ms`, 'of which router', `${panelRouter.toFixed(0)} ms`, '', '< 500 ms'],
+];
+console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
+console.log(`\nmoe-lens exit ${lens.status}, pyright exit ${pyright.status}; medians of 7 and 3 runs; file: ${file}`);

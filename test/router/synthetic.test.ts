@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mulberry32Bits, normalSampler, syntheticInputs } from '../../src/core/router/synthetic';
+
+describe('synthetic inputs', () => {
+  it('the ziggurat sampler is standard normal (moments and tails over 10^6 draws)', () => {
+    const normal = normalSampler(mulberry32Bits(12345));
+    const n = 1_000_000;
+    let sum = 0;
+    let sumSq = 0;
+    let sum4 = 0;
+    let beyond2 = 0;
+    let beyond3 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = normal();
+      sum += x;
+      sumSq += x * x;
+      sum4 += x ** 4;
+      if (Math.abs(x) > 2) beyond2++;
+      if (Math.abs(x) > 3) beyond3++;
+    }
+    const mean = sum / n;
+    const variance = sumSq / n - mean * mean;
+    assert.ok(Math.abs(mean) < 0.005, `mean ${mean}`);
+    assert.ok(Math.abs(variance - 1) < 0.005, `variance ${variance}`);
+    assert.ok(Math.abs(sum4 / n - 3) < 0.05, `kurtosis ${sum4 / n}`);
+    assert.ok(Math.abs(beyond2 / n - 0.0455) < 0.001, `P(|x|>2) ${beyond2 / n}`);
+    assert.ok(Math.abs(beyond3 / n - 0.0027) < 0.0003, `P(|x|>3) ${beyond3 / n}`);
+  });
+
+  it('is deterministic per seed and scales the gate weight by 1/sqrt(H)', () => {
+    const options = { seed: 4, tokens: 64, hidden: 256, experts: 16, distribution: { kind: 'isotropic' } as const };
+    const a = syntheticInputs(options);
+    const b = syntheticInputs(options);
+    assert.deepEqual(a.hiddenStates, b.hiddenStates);
+    assert.notDeepEqual(syntheticInputs({ ...options, seed: 5 }).hiddenStates, a.hiddenStates);
+    const variance = a.gateWeight.reduce((s, x) => s + x * x, 0) / a.gateWeight.length;
+    assert.ok(Math.abs(variance * 256 - 1) < 0.1, `weight variance ${variance}`);
+  });
+
+  it('clustered tokens sit near their centres (spread 0.5 instead of 1)', () => {
+    const { hiddenStates } = syntheticInputs({ seed: 1, tokens: 400, hidden: 64, experts: 4, distribution: { kind: 'clustered', clusters: 2 } });
+    // Two clusters: token-to-token distances are either ~0.5·sqrt(2H) (same) or larger (different).
+    const distance = (i: number, j: number) => Math.sqrt(Array.from({ length: 64 }, (_, h) => (hiddenStates[i * 64 + h]! - hiddenStates[j * 64 + h]!) ** 2).reduce((a, b) => a + b, 0));
+    const nearest = Math.min(...Array.from({ length: 399 }, (_, j) => distance(0, j + 1)));
+    assert.ok(nearest < 0.5 * Math.sqrt(2 * 64) * 1.3, `nearest ${nearest}`);
+  });
+});
