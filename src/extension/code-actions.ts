@@ -21,8 +21,10 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
     try {
-      if (context.only && FIX_ALL_KIND.contains(context.only)) return this.fixAllAction(document);
-      if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix) && !vscode.CodeActionKind.QuickFix.contains(context.only)) return [];
+      // `only` is what the caller asks for: `source.fixAll` (Fix All, on save) or our own kind → fix-all;
+      // `quickfix` (or nothing) → quick fixes; anything else (refactor, …) → none of ours.
+      if (context.only && context.only.contains(FIX_ALL_KIND)) return this.fixAllAction(document);
+      if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix)) return [];
       const result = this.diagnostics.resultFor(document);
       if (!result) return [];
       const wanted = { start: document.offsetAt(range.start), end: document.offsetAt(range.end) };

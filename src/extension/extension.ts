@@ -13,8 +13,10 @@ const LINT_GLOB = '**/*.{py,json,yaml,yml,sh}';
 const LINT_EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('MoE Lens');
-  const log = (message: string): void => output.appendLine(`[${new Date().toISOString()}] ${message}`);
+  const started = performance.now();
+  // A log channel writes through VS Code's log service (timestamps, files flushed promptly).
+  const output = vscode.window.createOutputChannel('MoE Lens', { log: true });
+  const log = (message: string): void => output.info(message);
   const index = new WorkspaceIndex(log);
   const diagnostics = new DiagnosticsController(index, log);
   const lintOpen = (): void => {
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   lintOpen();
   void index.build();
+  log(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
 async function lintWorkspace(diagnostics: DiagnosticsController, log: (message: string) => void): Promise<void> {

@@ -51,7 +51,8 @@ export class PreviewPanel implements vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((raw) => void this.receive(raw)),
       vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document.uri.toString() !== this.uri.toString()) return;
+        // Dirty-state and save notifications carry no content change: nothing to re-run.
+        if (event.document.uri.toString() !== this.uri.toString() || event.contentChanges.length === 0) return;
         if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.pushSubject(), 400);
       }),

@@ -19,7 +19,7 @@ import { routeCommand } from '../core/router/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs } from '../core/router/synthetic';
 import { loadState, onMessage, saveState, send } from './host';
-import { configureOrt, prepareRouter, resolveBackend, runRouter, type BackendChoice, type BackendInfo } from './runner';
+import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendChoice, type BackendInfo } from './runner';
 import { renderChart } from './views/chart';
 import { custom, el, formatNumber } from './views/dom';
 import { renderStats, renderTable } from './views/stats';
@@ -128,7 +128,7 @@ function validate(): string | undefined {
   return undefined;
 }
 
-async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo): Promise<SeriesResult & { info: BackendInfo }> {
+async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo, isStale: () => boolean): Promise<SeriesResult & { info: BackendInfo }> {
   const { config } = router;
   const stats = (counts: Int32Array) => loadStats(counts, inputs.tokens, config.topK, { capacityFactor: controls.capacityFactor, expertParallel: controls.ep });
   if (config.roundRobin) {
@@ -137,13 +137,13 @@ async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: Back
     return { router, counts, stats: stats(counts), runMs: performance.now() - start, info: { backend: info.backend, adapter: 'reference (round-robin ignores the router)' } };
   }
   try {
-    const { counts, runMs } = await runRouter(config, inputs, info.backend);
+    const { counts, runMs } = await runRouter(config, inputs, info.backend, isStale);
     return { router, counts, stats: stats(counts), runMs, info };
   } catch (error) {
-    if (info.backend !== 'webgpu' || controls.backend === 'webgpu') throw error;
+    if (error instanceof StaleRunError || info.backend !== 'webgpu' || controls.backend === 'webgpu') throw error;
     const fallback: BackendInfo = { backend: 'wasm', adapter: '', fallbackReason: `WebGPU failed (${String((error as Error)?.message ?? error)})` };
     send({ type: 'preview/log', body: { level: 'warn', message: fallback.fallbackReason! } });
-    const { counts, runMs } = await runRouter(config, inputs, 'wasm');
+    const { counts, runMs } = await runRouter(config, inputs, 'wasm', isStale);
     return { router, counts, stats: stats(counts), runMs, info: fallback };
   }
 }
@@ -176,13 +176,14 @@ async function start(): Promise<void> {
     });
     const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
     if (mine !== generation) return;
-    const primary = await runSeries(subject.router, inputs, info);
+    const isStale = (): boolean => mine !== generation;
+    const primary = await runSeries(subject.router, inputs, info, isStale);
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
-    const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info) : undefined;
+    const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info, isStale) : undefined;
     if (mine !== generation) return; // a newer request superseded this one
     show(primary, compare, performance.now() - began);
   } catch (error) {
-    if (mine !== generation) return;
+    if (mine !== generation || error instanceof StaleRunError) return;
     app.dataset.state = 'error';
     setStatus(`Could not run the router: ${String((error as Error)?.message ?? error)}`, 'error');
     send({ type: 'preview/log', body: { level: 'error', message: String((error as Error)?.stack ?? error) } });
@@ -247,6 +248,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   app.dataset.counts = JSON.stringify(Array.from(primary.counts));
   app.dataset.compareCounts = compare ? JSON.stringify(Array.from(compare.counts)) : '';
   app.dataset.runMs = String(primary.runMs);
+  app.dataset.runs = String(executedRuns); // tests check that superseded requests never ran
   app.dataset.totalMs = String(totalMs);
   // Milliseconds since the page started loading when the first histogram appeared (npm run bench).
   app.dataset.firstResultAt ??= String(performance.now());

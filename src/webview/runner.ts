@@ -18,7 +18,12 @@ export interface BackendInfo {
   readonly fallbackReason?: string;
 }
 
+let configured = false;
+
+/** Configures ONNX Runtime once: changing `ort.env` after it initialised is not supported. */
 export function configureOrt(baseUri: string): void {
+  if (configured) return;
+  configured = true;
   const base = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
@@ -69,8 +74,31 @@ export function prepareRouter(config: RouterConfig, hidden: number, backend: Bac
   return prepared;
 }
 
-export async function runRouter(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<{ counts: Int32Array; runMs: number }> {
-  const router = await prepareRouter(config, inputs.hidden, backend);
-  const out = await router.run(inputs);
-  return { counts: out.counts, runMs: out.runMs };
+/** The run in flight: ORT runs are serialised (overlapping WebGPU runs of two sessions were seen to hang). */
+let inFlight: Promise<unknown> = Promise.resolve();
+
+export class StaleRunError extends Error {}
+
+/** ORT runs actually executed (superseded requests are not counted); shown to tests as data-runs. */
+export let executedRuns = 0;
+
+/**
+ * Runs one graph once the previous run has finished. `isStale` is checked after waiting, so a request that
+ * a newer one superseded never starts; a run already started always completes.
+ */
+export async function runRouter(config: RouterConfig, inputs: RouterInputs, backend: Backend, isStale: () => boolean = () => false): Promise<{ counts: Int32Array; runMs: number }> {
+  const previous = inFlight;
+  let release!: () => void;
+  inFlight = new Promise<void>((resolve) => (release = resolve));
+  try {
+    await previous.catch(() => undefined);
+    if (isStale()) throw new StaleRunError('superseded');
+    const router = await prepareRouter(config, inputs.hidden, backend);
+    if (isStale()) throw new StaleRunError('superseded');
+    executedRuns++;
+    const out = await router.run(inputs);
+    return { counts: out.counts, runMs: out.runMs };
+  } finally {
+    release();
+  }
 }

