@@ -1,6 +1,6 @@
 // Prints a VSIX's size and largest entries, and fails if it is over the 12 MB budget or ships anything
-import { Buffer } from 'node:buffer';
 // that should stay out (sources, maps, tests, unused ONNX Runtime variants).
+import { Buffer } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 
 
