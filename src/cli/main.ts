@@ -1,6 +1,7 @@
 /** `moe-lens` command line: parses arguments, runs one command, prints, exits (0 ok, 1 errors found, 2 usage/I-O). */
 import { parseArgs } from 'node:util';
 import type { SeveritySetting } from '../core/rules/types';
+import { DEFAULT_MAX_FILE_SIZE } from '../core/lint';
 import { findRule } from '../core/rules/index';
 import { runLint } from './commands/lint';
 import { runRule, runRules } from './commands/rules';
@@ -18,6 +19,7 @@ export interface CommandResult {
 
 const USAGE = `Usage:
   moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=error|warning|info|off]...
+                [--max-file-size KB]   (default 2048: larger files get one information note)
   moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
                  [--tokens T] [--hidden H] [--seed S] [--distribution isotropic|clustered] [--clusters N]
                  [--capacity-factor C] [--ep N] [--json]
@@ -41,6 +43,7 @@ export async function run(argv: readonly string[], env: { color: boolean }): Pro
         format: { type: 'string', short: 'f' },
         fix: { type: 'boolean' },
         rule: { type: 'string', multiple: true },
+        'max-file-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         color: { type: 'boolean' },
@@ -78,7 +81,13 @@ export async function run(argv: readonly string[], env: { color: boolean }): Pro
         if (!match || !rule) return usageError(`bad --rule "${setting}" (expected CODE=error|warning|info|off with a known code)`);
         severities[rule.code] = match[2] as SeveritySetting;
       }
-      return runLint({ paths: rest, format, fix: values.fix ?? false, severities, color, version: VERSION });
+      let maxFileSize: number;
+      try {
+        maxFileSize = integer('--max-file-size', values['max-file-size'] ?? String(DEFAULT_MAX_FILE_SIZE / 1024), 1, 1 << 22) * 1024;
+      } catch (error) {
+        return usageError((error as Error).message);
+      }
+      return runLint({ paths: rest, format, fix: values.fix ?? false, severities, color, version: VERSION, maxFileSize });
     }
     case 'route': {
       if (rest.length !== 1) return usageError('route takes exactly one CONFIG file');

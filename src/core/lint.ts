@@ -23,7 +23,11 @@ export interface LintOptions {
   readonly rules?: readonly Rule[];
   /** A parse of this very text made earlier (the CLI's project pass), to avoid parsing twice. */
   readonly parsed?: ParsedPython;
+  /** Larger texts (UTF-16 code units) are not analysed; they get one information note instead. */
+  readonly maxFileSize?: number;
 }
+
+export const DEFAULT_MAX_FILE_SIZE = 2048 * 1024;
 
 export interface LintResult {
   readonly analysis: DocumentAnalysis;
@@ -31,17 +35,15 @@ export interface LintResult {
 }
 
 export function lintText(file: string, text: string, project: ProjectIndex = new ProjectIndex(), options: LintOptions = {}): LintResult {
+  const limit = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  if (text.length > limit) {
+    return {
+      analysis: { dialect: undefined, specs: [], notes: [] },
+      diagnostics: [parseNote(`MoE Lens skipped this file: ${Math.round(text.length / 1024)} KB is above the ${Math.round(limit / 1024)} KB limit (moeLens.lint.maxFileSizeKb, --max-file-size).`, { start: 0, end: 0 })],
+    };
+  }
   const analysis = analyzeDocument(file, text, project, options.parsed);
-  const diagnostics: Diagnostic[] = analysis.notes.map((note) => ({
-    code: PARSE_NOTE_CODE,
-    ruleName: 'parse-note',
-    severity: 'info',
-    messageId: 'parseNote',
-    message: note.message,
-    range: note.range,
-    fixes: [],
-    related: [],
-  }));
+  const diagnostics: Diagnostic[] = analysis.notes.map((note) => parseNote(note.message, note.range));
   if (analysis.specs.length === 0 && !analysis.declarations?.constructors.length) return { analysis, diagnostics };
 
   const lines = new LineIndex(text);
@@ -60,7 +62,8 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
         messageId: report.messageId,
         message: formatMessage(rule, report),
         range: report.range,
-        fixes: report.fixes ?? [],
+        // A fix with nothing to apply (no clean insertion point) is not offered.
+        fixes: (report.fixes ?? []).filter((fix) => fix.edits.length > 0),
         related: report.related ?? [],
       });
     });
@@ -72,6 +75,10 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   }
   diagnostics.sort((a, b) => a.range.start - b.range.start || a.code.localeCompare(b.code));
   return { analysis, diagnostics };
+}
+
+function parseNote(message: string, range: SourceRange): Diagnostic {
+  return { code: PARSE_NOTE_CODE, ruleName: 'parse-note', severity: 'info', messageId: 'parseNote', message, range, fixes: [], related: [] };
 }
 
 function formatMessage(rule: Rule, report: Report): string {
@@ -102,6 +109,7 @@ function createContext(
     replaceSites,
     setField(spec: RouterSpec, field: Field<unknown>, keyIfMissing: string, value: unknown): FileEdit[] {
       if (field.sites.length > 0) return replaceSites(field.sites, value);
+      if (!spec.insertion) return [];
       const { offset, prefix, suffix } = spec.insertion;
       return [{ range: { start: offset, end: offset }, newText: `${prefix}${formatAssignment(spec.dialect, keyIfMissing, format(value))}${suffix}` }];
     },

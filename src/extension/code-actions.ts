@@ -53,8 +53,7 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
   private fixAllAction(document: vscode.TextDocument, title = 'MoE Lens: fix all safe problems', kind = FIX_ALL_KIND): vscode.CodeAction[] {
     const text = document.getText();
     const config = new Config(vscode.workspace.getConfiguration(undefined, document.uri));
-    if (text.length > config.maxFileSizeBytes) return [];
-    const fixed = fixAll(document.uri.toString(), text, this.index.project, { severities: config.severities });
+    const fixed = fixAll(document.uri.toString(), text, this.index.project, { severities: config.severities, maxFileSize: config.maxFileSizeBytes });
     if (fixed.text === text) return [];
     const action = new vscode.CodeAction(title, kind);
     action.edit = new vscode.WorkspaceEdit();

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { fileKind } from '../core/analyze';
-import { lintText, PARSE_NOTE_CODE, type LintResult } from '../core/lint';
+import { lintText, type LintResult } from '../core/lint';
 import type { Rule } from '../core/rules/types';
 import { LineIndex } from '../core/text/source';
 import { toDiagnostic } from './convert';
@@ -61,27 +61,12 @@ export class DiagnosticsController implements vscode.Disposable {
       const text = document.getText();
       const config = new Config(vscode.workspace.getConfiguration(undefined, document.uri));
       const lines = new LineIndex(text);
-      let result: LintResult;
-      if (text.length > config.maxFileSizeBytes) {
-        result = {
-          analysis: { dialect: undefined, specs: [], notes: [] },
-          diagnostics: [
-            {
-              code: PARSE_NOTE_CODE,
-              ruleName: 'parse-note',
-              severity: 'info',
-              messageId: 'tooLarge',
-              message: `MoE Lens skipped this file: ${Math.round(text.length / 1024)} KB is above moeLens.lint.maxFileSizeKb (${config.maxFileSizeBytes / 1024} KB).`,
-              range: { start: 0, end: 0 },
-              fixes: [],
-              related: [],
-            },
-          ],
-        };
-      } else {
-        result = lintText(key, text, this.index.project, { severities: config.severities, onRuleError: (rule, error) => this.ruleFailed(rule, error) });
-        if (result.analysis.declarations) this.index.updateFromText(key, text);
-      }
+      const result = lintText(key, text, this.index.project, {
+        severities: config.severities,
+        maxFileSize: config.maxFileSizeBytes,
+        onRuleError: (rule, error) => this.ruleFailed(rule, error),
+      });
+      if (result.analysis.declarations) this.index.updateFromText(key, text);
       if (document.version !== version) return undefined; // stale: a newer run is scheduled
       const stored: DocumentResult = { ...result, version, lines };
       this.results.set(key, stored);
@@ -108,9 +93,8 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Publishes diagnostics for a file that is not open (Lint Workspace). */
   publish(uri: vscode.Uri, text: string): number {
     const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
-    if (text.length > config.maxFileSizeBytes) return 0;
     const lines = new LineIndex(text);
-    const result = lintText(uri.toString(), text, this.index.project, { severities: config.severities, onRuleError: (rule, error) => this.ruleFailed(rule, error) });
+    const result = lintText(uri.toString(), text, this.index.project, { severities: config.severities, maxFileSize: config.maxFileSizeBytes, onRuleError: (rule, error) => this.ruleFailed(rule, error) });
     this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
     return result.diagnostics.length;
   }

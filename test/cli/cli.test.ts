@@ -88,6 +88,15 @@ describe('moe-lens lint', () => {
     assert.deepEqual(codes, ['MOE005', 'MOE008', 'MOE010', 'MOE010', 'MOE010', 'MOE010', 'MOE013', 'MOE015']);
   });
 
+  it('--max-file-size skips larger files with one information note', () => {
+    const result = moeLens(['lint', 'examples/torchtitan/gpt_oss', '--max-file-size', '1', '--format', 'json']);
+    assert.equal(result.status, 0);
+    const [file] = JSON.parse(result.stdout);
+    assert.deepEqual(file.messages.map((m: { ruleId: string; level: string }) => [m.ruleId, m.level]), [['MOE000', 'info']]);
+    assert.match(file.messages[0].message, /skipped this file: 2 KB is above the 1 KB limit/);
+    assert.equal(moeLens(['lint', '--max-file-size', '0']).status, 2);
+  });
+
   it('reports unreadable and binary files without crashing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'moe-lens-junk-'));
     writeFileSync(join(dir, 'junk.py'), Buffer.from([0, 255, 254, 10, 40, 40, 40, 0x4d, 0x6f, 0x45]));

@@ -41,7 +41,7 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.experts.value, 64);
     assert.equal(spec!.order.value, 'score-then-topk');
     assert.deepEqual(spec!.scale.sites[0]!.literal, { kind: 'float', value: 1 });
-    assert.equal(spec!.insertion.prefix, '\n  ');
+    assert.equal(spec!.insertion?.prefix, '\n  ');
   });
 
   it('ignores shell and YAML files without MoE arguments, and survives broken YAML', () => {

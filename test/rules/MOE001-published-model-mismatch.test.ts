@@ -63,6 +63,13 @@ runRuleTests(publishedModelMismatch, {
       output: 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, num_expert_groups=8, num_limited_groups=4, score_func="sigmoid", route_norm=True, route_scale=2.5)),\n}\n',
     },
     {
+      name: 'an unclosed call (being typed) gets the finding but no insertion fix',
+      file: DEEPSEEK_PY,
+      code: 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(\n        dim=7168,\n        moe_args=MoEArgs(\n            num_experts=256,\n',
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (default from'] }],
+      output: null,
+    },
+    {
       name: 'a secondary-source fact gives a warning, not an error',
       file: 'torchtitan/models/qwen3/__init__.py',
       code: 'qwen3_args = {\n    "30B-A3B": Qwen3ModelArgs(moe_args=MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True)),\n}\n',

@@ -21,6 +21,7 @@ export interface LintArguments {
   readonly severities: Record<string, SeveritySetting>;
   readonly color: boolean;
   readonly version: string;
+  readonly maxFileSize: number;
 }
 
 export function runLint(args: LintArguments): CommandResult {
@@ -37,7 +38,7 @@ export function runLint(args: LintArguments): CommandResult {
   const project = new ProjectIndex();
   const parses = new Map<string, ParsedPython>();
   for (const [file, text] of texts) {
-    if (fileKind(file) !== 'python') continue;
+    if (fileKind(file) !== 'python' || text.length > args.maxFileSize) continue;
     const parsed = parsePython(text);
     parses.set(file, parsed); // pass 2 reuses it instead of parsing again
     project.setFile(file, collectDeclarations(parsed, file));
@@ -45,6 +46,7 @@ export function runLint(args: LintArguments): CommandResult {
 
   const options: LintOptions = {
     severities: args.severities,
+    maxFileSize: args.maxFileSize,
     onRuleError: (rule, error) => ioErrors.push(`internal error in ${rule.code} (${rule.name}): ${String((error as Error)?.message ?? error)}`),
   };
   const results: FileResult[] = [];

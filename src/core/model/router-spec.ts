@@ -112,7 +112,8 @@ export interface RouterSpec {
     /** A file named after a model (Megatron's `gpt-oss-120b.sh`). */
     readonly fileLabel?: string;
   };
-  readonly insertion: Insertion;
+  /** Undefined where adding a key cannot be done cleanly (an unclosed call or object). */
+  readonly insertion: Insertion | undefined;
   /** The key each field is written under in this dialect, for fixes that must add it. */
   readonly keyNames: KeyNames;
 }

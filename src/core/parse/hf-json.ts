@@ -329,6 +329,8 @@ function isTopLevel(root: JsonNode, site: Site): boolean {
 }
 
 function jsonInsertion(text: string, object: JsonNode): RouterSpec['insertion'] {
+  // An object without its closing brace (truncated JSON) has no clean place to add a key.
+  if (text[object.offset + object.length - 1] !== '}') return undefined;
   const properties = object.children ?? [];
   const last = properties[properties.length - 1];
   if (!last) return { offset: object.offset + 1, prefix: '', suffix: '' };

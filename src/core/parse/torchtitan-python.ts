@@ -276,9 +276,10 @@ function enclosingContext(call: SyntaxNode, parsed: ParsedPython): EnclosingCont
   return context;
 }
 
-function insertionPoint(call: SyntaxNode, text: string, lines: LineIndex): Insertion {
+function insertionPoint(call: SyntaxNode, text: string, lines: LineIndex): Insertion | undefined {
   const argList = call.getChild('ArgList');
-  if (!argList) return { offset: call.to, prefix: '', suffix: '' };
+  // A call Lezer had to repair (no closing parenthesis) has no clean place to add a keyword.
+  if (!argList || argList.lastChild?.name !== ')' || argList.lastChild.from === argList.lastChild.to) return undefined;
   const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== 'Comment');
   const open = argList.firstChild;
   if (items.length === 0) return { offset: open ? open.to : argList.from + 1, prefix: '', suffix: '' };

@@ -16,7 +16,7 @@ export const publishedModelMismatch = {
   messages: {
     mismatch: '`{key}` is {actual}, but {model} {fact} ({evidence}; {status})',
   },
-  fix: { availability: 'always' },
+  fix: { availability: 'sometimes' },
   docs: {
     what:
       'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function and expert groups.',

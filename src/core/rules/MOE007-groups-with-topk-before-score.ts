@@ -12,7 +12,7 @@ export const groupsWithTopkBeforeScore = {
     conflict:
       'Group-limited routing (`{groupsKey}`={groups}) cannot run with `{orderKey}`=True: groups are chosen from the scores of all experts, but top-k-before-score only scores the k selected logits',
   },
-  fix: { availability: 'always' },
+  fix: { availability: 'sometimes' },
   docs: {
     what: 'Flags a torchtitan config that turns on both group-limited routing and the top-k-before-score order.',
     why:

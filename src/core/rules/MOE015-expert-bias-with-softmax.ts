@@ -11,7 +11,7 @@ export const expertBiasWithSoftmax = {
     rejected:
       '`{key}` with the softmax score function: Megatron raises ValueError("Expert bias for aux-loss-free routing only supports \'sigmoid\' and \'sqrtsoftplus\' score functions. Please set --moe-router-score-function to \'sigmoid\' or \'sqrtsoftplus\', or unset --moe-router-enable-expert-bias.")',
   },
-  fix: { availability: 'always' },
+  fix: { availability: 'sometimes' },
   docs: {
     what: 'Flags Megatron configs that enable the aux-loss-free expert bias while scoring experts with softmax.',
     why:
