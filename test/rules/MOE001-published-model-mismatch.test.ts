@@ -1,5 +1,9 @@
 import { publishedModelMismatch } from '../../src/core/rules/MOE001-published-model-mismatch';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEEPSEEK_PY, GPT_OSS_PY, PLAIN_PY, runRuleTests } from '../rule-tester';
+
+const DEEPSEEK_EXAMPLE = readFileSync(resolve(import.meta.dirname, '../../examples/torchtitan/deepseek_v3/__init__.py'), 'utf8');
 
 const gptoss = (args: string) => `gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(${args})),\n}\n`;
 
@@ -65,7 +69,8 @@ runRuleTests(publishedModelMismatch, {
     {
       name: 'an unclosed call (being typed) gets the finding but no insertion fix',
       file: DEEPSEEK_PY,
-      code: 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(\n        dim=7168,\n        moe_args=MoEArgs(\n            num_experts=256,\n',
+      // The DeepSeek example cut inside the 671B MoEArgs call, as an editor sees it while typing.
+      code: DEEPSEEK_EXAMPLE.slice(0, DEEPSEEK_EXAMPLE.indexOf('            top_k=8,')),
       errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (default from'] }],
       output: null,
     },
