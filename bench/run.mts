@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateConfigFile } from './generate';
+import { lintText } from '../src/core/lint';
 import { startHarness, waitForRun } from '../test/browser/harness';
 import { analyzeDocument } from '../src/core/analyze';
 import { previewSubject } from '../src/core/router/preview';
@@ -36,6 +37,24 @@ const lineCount = text.split('\n').length;
 
 const lens = timeCommand(process.execPath, [join(root, 'bin', 'moe-lens.js'), 'lint', file, '--format', 'json'], 7);
 const pyright = timeCommand(process.execPath, [join(root, 'node_modules', 'pyright', 'index.js'), file], 3);
+
+// --- the longest synchronous slice: one lint of the 5,000-line file in-process (what an edit costs the
+// extension host after the debounce), and the worst inputs the fuzz suite builds ------------------------
+const inProcess = (what: string, source: string, file: string) => {
+  lintText(file, source); // warm-up, as an editing session is
+  const times = Array.from({ length: 5 }, () => {
+    const start = performance.now();
+    lintText(file, source);
+    return performance.now() - start;
+  }).sort((a, b) => a - b);
+  return { what, ms: times[2]! };
+};
+const slices = [
+  inProcess(`one lint of the ${lineCount}-line file (longest synchronous slice per edit)`, text, 'flavors.py'),
+  inProcess('worst fuzz input: 10,000 MoE calls in one file (856 KB)', `configs = {\n${Array.from({ length: 10_000 }, (_, i) => `    "f${i}": MoEArgs(num_experts=${8 + (i % 4) * 8}, top_k=${1 + (i % 9)}, score_func="softmax", route_norm=True),`).join('\n')}\n}\n`, 'huge.py'),
+  inProcess('fuzz input: 20,000-deep nested literal (Python)', `x = MoEArgs(num_experts=8, top_k=${'['.repeat(20_000)}${']'.repeat(20_000)})\n`, 'deep.py'),
+  inProcess('fuzz input: 20,000-deep nested literal (JSON)', `{"model_type": "mixtral", "num_local_experts": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'config.json'),
+];
 
 // --- moe-lens route vs numpy: 16,384 tokens × 2880 × 128 experts, top-4 (gpt-oss-120b's router) ---------
 const [T, H, E, K] = [16384, 2880, 128, 4];
@@ -98,6 +117,7 @@ const rows = [
   ],
   [`route, same shape: whole process (incl. synthetic inputs, JSON)`, `${routeTotal.toFixed(0)} ms`, '', '', '', ''],
   [`panel (Chromium, WASM, 1 thread): time to first histogram, same shape`, `${firstHistogram.toFixed(0)} ms`, 'of which router', `${panelRouter.toFixed(0)} ms`, '', '< 500 ms'],
+  ...slices.map((s) => [s.what, `${s.ms.toFixed(1)} ms`, '', '', '', '']),
 ];
 console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
 console.log(`\nmoe-lens exit ${lens.status}, pyright exit ${pyright.status}; medians of 7 and 3 runs; file: ${file}`);

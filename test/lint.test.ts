@@ -46,6 +46,13 @@ describe('lint engine', () => {
     assert.ok(result.diagnostics.some((d) => d.code === 'MOE001'));
   });
 
+  it('a cancelled run stops between rules', () => {
+    let checks = 0;
+    const result = lintText(GPT, BAD, undefined, { isCancelled: () => ++checks > 2 });
+    assert.ok(result.diagnostics.every((d) => ['MOE001'].includes(d.code)), 'only the first rule ran');
+    assert.equal(checks, 3);
+  });
+
   it('fix-all reaches a fixed point with only safe fixes', () => {
     const fixed = fixAll(GPT, BAD);
     assert.equal(fixed.text, 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=4, score_func="softmax", load_balance_coeff=None),\n}\n');

@@ -25,6 +25,8 @@ export interface LintOptions {
   readonly parsed?: ParsedPython;
   /** Larger texts (UTF-16 code units) are not analysed; they get one information note instead. */
   readonly maxFileSize?: number;
+  /** Checked between rules: once it returns true the run stops early (its result is then discarded). */
+  readonly isCancelled?: () => boolean;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 2048 * 1024;
@@ -51,6 +53,7 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   const suppressions = findSuppressions(text, lines, commentRanges);
 
   for (const rule of options.rules ?? ALL_RULES) {
+    if (options.isCancelled?.()) break;
     const setting = options.severities?.[rule.code] ?? options.severities?.[rule.name] ?? rule.defaultSeverity;
     if (setting === 'off') continue;
     const context = createContext(file, text, analysis, project, (report) => {

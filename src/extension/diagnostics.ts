@@ -64,6 +64,7 @@ export class DiagnosticsController implements vscode.Disposable {
       const result = lintText(key, text, this.index.project, {
         severities: config.severities,
         maxFileSize: config.maxFileSizeBytes,
+        isCancelled: () => document.version !== version,
         onRuleError: (rule, error) => this.ruleFailed(rule, error),
       });
       if (result.analysis.declarations) this.index.updateFromText(key, text);
