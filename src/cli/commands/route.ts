@@ -196,4 +196,3 @@ function humanSummary(result: {
   return lines.join('\n');
 }
 
-export { UsageError };

@@ -4,7 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import type { DefaultOrigin, Field, Framework, GroupScore, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
+import type { Field, Framework, GroupScore, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from './family';
 
@@ -366,4 +366,3 @@ function jsonErrorName(code: number): string {
   return names[code] ?? `error ${code}`;
 }
 
-export type { DefaultOrigin };
