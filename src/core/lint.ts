@@ -34,21 +34,24 @@ export const DEFAULT_MAX_FILE_SIZE = 2048 * 1024;
 export interface LintResult {
   readonly analysis: DocumentAnalysis;
   readonly diagnostics: Diagnostic[];
+  /** Offsets ↔ lines of the linted text, for surfaces that show positions. */
+  readonly lines: LineIndex;
 }
 
 export function lintText(file: string, text: string, project: ProjectIndex = new ProjectIndex(), options: LintOptions = {}): LintResult {
   const limit = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const lines = new LineIndex(text);
   if (text.length > limit) {
     return {
+      lines,
       analysis: { dialect: undefined, specs: [], notes: [] },
       diagnostics: [parseNote(`MoE Lens skipped this file: ${Math.round(text.length / 1024)} KB is above the ${Math.round(limit / 1024)} KB limit (moeLens.lint.maxFileSizeKb, --max-file-size).`, { start: 0, end: 0 })],
     };
   }
   const analysis = analyzeDocument(file, text, project, options.parsed);
   const diagnostics: Diagnostic[] = analysis.notes.map((note) => parseNote(note.message, note.range));
-  if (analysis.specs.length === 0 && !analysis.declarations?.constructors.length) return { analysis, diagnostics };
+  if (analysis.specs.length === 0 && !analysis.declarations?.constructors.length) return { analysis, diagnostics, lines };
 
-  const lines = new LineIndex(text);
   const commentRanges = analysis.python?.comments;
   const suppressions = findSuppressions(text, lines, commentRanges);
 
@@ -77,7 +80,7 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
     }
   }
   diagnostics.sort((a, b) => a.range.start - b.range.start || a.code.localeCompare(b.code));
-  return { analysis, diagnostics };
+  return { analysis, diagnostics, lines };
 }
 
 function parseNote(message: string, range: SourceRange): Diagnostic {

@@ -6,14 +6,12 @@ import * as vscode from 'vscode';
 import { fileKind } from '../core/analyze';
 import { lintText, type LintResult } from '../core/lint';
 import type { Rule } from '../core/rules/types';
-import { LineIndex } from '../core/text/source';
 import { toDiagnostic } from './convert';
 import { Config } from './settings';
 import type { WorkspaceIndex } from './workspace-index';
 
 export interface DocumentResult extends LintResult {
   readonly version: number;
-  readonly lines: LineIndex;
 }
 
 export class DiagnosticsController implements vscode.Disposable {
@@ -59,27 +57,35 @@ export class DiagnosticsController implements vscode.Disposable {
       const version = document.version;
       const key = document.uri.toString();
       const text = document.getText();
-      const config = new Config(vscode.workspace.getConfiguration(undefined, document.uri));
-      const lines = new LineIndex(text);
-      const result = lintText(key, text, this.index.project, {
-        severities: config.severities,
-        maxFileSize: config.maxFileSizeBytes,
-        isCancelled: () => document.version !== version,
-        onRuleError: (rule, error) => this.ruleFailed(rule, error),
-      });
+      const result = this.lintAndPublish(document.uri, text, () => document.version !== version);
+      if (!result) return undefined; // stale: a newer run is scheduled
       if (result.analysis.declarations) this.index.updateFromText(key, text);
-      if (document.version !== version) return undefined; // stale: a newer run is scheduled
-      const stored: DocumentResult = { ...result, version, lines };
+      const stored: DocumentResult = { ...result, version };
       this.results.set(key, stored);
-      this.collection.set(
-        document.uri,
-        result.diagnostics.map((d) => toDiagnostic(document.uri, d, lines, (file) => this.index.linesOf(file))),
-      );
       return stored;
     } catch (error) {
       this.log(`lint failed for ${document.uri.toString()}: ${String((error as Error)?.stack ?? error)}`);
       return undefined;
     }
+  }
+
+  /** Publishes diagnostics for a file that is not open (Lint Workspace). */
+  publish(uri: vscode.Uri, text: string): number {
+    return this.lintAndPublish(uri, text, () => false)?.diagnostics.length ?? 0;
+  }
+
+  /** The one place that lints with the user's settings and turns the result into editor diagnostics. */
+  private lintAndPublish(uri: vscode.Uri, text: string, isCancelled: () => boolean): LintResult | undefined {
+    const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
+    const result = lintText(uri.toString(), text, this.index.project, {
+      severities: config.severities,
+      maxFileSize: config.maxFileSizeBytes,
+      isCancelled,
+      onRuleError: (rule, error) => this.ruleFailed(rule, error),
+    });
+    if (isCancelled()) return undefined;
+    this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, result.lines, (file) => this.index.linesOf(file))));
+    return result;
   }
 
   forget(document: vscode.TextDocument): void {
@@ -89,15 +95,6 @@ export class DiagnosticsController implements vscode.Disposable {
     this.timers.delete(key);
     this.results.delete(key);
     this.collection.delete(document.uri);
-  }
-
-  /** Publishes diagnostics for a file that is not open (Lint Workspace). */
-  publish(uri: vscode.Uri, text: string): number {
-    const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
-    const lines = new LineIndex(text);
-    const result = lintText(uri.toString(), text, this.index.project, { severities: config.severities, maxFileSize: config.maxFileSizeBytes, onRuleError: (rule, error) => this.ruleFailed(rule, error) });
-    this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
-    return result.diagnostics.length;
   }
 
   private ruleFailed(rule: Rule, error: unknown): void {

@@ -6,7 +6,6 @@ import { fixAll, lintText, type LintOptions } from '../../core/lint';
 import { ProjectIndex } from '../../core/project';
 import type { SeveritySetting } from '../../core/rules/types';
 import { fileKind } from '../../core/analyze';
-import { LineIndex } from '../../core/text/source';
 import { findFiles, readText } from '../files';
 import { formatJson } from '../formats/json';
 import { formatSarif } from '../formats/sarif';
@@ -68,8 +67,8 @@ export function runLint(args: LintArguments): CommandResult {
     }
     const parsed = parses.get(file);
     parses.delete(file);
-    const { diagnostics } = lintText(file, text, project, { ...options, ...(parsed ? { parsed } : {}) });
-    results.push({ file, lines: new LineIndex(text), diagnostics });
+    const { diagnostics, lines } = lintText(file, text, project, { ...options, ...(parsed ? { parsed } : {}) });
+    results.push({ file, lines, diagnostics });
   }
 
   const output =
