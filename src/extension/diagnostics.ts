@@ -14,6 +14,9 @@ export interface DocumentResult extends LintResult {
   readonly version: number;
 }
 
+/** The editor languages MoE Lens reads (with file extensions as a fallback in `isCandidate`). */
+export const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'shellscript'] as const;
+
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('moe-lens');
   private readonly results = new Map<string, DocumentResult>();
@@ -26,7 +29,7 @@ export class DiagnosticsController implements vscode.Disposable {
   ) {}
 
   static isCandidate(document: vscode.TextDocument): boolean {
-    return fileKind(document.uri.path) !== undefined || ['python', 'json', 'jsonc', 'yaml', 'shellscript'].includes(document.languageId);
+    return fileKind(document.uri.path) !== undefined || (LANGUAGES as readonly string[]).includes(document.languageId);
   }
 
   resultFor(document: vscode.TextDocument): DocumentResult | undefined {

@@ -3,12 +3,12 @@ import * as vscode from 'vscode';
 import { analyzeDocument } from '../core/analyze';
 import { MoeLensCodeActions } from './code-actions';
 import { PreviewCodeLens } from './code-lens';
-import { DiagnosticsController } from './diagnostics';
+import { DiagnosticsController, LANGUAGES } from './diagnostics';
 import { MoeLensHover } from './hover';
 import { PreviewPanel } from './preview-panel';
 import { WorkspaceIndex } from './workspace-index';
 
-const SELECTOR: vscode.DocumentSelector = [{ language: 'python' }, { language: 'json' }, { language: 'jsonc' }, { language: 'yaml' }, { language: 'shellscript' }];
+const SELECTOR: vscode.DocumentSelector = LANGUAGES.map((language) => ({ language }));
 const LINT_GLOB = '**/*.{py,json,yaml,yml,sh}';
 const LINT_EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 

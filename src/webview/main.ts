@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { PreviewRouter, PreviewSubject } from '../core/protocol';
-import { routeReference, type RouterInputs } from '../core/router/reference';
+import type { RouterInputs } from '../core/router/reference';
 import { routeCommand } from '../core/router/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs } from '../core/router/synthetic';
@@ -131,20 +131,17 @@ function validate(): string | undefined {
 async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo, isStale: () => boolean): Promise<SeriesResult & { info: BackendInfo }> {
   const { config } = router;
   const stats = (counts: Int32Array) => loadStats(counts, inputs.tokens, config.topK, { capacityFactor: controls.capacityFactor, expertParallel: controls.ep });
-  if (config.roundRobin) {
-    const start = performance.now();
-    const { counts } = routeReference(config, inputs);
-    return { router, counts, stats: stats(counts), runMs: performance.now() - start, info: { backend: info.backend, adapter: 'reference (round-robin ignores the router)' } };
-  }
+  // Round-robin routing ignores the router: the runner computes it with the reference, and the badge says so.
+  const label = (engine: 'onnx' | 'reference', ran: BackendInfo): BackendInfo => (engine === 'reference' ? { backend: ran.backend, adapter: 'reference (round-robin ignores the router)' } : ran);
   try {
-    const { counts, runMs } = await runRouter(config, inputs, info.backend, isStale);
-    return { router, counts, stats: stats(counts), runMs, info };
+    const { counts, runMs, engine } = await runRouter(config, inputs, info.backend, isStale);
+    return { router, counts, stats: stats(counts), runMs, info: label(engine, info) };
   } catch (error) {
     if (error instanceof StaleRunError || info.backend !== 'webgpu' || controls.backend === 'webgpu') throw error;
     const fallback: BackendInfo = { backend: 'wasm', adapter: '', fallbackReason: `WebGPU failed (${String((error as Error)?.message ?? error)})` };
     send({ type: 'preview/log', body: { level: 'warn', message: fallback.fallbackReason! } });
-    const { counts, runMs } = await runRouter(config, inputs, 'wasm', isStale);
-    return { router, counts, stats: stats(counts), runMs, info: fallback };
+    const { counts, runMs, engine } = await runRouter(config, inputs, 'wasm', isStale);
+    return { router, counts, stats: stats(counts), runMs, info: label(engine, fallback) };
   }
 }
 
@@ -166,7 +163,7 @@ async function start(): Promise<void> {
     const info = await resolveBackend(controls.backend);
     if (controls.backend === 'webgpu' && info.backend !== 'webgpu') throw new Error(`WebGPU was requested but ${info.fallbackReason}`);
     // Start the session first: ONNX Runtime's WebAssembly compiles off the main thread while tokens are drawn.
-    if (!config.roundRobin) prepareRouter(config, controls.hidden, info.backend).catch(() => undefined);
+    prepareRouter(config, controls.hidden, info.backend).catch(() => undefined);
     const synthetic = syntheticInputs({
       seed: controls.seed,
       tokens: controls.tokens,

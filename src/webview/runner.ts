@@ -86,7 +86,12 @@ export let executedRuns = 0;
  * Runs one graph once the previous run has finished. `isStale` is checked after waiting, so a request that
  * a newer one superseded never starts; a run already started always completes.
  */
-export async function runRouter(config: RouterConfig, inputs: RouterInputs, backend: Backend, isStale: () => boolean = () => false): Promise<{ counts: Int32Array; runMs: number }> {
+export async function runRouter(
+  config: RouterConfig,
+  inputs: RouterInputs,
+  backend: Backend,
+  isStale: () => boolean = () => false,
+): Promise<{ counts: Int32Array; runMs: number; engine: 'onnx' | 'reference' }> {
   const previous = inFlight;
   let release!: () => void;
   inFlight = new Promise<void>((resolve) => (release = resolve));
@@ -97,7 +102,7 @@ export async function runRouter(config: RouterConfig, inputs: RouterInputs, back
     if (isStale()) throw new StaleRunError('superseded');
     executedRuns++;
     const out = await router.run(inputs);
-    return { counts: out.counts, runMs: out.runMs };
+    return { counts: out.counts, runMs: out.runMs, engine: out.engine };
   } finally {
     release();
   }

@@ -12,8 +12,13 @@ const ORT = ort as unknown as OrtLike;
 describe('ONNX router graph (onnxruntime-node) equals the TypeScript reference', () => {
   for (const vector of ROUTER_VECTORS) {
     if (vector.config.roundRobin) {
-      it(`${vector.name}: computed without a graph`, () => {
+      it(`${vector.name}: computed without a graph, by the shared runner`, async () => {
         assert.throws(() => buildRouterModel(vector.config, { hidden: vector.hidden, outputs: 'full' }), /round-robin/);
+        const router = await prepareOnnxRouter(ORT, vector.config, vector.hidden, { outputs: 'full' });
+        const out = await router.run(vector);
+        assert.equal(out.engine, 'reference');
+        assert.deepEqual(sortRows(out.indices!, out.weights!, vector.config.topK).indices, vector.expected.indices);
+        assert.deepEqual(Array.from(out.counts), vector.expected.counts);
       });
       continue;
     }

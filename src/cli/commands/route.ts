@@ -10,7 +10,7 @@ import { collectDeclarations } from '../../core/parse/python/declarations';
 import { parsePython } from '../../core/parse/python/syntax';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
-import { routeReference, type RouterInputs } from '../../core/router/reference';
+import type { RouterInputs } from '../../core/router/reference';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
@@ -141,18 +141,14 @@ function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfi
   };
 }
 
-async function execute(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }; backend: string; runMs: number }> {
-  if (config.roundRobin) {
-    const start = performance.now();
-    const out = routeReference(config, inputs);
-    return { ...out, backend: 'reference (round-robin routing does not use the router)', runMs: performance.now() - start };
-  }
+async function execute(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: Float32Array; backend: string; runMs: number }> {
   // Loaded lazily: lint and rule commands never pay for the native binding.
   const ort = (await import('onnxruntime-node')) as unknown as OrtLike;
   const router = await prepareOnnxRouter(ort, config, inputs.hidden, { outputs: 'full', now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
   try {
     const out = await router.run(inputs);
-    return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend: 'onnxruntime-node (cpu)', runMs: out.runMs };
+    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : 'onnxruntime-node (cpu)';
+    return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend, runMs: out.runMs };
   } finally {
     await router.release();
   }

@@ -4,7 +4,7 @@
  */
 import { buildRouterModel, GRAPH_INPUTS } from './onnx-graph';
 import type { RouterConfig } from './router-config';
-import type { RouterInputs } from './reference';
+import { routeReference, type RouterInputs } from './reference';
 
 interface TensorLike {
   readonly data: unknown;
@@ -24,6 +24,8 @@ export interface OnnxRouterResult {
   readonly indices?: Int32Array;
   readonly weights?: Float32Array;
   readonly runMs: number;
+  /** `reference` for round-robin configs, whose routing ignores the router and needs no graph. */
+  readonly engine: 'onnx' | 'reference';
 }
 
 export interface PreparedRouter {
@@ -39,8 +41,19 @@ export async function prepareOnnxRouter(
   hidden: number,
   options: { outputs: 'counts' | 'full'; sessionOptions?: object; now?: () => number },
 ): Promise<PreparedRouter> {
-  const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs }), options.sessionOptions);
   const now = options.now ?? (() => Date.now());
+  if (config.roundRobin) {
+    return {
+      async run(inputs) {
+        const start = now();
+        const out = routeReference(config, inputs);
+        const runMs = now() - start;
+        return { counts: out.counts, ...(options.outputs === 'full' ? { indices: out.indices, weights: Float32Array.from(out.weights) } : {}), runMs, engine: 'reference' };
+      },
+      async release() {},
+    };
+  }
+  const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs }), options.sessionOptions);
   return {
     async run(inputs) {
       const E = config.experts;
@@ -57,6 +70,7 @@ export async function prepareOnnxRouter(
         counts: out.counts!.data as Int32Array,
         ...(out.indices ? { indices: out.indices.data as Int32Array, weights: out.weights!.data as Float32Array } : {}),
         runMs,
+        engine: 'onnx',
       };
     },
     async release() {
