@@ -33,6 +33,11 @@ describe('lint engine', () => {
     assert.deepEqual(result.diagnostics.map((d) => [d.code, d.severity]), [['MOE001', 'warning']]);
   });
 
+  it('a severity override by rule name wins over the severity a report picks', () => {
+    const result = lintText(GPT, BAD, undefined, { severities: { 'published-model-mismatch': 'info', 'unknown-score-function': 'off' } });
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.severity]), [['MOE001', 'info']]);
+  });
+
   it('a rule that throws is reported once and the others still run', () => {
     const broken: Rule = {
       code: 'MOE999', name: 'broken', category: 'structure', defaultSeverity: 'error', status: 'preview', since: '0', messages: { x: 'x' },

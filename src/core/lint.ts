@@ -57,14 +57,15 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
 
   for (const rule of options.rules ?? ALL_RULES) {
     if (options.isCancelled?.()) break;
-    const setting = options.severities?.[rule.code] ?? options.severities?.[rule.name] ?? rule.defaultSeverity;
-    if (setting === 'off') continue;
+    // A user's override (by code or by name) beats both the rule's default and a severity the report picks.
+    const override = options.severities?.[rule.code] ?? options.severities?.[rule.name];
+    if (override === 'off') continue;
     const context = createContext(file, text, analysis, project, (report) => {
       if (suppressions.isSuppressed(rule.code, lines.positionAt(report.range.start).line)) return;
       diagnostics.push({
         code: rule.code,
         ruleName: rule.name,
-        severity: options.severities?.[rule.code] ? (setting as Diagnostic['severity']) : (report.severity ?? setting),
+        severity: override ?? report.severity ?? rule.defaultSeverity,
         messageId: report.messageId,
         message: formatMessage(rule, report),
         range: report.range,
