@@ -24,6 +24,16 @@ describe('torchtitan Python dialect', () => {
     assert.equal(spec.routerBias.value, true);
     assert.equal(spec.normalize.value, 'always');
     assert.equal(semanticsLabel(spec), 'torchtitan · score → top-4 · softmax · router bias · selection bias (learned) · normalize always');
+    // The config spans its whole flavor entry (a cursor anywhere in it picks this config); the anchor is the call.
+    assert.match(text.slice(spec.range.start, spec.range.end), /^"120b": GptOssModelArgs\(dim=2880.*\)\)$/);
+    assert.equal(text.slice(spec.anchorRange.start, spec.anchorRange.end), 'MoEArgs');
+  });
+
+  it('a builder function names its config and spans it', () => {
+    const text = 'def _deepseek_16b():\n    return MoEArgs(num_experts=64, top_k=6)\n';
+    const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');
+    assert.equal(spec?.name, 'deepseek_16b');
+    assert.equal(text.slice(spec!.range.start, spec!.range.end).trimEnd(), text.trimEnd());
   });
 
   it('fills missing fields from a workspace dataclass in another file, and says where from', () => {

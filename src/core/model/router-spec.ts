@@ -86,7 +86,10 @@ export interface RouterSpec {
   readonly framework: Framework;
   /** Flavor key, builder name or file label. */
   readonly name: string;
-  /** The whole config (call or object), and a short anchor (callee, key) for CodeLens and summaries. */
+  /**
+   * The whole config: the flavor entry or builder function that names it, else the call or object; and a
+   * short anchor (callee, key) for CodeLens and summaries.
+   */
   readonly range: SourceRange;
   readonly anchorRange: SourceRange;
   readonly experts: Field<number | undefined>;

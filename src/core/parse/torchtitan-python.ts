@@ -13,7 +13,7 @@ import {
   TORCHTITAN_ROUTER_KEYS,
   TORCHTITAN_SOURCE,
 } from '../references/torchtitan';
-import { LineIndex } from '../text/source';
+import { LineIndex, type SourceRange } from '../text/source';
 import { familyFromHints } from './family';
 import { collectDeclarations, type DataclassDecl, type PythonDeclarations } from './python/declarations';
 import { callArguments, calleeName, children, nodeText, parsePython, siteOf, stringValue, type ParsedPython } from './python/syntax';
@@ -168,7 +168,7 @@ function buildSpec(
     dialect: 'torchtitan-python',
     framework: 'torchtitan',
     name: context.name ?? `${collected.callees[0] ?? 'call'} (line ${lines.positionAt(call.from).line + 1})`,
-    range: { start: call.from, end: call.to },
+    range: context.namedRange ?? { start: call.from, end: call.to },
     anchorRange: { start: call.from, end: call.firstChild?.to ?? call.to },
     experts: numberField('num_experts'),
     topK: numberField('top_k'),
@@ -232,6 +232,8 @@ function selectionBias(
 
 interface EnclosingContext {
   name?: string;
+  /** The flavor entry (`"120b": ModelArgs(...)`) or builder function that gives the config its name. */
+  namedRange?: SourceRange;
   hints: string[];
   hidden?: Field<number | undefined>;
   layers?: Field<number | undefined>;
@@ -260,13 +262,19 @@ function enclosingContext(call: SyntaxNode, parsed: ParsedPython): EnclosingCont
       const colon = value?.prevSibling;
       const key = colon?.name === ':' ? colon.prevSibling : undefined;
       const keyValue = key?.name === 'String' ? stringValue(nodeText(text, key)) : undefined;
-      if (keyValue !== undefined) context.name = keyValue;
+      if (keyValue !== undefined) {
+        context.name = keyValue;
+        context.namedRange = { start: key!.from, end: child.to };
+      }
     } else if (node.name === 'FunctionDefinition') {
       const fnName = node.getChild('VariableName');
       if (fnName) {
         const name = nodeText(text, fnName);
         context.hints.push(name);
-        context.name ??= name.replace(/^_+/, '');
+        if (context.name === undefined) {
+          context.name = name.replace(/^_+/, '');
+          context.namedRange = { start: node.from, end: node.to };
+        }
       }
     } else if (node.name === 'AssignStatement') {
       const target = node.firstChild;
