@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
@@ -72,6 +72,8 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
+    // Screenshots of an earlier run would be mistaken for this run's steps.
+    for (const old of readdirSync(SHOTS).filter((f) => /^e2e-\d+-.*\.png$/.test(f))) rmSync(join(SHOTS, old));
     server = await startCodeServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
