@@ -26,6 +26,8 @@ export interface CodeServer {
   readonly url: string;
   readonly workspace: string;
   readonly userDataDir: string;
+  /** Where MoE Lens's bundle runs from: the installed VSIX, or the working tree for the extension-host suite. */
+  readonly extensionRoot: () => string;
   readonly log: () => string;
   stop(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
     workspace,
     userDataDir,
+    extensionRoot: () => (installVsix ? join(extensionsDir, readdirSync(extensionsDir).find((d) => d.startsWith('moe-lens.moe-lens-'))!) : ROOT),
     log: () => output,
     async stop() {
       child.kill('SIGTERM');
@@ -111,16 +114,37 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   };
 }
 
-/** The MoE Lens output-channel log the extension host wrote, if any. */
-export function extensionLog(userDataDir: string): string {
+/** The log files under a user-data dir whose names pass `wanted` (VS Code writes them under logs/<session>/). */
+export function logFiles(userDataDir: string, wanted: (name: string) => boolean): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('MoE Lens.log')) found.push(full);
+      else if (wanted(entry.name)) found.push(full);
     }
   };
-  walk(join(userDataDir, 'logs'));
-  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+  if (existsSync(join(userDataDir, 'logs'))) walk(join(userDataDir, 'logs'));
+  return found;
+}
+
+/**
+ * Errors the extension host logged with a stack through MoE Lens's bundle (`<extensionRoot>/dist/`), start-up
+ * included: an unhandled rejection or an exception that escaped MoE Lens is only logged by the host, so
+ * asserts on what the user sees would miss it.
+ */
+export function escapedErrors(userDataDir: string, extensionRoot: string): string[] {
+  const bundle = join(extensionRoot, 'dist') + '/';
+  return logFiles(userDataDir, (name) => /exthost\.log$/i.test(name)).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split(/\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[)/)
+      .filter((entry) => entry.includes('[error]') && entry.includes(bundle)),
+  );
+}
+
+/** The MoE Lens output-channel log the extension host wrote, if any. */
+export function extensionLog(userDataDir: string): string {
+  return logFiles(userDataDir, (name) => name.endsWith('MoE Lens.log'))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
 }

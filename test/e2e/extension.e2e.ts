@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../browser/harness';
-import { extensionLog, ROOT, startCodeServer, type CodeServer } from './code-server';
+import { escapedErrors, extensionLog, ROOT, startCodeServer, type CodeServer } from './code-server';
 
 const SHOTS = join(ROOT, 'test-results');
 const GPT_OSS = 'torchtitan/gpt_oss/__init__.py';
@@ -181,5 +181,9 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     const match = /activated in ([\d.]+) ms/.exec(log);
     assert.ok(match, `no activation line in the MoE Lens log:\n${log}`);
     console.log(`# activation time: ${match[1]} ms`);
+  });
+
+  it('let nothing escape into the extension host (unhandled rejections, uncaught exceptions)', () => {
+    assert.deepEqual(escapedErrors(server.userDataDir, server.extensionRoot()), []);
   });
 });

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../browser/harness';
-import { ROOT, startCodeServer, type CodeServer } from '../e2e/code-server';
+import { escapedErrors, ROOT, startCodeServer, type CodeServer } from '../e2e/code-server';
 import type { SuiteResults } from './runner';
 
 const OUT = join(ROOT, 'dist', 'test-vscode');
@@ -27,7 +27,9 @@ const RUNNER = join(OUT, 'runner.js');
 const SUITE_TIMEOUT_MS = 10 * 60_000;
 
 type HostName = 'electron' | 'code-server';
-type HostOutcome = { readonly ran: false; readonly why: string } | { readonly ran: true; readonly results?: SuiteResults; readonly exitCode: number; readonly seconds: number };
+type HostOutcome =
+  | { readonly ran: false; readonly why: string }
+  | { readonly ran: true; readonly results?: SuiteResults; readonly exitCode: number; readonly seconds: number; readonly escaped: readonly string[] };
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const grep = args.get('grep');
@@ -103,7 +105,7 @@ async function runInElectron(): Promise<HostOutcome> {
     // TestRunFailedError carries VS Code's exit code; anything else (spawn failure) counts as 1.
     exitCode = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : 1;
   }
-  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000 };
+  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(userDataDir, ROOT) };
 }
 
 async function runInCodeServer(): Promise<HostOutcome> {
@@ -117,6 +119,7 @@ async function runInCodeServer(): Promise<HostOutcome> {
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   const started = Date.now();
+  let exitCode = -1;
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const exited = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
@@ -132,13 +135,14 @@ async function runInCodeServer(): Promise<HostOutcome> {
     ];
     await page.goto(`${server.url}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(-1), SUITE_TIMEOUT_MS).unref());
-    const exitCode = await Promise.race([exited, timeout]);
+    exitCode = await Promise.race([exited, timeout]);
     if (exitCode === -1) console.log(`  the suite did not finish within ${SUITE_TIMEOUT_MS / 60_000} minutes; server log:\n${server.log().slice(-3000)}`);
-    return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000 };
   } finally {
     await browser.close();
     await server.stop();
   }
+  // Read the extension host's log once the server has stopped and flushed it.
+  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(server.userDataDir, server.extensionRoot()) };
 }
 
 function report(name: HostName, outcome: HostOutcome): boolean {
@@ -150,9 +154,11 @@ function report(name: HostName, outcome: HostOutcome): boolean {
   const tests = outcome.results?.tests ?? [];
   const passed = tests.filter((t) => t.state === 'passed').length;
   for (const failure of tests.filter((t) => t.state === 'failed')) console.log(`${label} FAIL ${failure.title}\n${failure.error}\n`);
-  const ok = outcome.exitCode === 0 && passed > 0 && passed === tests.filter((t) => t.state !== 'pending').length;
+  for (const error of outcome.escaped) console.log(`${label} ESCAPED from MoE Lens (logged by the extension host):\n${error}\n`);
+  const ok = outcome.exitCode === 0 && passed > 0 && passed === tests.filter((t) => t.state !== 'pending').length && outcome.escaped.length === 0;
   const where = outcome.results?.host ?? 'no results written';
-  console.log(`${label} ${ok ? 'passed' : 'FAILED'}: ${passed} of ${tests.length} tests in ${outcome.seconds.toFixed(0)} s (${where}; exit code ${outcome.exitCode})`);
+  const escapedNote = outcome.escaped.length > 0 ? `; ${outcome.escaped.length} error(s) escaped` : '; nothing escaped';
+  console.log(`${label} ${ok ? 'passed' : 'FAILED'}: ${passed} of ${tests.length} tests in ${outcome.seconds.toFixed(0)} s (${where}; exit code ${outcome.exitCode}${escapedNote})`);
   return ok;
 }
 

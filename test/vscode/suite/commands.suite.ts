@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { codeOf, deleteScratch, GPT_OSS, moeDiagnostics, openFile, resetEditors, SCRATCH, waitFor, workspaceFile } from './helpers';
+import { codeOf, deleteScratch, GPT_OSS, moeDiagnostics, openFile, resetEditors, SCRATCH, sleep, waitFor, workspaceFile } from './helpers';
 
 const PREVIEW_VIEW_TYPE = 'moeLens.routingPreview';
 
@@ -44,7 +44,7 @@ suite('commands', () => {
 
     // Running it again for the same config reveals the same panel instead of opening a second one.
     await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     assert.deepEqual(previewTabs().map((t) => t.label), ['Routing: 120b']);
   });
 
@@ -63,7 +63,7 @@ suite('commands', () => {
     await vscode.workspace.fs.writeFile(plain, new TextEncoder().encode('{"name": "not a model"}\n'));
     await vscode.window.showTextDocument(plain);
     await vscode.commands.executeCommand('moeLens.previewRouting');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     assert.equal(previewTabs().length, 0);
   });
 });

@@ -70,9 +70,18 @@ export async function diagnosticWithCode(uri: vscode.Uri, code: string): Promise
  */
 export async function resetEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-  for (const document of vscode.workspace.textDocuments.filter((d) => d.isDirty)) {
-    await vscode.window.showTextDocument(document);
-    await vscode.commands.executeCommand('workbench.action.files.revert');
+  const dirty = (): vscode.TextDocument[] => vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isClosed);
+  for (let attempt = 1; dirty().length > 0; attempt++) {
+    const errors: string[] = [];
+    for (const document of dirty()) {
+      try {
+        await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      } catch (error) {
+        errors.push(`${document.uri.path}: ${String(error)}`); // e.g. closed meanwhile: the next round sees
+      }
+    }
+    if (attempt === 3 && dirty().length > 0) throw new Error(`could not revert ${dirty().map((d) => d.uri.path).join(', ')}: ${errors.join('; ')}`);
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
