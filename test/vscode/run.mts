@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../browser/harness';
 import { escapedErrors, ROOT, startCodeServer, type CodeServer } from '../e2e/code-server';
 import type { SuiteResults } from './runner';
@@ -117,12 +117,15 @@ async function runInCodeServer(): Promise<HostOutcome> {
   } catch (error) {
     return { ran: false, why: `code-server could not be installed or started (${String((error as Error)?.message ?? error).split('\n')[0]})` };
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   const started = Date.now();
   let exitCode = -1;
+  let browser: Browser | undefined;
   try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const exited = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+    let exit!: (code: number) => void;
+    const exited = new Promise<number>((resolve) => (exit = resolve));
+    await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
     // The extension host's console reaches the page's: relay the runner's progress lines as they come.
     page.on('console', (message) => {
       const text = message.text().replace(/^%c\s*\w+\s+color:\s*#\w+\s+/, '');
@@ -138,7 +141,7 @@ async function runInCodeServer(): Promise<HostOutcome> {
     exitCode = await Promise.race([exited, timeout]);
     if (exitCode === -1) console.log(`  the suite did not finish within ${SUITE_TIMEOUT_MS / 60_000} minutes; server log:\n${server.log().slice(-3000)}`);
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.stop();
   }
   // Read the extension host's log once the server has stopped and flushed it.

@@ -19,7 +19,7 @@ export interface TestOutcome {
 }
 
 export interface SuiteResults {
-  /** The editor that ran the suite, e.g. "code-server 1.106.0 (remote: none)". */
+  /** The editor that ran the suite, e.g. "code-server 1.139.1 (remote: 127.0.0.1:41557)" or "Visual Studio Code 1.106.0 (remote: none)". */
   readonly host: string;
   readonly tests: readonly TestOutcome[];
 }
