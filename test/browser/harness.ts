@@ -29,6 +29,8 @@ const SERVED = ['dist/webview/', 'dist/ort/', 'test/browser/theme.css'];
 export interface Harness {
   readonly origin: string;
   readonly browser: Browser;
+  /** Every URL any opened page requested, from its first navigation on. */
+  readonly requests: readonly string[];
   open(subject: PreviewSubject, state?: object): Promise<Page>;
   close(): Promise<void>;
 }
@@ -53,10 +55,12 @@ export async function startHarness(): Promise<Harness> {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   let counter = 0;
+  const requests: string[] = [];
 
   return {
     origin,
     browser,
+    requests,
     async open(subject, state = {}) {
       const nonce = createNonce();
       const html = previewHtml({ nonce, cspSource: origin, scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/preview.css` });
@@ -75,6 +79,7 @@ window.acquireVsCodeApi = () => ({
       const name = `page-${counter++}.html`;
       pages.set(name, html.replace('</title>', `</title>\n${shim}`));
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('request', (r) => requests.push(r.url()));
       await page.goto(`${origin}/${name}`);
       return page;
     },
