@@ -109,8 +109,8 @@ async function runInElectron(): Promise<HostOutcome> {
 }
 
 async function runInCodeServer(): Promise<HostOutcome> {
-  const { base } = scratchWorkspace();
-  const results = join(base, 'results.json');
+  // startCodeServer makes its own copy of examples/ to open; this folder only receives the results.
+  const results = join(mkdtempSync(join(tmpdir(), 'moe-lens-vscode-')), 'results.json');
   let server: CodeServer;
   try {
     server = await startCodeServer({ installVsix: false, vscodeOptions: ['enable-smoke-test-driver'], env: testEnv(results) });
