@@ -27,7 +27,7 @@ export interface CodeServer {
   readonly workspace: string;
   readonly userDataDir: string;
   /** Where MoE Lens's bundle runs from: the installed VSIX, or the working tree for the extension-host suite. */
-  readonly extensionRoot: () => string;
+  readonly extensionRoot: string;
   readonly log: () => string;
   stop(): Promise<void>;
 }
@@ -104,7 +104,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
     workspace,
     userDataDir,
-    extensionRoot: () => (installVsix ? join(extensionsDir, readdirSync(extensionsDir).find((d) => d.startsWith('moe-lens.moe-lens-'))!) : ROOT),
+    extensionRoot: installVsix ? join(extensionsDir, readdirSync(extensionsDir).find((d) => d.startsWith('moe-lens.moe-lens-'))!) : ROOT,
     log: () => output,
     async stop() {
       child.kill('SIGTERM');

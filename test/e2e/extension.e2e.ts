@@ -186,6 +186,6 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
   });
 
   it('let nothing escape into the extension host (unhandled rejections, uncaught exceptions)', () => {
-    assert.deepEqual(escapedErrors(server.userDataDir, server.extensionRoot()), []);
+    assert.deepEqual(escapedErrors(server.userDataDir, server.extensionRoot), []);
   });
 });

@@ -145,7 +145,7 @@ async function runInCodeServer(): Promise<HostOutcome> {
     await server.stop();
   }
   // Read the extension host's log once the server has stopped and flushed it.
-  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(server.userDataDir, server.extensionRoot()) };
+  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(server.userDataDir, server.extensionRoot) };
 }
 
 function report(name: HostName, outcome: HostOutcome): boolean {
