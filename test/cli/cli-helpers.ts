@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -12,8 +12,15 @@ export function moeLens(args: readonly string[], cwd = ROOT): { stdout: string; 
   return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
 }
 
+/** A fresh folder under the OS temp dir, removed when the test process exits. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `moe-lens-${prefix}-`));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export function copyExamples(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'moe-lens-examples-'));
+  const dir = scratchDir('examples');
   cpSync(join(ROOT, 'examples'), dir, { recursive: true });
   return dir;
 }

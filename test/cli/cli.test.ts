@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { copyExamples, moeLens } from './cli-helpers';
+import { copyExamples, moeLens, scratchDir } from './cli-helpers';
 
 describe('moe-lens lint', () => {
   it('exits 0 on clean files', () => {
@@ -98,7 +97,7 @@ describe('moe-lens lint', () => {
   });
 
   it('reports unreadable and binary files without crashing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-junk-'));
+    const dir = scratchDir('junk');
     writeFileSync(join(dir, 'junk.py'), Buffer.from([0, 255, 254, 10, 40, 40, 40, 0x4d, 0x6f, 0x45]));
     writeFileSync(join(dir, 'config.json'), '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": ');
     const result = moeLens(['lint', dir, '--format', 'json']);

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { routeReference } from '../../src/core/router/reference';
 import { routerConfigFromSpec, type RouterConfig } from '../../src/core/router/router-config';
 import { syntheticInputs } from '../../src/core/router/synthetic';
-import { readFileSync } from 'node:fs';
-import { moeLens, ROOT } from './cli-helpers';
+import { moeLens, ROOT, scratchDir } from './cli-helpers';
 import { writeSafetensors } from './safetensors-writer';
 
 const MIXTRAL = join(ROOT, 'examples/hf/mixtral-8x7b/config.json');
@@ -56,7 +54,7 @@ describe('moe-lens route', () => {
   });
 
   it('reads router weights by name from a .safetensors file (F32, F16 and BF16)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-ckpt-'));
+    const dir = scratchDir('ckpt');
     const weight = Array.from({ length: 8 * 16 }, (_, i) => Math.sin(i * 1.3) * 0.5);
     for (const dtype of ['F32', 'F16', 'BF16'] as const) {
       const file = join(dir, `${dtype}.safetensors`);
@@ -71,7 +69,7 @@ describe('moe-lens route', () => {
   });
 
   it('reads a sharded checkpoint through model.safetensors.index.json, touching only the router shard', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-shards-'));
+    const dir = scratchDir('shards');
     writeSafetensors(join(dir, 'model-00001-of-00002.safetensors'), { 'model.layers.3.block_sparse_moe.gate.weight': { dtype: 'BF16', shape: [8, 4], values: Array.from({ length: 32 }, (_, i) => i / 32) } });
     writeFileSync(join(dir, 'model-00002-of-00002.safetensors'), 'this shard is never opened');
     writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'model.layers.3.block_sparse_moe.gate.weight': 'model-00001-of-00002.safetensors', 'lm_head.weight': 'model-00002-of-00002.safetensors' } }));
@@ -80,7 +78,7 @@ describe('moe-lens route', () => {
   });
 
   it('uses given activations', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-act-'));
+    const dir = scratchDir('act');
     const file = join(dir, 'acts.safetensors');
     writeSafetensors(file, { hidden_states: { dtype: 'F32', shape: [10, 64], values: Array.from({ length: 640 }, (_, i) => Math.cos(i)) } });
     const out = json(MIXTRAL, '--activations', file, '--hidden', '64');
@@ -89,7 +87,7 @@ describe('moe-lens route', () => {
   });
 
   describe('bad input exits 2 with one clear sentence and no stack trace', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-bad-'));
+    const dir = scratchDir('bad');
     const cases: [string, () => string[], RegExp][] = [
       ['missing tensor lists the names found', () => {
         const file = join(dir, 'no-router.safetensors');

@@ -3,7 +3,7 @@
  * the extension-host suite, which loads the extension under development through the workbench payload.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,6 +30,8 @@ export interface CodeServer {
   readonly extensionRoot: string;
   readonly log: () => string;
   stop(): Promise<void>;
+  /** Deletes the scratch folder (workspace copy, user data, logs) once its logs have been read; kept when MOE_LENS_KEEP_SCRATCH is set. */
+  removeFiles(): void;
 }
 
 export function codeServerBinary(): string {
@@ -110,6 +112,10 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 500));
       if (child.exitCode === null) child.kill('SIGKILL');
+    },
+    removeFiles() {
+      if (process.env.MOE_LENS_KEEP_SCRATCH) console.log(`# kept ${base}`);
+      else rmSync(base, { recursive: true, force: true });
     },
   };
 }

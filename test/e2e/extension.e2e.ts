@@ -70,6 +70,16 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
       [code, present] as const,
       { timeout },
     );
+  /** The file's text on disk once `saved` holds (a save is written asynchronously), or its last text after the timeout. */
+  const savedText = async (path: string, saved: (text: string) => boolean, timeout = 30_000): Promise<string> => {
+    const deadline = Date.now() + timeout;
+    let text = readFileSync(join(server.workspace, path), 'utf8');
+    while (!saved(text) && Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      text = readFileSync(join(server.workspace, path), 'utf8');
+    }
+    return text;
+  };
   const preview = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
   before(async () => {
@@ -88,6 +98,7 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
+    server?.removeFiles();
   });
 
   it('lists the seeded diagnostics, with their codes, in the Problems panel', async () => {
@@ -122,20 +133,23 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await item.waitFor({ state: 'visible', timeout: 15_000 });
     await shot('quick-fix-menu');
     await item.click();
-    await page.keyboard.press('Control+S');
+    // The edit is applied once the finding is gone; only then save, or the save can race the edit.
     await problemsInclude('MOE001', false, 30_000);
-    const text = readFileSync(join(server.workspace, GPT_OSS), 'utf8');
+    await page.keyboard.press('Control+S');
+    const text = await savedText(GPT_OSS, (t) => /^\s+top_k=4,$/.test(t.split('\n')[49]!));
     assert.match(text.split('\n')[49]!, /^\s+top_k=4,$/);
     await shot('quick-fix-applied');
   });
 
   it('Fix All applies the safe fixes (source.fixAll.moeLens)', async () => {
     await openFile('torchtitan/deepseek_v3/__init__.py');
+    await problemsInclude('MOE006', true); // the misspelt "sigmoid "
     await command('Fix All');
-    await page.waitForTimeout(500);
+    // The fixes are in once MOE006 is gone. Only then save (code-server had sometimes saved already), and
+    // wait for the disk: a save is written asynchronously.
+    await problemsInclude('MOE006', false, 30_000);
     await page.keyboard.press('Control+S');
-    await page.waitForTimeout(1000);
-    const text = readFileSync(join(server.workspace, 'torchtitan/deepseek_v3/__init__.py'), 'utf8');
+    const text = await savedText('torchtitan/deepseek_v3/__init__.py', (t) => !t.includes('"sigmoid "'));
     assert.match(text, /score_func="sigmoid",\n/);
     assert.doesNotMatch(text, /"sigmoid "/);
     await shot('fix-all');

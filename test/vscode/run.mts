@@ -13,9 +13,9 @@
  *   --host=electron|code-server   run on that host only
  *   --grep=TEXT                   run the tests whose full title contains TEXT
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../browser/harness';
@@ -105,7 +105,9 @@ async function runInElectron(): Promise<HostOutcome> {
     // TestRunFailedError carries VS Code's exit code; anything else (spawn failure) counts as 1.
     exitCode = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : 1;
   }
-  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(userDataDir, ROOT) };
+  const outcome: HostOutcome = { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(userDataDir, ROOT) };
+  rmSync(base, { recursive: true, force: true });
+  return outcome;
 }
 
 async function runInCodeServer(): Promise<HostOutcome> {
@@ -145,7 +147,10 @@ async function runInCodeServer(): Promise<HostOutcome> {
     await server.stop();
   }
   // Read the extension host's log once the server has stopped and flushed it.
-  return { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(server.userDataDir, server.extensionRoot) };
+  const outcome: HostOutcome = { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(server.userDataDir, server.extensionRoot) };
+  server.removeFiles();
+  rmSync(dirname(results), { recursive: true, force: true });
+  return outcome;
 }
 
 function report(name: HostName, outcome: HostOutcome): boolean {
