@@ -70,39 +70,87 @@ const ZIGGURAT = (() => {
 
 /** Standard normal samples from a 32-bit source. */
 export function normalSampler(bits: () => number): () => number {
+  const { kn, wn } = ZIGGURAT;
+  return () => {
+    const hz = bits() | 0;
+    const iz = hz & 127;
+    return Math.abs(hz) < kn[iz]! ? hz * wn[iz]! : zigguratSlowPath(hz, bits);
+  };
+}
+
+/** The ziggurat's rare branch (about 1 draw in 40): the base strip's tail, or a wedge test and a redraw. */
+function zigguratSlowPath(hz: number, bits: () => number): number {
   const { kn, wn, fn, tail } = ZIGGURAT;
   const uniform = (): number => (bits() + 0.5) / 4294967296; // in (0, 1)
-  return () => {
-    let hz = bits() | 0;
-    let iz = hz & 127;
-    if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!;
-    for (;;) {
-      if (iz === 0) {
-        let x: number;
-        let y: number;
-        do {
-          x = -Math.log(uniform()) / tail;
-          y = -Math.log(uniform());
-        } while (y + y < x * x);
-        return hz > 0 ? tail + x : -tail - x;
-      }
-      const x = hz * wn[iz]!;
-      if (fn[iz]! + uniform() * (fn[iz - 1]! - fn[iz]!) < Math.exp(-0.5 * x * x)) return x;
-      hz = bits() | 0;
-      iz = hz & 127;
-      if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!;
+  let iz = hz & 127;
+  for (;;) {
+    if (iz === 0) {
+      let x: number;
+      let y: number;
+      do {
+        x = -Math.log(uniform()) / tail;
+        y = -Math.log(uniform());
+      } while (y + y < x * x);
+      return hz > 0 ? tail + x : -tail - x;
     }
-  };
+    const x = hz * wn[iz]!;
+    if (fn[iz]! + uniform() * (fn[iz - 1]! - fn[iz]!) < Math.exp(-0.5 * x * x)) return x;
+    hz = bits() | 0;
+    iz = hz & 127;
+    if (Math.abs(hz) < kn[iz]!) return hz * wn[iz]!;
+  }
+}
+
+/**
+ * One seeded stream: mulberry32 bits and ziggurat normals, the same values as `normalSampler(mulberry32Bits(seed))`.
+ * `fill` inlines the generator and the ziggurat's common branch in one loop: the panel draws ~47 million
+ * normals, and a closure call per draw took 1.2× (Chromium) to 1.5× (Node) as long.
+ */
+class NormalStream {
+  private state: number;
+  private readonly bitsOf = (): number => this.bits(); // the slow path's source, sharing this stream's state
+
+  constructor(seed: number) {
+    this.state = seed | 0;
+  }
+
+  bits(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  /** out[offset + i] = base[baseOffset + i] + normal() · std (base 0 when absent), in draw order. */
+  fill(out: Float32Array, offset: number, count: number, std: number, base?: Float32Array, baseOffset = 0): void {
+    const { kn, wn } = ZIGGURAT;
+    let a = this.state;
+    for (let i = 0; i < count; i++) {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const hz = t ^ (t >>> 14);
+      const iz = hz & 127;
+      let z: number;
+      if (Math.abs(hz) < kn[iz]!) z = hz * wn[iz]!;
+      else {
+        this.state = a;
+        z = zigguratSlowPath(hz, this.bitsOf);
+        a = this.state | 0;
+      }
+      out[offset + i] = base === undefined ? z * std : base[baseOffset + i]! + z * std;
+    }
+    this.state = a;
+  }
 }
 
 export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
   const { tokens: T, hidden: H, experts: E } = options;
-  const bits = mulberry32Bits(options.seed);
-  const random = (): number => bits() / 4294967296;
-  const normal = normalSampler(bits);
+  const stream = new NormalStream(options.seed);
   const fill = (length: number, std: number): Float32Array => {
     const out = new Float32Array(length);
-    for (let i = 0; i < length; i++) out[i] = normal() * std;
+    stream.fill(out, 0, length, std);
     return out;
   };
   const gateWeight = fill(E * H, 1 / Math.sqrt(H));
@@ -113,11 +161,11 @@ export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
     const clusters = Math.max(1, Math.floor(options.distribution.clusters));
     const centres = fill(clusters * H, 1);
     for (let t = 0; t < T; t++) {
-      const c = Math.min(clusters - 1, Math.floor(random() * clusters));
-      for (let h = 0; h < H; h++) hiddenStates[t * H + h] = centres[c * H + h]! + normal() * 0.5;
+      const c = Math.min(clusters - 1, Math.floor((stream.bits() / 4294967296) * clusters));
+      stream.fill(hiddenStates, t * H, H, 0.5, centres, c * H);
     }
   } else {
-    for (let i = 0; i < T * H; i++) hiddenStates[i] = normal();
+    stream.fill(hiddenStates, 0, T * H, 1);
   }
   return { hiddenStates, gateWeight, gateBias, selectionBias };
 }
