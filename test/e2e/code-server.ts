@@ -73,6 +73,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       'update.mode': 'none',
       'editor.minimap.enabled': false,
       'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden', // an empty chat side bar would take a quarter of each screenshot
       'workbench.colorTheme': 'Default Dark Modern',
       'moeLens.lint.debounceMs': 100,
     }),
