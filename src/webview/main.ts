@@ -202,6 +202,20 @@ async function start(): Promise<void> {
   }
 }
 
+let chartResize: ResizeObserver | undefined;
+
+/** Redraws the chart when its host's width changes (the panel resized, or the Chart tab shown): one observer, for the current chart. */
+function watchWidth(host: HTMLElement, redraw: () => void): void {
+  chartResize?.disconnect();
+  let width = host.clientWidth;
+  chartResize = new ResizeObserver(() => {
+    if (host.clientWidth === width) return;
+    width = host.clientWidth;
+    redraw();
+  });
+  chartResize.observe(host);
+}
+
 function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number): void {
   const { info } = primary;
   const backendLabel = info.backend === 'webgpu' ? `WebGPU · ${info.adapter}` : info.adapter ? `WASM · ${info.adapter}` : 'WASM';
@@ -214,8 +228,10 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   const chartSeries = { label: primary.router.label, counts: primary.counts };
   const compareSeries = compare ? { label: compare.router.label, counts: compare.counts } : undefined;
   const chartHost = el('div', { class: 'chart-host' });
-  const drawChart = (): void => chartHost.replaceChildren(renderChart(chartSeries, compareSeries, { sorted: controls.sorted, mean, ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}) }));
+  const drawChart = (): void =>
+    chartHost.replaceChildren(renderChart(chartSeries, compareSeries, { sorted: controls.sorted, mean, width: chartHost.clientWidth, ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}) }));
   drawChart();
+  watchWidth(chartHost, drawChart);
   const sorted = custom('vscode-checkbox', { id: 'sorted', ...(controls.sorted ? { checked: '' } : {}) }, 'sort by load');
   sorted.addEventListener('change', () => {
     update({ sorted: (sorted as unknown as { checked: boolean }).checked }, false);

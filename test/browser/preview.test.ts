@@ -128,6 +128,20 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     assert.deepEqual(harness.requests.filter((url) => !url.startsWith(harness.origin)), []);
   });
 
+  it('beside the editor (a 480 px panel) the chart keeps the full width and the statistics go below it', async () => {
+    const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
+    const page = await harness.open(subject, { tokens: 1024, hidden: 64, seed: 1, backend: 'wasm' });
+    await page.setViewportSize({ width: 480, height: 900 });
+    assert.equal((await waitForRun(page)).state, 'done');
+    const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+    const [chart, stats, body] = [await box('svg.chart'), await box('#stats'), await box('body')];
+    assert.ok(chart.width >= 0.85 * body.width, `chart ${chart.width} px of ${body.width} px`);
+    assert.ok(stats.y >= chart.y + chart.height, 'the statistics sit below the chart');
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-results', 'preview-panel-narrow.png'), fullPage: true });
+    await page.close();
+  });
+
   it('takes the README screenshot (WebGPU, clustered tokens, compared with top-k-before-score flipped)', async () => {
     const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
     const page = await harness.open({ ...subject, file: 'examples/hf/gpt-oss-120b/config.json', line: 4 }, { tokens: 2048, hidden: 256, seed: 1, backend: 'webgpu', distribution: 'clustered', clusters: 12, compare: 'selection-bias', capacityFactor: 1.25, ep: 8 });

@@ -10,13 +10,17 @@ export interface ChartOptions {
   readonly sorted: boolean;
   readonly capacity?: number;
   readonly mean: number;
+  /** The host's width in CSS pixels: drawn at that size, labels keep their 11 px in any panel. */
+  readonly width?: number;
 }
 
-const WIDTH = 960;
-const HEIGHT = 300;
-const MARGIN = { top: 12, right: 12, bottom: 28, left: 48 };
+const MARGIN = { top: 12, right: 12, bottom: 40, left: 48 };
+/** Room per x-axis label, in pixels. */
+const TICK_SPACING = 44;
 
 export function renderChart(primary: ChartSeries, compare: ChartSeries | undefined, options: ChartOptions): SVGSVGElement {
+  const WIDTH = Math.max(240, Math.round(options.width || 960));
+  const HEIGHT = Math.round(Math.min(300, Math.max(200, WIDTH * 0.45)));
   const E = primary.counts.length;
   const order = Array.from({ length: E }, (_, i) => i);
   if (options.sorted) order.sort((a, b) => primary.counts[b]! - primary.counts[a]!);
@@ -28,8 +32,7 @@ export function renderChart(primary: ChartSeries, compare: ChartSeries | undefin
   const y = (value: number): number => MARGIN.top + plotHeight - (value / max) * plotHeight;
 
   const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img', 'aria-label': `Tokens per expert, ${E} experts${options.sorted ? ', sorted by load' : ''}` });
-  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
-    const value = Math.round(max * fraction);
+  for (let value = 0; value <= max; value += gridStep(max)) {
     root.append(
       svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value), class: 'grid' }),
       svg('text', { x: MARGIN.left - 6, y: y(value) + 4, class: 'axis-label', 'text-anchor': 'end' }, String(value)),
@@ -52,11 +55,20 @@ export function renderChart(primary: ChartSeries, compare: ChartSeries | undefin
   if (options.capacity !== undefined) {
     root.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(options.capacity), y2: y(options.capacity), class: 'capacity-line' }, svg('title', {}, `capacity ${options.capacity} tokens per expert`)));
   }
-  const step = Math.max(1, Math.ceil(E / 16));
+  // Label every step-th expert, the step a power of two (expert counts are: 8, 32, 128, 256).
+  const step = 2 ** Math.ceil(Math.log2(Math.max(1, E / Math.max(1, Math.floor(plotWidth / TICK_SPACING)))));
   order.forEach((expert, position) => {
     if (position % step !== 0) return;
-    root.append(svg('text', { x: MARGIN.left + position * slot + slot / 2, y: HEIGHT - 10, class: 'axis-label', 'text-anchor': 'middle' }, options.sorted ? String(expert) : String(expert)));
+    root.append(svg('text', { x: MARGIN.left + position * slot + slot / 2, y: HEIGHT - 24, class: 'axis-label', 'text-anchor': 'middle' }, String(expert)));
   });
-  root.append(svg('text', { x: WIDTH - MARGIN.right, y: HEIGHT - 10, class: 'axis-label', 'text-anchor': 'end' }, options.sorted ? 'experts, most loaded first' : 'expert id'));
+  // The axis title has its own line, so no expert id runs into it.
+  root.append(svg('text', { x: WIDTH - MARGIN.right, y: HEIGHT - 6, class: 'axis-label', 'text-anchor': 'end' }, options.sorted ? 'experts, most loaded first' : 'expert id'));
   return root;
+}
+
+/** Token counts between grid lines: 1, 2 or 5 × 10ⁿ, for four to six lines up to `max`. */
+function gridStep(max: number): number {
+  const rough = Math.max(1, max / 5);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough)!;
 }
