@@ -114,11 +114,14 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       await new Promise((r) => setTimeout(r, 500));
       if (child.exitCode === null) child.kill('SIGKILL');
     },
-    removeFiles() {
-      if (process.env.MOE_LENS_KEEP_SCRATCH) console.log(`# kept ${base}`);
-      else rmSync(base, { recursive: true, force: true });
-    },
+    removeFiles: () => removeScratch(base),
   };
+}
+
+/** Deletes an editor suite's scratch folder, unless MOE_LENS_KEEP_SCRATCH is set (then says where it is). */
+export function removeScratch(dir: string): void {
+  if (process.env.MOE_LENS_KEEP_SCRATCH) console.log(`# kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 /** The log files under a user-data dir whose names pass `wanted` (VS Code writes them under logs/<session>/). */

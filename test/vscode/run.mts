@@ -13,13 +13,13 @@
  *   --host=electron|code-server   run on that host only
  *   --grep=TEXT                   run the tests whose full title contains TEXT
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../browser/harness';
-import { escapedErrors, ROOT, startCodeServer, type CodeServer } from '../e2e/code-server';
+import { escapedErrors, removeScratch, ROOT, startCodeServer, type CodeServer } from '../e2e/code-server';
 import type { SuiteResults } from './runner';
 
 const OUT = join(ROOT, 'dist', 'test-vscode');
@@ -106,7 +106,7 @@ async function runInElectron(): Promise<HostOutcome> {
     exitCode = typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : 1;
   }
   const outcome: HostOutcome = { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(userDataDir, ROOT) };
-  rmSync(base, { recursive: true, force: true });
+  removeScratch(base);
   return outcome;
 }
 
@@ -149,7 +149,7 @@ async function runInCodeServer(): Promise<HostOutcome> {
   // Read the extension host's log once the server has stopped and flushed it.
   const outcome: HostOutcome = { ran: true, results: readResults(results), exitCode, seconds: (Date.now() - started) / 1000, escaped: escapedErrors(server.userDataDir, server.extensionRoot) };
   server.removeFiles();
-  rmSync(dirname(results), { recursive: true, force: true });
+  removeScratch(dirname(results));
   return outcome;
 }
 
