@@ -1,3 +1,4 @@
+import { TORCHTITAN_PROJECT } from './rule-tester';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -27,9 +28,10 @@ describe('rule docs', () => {
     });
 
     it(`${rule.code}: the Example fires and "Use instead" does not`, () => {
-      const fired = lintText(fileFor(rule.docs.example.dialect), rule.docs.example.code, undefined, { rules: [rule] }).diagnostics;
+      // Python examples run as if torchtitan were checked out beside them, so an imported MoEArgs has defaults.
+      const fired = lintText(fileFor(rule.docs.example.dialect), rule.docs.example.code, TORCHTITAN_PROJECT, { rules: [rule] }).diagnostics;
       assert.ok(fired.some((d) => d.code === rule.code), `example of ${rule.code} did not fire`);
-      const quiet = lintText(fileFor(rule.docs.useInstead.dialect), rule.docs.useInstead.code, undefined, { rules: [rule] }).diagnostics;
+      const quiet = lintText(fileFor(rule.docs.useInstead.dialect), rule.docs.useInstead.code, TORCHTITAN_PROJECT, { rules: [rule] }).diagnostics;
       assert.deepEqual(quiet.filter((d) => d.code === rule.code).map((d) => d.message), []);
       if (fired.some((d) => d.fixes.some((f) => f.safety === 'unsafe'))) assert.ok(rule.docs.fixSafety, `${rule.code} has unsafe fixes but no Fix safety section`);
     });

@@ -86,3 +86,35 @@ export function runRuleTests(rule: Rule, cases: { valid: readonly ValidCase[]; i
 export const GPT_OSS_PY = 'torchtitan/models/gpt_oss/__init__.py';
 export const DEEPSEEK_PY = 'torchtitan/models/deepseek_v3/__init__.py';
 export const PLAIN_PY = 'configs/moe.py';
+
+/**
+ * torchtitan's `MoEArgs` as a workspace module (moe.py @238fa99 lines 21–41), for cases whose finding rests on
+ * a default: a rule asserts on a default only when the import names a class the workspace holds.
+ */
+export const TORCHTITAN_PROJECT = new ProjectIndex();
+TORCHTITAN_PROJECT.setText(
+  'torchtitan/models/moe/__init__.py',
+  [
+    'from dataclasses import dataclass',
+    '',
+    '',
+    '@dataclass',
+    'class MoEArgs:',
+    '    num_experts: int = 8',
+    '    num_shared_experts: int = 1',
+    '    score_func: Literal["softmax", "sigmoid"] = "sigmoid"',
+    '    route_norm: bool = False',
+    '    route_scale: float = 1.0',
+    '    gate_bias: bool = False',
+    '    score_before_experts: bool = True',
+    '    top_k: int = 1',
+    '    num_expert_groups: int | None = None',
+    '    num_limited_groups: int | None = None',
+    '    use_grouped_mm: bool = True',
+    '    load_balance_coeff: float | None = 1e-3',
+    '    _debug_force_load_balance: bool = False',
+    '',
+  ].join('\n'),
+);
+/** The import that makes `MoEArgs` in a case mean the class above. */
+export const IMPORT_MOE_ARGS = 'from torchtitan.models.moe import MoEArgs\n';

@@ -56,6 +56,20 @@ export function readText(file: string): { text?: string; error?: string } {
   }
 }
 
+/** How `lint` and `route` follow an import into a Python file nobody named: a plain file, read once, capped in size. */
+export function diskModuleLoader(maxBytes: number): (file: string) => string | undefined {
+  return (file) => {
+    if (!file.endsWith('.py')) return undefined;
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile() || stat.size > maxBytes) return undefined;
+    } catch {
+      return undefined;
+    }
+    return readText(file).text;
+  };
+}
+
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;

@@ -102,8 +102,9 @@ function createContext(
 ): RuleContext {
   const dialect = analysis.dialect;
   const format = (value: unknown): string => formatValue(dialect, value);
+  // A value written in another file (an imported builder) is not edited from here: the fix is not offered.
   const replaceSites = (sites: readonly Site[], value: unknown): FileEdit[] =>
-    sites.map((site) => ({ range: site.valueRange, newText: format(value) }));
+    sites.some((site) => site.file !== undefined) ? [] : sites.map((site) => ({ range: site.valueRange, newText: format(value) }));
   return {
     file,
     text,
@@ -116,7 +117,8 @@ function createContext(
     replaceSites,
     setField(spec: RouterSpec, field: Field<unknown>, keyIfMissing: string, value: unknown): FileEdit[] {
       if (field.sites.length > 0) return replaceSites(field.sites, value);
-      if (!spec.insertion) return [];
+      // Only where the call building the router really takes that keyword (its class declares the field).
+      if (!spec.insertion || (spec.insertion.acceptedKeys && !spec.insertion.acceptedKeys.includes(keyIfMissing))) return [];
       const { offset, prefix, suffix } = spec.insertion;
       return [{ range: { start: offset, end: offset }, newText: `${prefix}${formatAssignment(spec.dialect, keyIfMissing, format(value))}${suffix}` }];
     },

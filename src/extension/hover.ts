@@ -16,7 +16,7 @@ export class MoeLensHover implements vscode.HoverProvider {
       if (!result) return undefined;
       const offset = document.offsetAt(position);
       const parts: string[] = [];
-      const content = hoverAt(result.analysis, offset);
+      const content = hoverAt(result.analysis, offset, result.lines);
       if (content) parts.push(content.markdown);
       for (const diagnostic of result.diagnostics) {
         if (!containsOffset(diagnostic.range, offset)) continue;

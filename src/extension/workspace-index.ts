@@ -1,10 +1,8 @@
 /**
- * Keeps the engine's ProjectIndex (dataclass defaults from every Python file) in step with the workspace.
+ * Keeps the engine's ProjectIndex (the text of every Python file, for imports and defaults) in step with the workspace.
  * Reads go through `vscode.workspace.fs`, so virtual workspaces work; nothing is executed.
  */
 import * as vscode from 'vscode';
-import { collectDeclarations } from '../core/parse/python/declarations';
-import { parsePython } from '../core/parse/python/syntax';
 import { ProjectIndex } from '../core/project';
 import { LineIndex } from '../core/text/source';
 
@@ -51,11 +49,10 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** Updates one file from text the editor already has (unsaved edits included). */
   updateFromText(file: string, text: string): void {
-    if (!text.includes('dataclass') && !this.lines.has(file)) return;
-    const before = this.fingerprint(file);
-    this.project.setFile(file, collectDeclarations(parsePython(text), file));
+    if (this.project.textOf(file) === text) return;
+    this.project.setText(file, text);
     this.lines.set(file, new LineIndex(text));
-    if (this.fingerprint(file) !== before) this.changed.fire();
+    this.changed.fire();
   }
 
   private async refresh(uri: vscode.Uri, notify = true): Promise<void> {
@@ -63,29 +60,22 @@ export class WorkspaceIndex implements vscode.Disposable {
       const stat = await vscode.workspace.fs.stat(uri);
       if (stat.size > MAX_BYTES) return;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      if (!text.includes('dataclass')) {
-        this.remove(uri.toString(), notify);
-        return;
-      }
-      const before = this.fingerprint(uri.toString());
-      this.project.setFile(uri.toString(), collectDeclarations(parsePython(text), uri.toString()));
-      this.lines.set(uri.toString(), new LineIndex(text));
-      if (notify && this.fingerprint(uri.toString()) !== before) this.changed.fire();
+      const file = uri.toString();
+      if (this.project.textOf(file) === text) return;
+      // Held as text and parsed only when an import reaches it: start-up reads files but parses none.
+      this.project.setText(file, text);
+      this.lines.set(file, new LineIndex(text));
+      if (notify) this.changed.fire();
     } catch (error) {
       this.log(`workspace index: cannot read ${uri.toString()}: ${String(error)}`);
     }
   }
 
   private remove(file: string, notify = true): void {
-    const had = this.project.files.includes(file);
+    const had = this.project.hasModule(file);
     this.project.deleteFile(file);
     this.lines.delete(file);
     if (had && notify) this.changed.fire();
-  }
-
-  private fingerprint(file: string): string {
-    const decls = this.project.allDataclasses().filter((d) => d.file === file);
-    return JSON.stringify(decls.map((d) => [d.name, [...d.fields.values()].map((f) => [f.name, f.literal, f.valueRange])]));
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@ import { analyzeTorchtitanPython } from '../../src/core/parse/torchtitan-python'
 import { collectDeclarations } from '../../src/core/parse/python/declarations';
 import { parsePython } from '../../src/core/parse/python/syntax';
 import { ProjectIndex } from '../../src/core/project';
-import { semanticsLabel } from '../../src/core/model/router-spec';
+import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
 
 const specsOf = (text: string, file = 'torchtitan/models/gpt_oss/__init__.py', project?: ProjectIndex) => analyzeTorchtitanPython(text, file, project).specs;
 
@@ -39,8 +39,8 @@ describe('torchtitan Python dialect', () => {
   it('fills missing fields from a workspace dataclass in another file, and says where from', () => {
     const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n    score_func: str = "softmax"\n    load_balance_coeff: float | None = None\n';
     const project = new ProjectIndex();
-    project.setFile('args.py', collectDeclarations(parsePython(args), 'args.py'));
-    const [spec] = specsOf('x = MoEArgs(route_norm=True)\n', 'flavors.py', project);
+    project.setText('args.py', args);
+    const [spec] = specsOf('from args import MoEArgs\n\nx = MoEArgs(route_norm=True)\n', 'flavors.py', project);
     assert.equal(spec!.experts.value, 16);
     assert.equal(spec!.topK.value, 2);
     assert.deepEqual(spec!.topK.defaultFrom?.label, 'MoEArgs.top_k');
@@ -49,8 +49,22 @@ describe('torchtitan Python dialect', () => {
     assert.equal(spec!.selectionBias.value, 'none');
   });
 
+  it('never takes defaults from a file the imports do not name, and assumes nothing a rule may rely on', () => {
+    const project = new ProjectIndex();
+    project.setText('other_checkout/args.py', '@dataclass\nclass MoEArgs:\n    top_k: int = 16\n    score_func: str = "softmax"\n');
+    // No import: `MoEArgs` is not the other checkout's class.
+    const [spec] = specsOf('x = MoEArgs(num_experts=8)\n', 'flavors.py', project);
+    assert.equal(spec!.topK.unknown, 'no keyword sets `top_k` and the default of MoEArgs is not in the workspace');
+    assert.equal(provenanceOf(spec!.topK), 'unknown');
+    // Imported from torchtitan, which the workspace does not hold: torchtitan's defaults are assumed, and said so.
+    const [assumed] = specsOf('from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=8)\n', 'flavors.py', project);
+    assert.equal(assumed!.topK.value, 1);
+    assert.equal(provenanceOf(assumed!.topK), 'assumed');
+    assert.match(assumed!.topK.defaultFrom!.label, /assumed: torchtitan\.models\.moe\.MoEArgs is not in the workspace/);
+  });
+
   it('falls back to torchtitan\'s MoEArgs defaults (sigmoid, top-1, learned bias) without a dataclass', () => {
-    const [spec] = specsOf('x = MoEArgs(num_experts=16)\n', 'm.py');
+    const [spec] = specsOf('from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=16)\n', 'm.py');
     assert.equal(spec!.topK.value, 1);
     assert.equal(spec!.scoreFunc.value, 'sigmoid');
     assert.equal(spec!.selectionBias.value, 'learned');

@@ -1,7 +1,7 @@
 import { publishedModelMismatch } from '../../src/core/rules/MOE001-published-model-mismatch';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEEPSEEK_PY, GPT_OSS_PY, PLAIN_PY, runRuleTests } from '../rule-tester';
+import { DEEPSEEK_PY, GPT_OSS_PY, IMPORT_MOE_ARGS, PLAIN_PY, TORCHTITAN_PROJECT, runRuleTests } from '../rule-tester';
 
 const DEEPSEEK_EXAMPLE = readFileSync(resolve(import.meta.dirname, '../../examples/torchtitan/deepseek_v3/__init__.py'), 'utf8');
 
@@ -41,9 +41,17 @@ runRuleTests(publishedModelMismatch, {
     {
       name: 'score function left at the torchtitan default (sigmoid) gets one inserted',
       file: GPT_OSS_PY,
-      code: gptoss('num_experts=128, top_k=4, route_norm=True'),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['default from'] }],
-      output: gptoss('num_experts=128, top_k=4, route_norm=True, score_func="softmax"'),
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True'),
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['default from MoEArgs.score_func'] }],
+      output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True, score_func="softmax"'),
+    },
+    {
+      name: 'score function left to a class the workspace does not hold: assumed, so quiet',
+      file: GPT_OSS_PY,
+      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True'),
+      errors: [],
+      output: null,
     },
     {
       name: 'HF config sets every alias to the published value',
@@ -69,9 +77,12 @@ runRuleTests(publishedModelMismatch, {
     {
       name: 'an unclosed call (being typed) gets the finding but no insertion fix',
       file: DEEPSEEK_PY,
-      // The DeepSeek example cut inside the 671B MoEArgs call, as an editor sees it while typing.
-      code: DEEPSEEK_EXAMPLE.slice(0, DEEPSEEK_EXAMPLE.indexOf('            top_k=8,')),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (default from'] }],
+      // A 671B flavor cut inside its MoEArgs call, as an editor sees it while typing; top_k takes the
+      // default of the MoEArgs declared above it.
+      code:
+        '@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n\n\n' +
+        DEEPSEEK_EXAMPLE.slice(DEEPSEEK_EXAMPLE.indexOf('deepseekv3_args'), DEEPSEEK_EXAMPLE.indexOf('            top_k=8,')),
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (default from MoEArgs.top_k)'] }],
       output: null,
     },
     {

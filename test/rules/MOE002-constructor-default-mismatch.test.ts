@@ -1,5 +1,3 @@
-import { collectDeclarations } from '../../src/core/parse/python/declarations';
-import { parsePython } from '../../src/core/parse/python/syntax';
 import { ProjectIndex } from '../../src/core/project';
 import { constructorDefaultMismatch } from '../../src/core/rules/MOE002-constructor-default-mismatch';
 import { runRuleTests } from '../rule-tester';
@@ -10,7 +8,7 @@ const router = (value: string) =>
 
 const otherFile = 'torchtitan/models/moe/args.py';
 const project = new ProjectIndex();
-project.setFile(otherFile, collectDeclarations(parsePython(DATACLASS), otherFile));
+project.setText(otherFile, DATACLASS);
 
 runRuleTests(constructorDefaultMismatch, {
   valid: [

@@ -1,5 +1,5 @@
 import { invalidExpertGroups } from '../../src/core/rules/MOE005-invalid-expert-groups';
-import { PLAIN_PY, runRuleTests } from '../rule-tester';
+import { IMPORT_MOE_ARGS, PLAIN_PY, TORCHTITAN_PROJECT, runRuleTests } from '../rule-tester';
 
 runRuleTests(invalidExpertGroups, {
   valid: [
@@ -17,7 +17,8 @@ runRuleTests(invalidExpertGroups, {
     {
       name: 'num_limited_groups missing',
       file: PLAIN_PY,
-      code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=8)\n',
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=8)\n',
       errors: [{ messageId: 'selectedMissing', includes: ['num_limited_groups must be set when num_expert_groups is set'] }],
       output: null,
     },
@@ -45,7 +46,8 @@ runRuleTests(invalidExpertGroups, {
     {
       name: 'selected groups without a group count',
       file: PLAIN_PY,
-      code: 'a = MoEArgs(num_experts=64, top_k=6, num_limited_groups=3)\n',
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + 'a = MoEArgs(num_experts=64, top_k=6, num_limited_groups=3)\n',
       errors: [{ messageId: 'countMissing', severity: 'warning' }],
       output: null,
     },

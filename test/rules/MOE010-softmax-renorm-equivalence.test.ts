@@ -1,5 +1,5 @@
 import { softmaxRenormEquivalence } from '../../src/core/rules/MOE010-softmax-renorm-equivalence';
-import { PLAIN_PY, runRuleTests } from '../rule-tester';
+import { IMPORT_MOE_ARGS, PLAIN_PY, TORCHTITAN_PROJECT, runRuleTests } from '../rule-tester';
 
 runRuleTests(softmaxRenormEquivalence, {
   valid: [
@@ -11,14 +11,16 @@ runRuleTests(softmaxRenormEquivalence, {
     {
       name: 'softmax + route_norm without selection bias',
       file: PLAIN_PY,
-      code: 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None)\n',
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None)\n',
       errors: [{ messageId: 'equivalent', text: 'True', severity: 'info' }],
       output: null,
     },
     {
       name: 'softmax + route_norm with the default learned bias',
       file: PLAIN_PY,
-      code: 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True)\n',
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + 'a = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True)\n',
       errors: [{ messageId: 'equivalentUntilBias', includes: ['`load_balance_coeff`'] }],
       output: null,
     },

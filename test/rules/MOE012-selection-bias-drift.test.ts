@@ -1,5 +1,5 @@
 import { selectionBiasDrift } from '../../src/core/rules/MOE012-selection-bias-drift';
-import { DEEPSEEK_PY, GPT_OSS_PY, runRuleTests } from '../rule-tester';
+import { DEEPSEEK_PY, GPT_OSS_PY, IMPORT_MOE_ARGS, TORCHTITAN_PROJECT, runRuleTests } from '../rule-tester';
 
 const flavor = (args: string) => `gptoss_configs = {\n    "20b": MoEArgs(${args}),\n}\n`;
 
@@ -20,9 +20,10 @@ runRuleTests(selectionBiasDrift, {
     {
       name: 'the default load_balance_coeff (1e-3) is on too',
       file: GPT_OSS_PY,
-      code: flavor('num_experts=32, top_k=4, score_func="softmax", route_norm=True'),
-      errors: [{ messageId: 'drift', text: 'MoEArgs', includes: ['defaults on'] }],
-      output: flavor('num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None'),
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + flavor('num_experts=32, top_k=4, score_func="softmax", route_norm=True'),
+      errors: [{ messageId: 'drift', text: 'MoEArgs', includes: ['defaults on (MoEArgs.load_balance_coeff)'] }],
+      output: IMPORT_MOE_ARGS + flavor('num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None'),
     },
   ],
 });

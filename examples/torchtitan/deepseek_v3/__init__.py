@@ -1,6 +1,6 @@
 # DeepSeek flavors in torchtitan's layout (torchtitan/models/deepseek_v3/__init__.py @238fa99),
 # plus an experimental flavor with three mistakes.
-from torchtitan.models.moe import MoEArgs
+from ..moe.args import MoEArgs  # the MoEArgs beside these flavors (../moe/args.py), not an installed torchtitan
 
 from .model.args import DeepSeekV3ModelArgs
 

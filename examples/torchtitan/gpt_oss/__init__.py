@@ -1,6 +1,6 @@
 # gpt-oss flavors in torchtitan's layout (torchtitan/models/gpt_oss/__init__.py @238fa99),
 # with the top_k change from torchtitan PR #2212 applied to "120b".
-from torchtitan.models.moe import MoEArgs
+from ..moe.args import MoEArgs  # the MoEArgs beside these flavors (../moe/args.py), not an installed torchtitan
 
 from .model.args import GptOssModelArgs
 

@@ -1,12 +1,10 @@
 /** `moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=severity]`. */
 import { writeFileSync } from 'node:fs';
-import { collectDeclarations } from '../../core/parse/python/declarations';
-import { parsePython, type ParsedPython } from '../../core/parse/python/syntax';
 import { fixAll, lintText, type LintOptions } from '../../core/lint';
 import { ProjectIndex } from '../../core/project';
 import type { SeveritySetting } from '../../core/rules/types';
 import { fileKind } from '../../core/analyze';
-import { findFiles, readText } from '../files';
+import { diskModuleLoader, findFiles, readText } from '../files';
 import { formatJson } from '../formats/json';
 import { formatSarif } from '../formats/sarif';
 import { formatStylish } from '../formats/stylish';
@@ -33,14 +31,11 @@ export function runLint(args: LintArguments): CommandResult {
     else ioErrors.push(read.error!);
   }
 
-  // Pass 1: declarations of every Python file, so a call gets defaults from a dataclass in another file.
-  const project = new ProjectIndex();
-  const parses = new Map<string, ParsedPython>();
+  // Pass 1: every Python file is known to the project (parsed on first use), so an import in one file is
+  // followed into another; a module outside the linted paths is read from disk when an import names it.
+  const project = new ProjectIndex(diskModuleLoader(args.maxFileSize));
   for (const [file, text] of texts) {
-    if (fileKind(file) !== 'python' || text.length > args.maxFileSize) continue;
-    const parsed = parsePython(text);
-    parses.set(file, parsed); // pass 2 reuses it instead of parsing again
-    project.setFile(file, collectDeclarations(parsed, file));
+    if (fileKind(file) === 'python' && text.length <= args.maxFileSize) project.setText(file, text);
   }
 
   const options: LintOptions = {
@@ -59,14 +54,13 @@ export function runLint(args: LintArguments): CommandResult {
           writeFileSync(file, fixed.text);
           text = fixed.text;
           fixedFiles++;
-          if (fileKind(file) === 'python') project.setFile(file, collectDeclarations(parsePython(text), file));
+          if (fileKind(file) === 'python') project.setText(file, text);
         } catch (error) {
           ioErrors.push(`${file}: cannot write fixes (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
         }
       }
     }
-    const parsed = parses.get(file);
-    parses.delete(file);
+    const parsed = fileKind(file) === 'python' && project.textOf(file) === text ? project.parsedModule(file) : undefined;
     const { diagnostics, lines } = lintText(file, text, project, { ...options, ...(parsed ? { parsed } : {}) });
     results.push({ file, lines, diagnostics });
   }

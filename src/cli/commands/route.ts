@@ -3,11 +3,8 @@
  *                  [--tokens T] [--hidden H] [--seed S] [--json] ...` — runs the config's exact router.
  * The --json shape is a contract relied on by outside checks: keep it stable.
  */
-import { dirname } from 'node:path';
 import { analyzeDocument } from '../../core/analyze';
 import type { RouterSpec } from '../../core/model/router-spec';
-import { collectDeclarations } from '../../core/parse/python/declarations';
-import { parsePython } from '../../core/parse/python/syntax';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
 import type { RouterInputs } from '../../core/router/reference';
@@ -17,8 +14,11 @@ import { loadStats } from '../../core/router/stats';
 import { syntheticInputs, type Distribution } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
 import { loadActivations, loadRouterTensors } from '../checkpoint';
-import { findFiles, readText } from '../files';
+import { diskModuleLoader, readText } from '../files';
 import type { CommandResult } from '../main';
+
+/** Imported modules above this size are not read (they hold no config a router needs). */
+const MAX_MODULE_BYTES = 2 * 1024 * 1024;
 
 export interface RouteArguments {
   readonly config: string;
@@ -79,13 +79,9 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
 function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line: number } {
   const read = readText(args.config);
   if (read.text === undefined) throw new UsageError(read.error!.replace(/^.*?: /, `${args.config}: `));
-  // Dataclass defaults may live beside the config: index the Python files of its folder tree.
-  const project = new ProjectIndex();
-  for (const file of findFiles([dirname(args.config)]).files.slice(0, 2000)) {
-    if (!file.endsWith('.py')) continue;
-    const text = readText(file).text;
-    if (text?.includes('dataclass')) project.setFile(file, collectDeclarations(parsePython(text), file));
-  }
+  // Defaults and builders come from what the config imports: the project reads those modules from disk
+  // on first use (nearest package root), and nothing else.
+  const project = new ProjectIndex(diskModuleLoader(MAX_MODULE_BYTES));
   const analysis = analyzeDocument(args.config, read.text, project);
   const specs = analysis.specs;
   if (specs.length === 0) throw new UsageError(`${args.config} holds no MoE router config that MoE Lens understands.`);

@@ -36,12 +36,24 @@ export type Literal =
   | { kind: 'none' }
   | { kind: 'expression'; text: string };
 
+/** A range in a named file. */
+export interface SourcePlace {
+  readonly file: string;
+  readonly range: SourceRange;
+}
+
 /** One place in the text that sets a key. */
 export interface Site {
   readonly key: string;
+  /** The key as the config spells it (`top_k=` of the call that builds the router). */
   readonly keyRange: SourceRange;
+  /** Where the value is written: the literal itself, which may be inside a builder function or another file. */
   readonly valueRange: SourceRange;
   readonly literal: Literal;
+  /** Set when `valueRange` (and `keyRange`) are in another file than the config's. */
+  readonly file?: string;
+  /** The bindings the value flowed through on its way to the key (call-site arguments, parameters, names). */
+  readonly via?: readonly SourcePlace[];
 }
 
 /** Where a value came from when no text sets it. */
@@ -59,10 +71,36 @@ export interface DefaultOrigin {
 }
 
 export interface Field<T> {
+  /** For an unknown field, the value routing assumes (say so wherever it is used). */
   readonly value: T;
   /** Every key that set this value, aliases included, in text order. Empty for defaults. */
   readonly sites: readonly Site[];
   readonly defaultFrom?: DefaultOrigin;
+  /** Why the value could not be determined: no rule asserts on it. */
+  readonly unknown?: string;
+}
+
+/**
+ * Where a field's value comes from: written in the config (`literal`), written elsewhere and passed in
+ * (`resolved`), a declaration's or framework's default (`default`), a framework default MoE Lens assumed
+ * because the declaring class is not in the workspace (`assumed`), or not determinable (`unknown`).
+ * Rules assert only on literal, resolved and default values.
+ */
+export type Provenance = 'literal' | 'resolved' | 'default' | 'assumed' | 'unknown';
+
+export function provenanceOf(field: Field<unknown>): Provenance {
+  if (field.unknown !== undefined) return 'unknown';
+  const site = field.sites[field.sites.length - 1];
+  if (site) return site.file !== undefined || (site.via?.length ?? 0) > 0 ? 'resolved' : 'literal';
+  if (field.defaultFrom?.uncertain) return 'assumed';
+  return 'default';
+}
+
+/** Whether rules may rely on the field's value. */
+export function isKnown(field: Field<unknown> | undefined): boolean {
+  if (!field) return false;
+  const provenance = provenanceOf(field);
+  return provenance !== 'unknown' && provenance !== 'assumed';
 }
 
 export interface Groups {
@@ -76,6 +114,8 @@ export interface Groups {
 /** Where to add a key that the text does not set yet. */
 export interface Insertion {
   readonly offset: number;
+  /** The keys the call accepts (its class's fields); undefined when any key is accepted. */
+  readonly acceptedKeys?: readonly string[];
   /** Text to put before `key=value` (separator, newline, indentation). */
   readonly prefix: string;
   readonly suffix: string;

@@ -1,12 +1,18 @@
 /**
- * torchtitan Python dialect: keyword calls such as `MoEArgs(...)`, `MoE.Config(router=...Config(...))`
- * or builder calls carrying router keywords, inside flavor dicts or builder functions.
- * Missing keywords take their defaults from the workspace's `@dataclass` (any file), else from torchtitan.
+ * torchtitan Python dialect, read by evaluating the file (`python/evaluate.ts`): flavor tables
+ * (`{"120b": GptOssModelArgs(moe_args=MoEArgs(...))}`, `{"120b": _120b}`), builder functions
+ * (`_build_gptoss_layers(num_experts=128, top_k=4, ...)` whose body builds `TokenChoiceTopKRouter.Config`),
+ * job configs in `config_registry.py`, and `MoE.Config(router=...Config(gate=Linear.Config(bias=...)))`.
+ *
+ * Every field says where its value comes from. Missing keywords take the default of the class the import
+ * really names (nearest package root); when that class is not in the workspace, torchtitan's built-in
+ * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
+ * is unknown.
  */
-import type { SyntaxNode } from '@lezer/common';
 import type { DefaultOrigin, Field, Insertion, Literal, RouterSpec, SelectionBias, Site } from '../model/router-spec';
 import type { ProjectIndex } from '../project';
 import {
+  TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
   TORCHTITAN_NESTED_ROUTER_KEYS,
   TORCHTITAN_ROUTER_CALLEES,
@@ -15,8 +21,10 @@ import {
 } from '../references/torchtitan';
 import { LineIndex, type SourceRange } from '../text/source';
 import { familyFromHints } from './family';
-import { collectDeclarations, type DataclassDecl, type PythonDeclarations } from './python/declarations';
-import { callArguments, calleeName, children, nodeText, parsePython, siteOf, stringValue, type ParsedPython } from './python/syntax';
+import { collectDeclarations, type PythonDeclarations } from './python/declarations';
+import { PythonEvaluator, type NamingContext, type PythonSources, type Root } from './python/evaluate';
+import { children, parsePython, type ParsedPython } from './python/syntax';
+import { describeValue, type ObjectValue, type PyValue } from './python/values';
 
 export interface PythonAnalysis {
   readonly parsed: ParsedPython;
@@ -24,173 +32,309 @@ export interface PythonAnalysis {
   readonly declarations: PythonDeclarations;
 }
 
-const MAX_NESTING = 4;
+/** Cheap pre-check: a file without any routing word holds no router config (most Python files). */
+const ROUTER_WORDS = /num_experts|top_k|MoEArgs|\bMoE\b|Router/;
+const MAX_REACH_DEPTH = 12;
+const MAX_SPECS = 200;
 
 export function analyzeTorchtitanPython(text: string, file: string, project?: ProjectIndex, parsedAlready?: ParsedPython): PythonAnalysis {
   const parsed = parsedAlready?.text === text ? parsedAlready : parsePython(text);
   const declarations = collectDeclarations(parsed, file);
-  const routerCalls = parsed.calls.filter((call) => isRouterCall(call, text));
-  const routerCallStarts = new Set(routerCalls.map((call) => call.from));
+  if (!ROUTER_WORDS.test(text)) return { parsed, specs: [], declarations };
+  // This document's own text wins over whatever the project index holds for it (unsaved edits).
+  const sources: PythonSources = {
+    has: (f) => f === file || (project?.hasModule(f) ?? false),
+    parse: (f) => (f === file ? parsed : project?.parsedModule(f)),
+  };
+  const evaluator = new PythonEvaluator(sources);
+  evaluator.evaluateDocument(file);
   const lines = new LineIndex(text);
-  const specs: RouterSpec[] = [];
-  for (const call of routerCalls) {
-    if (hasRouterAncestor(call, routerCallStarts)) continue; // merged into the enclosing call
-    const spec = buildSpec(call, parsed, file, declarations, project, lines);
-    if (spec) specs.push(spec);
-  }
+  const specs = collectRouters(evaluator, file)
+    .slice(0, MAX_SPECS)
+    .map((found) => buildSpec(found, evaluator, file, text, lines))
+    .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
 }
 
-function baseCallee(name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  // `moe.MoEArgs` → `MoEArgs`, `common.moe.MoE.Config` → `MoE.Config`
-  const parts = name.split('.');
-  return parts.length >= 2 && parts[parts.length - 1] === 'Config' ? parts.slice(-2).join('.') : parts[parts.length - 1];
+// ---- finding the routers of each flavor ----------------------------------------------------------------
+
+interface FoundRouter {
+  readonly root: Root;
+  /** Outer config first, then the configs nested in it under `router=` / `moe_args=` / `moe=`. */
+  readonly chain: ObjectValue[];
+  /** The model config the router belongs to (`dim`, `n_layers`), when there is one. */
+  readonly model?: ObjectValue;
+  readonly index: number;
 }
 
-function isRouterCall(call: SyntaxNode, text: string): boolean {
-  const callee = baseCallee(calleeName(call, text));
-  if (callee && TORCHTITAN_ROUTER_CALLEES.has(callee)) return true;
-  const args = callArguments(call, text);
-  if (!args) return false;
-  const keys = args.keywords.map((k) => k.key).filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
-  return keys.length >= 2 && (keys.includes('num_experts') || keys.includes('top_k'));
+function baseClass(object: ObjectValue): string {
+  return object.className;
 }
 
-function hasRouterAncestor(call: SyntaxNode, routerCallStarts: ReadonlySet<number>): boolean {
-  for (let node = call.parent; node; node = node.parent) {
-    if (node.name === 'CallExpression' && routerCallStarts.has(node.from)) return true;
+function isRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolean {
+  if (TORCHTITAN_ROUTER_CALLEES.has(baseClass(object))) return true;
+  const keys = [...object.keywords.keys()].filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
+  if (keys.length >= 2 && (keys.includes('num_experts') || keys.includes('top_k'))) return true;
+  // A workspace class that declares the router's own fields (a fork's `RouterConfig`).
+  return object.cls !== undefined && !!evaluator.fieldDefault(object.cls, 'top_k') && !!evaluator.fieldDefault(object.cls, 'num_experts');
+}
+
+/** Every object reachable from a value through keyword arguments, list items and dict values. */
+function reachable(value: PyValue, out: ObjectValue[], seen: Set<object>, depth = 0): void {
+  if (depth > MAX_REACH_DEPTH || seen.has(value)) return;
+  seen.add(value);
+  if (value.kind === 'object') {
+    out.push(value);
+    for (const argument of value.keywords.values()) reachable(argument.value, out, seen, depth + 1);
+  } else if (value.kind === 'list') {
+    for (const item of value.items) reachable(item, out, seen, depth + 1);
+  } else if (value.kind === 'dict') {
+    for (const entry of value.entries) reachable(entry.value, out, seen, depth + 1);
   }
+}
+
+function isInDocument(context: NamingContext | undefined, file: string): boolean {
+  return context?.file === file;
+}
+
+/** The flavors a document defines, most specific first: table rows, then uncalled functions, then names. */
+function documentRoots(evaluator: PythonEvaluator, file: string): Root[] {
+  const rows = evaluator.entries.filter((entry) => {
+    if (!isInDocument(entry.context, file)) return false;
+    for (let parent = entry.context.parent; parent; parent = parent.parent) {
+      if (parent.kind === 'entry' && parent.file === file) return false; // a row inside a row names nothing new
+    }
+    return true;
+  });
+  const functions = evaluator.roots.filter((r) => r.context.kind === 'function');
+  const names = evaluator.roots.filter((r) => r.context.kind === 'assignment');
+  return [...rows, ...functions, ...names];
+}
+
+function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[] {
+  const claimed = new Set<ObjectValue>();
+  const found: FoundRouter[] = [];
+  for (const root of documentRoots(evaluator, file)) {
+    const objects: ObjectValue[] = [];
+    reachable(root.value, objects, new Set());
+    // A builder may fill what it returns in ways the evaluator does not model: what it built still counts.
+    if (!objects.some((o) => isRouterObject(o, evaluator))) {
+      for (const c of evaluator.constructions) if (within(c.context, root.context)) objects.push(c.object);
+    }
+    const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator));
+    if (routers.length === 0) continue;
+    // A router config nested in another (`MoE.Config(router=...)`) is part of it; one reached through other
+    // keywords (the experts' token dispatcher) is not a router of its own.
+    const nestedInAnother = new Set<ObjectValue>();
+    for (const outer of routers) {
+      const inner: ObjectValue[] = [];
+      for (const argument of outer.keywords.values()) reachable(argument.value, inner, new Set());
+      for (const o of inner) if (o !== outer) nestedInAnother.add(o);
+    }
+    const model = objects.find((o) => !isRouterObject(o, evaluator) && (o.keywords.has('n_layers') || o.keywords.has('vocab_size') || o.keywords.has('num_hidden_layers')));
+    let index = 0;
+    const seenCalls = new Set<string>();
+    for (const outer of routers) {
+      if (nestedInAnother.has(outer)) continue;
+      const chain = routerChain(outer, evaluator);
+      for (const o of chain) claimed.add(o);
+      claimed.add(outer);
+      // One spec per call site: a loop that builds the same router for every layer is one config.
+      const callKey = `${outer.call.file}:${outer.call.range.start}`;
+      if (seenCalls.has(callKey)) continue;
+      seenCalls.add(callKey);
+      found.push({ root, chain, ...(model ? { model } : {}), index: index++ });
+    }
+    for (const o of routers) claimed.add(o);
+  }
+  return found;
+}
+
+function within(context: NamingContext | undefined, ancestor: NamingContext): boolean {
+  for (let c = context; c; c = c.parent) if (c.range.start === ancestor.range.start && c.file === ancestor.file && c.name === ancestor.name) return true;
   return false;
 }
 
-interface Collected {
-  sites: Site[];
-  callees: string[];
+function routerChain(outer: ObjectValue, evaluator: PythonEvaluator): ObjectValue[] {
+  const chain = [outer];
+  for (let current = outer, depth = 0; depth < 4; depth++) {
+    const nested = [...current.keywords.entries()].find(([key, argument]) => TORCHTITAN_NESTED_ROUTER_KEYS.has(key) && argument.value.kind === 'object' && isRouterObject(argument.value, evaluator));
+    if (!nested) break;
+    current = nested[1].value as ObjectValue;
+    chain.push(current);
+  }
+  return chain;
 }
 
-/** Keyword sites of a router call, with nested router calls and `gate=Linear.Config(bias=...)` flattened. */
-function collectSites(call: SyntaxNode, text: string, depth: number, out: Collected): void {
-  const callee = baseCallee(calleeName(call, text));
-  if (callee) out.callees.push(callee);
-  const args = callArguments(call, text);
-  if (!args) return;
-  for (const argument of args.keywords) {
-    const value = argument.value;
-    if (value.name === 'CallExpression' && depth < MAX_NESTING) {
-      if (argument.key === 'gate') {
-        const gateArgs = callArguments(value, text);
-        const bias = gateArgs?.keywords.find((k) => k.key === 'bias');
-        if (bias) out.sites.push(siteOf(bias, text, 'gate.bias'));
-        continue;
-      }
-      if (TORCHTITAN_NESTED_ROUTER_KEYS.has(argument.key) && isRouterCall(value, text)) {
-        collectSites(value, text, depth + 1, out);
-        continue;
-      }
-    }
-    out.sites.push(siteOf(argument, text));
+// ---- one spec per router -----------------------------------------------------------------------------
+
+interface Lookup {
+  sites: Site[];
+  value: PyValue | undefined;
+  defaultFrom?: DefaultOrigin;
+  unknown?: string;
+}
+
+function literalOfValue(value: PyValue): Literal {
+  switch (value.kind) {
+    case 'int':
+    case 'float':
+      return { kind: value.kind, value: value.value };
+    case 'string':
+      return { kind: 'string', value: value.value };
+    case 'bool':
+      return { kind: 'bool', value: value.value };
+    case 'none':
+      return { kind: 'none' };
+    default:
+      return { kind: 'expression', text: describeValue(value) };
   }
 }
 
-function buildSpec(
-  call: SyntaxNode,
-  parsed: ParsedPython,
-  file: string,
-  local: PythonDeclarations,
-  project: ProjectIndex | undefined,
-  lines: LineIndex,
-): RouterSpec | undefined {
-  const { text } = parsed;
-  const collected: Collected = { sites: [], callees: [] };
-  collectSites(call, text, 0, collected);
-  const { sites } = collected;
-  // A call that only forwards variables (`TokenChoiceTopKRouter(top_k=args.top_k, ...)`) is plumbing, not a config.
-  if (!sites.some((s) => TORCHTITAN_ROUTER_KEYS.has(s.key) && s.literal.kind !== 'expression')) return undefined;
+function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string, lines: LineIndex): RouterSpec {
+  const { root, chain } = found;
+  const router = chain[chain.length - 1]!;
+  const outer = chain[0]!;
+  const inner = [...chain].reverse(); // the router's own config decides, then what encloses it
 
-  const findDataclass = (name: string): DataclassDecl | undefined =>
-    local.dataclasses.find((d) => d.name === name || d.name.endsWith(`.${name}`)) ?? project?.dataclass(name, file);
-  const calleeDataclasses = collected.callees.map(findDataclass).filter((d): d is DataclassDecl => d !== undefined);
-  const moeArgs = findDataclass('MoEArgs');
-  const dataclasses = moeArgs && !calleeDataclasses.includes(moeArgs) ? [...calleeDataclasses, moeArgs] : calleeDataclasses;
-
-  // A builder function (`_build_gptoss_layers(...)`) may set what its call leaves out: defaults are guesses.
-  const knownConfigClass = calleeDataclasses.length > 0 || collected.callees.some((c) => TORCHTITAN_ROUTER_CALLEES.has(c));
-  const lookup = (key: string): { sites: Site[]; literal: Literal; defaultFrom?: DefaultOrigin } => {
-    const found = sites.filter((s) => s.key === key);
-    if (found.length > 0) return { sites: found, literal: found[found.length - 1]!.literal };
-    for (const decl of dataclasses) {
-      const field = decl.fields.get(key);
-      if (field?.literal) {
-        return {
-          sites: [],
-          literal: field.literal,
-          defaultFrom: { label: `${decl.name}.${key}`, file: decl.file, range: field.valueRange ?? field.nameRange },
-        };
-      }
-    }
-    const builtin = TORCHTITAN_MOE_DEFAULTS[key];
+  const siteOf = (object: ObjectValue, key: string, siteKey = key): Site | undefined => {
+    const argument = object.keywords.get(key);
+    if (!argument) return undefined;
+    const written = argument.value.trace?.written;
+    const elsewhere = object.call.file !== file || (written !== undefined && written.file !== file);
+    const via = argument.value.trace?.via ?? [];
     return {
-      sites: [],
-      literal: builtin ?? { kind: 'none' },
-      defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\``, ...(knownConfigClass ? {} : { uncertain: true }) },
+      key: siteKey,
+      keyRange: argument.keyRange ?? argument.range,
+      valueRange: written && !elsewhere ? written.range : argument.range,
+      literal: literalOfValue(argument.value),
+      ...(elsewhere ? { file: written?.file ?? object.call.file } : {}),
+      ...(via.length > 0 || (written && written.range.start !== argument.range.start) ? { via: via.length > 0 ? via : [{ file: object.call.file, range: argument.range }] } : {}),
     };
   };
-  const declares = (key: string): boolean => sites.some((s) => s.key === key) || dataclasses.some((d) => d.fields.has(key));
 
-  const numberField = (key: string): Field<number | undefined> => {
-    const found = lookup(key);
-    const literal = found.literal;
-    if (found.defaultFrom?.uncertain) return withOrigin(undefined, found);
-    return withOrigin(literal.kind === 'int' || literal.kind === 'float' ? literal.value : undefined, found);
-  };
-  const boolField = (...keys: string[]): Field<boolean> => {
-    for (const key of keys) {
-      const found = lookup(key);
-      if (found.sites.length > 0) return withOrigin(found.literal.kind === 'bool' ? found.literal.value : false, found);
+  const lookup = (key: string): Lookup => {
+    const sites: Site[] = [];
+    let value: PyValue | undefined;
+    for (const object of chain) {
+      const site = siteOf(object, key);
+      if (site) sites.push(site);
     }
-    const found = lookup(keys[0]!);
-    return withOrigin(found.literal.kind === 'bool' ? found.literal.value : false, found);
+    for (const object of inner) {
+      const argument = object.keywords.get(key);
+      if (argument) {
+        value = argument.value;
+        break;
+      }
+    }
+    if (key === 'gate.bias') {
+      for (const object of inner) {
+        const gate = object.keywords.get('gate')?.value;
+        if (gate?.kind !== 'object') continue;
+        const site = siteOf(gate, 'bias', 'gate.bias');
+        if (site) return { sites: [site], value: gate.keywords.get('bias')!.value };
+        if (gate.cls) {
+          const declared = evaluator.fieldDefault(gate.cls, 'bias');
+          if (declared) return { sites: [], value: declared.value, defaultFrom: { label: `${declared.owner.name}.bias`, ...(declared.declared.file !== file ? { file: declared.declared.file } : {}), range: declared.declared.range } };
+        }
+        return { sites: [], value: undefined, unknown: `the default of \`bias\` of ${gate.className} is not in the workspace` };
+      }
+      return { sites: [], value: undefined };
+    }
+    if (value) {
+      const unknownReason = value.kind === 'unknown' ? value.reason : undefined;
+      return { sites, value, ...(unknownReason ? { unknown: unknownReason } : {}) };
+    }
+    // Not set anywhere: the default of the class the router's config really is.
+    for (const object of inner) {
+      if (!object.cls) continue;
+      const declared = evaluator.fieldDefault(object.cls, key);
+      if (declared) {
+        const origin: DefaultOrigin = { label: `${declared.owner.name}.${key}`, ...(declared.declared.file !== file ? { file: declared.declared.file } : {}), range: declared.declared.range };
+        return { sites: [], value: declared.value, defaultFrom: origin, ...(declared.value.kind === 'unknown' ? { unknown: declared.value.reason } : {}) };
+      }
+    }
+    const resolved = inner.find((o) => o.cls);
+    if (resolved && inner.every((o) => o.cls || !isKnownTorchtitanClass(o))) {
+      if (evaluator.declaresField(resolved.cls!, key) === false) {
+        // The class the import names has no such field: that torchtitan version has no such feature.
+        const builtin = TORCHTITAN_MOE_DEFAULTS[key];
+        if (builtin && PR_ONLY_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: { label: `${resolved.cls!.name} has no \`${key}\` field`, ...(resolved.cls!.file !== file ? { file: resolved.cls!.file } : {}), range: resolved.cls!.nameRange } };
+      }
+    }
+    const known = inner.find(isKnownTorchtitanClass);
+    const builtin = TORCHTITAN_MOE_DEFAULTS[key];
+    if (known && builtin) {
+      const where = known.external ?? known.className;
+      return { sites: [], value: scalar(builtin), defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\` (assumed: ${where} is not in the workspace)`, uncertain: true } };
+    }
+    return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\` and the default of ${router.className} is not in the workspace` };
   };
 
-  const topkBeforeScore = boolField('topk_before_score');
-  const scoreFuncFound = lookup('score_func');
-  const scoreFunc = withOrigin(scoreFuncFound.literal.kind === 'string' ? scoreFuncFound.literal.value : 'sigmoid', scoreFuncFound);
-  const routeNorm = boolField('route_norm');
-  const groupsCount = numberField('num_expert_groups');
-  const groupsSelected = numberField('num_limited_groups');
+  const field = <T>(found: Lookup, convert: (value: PyValue | undefined) => T | undefined, fallback: T): Field<T> => {
+    const converted = found.value ? convert(found.value) : undefined;
+    const unknownReason = found.unknown ?? (converted === undefined && found.value ? `\`${describeValue(found.value)}\` is not a value of this field` : found.value ? undefined : 'not set');
+    return {
+      value: converted ?? fallback,
+      sites: found.sites,
+      ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}),
+      ...(unknownReason !== undefined && converted === undefined ? { unknown: unknownReason } : {}),
+    };
+  };
+  const asNumber = (v: PyValue | undefined): number | undefined => (v?.kind === 'int' || v?.kind === 'float' ? v.value : undefined);
+  const asCount = (v: PyValue | undefined): number | undefined => (v?.kind === 'none' ? undefined : asNumber(v));
+  const asBool = (v: PyValue | undefined): boolean | undefined => (v?.kind === 'bool' ? v.value : undefined);
+  const countField = (key: string): Field<number | undefined> => {
+    const found = lookup(key);
+    // `None` groups mean "no groups": known, not unknown.
+    if (found.value?.kind === 'none') return { value: undefined, sites: found.sites, ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}) };
+    return field<number | undefined>(found, asCount, undefined);
+  };
 
-  const context = enclosingContext(call, parsed);
-  const hidden = context.hidden ?? { value: undefined, sites: [] };
-  const layers = context.layers ?? { value: undefined, sites: [] };
+  const experts = countField('num_experts');
+  const topK = countField('top_k');
+  const topkBeforeScore = field(lookup('topk_before_score'), asBool, false);
+  const scoreFunc = field(lookup('score_func'), (v) => (v?.kind === 'string' ? v.value : undefined), 'sigmoid');
+  const routeNorm = field(lookup('route_norm'), asBool, false);
+  const groupsCount = countField('num_expert_groups');
+  const groupsSelected = countField('num_limited_groups');
+  const scale = field(lookup('route_scale'), asNumber, 1);
+  const declares = (key: string): boolean => chain.some((o) => o.keywords.has(key) || (o.cls !== undefined && evaluator.declaresField(o.cls, key) === true));
+  const gateBias = chain.some((o) => o.keywords.get('gate')?.value.kind === 'object') ? field(lookup('gate.bias'), asBool, false) : boolField(lookup, asBool, 'gate_bias', 'use_router_bias');
+
+  const model = found.model;
+  const hidden = hiddenSize(chain, model, file);
+  const layers = modelNumber(model, ['n_layers', 'num_hidden_layers'], file);
+  const name = flavorName(root, found.index);
+  const rootRange = root.context.range;
 
   return {
     dialect: 'torchtitan-python',
     framework: 'torchtitan',
-    name: context.name ?? `${collected.callees[0] ?? 'call'} (line ${lines.positionAt(call.from).line + 1})`,
-    range: context.namedRange ?? { start: call.from, end: call.to },
-    anchorRange: { start: call.from, end: call.firstChild?.to ?? call.to },
-    experts: numberField('num_experts'),
-    topK: numberField('top_k'),
-    order: { value: topkBeforeScore.value ? 'topk-then-score' : 'score-then-topk', sites: topkBeforeScore.sites, ...origin(topkBeforeScore) },
+    name,
+    range: rootRange,
+    anchorRange: anchorOf(outer, root, file),
+    experts,
+    topK,
+    order: { ...topkBeforeScore, value: topkBeforeScore.value ? 'topk-then-score' : 'score-then-topk' },
     scoreFunc,
-    routerBias: boolField('gate.bias', 'gate_bias', 'use_router_bias'),
-    selectionBias: selectionBias(lookup, declares),
+    routerBias: gateBias,
+    selectionBias: selectionBias(lookup, declares, asBool),
     groups:
       groupsCount.value !== undefined || groupsSelected.value !== undefined
         ? { count: groupsCount, selected: groupsSelected, score: 'top2-sum', mask: -Infinity }
         : undefined,
-    normalize: { value: routeNorm.value ? 'always' : 'never', sites: routeNorm.sites, ...origin(routeNorm) },
-    scale: (() => {
-      const f = numberField('route_scale');
-      return { ...f, value: f.value ?? 1 };
-    })(),
-    debugRoundRobin: boolField('_debug_force_load_balance'),
+    normalize: { ...routeNorm, value: routeNorm.value ? 'always' : 'never' },
+    scale,
+    debugRoundRobin: field(lookup('_debug_force_load_balance'), asBool, false),
     hidden,
     layers,
-    sites,
-    identity: { family: familyFromHints([...context.hints, file]), ...(context.name ? { flavor: context.name } : {}) },
-    insertion: insertionPoint(call, text, lines),
+    sites: chain.flatMap((o) => [...o.keywords.keys()].map((k) => siteOf(o, k)).filter((s): s is Site => s !== undefined && !s.file)),
+    identity: {
+      family: familyFromHints([root.context.name, ...contextNames(root.context), file, ...chain.map((o) => o.external ?? o.className), model?.external ?? model?.className]),
+      flavor: root.context.name.replace(/^_+/, ''),
+    },
+    insertion: insertionPoint(router, evaluator, file, text, lines),
     keyNames: {
       experts: 'num_experts',
       topK: 'top_k',
@@ -206,97 +350,138 @@ function buildSpec(
   };
 }
 
-function origin<T>(field: Field<T>): { defaultFrom?: DefaultOrigin } {
-  return field.defaultFrom ? { defaultFrom: field.defaultFrom } : {};
+/** The router call's callee when the flavor writes it (`MoEArgs` in `"120b": ...MoEArgs(...)`), else the flavor's name. */
+function anchorOf(outer: ObjectValue, root: Root, file: string): SourceRange {
+  const call = outer.call.range;
+  const inside = outer.call.file === file && call.start >= root.context.range.start && call.end <= root.context.range.end;
+  if (!inside) return root.context.keyRange;
+  return outer.callee.range;
 }
 
-function withOrigin<T>(value: T, found: { sites: Site[]; defaultFrom?: DefaultOrigin }): Field<T> {
-  return { value, sites: found.sites, ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}) };
+const PR_ONLY_KEYS = new Set(['topk_before_score', 'use_router_bias', 'use_expert_bias']);
+
+/** A torchtitan router class imported from a module the workspace does not hold (not a name nobody imported). */
+function isKnownTorchtitanClass(object: ObjectValue): boolean {
+  return !object.cls && object.external !== undefined && TORCHTITAN_ROUTER_CALLEES.has(object.className);
+}
+
+function scalar(literal: Literal): PyValue {
+  const trace = { written: { file: '', range: { start: 0, end: 0 } }, via: [] };
+  switch (literal.kind) {
+    case 'int':
+    case 'float':
+      return { kind: literal.kind, value: literal.value, trace };
+    case 'string':
+      return { kind: 'string', value: literal.value, trace };
+    case 'bool':
+      return { kind: 'bool', value: literal.value, trace };
+    default:
+      return { kind: 'none', trace };
+  }
+}
+
+function boolField(lookup: (key: string) => Lookup, asBool: (v: PyValue | undefined) => boolean | undefined, ...keys: string[]): Field<boolean> {
+  let chosen = lookup(keys[0]!);
+  for (const key of keys) {
+    const found = lookup(key);
+    if (found.sites.length > 0) {
+      chosen = found;
+      break;
+    }
+  }
+  const value = chosen.value ? asBool(chosen.value) : undefined;
+  return {
+    value: value ?? false,
+    sites: chosen.sites,
+    ...(chosen.defaultFrom && chosen.sites.length === 0 ? { defaultFrom: chosen.defaultFrom } : {}),
+    ...(value === undefined ? { unknown: chosen.unknown ?? 'not set' } : {}),
+  };
 }
 
 /**
  * torchtitan: `load_balance_coeff` not None turns on the learned `expert_bias` (research §1.5). The PR's
- * `use_expert_bias`, where a config or its dataclass has it, decides instead.
+ * `use_expert_bias`, where a config or its class has it, decides instead.
  */
-function selectionBias(
-  lookup: (key: string) => { sites: Site[]; literal: Literal; defaultFrom?: DefaultOrigin },
-  declares: (key: string) => boolean,
-): Field<SelectionBias> {
+function selectionBias(lookup: (key: string) => Lookup, declares: (key: string) => boolean, asBool: (v: PyValue | undefined) => boolean | undefined): Field<SelectionBias> {
+  const from = (found: Lookup, value: SelectionBias | undefined): Field<SelectionBias> => ({
+    value: value ?? 'learned',
+    sites: found.sites,
+    ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}),
+    ...(value === undefined ? { unknown: found.unknown ?? 'not set' } : {}),
+  });
   if (declares('use_expert_bias')) {
     const found = lookup('use_expert_bias');
-    return withOrigin(found.literal.kind === 'bool' && found.literal.value ? 'learned' : 'none', found);
+    const flag = found.value ? asBool(found.value) : undefined;
+    return from(found, flag === undefined ? undefined : flag ? 'learned' : 'none');
   }
   const found = lookup('load_balance_coeff');
-  return withOrigin(found.literal.kind === 'none' ? 'none' : 'learned', found);
+  const v = found.value;
+  return from(found, v?.kind === 'none' ? 'none' : v?.kind === 'int' || v?.kind === 'float' ? 'learned' : undefined);
 }
 
-interface EnclosingContext {
-  name?: string;
-  /** The flavor entry (`"120b": ModelArgs(...)`) or builder function that gives the config its name. */
-  namedRange?: SourceRange;
-  hints: string[];
-  hidden?: Field<number | undefined>;
-  layers?: Field<number | undefined>;
+function siteFromArgument(object: ObjectValue, key: string, file: string): Site | undefined {
+  const argument = object.keywords.get(key);
+  if (!argument || object.call.file !== file) return undefined;
+  const written = argument.value.trace?.written;
+  const local = written?.file === file;
+  return {
+    key,
+    keyRange: argument.keyRange ?? argument.range,
+    valueRange: local ? written!.range : argument.range,
+    literal: literalOfValue(argument.value),
+    ...(written && !local ? { file: written.file } : {}),
+  };
 }
 
-/** Flavor key or builder name, model-args keywords (`dim`, `n_layers`) and identifiers that hint the family. */
-function enclosingContext(call: SyntaxNode, parsed: ParsedPython): EnclosingContext {
-  const { text } = parsed;
-  const context: EnclosingContext = { hints: [] };
-  let child: SyntaxNode = call;
-  for (let node = call.parent; node; child = node, node = node.parent) {
-    if (node.name === 'CallExpression') {
-      const callee = calleeName(node, text);
-      if (callee) context.hints.push(callee);
-      for (const argument of callArguments(node, text)?.keywords ?? []) {
-        const literal = siteOf(argument, text);
-        if (literal.literal.kind !== 'int') continue;
-        const field = { value: literal.literal.value, sites: [literal] };
-        if (!context.hidden && (argument.key === 'dim' || argument.key === 'hidden_size')) context.hidden = field;
-        if (!context.layers && (argument.key === 'n_layers' || argument.key === 'num_hidden_layers')) context.layers = field;
-      }
-    } else if (node.name === 'DictionaryExpression' && context.name === undefined) {
-      // `key : value` are siblings; step back from the value instead of listing every entry (quadratic).
-      let value: SyntaxNode | null = node.childAfter(child.from);
-      while (value && value.from < child.from) value = value.nextSibling;
-      const colon = value?.prevSibling;
-      const key = colon?.name === ':' ? colon.prevSibling : undefined;
-      const keyValue = key?.name === 'String' ? stringValue(nodeText(text, key)) : undefined;
-      if (keyValue !== undefined) {
-        context.name = keyValue;
-        context.namedRange = { start: key!.from, end: child.to };
-      }
-    } else if (node.name === 'FunctionDefinition') {
-      const fnName = node.getChild('VariableName');
-      if (fnName) {
-        const name = nodeText(text, fnName);
-        context.hints.push(name);
-        if (context.name === undefined) {
-          context.name = name.replace(/^_+/, '');
-          context.namedRange = { start: node.from, end: node.to };
-        }
-      }
-    } else if (node.name === 'AssignStatement') {
-      const target = node.firstChild;
-      if (target?.name === 'VariableName') context.hints.push(nodeText(text, target));
-    }
+function modelNumber(model: ObjectValue | undefined, keys: readonly string[], file: string): Field<number | undefined> {
+  for (const key of keys) {
+    const argument = model?.keywords.get(key);
+    if (!model || !argument) continue;
+    const value = argument.value;
+    if (value.kind !== 'int') return { value: undefined, sites: [], unknown: describeValue(value) };
+    const site = siteFromArgument(model, key, file);
+    return { value: value.value, sites: site ? [site] : [] };
   }
-  return context;
+  return { value: undefined, sites: [], unknown: 'not set' };
 }
 
-function insertionPoint(call: SyntaxNode, text: string, lines: LineIndex): Insertion | undefined {
-  const argList = call.getChild('ArgList');
-  // A call Lezer had to repair (no closing parenthesis) has no clean place to add a keyword.
-  if (!argList || argList.lastChild?.name !== ')' || argList.lastChild.from === argList.lastChild.to) return undefined;
+/** The router's input size: its gate's `in_features`, else the model's `dim` / `hidden_size`. */
+function hiddenSize(chain: readonly ObjectValue[], model: ObjectValue | undefined, file: string): Field<number | undefined> {
+  for (const object of [...chain].reverse()) {
+    const gate = object.keywords.get('gate')?.value;
+    if (gate?.kind === 'object' && gate.keywords.get('in_features')?.value.kind === 'int') return modelNumber(gate, ['in_features'], file);
+  }
+  return modelNumber(model, ['dim', 'hidden_size'], file);
+}
+
+function contextNames(context: NamingContext): string[] {
+  const names: string[] = [];
+  for (let c = context.parent; c; c = c.parent) names.push(c.name);
+  return names;
+}
+
+function flavorName(root: Root, index: number): string {
+  const base = root.context.kind === 'function' ? root.context.name.replace(/^_+/, '') : root.context.name;
+  return index === 0 ? base : `${base} (router ${index + 1})`;
+}
+
+/** Where a missing keyword can be added: the router config's own call, in this file, for the fields its class takes. */
+function insertionPoint(router: ObjectValue, evaluator: PythonEvaluator, file: string, text: string, lines: LineIndex): Insertion | undefined {
+  const argList = router.argList;
+  if (!argList || router.call.file !== file) return undefined;
+  const acceptedKeys = router.cls
+    ? Object.keys(TORCHTITAN_MOE_DEFAULTS).filter((key) => evaluator.declaresField(router.cls!, key) === true)
+    : TORCHTITAN_KNOWN_FIELDS[router.className];
+  if (!acceptedKeys) return undefined;
   const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== 'Comment');
   const open = argList.firstChild;
-  if (items.length === 0) return { offset: open ? open.to : argList.from + 1, prefix: '', suffix: '' };
+  if (items.length === 0) return { offset: open ? open.to : argList.from + 1, prefix: '', suffix: '', acceptedKeys };
   const last = items[items.length - 1]!;
   const lastValue = last.name === ',' ? items[items.length - 2] ?? last : last;
   const multiline = lines.positionAt(lastValue.from).line !== lines.positionAt(argList.from).line;
   const indent = multiline ? indentationAt(text, lastValue.from) : '';
-  if (last.name === ',') return { offset: last.to, prefix: multiline ? `\n${indent}` : ' ', suffix: ',' };
-  return { offset: last.to, prefix: multiline ? `,\n${indent}` : ', ', suffix: '' };
+  if (last.name === ',') return { offset: last.to, prefix: multiline ? `\n${indent}` : ' ', suffix: ',', acceptedKeys };
+  return { offset: last.to, prefix: multiline ? `,\n${indent}` : ', ', suffix: '', acceptedKeys };
 }
 
 function indentationAt(text: string, offset: number): string {
@@ -304,3 +489,4 @@ function indentationAt(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
 }
 
+export type { SourceRange };

@@ -40,3 +40,17 @@ export const TORCHTITAN_ROUTER_CALLEES: ReadonlySet<string> = new Set([
 
 /** Keyword arguments whose nested call's keywords belong to the same router (flattened). */
 export const TORCHTITAN_NESTED_ROUTER_KEYS: ReadonlySet<string> = new Set(['router', 'moe_args', 'moe']);
+
+const ROUTER_FIELDS = ['num_experts', 'top_k', 'score_func', 'route_norm', 'route_scale', 'num_expert_groups', 'num_limited_groups', '_debug_force_load_balance'];
+const PR_FIELDS = new Set(['topk_before_score', 'use_router_bias', 'use_expert_bias']);
+
+/**
+ * The keywords torchtitan's router config classes take, for classes the workspace does not hold (a fix adds a
+ * keyword only where the call accepts it). `MoEArgs` and the flat `MoE.Config`: moe.py @238fa99 lines 21–41;
+ * `TokenChoiceTopKRouter.Config`: its router subset.
+ */
+export const TORCHTITAN_KNOWN_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  MoEArgs: Object.keys(TORCHTITAN_MOE_DEFAULTS).filter((key) => !PR_FIELDS.has(key)),
+  'MoE.Config': Object.keys(TORCHTITAN_MOE_DEFAULTS).filter((key) => !PR_FIELDS.has(key)),
+  'TokenChoiceTopKRouter.Config': ROUTER_FIELDS,
+};

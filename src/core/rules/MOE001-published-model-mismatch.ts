@@ -1,7 +1,7 @@
 import type { Field } from '../model/router-spec';
 import type { Fact } from '../references/published-models';
 import { recognizeModel } from '../references/recognize';
-import { fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
@@ -44,7 +44,7 @@ export const publishedModelMismatch = {
       const { model } = claim;
       const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
         if (!field || !fact || key === undefined) return;
-        if (field.value === undefined || field.value === fact.value || field.defaultFrom?.uncertain) return;
+        if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
         // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
         if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
         // A value the dialect hard-codes (HF DeepSeek-V3's sigmoid) cannot be set from this file.

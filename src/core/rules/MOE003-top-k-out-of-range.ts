@@ -1,4 +1,4 @@
-import { fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const topKOutOfRange = {
@@ -24,11 +24,11 @@ export const topKOutOfRange = {
   check(context: RuleContext) {
     for (const spec of context.specs) {
       const topK = spec.topK.value;
-      if (topK === undefined || !Number.isInteger(topK)) continue;
+      if (topK === undefined || !Number.isInteger(topK) || !allKnown(spec.topK)) continue;
       const key = keyOf(spec.topK, spec.keyNames.topK);
       if (topK < 1) {
         context.report({ messageId: 'belowOne', data: { key, topK }, range: fieldRange(spec, spec.topK) });
-      } else if (spec.experts.value !== undefined && spec.experts.value >= 1 && topK > spec.experts.value) {
+      } else if (spec.experts.value !== undefined && allKnown(spec.experts) && spec.experts.value >= 1 && topK > spec.experts.value) {
         context.report({ messageId: 'aboveExperts', data: { key, topK, experts: spec.experts.value }, range: fieldRange(spec, spec.topK) });
       }
     }

@@ -1,4 +1,4 @@
-import { fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const topKExceedsGroupReach = {
@@ -35,6 +35,7 @@ export const topKExceedsGroupReach = {
       const count = groups?.count.value;
       const selected = groups?.selected.value;
       if (!groups || topK === undefined || experts === undefined || count === undefined || selected === undefined) continue;
+      if (!allKnown(spec.topK, spec.experts, groups.count, groups.selected)) continue;
       if (count < 1 || selected < 1 || selected > count || experts % count !== 0) continue; // MOE005 reports these
       const perGroup = experts / count;
       const reachable = selected * perGroup;

@@ -1,5 +1,5 @@
 import type { Framework } from '../model/router-spec';
-import { fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 /** What each framework says at launch for each fault (research §1.4, §4.3, §5.2). */
@@ -56,7 +56,7 @@ export const invalidExpertGroups = {
   check(context: RuleContext) {
     for (const spec of context.specs) {
       const groups = spec.groups;
-      if (!groups) continue;
+      if (!groups || !allKnown(groups.count, groups.selected)) continue;
       const countKey = keyOf(groups.count, spec.keyNames.groupsCount ?? 'groups');
       const selectedKey = keyOf(groups.selected, spec.keyNames.groupsSelected ?? 'selected groups');
       const count = groups.count.value;
@@ -87,7 +87,7 @@ export const invalidExpertGroups = {
       } else if (selected > count) {
         context.report({ messageId: 'selectedExceeds', data: { ...data, consequence: quote('selectedExceeds', data) }, range: fieldRange(spec, groups.selected) });
       }
-      if (experts === undefined || experts < 1) continue;
+      if (experts === undefined || experts < 1 || !allKnown(spec.experts)) continue;
       if (experts % count !== 0) {
         context.report({ messageId: 'notDivisible', data: { ...data, consequence: quote('notDivisible', data) }, range: fieldRange(spec, groups.count) });
       } else if (experts / count < 2 && groups.score === 'top2-sum') {

@@ -41,7 +41,7 @@ export const unknownScoreFunction = {
     for (const spec of context.specs) {
       const known = KNOWN[spec.framework];
       const site = spec.scoreFunc.sites[spec.scoreFunc.sites.length - 1];
-      if (!known || !site || site.literal.kind !== 'string') continue;
+      if (!known || !site || site.file !== undefined || site.literal.kind !== 'string') continue;
       const value = site.literal.value;
       if (known.includes(value)) continue;
       const near = known.filter((name) => editDistance(value.toLowerCase(), name, 2) <= 2);

@@ -1,4 +1,4 @@
-import { fieldRange } from './helpers';
+import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const groupsWithTopkBeforeScore = {
@@ -32,7 +32,7 @@ export const groupsWithTopkBeforeScore = {
     for (const spec of context.specs) {
       if (spec.framework !== 'torchtitan' || spec.order.value !== 'topk-then-score') continue;
       const groups = spec.groups?.count.value;
-      if (groups === undefined || groups === null) continue;
+      if (groups === undefined || groups === null || !allKnown(spec.order, spec.groups?.count)) continue;
       context.report({
         messageId: 'conflict',
         data: { groupsKey: spec.keyNames.groupsCount ?? 'num_expert_groups', groups, orderKey: spec.keyNames.order ?? 'topk_before_score' },

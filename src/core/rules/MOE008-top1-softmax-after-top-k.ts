@@ -1,4 +1,4 @@
-import { fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const top1SoftmaxAfterTopK = {
@@ -25,6 +25,7 @@ export const top1SoftmaxAfterTopK = {
   check(context: RuleContext) {
     for (const spec of context.specs) {
       if (spec.topK.value !== 1 || spec.order.value !== 'topk-then-score' || spec.scoreFunc.value !== 'softmax') continue;
+      if (!allKnown(spec.topK, spec.order, spec.scoreFunc)) continue;
       const megatron = spec.framework === 'megatron';
       context.report({
         messageId: 'zeroGradient',

@@ -31,10 +31,12 @@ export const aliasConflict = {
   check(context: RuleContext) {
     for (const spec of context.specs) {
       const check = (field: Field<number | undefined>, canonicalKey: string): void => {
-        if (field.sites.length < 2) return;
+        // Only values MoE Lens knows: two spellings of one unknown value are not a conflict.
+        const sites = field.sites.filter((s) => s.file === undefined && s.literal.kind !== 'expression');
+        if (sites.length < 2) return;
         // The framework reads the canonical key (the last occurrence of it, as json.loads does).
-        const canonical = [...field.sites].reverse().find((s) => s.key === canonicalKey) ?? field.sites[field.sites.length - 1]!;
-        for (const site of field.sites) {
+        const canonical = [...sites].reverse().find((s) => s.key === canonicalKey) ?? sites[sites.length - 1]!;
+        for (const site of sites) {
           if (site === canonical || sameLiteral(site.literal, canonical.literal)) continue;
           context.report({
             messageId: 'conflict',

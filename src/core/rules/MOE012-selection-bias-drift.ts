@@ -1,5 +1,5 @@
 import { recognizeModel } from '../references/recognize';
-import { fieldRange } from './helpers';
+import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const selectionBiasDrift = {
@@ -31,7 +31,7 @@ export const selectionBiasDrift = {
   },
   check(context: RuleContext) {
     for (const spec of context.specs) {
-      if (spec.selectionBias.value !== 'learned' || spec.selectionBias.defaultFrom?.uncertain) continue;
+      if (spec.selectionBias.value !== 'learned' || !allKnown(spec.selectionBias)) continue;
       const claim = recognizeModel(spec);
       if (!claim || claim.model.selectionBias.value) continue;
       const field = spec.selectionBias;

@@ -1,4 +1,5 @@
 import type { Rule, RuleContext } from './types';
+import { allKnown } from './helpers';
 
 export const expertBiasWithSoftmax = {
   code: 'MOE015',
@@ -29,7 +30,7 @@ export const expertBiasWithSoftmax = {
   },
   check(context: RuleContext) {
     for (const spec of context.specs) {
-      if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax') continue;
+      if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) continue;
       const sites = spec.sites.filter((s) => s.key === 'moe_router_enable_expert_bias' && s.literal.kind === 'bool' && s.literal.value);
       const site = sites[sites.length - 1];
       if (!site) continue;

@@ -1,11 +1,22 @@
 /** Small helpers rules share. */
-import type { Field, Literal, RouterSpec, Site } from '../model/router-spec';
+import { isKnown, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 
-/** Where to flag a field: the value the framework reads (last site), else the config's anchor. */
+/** The sites written in the linted file itself (a value written in an imported module is reported at the config). */
+export function localSites(field: Field<unknown>): Site[] {
+  return field.sites.filter((site) => site.file === undefined);
+}
+
+/** Where to flag a field: the value the framework reads (last site in this file), else the config's anchor. */
 export function fieldRange(spec: RouterSpec, field: Field<unknown>): SourceRange {
-  const site = field.sites[field.sites.length - 1];
+  const sites = localSites(field);
+  const site = sites[sites.length - 1];
   return site ? site.valueRange : spec.anchorRange;
+}
+
+/** Whether every field is known: rules never assert on a value MoE Lens could not determine or only assumed. */
+export function allKnown(...fields: (Field<unknown> | undefined)[]): boolean {
+  return fields.every((field) => isKnown(field));
 }
 
 export function keyOf(field: Field<unknown>, fallback: string): string {
@@ -54,9 +65,9 @@ export function sameLiteral(a: Literal, b: Literal): boolean {
   return literalText(a) === literalText(b);
 }
 
-/** The sites of a spec that set counts (experts, top-k, groups). */
+/** The sites in this file that set counts (experts, top-k, groups). */
 export function countSites(spec: RouterSpec): Site[] {
-  return [spec.experts, spec.topK, spec.groups?.count, spec.groups?.selected].flatMap((f) => (f ? [...f.sites] : []));
+  return [spec.experts, spec.topK, spec.groups?.count, spec.groups?.selected].flatMap((f) => (f ? localSites(f) : []));
 }
 
 export const isTorchtitan = (spec: RouterSpec): boolean => spec.framework === 'torchtitan';

@@ -1,0 +1,124 @@
+/**
+ * What MoE Lens understood of a config, field by field, with where each value comes from: the one source of
+ * `moe-lens inspect`, the hover's provenance lines and `route`'s list of assumptions.
+ */
+import { provenanceOf, type Field, type Provenance, type RouterSpec } from './model/router-spec';
+import { recognizeModel } from './references/recognize';
+import type { LineIndex, SourceRange } from './text/source';
+
+export const INSPECTED_FIELDS = [
+  'num_experts',
+  'top_k',
+  'score_func',
+  'topk_before_score',
+  'route_norm',
+  'route_scale',
+  'num_expert_groups',
+  'num_limited_groups',
+  'gate_bias',
+  'selection_bias',
+] as const;
+export type InspectedField = (typeof INSPECTED_FIELDS)[number];
+
+export interface FieldReport {
+  /** null when unknown. */
+  readonly value: number | string | boolean | null;
+  readonly source: Provenance;
+  /** 1-based, where the value is written (or the default declared); absent when nowhere in a file. */
+  readonly line?: number;
+  readonly column?: number;
+  /** Set when that place is in another file than the config's. */
+  readonly file?: string;
+  /** For defaults: which declaration; for unknown values: why; for resolved values: the bindings followed. */
+  readonly detail?: string;
+}
+
+export interface ConfigReport {
+  readonly name: string;
+  readonly line: number;
+  readonly column: number;
+  readonly framework: string;
+  readonly model: string | null;
+  readonly fields: Record<InspectedField, FieldReport>;
+}
+
+/** Line indexes of files other than the config's, when the host has their text. */
+export type LinesOf = (file: string) => LineIndex | undefined;
+
+function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | undefined> {
+  return {
+    num_experts: spec.experts,
+    top_k: spec.topK,
+    score_func: spec.scoreFunc,
+    topk_before_score: spec.order,
+    route_norm: spec.normalize,
+    route_scale: spec.scale,
+    num_expert_groups: spec.groups?.count,
+    num_limited_groups: spec.groups?.selected,
+    gate_bias: spec.routerBias,
+    selection_bias: spec.selectionBias,
+  };
+}
+
+function valueOf(name: InspectedField, spec: RouterSpec, field: Field<unknown>): FieldReport['value'] {
+  if (name === 'topk_before_score') return spec.order.value === 'topk-then-score';
+  if (name === 'route_norm') {
+    switch (spec.normalize.value) {
+      case 'always':
+        return true;
+      case 'never':
+        return false;
+      case 'when-k>1':
+        return spec.topK.value === undefined ? 'when top_k > 1' : spec.topK.value > 1;
+      case 'sigmoid-only':
+        return spec.scoreFunc.value === 'sigmoid';
+    }
+  }
+  const value = field.value;
+  return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
+}
+
+function place(file: string, range: SourceRange | undefined, configFile: string, lines: LineIndex, linesOf: LinesOf): Pick<FieldReport, 'line' | 'column' | 'file'> {
+  if (!range) return {};
+  const index = file === configFile ? lines : linesOf(file);
+  if (!index) return { file };
+  const position = index.positionAt(range.start);
+  return { line: position.line + 1, column: position.character + 1, ...(file !== configFile ? { file } : {}) };
+}
+
+export function reportField(name: InspectedField, spec: RouterSpec, configFile: string, lines: LineIndex, linesOf: LinesOf = () => undefined): FieldReport {
+  const field = fieldsOf(spec)[name];
+  if (!field) return { value: null, source: 'default', detail: 'no expert groups' };
+  const source = provenanceOf(field);
+  if (source === 'unknown') return { value: null, source, ...(field.unknown ? { detail: field.unknown } : {}) };
+  const value = valueOf(name, spec, field);
+  const site = field.sites[field.sites.length - 1];
+  if (site) {
+    const via = site.via?.length ? `via ${site.via.length} binding${site.via.length === 1 ? '' : 's'}` : undefined;
+    return { value, source, ...place(site.file ?? configFile, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}) };
+  }
+  const origin = field.defaultFrom;
+  return {
+    value,
+    source,
+    ...(origin?.range ? place(origin.file ?? configFile, origin.range, configFile, lines, linesOf) : {}),
+    ...(origin ? { detail: origin.label } : { detail: `${spec.framework} semantics` }),
+  };
+}
+
+export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIndex, linesOf: LinesOf = () => undefined): ConfigReport {
+  const at = lines.positionAt(spec.anchorRange.start);
+  const fields = {} as Record<InspectedField, FieldReport>;
+  for (const name of INSPECTED_FIELDS) fields[name] = reportField(name, spec, configFile, lines, linesOf);
+  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields };
+}
+
+/** One line per field that is not written in the config itself, for hovers and `route`. */
+export function provenanceLines(report: ConfigReport, only: readonly Provenance[] = ['resolved', 'default', 'assumed', 'unknown']): string[] {
+  return INSPECTED_FIELDS.filter((name) => only.includes(report.fields[name].source)).map((name) => {
+    const f = report.fields[name];
+    const where = f.line !== undefined ? ` at ${f.file ? `${f.file.slice(f.file.lastIndexOf('/') + 1)}:` : 'line '}${f.line}` : '';
+    const value = f.value === null ? '?' : String(f.value);
+    return `\`${name}\` ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
+  });
+}

@@ -1,0 +1,1045 @@
+/**
+ * A small abstract interpreter for config-style Python: it follows names, imports, calls and parameter
+ * defaults the way Python would, without executing anything, and records every object a call builds with
+ * the flavor (dict key) or function it was built for. Whatever it cannot follow becomes `unknown`, with a
+ * reason; it never picks "a file that defines the name".
+ *
+ * Bounded: calls nest at most MAX_CALL_DEPTH deep, loop bodies run once (their variables unknown), and one
+ * evaluation takes at most MAX_STEPS node visits, after which everything left is unknown.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import type { SourceRange } from '../../text/source';
+import { resolveModule, type ModuleFiles } from './modules';
+import { children, literalOf, nodeText, stringValue, type ParsedPython } from './syntax';
+import {
+  passedThrough,
+  scalarEquals,
+  unknown,
+  type Argument,
+  type ClassInfo,
+  type DictEntry,
+  type FunctionInfo,
+  type ObjectValue,
+  type Place,
+  type PyValue,
+  type Trace,
+} from './values';
+
+/** The project's Python files, parsed on demand by the host (nothing is read here). */
+export interface PythonSources extends ModuleFiles {
+  parse(file: string): ParsedPython | undefined;
+}
+
+/** What an object was built for: the flavor entry or function whose evaluation built it. */
+export interface NamingContext {
+  readonly name: string;
+  readonly file: string;
+  readonly kind: 'entry' | 'function' | 'assignment';
+  /** The entry (`"120b": ...`), the function definition or the assignment. */
+  readonly range: SourceRange;
+  readonly keyRange: SourceRange;
+  readonly parent?: NamingContext;
+}
+
+export interface Construction {
+  readonly object: ObjectValue;
+  readonly context: NamingContext | undefined;
+}
+
+/** A named thing a document defines (a dict entry, a function, a module-level name) and what it evaluates to. */
+export interface Root {
+  readonly context: NamingContext;
+  readonly value: PyValue;
+}
+
+const MAX_CALL_DEPTH = 12;
+const MAX_STEPS = 200_000;
+const MAX_MODULES = 64;
+const MAX_LIST_ITEMS = 1024;
+const MAX_NESTING = 200;
+
+type Binding =
+  | { kind: 'value'; node: SyntaxNode; target: SyntaxNode }
+  | { kind: 'function'; node: SyntaxNode; name: SyntaxNode }
+  | { kind: 'class'; node: SyntaxNode; name: SyntaxNode }
+  | { kind: 'import'; module: string; level: number; name: string | undefined; alias: SyntaxNode };
+
+class ModuleScope {
+  readonly bindings = new Map<string, Binding>();
+  readonly values = new Map<string, PyValue>();
+  readonly evaluating = new Set<string>();
+  constructor(
+    readonly file: string,
+    readonly parsed: ParsedPython,
+  ) {
+    collectBindings(parsed.tree.topNode, parsed.text, this.bindings);
+  }
+}
+
+interface Frame {
+  readonly module: ModuleScope;
+  readonly locals: Map<string, PyValue>;
+  readonly depth: number;
+}
+
+const place = (file: string, node: { from: number; to: number }): Place => ({ file, range: { start: node.from, end: node.to } });
+const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: [] });
+
+export class PythonEvaluator {
+  private readonly modules = new Map<string, ModuleScope | null>();
+  private readonly classes = new Map<SyntaxNode, ClassInfo>();
+  private steps = 0;
+  private nesting = 0;
+  private context: NamingContext | undefined;
+  readonly constructions: Construction[] = [];
+  /** String-keyed dict entries (a flavor table's rows), with a flavor function's return value as their value. */
+  readonly entries: Root[] = [];
+  /** The evaluated document's module-level assignments and the functions nothing called. */
+  readonly roots: Root[] = [];
+  /** Functions whose bodies ran (called from somewhere), by definition node. */
+  readonly called = new Set<SyntaxNode>();
+
+  constructor(private readonly sources: PythonSources) {}
+
+  get budgetExhausted(): boolean {
+    return this.steps > MAX_STEPS;
+  }
+
+  module(file: string): ModuleScope | undefined {
+    if (this.modules.has(file)) return this.modules.get(file) ?? undefined;
+    if (this.modules.size >= MAX_MODULES) return undefined;
+    const parsed = this.sources.parse(file);
+    const scope = parsed ? new ModuleScope(file, parsed) : null;
+    this.modules.set(file, scope);
+    return scope ?? undefined;
+  }
+
+  /**
+   * Runs a document's top-level statements in order, naming what each builds (dict keys, assigned names), then
+   * every function nothing called, with its parameters at their defaults.
+   */
+  evaluateDocument(file: string): void {
+    const scope = this.module(file);
+    if (!scope) return;
+    const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
+    for (const statement of children(scope.parsed.tree.topNode)) {
+      if (statement.name !== 'AssignStatement' && statement.name !== 'ExpressionStatement') continue;
+      const target = statement.firstChild;
+      if (statement.name === 'AssignStatement' && target?.name === 'VariableName') {
+        const name = nodeText(scope.parsed.text, target);
+        const context = { name, file, kind: 'assignment', range: rangeOf(statement), keyRange: rangeOf(target) } as const;
+        const value = this.withContext(context, () => this.moduleName(scope, name));
+        this.roots.push({ context, value });
+      } else {
+        this.execStatement(statement, frame);
+      }
+    }
+    for (const fn of functionDefinitions(scope.parsed.tree.topNode)) {
+      if (this.called.has(fn.node) || this.budgetExhausted) continue;
+      const info = this.functionInfo(scope, fn.node);
+      if (!info) continue;
+      const context = { name: info.name, file, kind: 'function', range: rangeOf(fn.node), keyRange: info.nameRange } as const;
+      const value = this.withContext(context, () => this.callFunction(info, [], new Map(), { module: scope, locals: new Map(), depth: 0 }, undefined));
+      this.roots.push({ context, value });
+    }
+  }
+
+  private withContext<T>(context: Omit<NamingContext, 'parent'>, run: () => T): T {
+    const saved = this.context;
+    this.context = saved ? { ...context, parent: saved } : context;
+    try {
+      return run();
+    } finally {
+      this.context = saved;
+    }
+  }
+
+  // ---- names -------------------------------------------------------------------------------------------
+
+  moduleName(scope: ModuleScope, name: string): PyValue {
+    const memo = scope.values.get(name);
+    if (memo) return memo;
+    const binding = scope.bindings.get(name);
+    if (!binding) return BUILTINS.has(name) ? { kind: 'external', name: `builtins.${name}`, trace: { written: { file: scope.file, range: { start: 0, end: 0 } }, via: [] } } : unknown(`\`${name}\` is not defined in ${baseName(scope.file)}`);
+    if (scope.evaluating.has(name)) return unknown(`\`${name}\` refers to itself`);
+    scope.evaluating.add(name);
+    try {
+      const value = this.evalBinding(scope, name, binding);
+      scope.values.set(name, value);
+      return value;
+    } finally {
+      scope.evaluating.delete(name);
+    }
+  }
+
+  private evalBinding(scope: ModuleScope, name: string, binding: Binding): PyValue {
+    const { text } = scope.parsed;
+    switch (binding.kind) {
+      case 'value':
+        return passedThrough(this.evalExpr(binding.node, { module: scope, locals: new Map(), depth: 0 }), place(scope.file, binding.target));
+      case 'function': {
+        const info = this.functionInfo(scope, binding.node);
+        return info ? { kind: 'function', fn: info, trace: traceAt(scope.file, binding.name) } : unknown(`\`${name}\` could not be read`);
+      }
+      case 'class':
+        return { kind: 'class', cls: this.classInfo(scope, binding.node), trace: traceAt(scope.file, binding.name) };
+      case 'import': {
+        const trace = traceAt(scope.file, binding.alias);
+        const target = resolveModule(scope.file, binding.module, binding.level, this.sources);
+        const dotted = `${'.'.repeat(binding.level)}${binding.module}`;
+        if (binding.name === undefined) {
+          return target ? { kind: 'module', file: target, trace } : { kind: 'external', name: dotted, trace };
+        }
+        if (!target) return { kind: 'external', name: `${dotted}.${binding.name}`, trace };
+        const imported = this.module(target);
+        if (!imported) return unknown(`${dotted} could not be read`, trace);
+        if (imported.bindings.has(binding.name)) return passedThrough(this.moduleName(imported, binding.name), trace.written);
+        // `from package import submodule`
+        const submodule = resolveModule(target, binding.name, 1, this.sources);
+        if (submodule) return { kind: 'module', file: submodule, trace };
+        return unknown(`${dotted} does not define \`${binding.name}\``, trace);
+      }
+    }
+    void text;
+  }
+
+  // ---- expressions -------------------------------------------------------------------------------------
+
+  evalExpr(node: SyntaxNode, frame: Frame): PyValue {
+    if (++this.steps > MAX_STEPS) return unknown('the analysis budget for this file ran out');
+    // Deeply nested literals (`[[[...]]]` thousands deep) would exhaust the stack: past a depth nothing config-like lives.
+    if (this.nesting >= MAX_NESTING) return unknown(`expressions nest deeper than ${MAX_NESTING}`);
+    this.nesting++;
+    try {
+      return this.evalNode(node, frame);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private evalNode(node: SyntaxNode, frame: Frame): PyValue {
+    const { file, parsed } = frame.module;
+    const { text } = parsed;
+    switch (node.name) {
+      case 'Number':
+      case 'String':
+      case 'Boolean':
+      case 'None':
+      case 'UnaryExpression': {
+        const literal = literalOf(node, text);
+        const trace = traceAt(file, node);
+        if (literal.kind === 'int' || literal.kind === 'float') return { kind: literal.kind, value: literal.value, trace };
+        if (literal.kind === 'string') return { kind: 'string', value: literal.value, trace };
+        if (literal.kind === 'bool') return { kind: 'bool', value: literal.value, trace };
+        if (literal.kind === 'none') return { kind: 'none', trace };
+        if (node.name === 'UnaryExpression') return this.evalUnary(node, frame);
+        return unknown(`\`${clip(nodeText(text, node))}\` is not a plain literal`, trace);
+      }
+      case 'FormatString':
+        return unknown('an f-string', traceAt(file, node));
+      case 'ParenthesizedExpression': {
+        const inner = node.firstChild?.nextSibling;
+        return inner && inner.name !== ')' ? this.evalExpr(inner, frame) : unknown('empty parentheses');
+      }
+      case 'VariableName':
+        return this.lookup(nodeText(text, node), frame, node);
+      case 'MemberExpression':
+        return this.evalMember(node, frame);
+      case 'CallExpression':
+        return this.evalCall(node, frame);
+      case 'DictionaryExpression':
+        return this.evalDict(node, frame);
+      case 'DictionaryComprehensionExpression':
+        // Lezer's recovery reads an unclosed `{ "k": v,` as a comprehension: without `for` it is a dict.
+        return node.getChild('for') ? this.evalComprehension(node, frame) : this.evalDict(node, frame);
+      case 'ArrayExpression':
+      case 'TupleExpression':
+        return { kind: 'list', items: elements(node).map((e) => this.evalExpr(e, frame)), trace: traceAt(file, node) };
+      case 'ArrayComprehensionExpression':
+        return node.getChild('for') ? this.evalComprehension(node, frame) : { kind: 'list', items: elements(node).map((e) => this.evalExpr(e, frame)), trace: traceAt(file, node) };
+      case 'SetComprehensionExpression':
+      case 'ComprehensionExpression':
+        return this.evalComprehension(node, frame);
+      case 'BinaryExpression':
+        return this.evalBinary(node, frame);
+      case 'ConditionalExpression':
+        return this.evalConditional(node, frame);
+      default:
+        return unknown(`\`${clip(nodeText(text, node))}\` is not followed`, traceAt(file, node));
+    }
+  }
+
+  private lookup(name: string, frame: Frame, at: SyntaxNode): PyValue {
+    const local = frame.locals.get(name);
+    if (local) return local;
+    const value = this.moduleName(frame.module, name);
+    if (value.kind === 'unknown' && !value.trace) return unknown(value.reason, traceAt(frame.module.file, at));
+    return value;
+  }
+
+  private evalUnary(node: SyntaxNode, frame: Frame): PyValue {
+    const op = node.firstChild;
+    const operand = op?.nextSibling;
+    const trace = traceAt(frame.module.file, node);
+    if (!op || !operand) return unknown('an incomplete expression', trace);
+    const value = this.evalExpr(operand, frame);
+    const opText = nodeText(frame.module.parsed.text, op);
+    if (opText === 'not') return value.kind === 'bool' ? { kind: 'bool', value: !value.value, trace } : unknown('`not` of an unknown value', trace);
+    if ((value.kind === 'int' || value.kind === 'float') && (opText === '-' || opText === '+')) {
+      return { kind: value.kind, value: opText === '-' ? -value.value : value.value, trace };
+    }
+    return unknown(`\`${clip(nodeText(frame.module.parsed.text, node))}\` is not followed`, trace);
+  }
+
+  private evalBinary(node: SyntaxNode, frame: Frame): PyValue {
+    const left = node.firstChild;
+    const op = left?.nextSibling;
+    const right = op?.nextSibling;
+    const trace = traceAt(frame.module.file, node);
+    if (!left || !op || !right) return unknown('an incomplete expression', trace);
+    const opText = nodeText(frame.module.parsed.text, op);
+    const a = this.evalExpr(left, frame);
+    if (opText === 'and' || opText === 'or') {
+      if (a.kind !== 'bool') return unknown(`\`${opText}\` of an unknown value`, trace);
+      return (opText === 'and') === a.value ? this.evalExpr(right, frame) : a;
+    }
+    const b = this.evalExpr(right, frame);
+    const equal = scalarEquals(a, b);
+    if (opText === '==' || opText === '!=') return equal === undefined ? unknown('a comparison of unknown values', trace) : { kind: 'bool', value: (opText === '==') === equal, trace };
+    const numeric = (v: PyValue): number | undefined => (v.kind === 'int' || v.kind === 'float' ? v.value : undefined);
+    const [x, y] = [numeric(a), numeric(b)];
+    if (a.kind === 'string' && b.kind === 'string' && opText === '+') return { kind: 'string', value: a.value + b.value, trace };
+    if (x === undefined || y === undefined) return unknown(`\`${clip(nodeText(frame.module.parsed.text, node))}\` uses a value that is not known`, trace);
+    const bothInt = a.kind === 'int' && b.kind === 'int';
+    const number = (value: number, int: boolean): PyValue => (Number.isFinite(value) ? { kind: int ? 'int' : 'float', value, trace } : unknown('an arithmetic overflow', trace));
+    switch (opText) {
+      case '+':
+        return number(x + y, bothInt);
+      case '-':
+        return number(x - y, bothInt);
+      case '*':
+        return number(x * y, bothInt);
+      case '/':
+        return y === 0 ? unknown('a division by zero', trace) : number(x / y, false);
+      case '//':
+        return y === 0 ? unknown('a division by zero', trace) : number(Math.floor(x / y), bothInt);
+      case '%':
+        return y === 0 ? unknown('a division by zero', trace) : number(((x % y) + y) % y, bothInt);
+      case '**':
+        return number(x ** y, bothInt && y >= 0);
+      case '<':
+        return { kind: 'bool', value: x < y, trace };
+      case '<=':
+        return { kind: 'bool', value: x <= y, trace };
+      case '>':
+        return { kind: 'bool', value: x > y, trace };
+      case '>=':
+        return { kind: 'bool', value: x >= y, trace };
+      default:
+        return unknown(`the operator \`${opText}\` is not followed`, trace);
+    }
+  }
+
+  private evalConditional(node: SyntaxNode, frame: Frame): PyValue {
+    // `a if cond else b`: children are a, `if`, cond, `else`, b.
+    const parts = children(node);
+    const [whenTrue, , condition, , whenFalse] = parts;
+    const trace = traceAt(frame.module.file, node);
+    if (!whenTrue || !condition || !whenFalse) return unknown('an incomplete conditional', trace);
+    const test = this.evalExpr(condition, frame);
+    if (test.kind === 'bool') return this.evalExpr(test.value ? whenTrue : whenFalse, frame);
+    const a = this.evalExpr(whenTrue, frame);
+    const b = this.evalExpr(whenFalse, frame);
+    return scalarEquals(a, b) === true ? a : unknown(`it depends on \`${clip(nodeText(frame.module.parsed.text, condition))}\``, trace);
+  }
+
+  private evalDict(node: SyntaxNode, frame: Frame): PyValue {
+    const { file, parsed } = frame.module;
+    const entries: DictEntry[] = [];
+    const items = children(node).filter((n) => n.name !== '{' && n.name !== '}' && n.name !== ',' && n.name !== 'Comment');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.name === '**' || nodeText(parsed.text, item) === '**') {
+        const spread = items[i + 1] ? this.evalExpr(items[i + 1]!, frame) : undefined;
+        if (spread?.kind === 'dict') entries.push(...spread.entries);
+        i++;
+        continue;
+      }
+      if (items[i + 1]?.name !== ':' || !items[i + 2]) continue;
+      const keyNode = item;
+      const valueNode = items[i + 2]!;
+      const key = this.evalExpr(keyNode, frame);
+      const range = { start: keyNode.from, end: valueNode.to };
+      let value: PyValue;
+      if (key.kind === 'string') {
+        const context = { name: key.value, file, kind: 'entry', range, keyRange: rangeOf(keyNode) } as const;
+        value = this.withContext(context, () => {
+          const entry = this.evalExpr(valueNode, frame);
+          // A flavor table of builder functions (`{"120b": _120b}`): the flavor is what the function returns.
+          if (entry.kind !== 'function' || frame.depth > 0) return entry;
+          return this.callFunction(entry.fn, [], new Map(), frame, undefined);
+        });
+        this.entries.push({ context: this.context ? { ...context, parent: this.context } : context, value });
+      } else {
+        value = this.evalExpr(valueNode, frame);
+      }
+      entries.push({ key, keyRange: rangeOf(keyNode), value, range });
+      i += 2;
+    }
+    return { kind: 'dict', entries, trace: traceAt(file, node) };
+  }
+
+  private evalComprehension(node: SyntaxNode, frame: Frame): PyValue {
+    // `[element for target in iterable if ...]`: bind the targets to unknown and build the element once.
+    const parts = children(node).filter((n) => n.name !== '[' && n.name !== ']' && n.name !== '(' && n.name !== ')' && n.name !== '{' && n.name !== '}');
+    const element = parts[0];
+    const locals = new Map(frame.locals);
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i]!.name !== 'for') continue;
+      for (let j = i + 1; j < parts.length && parts[j]!.name !== 'in'; j++) {
+        if (parts[j]!.name === 'VariableName') locals.set(nodeText(frame.module.parsed.text, parts[j]!), unknown('a comprehension variable', traceAt(frame.module.file, parts[j]!)));
+      }
+    }
+    const item = element ? this.evalExpr(element, { ...frame, locals }) : unknown('an empty comprehension');
+    return { kind: 'list', items: [item], trace: traceAt(frame.module.file, node) };
+  }
+
+  private evalMember(node: SyntaxNode, frame: Frame): PyValue {
+    const { file, parsed } = frame.module;
+    const objectNode = node.firstChild;
+    const last = node.lastChild;
+    const trace = traceAt(file, node);
+    if (!objectNode) return unknown('an incomplete expression', trace);
+    if (last?.name === ']') {
+      // Subscript: `table["120b"]`, `items[0]`.
+      const index = objectNode.nextSibling?.nextSibling;
+      const container = this.evalExpr(objectNode, frame);
+      const key = index ? this.evalExpr(index, frame) : undefined;
+      if (container.kind === 'dict' && key) {
+        const entry = [...container.entries].reverse().find((e) => scalarEquals(e.key, key) === true);
+        if (entry) return entry.value;
+      }
+      if (container.kind === 'list' && key?.kind === 'int') {
+        const item = container.items[key.value < 0 ? container.items.length + key.value : key.value];
+        if (item) return item;
+      }
+      return unknown(`\`${clip(nodeText(parsed.text, node))}\` is not followed`, trace);
+    }
+    if (last?.name !== 'PropertyName') return unknown('an incomplete expression', trace);
+    const attribute = nodeText(parsed.text, last);
+    const owner = this.evalExpr(objectNode, frame);
+    return this.attribute(owner, attribute, trace);
+  }
+
+  private attribute(owner: PyValue, attribute: string, trace: Trace): PyValue {
+    switch (owner.kind) {
+      case 'external':
+        return { kind: 'external', name: `${owner.name}.${attribute}`, trace };
+      case 'module': {
+        const scope = this.module(owner.file);
+        if (!scope) return unknown(`${baseName(owner.file)} could not be read`, trace);
+        if (scope.bindings.has(attribute)) return this.moduleName(scope, attribute);
+        const submodule = resolveModule(owner.file, attribute, 1, this.sources);
+        return submodule ? { kind: 'module', file: submodule, trace } : unknown(`${baseName(owner.file)} does not define \`${attribute}\``, trace);
+      }
+      case 'class':
+        return this.classAttribute(owner.cls, attribute, trace, 0);
+      case 'object': {
+        const set = owner.keywords.get(attribute);
+        if (set) return set.value;
+        if (owner.cls) {
+          const declared = this.fieldDefault(owner.cls, attribute);
+          if (declared) return declared.value;
+        }
+        return unknown(`\`${owner.className}.${attribute}\` is not known`, trace);
+      }
+      default:
+        return unknown(`\`.${attribute}\` of ${owner.kind === 'unknown' ? 'an unknown value' : `a ${owner.kind}`}`, trace);
+    }
+  }
+
+  private classAttribute(cls: ClassInfo, attribute: string, trace: Trace, depth: number): PyValue {
+    const scope = this.module(cls.file);
+    const body = cls.node.getChild('Body');
+    if (scope && body) {
+      for (const statement of children(body)) {
+        const inner = statement.name === 'DecoratedStatement' ? statement.lastChild : statement;
+        if (inner?.name === 'ClassDefinition' && nameOf(inner, scope.parsed.text) === attribute) {
+          return { kind: 'class', cls: this.classInfo(scope, inner), trace: traceAt(cls.file, inner.getChild('VariableName') ?? inner) };
+        }
+        if (inner?.name === 'FunctionDefinition' && nameOf(inner, scope.parsed.text) === attribute) {
+          const info = this.functionInfo(scope, inner, cls);
+          if (info) return { kind: 'function', fn: info, trace: traceAt(cls.file, info.nameRange as never) };
+        }
+      }
+    }
+    if (depth < 8) {
+      for (const base of this.bases(cls)) {
+        if (base.kind === 'class') {
+          const found = this.classAttribute(base.cls, attribute, trace, depth + 1);
+          if (found.kind !== 'unknown') return found;
+        } else if (base.kind === 'external') {
+          return { kind: 'external', name: `${base.name}.${attribute}`, trace };
+        }
+      }
+    }
+    const declared = this.fieldDefault(cls, attribute);
+    return declared ? declared.value : unknown(`\`${cls.name}.${attribute}\` is not declared`, trace);
+  }
+
+  // ---- calls -------------------------------------------------------------------------------------------
+
+  private evalCall(node: SyntaxNode, frame: Frame): PyValue {
+    const { file, parsed } = frame.module;
+    const calleeNode = node.firstChild;
+    const trace = traceAt(file, node);
+    if (!calleeNode) return unknown('an incomplete call', trace);
+    const argList = node.getChild('ArgList');
+    const mutated = this.listMethod(calleeNode, argList, frame);
+    if (mutated) return mutated;
+    const callee = this.evalExpr(calleeNode, frame);
+    const { positional, keywords, unpacked } = this.evalArguments(argList, frame);
+    const closed = argList?.lastChild?.name === ')' && argList.lastChild.from !== argList.lastChild.to;
+
+    const build = (className: string, extra: { cls?: ClassInfo; external?: string }): ObjectValue => {
+      const object: ObjectValue = {
+        kind: 'object',
+        className,
+        ...extra,
+        keywords,
+        positional,
+        call: place(file, node),
+        callee: place(file, calleeNode),
+        ...(closed && argList ? { argList } : {}),
+        trace,
+      };
+      this.constructions.push({ object, context: this.context });
+      return object;
+    };
+
+    switch (callee.kind) {
+      case 'class': {
+        const object = build(callee.cls.name, { cls: callee.cls });
+        return unpacked ? object : this.bindPositional(object);
+      }
+      case 'function': {
+        if (frame.depth >= MAX_CALL_DEPTH) return unknown(`calls nest deeper than ${MAX_CALL_DEPTH}`, trace);
+        if (unpacked) return unknown(`\`${callee.fn.name}\` is called with * or ** arguments`, trace);
+        return this.callFunction(callee.fn, positional, keywords, frame, node);
+      }
+      case 'external': {
+        const name = callee.name.replace(/^builtins\./, '');
+        if (name === 'dict' && !callee.name.includes('.', 9)) {
+          return { kind: 'dict', entries: [...keywords].map(([key, arg]) => ({ key: { kind: 'string', value: key, trace: traceAt(file, arg.keyRange ? { from: arg.keyRange.start, to: arg.keyRange.end } : node) }, keyRange: arg.keyRange ?? arg.range, value: arg.value, range: arg.range })), trace };
+        }
+        if (/(^|\.)replace$/.test(name) && positional[0]?.value.kind === 'object') {
+          const base = positional[0].value;
+          const merged = new Map(base.keywords);
+          for (const [key, arg] of keywords) merged.set(key, arg);
+          const object: ObjectValue = { ...base, keywords: merged, trace };
+          this.constructions.push({ object, context: this.context });
+          return object;
+        }
+        if ((name === 'int' || name === 'float') && positional[0]) {
+          const v = positional[0].value;
+          if (v.kind === 'int' || v.kind === 'float' || v.kind === 'bool') {
+            const n = Number(v.value);
+            return { kind: name, value: name === 'int' ? Math.trunc(n) : n, trace };
+          }
+        }
+        if (BUILTINS.has(name)) return unknown(`\`${name}(...)\` is not followed`, trace);
+        return build(objectName(callee.name), { external: callee.name });
+      }
+      case 'unknown':
+        // A callee we cannot resolve still shows what it was given; its defaults stay unknown.
+        return build(objectName(nodeText(parsed.text, calleeNode)), {});
+      default:
+        return unknown(`\`${clip(nodeText(parsed.text, calleeNode))}\` is not callable`, trace);
+    }
+  }
+
+  /** `layers.append(x)` / `layers.extend(xs)` on a list the evaluator built: the list grows, as in Python. */
+  private listMethod(calleeNode: SyntaxNode, argList: SyntaxNode | null, frame: Frame): PyValue | undefined {
+    if (calleeNode.name !== 'MemberExpression' || calleeNode.lastChild?.name !== 'PropertyName' || !calleeNode.firstChild) return undefined;
+    const method = nodeText(frame.module.parsed.text, calleeNode.lastChild);
+    if (method !== 'append' && method !== 'extend') return undefined;
+    const owner = this.evalExpr(calleeNode.firstChild, frame);
+    if (owner.kind !== 'list') return undefined;
+    const { positional } = this.evalArguments(argList, frame);
+    const argument = positional[0]?.value;
+    if (argument && owner.items.length < MAX_LIST_ITEMS) {
+      if (method === 'append') owner.items.push(argument);
+      else if (argument.kind === 'list') owner.items.push(...argument.items.slice(0, MAX_LIST_ITEMS - owner.items.length));
+    }
+    return { kind: 'none', trace: traceAt(frame.module.file, calleeNode) };
+  }
+
+  private evalArguments(argList: SyntaxNode | null, frame: Frame): { positional: Argument[]; keywords: Map<string, Argument>; unpacked: boolean } {
+    const positional: Argument[] = [];
+    const keywords = new Map<string, Argument>();
+    let unpacked = false;
+    if (!argList) return { positional, keywords, unpacked };
+    const { text } = frame.module.parsed;
+    const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== ',' && n.name !== 'Comment');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.name === 'VariableName' && items[i + 1]?.name === 'AssignOp' && items[i + 2]) {
+        const valueNode = items[i + 2]!;
+        keywords.set(nodeText(text, item), { value: this.evalExpr(valueNode, frame), keyRange: rangeOf(item), range: rangeOf(valueNode) });
+        i += 2;
+        continue;
+      }
+      const itemText = nodeText(text, item);
+      if (itemText === '*' || itemText === '**') {
+        const spread = items[i + 1] ? this.evalExpr(items[i + 1]!, frame) : undefined;
+        if (itemText === '**' && spread?.kind === 'dict' && spread.entries.every((e) => e.key.kind === 'string')) {
+          for (const entry of spread.entries) keywords.set((entry.key as { value: string }).value, { value: entry.value, keyRange: entry.keyRange, range: rangeOf({ from: entry.range.start, to: entry.range.end }) });
+        } else {
+          unpacked = true;
+        }
+        i++;
+        continue;
+      }
+      positional.push({ value: this.evalExpr(item, frame), range: rangeOf(item) });
+    }
+    return { positional, keywords, unpacked };
+  }
+
+  /** Positional arguments of a class call land on its fields in declaration order. */
+  private bindPositional(object: ObjectValue): ObjectValue {
+    if (object.positional.length === 0 || !object.cls) return object;
+    const order = this.fieldOrder(object.cls);
+    const keywords = new Map(object.keywords);
+    object.positional.forEach((arg, i) => {
+      const name = order[i];
+      if (name && !keywords.has(name)) keywords.set(name, arg);
+    });
+    const bound: ObjectValue = { ...object, keywords };
+    const index = this.constructions.findIndex((c) => c.object === object);
+    if (index >= 0) this.constructions[index] = { object: bound, context: this.constructions[index]!.context };
+    return bound;
+  }
+
+  private callFunction(fn: FunctionInfo, positional: readonly Argument[], keywords: ReadonlyMap<string, Argument>, caller: Frame, callNode: SyntaxNode | undefined): PyValue {
+    const scope = this.module(fn.file);
+    const trace = callNode ? traceAt(caller.module.file, callNode) : traceAt(fn.file, { from: fn.nameRange.start, to: fn.nameRange.end });
+    if (!scope) return unknown(`${baseName(fn.file)} could not be read`, trace);
+    this.called.add(fn.node);
+    const locals = new Map<string, PyValue>();
+    const params = parameters(fn.node, scope.parsed.text);
+    let index = fn.owner && params[0]?.name === 'self' ? 1 : 0;
+    const defaultsFrame: Frame = { module: scope, locals: new Map(), depth: caller.depth + 1 };
+    for (const param of params.slice(index)) {
+      const paramPlace = place(fn.file, param.node);
+      const byKeyword = keywords.get(param.name);
+      const byPosition = param.kind === 'plain' ? positional[index - (fn.owner && params[0]?.name === 'self' ? 1 : 0)] : undefined;
+      if (param.kind === 'plain') index++;
+      if (param.kind === 'star' || param.kind === 'doubleStar') {
+        locals.set(param.name, unknown(`\`${param.kind === 'star' ? '*' : '**'}${param.name}\` is not followed`, traceAt(fn.file, param.node)));
+        continue;
+      }
+      const given = byKeyword ?? byPosition;
+      if (given) locals.set(param.name, passedThrough(given.value, paramPlace));
+      else if (param.default) locals.set(param.name, this.evalExpr(param.default, defaultsFrame));
+      else locals.set(param.name, unknown(`no call sets \`${param.name}\` of \`${fn.name}\``, traceAt(fn.file, param.node)));
+    }
+    const body = fn.node.getChild('Body');
+    if (!body) return unknown(`\`${fn.name}\` has no body`, trace);
+    const frame: Frame = { module: scope, locals, depth: caller.depth + 1 };
+    const result = this.execBlock(body, frame);
+    return result ?? { kind: 'none', trace };
+  }
+
+  // ---- statements --------------------------------------------------------------------------------------
+
+  /** Runs a block; returns the value of the `return` it reaches, if any. */
+  private execBlock(block: SyntaxNode, frame: Frame): PyValue | undefined {
+    let returned: PyValue | undefined;
+    for (const statement of children(block)) {
+      const value = this.execStatement(statement, frame);
+      if (value && statement.name === 'ReturnStatement') return value;
+      returned ??= value;
+      if (this.budgetExhausted) break;
+    }
+    return returned;
+  }
+
+  private execStatement(statement: SyntaxNode, frame: Frame): PyValue | undefined {
+    if (++this.steps > MAX_STEPS) return undefined;
+    const { text } = frame.module.parsed;
+    switch (statement.name) {
+      case 'AssignStatement': {
+        const parts = children(statement);
+        const valueNode = parts[parts.length - 1];
+        if (!valueNode || parts.length < 3) return undefined;
+        const value = this.evalExpr(valueNode, frame);
+        for (let i = 0; i < parts.length - 1; i++) {
+          const target = parts[i]!;
+          if (target.name === 'VariableName' && (parts[i + 1]?.name === 'AssignOp' || parts[i + 1]?.name === 'TypeDef')) {
+            frame.locals.set(nodeText(text, target), passedThrough(value, place(frame.module.file, target)));
+          } else if (target.name === 'TupleExpression' || (target.name === 'VariableName' && parts[i + 1]?.name === ',')) {
+            for (const name of target.name === 'TupleExpression' ? elements(target) : [target]) {
+              if (name.name === 'VariableName') frame.locals.set(nodeText(text, name), unknown('a tuple assignment', traceAt(frame.module.file, name)));
+            }
+          }
+        }
+        return undefined;
+      }
+      case 'UpdateStatement':
+      case 'ExpressionStatement': {
+        for (const child of children(statement)) if (child.name !== 'UpdateOp' && child.name !== 'VariableName') this.evalExpr(child, frame);
+        return undefined;
+      }
+      case 'ReturnStatement': {
+        const value = statement.lastChild && statement.lastChild !== statement.firstChild ? this.evalExpr(statement.lastChild, frame) : undefined;
+        return value ?? { kind: 'none', trace: traceAt(frame.module.file, statement) };
+      }
+      case 'IfStatement':
+        return this.execIf(statement, frame);
+      case 'ForStatement':
+      case 'WhileStatement': {
+        // The body runs once, with the loop variables unknown: what it builds is recorded once.
+        const parts = children(statement);
+        const inAt = parts.findIndex((p) => p.name === 'in');
+        for (const target of parts.slice(1, inAt > 0 ? inAt : 1)) {
+          for (const name of target.name === 'TupleExpression' ? elements(target) : [target]) {
+            if (name.name === 'VariableName') frame.locals.set(nodeText(text, name), unknown(`\`${nodeText(text, name)}\` is a loop variable`, traceAt(frame.module.file, name)));
+          }
+        }
+        const bodies = statement.getChildren('Body');
+        let returned: PyValue | undefined;
+        for (const body of bodies) returned ??= this.execBlock(body, frame);
+        return returned;
+      }
+      case 'WithStatement':
+      case 'TryStatement': {
+        let returned: PyValue | undefined;
+        for (const body of statement.getChildren('Body')) returned ??= this.execBlock(body, frame);
+        return returned;
+      }
+      case 'FunctionDefinition':
+      case 'ClassDefinition':
+      case 'DecoratedStatement': {
+        const definition = statement.name === 'DecoratedStatement' ? statement.lastChild : statement;
+        const nameNode = definition?.getChild('VariableName');
+        if (!definition || !nameNode) return undefined;
+        const name = nodeText(text, nameNode);
+        if (definition.name === 'FunctionDefinition') {
+          const info = this.functionInfo(frame.module, definition);
+          if (info) frame.locals.set(name, { kind: 'function', fn: info, trace: traceAt(frame.module.file, nameNode) });
+        } else if (definition.name === 'ClassDefinition') {
+          frame.locals.set(name, { kind: 'class', cls: this.classInfo(frame.module, definition), trace: traceAt(frame.module.file, nameNode) });
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private execIf(statement: SyntaxNode, frame: Frame): PyValue | undefined {
+    // if cond Body (elif cond Body)* (else Body)?: take the first branch whose condition is known true; when a
+    // condition is unknown, every remaining branch runs (what each builds is recorded) and no return is kept.
+    const parts = children(statement);
+    let returned: PyValue | undefined;
+    let certain = true;
+    for (let i = 0; i < parts.length; i++) {
+      const keyword = parts[i]!.name;
+      if (keyword !== 'if' && keyword !== 'elif' && keyword !== 'else') continue;
+      const body = parts.slice(i + 1).find((p) => p.name === 'Body');
+      if (!body) break;
+      if (keyword === 'else') {
+        const value = this.execBlock(body, frame);
+        return certain ? value : returned;
+      }
+      const condition = parts[i + 1];
+      const test = condition ? this.evalExpr(condition, frame) : undefined;
+      if (test?.kind === 'bool' && certain) {
+        if (test.value) return this.execBlock(body, frame);
+        continue;
+      }
+      certain = false;
+      this.execBlock(body, frame);
+      returned = undefined;
+    }
+    return returned;
+  }
+
+  // ---- declarations ------------------------------------------------------------------------------------
+
+  classInfo(scope: ModuleScope, node: SyntaxNode): ClassInfo {
+    const known = this.classes.get(node);
+    if (known) return known;
+    const nameNode = node.getChild('VariableName');
+    const names: string[] = [];
+    for (let n: SyntaxNode | null = node; n; n = n.parent) if (n.name === 'ClassDefinition') names.unshift(nameOf(n, scope.parsed.text) ?? '?');
+    const info: ClassInfo = {
+      name: names.join('.'),
+      file: scope.file,
+      node,
+      nameRange: nameNode ? rangeOf(nameNode) : rangeOf(node),
+      isDataclass: isDataclass(node, scope.parsed.text),
+    };
+    this.classes.set(node, info);
+    return info;
+  }
+
+  private functionInfo(scope: ModuleScope, node: SyntaxNode, owner?: ClassInfo): FunctionInfo | undefined {
+    const nameNode = node.getChild('VariableName');
+    if (!nameNode) return undefined;
+    return { name: nodeText(scope.parsed.text, nameNode), file: scope.file, node, nameRange: rangeOf(nameNode), ...(owner ? { owner } : {}) };
+  }
+
+  /** Base classes, resolved in the class's own module. */
+  bases(cls: ClassInfo): PyValue[] {
+    const scope = this.module(cls.file);
+    const argList = cls.node.getChild('ArgList');
+    if (!scope || !argList) return [];
+    const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
+    return children(argList)
+      .filter((n) => n.name === 'VariableName' || n.name === 'MemberExpression')
+      .map((n) => this.evalExpr(n, frame));
+  }
+
+  /**
+   * The default a class declares for a field (its own body, then its bases): a dataclass field, or an
+   * `__init__` parameter. Undefined when neither the class nor a resolved base declares it.
+   */
+  fieldDefault(cls: ClassInfo, field: string, depth = 0): { value: PyValue; declared: Place; owner: ClassInfo } | undefined {
+    const scope = this.module(cls.file);
+    const body = cls.node.getChild('Body');
+    if (!scope || !body) return undefined;
+    const { text } = scope.parsed;
+    const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
+    for (const statement of children(body)) {
+      if (statement.name === 'AssignStatement') {
+        const parts = children(statement);
+        if (parts[0]?.name !== 'VariableName' || nodeText(text, parts[0]) !== field || parts[1]?.name !== 'TypeDef') continue;
+        const valueNode = parts[2]?.name === 'AssignOp' ? parts[3] : undefined;
+        const declared = place(cls.file, parts[0]);
+        if (!valueNode) return { value: unknown(`\`${cls.name}.${field}\` has no default`, { written: declared, via: [] }), declared, owner: cls };
+        return { value: this.fieldValue(valueNode, frame), declared, owner: cls };
+      }
+      const fn = statement.name === 'DecoratedStatement' ? statement.lastChild : statement;
+      if (fn?.name === 'FunctionDefinition' && nameOf(fn, text) === '__init__') {
+        const param = parameters(fn, text).find((p) => p.name === field && p.kind === 'plain');
+        if (param) {
+          const declared = place(cls.file, param.node);
+          return { value: param.default ? this.evalExpr(param.default, frame) : unknown(`\`${field}\` of \`${cls.name}.__init__\` has no default`, { written: declared, via: [] }), declared, owner: cls };
+        }
+      }
+    }
+    if (depth >= 8) return undefined;
+    for (const base of this.bases(cls)) {
+      if (base.kind !== 'class') continue;
+      const found = this.fieldDefault(base.cls, field, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Whether a class, or a base the workspace holds, declares the field; undefined when a base is outside it. */
+  declaresField(cls: ClassInfo, field: string): boolean | undefined {
+    if (this.fieldDefault(cls, field)) return true;
+    return this.bases(cls).some((b) => b.kind === 'external' || b.kind === 'unknown') ? undefined : false;
+  }
+
+  /** `field(default=x)` is x; `field(default_factory=C)` is `C()`. */
+  private fieldValue(node: SyntaxNode, frame: Frame): PyValue {
+    if (node.name === 'CallExpression') {
+      const callee = node.firstChild ? nodeText(frame.module.parsed.text, node.firstChild) : '';
+      if (callee === 'field' || callee.endsWith('.field')) {
+        const items = children(node.getChild('ArgList') ?? node);
+        for (let i = 0; i + 2 < items.length; i++) {
+          const key = nodeText(frame.module.parsed.text, items[i]!);
+          if (items[i + 1]!.name !== 'AssignOp') continue;
+          if (key === 'default') return this.evalExpr(items[i + 2]!, frame);
+          if (key === 'default_factory') {
+            const factory = this.evalExpr(items[i + 2]!, frame);
+            if (factory.kind === 'class') {
+              const at = place(frame.module.file, items[i + 2]!);
+              const object: ObjectValue = { kind: 'object', className: factory.cls.name, cls: factory.cls, keywords: new Map(), positional: [], call: at, callee: at, trace: traceAt(frame.module.file, items[i + 2]!) };
+              return object;
+            }
+            return unknown('a default factory', traceAt(frame.module.file, node));
+          }
+        }
+        return unknown('a field without a default', traceAt(frame.module.file, node));
+      }
+    }
+    return this.evalExpr(node, frame);
+  }
+
+  private fieldOrder(cls: ClassInfo, depth = 0): string[] {
+    const order: string[] = [];
+    if (depth < 8) for (const base of this.bases(cls)) if (base.kind === 'class') order.push(...this.fieldOrder(base.cls, depth + 1));
+    const scope = this.module(cls.file);
+    const body = cls.node.getChild('Body');
+    if (!scope || !body) return order;
+    for (const statement of children(body)) {
+      const parts = children(statement);
+      if (statement.name === 'AssignStatement' && parts[0]?.name === 'VariableName' && parts[1]?.name === 'TypeDef') {
+        const name = nodeText(scope.parsed.text, parts[0]);
+        if (!order.includes(name)) order.push(name);
+      }
+    }
+    return order;
+  }
+}
+
+// ---- syntax helpers ----------------------------------------------------------------------------------------
+
+const BUILTINS = new Set(['dict', 'list', 'tuple', 'set', 'int', 'float', 'str', 'bool', 'range', 'len', 'min', 'max', 'sum', 'abs', 'round', 'isinstance', 'print', 'getattr', 'setattr', 'sorted', 'enumerate', 'zip', 'super', 'object', 'type', 'replace', 'field', 'partial']);
+
+function rangeOf(node: { from: number; to: number }): SourceRange {
+  return { start: node.from, end: node.to };
+}
+
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 40 ? `${line.slice(0, 39)}…` : line;
+}
+
+function baseName(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+/** `torchtitan.models.common.moe.MoEArgs` → `MoEArgs`; `...Linear.Config` → `Linear.Config`. */
+export function objectName(dotted: string): string {
+  const parts = dotted.split('.');
+  return parts.length >= 2 && parts[parts.length - 1] === 'Config' ? parts.slice(-2).join('.') : parts[parts.length - 1]!;
+}
+
+function nameOf(definition: SyntaxNode, text: string): string | undefined {
+  const name = definition.getChild('VariableName');
+  return name ? nodeText(text, name) : undefined;
+}
+
+function elements(node: SyntaxNode): SyntaxNode[] {
+  return children(node).filter((n) => !['(', ')', '[', ']', ',', 'Comment'].includes(n.name));
+}
+
+function isDataclass(cls: SyntaxNode, text: string): boolean {
+  const decorated = cls.parent?.name === 'DecoratedStatement' ? cls.parent : undefined;
+  if (!decorated) return false;
+  return decorated.getChildren('Decorator').some((d) => /(^|\.)dataclass\b/.test(nodeText(text, d).replace(/^@/, '')));
+}
+
+interface Parameter {
+  readonly name: string;
+  readonly node: SyntaxNode;
+  readonly kind: 'plain' | 'star' | 'doubleStar';
+  readonly default?: SyntaxNode;
+}
+
+/** ParamList children are flat: `name [TypeDef] [= value] ,`, with `*` / `**` before starred names. */
+function parameters(fn: SyntaxNode, text: string): Parameter[] {
+  const list = fn.getChild('ParamList');
+  if (!list) return [];
+  const out: Parameter[] = [];
+  const items = children(list);
+  for (let i = 0; i < items.length; i++) {
+    const node = items[i]!;
+    if (node.name !== 'VariableName') continue;
+    const before = items[i - 1] ? nodeText(text, items[i - 1]!) : '';
+    let j = i + 1;
+    if (items[j]?.name === 'TypeDef') j++;
+    const def = items[j]?.name === 'AssignOp' ? items[j + 1] : undefined;
+    out.push({ name: nodeText(text, node), node, kind: before === '*' ? 'star' : before === '**' ? 'doubleStar' : 'plain', ...(def ? { default: def } : {}) });
+  }
+  return out;
+}
+
+function functionDefinitions(script: SyntaxNode): { node: SyntaxNode }[] {
+  return children(script)
+    .map((s) => (s.name === 'DecoratedStatement' ? s.lastChild : s))
+    .filter((s): s is SyntaxNode => s?.name === 'FunctionDefinition')
+    .map((node) => ({ node }));
+}
+
+/** Top-level names: assignments, definitions and imports, the last unconditional one winning. */
+function collectBindings(script: SyntaxNode, text: string, out: Map<string, Binding>): void {
+  const visit = (statement: SyntaxNode, conditional: boolean): void => {
+    const set = (name: string, binding: Binding): void => {
+      if (!conditional || !out.has(name)) out.set(name, binding);
+    };
+    switch (statement.name) {
+      case 'AssignStatement': {
+        const parts = children(statement);
+        const value = parts[parts.length - 1];
+        if (!value || parts.length < 3) return;
+        for (let i = 0; i < parts.length - 1; i++) {
+          const target = parts[i]!;
+          if (target.name === 'VariableName' && (parts[i + 1]?.name === 'AssignOp' || parts[i + 1]?.name === 'TypeDef')) set(nodeText(text, target), { kind: 'value', node: value, target });
+        }
+        return;
+      }
+      case 'FunctionDefinition':
+      case 'ClassDefinition': {
+        const name = statement.getChild('VariableName');
+        if (name) set(nodeText(text, name), statement.name === 'FunctionDefinition' ? { kind: 'function', node: statement, name } : { kind: 'class', node: statement, name });
+        return;
+      }
+      case 'DecoratedStatement':
+        if (statement.lastChild) visit(statement.lastChild, conditional);
+        return;
+      case 'ImportStatement':
+        for (const binding of importBindings(statement, text)) set(nodeText(text, binding.alias), binding);
+        return;
+      case 'IfStatement':
+      case 'TryStatement':
+        for (const body of statement.getChildren('Body')) for (const inner of children(body)) visit(inner, true);
+        return;
+    }
+  };
+  for (const statement of children(script)) visit(statement, false);
+}
+
+function importBindings(statement: SyntaxNode, text: string): Extract<Binding, { kind: 'import' }>[] {
+  const parts = children(statement);
+  const out: Extract<Binding, { kind: 'import' }>[] = [];
+  if (parts[0]?.name === 'from') {
+    const importAt = parts.findIndex((p) => p.name === 'import');
+    if (importAt < 0) return out;
+    let level = 0;
+    const nameParts: string[] = [];
+    for (const p of parts.slice(1, importAt)) {
+      const t = nodeText(text, p);
+      if (p.name === '.' || t === '.' || t === '...') {
+        if (nameParts.length === 0) level += t.length;
+      } else if (p.name === 'VariableName') nameParts.push(t);
+    }
+    const module = nameParts.join('.');
+    const names = parts.slice(importAt + 1).filter((p) => p.name !== '(' && p.name !== ')' && p.name !== 'Comment');
+    for (let i = 0; i < names.length; i++) {
+      const node = names[i]!;
+      if (node.name !== 'VariableName') continue;
+      const alias = names[i + 1]?.name === 'as' && names[i + 2]?.name === 'VariableName' ? names[i + 2]! : node;
+      out.push({ kind: 'import', module, level, name: nodeText(text, node), alias });
+      if (alias !== node) i += 2;
+    }
+    return out;
+  }
+  // `import a.b.c [as x]`, possibly several, comma-separated.
+  let dotted: SyntaxNode[] = [];
+  const flush = (alias?: SyntaxNode): void => {
+    if (dotted.length === 0) return;
+    const module = dotted.map((n) => nodeText(text, n)).join('.');
+    // Without `as`, `import a.b` binds `a`.
+    if (alias) out.push({ kind: 'import', module, level: 0, name: undefined, alias });
+    else out.push({ kind: 'import', module: nodeText(text, dotted[0]!), level: 0, name: undefined, alias: dotted[0]! });
+    dotted = [];
+  };
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.name === 'VariableName') dotted.push(p);
+    else if (p.name === 'as' && parts[i + 1]) {
+      flush(parts[i + 1]);
+      i++;
+    } else if (p.name === ',') flush();
+  }
+  flush();
+  return out;
+}
+
+export { stringValue };
