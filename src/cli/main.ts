@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { SeveritySetting } from '../core/rules/types';
 import { DEFAULT_MAX_FILE_SIZE } from '../core/lint';
 import { findRule } from '../core/rules/index';
+import { runInspect } from './commands/inspect';
 import { runLint } from './commands/lint';
 import { runRule, runRules } from './commands/rules';
 
@@ -23,6 +24,7 @@ const USAGE = `Usage:
   moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
                  [--tokens T] [--hidden H] [--seed S] [--distribution isotropic|clustered] [--clusters N]
                  [--capacity-factor C] [--ep N] [--json]
+  moe-lens inspect [paths...] [--format stylish|json]   (what MoE Lens understood, with each value's provenance)
   moe-lens rules [--format text|json]
   moe-lens rule CODE [--format text|json|markdown]
   moe-lens --version | --help
@@ -112,6 +114,17 @@ export async function run(argv: readonly string[], env: { color: boolean }): Pro
           expertParallel: integer('--ep', values.ep ?? '1', 1, 4096),
           json: values.json ?? false,
         });
+      } catch (error) {
+        if (error instanceof ArgumentError) return usageError(error.message);
+        throw error;
+      }
+    }
+    case 'inspect': {
+      const format = values.format ?? 'stylish';
+      if (format !== 'stylish' && format !== 'json') return usageError(`unknown format "${format}" (stylish, json)`);
+      try {
+        const maxFileSize = integer('--max-file-size', values['max-file-size'] ?? String(DEFAULT_MAX_FILE_SIZE / 1024), 1, 1 << 22) * 1024;
+        return runInspect({ paths: rest, format, maxFileSize });
       } catch (error) {
         if (error instanceof ArgumentError) return usageError(error.message);
         throw error;

@@ -94,7 +94,12 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
   const value = valueOf(name, spec, field);
   const site = field.sites[field.sites.length - 1];
   if (site) {
-    const via = site.via?.length ? `via ${site.via.length} binding${site.via.length === 1 ? '' : 's'}` : undefined;
+    // The bindings it flowed through, outermost first: `via 357:25 (num_experts=) → 186:5 (parameter)`.
+    const hops = (site.via ?? []).map((hop) => {
+      const at = place(hop.file, hop.range, configFile, lines, linesOf);
+      return at.line !== undefined ? `${at.file ? `${at.file.slice(at.file.lastIndexOf('/') + 1)}:` : ''}${at.line}:${at.column}` : hop.file;
+    });
+    const via = hops.length > 0 ? `via ${hops.join(' → ')}` : undefined;
     return { value, source, ...place(site.file ?? configFile, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}) };
   }
   const origin = field.defaultFrom;

@@ -50,4 +50,39 @@ describe('Megatron dialects', () => {
     const broken = analyzeMegatronYaml('num_experts: 8\nmoe_router_topk: [\n', 'a.yaml');
     assert.ok(broken.errors.length > 0);
   });
+
+  it('reads flags inside a quoted MODEL_ARGS string, --flag=value, and script variables (with their defaults)', () => {
+    const text = 'SCALE=2.5\nMODEL_ARGS=" \\\n    --num-experts 128 \\\n    --moe-router-topk=${TOPK:-4} \\\n    --moe-router-score-function sigmoid \\\n    --moe-router-topk-scaling-factor $SCALE"\ntorchrun pretrain_gpt.py ${MODEL_ARGS}\n';
+    const [spec] = analyzeMegatronArgs(text, 'conf/run.sh').specs;
+    assert.ok(spec);
+    assert.equal(spec.experts.value, 128);
+    assert.equal(text.slice(spec.experts.sites[0]!.valueRange.start, spec.experts.sites[0]!.valueRange.end), '128');
+    // `${TOPK:-4}`: the default, located inside the reference, passed through the flag.
+    assert.equal(spec.topK.value, 4);
+    assert.equal(text.slice(spec.topK.sites[0]!.valueRange.start, spec.topK.sites[0]!.valueRange.end), '4');
+    assert.equal(spec.topK.sites[0]!.via?.length, 1);
+    // `$SCALE`: the value assigned earlier in the script, where a fix would edit it.
+    assert.equal(spec.scale.value, 2.5);
+    assert.equal(text.slice(spec.scale.sites[0]!.valueRange.start, spec.scale.sites[0]!.valueRange.end), '2.5');
+    assert.equal(spec.scoreFunc.value, 'sigmoid');
+  });
+
+  it('an unset variable stays unknown; MegaBlocks flags route softmax before top-k', () => {
+    const [unset] = analyzeMegatronArgs('python x.py --num-experts 8 --moe-router-topk $K\n', 'run.sh').specs;
+    assert.equal(unset!.topK.value, undefined);
+    const [megablocks] = analyzeMegatronArgs('NUM_EXPERTS=64\nif [ -n "${3}" ]; then\n    NUM_EXPERTS=$3;\nfi\nMOE_ARGS="--moe-num-experts=${NUM_EXPERTS} --moe-top-k=1"\n', 'dmoe.sh').specs;
+    assert.equal(megablocks!.experts.value, 64);
+    assert.equal(megablocks!.topK.value, 1);
+    assert.equal(megablocks!.order.value, 'score-then-topk');
+    assert.match(megablocks!.order.defaultFrom!.label, /MegaBlocks/);
+  });
+
+  it('reads the functional-test YAML spelling (MODEL_ARGS with --flag keys), and a dense NeMo config is no MoE config', () => {
+    const text = 'MODEL_ARGS:\n  --num-layers: 12\n  --num-experts: 8\n  --moe-router-topk: 2\n  --moe-router-pre-softmax: true\n';
+    const [spec] = analyzeMegatronYaml(text, 'model_config.yaml').specs;
+    assert.equal(spec!.experts.value, 8);
+    assert.equal(spec!.topK.value, 2);
+    assert.equal(spec!.order.value, 'score-then-topk');
+    assert.deepEqual(analyzeMegatronYaml('model:\n  num_moe_experts: 1\n  hidden_size: 4096\n', 'nemo.yaml').specs, []);
+  });
 });

@@ -42,9 +42,26 @@ runRuleTests(publishedModelMismatch, {
       name: 'score function left at the torchtitan default (sigmoid) gets one inserted',
       file: GPT_OSS_PY,
       project: TORCHTITAN_PROJECT,
-      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True'),
+      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True, gate_bias=True'),
       errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['default from MoEArgs.score_func'] }],
-      output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True, score_func="softmax"'),
+      output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True, gate_bias=True, score_func="softmax"'),
+    },
+    {
+      // The mistake torchtitan PR #2319 fixed: gpt-oss flavors without renormalisation over the top-4.
+      name: 'gpt-oss with route_norm=False (softmax over all experts, top-4, not renormalised)',
+      file: GPT_OSS_PY,
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=False, gate_bias=True'),
+      errors: [{ messageId: 'mismatch', text: 'False', includes: ['`route_norm` is False', 'renormalises each token\'s top-k weights'] }],
+      output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True, gate_bias=True'),
+    },
+    {
+      name: 'gpt-oss without a gate bias (the default of MoEArgs) gets one inserted',
+      file: GPT_OSS_PY,
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (default from MoEArgs.gate_bias)', 'has a bias on its router gate'] }],
+      output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True, gate_bias=True'),
     },
     {
       name: 'score function left to a class the workspace does not hold: assumed, so quiet',

@@ -5,6 +5,8 @@ runRuleTests(top1SoftmaxAfterTopK, {
   valid: [
     { name: 'top-1 with softmax before top-k', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax")\n' },
     { name: 'top-2 after top-k', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=16, top_k=2, score_func="softmax", topk_before_score=True)\n' },
+    // Megatron-LM's own functional test gpt3_mcore_tp2_pp2_ep2_te_4experts2parallel runs this (census MEG-057 exempts sinkhorn).
+    { name: 'Megatron top-1 post-softmax with sinkhorn load balancing', file: 'moe.yaml', code: 'MODEL_ARGS:\n  --num-experts: 4\n  --moe-router-topk: 1\n  --moe-router-load-balancing-type: sinkhorn\n' },
     { name: 'Llama 4 top-1 uses sigmoid after top-k', file: 'config.json', code: '{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1}}' },
   ],
   invalid: [
@@ -20,6 +22,13 @@ runRuleTests(top1SoftmaxAfterTopK, {
       file: 'config.json',
       code: '{"model_type": "gpt_oss", "num_local_experts": 32, "num_experts_per_tok": 1}',
       errors: [{ messageId: 'zeroGradient', text: '1' }],
+      output: null,
+    },
+    {
+      name: 'Megatron top-1 post-softmax with aux-loss balancing (test-config spelling)',
+      file: 'moe.yaml',
+      code: 'MODEL_ARGS:\n  --num-experts: 4\n  --moe-router-topk: 1\n  --moe-router-load-balancing-type: aux_loss\n',
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error' }],
       output: null,
     },
   ],

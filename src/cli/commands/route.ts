@@ -4,6 +4,7 @@
  * The --json shape is a contract relied on by outside checks: keep it stable.
  */
 import { analyzeDocument } from '../../core/analyze';
+import { INSPECTED_FIELDS, reportConfig } from '../../core/inspect';
 import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
@@ -45,7 +46,19 @@ const fail = (message: string): CommandResult => ({ stdout: '', stderr: `moe-len
 export async function runRoute(args: RouteArguments): Promise<CommandResult> {
   try {
     const started = Date.now();
-    const { spec, file, line } = pickSpec(args);
+    const { spec, file, line, lines } = pickSpec(args);
+    // Never route a guess: the expert count and top-k must be read, and whatever else was assumed is said.
+    const report = reportConfig(spec, file, lines);
+    for (const [name, label] of [['num_experts', 'expert count'], ['top_k', 'top-k']] as const) {
+      const field = report.fields[name];
+      if (field.source === 'unknown' || field.source === 'assumed') {
+        throw new UsageError(`the ${label} (\`${name}\`) of config "${spec.name}" is ${field.source}${field.detail ? ` (${field.detail})` : ''}; set it in the config (\`moe-lens inspect ${file}\` shows what was read).`);
+      }
+    }
+    const assumed = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'assumed' || report.fields[name].source === 'unknown').map((name) => {
+      const field = report.fields[name];
+      return { field: name, value: routedValue(name, spec), source: field.source, ...(field.detail ? { why: field.detail } : {}) };
+    });
     const resolved = routerConfigFromSpec(spec);
     if ('error' in resolved) throw new UsageError(`config "${spec.name}" cannot be routed: ${resolved.error}.`);
     const config = resolved.config;
@@ -57,6 +70,7 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
       backend,
       config: { file, name: spec.name, line },
       semantics: config.semantics,
+      assumed,
       numExperts: config.experts,
       topK: K,
       tokens: inputs.tokens,
@@ -76,7 +90,7 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
   }
 }
 
-function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line: number } {
+function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line: number; lines: LineIndex } {
   const read = readText(args.config);
   if (read.text === undefined) throw new UsageError(read.error!.replace(/^.*?: /, `${args.config}: `));
   // Defaults and builders come from what the config imports: the project reads those modules from disk
@@ -94,7 +108,28 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   } else {
     throw new UsageError(`${args.config} holds ${specs.length} configs; pick one with --model: ${specs.map((s) => s.name).join(', ')}.`);
   }
-  return { spec, file: args.config, line: new LineIndex(read.text).positionAt(spec.anchorRange.start).line + 1 };
+  const lines = new LineIndex(read.text);
+  return { spec, file: args.config, line: lines.positionAt(spec.anchorRange.start).line + 1, lines };
+}
+
+/** The value routing uses for a field MoE Lens could not read (the framework default it falls back to). */
+function routedValue(name: string, spec: RouterSpec): string | number | boolean | null {
+  switch (name) {
+    case 'score_func':
+      return spec.scoreFunc.value;
+    case 'topk_before_score':
+      return spec.order.value === 'topk-then-score';
+    case 'route_norm':
+      return spec.normalize.value !== 'never';
+    case 'route_scale':
+      return spec.scale.value;
+    case 'gate_bias':
+      return spec.routerBias.value;
+    case 'selection_bias':
+      return spec.selectionBias.value;
+    default:
+      return null;
+  }
 }
 
 function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string> } {
@@ -153,6 +188,7 @@ async function execute(config: RouterConfig, inputs: RouterInputs): Promise<{ co
 function humanSummary(result: {
   config: { file: string; name: string; line: number };
   semantics: string;
+  assumed: { field: string; value: unknown; source: string; why?: string }[];
   backend: string;
   tokens: number;
   hidden: number;
@@ -167,6 +203,7 @@ function humanSummary(result: {
   const lines = [
     `config     ${result.config.name} (${result.config.file}:${result.config.line})`,
     `semantics  ${result.semantics}`,
+    ...result.assumed.map((a, i) => `${i === 0 ? 'assumed   ' : '          '} ${a.field} = ${JSON.stringify(a.value)} (${a.source}${a.why ? `: ${a.why}` : ''})`),
     `inputs     ${result.tokens} tokens × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}`,
     `backend    ${result.backend} · ${result.timeMs.run.toFixed(1)} ms`,
     `load       max/mean ${stats.maxOverMean.toFixed(2)} · CV ${stats.coefficientOfVariation.toFixed(3)} · idle ${stats.idleExperts}/${result.numExperts}` +

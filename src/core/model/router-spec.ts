@@ -18,6 +18,8 @@ export type Framework =
   | 'hf:mixtral'
   | 'hf:llama4'
   | 'hf:dbrx'
+  /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
+  | 'hf:unknown'
   | 'openai:gpt-oss'
   | 'deepseek-official'
   | 'megatron';

@@ -70,7 +70,8 @@ const DIALECTS: Record<string, Dialect> = {
   },
   qwen3_moe: {
     framework: 'hf:qwen3_moe',
-    experts: ['num_experts'],
+    // transformers 5.x saves the expert count as `num_local_experts` (attribute_map num_experts → num_local_experts).
+    experts: ['num_experts', 'num_local_experts'],
     topK: ['num_experts_per_tok'],
     order: 'score-then-topk',
     scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'Qwen3MoeSparseMoeBlock (softmax)' },
@@ -151,25 +152,40 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   if (!root || root.type !== 'object') return { specs: [], errors };
   const dialectName = pickDialect(root);
   if (!dialectName) return { specs: [], errors };
-  const dialect = DIALECTS[dialectName]!;
+  const dialect = dialectName === 'unknown' ? UNKNOWN_MODEL_TYPE : DIALECTS[dialectName]!;
   const scope = (dialect.nested && findNodeAtLocation(root, [dialect.nested])?.type === 'object' ? findNodeAtLocation(root, [dialect.nested]) : root)!;
   const spec = buildSpec(text, file, root, scope, dialectName, dialect);
   return { specs: spec ? [spec] : [], errors };
 }
 
+/** model_types whose router is another's (transformers modular_glm4_moe.py builds DeepseekV3TopkRouter). */
+const SAME_ROUTER_AS: Readonly<Record<string, string>> = { glm4_moe: 'deepseek_v3' };
+
+/**
+ * A config.json whose `model_type` MoE Lens has no semantics for: the expert count, top-k and an explicit
+ * `scoring_func` are read; the router's order, renormalisation and biases stay unknown rather than borrowed.
+ */
+const UNKNOWN_MODEL_TYPE: Dialect = {
+  framework: 'hf:unknown',
+  experts: ['num_local_experts', 'n_routed_experts', 'num_experts', 'moe_num_experts'],
+  topK: ['num_experts_per_tok', 'moe_k', 'moe_top_k', 'top_k_experts'],
+  order: 'score-then-topk',
+  scoreFunc: { keys: ['scoring_func', 'score_function', 'moe_router_score_function'], default: 'softmax', defaultLabel: '' },
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: NO_NORMALIZE,
+};
+
 function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
+  if (modelType?.kind === 'string' && SAME_ROUTER_AS[modelType.value]) return SAME_ROUTER_AS[modelType.value];
   if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
   if (propertyNode(root, 'experts_per_token') && propertyNode(root, 'num_experts') && !propertyNode(root, 'num_experts_per_tok')) {
     return 'openai-gpt-oss';
   }
-  if (EXPERT_KEYS.some((key) => propertyNode(root, key))) {
-    // Unknown model_type but MoE keys: read it like the closest family by its keys.
-    if (propertyNode(root, 'n_routed_experts')) return 'deepseek_v3';
-    if (propertyNode(root, 'num_local_experts')) return propertyNode(root, 'experts_per_token') ? 'gpt_oss' : 'mixtral';
-    if (propertyNode(root, 'num_experts')) return 'qwen3_moe';
-  }
+  // An unknown model_type with MoE keys is read for what it spells out; no family's router is borrowed.
+  if (EXPERT_KEYS.some((key) => propertyNode(root, key))) return 'unknown';
   return undefined;
 }
 
@@ -248,6 +264,9 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
+  const unknownType = dialect === UNKNOWN_MODEL_TYPE ? `model_type ${JSON.stringify(literalAt(root, 'model_type')?.kind === 'string' ? (literalAt(root, 'model_type') as { value: string }).value : null)} is not one MoE Lens knows the router of` : undefined;
+  /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
+  const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType && field.sites.length === 0 ? { value: field.value, sites: [], unknown: unknownType } : field);
 
   const normalizeSites = dialect.normalize.key ? sitesFor([dialect.normalize.key]) : [];
   const normalizeLiteral = normalizeSites[normalizeSites.length - 1]?.literal;
@@ -283,13 +302,13 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
     anchorRange: anchor ? anchor.keyRange : { start: root.offset, end: root.offset + 1 },
     experts: numberField(dialect.experts),
     topK: numberField(dialect.topK),
-    order: { value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } },
-    scoreFunc,
-    routerBias: { value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } },
-    selectionBias: { value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } },
+    order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
+    scoreFunc: unlessUnknown(scoreFunc),
+    routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
+    selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     groups: groups && (groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
-    normalize,
-    scale: scale ? { ...scale, value: scale.value ?? 1 } : { value: 1, sites: [] },
+    normalize: unlessUnknown(normalize),
+    scale: unlessUnknown(scale ? { ...scale, value: scale.value ?? 1 } : { value: 1, sites: [] }),
     debugRoundRobin: { value: false, sites: [] },
     hidden: hiddenField,
     layers: numberField(['num_hidden_layers', 'n_layers']),

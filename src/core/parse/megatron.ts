@@ -8,7 +8,7 @@ import type { Dialect, Field, Literal, Normalize, Order, RouterSpec, SelectionBi
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from './family';
-import { shellWords } from './shell-words';
+import { shellWords, type ShellWord } from './shell-words';
 
 export interface MegatronAnalysis {
   readonly specs: RouterSpec[];
@@ -27,46 +27,174 @@ const BOOLEAN_FLAGS = new Set([
   'moe_router_force_load_balancing',
 ]);
 
-const ALIASES: Readonly<Record<string, string>> = { num_moe_experts: 'num_experts' };
-const MARKERS = ['num_experts', 'num_moe_experts', 'moe_router_topk'];
+/**
+ * Other spellings of the same settings: TransformerConfig's `num_moe_experts`, and MegaBlocks' flags
+ * (`--moe-num-experts`, `--moe-top-k`, as OLMoE's Megatron scripts pass them).
+ */
+const ALIASES: Readonly<Record<string, string>> = { num_moe_experts: 'num_experts', moe_num_experts: 'num_experts', moe_top_k: 'moe_router_topk' };
+const MEGABLOCKS_KEYS = new Set(['moe_num_experts', 'moe_top_k']);
+const MARKERS = ['num_experts', 'num_moe_experts', 'moe_router_topk', 'moe_num_experts'];
 
 export function looksLikeMegatron(text: string): boolean {
-  return /--num-experts|--moe-router-topk|num_moe_experts|moe_router_topk/.test(text);
+  return /--num-experts|--moe-router-topk|num_moe_experts|moe_router_topk|--moe-num-experts/.test(text);
+}
+
+/** `NAME=value` in a launch script (not a flag's `--name=value`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+/** A whole word that is one variable: `$N`, `${N}`, `${N:-default}` (also `:=`). */
+const REFERENCE = /^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\})$/;
+const MAX_EXPANDED = 4;
+
+/** A script word, with the variable whose value it is part of (`MODEL_ARGS=( ... )` or `MODEL_ARGS="..."`). */
+interface ScriptWord extends ShellWord {
+  readonly group?: string;
+}
+
+/** The offset of the `)` closing an array that opens at `open`, skipping quotes and comments. */
+function closingParen(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === ')') return i;
+    if (ch === '"' || ch === "'") {
+      const close = text.indexOf(ch, i + 1);
+      if (close === -1) return text.length;
+      i = close;
+    } else if (ch === '#' && /\s/.test(text[i - 1] ?? ' ')) {
+      const newline = text.indexOf('\n', i);
+      if (newline === -1) return text.length;
+      i = newline;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * The words of a launch script with the flags of a variable brought out and tagged with it: a quoted string
+ * (`MODEL_ARGS="--num-experts 128 ..."`, the usual idiom) or a bash array (`MOE_ARGS=( --num-experts 128 )`),
+ * each word at its own offset in the file.
+ */
+function scriptWords(text: string, start = 0, end = text.length, depth = 0, group?: string): ScriptWord[] {
+  const words = shellWords(text.slice(start, end)).map((w) => ({ ...w, start: w.start + start, end: w.end + start, ...(group ? { group } : {}) }));
+  if (depth >= MAX_EXPANDED) return words;
+  const out: ScriptWord[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    const raw = text.slice(word.start, word.end);
+    const assignment = ASSIGNMENT.exec(word.text);
+    if (assignment && assignment[0] === word.text && text[word.end] === '(') {
+      const close = closingParen(text, word.end);
+      out.push(word);
+      out.push(...scriptWords(text, word.end + 1, close, depth + 1, assignment[1]));
+      while (index + 1 < words.length && words[index + 1]!.start < close) index++;
+      continue;
+    }
+    const quote = raw.search(/["']/);
+    if (quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) {
+      const open = word.start + quote;
+      const close = text.indexOf(text[open]!, open + 1);
+      if (assignment) out.push({ text: assignment[0], start: word.start, end: word.start + assignment[0].length, dynamic: false });
+      out.push(...scriptWords(text, open + 1, close === -1 ? word.end : close, depth + 1, assignment?.[1] ?? group));
+      continue;
+    }
+    out.push(word);
+  }
+  return out;
+}
+
+interface Variable {
+  readonly literal: Literal;
+  readonly valueRange: SourceRange;
+  /** Set when branches of an `if`/`case` assign it different values: which one runs depends on the environment. */
+  readonly ambiguous?: string;
+}
+
+/** Script variables: the last assignment of a literal before each use (a `$3` override in an `if` is not one). */
+function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variable>): { literal: Literal; valueRange: SourceRange; via: SourceRange } | undefined {
+  const match = REFERENCE.exec(word.text);
+  if (!match) return undefined;
+  const name = match[1] ?? match[2]!;
+  const assigned = variables.get(name);
+  if (assigned?.ambiguous) return { literal: { kind: 'expression', text: assigned.ambiguous }, valueRange: { start: word.start, end: word.end }, via: { start: word.start, end: word.end } };
+  if (assigned) return { ...assigned, via: { start: word.start, end: word.end } };
+  const fallback = match[3];
+  if (fallback === undefined || fallback === '' || fallback.includes('$')) return undefined;
+  const at = word.start + word.text.length - 1 - fallback.length; // `${N:-8}`: the default sits before `}`
+  return { literal: scalarLiteral(fallback), valueRange: { start: at, end: at + fallback.length }, via: { start: word.start, end: word.end } };
 }
 
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
-  const words = shellWords(text);
-  const sites: Site[] = [];
+  const words = scriptWords(text);
+  const variables = new Map<string, Variable>();
+  const lines = new LineIndex(text);
+  const sites: (Site & { group?: string })[] = [];
+  let conditional = 0;
+  const valueSite = (key: string, keyRange: SourceRange, word: ShellWord, valueText: string, valueStart: number): Site => {
+    const reference = word.dynamic ? resolveReference({ ...word, text: valueText, start: valueStart }, variables) : undefined;
+    if (reference) return { key, keyRange, valueRange: reference.valueRange, literal: reference.literal, via: [{ file, range: reference.via }] };
+    return { key, keyRange, valueRange: { start: valueStart, end: word.end }, literal: word.dynamic ? { kind: 'expression', text: valueText } : scalarLiteral(valueText) };
+  };
   let lastFlagEnd = -1;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
+    if (word.text === 'if' || word.text === 'case') conditional++;
+    else if ((word.text === 'fi' || word.text === 'esac') && conditional > 0) conditional--;
+    const assignment = ASSIGNMENT.exec(word.text);
+    if (assignment && !word.text.startsWith('--')) {
+      const value = word.text.slice(assignment[0].length);
+      const valueStart = word.start + assignment[0].length;
+      if (!word.dynamic && value !== '' && !/\s/.test(value)) {
+        const name = assignment[1]!;
+        const literal = scalarLiteral(value);
+        const previous = variables.get(name);
+        const differs = previous !== undefined && (previous.ambiguous !== undefined || JSON.stringify(previous.literal) !== JSON.stringify(literal));
+        const line = (range: SourceRange): number => lines.positionAt(range.start).line + 1;
+        variables.set(name, {
+          literal,
+          valueRange: { start: valueStart, end: word.end },
+          // A value set in one branch and another elsewhere depends on how the script runs: not one value.
+          ...(differs && conditional > 0 ? { ambiguous: `${name} is set to different values in the script's branches (lines ${line(previous.valueRange)} and ${line({ start: valueStart, end: word.end })})` } : {}),
+        });
+      }
+      continue;
+    }
     if (!word.text.startsWith('--') || word.text.length < 3) continue;
     const [rawName, inlineValue] = splitOnce(word.text.slice(2), '=');
     const key = rawName.replace(/-/g, '_');
     const keyRange = { start: word.start, end: word.start + 2 + rawName.length };
     lastFlagEnd = Math.max(lastFlagEnd, word.end);
     if (inlineValue !== undefined) {
-      sites.push({ key, keyRange, valueRange: { start: keyRange.end + 1, end: word.end }, literal: word.dynamic ? { kind: 'expression', text: inlineValue } : scalarLiteral(inlineValue) });
+      sites.push({ ...valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), ...(word.group ? { group: word.group } : {}) });
       continue;
     }
     const next = words[i + 1];
     if (BOOLEAN_FLAGS.has(key) || !next || next.text.startsWith('--')) {
-      sites.push({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true } });
+      sites.push({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true }, ...(word.group ? { group: word.group } : {}) });
       continue;
     }
-    sites.push({ key, keyRange, valueRange: { start: next.start, end: next.end }, literal: next.dynamic ? { kind: 'expression', text: next.text } : scalarLiteral(next.text) });
+    sites.push({ ...valueSite(key, keyRange, next, next.text, next.start), ...(word.group ? { group: word.group } : {}) });
     lastFlagEnd = Math.max(lastFlagEnd, next.end);
     i++;
   }
+  const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
-  if (!normalised.some((s) => MARKERS.includes(s.key))) return { specs: [], errors: [] };
-  const first = normalised.find((s) => MARKERS.includes(s.key))!;
-  const spec = buildSpec('megatron-args', file, normalised, { start: 0, end: text.length }, first.keyRange, {
-    offset: lastFlagEnd,
-    prefix: ' ',
-    suffix: '',
-  });
-  return { specs: [spec], errors: [] };
+  // Several variables that each hold a router's flags (`MODEL_ARGS` and `MODEL_ARGS_SMALL`) are several
+  // configs; flags outside any variable belong to each of them.
+  const groups = [...new Set(normalised.filter((s) => s.group && MARKERS.includes(s.key)).map((s) => s.group!))];
+  const sets = groups.length > 1 ? groups.map((group) => ({ group, sites: normalised.filter((s) => s.group === group || !s.group) })) : [{ group: undefined, sites: normalised }];
+  const specs = sets
+    .filter((set) => set.sites.some((s) => MARKERS.includes(s.key)) && !isDense(set.sites))
+    .map((set) => {
+      const first = set.sites.find((s) => MARKERS.includes(s.key))!;
+      const own = set.group ? set.sites.filter((s) => s.group === set.group) : set.sites;
+      const last = own[own.length - 1]!;
+      const spec = buildSpec('megatron-args', file, set.sites, { start: 0, end: text.length }, first.keyRange, {
+        offset: set.group ? Math.max(last.valueRange.end, last.keyRange.end) : lastFlagEnd,
+        prefix: ' ',
+        suffix: '',
+      }, megablocks);
+      return set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec;
+    });
+  return { specs, errors: [] };
 }
 
 export function analyzeMegatronYaml(text: string, file: string): MegatronAnalysis {
@@ -83,13 +211,14 @@ export function analyzeMegatronYaml(text: string, file: string): MegatronAnalysi
   const sites: Site[] = [];
   for (const pair of map.items as Pair[]) {
     if (!isPair(pair) || !isScalar(pair.key) || !pair.key.range) continue;
-    const key = String(pair.key.value);
+    const key = yamlKey(String(pair.key.value));
     const keyRange = { start: pair.key.range[0], end: pair.key.range[1] };
     const value = pair.value;
     const valueRange = isScalar(value) && value.range ? { start: value.range[0], end: value.range[1] } : keyRange;
     const literal: Literal = isScalar(value) ? jsLiteral(value.value, text.slice(valueRange.start, valueRange.end)) : { kind: 'expression', text: String(value ?? '') };
     sites.push({ key: ALIASES[key] ?? key, keyRange, valueRange, literal });
   }
+  if (isDense(sites)) return { specs: [], errors };
   const last = map.items[map.items.length - 1] as Pair | undefined;
   const lastEnd = last && isScalar(last.value) && last.value.range ? last.value.range[1] : map.range?.[1] ?? text.length;
   const firstKey = (map.items[0] as Pair | undefined)?.key;
@@ -101,7 +230,7 @@ export function analyzeMegatronYaml(text: string, file: string): MegatronAnalysi
 
 function findRouterMap(node: unknown, depth: number): YAMLMap | undefined {
   if (!isMap(node) || depth > 6) return undefined;
-  const keys = node.items.map((p) => (isPair(p) && isScalar(p.key) ? String(p.key.value) : ''));
+  const keys = node.items.map((p) => (isPair(p) && isScalar(p.key) ? yamlKey(String(p.key.value)) : ''));
   if (keys.some((k) => MARKERS.includes(k))) return node;
   for (const pair of node.items) {
     const found = isPair(pair) ? findRouterMap(pair.value, depth + 1) : undefined;
@@ -110,7 +239,23 @@ function findRouterMap(node: unknown, depth: number): YAMLMap | undefined {
   return undefined;
 }
 
-function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, insertion: RouterSpec['insertion']): RouterSpec {
+/**
+ * A YAML key as Megatron's argparse name: plain (`num_experts`) or, in Megatron-LM's functional-test configs,
+ * the flag itself (`MODEL_ARGS: {--num-experts: 8}`).
+ */
+function yamlKey(key: string): string {
+  return key.startsWith('--') ? key.slice(2).replace(/-/g, '_') : key;
+}
+
+/** One expert (NeMo's spelling of a dense model) or none is not an MoE config: no top-k default is assumed for it. */
+function isDense(sites: readonly Site[]): boolean {
+  const experts = sites.filter((s) => s.key === 'num_experts').pop();
+  if (!experts) return false;
+  const literal = experts.literal;
+  return literal.kind === 'none' || ((literal.kind === 'int' || literal.kind === 'float') && literal.value <= 1);
+}
+
+function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, insertion: RouterSpec['insertion'], megablocks = false): RouterSpec {
   const find = (key: string): Site[] => sites.filter((s) => s.key === key);
   const last = (key: string): Site | undefined => find(key)[find(key).length - 1];
   const numberField = (key: string, fallback?: { value: number; label: string }): Field<number | undefined> => {
@@ -130,7 +275,8 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
       : { value: 'softmax', sites: find('moe_router_score_function'), defaultFrom: { label: 'Megatron moe_router_score_function default' } };
   const preSoftmax = flag('moe_router_pre_softmax');
   const softmax = scoreFunc.value === 'softmax';
-  const order: Order = softmax && !preSoftmax.value ? 'topk-then-score' : 'score-then-topk';
+  // MegaBlocks (megablocks/layers/router.py): softmax over all experts, then top-k, no renormalisation.
+  const order: Order = softmax && !preSoftmax.value && !megablocks ? 'topk-then-score' : 'score-then-topk';
   const normalize: Normalize = softmax ? 'never' : 'when-k>1';
   const expertBias = flag('moe_router_enable_expert_bias');
   // Megatron ignores expert_bias on the softmax paths (research §4.2); MOE015 reports the conflict.
@@ -151,7 +297,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     anchorRange,
     experts: numberField('num_experts'),
     topK: numberField('moe_router_topk', { value: 2, label: 'Megatron moe_router_topk default' }),
-    order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: 'Megatron post-softmax default' } }) },
+    order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }) },
     scoreFunc,
     routerBias: { ...routerBias, ...(routerBias.sites.length ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
     selectionBias: { value: selection, sites: expertBias.sites },

@@ -33,7 +33,7 @@ export interface PythonAnalysis {
 }
 
 /** Cheap pre-check: a file without any routing word holds no router config (most Python files). */
-const ROUTER_WORDS = /num_experts|top_k|MoEArgs|\bMoE\b|Router/;
+const ROUTER_WORDS = /num_experts|top_k|MoEArgs|\bMoE\b|Router|model_registry|flavor/;
 const MAX_REACH_DEPTH = 12;
 const MAX_SPECS = 200;
 
@@ -71,12 +71,42 @@ function baseClass(object: ObjectValue): string {
   return object.className;
 }
 
+/** Experts and their token dispatcher take `num_experts` / `top_k` too, but route nothing. */
+const NOT_A_ROUTER = /expert|dispatch/i;
+
 function isRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolean {
   if (TORCHTITAN_ROUTER_CALLEES.has(baseClass(object))) return true;
+  if (NOT_A_ROUTER.test(object.className)) return false;
+  // An MoE config whose `router=` is a router (`make_moe_config(router=make_router_config(...))`); a model
+  // config holding `moe_args=` is not one.
+  const nested = object.keywords.get('router')?.value;
+  if (nested?.kind === 'object' && nested !== object && isRouterObject(nested, evaluator)) return true;
   const keys = [...object.keywords.keys()].filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
   if (keys.length >= 2 && (keys.includes('num_experts') || keys.includes('top_k'))) return true;
   // A workspace class that declares the router's own fields (a fork's `RouterConfig`).
   return object.cls !== undefined && !!evaluator.fieldDefault(object.cls, 'top_k') && !!evaluator.fieldDefault(object.cls, 'num_experts');
+}
+
+const dictConfigs = new WeakMap<object, ObjectValue>();
+
+/**
+ * A dict that spells a router's keys (`moe_args=dict(num_experts=8, top_k=2)`, or the `**kwargs` a builder
+ * returns) is a router config too: seen as an object of class `dict`, its keys as keywords.
+ */
+function dictAsConfig(value: Extract<PyValue, { kind: 'dict' }>): ObjectValue | undefined {
+  const cached = dictConfigs.get(value);
+  if (cached) return cached;
+  const keys = value.entries.map((e) => (e.key.kind === 'string' ? e.key.value : '')).filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
+  if (keys.length < 2 || !(keys.includes('num_experts') || keys.includes('top_k'))) return undefined;
+  const file = value.entries.find((e) => e.key.trace)?.key.trace?.written.file ?? value.trace.written.file;
+  const keywords = new Map(
+    value.entries.filter((e) => e.key.kind === 'string').map((e) => [(e.key as { value: string }).value, { value: e.value, keyRange: e.keyRange, range: e.valueRange }] as const),
+  );
+  const first = value.entries[0]!;
+  const at = { file, range: { start: first.range.start, end: value.entries[value.entries.length - 1]!.range.end } };
+  const object: ObjectValue = { kind: 'object', className: 'dict', keywords, positional: [], call: at, callee: { file, range: first.keyRange }, trace: value.trace };
+  dictConfigs.set(value, object);
+  return object;
 }
 
 /** Every object reachable from a value through keyword arguments, list items and dict values. */
@@ -89,6 +119,8 @@ function reachable(value: PyValue, out: ObjectValue[], seen: Set<object>, depth 
   } else if (value.kind === 'list') {
     for (const item of value.items) reachable(item, out, seen, depth + 1);
   } else if (value.kind === 'dict') {
+    const config = dictAsConfig(value);
+    if (config) out.push(config);
     for (const entry of value.entries) reachable(entry.value, out, seen, depth + 1);
   }
 }
@@ -117,9 +149,10 @@ function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[]
   for (const root of documentRoots(evaluator, file)) {
     const objects: ObjectValue[] = [];
     reachable(root.value, objects, new Set());
-    // A builder may fill what it returns in ways the evaluator does not model: what it built still counts.
+    // A builder in this file may fill what it returns in ways the evaluator does not model: what it built here
+    // still counts (never what an imported module built while its tables were evaluated).
     if (!objects.some((o) => isRouterObject(o, evaluator))) {
-      for (const c of evaluator.constructions) if (within(c.context, root.context)) objects.push(c.object);
+      for (const c of evaluator.constructions) if (c.object.call.file === file && within(c.context, root.context)) objects.push(c.object);
     }
     const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator));
     if (routers.length === 0) continue;
@@ -256,10 +289,10 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     }
     const resolved = inner.find((o) => o.cls);
     if (resolved && inner.every((o) => o.cls || !isKnownTorchtitanClass(o))) {
-      if (evaluator.declaresField(resolved.cls!, key) === false) {
+      if (evaluator.declaresField(resolved.cls!, key) === false && !(key === 'gate_bias' && evaluator.declaresField(resolved.cls!, 'gate') !== false)) {
         // The class the import names has no such field: that torchtitan version has no such feature.
         const builtin = TORCHTITAN_MOE_DEFAULTS[key];
-        if (builtin && PR_ONLY_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: { label: `${resolved.cls!.name} has no \`${key}\` field`, ...(resolved.cls!.file !== file ? { file: resolved.cls!.file } : {}), range: resolved.cls!.nameRange } };
+        if (builtin && FEATURE_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: { label: `${resolved.cls!.name} has no \`${key}\` field`, ...(resolved.cls!.file !== file ? { file: resolved.cls!.file } : {}), range: resolved.cls!.nameRange } };
       }
     }
     const known = inner.find(isKnownTorchtitanClass);
@@ -358,7 +391,8 @@ function anchorOf(outer: ObjectValue, root: Root, file: string): SourceRange {
   return outer.callee.range;
 }
 
-const PR_ONLY_KEYS = new Set(['topk_before_score', 'use_router_bias', 'use_expert_bias']);
+/** Switches that are off in a torchtitan version whose config class lacks them (the PR's fields, or a gate bias before #2319). */
+const FEATURE_KEYS = new Set(['topk_before_score', 'use_router_bias', 'use_expert_bias', 'gate_bias']);
 
 /** A torchtitan router class imported from a module the workspace does not hold (not a name nobody imported). */
 function isKnownTorchtitanClass(object: ObjectValue): boolean {

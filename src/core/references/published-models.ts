@@ -28,7 +28,14 @@ export interface PublishedModel {
   readonly groups?: { readonly count: Fact<number>; readonly selected: Fact<number> };
   /** Whether the published router chooses experts with a per-expert selection bias. */
   readonly selectionBias: Fact<boolean>;
+  /** Whether the k routing weights of a token sum to 1 (renormalised, or a softmax over the k alone). */
+  readonly renormalized?: Fact<boolean>;
+  /** Whether the router's gate projection has a bias. */
+  readonly gateBias?: Fact<boolean>;
 }
+
+const GPT_OSS_RENORM = ['arXiv 2508.10925 §2.2: "weight the output of each expert by the softmax of the router projection over only the selected experts"', 'torchtitan PR #2319 (41753c67b): "Fix gpt-oss implementation (MoE router gate bias + top-k renorm)"'];
+const GPT_OSS_GATE_BIAS = ['openai/gpt-oss gpt_oss/torch/model.py @7b58334: MLPBlock gate = torch.nn.Linear(hidden_size, num_experts) (bias on); HF stores mlp.router.bias', 'torchtitan PR #2319 (41753c67b)'];
 
 const GPT_OSS_SOURCES = [
   'openai/gpt-oss gpt_oss/torch/model.py @7b58334: ModelConfig(num_experts=128, experts_per_token=4)',
@@ -66,6 +73,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(4, GPT_OSS_SOURCES),
     scoreFunc: verified('softmax', ['arXiv 2508.10925 §2.2: "softmax of the router projection over only the selected experts"']),
     selectionBias: verified(false, ['openai/gpt-oss gpt_oss/torch/model.py @7b58334: MLPBlock gate is nn.Linear, no selection bias']),
+    renormalized: verified(true, GPT_OSS_RENORM),
+    gateBias: verified(true, GPT_OSS_GATE_BIAS),
   },
   {
     id: 'gpt-oss-20b',
@@ -77,6 +86,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(4, GPT_OSS_20B_SOURCES),
     scoreFunc: verified('softmax', ['arXiv 2508.10925 §2.2']),
     selectionBias: verified(false, ['openai/gpt-oss gpt_oss/torch/model.py @7b58334']),
+    renormalized: verified(true, GPT_OSS_RENORM),
+    gateBias: verified(true, GPT_OSS_GATE_BIAS),
   },
   {
     id: 'deepseek-v3-671b',

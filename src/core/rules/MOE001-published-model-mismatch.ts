@@ -1,8 +1,23 @@
-import type { Field } from '../model/router-spec';
+import type { Field, RouterSpec } from '../model/router-spec';
 import type { Fact } from '../references/published-models';
 import { recognizeModel } from '../references/recognize';
-import { allKnown, fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf, literalText } from './helpers';
 import type { Rule, RuleContext } from './types';
+
+/** Whether a token's k weights sum to 1: renormalised, or a softmax taken over the k alone. */
+function effectiveRenormalization(spec: RouterSpec): boolean | undefined {
+  if (spec.order.value === 'topk-then-score' && spec.scoreFunc.value === 'softmax') return true;
+  switch (spec.normalize.value) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'when-k>1':
+      return spec.topK.value === undefined ? undefined : spec.topK.value > 1;
+    case 'sigmoid-only':
+      return spec.scoreFunc.value === 'sigmoid';
+  }
+}
 
 const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
 
@@ -42,6 +57,7 @@ export const publishedModelMismatch = {
       const claim = recognizeModel(spec);
       if (!claim) continue;
       const { model } = claim;
+      // A config recognised only by its shape may be a custom model of the same size: its findings are warnings.
       const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
         if (!field || !fact || key === undefined) return;
         if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
@@ -63,7 +79,7 @@ export const publishedModelMismatch = {
             status: fact.status === 'verified' ? `source: ${fact.sources[0]}` : `secondary sources: ${fact.sources[0]}`,
           },
           range: fieldRange(spec, field),
-          severity: fact.status === 'verified' ? 'error' : 'warning',
+          severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
           fixes: [
             {
               title: `Set \`${shownKey}\` to ${context.formatValue(fact.value)} (published ${model.id})`,
@@ -81,6 +97,33 @@ export const publishedModelMismatch = {
       if (model.groups && spec.groups) {
         compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
         compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
+      }
+      // Booleans the published router defines; compared only where this config's values are known.
+      const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown): void => {
+        if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined) return;
+        const shownKey = keyOf(field, key);
+        context.report({
+          messageId: 'mismatch',
+          data: {
+            key: shownKey,
+            actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(actual)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+            model: model.id,
+            fact: describe,
+            evidence: `recognised by ${claim.evidence}`,
+            status: fact.status === 'verified' ? `source: ${fact.sources[0]}` : `secondary sources: ${fact.sources[0]}`,
+          },
+          range: fieldRange(spec, field),
+          severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+          fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${shownKey}\` to ${context.formatValue(fixValue)} (published ${model.id})`, edits: context.setField(spec, field, key, fixValue), safety: 'safe', preferred: true }] : [],
+        });
+      };
+      const renormalized = effectiveRenormalization(spec);
+      if (renormalized !== undefined && model.renormalized && allKnown(spec.order, spec.scoreFunc)) {
+        flag(spec.normalize, renormalized, model.renormalized, keys.normalize, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value);
+      }
+      if (model.gateBias) {
+        const gateKey = spec.routerBias.sites[spec.routerBias.sites.length - 1]?.key ?? (spec.framework === 'torchtitan' ? 'gate_bias' : undefined);
+        flag(spec.routerBias, spec.routerBias.value, model.gateBias, gateKey, model.gateBias.value ? 'has a bias on its router gate' : 'has no bias on its router gate', model.gateBias.value);
       }
     }
   },

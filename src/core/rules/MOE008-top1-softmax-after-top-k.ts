@@ -20,13 +20,15 @@ export const top1SoftmaxAfterTopK = {
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=True)\n' },
     useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=False)\n' },
     fixSafety: 'Moving softmax before top-k changes the weights (they no longer sum to 1), so the fix is unsafe.',
-    references: ['Megatron-LM transformer_config.py @d98e8a6 lines 2662–2669 ("softmax on a [num_tokens, 1] would yield a zero gradient")'],
+    references: ['Megatron-LM transformer_config.py @d98e8a6 lines 2662–2669 ("softmax on a [num_tokens, 1] would yield a zero gradient"; sinkhorn load balancing is exempt)'],
   },
   check(context: RuleContext) {
     for (const spec of context.specs) {
       if (spec.topK.value !== 1 || spec.order.value !== 'topk-then-score' || spec.scoreFunc.value !== 'softmax') continue;
       if (!allKnown(spec.topK, spec.order, spec.scoreFunc)) continue;
       const megatron = spec.framework === 'megatron';
+      // Megatron's sinkhorn load balancing routes top-1 by sinkhorn, and its check exempts it (census MEG-057).
+      if (megatron && spec.sites.some((s) => s.key === 'moe_router_load_balancing_type' && s.literal.kind === 'string' && s.literal.value === 'sinkhorn')) continue;
       context.report({
         messageId: 'zeroGradient',
         data: {

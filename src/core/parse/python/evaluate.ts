@@ -96,8 +96,8 @@ export class PythonEvaluator {
   readonly entries: Root[] = [];
   /** The evaluated document's module-level assignments and the functions nothing called. */
   readonly roots: Root[] = [];
-  /** Functions whose bodies ran (called from somewhere), by definition node. */
-  readonly called = new Set<SyntaxNode>();
+  /** Functions whose bodies ran (called from somewhere), by file and definition offset (tree nodes are not stable objects). */
+  private readonly called = new Set<string>();
 
   constructor(private readonly sources: PythonSources) {}
 
@@ -135,7 +135,7 @@ export class PythonEvaluator {
       }
     }
     for (const fn of functionDefinitions(scope.parsed.tree.topNode)) {
-      if (this.called.has(fn.node) || this.budgetExhausted) continue;
+      if (this.called.has(`${file}:${fn.node.from}`) || this.budgetExhausted) continue;
       const info = this.functionInfo(scope, fn.node);
       if (!info) continue;
       const context = { name: info.name, file, kind: 'function', range: rangeOf(fn.node), keyRange: info.nameRange } as const;
@@ -383,7 +383,7 @@ export class PythonEvaluator {
       } else {
         value = this.evalExpr(valueNode, frame);
       }
-      entries.push({ key, keyRange: rangeOf(keyNode), value, range });
+      entries.push({ key, keyRange: rangeOf(keyNode), value, valueRange: rangeOf(valueNode), range });
       i += 2;
     }
     return { kind: 'dict', entries, trace: traceAt(file, node) };
@@ -530,7 +530,7 @@ export class PythonEvaluator {
       case 'external': {
         const name = callee.name.replace(/^builtins\./, '');
         if (name === 'dict' && !callee.name.includes('.', 9)) {
-          return { kind: 'dict', entries: [...keywords].map(([key, arg]) => ({ key: { kind: 'string', value: key, trace: traceAt(file, arg.keyRange ? { from: arg.keyRange.start, to: arg.keyRange.end } : node) }, keyRange: arg.keyRange ?? arg.range, value: arg.value, range: arg.range })), trace };
+          return { kind: 'dict', entries: [...keywords].map(([key, arg]) => ({ key: { kind: 'string', value: key, trace: traceAt(file, arg.keyRange ? { from: arg.keyRange.start, to: arg.keyRange.end } : node) }, keyRange: arg.keyRange ?? arg.range, value: arg.value, valueRange: arg.range, range: arg.range })), trace };
         }
         if (/(^|\.)replace$/.test(name) && positional[0]?.value.kind === 'object') {
           const base = positional[0].value;
@@ -593,7 +593,7 @@ export class PythonEvaluator {
       if (itemText === '*' || itemText === '**') {
         const spread = items[i + 1] ? this.evalExpr(items[i + 1]!, frame) : undefined;
         if (itemText === '**' && spread?.kind === 'dict' && spread.entries.every((e) => e.key.kind === 'string')) {
-          for (const entry of spread.entries) keywords.set((entry.key as { value: string }).value, { value: entry.value, keyRange: entry.keyRange, range: rangeOf({ from: entry.range.start, to: entry.range.end }) });
+          for (const entry of spread.entries) keywords.set((entry.key as { value: string }).value, { value: entry.value, keyRange: entry.keyRange, range: entry.valueRange });
         } else {
           unpacked = true;
         }
@@ -624,7 +624,7 @@ export class PythonEvaluator {
     const scope = this.module(fn.file);
     const trace = callNode ? traceAt(caller.module.file, callNode) : traceAt(fn.file, { from: fn.nameRange.start, to: fn.nameRange.end });
     if (!scope) return unknown(`${baseName(fn.file)} could not be read`, trace);
-    this.called.add(fn.node);
+    this.called.add(`${fn.file}:${fn.node.from}`);
     const locals = new Map<string, PyValue>();
     const params = parameters(fn.node, scope.parsed.text);
     let index = fn.owner && params[0]?.name === 'self' ? 1 : 0;
@@ -634,8 +634,22 @@ export class PythonEvaluator {
       const byKeyword = keywords.get(param.name);
       const byPosition = param.kind === 'plain' ? positional[index - (fn.owner && params[0]?.name === 'self' ? 1 : 0)] : undefined;
       if (param.kind === 'plain') index++;
-      if (param.kind === 'star' || param.kind === 'doubleStar') {
-        locals.set(param.name, unknown(`\`${param.kind === 'star' ? '*' : '**'}${param.name}\` is not followed`, traceAt(fn.file, param.node)));
+      if (param.kind === 'star') {
+        const rest = positional.slice(index - (fn.owner && params[0]?.name === 'self' ? 1 : 0));
+        locals.set(param.name, { kind: 'list', items: rest.map((a) => a.value), trace: traceAt(fn.file, param.node) });
+        index = Number.MAX_SAFE_INTEGER;
+        continue;
+      }
+      if (param.kind === 'doubleStar') {
+        // `**kwargs` is the dict of the keywords no named parameter took, each value with its own trace.
+        const named = new Set(params.map((p) => p.name));
+        const entries: DictEntry[] = [...keywords]
+          .filter(([key]) => !named.has(key))
+          .map(([key, arg]) => {
+            const keyRange = arg.keyRange ?? arg.range;
+            return { key: { kind: 'string', value: key, trace: { written: { file: caller.module.file, range: keyRange }, via: [] } }, keyRange, value: arg.value, valueRange: arg.range, range: { start: keyRange.start, end: arg.range.end } };
+          });
+        locals.set(param.name, { kind: 'dict', entries, trace: traceAt(fn.file, param.node) });
         continue;
       }
       const given = byKeyword ?? byPosition;

@@ -84,6 +84,8 @@ export interface DictEntry {
   readonly key: PyValue;
   readonly keyRange: SourceRange;
   readonly value: PyValue;
+  /** The value expression as written in the dict (or the keyword argument that became the entry). */
+  readonly valueRange: SourceRange;
   /** From the key to the end of the value: what names a flavor. */
   readonly range: SourceRange;
 }

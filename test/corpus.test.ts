@@ -1,0 +1,126 @@
+/**
+ * The real-world corpus: configs copied verbatim from public repositories (test/corpus/manifest.*.json give
+ * repo, path, commit, licence and the values a careful reader finds in each file). For every file this checks
+ * what MoE Lens understood against the manifest and that a correct published config gets no error; the
+ * per-file outcome is pinned in test/corpus/expected.json so a change in what is understood or reported is a
+ * visible diff (UPDATE_CORPUS=1 rewrites it after a reviewed change).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { reportConfig, type ConfigReport, type FieldReport } from '../src/core/inspect';
+import { lintText } from '../src/core/lint';
+import { ProjectIndex } from '../src/core/project';
+
+const CORPUS = resolve(import.meta.dirname, 'corpus');
+const EXPECTED = join(CORPUS, 'expected.json');
+
+interface ExpectedConfig {
+  readonly name: string;
+  readonly line?: number;
+  readonly model?: string | null;
+  readonly correct?: boolean;
+  readonly num_experts?: number;
+  readonly top_k?: number;
+  readonly score_func?: string;
+}
+
+interface Entry {
+  readonly file: string;
+  readonly repo: string;
+  readonly path: string;
+  readonly commit: string;
+  readonly license: string;
+  readonly dialect: string;
+  readonly configs: readonly ExpectedConfig[];
+}
+
+interface Outcome {
+  understood: boolean;
+  /** What was read or missed, per expected config: `name: experts/top_k/score`. */
+  read: string[];
+  diagnostics: string[];
+}
+
+function manifests(): Entry[] {
+  return readdirSync(CORPUS)
+    .filter((name) => /^manifest\..+\.json$/.test(name))
+    .sort()
+    .flatMap((name) => (JSON.parse(readFileSync(join(CORPUS, name), 'utf8')) as { files: Entry[] }).files);
+}
+
+const normalise = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_ ]/g, '');
+
+/** The config MoE Lens found that the manifest's config means: same name, else the only one, else the same line. */
+function match(expected: ExpectedConfig, found: readonly ConfigReport[]): ConfigReport | undefined {
+  const exact = found.filter((c) => normalise(c.name) === normalise(expected.name));
+  if (exact.length === 1) return exact[0];
+  const byName = found.filter((c) => normalise(c.name).endsWith(normalise(expected.name)));
+  if (byName.length === 1) return byName[0];
+  if (found.length === 1) return found[0];
+  return found.find((c) => c.line === expected.line);
+}
+
+function outcomeOf(entry: Entry, project: ProjectIndex): Outcome {
+  const file = join(CORPUS, entry.file);
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const result = lintText(file, text, project);
+  const found = result.analysis.specs.map((spec) => reportConfig(spec, file, result.lines));
+  const read: string[] = [];
+  let understood = true;
+  for (const expected of entry.configs) {
+    const actual = match(expected, found);
+    const f = actual?.fields;
+    // Understood means read, not assumed: a value MoE Lens only assumed (or could not read) does not count.
+    const known = (field: FieldReport): FieldReport['value'] => (field.source === 'assumed' || field.source === 'unknown' ? null : field.value);
+    const got = f ? `${known(f.num_experts) ?? '?'}/${known(f.top_k) ?? '?'}/${known(f.score_func) ?? '?'}` : 'not found';
+    const ok =
+      actual !== undefined &&
+      (expected.num_experts === undefined || known(f!.num_experts) === expected.num_experts) &&
+      (expected.top_k === undefined || known(f!.top_k) === expected.top_k) &&
+      (expected.score_func === undefined || known(f!.score_func) === expected.score_func);
+    understood &&= ok;
+    read.push(`${expected.name}: ${got}${ok ? '' : ` (manifest: ${expected.num_experts ?? '?'}/${expected.top_k ?? '?'}/${expected.score_func ?? '?'})`}`);
+  }
+  const diagnostics = result.diagnostics.map((d) => {
+    const at = result.lines.positionAt(d.range.start);
+    return `${at.line + 1}:${at.character + 1} ${d.code} ${d.severity}`;
+  });
+  return { understood, read, diagnostics };
+}
+
+describe('real-world corpus', () => {
+  const entries = manifests();
+  // Imports are followed inside the corpus only, as the CLI follows them on disk.
+  const project = new ProjectIndex((file) => (file.startsWith(CORPUS) && existsSync(file) && statSync(file).isFile() ? readFileSync(file, 'utf8') : undefined));
+  const outcomes = new Map(entries.filter((e) => e.dialect !== 'support' && e.configs.length > 0).map((e) => [e.file, outcomeOf(e, project)] as const));
+
+  it('has files from at least 12 repositories, each with full provenance, and every file it lists', () => {
+    const repos = new Set(entries.map((e) => e.repo));
+    assert.ok(repos.size >= 12, `only ${repos.size} repositories`);
+    for (const entry of entries) {
+      assert.match(entry.commit, /^[0-9a-f]{40}$/, `${entry.file}: commit`);
+      assert.ok(entry.license && entry.path && entry.repo, `${entry.file}: provenance`);
+      assert.ok(existsSync(join(CORPUS, entry.file)), `${entry.file} is listed but missing`);
+    }
+  });
+
+  it('gives no error on a config the manifest records as correct', () => {
+    const falseErrors = [...outcomes].flatMap(([file, outcome]) => {
+      const entry = entries.find((e) => e.file === file)!;
+      if (entry.configs.some((c) => c.correct === false)) return [];
+      return outcome.diagnostics.filter((d) => d.endsWith(' error')).map((d) => `${file} ${d}`);
+    });
+    assert.deepEqual(falseErrors, []);
+  });
+
+  it('reads what it read before (test/corpus/expected.json), and says how much it understands', () => {
+    const current = Object.fromEntries([...outcomes].sort(([a], [b]) => a.localeCompare(b)));
+    const understood = [...outcomes.values()].filter((o) => o.understood).length;
+    console.log(`# corpus: ${entries.length} files from ${new Set(entries.map((e) => e.repo)).size} repositories; ${understood} of ${outcomes.size} files with routing values understood (${((understood / outcomes.size) * 100).toFixed(0)}%)`);
+    if (process.env.UPDATE_CORPUS) writeFileSync(EXPECTED, `${JSON.stringify(current, null, 2)}\n`);
+    const expected = JSON.parse(readFileSync(EXPECTED, 'utf8')) as Record<string, Outcome>;
+    assert.deepEqual(current, expected, 'the corpus outcome changed: review the diff, then rerun with UPDATE_CORPUS=1');
+  });
+});
