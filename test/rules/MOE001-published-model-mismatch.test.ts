@@ -92,6 +92,22 @@ runRuleTests(publishedModelMismatch, {
       output: 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, num_expert_groups=8, num_limited_groups=4, score_func="sigmoid", route_norm=True, route_scale=2.5)),\n}\n',
     },
     {
+      name: 'a DeepSeek-V3 671B flavor with no expert groups gets both group keys',
+      file: DEEPSEEK_PY,
+      project: TORCHTITAN_PROJECT,
+      code: IMPORT_MOE_ARGS + 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, score_func="sigmoid", route_norm=True, route_scale=2.5)),\n}\n',
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`num_expert_groups` is None (default from MoEArgs.num_expert_groups)', 'splits experts into 8 groups and keeps 4 per token'] }],
+      output: IMPORT_MOE_ARGS + 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, score_func="sigmoid", route_norm=True, route_scale=2.5, num_expert_groups=8, num_limited_groups=4)),\n}\n',
+    },
+    {
+      // A fork's DeepSeek-V2 flavor: DeepSeek's Gate renormalises only sigmoid weights.
+      name: 'DeepSeek-V2 236B with softmax and route_norm=True',
+      file: DEEPSEEK_PY,
+      code: 'deepseekv3_args = {\n    "236B": DeepSeekV3ModelArgs(dim=5120, n_layers=60, moe_args=MoEArgs(num_experts=160, top_k=6, num_expert_groups=8, num_limited_groups=3, score_func="softmax", route_norm=True, route_scale=16.0, topk_before_score=False)),\n}\n',
+      errors: [{ messageId: 'mismatch', text: 'True', includes: ['`route_norm` is True', 'does not renormalise the top-k weights'] }],
+      output: 'deepseekv3_args = {\n    "236B": DeepSeekV3ModelArgs(dim=5120, n_layers=60, moe_args=MoEArgs(num_experts=160, top_k=6, num_expert_groups=8, num_limited_groups=3, score_func="softmax", route_norm=False, route_scale=16.0, topk_before_score=False)),\n}\n',
+    },
+    {
       name: 'an unclosed call (being typed) gets the finding but no insertion fix',
       file: DEEPSEEK_PY,
       // A 671B flavor cut inside its MoEArgs call, as an editor sees it while typing; top_k takes the

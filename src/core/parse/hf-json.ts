@@ -246,8 +246,51 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   const sites: Site[] = [];
   allSites(text, root, sites);
   const inScope = (site: Site): boolean => site.keyRange.start >= scope.offset && site.keyRange.end <= scope.offset + scope.length;
-  const sitesFor = (keys: readonly string[]): Site[] =>
-    sites.filter((s) => keys.includes(s.key) && inScope(s) && (scope === root ? isTopLevel(root, s) : true));
+  const scoped = sites.filter((s) => inScope(s) && (scope === root ? isTopLevel(root, s) : true));
+  const modelType = sites.find((s) => s.key === 'model_type' && isTopLevel(root, s));
+  return specFromSites({
+    file,
+    dialectName,
+    dialect,
+    sites,
+    scoped,
+    ...(modelType ? { modelType } : {}),
+    range: { start: root.offset, end: root.offset + root.length },
+    insertion: jsonInsertion(text, scope),
+  });
+}
+
+/** The official DeepSeek inference `ModelArgs` and OpenAI's gpt-oss `ModelConfig`, read from Python. */
+export type KeyedFormat = 'deepseek-official' | 'openai-gpt-oss';
+
+/** Keys that say a set of key/value pairs is one of these formats. */
+export const KEYED_FORMATS: Readonly<Record<KeyedFormat, { experts: string; topK: string }>> = {
+  'deepseek-official': { experts: 'n_routed_experts', topK: 'n_activated_experts' },
+  'openai-gpt-oss': { experts: 'num_experts', topK: 'experts_per_token' },
+};
+
+/** A spec from key/value sites found elsewhere (a Python dataclass's fields), with that format's semantics. */
+export function keyedSpec(format: KeyedFormat, file: string, name: string, sites: Site[], range: SourceRange, anchor: SourceRange): RouterSpec | undefined {
+  const spec = specFromSites({ file, dialectName: format, dialect: DIALECTS[format]!, sites, scoped: sites, range, insertion: undefined, anchor });
+  return spec && { ...spec, name, identity: { ...spec.identity, flavor: name } };
+}
+
+interface SpecInput {
+  readonly file: string;
+  readonly dialectName: string;
+  readonly dialect: Dialect;
+  /** Every site of the file, and those the router reads (top level or its nested object). */
+  readonly sites: Site[];
+  readonly scoped: Site[];
+  readonly modelType?: Site;
+  readonly range: SourceRange;
+  readonly insertion: RouterSpec['insertion'];
+  readonly anchor?: SourceRange;
+}
+
+function specFromSites(input: SpecInput): RouterSpec | undefined {
+  const { file, dialectName, dialect, sites, scoped, modelType } = input;
+  const sitesFor = (keys: readonly string[]): Site[] => scoped.filter((s) => keys.includes(s.key));
 
   const numberField = (keys: readonly string[], fallback?: { value: number; label: string }): Field<number | undefined> => {
     const found = sitesFor(keys);
@@ -264,7 +307,7 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
-  const unknownType = dialect === UNKNOWN_MODEL_TYPE ? `model_type ${JSON.stringify(literalAt(root, 'model_type')?.kind === 'string' ? (literalAt(root, 'model_type') as { value: string }).value : null)} is not one MoE Lens knows the router of` : undefined;
+  const unknownType = dialect === UNKNOWN_MODEL_TYPE ? `model_type ${JSON.stringify(modelType?.literal.kind === 'string' ? modelType.literal.value : null)} is not one MoE Lens knows the router of` : undefined;
   /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
   const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType && field.sites.length === 0 ? { value: field.value, sites: [], unknown: unknownType } : field);
 
@@ -290,16 +333,15 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
     : undefined;
   const scale = dialect.scale ? numberField([dialect.scale.key], { value: dialect.scale.default, label: dialect.scale.defaultLabel }) : undefined;
   const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];
-  const modelType = sites.find((s) => s.key === 'model_type' && isTopLevel(root, s));
-  const anchor = modelType ?? sitesFor(dialect.experts)[0];
+  const anchorSite = modelType ?? sitesFor(dialect.experts)[0];
   const label = nameOrPath?.literal.kind === 'string' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
 
   return {
     dialect: dialectName === 'deepseek-official' ? 'deepseek-json' : 'hf-json',
     framework: dialect.framework,
     name: label,
-    range: { start: root.offset, end: root.offset + root.length },
-    anchorRange: anchor ? anchor.keyRange : { start: root.offset, end: root.offset + 1 },
+    range: input.range,
+    anchorRange: input.anchor ?? (anchorSite ? anchorSite.keyRange : { start: input.range.start, end: input.range.start + 1 }),
     experts: numberField(dialect.experts),
     topK: numberField(dialect.topK),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
@@ -322,7 +364,7 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
       ]),
       ...(nameOrPath ? { nameOrPath } : {}),
     },
-    insertion: jsonInsertion(text, scope),
+    insertion: input.insertion,
     keyNames: {
       experts: dialect.experts[0]!,
       topK: dialect.topK[0]!,

@@ -255,6 +255,17 @@ function isDense(sites: readonly Site[]): boolean {
   return literal.kind === 'none' || ((literal.kind === 'int' || literal.kind === 'float') && literal.value <= 1);
 }
 
+/**
+ * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass):
+ * the same semantics, from sites the caller found.
+ */
+export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange): RouterSpec | undefined {
+  const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
+  if (!normalised.some((s) => MARKERS.includes(s.key)) || isDense(normalised)) return undefined;
+  const spec = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
+  return { ...spec, name, identity: { ...spec.identity, flavor: name, fileLabel: name } };
+}
+
 function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, insertion: RouterSpec['insertion'], megablocks = false): RouterSpec {
   const find = (key: string): Site[] => sites.filter((s) => s.key === key);
   const last = (key: string): Site | undefined => find(key)[find(key).length - 1];

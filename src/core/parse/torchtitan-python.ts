@@ -9,7 +9,7 @@
  * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
  * is unknown.
  */
-import type { DefaultOrigin, Field, Insertion, Literal, RouterSpec, SelectionBias, Site } from '../model/router-spec';
+import { type DefaultOrigin, type Field, type Insertion, type Literal, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
 import type { ProjectIndex } from '../project';
 import {
   TORCHTITAN_KNOWN_FIELDS,
@@ -21,6 +21,8 @@ import {
 } from '../references/torchtitan';
 import { LineIndex, type SourceRange } from '../text/source';
 import { familyFromHints } from './family';
+import { keyedSpec, type KeyedFormat } from './hf-json';
+import { megatronSpecFromSites } from './megatron';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type NamingContext, type PythonSources, type Root } from './python/evaluate';
 import { children, parsePython, type ParsedPython } from './python/syntax';
@@ -33,7 +35,7 @@ export interface PythonAnalysis {
 }
 
 /** Cheap pre-check: a file without any routing word holds no router config (most Python files). */
-const ROUTER_WORDS = /num_experts|top_k|MoEArgs|\bMoE\b|Router|model_registry|flavor/;
+const ROUTER_WORDS = /num_experts|num_moe_experts|n_routed_experts|top_k|MoEArgs|\bMoE\b|Router|model_registry|flavor/;
 const MAX_REACH_DEPTH = 12;
 const MAX_SPECS = 200;
 
@@ -49,9 +51,8 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Pr
   const evaluator = new PythonEvaluator(sources);
   evaluator.evaluateDocument(file);
   const lines = new LineIndex(text);
-  const specs = collectRouters(evaluator, file)
+  const specs = [...collectRouters(evaluator, file).map((found) => buildSpec(found, evaluator, file, text, lines)), ...dataclassConfigs(parsed, evaluator, file)]
     .slice(0, MAX_SPECS)
-    .map((found) => buildSpec(found, evaluator, file, text, lines))
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
 }
@@ -154,7 +155,8 @@ function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[]
     if (!objects.some((o) => isRouterObject(o, evaluator))) {
       for (const c of evaluator.constructions) if (c.object.call.file === file && within(c.context, root.context)) objects.push(c.object);
     }
-    const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator));
+    // A router over one expert (a shared expert's, in OLMo-core) routes nothing.
+    const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator) && !oneExpert(o));
     if (routers.length === 0) continue;
     // A router config nested in another (`MoE.Config(router=...)`) is part of it; one reached through other
     // keywords (the experts' token dispatcher) is not a router of its own.
@@ -183,6 +185,11 @@ function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[]
   return found;
 }
 
+function oneExpert(object: ObjectValue): boolean {
+  const experts = object.keywords.get('num_experts')?.value;
+  return (experts?.kind === 'int' || experts?.kind === 'float') && experts.value === 1;
+}
+
 function within(context: NamingContext | undefined, ancestor: NamingContext): boolean {
   for (let c = context; c; c = c.parent) if (c.range.start === ancestor.range.start && c.file === ancestor.file && c.name === ancestor.name) return true;
   return false;
@@ -197,6 +204,61 @@ function routerChain(outer: ObjectValue, evaluator: PythonEvaluator): ObjectValu
     chain.push(current);
   }
   return chain;
+}
+
+// ---- configs that are dataclasses (NeMo, Megatron-Bridge, DeepSeek's and OpenAI's reference code) ------
+
+/** Field vocabularies of config classes whose defaults are a published config, and the framework they mean. */
+const CONFIG_CLASS_VOCABULARIES: readonly { readonly experts: string; readonly topK: string; readonly format: 'megatron' | KeyedFormat; readonly keys: readonly string[] }[] = [
+  {
+    format: 'megatron',
+    experts: 'num_moe_experts',
+    topK: 'moe_router_topk',
+    keys: ['num_moe_experts', 'moe_router_topk', 'moe_router_score_function', 'moe_router_pre_softmax', 'moe_router_enable_expert_bias', 'moe_router_num_groups', 'moe_router_group_topk', 'moe_router_topk_scaling_factor', 'add_bias_linear', 'moe_router_load_balancing_type', 'hidden_size', 'num_layers'],
+  },
+  { format: 'deepseek-official', experts: 'n_routed_experts', topK: 'n_activated_experts', keys: ['n_routed_experts', 'n_activated_experts', 'n_expert_groups', 'n_limited_groups', 'score_func', 'route_scale', 'dim', 'n_layers'] },
+  { format: 'openai-gpt-oss', experts: 'num_experts', topK: 'experts_per_token', keys: ['num_experts', 'experts_per_token', 'hidden_size', 'num_hidden_layers'] },
+];
+
+/**
+ * Each dataclass of this file whose fields (its own or inherited within the workspace) set a known config
+ * vocabulary's expert count: `MixtralConfig8x7B(MixtralConfig)` with `num_moe_experts: int = 8`, DeepSeek's
+ * `ModelArgs`, gpt-oss's `ModelConfig`. Its defaults are the config.
+ */
+function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file: string): RouterSpec[] {
+  const scope = evaluator.module(file);
+  if (!scope) return [];
+  const specs: RouterSpec[] = [];
+  for (const node of parsed.classes) {
+    const cls = evaluator.classInfo(scope, node);
+    if (!cls.isDataclass) continue;
+    for (const vocabulary of CONFIG_CLASS_VOCABULARIES) {
+      const experts = evaluator.fieldDefault(cls, vocabulary.experts);
+      if (!experts || experts.value.kind === 'unknown') continue;
+      const sites: Site[] = [];
+      for (const key of vocabulary.keys) {
+        const declared = evaluator.fieldDefault(cls, key);
+        if (!declared || declared.value.kind === 'unknown') continue;
+        const written = declared.value.trace?.written;
+        const elsewhere = declared.declared.file !== file || (written !== undefined && written.file !== file);
+        sites.push({
+          key,
+          keyRange: declared.declared.range,
+          valueRange: written && !elsewhere ? written.range : declared.declared.range,
+          literal: literalOfValue(declared.value),
+          ...(elsewhere ? { file: declared.declared.file } : {}),
+        });
+      }
+      const range = { start: node.from, end: node.to };
+      const spec =
+        vocabulary.format === 'megatron'
+          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange)
+          : keyedSpec(vocabulary.format, file, cls.name, sites, range, cls.nameRange);
+      if (spec) specs.push({ ...spec, dialect: 'torchtitan-python', sites: spec.sites.filter((site) => site.file === undefined) });
+      break;
+    }
+  }
+  return specs;
 }
 
 // ---- one spec per router -----------------------------------------------------------------------------
@@ -353,10 +415,8 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     scoreFunc,
     routerBias: gateBias,
     selectionBias: selectionBias(lookup, declares, asBool),
-    groups:
-      groupsCount.value !== undefined || groupsSelected.value !== undefined
-        ? { count: groupsCount, selected: groupsSelected, score: 'top2-sum', mask: -Infinity }
-        : undefined,
+    // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
+    groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum', mask: -Infinity },
     normalize: { ...routeNorm, value: routeNorm.value ? 'always' : 'never' },
     scale,
     debugRoundRobin: field(lookup('_debug_force_load_balance'), asBool, false),

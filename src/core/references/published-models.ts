@@ -55,6 +55,7 @@ const secondary = <T>(value: T, sources: readonly string[]): Fact<T> => ({ value
 
 const DSV3 = ['deepseek-ai/DeepSeek-V3 inference/configs/config_671B.json @9b4e978'];
 const DSV2 = ['deepseek-ai/DeepSeek-V3 inference/configs/config_236B.json @9b4e978'];
+const DEEPSEEK_GATE_RENORM = ['deepseek-ai/DeepSeek-V3 inference/model.py @9b4e978 Gate.forward: `if self.score_func == "sigmoid": weights /= weights.sum(...)` (softmax weights are not renormalised)'];
 const QWEN235 = ['Qwen/Qwen3-235B-A22B config.json (verbatim copy, transformers 4.51.0)'];
 const QWEN30 = ['Qwen3-30B-A3B model card (secondary copies); torchtitan qwen3 30B-A3B flavor; Megatron modelopt recipe'];
 const MIXTRAL = ['mistralai/Mixtral-8x7B-v0.1 config.json (identical verbatim copies, transformers 4.36.0.dev0)'];
@@ -99,6 +100,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(8, DSV3),
     scoreFunc: verified('sigmoid', DSV3),
     groups: { count: verified(8, DSV3), selected: verified(4, DSV3) },
+    renormalized: verified(true, DEEPSEEK_GATE_RENORM),
     selectionBias: verified(true, ['deepseek-ai/DeepSeek-V3 inference/model.py @9b4e978: Gate.bias when dim == 7168']),
   },
   {
@@ -112,6 +114,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     scoreFunc: verified('softmax', DSV2),
     groups: { count: verified(8, DSV2), selected: verified(3, DSV2) },
     selectionBias: verified(false, DSV2),
+    renormalized: verified(false, DEEPSEEK_GATE_RENORM),
   },
   {
     id: 'qwen3-235b-a22b',

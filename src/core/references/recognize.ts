@@ -23,9 +23,11 @@ export function recognizeModel(spec: RouterSpec): ModelClaim | undefined {
     const model = PUBLISHED_MODELS.find((m) => m.hubName.test(fileLabel));
     if (model) return { model, via: 'file name', evidence: `file name "${fileLabel}"` };
   }
-  const flavor = spec.identity.flavor?.toLowerCase();
+  // Flavor keys and builder names spell the same flavor differently: "30B-A3B", "30b_a3b", "_30b_a3b".
+  const spelling = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_]/g, '');
+  const flavor = spec.identity.flavor ? spelling(spec.identity.flavor) : undefined;
   if (flavor && spec.identity.family) {
-    const model = PUBLISHED_MODELS.find((m) => m.family === spec.identity.family && m.flavors.includes(flavor));
+    const model = PUBLISHED_MODELS.find((m) => m.family === spec.identity.family && m.flavors.some((f) => spelling(f) === flavor));
     if (model) return { model, via: 'flavor', evidence: `flavor "${spec.identity.flavor}"` };
   }
   const { layers, hidden, experts } = { layers: spec.layers.value, hidden: spec.hidden.value, experts: spec.experts.value };

@@ -94,7 +94,33 @@ export const publishedModelMismatch = {
       compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
       compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
       compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
-      if (model.groups && spec.groups) {
+      if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
+        // No expert groups at all, where the published router limits each token to some groups.
+        const { count, selected } = model.groups;
+        const edits = [...context.setField(spec, spec.groups.count, keys.groupsCount, count.value), ...context.setField(spec, spec.groups.selected, keys.groupsSelected, selected.value)];
+        context.report({
+          messageId: 'mismatch',
+          data: {
+            key: keys.groupsCount,
+            actual: spec.groups.count.sites.length ? 'None' : `None (default from ${spec.groups.count.defaultFrom?.label ?? 'the framework'})`,
+            model: model.id,
+            fact: `splits experts into ${count.value} groups and keeps ${selected.value} per token`,
+            evidence: `recognised by ${claim.evidence}`,
+            status: count.status === 'verified' ? `source: ${count.sources[0]}` : `secondary sources: ${count.sources[0]}`,
+          },
+          range: fieldRange(spec, spec.groups.count),
+          severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+          fixes: [
+            {
+              title: `Set \`${keys.groupsCount}\` to ${count.value} and \`${keys.groupsSelected}\` to ${selected.value} (published ${model.id})`,
+              // Both or nothing: half of the pair would not launch.
+              edits: edits.length === 2 ? edits : [],
+              safety: 'safe',
+              preferred: true,
+            },
+          ],
+        });
+      } else if (model.groups && spec.groups) {
         compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
         compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
       }
