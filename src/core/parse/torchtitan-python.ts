@@ -19,7 +19,7 @@ import {
   TORCHTITAN_ROUTER_KEYS,
   TORCHTITAN_SOURCE,
 } from '../references/torchtitan';
-import { LineIndex, type SourceRange } from '../text/source';
+import type { SourceRange } from '../text/source';
 import { familyFromHints } from './family';
 import { keyedSpec, type KeyedFormat } from './hf-json';
 import { megatronSpecFromSites } from './megatron';
@@ -50,8 +50,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Pr
   };
   const evaluator = new PythonEvaluator(sources);
   evaluator.evaluateDocument(file);
-  const lines = new LineIndex(text);
-  const specs = [...collectRouters(evaluator, file).map((found) => buildSpec(found, evaluator, file, text, lines)), ...dataclassConfigs(parsed, evaluator, file)]
+  const specs = [...collectRouters(evaluator, file).map((found) => buildSpec(found, evaluator, file, text)), ...dataclassConfigs(parsed, evaluator, file)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
@@ -148,6 +147,7 @@ function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[]
   const claimed = new Set<ObjectValue>();
   const found: FoundRouter[] = [];
   for (const root of documentRoots(evaluator, file)) {
+    if (found.length >= MAX_SPECS) break; // a file of thousands of flavors is checked in its first MAX_SPECS
     const objects: ObjectValue[] = [];
     reachable(root.value, objects, new Set());
     // A builder in this file may fill what it returns in ways the evaluator does not model: what it built here
@@ -286,7 +286,7 @@ function literalOfValue(value: PyValue): Literal {
   }
 }
 
-function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string, lines: LineIndex): RouterSpec {
+function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string): RouterSpec {
   const { root, chain } = found;
   const router = chain[chain.length - 1]!;
   const outer = chain[0]!;
@@ -427,7 +427,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       family: familyFromHints([root.context.name, ...contextNames(root.context), file, ...chain.map((o) => o.external ?? o.className), model?.external ?? model?.className]),
       flavor: root.context.name.replace(/^_+/, ''),
     },
-    insertion: insertionPoint(router, evaluator, file, text, lines),
+    insertion: insertionPoint(router, evaluator, file, text),
     keyNames: {
       experts: 'num_experts',
       topK: 'top_k',
@@ -560,7 +560,7 @@ function flavorName(root: Root, index: number): string {
 }
 
 /** Where a missing keyword can be added: the router config's own call, in this file, for the fields its class takes. */
-function insertionPoint(router: ObjectValue, evaluator: PythonEvaluator, file: string, text: string, lines: LineIndex): Insertion | undefined {
+function insertionPoint(router: ObjectValue, evaluator: PythonEvaluator, file: string, text: string): Insertion | undefined {
   const argList = router.argList;
   if (!argList || router.call.file !== file) return undefined;
   const acceptedKeys = router.cls
@@ -572,7 +572,7 @@ function insertionPoint(router: ObjectValue, evaluator: PythonEvaluator, file: s
   if (items.length === 0) return { offset: open ? open.to : argList.from + 1, prefix: '', suffix: '', acceptedKeys };
   const last = items[items.length - 1]!;
   const lastValue = last.name === ',' ? items[items.length - 2] ?? last : last;
-  const multiline = lines.positionAt(lastValue.from).line !== lines.positionAt(argList.from).line;
+  const multiline = text.slice(argList.from, lastValue.from).includes('\n');
   const indent = multiline ? indentationAt(text, lastValue.from) : '';
   if (last.name === ',') return { offset: last.to, prefix: multiline ? `\n${indent}` : ' ', suffix: ',', acceptedKeys };
   return { offset: last.to, prefix: multiline ? `,\n${indent}` : ', ', suffix: '', acceptedKeys };

@@ -580,7 +580,11 @@ export class PythonEvaluator {
     let unpacked = false;
     if (!argList) return { positional, keywords, unpacked };
     const { text } = frame.module.parsed;
-    const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== ',' && n.name !== 'Comment');
+    const items: SyntaxNode[] = [];
+    for (let child = argList.firstChild; child; child = child.nextSibling) {
+      const name = child.name;
+      if (name !== '(' && name !== ')' && name !== ',' && name !== 'Comment') items.push(child);
+    }
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (item.name === 'VariableName' && items[i + 1]?.name === 'AssignOp' && items[i + 2]) {
@@ -624,9 +628,11 @@ export class PythonEvaluator {
     const scope = this.module(fn.file);
     const trace = callNode ? traceAt(caller.module.file, callNode) : traceAt(fn.file, { from: fn.nameRange.start, to: fn.nameRange.end });
     if (!scope) return unknown(`${baseName(fn.file)} could not be read`, trace);
-    this.called.add(`${fn.file}:${fn.node.from}`);
+    const fnKey = `${fn.file}:${fn.node.from}`;
+    this.called.add(fnKey);
     const locals = new Map<string, PyValue>();
-    const params = parameters(fn.node, scope.parsed.text);
+    let params = this.parametersOf.get(fnKey);
+    if (!params) this.parametersOf.set(fnKey, (params = parameters(fn.node, scope.parsed.text)));
     let index = fn.owner && params[0]?.name === 'self' ? 1 : 0;
     const defaultsFrame: Frame = { module: scope, locals: new Map(), depth: caller.depth + 1 };
     for (const param of params.slice(index)) {
@@ -804,8 +810,21 @@ export class PythonEvaluator {
     return { name: nodeText(scope.parsed.text, nameNode), file: scope.file, node, nameRange: rangeOf(nameNode), ...(owner ? { owner } : {}) };
   }
 
-  /** Base classes, resolved in the class's own module. */
+  private readonly basesOf = new Map<string, PyValue[]>();
+  private readonly parametersOf = new Map<string, Parameter[]>();
+  private readonly defaults = new Map<string, ReturnType<PythonEvaluator['fieldDefault']>>();
+
+  /** Base classes, resolved in the class's own module (once per class). */
   bases(cls: ClassInfo): PyValue[] {
+    const key = `${cls.file}:${cls.node.from}`;
+    const known = this.basesOf.get(key);
+    if (known) return known;
+    const resolved = this.resolveBases(cls);
+    this.basesOf.set(key, resolved);
+    return resolved;
+  }
+
+  private resolveBases(cls: ClassInfo): PyValue[] {
     const scope = this.module(cls.file);
     const argList = cls.node.getChild('ArgList');
     if (!scope || !argList) return [];
@@ -820,6 +839,15 @@ export class PythonEvaluator {
    * `__init__` parameter. Undefined when neither the class nor a resolved base declares it.
    */
   fieldDefault(cls: ClassInfo, field: string, depth = 0): { value: PyValue; declared: Place; owner: ClassInfo } | undefined {
+    // Asked many times per config (every field of every router, for every flavor): computed once per class.
+    const key = `${cls.file}:${cls.node.from}:${field}`;
+    if (this.defaults.has(key)) return this.defaults.get(key);
+    const found = this.findFieldDefault(cls, field, depth);
+    this.defaults.set(key, found);
+    return found;
+  }
+
+  private findFieldDefault(cls: ClassInfo, field: string, depth: number): { value: PyValue; declared: Place; owner: ClassInfo } | undefined {
     const scope = this.module(cls.file);
     const body = cls.node.getChild('Body');
     if (!scope || !body) return undefined;
