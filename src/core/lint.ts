@@ -30,6 +30,8 @@ export interface LintOptions {
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 2048 * 1024;
+/** Findings one rule may report in one file. */
+export const MAX_REPORTS_PER_RULE = 200;
 
 export interface LintResult {
   readonly analysis: DocumentAnalysis;
@@ -60,8 +62,14 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
     // A user's override (by code or by name) beats both the rule's default and a severity the report picks.
     const override = options.severities?.[rule.code] ?? options.severities?.[rule.name];
     if (override === 'off') continue;
+    let reported = 0;
     const context = createContext(file, text, analysis, project, (report) => {
       if (suppressions.isSuppressed(rule.code, lines.positionAt(report.range.start).line)) return;
+      // A hostile file must not flood the Problems panel (or memory): past the cap, one note says so.
+      if (++reported > MAX_REPORTS_PER_RULE) {
+        if (reported === MAX_REPORTS_PER_RULE + 1) diagnostics.push(parseNote(`${rule.code} (${rule.name}) found more than ${MAX_REPORTS_PER_RULE} problems in this file; the rest are not shown.`, report.range));
+        return;
+      }
       diagnostics.push({
         code: rule.code,
         ruleName: rule.name,

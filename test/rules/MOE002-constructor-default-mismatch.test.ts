@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lintText, MAX_REPORTS_PER_RULE } from '../../src/core/lint';
 import { ProjectIndex } from '../../src/core/project';
 import { constructorDefaultMismatch } from '../../src/core/rules/MOE002-constructor-default-mismatch';
 import { runRuleTests } from '../rule-tester';
@@ -42,4 +45,22 @@ runRuleTests(constructorDefaultMismatch, {
       output: DATACLASS.replace('topk_before_score: bool = False', 'topk_before_score: bool = True') + router('True'),
     },
   ],
+});
+
+// Issue #14: 400 dataclasses and 400 constructors sharing four names once gave 640,000 findings (1,000 + 1,000
+// ran out of heap). Each constructor now pairs with the one dataclass it mirrors, and a rule reports at most
+// MAX_REPORTS_PER_RULE findings per file.
+test('a file of look-alike dataclasses and constructors reports linearly, capped, in bounded time', () => {
+  const parts: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    parts.push(`@dataclass\nclass Args${i}:\n    num_experts: int = ${8 + i}\n    top_k: int = ${1 + (i % 7)}\n    route_norm: bool = False\n    route_scale: float = ${i}.5\n`);
+    parts.push(`class Router${i}:\n    def __init__(self, num_experts=${9 + i}, top_k=${2 + (i % 5)}, route_norm=True, route_scale=${i}.25):\n        pass\n`);
+  }
+  const text = parts.join('\n');
+  const started = performance.now();
+  const { diagnostics } = lintText('hostile.py', text, new ProjectIndex(), { rules: [constructorDefaultMismatch] });
+  const ms = performance.now() - started;
+  assert.ok(diagnostics.length <= MAX_REPORTS_PER_RULE + 1, `${diagnostics.length} diagnostics`);
+  assert.equal(diagnostics.filter((d) => d.code === 'MOE000').length, 1, 'one note says the rest are not shown');
+  assert.ok(ms < 5_000, `${ms.toFixed(0)} ms`);
 });

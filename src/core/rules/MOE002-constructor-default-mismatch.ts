@@ -43,10 +43,18 @@ export const constructorDefaultMismatch = {
       if ([...decl.fields.keys()].some((name) => TORCHTITAN_ROUTER_KEYS.has(name))) dataclasses.push(decl);
     }
     for (const ctor of declarations.constructors) {
+      // The one dataclass this constructor mirrors: the most shared parameters (at least two), one in this
+      // file first. Pairing it with every look-alike made a hostile file report quadratically (issue #14).
+      let best: { dataclass: DataclassDecl; shared: string[] } | undefined;
       for (const dataclass of dataclasses) {
         if (dataclass.name === ctor.className) continue;
         const shared = [...ctor.params.keys()].filter((name) => dataclass.fields.has(name));
         if (shared.length < 2) continue; // not the class this dataclass configures
+        const better = !best || shared.length > best.shared.length || (shared.length === best.shared.length && dataclass.file === context.file && best.dataclass.file !== context.file);
+        if (better) best = { dataclass, shared };
+      }
+      if (best) {
+        const { dataclass, shared } = best;
         for (const name of shared) {
           const param = ctor.params.get(name)!;
           const field = dataclass.fields.get(name)!;
@@ -79,7 +87,7 @@ export const constructorDefaultMismatch = {
                 preferred: true,
               },
               {
-                title: `Set \`${dataclass.name}.${name}\` to ${literalText(param.literal)} (match the constructor)`,
+                title: `Set \`${dataclass.name}.${name}\` to ${literalText(param.literal)} (match the constructor)${otherFile ? ` in ${otherFile.slice(otherFile.lastIndexOf('/') + 1)}` : ''}`,
                 edits: [{ ...(otherFile ? { file: otherFile } : {}), range: field.valueRange, newText: literalText(param.literal) }],
                 safety: 'unsafe',
               },
