@@ -59,7 +59,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
     }
     if (kind === 'yaml' || kind === 'shell') {
       if (!looksLikeMegatron(text)) return EMPTY;
-      const result = kind === 'yaml' ? analyzeMegatronYaml(text, file) : analyzeMegatronArgs(text, file);
+      const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base))) : analyzeMegatronArgs(text, file);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];
       return { dialect, specs: result.specs, notes };

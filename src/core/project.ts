@@ -54,6 +54,11 @@ export class ProjectIndex {
     return this.modules.get(file)?.text;
   }
 
+  /** A file a config names (a YAML `extends:` base): held, or read through the loader. */
+  relatedText(file: string): string | undefined {
+    return this.modules.get(file)?.text ?? (this.missing.has(file) ? undefined : this.loader?.(file));
+  }
+
   parsedModule(file: string): ParsedPython | undefined {
     if (!this.hasModule(file)) return undefined;
     const entry = this.modules.get(file);
@@ -64,7 +69,7 @@ export class ProjectIndex {
 
   private declarationsOf(file: string): PythonDeclarations | undefined {
     const entry = this.modules.get(file);
-    if (!entry || !entry.text.includes('dataclass') && !entry.text.includes('__init__')) return undefined;
+    if (!entry || !/\.pyi?$/.test(file) || (!entry.text.includes('dataclass') && !entry.text.includes('__init__'))) return undefined;
     entry.declarations ??= collectDeclarations(this.parsedModule(file)!, file);
     return entry.declarations;
   }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ProjectIndex } from '../core/project';
 import { LineIndex } from '../core/text/source';
 
+const INDEXED = '**/*.{py,yaml,yml}';
 const EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 const MAX_FILES = 5000;
 const MAX_BYTES = 1024 * 1024;
@@ -19,7 +20,8 @@ export class WorkspaceIndex implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly log: (message: string) => void) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.py');
+    // Python for imports and defaults; YAML for `extends:` bases.
+    const watcher = vscode.workspace.createFileSystemWatcher(INDEXED);
     this.disposables.push(
       watcher,
       this.changed,
@@ -31,7 +33,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   async build(token?: vscode.CancellationToken): Promise<void> {
     try {
-      const files = await vscode.workspace.findFiles('**/*.py', EXCLUDE, MAX_FILES, token);
+      const files = await vscode.workspace.findFiles(INDEXED, EXCLUDE, MAX_FILES, token);
       for (const uri of files) {
         if (token?.isCancellationRequested) return;
         await this.refresh(uri, false);

@@ -105,6 +105,9 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await openFile(GPT_OSS);
     await command('View: Focus Problems');
     await problemsInclude('MOE001', true);
+    // The MOE010 hints rest on MoEArgs's defaults in moe/args.py, which the flavor file imports: they arrive
+    // once the workspace index holds that file.
+    await problemsInclude('MOE010', true);
     const rows = await problems();
     assert.ok(rows.some((r) => /`top_k` is 8, but gpt-oss-120b routes each token to 4 of 128 experts/.test(r) && /MOE001/.test(r)), rows.join('\n'));
     assert.ok(rows.some((r) => /MOE010/.test(r)), 'information hints are listed too');

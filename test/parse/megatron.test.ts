@@ -85,4 +85,21 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.order.value, 'score-then-topk');
     assert.deepEqual(analyzeMegatronYaml('model:\n  num_moe_experts: 1\n  hidden_size: 4096\n', 'nemo.yaml').specs, []);
   });
+
+  it('Primus extends: bases are merged in order, each value pointing into the file that sets it; an unreadable base leaves the rest unknown', () => {
+    const files: Record<string, string> = {
+      'configs/base.yaml': 'extends:\n  - root.yaml\nmoe_router_topk: 6\nmoe_router_score_function: sigmoid\n',
+      'configs/root.yaml': 'moe_router_topk: 2\nnum_layers: 12\n',
+    };
+    const text = 'extends:\n  - base.yaml\nnum_experts: 256\nmoe_router_topk: 8\n';
+    const [spec] = analyzeMegatronYaml(text, 'configs/model.yaml', (f) => files[f]).specs;
+    assert.equal(spec!.experts.value, 256);
+    assert.equal(spec!.topK.value, 8, 'the config itself wins over its bases');
+    assert.equal(spec!.scoreFunc.value, 'sigmoid');
+    assert.equal(spec!.scoreFunc.sites[0]!.file, 'configs/base.yaml');
+    assert.equal(spec!.layers.value, 12);
+    const [partial] = analyzeMegatronYaml(text, 'configs/model.yaml', () => undefined).specs;
+    assert.equal(partial!.experts.value, 256);
+    assert.match(partial!.scoreFunc.unknown ?? '', /may be set in base\.yaml, which MoE Lens could not read/);
+  });
 });

@@ -197,35 +197,110 @@ export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysi
   return { specs, errors: [] };
 }
 
-export function analyzeMegatronYaml(text: string, file: string): MegatronAnalysis {
-  const errors: MegatronAnalysis['errors'] = [];
-  let document;
+/** Reads a file the config names (Primus `extends:`); undefined when the host cannot. */
+export type RelatedText = (file: string) => string | undefined;
+
+const MAX_EXTENDS_DEPTH = 8;
+
+function parseYaml(text: string): ReturnType<typeof parseDocument> | undefined {
   try {
-    document = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, strict: false });
-  } catch (error) {
-    return { specs: [], errors: [{ range: { start: 0, end: 0 }, message: `YAML could not be read: ${String(error)}` }] };
+    return parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, strict: false });
+  } catch {
+    return undefined;
   }
-  for (const e of document.errors.slice(0, 5)) errors.push({ range: { start: e.pos[0], end: e.pos[1] }, message: `YAML syntax error: ${e.message.split('\n')[0]}` });
-  const map = findRouterMap(document.contents, 0);
-  if (!map) return { specs: [], errors };
+}
+
+/** The top-level keys of a YAML map as sites (file set for another file than the config's). */
+function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
   const sites: Site[] = [];
   for (const pair of map.items as Pair[]) {
     if (!isPair(pair) || !isScalar(pair.key) || !pair.key.range) continue;
     const key = yamlKey(String(pair.key.value));
+    if (key === 'extends') continue;
     const keyRange = { start: pair.key.range[0], end: pair.key.range[1] };
     const value = pair.value;
     const valueRange = isScalar(value) && value.range ? { start: value.range[0], end: value.range[1] } : keyRange;
     const literal: Literal = isScalar(value) ? jsLiteral(value.value, text.slice(valueRange.start, valueRange.end)) : { kind: 'expression', text: String(value ?? '') };
-    sites.push({ key: ALIASES[key] ?? key, keyRange, valueRange, literal });
+    sites.push({ key: ALIASES[key] ?? key, keyRange, valueRange, literal, ...(file ? { file } : {}) });
   }
+  return sites;
+}
+
+/** The files an `extends:` lists (a string or a list of strings), relative to the file that lists them. */
+function extendsOf(map: YAMLMap, file: string): string[] {
+  const pair = (map.items as Pair[]).find((p) => isPair(p) && isScalar(p.key) && p.key.value === 'extends');
+  const value = pair?.value;
+  const names = isScalar(value) ? [value.value] : value && typeof value === 'object' && 'items' in value ? (value.items as unknown[]).map((i) => (isScalar(i) ? i.value : undefined)) : [];
+  const folder = file.slice(0, file.lastIndexOf('/') + 1);
+  return names.filter((n): n is string => typeof n === 'string' && n.length > 0).map((n) => (n.startsWith('/') ? n : normalizePath(folder + n)));
+}
+
+function normalizePath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..' && out[out.length - 1] !== '') out.pop();
+    else if (part !== '.') out.push(part);
+  }
+  return out.join('/');
+}
+
+/**
+ * Primus `extends:`: the listed files' values, bases first (a later file and the config itself win), each
+ * site pointing into the file that sets it. Returns the files that could not be read.
+ */
+function inheritedSites(map: YAMLMap, file: string, read: RelatedText | undefined, seen: Set<string>, depth: number, missing: string[]): Site[] {
+  const out: Site[] = [];
+  for (const base of extendsOf(map, file)) {
+    if (seen.has(base) || depth >= MAX_EXTENDS_DEPTH) continue;
+    seen.add(base);
+    const text = read?.(base);
+    const document = text !== undefined ? parseYaml(text) : undefined;
+    if (text === undefined || !document || !isMap(document.contents)) {
+      missing.push(base);
+      continue;
+    }
+    out.push(...inheritedSites(document.contents, base, read, seen, depth + 1, missing), ...yamlSites(document.contents, text, base));
+  }
+  return out;
+}
+
+export function analyzeMegatronYaml(text: string, file: string, read?: RelatedText): MegatronAnalysis {
+  const errors: MegatronAnalysis['errors'] = [];
+  const document = parseYaml(text);
+  if (!document) return { specs: [], errors: [{ range: { start: 0, end: 0 }, message: 'YAML could not be read' }] };
+  for (const e of document.errors.slice(0, 5)) errors.push({ range: { start: e.pos[0], end: e.pos[1] }, message: `YAML syntax error: ${e.message.split('\n')[0]}` });
+  const root = isMap(document.contents) ? document.contents : undefined;
+  const missing: string[] = [];
+  const inherited = root ? inheritedSites(root, file, read, new Set([file]), 0, missing) : [];
+  const map = findRouterMap(document.contents, 0) ?? (root && inherited.some((s) => MARKERS.includes(s.key)) ? root : undefined);
+  if (!map) return { specs: [], errors };
+  const sites: Site[] = [...inherited, ...yamlSites(map, text)];
   if (isDense(sites)) return { specs: [], errors };
   const last = map.items[map.items.length - 1] as Pair | undefined;
   const lastEnd = last && isScalar(last.value) && last.value.range ? last.value.range[1] : map.range?.[1] ?? text.length;
   const firstKey = (map.items[0] as Pair | undefined)?.key;
   const indentColumn = isScalar(firstKey) && firstKey.range ? new LineIndex(text).positionAt(firstKey.range[0]).character : 0;
   const range = { start: map.range?.[0] ?? 0, end: map.range?.[1] ?? text.length };
-  const anchor = sites.find((s) => MARKERS.includes(s.key))?.keyRange ?? range;
-  return { specs: [buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' })], errors };
+  const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
+  const spec = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' });
+  // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
+  return { specs: [missing.length > 0 ? withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`) : spec], errors };
+}
+
+function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
+  const unknownIfDefault = <T>(field: Field<T>): Field<T> => (field.sites.length === 0 ? { value: field.value, sites: [], unknown: reason } : field);
+  return {
+    ...spec,
+    experts: unknownIfDefault(spec.experts),
+    topK: unknownIfDefault(spec.topK),
+    order: unknownIfDefault(spec.order),
+    scoreFunc: unknownIfDefault(spec.scoreFunc),
+    routerBias: unknownIfDefault(spec.routerBias),
+    selectionBias: unknownIfDefault(spec.selectionBias),
+    scale: unknownIfDefault(spec.scale),
+    normalize: spec.scoreFunc.sites.length === 0 ? { ...spec.normalize, unknown: reason } : spec.normalize,
+    ...(spec.groups ? { groups: { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) } } : {}),
+  };
 }
 
 function findRouterMap(node: unknown, depth: number): YAMLMap | undefined {

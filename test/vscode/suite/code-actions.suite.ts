@@ -52,7 +52,8 @@ suite('code actions', () => {
     const titles = actions.map((a) => a.title).join(' | ');
     const preferred = actions.find((a) => a.title === 'Set the `topk_before_score` default to False (match `MoEArgs`)');
     // The alternative changes what every other MoEArgs user gets, so it is not a safe fix and says so.
-    const alternative = actions.find((a) => a.title === 'Set `MoEArgs.topk_before_score` to True (match the constructor) (changes behaviour)');
+    // A fix that edits another file names it (issue #14).
+    const alternative = actions.find((a) => a.title === 'Set `MoEArgs.topk_before_score` to True (match the constructor) in args.py (changes behaviour)');
     assert.ok(preferred && alternative, titles);
     assert.equal(preferred.isPreferred, true);
     assert.equal(alternative.isPreferred, false);
