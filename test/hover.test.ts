@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../src/core/analyze';
-import { hoverAt } from '../src/core/hover';
+import { codeSpan, hoverAt } from '../src/core/hover';
 
 describe('hovers', () => {
   const text = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True),\n}\n';
@@ -20,5 +20,13 @@ describe('hovers', () => {
   it('the callee shows the config summary; outside a config there is no hover', () => {
     assert.match(hoverAt(analysis, text.indexOf('MoEArgs') + 1)!.markdown, /MoE Lens\*\* · `120b`/);
     assert.equal(hoverAt(analysis, 2), undefined);
+  });
+
+  it('a flavor name cannot break out of its code span (issue #14)', () => {
+    const text = 'configs = {\n    "a`[x](https://evil.example)`b": MoEArgs(num_experts=8, top_k=2),\n}\n';
+    const hostile = analyzeDocument('m.py', text);
+    const hover = hoverAt(hostile, text.indexOf('MoEArgs') + 1)!;
+    assert.match(hover.markdown, /\*\*MoE Lens\*\* · ``a`\[x\]\(https:\/\/evil\.example\)`b``/);
+    assert.equal(codeSpan('`x'), '`` `x ``');
   });
 });

@@ -3,7 +3,7 @@ import type { Dialect, RouterSpec } from './model/router-spec';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
 import type { PythonDeclarations } from './parse/python/declarations';
-import type { ParsedPython } from './parse/python/syntax';
+import { MAX_BRACKET_DEPTH, type ParsedPython } from './parse/python/syntax';
 import { analyzeTorchtitanPython } from './parse/torchtitan-python';
 import type { ProjectIndex } from './project';
 import type { SourceRange } from './text/source';
@@ -41,6 +41,10 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       const result = analyzeTorchtitanPython(text, file, project, parsed);
       const notes: ParseNote[] = [];
       const firstError = result.parsed.errorRanges[0];
+      if (result.parsed.tooDeep && firstError) {
+        notes.push({ range: firstError, message: `MoE Lens did not analyse this file: brackets nest deeper than ${MAX_BRACKET_DEPTH} levels here.` });
+        return { dialect: 'torchtitan-python', specs: [], declarations: result.declarations, python: result.parsed, notes };
+      }
       // Syntax errors are the Python extension's business; we only say when they may hide a config.
       if (firstError && (result.specs.length > 0 || text.includes('MoEArgs') || text.includes('top_k'))) {
         notes.push({

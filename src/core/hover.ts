@@ -28,11 +28,23 @@ function siteMarkdown(spec: RouterSpec, site: Site, lines?: LineIndex): string {
 
 export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   const claim = recognizeModel(spec);
-  const out = [`**MoE Lens** · \`${spec.name}\``, '', `Semantics: ${semanticsLabel(spec)}`];
+  const out = [`**MoE Lens** · ${codeSpan(spec.name)}`, '', `Semantics: ${semanticsLabel(spec)}`];
   if (claim) out.push('', `Recognised as **${claim.model.id}** (${claim.evidence}).`);
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.
   const report = reportConfig(spec, '', lines ?? new LineIndex(''));
   const notWritten = provenanceLines(report).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);
   if (notWritten.length > 0) out.push('', 'Not written here:', ...notWritten);
   return out.join('\n');
+}
+
+/**
+ * A name from the file as a Markdown code span that it cannot break out of: a backtick in a flavor key would
+ * otherwise end the span and let the rest render as links or images (issue #14).
+ */
+export function codeSpan(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${clean.startsWith('`') || clean.endsWith('`') ? ` ${clean} ` : clean}${fence}`;
 }

@@ -123,7 +123,7 @@ export function provenanceLines(report: ConfigReport, only: readonly Provenance[
   return INSPECTED_FIELDS.filter((name) => only.includes(report.fields[name].source)).map((name) => {
     const f = report.fields[name];
     const where = f.line !== undefined ? ` at ${f.file ? `${f.file.slice(f.file.lastIndexOf('/') + 1)}:` : 'line '}${f.line}` : '';
-    const value = f.value === null ? '?' : String(f.value);
+    const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : String(f.value);
     return `\`${name}\` ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
   });
 }

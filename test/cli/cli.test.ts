@@ -108,6 +108,27 @@ describe('moe-lens lint', () => {
   });
 });
 
+describe('moe-lens inspect', () => {
+  it('shows each field with its provenance, and never sends a file\'s control characters to the terminal', () => {
+    const dir = scratchDir('inspect');
+    const file = join(dir, 'config.json');
+    // A value carrying an OSC 52 clipboard write and a line erase (issue #14).
+    writeFileSync(file, '{"model_type": "mixtral", "_name_or_path": "x\u001b]52;c;cHduZWQ=\u0007\u001b[2K", "num_local_experts": 8, "num_experts_per_tok": 3, "num_experts_per_tok": 2}');
+    const lint = moeLens(['lint', file]);
+    assert.ok(!lint.stdout.includes('\u001b'), lint.stdout);
+    const { stdout, status } = moeLens(['inspect', file]);
+    assert.equal(status, 0);
+    assert.ok(!stdout.includes('\u001b'), stdout);
+    assert.match(stdout, /\\u001b\]52/);
+    assert.match(stdout, /num_experts\s+8\s+literal\s+1:\d+/);
+    const json = JSON.parse(moeLens(['inspect', file, '--format', 'json']).stdout) as { configs: { fields: Record<string, { value: unknown; source: string }> }[] }[];
+    const topK = json[0]!.configs[0]!.fields.top_k!;
+    assert.equal(topK.value, 2, 'the key json.loads keeps (the last one)');
+    assert.equal(topK.source, 'literal');
+    assert.equal(json[0]!.configs[0]!.fields.score_func!.source, 'default');
+  });
+});
+
 describe('moe-lens rules / rule', () => {
   it('lists every rule', () => {
     const result = moeLens(['rules']);

@@ -7,6 +7,7 @@ import { INSPECTED_FIELDS, reportConfig, type ConfigReport } from '../../core/in
 import { ProjectIndex } from '../../core/project';
 import { LineIndex } from '../../core/text/source';
 import { diskModuleLoader, displayPath, findFiles, readText } from '../files';
+import { printable } from '../formats/stylish';
 import type { CommandResult } from '../main';
 
 export interface InspectArguments {
@@ -61,15 +62,15 @@ export function inspectFiles(paths: readonly string[], maxFileSize: number): { r
 function formatStylish(results: readonly FileInspection[]): string {
   const out: string[] = [];
   for (const result of results) {
-    out.push(displayPath(result.filePath));
-    if (result.note) out.push(`  (no config) ${result.note}`);
+    out.push(printable(displayPath(result.filePath)));
+    if (result.note) out.push(`  (no config) ${printable(result.note)}`);
     for (const config of result.configs) {
-      out.push(`  ${config.name}  ${config.line}:${config.column}  ${config.framework}${config.model ? `  recognised as ${config.model}` : ''}`);
+      out.push(`  ${printable(config.name)}  ${config.line}:${config.column}  ${config.framework}${config.model ? `  recognised as ${config.model}` : ''}`);
       for (const name of INSPECTED_FIELDS) {
         const field = config.fields[name];
         const value = field.value === null ? '?' : typeof field.value === 'string' ? JSON.stringify(field.value) : String(field.value);
         const where = field.line !== undefined ? `${field.file ? `${displayPath(field.file)}:` : ''}${field.line}:${field.column}` : '';
-        out.push(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${field.detail}` : ''}`.trimEnd());
+        out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${field.detail}` : ''}`.trimEnd()));
       }
     }
     out.push('');

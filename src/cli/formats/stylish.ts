@@ -7,11 +7,11 @@ export function formatStylish(results: readonly FileResult[], color: boolean): s
   const out: string[] = [];
   for (const result of results) {
     if (result.diagnostics.length === 0) continue;
-    out.push(paint('4', displayPath(result.file)));
+    out.push(paint('4', printable(displayPath(result.file))));
     for (const d of result.diagnostics) {
       const { line, column } = span(result.lines, d);
       const severity = d.severity === 'error' ? paint('31', 'error  ') : d.severity === 'warning' ? paint('33', 'warning') : paint('36', 'info   ');
-      out.push(`  ${`${line}:${column}`.padEnd(8)} ${severity}  ${d.message}  ${paint('2', d.code)}`);
+      out.push(`  ${`${line}:${column}`.padEnd(8)} ${severity}  ${printable(d.message)}  ${paint('2', d.code)}`);
     }
     out.push('');
   }
@@ -22,4 +22,13 @@ export function formatStylish(results: readonly FileResult[], color: boolean): s
     out.push(paint(errors > 0 ? '31;1' : '33;1', summary));
   }
   return out.join('\n');
+}
+
+/**
+ * Text from a file made safe for a terminal: control characters (ESC sequences that erase lines or write the
+ * clipboard through OSC 52, issue #14) are shown as \u escapes instead of being sent.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

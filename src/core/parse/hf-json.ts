@@ -246,8 +246,12 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   const sites: Site[] = [];
   allSites(text, root, sites);
   const inScope = (site: Site): boolean => site.keyRange.start >= scope.offset && site.keyRange.end <= scope.offset + scope.length;
-  const scoped = sites.filter((s) => inScope(s) && (scope === root ? isTopLevel(root, s) : true));
-  const modelType = sites.find((s) => s.key === 'model_type' && isTopLevel(root, s));
+  // One set of the top-level key offsets (checking each site against every key was quadratic: a 2 MB file of
+  // repeated keys took 42 s, issue #14).
+  const topLevel = new Set((root.children ?? []).map((p) => p.children?.[0]?.offset));
+  const isTop = (site: Site): boolean => topLevel.has(site.keyRange.start);
+  const scoped = sites.filter((s) => inScope(s) && (scope === root ? isTop(s) : true));
+  const modelType = sites.find((s) => s.key === 'model_type' && isTop(s));
   return specFromSites({
     file,
     dialectName,
@@ -385,9 +389,6 @@ function canonicalSite(found: readonly Site[], keys: readonly string[]): Site | 
   return undefined;
 }
 
-function isTopLevel(root: JsonNode, site: Site): boolean {
-  return (root.children ?? []).some((p) => p.children?.[0]?.offset === site.keyRange.start);
-}
 
 function jsonInsertion(text: string, object: JsonNode): RouterSpec['insertion'] {
   // An object without its closing brace (truncated JSON) has no clean place to add a key.

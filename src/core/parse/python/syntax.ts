@@ -13,14 +13,38 @@ export interface ParsedPython {
   readonly calls: SyntaxNode[];
   readonly classes: SyntaxNode[];
   readonly comments: SourceRange[];
+  /** Not parsed: brackets nest deeper than MAX_BRACKET_DEPTH (the error range marks where). */
+  readonly tooDeep?: boolean;
 }
 
 const MAX_ERRORS = 50;
 const MAX_CALLS = 20_000;
 const MAX_CLASSES = 2_000;
 
+/**
+ * Brackets nested deeper than this are no config anyone writes; Lezer's error recovery on them is slow and
+ * memory-hungry (500,000 deep: 23 s and 1 GB, issue #14), so such a file is not parsed at all.
+ */
+export const MAX_BRACKET_DEPTH = 25_000;
+
+/** The offset where bracket nesting first exceeds the limit (strings and comments not told apart: an upper bound). */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) {
+      if (++depth > MAX_BRACKET_DEPTH) return i;
+    } else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 /** Parses once and walks the tree once. Lezer recovers from any input, so this never throws on text. */
 export function parsePython(text: string): ParsedPython {
+  const tooDeep = tooDeepAt(text);
+  if (tooDeep !== undefined) {
+    return { text, tree: parser.parse(''), errorRanges: [{ start: tooDeep, end: tooDeep + 1 }], calls: [], classes: [], comments: [], tooDeep: true };
+  }
   const tree = parser.parse(text);
   const errorRanges: SourceRange[] = [];
   const calls: SyntaxNode[] = [];

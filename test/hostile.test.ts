@@ -1,0 +1,39 @@
+/**
+ * Issue #14: small hostile files must not take the extension host down. Each input is generated here (no
+ * committed blobs) and failed on the code before the fix: the time bounds are far above today's timings
+ * (printed) and far below what the old code took.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lintText } from '../src/core/lint';
+import { MAX_BRACKET_DEPTH } from '../src/core/parse/python/syntax';
+
+function timed<T>(run: () => T): { result: T; ms: number } {
+  const started = performance.now();
+  const result = run();
+  return { result, ms: performance.now() - started };
+}
+
+describe('hostile files', () => {
+  it('a 2 MB config.json of repeated duplicate keys lints in seconds, not 42 s (top-level keys checked once)', () => {
+    const text = '{"model_type": "mixtral", ' + Array.from({ length: 40_000 }, (_, i) => `"num_local_experts": ${8 + (i % 3)}, "num_experts_per_tok": 2`).join(', ') + '}';
+    assert.ok(text.length <= 2 * 1024 * 1024);
+    const { result, ms } = timed(() => lintText('config.json', text));
+    console.log(`# 2 MB duplicate keys: ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 8_000, `${ms.toFixed(0)} ms`);
+    assert.ok(result.diagnostics.length <= 202, 'findings are capped per rule');
+  });
+
+  it('MoEArgs(top_k=[[[...]]]) nested 500,000 deep is refused with one located note, not parsed for 23 s', () => {
+    const prefix = 'x = MoEArgs(num_experts=8, top_k=';
+    const text = `${prefix}${'['.repeat(500_000)}${']'.repeat(500_000)})\n`;
+    const { result, ms } = timed(() => lintText('deep.py', text));
+    console.log(`# 500,000-deep nesting: ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 2_000, `${ms.toFixed(0)} ms`);
+    const [note] = result.diagnostics;
+    assert.equal(result.diagnostics.length, 1);
+    assert.equal(note!.code, 'MOE000');
+    assert.match(note!.message, new RegExp(`deeper than ${MAX_BRACKET_DEPTH} levels`));
+    assert.equal(note!.range.start, prefix.length + MAX_BRACKET_DEPTH - 1, 'the note points where the nesting goes past the limit');
+  });
+});
