@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { analyzeDocument } from '../core/analyze';
 import { parseWebviewMessage, type HostMessage } from '../core/protocol';
-import { previewSubject } from '../core/router/preview';
+import { CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/router/preview';
 import { LineIndex } from '../core/text/source';
 import { createNonce, previewHtml } from './preview-html';
 import type { WorkspaceIndex } from './workspace-index';
@@ -74,7 +74,11 @@ export class PreviewPanel implements vscode.Disposable {
           break;
         case 'preview/copy':
           await vscode.env.clipboard.writeText(message.body.text);
-          void vscode.window.showInformationMessage('MoE Lens: copied the moe-lens route command.');
+          void vscode.window.showInformationMessage(
+            message.body.text.includes(CONFIG_PLACEHOLDER) || message.body.text.includes(MODEL_PLACEHOLDER)
+              ? `MoE Lens: copied the moe-lens route command. Replace ${CONFIG_PLACEHOLDER} / ${MODEL_PLACEHOLDER} yourself: the path or name has characters that shells quote differently, so MoE Lens leaves it out.`
+              : 'MoE Lens: copied the moe-lens route command.',
+          );
           break;
         case 'preview/export': {
           const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.joinPath(this.uri, '..', `routing-${this.configName.replace(/[^\w.-]+/g, '_')}.json`) });

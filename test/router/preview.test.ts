@@ -36,11 +36,16 @@ describe('preview subject', () => {
     assert.deepEqual(subject, { error: '"experimental-96e" cannot be routed: unknown score function "sigmoid ".' });
   });
 
-  it('routeCommand reproduces a panel run, quoting what needs it', () => {
+  it('routeCommand reproduces a panel run, and leaves out any path or name a shell would have to quote', () => {
     assert.equal(
-      routeCommand({ file: 'my configs/a.py', model: '120b', tokens: 2048, hidden: 2880, seed: 3, distribution: 'clustered', clusters: 4, capacityFactor: 1.25, expertParallel: 8 }),
-      "npx moe-lens route 'my configs/a.py' --model 120b --tokens 2048 --hidden 2880 --seed 3 --distribution clustered --clusters 4 --capacity-factor 1.25 --ep 8 --json",
+      routeCommand({ file: 'configs/a.py', model: '120b', tokens: 2048, hidden: 2880, seed: 3, distribution: 'clustered', clusters: 4, capacityFactor: 1.25, expertParallel: 8 }),
+      'npx moe-lens route configs/a.py --model 120b --tokens 2048 --hidden 2880 --seed 3 --distribution clustered --clusters 4 --capacity-factor 1.25 --ep 8 --json',
     );
+    // Quoting that is safe in bash is not in fish, PowerShell or cmd.exe (issue #14): such words are left out.
+    for (const hostile of ["fish\\'; touch pwned; #", "x'; calc; '", 'a & calc & b', 'my configs/a.py', '$(id)', '`id`']) {
+      const command = routeCommand({ file: hostile, model: hostile, tokens: 16, hidden: 8, seed: 0, distribution: 'isotropic', clusters: 1, expertParallel: 1 });
+      assert.equal(command, 'npx moe-lens route <CONFIG> --model <MODEL> --tokens 16 --hidden 8 --seed 0 --json');
+    }
   });
 });
 

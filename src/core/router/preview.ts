@@ -53,10 +53,21 @@ export interface RouteCommandOptions {
   readonly expertParallel: number;
 }
 
-/** The `moe-lens route` command that reproduces a panel run. */
+/** A word every shell (bash, dash, zsh, fish, PowerShell, cmd.exe) reads as itself, unquoted. */
+const SHELL_SAFE = /^[\w./@:+-]+$/;
+
+/** Stand-ins for a path or name that no one quoting is safe for in every shell. */
+export const CONFIG_PLACEHOLDER = '<CONFIG>';
+export const MODEL_PLACEHOLDER = '<MODEL>';
+
+/**
+ * The `moe-lens route` command that reproduces a panel run. A file path or config name that would need
+ * quoting is left out (a placeholder stands in): each shell quotes differently, and a quote that is safe in
+ * bash runs a command in fish or PowerShell (issue #14: a flavor key `fish\'; touch pwned; #`).
+ */
 export function routeCommand(options: RouteCommandOptions): string {
-  const quote = (s: string): string => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const parts = ['npx', 'moe-lens', 'route', quote(options.file), '--model', quote(options.model), '--tokens', String(options.tokens), '--hidden', String(options.hidden), '--seed', String(options.seed)];
+  const word = (s: string, placeholder: string): string => (SHELL_SAFE.test(s) ? s : placeholder);
+  const parts = ['npx', 'moe-lens', 'route', word(options.file, CONFIG_PLACEHOLDER), '--model', word(options.model, MODEL_PLACEHOLDER), '--tokens', String(options.tokens), '--hidden', String(options.hidden), '--seed', String(options.seed)];
   if (options.distribution === 'clustered') parts.push('--distribution', 'clustered', '--clusters', String(options.clusters));
   if (options.capacityFactor !== undefined) parts.push('--capacity-factor', String(options.capacityFactor));
   if (options.expertParallel > 1) parts.push('--ep', String(options.expertParallel));
