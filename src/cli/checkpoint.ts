@@ -22,10 +22,15 @@ class SafetensorsFile {
     } catch (error) {
       throw new CheckpointError(`${path} cannot be opened (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
     }
-    this.size = fstatSync(this.fd).size;
-    const first8 = this.read(0, 8);
-    const length = headerLength(first8, path, this.size);
-    this.entries = parseHeader(this.read(8, length), path, this.size);
+    try {
+      this.size = fstatSync(this.fd).size;
+      const first8 = this.read(0, 8);
+      const length = headerLength(first8, path, this.size);
+      this.entries = parseHeader(this.read(8, length), path, this.size);
+    } catch (error) {
+      closeSync(this.fd); // a header that fails to parse must not leak the handle (issue #14)
+      throw error;
+    }
   }
 
   read(position: number, length: number): Uint8Array {
@@ -90,7 +95,29 @@ export interface RouterTensors {
   readonly names: string[];
 }
 
-export function loadRouterTensors(path: string, layer: number): RouterTensors {
+/** What the config allows a checkpoint's router tensors to be: checked on the header, before a byte is read. */
+export interface RouterLimits {
+  readonly experts: number;
+  readonly maxHidden: number;
+}
+
+/** Largest token count or hidden size `route` reads (the same caps as --tokens and --hidden). */
+export const MAX_TOKENS = 1 << 20;
+export const MAX_HIDDEN = 1 << 16;
+
+function checkRouterShape(entry: TensorEntry, limits: RouterLimits, vector: boolean): void {
+  const shape = entry.shape;
+  if (vector) {
+    if (shape.length !== 1 || shape[0] !== limits.experts) throw new CheckpointError(`"${entry.name}" has shape ${JSON.stringify(shape)}; expected [${limits.experts}].`);
+    return;
+  }
+  if (shape.length !== 2 || shape[0] !== limits.experts) {
+    throw new CheckpointError(`router weight "${entry.name}" has shape ${JSON.stringify(shape)}, but the config routes over ${limits.experts} experts (expected [${limits.experts}, hidden]).`);
+  }
+  if (shape[1]! < 1 || shape[1]! > limits.maxHidden) throw new CheckpointError(`router weight "${entry.name}" has hidden size ${shape[1]}; MoE Lens routes hidden sizes from 1 to ${limits.maxHidden}.`);
+}
+
+export function loadRouterTensors(path: string, layer: number, limits: RouterLimits): RouterTensors {
   const { files, label } = checkpointFiles(path);
   const opened = new Map<string, SafetensorsFile>();
   const open = (file: string): SafetensorsFile => {
@@ -106,20 +133,21 @@ export function loadRouterTensors(path: string, layer: number): RouterTensors {
     // One file (a .safetensors path, or a folder's model.safetensors) or shards named by the index.
     const single = files.size === 0 ? path : files.get('*');
     const has = (name: string): boolean => (single ? open(single).entries.has(name) : files.has(name));
-    const load = (name: string): LoadedTensor => {
+    const load = (name: string, vector: boolean): LoadedTensor => {
       const handle = open(single ?? files.get(name)!);
       if (!handle.entries.has(name)) throw new CheckpointError(`the index maps "${name}" to ${basename(handle.path)}, but that shard has no such tensor.`);
+      checkRouterShape(handle.entries.get(name)!, limits, vector);
       return handle.tensor(name);
     };
     for (const candidate of routerTensorCandidates(layer)) {
       if (!has(candidate.weight)) continue;
       const names = [candidate.weight];
       const result: RouterTensors = {
-        weight: load(candidate.weight),
+        weight: load(candidate.weight, false),
         convention: candidate.convention,
         names,
-        ...(candidate.bias && has(candidate.bias) ? { bias: load(candidate.bias) } : {}),
-        ...(candidate.selectionBias && has(candidate.selectionBias) ? { selectionBias: load(candidate.selectionBias) } : {}),
+        ...(candidate.bias && has(candidate.bias) ? { bias: load(candidate.bias, true) } : {}),
+        ...(candidate.selectionBias && has(candidate.selectionBias) ? { selectionBias: load(candidate.selectionBias, true) } : {}),
       };
       if (result.bias) names.push(candidate.bias!);
       if (result.selectionBias) names.push(candidate.selectionBias!);
@@ -142,9 +170,13 @@ export function loadActivations(path: string): LoadedTensor {
     if (!file.entries.has('hidden_states')) {
       throw new CheckpointError(`${path} has no "hidden_states" tensor; tensors found: ${[...file.entries.keys()].slice(0, 12).join(', ') || 'none'}.`);
     }
-    const tensor = file.tensor('hidden_states');
-    if (tensor.entry.shape.length !== 2) throw new CheckpointError(`"hidden_states" in ${path} has shape ${JSON.stringify(tensor.entry.shape)}; expected [tokens, hidden].`);
-    return tensor;
+    // The declared shape is checked before the data is read: a header claiming 100,000,000 tokens is refused,
+    // not allocated (issue #14).
+    const shape = file.entries.get('hidden_states')!.shape;
+    if (shape.length !== 2) throw new CheckpointError(`"hidden_states" in ${path} has shape ${JSON.stringify(shape)}; expected [tokens, hidden].`);
+    if (shape[0]! < 1 || shape[0]! > MAX_TOKENS) throw new CheckpointError(`"hidden_states" in ${path} has ${shape[0]} tokens; MoE Lens routes 1 to ${MAX_TOKENS} tokens.`);
+    if (shape[1]! < 1 || shape[1]! > MAX_HIDDEN) throw new CheckpointError(`"hidden_states" in ${path} has hidden size ${shape[1]}; MoE Lens routes hidden sizes from 1 to ${MAX_HIDDEN}.`);
+    return file.tensor('hidden_states');
   } finally {
     file.close();
   }

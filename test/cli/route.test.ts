@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
@@ -23,6 +23,17 @@ function configOf(file: string, model?: string): RouterConfig {
   const result = routerConfigFromSpec(spec);
   assert.ok('config' in result);
   return result.config;
+}
+
+/** A safetensors file whose header declares one F32 tensor of `shape`, its data a sparse hole. */
+function sparseTensorFile(path: string, name: string, shape: number[]): string {
+  const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+  const header = Buffer.from(JSON.stringify({ [name]: { dtype: 'F32', shape, data_offsets: [0, bytes] } }));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(path, Buffer.concat([length, header]));
+  truncateSync(path, 8 + header.length + bytes);
+  return path;
 }
 
 describe('moe-lens route', () => {
@@ -135,6 +146,11 @@ describe('moe-lens route', () => {
         writeFileSync(join(shardDir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'x.weight': '../../etc/passwd' } }));
         return ['--weights', shardDir];
       }, /which is not a file name in the checkpoint folder/],
+      // Issue #14: shapes are checked on the header, before any data is read. The files are sparse: the
+      // declared data occupies no disk, and reading it would take gigabytes.
+      ['activations declaring 100,000,000 tokens', () => ['--activations', sparseTensorFile(join(dir, 'huge-acts.safetensors'), 'hidden_states', [100_000_000, 1])], /has 100000000 tokens; MoE Lens routes 1 to 1048576 tokens/],
+      ['a router weight of shape [500000000, 1]', () => ['--weights', sparseTensorFile(join(dir, 'huge-weight.safetensors'), 'model.layers.0.block_sparse_moe.gate.weight', [500_000_000, 1])], /has shape \[500000000,1\], but the config routes over 8 experts/],
+      ['a router weight with a hidden size of 10,000,000', () => ['--weights', sparseTensorFile(join(dir, 'wide.safetensors'), 'model.layers.0.block_sparse_moe.gate.weight', [8, 10_000_000])], /has hidden size 10000000; MoE Lens routes hidden sizes from 1 to 65536/],
       ['a file with several configs and no --model', () => [], /holds 3 configs; pick one with --model: debugmodel, 20b, 120b/],
       ['a config that is not MoE', () => [], /holds no MoE router config/],
     ];

@@ -14,7 +14,7 @@ import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
 import { syntheticInputs, type Distribution } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
-import { loadActivations, loadRouterTensors } from '../checkpoint';
+import { loadActivations, loadRouterTensors, MAX_HIDDEN } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
 import type { CommandResult } from '../main';
 
@@ -134,7 +134,7 @@ function routedValue(name: string, spec: RouterSpec): string | number | boolean 
 
 function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string> } {
   const E = config.experts;
-  const router = args.weights !== undefined ? loadRouterTensors(args.weights, args.layer) : undefined;
+  const router = args.weights !== undefined ? loadRouterTensors(args.weights, args.layer, { experts: E, maxHidden: MAX_HIDDEN }) : undefined;
   const activations = args.activations !== undefined ? loadActivations(args.activations) : undefined;
   let hidden = args.hidden ?? spec.hidden.value ?? DEFAULT_HIDDEN;
   if (router) {

@@ -46,7 +46,8 @@ export function parseHeader(headerBytes: Uint8Array, file: string, fileSize: num
     const where = `tensor "${name}" in ${file}`;
     if (!raw || typeof raw !== 'object') throw new CheckpointError(`${where} has no dtype/shape/data_offsets entry.`);
     const { dtype, shape, data_offsets: offsets } = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw new CheckpointError(`${where} has unsupported dtype ${JSON.stringify(dtype)}.`);
+    // Own keys only: `"toString" in DTYPE_BYTES` is true (issue #14).
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) throw new CheckpointError(`${where} has unsupported dtype ${JSON.stringify(dtype)}.`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CheckpointError(`${where} has an invalid shape ${JSON.stringify(shape)}.`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
       throw new CheckpointError(`${where} has invalid data_offsets ${JSON.stringify(offsets)}.`);
