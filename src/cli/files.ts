@@ -47,10 +47,12 @@ export function findFiles(paths: readonly string[]): FoundFiles {
   return { files, errors };
 }
 
-export function readText(file: string): { text?: string; error?: string } {
+export function readText(file: string): { text?: string; error?: string; bom?: boolean } {
   try {
+    // A FIFO or device named on the command line would block the read forever (issue #14).
+    if (!statSync(file).isFile()) return { error: `${file}: not a regular file` };
     const text = readFileSync(file, 'utf8');
-    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+    return text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text };
   } catch (error) {
     return { error: `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }

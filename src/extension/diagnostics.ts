@@ -62,7 +62,8 @@ export class DiagnosticsController implements vscode.Disposable {
       const text = document.getText();
       const result = this.lintAndPublish(document.uri, text, () => document.version !== version);
       if (!result) return undefined; // stale: a newer run is scheduled
-      if (result.analysis.declarations) this.index.updateFromText(key, text);
+      // Only the workspace's own files feed the project index (never site-packages, git: or untitled views).
+      if (result.analysis.declarations && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
       const stored: DocumentResult = { ...result, version };
       this.results.set(key, stored);
       return stored;

@@ -6,6 +6,7 @@ import { PreviewCodeLens } from './code-lens';
 import { DiagnosticsController, LANGUAGES } from './diagnostics';
 import { MoeLensHover } from './hover';
 import { PreviewPanel } from './preview-panel';
+import { Config } from './settings';
 import { WorkspaceIndex } from './workspace-index';
 
 const SELECTOR: vscode.DocumentSelector = LANGUAGES.map((language) => ({ language }));
@@ -31,7 +32,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerHoverProvider(SELECTOR, new MoeLensHover(diagnostics)),
     vscode.workspace.onDidOpenTextDocument((document) => diagnostics.lintNow(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.schedule(event.document)),
-    vscode.workspace.onDidCloseTextDocument((document) => diagnostics.forget(document)),
+    vscode.workspace.onDidCloseTextDocument((document) => {
+      diagnostics.forget(document);
+      index.reload(document.uri);
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('moeLens')) lintOpen();
     }),
@@ -50,17 +54,21 @@ async function lintWorkspace(diagnostics: DiagnosticsController, log: (message: 
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'MoE Lens: linting workspace', cancellable: true }, async (_progress, token) => {
     const files = await vscode.workspace.findFiles(LINT_GLOB, LINT_EXCLUDE, 20_000, token);
     let problems = 0;
+    let skipped = 0;
     for (const uri of files) {
       if (token.isCancellationRequested) break;
       try {
         const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
         if (open) problems += diagnostics.lintNow(open)?.diagnostics.length ?? 0;
+        // The size limit is checked before the file is read, not after (issue #14).
+        else if ((await vscode.workspace.fs.stat(uri)).size > new Config(vscode.workspace.getConfiguration(undefined, uri)).maxFileSizeBytes) skipped++;
         else problems += diagnostics.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
       } catch (error) {
         log(`lint workspace: ${uri.toString()}: ${String(error)}`);
       }
     }
-    void vscode.window.showInformationMessage(`MoE Lens: ${problems} problem${problems === 1 ? '' : 's'} in ${files.length} files.`);
+    const above = skipped > 0 ? ` ${skipped} file${skipped === 1 ? ' was' : 's were'} above moeLens.lint.maxFileSizeKb and not read.` : '';
+    void vscode.window.showInformationMessage(`MoE Lens: ${problems} problem${problems === 1 ? '' : 's'} in ${files.length} files.${above}`);
   });
 }
 

@@ -7,6 +7,8 @@ import { ProjectIndex } from '../core/project';
 import { LineIndex } from '../core/text/source';
 
 const INDEXED = '**/*.{py,yaml,yml}';
+/** The folders EXCLUDE names, as a test on a path. */
+const EXCLUDED_FOLDER = /\/(node_modules|\.git|\.venv|venv|dist|out|__pycache__)\//;
 const EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 const MAX_FILES = 5000;
 const MAX_BYTES = 1024 * 1024;
@@ -49,6 +51,19 @@ export class WorkspaceIndex implements vscode.Disposable {
     return this.lines.get(file);
   }
 
+  /**
+   * Whether a document may feed the index: a `file:` inside a workspace folder, outside the excluded folders
+   * (issue #14: site-packages opened by Go to Definition, or a `git:` view, must never be edited by a fix).
+   */
+  accepts(uri: vscode.Uri): boolean {
+    return uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(uri) !== undefined && !EXCLUDED_FOLDER.test(uri.path);
+  }
+
+  /** A closed document's unsaved text is gone ("Don't Save"): the file on disk is what the index holds again. */
+  reload(uri: vscode.Uri): void {
+    if (this.accepts(uri)) void this.refresh(uri);
+  }
+
   /** Updates one file from text the editor already has (unsaved edits included). */
   updateFromText(file: string, text: string): void {
     if (this.project.textOf(file) === text) return;
@@ -58,6 +73,8 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   private async refresh(uri: vscode.Uri, notify = true): Promise<void> {
+    // The watcher sees every matching file, excluded folders too (a pip install into ./.venv).
+    if (EXCLUDED_FOLDER.test(uri.path)) return;
     try {
       const stat = await vscode.workspace.fs.stat(uri);
       if (stat.size > MAX_BYTES) return;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -105,6 +106,27 @@ describe('moe-lens lint', () => {
     const files = JSON.parse(result.stdout) as { filePath: string; messages: { ruleId: string; line: number }[] }[];
     const json = files.find((f) => f.filePath.endsWith('config.json'))!;
     assert.deepEqual(json.messages.map((m) => m.ruleId), ['MOE000']);
+  });
+});
+
+describe('moe-lens lint, hostile paths (issue #14)', () => {
+  it('a FIFO named on the command line is reported, not read forever', () => {
+    const dir = scratchDir('fifo');
+    const fifo = join(dir, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    const result = moeLens(['lint', fifo]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /pipe\.json: not a regular file/);
+  });
+
+  it('--fix keeps a byte-order mark', () => {
+    const dir = scratchDir('bom');
+    const file = join(dir, 'config.json');
+    writeFileSync(file, '\ufeff{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid "}');
+    moeLens(['lint', '--fix', file]);
+    const fixed = readFileSync(file, 'utf8');
+    assert.equal(fixed.charCodeAt(0), 0xfeff);
+    assert.ok(!fixed.includes('"sigmoid "'), fixed);
   });
 });
 

@@ -26,7 +26,9 @@ describe('extension settings', () => {
 
   it('declares untrusted- and virtual-workspace support and the fix-all kind is documented', () => {
     const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
-    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, true);
+    // "limited": in Restricted Mode a workspace's settings cannot raise the file-size limit (issue #14).
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['moeLens.lint.maxFileSizeKb']);
     assert.equal(manifest.capabilities.virtualWorkspaces, true);
     assert.equal(manifest.engines.vscode, `^${manifest.devDependencies['@types/vscode']}`);
   });

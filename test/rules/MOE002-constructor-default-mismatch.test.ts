@@ -64,3 +64,13 @@ test('a file of look-alike dataclasses and constructors reports linearly, capped
   assert.equal(diagnostics.filter((d) => d.code === 'MOE000').length, 1, 'one note says the rest are not shown');
   assert.ok(ms < 5_000, `${ms.toFixed(0)} ms`);
 });
+
+test('a fix writes each value as its source spells it, never a re-printed number (Infinity, 1e+23)', () => {
+  const text = '@dataclass\nclass MoEArgs:\n    top_k: int = 100000000000000000000000\n    route_scale: float = field(default=2.5)\n\nclass R:\n    def __init__(self, top_k=1, route_scale=1e999):\n        pass\n';
+  const { diagnostics } = lintText('m.py', text, new ProjectIndex(), { rules: [constructorDefaultMismatch] });
+  const texts = diagnostics.flatMap((d) => d.fixes.flatMap((f) => f.edits.map((e) => e.newText)));
+  assert.ok(texts.includes('100000000000000000000000'), texts.join(' | '));
+  assert.ok(texts.includes('2.5'), 'field(default=2.5) gives 2.5');
+  assert.ok(texts.includes('1e999'), 'the constructor value as written');
+  assert.ok(!texts.some((t) => /Infinity|e\+/.test(t)), texts.join(' | '));
+});

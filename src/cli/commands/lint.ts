@@ -24,11 +24,13 @@ export interface LintArguments {
 export function runLint(args: LintArguments): CommandResult {
   const found = findFiles(args.paths.length > 0 ? args.paths : ['.']);
   const texts = new Map<string, string>();
+  const withBom = new Set<string>();
   const ioErrors = [...found.errors];
   for (const file of found.files) {
     const read = readText(file);
     if (read.text !== undefined) texts.set(file, read.text);
     else ioErrors.push(read.error!);
+    if (read.bom) withBom.add(file);
   }
 
   // Pass 1: every Python file is known to the project (parsed on first use), so an import in one file is
@@ -51,7 +53,7 @@ export function runLint(args: LintArguments): CommandResult {
       const fixed = fixAll(file, text, project, options);
       if (fixed.text !== text) {
         try {
-          writeFileSync(file, fixed.text);
+          writeFileSync(file, withBom.has(file) ? `\ufeff${fixed.text}` : fixed.text); // a byte-order mark stays
           text = fixed.text;
           fixedFiles++;
           if (fileKind(file) === 'python') project.setText(file, text);

@@ -1,7 +1,18 @@
+import type { Literal } from '../model/router-spec';
 import type { DataclassDecl } from '../parse/python/declarations';
 import { TORCHTITAN_ROUTER_KEYS } from '../references/torchtitan';
 import { literalText, sameLiteral } from './helpers';
 import type { Rule, RuleContext } from './types';
+
+/**
+ * The text to write for a value: as its source spells it when that is the literal itself, else the literal
+ * printed back where that is exact Python (`field(default=4)` gives `4`); undefined when neither is safe.
+ */
+function valueSource(source: string | undefined, literal: Literal): string | undefined {
+  if (source !== undefined && !source.includes('(')) return source;
+  if (literal.kind === 'float' || literal.kind === 'int') return Number.isFinite(literal.value) && (literal.kind === 'float' || Number.isSafeInteger(literal.value)) ? literalText(literal) : undefined;
+  return literal.kind === 'expression' ? undefined : literalText(literal);
+}
 
 export const constructorDefaultMismatch = {
   code: 'MOE002',
@@ -62,6 +73,10 @@ export const constructorDefaultMismatch = {
           if (param.literal.kind === 'expression' || field.literal.kind === 'expression') continue;
           if (sameLiteral(param.literal, field.literal)) continue;
           const otherFile = dataclass.file === context.file ? undefined : dataclass.file;
+          // Each side's value as its source spells it: re-printing a parsed number could write `Infinity` or
+          // turn an exact integer into `1e+23` (issue #14). No text, no fix.
+          const fieldText = valueSource((otherFile ? context.project.textOf(otherFile) : context.text)?.slice(field.valueRange.start, field.valueRange.end), field.literal);
+          const paramText = valueSource(context.text.slice(param.valueRange.start, param.valueRange.end), param.literal);
           context.report({
             messageId: 'mismatch',
             data: {
@@ -82,13 +97,13 @@ export const constructorDefaultMismatch = {
             fixes: [
               {
                 title: `Set the \`${name}\` default to ${literalText(field.literal)} (match \`${dataclass.name}\`)`,
-                edits: [{ range: param.valueRange, newText: literalText(field.literal) }],
+                edits: fieldText !== undefined ? [{ range: param.valueRange, newText: fieldText }] : [],
                 safety: 'safe',
                 preferred: true,
               },
               {
                 title: `Set \`${dataclass.name}.${name}\` to ${literalText(param.literal)} (match the constructor)${otherFile ? ` in ${otherFile.slice(otherFile.lastIndexOf('/') + 1)}` : ''}`,
-                edits: [{ ...(otherFile ? { file: otherFile } : {}), range: field.valueRange, newText: literalText(param.literal) }],
+                edits: paramText !== undefined ? [{ ...(otherFile ? { file: otherFile } : {}), range: field.valueRange, newText: paramText }] : [],
                 safety: 'unsafe',
               },
             ],
