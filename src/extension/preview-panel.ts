@@ -8,6 +8,7 @@ import { parseWebviewMessage, type HostMessage } from '../core/protocol';
 import { CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/router/preview';
 import { LineIndex } from '../core/text/source';
 import { createNonce, previewHtml } from './preview-html';
+import { Config } from './settings';
 import type { WorkspaceIndex } from './workspace-index';
 
 export const PREVIEW_VIEW_TYPE = 'moeLens.routingPreview';
@@ -100,6 +101,11 @@ export class PreviewPanel implements vscode.Disposable {
     try {
       const document = await vscode.workspace.openTextDocument(this.uri);
       const text = document.getText();
+      const limit = new Config(vscode.workspace.getConfiguration(undefined, this.uri)).maxFileSizeBytes;
+      if (text.length > limit) {
+        await post({ type: 'preview/error', body: { message: `${vscode.workspace.asRelativePath(this.uri)} is above moeLens.lint.maxFileSizeKb; MoE Lens does not analyse it.` } });
+        return;
+      }
       const analysis = analyzeDocument(this.uri.toString(), text, this.index.project);
       const spec = analysis.specs.find((s) => s.name === this.configName);
       if (!spec) {

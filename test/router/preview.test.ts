@@ -36,6 +36,15 @@ describe('preview subject', () => {
     assert.deepEqual(subject, { error: '"experimental-96e" cannot be routed: unknown score function "sigmoid ".' });
   });
 
+  it('never previews a guess: an unknown or assumed expert count or top-k is refused, and so is a hostile expert count', () => {
+    const unknown = analyzeDocument('m.py', 'def build(n):\n    return MoEArgs(num_experts=n, top_k=2)\n').specs[0]!;
+    assert.match((previewSubject(unknown, 'm.py', 2, []) as { error: string }).error, /its expert count is unknown \(no call sets `n` of `build`\)/);
+    const assumed = analyzeDocument('m.py', 'from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=8)\n').specs[0]!;
+    assert.match((previewSubject(assumed, 'm.py', 2, []) as { error: string }).error, /its top-k is assumed/);
+    const huge = analyzeDocument('config.json', '{"model_type": "mixtral", "num_local_experts": 100000000, "num_experts_per_tok": 2}').specs[0]!;
+    assert.match((previewSubject(huge, 'config.json', 1, []) as { error: string }).error, /100000000 experts is above the 16384/);
+  });
+
   it('routeCommand reproduces a panel run, and leaves out any path or name a shell would have to quote', () => {
     assert.equal(
       routeCommand({ file: 'configs/a.py', model: '120b', tokens: 2048, hidden: 2880, seed: 3, distribution: 'clustered', clusters: 4, capacityFactor: 1.25, expertParallel: 8 }),

@@ -1,9 +1,17 @@
 /** What the preview panel is given for a config: its router and the strategies to compare it with. */
-import type { RouterSpec } from '../model/router-spec';
+import { isKnown, provenanceOf, type RouterSpec } from '../model/router-spec';
 import type { PreviewRouter, PreviewSubject } from '../protocol';
 import { routerConfigFromSpec, type RouterConfig } from './router-config';
 
+/** More experts than any published model has (DeepSeek-V3: 256; the largest seen: 512): a hostile value. */
+export const MAX_PREVIEW_EXPERTS = 16_384;
+
 export function previewSubject(spec: RouterSpec, file: string, line: number, others: readonly RouterSpec[]): PreviewSubject | { error: string } {
+  // Never preview a guess: the expert count and top-k must have been read (issue #9).
+  for (const [field, label] of [[spec.experts, 'expert count'], [spec.topK, 'top-k']] as const) {
+    if (!isKnown(field)) return { error: `"${spec.name}" cannot be routed: its ${label} is ${provenanceOf(field)}${field.unknown ? ` (${field.unknown})` : field.defaultFrom ? ` (${field.defaultFrom.label})` : ''}; set it in the config.` };
+  }
+  if ((spec.experts.value ?? 0) > MAX_PREVIEW_EXPERTS) return { error: `"${spec.name}" cannot be routed: ${spec.experts.value} experts is above the ${MAX_PREVIEW_EXPERTS} the preview runs.` };
   const resolved = routerConfigFromSpec(spec);
   if ('error' in resolved) return { error: `"${spec.name}" cannot be routed: ${resolved.error}.` };
   const config = resolved.config;
