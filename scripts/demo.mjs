@@ -1,5 +1,5 @@
 // `npm run demo`: MoE Lens on the bundled examples/, as a user meets it.
-// 1. The CLI: lint examples/, then --fix on a scratch copy, with the diff.
+// 1. The CLI: lint examples/, inspect one config (values and provenance), then --fix on a scratch copy, with the diff.
 // 2. The editor: builds the VSIX and opens examples/ in VS Code with it installed — the local `code` when
 //    there is one, otherwise a cached code-server on 127.0.0.1 (printing the URL). Interactive terminals keep
 //    the server until Ctrl+C; non-interactive runs (CI, scripts) check that it serves the workbench and stop.
@@ -16,6 +16,9 @@ const run = (args, options = {}) => spawnSync(process.execPath, [cli, ...args], 
 
 console.log('\n$ moe-lens lint examples\n');
 run(['lint', 'examples', '--color']);
+
+console.log('\n$ moe-lens inspect examples/torchtitan/gpt_oss/__init__.py   (what MoE Lens read, and where each value comes from)\n');
+run(['inspect', 'examples/torchtitan/gpt_oss/__init__.py']);
 
 const scratch = mkdtempSync(join(tmpdir(), 'moe-lens-demo-'));
 cpSync(join(root, 'examples'), join(scratch, 'examples'), { recursive: true });

@@ -68,7 +68,7 @@ function formatStylish(results: readonly FileInspection[]): string {
       out.push(`  ${printable(config.name)}  ${config.line}:${config.column}  ${config.framework}${config.model ? `  recognised as ${config.model}` : ''}`);
       for (const name of INSPECTED_FIELDS) {
         const field = config.fields[name];
-        const value = field.value === null ? '?' : typeof field.value === 'string' ? JSON.stringify(field.value) : String(field.value);
+        const value = field.value === null ? (field.source === 'unknown' ? '?' : 'None') : typeof field.value === 'string' ? JSON.stringify(field.value) : String(field.value);
         const where = field.line !== undefined ? `${field.file ? `${displayPath(field.file)}:` : ''}${field.line}:${field.column}` : '';
         out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${field.detail}` : ''}`.trimEnd()));
       }
