@@ -10,7 +10,7 @@ import { generateConfigFile } from './generate';
 import { lintText } from '../src/core/lint';
 import { startHarness, waitForRun } from '../test/browser/harness';
 import { analyzeDocument } from '../src/core/analyze';
-import { previewSubject } from '../src/core/router/preview';
+import { previewSubject } from '../src/core/preview';
 import { readFileSync } from 'node:fs';
 
 const root = resolve(import.meta.dirname, '..');

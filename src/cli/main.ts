@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { SeveritySetting } from '../core/rules/types';
 import { DEFAULT_MAX_FILE_SIZE } from '../core/lint';
 import { findRule } from '../core/rules/index';
+import type { CommandResult } from './command-result';
 import { runInspect } from './commands/inspect';
 import { runLint } from './commands/lint';
 import { runRule, runRules } from './commands/rules';
@@ -12,11 +13,6 @@ declare const MOE_LENS_VERSION: string;
 declare const MOE_LENS_ROUTE_MODULE: string | undefined;
 const VERSION = typeof MOE_LENS_VERSION === 'string' ? MOE_LENS_VERSION : '0.0.0-dev';
 
-export interface CommandResult {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: number;
-}
 
 const USAGE = `Usage:
   moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=error|warning|info|off]...

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { analyzeDocument } from '../core/analyze';
 import { parseWebviewMessage, type HostMessage } from '../core/protocol';
-import { CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/router/preview';
+import { CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/preview';
 import { LineIndex } from '../core/text/source';
 import { createNonce, previewHtml } from './preview-html';
 import { Config } from './settings';

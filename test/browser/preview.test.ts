@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
-import { previewSubject } from '../../src/core/router/preview';
+import { previewSubject } from '../../src/core/preview';
 import { routeReference } from '../../src/core/router/reference';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import type { PreviewSubject } from '../../src/core/protocol';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { parseWebviewMessage } from '../../src/core/protocol';
-import { previewSubject, routeCommand } from '../../src/core/router/preview';
+import { previewSubject, routeCommand } from '../../src/core/preview';
 import { loadStats } from '../../src/core/router/stats';
 import { contentSecurityPolicy, createNonce, previewHtml } from '../../src/extension/preview-html';
 

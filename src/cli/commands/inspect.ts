@@ -8,7 +8,7 @@ import { ProjectIndex } from '../../core/project';
 import { LineIndex } from '../../core/text/source';
 import { diskModuleLoader, displayPath, findFiles, readText } from '../files';
 import { printable } from '../formats/stylish';
-import type { CommandResult } from '../main';
+import type { CommandResult } from '../command-result';
 
 export interface InspectArguments {
   readonly paths: readonly string[];

@@ -9,7 +9,7 @@ import { formatJson } from '../formats/json';
 import { formatSarif } from '../formats/sarif';
 import { formatStylish } from '../formats/stylish';
 import { countBySeverity, type FileResult } from '../formats/types';
-import type { CommandResult } from '../main';
+import type { CommandResult } from '../command-result';
 
 export interface LintArguments {
   readonly paths: readonly string[];

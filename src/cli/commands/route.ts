@@ -16,7 +16,7 @@ import { syntheticInputs, type Distribution } from '../../core/router/synthetic'
 import { LineIndex } from '../../core/text/source';
 import { loadActivations, loadRouterTensors, MAX_HIDDEN } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
-import type { CommandResult } from '../main';
+import type { CommandResult } from '../command-result';
 
 /** Imported modules above this size are not read (they hold no config a router needs). */
 const MAX_MODULE_BYTES = 2 * 1024 * 1024;

@@ -1,7 +1,7 @@
 /** `moe-lens rules` and `moe-lens rule CODE [--format text|json|markdown]`. */
 import { renderRuleJson, renderRuleMarkdown, renderRuleText } from '../../core/docs/render';
 import { ALL_RULES, findRule } from '../../core/rules/index';
-import type { CommandResult } from '../main';
+import type { CommandResult } from '../command-result';
 
 export function runRules(format: string): CommandResult {
   if (format === 'json') return { stdout: JSON.stringify(ALL_RULES.map(renderRuleJson), null, 2), stderr: '', exitCode: 0 };

@@ -6,7 +6,7 @@
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { Field, Framework, GroupScore, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
-import { familyFromHints } from './family';
+import { familyFromHints } from '../model/family';
 
 export interface JsonAnalysis {
   readonly specs: RouterSpec[];

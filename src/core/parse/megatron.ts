@@ -7,7 +7,7 @@ import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 
 import type { Dialect, Field, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
-import { familyFromHints } from './family';
+import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
 
 export interface MegatronAnalysis {

@@ -10,7 +10,6 @@
  * is unknown.
  */
 import { type DefaultOrigin, type Field, type Insertion, type Literal, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
-import type { ProjectIndex } from '../project';
 import {
   TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
@@ -20,7 +19,7 @@ import {
   TORCHTITAN_SOURCE,
 } from '../references/torchtitan';
 import type { SourceRange } from '../text/source';
-import { familyFromHints } from './family';
+import { familyFromHints } from '../model/family';
 import { keyedSpec, type KeyedFormat } from './hf-json';
 import { megatronSpecFromSites } from './megatron';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
@@ -39,7 +38,13 @@ const ROUTER_WORDS = /num_experts|num_moe_experts|n_routed_experts|top_k|MoEArgs
 const MAX_REACH_DEPTH = 12;
 const MAX_SPECS = 200;
 
-export function analyzeTorchtitanPython(text: string, file: string, project?: ProjectIndex, parsedAlready?: ParsedPython): PythonAnalysis {
+/** The workspace's other Python files, as the host holds them (the engine's ProjectIndex is one). */
+export interface PythonProject {
+  hasModule(file: string): boolean;
+  parsedModule(file: string): ParsedPython | undefined;
+}
+
+export function analyzeTorchtitanPython(text: string, file: string, project?: PythonProject, parsedAlready?: ParsedPython): PythonAnalysis {
   const parsed = parsedAlready?.text === text ? parsedAlready : parsePython(text);
   const declarations = collectDeclarations(parsed, file);
   if (!ROUTER_WORDS.test(text)) return { parsed, specs: [], declarations };

@@ -3,7 +3,7 @@
  * `verified`: a primary source (reference code, official config, paper) was read. `secondary`: only copies,
  * derived configs or framework recipes; rules word their message more weakly for these.
  */
-import type { Family } from '../parse/family';
+import type { Family } from '../model/family';
 
 export type FactStatus = 'verified' | 'secondary';
 

@@ -1,7 +1,7 @@
 /** What the preview panel is given for a config: its router and the strategies to compare it with. */
-import { isKnown, provenanceOf, type RouterSpec } from '../model/router-spec';
-import type { PreviewRouter, PreviewSubject } from '../protocol';
-import { routerConfigFromSpec, type RouterConfig } from './router-config';
+import { isKnown, provenanceOf, type RouterSpec } from './model/router-spec';
+import type { PreviewRouter, PreviewSubject } from './protocol';
+import { routerConfigFromSpec, type RouterConfig } from './router/router-config';
 
 /** More experts than any published model has (DeepSeek-V3: 256; the largest seen: 512): a hostile value. */
 export const MAX_PREVIEW_EXPERTS = 16_384;
