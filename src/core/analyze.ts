@@ -5,6 +5,7 @@ import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './p
 import type { PythonDeclarations } from './parse/python/declarations';
 import { MAX_BRACKET_DEPTH, type ParsedPython } from './parse/python/syntax';
 import { analyzeTorchtitanPython } from './parse/torchtitan-python';
+import { analyzeTorchtitanToml, looksLikeTorchtitanJob } from './parse/torchtitan-toml';
 import type { ProjectIndex } from './project';
 import type { SourceRange } from './text/source';
 
@@ -21,7 +22,7 @@ export interface DocumentAnalysis {
   readonly notes: ParseNote[];
 }
 
-export type FileKind = 'python' | 'json' | 'yaml' | 'shell' | undefined;
+export type FileKind = 'python' | 'json' | 'yaml' | 'shell' | 'toml' | undefined;
 
 export function fileKind(file: string): FileKind {
   const lower = file.toLowerCase();
@@ -29,6 +30,7 @@ export function fileKind(file: string): FileKind {
   if (lower.endsWith('.json') || lower.endsWith('.jsonc')) return 'json';
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.sh') || lower.endsWith('.bash')) return 'shell';
+  if (lower.endsWith('.toml')) return 'toml';
   return undefined;
 }
 
@@ -53,6 +55,11 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
         });
       }
       return { dialect: 'torchtitan-python', specs: result.specs, declarations: result.declarations, python: result.parsed, notes };
+    }
+    if (kind === 'toml') {
+      if (!looksLikeTorchtitanJob(text)) return EMPTY;
+      const result = analyzeTorchtitanToml(text, file, project);
+      return { dialect: 'torchtitan-toml', specs: result.specs, notes: result.notes };
     }
     if (kind === 'json') {
       if (!looksLikeMoeJson(text)) return EMPTY;

@@ -15,7 +15,7 @@ export interface DocumentResult extends LintResult {
 }
 
 /** The editor languages MoE Lens reads (with file extensions as a fallback in `isCandidate`). */
-export const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'shellscript'] as const;
+export const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'shellscript', 'toml'] as const;
 
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('moe-lens');

@@ -4,7 +4,7 @@
  */
 import type { SourceRange } from '../text/source';
 
-export type Dialect = 'torchtitan-python' | 'hf-json' | 'deepseek-json' | 'megatron-yaml' | 'megatron-args';
+export type Dialect = 'torchtitan-python' | 'torchtitan-toml' | 'hf-json' | 'deepseek-json' | 'megatron-yaml' | 'megatron-args';
 
 /** Which framework's math runs for a config; shown to the user. */
 export type Framework =

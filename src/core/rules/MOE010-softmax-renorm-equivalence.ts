@@ -1,4 +1,4 @@
-import { allKnown, fieldRange } from './helpers';
+import { allKnown, fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const softmaxRenormEquivalence = {
@@ -27,7 +27,8 @@ export const softmaxRenormEquivalence = {
     for (const spec of context.specs) {
       const k = spec.topK.value;
       if (spec.scoreFunc.value !== 'softmax' || spec.order.value !== 'score-then-topk' || spec.normalize.value !== 'always') continue;
-      if (k === undefined || k < 2 || spec.normalize.sites.length === 0) continue;
+      // A hint about how this file spells the router: only where it writes route_norm itself.
+      if (k === undefined || k < 2 || localSites(spec.normalize).length === 0) continue;
       if (!allKnown(spec.topK, spec.scoreFunc, spec.order, spec.normalize, spec.selectionBias)) continue;
       const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
       const learned = spec.selectionBias.value === 'learned';

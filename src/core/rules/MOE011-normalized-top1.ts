@@ -1,4 +1,4 @@
-import { allKnown, fieldRange } from './helpers';
+import { allKnown, fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const normalizedTop1 = {
@@ -22,7 +22,7 @@ export const normalizedTop1 = {
   },
   check(context: RuleContext) {
     for (const spec of context.specs) {
-      if (spec.topK.value !== 1 || spec.normalize.value !== 'always' || spec.normalize.sites.length === 0) continue;
+      if (spec.topK.value !== 1 || spec.normalize.value !== 'always' || localSites(spec.normalize).length === 0) continue;
       if (!allKnown(spec.topK, spec.normalize)) continue;
       const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
       context.report({

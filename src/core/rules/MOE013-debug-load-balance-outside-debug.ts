@@ -1,4 +1,4 @@
-import { fieldRange } from './helpers';
+import { fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const debugLoadBalanceOutsideDebug = {
@@ -23,7 +23,7 @@ export const debugLoadBalanceOutsideDebug = {
   check(context: RuleContext) {
     for (const spec of context.specs) {
       const field = spec.debugRoundRobin;
-      if (!field.value || field.sites.length === 0 || /debug|test/i.test(spec.name)) continue;
+      if (!field.value || localSites(field).length === 0 || /debug|test/i.test(spec.name)) continue;
       context.report({
         messageId: 'forced',
         data: { flavor: spec.name },

@@ -1,0 +1,116 @@
+/**
+ * torchtitan TOML job configs: `[model] name = "llama4"`, `flavor = "debugmodel"` choose a flavor that a
+ * Python file defines (`torchtitan/models/<name>/__init__.py`, or `experiments/<name>`). The job's router is that
+ * flavor's, read through the Python dialect; its values stay located in the flavor file (resolved through the
+ * job config), so a rule reports them at the job's `flavor` and never edits the other file from here.
+ * Parsed with toml-eslint-parser (ranges kept); any TOML error becomes one located note.
+ */
+import { parseTOML } from 'toml-eslint-parser';
+import type { Field, RouterSpec, Site } from '../model/router-spec';
+import type { SourceRange } from '../text/source';
+import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
+
+export interface TomlAnalysis {
+  readonly specs: RouterSpec[];
+  readonly notes: { range: SourceRange; message: string }[];
+}
+
+export function looksLikeTorchtitanJob(text: string): boolean {
+  return /^\s*\[model\]/m.test(text) && /^\s*flavor\s*=/m.test(text);
+}
+
+interface ModelTable {
+  readonly name?: { value: string; range: SourceRange };
+  readonly flavor?: { value: string; range: SourceRange };
+  readonly range: SourceRange;
+  readonly keyRange: SourceRange;
+}
+
+function modelTable(text: string): ModelTable | { error: { range: SourceRange; message: string } } | undefined {
+  let ast;
+  try {
+    ast = parseTOML(text);
+  } catch (error) {
+    const e = error as { index?: number; message?: string };
+    const at = typeof e.index === 'number' ? e.index : 0;
+    return { error: { range: { start: at, end: at + 1 }, message: `TOML syntax error: ${String(e.message ?? error).split('\n')[0]}` } };
+  }
+  for (const table of ast.body[0]?.body ?? []) {
+    if (table.type !== 'TOMLTable' || table.resolvedKey.length !== 1 || table.resolvedKey[0] !== 'model') continue;
+    const out: { name?: ModelTable['name']; flavor?: ModelTable['flavor'] } = {};
+    for (const pair of table.body) {
+      const key = pair.key.keys.map((k) => ('name' in k ? k.name : String(k.value))).join('.');
+      if ((key === 'name' || key === 'flavor') && pair.value.type === 'TOMLValue' && typeof pair.value.value === 'string') {
+        out[key] = { value: pair.value.value, range: { start: pair.value.range[0], end: pair.value.range[1] } };
+      }
+    }
+    return { ...out, range: { start: table.range[0], end: table.range[1] }, keyRange: { start: table.key.range[0], end: table.key.range[1] } };
+  }
+  return undefined;
+}
+
+/** Where torchtitan keeps model `name`'s flavors, searched from the job file up (nearest checkout first). */
+function flavorFile(file: string, name: string, project: PythonProject): string | undefined {
+  let dir = file.slice(0, file.lastIndexOf('/'));
+  for (let depth = 0; depth < 16 && dir; depth++) {
+    for (const candidate of [`${dir}/torchtitan/models/${name}/__init__.py`, `${dir}/torchtitan/experiments/${name}/__init__.py`, `${dir}/models/${name}/__init__.py`, `${dir}/${name}/__init__.py`]) {
+      if (project.hasModule(candidate)) return candidate;
+    }
+    const slash = dir.lastIndexOf('/');
+    if (slash <= 0 || dir.endsWith(':/') || dir.endsWith('://')) break;
+    dir = dir.slice(0, slash);
+  }
+  return undefined;
+}
+
+const spelling = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_]/g, '');
+
+export function analyzeTorchtitanToml(text: string, file: string, project: PythonProject | undefined): TomlAnalysis {
+  const table = modelTable(text);
+  if (!table) return { specs: [], notes: [] };
+  if ('error' in table) return { specs: [], notes: [table.error] };
+  const { name, flavor } = table;
+  if (!name || !flavor) return { specs: [], notes: [] };
+  const source = project ? flavorFile(file, name.value, project) : undefined;
+  const parsed = source ? project!.parsedModule(source) : undefined;
+  if (!source || !parsed) {
+    return { specs: [], notes: [{ range: name.range, message: `MoE Lens could not find model "${name.value}"'s flavors (torchtitan/models/${name.value}/__init__.py) above this job file; its router is not checked.` }] };
+  }
+  const flavors = analyzeTorchtitanPython(parsed.text, source, project, parsed).specs;
+  const chosen = flavors.find((s) => spelling(s.name) === spelling(flavor.value));
+  if (!chosen) {
+    const known = flavors.map((s) => s.name).join(', ');
+    return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${source.slice(source.lastIndexOf('/') + 1)}${known ? ` (it has: ${known})` : ''}; its router is not checked.` }] };
+  }
+  return { specs: [asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range)], notes: [] };
+}
+
+/** The flavor's spec seen from the job file: every site in the flavor file, the job's `flavor` as the anchor. */
+function asJobSpec(spec: RouterSpec, source: string, name: string, range: SourceRange, anchor: SourceRange): RouterSpec {
+  const elsewhere = (site: Site): Site => (site.file ? site : { ...site, file: source });
+  const moved = <T>(field: Field<T>): Field<T> => ({
+    ...field,
+    sites: field.sites.map(elsewhere),
+    ...(field.defaultFrom && !field.defaultFrom.file && field.defaultFrom.range ? { defaultFrom: { ...field.defaultFrom, file: source } } : {}),
+  });
+  return {
+    ...spec,
+    name,
+    range,
+    anchorRange: anchor,
+    experts: moved(spec.experts),
+    topK: moved(spec.topK),
+    order: moved(spec.order),
+    scoreFunc: moved(spec.scoreFunc),
+    routerBias: moved(spec.routerBias),
+    selectionBias: moved(spec.selectionBias),
+    ...(spec.groups ? { groups: { ...spec.groups, count: moved(spec.groups.count), selected: moved(spec.groups.selected) } } : {}),
+    normalize: moved(spec.normalize),
+    scale: moved(spec.scale),
+    debugRoundRobin: moved(spec.debugRoundRobin),
+    hidden: moved(spec.hidden),
+    layers: moved(spec.layers),
+    sites: [],
+    insertion: undefined,
+  };
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { provenanceOf } from '../../src/core/model/router-spec';
+import { analyzeTorchtitanToml } from '../../src/core/parse/torchtitan-toml';
+import { ProjectIndex } from '../../src/core/project';
+
+const FLAVORS = 'qwen3_configs = {\n    "30B-A3B": MoEArgs(num_experts=128, top_k=8, score_func="softmax", route_norm=True),\n}\n';
+const JOB = '[job]\ndescription = "Qwen3 30B-A3B"\n\n[model]\nname = "qwen3"\nflavor = "30B-A3B"\n';
+
+describe('torchtitan TOML job configs', () => {
+  const project = new ProjectIndex();
+  project.setText('repo/torchtitan/models/qwen3/__init__.py', FLAVORS);
+
+  it('reads the flavor the job trains from its flavor file, every value located there, anchored at `flavor`', () => {
+    const { specs, notes } = analyzeTorchtitanToml(JOB, 'repo/torchtitan/models/qwen3/train_configs/qwen3_30b.toml', project);
+    assert.deepEqual(notes, []);
+    const [spec] = specs;
+    assert.equal(spec!.name, 'qwen3/30B-A3B');
+    assert.equal(spec!.experts.value, 128);
+    assert.equal(spec!.topK.value, 8);
+    assert.equal(spec!.topK.sites[0]!.file, 'repo/torchtitan/models/qwen3/__init__.py');
+    assert.equal(provenanceOf(spec!.topK), 'resolved');
+    assert.equal(JOB.slice(spec!.anchorRange.start, spec!.anchorRange.end), '"30B-A3B"');
+    assert.equal(spec!.insertion, undefined, 'nothing is inserted into the job file');
+  });
+
+  it('says so when the flavor or the model cannot be found, and on a TOML syntax error', () => {
+    const missingFlavor = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "30B-A4B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
+    assert.deepEqual(missingFlavor.specs, []);
+    assert.match(missingFlavor.notes[0]!.message, /Flavor "30B-A4B" is not one MoE Lens found in __init__\.py \(it has: 30B-A3B\)/);
+    const missingModel = analyzeTorchtitanToml(JOB.replace('"qwen3"', '"llama9"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
+    assert.match(missingModel.notes[0]!.message, /could not find model "llama9"'s flavors/);
+    const broken = analyzeTorchtitanToml('[model\nname = "qwen3"\nflavor = "x"\n', 'x.toml', project);
+    assert.match(broken.notes[0]!.message, /^TOML syntax error/);
+  });
+});
