@@ -2,7 +2,7 @@
  * What MoE Lens understood of a config, field by field, with where each value comes from: the one source of
  * `moe-lens inspect`, the hover's provenance lines and `route`'s list of assumptions.
  */
-import { provenanceOf, type Field, type Provenance, type RouterSpec } from './model/router-spec';
+import { provenanceOf, renormalizes, type Field, type Provenance, type RouterSpec } from './model/router-spec';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
 
@@ -62,18 +62,7 @@ function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | und
 
 function valueOf(name: InspectedField, spec: RouterSpec, field: Field<unknown>): FieldReport['value'] {
   if (name === 'topk_before_score') return spec.order.value === 'topk-then-score';
-  if (name === 'route_norm') {
-    switch (spec.normalize.value) {
-      case 'always':
-        return true;
-      case 'never':
-        return false;
-      case 'when-k>1':
-        return spec.topK.value === undefined ? 'when top_k > 1' : spec.topK.value > 1;
-      case 'sigmoid-only':
-        return spec.scoreFunc.value === 'sigmoid';
-    }
-  }
+  if (name === 'route_norm') return renormalizes(spec) ?? 'when top_k > 1';
   const value = field.value;
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }

@@ -98,6 +98,20 @@ export function provenanceOf(field: Field<unknown>): Provenance {
   return 'default';
 }
 
+/** Whether the k weights are renormalised (`w / (sum + ε)`) for this config; undefined while top-k is unknown. */
+export function renormalizes(spec: RouterSpec): boolean | undefined {
+  switch (spec.normalize.value) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'when-k>1':
+      return spec.topK.value === undefined ? undefined : spec.topK.value > 1;
+    case 'sigmoid-only':
+      return spec.scoreFunc.value === 'sigmoid';
+  }
+}
+
 /** Whether rules may rely on the field's value. */
 export function isKnown(field: Field<unknown> | undefined): boolean {
   if (!field) return false;

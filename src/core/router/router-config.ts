@@ -2,7 +2,7 @@
  * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
  * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
  */
-import { semanticsLabel, type RouterSpec } from '../model/router-spec';
+import { renormalizes, semanticsLabel, type RouterSpec } from '../model/router-spec';
 
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
 
@@ -57,9 +57,7 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
     groups = { count, selected, score };
   }
 
-  const normalizeMode = spec.normalize.value;
-  const normalize =
-    normalizeMode === 'always' ? true : normalizeMode === 'when-k>1' ? topK > 1 : normalizeMode === 'sigmoid-only' ? scoreFunc === 'sigmoid' : false;
+  const normalize = renormalizes(spec) ?? false;
   return {
     config: {
       experts,

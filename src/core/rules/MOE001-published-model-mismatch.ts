@@ -1,4 +1,4 @@
-import type { Field, RouterSpec } from '../model/router-spec';
+import { renormalizes, type Field, type RouterSpec } from '../model/router-spec';
 import type { Fact } from '../references/published-models';
 import { recognizeModel } from '../references/recognize';
 import { allKnown, fieldRange, keyOf, literalText } from './helpers';
@@ -6,17 +6,7 @@ import type { Rule, RuleContext } from './types';
 
 /** Whether a token's k weights sum to 1: renormalised, or a softmax taken over the k alone. */
 function effectiveRenormalization(spec: RouterSpec): boolean | undefined {
-  if (spec.order.value === 'topk-then-score' && spec.scoreFunc.value === 'softmax') return true;
-  switch (spec.normalize.value) {
-    case 'always':
-      return true;
-    case 'never':
-      return false;
-    case 'when-k>1':
-      return spec.topK.value === undefined ? undefined : spec.topK.value > 1;
-    case 'sigmoid-only':
-      return spec.scoreFunc.value === 'sigmoid';
-  }
+  return spec.order.value === 'topk-then-score' && spec.scoreFunc.value === 'softmax' ? true : renormalizes(spec);
 }
 
 const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
