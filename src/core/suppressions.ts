@@ -3,7 +3,7 @@
  * its own line, or on the next line when the comment stands alone; `disable-file=` silences the whole file;
  * no codes means every code.
  */
-import type { LineIndex } from './text/source';
+import type { LineIndex, TextEdit } from './text/source';
 
 export interface Suppressions {
   isSuppressed(code: string, line: number): boolean;
@@ -39,4 +39,42 @@ export function findSuppressions(text: string, lines: LineIndex, commentRanges?:
   else if (text.includes('moe-lens')) scan(text, 0);
   const matches = (set: Set<string> | 'all' | undefined, code: string): boolean => set === 'all' || (set?.has(code) ?? false);
   return { isSuppressed: (code, line) => matches(file, code) || matches(byLine.get(line), code) };
+}
+
+/** How a file writes a comment, or undefined when it cannot hold one (plain `config.json`, read by `json.load`). */
+export function commentPrefix(file: string): '#' | '//' | undefined {
+  const lower = file.toLowerCase();
+  if (/\.(pyi?|ya?ml|sh|bash|toml)$/.test(lower)) return '#';
+  if (lower.endsWith('.jsonc')) return '//';
+  return undefined;
+}
+
+/**
+ * The edit that silences `code`: on `line` (0-based) with a trailing `disable=` comment, added to one the line
+ * already has; or for the whole file with a `disable-file=` line at the top (after a shebang). Undefined when
+ * the file cannot hold a comment.
+ */
+export function suppressionEdit(file: string, text: string, lines: LineIndex, code: string, scope: 'line' | 'file', line = 0): TextEdit | undefined {
+  const prefix = commentPrefix(file);
+  if (!prefix) return undefined;
+  if (scope === 'file') {
+    const first = lines.lineText(0);
+    const at = first.startsWith('#!') ? lines.offsetAt({ line: 1, character: 0 }) : 0;
+    const newline = at > 0 && !/\r?\n$/.test(text.slice(0, at)) ? '\n' : '';
+    return { range: { start: at, end: at }, newText: `${newline}${prefix} moe-lens: disable-file=${code}\n` };
+  }
+  const lineText = lines.lineText(line);
+  const lineStart = lines.offsetAt({ line, character: 0 });
+  // A comment after a line continuation, or inside a quoted shell string (`MODEL_ARGS="... \`), would end the
+  // command or become an argument: not offered there (the file-wide form still is).
+  const continued = (n: number): boolean => n >= 0 && /\\\s*$/.test(lines.lineText(n));
+  if (continued(line) || continued(line - 1)) return undefined;
+  if (prefix === '#' && /\.(sh|bash)$/i.test(file) && (text.slice(0, lineStart).split('"').length - 1) % 2 === 1) return undefined;
+  const existing = /(?:#|\/\/)\s*moe-lens:\s*disable=([A-Za-z0-9_, ]+)/.exec(lineText);
+  if (existing) {
+    const end = lineStart + existing.index + existing[0].length;
+    return { range: { start: end, end }, newText: `,${code}` };
+  }
+  const end = lineStart + lineText.replace(/\s+$/, '').length;
+  return { range: { start: end, end }, newText: `  ${prefix} moe-lens: disable=${code}` };
 }

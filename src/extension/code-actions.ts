@@ -1,6 +1,7 @@
 /** Quick fixes for MoE Lens diagnostics, and `source.fixAll.moeLens` (safe fixes only, to a fixed point). */
 import * as vscode from 'vscode';
-import { fixAll } from '../core/lint';
+import { fixAll, PARSE_NOTE_CODE } from '../core/lint';
+import { suppressionEdit } from '../core/suppressions';
 import { rangesOverlap } from '../core/text/source';
 import { toWorkspaceEdit } from './convert';
 import type { DiagnosticsController } from './diagnostics';
@@ -29,10 +30,26 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
       if (!result) return [];
       const wanted = { start: document.offsetAt(range.start), end: document.offsetAt(range.end) };
       const actions: vscode.CodeAction[] = [];
+      const suppressions: vscode.CodeAction[] = [];
+      let safeFixHere = false;
+      const text = document.getText();
       for (const diagnostic of result.diagnostics) {
         const touches = rangesOverlap(diagnostic.range, wanted) || diagnostic.range.start === wanted.start || (wanted.start === wanted.end && diagnostic.range.start <= wanted.start && wanted.start <= diagnostic.range.end);
-        if (!touches || diagnostic.fixes.length === 0) continue;
+        if (!touches) continue;
         const editorDiagnostic = context.diagnostics.find((d) => d.source === 'moe-lens' && codeOf(d) === diagnostic.code && document.offsetAt(d.range.start) === diagnostic.range.start);
+        // ESLint's and Ruff's "disable for this line / file", writing the `moe-lens: disable` comments.
+        if (diagnostic.code !== PARSE_NOTE_CODE) {
+          const line = result.lines.positionAt(diagnostic.range.start).line;
+          for (const [scope, title] of [['line', `Disable ${diagnostic.code} for this line`], ['file', `Disable ${diagnostic.code} for this file`]] as const) {
+            const edit = suppressionEdit(document.uri.path, text, result.lines, diagnostic.code, scope, line);
+            if (!edit || suppressions.some((a) => a.title === title)) continue;
+            const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+            action.edit = toWorkspaceEdit(document.uri, result.lines, [edit], () => undefined);
+            if (editorDiagnostic) action.diagnostics = [editorDiagnostic];
+            suppressions.push(action);
+          }
+        }
+        safeFixHere ||= diagnostic.fixes.some((f) => f.safety === 'safe');
         for (const fix of diagnostic.fixes) {
           const edit = toWorkspaceEdit(document.uri, result.lines, fix.edits, (file) => this.index.linesOf(file));
           if (!edit) continue;
@@ -43,8 +60,9 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
           actions.push(action);
         }
       }
-      if (result.diagnostics.some((d) => d.fixes.some((f) => f.safety === 'safe'))) actions.push(...this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix));
-      return actions;
+      // "Fix all" sits beside a finding's own fixes, as ESLint's does, not on every line of the file.
+      if (safeFixHere) actions.push(...this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix));
+      return [...actions, ...suppressions];
     } catch {
       return [];
     }

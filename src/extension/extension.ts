@@ -10,7 +10,7 @@ import { Config } from './settings';
 import { WorkspaceIndex } from './workspace-index';
 
 const SELECTOR: vscode.DocumentSelector = LANGUAGES.map((language) => ({ language }));
-const LINT_GLOB = '**/*.{py,json,yaml,yml,sh}';
+const LINT_GLOB = '**/*.{py,json,yaml,yml,sh,toml}';
 const LINT_EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 
 export function activate(context: vscode.ExtensionContext): void {

@@ -89,6 +89,24 @@ suite('code actions', () => {
     assert.equal(refactors.filter((a) => a.kind?.value.includes('moeLens') || a.title.includes('MoE Lens')).length, 0);
   });
 
+  test('"Disable MOE001 for this line" writes the comment and the finding goes; Fix all sits only beside a finding', async () => {
+    const editor = await openFile(GPT_OSS);
+    const uri = editor.document.uri;
+    const diagnostic = await diagnosticWithCode(uri, 'MOE001');
+    const actions = await codeActions(uri, diagnostic.range);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Disable MOE001 for this file'), titles.join(' | '));
+    assert.ok(titles.includes('Fix all safe MoE Lens problems'), titles.join(' | '));
+    // A line with no finding (the file's first comment line) gets neither fixes nor "Fix all".
+    const quiet = await codeActions(uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.QuickFix.value);
+    assert.equal(quiet.filter((a) => a.title.includes('MoE Lens') || a.title.startsWith('Disable MOE')).length, 0, quiet.map((a) => a.title).join(' | '));
+    const disable = actions.find((a) => a.title === 'Disable MOE001 for this line')!;
+    assert.ok(disable, titles.join(' | '));
+    assert.ok(await vscode.workspace.applyEdit(disable.edit!));
+    assert.match(editor.document.lineAt(diagnostic.range.start.line).text, /top_k=8,\s+# moe-lens: disable=MOE001$/);
+    await waitForCodes(uri, 'MOE001 to be silenced', (codes) => !codes.includes('MOE001') && codes.includes('MOE010'));
+  });
+
   test('a file without findings offers nothing', async () => {
     const editor = await openFile('hf/deepseek-v3/config.json');
     const actions = await codeActions(editor.document.uri, wholeDocument(editor.document), 'source.fixAll.moeLens');

@@ -31,7 +31,7 @@ suite('diagnostics', () => {
 
   test('every example file shows exactly the diagnostics examples/README.md lists', async () => {
     const expected = await expectedRows();
-    const files = (await vscode.workspace.findFiles('**/*.{py,json,yaml,yml,sh}', `${SCRATCH}/**`)).map((uri) => vscode.workspace.asRelativePath(uri, false)).sort();
+    const files = (await vscode.workspace.findFiles('**/*.{py,json,yaml,yml,sh,toml}', `${SCRATCH}/**`)).map((uri) => vscode.workspace.asRelativePath(uri, false)).sort();
     assert.ok(files.length >= 10, `only ${files.length} example files found`);
     for (const file of files) await vscode.workspace.openTextDocument(workspaceFile(file));
     const actualRows = (): string[] =>
