@@ -15,6 +15,7 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
   const resolved = routerConfigFromSpec(spec);
   if ('error' in resolved) return { error: `"${spec.name}" cannot be routed: ${resolved.error}.` };
   const config = resolved.config;
+  const learned = spec.selectionBias.value === 'learned' && config.selectionBias;
   const comparisons: PreviewRouter[] = [];
   // Top-k-before-score has no group scores to rank groups by, so flipping is only offered without groups.
   if (!config.groups && !config.roundRobin) {
@@ -39,9 +40,10 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
     name: spec.name,
     file,
     line,
-    router: { id: 'config', label: `config "${spec.name}"`, config },
+    router: { id: 'config', label: `config "${spec.name}"`, config: learned ? relabel(config, 'learned bias at its initial zero') : config },
     ...(spec.hidden.value !== undefined ? { hidden: spec.hidden.value } : {}),
     comparisons,
+    ...(learned ? { learnedSelectionBias: true } : {}),
   };
 }
 

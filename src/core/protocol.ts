@@ -22,6 +22,8 @@ export interface PreviewSubject {
   readonly hidden?: number;
   /** Strategies to compare on the same tokens (flip order, selection bias on/off, other configs). */
   readonly comparisons: readonly PreviewRouter[];
+  /** The config's selection bias is learned: synthetic inputs start it at zero, as training does. */
+  readonly learnedSelectionBias?: boolean;
 }
 
 export interface HostToWebview {

@@ -187,6 +187,7 @@ async function start(): Promise<void> {
       hidden: controls.hidden,
       experts: config.experts,
       distribution: controls.distribution === 'clustered' ? { kind: 'clustered', clusters: controls.clusters } : { kind: 'isotropic' },
+      zeroSelectionBias: subject.learnedSelectionBias === true,
     });
     const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
     if (mine !== generation) return;

@@ -24,7 +24,7 @@ function subjectFor(file: string, name?: string): PreviewSubject {
 
 function referenceCounts(subject: PreviewSubject, state: { tokens: number; hidden: number; seed: number; distribution?: 'isotropic' | 'clustered'; clusters?: number }, config = subject.router.config): number[] {
   const distribution = state.distribution === 'clustered' ? { kind: 'clustered' as const, clusters: state.clusters ?? 8 } : { kind: 'isotropic' as const };
-  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution });
+  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution, zeroSelectionBias: subject.learnedSelectionBias === true });
   return Array.from(routeReference(config, { tokens: state.tokens, hidden: state.hidden, ...inputs }).counts);
 }
 

@@ -60,7 +60,7 @@ describe('torchtitan Python dialect', () => {
     const [assumed] = specsOf('from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=8)\n', 'flavors.py', project);
     assert.equal(assumed!.topK.value, 1);
     assert.equal(provenanceOf(assumed!.topK), 'assumed');
-    assert.match(assumed!.topK.defaultFrom!.label, /assumed: torchtitan\.models\.moe\.MoEArgs is not in the workspace/);
+    assert.match(assumed!.topK.defaultFrom!.label, /default of `top_k`; torchtitan\.models\.moe\.MoEArgs is not in the workspace/);
   });
 
   it('falls back to torchtitan\'s MoEArgs defaults (sigmoid, top-1, learned bias) without a dataclass', () => {

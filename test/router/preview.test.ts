@@ -5,6 +5,9 @@ import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { parseWebviewMessage } from '../../src/core/protocol';
 import { previewSubject, routeCommand } from '../../src/core/preview';
+import type { PreviewSubject } from '../../src/core/protocol';
+import { ProjectIndex } from '../../src/core/project';
+import { syntheticInputs } from '../../src/core/router/synthetic';
 import { loadStats } from '../../src/core/router/stats';
 import { contentSecurityPolicy, createNonce, previewHtml } from '../../src/extension/preview-html';
 
@@ -34,6 +37,20 @@ describe('preview subject', () => {
     const specs = specsOf('examples/torchtitan/deepseek_v3/__init__.py');
     const subject = previewSubject(specs.find((s) => s.name === 'experimental-96e')!, 'f', 1, specs);
     assert.deepEqual(subject, { error: '"experimental-96e" cannot be routed: unknown score function "sigmoid ".' });
+  });
+
+  it('a learned selection bias starts at zero in the synthetic inputs, and the panel says so (issue #11)', () => {
+    const text = 'from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=1e-3, topk_before_score=False, gate_bias=False, route_scale=1.0, num_expert_groups=None, num_limited_groups=None)\n';
+    const project = new ProjectIndex();
+    project.setText('torchtitan/models/moe/__init__.py', '@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    load_balance_coeff: float | None = 1e-3\n');
+    const spec = analyzeDocument('m.py', text, project).specs[0]!;
+    const subject = previewSubject(spec, 'm.py', 2, []) as PreviewSubject;
+    assert.equal(subject.learnedSelectionBias, true);
+    assert.match(subject.router.config.semantics, /learned bias at its initial zero/);
+    const drawn = syntheticInputs({ seed: 0, tokens: 4, hidden: 8, experts: 128, distribution: { kind: 'isotropic' }, zeroSelectionBias: true });
+    const random = syntheticInputs({ seed: 0, tokens: 4, hidden: 8, experts: 128, distribution: { kind: 'isotropic' } });
+    assert.ok(drawn.selectionBias.every((b) => b === 0));
+    assert.deepEqual(drawn.hiddenStates, random.hiddenStates, 'every other input is the same');
   });
 
   it('never previews a guess: an unknown or assumed expert count or top-k is refused, and so is a hostile expert count', () => {

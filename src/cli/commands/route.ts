@@ -154,7 +154,9 @@ function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfi
     if (columns !== hidden) throw new CheckpointError(`"hidden_states" in ${args.activations} has hidden size ${columns}, but the router expects ${hidden}.`);
   }
   const tokens = activations ? activations.entry.shape[0]! : args.tokens;
-  const synthetic = syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution });
+  // A learned selection bias starts at zero, as the panel draws it (the same generator, the same loads).
+  const learned = spec.selectionBias.value === 'learned' && config.selectionBias;
+  const synthetic = syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned });
   const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
   return {
     inputs: {
@@ -166,7 +168,7 @@ function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfi
       selectionBias: router?.selectionBias?.data ?? (router ? new Float32Array(E) : synthetic.selectionBias),
     },
     description: {
-      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed})`,
+      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : ''})`,
       activations: activations ? String(args.activations) : `synthetic ${distribution} (seed ${args.seed})`,
     },
   };

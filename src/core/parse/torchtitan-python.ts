@@ -366,7 +366,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     const builtin = TORCHTITAN_MOE_DEFAULTS[key];
     if (known && builtin) {
       const where = known.external ?? known.className;
-      return { sites: [], value: scalar(builtin), defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\` (assumed: ${where} is not in the workspace)`, uncertain: true } };
+      return { sites: [], value: scalar(builtin), defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\`; ${where} is not in the workspace`, uncertain: true } };
     }
     return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\` and the default of ${router.className} is not in the workspace` };
   };

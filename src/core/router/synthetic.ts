@@ -16,6 +16,12 @@ export interface SyntheticOptions {
   readonly hidden: number;
   readonly experts: number;
   readonly distribution: Distribution;
+  /**
+   * A learned selection bias (torchtitan's `expert_bias`, Megatron's expert bias) starts at zero; a random one
+   * would swamp softmax scores of about 1/E and read as a property of the routing (issue #11). The values are
+   * still drawn, so every other input stays the same.
+   */
+  readonly zeroSelectionBias?: boolean;
 }
 
 export interface SyntheticInputs {
@@ -156,6 +162,7 @@ export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
   const gateWeight = fill(E * H, 1 / Math.sqrt(H));
   const gateBias = fill(E, 0.1);
   const selectionBias = fill(E, 0.1);
+  if (options.zeroSelectionBias) selectionBias.fill(0);
   const hiddenStates = new Float32Array(T * H);
   if (options.distribution.kind === 'clustered') {
     const clusters = Math.max(1, Math.floor(options.distribution.clusters));
