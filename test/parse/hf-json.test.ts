@@ -1,3 +1,4 @@
+import { routerConfigFromSpec } from '../../src/core/router/router-config';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeHfJson } from '../../src/core/parse/hf-json';
@@ -70,5 +71,26 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const result = analyzeHfJson('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": ', 'config.json');
     assert.ok(result.errors.length > 0);
     assert.equal(result.specs[0]!.experts.value, 8);
+  });
+
+  it('model types read from transformers 5.18.0: their own defaults, never a look-alike family\'s', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
+    const next = spec('{"model_type": "qwen3_next", "num_experts": 512, "num_experts_per_tok": 10}');
+    assert.equal(next.framework, 'hf:qwen3_next');
+    assert.equal(next.normalize.value, 'always', 'Qwen3NextConfig.norm_topk_prob defaults to True');
+    const glm = spec('{"model_type": "glm4_moe", "n_routed_experts": 160, "num_experts_per_tok": 8}');
+    assert.equal(glm.scale.value, 1, 'Glm4MoeConfig.routed_scaling_factor defaults to 1.0, not DeepSeek-V3\'s 2.5');
+    assert.equal(glm.scoreFunc.value, 'sigmoid');
+    const m2 = spec('{"model_type": "minimax_m2", "num_local_experts": 256, "num_experts_per_tok": 8}');
+    assert.equal(m2.scoreFunc.value, 'sigmoid');
+    assert.equal(m2.selectionBias.value, 'static');
+    const ernie = spec('{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_k": 6}');
+    assert.equal(ernie.experts.value, 64);
+    assert.equal(ernie.topK.value, 6);
+    assert.equal(spec('{"model_type": "granitemoe", "num_local_experts": 40, "num_experts_per_tok": 8}').order.value, 'topk-then-score');
+    assert.equal(spec('{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4}}').normalize.value, 'always', 'moe_normalize_expert_weights defaults to 1.0');
+    assert.equal(spec('{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4, "moe_normalize_expert_weights": null}}').normalize.value, 'never');
+    const phimoe = spec('{"model_type": "phimoe", "num_local_experts": 16, "num_experts_per_tok": 2}');
+    assert.deepEqual(routerConfigFromSpec(phimoe), { error: 'unknown score function "sparsemixer"' }, 'a router MoE Lens cannot run is refused, not approximated');
   });
 });

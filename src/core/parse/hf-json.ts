@@ -108,7 +108,8 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'DBRX router (softmax)' },
     routerBias: false,
     selectionBias: 'none',
-    normalize: { key: 'moe_normalize_expert_weights', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'DBRX moe_normalize_expert_weights' },
+    // Divides by the Lp norm with p = moe_normalize_expert_weights (default 1.0, the sum); None switches it off.
+    normalize: { key: 'moe_normalize_expert_weights', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: 'transformers 5.18.0 DbrxFFNConfig.moe_normalize_expert_weights = 1.0 (configuration_dbrx.py L79)' },
     nested: 'ffn_config',
   },
   'openai-gpt-oss': {
@@ -135,6 +136,100 @@ const DIALECTS: Record<string, Dialect> = {
   },
 };
 DIALECTS.qwen2_moe = { ...DIALECTS.qwen3_moe!, framework: 'hf:qwen2_moe' };
+
+// Read from transformers 5.18.0 (configuration_<type>.py / modeling_<type>.py, line numbers of that release).
+const T5 = 'transformers 5.18.0';
+const softmaxFirst = (label: string): Dialect['scoreFunc'] => ({ keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: `${label} (softmax over all experts, then top-k)` });
+const always = (label: string): Dialect['normalize'] => ({ whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: `${label} always renormalises` });
+DIALECTS.qwen3_next = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:qwen3_next',
+  experts: ['num_experts'],
+  scoreFunc: softmaxFirst(`${T5} Qwen3NextSparseMoeBlock (modeling_qwen3_next.py L838-839)`),
+  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5} Qwen3NextConfig.norm_topk_prob = True (configuration_qwen3_next.py L119)` },
+};
+DIALECTS.granitemoe = {
+  framework: 'hf:granitemoe',
+  experts: ['num_local_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'topk-then-score',
+  scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: `${T5} GraniteMoeTopKGating (softmax over the top-k logits, modeling_granitemoe.py L141-142)` },
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: NO_NORMALIZE,
+};
+DIALECTS.jamba = {
+  framework: 'hf:jamba',
+  experts: ['num_experts', 'num_local_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${T5} JambaSparseMoeBlock (modeling_jamba.py L702-703)`),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: `${T5} JambaSparseMoeBlock does not renormalise` },
+};
+DIALECTS.ernie4_5_moe = {
+  framework: 'hf:ernie4_5_moe',
+  experts: ['moe_num_experts', 'num_experts'],
+  topK: ['moe_k', 'num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${T5} Ernie4_5_MoeSparseMoeBlock (modeling_ernie4_5_moe.py L359-361)`),
+  routerBias: false,
+  // moe_statics.e_score_correction_bias: added for choosing only (modeling_ernie4_5_moe.py L291, L360-361).
+  selectionBias: 'static',
+  normalize: always(`${T5} Ernie4_5_MoeSparseMoeBlock (modeling_ernie4_5_moe.py L362-364)`),
+};
+DIALECTS.hunyuan_v1_moe = {
+  framework: 'hf:hunyuan_v1_moe',
+  experts: ['num_experts', 'num_local_experts'],
+  topK: ['moe_topk', 'num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${T5} HunYuanMoEV1Gate (modeling_hunyuan_v1_moe.py L238-239)`),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: always(`${T5} HunYuanMoEV1Gate (modeling_hunyuan_v1_moe.py L240)`),
+};
+DIALECTS.minimax = {
+  framework: 'hf:minimax',
+  experts: ['num_local_experts', 'num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${T5} MiniMaxSparseMoeBlock (modeling_minimax.py L470-471)`),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: always(`${T5} MiniMaxSparseMoeBlock (modeling_minimax.py L472)`),
+};
+DIALECTS.minimax_m2 = {
+  framework: 'hf:minimax_m2',
+  experts: ['num_local_experts', 'num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${T5} MiniMaxM2 router (sigmoid, chosen with e_score_correction_bias; modeling_minimax_m2.py L58-60)` },
+  routerBias: false,
+  selectionBias: 'static',
+  normalize: always(`${T5} MiniMaxM2 router (modeling_minimax_m2.py L62)`),
+};
+DIALECTS.phimoe = {
+  framework: 'hf:phimoe',
+  experts: ['num_local_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  // sparsemixer picks two experts whatever num_experts_per_tok says (modeling_phimoe.py L349-469): MoE Lens
+  // has no such router, so route and the preview say they cannot run it.
+  scoreFunc: { keys: [], fixed: 'sparsemixer', default: 'sparsemixer', defaultLabel: `${T5} PhimoeSparseMoeBlock uses sparsemixer (modeling_phimoe.py L349-469)` },
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: NO_NORMALIZE,
+};
+DIALECTS.glm4_moe = {
+  ...DIALECTS.deepseek_v3!,
+  // Glm4MoeTopkRouter is DeepseekV3TopkRouter (modular_glm4_moe.py L176); only the defaults differ.
+  framework: 'hf:glm4_moe',
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', mask: -Infinity },
+  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5} Glm4MoeConfig.norm_topk_prob = True (configuration_glm4_moe.py L115)` },
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} Glm4MoeConfig.routed_scaling_factor = 1.0 (configuration_glm4_moe.py L111)` },
+  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${T5} Glm4MoeTopkRouter (sigmoid is hard-coded, modeling_glm4_moe.py L295-296)` },
+};
 DIALECTS.olmoe = { ...DIALECTS.qwen3_moe!, framework: 'hf:olmoe' };
 DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
 
@@ -158,8 +253,6 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   return { specs: spec ? [spec] : [], errors };
 }
 
-/** model_types whose router is another's (transformers modular_glm4_moe.py builds DeepseekV3TopkRouter). */
-const SAME_ROUTER_AS: Readonly<Record<string, string>> = { glm4_moe: 'deepseek_v3' };
 
 /**
  * A config.json whose `model_type` MoE Lens has no semantics for: the expert count, top-k and an explicit
@@ -179,7 +272,6 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
 function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
-  if (modelType?.kind === 'string' && SAME_ROUTER_AS[modelType.value]) return SAME_ROUTER_AS[modelType.value];
   if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
   if (propertyNode(root, 'experts_per_token') && propertyNode(root, 'num_experts') && !propertyNode(root, 'num_experts_per_tok')) {
     return 'openai-gpt-oss';
@@ -318,7 +410,9 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const normalizeSites = dialect.normalize.key ? sitesFor([dialect.normalize.key]) : [];
   const normalizeLiteral = normalizeSites[normalizeSites.length - 1]?.literal;
   const normalizeOn =
-    normalizeLiteral?.kind === 'bool'
+    normalizeLiteral?.kind === 'none'
+      ? false
+      : normalizeLiteral?.kind === 'bool'
       ? normalizeLiteral.value
       : normalizeLiteral?.kind === 'int' || normalizeLiteral?.kind === 'float'
         ? normalizeLiteral.value !== 0
