@@ -102,4 +102,11 @@ describe('Megatron dialects', () => {
     assert.equal(partial!.experts.value, 256);
     assert.match(partial!.scoreFunc.unknown ?? '', /may be set in base\.yaml, which MoE Lens could not read/);
   });
+
+  it('an OLMoE trainer YAML (MegaBlocks keys) routes softmax before top-k', () => {
+    const [spec] = analyzeMegatronYaml('model:\n  d_model: 2048\n  moe_num_experts: 64\n  moe_top_k: 8\n', 'OLMoE-1B-7B.yaml').specs;
+    assert.equal(spec!.experts.value, 64);
+    assert.equal(spec!.topK.value, 8);
+    assert.equal(spec!.order.value, 'score-then-topk');
+  });
 });

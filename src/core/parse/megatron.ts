@@ -36,7 +36,7 @@ const MEGABLOCKS_KEYS = new Set(['moe_num_experts', 'moe_top_k']);
 const MARKERS = ['num_experts', 'num_moe_experts', 'moe_router_topk', 'moe_num_experts'];
 
 export function looksLikeMegatron(text: string): boolean {
-  return /--num-experts|--moe-router-topk|num_moe_experts|moe_router_topk|--moe-num-experts/.test(text);
+  return /--num-experts|--moe-router-topk|num_moe_experts|moe_router_topk|--moe-num-experts|moe_num_experts/.test(text);
 }
 
 /** `NAME=value` in a launch script (not a flag's `--name=value`). */
@@ -276,13 +276,15 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   if (!map) return { specs: [], errors };
   const sites: Site[] = [...inherited, ...yamlSites(map, text)];
   if (isDense(sites)) return { specs: [], errors };
+  // OLMoE's trainer YAML spells MegaBlocks' settings (`moe_num_experts`, `moe_top_k`): its router, not Megatron's.
+  const megablocks = /^\s*moe_(num_experts|top_k)\s*:/m.test(text);
   const last = map.items[map.items.length - 1] as Pair | undefined;
   const lastEnd = last && isScalar(last.value) && last.value.range ? last.value.range[1] : map.range?.[1] ?? text.length;
   const firstKey = (map.items[0] as Pair | undefined)?.key;
   const indentColumn = isScalar(firstKey) && firstKey.range ? new LineIndex(text).positionAt(firstKey.range[0]).character : 0;
   const range = { start: map.range?.[0] ?? 0, end: map.range?.[1] ?? text.length };
   const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
-  const spec = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' });
+  const spec = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   return { specs: [missing.length > 0 ? withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`) : spec], errors };
 }
