@@ -72,15 +72,11 @@ interface FoundRouter {
   readonly index: number;
 }
 
-function baseClass(object: ObjectValue): string {
-  return object.className;
-}
-
 /** Experts and their token dispatcher take `num_experts` / `top_k` too, but route nothing. */
 const NOT_A_ROUTER = /expert|dispatch/i;
 
 function isRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolean {
-  if (TORCHTITAN_ROUTER_CALLEES.has(baseClass(object))) return true;
+  if (TORCHTITAN_ROUTER_CALLEES.has(object.className)) return true;
   if (NOT_A_ROUTER.test(object.className)) return false;
   // An MoE config whose `router=` is a router (`make_moe_config(router=make_router_config(...))`); a model
   // config holding `moe_args=` is not one.
@@ -297,21 +293,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
   const outer = chain[0]!;
   const inner = [...chain].reverse(); // the router's own config decides, then what encloses it
 
-  const siteOf = (object: ObjectValue, key: string, siteKey = key): Site | undefined => {
-    const argument = object.keywords.get(key);
-    if (!argument) return undefined;
-    const written = argument.value.trace?.written;
-    const elsewhere = object.call.file !== file || (written !== undefined && written.file !== file);
-    const via = argument.value.trace?.via ?? [];
-    return {
-      key: siteKey,
-      keyRange: argument.keyRange ?? argument.range,
-      valueRange: written && !elsewhere ? written.range : argument.range,
-      literal: literalOfValue(argument.value),
-      ...(elsewhere ? { file: written?.file ?? object.call.file } : {}),
-      ...(via.length > 0 || (written && written.range.start !== argument.range.start) ? { via: via.length > 0 ? via : [{ file: object.call.file, range: argument.range }] } : {}),
-    };
-  };
+  const siteOf = (object: ObjectValue, key: string, siteKey = key): Site | undefined => keywordSite(object, key, file, siteKey);
 
   const lookup = (key: string): Lookup => {
     const sites: Site[] = [];
@@ -518,17 +500,23 @@ function selectionBias(lookup: (key: string) => Lookup, declares: (key: string) 
   return from(found, v?.kind === 'none' ? 'none' : v?.kind === 'int' || v?.kind === 'float' ? 'learned' : undefined);
 }
 
-function siteFromArgument(object: ObjectValue, key: string, file: string): Site | undefined {
+/**
+ * A keyword of a built config as a site: where its value is written (in this file) or in which other file, and
+ * the bindings it went through when that is not the keyword itself.
+ */
+function keywordSite(object: ObjectValue, key: string, file: string, siteKey = key): Site | undefined {
   const argument = object.keywords.get(key);
-  if (!argument || object.call.file !== file) return undefined;
+  if (!argument) return undefined;
   const written = argument.value.trace?.written;
-  const local = written?.file === file;
+  const elsewhere = object.call.file !== file || (written !== undefined && written.file !== file);
+  const via = argument.value.trace?.via ?? [];
   return {
-    key,
+    key: siteKey,
     keyRange: argument.keyRange ?? argument.range,
-    valueRange: local ? written!.range : argument.range,
+    valueRange: written && !elsewhere ? written.range : argument.range,
     literal: literalOfValue(argument.value),
-    ...(written && !local ? { file: written.file } : {}),
+    ...(elsewhere ? { file: written?.file ?? object.call.file } : {}),
+    ...(via.length > 0 || (written && written.range.start !== argument.range.start) ? { via: via.length > 0 ? via : [{ file: object.call.file, range: argument.range }] } : {}),
   };
 }
 
@@ -538,7 +526,7 @@ function modelNumber(model: ObjectValue | undefined, keys: readonly string[], fi
     if (!model || !argument) continue;
     const value = argument.value;
     if (value.kind !== 'int') return { value: undefined, sites: [], unknown: describeValue(value) };
-    const site = siteFromArgument(model, key, file);
+    const site = keywordSite(model, key, file);
     return { value: value.value, sites: site ? [site] : [] };
   }
   return { value: undefined, sites: [], unknown: 'not set' };
@@ -588,4 +576,3 @@ function indentationAt(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
 }
 
-export type { SourceRange };

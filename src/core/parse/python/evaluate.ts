@@ -10,7 +10,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { SourceRange } from '../../text/source';
 import { resolveModule, type ModuleFiles } from './modules';
-import { children, literalOf, nodeText, stringValue, type ParsedPython } from './syntax';
+import { children, literalOf, nodeText, type ParsedPython } from './syntax';
 import {
   passedThrough,
   scalarEquals,
@@ -173,7 +173,6 @@ export class PythonEvaluator {
   }
 
   private evalBinding(scope: ModuleScope, name: string, binding: Binding): PyValue {
-    const { text } = scope.parsed;
     switch (binding.kind) {
       case 'value':
         return passedThrough(this.evalExpr(binding.node, { module: scope, locals: new Map(), depth: 0 }), place(scope.file, binding.target));
@@ -200,7 +199,6 @@ export class PythonEvaluator {
         return unknown(`${dotted} does not define \`${binding.name}\``, trace);
       }
     }
-    void text;
   }
 
   // ---- expressions -------------------------------------------------------------------------------------
@@ -469,7 +467,7 @@ export class PythonEvaluator {
         }
         if (inner?.name === 'FunctionDefinition' && nameOf(inner, scope.parsed.text) === attribute) {
           const info = this.functionInfo(scope, inner, cls);
-          if (info) return { kind: 'function', fn: info, trace: traceAt(cls.file, info.nameRange as never) };
+          if (info) return { kind: 'function', fn: info, trace: { written: { file: cls.file, range: info.nameRange }, via: [] } };
         }
       }
     }
@@ -1084,4 +1082,3 @@ function importBindings(statement: SyntaxNode, text: string): Extract<Binding, {
   return out;
 }
 
-export { stringValue };
