@@ -24,7 +24,7 @@ export const publishedModelMismatch = {
   fix: { availability: 'sometimes' },
   docs: {
     what:
-      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function and expert groups.',
+      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights and the gate bias. It compares only values MoE Lens read (literal, resolved or a declared default), never assumed ones; a model recognised only by its shape gives warnings.',
     why:
       'A config that names a published model but routes differently cannot load its checkpoint faithfully: the experts chosen per token differ from the ones the weights were trained with, and nothing fails at launch. torchtitan PR #2212 set gpt-oss-120b `top_k` to 8; every primary source says 4 of 128.',
     example: {
