@@ -12,10 +12,16 @@ const EXCLUDED_FOLDER = /\/(node_modules|\.git|\.venv|venv|dist|out|__pycache__)
 const EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 const MAX_FILES = 5000;
 const MAX_BYTES = 1024 * 1024;
+/** What the index may hold in all: a workspace of thousands of large files must not fill the extension host. */
+const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 export class WorkspaceIndex implements vscode.Disposable {
   readonly project = new ProjectIndex();
+  /** Line indexes, made on first use (to place related information and cross-file edits). */
   private readonly lines = new Map<string, LineIndex>();
+  private readonly sizes = new Map<string, number>();
+  private totalBytes = 0;
+  private toldFull = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a file's declarations change, so open documents can be linted again. */
@@ -48,7 +54,10 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** Line index of an indexed file, to place related information and cross-file edits. */
   linesOf(file: string): LineIndex | undefined {
-    return this.lines.get(file);
+    let index = this.lines.get(file);
+    const text = index ? undefined : this.project.textOf(file);
+    if (text !== undefined) this.lines.set(file, (index = new LineIndex(text)));
+    return index;
   }
 
   /**
@@ -66,10 +75,23 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** Updates one file from text the editor already has (unsaved edits included). */
   updateFromText(file: string, text: string): void {
-    if (this.project.textOf(file) === text) return;
-    this.project.setText(file, text);
-    this.lines.set(file, new LineIndex(text));
+    if (this.project.textOf(file) === text || !this.hold(file, text)) return;
     this.changed.fire();
+  }
+
+  /** Stores a file's text within the index's total budget; false (and one log line) once it is full. */
+  private hold(file: string, text: string): boolean {
+    const growth = text.length - (this.sizes.get(file) ?? 0);
+    if (this.totalBytes + growth > MAX_TOTAL_BYTES) {
+      if (!this.toldFull) this.log(`workspace index: full at ${Math.round(this.totalBytes / 1048576)} MB; further files are not indexed (imports into them stay unknown).`);
+      this.toldFull = true;
+      return false;
+    }
+    this.totalBytes += growth;
+    this.sizes.set(file, text.length);
+    this.project.setText(file, text);
+    this.lines.delete(file);
+    return true;
   }
 
   private async refresh(uri: vscode.Uri, notify = true): Promise<void> {
@@ -82,9 +104,7 @@ export class WorkspaceIndex implements vscode.Disposable {
       const file = uri.toString();
       if (this.project.textOf(file) === text) return;
       // Held as text and parsed only when an import reaches it: start-up reads files but parses none.
-      this.project.setText(file, text);
-      this.lines.set(file, new LineIndex(text));
-      if (notify) this.changed.fire();
+      if (this.hold(file, text) && notify) this.changed.fire();
     } catch (error) {
       this.log(`workspace index: cannot read ${uri.toString()}: ${String(error)}`);
     }
@@ -94,6 +114,8 @@ export class WorkspaceIndex implements vscode.Disposable {
     const had = this.project.hasModule(file);
     this.project.deleteFile(file);
     this.lines.delete(file);
+    this.totalBytes -= this.sizes.get(file) ?? 0;
+    this.sizes.delete(file);
     if (had && notify) this.changed.fire();
   }
 
