@@ -57,7 +57,8 @@ export function runRuleTests(rule: Rule, cases: { valid: readonly ValidCase[]; i
           const expected = c.errors[i]!;
           if (expected.text !== undefined) assert.equal(c.code.slice(diagnostic.range.start, diagnostic.range.end), expected.text);
           if (expected.severity) assert.equal(diagnostic.severity, expected.severity);
-          for (const part of expected.includes ?? []) assert.ok(diagnostic.message.includes(part), `message "${diagnostic.message}" lacks "${part}"`);
+          const said = `${diagnostic.message} ${diagnostic.detail ?? ''}`;
+          for (const part of expected.includes ?? []) assert.ok(said.includes(part), `message "${said}" lacks "${part}"`);
           assert.ok(!diagnostic.message.match(/\{\w+\}/), `unfilled placeholder in "${diagnostic.message}"`);
           if (rule.fix.availability === 'none') assert.equal(diagnostic.fixes.length, 0, 'rule declares no fix but reported one');
           if (rule.fix.availability === 'always') assert.ok(diagnostic.fixes.length > 0, 'rule declares a fix always but reported none');

@@ -76,6 +76,7 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
         severity: override ?? report.severity ?? rule.defaultSeverity,
         messageId: report.messageId,
         message: formatMessage(rule, report),
+        ...(report.detail ? { detail: report.detail } : {}),
         range: report.range,
         // A fix with nothing to apply (no clean insertion point) is not offered.
         fixes: (report.fixes ?? []).filter((fix) => fix.edits.length > 0),

@@ -22,7 +22,9 @@ export class MoeLensHover implements vscode.HoverProvider {
         if (!containsOffset(diagnostic.range, offset)) continue;
         const rule = findRule(diagnostic.code);
         if (!rule) continue;
-        parts.push(`**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${ruleDocUrl(rule)})`);
+        // The Problems row says what is wrong; the evidence and its source are here.
+        const detail = diagnostic.detail ? `${diagnostic.message}. ${diagnostic.detail}\n\n` : '';
+        parts.push(`${detail}**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${ruleDocUrl(rule)})`);
       }
       if (parts.length === 0) return undefined;
       const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));

@@ -122,7 +122,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'a secondary-source fact gives a warning, not an error',
       file: 'torchtitan/models/qwen3/__init__.py',
       code: 'qwen3_args = {\n    "30B-A3B": Qwen3ModelArgs(moe_args=MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True)),\n}\n',
-      errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['secondary sources'] }],
+      errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['Secondary sources'] }],
       output: 'qwen3_args = {\n    "30B-A3B": Qwen3ModelArgs(moe_args=MoEArgs(num_experts=128, top_k=8, score_func="softmax", route_norm=True)),\n}\n',
     },
   ],

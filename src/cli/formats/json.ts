@@ -16,6 +16,7 @@ export function formatJson(results: readonly FileResult[]): string {
         severity: d.severity === 'error' ? 2 : 1,
         level: d.severity,
         message: d.message,
+        ...(d.detail ? { detail: d.detail } : {}),
         messageId: d.messageId,
         ...span(result.lines, d),
         fixable: safeFixFor(d, result.file) !== undefined,

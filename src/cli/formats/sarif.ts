@@ -27,7 +27,7 @@ export function formatSarif(results: readonly FileResult[], version: string): st
         ruleId: d.code,
         ...(ruleIndex !== undefined ? { ruleIndex } : {}),
         level: LEVEL[d.severity],
-        message: { text: d.message },
+        message: { text: d.detail ? `${d.message}. ${d.detail}` : d.message },
         locations: [
           {
             physicalLocation: {

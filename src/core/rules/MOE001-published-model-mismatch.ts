@@ -9,6 +9,11 @@ function effectiveRenormalization(spec: RouterSpec): boolean | undefined {
   return spec.order.value === 'topk-then-score' && spec.scoreFunc.value === 'softmax' ? true : renormalizes(spec);
 }
 
+/** Why MoE Lens says so: how the model was recognised and the primary (or secondary) source of the fact. */
+function evidenceOf(recognisedBy: string, fact: Fact<unknown>): string {
+  return `Recognised by ${recognisedBy}. ${fact.status === 'verified' ? 'Source' : 'Secondary sources'}: ${fact.sources[0]}.`;
+}
+
 const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
 
 export const publishedModelMismatch = {
@@ -19,7 +24,7 @@ export const publishedModelMismatch = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    mismatch: '`{key}` is {actual}, but {model} {fact} ({evidence}; {status})',
+    mismatch: '`{key}` is {actual}, but {model} {fact}',
   },
   fix: { availability: 'sometimes' },
   docs: {
@@ -65,9 +70,8 @@ export const publishedModelMismatch = {
               : `${context.formatValue(field.value)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
             model: model.id,
             fact: describe(fact.value),
-            evidence: `recognised by ${claim.evidence}`,
-            status: fact.status === 'verified' ? `source: ${fact.sources[0]}` : `secondary sources: ${fact.sources[0]}`,
           },
+          detail: evidenceOf(claim.evidence, fact),
           range: fieldRange(spec, field),
           severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
           fixes: [
@@ -95,9 +99,8 @@ export const publishedModelMismatch = {
             actual: spec.groups.count.sites.length ? 'None' : `None (default from ${spec.groups.count.defaultFrom?.label ?? 'the framework'})`,
             model: model.id,
             fact: `splits experts into ${count.value} groups and keeps ${selected.value} per token`,
-            evidence: `recognised by ${claim.evidence}`,
-            status: count.status === 'verified' ? `source: ${count.sources[0]}` : `secondary sources: ${count.sources[0]}`,
           },
+          detail: evidenceOf(claim.evidence, count),
           range: fieldRange(spec, spec.groups.count),
           severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
           fixes: [
@@ -125,9 +128,8 @@ export const publishedModelMismatch = {
             actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(actual)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
             model: model.id,
             fact: describe,
-            evidence: `recognised by ${claim.evidence}`,
-            status: fact.status === 'verified' ? `source: ${fact.sources[0]}` : `secondary sources: ${fact.sources[0]}`,
           },
+          detail: evidenceOf(claim.evidence, fact),
           range: fieldRange(spec, field),
           severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
           fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${shownKey}\` to ${context.formatValue(fixValue)} (published ${model.id})`, edits: context.setField(spec, field, key, fixValue), safety: 'safe', preferred: true }] : [],

@@ -34,7 +34,10 @@ export interface Diagnostic {
   readonly ruleName: string;
   readonly severity: Severity;
   readonly messageId: string;
+  /** What is wrong, short enough for a Problems row. */
   readonly message: string;
+  /** The evidence and its source, for the hover and machine-readable output. */
+  readonly detail?: string;
   readonly range: SourceRange;
   readonly fixes: readonly Fix[];
   readonly related: readonly RelatedInformation[];
@@ -57,6 +60,8 @@ export interface RuleDocs {
 export interface Report {
   readonly messageId: string;
   readonly data?: Readonly<Record<string, string | number>>;
+  /** Evidence and source (how the model was recognised, which primary source says so). */
+  readonly detail?: string;
   readonly range: SourceRange;
   readonly fixes?: readonly Fix[];
   readonly related?: readonly RelatedInformation[];
