@@ -129,3 +129,16 @@ describe('torchtitan Python dialect', () => {
     assert.equal(result.specs[0]!.topK.value, 2);
   });
 });
+
+describe('other frameworks spelled in Python', () => {
+  it("Grok-1's TransformerConfig(num_experts=8, num_selected_experts=2): softmax over all experts, top-2, not renormalised", () => {
+    const text = 'def main():\n    model = LanguageModelConfig(model=TransformerConfig(emb_size=6144, num_experts=8, num_selected_experts=2))\n';
+    const [spec] = analyzeTorchtitanPython(text, 'run.py').specs;
+    assert.equal(spec!.framework, 'xai:grok-1');
+    assert.equal(spec!.experts.value, 8);
+    assert.equal(spec!.topK.value, 2);
+    assert.equal(spec!.order.value, 'score-then-topk');
+    assert.equal(spec!.normalize.value, 'never');
+    assert.equal(text.slice(spec!.topK.sites[0]!.valueRange.start, spec!.topK.sites[0]!.valueRange.end), '2');
+  });
+});

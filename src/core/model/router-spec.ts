@@ -30,6 +30,7 @@ export type Framework =
   /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
   | 'hf:unknown'
   | 'openai:gpt-oss'
+  | 'xai:grok-1'
   | 'deepseek-official'
   | 'megatron';
 

@@ -122,6 +122,18 @@ const DIALECTS: Record<string, Dialect> = {
     selectionBias: 'none',
     normalize: NO_NORMALIZE,
   },
+  // xai-org/grok-1 model.py: Router._compute_routing_prob takes a softmax over all experts (fp32); the MoE
+  // layer keeps the top-k of those probabilities as the weights, not renormalised.
+  'grok-1': {
+    framework: 'xai:grok-1',
+    experts: ['num_experts'],
+    topK: ['num_selected_experts'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'grok-1 Router._compute_routing_prob (softmax over all experts, model.py)' },
+    routerBias: false,
+    selectionBias: 'none',
+    normalize: { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: 'grok-1 MoE layer (top-k probabilities, not renormalised)' },
+  },
   'deepseek-official': {
     framework: 'deepseek-official',
     experts: ['n_routed_experts'],
@@ -357,12 +369,13 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
 }
 
 /** The official DeepSeek inference `ModelArgs` and OpenAI's gpt-oss `ModelConfig`, read from Python. */
-export type KeyedFormat = 'deepseek-official' | 'openai-gpt-oss';
+export type KeyedFormat = 'deepseek-official' | 'openai-gpt-oss' | 'grok-1';
 
 /** Keys that say a set of key/value pairs is one of these formats. */
 export const KEYED_FORMATS: Readonly<Record<KeyedFormat, { experts: string; topK: string }>> = {
   'deepseek-official': { experts: 'n_routed_experts', topK: 'n_activated_experts' },
   'openai-gpt-oss': { experts: 'num_experts', topK: 'experts_per_token' },
+  'grok-1': { experts: 'num_experts', topK: 'num_selected_experts' },
 };
 
 /** A spec from key/value sites found elsewhere (a Python dataclass's fields), with that format's semantics. */

@@ -55,7 +55,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   };
   const evaluator = new PythonEvaluator(sources);
   evaluator.evaluateDocument(file);
-  const specs = [...collectRouters(evaluator, file).map((found) => buildSpec(found, evaluator, file, text)), ...dataclassConfigs(parsed, evaluator, file)]
+  const specs = [...collectRouters(evaluator, file).map((found) => buildSpec(found, evaluator, file, text)), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
@@ -257,6 +257,28 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
           : keyedSpec(vocabulary.format, file, cls.name, sites, range, cls.nameRange);
       if (spec) specs.push({ ...spec, dialect: 'torchtitan-python', sites: spec.sites.filter((site) => site.file === undefined) });
       break;
+    }
+  }
+  return specs;
+}
+
+/**
+ * Calls that spell another framework's config: Grok-1's `TransformerConfig(num_experts=8,
+ * num_selected_experts=2)`. Read with that framework's semantics, one spec per call.
+ */
+function keyedCallConfigs(evaluator: PythonEvaluator, file: string): RouterSpec[] {
+  const specs: RouterSpec[] = [];
+  const seen = new Set<ObjectValue>();
+  for (const root of documentRoots(evaluator, file)) {
+    const objects: ObjectValue[] = [];
+    reachable(root.value, objects, new Set());
+    for (const c of evaluator.constructions) if (c.object.call.file === file && within(c.context, root.context)) objects.push(c.object);
+    for (const object of objects) {
+      if (seen.has(object) || !object.keywords.has('num_selected_experts') || !object.keywords.has('num_experts')) continue;
+      seen.add(object);
+      const sites = ['num_experts', 'num_selected_experts'].map((key) => keywordSite(object, key, file)).filter((s): s is Site => s !== undefined);
+      const spec = keyedSpec('grok-1', file, root.context.name.replace(/^_+/, ''), sites, root.context.range, object.callee.range);
+      if (spec) specs.push({ ...spec, dialect: 'torchtitan-python', sites: spec.sites.filter((site) => site.file === undefined) });
     }
   }
   return specs;
