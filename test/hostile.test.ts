@@ -37,3 +37,12 @@ describe('hostile files', () => {
     assert.equal(note!.range.start, prefix.length + MAX_BRACKET_DEPTH - 1, 'the note points where the nesting goes past the limit');
   });
 });
+
+describe('hostile files, linear work', () => {
+  it('10,000 flavor rows with no router in any of them analyse in bounded time (no per-row scan of every construction)', () => {
+    const text = `num_experts = 8\nconfigs = {\n${Array.from({ length: 10_000 }, (_, i) => `    "f${i}": ModelArgs(dim=${i}, layer=Block(width=${i})),`).join('\n')}\n}\n`;
+    const { ms } = timed(() => lintText('rows.py', text));
+    console.log(`# 10,000 router-less rows: ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 5_000, `${ms.toFixed(0)} ms`);
+  });
+});

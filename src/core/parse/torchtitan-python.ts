@@ -55,7 +55,8 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   };
   const evaluator = new PythonEvaluator(sources);
   evaluator.evaluateDocument(file);
-  const specs = [...collectRouters(evaluator, file).map((found) => buildSpec(found, evaluator, file, text)), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file)]
+  const built = constructionsByContext(evaluator, file);
+  const specs = [...collectRouters(evaluator, file, built).map((found) => buildSpec(found, evaluator, file, text)), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
@@ -144,7 +145,28 @@ function documentRoots(evaluator: PythonEvaluator, file: string): Root[] {
   return [...rows, ...functions, ...names];
 }
 
-function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[] {
+/** A context's identity, for grouping what was built under it. */
+const contextKey = (context: NamingContext): string => `${context.file}\u0000${context.range.start}\u0000${context.name}`;
+
+/**
+ * What this file built, by every naming context it was built under (a row, and the table around it), made in
+ * one pass: asking each of thousands of rows to scan every construction was quadratic.
+ */
+function constructionsByContext(evaluator: PythonEvaluator, file: string): Map<string, ObjectValue[]> {
+  const byContext = new Map<string, ObjectValue[]>();
+  for (const c of evaluator.constructions) {
+    if (c.object.call.file !== file) continue;
+    for (let context = c.context; context; context = context.parent) {
+      const key = contextKey(context);
+      const list = byContext.get(key);
+      if (list) list.push(c.object);
+      else byContext.set(key, [c.object]);
+    }
+  }
+  return byContext;
+}
+
+function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): FoundRouter[] {
   const claimed = new Set<ObjectValue>();
   const found: FoundRouter[] = [];
   for (const root of documentRoots(evaluator, file)) {
@@ -153,9 +175,7 @@ function collectRouters(evaluator: PythonEvaluator, file: string): FoundRouter[]
     reachable(root.value, objects, new Set());
     // A builder in this file may fill what it returns in ways the evaluator does not model: what it built here
     // still counts (never what an imported module built while its tables were evaluated).
-    if (!objects.some((o) => isRouterObject(o, evaluator))) {
-      for (const c of evaluator.constructions) if (c.object.call.file === file && within(c.context, root.context)) objects.push(c.object);
-    }
+    if (!objects.some((o) => isRouterObject(o, evaluator))) objects.push(...(built.get(contextKey(root.context)) ?? []));
     // A router over one expert (a shared expert's, in OLMo-core) routes nothing.
     const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator) && !oneExpert(o));
     if (routers.length === 0) continue;
@@ -191,10 +211,6 @@ function oneExpert(object: ObjectValue): boolean {
   return (experts?.kind === 'int' || experts?.kind === 'float') && experts.value === 1;
 }
 
-function within(context: NamingContext | undefined, ancestor: NamingContext): boolean {
-  for (let c = context; c; c = c.parent) if (c.range.start === ancestor.range.start && c.file === ancestor.file && c.name === ancestor.name) return true;
-  return false;
-}
 
 function routerChain(outer: ObjectValue, evaluator: PythonEvaluator): ObjectValue[] {
   const chain = [outer];
@@ -266,13 +282,15 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
  * Calls that spell another framework's config: Grok-1's `TransformerConfig(num_experts=8,
  * num_selected_experts=2)`. Read with that framework's semantics, one spec per call.
  */
-function keyedCallConfigs(evaluator: PythonEvaluator, file: string): RouterSpec[] {
+function keyedCallConfigs(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): RouterSpec[] {
   const specs: RouterSpec[] = [];
   const seen = new Set<ObjectValue>();
+  // Most files build no such call: nothing to walk then.
+  if (!evaluator.constructions.some((c) => c.object.keywords.has('num_selected_experts'))) return specs;
   for (const root of documentRoots(evaluator, file)) {
     const objects: ObjectValue[] = [];
     reachable(root.value, objects, new Set());
-    for (const c of evaluator.constructions) if (c.object.call.file === file && within(c.context, root.context)) objects.push(c.object);
+    objects.push(...(built.get(contextKey(root.context)) ?? []));
     for (const object of objects) {
       if (seen.has(object) || !object.keywords.has('num_selected_experts') || !object.keywords.has('num_experts')) continue;
       seen.add(object);
