@@ -122,6 +122,14 @@ describe('torchtitan Python dialect', () => {
     assert.equal(params.get('dim')!.literal, undefined);
   });
 
+  it('binds positional arguments past a parameter whose default is a name', () => {
+    // `num_experts=DEFAULT_EXPERTS` is one parameter: `DEFAULT_EXPERTS` must not take the next positional slot.
+    const text = 'DEFAULT_EXPERTS = 8\n\ndef moe_args(num_experts=DEFAULT_EXPERTS, top_k=2):\n    return MoEArgs(num_experts=num_experts, top_k=top_k)\n\nconfigs = {\n    "16b": moe_args(64, 6),\n}\n';
+    const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');
+    assert.equal(spec?.experts.value, 64);
+    assert.equal(spec?.topK.value, 6);
+  });
+
   it('never throws on broken Python and still finds configs before the break', () => {
     const text = 'x = MoEArgs(num_experts=8, top_k=2)\ndef broken(:\n    y = MoEArgs(top_k=\n';
     const result = analyzeTorchtitanPython(text, 'm.py');

@@ -5,7 +5,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { Literal } from '../../model/router-spec';
 import type { SourceRange } from '../../text/source';
-import { children, dottedName, literalOf, nodeText, type ParsedPython } from './syntax';
+import { children, dottedName, isDataclass, literalOf, nodeText, parameters, type ParsedPython } from './syntax';
 
 export interface DeclaredDefault {
   readonly name: string;
@@ -71,20 +71,6 @@ function qualifiedClassName(cls: SyntaxNode, text: string): string {
   return parts.join('.');
 }
 
-function isDataclass(cls: SyntaxNode, text: string): boolean {
-  const decorated = cls.parent?.name === 'DecoratedStatement' ? cls.parent : undefined;
-  if (!decorated) return false;
-  for (const decorator of decorated.getChildren('Decorator')) {
-    // Decorator children are flat: `@`, VariableName, `.`, VariableName, [ArgList].
-    const name = children(decorator)
-      .filter((n) => n.name === 'VariableName' || n.name === '.')
-      .map((n) => nodeText(text, n))
-      .join('');
-    if (name === 'dataclass' || name.endsWith('.dataclass')) return true;
-  }
-  return false;
-}
-
 /** `name: T = value` statements directly in the class body. */
 function dataclassFields(body: SyntaxNode, text: string): Map<string, DeclaredDefault> {
   const fields = new Map<string, DeclaredDefault>();
@@ -117,28 +103,16 @@ function fieldDefault(value: SyntaxNode, text: string): Literal {
   return literalOf(value, text);
 }
 
-/** ParamList children are flat: `name [TypeDef] [= value] ,`. */
+/** An `__init__`'s parameters and their defaults (`self` and starred parameters left out). */
 function parameterDefaults(params: SyntaxNode, text: string): Map<string, DeclaredDefault> {
   const out = new Map<string, DeclaredDefault>();
-  const items = children(params);
-  for (let i = 0; i < items.length; i++) {
-    const node = items[i]!;
-    if (node.name !== 'VariableName') continue;
-    const previous = items[i - 1];
-    if (previous && (nodeText(text, previous) === '*' || nodeText(text, previous) === '**')) continue;
-    let j = i + 1;
-    if (items[j]?.name === 'TypeDef') j++;
-    const hasDefault = items[j]?.name === 'AssignOp' && items[j + 1];
-    const name = nodeText(text, node);
-    if (name === 'self') continue;
-    out.set(name, {
-      name,
-      nameRange: { start: node.from, end: node.to },
-      ...(hasDefault
-        ? { valueRange: { start: items[j + 1]!.from, end: items[j + 1]!.to }, literal: literalOf(items[j + 1]!, text) }
-        : {}),
+  for (const param of parameters(params, text)) {
+    if (param.kind !== 'plain' || param.name === 'self') continue;
+    out.set(param.name, {
+      name: param.name,
+      nameRange: { start: param.node.from, end: param.node.to },
+      ...(param.default ? { valueRange: { start: param.default.from, end: param.default.to }, literal: literalOf(param.default, text) } : {}),
     });
-    i = hasDefault ? j + 1 : j - 1;
   }
   return out;
 }

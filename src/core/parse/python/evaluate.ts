@@ -10,7 +10,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { SourceRange } from '../../text/source';
 import { resolveModule, type ModuleFiles } from './modules';
-import { children, literalOf, nodeText, type ParsedPython } from './syntax';
+import { children, isDataclass, literalOf, nodeText, parameters as paramList, type Parameter, type ParsedPython } from './syntax';
 import {
   passedThrough,
   scalarEquals,
@@ -959,35 +959,10 @@ function elements(node: SyntaxNode): SyntaxNode[] {
   return children(node).filter((n) => !['(', ')', '[', ']', ',', 'Comment'].includes(n.name));
 }
 
-function isDataclass(cls: SyntaxNode, text: string): boolean {
-  const decorated = cls.parent?.name === 'DecoratedStatement' ? cls.parent : undefined;
-  if (!decorated) return false;
-  return decorated.getChildren('Decorator').some((d) => /(^|\.)dataclass\b/.test(nodeText(text, d).replace(/^@/, '')));
-}
-
-interface Parameter {
-  readonly name: string;
-  readonly node: SyntaxNode;
-  readonly kind: 'plain' | 'star' | 'doubleStar';
-  readonly default?: SyntaxNode;
-}
-
-/** ParamList children are flat: `name [TypeDef] [= value] ,`, with `*` / `**` before starred names. */
+/** A function definition's parameters (none when it has no list). */
 function parameters(fn: SyntaxNode, text: string): Parameter[] {
   const list = fn.getChild('ParamList');
-  if (!list) return [];
-  const out: Parameter[] = [];
-  const items = children(list);
-  for (let i = 0; i < items.length; i++) {
-    const node = items[i]!;
-    if (node.name !== 'VariableName') continue;
-    const before = items[i - 1] ? nodeText(text, items[i - 1]!) : '';
-    let j = i + 1;
-    if (items[j]?.name === 'TypeDef') j++;
-    const def = items[j]?.name === 'AssignOp' ? items[j + 1] : undefined;
-    out.push({ name: nodeText(text, node), node, kind: before === '*' ? 'star' : before === '**' ? 'doubleStar' : 'plain', ...(def ? { default: def } : {}) });
-  }
-  return out;
+  return list ? paramList(list, text) : [];
 }
 
 function functionDefinitions(script: SyntaxNode): { node: SyntaxNode }[] {

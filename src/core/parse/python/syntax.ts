@@ -234,3 +234,42 @@ export function pythonLiteral(value: unknown): string {
   }
   return JSON.stringify(String(value));
 }
+
+/** Whether a class is decorated `@dataclass` (or `@dataclasses.dataclass`, with or without arguments). */
+export function isDataclass(cls: SyntaxNode, text: string): boolean {
+  const decorated = cls.parent?.name === 'DecoratedStatement' ? cls.parent : undefined;
+  if (!decorated) return false;
+  for (const decorator of decorated.getChildren('Decorator')) {
+    // Decorator children are flat: `@`, VariableName, `.`, VariableName, [ArgList].
+    const name = children(decorator)
+      .filter((n) => n.name === 'VariableName' || n.name === '.')
+      .map((n) => nodeText(text, n))
+      .join('');
+    if (name === 'dataclass' || name.endsWith('.dataclass')) return true;
+  }
+  return false;
+}
+
+export interface Parameter {
+  readonly name: string;
+  readonly node: SyntaxNode;
+  readonly kind: 'plain' | 'star' | 'doubleStar';
+  readonly default?: SyntaxNode;
+}
+
+/** A ParamList's parameters. Its children are flat: `[*|**] name [TypeDef] [= value] ,`. */
+export function parameters(list: SyntaxNode, text: string): Parameter[] {
+  const out: Parameter[] = [];
+  const items = children(list);
+  for (let i = 0; i < items.length; i++) {
+    const node = items[i]!;
+    if (node.name !== 'VariableName') continue;
+    const before = items[i - 1] ? nodeText(text, items[i - 1]!) : '';
+    let j = i + 1;
+    if (items[j]?.name === 'TypeDef') j++;
+    const def = items[j]?.name === 'AssignOp' ? items[j + 1] : undefined;
+    out.push({ name: nodeText(text, node), node, kind: before === '*' ? 'star' : before === '**' ? 'doubleStar' : 'plain', ...(def ? { default: def } : {}) });
+    i = def ? j + 1 : j - 1; // past the default, which may itself be a name
+  }
+  return out;
+}
