@@ -271,7 +271,7 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
         vocabulary.format === 'megatron'
           ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange)
           : keyedSpec(vocabulary.format, file, cls.name, sites, range, cls.nameRange);
-      if (spec) specs.push({ ...spec, dialect: 'torchtitan-python', sites: spec.sites.filter((site) => site.file === undefined) });
+      if (spec) specs.push(asPythonSpec(spec));
       break;
     }
   }
@@ -296,7 +296,7 @@ function keyedCallConfigs(evaluator: PythonEvaluator, file: string, built: Map<s
       seen.add(object);
       const sites = ['num_experts', 'num_selected_experts'].map((key) => keywordSite(object, key, file)).filter((s): s is Site => s !== undefined);
       const spec = keyedSpec('grok-1', file, root.context.name.replace(/^_+/, ''), sites, root.context.range, object.callee.range);
-      if (spec) specs.push({ ...spec, dialect: 'torchtitan-python', sites: spec.sites.filter((site) => site.file === undefined) });
+      if (spec) specs.push(asPythonSpec(spec));
     }
   }
   return specs;
@@ -309,6 +309,21 @@ interface Lookup {
   value: PyValue | undefined;
   defaultFrom?: DefaultOrigin;
   unknown?: string;
+}
+
+/** A default declared at a place, the file named when it is not the config's. */
+function declaredAt(label: string, at: { file: string; range: SourceRange }, file: string): DefaultOrigin {
+  return { label, ...(at.file !== file ? { file: at.file } : {}), range: at.range };
+}
+
+/** A field's default origin, which only a value no keyword sets has. */
+function defaultOf(found: Pick<Lookup, 'sites' | 'defaultFrom'>): { defaultFrom?: DefaultOrigin } {
+  return found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {};
+}
+
+/** A spec read from Python in another framework's vocabulary: fixes and rules see only this file's sites. */
+function asPythonSpec(spec: RouterSpec): RouterSpec {
+  return { ...spec, dialect: 'torchtitan-python', sites: spec.sites.filter((site) => site.file === undefined) };
 }
 
 function literalOfValue(value: PyValue): Literal {
@@ -333,13 +348,11 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
   const outer = chain[0]!;
   const inner = [...chain].reverse(); // the router's own config decides, then what encloses it
 
-  const siteOf = (object: ObjectValue, key: string, siteKey = key): Site | undefined => keywordSite(object, key, file, siteKey);
-
   const lookup = (key: string): Lookup => {
     const sites: Site[] = [];
     let value: PyValue | undefined;
     for (const object of chain) {
-      const site = siteOf(object, key);
+      const site = keywordSite(object, key, file);
       if (site) sites.push(site);
     }
     for (const object of inner) {
@@ -353,11 +366,11 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       for (const object of inner) {
         const gate = object.keywords.get('gate')?.value;
         if (gate?.kind !== 'object') continue;
-        const site = siteOf(gate, 'bias', 'gate.bias');
+        const site = keywordSite(gate, 'bias', file, 'gate.bias');
         if (site) return { sites: [site], value: gate.keywords.get('bias')!.value };
         if (gate.cls) {
           const declared = evaluator.fieldDefault(gate.cls, 'bias');
-          if (declared) return { sites: [], value: declared.value, defaultFrom: { label: `${declared.owner.name}.bias`, ...(declared.declared.file !== file ? { file: declared.declared.file } : {}), range: declared.declared.range } };
+          if (declared) return { sites: [], value: declared.value, defaultFrom: declaredAt(`${declared.owner.name}.bias`, declared.declared, file) };
         }
         return { sites: [], value: undefined, unknown: `the default of \`bias\` of ${gate.className} is not in the workspace` };
       }
@@ -372,7 +385,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       if (!object.cls) continue;
       const declared = evaluator.fieldDefault(object.cls, key);
       if (declared) {
-        const origin: DefaultOrigin = { label: `${declared.owner.name}.${key}`, ...(declared.declared.file !== file ? { file: declared.declared.file } : {}), range: declared.declared.range };
+        const origin = declaredAt(`${declared.owner.name}.${key}`, declared.declared, file);
         return { sites: [], value: declared.value, defaultFrom: origin, ...(declared.value.kind === 'unknown' ? { unknown: declared.value.reason } : {}) };
       }
     }
@@ -381,7 +394,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       if (evaluator.declaresField(resolved.cls!, key) === false && !(key === 'gate_bias' && evaluator.declaresField(resolved.cls!, 'gate') !== false)) {
         // The class the import names has no such field: that torchtitan version has no such feature.
         const builtin = TORCHTITAN_MOE_DEFAULTS[key];
-        if (builtin && FEATURE_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: { label: `${resolved.cls!.name} has no \`${key}\` field`, ...(resolved.cls!.file !== file ? { file: resolved.cls!.file } : {}), range: resolved.cls!.nameRange } };
+        if (builtin && FEATURE_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: declaredAt(`${resolved.cls!.name} has no \`${key}\` field`, { file: resolved.cls!.file, range: resolved.cls!.nameRange }, file) };
       }
     }
     const known = inner.find(isKnownTorchtitanClass);
@@ -399,7 +412,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     return {
       value: converted ?? fallback,
       sites: found.sites,
-      ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}),
+      ...defaultOf(found),
       ...(unknownReason !== undefined && converted === undefined ? { unknown: unknownReason } : {}),
     };
   };
@@ -409,7 +422,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
   const countField = (key: string): Field<number | undefined> => {
     const found = lookup(key);
     // `None` groups mean "no groups": known, not unknown.
-    if (found.value?.kind === 'none') return { value: undefined, sites: found.sites, ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}) };
+    if (found.value?.kind === 'none') return { value: undefined, sites: found.sites, ...defaultOf(found) };
     return field<number | undefined>(found, asCount, undefined);
   };
 
@@ -449,7 +462,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     debugRoundRobin: field(lookup('_debug_force_load_balance'), asBool, false),
     hidden,
     layers,
-    sites: chain.flatMap((o) => [...o.keywords.keys()].map((k) => siteOf(o, k)).filter((s): s is Site => s !== undefined && !s.file)),
+    sites: chain.flatMap((o) => [...o.keywords.keys()].map((k) => keywordSite(o, k, file)).filter((s): s is Site => s !== undefined && !s.file)),
     identity: {
       family: familyFromHints([root.context.name, ...contextNames(root.context), file, ...chain.map((o) => o.external ?? o.className), model?.external ?? model?.className]),
       flavor: root.context.name.replace(/^_+/, ''),
@@ -514,7 +527,7 @@ function boolField(lookup: (key: string) => Lookup, asBool: (v: PyValue | undefi
   return {
     value: value ?? false,
     sites: chosen.sites,
-    ...(chosen.defaultFrom && chosen.sites.length === 0 ? { defaultFrom: chosen.defaultFrom } : {}),
+    ...defaultOf(chosen),
     ...(value === undefined ? { unknown: chosen.unknown ?? 'not set' } : {}),
   };
 }
@@ -527,7 +540,7 @@ function selectionBias(lookup: (key: string) => Lookup, declares: (key: string) 
   const from = (found: Lookup, value: SelectionBias | undefined): Field<SelectionBias> => ({
     value: value ?? 'learned',
     sites: found.sites,
-    ...(found.defaultFrom && found.sites.length === 0 ? { defaultFrom: found.defaultFrom } : {}),
+    ...defaultOf(found),
     ...(value === undefined ? { unknown: found.unknown ?? 'not set' } : {}),
   });
   if (declares('use_expert_bias')) {
