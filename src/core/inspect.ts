@@ -60,10 +60,14 @@ function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | und
   };
 }
 
-function valueOf(name: InspectedField, spec: RouterSpec, field: Field<unknown>): FieldReport['value'] {
+/**
+ * A field's value as the router uses it, whatever its provenance: for an unknown field, the fallback routing
+ * runs with (`route` lists those as assumptions).
+ */
+export function routedValue(name: InspectedField, spec: RouterSpec): FieldReport['value'] {
   if (name === 'topk_before_score') return spec.order.value === 'topk-then-score';
   if (name === 'route_norm') return renormalizes(spec) ?? 'when top_k > 1';
-  const value = field.value;
+  const value = fieldsOf(spec)[name]?.value;
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }
 
@@ -80,7 +84,7 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
   if (!field) return { value: null, source: 'default', detail: 'no expert groups' };
   const source = provenanceOf(field);
   if (source === 'unknown') return { value: null, source, ...(field.unknown ? { detail: field.unknown } : {}) };
-  const value = valueOf(name, spec, field);
+  const value = routedValue(name, spec);
   const site = field.sites[field.sites.length - 1];
   if (site) {
     // The bindings it flowed through, outermost first: `via 357:25 (num_experts=) → 186:5 (parameter)`.

@@ -166,6 +166,19 @@ describe('moe-lens route', () => {
     }
   });
 
+  it('lists what it assumed with the values the router ran with', () => {
+    // torchtitan is not in this folder: its MoEArgs defaults are assumed, and route says which it used.
+    const file = join(scratchDir('assumed'), 'flavors.py');
+    writeFileSync(file, 'from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=8, top_k=2)\n');
+    const out = json(file, '--tokens', '16', '--hidden', '32');
+    const assumed = new Map<string, unknown>(out.assumed.map((a: { field: string; value: unknown; source: string }) => [a.field, a.value]));
+    assert.ok(out.assumed.every((a: { source: string }) => a.source === 'assumed'));
+    assert.equal(assumed.get('score_func'), 'sigmoid');
+    assert.equal(assumed.get('topk_before_score'), false);
+    assert.equal(assumed.get('route_norm'), configOf(file).normalize);
+    assert.equal(assumed.has('num_experts') || assumed.has('top_k'), false);
+  });
+
   it('usage errors exit 2', () => {
     assert.equal(route().status, 2);
     assert.equal(route(MIXTRAL, '--tokens', 'many').status, 2);

@@ -4,7 +4,7 @@
  * The --json shape is a contract relied on by outside checks: keep it stable.
  */
 import { analyzeDocument } from '../../core/analyze';
-import { INSPECTED_FIELDS, reportConfig } from '../../core/inspect';
+import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect';
 import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
@@ -110,26 +110,6 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   }
   const lines = new LineIndex(read.text);
   return { spec, file: args.config, line: lines.positionAt(spec.anchorRange.start).line + 1, lines };
-}
-
-/** The value routing uses for a field MoE Lens could not read (the framework default it falls back to). */
-function routedValue(name: string, spec: RouterSpec): string | number | boolean | null {
-  switch (name) {
-    case 'score_func':
-      return spec.scoreFunc.value;
-    case 'topk_before_score':
-      return spec.order.value === 'topk-then-score';
-    case 'route_norm':
-      return spec.normalize.value !== 'never';
-    case 'route_scale':
-      return spec.scale.value;
-    case 'gate_bias':
-      return spec.routerBias.value;
-    case 'selection_bias':
-      return spec.selectionBias.value;
-    default:
-      return null;
-  }
 }
 
 function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string> } {
