@@ -108,6 +108,11 @@ export function provenanceOf(field: Field<unknown>): Provenance {
   return 'default';
 }
 
+/** A field the config does not write becomes unknown (with why) instead of taking a default it may not have. */
+export function unknownUnlessWritten<T>(field: Field<T>, reason: string): Field<T> {
+  return field.sites.length === 0 ? { value: field.value, sites: [], unknown: reason } : field;
+}
+
 /** Whether the k weights are renormalised (`w / (sum + ε)`) for this config; undefined while top-k is unknown. */
 export function renormalizes(spec: RouterSpec): boolean | undefined {
   switch (spec.normalize.value) {

@@ -4,7 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import type { Field, Framework, GroupScore, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
+import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
 
@@ -418,7 +418,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
   const unknownType = dialect === UNKNOWN_MODEL_TYPE ? `model_type ${JSON.stringify(modelType?.literal.kind === 'string' ? modelType.literal.value : null)} is not one MoE Lens knows the router of` : undefined;
   /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
-  const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType && field.sites.length === 0 ? { value: field.value, sites: [], unknown: unknownType } : field);
+  const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType ? unknownUnlessWritten(field, unknownType) : field);
 
   const normalizeSites = dialect.normalize.key ? sitesFor([dialect.normalize.key]) : [];
   const normalizeLiteral = normalizeSites[normalizeSites.length - 1]?.literal;

@@ -4,7 +4,7 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
-import type { Dialect, Field, Literal, Normalize, Order, RouterSpec, SelectionBias, Site } from '../model/router-spec';
+import { unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -290,7 +290,7 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
 }
 
 function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
-  const unknownIfDefault = <T>(field: Field<T>): Field<T> => (field.sites.length === 0 ? { value: field.value, sites: [], unknown: reason } : field);
+  const unknownIfDefault = <T>(field: Field<T>): Field<T> => unknownUnlessWritten(field, reason);
   return {
     ...spec,
     experts: unknownIfDefault(spec.experts),
