@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeMegatronArgs, analyzeMegatronYaml } from '../../src/core/parse/megatron';
 import { shellWords } from '../../src/core/parse/shell-words';
-import { semanticsLabel } from '../../src/core/model/router-spec';
+import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
 import { recognizeModel } from '../../src/core/references/recognize';
 
 describe('Megatron dialects', () => {
@@ -75,6 +75,43 @@ describe('Megatron dialects', () => {
     assert.equal(megablocks!.topK.value, 1);
     assert.equal(megablocks!.order.value, 'score-then-topk');
     assert.match(megablocks!.order.defaultFrom!.label, /MegaBlocks/);
+  });
+
+  it('one config per branch of the if/elif chain that picks the router, named by the value it tests', () => {
+    const text = [
+      'MODEL_SIZE=${MODEL_SIZE:-16B}',
+      'EP=${EP:-1}',
+      'if [ $MODEL_SIZE = 671B ]; then',
+      '    NUM_EXPERTS=256',
+      '    TOPK=8',
+      '    opts="--moe-router-score-function sigmoid --moe-router-num-groups ${EP} --moe-router-group-topk 4"',
+      'elif [ "$MODEL_SIZE" == "16B" ]; then',
+      '    NUM_EXPERTS=64',
+      '    TOPK=6',
+      'fi',
+      'torchrun pretrain_gpt.py $opts --num-experts ${NUM_EXPERTS} --moe-router-topk ${TOPK}',
+      '',
+    ].join('\n');
+    const specs = analyzeMegatronArgs(text, 'train.sh').specs;
+    assert.deepEqual(specs.map((s) => s.name), ['train MODEL_SIZE=671B', 'train MODEL_SIZE=16B (default)']);
+    const [large, small] = specs;
+    assert.deepEqual([large!.experts.value, large!.topK.value, large!.scoreFunc.value], [256, 8, 'sigmoid']);
+    assert.deepEqual([small!.experts.value, small!.topK.value, small!.scoreFunc.value], [64, 6, 'softmax']);
+    // Each value points at the assignment in its own branch.
+    assert.equal(text.slice(large!.experts.sites[0]!.valueRange.start, large!.experts.sites[0]!.valueRange.end), '256');
+    assert.equal(text.slice(large!.anchorRange.start, large!.anchorRange.end), 'if [ $MODEL_SIZE = 671B ]');
+    // `${EP}` comes from the environment: written, but not a number in the file, so unknown (not "not set").
+    assert.equal(large!.groups?.count.value, undefined);
+    assert.equal(provenanceOf(large!.groups!.count), 'unknown');
+    // A chain over something else (`-n "$3"`) is not a choice of router: one config, as before.
+    assert.equal(analyzeMegatronArgs('if [ -n "$3" ]; then K=2; else K=4; fi\npython x.py --num-experts 8 --moe-router-topk 1\n', 'run.sh').specs.length, 1);
+  });
+
+  it('a score function written as an unresolved variable is unknown, and so are the order and renormalisation it decides', () => {
+    const [spec] = analyzeMegatronArgs('python x.py --num-experts 8 --moe-router-topk 2 --moe-router-score-function $SCORE\n', 'run.sh').specs;
+    assert.equal(provenanceOf(spec!.scoreFunc), 'unknown');
+    assert.equal(provenanceOf(spec!.order), 'unknown');
+    assert.equal(provenanceOf(spec!.normalize), 'unknown');
   });
 
   it('reads the functional-test YAML spelling (MODEL_ARGS with --flag keys), and a dense NeMo config is no MoE config', () => {

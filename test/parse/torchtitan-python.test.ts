@@ -63,6 +63,24 @@ describe('torchtitan Python dialect', () => {
     assert.match(assumed!.topK.defaultFrom!.label, /default of `top_k`; torchtitan\.models\.moe\.MoEArgs is not in the workspace/);
   });
 
+  it('a model config that writes no router routes with the one its class declares by default, unless MoE is switched off', () => {
+    const project = new ProjectIndex();
+    project.setText('models/moe.py', '@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "sigmoid"\n');
+    project.setText('models/llama4/args.py', 'from models.moe import MoEArgs\n@dataclass\nclass ModelArgs:\n    dim: int = 4096\n    moe_args: MoEArgs = field(default_factory=MoEArgs)\n');
+    project.setText('models/qwen3/args.py', 'from models.moe import MoEArgs\n@dataclass\nclass ModelArgs:\n    moe_enabled: bool = False\n    moe_args: MoEArgs = field(default_factory=MoEArgs)\n');
+    const llama4 = 'from .args import ModelArgs\nflavors = {\n    "debugmodel": ModelArgs(dim=256, n_layers=6),\n    "small": ModelArgs(dim=512, n_layers=6),\n}\n';
+    const specs = specsOf(llama4, 'models/llama4/__init__.py', project);
+    assert.deepEqual(specs.map((s) => s.name), ['debugmodel', 'small']);
+    assert.equal(specs[0]!.experts.value, 8);
+    assert.equal(provenanceOf(specs[0]!.experts), 'default');
+    assert.equal(specs[0]!.experts.defaultFrom?.label, 'MoEArgs.num_experts');
+    assert.equal(specs[1]!.topK.value, 1);
+    // Anchored at the flavor that routes this way, not inside the class file.
+    assert.equal(llama4.slice(specs[0]!.anchorRange.start, specs[0]!.anchorRange.end), '"debugmodel"');
+    const qwen3 = 'from .args import ModelArgs\nflavors = {\n    "dense": ModelArgs(dim=256),\n    "moe": ModelArgs(dim=256, moe_enabled=True),\n}\n';
+    assert.deepEqual(specsOf(qwen3, 'models/qwen3/__init__.py', project).map((s) => s.name), ['moe']);
+  });
+
   it('falls back to torchtitan\'s MoEArgs defaults (sigmoid, top-1, learned bias) without a dataclass', () => {
     const [spec] = specsOf('from torchtitan.models.moe import MoEArgs\nx = MoEArgs(num_experts=16)\n', 'm.py');
     assert.equal(spec!.topK.value, 1);

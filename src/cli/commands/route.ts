@@ -101,7 +101,10 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   if (specs.length === 0) throw new UsageError(`${args.config} holds no MoE router config that MoE Lens understands.`);
   let spec: RouterSpec | undefined;
   if (args.model !== undefined) {
-    spec = specs.find((s) => s.name === args.model) ?? specs.find((s) => s.name.toLowerCase() === args.model!.toLowerCase());
+    const wanted = args.model.toLowerCase();
+    // A part of the name is enough when only one config has it: `--model 671B` for `train MODEL_SIZE=671B`.
+    const byPart = specs.filter((s) => s.name.toLowerCase().split(/[\s=()]+/).includes(wanted));
+    spec = specs.find((s) => s.name === args.model) ?? specs.find((s) => s.name.toLowerCase() === wanted) ?? (byPart.length === 1 ? byPart[0] : undefined);
     if (!spec) throw new UsageError(`${args.config} has no config named "${args.model}"; it has: ${specs.map((s) => s.name).join(', ')}.`);
   } else if (specs.length === 1) {
     spec = specs[0]!;

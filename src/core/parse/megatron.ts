@@ -124,6 +124,135 @@ function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variab
 
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
   const words = scriptWords(text);
+  const selector = routingSelector(words, text);
+  if (!selector) return { specs: specsOfWords(words, text, file), errors: [] };
+  // One config per branch of the `if [ $MODEL_SIZE = 671B ]; … elif …` chain that picks the router: each
+  // branch's words as if it were the one that ran, the chain's other branches left out.
+  const specs = selector.branches.flatMap((branch) => {
+    const variant = [...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)];
+    const label = `${selector.variable}=${branch.value ?? '<other>'}${branch.value !== undefined && branch.value === selector.fallback ? ' (default)' : ''}`;
+    return specsOfWords(variant, text, file).map((spec) => ({
+      ...spec,
+      name: `${spec.name} ${label}`,
+      anchorRange: branch.anchor,
+      identity: { ...spec.identity, flavor: label, fileLabel: `${spec.identity.fileLabel ?? spec.name} ${label}` },
+    }));
+  });
+  return { specs, errors: [] };
+}
+
+/** A branch of a chain that tests one variable: `if [ $V = a ]` / `elif [ "$V" == b ]` / `else`, or a `case` arm. */
+interface SelectorBranch {
+  /** The value the branch is taken for; undefined for `else` and `*)`. */
+  readonly value?: string;
+  readonly anchor: SourceRange;
+  /** Word indexes of the branch's body, end exclusive. */
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+}
+
+interface Selector {
+  readonly variable: string;
+  /** The value the script gives the variable when the environment does not (`V=${V:-16B}`). */
+  readonly fallback?: string;
+  readonly branches: SelectorBranch[];
+  /** Word indexes of the whole chain, `if` to `fi` (or `case` to `esac`), end exclusive. */
+  readonly start: number;
+  readonly end: number;
+}
+
+const MAX_SELECTOR_BRANCHES = 16;
+const VARIABLE_WORD = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
+const ROUTING_FLAG = /^--(num-experts|moe-router-|moe-num-experts|moe-top-k|num-moe-experts)/;
+
+/** `[ $V = x ]`, `[[ "$V" == x ]]`, `test $V = x`: the variable and value; undefined for any other test. */
+function equalityTest(condition: readonly ScriptWord[]): { variable: string; value: string } | undefined {
+  const inner = condition.filter((w) => !['[', ']', '[[', ']]', 'test'].includes(w.text));
+  if (inner.length !== 3 || !['=', '=='].includes(inner[1]!.text)) return undefined;
+  const variable = VARIABLE_WORD.exec(inner[0]!.text)?.[1];
+  if (!variable || inner[2]!.dynamic) return undefined;
+  return { variable, value: inner[2]!.text };
+}
+
+/** The `if`/`elif` chains over one variable in a script, outermost first (nested chains are not selectors). */
+function ifChains(words: readonly ScriptWord[]): Omit<Selector, 'fallback'>[] {
+  const chains: Omit<Selector, 'fallback'>[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i]!.text !== 'if') continue;
+    const branches: SelectorBranch[] = [];
+    let variable: string | undefined;
+    let depth = 0;
+    let cursor = i;
+    let ok = true;
+    let end = -1;
+    // cursor sits on `if`/`elif`/`else`; read its condition, then its body up to the next one at this depth.
+    while (ok && cursor < words.length) {
+      const keyword = words[cursor]!.text;
+      let bodyStart = cursor + 1;
+      let value: string | undefined;
+      let anchor = { start: words[cursor]!.start, end: words[cursor]!.end };
+      if (keyword !== 'else') {
+        const then = words.findIndex((w, k) => k > cursor && w.text === 'then');
+        const test = then === -1 ? undefined : equalityTest(words.slice(cursor + 1, then));
+        if (!test || (variable !== undefined && test.variable !== variable)) {
+          ok = false;
+          break;
+        }
+        variable = test.variable;
+        value = test.value;
+        anchor = { start: words[cursor]!.start, end: words[then - 1]!.end };
+        bodyStart = then + 1;
+      }
+      let k = bodyStart;
+      for (; k < words.length; k++) {
+        const t = words[k]!.text;
+        if (t === 'if') depth++;
+        else if (t === 'fi' && depth > 0) depth--;
+        else if (depth === 0 && (t === 'elif' || t === 'else' || t === 'fi')) break;
+      }
+      if (k >= words.length) {
+        ok = false;
+        break;
+      }
+      branches.push({ ...(value !== undefined ? { value } : {}), anchor, bodyStart, bodyEnd: k });
+      if (words[k]!.text === 'fi') {
+        end = k + 1;
+        break;
+      }
+      cursor = k;
+    }
+    if (ok && variable && end > 0 && branches.length >= 2 && branches.length <= MAX_SELECTOR_BRANCHES) {
+      chains.push({ variable, branches, start: i, end });
+      i = end - 1;
+    }
+  }
+  return chains;
+}
+
+/**
+ * The chain whose branches choose the router (they set a routing flag, or a variable a routing flag reads):
+ * the first such chain only, so that a script of several choices stays a handful of configs.
+ */
+function routingSelector(words: readonly ScriptWord[], text: string): Selector | undefined {
+  const readByRouting = new Set<string>();
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (!ROUTING_FLAG.test(words[i]!.text)) continue;
+    const value = words[i]!.text.includes('=') ? words[i]!.text.slice(words[i]!.text.indexOf('=') + 1) : words[i + 1]!.text;
+    for (const match of value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) readByRouting.add(match[1]!);
+  }
+  for (const chain of ifChains(words)) {
+    const decides = chain.branches.some((branch) =>
+      words.slice(branch.bodyStart, branch.bodyEnd).some((w) => ROUTING_FLAG.test(w.text) || readByRouting.has(ASSIGNMENT.exec(w.text)?.[1] ?? '')),
+    );
+    if (!decides) continue;
+    const fallbackPattern = new RegExp(`^${chain.variable}=\\$\\{${chain.variable}:?-([^}$]*)\\}$`);
+    const fallback = words.slice(0, chain.start).reverse().map((w) => fallbackPattern.exec(text.slice(w.start, w.end).replace(/["']/g, ''))?.[1]).find((v) => v !== undefined);
+    return { ...chain, ...(fallback ? { fallback } : {}) };
+  }
+  return undefined;
+}
+
+function specsOfWords(words: readonly ScriptWord[], text: string, file: string): RouterSpec[] {
   const variables = new Map<string, Variable>();
   const lines = new LineIndex(text);
   const sites: (Site & { group?: string })[] = [];
@@ -194,7 +323,7 @@ export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysi
       }, megablocks);
       return set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec;
     });
-  return { specs, errors: [] };
+  return specs;
 }
 
 /** Reads a file the config names (Primus `extends:`); undefined when the host cannot. */
@@ -348,7 +477,9 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const last = (key: string): Site | undefined => find(key)[find(key).length - 1];
   const numberField = (key: string, fallback?: { value: number; label: string }): Field<number | undefined> => {
     const site = last(key);
-    if (site) return { value: site.literal.kind === 'int' || site.literal.kind === 'float' ? site.literal.value : undefined, sites: find(key) };
+    if (site?.literal.kind === 'int' || site?.literal.kind === 'float') return { value: site.literal.value, sites: find(key) };
+    // Written, but not as a number MoE Lens can read (`--moe-router-num-groups ${EP}` with EP from the environment).
+    if (site) return { value: undefined, sites: find(key), unknown: `\`${literalText(site.literal)}\` is not a number written in the file` };
     return fallback ? { value: fallback.value, sites: [], defaultFrom: { label: fallback.label } } : { value: undefined, sites: [] };
   };
   const flag = (key: string, fallback = false): { value: boolean; sites: Site[] } => {
@@ -360,7 +491,11 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const scoreFunc: Field<string> =
     scoreSite?.literal.kind === 'string'
       ? { value: scoreSite.literal.value, sites: find('moe_router_score_function') }
-      : { value: 'softmax', sites: find('moe_router_score_function'), defaultFrom: { label: 'Megatron moe_router_score_function default' } };
+      : scoreSite
+        ? { value: 'softmax', sites: find('moe_router_score_function'), unknown: `\`${literalText(scoreSite.literal)}\` is not a value written in the file` }
+        : { value: 'softmax', sites: [], defaultFrom: { label: 'Megatron moe_router_score_function default' } };
+  // The order, renormalisation and expert bias follow from the score function: unknown with it.
+  const dependsOnScore = scoreFunc.unknown !== undefined ? { unknown: `the score function is not known (${scoreFunc.unknown})` } : {};
   const preSoftmax = flag('moe_router_pre_softmax');
   const softmax = scoreFunc.value === 'softmax';
   // MegaBlocks (megablocks/layers/router.py): softmax over all experts, then top-k, no renormalisation.
@@ -385,15 +520,15 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     anchorRange,
     experts: numberField('num_experts'),
     topK: numberField('moe_router_topk', { value: 2, label: 'Megatron moe_router_topk default' }),
-    order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }) },
+    order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }), ...dependsOnScore },
     scoreFunc,
     routerBias: { ...routerBias, ...(routerBias.sites.length ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
-    selectionBias: { value: selection, sites: expertBias.sites },
+    selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}) },
     groups:
       groupsCount.value !== undefined || groupsSelected.value !== undefined
         ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum', mask: -Infinity }
         : undefined,
-    normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : 'Megatron renormalises sigmoid weights when k > 1' } },
+    normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : 'Megatron renormalises sigmoid weights when k > 1' }, ...dependsOnScore },
     scale: { ...scaleField, value: scaleField.value ?? 1 },
     debugRoundRobin: { value: false, sites: [] },
     hidden: numberField('hidden_size'),
@@ -411,6 +546,10 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
       selectionBias: 'moe_router_enable_expert_bias',
     },
   };
+}
+
+function literalText(literal: Literal): string {
+  return literal.kind === 'expression' ? literal.text : 'value' in literal ? String(literal.value) : literal.kind;
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

@@ -178,7 +178,14 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
     if (!objects.some((o) => isRouterObject(o, evaluator))) objects.push(...(built.get(contextKey(root.context)) ?? []));
     // A router over one expert (a shared expert's, in OLMo-core) routes nothing.
     const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator) && !oneExpert(o));
-    if (routers.length === 0) continue;
+    if (routers.length === 0) {
+      const defaulted = defaultedRouter(objects.filter((o) => !claimed.has(o)), evaluator);
+      if (defaulted) {
+        found.push({ root, chain: routerChain(defaulted.router, evaluator), model: defaulted.model, index: 0 });
+        for (const o of objects) claimed.add(o); // the table around this row names it again
+      }
+      continue;
+    }
     // A router config nested in another (`MoE.Config(router=...)`) is part of it; one reached through other
     // keywords (the experts' token dispatcher) is not a router of its own.
     const nestedInAnother = new Set<ObjectValue>();
@@ -204,6 +211,34 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
     for (const o of routers) claimed.add(o);
   }
   return found;
+}
+
+/** A model config's switch that turns its MoE layers on (torchtitan qwen3's `moe_enabled`, default False). */
+const MOE_SWITCHES = ['moe_enabled', 'use_moe', 'enable_moe'];
+
+/**
+ * A model config that writes no router at all (`TransformerModelArgs(dim=256, …)` in llama4's debug flavor)
+ * still routes with the router its class declares by default (`moe_args: MoEArgs = field(default_factory=
+ * MoEArgs)`): that router, with every value a default of its declaration. Only where the class is in the
+ * workspace, and not where a switch the class declares leaves MoE off or is not known to be on.
+ */
+function defaultedRouter(objects: readonly ObjectValue[], evaluator: PythonEvaluator): { router: ObjectValue; model: ObjectValue } | undefined {
+  for (const model of objects) {
+    if (!model.cls || isRouterObject(model, evaluator)) continue;
+    const switchedOff = MOE_SWITCHES.some((key) => {
+      const written = model.keywords.get(key)?.value;
+      const value = written ?? evaluator.fieldDefault(model.cls!, key)?.value;
+      return value !== undefined && !(value.kind === 'bool' && value.value);
+    });
+    if (switchedOff) continue;
+    for (const key of TORCHTITAN_NESTED_ROUTER_KEYS) {
+      if (model.keywords.has(key)) continue;
+      const declared = evaluator.fieldDefault(model.cls, key)?.value;
+      // A copy per flavor: the class's default object is shared by every flavor that leaves it unset.
+      if (declared?.kind === 'object' && isRouterObject(declared, evaluator) && !oneExpert(declared)) return { router: { ...declared }, model };
+    }
+  }
+  return undefined;
 }
 
 function oneExpert(object: ObjectValue): boolean {
