@@ -23,6 +23,8 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // The engine's thread in the editor: the extension host only sends it texts (src/extension/analysis/).
+  { ...common, entryPoints: ['src/extension/analysis/worker.ts'], outfile: 'dist/analysis-worker.js' },
   {
     ...common,
     entryPoints: ['src/cli/entry.ts'],

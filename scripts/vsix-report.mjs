@@ -30,6 +30,13 @@ if (forbidden.length > 0) {
   console.error(`VSIX ships files that should stay out: ${forbidden.map((e) => e.name).join(', ')}`);
   process.exit(1);
 }
+// What the extension loads at run time: a VSIX without one of these installs but cannot lint or preview.
+const REQUIRED = ['extension/dist/extension.js', 'extension/dist/analysis-worker.js', 'extension/dist/webview/main.js', 'extension/package.json'];
+const missing = REQUIRED.filter((name) => !entries.some((e) => e.name === name));
+if (missing.length > 0) {
+  console.error(`VSIX lacks files the extension loads: ${missing.join(', ')}`);
+  process.exit(1);
+}
 if (total > 12 * 1024 * 1024) {
   console.error('VSIX is over the 12 MB budget');
   process.exit(1);

@@ -93,7 +93,8 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   return { analysis, diagnostics, lines };
 }
 
-function parseNote(message: string, range: SourceRange): Diagnostic {
+/** An information note located in the file, under MOE000 (parse problems, limits, a stopped analysis). */
+export function parseNote(message: string, range: SourceRange): Diagnostic {
   return { code: PARSE_NOTE_CODE, ruleName: 'parse-note', severity: 'info', messageId: 'parseNote', message, range, fixes: [], related: [] };
 }
 

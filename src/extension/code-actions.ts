@@ -1,11 +1,11 @@
 /** Quick fixes for MoE Lens diagnostics, and `source.fixAll.moeLens` (safe fixes only, to a fixed point). */
 import * as vscode from 'vscode';
-import { fixAll, PARSE_NOTE_CODE } from '../core/lint';
+import { PARSE_NOTE_CODE } from '../core/lint';
 import { suppressionEdit } from '../core/suppressions';
 import { rangesOverlap } from '../core/text/source';
 import { toWorkspaceEdit } from './convert';
-import type { DiagnosticsController } from './diagnostics';
-import { Config } from './settings';
+import type { AnalysisClient } from './analysis/client';
+import { DiagnosticsController } from './diagnostics';
 import type { WorkspaceIndex } from './workspace-index';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('moeLens');
@@ -18,16 +18,18 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
   constructor(
     private readonly diagnostics: DiagnosticsController,
     private readonly index: WorkspaceIndex,
+    private readonly analysis: AnalysisClient,
   ) {}
 
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  async provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     try {
       // `only` is what the caller asks for: `source.fixAll` (Fix All, on save) or our own kind → fix-all;
       // `quickfix` (or nothing) → quick fixes; anything else (refactor, …) → none of ours.
-      if (context.only && context.only.contains(FIX_ALL_KIND)) return this.fixAllAction(document);
+      if (context.only && context.only.contains(FIX_ALL_KIND)) return await this.fixAllAction(document);
       if (context.only && !context.only.contains(vscode.CodeActionKind.QuickFix)) return [];
-      const result = this.diagnostics.resultFor(document);
-      if (!result) return [];
+      const version = document.version;
+      const result = await this.diagnostics.resultFor(document);
+      if (!result || document.version !== version) return [];
       const wanted = { start: document.offsetAt(range.start), end: document.offsetAt(range.end) };
       const actions: vscode.CodeAction[] = [];
       const suppressions: vscode.CodeAction[] = [];
@@ -61,17 +63,19 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
         }
       }
       // "Fix all" sits beside a finding's own fixes, as ESLint's does, not on every line of the file.
-      if (safeFixHere) actions.push(...this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix));
+      if (safeFixHere) actions.push(...(await this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix)));
       return [...actions, ...suppressions];
     } catch {
       return [];
     }
   }
 
-  private fixAllAction(document: vscode.TextDocument, title = 'MoE Lens: fix all safe problems', kind = FIX_ALL_KIND): vscode.CodeAction[] {
+  private async fixAllAction(document: vscode.TextDocument, title = 'MoE Lens: fix all safe problems', kind = FIX_ALL_KIND): Promise<vscode.CodeAction[]> {
     const text = document.getText();
-    const config = new Config(vscode.workspace.getConfiguration(undefined, document.uri));
-    const fixed = fixAll(document.uri.toString(), text, this.index.project, { severities: config.severities, maxFileSize: config.maxFileSizeBytes });
+    const version = document.version;
+    const outcome = await this.analysis.request({ kind: 'fixAll', file: document.uri.toString(), text, options: DiagnosticsController.optionsFor(document.uri) });
+    if (outcome.status !== 'answered' || document.version !== version) return [];
+    const fixed = outcome.answer;
     if (fixed.text === text) return [];
     const action = new vscode.CodeAction(title, kind);
     action.edit = new vscode.WorkspaceEdit();

@@ -6,10 +6,11 @@ import type { DiagnosticsController } from './diagnostics';
 export class PreviewCodeLens implements vscode.CodeLensProvider {
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     try {
-      const result = this.diagnostics.resultFor(document);
-      if (!result) return [];
+      const version = document.version;
+      const result = await this.diagnostics.resultFor(document);
+      if (!result || document.version !== version) return [];
       return result.analysis.specs.map(
         (spec) =>
           new vscode.CodeLens(toRange(result.lines, spec.anchorRange), {

@@ -1,30 +1,42 @@
 /**
  * Lints documents on open and on edit (debounced; a newer edit replaces the pending run, and a result for
- * an outdated document version is dropped) and keeps the core results for code actions and hovers.
+ * an outdated document version is dropped) and keeps the results for code actions and hovers. The engine
+ * runs in the analysis worker (./analysis/): this class only sends texts and publishes what comes back.
  */
 import * as vscode from 'vscode';
 import { fileKind } from '../core/analyze';
-import { lintText, type LintResult } from '../core/lint';
-import type { Rule } from '../core/rules/types';
+import { parseNote } from '../core/lint';
+import type { Diagnostic } from '../core/rules/types';
+import { LineIndex } from '../core/text/source';
+import type { AnalysisClient } from './analysis/client';
+import type { PlainAnalysis, RequestOptions } from './analysis/protocol';
 import { toDiagnostic } from './convert';
 import { Config } from './settings';
 import type { WorkspaceIndex } from './workspace-index';
 
-export interface DocumentResult extends LintResult {
+export interface DocumentResult {
+  readonly analysis: PlainAnalysis;
+  readonly diagnostics: Diagnostic[];
+  readonly lines: LineIndex;
   readonly version: number;
 }
 
 /** The editor languages MoE Lens reads (with file extensions as a fallback in `isCandidate`). */
 export const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'shellscript', 'toml'] as const;
 
+const NO_ANALYSIS: PlainAnalysis = { dialect: undefined, specs: [], notes: [], declares: false };
+
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('moe-lens');
   private readonly results = new Map<string, DocumentResult>();
+  /** The run for a document's current version, shared by everyone who asks while it is under way. */
+  private readonly running = new Map<string, { version: number; settings: string; result: Promise<DocumentResult | undefined> }>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly reportedRuleErrors = new Set<string>();
 
   constructor(
     private readonly index: WorkspaceIndex,
+    private readonly analysis: AnalysisClient,
     private readonly log: (message: string) => void,
   ) {}
 
@@ -32,7 +44,12 @@ export class DiagnosticsController implements vscode.Disposable {
     return fileKind(document.uri.path) !== undefined || (LANGUAGES as readonly string[]).includes(document.languageId);
   }
 
-  resultFor(document: vscode.TextDocument): DocumentResult | undefined {
+  static optionsFor(uri: vscode.Uri): RequestOptions {
+    const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
+    return { severities: config.severities, maxFileSize: config.maxFileSizeBytes };
+  }
+
+  async resultFor(document: vscode.TextDocument): Promise<DocumentResult | undefined> {
     const result = this.results.get(document.uri.toString());
     if (result?.version === document.version) return result;
     return this.lintNow(document);
@@ -48,47 +65,65 @@ export class DiagnosticsController implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        this.lintNow(document);
+        void this.lintNow(document);
       }, delay),
     );
   }
 
-  /** Lints synchronously (the engine takes milliseconds) and publishes unless the document moved on. */
-  lintNow(document: vscode.TextDocument): DocumentResult | undefined {
-    if (!DiagnosticsController.isCandidate(document) || document.isClosed) return undefined;
+  /** Lints in the worker and publishes unless the document moved on meanwhile. */
+  lintNow(document: vscode.TextDocument): Promise<DocumentResult | undefined> {
+    if (!DiagnosticsController.isCandidate(document) || document.isClosed) return Promise.resolve(undefined);
+    const key = document.uri.toString();
+    const version = document.version;
+    // A run of this very text with these very settings is under way: share it. A settings change is a new run.
+    const settings = JSON.stringify(DiagnosticsController.optionsFor(document.uri));
+    const running = this.running.get(key);
+    if (running?.version === version && running.settings === settings) return running.result;
+    const result = this.run(document, version).finally(() => {
+      if (this.running.get(key)?.result === result) this.running.delete(key);
+    });
+    this.running.set(key, { version, settings, result });
+    return result;
+  }
+
+  private async run(document: vscode.TextDocument, version: number): Promise<DocumentResult | undefined> {
+    const key = document.uri.toString();
+    const text = document.getText();
     try {
-      const version = document.version;
-      const key = document.uri.toString();
-      const text = document.getText();
-      const result = this.lintAndPublish(document.uri, text, () => document.version !== version);
+      const result = await this.lintAndPublish(document.uri, text, () => document.isClosed || document.version !== version);
       if (!result) return undefined; // stale: a newer run is scheduled
       // Only the workspace's own files feed the project index (never site-packages, git: or untitled views).
-      if (result.analysis.declarations && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
+      if (result.analysis.declares && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
       const stored: DocumentResult = { ...result, version };
       this.results.set(key, stored);
       return stored;
     } catch (error) {
-      this.log(`lint failed for ${document.uri.toString()}: ${String((error as Error)?.stack ?? error)}`);
+      this.log(`lint failed for ${key}: ${String((error as Error)?.stack ?? error)}`);
       return undefined;
     }
   }
 
   /** Publishes diagnostics for a file that is not open (Lint Workspace). */
-  publish(uri: vscode.Uri, text: string): number {
-    return this.lintAndPublish(uri, text, () => false)?.diagnostics.length ?? 0;
+  async publish(uri: vscode.Uri, text: string): Promise<number> {
+    return (await this.lintAndPublish(uri, text, () => false))?.diagnostics.length ?? 0;
   }
 
   /** The one place that lints with the user's settings and turns the result into editor diagnostics. */
-  private lintAndPublish(uri: vscode.Uri, text: string, isCancelled: () => boolean): LintResult | undefined {
-    const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
-    const result = lintText(uri.toString(), text, this.index.project, {
-      severities: config.severities,
-      maxFileSize: config.maxFileSizeBytes,
-      isCancelled,
-      onRuleError: (rule, error) => this.ruleFailed(rule, error),
-    });
-    if (isCancelled()) return undefined;
-    this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, result.lines, (file) => this.index.linesOf(file))));
+  private async lintAndPublish(uri: vscode.Uri, text: string, isStale: () => boolean): Promise<Omit<DocumentResult, 'version'> | undefined> {
+    const file = uri.toString();
+    const visible = vscode.window.visibleTextEditors.some((editor) => editor.document.uri.toString() === file);
+    const outcome = await this.analysis.request({ kind: 'lint', file, text, options: DiagnosticsController.optionsFor(uri) }, { urgent: visible });
+    if (outcome.status === 'superseded' || isStale()) return undefined;
+    const lines = new LineIndex(text);
+    let result: Omit<DocumentResult, 'version'>;
+    if (outcome.status === 'stopped') {
+      // One located note, as for an oversized file: the file is not checked, and the user is told why.
+      result = { analysis: NO_ANALYSIS, diagnostics: [parseNote(`${outcome.reason}.`, { start: 0, end: 0 })], lines };
+    } else {
+      for (const failure of outcome.answer.ruleFailures) this.ruleFailed(failure.code, failure.name, failure.error);
+      result = { analysis: outcome.answer.analysis, diagnostics: outcome.answer.diagnostics, lines };
+    }
+    this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
     return result;
   }
 
@@ -98,13 +133,14 @@ export class DiagnosticsController implements vscode.Disposable {
     if (pending) clearTimeout(pending);
     this.timers.delete(key);
     this.results.delete(key);
+    this.running.delete(key);
     this.collection.delete(document.uri);
   }
 
-  private ruleFailed(rule: Rule, error: unknown): void {
-    if (this.reportedRuleErrors.has(rule.code)) return;
-    this.reportedRuleErrors.add(rule.code);
-    this.log(`rule ${rule.code} (${rule.name}) failed and was skipped: ${String((error as Error)?.stack ?? error)}`);
+  private ruleFailed(code: string, name: string, error: string): void {
+    if (this.reportedRuleErrors.has(code)) return;
+    this.reportedRuleErrors.add(code);
+    this.log(`rule ${code} (${name}) failed and was skipped: ${error}`);
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 /** Activation: wires the engine to VS Code. All logic lives in src/core; this file only connects events. */
 import * as vscode from 'vscode';
-import { analyzeDocument } from '../core/analyze';
+import { AnalysisClient } from './analysis/client';
 import { MoeLensCodeActions } from './code-actions';
 import { PreviewCodeLens } from './code-lens';
 import { DiagnosticsController, LANGUAGES } from './diagnostics';
@@ -18,31 +18,40 @@ export function activate(context: vscode.ExtensionContext): void {
   // A log channel writes through VS Code's log service (timestamps, files flushed promptly).
   const output = vscode.window.createOutputChannel('MoE Lens', { log: true });
   const log = (message: string): void => output.info(message);
-  const index = new WorkspaceIndex(log);
-  const diagnostics = new DiagnosticsController(index, log);
+  const budget = (): { timeMs: number; memoryMb: number } => {
+    const config = new Config(vscode.workspace.getConfiguration());
+    return { timeMs: config.timeBudgetMs, memoryMb: config.memoryBudgetMb };
+  };
+  // The engine runs on its own thread with a time and memory budget (issue #14); this thread only sends texts.
+  const analysis = new AnalysisClient(context.asAbsolutePath('dist/analysis-worker.js'), budget(), log);
+  const index = new WorkspaceIndex(log, analysis);
+  const diagnostics = new DiagnosticsController(index, analysis, log);
   const lintOpen = (): void => {
-    for (const document of vscode.workspace.textDocuments) diagnostics.lintNow(document);
+    for (const document of vscode.workspace.textDocuments) void diagnostics.lintNow(document);
   };
 
   context.subscriptions.push(
     output,
+    { dispose: () => analysis.dispose() },
     index,
     diagnostics,
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new MoeLensCodeActions(diagnostics, index), MoeLensCodeActions.metadata),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new MoeLensCodeActions(diagnostics, index, analysis), MoeLensCodeActions.metadata),
     vscode.languages.registerHoverProvider(SELECTOR, new MoeLensHover(diagnostics)),
-    vscode.workspace.onDidOpenTextDocument((document) => diagnostics.lintNow(document)),
+    vscode.workspace.onDidOpenTextDocument((document) => void diagnostics.lintNow(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.schedule(event.document)),
     vscode.workspace.onDidCloseTextDocument((document) => {
       diagnostics.forget(document);
       index.reload(document.uri);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('moeLens')) lintOpen();
+      if (!event.affectsConfiguration('moeLens')) return;
+      analysis.setBudget(budget());
+      lintOpen();
     }),
     index.onDidChange(() => lintOpen()),
     vscode.commands.registerCommand('moeLens.lintWorkspace', () => lintWorkspace(diagnostics, log)),
     vscode.languages.registerCodeLensProvider(SELECTOR, new PreviewCodeLens(diagnostics)),
-    vscode.commands.registerCommand('moeLens.previewRouting', (uri?: vscode.Uri, configName?: string) => previewRouting(context, index, log, uri, configName)),
+    vscode.commands.registerCommand('moeLens.previewRouting', (uri?: vscode.Uri, configName?: string) => previewRouting(context, analysis, log, uri, configName)),
   );
 
   lintOpen();
@@ -59,10 +68,10 @@ async function lintWorkspace(diagnostics: DiagnosticsController, log: (message: 
       if (token.isCancellationRequested) break;
       try {
         const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-        if (open) problems += diagnostics.lintNow(open)?.diagnostics.length ?? 0;
+        if (open) problems += (await diagnostics.lintNow(open))?.diagnostics.length ?? 0;
         // The size limit is checked before the file is read, not after (issue #14).
         else if ((await vscode.workspace.fs.stat(uri)).size > new Config(vscode.workspace.getConfiguration(undefined, uri)).maxFileSizeBytes) skipped++;
-        else problems += diagnostics.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+        else problems += await diagnostics.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
       } catch (error) {
         log(`lint workspace: ${uri.toString()}: ${String(error)}`);
       }
@@ -73,7 +82,7 @@ async function lintWorkspace(diagnostics: DiagnosticsController, log: (message: 
 }
 
 /** Opens the panel for a config: the one named, the one under the cursor, or one picked from the file. */
-async function previewRouting(context: vscode.ExtensionContext, index: WorkspaceIndex, log: (message: string) => void, uri?: vscode.Uri, configName?: string): Promise<void> {
+async function previewRouting(context: vscode.ExtensionContext, analysis: AnalysisClient, log: (message: string) => void, uri?: vscode.Uri, configName?: string): Promise<void> {
   try {
     const editor = vscode.window.activeTextEditor;
     const document = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
@@ -83,7 +92,10 @@ async function previewRouting(context: vscode.ExtensionContext, index: Workspace
     }
     let name = configName;
     if (!name) {
-      const specs = analyzeDocument(document.uri.toString(), document.getText(), index.project).specs;
+      const outcome = await analysis.request({ kind: 'analyze', file: document.uri.toString(), text: document.getText() });
+      if (outcome.status === 'stopped') void vscode.window.showInformationMessage(`MoE Lens: ${outcome.reason}.`);
+      if (outcome.status !== 'answered') return;
+      const specs = outcome.answer.analysis.specs;
       if (specs.length === 0) {
         void vscode.window.showInformationMessage('MoE Lens: no MoE router config found in this file.');
         return;
@@ -93,7 +105,7 @@ async function previewRouting(context: vscode.ExtensionContext, index: Workspace
       name ??= specs.length === 1 ? specs[0]!.name : (await vscode.window.showQuickPick(specs.map((s) => s.name), { placeHolder: 'Which config?' }));
       if (!name) return;
     }
-    PreviewPanel.show(context, index, document, name, log);
+    PreviewPanel.show(context, analysis, document, name, log);
   } catch (error) {
     log(`preview routing: ${String(error)}`);
   }

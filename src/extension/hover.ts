@@ -10,10 +10,11 @@ import type { DiagnosticsController } from './diagnostics';
 export class MoeLensHover implements vscode.HoverProvider {
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
-  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     try {
-      const result = this.diagnostics.resultFor(document);
-      if (!result) return undefined;
+      const version = document.version;
+      const result = await this.diagnostics.resultFor(document);
+      if (!result || document.version !== version) return undefined;
       const offset = document.offsetAt(position);
       const parts: string[] = [];
       const content = hoverAt(result.analysis, offset, result.lines);

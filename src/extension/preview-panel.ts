@@ -3,13 +3,12 @@
  * editor has focus), following its edits. Every message from the webview is validated before use.
  */
 import * as vscode from 'vscode';
-import { analyzeDocument } from '../core/analyze';
 import { parseWebviewMessage, type HostMessage } from '../core/protocol';
 import { CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/preview';
 import { LineIndex } from '../core/text/source';
 import { createNonce, previewHtml } from './preview-html';
 import { Config } from './settings';
-import type { WorkspaceIndex } from './workspace-index';
+import type { AnalysisClient } from './analysis/client';
 
 export const PREVIEW_VIEW_TYPE = 'moeLens.routingPreview';
 
@@ -19,7 +18,7 @@ export class PreviewPanel implements vscode.Disposable {
   private ready = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  static show(context: vscode.ExtensionContext, index: WorkspaceIndex, document: vscode.TextDocument, configName: string, log: (message: string) => void): PreviewPanel {
+  static show(context: vscode.ExtensionContext, analysis: AnalysisClient, document: vscode.TextDocument, configName: string, log: (message: string) => void): PreviewPanel {
     const key = `${document.uri.toString()}#${configName}`;
     const existing = PreviewPanel.open.get(key);
     if (existing) {
@@ -31,7 +30,7 @@ export class PreviewPanel implements vscode.Disposable {
       retainContextWhenHidden: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
     });
-    const preview = new PreviewPanel(panel, context, index, document.uri, configName, log);
+    const preview = new PreviewPanel(panel, context, analysis, document.uri, configName, log);
     PreviewPanel.open.set(key, preview);
     preview.disposables.push(panel.onDidDispose(() => PreviewPanel.open.delete(key)));
     return preview;
@@ -40,7 +39,7 @@ export class PreviewPanel implements vscode.Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext,
-    private readonly index: WorkspaceIndex,
+    private readonly analysis: AnalysisClient,
     private readonly uri: vscode.Uri,
     private readonly configName: string,
     private readonly log: (message: string) => void,
@@ -106,7 +105,13 @@ export class PreviewPanel implements vscode.Disposable {
         await post({ type: 'preview/error', body: { message: `${vscode.workspace.asRelativePath(this.uri)} is above moeLens.lint.maxFileSizeKb; MoE Lens does not analyse it.` } });
         return;
       }
-      const analysis = analyzeDocument(this.uri.toString(), text, this.index.project);
+      const outcome = await this.analysis.request({ kind: 'analyze', file: this.uri.toString(), text });
+      if (outcome.status === 'superseded') return;
+      if (outcome.status === 'stopped') {
+        await post({ type: 'preview/error', body: { message: `${outcome.reason}.` } });
+        return;
+      }
+      const analysis = outcome.answer.analysis;
       const spec = analysis.specs.find((s) => s.name === this.configName);
       if (!spec) {
         await post({ type: 'preview/error', body: { message: `The config "${this.configName}" is no longer in ${vscode.workspace.asRelativePath(this.uri)}.` } });

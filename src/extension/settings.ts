@@ -37,6 +37,22 @@ export const SETTINGS: readonly SettingDeclaration[] = [
     scope: 'resource',
     description: 'Files larger than this are not analysed; they get one information diagnostic saying so.',
   },
+  {
+    key: 'moeLens.lint.timeBudgetMs',
+    type: 'number',
+    default: 5000,
+    minimum: 100,
+    scope: 'window',
+    description: 'Milliseconds the analysis of one file may take (off the editor\'s thread). A file that takes longer gets one information diagnostic saying so; the rest of the workspace is still checked.',
+  },
+  {
+    key: 'moeLens.lint.memoryBudgetMb',
+    type: 'number',
+    default: 512,
+    minimum: 64,
+    scope: 'window',
+    description: 'Memory (MB) the analysis may use. A file that needs more gets one information diagnostic saying so; the rest of the workspace is still checked.',
+  },
 ];
 
 export interface SettingsReader {
@@ -66,6 +82,14 @@ export class Config {
 
   get maxFileSizeBytes(): number {
     return this.number('moeLens.lint.maxFileSizeKb', 2048, 1) * 1024;
+  }
+
+  get timeBudgetMs(): number {
+    return this.number('moeLens.lint.timeBudgetMs', 5000, 100);
+  }
+
+  get memoryBudgetMb(): number {
+    return this.number('moeLens.lint.memoryBudgetMb', 512, 64);
   }
 
   private number(key: string, fallback: number, minimum: number): number {

@@ -27,7 +27,11 @@ export class WorkspaceIndex implements vscode.Disposable {
   /** Fires when a file's declarations change, so open documents can be linted again. */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: (message: string) => void) {
+  constructor(
+    private readonly log: (message: string) => void,
+    /** Where the engine runs (the analysis worker): it gets every text the index holds. */
+    private readonly mirror: { setText(file: string, text: string): void; deleteFile(file: string): void },
+  ) {
     // Python for imports and defaults; YAML for `extends:` bases.
     const watcher = vscode.workspace.createFileSystemWatcher(INDEXED);
     this.disposables.push(
@@ -90,6 +94,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     this.totalBytes += growth;
     this.sizes.set(file, text.length);
     this.project.setText(file, text);
+    this.mirror.setText(file, text);
     this.lines.delete(file);
     return true;
   }
@@ -113,6 +118,7 @@ export class WorkspaceIndex implements vscode.Disposable {
   private remove(file: string, notify = true): void {
     const had = this.project.hasModule(file);
     this.project.deleteFile(file);
+    this.mirror.deleteFile(file);
     this.lines.delete(file);
     this.totalBytes -= this.sizes.get(file) ?? 0;
     this.sizes.delete(file);

@@ -26,9 +26,9 @@ describe('extension settings', () => {
 
   it('declares untrusted- and virtual-workspace support and the fix-all kind is documented', () => {
     const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
-    // "limited": in Restricted Mode a workspace's settings cannot raise the file-size limit (issue #14).
+    // "limited": in Restricted Mode a workspace's settings cannot raise the file-size limit or the budgets (issue #14).
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['moeLens.lint.maxFileSizeKb']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['moeLens.lint.maxFileSizeKb', 'moeLens.lint.timeBudgetMs', 'moeLens.lint.memoryBudgetMb']);
     assert.equal(manifest.capabilities.virtualWorkspaces, true);
     assert.equal(manifest.engines.vscode, `^${manifest.devDependencies['@types/vscode']}`);
   });

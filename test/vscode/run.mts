@@ -162,6 +162,7 @@ function report(name: HostName, outcome: HostOutcome): boolean {
   const tests = outcome.results?.tests ?? [];
   const passed = tests.filter((t) => t.state === 'passed').length;
   for (const failure of tests.filter((t) => t.state === 'failed')) console.log(`${label} FAIL ${failure.title}\n${failure.error}\n`);
+  for (const measurement of outcome.results?.measurements ?? []) console.log(`${label} measured: ${measurement}`);
   for (const error of outcome.escaped) console.log(`${label} ESCAPED from MoE Lens (logged by the extension host):\n${error}\n`);
   const ok = outcome.exitCode === 0 && passed > 0 && passed === tests.filter((t) => t.state !== 'pending').length && outcome.escaped.length === 0;
   const where = outcome.results?.host ?? 'no results written';

@@ -18,10 +18,14 @@ export interface TestOutcome {
   readonly error?: string;
 }
 
+/** Numbers a test measured (`measured(...)` in suite/helpers.ts), printed by the driver. */
+export const MEASUREMENTS_KEY = '__moeLensMeasurements';
+
 export interface SuiteResults {
   /** The editor that ran the suite, e.g. "code-server 1.139.1 (remote: 127.0.0.1:41557)" or "Visual Studio Code 1.106.0 (remote: none)". */
   readonly host: string;
   readonly tests: readonly TestOutcome[];
+  readonly measurements?: readonly string[];
 }
 
 export async function run(): Promise<void> {
@@ -43,7 +47,8 @@ export async function run(): Promise<void> {
     runner.on('pending', (test) => record(test, 'pending'));
   });
 
-  const results: SuiteResults = { host: `${vscode.env.appName} ${vscode.version} (remote: ${vscode.env.remoteName ?? 'none'})`, tests };
+  const measurements = ((globalThis as Record<string, unknown>)[MEASUREMENTS_KEY] as string[] | undefined) ?? [];
+  const results: SuiteResults = { host: `${vscode.env.appName} ${vscode.version} (remote: ${vscode.env.remoteName ?? 'none'})`, tests, measurements };
   if (process.env.MOE_LENS_TEST_RESULTS) writeFileSync(process.env.MOE_LENS_TEST_RESULTS, JSON.stringify(results, null, 2));
   if (failures > 0) throw new Error(`${failures} of ${tests.length} extension-host tests failed`);
   if (tests.filter((t) => t.state === 'passed').length === 0) throw new Error('no extension-host test ran');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { codeOf, deleteScratch, diagnosticWithCode, GPT_OSS, moeDiagnostics, openFile, resetEditors, SCRATCH, waitFor, waitForCodes, workspaceFile } from './helpers';
+import { codeOf, deleteScratch, diagnosticWithCode, GPT_OSS, measured, moeDiagnostics, openFile, resetEditors, SCRATCH, waitFor, waitForCodes, workspaceFile } from './helpers';
 
 const SEVERITY_NAME: Record<vscode.DiagnosticSeverity, string> = {
   [vscode.DiagnosticSeverity.Error]: 'error',
@@ -92,5 +92,41 @@ suite('diagnostics', () => {
     // The host is still alive and linting other files.
     const editor = await openFile(GPT_OSS);
     await diagnosticWithCode(editor.document.uri, 'MOE001');
+  });
+
+  test('a file over the analysis budget gets one note, and a second file\'s diagnostics still arrive meanwhile', async () => {
+    const lint = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('moeLens.lint');
+    await lint().update('timeBudgetMs', 300, vscode.ConfigurationTarget.Workspace);
+    try {
+      // 20,000 MoE calls (1.7 MB, under the size limit): seconds of analysis, which used to run on this thread.
+      const rows = Array.from({ length: 20_000 }, (_, i) => `    "f${i}": MoEArgs(num_experts=${8 << (i % 4)}, top_k=${1 + (i % 4)}, score_func="softmax"),`);
+      const heavy = workspaceFile(`${SCRATCH}/heavy_flavors.py`);
+      await vscode.workspace.fs.writeFile(heavy, new TextEncoder().encode(`from torchtitan.models.moe import MoEArgs\nconfigs = {\n${rows.join('\n')}\n}\n`));
+      const second = workspaceFile(`${SCRATCH}/second_flavors.py`);
+      await vscode.workspace.fs.writeFile(second, await vscode.workspace.fs.readFile(workspaceFile(GPT_OSS)));
+      // The extension host's event loop, sampled while both files are analysed: no long synchronous slice.
+      let longest = 0;
+      let last = performance.now();
+      const sampler = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+      }, 5);
+      try {
+        await vscode.workspace.openTextDocument(heavy);
+        await vscode.workspace.openTextDocument(second);
+        await diagnosticWithCode(second, 'MOE001');
+        const [note] = await waitFor('the budget note', () => moeDiagnostics(heavy).length > 0 && moeDiagnostics(heavy));
+        assert.equal(codeOf(note!), 'MOE000');
+        assert.match(note!.message, /stopped analysing this file after 300 ms \(moeLens\.lint\.timeBudgetMs\)/);
+      } finally {
+        clearInterval(sampler);
+      }
+      measured(`longest gap in the extension host's event loop while a 20,000-call file was analysed: ${longest.toFixed(0)} ms`);
+      // Opening a 1.7 MB document costs this thread something; the seconds of analysis must not.
+      assert.ok(longest < 250, `the extension host was blocked for ${longest.toFixed(0)} ms`);
+    } finally {
+      await lint().update('timeBudgetMs', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

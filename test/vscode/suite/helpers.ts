@@ -11,6 +11,12 @@ export function workspaceFile(relative: string): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, ...relative.split('/'));
 }
 
+/** Records a number a test measured; the driver prints it after the run (the host has no terminal). */
+export function measured(line: string): void {
+  const store = globalThis as Record<string, unknown>;
+  ((store['__moeLensMeasurements'] ??= []) as string[]).push(line);
+}
+
 /** Files tests create go here, out of the examples' expected-diagnostics table. */
 export const SCRATCH = 'scratch';
 
