@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeTorchtitanPython } from '../../src/core/parse/torchtitan-python';
 import { collectDeclarations } from '../../src/core/parse/python/declarations';
+import { PythonEvaluator } from '../../src/core/parse/python/evaluate';
 import { parsePython } from '../../src/core/parse/python/syntax';
 import { ProjectIndex } from '../../src/core/project';
 import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
@@ -79,6 +80,15 @@ describe('torchtitan Python dialect', () => {
     assert.equal(llama4.slice(specs[0]!.anchorRange.start, specs[0]!.anchorRange.end), '"debugmodel"');
     const qwen3 = 'from .args import ModelArgs\nflavors = {\n    "dense": ModelArgs(dim=256),\n    "moe": ModelArgs(dim=256, moe_enabled=True),\n}\n';
     assert.deepEqual(specsOf(qwen3, 'models/qwen3/__init__.py', project).map((s) => s.name), ['moe']);
+  });
+
+  it('a flavor table of tens of thousands of rows is read in its first 2,000 (a budget), the rest unknown', () => {
+    const rows = Array.from({ length: 5_000 }, (_, i) => `    "f${i}": MoEArgs(num_experts=8, top_k=2),`).join('\n');
+    const parsed = parsePython(`configs = {\n${rows}\n}\n`);
+    const evaluator = new PythonEvaluator({ has: (f) => f === 'm.py', parse: () => parsed });
+    evaluator.evaluateDocument('m.py');
+    assert.equal(evaluator.entries.length, 2_000);
+    assert.equal(evaluator.entries[1_999]!.context.name, 'f1999');
   });
 
   it('falls back to torchtitan\'s MoEArgs defaults (sigmoid, top-1, learned bias) without a dataclass', () => {

@@ -33,4 +33,16 @@ describe('torchtitan TOML job configs', () => {
     const broken = analyzeTorchtitanToml('[model\nname = "qwen3"\nflavor = "x"\n', 'x.toml', project);
     assert.match(broken.notes[0]!.message, /^TOML syntax error/);
   });
+
+  it('reads only the [model] table: thousands of other keys cost a text scan, and offsets are kept', () => {
+    const before = `[training]\n${Array.from({ length: 50_000 }, (_, i) => `k${i} = ${i}`).join('\n')}\n`;
+    const job = `${before}${JOB.slice(JOB.indexOf('[model]'))}[parallelism]\nexpert_parallel_degree = 8\n`;
+    const started = performance.now();
+    const { specs, notes } = analyzeTorchtitanToml(job, 'repo/torchtitan/models/qwen3/train_configs/big.toml', project);
+    const ms = performance.now() - started;
+    assert.deepEqual(notes, []);
+    assert.equal(job.slice(specs[0]!.anchorRange.start, specs[0]!.anchorRange.end), '"30B-A3B"');
+    // The whole file through the TOML parser took over a second; the [model] table alone, milliseconds.
+    assert.ok(ms < 500, `${ms.toFixed(0)} ms`);
+  });
 });

@@ -125,7 +125,8 @@ function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variab
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
   const words = scriptWords(text);
   const selector = routingSelector(words, text);
-  if (!selector) return { specs: specsOfWords(words, text, file), errors: [] };
+  // Each branch re-reads the script: bounded, so that a 2 MB script of flags is read once, not 16 times.
+  if (!selector || words.length * selector.branches.length > MAX_VARIANT_WORDS) return { specs: specsOfWords(words, text, file), errors: [] };
   // One config per branch of the `if [ $MODEL_SIZE = 671B ]; … elif …` chain that picks the router: each
   // branch's words as if it were the one that ran, the chain's other branches left out.
   const specs = selector.branches.flatMap((branch) => {
@@ -162,6 +163,8 @@ interface Selector {
 }
 
 const MAX_SELECTOR_BRANCHES = 16;
+/** Words read over all branches of a selector (a launch script has hundreds to a few thousand words). */
+const MAX_VARIANT_WORDS = 400_000;
 const VARIABLE_WORD = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
 const ROUTING_FLAG = /^--(num-experts|moe-router-|moe-num-experts|moe-top-k|num-moe-experts)/;
 
@@ -174,59 +177,61 @@ function equalityTest(condition: readonly ScriptWord[]): { variable: string; val
   return { variable, value: inner[2]!.text };
 }
 
-/** The `if`/`elif` chains over one variable in a script, outermost first (nested chains are not selectors). */
+/** An `if` being read: its branches so far, and the one whose body is being read. */
+interface OpenChain {
+  readonly start: number;
+  readonly branches: SelectorBranch[];
+  variable?: string;
+  ok: boolean;
+  /** Where the condition of the `if`/`elif` being read starts (until its `then`). */
+  condition?: number;
+  current?: Omit<SelectorBranch, 'bodyEnd'>;
+}
+
+/**
+ * The `if`/`elif` chains over one variable in a script, outermost first (a chain inside an accepted one is
+ * not a selector). One pass with a stack: a script of thousands of nested `if`s stays linear.
+ */
 function ifChains(words: readonly ScriptWord[]): Omit<Selector, 'fallback'>[] {
-  const chains: Omit<Selector, 'fallback'>[] = [];
+  const found: Omit<Selector, 'fallback'>[] = [];
+  const open: OpenChain[] = [];
+  const close = (chain: OpenChain, at: number): void => {
+    if (chain.current) chain.branches.push({ ...chain.current, bodyEnd: at });
+    chain.current = undefined;
+    if (chain.branches.length > MAX_SELECTOR_BRANCHES) chain.ok = false;
+  };
   for (let i = 0; i < words.length; i++) {
-    if (words[i]!.text !== 'if') continue;
-    const branches: SelectorBranch[] = [];
-    let variable: string | undefined;
-    let depth = 0;
-    let cursor = i;
-    let ok = true;
-    let end = -1;
-    // cursor sits on `if`/`elif`/`else`; read its condition, then its body up to the next one at this depth.
-    while (ok && cursor < words.length) {
-      const keyword = words[cursor]!.text;
-      let bodyStart = cursor + 1;
-      let value: string | undefined;
-      let anchor = { start: words[cursor]!.start, end: words[cursor]!.end };
-      if (keyword !== 'else') {
-        const then = words.findIndex((w, k) => k > cursor && w.text === 'then');
-        const test = then === -1 ? undefined : equalityTest(words.slice(cursor + 1, then));
-        if (!test || (variable !== undefined && test.variable !== variable)) {
-          ok = false;
-          break;
-        }
-        variable = test.variable;
-        value = test.value;
-        anchor = { start: words[cursor]!.start, end: words[then - 1]!.end };
-        bodyStart = then + 1;
+    const text = words[i]!.text;
+    const chain = open[open.length - 1];
+    if (text === 'if') {
+      open.push({ start: i, branches: [], ok: true, condition: i });
+    } else if (!chain) {
+      continue;
+    } else if (text === 'then' && chain.condition !== undefined) {
+      const test = equalityTest(words.slice(chain.condition + 1, i));
+      if (!test || (chain.variable !== undefined && test.variable !== chain.variable)) chain.ok = false;
+      else {
+        chain.variable = test.variable;
+        chain.current = { value: test.value, anchor: { start: words[chain.condition]!.start, end: words[i - 1]!.end }, bodyStart: i + 1 };
       }
-      let k = bodyStart;
-      for (; k < words.length; k++) {
-        const t = words[k]!.text;
-        if (t === 'if') depth++;
-        else if (t === 'fi' && depth > 0) depth--;
-        else if (depth === 0 && (t === 'elif' || t === 'else' || t === 'fi')) break;
-      }
-      if (k >= words.length) {
-        ok = false;
-        break;
-      }
-      branches.push({ ...(value !== undefined ? { value } : {}), anchor, bodyStart, bodyEnd: k });
-      if (words[k]!.text === 'fi') {
-        end = k + 1;
-        break;
-      }
-      cursor = k;
-    }
-    if (ok && variable && end > 0 && branches.length >= 2 && branches.length <= MAX_SELECTOR_BRANCHES) {
-      chains.push({ variable, branches, start: i, end });
-      i = end - 1;
+      chain.condition = undefined;
+    } else if (text === 'elif') {
+      close(chain, i);
+      chain.condition = i;
+    } else if (text === 'else') {
+      close(chain, i);
+      chain.current = { anchor: { start: words[i]!.start, end: words[i]!.end }, bodyStart: i + 1 };
+    } else if (text === 'fi') {
+      close(chain, i);
+      open.pop();
+      if (chain.ok && chain.variable && chain.branches.length >= 2) found.push({ variable: chain.variable, branches: chain.branches, start: chain.start, end: i + 1 });
     }
   }
-  return chains;
+  found.sort((a, b) => a.start - b.start);
+  const outermost: Omit<Selector, 'fallback'>[] = [];
+  // Sorted by start, chains are nested or disjoint: one inside the last outer chain kept is nested in it.
+  for (const chain of found) if (chain.start >= (outermost[outermost.length - 1]?.end ?? 0)) outermost.push(chain);
+  return outermost;
 }
 
 /**

@@ -54,6 +54,8 @@ export interface Root {
 
 const MAX_CALL_DEPTH = 12;
 const MAX_STEPS = 200_000;
+/** Entries of one dict literal that are evaluated. */
+const MAX_DICT_ENTRIES = 2_000;
 const MAX_MODULES = 64;
 const MAX_LIST_ITEMS = 1024;
 const MAX_NESTING = 200;
@@ -356,6 +358,9 @@ export class PythonEvaluator {
     const entries: DictEntry[] = [];
     const items = children(node).filter((n) => n.name !== '{' && n.name !== '}' && n.name !== ',' && n.name !== 'Comment');
     for (let i = 0; i < items.length; i++) {
+      // A table of tens of thousands of rows is read in its first rows: the rest stay unknown (a budget, as
+      // the 200 configs a file reports; a 2 MB file must lint in seconds).
+      if (entries.length >= MAX_DICT_ENTRIES) break;
       const item = items[i]!;
       if (item.name === '**' || nodeText(parsed.text, item) === '**') {
         const spread = items[i + 1] ? this.evalExpr(items[i + 1]!, frame) : undefined;
