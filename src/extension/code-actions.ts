@@ -53,7 +53,7 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
         }
         safeFixHere ||= diagnostic.fixes.some((f) => f.safety === 'safe');
         for (const fix of diagnostic.fixes) {
-          const edit = toWorkspaceEdit(document.uri, result.lines, fix.edits, (file) => this.index.linesOf(file));
+          const edit = toWorkspaceEdit(document.uri, result.lines, fix.edits, (file) => this.index.linesOf(file), (file) => this.index.project.textOf(file));
           if (!edit) continue;
           const action = new vscode.CodeAction(fix.safety === 'unsafe' ? `${fix.title} (changes behaviour)` : fix.title, vscode.CodeActionKind.QuickFix);
           action.edit = edit;

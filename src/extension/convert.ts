@@ -36,11 +36,22 @@ export function toDiagnostic(documentUri: vscode.Uri, diagnostic: Diagnostic, li
 }
 
 /** Builds a WorkspaceEdit; returns undefined when an edit targets a file whose text is unknown. */
-export function toWorkspaceEdit(documentUri: vscode.Uri, lines: LineIndex, edits: readonly FileEdit[], linesOf: LinesOf): vscode.WorkspaceEdit | undefined {
+/**
+ * The edit for a fix, or undefined when it cannot be placed. An edit in another file is made against the text
+ * the engine read (the index's); when that file is open with other text at that place (edited since), the
+ * fix is not offered rather than written over what the user has now (issue #14).
+ */
+export function toWorkspaceEdit(documentUri: vscode.Uri, lines: LineIndex, edits: readonly FileEdit[], linesOf: LinesOf, engineTextOf: (file: string) => string | undefined = () => undefined): vscode.WorkspaceEdit | undefined {
   const edit = new vscode.WorkspaceEdit();
   for (const e of edits) {
     const targetLines = e.file ? linesOf(e.file) : lines;
     if (!targetLines) return undefined;
+    if (e.file) {
+      const read = engineTextOf(e.file);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === e.file);
+      if (read === undefined) return undefined;
+      if (open && open.getText(toRange(targetLines, e.range)) !== read.slice(e.range.start, e.range.end)) return undefined;
+    }
     edit.replace(e.file ? vscode.Uri.parse(e.file) : documentUri, toRange(targetLines, e.range), e.newText);
   }
   return edit;
