@@ -17,6 +17,14 @@ describe('hovers', () => {
     assert.match(hover.markdown, /`selection_bias` \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace/);
   });
 
+  it('says what a router is equivalent to (information that is not a finding: issue #12)', () => {
+    const qwen = '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true}';
+    const hover = hoverAt(analyzeDocument('config.json', qwen), qwen.indexOf('norm_topk_prob') + 2)!;
+    assert.match(hover.markdown, /Equivalent: softmax over all experts, top-8, then renormalise is the same routing as top-8 on the logits then softmax over the 8/);
+    // Unknown selection bias (MoEArgs not imported): nothing is claimed.
+    assert.doesNotMatch(hoverAt(analysis, text.indexOf('route_norm') + 2)!.markdown, /Equivalent:/);
+  });
+
   it('the callee shows the config summary; outside a config there is no hover', () => {
     assert.match(hoverAt(analysis, text.indexOf('MoEArgs') + 1)!.markdown, /MoE Lens\*\* · `120b`/);
     assert.equal(hoverAt(analysis, 2), undefined);

@@ -1,5 +1,6 @@
 /** Hover content for a position: the routing key under it, what it means in this config's framework, and provenance. */
 import type { DocumentAnalysis } from './analyze';
+import { equivalenceNote } from './model/equivalence';
 import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
@@ -30,6 +31,8 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   const claim = recognizeModel(spec);
   const out = [`**MoE Lens** · ${codeSpan(spec.name)}`, '', `Semantics: ${semanticsLabel(spec)}`];
   if (claim) out.push('', `Recognised as **${claim.model.id}** (${claim.evidence}).`);
+  const equivalent = equivalenceNote(spec);
+  if (equivalent) out.push('', `Equivalent: ${equivalent}.`);
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.
   const report = reportConfig(spec, '', lines ?? new LineIndex(''));
   const notWritten = provenanceLines(report).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);

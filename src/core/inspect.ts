@@ -2,6 +2,7 @@
  * What MoE Lens understood of a config, field by field, with where each value comes from: the one source of
  * `moe-lens inspect`, the hover's provenance lines and `route`'s list of assumptions.
  */
+import { equivalenceNote } from './model/equivalence';
 import { provenanceOf, renormalizes, type Field, type Provenance, type RouterSpec } from './model/router-spec';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
@@ -40,6 +41,8 @@ export interface ConfigReport {
   readonly framework: string;
   readonly model: string | null;
   readonly fields: Record<InspectedField, FieldReport>;
+  /** What the router is equivalent to (information, not a finding); absent when nothing is to be said. */
+  readonly notes?: readonly string[];
 }
 
 /** Line indexes of files other than the config's, when the host has their text. */
@@ -108,7 +111,8 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
   const at = lines.positionAt(spec.anchorRange.start);
   const fields = {} as Record<InspectedField, FieldReport>;
   for (const name of INSPECTED_FIELDS) fields[name] = reportField(name, spec, configFile, lines, linesOf);
-  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields };
+  const equivalent = equivalenceNote(spec);
+  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(equivalent ? { notes: [equivalent] } : {}) };
 }
 
 /** One line per field that is not written in the config itself, for hovers and `route`. */

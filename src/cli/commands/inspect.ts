@@ -72,6 +72,7 @@ function formatStylish(results: readonly FileInspection[]): string {
         const where = field.line !== undefined ? `${field.file ? `${displayPath(field.file)}:` : ''}${field.line}:${field.column}` : '';
         out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${field.detail}` : ''}`.trimEnd()));
       }
+      for (const note of config.notes ?? []) out.push(printable(`    note: ${note}`));
     }
     out.push('');
   }
