@@ -124,3 +124,38 @@ export function provenanceLines(report: ConfigReport, only: readonly Provenance[
     return `\`${name}\` ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
   });
 }
+
+/** A table cell from file text: no line breaks, no pipes, no way out of its code span. */
+function cell(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\|/g, '\\|');
+}
+
+function codeCell(text: string): string {
+  const clean = cell(text);
+  const fence = '`'.repeat(Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  return `${fence} ${clean} ${fence}`;
+}
+
+/** What MoE Lens understood of a file, as Markdown: the editor's view of `moe-lens inspect`. */
+export function inspectionMarkdown(label: string, reports: readonly ConfigReport[], note?: string): string {
+  const out = [`# ${cell(label)}`, ''];
+  if (reports.length === 0) {
+    out.push(note ? `No router config MoE Lens understands: ${cell(note)}` : 'No MoE router config in this file.', '');
+    return out.join('\n');
+  }
+  out.push(`${reports.length} router config${reports.length === 1 ? '' : 's'}. Source: **literal** (written here), **resolved** (written elsewhere and passed in), **default** (of the declaration named), **assumed** (a framework default; the declaration is not in the workspace), **unknown** (no rule relies on it).`, '');
+  for (const report of reports) {
+    out.push(`## ${codeCell(report.name)} · line ${report.line} · ${report.framework}${report.model ? ` · recognised as **${report.model}**` : ''}`, '');
+    out.push('| field | value | source | where / why |', '| --- | --- | --- | --- |');
+    for (const name of INSPECTED_FIELDS) {
+      const f = report.fields[name];
+      const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : typeof f.value === 'string' ? JSON.stringify(f.value) : String(f.value);
+      const where = f.line !== undefined ? `${f.file ? `${f.file.slice(f.file.lastIndexOf('/') + 1)}:` : 'line '}${f.line}` : '';
+      out.push(`| \`${name}\` | ${codeCell(value)} | ${f.source} | ${cell([where, f.detail].filter(Boolean).join(' — '))} |`);
+    }
+    for (const n of report.notes ?? []) out.push('', `Note: ${cell(n)}.`);
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -2,8 +2,9 @@
 import * as vscode from 'vscode';
 import { PARSE_NOTE_CODE } from '../core/lint';
 import { suppressionEdit } from '../core/suppressions';
-import { rangesOverlap } from '../core/text/source';
+import { rangesOverlap, type SourceRange } from '../core/text/source';
 import { toWorkspaceEdit } from './convert';
+import { SHOW_RULE_DOCUMENTATION } from './documents';
 import type { AnalysisClient } from './analysis/client';
 import { DiagnosticsController } from './diagnostics';
 import type { WorkspaceIndex } from './workspace-index';
@@ -36,8 +37,7 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
       let safeFixHere = false;
       const text = document.getText();
       for (const diagnostic of result.diagnostics) {
-        const touches = rangesOverlap(diagnostic.range, wanted) || diagnostic.range.start === wanted.start || (wanted.start === wanted.end && diagnostic.range.start <= wanted.start && wanted.start <= diagnostic.range.end);
-        if (!touches) continue;
+        if (!touchesRange(diagnostic.range, wanted)) continue;
         const editorDiagnostic = context.diagnostics.find((d) => d.source === 'moe-lens' && codeOf(d) === diagnostic.code && document.offsetAt(d.range.start) === diagnostic.range.start);
         // ESLint's and Ruff's "disable for this line / file", writing the `moe-lens: disable` comments.
         if (diagnostic.code !== PARSE_NOTE_CODE) {
@@ -62,6 +62,12 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
           actions.push(action);
         }
       }
+      // ESLint's "Show documentation for …": the rule's page, rendered offline.
+      for (const code of new Set(result.diagnostics.filter((d) => d.code !== PARSE_NOTE_CODE && touchesRange(d.range, wanted)).map((d) => d.code))) {
+        const action = new vscode.CodeAction(`Show documentation for ${code}`, vscode.CodeActionKind.QuickFix);
+        action.command = { title: action.title, command: SHOW_RULE_DOCUMENTATION, arguments: [code] };
+        suppressions.push(action);
+      }
       // "Fix all" sits beside a finding's own fixes, as ESLint's does, not on every line of the file.
       if (safeFixHere) actions.push(...(await this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix)));
       return [...actions, ...suppressions];
@@ -82,6 +88,11 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
     action.edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), fixed.text);
     return [action];
   }
+}
+
+/** Whether a finding is under the cursor or the selection (an empty selection at its edge counts). */
+function touchesRange(range: SourceRange, wanted: SourceRange): boolean {
+  return rangesOverlap(range, wanted) || range.start === wanted.start || (wanted.start === wanted.end && range.start <= wanted.start && wanted.start <= range.end);
 }
 
 function codeOf(diagnostic: vscode.Diagnostic): string | undefined {

@@ -1,9 +1,9 @@
 /** The only file that turns core data (offsets, plain diagnostics, edits) into VS Code objects. */
 import * as vscode from 'vscode';
-import { ruleDocUrl } from '../core/docs/render';
 import { findRule } from '../core/rules/index';
 import type { Diagnostic, FileEdit, Severity } from '../core/rules/types';
 import type { LineIndex, SourceRange } from '../core/text/source';
+import { ruleDocUri } from './documents';
 
 export type LinesOf = (file: string) => LineIndex | undefined;
 
@@ -23,7 +23,8 @@ export function toDiagnostic(documentUri: vscode.Uri, diagnostic: Diagnostic, li
   const result = new vscode.Diagnostic(toRange(lines, diagnostic.range), diagnostic.message, SEVERITY[diagnostic.severity]);
   result.source = 'moe-lens';
   const rule = findRule(diagnostic.code);
-  result.code = rule ? { value: diagnostic.code, target: vscode.Uri.parse(ruleDocUrl(rule)) } : diagnostic.code;
+  // The code links to the rule's page, rendered by MoE Lens itself (offline; no web address).
+  result.code = rule ? { value: diagnostic.code, target: ruleDocUri(rule) } : diagnostic.code;
   const related: vscode.DiagnosticRelatedInformation[] = [];
   for (const info of diagnostic.related) {
     const targetLines = info.file ? linesOf(info.file) : lines;

@@ -33,12 +33,19 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly running = new Map<string, { version: number; settings: string; result: Promise<DocumentResult | undefined> }>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly reportedRuleErrors = new Set<string>();
+  private readonly linted = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after a file's diagnostics are published (the status bar listens). */
+  readonly onDidLint = this.linted.event;
 
   constructor(
     private readonly index: WorkspaceIndex,
     private readonly analysis: AnalysisClient,
     private readonly log: (message: string) => void,
   ) {}
+
+  handles(document: vscode.TextDocument): boolean {
+    return DiagnosticsController.isCandidate(document);
+  }
 
   static isCandidate(document: vscode.TextDocument): boolean {
     return fileKind(document.uri.path) !== undefined || (LANGUAGES as readonly string[]).includes(document.languageId);
@@ -124,6 +131,7 @@ export class DiagnosticsController implements vscode.Disposable {
       result = { analysis: outcome.answer.analysis, diagnostics: outcome.answer.diagnostics, lines };
     }
     this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
+    this.linted.fire(uri);
     return result;
   }
 
@@ -146,5 +154,6 @@ export class DiagnosticsController implements vscode.Disposable {
   dispose(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.collection.dispose();
+    this.linted.dispose();
   }
 }

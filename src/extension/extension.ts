@@ -4,9 +4,11 @@ import { AnalysisClient } from './analysis/client';
 import { MoeLensCodeActions } from './code-actions';
 import { PreviewCodeLens } from './code-lens';
 import { DiagnosticsController, LANGUAGES } from './diagnostics';
+import { INSPECT_FILE, INSPECT_SCHEME, inspectUri, MoeLensDocuments, RULE_DOC_SCHEME, SHOW_RULE_DOCUMENTATION, showRendered, showRuleDocumentation } from './documents';
 import { MoeLensHover } from './hover';
 import { PreviewPanel } from './preview-panel';
 import { Config } from './settings';
+import { StatusBar } from './status-bar';
 import { WorkspaceIndex } from './workspace-index';
 
 const SELECTOR: vscode.DocumentSelector = LANGUAGES.map((language) => ({ language }));
@@ -26,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const analysis = new AnalysisClient(context.asAbsolutePath('dist/analysis-worker.js'), budget(), log);
   const index = new WorkspaceIndex(log, analysis);
   const diagnostics = new DiagnosticsController(index, analysis, log);
+  const documents = new MoeLensDocuments(diagnostics, index);
   const lintOpen = (): void => {
     for (const document of vscode.workspace.textDocuments) void diagnostics.lintNow(document);
   };
@@ -52,6 +55,15 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('moeLens.lintWorkspace', () => lintWorkspace(diagnostics, log)),
     vscode.languages.registerCodeLensProvider(SELECTOR, new PreviewCodeLens(diagnostics)),
     vscode.commands.registerCommand('moeLens.previewRouting', (uri?: vscode.Uri, configName?: string) => previewRouting(context, analysis, log, uri, configName)),
+    vscode.workspace.registerTextDocumentContentProvider(RULE_DOC_SCHEME, documents),
+    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
+    vscode.commands.registerCommand(SHOW_RULE_DOCUMENTATION, (code?: string) => showRuleDocumentation(code)),
+    vscode.commands.registerCommand(INSPECT_FILE, (uri?: vscode.Uri) => {
+      const file = uri ?? vscode.window.activeTextEditor?.document.uri;
+      if (file) return showRendered(inspectUri(file));
+      return vscode.window.showInformationMessage('MoE Lens: open a config file to inspect it.');
+    }),
+    new StatusBar(diagnostics),
   );
 
   lintOpen();

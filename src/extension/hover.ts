@@ -1,10 +1,10 @@
 /** Hover: what the routing key under the cursor means in this config's framework, plus the rule behind any finding there. */
 import * as vscode from 'vscode';
-import { ruleDocUrl } from '../core/docs/render';
 import { hoverAt } from '../core/hover';
 import { findRule } from '../core/rules/index';
 import { containsOffset } from '../core/text/source';
 import { toRange } from './convert';
+import { SHOW_RULE_DOCUMENTATION } from './documents';
 import type { DiagnosticsController } from './diagnostics';
 
 export class MoeLensHover implements vscode.HoverProvider {
@@ -25,10 +25,13 @@ export class MoeLensHover implements vscode.HoverProvider {
         if (!rule) continue;
         // The Problems row says what is wrong; the evidence and its source are here.
         const detail = diagnostic.detail ? `${diagnostic.message}. ${diagnostic.detail}\n\n` : '';
-        parts.push(`${detail}**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${ruleDocUrl(rule)})`);
+        const open = `command:${SHOW_RULE_DOCUMENTATION}?${encodeURIComponent(JSON.stringify([rule.code]))}`;
+        parts.push(`${detail}**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${open})`);
       }
       if (parts.length === 0) return undefined;
       const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
+      // Only this one command may run from the hover; everything else in it stays plain Markdown.
+      markdown.isTrusted = { enabledCommands: [SHOW_RULE_DOCUMENTATION] };
       return new vscode.Hover(markdown, content ? toRange(result.lines, content.range) : undefined);
     } catch {
       return undefined;

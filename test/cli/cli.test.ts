@@ -67,7 +67,7 @@ describe('moe-lens lint', () => {
     assert.equal(sarif.version, '2.1.0');
     const run = sarif.runs[0];
     assert.equal(run.tool.driver.name, 'moe-lens');
-    assert.ok(run.tool.driver.rules.some((r: { id: string; helpUri: string }) => r.id === 'MOE001' && r.helpUri.endsWith('MOE001-published-model-mismatch.md')));
+    assert.ok(run.tool.driver.rules.some((r: { id: string; help: { markdown: string } }) => r.id === 'MOE001' && r.help.markdown.startsWith('# published-model-mismatch (MOE001)')));
     const result001 = run.results.find((r: { ruleId: string }) => r.ruleId === 'MOE001');
     assert.equal(result001.level, 'error');
     assert.equal(run.tool.driver.rules[result001.ruleIndex].id, 'MOE001');

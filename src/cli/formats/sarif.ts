@@ -1,6 +1,6 @@
 /** SARIF 2.1.0 for GitHub code scanning and other SARIF consumers. */
 import { relative, sep } from 'node:path';
-import { ruleDocUrl } from '../../core/docs/render';
+import { renderRuleMarkdown, renderRuleText } from '../../core/docs/render';
 import { ALL_RULES } from '../../core/rules/index';
 import type { Severity } from '../../core/rules/types';
 import { span, type FileResult } from './types';
@@ -13,8 +13,8 @@ export function formatSarif(results: readonly FileResult[], version: string): st
     name: rule.name,
     shortDescription: { text: Object.values(rule.messages)[0]!.replace(/\{\w+\}/g, '…') },
     fullDescription: { text: rule.docs.what },
-    help: { text: rule.docs.why },
-    helpUri: ruleDocUrl(rule),
+    // The whole rule page, so that a SARIF viewer shows it without a web address.
+    help: { text: renderRuleText(rule), markdown: renderRuleMarkdown(rule) },
     defaultConfiguration: { level: LEVEL[rule.defaultSeverity] },
     properties: { category: rule.category },
   }));
@@ -45,7 +45,7 @@ export function formatSarif(results: readonly FileResult[], version: string): st
       version: '2.1.0',
       runs: [
         {
-          tool: { driver: { name: 'moe-lens', version, semanticVersion: version, informationUri: 'https://github.com/moe-lens/moe-lens', rules } },
+          tool: { driver: { name: 'moe-lens', version, semanticVersion: version, rules } },
           columnKind: 'utf16CodeUnits',
           results: sarifResults,
         },

@@ -5,14 +5,16 @@
 import { ALL_RULES } from '../rules/index';
 import type { Rule } from '../rules/types';
 
-export const DOCS_BASE_URL = 'https://github.com/moe-lens/moe-lens/blob/main/docs/rules/';
-
 export function ruleDocFileName(rule: Rule): string {
   return `${rule.code}-${rule.name}.md`;
 }
 
-export function ruleDocUrl(rule: Rule): string {
-  return `${DOCS_BASE_URL}${ruleDocFileName(rule)}`;
+/**
+ * Where a rule's page is in this repository. No web address: MoE Lens has none that anyone has checked, and the
+ * pages ship with the tool (the editor renders them offline; `moe-lens rule CODE` prints them).
+ */
+export function ruleDocPath(rule: Rule): string {
+  return `docs/rules/${ruleDocFileName(rule)}`;
 }
 
 export function fixAvailabilitySentence(rule: Rule): string {
@@ -68,14 +70,14 @@ export function renderRuleJson(rule: Rule): object {
     fix: rule.fix.availability,
     messages: rule.messages,
     docs: rule.docs,
-    url: ruleDocUrl(rule),
+    doc: ruleDocPath(rule),
   };
 }
 
 /** The rules table of the README and `moe-lens rules`. */
 export function renderRulesTable(): string {
   const rows = ALL_RULES.map(
-    (r) => `| [${r.code}](docs/rules/${ruleDocFileName(r)}) | ${r.name} | ${r.category} | ${r.defaultSeverity} | ${r.fix.availability} |`,
+    (r) => `| [${r.code}](${ruleDocPath(r)}) | ${r.name} | ${r.category} | ${r.defaultSeverity} | ${r.fix.availability} |`,
   );
   return ['| code | name | category | default | fix |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -28,6 +28,30 @@ suite('commands', () => {
     assert.deepEqual(codes, ['MOE001']);
   });
 
+  test('"Show documentation for MOE001" from the light bulb opens the rule page, rendered offline', async () => {
+    const editor = await openFile(GPT_OSS);
+    const diagnostic = await waitFor('MOE001', () => moeDiagnostics(editor.document.uri).find((d) => codeOf(d) === 'MOE001'));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostic.range);
+    const show = actions.find((a) => a.title === 'Show documentation for MOE001');
+    assert.ok(show?.command, actions.map((a) => a.title).join(' | '));
+    await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
+    const tab = await waitFor('the rendered rule page', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('markdown.preview') && t.label.includes('MOE001')),
+    );
+    assert.ok(tab);
+  });
+
+  test('Inspect File shows what MoE Lens read in the file and where each value comes from', async () => {
+    const editor = await openFile(GPT_OSS);
+    await waitFor('MOE001', () => moeDiagnostics(editor.document.uri).some((d) => codeOf(d) === 'MOE001'));
+    await vscode.commands.executeCommand('moeLens.inspectFile', editor.document.uri);
+    const view = await waitFor('the inspect document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'moe-lens-inspect'));
+    const text = view.getText();
+    assert.match(text, /^# torchtitan\/gpt_oss\/__init__\.py/);
+    assert.match(text, /## ` 120b ` · line \d+ · torchtitan · recognised as \*\*gpt-oss-120b\*\*/);
+    assert.match(text, /\| `top_k` \| ` 8 ` \| literal \| line 50 \|/);
+  });
+
   test('the CodeLens above each config runs Preview Routing for that config', async () => {
     const editor = await openFile(GPT_OSS);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);

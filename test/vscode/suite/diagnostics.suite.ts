@@ -50,7 +50,10 @@ suite('diagnostics', () => {
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
     assert.match(diagnostic.message, /gpt-oss-120b/);
     assert.ok(typeof diagnostic.code === 'object', 'the code carries no documentation link');
-    assert.match(diagnostic.code.target.toString(), /docs\/rules\/MOE001/);
+    // The link is the rule's page as MoE Lens renders it, offline; it opens as a document.
+    assert.equal(diagnostic.code.target.scheme, 'moe-lens-doc');
+    const page = await vscode.workspace.openTextDocument(diagnostic.code.target);
+    assert.match(page.getText(), /^# published-model-mismatch \(MOE001\)/);
   });
 
   test('a cross-file mismatch points at the dataclass field in the other file', async () => {

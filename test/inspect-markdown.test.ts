@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeDocument } from '../src/core/analyze';
+import { inspectionMarkdown, reportConfig } from '../src/core/inspect';
+import { LineIndex } from '../src/core/text/source';
+
+describe('the editor\'s inspect view (Markdown)', () => {
+  it('one table per config, with value, source and where; names from the file cannot break the table', () => {
+    const text = '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true}';
+    const lines = new LineIndex(text);
+    const reports = analyzeDocument('a|b`c/config.json', text).specs.map((spec) => reportConfig(spec, 'config.json', lines));
+    const markdown = inspectionMarkdown('a|b`c/config.json', reports);
+    assert.match(markdown, /^# a\\\|b`c\/config\.json\n/);
+    assert.match(markdown, /\| `top_k` \| ` 8 ` \| literal \| line 1 \|/);
+    assert.match(markdown, /\| `num_experts` \| ` 128 ` \| literal \| line 1 \|/);
+    assert.match(markdown, /Note: softmax over all experts, top-8, then renormalise is the same routing/);
+  });
+
+  it('says why when a file holds no config it understands', () => {
+    assert.match(inspectionMarkdown('x.py', [], 'could not parse this Python'), /No router config MoE Lens understands: could not parse this Python/);
+    assert.match(inspectionMarkdown('x.py', []), /No MoE router config in this file\./);
+  });
+});
