@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { AnalysisClient } from './analysis/client';
 import { MoeLensCodeActions } from './code-actions';
 import { PreviewCodeLens } from './code-lens';
+import { COMPLETION_TRIGGERS, MoeLensCompletions } from './completions';
 import { DiagnosticsController, LANGUAGES } from './diagnostics';
 import { INSPECT_FILE, INSPECT_SCHEME, inspectUri, MoeLensDocuments, RULE_DOC_SCHEME, SHOW_RULE_DOCUMENTATION, showRendered, showRuleDocumentation } from './documents';
 import { MoeLensHover } from './hover';
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const index = new WorkspaceIndex(log, analysis);
   const diagnostics = new DiagnosticsController(index, analysis, log);
   const documents = new MoeLensDocuments(diagnostics, index);
+  const completions = new MoeLensCompletions(diagnostics);
   const lintOpen = (): void => {
     for (const document of vscode.workspace.textDocuments) void diagnostics.lintNow(document);
   };
@@ -64,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): void {
       return vscode.window.showInformationMessage('MoE Lens: open a config file to inspect it.');
     }),
     new StatusBar(diagnostics),
+    vscode.languages.registerCompletionItemProvider(SELECTOR, completions, ...COMPLETION_TRIGGERS),
+    vscode.languages.registerSignatureHelpProvider({ language: 'python' }, completions, '(', ','),
   );
 
   lintOpen();

@@ -535,3 +535,21 @@ function jsonErrorName(code: number): string {
   return names[code] ?? `error ${code}`;
 }
 
+
+/**
+ * The routing keys a `config.json` of this `model_type` is read for (the table above, so completions offer
+ * exactly what MoE Lens reads); every family's keys when the type is not one MoE Lens knows.
+ */
+export function hfRoutingKeys(modelType: string | undefined): string[] {
+  const tables = modelType && DIALECTS[modelType] ? [DIALECTS[modelType]!] : Object.values(DIALECTS);
+  const keys = new Set<string>(['model_type']);
+  for (const d of tables) {
+    for (const key of [...d.experts, ...d.topK, ...d.scoreFunc.keys, d.groups?.count, d.groups?.selected, d.normalize.key, d.scale?.key]) if (key) keys.add(key);
+  }
+  return [...keys];
+}
+
+/** The `model_type`s MoE Lens knows the router of. */
+export function hfModelTypes(): string[] {
+  return Object.keys(DIALECTS);
+}

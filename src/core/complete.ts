@@ -1,0 +1,246 @@
+/**
+ * Completions for routing keys and values, in each dialect MoE Lens reads: the key names that dialect takes
+ * (with the framework's doc line), the values an enumerated key accepts, and for a config recognised as a
+ * published model, its published value first. Plain data; the editor turns it into CompletionItems.
+ */
+import type { DocumentAnalysis } from './analyze';
+import { fileKind } from './analyze';
+import { containsOffset, type SourceRange } from './text/source';
+import { hfModelTypes, hfRoutingKeys } from './parse/hf-json';
+import { FIELD_DOCS } from './references/field-docs';
+import { recognizeModel } from './references/recognize';
+import { TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
+
+export interface CompletionEntry {
+  readonly label: string;
+  readonly kind: 'key' | 'value';
+  /** The framework's doc line for a key; where a value comes from ("published gpt-oss-120b"). */
+  readonly detail?: string;
+  readonly insertText: string;
+  /** Lower sorts first: published values, then the rest in the framework's order. */
+  readonly sortText: string;
+}
+
+export interface Completions {
+  readonly entries: CompletionEntry[];
+  /** The word being typed, which a completion replaces. */
+  readonly replace: SourceRange;
+}
+
+/** The values an enumerated key accepts, by spelling (sources: research §1–§4). */
+const ENUMS: Readonly<Record<string, readonly string[]>> = {
+  score_func: ['softmax', 'sigmoid'],
+  scoring_func: ['softmax', 'sigmoid'],
+  moe_router_score_function: ['softmax', 'sigmoid', 'sqrtsoftplus'],
+  moe_router_load_balancing_type: ['aux_loss', 'seq_aux_loss', 'global_aux_loss', 'sinkhorn', 'quantile_balancing', 'none'],
+};
+
+const MEGATRON_KEYS = [
+  'num_experts',
+  'moe_router_topk',
+  'moe_router_score_function',
+  'moe_router_pre_softmax',
+  'moe_router_enable_expert_bias',
+  'moe_router_num_groups',
+  'moe_router_group_topk',
+  'moe_router_topk_scaling_factor',
+  'moe_router_load_balancing_type',
+];
+const MEGATRON_YAML_KEYS = MEGATRON_KEYS.map((k) => (k === 'num_experts' ? 'num_moe_experts' : k));
+const MEGATRON_BOOLEAN_FLAGS = new Set(['moe_router_pre_softmax', 'moe_router_enable_expert_bias']);
+const TORCHTITAN_KEYS = Object.keys(TORCHTITAN_MOE_DEFAULTS);
+
+/** The published value of a key, for a config recognised as a published model. */
+function publishedValue(key: string, analysis: Pick<DocumentAnalysis, 'specs'>, offset: number): { value: string; model: string } | undefined {
+  const spec = analysis.specs.find((s) => containsOffset(s.range, offset));
+  const claim = spec ? recognizeModel(spec) : undefined;
+  if (!spec || !claim) return undefined;
+  const model = claim.model;
+  const names = spec.keyNames;
+  const value =
+    key === names.topK || ['top_k', 'num_experts_per_tok', 'moe_router_topk'].includes(key)
+      ? model.topK.value
+      : key === names.experts || ['num_experts', 'num_local_experts', 'n_routed_experts', 'num_moe_experts'].includes(key)
+        ? model.experts.value
+        : key === names.scoreFunc || ENUMS[key]?.includes('sigmoid')
+          ? model.scoreFunc.value
+          : undefined;
+  return value === undefined ? undefined : { value: String(value), model: model.id };
+}
+
+function wordAt(text: string, offset: number, pattern = /[\w.-]/): SourceRange {
+  let start = offset;
+  while (start > 0 && pattern.test(text[start - 1]!)) start--;
+  let end = offset;
+  while (end < text.length && pattern.test(text[end]!)) end++;
+  return { start, end };
+}
+
+function keyEntries(keys: readonly string[], insert: (key: string) => string): CompletionEntry[] {
+  return keys.map((key, i) => ({ label: key, kind: 'key', ...(FIELD_DOCS[key] ? { detail: FIELD_DOCS[key] } : {}), insertText: insert(key), sortText: `1${String(i).padStart(3, '0')}` }));
+}
+
+function valueEntries(key: string, values: readonly string[], quote: (v: string) => string, published?: { value: string; model: string }): CompletionEntry[] {
+  const out: CompletionEntry[] = [];
+  if (published) out.push({ label: published.value, kind: 'value', detail: `published ${published.model}`, insertText: quote(published.value), sortText: '0' });
+  values.forEach((v, i) => {
+    if (v !== published?.value) out.push({ label: v, kind: 'value', ...(FIELD_DOCS[key] ? { detail: FIELD_DOCS[key] } : {}), insertText: quote(v), sortText: `1${String(i).padStart(3, '0')}` });
+  });
+  return out;
+}
+
+/** The innermost call whose `(` is still open at `offset`, within the last few thousand characters. */
+function openCall(text: string, offset: number): { callee: string; open: number } | undefined {
+  let depth = 0;
+  for (let i = offset - 1, scanned = 0; i >= 0 && scanned < 20_000; i--, scanned++) {
+    const ch = text[i];
+    if (ch === ')' || ch === ']' || ch === '}') depth++;
+    else if (ch === '(' || ch === '[' || ch === '{') {
+      if (depth === 0) {
+        if (ch !== '(') return undefined;
+        const callee = /([A-Za-z_][\w.]*)\s*$/.exec(text.slice(Math.max(0, i - 200), i))?.[1];
+        return callee ? { callee, open: i } : undefined;
+      }
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** Where the argument being typed starts: after the call's `(` or its last top-level `,`. */
+function lastArgumentStart(text: string, open: number, offset: number): number {
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open + 1; i < offset; i++) {
+    const ch = text[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 0) start = i + 1;
+  }
+  return start;
+}
+
+function pythonCompletions(text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
+  const call = openCall(text, offset);
+  if (!call) return undefined;
+  // The call itself is a router config: a known callee, or the callee a config MoE Lens read is anchored at
+  // (a fork's `RouterConfig(`); not any call nested inside one (`top_k=max(1, …)`).
+  const isRouterCall =
+    TORCHTITAN_ROUTER_CALLEES.has(call.callee) ||
+    analysis.specs.some((s) => s.framework === 'torchtitan' && s.anchorRange.end <= call.open && call.open - s.anchorRange.end < 3 && text.slice(s.anchorRange.start, s.anchorRange.end) === call.callee);
+  if (!isRouterCall) return undefined;
+  const before = text.slice(Math.max(call.open + 1, offset - 200), offset);
+  // `score_func=` or `score_func="so|`: a value.
+  const value = /([A-Za-z_]\w*)\s*=\s*(["']?)([\w.-]*)$/.exec(before);
+  if (value) {
+    const key = value[1]!;
+    const quoted = value[2] !== '';
+    const replace = wordAt(text, offset);
+    const quote = (v: string): string => (quoted ? v : `"${v}"`);
+    if (ENUMS[key]) return { entries: valueEntries(key, ENUMS[key]!, quote, publishedValue(key, analysis, offset)), replace };
+    const published = publishedValue(key, analysis, offset);
+    if (published) return { entries: valueEntries(key, [], (v) => v, published), replace };
+    const builtin = TORCHTITAN_MOE_DEFAULTS[key];
+    if (builtin?.kind === 'bool') return { entries: valueEntries(key, ['True', 'False'], (v) => v), replace };
+    return undefined;
+  }
+  // At a keyword's place (after `(` or a `,` of this call): the keys not written yet.
+  if (!/^\s*[A-Za-z_]*$/.test(text.slice(lastArgumentStart(text, call.open, offset), offset))) return undefined;
+  const written = new Set([...text.slice(call.open, offset).matchAll(/([A-Za-z_]\w*)\s*=/g)].map((m) => m[1]!));
+  return { entries: keyEntries(TORCHTITAN_KEYS.filter((k) => !written.has(k)), (k) => `${k}=`), replace: wordAt(text, offset, /\w/) };
+}
+
+function jsonCompletions(text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
+  const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset);
+  const modelType = /"model_type"\s*:\s*"([^"]*)"/.exec(text)?.[1];
+  const value = /"([\w.]+)"\s*:\s*("?)([\w.-]*)$/.exec(line);
+  if (value) {
+    const key = value[1]!;
+    const quote = (v: string): string => (value[2] ? v : `"${v}"`);
+    const replace = wordAt(text, offset);
+    if (key === 'model_type') return { entries: valueEntries(key, hfModelTypes(), quote), replace };
+    if (ENUMS[key]) return { entries: valueEntries(key, ENUMS[key]!, quote, publishedValue(key, analysis, offset)), replace };
+    const published = publishedValue(key, analysis, offset);
+    return published ? { entries: valueEntries(key, [], (v) => v, published), replace } : undefined;
+  }
+  // A key: `"` typed where a key goes (after `{` or `,`, on this line or the previous).
+  const key = /(^|[{,])\s*"([\w.]*)$/.exec(line) ?? (/^\s*"([\w.]*)$/.test(line) ? /^\s*"([\w.]*)$/.exec(line) : null);
+  if (!key) return undefined;
+  const written = new Set([...text.matchAll(/"([\w.]+)"\s*:/g)].map((m) => m[1]!));
+  return { entries: keyEntries(hfRoutingKeys(modelType).filter((k) => !written.has(k)), (k) => k), replace: wordAt(text, offset, /[\w.]/) };
+}
+
+function yamlCompletions(text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
+  const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset);
+  const value = /^\s*([\w-]+)\s*:\s*([\w.-]*)$/.exec(line);
+  if (value) {
+    const key = value[1]!.replace(/^--/, '').replace(/-/g, '_');
+    const replace = wordAt(text, offset);
+    if (ENUMS[key]) return { entries: valueEntries(key, ENUMS[key]!, (v) => v, publishedValue(key, analysis, offset)), replace };
+    const published = publishedValue(key, analysis, offset);
+    return published ? { entries: valueEntries(key, [], (v) => v, published), replace } : undefined;
+  }
+  if (!/^\s*[\w]*$/.test(line)) return undefined;
+  const written = new Set([...text.matchAll(/^\s*([\w]+)\s*:/gm)].map((m) => m[1]!));
+  return { entries: keyEntries(MEGATRON_YAML_KEYS.filter((k) => !written.has(k)), (k) => `${k}: `), replace: wordAt(text, offset, /\w/) };
+}
+
+function shellCompletions(text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
+  const before = text.slice(Math.max(0, offset - 200), offset);
+  const value = /--([a-z][\w-]*)[ =]+([\w.-]*)$/.exec(before);
+  if (value && !value[2]!.startsWith('-')) {
+    const key = value[1]!.replace(/-/g, '_');
+    const replace = wordAt(text, offset);
+    if (ENUMS[key]) return { entries: valueEntries(key, ENUMS[key]!, (v) => v, publishedValue(key, analysis, offset)), replace };
+    const published = publishedValue(key, analysis, offset);
+    if (published) return { entries: valueEntries(key, [], (v) => v, published), replace };
+  }
+  const flag = /(^|\s)(--?[\w-]*)$/.exec(before);
+  if (!flag) return undefined;
+  const written = new Set([...text.matchAll(/--([a-z][\w-]*)/g)].map((m) => m[1]!.replace(/-/g, '_')));
+  const flagName = (k: string): string => `--${k.replace(/_/g, '-')}`;
+  const entries = keyEntries(MEGATRON_KEYS.filter((k) => !written.has(k)), (k) => (MEGATRON_BOOLEAN_FLAGS.has(k) ? flagName(k) : `${flagName(k)} `)).map((e) => ({ ...e, label: flagName(e.label) }));
+  return { entries, replace: wordAt(text, offset, /[\w-]/) };
+}
+
+export function completionsAt(file: string, text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
+  switch (fileKind(file)) {
+    case 'python':
+      return pythonCompletions(text, offset, analysis);
+    case 'json':
+      return jsonCompletions(text, offset, analysis);
+    case 'yaml':
+      return yamlCompletions(text, offset, analysis);
+    case 'shell':
+      return shellCompletions(text, offset, analysis);
+    default:
+      return undefined;
+  }
+}
+
+export interface SignatureData {
+  /** `MoEArgs(num_experts=8, top_k=1, …)` with torchtitan's defaults. */
+  readonly label: string;
+  readonly parameters: { readonly label: [number, number]; readonly documentation?: string }[];
+  readonly active: number;
+}
+
+/** Signature help inside a torchtitan router call: its keywords with defaults and doc lines, the one being typed active. */
+export function signatureAt(file: string, text: string, offset: number): SignatureData | undefined {
+  if (fileKind(file) !== 'python') return undefined;
+  const call = openCall(text, offset);
+  if (!call || !TORCHTITAN_ROUTER_CALLEES.has(call.callee)) return undefined;
+  const parameters: SignatureData['parameters'] = [];
+  let label = `${call.callee}(`;
+  for (const key of TORCHTITAN_KEYS) {
+    const builtin = TORCHTITAN_MOE_DEFAULTS[key]!;
+    const shown = builtin.kind === 'string' ? JSON.stringify(builtin.value) : builtin.kind === 'bool' ? (builtin.value ? 'True' : 'False') : builtin.kind === 'none' ? 'None' : 'value' in builtin ? String(builtin.value) : '…';
+    if (parameters.length > 0) label += ', ';
+    const start = label.length;
+    label += `${key}=${shown}`;
+    parameters.push({ label: [start, label.length], ...(FIELD_DOCS[key] ? { documentation: FIELD_DOCS[key] } : {}) });
+  }
+  label += ')';
+  const typing = /([A-Za-z_]\w*)\s*=?[^,()]*$/.exec(text.slice(lastArgumentStart(text, call.open, offset), offset))?.[1];
+  return { label, parameters, active: Math.max(0, typing ? TORCHTITAN_KEYS.indexOf(typing) : -1) };
+}

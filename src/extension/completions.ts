@@ -1,0 +1,50 @@
+/** Completions and signature help for routing keys and values (the engine's `completionsAt` / `signatureAt`). */
+import * as vscode from 'vscode';
+import { completionsAt, signatureAt } from '../core/complete';
+import { LineIndex } from '../core/text/source';
+import { toRange } from './convert';
+import type { DiagnosticsController } from './diagnostics';
+
+export const COMPLETION_TRIGGERS = ['(', ',', '=', '"', "'", ':', '-', ' '];
+
+export class MoeLensCompletions implements vscode.CompletionItemProvider, vscode.SignatureHelpProvider {
+  constructor(private readonly diagnostics: DiagnosticsController) {}
+
+  async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionItem[] | undefined> {
+    try {
+      const text = document.getText();
+      const offset = document.offsetAt(position);
+      // The configs read at the last lint (published values); key names do not need them.
+      const analysis = (await this.diagnostics.resultFor(document))?.analysis ?? { specs: [] };
+      const found = completionsAt(document.uri.path, text, offset, analysis);
+      if (!found) return undefined;
+      const range = toRange(new LineIndex(text), found.replace);
+      return found.entries.map((entry) => {
+        const item = new vscode.CompletionItem(entry.label, entry.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
+        item.insertText = entry.insertText;
+        item.sortText = entry.sortText;
+        item.range = range;
+        if (entry.detail) {
+          item.detail = entry.detail.length > 80 ? `${entry.detail.slice(0, 79)}…` : entry.detail;
+          item.documentation = new vscode.MarkdownString().appendText(entry.detail);
+        }
+        item.preselect = entry.sortText === '0';
+        return item;
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  provideSignatureHelp(document: vscode.TextDocument, position: vscode.Position): vscode.SignatureHelp | undefined {
+    const data = signatureAt(document.uri.path, document.getText(), document.offsetAt(position));
+    if (!data) return undefined;
+    const signature = new vscode.SignatureInformation(data.label);
+    signature.parameters = data.parameters.map((p) => new vscode.ParameterInformation(p.label, p.documentation));
+    const help = new vscode.SignatureHelp();
+    help.signatures = [signature];
+    help.activeSignature = 0;
+    help.activeParameter = data.active;
+    return help;
+  }
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeDocument } from '../src/core/analyze';
+import { completionsAt, signatureAt } from '../src/core/complete';
+
+/** Completions at the `|` in `source`. */
+function at(file: string, source: string) {
+  const offset = source.indexOf('|');
+  const text = source.replace('|', '');
+  const result = completionsAt(file, text, offset, analyzeDocument(file, text));
+  return { labels: result?.entries.map((e) => e.label) ?? [], result, text };
+}
+
+describe('completions', () => {
+  it('inside MoEArgs( offers the keys not written yet, with their doc line', () => {
+    const { labels, result } = at('flavors.py', 'x = MoEArgs(num_experts=8, |)\n');
+    assert.ok(labels.includes('score_func') && labels.includes('top_k') && labels.includes('route_norm'));
+    assert.ok(!labels.includes('num_experts'), 'already written');
+    assert.match(result!.entries.find((e) => e.label === 'score_func')!.detail!, /Score function/);
+    assert.equal(result!.entries.find((e) => e.label === 'top_k')!.insertText, 'top_k=');
+  });
+
+  it('offers score_func values, quoted as needed, and nothing outside a router call', () => {
+    assert.deepEqual(at('flavors.py', 'x = MoEArgs(score_func=|)\n').labels, ['softmax', 'sigmoid']);
+    assert.equal(at('flavors.py', 'x = MoEArgs(score_func=|)\n').result!.entries[0]!.insertText, '"softmax"');
+    assert.equal(at('flavors.py', 'x = MoEArgs(score_func="s|")\n').result!.entries[0]!.insertText, 'softmax');
+    assert.deepEqual(at('flavors.py', 'x = print(|)\n').labels, []);
+    assert.deepEqual(at('flavors.py', 'x = MoEArgs(top_k=max(1, |))\n').labels, []);
+  });
+
+  it('a config recognised as a published model offers its published value first', () => {
+    const { result } = at('torchtitan/models/gpt_oss/__init__.py', 'gptoss_configs = {\n    "120b": GptOssModelArgs(dim=2880, n_layers=36, moe_args=MoEArgs(num_experts=128, top_k=|8, score_func="softmax")),\n}\n');
+    assert.deepEqual(result!.entries[0], { label: '4', kind: 'value', detail: 'published gpt-oss-120b', insertText: '4', sortText: '0' });
+  });
+
+  it('config.json: the keys its model_type is read for, and model_type values', () => {
+    const keys = at('config.json', '{"model_type": "deepseek_v3",\n  "|\n}').labels;
+    assert.ok(keys.includes('n_routed_experts') && keys.includes('n_group') && keys.includes('routed_scaling_factor'), keys.join());
+    assert.ok(!keys.includes('model_type'));
+    assert.ok(at('config.json', '{"model_type": "|"}').labels.includes('qwen3_moe'));
+    assert.deepEqual(at('config.json', '{"model_type": "deepseek_v3", "scoring_func": "|"}').labels, ['softmax', 'sigmoid']);
+  });
+
+  it('Megatron YAML keys and values, and launch-script flags', () => {
+    assert.ok(at('moe.yaml', 'num_moe_experts: 8\n|').labels.includes('moe_router_topk'));
+    assert.deepEqual(at('moe.yaml', 'moe_router_score_function: |').labels, ['softmax', 'sigmoid', 'sqrtsoftplus']);
+    const flags = at('train.sh', 'torchrun pretrain_gpt.py --num-experts 8 --moe-|').labels;
+    assert.ok(flags.includes('--moe-router-topk') && !flags.includes('--num-experts'), flags.join());
+    assert.ok(at('train.sh', 'python x.py --moe-router-load-balancing-type |').labels.includes('seq_aux_loss'));
+  });
+
+  it('signature help inside MoEArgs( shows its keywords with torchtitan\'s defaults, the one being typed active', () => {
+    const text = 'x = MoEArgs(num_experts=8, top_k=';
+    const help = signatureAt('f.py', text, text.length)!;
+    assert.match(help.label, /^MoEArgs\(num_experts=8, /);
+    const [from, to] = help.parameters[help.active]!.label;
+    assert.equal(help.label.slice(from, to), 'top_k=1');
+    assert.equal(signatureAt('f.py', 'print(', 6), undefined);
+  });
+});
