@@ -27,26 +27,27 @@ interface ModelTable {
 }
 
 /**
- * The `[model]` table's own text, from its header to the next table header: the only table read, so a job
- * file of thousands of other keys costs its size in a text scan, not a full parse (2 MB: 2 s and 500 MB).
- * Offsets are kept by blanking what comes before it (newlines stay, so a syntax error keeps its line).
+ * The `[model]` table's own text, from its header to the next table header, and where it starts: the only
+ * table read, so a job file of thousands of other keys costs a text scan, not a full parse (2 MB: 2 s, 500 MB).
  */
-function modelSection(text: string): string {
+function modelSection(text: string): { text: string; at: number } {
   const header = /^[ \t]*\[[ \t]*model[ \t]*\][ \t]*(#.*)?$/m.exec(text);
-  if (!header) return text;
+  if (!header) return { text, at: 0 };
   const next = /^[ \t]*\[/gm;
   next.lastIndex = header.index + header[0].length;
   const end = next.exec(text)?.index ?? text.length;
-  return text.slice(0, header.index).replace(/[^\n]/g, ' ') + text.slice(header.index, end);
+  return { text: text.slice(header.index, end), at: header.index };
 }
 
 function modelTable(text: string): ModelTable | { error: { range: SourceRange; message: string } } | undefined {
+  const section = modelSection(text);
+  const shift = (range: readonly [number, number]): SourceRange => ({ start: range[0] + section.at, end: range[1] + section.at });
   let ast;
   try {
-    ast = parseTOML(modelSection(text));
+    ast = parseTOML(section.text);
   } catch (error) {
     const e = error as { index?: number; message?: string };
-    const at = typeof e.index === 'number' ? e.index : 0;
+    const at = (typeof e.index === 'number' ? e.index : 0) + section.at;
     return { error: { range: { start: at, end: at + 1 }, message: `TOML syntax error: ${String(e.message ?? error).split('\n')[0]}` } };
   }
   for (const table of ast.body[0]?.body ?? []) {
@@ -55,10 +56,10 @@ function modelTable(text: string): ModelTable | { error: { range: SourceRange; m
     for (const pair of table.body) {
       const key = pair.key.keys.map((k) => ('name' in k ? k.name : String(k.value))).join('.');
       if ((key === 'name' || key === 'flavor') && pair.value.type === 'TOMLValue' && typeof pair.value.value === 'string') {
-        out[key] = { value: pair.value.value, range: { start: pair.value.range[0], end: pair.value.range[1] } };
+        out[key] = { value: pair.value.value, range: shift(pair.value.range) };
       }
     }
-    return { ...out, range: { start: table.range[0], end: table.range[1] }, keyRange: { start: table.key.range[0], end: table.key.range[1] } };
+    return { ...out, range: shift(table.range), keyRange: shift(table.key.range) };
   }
   return undefined;
 }
