@@ -14,13 +14,16 @@ describe('hovers', () => {
     assert.match(hover.markdown, /Semantics: torchtitan · score → top-4 · softmax · selection bias \(learned\) · normalize always/);
     assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\* \(flavor "120b"\)/);
     // `MoEArgs` is not imported: its defaults are not guessed, and the hover says so.
-    assert.match(hover.markdown, /`selection_bias` \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace/);
+    assert.match(hover.markdown, /`load_balance_coeff` \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace/);
   });
 
   it('says what a router is equivalent to (information that is not a finding: issue #12)', () => {
     const qwen = '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true}';
     const hover = hoverAt(analyzeDocument('config.json', qwen), qwen.indexOf('norm_topk_prob') + 2)!;
     assert.match(hover.markdown, /Equivalent: softmax over all experts, top-8, then renormalise is the same routing as top-8 on the logits then softmax over the 8/);
+    // Keys as the file spells them; a field the format has no key for, in words.
+    assert.match(hover.markdown, /- `norm_topk_prob` true|- score function softmax — default/);
+    assert.doesNotMatch(hover.markdown, /scoreFunc|selectionBias|`score_func`/);
     // Unknown selection bias (MoEArgs not imported): nothing is claimed.
     assert.doesNotMatch(hoverAt(analysis, text.indexOf('route_norm') + 2)!.markdown, /Equivalent:/);
   });

@@ -4,7 +4,7 @@ import { equivalenceNote } from './model/equivalence';
 import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
-import { provenanceLines, reportConfig } from './inspect';
+import { provenanceLines, reportConfig, spelledKey } from './inspect';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
 
 export interface HoverContent {
@@ -35,7 +35,7 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   if (equivalent) out.push('', `Equivalent: ${equivalent}.`);
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.
   const report = reportConfig(spec, '', lines ?? new LineIndex(''));
-  const notWritten = provenanceLines(report).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);
+  const notWritten = provenanceLines(report, undefined, (name) => spelledKey(spec, name)).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);
   if (notWritten.length > 0) out.push('', 'Not written here:', ...notWritten);
   return out.join('\n');
 }

@@ -115,13 +115,50 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
   return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(equivalent ? { notes: [equivalent] } : {}) };
 }
 
+const KEY_NAME_OF: Partial<Record<InspectedField, keyof RouterSpec['keyNames']>> = {
+  num_experts: 'experts',
+  top_k: 'topK',
+  score_func: 'scoreFunc',
+  topk_before_score: 'order',
+  route_norm: 'normalize',
+  route_scale: 'scale',
+  num_expert_groups: 'groupsCount',
+  num_limited_groups: 'groupsSelected',
+  selection_bias: 'selectionBias',
+};
+
+/** What a field is called where this config's format has no key for it (a config.json's fixed score function). */
+const PLAIN_NAMES: Record<InspectedField, string> = {
+  num_experts: 'expert count',
+  top_k: 'top-k',
+  score_func: 'score function',
+  topk_before_score: 'top-k before scoring',
+  route_norm: 'renormalisation',
+  route_scale: 'route scale',
+  num_expert_groups: 'expert groups',
+  num_limited_groups: 'groups kept per token',
+  gate_bias: 'gate bias',
+  selection_bias: 'selection bias',
+};
+
+/**
+ * A field as this config's file names it, as Markdown: its key as spelled there (`num_experts_per_tok` in a
+ * config.json) in a code span, else what the field is in words.
+ */
+export function spelledKey(spec: RouterSpec, name: InspectedField): string {
+  const field = fieldsOf(spec)[name];
+  const alias = KEY_NAME_OF[name];
+  const key = field?.sites[field.sites.length - 1]?.key ?? (alias ? spec.keyNames[alias] : undefined);
+  return key ? `\`${key}\`` : PLAIN_NAMES[name];
+}
+
 /** One line per field that is not written in the config itself, for hovers and `route`. */
-export function provenanceLines(report: ConfigReport, only: readonly Provenance[] = ['resolved', 'default', 'assumed', 'unknown']): string[] {
+export function provenanceLines(report: ConfigReport, only: readonly Provenance[] = ['resolved', 'default', 'assumed', 'unknown'], spelled: (name: InspectedField) => string = (name) => `\`${name}\``): string[] {
   return INSPECTED_FIELDS.filter((name) => only.includes(report.fields[name].source)).map((name) => {
     const f = report.fields[name];
     const where = f.line !== undefined ? ` at ${f.file ? `${f.file.slice(f.file.lastIndexOf('/') + 1)}:` : 'line '}${f.line}` : '';
     const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : String(f.value);
-    return `\`${name}\` ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
+    return `${spelled(name)} ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
   });
 }
 
