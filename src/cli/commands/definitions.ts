@@ -1,0 +1,113 @@
+/**
+ * The commands' definitions: options, usage and argument parsing, one block per command. The work itself lives
+ * in each command's module (route's is a bundle of its own, loaded only when it runs).
+ */
+import { DEFAULT_MAX_FILE_SIZE } from '../../core/lint';
+import { findRule } from '../../core/rules/index';
+import type { SeveritySetting } from '../../core/rules/types';
+import { ArgumentError, integer, oneOf, positiveNumber, text, type CliCommand } from '../command';
+import { runInspect } from './inspect';
+import { runLint } from './lint';
+import { runRule, runRules } from './rules';
+
+/** Set by the build: the route command ships as its own bundle, loaded only when used. */
+declare const MOE_LENS_ROUTE_MODULE: string | undefined;
+
+const maxFileSize = (value: string | undefined): number => integer('--max-file-size', value ?? String(DEFAULT_MAX_FILE_SIZE / 1024), 1, 1 << 22) * 1024;
+
+export const lintCommand: CliCommand = {
+  name: 'lint',
+  usage: `moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=error|warning|info|off]...
+              [--max-file-size KB]   (default 2048: larger files get one information note)`,
+  options: { format: { type: 'string', short: 'f' }, fix: { type: 'boolean' }, rule: { type: 'string', multiple: true }, 'max-file-size': { type: 'string' } },
+  run(values, positionals, env) {
+    const format = oneOf('format', text(values, 'format'), ['stylish', 'json', 'sarif'] as const, 'stylish');
+    const severities: Record<string, SeveritySetting> = {};
+    for (const setting of (values.rule as string[] | undefined) ?? []) {
+      const match = /^([^=]+)=(error|warning|info|off)$/.exec(setting);
+      const rule = match ? findRule(match[1]!) : undefined;
+      if (!match || !rule) throw new ArgumentError(`bad --rule "${setting}" (expected CODE=error|warning|info|off with a known code)`);
+      severities[rule.code] = match[2] as SeveritySetting;
+    }
+    return runLint({ paths: positionals, format, fix: values.fix === true, severities, color: env.color, version: env.version, maxFileSize: maxFileSize(text(values, 'max-file-size')) });
+  },
+};
+
+export const routeCommand: CliCommand = {
+  name: 'route',
+  usage: `moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
+               [--tokens T] [--hidden H] [--seed S] [--distribution isotropic|clustered] [--clusters N]
+               [--capacity-factor C] [--ep N] [--json]`,
+  options: {
+    model: { type: 'string' },
+    layer: { type: 'string' },
+    weights: { type: 'string' },
+    activations: { type: 'string' },
+    tokens: { type: 'string' },
+    hidden: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    distribution: { type: 'string' },
+    clusters: { type: 'string' },
+    'capacity-factor': { type: 'string' },
+    ep: { type: 'string' },
+  },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new ArgumentError('route takes exactly one CONFIG file');
+    const distribution = oneOf('--distribution', text(values, 'distribution'), ['isotropic', 'clustered'] as const, 'isotropic');
+    const capacityFactor = text(values, 'capacity-factor') !== undefined ? positiveNumber('--capacity-factor', text(values, 'capacity-factor')!) : undefined;
+    // Loaded on demand: lint and rule never pay for the ONNX builder and its protobuf runtime.
+    const routeModule = typeof MOE_LENS_ROUTE_MODULE === 'string' ? MOE_LENS_ROUTE_MODULE : './route';
+    const { DEFAULT_TOKENS, runRoute } = (await import(routeModule)) as typeof import('./route');
+    const model = text(values, 'model');
+    const weights = text(values, 'weights');
+    const activations = text(values, 'activations');
+    const hidden = text(values, 'hidden');
+    return runRoute({
+      config: positionals[0]!,
+      ...(model !== undefined ? { model } : {}),
+      layer: integer('--layer', text(values, 'layer') ?? '0', 0, 100_000),
+      ...(weights !== undefined ? { weights } : {}),
+      ...(activations !== undefined ? { activations } : {}),
+      tokens: integer('--tokens', text(values, 'tokens') ?? String(DEFAULT_TOKENS), 1, 1 << 20),
+      ...(hidden !== undefined ? { hidden: integer('--hidden', hidden, 1, 1 << 16) } : {}),
+      seed: integer('--seed', text(values, 'seed') ?? '0', 0, 2 ** 32 - 1),
+      distribution: distribution === 'clustered' ? { kind: 'clustered', clusters: integer('--clusters', text(values, 'clusters') ?? '8', 1, 4096) } : { kind: 'isotropic' },
+      ...(capacityFactor !== undefined ? { capacityFactor } : {}),
+      expertParallel: integer('--ep', text(values, 'ep') ?? '1', 1, 4096),
+      json: values.json === true,
+    });
+  },
+};
+
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  usage: 'moe-lens inspect [paths...] [--format stylish|json] [--max-file-size KB]   (what MoE Lens understood, with each value\'s provenance)',
+  options: { format: { type: 'string', short: 'f' }, 'max-file-size': { type: 'string' } },
+  run(values, positionals) {
+    const format = oneOf('format', text(values, 'format'), ['stylish', 'json'] as const, 'stylish');
+    return runInspect({ paths: positionals, format, maxFileSize: maxFileSize(text(values, 'max-file-size')) });
+  },
+};
+
+export const rulesCommand: CliCommand = {
+  name: 'rules',
+  usage: 'moe-lens rules [--format text|json]',
+  options: { format: { type: 'string', short: 'f' } },
+  run(values, positionals) {
+    if (positionals.length > 0) throw new ArgumentError('rules takes no arguments (`moe-lens rule CODE` shows one rule)');
+    return runRules(oneOf('format', text(values, 'format'), ['text', 'json'] as const, 'text'));
+  },
+};
+
+export const ruleCommand: CliCommand = {
+  name: 'rule',
+  usage: 'moe-lens rule CODE [--format text|json|markdown]',
+  options: { format: { type: 'string', short: 'f' } },
+  run(values, positionals) {
+    if (positionals.length > 1) throw new ArgumentError('rule takes one CODE');
+    return runRule(positionals[0], oneOf('format', text(values, 'format'), ['text', 'json', 'markdown'] as const, 'text'));
+  },
+};
+
+export const COMMANDS: readonly CliCommand[] = [lintCommand, routeCommand, inspectCommand, rulesCommand, ruleCommand];
