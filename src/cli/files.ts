@@ -1,7 +1,7 @@
 /** Finds the files `lint` looks at and reads them; every failure becomes a message, never a throw. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileKind } from '../core/analyze';
+import { fileFormat } from '../core/model/file-format';
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__', 'test-results', '.vscode-test']);
 const MAX_FILES = 50_000;
@@ -38,7 +38,7 @@ export function findFiles(paths: readonly string[]): FoundFiles {
       const full = join(directory, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.')) stack.push(full);
-      } else if (entry.isFile() && fileKind(entry.name)) {
+      } else if (entry.isFile() && fileFormat(entry.name)) {
         files.push(full);
       }
     }

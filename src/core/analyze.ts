@@ -1,4 +1,5 @@
 /** Picks a dialect for a file and runs its parser. Parsers never throw; anything odd becomes a located note. */
+import { fileFormat } from './model/file-format';
 import type { Dialect, RouterSpec } from './model/router-spec';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
@@ -22,22 +23,10 @@ export interface DocumentAnalysis {
   readonly notes: ParseNote[];
 }
 
-export type FileKind = 'python' | 'json' | 'yaml' | 'shell' | 'toml' | undefined;
-
-export function fileKind(file: string): FileKind {
-  const lower = file.toLowerCase();
-  if (lower.endsWith('.py') || lower.endsWith('.pyi')) return 'python';
-  if (lower.endsWith('.json') || lower.endsWith('.jsonc')) return 'json';
-  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
-  if (lower.endsWith('.sh') || lower.endsWith('.bash')) return 'shell';
-  if (lower.endsWith('.toml')) return 'toml';
-  return undefined;
-}
-
 const EMPTY: DocumentAnalysis = { dialect: undefined, specs: [], notes: [] };
 
 export function analyzeDocument(file: string, text: string, project?: ProjectIndex, parsed?: ParsedPython): DocumentAnalysis {
-  const kind = fileKind(file);
+  const kind = fileFormat(file);
   try {
     if (kind === 'python') {
       const result = analyzeTorchtitanPython(text, file, project, parsed);

@@ -4,7 +4,7 @@
  * published model, its published value first. Plain data; the editor turns it into CompletionItems.
  */
 import type { DocumentAnalysis } from './analyze';
-import { fileKind } from './analyze';
+import { fileFormat } from './model/file-format';
 import { containsOffset, type SourceRange } from './text/source';
 import { hfModelTypes, hfRoutingKeys } from './parse/hf-json';
 import { FIELD_DOCS } from './references/field-docs';
@@ -204,7 +204,7 @@ function shellCompletions(text: string, offset: number, analysis: Pick<DocumentA
 }
 
 export function completionsAt(file: string, text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
-  switch (fileKind(file)) {
+  switch (fileFormat(file)) {
     case 'python':
       return pythonCompletions(text, offset, analysis);
     case 'json':
@@ -227,7 +227,7 @@ export interface SignatureData {
 
 /** Signature help inside a torchtitan router call: its keywords with defaults and doc lines, the one being typed active. */
 export function signatureAt(file: string, text: string, offset: number): SignatureData | undefined {
-  if (fileKind(file) !== 'python') return undefined;
+  if (fileFormat(file) !== 'python') return undefined;
   const call = openCall(text, offset);
   if (!call || !TORCHTITAN_ROUTER_CALLEES.has(call.callee)) return undefined;
   const parameters: SignatureData['parameters'] = [];

@@ -4,7 +4,7 @@
  * runs in the analysis worker (./analysis/): this class only sends texts and publishes what comes back.
  */
 import * as vscode from 'vscode';
-import { fileKind } from '../core/analyze';
+import { fileFormat } from '../core/model/file-format';
 import { parseNote } from '../core/lint';
 import type { Diagnostic } from '../core/rules/types';
 import { LineIndex } from '../core/text/source';
@@ -48,7 +48,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   static isCandidate(document: vscode.TextDocument): boolean {
-    return fileKind(document.uri.path) !== undefined || (LANGUAGES as readonly string[]).includes(document.languageId);
+    return fileFormat(document.uri.path) !== undefined || (LANGUAGES as readonly string[]).includes(document.languageId);
   }
 
   static optionsFor(uri: vscode.Uri): RequestOptions {

@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { PreviewRouter, PreviewSubject } from '../core/protocol';
-import type { RouterInputs } from '../core/router/reference';
+import type { RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';

@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../core/router/onnx-run';
-import type { RouterInputs } from '../core/router/reference';
+import type { RouterInputs } from '../core/router/cpu-router';
 import type { RouterConfig } from '../core/router/router-config';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';

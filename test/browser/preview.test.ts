@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { previewSubject } from '../../src/core/preview';
-import { routeReference } from '../../src/core/router/reference';
+import { routeReference } from '../../src/core/router/cpu-router';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { ROOT, startHarness, waitForRun, type Harness } from './harness';

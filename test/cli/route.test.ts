@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
-import { routeReference } from '../../src/core/router/reference';
+import { routeReference } from '../../src/core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../src/core/router/router-config';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import { moeLens, ROOT, scratchDir } from './cli-helpers';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { buildRouterModel } from '../../src/core/router/onnx-graph';
 import { prepareOnnxRouter, type OrtLike } from '../../src/core/router/onnx-run';
-import { routeReference } from '../../src/core/router/reference';
+import { routeReference } from '../../src/core/router/cpu-router';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import { ROUTER_VECTORS, sortRows } from './vectors';
 

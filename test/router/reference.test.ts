@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { routeReference } from '../../src/core/router/reference';
+import { routeReference } from '../../src/core/router/cpu-router';
 import { ROUTER_VECTORS, sortRows } from './vectors';
 
 describe('TypeScript reference router equals the independent PyTorch implementation', () => {

@@ -2,7 +2,8 @@
  * `moe-lens inspect [paths...] [--format stylish|json]`: what MoE Lens understood of each config — its name and
  * place, the published model it was recognised as, and every routing field with its value and provenance.
  */
-import { analyzeDocument, fileKind } from '../../core/analyze';
+import { analyzeDocument } from '../../core/analyze';
+import { fileFormat } from '../../core/model/file-format';
 import { INSPECTED_FIELDS, reportConfig, type ConfigReport } from '../../core/inspect';
 import { ProjectIndex } from '../../core/project';
 import { LineIndex } from '../../core/text/source';
@@ -36,7 +37,7 @@ export function inspectFiles(paths: readonly string[], maxFileSize: number): { r
     else if (read.text.length <= maxFileSize) texts.set(file, read.text);
   }
   const project = new ProjectIndex(diskModuleLoader(maxFileSize));
-  for (const [file, text] of texts) if (fileKind(file) === 'python') project.setText(file, text);
+  for (const [file, text] of texts) if (fileFormat(file) === 'python') project.setText(file, text);
   const lineIndexes = new Map<string, LineIndex>();
   const linesOf = (file: string): LineIndex | undefined => {
     const text = project.textOf(file) ?? texts.get(file);
@@ -47,7 +48,7 @@ export function inspectFiles(paths: readonly string[], maxFileSize: number): { r
   };
   const results: FileInspection[] = [];
   for (const [file, text] of texts) {
-    const analysis = analyzeDocument(file, text, project, fileKind(file) === 'python' ? project.parsedModule(file) : undefined);
+    const analysis = analyzeDocument(file, text, project, fileFormat(file) === 'python' ? project.parsedModule(file) : undefined);
     const lines = linesOf(file) ?? new LineIndex(text);
     const configs = analysis.specs.map((spec) => reportConfig(spec, file, lines, linesOf));
     if (configs.length > 0) results.push({ filePath: file, configs });

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { fixAll, lintText, type LintOptions } from '../../core/lint';
 import { ProjectIndex } from '../../core/project';
 import type { SeveritySetting } from '../../core/rules/types';
-import { fileKind } from '../../core/analyze';
+import { fileFormat } from '../../core/model/file-format';
 import { diskModuleLoader, findFiles, readText } from '../files';
 import { formatJson } from '../formats/json';
 import { formatSarif } from '../formats/sarif';
@@ -37,7 +37,7 @@ export function runLint(args: LintArguments): CommandResult {
   // followed into another; a module outside the linted paths is read from disk when an import names it.
   const project = new ProjectIndex(diskModuleLoader(args.maxFileSize));
   for (const [file, text] of texts) {
-    if (fileKind(file) === 'python' && text.length <= args.maxFileSize) project.setText(file, text);
+    if (fileFormat(file) === 'python' && text.length <= args.maxFileSize) project.setText(file, text);
   }
 
   const options: LintOptions = {
@@ -56,13 +56,13 @@ export function runLint(args: LintArguments): CommandResult {
           writeFileSync(file, withBom.has(file) ? `\ufeff${fixed.text}` : fixed.text); // a byte-order mark stays
           text = fixed.text;
           fixedFiles++;
-          if (fileKind(file) === 'python') project.setText(file, text);
+          if (fileFormat(file) === 'python') project.setText(file, text);
         } catch (error) {
           ioErrors.push(`${file}: cannot write fixes (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
         }
       }
     }
-    const parsed = fileKind(file) === 'python' && project.textOf(file) === text ? project.parsedModule(file) : undefined;
+    const parsed = fileFormat(file) === 'python' && project.textOf(file) === text ? project.parsedModule(file) : undefined;
     const { diagnostics, lines } = lintText(file, text, project, { ...options, ...(parsed ? { parsed } : {}) });
     results.push({ file, lines, diagnostics });
   }

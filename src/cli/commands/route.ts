@@ -8,7 +8,7 @@ import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect'
 import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
-import type { RouterInputs } from '../../core/router/reference';
+import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';

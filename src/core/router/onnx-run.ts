@@ -4,7 +4,7 @@
  */
 import { buildRouterModel, GRAPH_INPUTS } from './onnx-graph';
 import type { RouterConfig } from './router-config';
-import { routeReference, type RouterInputs } from './reference';
+import { routeReference, type RouterInputs } from './cpu-router';
 
 interface TensorLike {
   readonly data: unknown;

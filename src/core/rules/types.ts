@@ -1,4 +1,5 @@
 /** What a rule is (metadata as data, like ESLint's `meta`) and what it reports (plain data, like Ruff's). */
+import type { FileFormat } from '../model/file-format';
 import type { PythonDeclarations } from '../parse/python/declarations';
 import type { ProjectIndex } from '../project';
 import type { Dialect, Field, RouterSpec, Site } from '../model/router-spec';
@@ -43,7 +44,6 @@ export interface Diagnostic {
   readonly related: readonly RelatedInformation[];
 }
 
-export type DocDialect = 'python' | 'json' | 'yaml' | 'shell';
 
 export interface RuleDocs {
   /** What it does. */
@@ -51,8 +51,8 @@ export interface RuleDocs {
   /** Why is this bad? */
   readonly why: string;
   /** A snippet that fires, and its corrected form that does not. */
-  readonly example: { readonly dialect: DocDialect; readonly code: string };
-  readonly useInstead: { readonly dialect: DocDialect; readonly code: string };
+  readonly example: { readonly dialect: FileFormat; readonly code: string };
+  readonly useInstead: { readonly dialect: FileFormat; readonly code: string };
   readonly fixSafety?: string;
   readonly references: readonly string[];
 }
