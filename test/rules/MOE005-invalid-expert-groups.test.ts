@@ -52,6 +52,22 @@ runRuleTests(invalidExpertGroups, {
       output: null,
     },
     {
+      // Megatron raises at TransformerConfig init (transformer_config.py @d98e8a6 l.2675–2681).
+      name: 'Megatron: a selected-group count without a group count is a launch error, quoted',
+      file: 'train.sh',
+      code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 6 --moe-router-group-topk 3\n',
+      errors: [{ messageId: 'countMissing', severity: 'error', text: '3', includes: ['When using group limited routing, moe_router_num_groups must be specified.'] }],
+      output: null,
+    },
+    {
+      // ... whereas a group count alone is accepted: Megatron routes ungrouped, and asserts nothing about it.
+      name: 'Megatron: a group count alone (even one that does not divide the experts) is a warning that it is ignored',
+      file: 'train.sh',
+      code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 6 --moe-router-num-groups 7\n',
+      errors: [{ messageId: 'selectedMissing', severity: 'warning', text: '7', includes: ['Megatron accepts this and routes ungrouped'] }],
+      output: null,
+    },
+    {
       name: 'zero groups',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=0, num_limited_groups=1)\n',

@@ -11,7 +11,10 @@ const LAUNCH_ERRORS: Partial<Record<Framework, Partial<Record<string, string>>>>
     selectedExceeds: 'torchtitan does not check this; `torch.topk` fails with "selected index k out of range" on the first forward pass',
   },
   megatron: {
-    selectedMissing: 'Megatron raises ValueError("When using group limited routing, moe_router_num_groups must be specified.")',
+    // Megatron checks only `if moe_router_group_topk:` (transformer_config.py @d98e8a6 l.2675–2681): a group
+    // count alone is accepted and routing runs ungrouped; a selected-group count alone raises.
+    selectedMissing: 'Megatron accepts this and routes ungrouped: group-limited routing needs `moe_router_group_topk` too',
+    countMissing: 'Megatron raises ValueError("When using group limited routing, moe_router_num_groups must be specified.")',
     notDivisible: 'Megatron asserts "num_moe_experts ({experts}) should be divisible by moe_router_num_groups ({groups})."',
     selectedExceeds: 'Megatron asserts "moe_router_group_topk ({selected}) should be smaller than moe_router_num_groups ({groups})."',
   },
@@ -69,13 +72,15 @@ export const invalidExpertGroups = {
           context.report({ messageId: 'notPositive', data: { key, value: field.value }, range: fieldRange(spec, field) });
         }
       }
+      const megatron = spec.framework === 'megatron';
       if (count === undefined) {
         if (selected !== undefined && groups.selected.sites.length > 0) {
           context.report({
             messageId: 'countMissing',
             data: { countKey, selectedKey, selected, consequence: quote('countMissing', {}) },
             range: fieldRange(spec, groups.selected),
-            severity: 'warning',
+            // Megatron refuses to start; elsewhere the selected-group count is only ignored.
+            severity: megatron ? 'error' : 'warning',
           });
         }
         continue;
@@ -83,7 +88,9 @@ export const invalidExpertGroups = {
       if (count < 1) continue;
       const data = { countKey, selectedKey, groups: count, selected: selected ?? '?', experts: experts ?? '?' };
       if (selected === undefined) {
-        context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count) });
+        context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
+        // Megatron checks the group count only once group-limited routing is on.
+        if (megatron) continue;
       } else if (selected > count) {
         context.report({ messageId: 'selectedExceeds', data: { ...data, consequence: quote('selectedExceeds', data) }, range: fieldRange(spec, groups.selected) });
       }
