@@ -305,6 +305,8 @@ function applySubject(next: PreviewSubject, ortBaseUri: string): void {
   document.getElementById('config-name')!.textContent = next.name;
   document.getElementById('config-location')!.textContent = `${next.file}:${next.line}`;
   document.getElementById('semantics')!.textContent = next.router.config.semantics;
+  controlsHost.style.display = '';
+  footer.style.display = '';
   renderControls();
   if (first) void start();
   else if (controls.autoRun) schedule(0);
@@ -316,8 +318,16 @@ onMessage((message) => {
       applySubject(message.body.subject, message.body.ortBaseUri);
       break;
     case 'preview/error':
+      // Nothing can run: say so where the eye lands (the header), not under controls that do nothing.
       generation++;
       app.dataset.state = 'error';
+      document.getElementById('semantics')!.textContent = 'Not routed';
+      document.getElementById('backend')!.textContent = '—';
+      controlsHost.style.display = 'none';
+      footer.style.display = 'none';
+      document.getElementById('timing')!.textContent = '';
+      views.replaceChildren();
+      statsHost.replaceChildren();
       setStatus(message.body.message, 'error');
       break;
   }

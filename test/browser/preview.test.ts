@@ -121,6 +121,25 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('a config that cannot be routed says so in the header, with no controls that do nothing; a fixed config brings them back', async () => {
+    const file = 'examples/torchtitan/gpt_oss/__init__.py';
+    const specs = analyzeDocument(file, readFileSync(join(ROOT, file), 'utf8')).specs;
+    const subject = previewSubject(specs.find((s) => s.name === '20b')!, file, 27, specs);
+    assert.ok(!('error' in subject));
+    const page = await harness.open(subject, { tokens: 256, hidden: 64, backend: 'wasm' });
+    await waitForRun(page);
+    await page.evaluate(() => window.postMessage({ type: 'preview/error', body: { message: 'the top_k (`top_k`) of config "20b" is unknown' } }, '*'));
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'error');
+    assert.equal(await page.textContent('#semantics'), 'Not routed');
+    assert.equal(await page.isVisible('#controls'), false);
+    assert.match((await page.textContent('#status')) ?? '', /top_k .* is unknown/);
+    await page.evaluate((body) => window.postMessage({ type: 'preview/subject', body }, '*'), { subject, ortBaseUri: `${harness.origin}/dist/ort/` });
+    await waitForRun(page);
+    assert.equal(await page.isVisible('#controls'), true);
+    assert.notEqual(await page.textContent('#semantics'), 'Not routed');
+    await page.close();
+  });
+
   it('loads nothing from outside its own origin', () => {
     // Listened to from each page's first navigation: the page, its script and style, ORT's .mjs and .wasm.
     assert.ok(harness.requests.some((url) => url.endsWith('/dist/webview/main.js')), harness.requests.join('\n'));
