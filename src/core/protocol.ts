@@ -51,24 +51,25 @@ export type WebviewMessage = Envelope<WebviewToHost>;
 const MAX_TEXT = 4096;
 const MAX_JSON = 64 * 1024 * 1024;
 
+/**
+ * One validator per message the webview may send, typed from `WebviewToHost`: a message added to the protocol
+ * without a validator fails to compile, and so does a validator whose result does not fit its message.
+ */
+const WEBVIEW_MESSAGE_BODIES: { readonly [K in keyof WebviewToHost]: (body: Record<string, unknown>) => WebviewToHost[K] | undefined } = {
+  'preview/ready': (body) => (Object.keys(body).length === 0 ? {} : undefined),
+  'preview/copy': (body) => (typeof body.text === 'string' && body.text.length <= MAX_TEXT ? { text: body.text } : undefined),
+  'preview/export': (body) => (typeof body.json === 'string' && body.json.length <= MAX_JSON ? { json: body.json } : undefined),
+  'preview/log': (body) =>
+    (body.level === 'info' || body.level === 'warn' || body.level === 'error') && typeof body.message === 'string' ? { level: body.level, message: body.message.slice(0, MAX_TEXT) } : undefined,
+};
+
 /** Validates an untrusted message from the webview; returns undefined for anything malformed. */
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const { type, body } = raw as { type?: unknown; body?: unknown };
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const record = body as Record<string, unknown>;
-  switch (type) {
-    case 'preview/ready':
-      return Object.keys(record).length === 0 ? { type, body: {} } : undefined;
-    case 'preview/copy':
-      return typeof record.text === 'string' && record.text.length <= MAX_TEXT ? { type, body: { text: record.text } } : undefined;
-    case 'preview/export':
-      return typeof record.json === 'string' && record.json.length <= MAX_JSON ? { type, body: { json: record.json } } : undefined;
-    case 'preview/log':
-      return (record.level === 'info' || record.level === 'warn' || record.level === 'error') && typeof record.message === 'string'
-        ? { type, body: { level: record.level, message: record.message.slice(0, MAX_TEXT) } }
-        : undefined;
-    default:
-      return undefined;
-  }
+  if (typeof type !== 'string' || !Object.hasOwn(WEBVIEW_MESSAGE_BODIES, type)) return undefined;
+  const key = type as keyof WebviewToHost;
+  const parsed = WEBVIEW_MESSAGE_BODIES[key](body as Record<string, unknown>);
+  return parsed === undefined ? undefined : ({ type: key, body: parsed } as WebviewMessage);
 }

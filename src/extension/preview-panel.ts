@@ -88,6 +88,11 @@ export class PreviewPanel implements vscode.Disposable {
         case 'preview/log':
           this.log(`routing preview (${message.body.level}): ${message.body.message}`);
           break;
+        default: {
+          // Every message of the protocol is handled: a new one fails to compile here.
+          const unhandled: never = message;
+          this.log(`routing preview: unhandled message ${JSON.stringify(unhandled)}`);
+        }
       }
     } catch (error) {
       this.log(`routing preview: ${String(error)}`);

@@ -19,27 +19,12 @@ import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { loadState, onMessage, saveState, send } from './host';
-import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendChoice, type BackendInfo } from './runner';
+import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo } from './runner';
+import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
 import { renderChart } from './views/chart';
+import { renderControls as renderControlsView } from './views/controls';
 import { custom, el, formatNumber } from './views/dom';
 import { renderStats, renderTable } from './views/stats';
-
-interface Controls {
-  tokens: number;
-  hidden: number;
-  distribution: 'isotropic' | 'clustered';
-  clusters: number;
-  seed: number;
-  capacityFactor: number;
-  ep: number;
-  compare: string;
-  backend: BackendChoice;
-  sorted: boolean;
-  autoRun: boolean;
-}
-
-const DEFAULTS: Controls = { tokens: 4096, hidden: 2048, distribution: 'isotropic', clusters: 8, seed: 0, capacityFactor: 1.25, ep: 1, compare: 'none', backend: 'auto', sorted: false, autoRun: true };
-const MAX_ELEMENTS = 1 << 26; // tokens × hidden floats (256 MB)
 
 const app = document.getElementById('app')!;
 const controlsHost = document.getElementById('controls')!;
@@ -52,7 +37,7 @@ let subject: PreviewSubject | undefined;
 let controls: Controls = { ...DEFAULTS, ...loadState<Controls>() };
 let generation = 0;
 let debounce: ReturnType<typeof setTimeout> | undefined;
-let lastExport: object | undefined;
+let lastExport: ExportPayload | undefined;
 
 interface SeriesResult {
   readonly router: PreviewRouter;
@@ -66,40 +51,11 @@ function setStatus(text: string, kind: 'info' | 'busy' | 'error' = 'info'): void
   app.setAttribute('aria-busy', kind === 'busy' ? 'true' : 'false');
 }
 
-function numberField(label: string, key: 'tokens' | 'hidden' | 'clusters' | 'seed' | 'capacityFactor' | 'ep', hint: string): HTMLElement {
-  const id = `control-${key}`;
-  const field = custom('vscode-textfield', { id, type: 'number', step: key === 'capacityFactor' ? '0.01' : '1', min: key === 'seed' ? '0' : key === 'capacityFactor' ? '0.01' : '1', value: String(controls[key]), title: hint, 'aria-label': label });
-  field.addEventListener('change', () => update({ [key]: Number((field as unknown as { value: string }).value) } as Partial<Controls>));
-  return el('div', { class: 'control' }, custom('vscode-label', { for: id }, label), field);
-}
-
-function selectField(label: string, key: 'distribution' | 'compare' | 'backend', options: [string, string][]): HTMLElement {
-  const id = `control-${key}`;
-  const select = custom('vscode-single-select', { id, 'aria-label': label }, ...options.map(([value, text]) => custom('vscode-option', { value, ...(controls[key] === value ? { selected: '' } : {}) }, text)));
-  select.addEventListener('change', () => update({ [key]: (select as unknown as { value: string }).value } as Partial<Controls>));
-  return el('div', { class: 'control' }, custom('vscode-label', { for: id }, label), select);
-}
-
 function renderControls(): void {
-  const comparisons: [string, string][] = [['none', 'none'], ...(subject?.comparisons ?? []).map((c): [string, string] => [c.id, c.label])];
+  const comparisons = (subject?.comparisons ?? []).map((c): [string, string] => [c.id, c.label]);
   // Before the subject arrives the list is empty: keep the saved choice until it can be checked.
-  if (subject && !comparisons.some(([id]) => id === controls.compare)) controls.compare = 'none';
-  const run = custom('vscode-button', { id: 'run', title: 'Run now' }, 'Run');
-  run.addEventListener('click', () => void start());
-  const auto = custom('vscode-checkbox', { id: 'auto-run', ...(controls.autoRun ? { checked: '' } : {}) }, 'run on change');
-  auto.addEventListener('change', () => update({ autoRun: (auto as unknown as { checked: boolean }).checked }, false));
-  controlsHost.replaceChildren(
-    numberField('tokens', 'tokens', 'tokens routed in one batch'),
-    numberField('hidden size', 'hidden', 'model dimension the router projects from'),
-    selectField('tokens drawn', 'distribution', [['isotropic', 'isotropic N(0, 1)'], ['clustered', 'clustered']]),
-    ...(controls.distribution === 'clustered' ? [numberField('clusters', 'clusters', 'number of token clusters')] : []),
-    numberField('seed', 'seed', 'seed of the synthetic tokens and gate'),
-    numberField('capacity factor', 'capacityFactor', 'per-expert capacity = ceil(T·k/E · factor)'),
-    numberField('EP size', 'ep', 'expert-parallel ranks (experts split in contiguous blocks)'),
-    selectField('compare with', 'compare', comparisons),
-    selectField('backend', 'backend', [['auto', 'auto (WebGPU → WASM)'], ['webgpu', 'WebGPU'], ['wasm', 'WASM']]),
-    el('div', { class: 'control actions' }, run, auto),
-  );
+  if (subject && controls.compare !== 'none' && !comparisons.some(([id]) => id === controls.compare)) controls.compare = 'none';
+  renderControlsView(controlsHost, controls, comparisons, { change: (patch, rerun) => update(patch, rerun), run: () => void start() });
 }
 
 function update(patch: Partial<Controls>, rerun = true): void {
@@ -114,18 +70,6 @@ function schedule(delay = 300): void {
   generation++; // anything running now is stale
   if (debounce) clearTimeout(debounce);
   debounce = setTimeout(() => void start(), delay);
-}
-
-function validate(): string | undefined {
-  const { tokens, hidden, clusters, capacityFactor, ep, seed } = controls;
-  if (!Number.isInteger(tokens) || tokens < 1 || tokens > 1 << 20) return 'tokens must be an integer from 1 to 1,048,576';
-  if (!Number.isInteger(hidden) || hidden < 1 || hidden > 65536) return 'hidden size must be an integer from 1 to 65,536';
-  if (tokens * hidden > MAX_ELEMENTS) return `tokens × hidden = ${tokens * hidden} floats is more than this panel holds (${MAX_ELEMENTS}); use moe-lens route for larger runs`;
-  if (!Number.isInteger(clusters) || clusters < 1) return 'clusters must be a positive integer';
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) return 'seed must be an integer from 0 to 4294967295';
-  if (!(capacityFactor > 0)) return 'capacity factor must be positive';
-  if (!Number.isInteger(ep) || ep < 1 || ep > (subject?.router.config.experts ?? 1)) return 'EP size must be between 1 and the number of experts';
-  return undefined;
 }
 
 async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo, isStale: () => boolean): Promise<SeriesResult & { info: BackendInfo }> {
@@ -163,7 +107,7 @@ function drawInputs(options: SyntheticOptions): SyntheticInputs {
 async function start(): Promise<void> {
   if (!subject) return;
   const mine = ++generation;
-  const problem = validate();
+  const problem = validateControls(controls, subject.router.config.experts);
   if (problem) {
     setStatus(problem, 'error');
     app.dataset.state = 'invalid';
@@ -288,7 +232,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
 function renderFooter(): void {
   const copy = custom('vscode-button', { id: 'copy-command', secondary: '' }, 'Copy as CLI command');
   copy.addEventListener('click', () => {
-    if (lastExport) send({ type: 'preview/copy', body: { text: (lastExport as { command: string }).command } });
+    if (lastExport) send({ type: 'preview/copy', body: { text: lastExport.command } });
   });
   const exportButton = custom('vscode-button', { id: 'export-json', secondary: '' }, 'Export JSON');
   exportButton.addEventListener('click', () => {
@@ -330,6 +274,11 @@ onMessage((message) => {
       statsHost.replaceChildren();
       setStatus(message.body.message, 'error');
       break;
+    default: {
+      // Every message of the protocol is handled: a new one fails to compile here.
+      const unhandled: never = message;
+      send({ type: 'preview/log', body: { level: 'warn', message: `unhandled message ${JSON.stringify(unhandled)}` } });
+    }
   }
 });
 
