@@ -25,7 +25,8 @@ const identifier = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase(
 const file = `${code}-${name}`;
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-const ruleText = `import { allKnown, fieldRange } from './helpers';
+const ruleText = `import type { RouterSpec } from '../model/router-spec';
+import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const ${identifier} = {
@@ -47,14 +48,14 @@ export const ${identifier} = {
     useInstead: { dialect: 'python', code: 'TODO = MoEArgs(num_experts=8, top_k=2)\\n' },
     references: ['TODO: the framework source this rests on, file and line at the commit read'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      // Rules assert only on known values: literal, resolved or a declaration's default.
-      if (!allKnown(spec.topK)) continue;
-      // TODO: the condition; then
-      // context.report({ messageId: 'found', data: { key: spec.keyNames.topK, value: spec.topK.value! }, range: fieldRange(spec, spec.topK) });
-      void fieldRange;
-    }
+  /** Called for each router config of the file. */
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    // Rules assert only on known values: literal, resolved or a declaration's default.
+    if (!allKnown(spec.topK)) return;
+    // TODO: the condition; then
+    // context.report({ messageId: 'found', data: { key: spec.keyNames.topK, value: spec.topK.value! }, range: fieldRange(spec, spec.topK) });
+    void context;
+    void fieldRange;
   },
 } satisfies Rule;
 `;

@@ -84,7 +84,8 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
       });
     });
     try {
-      rule.check(context);
+      if (rule.check) rule.check(context);
+      else for (const spec of analysis.specs) rule.checkSpec?.(spec, context);
     } catch (error) {
       options.onRuleError?.(rule, error);
     }

@@ -47,102 +47,100 @@ export const publishedModelMismatch = {
       'torchtitan PR #2212 (closed): "120B: Fix top_k from 4 to 8"',
     ],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const claim = recognizeModel(spec);
-      if (!claim) continue;
-      const { model } = claim;
-      // A config recognised only by its shape may be a custom model of the same size: its findings are warnings.
-      const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
-        if (!field || !fact || key === undefined) return;
-        if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
-        // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
-        if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
-        // A value the dialect hard-codes (HF DeepSeek-V3's sigmoid) cannot be set from this file.
-        if (field.sites.length === 0 && field.defaultFrom && !field.defaultFrom.file && spec.dialect !== 'torchtitan-python') return;
-        const shownKey = keyOf(field, key);
-        context.report({
-          messageId: 'mismatch',
-          data: {
-            key: shownKey,
-            actual: field.sites.length
-              ? context.formatValue(field.value)
-              : `${context.formatValue(field.value)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
-            model: model.id,
-            fact: describe(fact.value),
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const claim = recognizeModel(spec);
+    if (!claim) return;
+    const { model } = claim;
+    // A config recognised only by its shape may be a custom model of the same size: its findings are warnings.
+    const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
+      if (!field || !fact || key === undefined) return;
+      if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
+      // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
+      if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
+      // A value the dialect hard-codes (HF DeepSeek-V3's sigmoid) cannot be set from this file.
+      if (field.sites.length === 0 && field.defaultFrom && !field.defaultFrom.file && spec.dialect !== 'torchtitan-python') return;
+      const shownKey = keyOf(field, key);
+      context.report({
+        messageId: 'mismatch',
+        data: {
+          key: shownKey,
+          actual: field.sites.length
+            ? context.formatValue(field.value)
+            : `${context.formatValue(field.value)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+          model: model.id,
+          fact: describe(fact.value),
+        },
+        detail: evidenceOf(claim.evidence, fact),
+        range: fieldRange(spec, field),
+        severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        fixes: [
+          {
+            title: `Set \`${shownKey}\` to ${context.formatValue(fact.value)} (published ${model.id})`,
+            edits: context.setField(spec, field, key, fact.value),
+            safety: 'safe',
+            preferred: true,
           },
-          detail: evidenceOf(claim.evidence, fact),
-          range: fieldRange(spec, field),
-          severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
-          fixes: [
-            {
-              title: `Set \`${shownKey}\` to ${context.formatValue(fact.value)} (published ${model.id})`,
-              edits: context.setField(spec, field, key, fact.value),
-              safety: 'safe',
-              preferred: true,
-            },
-          ],
-        });
-      };
-      const keys = spec.keyNames;
-      compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
-      compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
-      compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
-      if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
-        // No expert groups at all, where the published router limits each token to some groups.
-        const { count, selected } = model.groups;
-        const edits = [...context.setField(spec, spec.groups.count, keys.groupsCount, count.value), ...context.setField(spec, spec.groups.selected, keys.groupsSelected, selected.value)];
-        context.report({
-          messageId: 'mismatch',
-          data: {
-            key: keys.groupsCount,
-            actual: spec.groups.count.sites.length ? 'None' : `None (default from ${spec.groups.count.defaultFrom?.label ?? 'the framework'})`,
-            model: model.id,
-            fact: `splits experts into ${count.value} groups and keeps ${selected.value} per token`,
+        ],
+      });
+    };
+    const keys = spec.keyNames;
+    compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
+    compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
+    compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
+    if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
+      // No expert groups at all, where the published router limits each token to some groups.
+      const { count, selected } = model.groups;
+      const edits = [...context.setField(spec, spec.groups.count, keys.groupsCount, count.value), ...context.setField(spec, spec.groups.selected, keys.groupsSelected, selected.value)];
+      context.report({
+        messageId: 'mismatch',
+        data: {
+          key: keys.groupsCount,
+          actual: spec.groups.count.sites.length ? 'None' : `None (default from ${spec.groups.count.defaultFrom?.label ?? 'the framework'})`,
+          model: model.id,
+          fact: `splits experts into ${count.value} groups and keeps ${selected.value} per token`,
+        },
+        detail: evidenceOf(claim.evidence, count),
+        range: fieldRange(spec, spec.groups.count),
+        severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        fixes: [
+          {
+            title: `Set \`${keys.groupsCount}\` to ${count.value} and \`${keys.groupsSelected}\` to ${selected.value} (published ${model.id})`,
+            // Both or nothing: half of the pair would not launch.
+            edits: edits.length === 2 ? edits : [],
+            safety: 'safe',
+            preferred: true,
           },
-          detail: evidenceOf(claim.evidence, count),
-          range: fieldRange(spec, spec.groups.count),
-          severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
-          fixes: [
-            {
-              title: `Set \`${keys.groupsCount}\` to ${count.value} and \`${keys.groupsSelected}\` to ${selected.value} (published ${model.id})`,
-              // Both or nothing: half of the pair would not launch.
-              edits: edits.length === 2 ? edits : [],
-              safety: 'safe',
-              preferred: true,
-            },
-          ],
-        });
-      } else if (model.groups && spec.groups) {
-        compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
-        compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
-      }
-      // Booleans the published router defines; compared only where this config's values are known.
-      const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown): void => {
-        if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined) return;
-        const shownKey = keyOf(field, key);
-        context.report({
-          messageId: 'mismatch',
-          data: {
-            key: shownKey,
-            actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(actual)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
-            model: model.id,
-            fact: describe,
-          },
-          detail: evidenceOf(claim.evidence, fact),
-          range: fieldRange(spec, field),
-          severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
-          fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${shownKey}\` to ${context.formatValue(fixValue)} (published ${model.id})`, edits: context.setField(spec, field, key, fixValue), safety: 'safe', preferred: true }] : [],
-        });
-      };
-      const renormalized = effectiveRenormalization(spec);
-      if (renormalized !== undefined && model.renormalized && allKnown(spec.order, spec.scoreFunc)) {
-        flag(spec.normalize, renormalized, model.renormalized, keys.normalize, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value);
-      }
-      if (model.gateBias) {
-        const gateKey = spec.routerBias.sites[spec.routerBias.sites.length - 1]?.key ?? (spec.framework === 'torchtitan' ? 'gate_bias' : undefined);
-        flag(spec.routerBias, spec.routerBias.value, model.gateBias, gateKey, model.gateBias.value ? 'has a bias on its router gate' : 'has no bias on its router gate', model.gateBias.value);
-      }
+        ],
+      });
+    } else if (model.groups && spec.groups) {
+      compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
+      compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
+    }
+    // Booleans the published router defines; compared only where this config's values are known.
+    const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown): void => {
+      if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined) return;
+      const shownKey = keyOf(field, key);
+      context.report({
+        messageId: 'mismatch',
+        data: {
+          key: shownKey,
+          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(actual)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+          model: model.id,
+          fact: describe,
+        },
+        detail: evidenceOf(claim.evidence, fact),
+        range: fieldRange(spec, field),
+        severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${shownKey}\` to ${context.formatValue(fixValue)} (published ${model.id})`, edits: context.setField(spec, field, key, fixValue), safety: 'safe', preferred: true }] : [],
+      });
+    };
+    const renormalized = effectiveRenormalization(spec);
+    if (renormalized !== undefined && model.renormalized && allKnown(spec.order, spec.scoreFunc)) {
+      flag(spec.normalize, renormalized, model.renormalized, keys.normalize, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value);
+    }
+    if (model.gateBias) {
+      const gateKey = spec.routerBias.sites[spec.routerBias.sites.length - 1]?.key ?? (spec.framework === 'torchtitan' ? 'gate_bias' : undefined);
+      flag(spec.routerBias, spec.routerBias.value, model.gateBias, gateKey, model.gateBias.value ? 'has a bias on its router gate' : 'has no bias on its router gate', model.gateBias.value);
     }
   },
 } satisfies Rule;

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -21,16 +22,14 @@ export const topKOutOfRange = {
     useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmax")\n' },
     references: ['transformers JetMoeConfig (the one HF MoE config that validates top-k)', 'research §4.3: Megatron makes no top-k ≤ experts check'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const topK = spec.topK.value;
-      if (topK === undefined || !Number.isInteger(topK) || !allKnown(spec.topK)) continue;
-      const key = keyOf(spec.topK, spec.keyNames.topK);
-      if (topK < 1) {
-        context.report({ messageId: 'belowOne', data: { key, topK }, range: fieldRange(spec, spec.topK) });
-      } else if (spec.experts.value !== undefined && allKnown(spec.experts) && spec.experts.value >= 1 && topK > spec.experts.value) {
-        context.report({ messageId: 'aboveExperts', data: { key, topK, experts: spec.experts.value }, range: fieldRange(spec, spec.topK) });
-      }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const topK = spec.topK.value;
+    if (topK === undefined || !Number.isInteger(topK) || !allKnown(spec.topK)) return;
+    const key = keyOf(spec.topK, spec.keyNames.topK);
+    if (topK < 1) {
+      context.report({ messageId: 'belowOne', data: { key, topK }, range: fieldRange(spec, spec.topK) });
+    } else if (spec.experts.value !== undefined && allKnown(spec.experts) && spec.experts.value >= 1 && topK > spec.experts.value) {
+      context.report({ messageId: 'aboveExperts', data: { key, topK, experts: spec.experts.value }, range: fieldRange(spec, spec.topK) });
     }
   },
 } satisfies Rule;

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -27,24 +28,22 @@ export const topKExceedsGroupReach = {
     },
     references: ['TensorRT-LLM trtllm-gen routing checks (research §5.3)', 'FlashInfer `topk_group * n_group >= topk` check (research §5.3)'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const groups = spec.groups;
-      const topK = spec.topK.value;
-      const experts = spec.experts.value;
-      const count = groups?.count.value;
-      const selected = groups?.selected.value;
-      if (!groups || topK === undefined || experts === undefined || count === undefined || selected === undefined) continue;
-      if (!allKnown(spec.topK, spec.experts, groups.count, groups.selected)) continue;
-      if (count < 1 || selected < 1 || selected > count || experts % count !== 0) continue; // MOE005 reports these
-      const perGroup = experts / count;
-      const reachable = selected * perGroup;
-      if (topK <= reachable) continue;
-      context.report({
-        messageId: 'exceeds',
-        data: { key: keyOf(spec.topK, spec.keyNames.topK), topK, selected, groups: count, perGroup, reachable },
-        range: fieldRange(spec, spec.topK),
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const groups = spec.groups;
+    const topK = spec.topK.value;
+    const experts = spec.experts.value;
+    const count = groups?.count.value;
+    const selected = groups?.selected.value;
+    if (!groups || topK === undefined || experts === undefined || count === undefined || selected === undefined) return;
+    if (!allKnown(spec.topK, spec.experts, groups.count, groups.selected)) return;
+    if (count < 1 || selected < 1 || selected > count || experts % count !== 0) return; // MOE005 reports these
+    const perGroup = experts / count;
+    const reachable = selected * perGroup;
+    if (topK <= reachable) return;
+    context.report({
+      messageId: 'exceeds',
+      data: { key: keyOf(spec.topK, spec.keyNames.topK), topK, selected, groups: count, perGroup, reachable },
+      range: fieldRange(spec, spec.topK),
+    });
   },
 } satisfies Rule;

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import type { Framework } from '../model/router-spec';
 import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -56,51 +57,49 @@ export const invalidExpertGroups = {
       'vLLM grouped_topk_router.py `valid_grouping()` and csrc/moe/grouped_topk_kernels.cu',
     ],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const groups = spec.groups;
-      if (!groups || !allKnown(groups.count, groups.selected)) continue;
-      const countKey = keyOf(groups.count, spec.keyNames.groupsCount ?? 'groups');
-      const selectedKey = keyOf(groups.selected, spec.keyNames.groupsSelected ?? 'selected groups');
-      const count = groups.count.value;
-      const selected = groups.selected.value;
-      const experts = spec.experts.value;
-      const quote = (id: string, data: Record<string, string | number>): string =>
-        (LAUNCH_ERRORS[spec.framework]?.[id] ?? GENERIC[id]!).replace(/\{(\w+)\}/g, (w, k: string) => (k in data ? String(data[k]) : w));
-      for (const [field, key] of [[groups.count, countKey], [groups.selected, selectedKey]] as const) {
-        if (field.value !== undefined && field.value < 1 && field.sites.length > 0) {
-          context.report({ messageId: 'notPositive', data: { key, value: field.value }, range: fieldRange(spec, field) });
-        }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const groups = spec.groups;
+    if (!groups || !allKnown(groups.count, groups.selected)) return;
+    const countKey = keyOf(groups.count, spec.keyNames.groupsCount ?? 'groups');
+    const selectedKey = keyOf(groups.selected, spec.keyNames.groupsSelected ?? 'selected groups');
+    const count = groups.count.value;
+    const selected = groups.selected.value;
+    const experts = spec.experts.value;
+    const quote = (id: string, data: Record<string, string | number>): string =>
+      (LAUNCH_ERRORS[spec.framework]?.[id] ?? GENERIC[id]!).replace(/\{(\w+)\}/g, (w, k: string) => (k in data ? String(data[k]) : w));
+    for (const [field, key] of [[groups.count, countKey], [groups.selected, selectedKey]] as const) {
+      if (field.value !== undefined && field.value < 1 && field.sites.length > 0) {
+        context.report({ messageId: 'notPositive', data: { key, value: field.value }, range: fieldRange(spec, field) });
       }
-      const megatron = spec.framework === 'megatron';
-      if (count === undefined) {
-        if (selected !== undefined && groups.selected.sites.length > 0) {
-          context.report({
-            messageId: 'countMissing',
-            data: { countKey, selectedKey, selected, consequence: quote('countMissing', {}) },
-            range: fieldRange(spec, groups.selected),
-            // Megatron refuses to start; elsewhere the selected-group count is only ignored.
-            severity: megatron ? 'error' : 'warning',
-          });
-        }
-        continue;
+    }
+    const megatron = spec.framework === 'megatron';
+    if (count === undefined) {
+      if (selected !== undefined && groups.selected.sites.length > 0) {
+        context.report({
+          messageId: 'countMissing',
+          data: { countKey, selectedKey, selected, consequence: quote('countMissing', {}) },
+          range: fieldRange(spec, groups.selected),
+          // Megatron refuses to start; elsewhere the selected-group count is only ignored.
+          severity: megatron ? 'error' : 'warning',
+        });
       }
-      if (count < 1) continue;
-      const data = { countKey, selectedKey, groups: count, selected: selected ?? '?', experts: experts ?? '?' };
-      if (selected === undefined) {
-        context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
-        // Megatron checks the group count only once group-limited routing is on.
-        if (megatron) continue;
-      } else if (selected > count) {
-        context.report({ messageId: 'selectedExceeds', data: { ...data, consequence: quote('selectedExceeds', data) }, range: fieldRange(spec, groups.selected) });
-      }
-      if (experts === undefined || experts < 1 || !allKnown(spec.experts)) continue;
-      if (experts % count !== 0) {
-        context.report({ messageId: 'notDivisible', data: { ...data, consequence: quote('notDivisible', data) }, range: fieldRange(spec, groups.count) });
-      } else if (experts / count < 2 && groups.score === 'top2-sum') {
-        const withPer = { ...data, perGroup: experts / count };
-        context.report({ messageId: 'tooFewPerGroup', data: { ...withPer, consequence: quote('tooFewPerGroup', withPer) }, range: fieldRange(spec, groups.count) });
-      }
+      return;
+    }
+    if (count < 1) return;
+    const data = { countKey, selectedKey, groups: count, selected: selected ?? '?', experts: experts ?? '?' };
+    if (selected === undefined) {
+      context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
+      // Megatron checks the group count only once group-limited routing is on.
+      if (megatron) return;
+    } else if (selected > count) {
+      context.report({ messageId: 'selectedExceeds', data: { ...data, consequence: quote('selectedExceeds', data) }, range: fieldRange(spec, groups.selected) });
+    }
+    if (experts === undefined || experts < 1 || !allKnown(spec.experts)) return;
+    if (experts % count !== 0) {
+      context.report({ messageId: 'notDivisible', data: { ...data, consequence: quote('notDivisible', data) }, range: fieldRange(spec, groups.count) });
+    } else if (experts / count < 2 && groups.score === 'top2-sum') {
+      const withPer = { ...data, perGroup: experts / count };
+      context.report({ messageId: 'tooFewPerGroup', data: { ...withPer, consequence: quote('tooFewPerGroup', withPer) }, range: fieldRange(spec, groups.count) });
     }
   },
 } satisfies Rule;

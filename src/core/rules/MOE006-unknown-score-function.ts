@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import type { Framework } from '../model/router-spec';
 import { editDistance } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -37,29 +38,27 @@ export const unknownScoreFunction = {
     fixSafety: 'The fix replaces a name that would crash with the closest valid one; it is offered only when exactly one name is within two edits.',
     references: ['torchtitan torchtitan/models/moe/moe.py @238fa9953 `TokenChoiceTopKRouter.forward`', 'Megatron-LM transformer_config.py `moe_router_score_function` Literal'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const known = KNOWN[spec.framework];
-      const site = spec.scoreFunc.sites[spec.scoreFunc.sites.length - 1];
-      if (!known || !site || site.file !== undefined || site.literal.kind !== 'string') continue;
-      const value = site.literal.value;
-      if (known.includes(value)) continue;
-      const near = known.filter((name) => editDistance(value.toLowerCase(), name, 2) <= 2);
-      const suggestion = near.length === 1 ? near[0] : undefined;
-      context.report({
-        messageId: 'unknown',
-        data: {
-          value,
-          framework: spec.framework,
-          expected: known.map((k) => `"${k}"`).join(', '),
-          suggestion: suggestion ? `; did you mean "${suggestion}"?` : '',
-          consequence: RAISES[spec.framework] ?? 'the router cannot run',
-        },
-        range: site.valueRange,
-        fixes: suggestion
-          ? [{ title: `Replace with "${suggestion}"`, edits: context.replaceSites([site], suggestion), safety: 'safe', preferred: true }]
-          : [],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const known = KNOWN[spec.framework];
+    const site = spec.scoreFunc.sites[spec.scoreFunc.sites.length - 1];
+    if (!known || !site || site.file !== undefined || site.literal.kind !== 'string') return;
+    const value = site.literal.value;
+    if (known.includes(value)) return;
+    const near = known.filter((name) => editDistance(value.toLowerCase(), name, 2) <= 2);
+    const suggestion = near.length === 1 ? near[0] : undefined;
+    context.report({
+      messageId: 'unknown',
+      data: {
+        value,
+        framework: spec.framework,
+        expected: known.map((k) => `"${k}"`).join(', '),
+        suggestion: suggestion ? `; did you mean "${suggestion}"?` : '',
+        consequence: RAISES[spec.framework] ?? 'the router cannot run',
+      },
+      range: site.valueRange,
+      fixes: suggestion
+        ? [{ title: `Replace with "${suggestion}"`, edits: context.replaceSites([site], suggestion), safety: 'safe', preferred: true }]
+        : [],
+    });
   },
 } satisfies Rule;

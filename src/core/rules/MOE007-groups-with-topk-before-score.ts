@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -28,23 +29,21 @@ export const groupsWithTopkBeforeScore = {
     fixSafety: 'Turning `topk_before_score` off changes which experts are chosen and their weights, so the fix is unsafe.',
     references: ['torchtitan PR #2212 (topk_before_score), which rejects groups with the flag'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      if (spec.framework !== 'torchtitan' || spec.order.value !== 'topk-then-score') continue;
-      const groups = spec.groups?.count.value;
-      if (groups === undefined || groups === null || !allKnown(spec.order, spec.groups?.count)) continue;
-      context.report({
-        messageId: 'conflict',
-        data: { groupsKey: spec.keyNames.groupsCount ?? 'num_expert_groups', groups, orderKey: spec.keyNames.order ?? 'topk_before_score' },
-        range: fieldRange(spec, spec.order),
-        fixes: [
-          {
-            title: 'Set `topk_before_score` to False',
-            edits: context.setField(spec, spec.order, spec.keyNames.order ?? 'topk_before_score', false),
-            safety: 'unsafe',
-          },
-        ],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    if (spec.framework !== 'torchtitan' || spec.order.value !== 'topk-then-score') return;
+    const groups = spec.groups?.count.value;
+    if (groups === undefined || groups === null || !allKnown(spec.order, spec.groups?.count)) return;
+    context.report({
+      messageId: 'conflict',
+      data: { groupsKey: spec.keyNames.groupsCount ?? 'num_expert_groups', groups, orderKey: spec.keyNames.order ?? 'topk_before_score' },
+      range: fieldRange(spec, spec.order),
+      fixes: [
+        {
+          title: 'Set `topk_before_score` to False',
+          edits: context.setField(spec, spec.order, spec.keyNames.order ?? 'topk_before_score', false),
+          safety: 'unsafe',
+        },
+      ],
+    });
   },
 } satisfies Rule;

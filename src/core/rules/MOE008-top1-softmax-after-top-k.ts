@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -22,27 +23,25 @@ export const top1SoftmaxAfterTopK = {
     fixSafety: 'Moving softmax before top-k changes the weights (they no longer sum to 1), so the fix is unsafe.',
     references: ['Megatron-LM transformer_config.py @d98e8a6 lines 2662–2669 ("softmax on a [num_tokens, 1] would yield a zero gradient"; sinkhorn load balancing is exempt)'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      if (spec.topK.value !== 1 || spec.order.value !== 'topk-then-score' || spec.scoreFunc.value !== 'softmax') continue;
-      if (!allKnown(spec.topK, spec.order, spec.scoreFunc)) continue;
-      const megatron = spec.framework === 'megatron';
-      // Megatron's sinkhorn load balancing routes top-1 by sinkhorn, and its check exempts it (census MEG-057).
-      if (megatron && spec.sites.some((s) => s.key === 'moe_router_load_balancing_type' && s.literal.kind === 'string' && s.literal.value === 'sinkhorn')) continue;
-      context.report({
-        messageId: 'zeroGradient',
-        data: {
-          key: keyOf(spec.topK, spec.keyNames.topK),
-          framework: spec.framework,
-          megatron: megatron ? '; Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.")' : '',
-        },
-        range: fieldRange(spec, spec.topK),
-        ...(megatron ? { severity: 'error' as const } : {}),
-        fixes:
-          spec.framework === 'torchtitan'
-            ? [{ title: 'Set `topk_before_score` to False (softmax before top-k)', edits: context.setField(spec, spec.order, 'topk_before_score', false), safety: 'unsafe' }]
-            : [],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    if (spec.topK.value !== 1 || spec.order.value !== 'topk-then-score' || spec.scoreFunc.value !== 'softmax') return;
+    if (!allKnown(spec.topK, spec.order, spec.scoreFunc)) return;
+    const megatron = spec.framework === 'megatron';
+    // Megatron's sinkhorn load balancing routes top-1 by sinkhorn, and its check exempts it (census MEG-057).
+    if (megatron && spec.sites.some((s) => s.key === 'moe_router_load_balancing_type' && s.literal.kind === 'string' && s.literal.value === 'sinkhorn')) return;
+    context.report({
+      messageId: 'zeroGradient',
+      data: {
+        key: keyOf(spec.topK, spec.keyNames.topK),
+        framework: spec.framework,
+        megatron: megatron ? '; Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.")' : '',
+      },
+      range: fieldRange(spec, spec.topK),
+      ...(megatron ? { severity: 'error' as const } : {}),
+      fixes:
+        spec.framework === 'torchtitan'
+          ? [{ title: 'Set `topk_before_score` to False (softmax before top-k)', edits: context.setField(spec, spec.order, 'topk_before_score', false), safety: 'unsafe' }]
+          : [],
+    });
   },
 } satisfies Rule;

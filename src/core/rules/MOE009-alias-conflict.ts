@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import type { Field } from '../model/router-spec';
 import { literalText, sameLiteral } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -28,40 +29,38 @@ export const aliasConflict = {
     },
     references: ['huggingface.co/openai/gpt-oss-120b config.json and original/config.json', 'transformers configuration_gpt_oss.py'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const check = (field: Field<number | undefined>, canonicalKey: string): void => {
-        // Only values MoE Lens knows: two spellings of one unknown value are not a conflict.
-        const sites = field.sites.filter((s) => s.file === undefined && s.literal.kind !== 'expression');
-        if (sites.length < 2) return;
-        // The framework reads the canonical key (the last occurrence of it, as json.loads does).
-        const canonical = [...sites].reverse().find((s) => s.key === canonicalKey) ?? sites[sites.length - 1]!;
-        for (const site of sites) {
-          if (site === canonical || sameLiteral(site.literal, canonical.literal)) continue;
-          context.report({
-            messageId: 'conflict',
-            data: {
-              key: site.key,
-              value: literalText(site.literal),
-              canonical: canonical.key,
-              canonicalValue: literalText(canonical.literal),
-              reader: spec.framework === 'torchtitan' ? 'Python' : spec.framework.replace(/^hf:/, 'transformers '),
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const check = (field: Field<number | undefined>, canonicalKey: string): void => {
+      // Only values MoE Lens knows: two spellings of one unknown value are not a conflict.
+      const sites = field.sites.filter((s) => s.file === undefined && s.literal.kind !== 'expression');
+      if (sites.length < 2) return;
+      // The framework reads the canonical key (the last occurrence of it, as json.loads does).
+      const canonical = [...sites].reverse().find((s) => s.key === canonicalKey) ?? sites[sites.length - 1]!;
+      for (const site of sites) {
+        if (site === canonical || sameLiteral(site.literal, canonical.literal)) continue;
+        context.report({
+          messageId: 'conflict',
+          data: {
+            key: site.key,
+            value: literalText(site.literal),
+            canonical: canonical.key,
+            canonicalValue: literalText(canonical.literal),
+            reader: spec.framework === 'torchtitan' ? 'Python' : spec.framework.replace(/^hf:/, 'transformers '),
+          },
+          range: site.valueRange,
+          related: [{ range: canonical.valueRange, message: `\`${canonical.key}\` is ${literalText(canonical.literal)} here` }],
+          fixes: [
+            {
+              title: `Set \`${site.key}\` to ${literalText(canonical.literal).toLowerCase() === 'none' ? 'null' : literalText(canonical.literal)} (match \`${canonical.key}\`)`,
+              edits: [{ range: site.valueRange, newText: context.text.slice(canonical.valueRange.start, canonical.valueRange.end) }],
+              safety: 'safe',
+              preferred: true,
             },
-            range: site.valueRange,
-            related: [{ range: canonical.valueRange, message: `\`${canonical.key}\` is ${literalText(canonical.literal)} here` }],
-            fixes: [
-              {
-                title: `Set \`${site.key}\` to ${literalText(canonical.literal).toLowerCase() === 'none' ? 'null' : literalText(canonical.literal)} (match \`${canonical.key}\`)`,
-                edits: [{ range: site.valueRange, newText: context.text.slice(canonical.valueRange.start, canonical.valueRange.end) }],
-                safety: 'safe',
-                preferred: true,
-              },
-            ],
-          });
-        }
-      };
-      check(spec.experts, spec.keyNames.experts);
-      check(spec.topK, spec.keyNames.topK);
-    }
+          ],
+        });
+      }
+    };
+    check(spec.experts, spec.keyNames.experts);
+    check(spec.topK, spec.keyNames.topK);
   },
 } satisfies Rule;

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { equivalenceNote } from '../model/equivalence';
 import { fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -22,18 +23,16 @@ export const softmaxRenormEquivalence = {
     useInstead: { dialect: 'python', code: 'from torchtitan.models.moe import MoEArgs\n\nmoe_args = MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None)\n' },
     references: ['torchtitan commit 41753c67b: "With score_func=softmax, route_norm=True is equivalent to doing softmax over the selected top-k logits"', 'research §3, equivalence note'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      // The plain equivalence is information (hover, `inspect`); only the bias that breaks it calls for a look.
-      if (spec.selectionBias.value !== 'learned' || !equivalenceNote(spec)) continue;
-      // A hint about how this file spells the router: only where it writes route_norm itself.
-      if (localSites(spec.normalize).length === 0) continue;
-      const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
-      context.report({
-        messageId: 'equivalentUntilBias',
-        data: { k: spec.topK.value!, key, biasKey: spec.keyNames.selectionBias ?? 'the bias' },
-        range: fieldRange(spec, spec.normalize),
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    // The plain equivalence is information (hover, `inspect`); only the bias that breaks it calls for a look.
+    if (spec.selectionBias.value !== 'learned' || !equivalenceNote(spec)) return;
+    // A hint about how this file spells the router: only where it writes route_norm itself.
+    if (localSites(spec.normalize).length === 0) return;
+    const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
+    context.report({
+      messageId: 'equivalentUntilBias',
+      data: { k: spec.topK.value!, key, biasKey: spec.keyNames.selectionBias ?? 'the bias' },
+      range: fieldRange(spec, spec.normalize),
+    });
   },
 } satisfies Rule;

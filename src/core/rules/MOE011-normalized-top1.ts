@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { allKnown, fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -20,17 +21,15 @@ export const normalizedTop1 = {
     fixSafety: 'Turning renormalisation off changes the weights the experts see, so the fix is unsafe.',
     references: ['torchtitan `TokenChoiceTopKRouter.forward` step 8 (research §1.4)', 'Megatron-LM moe_utils.py: sigmoid renormalises only when topk > 1'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      if (spec.topK.value !== 1 || spec.normalize.value !== 'always' || localSites(spec.normalize).length === 0) continue;
-      if (!allKnown(spec.topK, spec.normalize)) continue;
-      const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
-      context.report({
-        messageId: 'allOnes',
-        data: { key },
-        range: fieldRange(spec, spec.normalize),
-        fixes: [{ title: `Set \`${key}\` to ${context.formatValue(false)}`, edits: context.replaceSites(spec.normalize.sites, false), safety: 'unsafe' }],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    if (spec.topK.value !== 1 || spec.normalize.value !== 'always' || localSites(spec.normalize).length === 0) return;
+    if (!allKnown(spec.topK, spec.normalize)) return;
+    const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
+    context.report({
+      messageId: 'allOnes',
+      data: { key },
+      range: fieldRange(spec, spec.normalize),
+      fixes: [{ title: `Set \`${key}\` to ${context.formatValue(false)}`, edits: context.replaceSites(spec.normalize.sites, false), safety: 'unsafe' }],
+    });
   },
 } satisfies Rule;

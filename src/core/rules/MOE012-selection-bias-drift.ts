@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { recognizeModel } from '../references/recognize';
 import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -29,21 +30,19 @@ export const selectionBiasDrift = {
     fixSafety: 'Turning the bias off changes training dynamics (load balance), so the fix is unsafe.',
     references: ['torchtitan torchtitan/components/optimizer.py @238fa9953 lines 339–445 (expert_bias update)', 'research §1.7 caveat on gpt-oss configs keeping load_balance_coeff=1e-3'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      if (spec.selectionBias.value !== 'learned' || !allKnown(spec.selectionBias)) continue;
-      const claim = recognizeModel(spec);
-      if (!claim || claim.model.selectionBias.value) continue;
-      const field = spec.selectionBias;
-      const key = field.sites[field.sites.length - 1]?.key ?? spec.keyNames.selectionBias ?? 'load_balance_coeff';
-      const how = field.sites.length > 0 ? `\`${key}\` is set` : `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})`;
-      const off = key === 'use_expert_bias' ? false : null;
-      context.report({
-        messageId: 'drift',
-        data: { model: claim.model.id, how },
-        range: fieldRange(spec, field),
-        fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${key}\` to ${context.formatValue(off)}`, edits: context.setField(spec, field, key, off), safety: 'unsafe' }] : [],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    if (spec.selectionBias.value !== 'learned' || !allKnown(spec.selectionBias)) return;
+    const claim = recognizeModel(spec);
+    if (!claim || claim.model.selectionBias.value) return;
+    const field = spec.selectionBias;
+    const key = field.sites[field.sites.length - 1]?.key ?? spec.keyNames.selectionBias ?? 'load_balance_coeff';
+    const how = field.sites.length > 0 ? `\`${key}\` is set` : `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})`;
+    const off = key === 'use_expert_bias' ? false : null;
+    context.report({
+      messageId: 'drift',
+      data: { model: claim.model.id, how },
+      range: fieldRange(spec, field),
+      fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${key}\` to ${context.formatValue(off)}`, edits: context.setField(spec, field, key, off), safety: 'unsafe' }] : [],
+    });
   },
 } satisfies Rule;

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import { fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -20,16 +21,14 @@ export const debugLoadBalanceOutsideDebug = {
     fixSafety: 'Turning the flag off routes tokens by the router again, so the fix is unsafe.',
     references: ['torchtitan `TokenChoiceTopKRouter.forward` step 7 (research §1.4)'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const field = spec.debugRoundRobin;
-      if (!field.value || localSites(field).length === 0 || /debug|test/i.test(spec.name)) continue;
-      context.report({
-        messageId: 'forced',
-        data: { flavor: spec.name },
-        range: fieldRange(spec, field),
-        fixes: [{ title: 'Set `_debug_force_load_balance` to False', edits: context.replaceSites(field.sites, false), safety: 'unsafe' }],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const field = spec.debugRoundRobin;
+    if (!field.value || localSites(field).length === 0 || /debug|test/i.test(spec.name)) return;
+    context.report({
+      messageId: 'forced',
+      data: { flavor: spec.name },
+      range: fieldRange(spec, field),
+      fixes: [{ title: 'Set `_debug_force_load_balance` to False', edits: context.replaceSites(field.sites, false), safety: 'unsafe' }],
+    });
   },
 } satisfies Rule;

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import type { Site } from '../model/router-spec';
 import { countSites } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -26,45 +27,43 @@ export const valueOutOfRange = {
     fixSafety: 'Rewriting `2.0` or `"2"` as `2` keeps the value, so that fix is safe. Values ≤ 0 have no fix: only you know the intended value.',
     references: ['torchtitan MoE.__init__ @238fa9953 (assert load_balance_coeff > 0)', 'Megatron-LM transformer_config.py @d98e8a6 l.1683'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      const seen = new Set<Site>();
-      for (const site of countSites(spec)) {
-        if (seen.has(site)) continue;
-        seen.add(site);
-        const literal = site.literal;
-        const value = context.text.slice(site.valueRange.start, site.valueRange.end);
-        if (literal.kind === 'float' && Number.isInteger(literal.value)) {
-          context.report({
-            messageId: 'integralFloat',
-            data: { key: site.key, value },
-            range: site.valueRange,
-            fixes: [{ title: `Write \`${site.key}\` as ${literal.value}`, edits: context.replaceSites([site], literal.value), safety: 'safe', preferred: true }],
-          });
-        } else if (literal.kind === 'string' && /^\s*-?\d+\s*$/.test(literal.value)) {
-          const number = Number(literal.value);
-          context.report({
-            messageId: 'numericString',
-            data: { key: site.key, value },
-            range: site.valueRange,
-            fixes: [{ title: `Write \`${site.key}\` as ${number}`, edits: context.replaceSites([site], number), safety: 'safe', preferred: true }],
-          });
-        } else if (literal.kind === 'float' || literal.kind === 'string' || literal.kind === 'bool') {
-          context.report({ messageId: 'notInteger', data: { key: site.key, value }, range: site.valueRange });
-        }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    const seen = new Set<Site>();
+    for (const site of countSites(spec)) {
+      if (seen.has(site)) continue;
+      seen.add(site);
+      const literal = site.literal;
+      const value = context.text.slice(site.valueRange.start, site.valueRange.end);
+      if (literal.kind === 'float' && Number.isInteger(literal.value)) {
+        context.report({
+          messageId: 'integralFloat',
+          data: { key: site.key, value },
+          range: site.valueRange,
+          fixes: [{ title: `Write \`${site.key}\` as ${literal.value}`, edits: context.replaceSites([site], literal.value), safety: 'safe', preferred: true }],
+        });
+      } else if (literal.kind === 'string' && /^\s*-?\d+\s*$/.test(literal.value)) {
+        const number = Number(literal.value);
+        context.report({
+          messageId: 'numericString',
+          data: { key: site.key, value },
+          range: site.valueRange,
+          fixes: [{ title: `Write \`${site.key}\` as ${number}`, edits: context.replaceSites([site], number), safety: 'safe', preferred: true }],
+        });
+      } else if (literal.kind === 'float' || literal.kind === 'string' || literal.kind === 'bool') {
+        context.report({ messageId: 'notInteger', data: { key: site.key, value }, range: site.valueRange });
       }
-      const experts = spec.experts.sites[spec.experts.sites.length - 1];
-      if (experts && (experts.literal.kind === 'int' || experts.literal.kind === 'float') && experts.literal.value < 1) {
-        context.report({ messageId: 'expertsNotPositive', data: { key: experts.key, value: experts.literal.value }, range: experts.valueRange });
-      }
-      const scale = spec.scale.sites[spec.scale.sites.length - 1];
-      if (scale && (scale.literal.kind === 'int' || scale.literal.kind === 'float') && !(scale.literal.value > 0)) {
-        context.report({ messageId: 'scaleNotPositive', data: { key: scale.key, value: context.text.slice(scale.valueRange.start, scale.valueRange.end) }, range: scale.valueRange });
-      }
-      for (const coeff of spec.sites.filter((s) => s.key === 'load_balance_coeff')) {
-        if ((coeff.literal.kind === 'int' || coeff.literal.kind === 'float') && !(coeff.literal.value > 0)) {
-          context.report({ messageId: 'coeffNotPositive', data: { key: coeff.key, value: context.text.slice(coeff.valueRange.start, coeff.valueRange.end) }, range: coeff.valueRange });
-        }
+    }
+    const experts = spec.experts.sites[spec.experts.sites.length - 1];
+    if (experts && (experts.literal.kind === 'int' || experts.literal.kind === 'float') && experts.literal.value < 1) {
+      context.report({ messageId: 'expertsNotPositive', data: { key: experts.key, value: experts.literal.value }, range: experts.valueRange });
+    }
+    const scale = spec.scale.sites[spec.scale.sites.length - 1];
+    if (scale && (scale.literal.kind === 'int' || scale.literal.kind === 'float') && !(scale.literal.value > 0)) {
+      context.report({ messageId: 'scaleNotPositive', data: { key: scale.key, value: context.text.slice(scale.valueRange.start, scale.valueRange.end) }, range: scale.valueRange });
+    }
+    for (const coeff of spec.sites.filter((s) => s.key === 'load_balance_coeff')) {
+      if ((coeff.literal.kind === 'int' || coeff.literal.kind === 'float') && !(coeff.literal.value > 0)) {
+        context.report({ messageId: 'coeffNotPositive', data: { key: coeff.key, value: context.text.slice(coeff.valueRange.start, coeff.valueRange.end) }, range: coeff.valueRange });
       }
     }
   },

@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../model/router-spec';
 import type { Rule, RuleContext } from './types';
 import { allKnown } from './helpers';
 
@@ -28,31 +29,29 @@ export const expertBiasWithSoftmax = {
     fixSafety: 'Both fixes change routing: removing the flag turns balancing off; switching to sigmoid changes the scores. Both are unsafe.',
     references: ['Megatron-LM megatron/core/transformer/transformer_config.py @d98e8a6 l.2621', 'Megatron-LM moe_utils.py topk_routing_with_score_function: expert_bias is ignored in both softmax paths'],
   },
-  check(context: RuleContext) {
-    for (const spec of context.specs) {
-      if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) continue;
-      const sites = spec.sites.filter((s) => s.key === 'moe_router_enable_expert_bias' && s.literal.kind === 'bool' && s.literal.value);
-      const site = sites[sites.length - 1];
-      if (!site) continue;
-      const key = spec.dialect === 'megatron-args' ? '--moe-router-enable-expert-bias' : 'moe_router_enable_expert_bias';
-      const removal =
-        spec.dialect === 'megatron-args'
-          ? { range: { start: precedingSpace(context.text, site.keyRange.start), end: site.keyRange.end }, newText: '' }
-          : { range: site.valueRange, newText: 'false' };
-      context.report({
-        messageId: 'rejected',
-        data: { key },
-        range: site.keyRange,
-        fixes: [
-          { title: `Turn off \`${key}\``, edits: [removal], safety: 'unsafe' },
-          {
-            title: 'Score experts with sigmoid',
-            edits: context.setField(spec, spec.scoreFunc, spec.keyNames.scoreFunc ?? 'moe_router_score_function', 'sigmoid'),
-            safety: 'unsafe',
-          },
-        ],
-      });
-    }
+  checkSpec(spec: RouterSpec, context: RuleContext) {
+    if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) return;
+    const sites = spec.sites.filter((s) => s.key === 'moe_router_enable_expert_bias' && s.literal.kind === 'bool' && s.literal.value);
+    const site = sites[sites.length - 1];
+    if (!site) return;
+    const key = spec.dialect === 'megatron-args' ? '--moe-router-enable-expert-bias' : 'moe_router_enable_expert_bias';
+    const removal =
+      spec.dialect === 'megatron-args'
+        ? { range: { start: precedingSpace(context.text, site.keyRange.start), end: site.keyRange.end }, newText: '' }
+        : { range: site.valueRange, newText: 'false' };
+    context.report({
+      messageId: 'rejected',
+      data: { key },
+      range: site.keyRange,
+      fixes: [
+        { title: `Turn off \`${key}\``, edits: [removal], safety: 'unsafe' },
+        {
+          title: 'Score experts with sigmoid',
+          edits: context.setField(spec, spec.scoreFunc, spec.keyNames.scoreFunc ?? 'moe_router_score_function', 'sigmoid'),
+          safety: 'unsafe',
+        },
+      ],
+    });
   },
 } satisfies Rule;
 

@@ -98,5 +98,10 @@ export interface Rule {
   readonly messages: Readonly<Record<string, string>>;
   readonly fix: { readonly availability: 'none' | 'sometimes' | 'always' };
   readonly docs: RuleDocs;
-  check(context: RuleContext): void;
+  /**
+   * Checks one router config (most rules): the runner calls it for each config of the file. A rule about the
+   * file as a whole (MOE002's declarations) implements `check` instead; a rule has exactly one of the two.
+   */
+  checkSpec?(spec: RouterSpec, context: RuleContext): void;
+  check?(context: RuleContext): void;
 }
