@@ -41,12 +41,15 @@ describe('completions', () => {
     assert.deepEqual(at('config.json', '{"model_type": "deepseek_v3", "scoring_func": "|"}').labels, ['softmax', 'sigmoid']);
   });
 
-  it('Megatron YAML keys and values, and launch-script flags', () => {
+  it('Megatron YAML keys and values, and launch-script flags; nothing in files that are not MoE configs', () => {
     assert.ok(at('moe.yaml', 'num_moe_experts: 8\n|').labels.includes('moe_router_topk'));
-    assert.deepEqual(at('moe.yaml', 'moe_router_score_function: |').labels, ['softmax', 'sigmoid', 'sqrtsoftplus']);
+    assert.deepEqual(at('moe.yaml', 'num_moe_experts: 8\nmoe_router_score_function: |').labels, ['softmax', 'sigmoid', 'sqrtsoftplus']);
+    assert.deepEqual(at('.github/workflows/ci.yml', 'on: push\n|').labels, []);
+    assert.deepEqual(at('package.json', '{"name": "x",\n  "|').labels, []);
+    assert.deepEqual(at('build.sh', 'make --|').labels, []);
     const flags = at('train.sh', 'torchrun pretrain_gpt.py --num-experts 8 --moe-|').labels;
     assert.ok(flags.includes('--moe-router-topk') && !flags.includes('--num-experts'), flags.join());
-    assert.ok(at('train.sh', 'python x.py --moe-router-load-balancing-type |').labels.includes('seq_aux_loss'));
+    assert.ok(at('train.sh', 'python x.py --num-experts 8 --moe-router-load-balancing-type |').labels.includes('seq_aux_loss'));
   });
 
   it('signature help inside MoEArgs( shows its keywords with torchtitan\'s defaults, the one being typed active', () => {

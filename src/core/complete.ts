@@ -6,7 +6,8 @@
 import type { DocumentAnalysis } from './analyze';
 import { fileFormat } from './model/file-format';
 import { containsOffset, type SourceRange } from './text/source';
-import { hfModelTypes, hfRoutingKeys } from './parse/hf-json';
+import { hfModelTypes, hfRoutingKeys, looksLikeMoeJson } from './parse/hf-json';
+import { looksLikeMegatron } from './parse/megatron';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
 import { TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
@@ -164,7 +165,7 @@ function jsonCompletions(text: string, offset: number, analysis: Pick<DocumentAn
     return published ? { entries: valueEntries(key, [], (v) => v, published), replace } : undefined;
   }
   // A key: `"` typed where a key goes (after `{` or `,`, on this line or the previous).
-  const key = /(^|[{,])\s*"([\w.]*)$/.exec(line) ?? (/^\s*"([\w.]*)$/.test(line) ? /^\s*"([\w.]*)$/.exec(line) : null);
+  const key = /(^|[{,])\s*"([\w.]*)$/.exec(line);
   if (!key) return undefined;
   const written = new Set([...text.matchAll(/"([\w.]+)"\s*:/g)].map((m) => m[1]!));
   return { entries: keyEntries(hfRoutingKeys(modelType).filter((k) => !written.has(k)), (k) => k), replace: wordAt(text, offset, /[\w.]/) };
@@ -204,15 +205,18 @@ function shellCompletions(text: string, offset: number, analysis: Pick<DocumentA
 }
 
 export function completionsAt(file: string, text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
+  // Outside Python's router calls, only in files that are MoE configs already: a package.json, a CI workflow
+  // or a build script gets no routing keys offered.
+  const isMoeConfig = analysis.specs.length > 0;
   switch (fileFormat(file)) {
     case 'python':
       return pythonCompletions(text, offset, analysis);
     case 'json':
-      return jsonCompletions(text, offset, analysis);
+      return isMoeConfig || looksLikeMoeJson(text) || /(^|\/)config\.json$/.test(file) ? jsonCompletions(text, offset, analysis) : undefined;
     case 'yaml':
-      return yamlCompletions(text, offset, analysis);
+      return isMoeConfig || looksLikeMegatron(text) ? yamlCompletions(text, offset, analysis) : undefined;
     case 'shell':
-      return shellCompletions(text, offset, analysis);
+      return isMoeConfig || looksLikeMegatron(text) ? shellCompletions(text, offset, analysis) : undefined;
     default:
       return undefined;
   }
