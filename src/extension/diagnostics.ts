@@ -34,6 +34,8 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly reportedRuleErrors = new Set<string>();
   private readonly linted = new vscode.EventEmitter<vscode.Uri>();
+  /** The longest synchronous slice this class has taken on the host (issue #14: never over 50 ms). */
+  longestSliceMs = 0;
   /** Fires after a file's diagnostics are published (the status bar listens). */
   readonly onDidLint = this.linted.event;
 
@@ -94,10 +96,11 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   private async run(document: vscode.TextDocument, version: number): Promise<DocumentResult | undefined> {
+    const started = performance.now();
     const key = document.uri.toString();
     const text = document.getText();
     try {
-      const result = await this.lintAndPublish(document.uri, text, () => document.isClosed || document.version !== version);
+      const result = await this.lintAndPublish(document.uri, text, () => document.isClosed || document.version !== version, started);
       if (!result) return undefined; // stale: a newer run is scheduled
       // Only the workspace's own files feed the project index (never site-packages, git: or untitled views).
       if (result.analysis.declares && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
@@ -112,14 +115,21 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Publishes diagnostics for a file that is not open (Lint Workspace). */
   async publish(uri: vscode.Uri, text: string): Promise<number> {
-    return (await this.lintAndPublish(uri, text, () => false))?.diagnostics.length ?? 0;
+    return (await this.lintAndPublish(uri, text, () => false, performance.now()))?.diagnostics.length ?? 0;
+  }
+
+  private slice(started: number): void {
+    this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - started);
   }
 
   /** The one place that lints with the user's settings and turns the result into editor diagnostics. */
-  private async lintAndPublish(uri: vscode.Uri, text: string, isStale: () => boolean): Promise<Omit<DocumentResult, 'version'> | undefined> {
+  private async lintAndPublish(uri: vscode.Uri, text: string, isStale: () => boolean, started: number): Promise<Omit<DocumentResult, 'version'> | undefined> {
     const file = uri.toString();
     const visible = vscode.window.visibleTextEditors.some((editor) => editor.document.uri.toString() === file);
-    const outcome = await this.analysis.request({ kind: 'lint', file, text, options: DiagnosticsController.optionsFor(uri) }, { urgent: visible });
+    const request = this.analysis.request({ kind: 'lint', file, text, options: DiagnosticsController.optionsFor(uri) }, { urgent: visible });
+    this.slice(started); // the text, the settings and posting it to the worker
+    const outcome = await request;
+    const resumed = performance.now();
     if (outcome.status === 'superseded' || isStale()) return undefined;
     const lines = new LineIndex(text);
     let result: Omit<DocumentResult, 'version'>;
@@ -131,6 +141,7 @@ export class DiagnosticsController implements vscode.Disposable {
       result = { analysis: outcome.answer.analysis, diagnostics: outcome.answer.diagnostics, lines };
     }
     this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
+    this.slice(resumed); // the line index and the editor's diagnostics
     this.linted.fire(uri);
     return result;
   }
