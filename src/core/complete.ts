@@ -5,6 +5,7 @@
  */
 import type { DocumentAnalysis } from './analyze';
 import { fileFormat } from './model/file-format';
+import { literalText } from './model/router-spec';
 import { containsOffset, type SourceRange } from './text/source';
 import { hfModelTypes, hfRoutingKeys, looksLikeMoeJson } from './parse/hf-json';
 import { looksLikeMegatron } from './parse/megatron';
@@ -237,11 +238,9 @@ export function signatureAt(file: string, text: string, offset: number): Signatu
   const parameters: SignatureData['parameters'] = [];
   let label = `${call.callee}(`;
   for (const key of TORCHTITAN_KEYS) {
-    const builtin = TORCHTITAN_MOE_DEFAULTS[key]!;
-    const shown = builtin.kind === 'string' ? JSON.stringify(builtin.value) : builtin.kind === 'bool' ? (builtin.value ? 'True' : 'False') : builtin.kind === 'none' ? 'None' : 'value' in builtin ? String(builtin.value) : '…';
     if (parameters.length > 0) label += ', ';
     const start = label.length;
-    label += `${key}=${shown}`;
+    label += `${key}=${literalText(TORCHTITAN_MOE_DEFAULTS[key]!)}`;
     parameters.push({ label: [start, label.length], ...(FIELD_DOCS[key] ? { documentation: FIELD_DOCS[key] } : {}) });
   }
   label += ')';

@@ -48,6 +48,23 @@ export type Literal =
   | { kind: 'none' }
   | { kind: 'expression'; text: string };
 
+/** A literal as a message shows it, Python-style (`True`, `None`, `"softmax"`); an expression as written. */
+export function literalText(literal: Literal): string {
+  switch (literal.kind) {
+    case 'int':
+    case 'float':
+      return String(literal.value);
+    case 'string':
+      return JSON.stringify(literal.value);
+    case 'bool':
+      return literal.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'expression':
+      return literal.text;
+  }
+}
+
 /** A range in a named file. */
 export interface SourcePlace {
   readonly file: string;

@@ -4,7 +4,7 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
-import { unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
+import { literalText, unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -551,10 +551,6 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
       selectionBias: 'moe_router_enable_expert_bias',
     },
   };
-}
-
-function literalText(literal: Literal): string {
-  return literal.kind === 'expression' ? literal.text : 'value' in literal ? String(literal.value) : literal.kind;
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

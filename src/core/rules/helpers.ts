@@ -1,5 +1,5 @@
 /** Small helpers rules share. */
-import { isKnown, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
+import { isKnown, literalText, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 
 /** The sites written in the linted file itself (a value written in an imported module is reported at the config). */
@@ -41,21 +41,8 @@ export function editDistance(a: string, b: string, limit = 3): number {
   return previous[b.length]!;
 }
 
-export function literalText(literal: Literal): string {
-  switch (literal.kind) {
-    case 'int':
-    case 'float':
-      return String(literal.value);
-    case 'string':
-      return JSON.stringify(literal.value);
-    case 'bool':
-      return literal.value ? 'True' : 'False';
-    case 'none':
-      return 'None';
-    case 'expression':
-      return literal.text;
-  }
-}
+/** Re-exported for the rules: how a literal reads in a message. */
+export { literalText };
 
 export function sameLiteral(a: Literal, b: Literal): boolean {
   const numeric = (l: Literal): number | undefined => (l.kind === 'int' || l.kind === 'float' ? l.value : undefined);
