@@ -5,7 +5,10 @@ import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec'
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
 import { provenanceLines, reportConfig, spelledKey } from './inspect';
+import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
+
+export { codeSpan };
 
 export interface HoverContent {
   readonly range: SourceRange;
@@ -38,16 +41,4 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   const notWritten = provenanceLines(report, undefined, (name) => spelledKey(spec, name)).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);
   if (notWritten.length > 0) out.push('', 'Not written here:', ...notWritten);
   return out.join('\n');
-}
-
-/**
- * A name from the file as a Markdown code span that it cannot break out of: a backtick in a flavor key would
- * otherwise end the span and let the rest render as links or images (issue #14).
- */
-export function codeSpan(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${clean.startsWith('`') || clean.endsWith('`') ? ` ${clean} ` : clean}${fence}`;
 }

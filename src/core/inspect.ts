@@ -3,6 +3,7 @@
  * `moe-lens inspect`, the hover's provenance lines and `route`'s list of assumptions.
  */
 import { equivalenceNote } from './model/equivalence';
+import { codeSpan } from './text/markdown';
 import { provenanceOf, renormalizes, type Field, type Provenance, type RouterSpec } from './model/router-spec';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
@@ -169,9 +170,7 @@ function cell(text: string): string {
 }
 
 function codeCell(text: string): string {
-  const clean = cell(text);
-  const fence = '`'.repeat(Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length)) + 1);
-  return `${fence} ${clean} ${fence}`;
+  return codeSpan(cell(text), { pad: true });
 }
 
 /** What MoE Lens understood of a file, as Markdown: the editor's view of `moe-lens inspect`. */
