@@ -1,8 +1,6 @@
 /** Completions and signature help for routing keys and values (the engine's `completionsAt` / `signatureAt`). */
 import * as vscode from 'vscode';
 import { completionsAt, signatureAt } from '../core/complete';
-import { LineIndex } from '../core/text/source';
-import { toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';
 
 export const COMPLETION_TRIGGERS = ['(', ',', '=', '"', "'", ':', '-', ' '];
@@ -14,11 +12,12 @@ export class MoeLensCompletions implements vscode.CompletionItemProvider, vscode
     try {
       const text = document.getText();
       const offset = document.offsetAt(position);
-      // The configs read at the last lint (published values); key names do not need them.
-      const analysis = (await this.diagnostics.resultFor(document))?.analysis ?? { specs: [] };
+      // The configs read at the last lint (published values, whether the file is an MoE config): typing does not
+      // wait for a new lint; only a file never linted yet is linted first.
+      const analysis = (this.diagnostics.lastResult(document) ?? (await this.diagnostics.resultFor(document)))?.analysis ?? { specs: [] };
       const found = completionsAt(document.uri.path, text, offset, analysis);
       if (!found) return undefined;
-      const range = toRange(new LineIndex(text), found.replace);
+      const range = new vscode.Range(document.positionAt(found.replace.start), document.positionAt(found.replace.end));
       return found.entries.map((entry) => {
         const item = new vscode.CompletionItem(entry.label, entry.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
         item.insertText = entry.insertText;

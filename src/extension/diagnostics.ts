@@ -45,10 +45,6 @@ export class DiagnosticsController implements vscode.Disposable {
     private readonly log: (message: string) => void,
   ) {}
 
-  handles(document: vscode.TextDocument): boolean {
-    return DiagnosticsController.isCandidate(document);
-  }
-
   static isCandidate(document: vscode.TextDocument): boolean {
     return fileFormat(document.uri.path) !== undefined || (LANGUAGES as readonly string[]).includes(document.languageId);
   }
@@ -56,6 +52,11 @@ export class DiagnosticsController implements vscode.Disposable {
   static optionsFor(uri: vscode.Uri): RequestOptions {
     const config = new Config(vscode.workspace.getConfiguration(undefined, uri));
     return { severities: config.severities, maxFileSize: config.maxFileSizeBytes };
+  }
+
+  /** The last result for the document, whatever version it was for (completions while typing: no new lint). */
+  lastResult(document: vscode.TextDocument): DocumentResult | undefined {
+    return this.results.get(document.uri.toString());
   }
 
   async resultFor(document: vscode.TextDocument): Promise<DocumentResult | undefined> {
@@ -82,25 +83,26 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Lints in the worker and publishes unless the document moved on meanwhile. */
   lintNow(document: vscode.TextDocument): Promise<DocumentResult | undefined> {
     if (!DiagnosticsController.isCandidate(document) || document.isClosed) return Promise.resolve(undefined);
+    const started = performance.now();
     const key = document.uri.toString();
     const version = document.version;
     // A run of this very text with these very settings is under way: share it. A settings change is a new run.
-    const settings = JSON.stringify(DiagnosticsController.optionsFor(document.uri));
+    const options = DiagnosticsController.optionsFor(document.uri);
+    const settings = JSON.stringify(options);
     const running = this.running.get(key);
     if (running?.version === version && running.settings === settings) return running.result;
-    const result = this.run(document, version).finally(() => {
+    const result = this.run(document, version, options, started).finally(() => {
       if (this.running.get(key)?.result === result) this.running.delete(key);
     });
     this.running.set(key, { version, settings, result });
     return result;
   }
 
-  private async run(document: vscode.TextDocument, version: number): Promise<DocumentResult | undefined> {
-    const started = performance.now();
+  private async run(document: vscode.TextDocument, version: number, options: RequestOptions, started: number): Promise<DocumentResult | undefined> {
     const key = document.uri.toString();
     const text = document.getText();
     try {
-      const result = await this.lintAndPublish(document.uri, text, () => document.isClosed || document.version !== version, started);
+      const result = await this.lintAndPublish(document.uri, text, options, () => document.isClosed || document.version !== version, started);
       if (!result) return undefined; // stale: a newer run is scheduled
       // Only the workspace's own files feed the project index (never site-packages, git: or untitled views).
       if (result.analysis.declares && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
@@ -115,7 +117,7 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Publishes diagnostics for a file that is not open (Lint Workspace). */
   async publish(uri: vscode.Uri, text: string): Promise<number> {
-    return (await this.lintAndPublish(uri, text, () => false, performance.now()))?.diagnostics.length ?? 0;
+    return (await this.lintAndPublish(uri, text, DiagnosticsController.optionsFor(uri), () => false, performance.now()))?.diagnostics.length ?? 0;
   }
 
   private slice(started: number): void {
@@ -123,10 +125,10 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /** The one place that lints with the user's settings and turns the result into editor diagnostics. */
-  private async lintAndPublish(uri: vscode.Uri, text: string, isStale: () => boolean, started: number): Promise<Omit<DocumentResult, 'version'> | undefined> {
+  private async lintAndPublish(uri: vscode.Uri, text: string, options: RequestOptions, isStale: () => boolean, started: number): Promise<Omit<DocumentResult, 'version'> | undefined> {
     const file = uri.toString();
     const visible = vscode.window.visibleTextEditors.some((editor) => editor.document.uri.toString() === file);
-    const request = this.analysis.request({ kind: 'lint', file, text, options: DiagnosticsController.optionsFor(uri) }, { urgent: visible });
+    const request = this.analysis.request({ kind: 'lint', file, text, options }, { urgent: visible });
     this.slice(started); // the text, the settings and posting it to the worker
     const outcome = await request;
     const resumed = performance.now();

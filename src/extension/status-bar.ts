@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { PARSE_NOTE_CODE } from '../core/lint';
-import type { DiagnosticsController, DocumentResult } from './diagnostics';
+import { DiagnosticsController, type DocumentResult } from './diagnostics';
 import { INSPECT_FILE } from './documents';
 
 export class StatusBar implements vscode.Disposable {
@@ -40,7 +40,7 @@ export class StatusBar implements vscode.Disposable {
 
   private async refresh(): Promise<void> {
     const document = vscode.window.activeTextEditor?.document;
-    if (!document || !this.diagnostics.handles(document)) {
+    if (!document || !DiagnosticsController.isCandidate(document)) {
       this.item.hide();
       return;
     }
