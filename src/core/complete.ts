@@ -8,7 +8,7 @@ import { fileFormat } from './model/file-format';
 import { literalText } from './model/router-spec';
 import { containsOffset, type SourceRange } from './text/source';
 import { hfModelTypes, hfRoutingKeys, looksLikeMoeJson } from './parse/hf-json';
-import { looksLikeMegatron } from './parse/megatron';
+import { BOOLEAN_FLAGS, looksLikeMegatron } from './parse/megatron';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
 import { TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
@@ -49,7 +49,6 @@ const MEGATRON_KEYS = [
   'moe_router_load_balancing_type',
 ];
 const MEGATRON_YAML_KEYS = MEGATRON_KEYS.map((k) => (k === 'num_experts' ? 'num_moe_experts' : k));
-const MEGATRON_BOOLEAN_FLAGS = new Set(['moe_router_pre_softmax', 'moe_router_enable_expert_bias']);
 const TORCHTITAN_KEYS = Object.keys(TORCHTITAN_MOE_DEFAULTS);
 
 /** The published value of a key, for a config recognised as a published model. */
@@ -201,7 +200,7 @@ function shellCompletions(text: string, offset: number, analysis: Pick<DocumentA
   if (!flag) return undefined;
   const written = new Set([...text.matchAll(/--([a-z][\w-]*)/g)].map((m) => m[1]!.replace(/-/g, '_')));
   const flagName = (k: string): string => `--${k.replace(/_/g, '-')}`;
-  const entries = keyEntries(MEGATRON_KEYS.filter((k) => !written.has(k)), (k) => (MEGATRON_BOOLEAN_FLAGS.has(k) ? flagName(k) : `${flagName(k)} `)).map((e) => ({ ...e, label: flagName(e.label) }));
+  const entries = keyEntries(MEGATRON_KEYS.filter((k) => !written.has(k)), (k) => (BOOLEAN_FLAGS.has(k) ? flagName(k) : `${flagName(k)} `)).map((e) => ({ ...e, label: flagName(e.label) }));
   return { entries, replace: wordAt(text, offset, /[\w-]/) };
 }
 

@@ -16,7 +16,7 @@ export interface MegatronAnalysis {
 }
 
 /** Flags that take no value (store_true). */
-const BOOLEAN_FLAGS = new Set([
+export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
   'moe_router_pre_softmax',
   'moe_router_enable_expert_bias',
   'add_bias_linear',
