@@ -76,7 +76,16 @@ interface FoundRouter {
 /** Experts and their token dispatcher take `num_experts` / `top_k` too, but route nothing. */
 const NOT_A_ROUTER = /expert|dispatch/i;
 
+/** Asked several times per object while routers are collected; an object's answer never changes. */
+const routerObjects = new WeakMap<ObjectValue, boolean>();
+
 function isRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolean {
+  let answer = routerObjects.get(object);
+  if (answer === undefined) routerObjects.set(object, (answer = decideRouterObject(object, evaluator)));
+  return answer;
+}
+
+function decideRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolean {
   if (TORCHTITAN_ROUTER_CALLEES.has(object.className)) return true;
   if (NOT_A_ROUTER.test(object.className)) return false;
   // An MoE config whose `router=` is a router (`make_moe_config(router=make_router_config(...))`); a model
@@ -89,7 +98,8 @@ function isRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolea
   return object.cls !== undefined && !!evaluator.fieldDefault(object.cls, 'top_k') && !!evaluator.fieldDefault(object.cls, 'num_experts');
 }
 
-const dictConfigs = new WeakMap<object, ObjectValue>();
+/** The router config a dict spells, or null where it spells none (asked once per dict, not once per visit). */
+const dictConfigs = new WeakMap<object, ObjectValue | null>();
 
 /**
  * A dict that spells a router's keys (`moe_args=dict(num_experts=8, top_k=2)`, or the `**kwargs` a builder
@@ -97,9 +107,12 @@ const dictConfigs = new WeakMap<object, ObjectValue>();
  */
 function dictAsConfig(value: Extract<PyValue, { kind: 'dict' }>): ObjectValue | undefined {
   const cached = dictConfigs.get(value);
-  if (cached) return cached;
+  if (cached !== undefined) return cached ?? undefined;
   const keys = value.entries.map((e) => (e.key.kind === 'string' ? e.key.value : '')).filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
-  if (keys.length < 2 || !(keys.includes('num_experts') || keys.includes('top_k'))) return undefined;
+  if (keys.length < 2 || !(keys.includes('num_experts') || keys.includes('top_k'))) {
+    dictConfigs.set(value, null);
+    return undefined;
+  }
   const file = value.entries.find((e) => e.key.trace)?.key.trace?.written.file ?? value.trace.written.file;
   const keywords = new Map(
     value.entries.filter((e) => e.key.kind === 'string').map((e) => [(e.key as { value: string }).value, { value: e.value, keyRange: e.keyRange, range: e.valueRange }] as const),

@@ -85,7 +85,9 @@ interface Frame {
 }
 
 const place = (file: string, node: { from: number; to: number }): Place => ({ file, range: { start: node.from, end: node.to } });
-const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: [] });
+/** Most values were bound nowhere on their way; they share one empty (frozen) list instead of one each. */
+const NOT_PASSED: readonly Place[] = Object.freeze([]);
+const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: NOT_PASSED });
 
 export class PythonEvaluator {
   private readonly modules = new Map<string, ModuleScope | null>();
@@ -162,7 +164,7 @@ export class PythonEvaluator {
     const memo = scope.values.get(name);
     if (memo) return memo;
     const binding = scope.bindings.get(name);
-    if (!binding) return BUILTINS.has(name) ? { kind: 'external', name: `builtins.${name}`, trace: { written: { file: scope.file, range: { start: 0, end: 0 } }, via: [] } } : unknown(`\`${name}\` is not defined in ${baseName(scope.file)}`);
+    if (!binding) return BUILTINS.has(name) ? { kind: 'external', name: `builtins.${name}`, trace: { written: { file: scope.file, range: { start: 0, end: 0 } }, via: NOT_PASSED } } : unknown(`\`${name}\` is not defined in ${baseName(scope.file)}`);
     if (scope.evaluating.has(name)) return unknown(`\`${name}\` refers to itself`);
     scope.evaluating.add(name);
     try {
@@ -472,7 +474,7 @@ export class PythonEvaluator {
         }
         if (inner?.name === 'FunctionDefinition' && nameOf(inner, scope.parsed.text) === attribute) {
           const info = this.functionInfo(scope, inner, cls);
-          if (info) return { kind: 'function', fn: info, trace: { written: { file: cls.file, range: info.nameRange }, via: [] } };
+          if (info) return { kind: 'function', fn: info, trace: { written: { file: cls.file, range: info.nameRange }, via: NOT_PASSED } };
         }
       }
     }
@@ -651,12 +653,13 @@ export class PythonEvaluator {
       }
       if (param.kind === 'doubleStar') {
         // `**kwargs` is the dict of the keywords no named parameter took, each value with its own trace.
-        const named = new Set(params.map((p) => p.name));
+        let named = this.namedParameters.get(fnKey);
+        if (!named) this.namedParameters.set(fnKey, (named = new Set(params.map((p) => p.name))));
         const entries: DictEntry[] = [...keywords]
           .filter(([key]) => !named.has(key))
           .map(([key, arg]) => {
             const keyRange = arg.keyRange ?? arg.range;
-            return { key: { kind: 'string', value: key, trace: { written: { file: caller.module.file, range: keyRange }, via: [] } }, keyRange, value: arg.value, valueRange: arg.range, range: { start: keyRange.start, end: arg.range.end } };
+            return { key: { kind: 'string', value: key, trace: { written: { file: caller.module.file, range: keyRange }, via: NOT_PASSED } }, keyRange, value: arg.value, valueRange: arg.range, range: { start: keyRange.start, end: arg.range.end } };
           });
         locals.set(param.name, { kind: 'dict', entries, trace: traceAt(fn.file, param.node) });
         continue;
@@ -815,6 +818,7 @@ export class PythonEvaluator {
 
   private readonly basesOf = new Map<string, PyValue[]>();
   private readonly parametersOf = new Map<string, Parameter[]>();
+  private readonly namedParameters = new Map<string, ReadonlySet<string>>();
   private readonly defaults = new Map<string, ReturnType<PythonEvaluator['fieldDefault']>>();
 
   /** Base classes, resolved in the class's own module (once per class). */
@@ -862,7 +866,7 @@ export class PythonEvaluator {
         if (parts[0]?.name !== 'VariableName' || nodeText(text, parts[0]) !== field || parts[1]?.name !== 'TypeDef') continue;
         const valueNode = parts[2]?.name === 'AssignOp' ? parts[3] : undefined;
         const declared = place(cls.file, parts[0]);
-        if (!valueNode) return { value: unknown(`\`${cls.name}.${field}\` has no default`, { written: declared, via: [] }), declared, owner: cls };
+        if (!valueNode) return { value: unknown(`\`${cls.name}.${field}\` has no default`, { written: declared, via: NOT_PASSED }), declared, owner: cls };
         return { value: this.fieldValue(valueNode, frame), declared, owner: cls };
       }
       const fn = statement.name === 'DecoratedStatement' ? statement.lastChild : statement;
@@ -870,7 +874,7 @@ export class PythonEvaluator {
         const param = parameters(fn, text).find((p) => p.name === field && p.kind === 'plain');
         if (param) {
           const declared = place(cls.file, param.node);
-          return { value: param.default ? this.evalExpr(param.default, frame) : unknown(`\`${field}\` of \`${cls.name}.__init__\` has no default`, { written: declared, via: [] }), declared, owner: cls };
+          return { value: param.default ? this.evalExpr(param.default, frame) : unknown(`\`${field}\` of \`${cls.name}.__init__\` has no default`, { written: declared, via: NOT_PASSED }), declared, owner: cls };
         }
       }
     }

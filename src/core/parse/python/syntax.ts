@@ -1,5 +1,5 @@
 /** Small, iterative helpers over the Lezer Python tree. Nothing here evaluates Python. */
-import type { SyntaxNode, Tree } from '@lezer/common';
+import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import type { Literal, Site } from '../../model/router-spec';
 import type { SourceRange } from '../../text/source';
@@ -29,6 +29,13 @@ export const MAX_BRACKET_DEPTH = 25_000;
 
 /** The offset where bracket nesting first exceeds the limit (strings and comments not told apart: an upper bound). */
 function tooDeepAt(text: string): number | undefined {
+  // Nesting deeper than the limit needs more opening brackets than the limit: count them first with
+  // indexOf (native and fast), and walk the text character by character only when there are that many.
+  let opening = 0;
+  for (const bracket of ['(', '[', '{']) {
+    for (let at = text.indexOf(bracket); at >= 0 && opening <= MAX_BRACKET_DEPTH; at = text.indexOf(bracket, at + 1)) opening++;
+  }
+  if (opening <= MAX_BRACKET_DEPTH) return undefined;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -39,13 +46,43 @@ function tooDeepAt(text: string): number | undefined {
   return undefined;
 }
 
-/** Parses once and walks the tree once. Lezer recovers from any input, so this never throws on text. */
-export function parsePython(text: string): ParsedPython {
+/**
+ * The one edited span between two texts, as Lezer's ChangedRange: the common prefix and suffix are kept.
+ * One linear compare; an editor's keystroke, paste or undo is one such span.
+ */
+function changedSpan(before: string, after: string): { fromA: number; toA: number; fromB: number; toB: number } {
+  const shorter = Math.min(before.length, after.length);
+  // Whole chunks compare natively (string equality); characters only inside the first chunk that differs.
+  const CHUNK = 1024;
+  let prefix = 0;
+  while (prefix + CHUNK <= shorter && before.slice(prefix, prefix + CHUNK) === after.slice(prefix, prefix + CHUNK)) prefix += CHUNK;
+  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  const room = shorter - prefix;
+  let suffix = 0;
+  while (suffix + CHUNK <= room && before.slice(before.length - suffix - CHUNK, before.length - suffix) === after.slice(after.length - suffix - CHUNK, after.length - suffix)) suffix += CHUNK;
+  while (suffix < room && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { fromA: prefix, toA: before.length - suffix, fromB: prefix, toB: after.length - suffix };
+}
+
+/**
+ * Parses once and walks the tree once. Lezer recovers from any input, so this never throws on text.
+ * Given the parse of an earlier version of the same document, Lezer reuses the subtrees the edit did not
+ * touch (incremental parsing): a keystroke in a 5,000-line file re-parses a few lines, not the file.
+ */
+export function parsePython(text: string, previous?: ParsedPython): ParsedPython {
   const tooDeep = tooDeepAt(text);
   if (tooDeep !== undefined) {
     return { text, tree: parser.parse(''), errorRanges: [{ start: tooDeep, end: tooDeep + 1 }], calls: [], classes: [], comments: [], tooDeep: true };
   }
-  const tree = parser.parse(text);
+  const fragments = previous && !previous.tooDeep ? TreeFragment.applyChanges(TreeFragment.addTree(previous.tree), [changedSpan(previous.text, text)]) : undefined;
+  const incremental = fragments ? walk(text, parser.parse(text, fragments)) : undefined;
+  // Lezer's error recovery may settle differently when it starts from reused subtrees; a text with a syntax
+  // error is parsed afresh, so that the editor and the CLI always read the same text the same way.
+  return incremental && incremental.errorRanges.length === 0 ? incremental : walk(text, parser.parse(text));
+}
+
+/** Collects, in one walk of the tree, what later stages need from it. */
+function walk(text: string, tree: Tree): ParsedPython {
   const errorRanges: SourceRange[] = [];
   const calls: SyntaxNode[] = [];
   const classes: SyntaxNode[] = [];
