@@ -5,6 +5,7 @@ import { suppressionEdit } from '../core/suppressions';
 import { rangesOverlap, type SourceRange } from '../core/text/source';
 import { toWorkspaceEdit } from './convert';
 import { SHOW_RULE_DOCUMENTATION } from './documents';
+import { editsOtherFile, otherFileFixAction } from './other-file-fix';
 import type { AnalysisClient } from './analysis/client';
 import { DiagnosticsController } from './diagnostics';
 import type { WorkspaceIndex } from './workspace-index';
@@ -53,10 +54,16 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
         }
         safeFixHere ||= diagnostic.fixes.some((f) => f.safety === 'safe');
         for (const fix of diagnostic.fixes) {
-          const edit = toWorkspaceEdit(document.uri, result.lines, fix.edits, (file) => this.index.linesOf(file), (file) => this.index.project.textOf(file));
-          if (!edit) continue;
-          const action = new vscode.CodeAction(fix.safety === 'unsafe' ? `${fix.title} (changes behaviour)` : fix.title, vscode.CodeActionKind.QuickFix);
-          action.edit = edit;
+          const title = fix.safety === 'unsafe' ? `${fix.title} (changes behaviour)` : fix.title;
+          const [linesOf, textOf] = [(file: string) => this.index.linesOf(file), (file: string) => this.index.project.textOf(file)];
+          let action: vscode.CodeAction | undefined;
+          if (editsOtherFile(document.uri, fix.edits)) {
+            action = otherFileFixAction(title, document.uri, result.lines, fix.edits, linesOf, textOf);
+          } else {
+            const edit = toWorkspaceEdit(document.uri, result.lines, fix.edits, linesOf, textOf);
+            if (edit) (action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix)).edit = edit;
+          }
+          if (!action) continue;
           action.isPreferred = fix.preferred === true;
           if (editorDiagnostic) action.diagnostics = [editorDiagnostic];
           actions.push(action);

@@ -6,6 +6,7 @@ import { PreviewCodeLens } from './code-lens';
 import { COMPLETION_TRIGGERS, MoeLensCompletions } from './completions';
 import { DiagnosticsController, LANGUAGES } from './diagnostics';
 import { INSPECT_FILE, INSPECT_SCHEME, inspectUri, MoeLensDocuments, RULE_DOC_SCHEME, SHOW_RULE_DOCUMENTATION, showRendered, showRuleDocumentation } from './documents';
+import { APPLY_FIX_IN_OTHER_FILE, applyFixInOtherFile, type OtherFileFix } from './other-file-fix';
 import { MoeLensHover } from './hover';
 import { PreviewPanel } from './preview-panel';
 import { Config } from './settings';
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.registerTextDocumentContentProvider(RULE_DOC_SCHEME, documents),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
     vscode.commands.registerCommand(SHOW_RULE_DOCUMENTATION, (code?: string) => showRuleDocumentation(code)),
+    vscode.commands.registerCommand(APPLY_FIX_IN_OTHER_FILE, (fix?: OtherFileFix) => applyFixInOtherFile(fix)),
     vscode.commands.registerCommand(INSPECT_FILE, (uri?: vscode.Uri) => {
       const file = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (file) return showRendered(inspectUri(file));

@@ -195,6 +195,38 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await shot('preview-updated');
   });
 
+  // Last among the editing steps: it changes MoEArgs's default, which every flavor above reads.
+  it('a fix that edits another file names it and asks first: Cancel writes nothing, Apply writes it', async () => {
+    const ARGS = 'torchtitan/moe/args.py';
+    const before = readFileSync(join(server.workspace, ARGS), 'utf8');
+    await openFile('torchtitan/moe/router.py');
+    await problemsInclude('MOE002', true);
+    const choose = async (): Promise<void> => {
+      await goTo(18, 9);
+      await page.keyboard.press('Control+.');
+      const item = page.locator('.action-widget .monaco-list-row', { hasText: 'in args.py (changes behaviour)' });
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      await item.click();
+      await page.locator('.monaco-dialog-box').waitFor({ state: 'visible', timeout: 15_000 });
+    };
+    await choose();
+    const dialog = (await page.locator('.monaco-dialog-box').textContent()) ?? '';
+    assert.match(dialog, /torchtitan\/moe\/args\.py, line 17: False → True/);
+    await shot('other-file-fix-asks');
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Cancel' }).click();
+    await page.waitForTimeout(1000);
+    await command('File: Save All');
+    assert.equal(readFileSync(join(server.workspace, ARGS), 'utf8'), before, 'Cancel must write nothing');
+    await choose();
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Apply' }).click();
+    await page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: 15_000 });
+    await page.waitForTimeout(500);
+    await command('File: Save All');
+    const text = await savedText(ARGS, (t) => t.includes('topk_before_score: bool = True'));
+    assert.match(text, /topk_before_score: bool = True/);
+    assert.equal(text.replace('topk_before_score: bool = True', 'topk_before_score: bool = False'), before, 'only that value changed');
+  });
+
   it('activated on opening a config, and reported its activation time', () => {
     const log = extensionLog(server.userDataDir);
     const match = /activated in ([\d.]+) ms/.exec(log);
