@@ -32,6 +32,7 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
       const version = document.version;
       const result = await this.diagnostics.resultFor(document);
       if (!result || document.version !== version) return [];
+      const started = performance.now();
       const wanted = { start: document.offsetAt(range.start), end: document.offsetAt(range.end) };
       const actions: vscode.CodeAction[] = [];
       const suppressions: vscode.CodeAction[] = [];
@@ -76,6 +77,7 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
         suppressions.push(action);
       }
       // "Fix all" sits beside a finding's own fixes, as ESLint's does, not on every line of the file.
+      this.diagnostics.slices.record('codeActions', started);
       if (safeFixHere) actions.push(...(await this.fixAllAction(document, 'Fix all safe MoE Lens problems', vscode.CodeActionKind.QuickFix)));
       return [...actions, ...suppressions];
     } catch {

@@ -10,33 +10,42 @@ export class MoeLensCompletions implements vscode.CompletionItemProvider, vscode
 
   async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionItem[] | undefined> {
     try {
-      const text = document.getText();
-      const offset = document.offsetAt(position);
       // The configs read at the last lint (published values, whether the file is an MoE config): typing does not
       // wait for a new lint; only a file never linted yet is linted first.
       const analysis = (this.diagnostics.lastResult(document) ?? (await this.diagnostics.resultFor(document)))?.analysis ?? { specs: [] };
-      const found = completionsAt(document.uri.path, text, offset, analysis);
-      if (!found) return undefined;
-      const range = new vscode.Range(document.positionAt(found.replace.start), document.positionAt(found.replace.end));
-      return found.entries.map((entry) => {
-        const item = new vscode.CompletionItem(entry.label, entry.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
-        item.insertText = entry.insertText;
-        item.sortText = entry.sortText;
-        item.range = range;
-        if (entry.detail) {
-          item.detail = entry.detail.length > 80 ? `${entry.detail.slice(0, 79)}…` : entry.detail;
-          item.documentation = new vscode.MarkdownString().appendText(entry.detail);
-        }
-        item.preselect = entry.sortText === '0';
-        return item;
-      });
+      const started = performance.now();
+      try {
+        return this.items(document, document.offsetAt(position), analysis);
+      } finally {
+        this.diagnostics.slices.record('completions', started);
+      }
     } catch {
       return undefined;
     }
   }
 
+  private items(document: vscode.TextDocument, offset: number, analysis: Parameters<typeof completionsAt>[3]): vscode.CompletionItem[] | undefined {
+    const found = completionsAt(document.uri.path, document.getText(), offset, analysis);
+    if (!found) return undefined;
+    const range = new vscode.Range(document.positionAt(found.replace.start), document.positionAt(found.replace.end));
+    return found.entries.map((entry) => {
+      const item = new vscode.CompletionItem(entry.label, entry.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
+      item.insertText = entry.insertText;
+      item.sortText = entry.sortText;
+      item.range = range;
+      if (entry.detail) {
+        item.detail = entry.detail.length > 80 ? `${entry.detail.slice(0, 79)}…` : entry.detail;
+        item.documentation = new vscode.MarkdownString().appendText(entry.detail);
+      }
+      item.preselect = entry.sortText === '0';
+      return item;
+    });
+  }
+
   provideSignatureHelp(document: vscode.TextDocument, position: vscode.Position): vscode.SignatureHelp | undefined {
+    const started = performance.now();
     const data = signatureAt(document.uri.path, document.getText(), document.offsetAt(position));
+    this.diagnostics.slices.record('completions', started);
     if (!data) return undefined;
     const signature = new vscode.SignatureInformation(data.label);
     signature.parameters = data.parameters.map((p) => new vscode.ParameterInformation(p.label, p.documentation));

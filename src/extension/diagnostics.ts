@@ -13,6 +13,7 @@ import type { PlainAnalysis, RequestOptions } from './analysis/protocol';
 import { toDiagnostic } from './convert';
 import { Config } from './settings';
 import type { WorkspaceIndex } from './workspace-index';
+import { HostSlices } from './host-slices';
 
 export interface DocumentResult {
   readonly analysis: PlainAnalysis;
@@ -34,8 +35,8 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly reportedRuleErrors = new Set<string>();
   private readonly linted = new vscode.EventEmitter<vscode.Uri>();
-  /** The longest synchronous slice this class has taken on the host (issue #14: never over 50 ms). */
-  longestSliceMs = 0;
+  /** The longest synchronous slice each surface (linting here, hover, code actions, completions) took on the host. */
+  readonly slices = new HostSlices();
   /** Fires after a file's diagnostics are published (the status bar listens). */
   readonly onDidLint = this.linted.event;
 
@@ -121,7 +122,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   private slice(started: number): void {
-    this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - started);
+    this.slices.record('lint', started);
   }
 
   /** The one place that lints with the user's settings and turns the result into editor diagnostics. */

@@ -68,8 +68,8 @@ export function activate(context: vscode.ExtensionContext): void {
       return vscode.window.showInformationMessage('MoE Lens: open a config file to inspect it.');
     }),
     new StatusBar(diagnostics),
-    // For the editor suites (not in the command palette): the longest synchronous slice linting took here.
-    vscode.commands.registerCommand('moeLens.internal.longestHostSliceMs', () => diagnostics.longestSliceMs),
+    // For the editor suites (not in the command palette): the longest synchronous slice of each surface here.
+    vscode.commands.registerCommand('moeLens.internal.hostSlices', () => diagnostics.slices.report),
     vscode.languages.registerCompletionItemProvider(SELECTOR, completions, ...COMPLETION_TRIGGERS),
     vscode.languages.registerSignatureHelpProvider({ language: 'python' }, completions, '(', ','),
   );

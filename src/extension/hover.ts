@@ -5,7 +5,7 @@ import { findRule } from '../core/rules/index';
 import { containsOffset } from '../core/text/source';
 import { toRange } from './convert';
 import { SHOW_RULE_DOCUMENTATION } from './documents';
-import type { DiagnosticsController } from './diagnostics';
+import type { DiagnosticsController, DocumentResult } from './diagnostics';
 
 export class MoeLensHover implements vscode.HoverProvider {
   constructor(private readonly diagnostics: DiagnosticsController) {}
@@ -15,26 +15,34 @@ export class MoeLensHover implements vscode.HoverProvider {
       const version = document.version;
       const result = await this.diagnostics.resultFor(document);
       if (!result || document.version !== version) return undefined;
-      const offset = document.offsetAt(position);
-      const parts: string[] = [];
-      const content = hoverAt(result.analysis, offset, result.lines);
-      if (content) parts.push(content.markdown);
-      for (const diagnostic of result.diagnostics) {
-        if (!containsOffset(diagnostic.range, offset)) continue;
-        const rule = findRule(diagnostic.code);
-        if (!rule) continue;
-        // The Problems row says what is wrong; the evidence and its source are here.
-        const detail = diagnostic.detail ? `${diagnostic.message}. ${diagnostic.detail}\n\n` : '';
-        const open = `command:${SHOW_RULE_DOCUMENTATION}?${encodeURIComponent(JSON.stringify([rule.code]))}`;
-        parts.push(`${detail}**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${open})`);
+      const started = performance.now();
+      try {
+        return this.hoverFrom(result, document.offsetAt(position));
+      } finally {
+        this.diagnostics.slices.record('hover', started);
       }
-      if (parts.length === 0) return undefined;
-      const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
-      // Only this one command may run from the hover; everything else in it stays plain Markdown.
-      markdown.isTrusted = { enabledCommands: [SHOW_RULE_DOCUMENTATION] };
-      return new vscode.Hover(markdown, content ? toRange(result.lines, content.range) : undefined);
     } catch {
       return undefined;
     }
+  }
+
+  private hoverFrom(result: DocumentResult, offset: number): vscode.Hover | undefined {
+    const parts: string[] = [];
+    const content = hoverAt(result.analysis, offset, result.lines);
+    if (content) parts.push(content.markdown);
+    for (const diagnostic of result.diagnostics) {
+      if (!containsOffset(diagnostic.range, offset)) continue;
+      const rule = findRule(diagnostic.code);
+      if (!rule) continue;
+      // The Problems row says what is wrong; the evidence and its source are here.
+      const detail = diagnostic.detail ? `${diagnostic.message}. ${diagnostic.detail}\n\n` : '';
+      const open = `command:${SHOW_RULE_DOCUMENTATION}?${encodeURIComponent(JSON.stringify([rule.code]))}`;
+      parts.push(`${detail}**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${open})`);
+    }
+    if (parts.length === 0) return undefined;
+    const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
+    // Only this one command may run from the hover; everything else in it stays plain Markdown.
+    markdown.isTrusted = { enabledCommands: [SHOW_RULE_DOCUMENTATION] };
+    return new vscode.Hover(markdown, content ? toRange(result.lines, content.range) : undefined);
   }
 }
