@@ -58,6 +58,12 @@ export async function main(): Promise<void> {
   } catch (error) {
     result = { stdout: '', stderr: `moe-lens: internal error: ${String((error as Error)?.message ?? error)}`, exitCode: 2 };
   }
+  // A reader that stops early (`moe-lens lint --format json | head`) closes the pipe: that is not an error
+  // to report with a stack trace, as Unix tools stay quiet when their reader goes away.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   // Large JSON outputs must be flushed before the process exits.
   if (result.stdout) process.stdout.write(`${result.stdout}\n`);
   if (result.stderr) process.stderr.write(`${result.stderr}\n`);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { copyExamples, moeLens, scratchDir } from './cli-helpers';
+import { CLI, copyExamples, moeLens, scratchDir } from './cli-helpers';
 
 describe('moe-lens lint', () => {
   it('exits 0 on clean files', () => {
@@ -117,6 +117,16 @@ describe('moe-lens lint, hostile paths (issue #14)', () => {
     const result = moeLens(['lint', fifo]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /pipe\.json: not a regular file/);
+  });
+
+  it('a reader that stops early (`| head`) ends the output quietly, without a stack trace', () => {
+    const dir = scratchDir('epipe');
+    const file = join(dir, 'moe.yaml');
+    // Enough findings that the JSON is far larger than the pipe's buffer, so the write meets the closed pipe.
+    writeFileSync(file, `num_moe_experts: 8\n${Array.from({ length: 20_000 }, (_, i) => `moe_router_topk: ${i % 8}\n`).join('')}`);
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" lint "${file}" --format json | head -c 10`], { encoding: 'utf8' });
+    assert.equal(result.stdout, '[\n  {\n    ');
+    assert.equal(result.stderr, '', 'nothing on stderr: no EPIPE stack trace');
   });
 
   it('--fix keeps a byte-order mark', () => {
