@@ -11,7 +11,14 @@ describe('hovers', () => {
     const hover = hoverAt(analysis, text.indexOf('route_norm') + 2)!;
     assert.equal(text.slice(hover.range.start, hover.range.end), 'route_norm');
     assert.match(hover.markdown, /\*\*`route_norm`\*\* — Renormalise the k selected weights/);
-    assert.match(hover.markdown, /Semantics: torchtitan · score → top-4 · softmax · selection bias \(learned\) · normalize always/);
+    assert.match(hover.markdown, /Semantics of `120b`: torchtitan · score → top-4 · softmax · selection bias \(learned\) · normalize always/);
+    // Short beside a finding's hover (issue #12): what the config does not write is the callee's hover.
+    assert.doesNotMatch(hover.markdown, /Not written here/);
+    assert.ok(hover.markdown.split('\n').length <= 5, hover.markdown);
+  });
+
+  it('the callee shows where every value not written comes from, unknown ones included', () => {
+    const hover = hoverAt(analysis, text.indexOf('MoEArgs') + 1)!;
     assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\* \(flavor "120b"\)/);
     // `MoEArgs` is not imported: its defaults are not guessed, and the hover says so.
     assert.match(hover.markdown, /`load_balance_coeff` \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace/);
@@ -21,9 +28,11 @@ describe('hovers', () => {
     const qwen = '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true}';
     const hover = hoverAt(analyzeDocument('config.json', qwen), qwen.indexOf('norm_topk_prob') + 2)!;
     assert.match(hover.markdown, /Equivalent: softmax over all experts, top-8, then renormalise is the same routing as top-8 on the logits then softmax over the 8/);
-    // Keys as the file spells them; a field the format has no key for, in words.
-    assert.match(hover.markdown, /- `norm_topk_prob` true|- score function softmax — default/);
-    assert.doesNotMatch(hover.markdown, /scoreFunc|selectionBias|`score_func`/);
+    // Keys as the file spells them; a field the format has no key for, in words (the callee's summary).
+    const summary = hoverAt(analyzeDocument('config.json', qwen), qwen.indexOf('model_type') + 2)!.markdown;
+    assert.match(summary, /Not written here:/);
+    assert.match(summary, /- score function softmax — default/);
+    assert.doesNotMatch(summary, /scoreFunc|selectionBias|`score_func`/);
     // Unknown selection bias (MoEArgs not imported): nothing is claimed.
     assert.doesNotMatch(hoverAt(analysis, text.indexOf('route_norm') + 2)!.markdown, /Equivalent:/);
   });

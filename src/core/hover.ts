@@ -19,15 +19,32 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, lines?: Line
   for (const spec of analysis.specs) {
     if (!containsOffset(spec.range, offset)) continue;
     const site = spec.sites.find((s) => containsOffset(s.keyRange, offset) || containsOffset(s.valueRange, offset));
-    if (site) return { range: site.keyRange, markdown: siteMarkdown(spec, site, lines) };
+    // The key a config is anchored at (`model_type` in a config.json) shows the whole summary, as a callee does.
+    if (site && containsOffset(spec.anchorRange, offset)) return { range: site.keyRange, markdown: `${keyLine(site)}\n\n${specMarkdown(spec, lines)}` };
+    if (site) return { range: site.keyRange, markdown: siteMarkdown(spec, site) };
     if (containsOffset(spec.anchorRange, offset)) return { range: spec.anchorRange, markdown: specMarkdown(spec, lines) };
   }
   return undefined;
 }
 
-function siteMarkdown(spec: RouterSpec, site: Site, lines?: LineIndex): string {
-  const meaning = FIELD_DOCS[site.key];
-  return [`**\`${site.key}\`** — ${meaning ?? 'not a routing key MoE Lens interprets.'}`, '', specMarkdown(spec, lines)].join('\n');
+/** The fields an equivalence note is about: hovering one of their keys shows it. */
+const ROUTING_ORDER_FIELDS = ['scoreFunc', 'normalize', 'topK', 'order'] as const;
+
+/**
+ * A key's hover stays short (issue #12: it must fit a 900 px window beside a finding's own hover): what the
+ * key means, and the config's semantics on one line. The whole summary (what is not written and where its
+ * value comes from) is the callee's hover and `inspect`'s.
+ */
+function keyLine(site: Site): string {
+  return `**${codeSpan(site.key)}** — ${FIELD_DOCS[site.key] ?? 'not a routing key MoE Lens interprets.'}`;
+}
+
+function siteMarkdown(spec: RouterSpec, site: Site): string {
+  // One line at the hover's width: the recognised model is the callee's hover (and a finding's evidence).
+  const out = [keyLine(site), '', `Semantics of ${codeSpan(spec.name)}: ${semanticsLabel(spec)}.`];
+  const equivalent = equivalenceNote(spec);
+  if (equivalent && ROUTING_ORDER_FIELDS.some((field) => spec[field].sites.includes(site))) out.push('', `Equivalent: ${equivalent}.`);
+  return out.join('\n');
 }
 
 export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {

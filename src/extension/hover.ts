@@ -34,10 +34,11 @@ export class MoeLensHover implements vscode.HoverProvider {
       if (!containsOffset(diagnostic.range, offset)) continue;
       const rule = findRule(diagnostic.code);
       if (!rule) continue;
-      // The Problems row says what is wrong; the evidence and its source are here.
-      const detail = diagnostic.detail ? `${diagnostic.message}. ${diagnostic.detail}\n\n` : '';
+      // VS Code's own part of the hover already shows the message (the Problems row): here the evidence and
+      // its source, and the rule's reason in one sentence; the rest is one click away in the rule's page.
+      const detail = diagnostic.detail ? `${diagnostic.detail}\n\n` : '';
       const open = `command:${SHOW_RULE_DOCUMENTATION}?${encodeURIComponent(JSON.stringify([rule.code]))}`;
-      parts.push(`${detail}**${rule.code} ${rule.name}** — ${rule.docs.why}\n\n[Rule documentation](${open})`);
+      parts.push(`${detail}**${rule.code} ${rule.name}** — ${firstSentence(rule.docs.why)} [Rule documentation](${open})`);
     }
     if (parts.length === 0) return undefined;
     const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
@@ -45,4 +46,10 @@ export class MoeLensHover implements vscode.HoverProvider {
     markdown.isTrusted = { enabledCommands: [SHOW_RULE_DOCUMENTATION] };
     return new vscode.Hover(markdown, content ? toRange(result.lines, content.range) : undefined);
   }
+}
+
+/** The first sentence of a rule's rationale (up to the first full stop followed by a space or the end). */
+function firstSentence(text: string): string {
+  const end = /\.(\s|$)/.exec(text);
+  return end ? text.slice(0, end.index + 1) : text;
 }
