@@ -17,6 +17,9 @@ describe('rule docs', () => {
       assert.match(rule.code, /^MOE\d{3}$/);
       assert.match(rule.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
       assert.ok(!/^(no|disallow|banned)-/.test(rule.name), `${rule.name} should name the pattern, not the ban`);
+      // Fix titles and safety are metadata: declared exactly when the rule can fix (issue #12).
+      const kinds = Object.keys(rule.fix.kinds ?? {});
+      assert.equal(kinds.length > 0, rule.fix.availability !== 'none', `${rule.code}: fix kinds ${kinds.join(', ') || 'none'} vs availability ${rule.fix.availability}`);
       // One config at a time (checkSpec), or the file as a whole (check): exactly one of the two.
       assert.equal(Number(typeof rule.check === 'function') + Number(typeof rule.checkSpec === 'function'), 1, `${rule.code} implements check or checkSpec`);
     }

@@ -8,7 +8,7 @@ import { formatAssignment, formatValue } from './parse/format';
 import type { ParsedPython } from './parse/python/syntax';
 import { ProjectIndex } from './project';
 import { ALL_RULES } from './rules/index';
-import type { Diagnostic, FileEdit, Report, Rule, RuleContext, SeveritySetting } from './rules/types';
+import type { Diagnostic, FileEdit, Fix, FixProposal, Report, Rule, RuleContext, SeveritySetting } from './rules/types';
 import { findSuppressions } from './suppressions';
 import { applyEdits, LineIndex, type SourceRange } from './text/source';
 
@@ -79,13 +79,13 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
         ...(report.detail ? { detail: report.detail } : {}),
         range: report.range,
         // A fix with nothing to apply (no clean insertion point) is not offered.
-        fixes: (report.fixes ?? []).filter((fix) => fix.edits.length > 0),
+        fixes: (report.fixes ?? []).filter((fix) => fix.edits.length > 0).map((fix) => toFix(rule, fix)),
         related: report.related ?? [],
       });
     });
     try {
       if (rule.check) rule.check(context);
-      else for (const spec of analysis.specs) rule.checkSpec?.(spec, context);
+      else for (const spec of analysis.specs) if (!rule.frameworks || rule.frameworks.includes(spec.framework)) rule.checkSpec?.(spec, context);
     } catch (error) {
       options.onRuleError?.(rule, error);
     }
@@ -99,9 +99,19 @@ export function parseNote(message: string, range: SourceRange): Diagnostic {
   return { code: PARSE_NOTE_CODE, ruleName: 'parse-note', severity: 'info', messageId: 'parseNote', message, range, fixes: [], related: [] };
 }
 
+function fillTemplate(template: string, data: Report['data']): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (data && Object.hasOwn(data, name) ? String(data[name]) : whole));
+}
+
 function formatMessage(rule: Rule, report: Report): string {
-  const template = rule.messages[report.messageId] ?? report.messageId;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (report.data && name in report.data ? String(report.data[name]) : whole));
+  return fillTemplate(rule.messages[report.messageId] ?? report.messageId, report.data);
+}
+
+/** A proposal becomes a fix with the title and safety its rule declares (metadata, never chosen in `check`). */
+function toFix(rule: Rule, proposal: FixProposal): Fix {
+  const kind = rule.fix.kinds && Object.hasOwn(rule.fix.kinds, proposal.kind) ? rule.fix.kinds[proposal.kind] : undefined;
+  if (!kind) throw new Error(`${rule.code} proposes a fix of kind "${proposal.kind}", which its metadata does not declare`);
+  return { title: fillTemplate(kind.title, proposal.data), edits: proposal.edits, safety: kind.safety, ...(proposal.preferred ? { preferred: true } : {}) };
 }
 
 function createContext(

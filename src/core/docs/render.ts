@@ -48,6 +48,8 @@ export function renderRuleMarkdown(rule: Rule): string {
     'Use instead:',
     fence(docs.useInstead),
   ];
+  const kinds = Object.values(rule.fix.kinds ?? {});
+  if (kinds.length > 0) sections.push('', '## Fixes', ...kinds.map((k) => `- ${k.title} (${k.safety})`));
   if (docs.fixSafety) sections.push('', '## Fix safety', docs.fixSafety);
   sections.push('', '## Messages', ...Object.values(rule.messages).map((m) => `- ${m}`));
   sections.push('', '## References', ...docs.references.map((r) => `- ${r}`), '');
@@ -68,6 +70,8 @@ export function renderRuleJson(rule: Rule): object {
     status: rule.status,
     since: rule.since,
     fix: rule.fix.availability,
+    fixes: rule.fix.kinds ?? {},
+    ...(rule.frameworks ? { frameworks: rule.frameworks } : {}),
     messages: rule.messages,
     docs: rule.docs,
     doc: ruleDocPath(rule),

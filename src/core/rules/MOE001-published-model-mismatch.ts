@@ -26,7 +26,13 @@ export const publishedModelMismatch = {
   messages: {
     mismatch: '`{key}` is {actual}, but {model} {fact}',
   },
-  fix: { availability: 'sometimes' },
+  fix: {
+    availability: 'sometimes',
+    kinds: {
+      published: { title: 'Set `{key}` to {value} (published {model})', safety: 'safe' },
+      publishedGroups: { title: 'Set `{countKey}` to {count} and `{selectedKey}` to {selected} (published {model})', safety: 'safe' },
+    },
+  },
   docs: {
     what:
       'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights and the gate bias. It compares only values MoE Lens read (literal, resolved or a declared default), never assumed ones; a model recognised only by its shape gives warnings.',
@@ -73,14 +79,7 @@ export const publishedModelMismatch = {
         detail: evidenceOf(claim.evidence, fact),
         range: fieldRange(spec, field),
         severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
-        fixes: [
-          {
-            title: `Set \`${shownKey}\` to ${context.formatValue(fact.value)} (published ${model.id})`,
-            edits: context.setField(spec, field, key, fact.value),
-            safety: 'safe',
-            preferred: true,
-          },
-        ],
+        fixes: [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fact.value), model: model.id }, edits: context.setField(spec, field, key, fact.value), preferred: true }],
       });
     };
     const keys = spec.keyNames;
@@ -104,10 +103,10 @@ export const publishedModelMismatch = {
         severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: [
           {
-            title: `Set \`${keys.groupsCount}\` to ${count.value} and \`${keys.groupsSelected}\` to ${selected.value} (published ${model.id})`,
+            kind: 'publishedGroups',
+            data: { countKey: keys.groupsCount, count: count.value, selectedKey: keys.groupsSelected, selected: selected.value, model: model.id },
             // Both or nothing: half of the pair would not launch.
             edits: edits.length === 2 ? edits : [],
-            safety: 'safe',
             preferred: true,
           },
         ],
@@ -131,7 +130,7 @@ export const publishedModelMismatch = {
         detail: evidenceOf(claim.evidence, fact),
         range: fieldRange(spec, field),
         severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
-        fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${shownKey}\` to ${context.formatValue(fixValue)} (published ${model.id})`, edits: context.setField(spec, field, key, fixValue), safety: 'safe', preferred: true }] : [],
+        fixes: spec.framework === 'torchtitan' ? [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fixValue), model: model.id }, edits: context.setField(spec, field, key, fixValue), preferred: true }] : [],
       });
     };
     const renormalized = effectiveRenormalization(spec);

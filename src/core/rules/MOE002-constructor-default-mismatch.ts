@@ -24,7 +24,14 @@ export const constructorDefaultMismatch = {
   messages: {
     mismatch: '`{className}.__init__` defaults `{param}` to {ctorValue}, but `{dataclass}.{param}` defaults to {fieldValue}',
   },
-  fix: { availability: 'always' },
+  fix: {
+    availability: 'always',
+    kinds: {
+      matchDataclass: { title: 'Set the `{name}` default to {value} (match `{dataclass}`)', safety: 'safe' },
+      // Changes what every other user of the dataclass gets; it names the file it edits.
+      matchConstructor: { title: 'Set `{dataclass}.{name}` to {value} (match the constructor){where}', safety: 'unsafe' },
+    },
+  },
   docs: {
     what:
       'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), across files in the workspace, and flags parameters whose defaults disagree.',
@@ -96,15 +103,15 @@ export const constructorDefaultMismatch = {
             ],
             fixes: [
               {
-                title: `Set the \`${name}\` default to ${literalText(field.literal)} (match \`${dataclass.name}\`)`,
+                kind: 'matchDataclass',
+                data: { name, value: literalText(field.literal), dataclass: dataclass.name },
                 edits: fieldText !== undefined ? [{ range: param.valueRange, newText: fieldText }] : [],
-                safety: 'safe',
                 preferred: true,
               },
               {
-                title: `Set \`${dataclass.name}.${name}\` to ${literalText(param.literal)} (match the constructor)${otherFile ? ` in ${otherFile.slice(otherFile.lastIndexOf('/') + 1)}` : ''}`,
+                kind: 'matchConstructor',
+                data: { name, value: literalText(param.literal), dataclass: dataclass.name, where: otherFile ? ` in ${otherFile.slice(otherFile.lastIndexOf('/') + 1)}` : '' },
                 edits: paramText !== undefined ? [{ ...(otherFile ? { file: otherFile } : {}), range: field.valueRange, newText: paramText }] : [],
-                safety: 'unsafe',
               },
             ],
           });

@@ -29,7 +29,7 @@ export const unknownScoreFunction = {
   messages: {
     unknown: 'Unknown score function "{value}" for {framework} (expected {expected}){suggestion}: {consequence}',
   },
-  fix: { availability: 'sometimes' },
+  fix: { availability: 'sometimes', kinds: { nearest: { title: 'Replace with "{suggestion}"', safety: 'safe' } } },
   docs: {
     what: 'Flags a score function the config\'s framework does not implement, and offers the nearest known name.',
     why: 'A misspelt score function is only noticed when the first batch reaches the router: torchtitan raises `NotImplementedError` there, after the model has been built and the checkpoint loaded.',
@@ -57,7 +57,7 @@ export const unknownScoreFunction = {
       },
       range: site.valueRange,
       fixes: suggestion
-        ? [{ title: `Replace with "${suggestion}"`, edits: context.replaceSites([site], suggestion), safety: 'safe', preferred: true }]
+        ? [{ kind: 'nearest', data: { suggestion }, edits: context.replaceSites([site], suggestion), preferred: true }]
         : [],
     });
   },

@@ -13,7 +13,7 @@ export const groupsWithTopkBeforeScore = {
     conflict:
       'Group-limited routing (`{groupsKey}`={groups}) cannot run with `{orderKey}`=True: groups are chosen from the scores of all experts, but top-k-before-score only scores the k selected logits',
   },
-  fix: { availability: 'sometimes' },
+  fix: { availability: 'sometimes', kinds: { scoreFirst: { title: 'Set `topk_before_score` to False', safety: 'unsafe' } } },
   docs: {
     what: 'Flags a torchtitan config that turns on both group-limited routing and the top-k-before-score order.',
     why:
@@ -29,8 +29,10 @@ export const groupsWithTopkBeforeScore = {
     fixSafety: 'Turning `topk_before_score` off changes which experts are chosen and their weights, so the fix is unsafe.',
     references: ['torchtitan PR #2212 (topk_before_score), which rejects groups with the flag'],
   },
+  // The flag and its ValueError are torchtitan's (PR #2212); no other framework has it.
+  frameworks: ['torchtitan'],
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    if (spec.framework !== 'torchtitan' || spec.order.value !== 'topk-then-score') return;
+    if (spec.order.value !== 'topk-then-score') return;
     const groups = spec.groups?.count.value;
     if (groups === undefined || groups === null || !allKnown(spec.order, spec.groups?.count)) return;
     context.report({
@@ -38,11 +40,7 @@ export const groupsWithTopkBeforeScore = {
       data: { groupsKey: spec.keyNames.groupsCount ?? 'num_expert_groups', groups, orderKey: spec.keyNames.order ?? 'topk_before_score' },
       range: fieldRange(spec, spec.order),
       fixes: [
-        {
-          title: 'Set `topk_before_score` to False',
-          edits: context.setField(spec, spec.order, spec.keyNames.order ?? 'topk_before_score', false),
-          safety: 'unsafe',
-        },
+        { kind: 'scoreFirst', edits: context.setField(spec, spec.order, spec.keyNames.order ?? 'topk_before_score', false) },
       ],
     });
   },

@@ -13,7 +13,7 @@ export const top1SoftmaxAfterTopK = {
     zeroGradient:
       '`{key}` is 1 with softmax after top-k ({framework}): softmax over one logit is always 1, so the router weight gets zero gradient{megatron}',
   },
-  fix: { availability: 'sometimes' },
+  fix: { availability: 'sometimes', kinds: { scoreFirst: { title: 'Set `topk_before_score` to False (softmax before top-k)', safety: 'unsafe' } } },
   docs: {
     what: 'Flags top-1 routing where softmax runs over the selected logit only (top-k-then-score with softmax).',
     why:
@@ -40,7 +40,7 @@ export const top1SoftmaxAfterTopK = {
       ...(megatron ? { severity: 'error' as const } : {}),
       fixes:
         spec.framework === 'torchtitan'
-          ? [{ title: 'Set `topk_before_score` to False (softmax before top-k)', edits: context.setField(spec, spec.order, 'topk_before_score', false), safety: 'unsafe' }]
+          ? [{ kind: 'scoreFirst', edits: context.setField(spec, spec.order, 'topk_before_score', false) }]
           : [],
     });
   },

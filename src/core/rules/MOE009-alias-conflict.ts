@@ -13,7 +13,7 @@ export const aliasConflict = {
   messages: {
     conflict: '`{key}` is {value}, but `{canonical}` is {canonicalValue}; {reader} reads `{canonical}`',
   },
-  fix: { availability: 'always' },
+  fix: { availability: 'always', kinds: { matchCanonical: { title: 'Set `{key}` to {value} (match `{canonical}`)', safety: 'safe' } } },
   docs: {
     what:
       'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`.',
@@ -51,9 +51,9 @@ export const aliasConflict = {
           related: [{ range: canonical.valueRange, message: `\`${canonical.key}\` is ${literalText(canonical.literal)} here` }],
           fixes: [
             {
-              title: `Set \`${site.key}\` to ${literalText(canonical.literal).toLowerCase() === 'none' ? 'null' : literalText(canonical.literal)} (match \`${canonical.key}\`)`,
+              kind: 'matchCanonical',
+              data: { key: site.key, value: literalText(canonical.literal).toLowerCase() === 'none' ? 'null' : literalText(canonical.literal), canonical: canonical.key },
               edits: [{ range: site.valueRange, newText: context.text.slice(canonical.valueRange.start, canonical.valueRange.end) }],
-              safety: 'safe',
               preferred: true,
             },
           ],

@@ -12,7 +12,7 @@ export const normalizedTop1 = {
   messages: {
     allOnes: '`{key}` with top-1 routing divides each weight by itself: every weight becomes 1 and the router gets no gradient through it',
   },
-  fix: { availability: 'always' },
+  fix: { availability: 'always', kinds: { noRenorm: { title: 'Set `{key}` to {value}', safety: 'unsafe' } } },
   docs: {
     what: 'Points out that renormalising the top-k weights with k = 1 makes every weight exactly 1.',
     why: 'With one expert per token, `w / (w + 1e-20)` is 1 for any score, so the expert output is not scaled by the router and no gradient reaches the router through the weight. Usually the renormalisation was copied from a top-k > 1 config.',
@@ -29,7 +29,7 @@ export const normalizedTop1 = {
       messageId: 'allOnes',
       data: { key },
       range: fieldRange(spec, spec.normalize),
-      fixes: [{ title: `Set \`${key}\` to ${context.formatValue(false)}`, edits: context.replaceSites(spec.normalize.sites, false), safety: 'unsafe' }],
+      fixes: [{ kind: 'noRenorm', data: { key, value: context.formatValue(false) }, edits: context.replaceSites(spec.normalize.sites, false) }],
     });
   },
 } satisfies Rule;

@@ -14,7 +14,7 @@ export const selectionBiasDrift = {
     drift:
       '{model}\'s published router has no selection bias, but this config learns one ({how}): during fine-tuning the chosen experts drift away from the ones the checkpoint was trained with',
   },
-  fix: { availability: 'sometimes' },
+  fix: { availability: 'sometimes', kinds: { biasOff: { title: 'Set `{key}` to {value}', safety: 'unsafe' } } },
   docs: {
     what: 'Flags a learned per-expert selection bias (torchtitan `load_balance_coeff`, on by default, or `use_expert_bias`) on a config of a published model whose own router has none.',
     why:
@@ -42,7 +42,7 @@ export const selectionBiasDrift = {
       messageId: 'drift',
       data: { model: claim.model.id, how },
       range: fieldRange(spec, field),
-      fixes: spec.framework === 'torchtitan' ? [{ title: `Set \`${key}\` to ${context.formatValue(off)}`, edits: context.setField(spec, field, key, off), safety: 'unsafe' }] : [],
+      fixes: spec.framework === 'torchtitan' ? [{ kind: 'biasOff', data: { key, value: context.formatValue(off) }, edits: context.setField(spec, field, key, off) }] : [],
     });
   },
 } satisfies Rule;

@@ -12,7 +12,7 @@ export const debugLoadBalanceOutsideDebug = {
   messages: {
     forced: '`_debug_force_load_balance=True` in flavor "{flavor}": routing is replaced by round-robin, so the router is ignored and never learns',
   },
-  fix: { availability: 'always' },
+  fix: { availability: 'always', kinds: { debugOff: { title: 'Set `_debug_force_load_balance` to False', safety: 'unsafe' } } },
   docs: {
     what: 'Flags torchtitan\'s forced round-robin routing in a flavor whose name does not say it is for debugging.',
     why: 'With `_debug_force_load_balance`, each token goes to experts `(token·k + i) mod E` regardless of the router, which is meant for balanced throughput tests. Left on in a real flavor, training runs but the router is never used.',
@@ -28,7 +28,7 @@ export const debugLoadBalanceOutsideDebug = {
       messageId: 'forced',
       data: { flavor: spec.name },
       range: fieldRange(spec, field),
-      fixes: [{ title: 'Set `_debug_force_load_balance` to False', edits: context.replaceSites(field.sites, false), safety: 'unsafe' }],
+      fixes: [{ kind: 'debugOff', edits: context.replaceSites(field.sites, false) }],
     });
   },
 } satisfies Rule;

@@ -18,7 +18,7 @@ export const valueOutOfRange = {
     scaleNotPositive: '`{key}` is {value}; a routing scale must be positive, or the experts\' outputs are zeroed or flipped',
     coeffNotPositive: '`{key}` is {value}; torchtitan asserts `load_balance_coeff > 0` (use None to turn balancing off)',
   },
-  fix: { availability: 'sometimes' },
+  fix: { availability: 'sometimes', kinds: { asInteger: { title: 'Write `{key}` as {value}', safety: 'safe' } } },
   docs: {
     what: 'Flags values outside their domain: non-integer expert/top-k/group counts (floats, strings, booleans), expert counts below 1, a routing scale ≤ 0, and a load-balance coefficient ≤ 0.',
     why: 'Dataclasses and JSON configs do not check types, so `top_k=4.0` or `"num_experts_per_tok": "4"` load fine and fail deep inside `torch.topk` or `view`, while a zero or negative `route_scale` silently zeroes or flips every expert output.',
@@ -39,7 +39,7 @@ export const valueOutOfRange = {
           messageId: 'integralFloat',
           data: { key: site.key, value },
           range: site.valueRange,
-          fixes: [{ title: `Write \`${site.key}\` as ${literal.value}`, edits: context.replaceSites([site], literal.value), safety: 'safe', preferred: true }],
+          fixes: [{ kind: 'asInteger', data: { key: site.key, value: literal.value }, edits: context.replaceSites([site], literal.value), preferred: true }],
         });
       } else if (literal.kind === 'string' && /^\s*-?\d+\s*$/.test(literal.value)) {
         const number = Number(literal.value);
@@ -47,7 +47,7 @@ export const valueOutOfRange = {
           messageId: 'numericString',
           data: { key: site.key, value },
           range: site.valueRange,
-          fixes: [{ title: `Write \`${site.key}\` as ${number}`, edits: context.replaceSites([site], number), safety: 'safe', preferred: true }],
+          fixes: [{ kind: 'asInteger', data: { key: site.key, value: number }, edits: context.replaceSites([site], number), preferred: true }],
         });
       } else if (literal.kind === 'float' || literal.kind === 'string' || literal.kind === 'bool') {
         context.report({ messageId: 'notInteger', data: { key: site.key, value }, range: site.valueRange });

@@ -13,7 +13,10 @@ export const expertBiasWithSoftmax = {
     rejected:
       '`{key}` with the softmax score function: Megatron raises ValueError("Expert bias for aux-loss-free routing only supports \'sigmoid\' and \'sqrtsoftplus\' score functions. Please set --moe-router-score-function to \'sigmoid\' or \'sqrtsoftplus\', or unset --moe-router-enable-expert-bias.")',
   },
-  fix: { availability: 'sometimes' },
+  fix: {
+    availability: 'sometimes',
+    kinds: { biasOff: { title: 'Turn off `{key}`', safety: 'unsafe' }, sigmoid: { title: 'Score experts with sigmoid', safety: 'unsafe' } },
+  },
   docs: {
     what: 'Flags Megatron configs that enable the aux-loss-free expert bias while scoring experts with softmax.',
     why:
@@ -44,12 +47,8 @@ export const expertBiasWithSoftmax = {
       data: { key },
       range: site.keyRange,
       fixes: [
-        { title: `Turn off \`${key}\``, edits: [removal], safety: 'unsafe' },
-        {
-          title: 'Score experts with sigmoid',
-          edits: context.setField(spec, spec.scoreFunc, spec.keyNames.scoreFunc ?? 'moe_router_score_function', 'sigmoid'),
-          safety: 'unsafe',
-        },
+        { kind: 'biasOff', data: { key }, edits: [removal] },
+        { kind: 'sigmoid', edits: context.setField(spec, spec.scoreFunc, spec.keyNames.scoreFunc ?? 'moe_router_score_function', 'sigmoid') },
       ],
     });
   },

@@ -2,7 +2,7 @@
 import type { FileFormat } from '../model/file-format';
 import type { PythonDeclarations } from '../parse/python/declarations';
 import type { ProjectIndex } from '../project';
-import type { Dialect, Field, RouterSpec, Site } from '../model/router-spec';
+import type { Dialect, Field, Framework, RouterSpec, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -14,6 +14,22 @@ export interface FileEdit {
   readonly file?: string;
   readonly range: SourceRange;
   readonly newText: string;
+}
+
+/** A kind of fix a rule offers (metadata, like ESLint's suggestion messages): its title and its safety. */
+export interface FixKind {
+  /** Template with `{name}` placeholders, filled from the proposal's data. */
+  readonly title: string;
+  /** Safe fixes keep what the config means to the user; `--fix` and fix-all apply only these. */
+  readonly safety: 'safe' | 'unsafe';
+}
+
+/** What a rule's check proposes; the runner makes it a Fix with the title and safety the rule declares. */
+export interface FixProposal {
+  readonly kind: string;
+  readonly data?: Readonly<Record<string, string | number>>;
+  readonly edits: readonly FileEdit[];
+  readonly preferred?: boolean;
 }
 
 export interface Fix {
@@ -63,7 +79,7 @@ export interface Report {
   /** Evidence and source (how the model was recognised, which primary source says so). */
   readonly detail?: string;
   readonly range: SourceRange;
-  readonly fixes?: readonly Fix[];
+  readonly fixes?: readonly FixProposal[];
   readonly related?: readonly RelatedInformation[];
   /** Overrides the default severity, e.g. for facts from secondary sources. */
   readonly severity?: Severity;
@@ -96,8 +112,11 @@ export interface Rule {
   readonly since: string;
   /** message id → template with `{name}` placeholders; the first entry is the summary. */
   readonly messages: Readonly<Record<string, string>>;
-  readonly fix: { readonly availability: 'none' | 'sometimes' | 'always' };
+  /** Whether findings come with fixes, and each kind of fix the rule proposes (title template and safety). */
+  readonly fix: { readonly availability: 'none' | 'sometimes' | 'always'; readonly kinds?: Readonly<Record<string, FixKind>> };
   readonly docs: RuleDocs;
+  /** The frameworks whose configs `checkSpec` is given (every framework when absent). */
+  readonly frameworks?: readonly Framework[];
   /**
    * Checks one router config (most rules): the runner calls it for each config of the file. A rule about the
    * file as a whole (MOE002's declarations) implements `check` instead; a rule has exactly one of the two.
