@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixAll, lintText } from '../src/core/lint';
-import { ALL_RULES } from '../src/core/rules/index';
+import { ALL_RULES, findRule } from '../src/core/rules/index';
 import type { Rule } from '../src/core/rules/types';
 import { applyEdits, LineIndex } from '../src/core/text/source';
 
@@ -90,5 +90,28 @@ describe('text primitives', () => {
       { range: { start: 5, end: 99 }, newText: 'Z' },
     ]);
     assert.deepEqual(result, { text: 'aXdef', applied: 1, skipped: 2 });
+  });
+});
+
+describe('rule statuses and redirects (issue #12)', () => {
+  const TOO_MANY = 'moe = MoEArgs(num_experts=8, top_k=16, score_func="softmax")\n';
+  // As if MOE003 had once been MOE900 ("top-k-too-large"): the old spellings keep working everywhere.
+  const redirects = { MOE900: 'MOE003', 'top-k-too-large': 'MOE003' };
+  const codes = (text: string, options: Parameters<typeof lintText>[3] = {}) => lintText('m.py', text, undefined, { redirects, ...options }).diagnostics.map((d) => d.code);
+
+  it('an old code finds the rule it became, for settings, --rule and `moe-lens rule`', () => {
+    assert.equal(findRule('MOE900', ALL_RULES, redirects)?.code, 'MOE003');
+    assert.equal(findRule('moe900', ALL_RULES, redirects)?.code, 'MOE003');
+    assert.equal(findRule('top-k-too-large', ALL_RULES, redirects)?.code, 'MOE003');
+    assert.equal(findRule('MOE900'), undefined, 'no such redirect in the real registry');
+    assert.ok(codes(TOO_MANY).includes('MOE003'));
+    assert.ok(!codes(TOO_MANY, { severities: { MOE900: 'off' } }).includes('MOE003'), 'a severity under the old code applies');
+    assert.ok(!codes(TOO_MANY.replace('\n', '  # moe-lens: disable=MOE900\n')).includes('MOE003'), 'a suppression under the old code applies');
+  });
+
+  it('a removed rule never runs; a deprecated one still does', () => {
+    const rule = findRule('MOE003')!;
+    assert.deepEqual(codes(TOO_MANY, { rules: [{ ...rule, status: 'removed' }] }), []);
+    assert.deepEqual(codes(TOO_MANY, { rules: [{ ...rule, status: 'deprecated' }] }), ['MOE003']);
   });
 });

@@ -7,7 +7,7 @@ import type { Field, RouterSpec, Site } from './model/router-spec';
 import { formatAssignment, formatValue } from './parse/format';
 import type { ParsedPython } from './parse/python/syntax';
 import { ProjectIndex } from './project';
-import { ALL_RULES } from './rules/index';
+import { ALL_RULES, namesOf } from './rules/index';
 import type { Diagnostic, FileEdit, Fix, FixProposal, Report, Rule, RuleContext, SeveritySetting } from './rules/types';
 import { findSuppressions } from './suppressions';
 import { applyEdits, LineIndex, type SourceRange } from './text/source';
@@ -21,6 +21,8 @@ export interface LintOptions {
   readonly onRuleError?: (rule: Rule, error: unknown) => void;
   /** Run only these rules (tests). */
   readonly rules?: readonly Rule[];
+  /** Old codes and names → current ones (tests; RULE_REDIRECTS otherwise). */
+  readonly redirects?: Readonly<Record<string, string>>;
   /** A parse of this very text made earlier (the CLI's project pass), to avoid parsing twice. */
   readonly parsed?: ParsedPython;
   /** Larger texts (UTF-16 code units) are not analysed; they get one information note instead. */
@@ -59,12 +61,16 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
 
   for (const rule of options.rules ?? ALL_RULES) {
     if (options.isCancelled?.()) break;
-    // A user's override (by code or by name) beats both the rule's default and a severity the report picks.
-    const override = options.severities?.[rule.code] ?? options.severities?.[rule.name];
+    if (rule.status === 'removed') continue;
+    // A user's override (by code, by name, or by an old code that redirects here) beats both the rule's default
+    // and a severity the report picks; so does a suppression comment under any of those spellings.
+    const names = namesOf(rule, options.redirects);
+    const override = names.map((name) => options.severities?.[name]).find((setting) => setting !== undefined);
     if (override === 'off') continue;
     let reported = 0;
     const context = createContext(file, text, analysis, project, (report) => {
-      if (suppressions.isSuppressed(rule.code, lines.positionAt(report.range.start).line)) return;
+      const line = lines.positionAt(report.range.start).line;
+      if (names.some((name) => suppressions.isSuppressed(name, line))) return;
       // A hostile file must not flood the Problems panel (or memory): past the cap, one note says so.
       if (++reported > MAX_REPORTS_PER_RULE) {
         if (reported === MAX_REPORTS_PER_RULE + 1) diagnostics.push(parseNote(`${rule.code} (${rule.name}) found more than ${MAX_REPORTS_PER_RULE} problems in this file; the rest are not shown.`, report.range));

@@ -27,6 +27,7 @@ export const lintCommand: CliCommand = {
       const match = /^([^=]+)=(error|warning|info|off)$/.exec(setting);
       const rule = match ? findRule(match[1]!) : undefined;
       if (!match || !rule) throw new ArgumentError(`bad --rule "${setting}" (expected CODE=error|warning|info|off with a known code)`);
+      if (rule.status === 'removed' && match[2] !== 'off') throw new ArgumentError(`--rule "${setting}": ${rule.code} (${rule.name}) was removed and no longer runs; \`moe-lens rule ${rule.code}\` says why`);
       severities[rule.code] = match[2] as SeveritySetting;
     }
     return runLint({ paths: positionals, format, fix: values.fix === true, severities, color: env.color, version: env.version, maxFileSize: maxFileSize(text(values, 'max-file-size')) });

@@ -37,7 +37,22 @@ export const ALL_RULES: readonly Rule[] = [
   expertBiasWithSoftmax,
 ];
 
-export function findRule(codeOrName: string): Rule | undefined {
+/**
+ * Codes and names that once meant a rule now known under another code (as Ruff's rule redirects): they keep
+ * working wherever a user names a rule: `--rule`, settings, `.moe-lens.toml`, suppression comments and
+ * `moe-lens rule`. Add an entry when a rule is renamed or merged into another; an old code is never reused.
+ */
+export const RULE_REDIRECTS: Readonly<Record<string, string>> = {};
+
+/** The rule a code or name means, following a redirect; case-insensitive for codes. */
+export function findRule(codeOrName: string, rules: readonly Rule[] = ALL_RULES, redirects: Readonly<Record<string, string>> = RULE_REDIRECTS): Rule | undefined {
   const wanted = codeOrName.trim();
-  return ALL_RULES.find((r) => r.code.toLowerCase() === wanted.toLowerCase() || r.name === wanted);
+  const redirected = Object.hasOwn(redirects, wanted) ? redirects[wanted]! : Object.hasOwn(redirects, wanted.toUpperCase()) ? redirects[wanted.toUpperCase()]! : wanted;
+  return rules.find((r) => r.code.toLowerCase() === redirected.toLowerCase() || r.name === redirected);
+}
+
+/** Every spelling that names a rule: its code, its name, and the old codes and names redirected to it. */
+export function namesOf(rule: Rule, redirects: Readonly<Record<string, string>> = RULE_REDIRECTS): string[] {
+  const old = Object.keys(redirects).filter((from) => redirects[from] === rule.code || redirects[from] === rule.name);
+  return [rule.code, rule.name, ...old];
 }

@@ -108,7 +108,11 @@ export interface Rule {
   readonly name: string;
   readonly category: Category;
   readonly defaultSeverity: Severity;
-  readonly status: 'stable' | 'preview';
+  /**
+   * `deprecated` still runs and says so in its doc; `removed` never runs, and naming it (`--rule`, settings) is
+   * an error that says why. A rule renamed or merged into another is a redirect (RULE_REDIRECTS), not a status.
+   */
+  readonly status: 'stable' | 'preview' | 'deprecated' | 'removed';
   readonly since: string;
   /** message id → template with `{name}` placeholders; the first entry is the summary. */
   readonly messages: Readonly<Record<string, string>>;
