@@ -106,6 +106,26 @@ describe('real-world corpus', () => {
     }
   });
 
+  it('a typo in a keyword of torchtitan main\'s real router config is an error with the keyword meant (MOE016)', () => {
+    // The flavor is written here; the classes are torchtitan's own at b5bcd76 (common/moe.py → protocols/module.py
+    // → config/configurable.py), followed through the imports, so the router config's keywords are known exactly.
+    const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@b5bcd76/torchtitan/models/flavor_under_test.py');
+    const text = 'from torchtitan.models.common.moe import TokenChoiceTopKRouter\n\nrouter = TokenChoiceTopKRouter.Config(num_experts=128, top_k=4, score_func="softmax", route_nrom=True)\n';
+    const found = lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE016');
+    assert.deepEqual(found.map((d) => [text.slice(d.range.start, d.range.end), d.severity, d.fixes[0]?.title]), [['route_nrom', 'error', 'Rename `route_nrom` to `route_norm`']]);
+    assert.match(found[0]!.message, /`route_nrom` is not a keyword `TokenChoiceTopKRouter\.Config` takes \(did you mean `route_norm`\?\)/);
+    assert.equal(lintText(file, text.replace('route_nrom', 'route_norm'), project).diagnostics.filter((d) => d.code === 'MOE016').length, 0);
+  });
+
+  it('the same typo stays unreported where the router config\'s base is not resolved (never guessed: ac359c0)', () => {
+    // At ac359c0, `Module.Config` is looked up through `Module(nn.Module, Configurable)`: nn.Module comes first and
+    // is outside the workspace, so whether it has a `Config` is not known, and neither are the keywords.
+    const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@ac359c0/torchtitan/models/gpt_oss/__init__.py');
+    const text = readFileSync(file, 'utf8').replace('route_norm=True', 'route_nrom=True');
+    assert.ok(text.includes('route_nrom'));
+    assert.deepEqual(lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE016'), []);
+  });
+
   it('gives no error on a config the manifest records as correct', () => {
     const falseErrors = [...outcomes].flatMap(([file, outcome]) => {
       const entry = entries.find((e) => e.file === file)!;

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ALL_RULES } from '../../src/core/rules/index';
 import { CLI, copyExamples, moeLens, scratchDir } from './cli-helpers';
 
 describe('moe-lens lint', () => {
@@ -165,7 +166,8 @@ describe('moe-lens rules / rule', () => {
   it('lists every rule', () => {
     const result = moeLens(['rules']);
     assert.equal(result.status, 0);
-    assert.equal(result.stdout.trim().split('\n').length, 15);
+    assert.equal(result.stdout.trim().split('\n').length, ALL_RULES.length);
+    assert.match(result.stdout, /^MOE016 {2}unknown-key/m);
     assert.match(result.stdout, /^MOE001 {2}published-model-mismatch/m);
   });
 

@@ -169,6 +169,19 @@ export interface Insertion {
   readonly suffix: string;
 }
 
+/**
+ * A key the config writes that its reader rejects (a keyword the class's constructor does not take: Python
+ * raises TypeError when the config is built) — only where the reader's keys are known exactly.
+ */
+export interface UnknownKey {
+  readonly key: string;
+  readonly keyRange: SourceRange;
+  /** Who rejects it: `MoEArgs`, `TokenChoiceTopKRouter.Config`. */
+  readonly owner: string;
+  /** The keys the reader accepts (for "did you mean"). */
+  readonly accepted: readonly string[];
+}
+
 export interface RouterSpec {
   readonly dialect: Dialect;
   readonly framework: Framework;
@@ -205,6 +218,8 @@ export interface RouterSpec {
   };
   /** Undefined where adding a key cannot be done cleanly (an unclosed call or object). */
   readonly insertion: Insertion | undefined;
+  /** Keys the config's reader rejects; absent where the parser cannot know them. */
+  readonly unknownKeys?: readonly UnknownKey[];
   /** The key each field is written under in this dialect, for fixes that must add it. */
   readonly keyNames: KeyNames;
 }

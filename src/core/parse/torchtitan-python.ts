@@ -9,7 +9,7 @@
  * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
  * is unknown.
  */
-import { type DefaultOrigin, type Field, type Insertion, type Literal, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
+import { type DefaultOrigin, type Field, type Insertion, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import {
   TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
@@ -516,6 +516,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       flavor: root.context.name.replace(/^_+/, ''),
     },
     insertion: insertionPoint(router, evaluator, file, text),
+    unknownKeys: unknownKeywords(chain, evaluator, file, text),
     keyNames: {
       experts: 'num_experts',
       topK: 'top_k',
@@ -651,6 +652,22 @@ function contextNames(context: NamingContext): string[] {
 function flavorName(root: Root, index: number): string {
   const base = root.context.kind === 'function' ? root.context.name.replace(/^_+/, '') : root.context.name;
   return index === 0 ? base : `${base} (router ${index + 1})`;
+}
+
+/** Keywords written in this file that the config's class (resolved in the workspace) does not accept. */
+function unknownKeywords(chain: readonly ObjectValue[], evaluator: PythonEvaluator, file: string, text: string): UnknownKey[] {
+  const out: UnknownKey[] = [];
+  for (const object of chain) {
+    if (!object.cls || object.call.file !== file) continue;
+    const accepted = evaluator.acceptedKeywords(object.cls);
+    if (!accepted) continue;
+    for (const [key, argument] of object.keywords) {
+      // Written here, as this key (a `**` dict built in another file has its keys there).
+      if (accepted.has(key) || !argument.keyRange || text.slice(argument.keyRange.start, argument.keyRange.end).replace(/^(["'])(.*)\1$/, '$2') !== key) continue;
+      out.push({ key, keyRange: argument.keyRange, owner: object.cls.name, accepted: [...accepted] });
+    }
+  }
+  return out;
 }
 
 /** Where a missing keyword can be added: the router config's own call, in this file, for the fields its class takes. */

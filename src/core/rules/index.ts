@@ -17,6 +17,7 @@ import { selectionBiasDrift } from './MOE012-selection-bias-drift';
 import { debugLoadBalanceOutsideDebug } from './MOE013-debug-load-balance-outside-debug';
 import { valueOutOfRange } from './MOE014-value-out-of-range';
 import { expertBiasWithSoftmax } from './MOE015-expert-bias-with-softmax';
+import { unknownKey } from './MOE016-unknown-key';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -35,6 +36,7 @@ export const ALL_RULES: readonly Rule[] = [
   debugLoadBalanceOutsideDebug,
   valueOutOfRange,
   expertBiasWithSoftmax,
+  unknownKey,
 ];
 
 /**

@@ -919,6 +919,53 @@ export class PythonEvaluator {
     return this.evalExpr(node, frame);
   }
 
+  /**
+   * The keyword arguments a class's constructor accepts, where the workspace says so exactly: the class's own
+   * `__init__` (no `**kwargs`), or a `@dataclass`'s fields (its dataclass bases' included, `init=False` and
+   * `ClassVar` ones excluded), or the `__init__` a plain class inherits from its one resolved base. Undefined
+   * whenever that is not certain (a base outside the workspace, another decorator, a `**kwargs`): a keyword is
+   * then never called unknown (issue #10: unknown keys, never guessed).
+   */
+  acceptedKeywords(cls: ClassInfo, depth = 0): ReadonlySet<string> | undefined {
+    const scope = this.module(cls.file);
+    const body = cls.node.getChild('Body');
+    if (!scope || !body || depth > 8) return undefined;
+    const text = scope.parsed.text;
+    for (const statement of children(body)) {
+      if (statement.name === 'FunctionDefinition' && nameOf(statement, text) === '__init__') {
+        const params = parameters(statement, text);
+        if (params.some((p) => p.kind === 'doubleStar')) return undefined;
+        return new Set(params.filter((p, i) => p.kind === 'plain' && !(i === 0 && p.name === 'self')).map((p) => p.name));
+      }
+    }
+    const decorated = cls.node.parent?.name === 'DecoratedStatement';
+    const resolvedBases = this.bases(cls);
+    if (!cls.isDataclass) {
+      // A plain class takes the `__init__` of its base; with another decorator, or several bases, nothing is certain.
+      if (decorated || resolvedBases.length !== 1 || resolvedBases[0]!.kind !== 'class') return undefined;
+      return this.acceptedKeywords(resolvedBases[0].cls, depth + 1);
+    }
+    if (children(cls.node.parent!).filter((n) => n.name === 'Decorator').length > 1) return undefined;
+    const accepted = new Set<string>();
+    for (const base of resolvedBases) {
+      if (base.kind !== 'class') return undefined;
+      if (!base.cls.isDataclass) continue; // a plain base adds no fields
+      const inherited = this.acceptedKeywords(base.cls, depth + 1);
+      if (!inherited) return undefined;
+      for (const name of inherited) accepted.add(name);
+    }
+    for (const statement of children(body)) {
+      const parts = children(statement);
+      if (statement.name !== 'AssignStatement' || parts[0]?.name !== 'VariableName' || parts[1]?.name !== 'TypeDef') continue;
+      const annotation = nodeText(text, parts[1]).replace(/^:\s*/, '');
+      if (/^(typing\.)?ClassVar\b|^(dataclasses\.)?KW_ONLY$/.test(annotation)) continue;
+      const value = parts[3] ? nodeText(text, parts[3]) : '';
+      if (/\binit\s*=\s*False\b/.test(value)) continue;
+      accepted.add(nodeText(text, parts[0]));
+    }
+    return accepted;
+  }
+
   private fieldOrder(cls: ClassInfo, depth = 0): string[] {
     const order: string[] = [];
     if (depth < 8) for (const base of this.bases(cls)) if (base.kind === 'class') order.push(...this.fieldOrder(base.cls, depth + 1));

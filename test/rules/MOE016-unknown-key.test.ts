@@ -1,0 +1,56 @@
+import { unknownKey } from '../../src/core/rules/MOE016-unknown-key';
+import { PLAIN_PY, runRuleTests } from '../rule-tester';
+
+const MOE_ARGS = 'from dataclasses import dataclass, field\nfrom typing import ClassVar\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "softmax"\n    registry: ClassVar[dict] = {}\n    cache: dict = field(default_factory=dict, init=False)\n\n';
+
+runRuleTests(unknownKey, {
+  valid: [
+    { name: 'every keyword is a field', file: PLAIN_PY, code: `${MOE_ARGS}moe = MoEArgs(num_experts=8, top_k=2, score_func="sigmoid")\n` },
+    // Never guessed: a class the file does not resolve, a base outside the workspace, a **kwargs constructor.
+    { name: 'MoEArgs not resolved in the workspace', file: PLAIN_PY, code: 'moe = MoEArgs(num_experts=8, topk=2)\n' },
+    { name: 'a dataclass whose base is outside the workspace', file: PLAIN_PY, code: 'from dataclasses import dataclass\nfrom somewhere import Base\n\n@dataclass\nclass MoEArgs(Base):\n    top_k: int = 1\n\nmoe = MoEArgs(num_experts=8, topk=2)\n' },
+    { name: 'a constructor with **kwargs takes anything', file: PLAIN_PY, code: 'class Router:\n    def __init__(self, num_experts, top_k, **kwargs):\n        pass\n\nr = Router(num_experts=8, top_k=2, topk=2)\n' },
+    { name: 'a field inherited from a dataclass base', file: PLAIN_PY, code: 'from dataclasses import dataclass\n\n@dataclass\nclass Base:\n    num_experts: int = 8\n\n@dataclass\nclass MoEArgs(Base):\n    top_k: int = 1\n\nmoe = MoEArgs(num_experts=16, top_k=2)\n' },
+  ],
+  invalid: [
+    {
+      name: 'a misspelt keyword gets the nearest field as a fix',
+      file: PLAIN_PY,
+      code: `${MOE_ARGS}moe = MoEArgs(num_experts=8, topk=2)\n`,
+      errors: [{ messageId: 'notAKeyword', text: 'topk', includes: ['did you mean `top_k`', "unexpected keyword argument 'topk'", 'num_experts, score_func, top_k'] }],
+      output: `${MOE_ARGS}moe = MoEArgs(num_experts=8, top_k=2)\n`,
+    },
+    {
+      name: 'a misspelt inherited field',
+      file: PLAIN_PY,
+      code: 'from dataclasses import dataclass\n\n@dataclass\nclass Base:\n    num_experts: int = 8\n\n@dataclass\nclass MoEArgs(Base):\n    top_k: int = 1\n\nmoe = MoEArgs(num_expert=16, top_k=2)\n',
+      errors: [{ messageId: 'notAKeyword', text: 'num_expert', includes: ['did you mean `num_experts`'] }],
+      output: 'from dataclasses import dataclass\n\n@dataclass\nclass Base:\n    num_experts: int = 8\n\n@dataclass\nclass MoEArgs(Base):\n    top_k: int = 1\n\nmoe = MoEArgs(num_experts=16, top_k=2)\n',
+    },
+    {
+      name: 'ClassVar and init=False fields are not keywords; the fix is not offered where the keyword is already written',
+      file: PLAIN_PY,
+      code: `${MOE_ARGS}moe = MoEArgs(num_experts=8, top_k=2, registry={}, cache={}, topk=2)\n`,
+      errors: [
+        { messageId: 'notAKeyword', text: 'registry' },
+        { messageId: 'notAKeyword', text: 'cache' },
+        { messageId: 'notAKeyword', text: 'topk', includes: ['did you mean `top_k`'] },
+      ],
+      output: null,
+    },
+    {
+      name: 'a plain class takes its __init__ parameters; a key of another framework has no suggestion',
+      file: PLAIN_PY,
+      code: 'class Router:\n    def __init__(self, num_experts, top_k):\n        pass\n\nr = Router(num_experts=8, top_k=2, moe_router_score_function="sigmoid")\n',
+      errors: [{ messageId: 'notAKeyword', text: 'moe_router_score_function', includes: ['`Router` takes: num_experts, top_k.'] }],
+      output: null,
+    },
+    {
+      name: 'a builder reached from two flavors is one finding',
+      file: PLAIN_PY,
+      code: `${MOE_ARGS}def build(k):\n    return MoEArgs(num_experts=8, top_k=k, scorefunc="sigmoid")\n\nconfigs = {"a": build(1), "b": build(2)}\n`,
+      errors: [{ messageId: 'notAKeyword', text: 'scorefunc', includes: ['did you mean `score_func`'] }],
+      output: `${MOE_ARGS}def build(k):\n    return MoEArgs(num_experts=8, top_k=k, score_func="sigmoid")\n\nconfigs = {"a": build(1), "b": build(2)}\n`,
+    },
+  ],
+});
