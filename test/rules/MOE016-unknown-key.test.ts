@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fixAll } from '../../src/core/lint';
 import { unknownKey } from '../../src/core/rules/MOE016-unknown-key';
 import { PLAIN_PY, runRuleTests } from '../rule-tester';
 
@@ -53,4 +56,31 @@ runRuleTests(unknownKey, {
       output: `${MOE_ARGS}def build(k):\n    return MoEArgs(num_experts=8, top_k=k, score_func="sigmoid")\n\nconfigs = {"a": build(1), "b": build(2)}\n`,
     },
   ],
+});
+
+runRuleTests(unknownKey, {
+  valid: [
+    { name: 'a published Qwen3 config', file: 'config.json', code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true, "router_aux_loss_coef": 0.001}' },
+    { name: 'a near miss of a key the file already sets is another key, not a typo', file: 'config.json', code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "num_expert_per_tok": 8}' },
+  ],
+  invalid: [
+    {
+      name: 'a misspelt routing key in config.json is a warning: the key meant stays at its default',
+      file: 'config.json',
+      code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_expert_per_tok": 4, "norm_topk_prob": true}',
+      errors: [{ messageId: 'notRead', text: '"num_expert_per_tok"', severity: 'warning', includes: ['did you mean `num_experts_per_tok`', 'uses its default'] }],
+      // The quick fix; it is unsafe (the routing changes), so --fix and fix-all leave it (checked below).
+      output: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 4, "norm_topk_prob": true}',
+      fixTitle: 'Rename `num_expert_per_tok` to `num_experts_per_tok` (the value starts being read)',
+    },
+  ],
+});
+
+describe('MOE016 fix safety', () => {
+  it('--fix renames a Python keyword (safe) but not a JSON key (unsafe: the routing changes)', () => {
+    const json = '{"model_type": "qwen3_moe", "num_experts": 128, "num_expert_per_tok": 4}';
+    assert.equal(fixAll('config.json', json, undefined, { rules: [unknownKey] }).text, json);
+    const py = `${MOE_ARGS}moe = MoEArgs(num_experts=8, topk=2)\n`;
+    assert.equal(fixAll(PLAIN_PY, py, undefined, { rules: [unknownKey] }).text, py.replace('topk=2', 'top_k=2'));
+  });
 });

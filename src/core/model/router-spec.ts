@@ -171,15 +171,17 @@ export interface Insertion {
 
 /**
  * A key the config writes that its reader rejects (a keyword the class's constructor does not take: Python
- * raises TypeError when the config is built) — only where the reader's keys are known exactly.
+ * raises TypeError when the config is built, where the reader's keys are known exactly), or does not read
+ * although it is one or two letters from a routing key the reader does read (a JSON config's typo).
  */
 export interface UnknownKey {
   readonly key: string;
   readonly keyRange: SourceRange;
   /** Who rejects it: `MoEArgs`, `TokenChoiceTopKRouter.Config`. */
   readonly owner: string;
-  /** The keys the reader accepts (for "did you mean"). */
+  /** The keys the reader accepts (for "did you mean"); for `ignored`, the one routing key meant. */
   readonly accepted: readonly string[];
+  readonly effect: 'rejected' | 'ignored';
 }
 
 export interface RouterSpec {

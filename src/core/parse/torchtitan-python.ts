@@ -664,7 +664,7 @@ function unknownKeywords(chain: readonly ObjectValue[], evaluator: PythonEvaluat
     for (const [key, argument] of object.keywords) {
       // Written here, as this key (a `**` dict built in another file has its keys there).
       if (accepted.has(key) || !argument.keyRange || text.slice(argument.keyRange.start, argument.keyRange.end).replace(/^(["'])(.*)\1$/, '$2') !== key) continue;
-      out.push({ key, keyRange: argument.keyRange, owner: object.cls.name, accepted: [...accepted] });
+      out.push({ key, keyRange: argument.keyRange, owner: object.cls.name, accepted: [...accepted], effect: 'rejected' });
     }
   }
   return out;

@@ -19,12 +19,20 @@ export const unknownKey = {
   since: '0.2.0',
   messages: {
     notAKeyword: '`{key}` is not a keyword `{owner}` takes{suggestion}',
+    notRead: '`{key}` is not a key {owner} reads (did you mean `{suggestion}`?)',
   },
-  fix: { availability: 'sometimes', kinds: { rename: { title: 'Rename `{key}` to `{suggestion}`', safety: 'safe' } } },
+  fix: {
+    availability: 'sometimes',
+    kinds: {
+      rename: { title: 'Rename `{key}` to `{suggestion}`', safety: 'safe' },
+      // The key meant starts being read: the router changes from its default to the value written.
+      readAs: { title: 'Rename `{key}` to `{suggestion}` (the value starts being read)', safety: 'unsafe' },
+    },
+  },
   docs: {
     what:
-      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant.',
-    why: 'Python raises TypeError ("got an unexpected keyword argument") when the config is built, which in a flavor table means at import, after the job was queued; in a builder function it fails only when that flavor is chosen.',
+      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
+    why: 'Python raises TypeError ("got an unexpected keyword argument") when the config is built, which in a flavor table means at import, after the job was queued; in a builder function it fails only when that flavor is chosen. transformers keeps an unknown `config.json` key as an attribute and never reads it, so a misspelt routing key silently routes with the default.',
     example: {
       dialect: 'python',
       code: 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n\nmoe = MoEArgs(num_experts=8, topk=2)\n',
@@ -33,9 +41,10 @@ export const unknownKey = {
       dialect: 'python',
       code: 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n\nmoe = MoEArgs(num_experts=8, top_k=2)\n',
     },
-    fixSafety: 'The rename is offered only for one clearly nearest keyword that the call does not write already; the config does not build without it, so no working behaviour changes.',
+    fixSafety: 'A Python keyword is renamed only to one clearly nearest keyword that the call does not write already; the config does not build without it, so no working behaviour changes (safe). Renaming a JSON key makes the router read a value it ignored so far, which changes the routing, so that fix is unsafe.',
     references: [
       'Python docs, dataclasses: the generated `__init__` takes exactly the fields (not `ClassVar`, not `init=False`)',
+      'transformers PretrainedConfig.__init__: keys it does not know are set as attributes (`setattr(self, key, value)`), read by no model code',
       'torchtitan torchtitan/models/moe/moe.py @238fa9953 lines 21–41 (`MoEArgs` is a dataclass)',
     ],
   },
@@ -49,8 +58,21 @@ export const unknownKey = {
       for (const unknown of spec.unknownKeys ?? []) {
         if (seen.has(unknown.keyRange.start)) continue;
         seen.add(unknown.keyRange.start);
-        const suggestion = nearest(unknown);
         const written = new Set(spec.sites.filter((s) => s.file === undefined).map((s) => s.key));
+        if (unknown.effect === 'ignored') {
+          // A JSON config's near miss: read by nothing, so the router runs with the default of the key meant.
+          const meant = unknown.accepted[0]!;
+          context.report({
+            messageId: 'notRead',
+            data: { key: unknown.key, owner: unknown.owner, suggestion: meant },
+            detail: `${unknown.owner} reads \`${meant}\`, which this file does not set, so the router uses its default; \`${unknown.key}\` is kept but never read (DeepSeek's \`ModelArgs(**config)\` raises TypeError on it).`,
+            range: unknown.keyRange,
+            severity: 'warning',
+            fixes: [{ kind: 'readAs', data: { key: unknown.key, suggestion: meant }, edits: [{ range: unknown.keyRange, newText: context.formatValue(meant) }] }],
+          });
+          continue;
+        }
+        const suggestion = nearest(unknown);
         const shown = [...unknown.accepted].sort();
         context.report({
           messageId: 'notAKeyword',
