@@ -31,29 +31,55 @@ export function configureOrt(baseUri: string): void {
   ort.env.logLevel = 'error';
 }
 
-interface GpuNavigator {
-  gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> };
+interface AdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
 }
 
-let adapterProbe: Promise<BackendInfo> | undefined;
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo; isFallbackAdapter?: boolean } | null> };
+}
 
-async function probeWebGpu(): Promise<BackendInfo> {
+/** What the one adapter probe found: WebGPU's answer, and whether the adapter renders in software. */
+interface Probe {
+  readonly info: BackendInfo;
+  readonly software: boolean;
+}
+
+let adapterProbe: Promise<Probe> | undefined;
+
+/**
+ * A CPU implementation of WebGPU (SwiftShader in Chromium without a GPU, Mesa's llvmpipe/lavapipe, Windows'
+ * WARP): the router then ran 7–12 s where WASM took 0.2–0.3 s (issue #11), so "auto" does not pick it.
+ */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|\bwarp\b/i;
+
+async function probeWebGpu(): Promise<Probe> {
   const gpu = (navigator as unknown as GpuNavigator).gpu;
-  if (!gpu) return { backend: 'wasm', adapter: '', fallbackReason: 'this webview has no navigator.gpu' };
+  if (!gpu) return { info: { backend: 'wasm', adapter: '', fallbackReason: 'this webview has no navigator.gpu' }, software: false };
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return { backend: 'wasm', adapter: '', fallbackReason: 'no WebGPU adapter is available' };
+    if (!adapter) return { info: { backend: 'wasm', adapter: '', fallbackReason: 'no WebGPU adapter is available' }, software: false };
     const info = adapter.info ?? {};
-    return { backend: 'webgpu', adapter: [info.vendor, info.architecture || info.description].filter(Boolean).join(' · ') || 'adapter' };
+    const name = [info.vendor, info.architecture || info.description].filter(Boolean).join(' · ') || 'adapter';
+    const software = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(`${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`);
+    return { info: { backend: 'webgpu', adapter: name }, software };
   } catch (error) {
-    return { backend: 'wasm', adapter: '', fallbackReason: `requesting a WebGPU adapter failed (${String(error)})` };
+    return { info: { backend: 'wasm', adapter: '', fallbackReason: `requesting a WebGPU adapter failed (${String(error)})` }, software: false };
   }
 }
 
+/** The backend a choice runs on: "webgpu" takes any adapter, "auto" only one that is not a software renderer. */
 export async function resolveBackend(choice: BackendChoice): Promise<BackendInfo> {
   if (choice === 'wasm') return { backend: 'wasm', adapter: '' };
   adapterProbe ??= probeWebGpu();
-  return adapterProbe;
+  const probe = await adapterProbe;
+  if (choice === 'auto' && probe.software) {
+    return { backend: 'wasm', adapter: '', fallbackReason: `the WebGPU adapter (${probe.info.adapter}) renders in software, where WASM is faster; choose WebGPU to use it anyway` };
+  }
+  return probe.info;
 }
 
 const sessions = new Map<string, Promise<PreparedRouter>>();

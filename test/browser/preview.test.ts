@@ -41,6 +41,19 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     ['HF gpt-oss-120b (top-k then softmax, router bias)', 'examples/hf/gpt-oss-120b/config.json', undefined],
     ['torchtitan DeepSeek-V3 671B (sigmoid, selection bias, groups)', 'examples/torchtitan/deepseek_v3/__init__.py', '671B'],
   ];
+  it('auto does not pick a software WebGPU adapter (SwiftShader here): it runs on WASM and says why (issue #11)', async () => {
+    const [, file] = cases[0]!;
+    const subject = subjectFor(file);
+    const state = { tokens: 512, hidden: 128, seed: 5, backend: 'auto' as const };
+    const page = await harness.open(subject, state);
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done', JSON.stringify(result));
+    assert.equal(result.backend, 'wasm');
+    assert.deepEqual(result.counts, referenceCounts(subject, state));
+    assert.match(await page.textContent('#status') ?? '', /Ran on WASM: the WebGPU adapter \(google · swiftshader\) renders in software/);
+    await page.close();
+  });
+
   for (const backend of ['webgpu', 'wasm'] as const) {
     for (const [label, file, name] of cases) {
       it(`${backend}: ${label} gives the reference loads`, async () => {

@@ -168,20 +168,22 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await shot('fix-all');
   });
 
-  it('Preview Routing opens the panel; it runs on WebGPU and shows the loads moe-lens route computes', async () => {
+  it('Preview Routing opens the panel; "auto" skips the software WebGPU adapter, runs on WASM, and shows the loads moe-lens route computes', async () => {
     await openFile(GPT_OSS);
     await goTo(28, 20); // inside the "20b" flavor
     await command('MoE Lens: Preview Routing');
     const frame = preview();
     await frame.locator('#app[data-state="done"]').waitFor({ timeout: 120_000 });
-    const backend = (await frame.locator('#backend').textContent()) ?? '';
-    assert.match(backend, /^WebGPU · /);
+    // This machine's only WebGPU adapter is SwiftShader (a CPU renderer): auto says so and runs on WASM (issue
+    // #11); WebGPU itself is tested in the browser suite (test/browser), where it is chosen explicitly.
+    assert.equal((await frame.locator('#backend').textContent())?.trim(), 'WASM');
+    assert.match((await frame.locator('#status').textContent()) ?? '', /Ran on WASM: the WebGPU adapter \(google · swiftshader\) renders in software/);
     assert.ok((await frame.locator('svg.chart rect.bar.primary').count()) === 32, 'one bar per expert');
     const counts = JSON.parse((await frame.locator('#app').getAttribute('data-counts'))!);
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'moe-lens.js'), 'route', join(server.workspace, GPT_OSS), '--model', '20b', '--tokens', '4096', '--hidden', '2048', '--seed', '0', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     assert.equal(cli.status, 0, cli.stderr);
     assert.deepEqual(counts, JSON.parse(cli.stdout).counts);
-    await shot('preview-webgpu');
+    await shot('preview-auto-wasm');
   });
 
   it('editing the config updates the open panel', async () => {
