@@ -1,6 +1,7 @@
 /** What the preview panel is given for a config: its router and the strategies to compare it with. */
 import { isKnown, provenanceOf, type RouterSpec } from './model/router-spec';
 import type { PreviewRouter, PreviewSubject } from './protocol';
+import { recognizeModel } from './references/recognize';
 import { routerConfigFromSpec, type RouterConfig } from './router/router-config';
 
 /** More experts than any published model has (DeepSeek-V3: 256; the largest seen: 512): a hostile value. */
@@ -31,6 +32,8 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
     label: config.selectionBias ? 'selection bias off' : 'selection bias on',
     config: relabel({ ...config, selectionBias: !config.selectionBias }, config.selectionBias ? 'selection bias off' : 'selection bias on'),
   });
+  const published = publishedRouter(spec, config);
+  if (published) comparisons.push(published);
   for (const other of others) {
     if (other === spec || other.experts.value !== config.experts) continue;
     const result = routerConfigFromSpec(other);
@@ -46,6 +49,54 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
     ...(learned ? { learnedSelectionBias: true } : {}),
   };
 }
+
+/** How each framework ranks expert groups, where a published router has groups and this config has none. */
+const GROUP_SCORE: Partial<Record<RouterSpec['framework'], NonNullable<RouterConfig['groups']>['score']>> = {
+  torchtitan: 'top2-sum',
+  'hf:deepseek_v3': 'top2-sum',
+  megatron: 'topk-over-groups-sum',
+};
+
+/**
+ * The router with the values the published model has (what MOE001 would write), in this config's framework:
+ * what a user wants to see after MOE001. Only for a recognised model, and only where it differs.
+ */
+function publishedRouter(spec: RouterSpec, config: RouterConfig): PreviewRouter | undefined {
+  const model = recognizeModel(spec)?.model;
+  if (!model) return undefined;
+  let groups: RouterConfig['groups'];
+  if (model.groups) {
+    const score = config.groups?.score ?? GROUP_SCORE[spec.framework];
+    if (!score) return undefined; // how this framework would rank the groups is not known: not guessed
+    groups = { count: model.groups.count.value, selected: model.groups.selected.value, score };
+  }
+  if (!SCORE_FUNCTIONS.has(model.scoreFunc.value)) return undefined;
+  const withoutGroups: RouterConfig = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'groups')) as unknown as RouterConfig;
+  const next: RouterConfig = {
+    ...withoutGroups,
+    experts: model.experts.value,
+    topK: model.topK.value,
+    scoreFunc: model.scoreFunc.value as RouterConfig['scoreFunc'],
+    selectionBias: model.selectionBias.value,
+    normalize: model.renormalized?.value ?? config.normalize,
+    routerBias: model.gateBias?.value ?? config.routerBias,
+    ...(groups ? { groups } : {}),
+  };
+  const same = (['experts', 'topK', 'scoreFunc', 'selectionBias', 'normalize', 'routerBias'] as const).every((k) => next[k] === config[k]) && JSON.stringify(next.groups) === JSON.stringify(config.groups);
+  if (same) return undefined;
+  const changes = [
+    next.topK !== config.topK ? `top-${next.topK}` : '',
+    next.experts !== config.experts ? `${next.experts} experts` : '',
+    next.scoreFunc !== config.scoreFunc ? next.scoreFunc : '',
+    JSON.stringify(next.groups) !== JSON.stringify(config.groups) ? (next.groups ? `${next.groups.count} groups, ${next.groups.selected} kept` : 'no groups') : '',
+    next.normalize !== config.normalize ? (next.normalize ? 'renormalised' : 'not renormalised') : '',
+    next.routerBias !== config.routerBias ? (next.routerBias ? 'gate bias' : 'no gate bias') : '',
+    next.selectionBias !== config.selectionBias ? (next.selectionBias ? 'selection bias' : 'no selection bias') : '',
+  ].filter(Boolean);
+  return { id: 'published', label: `published ${model.id}`, config: relabel(next, `published ${model.id}: ${changes.join(', ')}`) };
+}
+
+const SCORE_FUNCTIONS = new Set(['softmax', 'sigmoid', 'sqrtsoftplus']);
 
 function relabel(config: RouterConfig, change: string): RouterConfig {
   return { ...config, semantics: `${config.semantics} · ${change}` };

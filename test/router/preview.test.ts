@@ -26,6 +26,22 @@ describe('preview subject', () => {
     assert.equal(subject.comparisons[1]!.config.selectionBias, true, '20b sets load_balance_coeff=None, so the variant turns the bias on');
   });
 
+  it('offers the published router where a config names a published model but routes differently (after MOE001)', () => {
+    // The "120b" flavor of the example writes top_k=8; gpt-oss-120b routes each token to 4 of 128 experts.
+    const specs = specsOf('examples/torchtitan/gpt_oss/__init__.py');
+    const subject = previewSubject(specs.find((s) => s.name === '120b')!, 'f', 1, specs);
+    assert.ok(!('error' in subject));
+    const published = subject.comparisons.find((c) => c.id === 'published');
+    assert.ok(published, subject.comparisons.map((c) => c.id).join(', '));
+    assert.equal(published.label, 'published gpt-oss-120b');
+    assert.equal(published.config.topK, 4);
+    assert.equal(published.config.experts, 128);
+    assert.match(published.config.semantics, /published gpt-oss-120b: top-4$/);
+    // A flavor that already routes as published gets no such comparison (it would show the same bars).
+    const same = previewSubject(specs.find((s) => s.name === '20b')!, 'f', 1, specs);
+    assert.ok(!('error' in same) && !same.comparisons.some((c) => c.id === 'published'));
+  });
+
   it('does not offer flipping with groups (top-k-before-score has no group scores)', () => {
     const specs = specsOf('examples/torchtitan/deepseek_v3/__init__.py');
     const subject = previewSubject(specs.find((s) => s.name === '671B')!, 'f', 1, specs);
