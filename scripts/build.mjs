@@ -33,7 +33,16 @@ const builds = [
     define: { ...common.define, MOE_LENS_ROUTE_MODULE: JSON.stringify('./cli-route.js') },
   },
   // `moe-lens route` (ONNX builder, protobuf runtime, checkpoint reader) loads only when used.
-  { ...common, entryPoints: ['src/cli/commands/route.ts'], outfile: 'dist/cli-route.js', external: ['onnxruntime-node'] },
+  // Without onnxruntime-node (the CLI inside the VSIX), `route` runs onnxruntime-web's Node build, which reads
+  // `import.meta.url`; CommonJS has none, so it is this file's URL.
+  {
+    ...common,
+    entryPoints: ['src/cli/commands/route.ts'],
+    outfile: 'dist/cli-route.js',
+    external: ['onnxruntime-node'],
+    define: { ...common.define, 'import.meta.url': '__moeLensModuleUrl' },
+    banner: { js: "const __moeLensModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  },
 ];
 
 // The panel: an ES module for the browser. `onnxruntime-web-use-extern-wasm` picks ORT's variant that loads

@@ -103,6 +103,8 @@ function relabel(config: RouterConfig, change: string): RouterConfig {
 }
 
 export interface RouteCommandOptions {
+  /** The words that run the CLI (`cliInvocation`); `npx moe-lens` in a checkout where it is installed. */
+  readonly cli?: string;
   readonly file: string;
   readonly model: string;
   readonly tokens: number;
@@ -119,6 +121,7 @@ const SHELL_SAFE = /^[\w./@:+-]+$/;
 
 /** Stand-ins for a path or name that no one quoting is safe for in every shell. */
 export const CONFIG_PLACEHOLDER = '<CONFIG>';
+export const CLI_PLACEHOLDER = '<path to moe-lens cli.js>';
 export const MODEL_PLACEHOLDER = '<MODEL>';
 
 /**
@@ -128,10 +131,20 @@ export const MODEL_PLACEHOLDER = '<MODEL>';
  */
 export function routeCommand(options: RouteCommandOptions): string {
   const word = (s: string, placeholder: string): string => (SHELL_SAFE.test(s) ? s : placeholder);
-  const parts = ['npx', 'moe-lens', 'route', word(options.file, CONFIG_PLACEHOLDER), '--model', word(options.model, MODEL_PLACEHOLDER), '--tokens', String(options.tokens), '--hidden', String(options.hidden), '--seed', String(options.seed)];
+  const parts = [options.cli ?? 'npx moe-lens', 'route', word(options.file, CONFIG_PLACEHOLDER), '--model', word(options.model, MODEL_PLACEHOLDER), '--tokens', String(options.tokens), '--hidden', String(options.hidden), '--seed', String(options.seed)];
   if (options.distribution === 'clustered') parts.push('--distribution', 'clustered', '--clusters', String(options.clusters));
   if (options.capacityFactor !== undefined) parts.push('--capacity-factor', String(options.capacityFactor));
   if (options.expertParallel > 1) parts.push('--ep', String(options.expertParallel));
   parts.push('--json');
   return parts.join(' ');
+}
+
+/**
+ * How to run the CLI the extension ships (dist/cli.js in the VSIX; `route` runs there on onnxruntime-web's
+ * WebAssembly when onnxruntime-node is not installed): `node <path>`, the path with forward slashes (Node takes
+ * them on Windows too), or a placeholder where the path would need quoting in some shell.
+ */
+export function cliInvocation(scriptPath: string): string {
+  const path = scriptPath.replace(/\\/g, '/');
+  return `node ${SHELL_SAFE.test(path) ? path : CLI_PLACEHOLDER}`;
 }

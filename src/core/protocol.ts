@@ -28,7 +28,8 @@ export interface PreviewSubject {
 
 export interface HostToWebview {
   /** First data after `preview/ready`, and again whenever the bound config changes. */
-  'preview/subject': { readonly subject: PreviewSubject; readonly ortBaseUri: string };
+  /** `cli`: the words that run the extension's own CLI, for "Copy as CLI command" (`npx moe-lens` if absent). */
+  'preview/subject': { readonly subject: PreviewSubject; readonly ortBaseUri: string; readonly cli?: string };
   /** The bound config can no longer be routed (parse failure, invalid values): show why. */
   'preview/error': { readonly message: string };
 }

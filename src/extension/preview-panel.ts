@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type HostMessage } from '../core/protocol';
-import { CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/preview';
+import { CLI_PLACEHOLDER, cliInvocation, CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, previewSubject } from '../core/preview';
 import { LineIndex } from '../core/text/source';
 import { createNonce, previewHtml } from './preview-html';
 import { Config } from './settings';
@@ -72,14 +72,16 @@ export class PreviewPanel implements vscode.Disposable {
           this.ready = true;
           await this.pushSubject();
           break;
-        case 'preview/copy':
+        case 'preview/copy': {
           await vscode.env.clipboard.writeText(message.body.text);
+          const placeholders = [CONFIG_PLACEHOLDER, MODEL_PLACEHOLDER, CLI_PLACEHOLDER].filter((p) => message.body.text.includes(p));
           void vscode.window.showInformationMessage(
-            message.body.text.includes(CONFIG_PLACEHOLDER) || message.body.text.includes(MODEL_PLACEHOLDER)
-              ? `MoE Lens: copied the moe-lens route command. Replace ${CONFIG_PLACEHOLDER} / ${MODEL_PLACEHOLDER} yourself: the path or name has characters that shells quote differently, so MoE Lens leaves it out.`
-              : 'MoE Lens: copied the moe-lens route command.',
+            placeholders.length > 0
+              ? `MoE Lens: copied the moe-lens route command (it runs the CLI this extension ships, with Node). Replace ${placeholders.join(' / ')} yourself: the path or name has characters that shells quote differently, so MoE Lens leaves it out.`
+              : 'MoE Lens: copied the moe-lens route command (it runs the CLI this extension ships, with Node 20 or later).',
           );
           break;
+        }
         case 'preview/export': {
           const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.joinPath(this.uri, '..', `routing-${this.configName.replace(/[^\w.-]+/g, '_')}.json`) });
           if (target) await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(message.body.json));
@@ -129,7 +131,8 @@ export class PreviewPanel implements vscode.Disposable {
         return;
       }
       const ortBaseUri = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'ort')).toString() + '/';
-      await post({ type: 'preview/subject', body: { subject, ortBaseUri } });
+      const cli = cliInvocation(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'cli.js').fsPath);
+      await post({ type: 'preview/subject', body: { subject, ortBaseUri, cli } });
     } catch (error) {
       this.log(`routing preview: ${String(error)}`);
     }

@@ -34,6 +34,8 @@ const statsHost = document.getElementById('stats')!;
 const footer = document.getElementById('footer')!;
 
 let subject: PreviewSubject | undefined;
+/** The words that run the CLI the extension ships, for "Copy as CLI command" (from the host). */
+let cliWords: string | undefined;
 let controls: Controls = { ...DEFAULTS, ...loadState<Controls>() };
 let generation = 0;
 let debounce: ReturnType<typeof setTimeout> | undefined;
@@ -196,6 +198,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   statsHost.replaceChildren(renderStats(primary.stats, compare?.stats, compare?.router.label));
 
   const command = routeCommand({
+    ...(cliWords ? { cli: cliWords } : {}),
     file: subject!.file,
     model: subject!.name,
     tokens: controls.tokens,
@@ -225,6 +228,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   app.dataset.runMs = String(primary.runMs);
   app.dataset.runs = String(executedRuns); // tests check that superseded requests never ran
   app.dataset.totalMs = String(totalMs);
+  app.dataset.command = command; // what "Copy as CLI command" copies (the e2e suite runs it)
   // Milliseconds since the page started loading when the first histogram appeared (npm run bench).
   app.dataset.firstResultAt ??= String(performance.now());
 }
@@ -241,9 +245,10 @@ function renderFooter(): void {
   footer.replaceChildren(copy, exportButton);
 }
 
-function applySubject(next: PreviewSubject, ortBaseUri: string): void {
+function applySubject(next: PreviewSubject, ortBaseUri: string, cli: string | undefined): void {
   const first = subject === undefined;
   subject = next;
+  cliWords = cli;
   configureOrt(ortBaseUri);
   if (first && next.hidden !== undefined && loadState<Controls>().hidden === undefined) controls.hidden = next.hidden;
   document.getElementById('config-name')!.textContent = next.name;
@@ -259,7 +264,7 @@ function applySubject(next: PreviewSubject, ortBaseUri: string): void {
 onMessage((message) => {
   switch (message.type) {
     case 'preview/subject':
-      applySubject(message.body.subject, message.body.ortBaseUri);
+      applySubject(message.body.subject, message.body.ortBaseUri, message.body.cli);
       break;
     case 'preview/error':
       // Nothing can run: say so where the eye lands (the header), not under controls that do nothing.

@@ -183,6 +183,15 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'moe-lens.js'), 'route', join(server.workspace, GPT_OSS), '--model', '20b', '--tokens', '4096', '--hidden', '2048', '--seed', '0', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     assert.equal(cli.status, 0, cli.stderr);
     assert.deepEqual(counts, JSON.parse(cli.stdout).counts);
+    // "Copy as CLI command" runs the CLI inside the installed VSIX, with nothing from npm (issue #11): its
+    // `route` falls back to onnxruntime-web's WebAssembly and gives the panel's loads.
+    const copied = (await frame.locator('#app').getAttribute('data-command'))!;
+    assert.ok(copied.startsWith(`node ${server.extensionRoot}/dist/cli.js route torchtitan/gpt_oss/__init__.py --model 20b `), copied);
+    const pasted = spawnSync('sh', ['-c', copied], { cwd: server.workspace, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(pasted.status, 0, pasted.stderr);
+    const ran = JSON.parse(pasted.stdout) as { backend: string; counts: number[] };
+    assert.match(ran.backend, /^onnxruntime-web \(wasm; onnxruntime-node is not installed\)$/);
+    assert.deepEqual(ran.counts, counts);
     await shot('preview-auto-wasm');
   });
 

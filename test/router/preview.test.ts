@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { parseWebviewMessage } from '../../src/core/protocol';
-import { previewSubject, routeCommand } from '../../src/core/preview';
+import { cliInvocation, previewSubject, routeCommand } from '../../src/core/preview';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { ProjectIndex } from '../../src/core/project';
 import { syntheticInputs } from '../../src/core/router/synthetic';
@@ -76,6 +76,14 @@ describe('preview subject', () => {
     assert.match((previewSubject(assumed, 'm.py', 2, []) as { error: string }).error, /its top-k is assumed/);
     const huge = analyzeDocument('config.json', '{"model_type": "mixtral", "num_local_experts": 100000000, "num_experts_per_tok": 2}').specs[0]!;
     assert.match((previewSubject(huge, 'config.json', 1, []) as { error: string }).error, /100000000 experts is above the 16384/);
+  });
+
+  it('the copied command runs the CLI the extension ships; a path a shell would quote is left out', () => {
+    assert.equal(cliInvocation('/home/u/.vscode/extensions/moe-lens.moe-lens-0.1.0/dist/cli.js'), 'node /home/u/.vscode/extensions/moe-lens.moe-lens-0.1.0/dist/cli.js');
+    assert.equal(cliInvocation('C:\\Users\\u\\.vscode\\extensions\\x\\dist\\cli.js'), 'node C:/Users/u/.vscode/extensions/x/dist/cli.js');
+    assert.equal(cliInvocation('/home/Jane Doe/.vscode/extensions/x/dist/cli.js'), 'node <path to moe-lens cli.js>');
+    const command = routeCommand({ cli: cliInvocation('/ext/dist/cli.js'), file: 'a.py', model: '120b', tokens: 16, hidden: 8, seed: 0, distribution: 'isotropic', clusters: 1, expertParallel: 1 });
+    assert.equal(command, 'node /ext/dist/cli.js route a.py --model 120b --tokens 16 --hidden 8 --seed 0 --json');
   });
 
   it('routeCommand reproduces a panel run, and leaves out any path or name a shell would have to quote', () => {

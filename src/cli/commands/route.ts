@@ -17,6 +17,8 @@ import { LineIndex } from '../../core/text/source';
 import { loadActivations, loadRouterTensors, MAX_HIDDEN } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
 import type { CommandResult } from '../command-result';
+import { join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Imported modules above this size are not read (they hold no config a router needs). */
 const MAX_MODULE_BYTES = 2 * 1024 * 1024;
@@ -157,13 +159,33 @@ function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfi
   };
 }
 
+/**
+ * onnxruntime-node where it is installed (npm); else onnxruntime-web's WebAssembly build, bundled, with the
+ * .wasm the extension ships beside this file (dist/ort): so the CLI inside the VSIX runs `route` with no
+ * node_modules at all (issue #11: "Copy as CLI command" for someone with only the VSIX).
+ */
+async function loadOrt(): Promise<{ ort: OrtLike; name: string }> {
+  try {
+    // Loaded lazily: lint and rule commands never pay for the native binding.
+    return { ort: (await import('onnxruntime-node')) as unknown as OrtLike, name: 'onnxruntime-node (cpu)' };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  }
+  const web = await import('onnxruntime-web');
+  const base = pathToFileURL(join(__dirname, 'ort') + sep).href;
+  web.env.wasm.numThreads = 1;
+  web.env.wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` };
+  web.env.logLevel = 'error';
+  return { ort: web as unknown as OrtLike, name: 'onnxruntime-web (wasm; onnxruntime-node is not installed)' };
+}
+
 async function execute(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: Float32Array; backend: string; runMs: number }> {
-  // Loaded lazily: lint and rule commands never pay for the native binding.
-  const ort = (await import('onnxruntime-node')) as unknown as OrtLike;
+  const { ort, name } = await loadOrt();
   const router = await prepareOnnxRouter(ort, config, inputs.hidden, { outputs: 'full', now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
   try {
     const out = await router.run(inputs);
-    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : 'onnxruntime-node (cpu)';
+    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : name;
     return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend, runMs: out.runMs };
   } finally {
     await router.release();
