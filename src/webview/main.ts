@@ -21,7 +21,7 @@ import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '..
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo } from './runner';
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
-import { renderChart } from './views/chart';
+import { renderChart, renderChartLegend } from './views/chart';
 import { renderControls as renderControlsView } from './views/controls';
 import { custom, el, formatNumber } from './views/dom';
 import { renderStats, renderTable } from './views/stats';
@@ -190,7 +190,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
     'vscode-tabs',
     { id: 'view-tabs' },
     custom('vscode-tab-header', { slot: 'header', id: 'tab-chart' }, 'Chart'),
-    custom('vscode-tab-panel', {}, el('div', { class: 'chart-toolbar' }, sorted), chartHost),
+    custom('vscode-tab-panel', {}, el('div', { class: 'chart-toolbar' }, sorted), chartHost, renderChartLegend(chartSeries, compareSeries, { mean, ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}) }, controls.capacityFactor)),
     custom('vscode-tab-header', { slot: 'header', id: 'tab-table' }, 'Table'),
     custom('vscode-tab-panel', {}, renderTable(primary.counts, compare?.counts, mean, primary.stats.capacity)),
   );

@@ -1,5 +1,5 @@
 /** Tokens per expert as SVG bars (by id or sorted), with mean and capacity lines and a compare series. */
-import { svg } from './dom';
+import { el, svg } from './dom';
 
 export interface ChartSeries {
   readonly label: string;
@@ -55,6 +55,7 @@ export function renderChart(primary: ChartSeries, compare: ChartSeries | undefin
   if (options.capacity !== undefined) {
     root.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(options.capacity), y2: y(options.capacity), class: 'capacity-line' }, svg('title', {}, `capacity ${options.capacity} tokens per expert`)));
   }
+  root.append(svg('text', { x: 12, y: MARGIN.top + plotHeight / 2, class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 12 ${MARGIN.top + plotHeight / 2})` }, 'tokens'));
   // Label every step-th expert, the step a power of two (expert counts are: 8, 32, 128, 256).
   const step = 2 ** Math.ceil(Math.log2(Math.max(1, E / Math.max(1, Math.floor(plotWidth / TICK_SPACING)))));
   order.forEach((expert, position) => {
@@ -71,4 +72,17 @@ function gridStep(max: number): number {
   const rough = Math.max(1, max / 5);
   const power = 10 ** Math.floor(Math.log10(rough));
   return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough)!;
+}
+
+/** What the chart's colours and lines mean, beside the chart (issue #11: nothing on it goes unexplained). */
+export function renderChartLegend(primary: ChartSeries, compare: ChartSeries | undefined, options: Pick<ChartOptions, 'capacity' | 'mean'>, capacityFactor: number): HTMLElement {
+  const item = (swatch: string, text: string): HTMLElement => el('span', { class: 'legend-item' }, el('span', { class: `swatch ${swatch}` }), ` ${text}`);
+  return el(
+    'p',
+    { class: 'muted legend chart-legend' },
+    item('primary', primary.label),
+    ...(compare ? [item('compare', compare.label)] : []),
+    item('mean-key', `mean ${options.mean.toFixed(1)} tokens per expert (every expert equally loaded)`),
+    ...(options.capacity !== undefined ? [item('capacity-key', `capacity ${options.capacity} tokens (${capacityFactor} × mean): above it, tokens are dropped`)] : []),
+  );
 }
