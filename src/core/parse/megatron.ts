@@ -478,8 +478,15 @@ export function megatronSpecFromSites(dialect: Dialect, file: string, name: stri
 }
 
 function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, insertion: RouterSpec['insertion'], megablocks = false): RouterSpec {
-  const find = (key: string): Site[] => sites.filter((s) => s.key === key);
-  const last = (key: string): Site | undefined => find(key)[find(key).length - 1];
+  // Sites by key, in order, built once: scanning every site per field asked was a fifth of a 2 MB file's time.
+  const byKey = new Map<string, Site[]>();
+  for (const site of sites) {
+    const list = byKey.get(site.key);
+    if (list) list.push(site);
+    else byKey.set(site.key, [site]);
+  }
+  const find = (key: string): Site[] => byKey.get(key) ?? [];
+  const last = (key: string): Site | undefined => byKey.get(key)?.at(-1);
   const numberField = (key: string, fallback?: { value: number; label: string }): Field<number | undefined> => {
     const site = last(key);
     if (site?.literal.kind === 'int' || site?.literal.kind === 'float') return { value: site.literal.value, sites: find(key) };
