@@ -79,6 +79,7 @@ suite('code actions', () => {
     assert.equal(fixAll.kind?.value, 'source.fixAll.moeLens');
     assert.ok(await vscode.workspace.applyEdit(fixAll.edit!));
     assert.ok(editor.document.getText().includes('score_func="sigmoid",'), 'the misspelt score function was not replaced');
+    assert.ok(editor.document.getText().includes('num_shared_experts=2,'), 'the misspelt keyword was not renamed (MOE016)');
     const codes = await waitForCodes(uri, 'MOE006 to clear', (c) => !c.includes('MOE006'));
     assert.ok(codes.includes('MOE005'), 'MOE005 has no safe fix and must stay');
   });
