@@ -126,6 +126,15 @@ describe('real-world corpus', () => {
     assert.deepEqual(lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE016'), []);
   });
 
+  it('flags each torch.histc over expert ids in real torchtitan model code, with the bincount rewrite (MOE017)', () => {
+    // torchtitan counted tokens per expert with histc until #3450: two calls in moe.py @aa5daa7 (router, reorderer).
+    const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@aa5daa7/torchtitan/models/moe/moe.py');
+    const text = readFileSync(file, 'utf8');
+    const found = lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE017');
+    assert.deepEqual(found.map((d) => text.slice(d.range.start, d.range.end)), ['torch.histc', 'torch.histc']);
+    for (const d of found) assert.deepEqual(d.fixes.map((f) => [f.safety, f.edits[0]!.newText]), [['safe', 'torch.bincount(selected_experts_indices.view(-1), minlength=self.num_experts)']]);
+  });
+
   it('gives no error on a config the manifest records as correct', () => {
     const falseErrors = [...outcomes].flatMap(([file, outcome]) => {
       const entry = entries.find((e) => e.file === file)!;

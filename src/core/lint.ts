@@ -54,12 +54,15 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   }
   const analysis = analyzeDocument(file, text, project, options.parsed);
   const diagnostics: Diagnostic[] = analysis.notes.map((note) => parseNote(note.message, note.range));
-  if (analysis.specs.length === 0 && !analysis.declarations?.constructors.length) return { analysis, diagnostics, lines };
+  // Config rules need a config (or MOE002's constructors); source rules (MOE017) read any parsed Python file.
+  const hasConfigs = analysis.specs.length > 0 || (analysis.declarations?.constructors.length ?? 0) > 0;
+  const rules = (options.rules ?? ALL_RULES).filter((rule) => hasConfigs || (rule.scope === 'python-source' && analysis.python !== undefined));
+  if (rules.length === 0) return { analysis, diagnostics, lines };
 
   const commentRanges = analysis.python?.comments;
   const suppressions = findSuppressions(text, lines, commentRanges);
 
-  for (const rule of options.rules ?? ALL_RULES) {
+  for (const rule of rules) {
     if (options.isCancelled?.()) break;
     if (rule.status === 'removed') continue;
     // A user's override (by code, by name, or by an old code that redirects here) beats both the rule's default
@@ -138,6 +141,7 @@ function createContext(
     dialect,
     specs: analysis.specs,
     declarations: analysis.declarations,
+    ...(analysis.python ? { python: analysis.python } : {}),
     project,
     report,
     formatValue: format,

@@ -18,6 +18,7 @@ import { debugLoadBalanceOutsideDebug } from './MOE013-debug-load-balance-outsid
 import { valueOutOfRange } from './MOE014-value-out-of-range';
 import { expertBiasWithSoftmax } from './MOE015-expert-bias-with-softmax';
 import { unknownKey } from './MOE016-unknown-key';
+import { histcExpertCounts } from './MOE017-histc-expert-counts';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -37,6 +38,7 @@ export const ALL_RULES: readonly Rule[] = [
   valueOutOfRange,
   expertBiasWithSoftmax,
   unknownKey,
+  histcExpertCounts,
 ];
 
 /**

@@ -1,6 +1,7 @@
 /** What a rule is (metadata as data, like ESLint's `meta`) and what it reports (plain data, like Ruff's). */
 import type { FileFormat } from '../model/file-format';
 import type { PythonDeclarations } from '../parse/python/declarations';
+import type { ParsedPython } from '../parse/python/syntax';
 import type { ProjectIndex } from '../project';
 import type { Dialect, Field, Framework, RouterSpec, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
@@ -91,6 +92,8 @@ export interface RuleContext {
   readonly dialect: Dialect | undefined;
   readonly specs: readonly RouterSpec[];
   readonly declarations: PythonDeclarations | undefined;
+  /** The parsed Python of the file (Python files only), for rules about source code. */
+  readonly python?: ParsedPython;
   readonly project: ProjectIndex;
   report(report: Report): void;
   /** Edits that set a field to a value: every site (aliases included) is rewritten, or the key is added. */
@@ -119,6 +122,11 @@ export interface Rule {
   /** Whether findings come with fixes, and each kind of fix the rule proposes (title template and safety). */
   readonly fix: { readonly availability: 'none' | 'sometimes' | 'always'; readonly kinds?: Readonly<Record<string, FixKind>> };
   readonly docs: RuleDocs;
+  /**
+   * `configs` (default): runs on files with router configs. `python-source`: runs (through `check`) on any Python
+   * file MoE Lens parses, config or not (model code: MOE017).
+   */
+  readonly scope?: 'configs' | 'python-source';
   /** The frameworks whose configs `checkSpec` is given (every framework when absent). */
   readonly frameworks?: readonly Framework[];
   /**

@@ -1,0 +1,122 @@
+import type { SyntaxNode } from '@lezer/common';
+import { calleeName, children, literalOf, nodeText } from '../parse/python/syntax';
+import type { FileEdit } from './types';
+import type { Rule, RuleContext } from './types';
+
+/** Names that hold selected expert ids in MoE code (`selected_experts_indices`, `topk_idx`, `expert_ids`). */
+const EXPERT_IDS_NAME = /expert\w*(ind|idx|ids?\b)|selected\w*expert|topk_(ind|idx)|top_k_(ind|idx)/i;
+/** An expression that yields expert ids: `topk(...).indices`, `topk(...)[1]`, `argsort(...)`, `argmax(...)`. */
+const IDS_EXPRESSION = /\b(topk|top_k)\s*\([^]*\)\s*(\.indices|\[\s*1\s*\])|\b(argsort|argmax)\s*\(/;
+/** A float histogram is what `histc` is for: quiet. */
+const FLOAT_CAST = /\.(float|double|half|bfloat16)\s*\(|\.to\s*\(\s*(torch\.)?(float|double|half|bfloat16|float16|float32|float64)\b|dtype\s*=\s*torch\.(float|double|half|bfloat16)/;
+
+interface HistcCall {
+  readonly call: SyntaxNode;
+  /** The tensor counted: the first argument of `torch.histc`, or the receiver of `ids.histc(...)`. */
+  readonly input: SyntaxNode;
+  readonly positional: SyntaxNode[];
+  readonly keywords: Map<string, SyntaxNode>;
+  readonly method: boolean;
+}
+
+function histcCall(call: SyntaxNode, text: string): HistcCall | undefined {
+  const callee = call.firstChild;
+  const argList = call.getChild('ArgList');
+  if (!callee || !argList || callee.name !== 'MemberExpression' || callee.lastChild?.name !== 'PropertyName' || nodeText(text, callee.lastChild) !== 'histc') return undefined;
+  const positional: SyntaxNode[] = [];
+  const keywords = new Map<string, SyntaxNode>();
+  const items = children(argList).filter((n) => !['(', ')', ',', 'Comment'].includes(n.name));
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.name === 'VariableName' && items[i + 1]?.name === 'AssignOp' && items[i + 2]) {
+      keywords.set(nodeText(text, item), items[i + 2]!);
+      i += 2;
+    } else if (nodeText(text, item) === '*' || nodeText(text, item) === '**') {
+      return undefined; // arguments we cannot see
+    } else {
+      positional.push(item);
+    }
+  }
+  if (calleeName(call, text) === 'torch.histc') {
+    const input = positional.shift() ?? keywords.get('input');
+    return input ? { call, input, positional, keywords, method: false } : undefined;
+  }
+  const receiver = callee.firstChild;
+  return receiver ? { call, input: receiver, positional, keywords, method: true } : undefined;
+}
+
+/** Whether the counted tensor is integer expert ids, as the code spells it (never a float histogram). */
+function countsExpertIds(input: string, text: string): boolean {
+  if (FLOAT_CAST.test(input)) return false;
+  if (IDS_EXPRESSION.test(input)) return true;
+  const name = /^([A-Za-z_]\w*)/.exec(input)?.[1];
+  if (!name) return false;
+  if (EXPERT_IDS_NAME.test(name)) return true;
+  // `_, idx = torch.topk(...)` / `idx = scores.topk(...).indices` somewhere in this file.
+  const assigned = new RegExp(`(^|[\\s,(])${name}\\s*\\)?\\s*=\\s*[^\\n=]*?\\b(topk|argsort|argmax)\\s*\\(`, 'm');
+  return assigned.test(text);
+}
+
+/** `torch.bincount(ids.flatten(), minlength=E)` where `histc(ids, bins=E, min=0, max=E)`: the same counts. */
+function bincountEdit(found: HistcCall, text: string): FileEdit | undefined {
+  const arg = (name: string, position: number): SyntaxNode | undefined => found.keywords.get(name) ?? found.positional[position];
+  const [bins, min, max] = [arg('bins', 0), arg('min', 1), arg('max', 2)];
+  if (!bins || !min || !max || found.keywords.has('out')) return undefined;
+  const zero = literalOf(min, text);
+  if (!((zero.kind === 'int' || zero.kind === 'float') && zero.value === 0)) return undefined;
+  // One bin per expert id 0..E-1 only when max equals bins (as written): otherwise bins are wider or shifted.
+  if (nodeText(text, bins).replace(/\s+/g, '') !== nodeText(text, max).replace(/\s+/g, '')) return undefined;
+  if (found.method && !/^\s*(import torch\b|from torch\b)/m.test(text)) return undefined;
+  const input = nodeText(text, found.input);
+  const flat = /\.(view|reshape)\(\s*-1\s*\)$|\.flatten\(\s*\)$/.test(input) ? input : `${input}.flatten()`;
+  return { range: { start: found.call.from, end: found.call.to }, newText: `torch.bincount(${flat}, minlength=${nodeText(text, bins)})` };
+}
+
+export const histcExpertCounts = {
+  code: 'MOE017',
+  name: 'histc-expert-counts',
+  category: 'compatibility',
+  defaultSeverity: 'warning',
+  status: 'preview',
+  since: '0.2.0',
+  scope: 'python-source',
+  messages: {
+    histc: '`histc` counts tokens per expert from integer ids: it fails on CPU; `torch.bincount` counts them exactly',
+  },
+  fix: { availability: 'sometimes', kinds: { bincount: { title: 'Count with `torch.bincount(…, minlength={bins})`', safety: 'safe' } } },
+  docs: {
+    what:
+      'Flags `torch.histc` (or `tensor.histc`) whose input is selected expert ids (from `topk(...).indices` or `[1]`, `argsort`, `argmax`, or a variable named or assigned like them), the way MoE code counts tokens per expert. Float histograms stay quiet. Where the call is `histc(ids, bins=E, min=0, max=E)`, it offers `torch.bincount(ids.flatten(), minlength=E)`, which gives the same int64 counts.',
+    why: 'PyTorch implements `histc` for integer tensors on CUDA only: on CPU it raises NotImplementedError ("histogram_cpu" not implemented for \'Long\'), so the same model code cannot run its tests or a debug run on a CPU. torchtitan counted tokens this way (moe.py @238fa9953) until it switched to a routing map (#3450); PR #2212 proposed `bincount`.',
+    example: {
+      dialect: 'python',
+      code: 'import torch\n\ndef count(selected_experts_indices, num_experts):\n    return torch.histc(selected_experts_indices.view(-1), bins=num_experts, min=0, max=num_experts)\n',
+    },
+    useInstead: {
+      dialect: 'python',
+      code: 'import torch\n\ndef count(selected_experts_indices, num_experts):\n    return torch.bincount(selected_experts_indices.view(-1), minlength=num_experts)\n',
+    },
+    references: [
+      'Measured with torch 2.11.0+cu130 (NVIDIA H100 machine): CPU `torch.histc` on int64 ids raises NotImplementedError "histogram_cpu" not implemented for \'Long\'; on CUDA it returns int64 counts equal to `torch.bincount(ids.flatten(), minlength=E)`',
+      'torchtitan torchtitan/models/moe/moe.py @238fa9953: `torch.histc(selected_experts_indices.view(-1), bins=self.num_experts, min=0, max=self.num_experts)`',
+      'torchtitan commit 4c6f72d21 "[MoE] Using routing map instead of histc to count number_tokens_per_expert (#3450)"; PR #2212 "Change histc to bincount for token counting"',
+    ],
+  },
+  /** Model code, not configs: every `histc` call of a parsed Python file. */
+  check(context: RuleContext) {
+    const python = context.python;
+    if (!python || !context.text.includes('histc')) return;
+    for (const call of python.calls) {
+      const found = histcCall(call, context.text);
+      if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text)) continue;
+      const edit = bincountEdit(found, context.text);
+      const bins = found.keywords.get('bins') ?? found.positional[0];
+      context.report({
+        messageId: 'histc',
+        detail: 'PyTorch has `histc` for integer tensors on CUDA only; `torch.bincount(ids.flatten(), minlength=E)` gives the same int64 counts on every device (checked with torch 2.11 on CPU and an H100).',
+        range: { start: found.call.firstChild!.from, end: found.call.firstChild!.to },
+        fixes: edit ? [{ kind: 'bincount', data: { bins: bins ? nodeText(context.text, bins) : 'E' }, edits: [edit], preferred: true }] : [],
+      });
+    }
+  },
+} satisfies Rule;

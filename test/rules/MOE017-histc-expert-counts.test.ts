@@ -1,0 +1,44 @@
+import { histcExpertCounts } from '../../src/core/rules/MOE017-histc-expert-counts';
+import { runRuleTests } from '../rule-tester';
+
+const MODEL = 'torchtitan/models/moe/moe.py';
+const TORCH = 'import torch\n\n';
+
+runRuleTests(histcExpertCounts, {
+  valid: [
+    { name: 'a float histogram (what histc is for)', file: MODEL, code: `${TORCH}h = torch.histc(scores, bins=10, min=0, max=1)\n` },
+    { name: 'expert ids cast to float first', file: MODEL, code: `${TORCH}h = torch.histc(selected_experts_indices.view(-1).float(), bins=8, min=0, max=8)\n` },
+    { name: 'already bincount', file: MODEL, code: `${TORCH}n = torch.bincount(selected_experts_indices.view(-1), minlength=8)\n` },
+    { name: 'a histc of something not named or built like ids', file: MODEL, code: `${TORCH}h = torch.histc(x, bins=8, min=0, max=8)\n` },
+  ],
+  invalid: [
+    {
+      name: "torchtitan's own line (moe.py @238fa9953): counting selected expert ids",
+      file: MODEL,
+      code: `${TORCH}class R:\n    def forward(self, selected_experts_indices):\n        return torch.histc(\n            selected_experts_indices.view(-1), bins=self.num_experts, min=0, max=self.num_experts\n        )\n`,
+      errors: [{ messageId: 'histc', text: 'torch.histc', severity: 'warning', includes: ['fails on CPU', "CUDA only"] }],
+      output: `${TORCH}class R:\n    def forward(self, selected_experts_indices):\n        return torch.bincount(selected_experts_indices.view(-1), minlength=self.num_experts)\n`,
+    },
+    {
+      name: 'ids from topk(...)[1] in a variable with a neutral name; positional bins/min/max',
+      file: MODEL,
+      code: `${TORCH}_, idx = torch.topk(scores, k=2, dim=-1)\ncounts = torch.histc(idx, 16, 0, 16)\n`,
+      errors: [{ messageId: 'histc', text: 'torch.histc' }],
+      output: `${TORCH}_, idx = torch.topk(scores, k=2, dim=-1)\ncounts = torch.bincount(idx.flatten(), minlength=16)\n`,
+    },
+    {
+      name: 'the method form on topk(...).indices',
+      file: MODEL,
+      code: `${TORCH}counts = scores.topk(2).indices.histc(bins=E, min=0, max=E)\n`,
+      errors: [{ messageId: 'histc', text: 'scores.topk(2).indices.histc' }],
+      output: `${TORCH}counts = torch.bincount(scores.topk(2).indices.flatten(), minlength=E)\n`,
+    },
+    {
+      name: 'bins wider than one id each (max is not bins): flagged, no fix',
+      file: MODEL,
+      code: `${TORCH}counts = torch.histc(expert_ids, bins=E, min=0, max=E - 1)\n`,
+      errors: [{ messageId: 'histc' }],
+      output: null,
+    },
+  ],
+});
