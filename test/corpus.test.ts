@@ -135,6 +135,17 @@ describe('real-world corpus', () => {
     for (const d of found) assert.deepEqual(d.fixes.map((f) => [f.safety, f.edits[0]!.newText]), [['safe', 'torch.bincount(selected_experts_indices.view(-1), minlength=self.num_experts)']]);
   });
 
+  it('a DeepSeek inference config is checked against the ModelArgs of its own checkout (MOE016)', () => {
+    // deepseek-ai/DeepSeek-V3 @b15f0db: generate.py builds `ModelArgs(**json.load(f))` from inference/model.py.
+    const file = join(CORPUS, 'models/deepseek-ai__DeepSeek-V3@b15f0db/inference/configs/config_v3.1.json');
+    const text = readFileSync(file, 'utf8');
+    const found = (t: string) => lintText(file, t, project).diagnostics.filter((d) => d.code === 'MOE016').map((d) => [t.slice(d.range.start, d.range.end), d.severity, d.fixes.map((f) => f.edits[0]!.newText)]);
+    assert.deepEqual(found(text), [], 'every key of the published config is a ModelArgs field');
+    assert.deepEqual(found(text.replace('"n_activated_experts"', '"n_activated_expert"')), [['"n_activated_expert"', 'error', ['"n_activated_experts"']]]);
+    // A field of a later ModelArgs (V3.2's indexer) is rejected by this checkout's V3 ModelArgs.
+    assert.deepEqual(found(text.replace('"dtype"', '"index_n_heads": 64,\n    "dtype"')), [['"index_n_heads"', 'error', []]]);
+  });
+
   it('gives no error on a config the manifest records as correct', () => {
     const falseErrors = [...outcomes].flatMap(([file, outcome]) => {
       const entry = entries.find((e) => e.file === file)!;

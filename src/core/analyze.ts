@@ -1,6 +1,7 @@
 /** Picks a dialect for a file and runs its parser. Parsers never throw; anything odd becomes a located note. */
 import { fileFormat } from './model/file-format';
 import type { Dialect, RouterSpec } from './model/router-spec';
+import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-model-args';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
 import type { PythonDeclarations } from './parse/python/declarations';
@@ -53,9 +54,12 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
     if (kind === 'json') {
       if (!looksLikeMoeJson(text)) return EMPTY;
       const result = analyzeHfJson(text, file);
-      const dialect = result.specs[0]?.dialect ?? 'hf-json';
+      // DeepSeek's own inference configs: checked against the `ModelArgs` the checkout builds them with.
+      const modelArgs = project && result.specs.some((s) => s.framework === 'deepseek-official') ? deepseekModelArgsFields(file, project) : undefined;
+      const specs = modelArgs ? result.specs.map((s) => (s.framework === 'deepseek-official' ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
+      const dialect = specs[0]?.dialect ?? 'hf-json';
       const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
-      return { dialect, specs: result.specs, notes };
+      return { dialect, specs, notes };
     }
     if (kind === 'yaml' || kind === 'shell') {
       if (!looksLikeMegatron(text)) return EMPTY;

@@ -65,6 +65,13 @@ runRuleTests(unknownKey, {
   ],
   invalid: [
     {
+      name: "DeepSeek's own config format without its model.py in the workspace: a near miss of the top-k key is a warning",
+      file: 'inference/configs/config_671B.json',
+      code: '{"dim": 7168, "n_routed_experts": 256, "n_activated_expert": 8, "score_func": "sigmoid"}',
+      errors: [{ messageId: 'notRead', text: '"n_activated_expert"', severity: 'warning', includes: ['did you mean `n_activated_experts`', 'DeepSeek-V3 `ModelArgs`'] }],
+      output: '{"dim": 7168, "n_routed_experts": 256, "n_activated_experts": 8, "score_func": "sigmoid"}',
+    },
+    {
       name: 'a misspelt routing key in config.json is a warning: the key meant stays at its default',
       file: 'config.json',
       code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_expert_per_tok": 4, "norm_topk_prob": true}',

@@ -286,6 +286,9 @@ function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
   if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
+  // DeepSeek's `ModelArgs` names (`dim`, `moe_inter_dim`, `n_expert_groups`) never appear in an HF config: a file
+  // with them and `n_routed_experts` is DeepSeek's own format even when its top-k key is misspelt.
+  if (!propertyNode(root, 'model_type') && propertyNode(root, 'n_routed_experts') && ['dim', 'moe_inter_dim', 'n_expert_groups'].some((k) => propertyNode(root, k))) return 'deepseek-official';
   if (propertyNode(root, 'experts_per_token') && propertyNode(root, 'num_experts') && !propertyNode(root, 'num_experts_per_tok')) {
     return 'openai-gpt-oss';
   }

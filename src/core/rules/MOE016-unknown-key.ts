@@ -31,7 +31,7 @@ export const unknownKey = {
   },
   docs: {
     what:
-      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
+      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. A DeepSeek inference config (`inference/configs/*.json`) is checked the same way against the `ModelArgs` dataclass of the checkout\'s own `inference/model.py`, which `generate.py` builds with `ModelArgs(**json.load(f))`. In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own, without that model.py), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
     why: 'Python raises TypeError ("got an unexpected keyword argument") when the config is built, which in a flavor table means at import, after the job was queued; in a builder function it fails only when that flavor is chosen. transformers keeps an unknown `config.json` key as an attribute and never reads it, so a misspelt routing key silently routes with the default.',
     example: {
       dialect: 'python',
@@ -45,6 +45,7 @@ export const unknownKey = {
     references: [
       'Python docs, dataclasses: the generated `__init__` takes exactly the fields (not `ClassVar`, not `init=False`)',
       'transformers PretrainedConfig.__init__: keys it does not know are set as attributes (`setattr(self, key, value)`), read by no model code',
+      'deepseek-ai/DeepSeek-V3 inference/generate.py: `args = ModelArgs(**json.load(f))`; inference/model.py @b15f0db lines 55–86 (`ModelArgs` fields)',
       'torchtitan torchtitan/models/moe/moe.py @238fa9953 lines 21–41 (`MoEArgs` is a dataclass)',
     ],
   },
@@ -79,7 +80,8 @@ export const unknownKey = {
           data: { key: unknown.key, owner: unknown.owner, suggestion: suggestion ? ` (did you mean \`${suggestion}\`?)` : '' },
           detail: `Building it raises TypeError: __init__() got an unexpected keyword argument '${unknown.key}'. \`${unknown.owner}\` takes: ${shown.slice(0, 16).join(', ')}${shown.length > 16 ? ', …' : ''}.`,
           range: unknown.keyRange,
-          fixes: suggestion && !written.has(suggestion) ? [{ kind: 'rename', data: { key: unknown.key, suggestion }, edits: [{ range: unknown.keyRange, newText: suggestion }], preferred: true }] : [],
+          // A keyword is written bare; a JSON key (DeepSeek's ModelArgs config) in quotes.
+          fixes: suggestion && !written.has(suggestion) ? [{ kind: 'rename', data: { key: unknown.key, suggestion }, edits: [{ range: unknown.keyRange, newText: /^["']/.test(context.text.slice(unknown.keyRange.start, unknown.keyRange.end)) ? JSON.stringify(suggestion) : suggestion }], preferred: true }] : [],
         });
       }
     }
