@@ -78,7 +78,7 @@ runRuleTests(unknownKey, {
       errors: [{ messageId: 'notRead', text: '"num_expert_per_tok"', severity: 'warning', includes: ['did you mean `num_experts_per_tok`', 'uses its default'] }],
       // The quick fix; it is unsafe (the routing changes), so --fix and fix-all leave it (checked below).
       output: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 4, "norm_topk_prob": true}',
-      fixTitle: 'Rename `num_expert_per_tok` to `num_experts_per_tok` (the value starts being read)',
+      fixTitle: 'Rename `num_expert_per_tok` to `num_experts_per_tok` so that it is read',
     },
   ],
 });

@@ -26,7 +26,7 @@ export const unknownKey = {
     kinds: {
       rename: { title: 'Rename `{key}` to `{suggestion}`', safety: 'safe' },
       // The key meant starts being read: the router changes from its default to the value written.
-      readAs: { title: 'Rename `{key}` to `{suggestion}` (the value starts being read)', safety: 'unsafe' },
+      readAs: { title: 'Rename `{key}` to `{suggestion}` so that it is read', safety: 'unsafe' },
     },
   },
   docs: {
