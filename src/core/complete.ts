@@ -8,7 +8,7 @@ import { fileFormat } from './model/file-format';
 import { literalText } from './model/router-spec';
 import { containsOffset, type SourceRange } from './text/source';
 import { hfModelTypes, hfRoutingKeys, looksLikeMoeJson } from './parse/hf-json';
-import { BOOLEAN_FLAGS, looksLikeMegatron } from './parse/megatron';
+import { BOOLEAN_FLAGS, looksLikeMegatron, MEGATRON_ROUTING_FLAGS } from './parse/megatron';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
 import { TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
@@ -37,17 +37,7 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
   moe_router_load_balancing_type: ['aux_loss', 'seq_aux_loss', 'global_aux_loss', 'sinkhorn', 'quantile_balancing', 'none'],
 };
 
-const MEGATRON_KEYS = [
-  'num_experts',
-  'moe_router_topk',
-  'moe_router_score_function',
-  'moe_router_pre_softmax',
-  'moe_router_enable_expert_bias',
-  'moe_router_num_groups',
-  'moe_router_group_topk',
-  'moe_router_topk_scaling_factor',
-  'moe_router_load_balancing_type',
-];
+const MEGATRON_KEYS: readonly string[] = MEGATRON_ROUTING_FLAGS;
 const MEGATRON_YAML_KEYS = MEGATRON_KEYS.map((k) => (k === 'num_experts' ? 'num_moe_experts' : k));
 const TORCHTITAN_KEYS = Object.keys(TORCHTITAN_MOE_DEFAULTS);
 

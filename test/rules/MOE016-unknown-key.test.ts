@@ -91,3 +91,26 @@ describe('MOE016 fix safety', () => {
     assert.equal(fixAll(PLAIN_PY, py, undefined, { rules: [unknownKey] }).text, py.replace('topk=2', 'top_k=2'));
   });
 });
+
+runRuleTests(unknownKey, {
+  valid: [
+    { name: 'a Megatron command line with its real router flags', file: 'train.sh', code: 'torchrun --nproc_per_node 8 pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-router-topk-scaling-factor 2.5 --moe-router-score-function sigmoid\n' },
+    { name: 'torchrun and data flags far from every router flag', file: 'train.sh', code: 'torchrun --nnodes 2 pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --num-layers 4 --hidden-size 512 --seq-length 4096\n' },
+  ],
+  invalid: [
+    {
+      name: "a misspelt Megatron router flag is a warning: Megatron's argparse rejects it (allow_abbrev=False)",
+      file: 'train.sh',
+      code: 'python pretrain_gpt.py --num-experts 64 --moe-router-topK 4\n',
+      errors: [{ messageId: 'notAFlag', text: '--moe-router-topK', severity: 'warning', includes: ['did you mean `--moe-router-topk`', 'unrecognized arguments', 'allow_abbrev=False'] }],
+      output: 'python pretrain_gpt.py --num-experts 64 --moe-router-topk 4\n',
+    },
+    {
+      name: 'a letter missing from the score-function flag',
+      file: 'train.sh',
+      code: 'python pretrain_gpt.py --num-experts 64 --moe-router-score-functon sigmoid\n',
+      errors: [{ messageId: 'notAFlag', text: '--moe-router-score-functon', includes: ['did you mean `--moe-router-score-function`'] }],
+      output: 'python pretrain_gpt.py --num-experts 64 --moe-router-score-function sigmoid\n',
+    },
+  ],
+});

@@ -181,7 +181,8 @@ export interface UnknownKey {
   readonly owner: string;
   /** The keys the reader accepts (for "did you mean"); for `ignored`, the one routing key meant. */
   readonly accepted: readonly string[];
-  readonly effect: 'rejected' | 'ignored';
+  /** `flag`: a command-line flag (Megatron), which argparse rejects unless a fork defines it. */
+  readonly effect: 'rejected' | 'ignored' | 'flag';
 }
 
 export interface RouterSpec {

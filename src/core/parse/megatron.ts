@@ -4,7 +4,8 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
-import { literalText, unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
+import { literalText, unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { editDistance } from '../text/edit-distance';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -326,9 +327,41 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         prefix: ' ',
         suffix: '',
       }, megablocks);
-      return set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec;
+      const unknownKeys = flagNearMisses(set.sites);
+      const named = set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec;
+      return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
   return specs;
+}
+
+/** Megatron-LM's router flags (snake case), for completions and for "did you mean" on a misspelt one. */
+export const MEGATRON_ROUTING_FLAGS = [
+  'num_experts',
+  'moe_router_topk',
+  'moe_router_score_function',
+  'moe_router_pre_softmax',
+  'moe_router_enable_expert_bias',
+  'moe_router_num_groups',
+  'moe_router_group_topk',
+  'moe_router_topk_scaling_factor',
+  'moe_router_load_balancing_type',
+] as const;
+
+/**
+ * A flag one or two letters from a router flag the command line does not pass (`--moe-router-topK`): Megatron-LM
+ * parses with `allow_abbrev=False` and `parse_args()` (megatron/training/arguments.py), so such a flag stops the
+ * launch with "unrecognized arguments" — unless a fork's extra arguments define it, which is why it is a warning.
+ */
+function flagNearMisses(sites: readonly Site[]): UnknownKey[] {
+  const written = new Set(sites.map((s) => s.key));
+  const missing = MEGATRON_ROUTING_FLAGS.filter((flag) => !written.has(flag));
+  const out: UnknownKey[] = [];
+  for (const site of sites) {
+    if ((MEGATRON_ROUTING_FLAGS as readonly string[]).includes(site.key) || ALIASES[site.key]) continue;
+    const near = missing.filter((flag) => editDistance(site.key.toLowerCase(), flag, 2) <= 2);
+    if (near.length === 1 && site.key !== near[0]) out.push({ key: site.key, keyRange: site.keyRange, owner: 'Megatron-LM', accepted: near, effect: 'flag' });
+  }
+  return out;
 }
 
 /** Reads a file the config names (Primus `extends:`); undefined when the host cannot. */

@@ -20,6 +20,7 @@ export const unknownKey = {
   messages: {
     notAKeyword: '`{key}` is not a keyword `{owner}` takes{suggestion}',
     notRead: '`{key}` is not a key {owner} reads (did you mean `{suggestion}`?)',
+    notAFlag: '`{flag}` is not a Megatron-LM argument (did you mean `{suggestion}`?)',
   },
   fix: {
     availability: 'sometimes',
@@ -27,11 +28,13 @@ export const unknownKey = {
       rename: { title: 'Rename `{key}` to `{suggestion}`', safety: 'safe' },
       // The key meant starts being read: the router changes from its default to the value written.
       readAs: { title: 'Rename `{key}` to `{suggestion}` so that it is read', safety: 'unsafe' },
+      // A fork's extra arguments may define the flag as written: renaming it is not certain to keep behaviour.
+      renameFlag: { title: 'Replace `{flag}` with `{suggestion}`', safety: 'unsafe' },
     },
   },
   docs: {
     what:
-      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. A DeepSeek inference config (`inference/configs/*.json`) is checked the same way against the `ModelArgs` dataclass of the checkout\'s own `inference/model.py`, which `generate.py` builds with `ModelArgs(**json.load(f))`. In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own, without that model.py), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
+      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. A DeepSeek inference config (`inference/configs/*.json`) is checked the same way against the `ModelArgs` dataclass of the checkout\'s own `inference/model.py`, which `generate.py` builds with `ModelArgs(**json.load(f))`. In a Megatron-LM command line, a flag one or two letters from a router flag the line does not pass (`--moe-router-topK`) is a warning: Megatron\'s parser rejects it, unless a fork defines it. In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own, without that model.py), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
     why: 'Python raises TypeError ("got an unexpected keyword argument") when the config is built, which in a flavor table means at import, after the job was queued; in a builder function it fails only when that flavor is chosen. transformers keeps an unknown `config.json` key as an attribute and never reads it, so a misspelt routing key silently routes with the default.',
     example: {
       dialect: 'python',
@@ -45,6 +48,7 @@ export const unknownKey = {
     references: [
       'Python docs, dataclasses: the generated `__init__` takes exactly the fields (not `ClassVar`, not `init=False`)',
       'transformers PretrainedConfig.__init__: keys it does not know are set as attributes (`setattr(self, key, value)`), read by no model code',
+      'NVIDIA/Megatron-LM megatron/training/arguments.py `parse_args`: `argparse.ArgumentParser(description=\'Megatron-LM Arguments\', allow_abbrev=False)`, then `parser.parse_args()` unless `ignore_unknown_args`',
       'deepseek-ai/DeepSeek-V3 inference/generate.py: `args = ModelArgs(**json.load(f))`; inference/model.py @b15f0db lines 55–86 (`ModelArgs` fields)',
       'torchtitan torchtitan/models/moe/moe.py @238fa9953 lines 21–41 (`MoEArgs` is a dataclass)',
     ],
@@ -60,6 +64,20 @@ export const unknownKey = {
         if (seen.has(unknown.keyRange.start)) continue;
         seen.add(unknown.keyRange.start);
         const written = new Set(spec.sites.filter((s) => s.file === undefined).map((s) => s.key));
+        if (unknown.effect === 'flag') {
+          const written = context.text.slice(unknown.keyRange.start, unknown.keyRange.end);
+          const meant = unknown.accepted[0]!;
+          const suggestion = `--${meant.replace(/_/g, '-')}`; // argparse defines Megatron's flags with dashes only
+          context.report({
+            messageId: 'notAFlag',
+            data: { flag: written, suggestion },
+            detail: `Megatron-LM parses its arguments with \`allow_abbrev=False\` and \`parser.parse_args()\` (megatron/training/arguments.py), so \`${written}\` stops the launch with "unrecognized arguments" and \`${suggestion}\` keeps its default; unless the entry script's extra arguments define it.`,
+            range: unknown.keyRange,
+            severity: 'warning',
+            fixes: [{ kind: 'renameFlag', data: { flag: written, suggestion }, edits: [{ range: unknown.keyRange, newText: suggestion }] }],
+          });
+          continue;
+        }
         if (unknown.effect === 'ignored') {
           // A JSON config's near miss: read by nothing, so the router runs with the default of the key meant.
           const meant = unknown.accepted[0]!;
