@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { calleeName, children, literalOf, nodeText } from '../parse/python/syntax';
+import { callArguments, calleeName, literalOf, nodeText } from '../parse/python/syntax';
 import type { FileEdit } from './types';
 import type { Rule, RuleContext } from './types';
 
@@ -21,22 +21,11 @@ interface HistcCall {
 
 function histcCall(call: SyntaxNode, text: string): HistcCall | undefined {
   const callee = call.firstChild;
-  const argList = call.getChild('ArgList');
-  if (!callee || !argList || callee.name !== 'MemberExpression' || callee.lastChild?.name !== 'PropertyName' || nodeText(text, callee.lastChild) !== 'histc') return undefined;
-  const positional: SyntaxNode[] = [];
-  const keywords = new Map<string, SyntaxNode>();
-  const items = children(argList).filter((n) => !['(', ')', ',', 'Comment'].includes(n.name));
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (item.name === 'VariableName' && items[i + 1]?.name === 'AssignOp' && items[i + 2]) {
-      keywords.set(nodeText(text, item), items[i + 2]!);
-      i += 2;
-    } else if (nodeText(text, item) === '*' || nodeText(text, item) === '**') {
-      return undefined; // arguments we cannot see
-    } else {
-      positional.push(item);
-    }
-  }
+  if (!callee || callee.name !== 'MemberExpression' || callee.lastChild?.name !== 'PropertyName' || nodeText(text, callee.lastChild) !== 'histc') return undefined;
+  const args = callArguments(call, text);
+  if (!args || args.hasUnpacking) return undefined; // arguments we cannot see
+  const positional = [...args.positional];
+  const keywords = new Map(args.keywords.map((k) => [k.key, k.value] as const));
   if (calleeName(call, text) === 'torch.histc') {
     const input = positional.shift() ?? keywords.get('input');
     return input ? { call, input, positional, keywords, method: false } : undefined;

@@ -1,7 +1,7 @@
 /** Small, iterative helpers over the Lezer Python tree. Nothing here evaluates Python. */
 import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
-import type { Literal, Site } from '../../model/router-spec';
+import type { Literal } from '../../model/router-spec';
 import type { SourceRange } from '../../text/source';
 
 export interface ParsedPython {
@@ -146,41 +146,34 @@ export interface KeywordArgument {
 
 export interface CallArguments {
   readonly keywords: KeywordArgument[];
-  readonly hasPositional: boolean;
+  /** Positional arguments, in order (comments are not arguments). */
+  readonly positional: SyntaxNode[];
+  /** A `*args` or `**kwargs` whose contents are not seen here. */
   readonly hasUnpacking: boolean;
   readonly argList: SyntaxNode;
 }
 
-/** Keyword arguments of a call, in order. ArgList children are flat: `name = value , ...`. */
+/** A call's arguments, in order. ArgList children are flat: `name = value , ...`. */
 export function callArguments(call: SyntaxNode, text: string): CallArguments | undefined {
   const argList = call.getChild('ArgList');
   if (!argList) return undefined;
   const keywords: KeywordArgument[] = [];
-  let hasPositional = false;
+  const positional: SyntaxNode[] = [];
   let hasUnpacking = false;
-  const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')');
-  let i = 0;
-  while (i < items.length) {
+  const items = children(argList).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== ',' && n.name !== 'Comment');
+  for (let i = 0; i < items.length; i++) {
     const node = items[i]!;
-    if (node.name === ',') {
-      i++;
-      continue;
-    }
-    const next = items[i + 1];
-    if (node.name === 'VariableName' && next?.name === 'AssignOp' && items[i + 2]) {
+    if (node.name === 'VariableName' && items[i + 1]?.name === 'AssignOp' && items[i + 2]) {
       keywords.push({ key: nodeText(text, node), keyRange: { start: node.from, end: node.to }, value: items[i + 2]! });
-      i += 3;
-      continue;
-    }
-    if (node.name === '*' || node.name === '**' || nodeText(text, node) === '**' || nodeText(text, node) === '*') {
-      hasUnpacking = true;
       i += 2;
-      continue;
+    } else if (nodeText(text, node) === '*' || nodeText(text, node) === '**') {
+      hasUnpacking = true;
+      i++; // the unpacked expression
+    } else {
+      positional.push(node);
     }
-    hasPositional = true;
-    i++;
   }
-  return { keywords, hasPositional, hasUnpacking, argList };
+  return { keywords, positional, hasUnpacking, argList };
 }
 
 const MAX_LITERAL_DEPTH = 8;
@@ -250,15 +243,6 @@ export function stringValue(raw: string): string | undefined {
   const body = match[3]!;
   if (prefix.includes('r')) return body;
   return body.replace(/\\(["'\\nt])/g, (_, ch: string) => (ch === 'n' ? '\n' : ch === 't' ? '\t' : ch));
-}
-
-export function siteOf(argument: KeywordArgument, text: string, key = argument.key): Site {
-  return {
-    key,
-    keyRange: argument.keyRange,
-    valueRange: { start: argument.value.from, end: argument.value.to },
-    literal: literalOf(argument.value, text),
-  };
 }
 
 /** Formats a value as Python source, for fixes. */
