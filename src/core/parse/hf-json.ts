@@ -4,8 +4,8 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
-import { editDistance } from '../text/edit-distance';
+import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
+import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
 
@@ -370,7 +370,9 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
     range: { start: root.offset, end: root.offset + root.length },
     insertion: jsonInsertion(text, scope),
   });
-  return spec && { ...spec, unknownKeys: nearMissKeys(scoped, dialectName, dialect) };
+  // A near miss of a routing key is read by nothing (transformers keeps it as an attribute; DeepSeek's
+  // `ModelArgs(**config)` raises TypeError), and the router runs with the default of the key meant.
+  return spec && { ...spec, unknownKeys: nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored' }, { skip: (key) => key === 'model_type' }) };
 }
 
 /** The official DeepSeek inference `ModelArgs` and OpenAI's gpt-oss `ModelConfig`, read from Python. */
@@ -554,24 +556,6 @@ export function hfRoutingKeys(modelType: string | undefined): string[] {
 
 function routingKeysOf(d: Dialect): string[] {
   return [...d.experts, ...d.topK, ...d.scoreFunc.keys, d.groups?.count, d.groups?.selected, d.normalize.key, d.scale?.key].filter((k): k is string => !!k);
-}
-
-/**
- * Top-level keys one or two letters away from a routing key this reader uses that the file does not set
- * (`num_expert_per_tok`): the reader does not read them (transformers keeps them as attributes; DeepSeek's
- * `ModelArgs(**config)` raises TypeError), and the router runs with its default instead.
- */
-function nearMissKeys(topSites: readonly Site[], dialectName: string, dialect: Dialect): UnknownKey[] {
-  const routing = routingKeysOf(dialect);
-  const written = new Set(topSites.map((s) => s.key));
-  const missing = routing.filter((k) => !written.has(k));
-  const out: UnknownKey[] = [];
-  for (const site of topSites) {
-    if (routing.includes(site.key) || site.key === 'model_type') continue;
-    const near = missing.filter((k) => editDistance(site.key, k, 2) <= 2);
-    if (near.length === 1) out.push({ key: site.key, keyRange: site.keyRange, owner: readerName(dialectName), accepted: near, effect: 'ignored' });
-  }
-  return out;
 }
 
 function readerName(dialectName: string): string {

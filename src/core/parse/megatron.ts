@@ -5,7 +5,7 @@
  */
 import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
 import { literalText, unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
-import { editDistance } from '../text/edit-distance';
+import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -353,15 +353,7 @@ export const MEGATRON_ROUTING_FLAGS = [
  * launch with "unrecognized arguments" — unless a fork's extra arguments define it, which is why it is a warning.
  */
 function flagNearMisses(sites: readonly Site[]): UnknownKey[] {
-  const written = new Set(sites.map((s) => s.key));
-  const missing = MEGATRON_ROUTING_FLAGS.filter((flag) => !written.has(flag));
-  const out: UnknownKey[] = [];
-  for (const site of sites) {
-    if ((MEGATRON_ROUTING_FLAGS as readonly string[]).includes(site.key) || ALIASES[site.key]) continue;
-    const near = missing.filter((flag) => editDistance(site.key.toLowerCase(), flag, 2) <= 2);
-    if (near.length === 1 && site.key !== near[0]) out.push({ key: site.key, keyRange: site.keyRange, owner: 'Megatron-LM', accepted: near, effect: 'flag' });
-  }
-  return out;
+  return nearMissKeys(sites, MEGATRON_ROUTING_FLAGS, { owner: 'Megatron-LM', effect: 'flag' }, { skip: (key) => ALIASES[key] !== undefined, normalize: (key) => key.toLowerCase() });
 }
 
 /** Reads a file the config names (Primus `extends:`); undefined when the host cannot. */

@@ -1,6 +1,6 @@
 import type { RouterSpec } from '../model/router-spec';
 import type { Framework } from '../model/router-spec';
-import { editDistance } from './helpers';
+import { onlyNear } from '../text/edit-distance';
 import type { Rule, RuleContext } from './types';
 
 /** Score functions each framework implements (research §1.4, §4.1, §2.2). */
@@ -44,8 +44,7 @@ export const unknownScoreFunction = {
     if (!known || !site || site.file !== undefined || site.literal.kind !== 'string') return;
     const value = site.literal.value;
     if (known.includes(value)) return;
-    const near = known.filter((name) => editDistance(value.toLowerCase(), name, 2) <= 2);
-    const suggestion = near.length === 1 ? near[0] : undefined;
+    const suggestion = onlyNear(value.toLowerCase(), known);
     context.report({
       messageId: 'unknown',
       data: {

@@ -15,3 +15,9 @@ export function editDistance(a: string, b: string, limit = 3): number {
   }
   return previous[b.length]!;
 }
+
+/** The one candidate within `limit` edits of `word`; undefined when there is none, or more than one. */
+export function onlyNear(word: string, candidates: readonly string[], limit = 2): string | undefined {
+  const near = candidates.filter((candidate) => editDistance(word, candidate, limit) <= limit);
+  return near.length === 1 ? near[0] : undefined;
+}
