@@ -954,14 +954,10 @@ export class PythonEvaluator {
       if (!inherited) return undefined;
       for (const name of inherited) accepted.add(name);
     }
-    for (const statement of children(body)) {
-      const parts = children(statement);
-      if (statement.name !== 'AssignStatement' || parts[0]?.name !== 'VariableName' || parts[1]?.name !== 'TypeDef') continue;
-      const annotation = nodeText(text, parts[1]).replace(/^:\s*/, '');
-      if (/^(typing\.)?ClassVar\b|^(dataclasses\.)?KW_ONLY$/.test(annotation)) continue;
-      const value = parts[3] ? nodeText(text, parts[3]) : '';
-      if (/\binit\s*=\s*False\b/.test(value)) continue;
-      accepted.add(nodeText(text, parts[0]));
+    for (const field of annotatedAssignments(body, text)) {
+      if (/^(typing\.)?ClassVar\b|^(dataclasses\.)?KW_ONLY$/.test(nodeText(text, field.annotation).replace(/^:\s*/, ''))) continue;
+      if (field.value && /\binit\s*=\s*False\b/.test(nodeText(text, field.value))) continue;
+      accepted.add(field.name);
     }
     return accepted;
   }
@@ -972,18 +968,24 @@ export class PythonEvaluator {
     const scope = this.module(cls.file);
     const body = cls.node.getChild('Body');
     if (!scope || !body) return order;
-    for (const statement of children(body)) {
-      const parts = children(statement);
-      if (statement.name === 'AssignStatement' && parts[0]?.name === 'VariableName' && parts[1]?.name === 'TypeDef') {
-        const name = nodeText(scope.parsed.text, parts[0]);
-        if (!order.includes(name)) order.push(name);
-      }
-    }
+    for (const { name } of annotatedAssignments(body, scope.parsed.text)) if (!order.includes(name)) order.push(name);
     return order;
   }
 }
 
 // ---- syntax helpers ----------------------------------------------------------------------------------------
+
+/** A class body's annotated assignments, `name: T [= value]`: how dataclass fields are written. */
+function annotatedAssignments(body: SyntaxNode, text: string): { name: string; annotation: SyntaxNode; value?: SyntaxNode }[] {
+  const out: { name: string; annotation: SyntaxNode; value?: SyntaxNode }[] = [];
+  for (const statement of children(body)) {
+    if (statement.name !== 'AssignStatement') continue;
+    const parts = children(statement);
+    if (parts[0]?.name !== 'VariableName' || parts[1]?.name !== 'TypeDef') continue;
+    out.push({ name: nodeText(text, parts[0]), annotation: parts[1], ...(parts[3] ? { value: parts[3] } : {}) });
+  }
+  return out;
+}
 
 const BUILTINS = new Set(['dict', 'list', 'tuple', 'set', 'int', 'float', 'str', 'bool', 'range', 'len', 'min', 'max', 'sum', 'abs', 'round', 'isinstance', 'print', 'getattr', 'setattr', 'sorted', 'enumerate', 'zip', 'super', 'object', 'type', 'replace', 'field', 'partial']);
 
