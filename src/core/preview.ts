@@ -71,7 +71,7 @@ function publishedRouter(spec: RouterSpec, config: RouterConfig): PreviewRouter 
     groups = { count: model.groups.count.value, selected: model.groups.selected.value, score };
   }
   if (!SCORE_FUNCTIONS.has(model.scoreFunc.value)) return undefined;
-  const withoutGroups: RouterConfig = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'groups')) as unknown as RouterConfig;
+  const { groups: _groups, ...withoutGroups } = config;
   const next: RouterConfig = {
     ...withoutGroups,
     experts: model.experts.value,

@@ -38,6 +38,7 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
       const suppressions: vscode.CodeAction[] = [];
       let safeFixHere = false;
       const text = document.getText();
+      const [linesOf, textOf] = [(file: string) => this.index.linesOf(file), (file: string) => this.index.project.textOf(file)];
       for (const diagnostic of result.diagnostics) {
         if (!touchesRange(diagnostic.range, wanted)) continue;
         const editorDiagnostic = context.diagnostics.find((d) => d.source === 'moe-lens' && codeOf(d) === diagnostic.code && document.offsetAt(d.range.start) === diagnostic.range.start);
@@ -56,7 +57,6 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
         safeFixHere ||= diagnostic.fixes.some((f) => f.safety === 'safe');
         for (const fix of diagnostic.fixes) {
           const title = fix.safety === 'unsafe' ? `${fix.title} (changes behaviour)` : fix.title;
-          const [linesOf, textOf] = [(file: string) => this.index.linesOf(file), (file: string) => this.index.project.textOf(file)];
           let action: vscode.CodeAction | undefined;
           if (editsOtherFile(document.uri, fix.edits)) {
             action = otherFileFixAction(title, document.uri, result.lines, fix.edits, linesOf, textOf);
