@@ -3,6 +3,8 @@ import type { DocumentAnalysis } from './analyze';
 import { equivalenceNote } from './model/equivalence';
 import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec';
 import { FIELD_DOCS } from './references/field-docs';
+import { formatParameters } from './model/parameters';
+import { parametersOf } from './references/parameters';
 import { recognizeModel } from './references/recognize';
 import { provenanceLines, reportConfig, spelledKey } from './inspect';
 import { codeSpan } from './text/markdown';
@@ -47,10 +49,21 @@ function siteMarkdown(spec: RouterSpec, site: Site): string {
   return out.join('\n');
 }
 
+/** "Parameters: 116.8B total, 5.13B active (…); published 116.8B / 5.13B", or why they are not counted. */
+function parametersLine(spec: RouterSpec): string | undefined {
+  const counted = parametersOf(spec);
+  if (!counted) return undefined;
+  if ('unknown' in counted) return `Parameters: not counted (${counted.unknown}).`;
+  const published = counted.published ? `; ${counted.published.model} publishes ${formatParameters(counted.published.total)} / ${formatParameters(counted.published.active)}` : '';
+  return `Parameters: **${formatParameters(counted.total)}** total, **${formatParameters(counted.active)}** active (${counted.convention})${published}.`;
+}
+
 export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   const claim = recognizeModel(spec);
   const out = [`**MoE Lens** · ${codeSpan(spec.name)}`, '', `Semantics: ${semanticsLabel(spec)}`];
   if (claim) out.push('', `Recognised as **${claim.model.id}** (${claim.evidence}).`);
+  const parameters = parametersLine(spec);
+  if (parameters) out.push('', parameters);
   const equivalent = equivalenceNote(spec);
   if (equivalent) out.push('', `Equivalent: ${equivalent}.`);
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.

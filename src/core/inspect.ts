@@ -3,8 +3,10 @@
  * `moe-lens inspect`, the hover's provenance lines and `route`'s list of assumptions.
  */
 import { equivalenceNote } from './model/equivalence';
+import { formatParameters } from './model/parameters';
 import { codeSpan } from './text/markdown';
 import { provenanceOf, renormalizes, type Field, type Provenance, type RouterSpec } from './model/router-spec';
+import { parametersOf } from './references/parameters';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
 
@@ -44,6 +46,35 @@ export interface ConfigReport {
   readonly fields: Record<InspectedField, FieldReport>;
   /** What the router is equivalent to (information, not a finding); absent when nothing is to be said. */
   readonly notes?: readonly string[];
+  /** Parameter counts (plain integers), where MoE Lens counts this model type and the file gives every size. */
+  readonly parameters?: ParametersReport;
+  /** Why the parameters are not counted, where the model type is counted but a size is missing. */
+  readonly parametersUnknown?: string;
+}
+
+export interface ParametersReport {
+  readonly total: number;
+  readonly active: number;
+  /** What `active` includes (each publisher's convention for a recognised model). */
+  readonly convention: string;
+  /** Class defaults the count relied on, for keys the file does not write. */
+  readonly assumed?: readonly string[];
+  readonly published?: { readonly model: string; readonly total: number; readonly active: number };
+}
+
+function parametersFields(spec: RouterSpec): Pick<ConfigReport, 'parameters' | 'parametersUnknown'> {
+  const counted = parametersOf(spec);
+  if (!counted) return {};
+  if ('unknown' in counted) return { parametersUnknown: counted.unknown };
+  return {
+    parameters: {
+      total: counted.total,
+      active: counted.active,
+      convention: counted.convention,
+      ...(counted.assumed.length > 0 ? { assumed: counted.assumed } : {}),
+      ...(counted.published ? { published: { model: counted.published.model, total: counted.published.total, active: counted.published.active } } : {}),
+    },
+  };
 }
 
 /** Line indexes of files other than the config's, when the host has their text. */
@@ -113,7 +144,7 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
   const fields = {} as Record<InspectedField, FieldReport>;
   for (const name of INSPECTED_FIELDS) fields[name] = reportField(name, spec, configFile, lines, linesOf);
   const equivalent = equivalenceNote(spec);
-  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(equivalent ? { notes: [equivalent] } : {}) };
+  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(equivalent ? { notes: [equivalent] } : {}), ...parametersFields(spec) };
 }
 
 const KEY_NAME_OF: Partial<Record<InspectedField, keyof RouterSpec['keyNames']>> = {
@@ -191,6 +222,9 @@ export function inspectionMarkdown(label: string, reports: readonly ConfigReport
       out.push(`| \`${name}\` | ${codeCell(value)} | ${f.source} | ${cell([where, f.detail].filter(Boolean).join(' — '))} |`);
     }
     for (const n of report.notes ?? []) out.push('', `Note: ${cell(n)}.`);
+    const p = report.parameters;
+    if (p) out.push('', `Parameters: **${formatParameters(p.total)}** total, **${formatParameters(p.active)}** active (${cell(p.convention)})${p.published ? `; ${cell(p.published.model)} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : ''}.`);
+    else if (report.parametersUnknown) out.push('', `Parameters: not counted: ${cell(report.parametersUnknown)}.`);
     out.push('');
   }
   return out.join('\n');

@@ -4,6 +4,7 @@
  */
 import { analyzeDocument } from '../../core/analyze';
 import { fileFormat } from '../../core/model/file-format';
+import { formatParameters } from '../../core/model/parameters';
 import { INSPECTED_FIELDS, reportConfig, type ConfigReport } from '../../core/inspect';
 import { ProjectIndex } from '../../core/project';
 import { LineIndex } from '../../core/text/source';
@@ -74,6 +75,9 @@ function formatStylish(results: readonly FileInspection[]): string {
         out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${field.detail}` : ''}`.trimEnd()));
       }
       for (const note of config.notes ?? []) out.push(printable(`    note: ${note}`));
+      const p = config.parameters;
+      if (p) out.push(printable(`    parameters: ${formatParameters(p.total)} total, ${formatParameters(p.active)} active (${p.convention})${p.published ? `; ${p.published.model} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : ''}`));
+      else if (config.parametersUnknown) out.push(printable(`    parameters: not counted (${config.parametersUnknown})`));
     }
     out.push('');
   }

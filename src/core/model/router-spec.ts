@@ -3,6 +3,7 @@
  * the CLI and the router engine only read them. Plain data: no parser or editor types leak in.
  */
 import type { SourceRange } from '../text/source';
+import type { ShapeResult } from './parameters';
 
 export type Dialect = 'torchtitan-python' | 'torchtitan-toml' | 'hf-json' | 'deepseek-json' | 'megatron-yaml' | 'megatron-args';
 
@@ -225,6 +226,8 @@ export interface RouterSpec {
   readonly unknownKeys?: readonly UnknownKey[];
   /** The key each field is written under in this dialect, for fixes that must add it. */
   readonly keyNames: KeyNames;
+  /** The model's shape for parameter arithmetic; absent where the dialect's model is not counted. */
+  readonly shape?: ShapeResult;
 }
 
 export interface KeyNames {

@@ -8,6 +8,7 @@ import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
+import { llama4VisionParameters, shapeFromSites } from './model-shape';
 
 export interface JsonAnalysis {
   readonly specs: RouterSpec[];
@@ -372,7 +373,27 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   });
   // A near miss of a routing key is read by nothing (transformers keeps it as an attribute; DeepSeek's
   // `ModelArgs(**config)` raises TypeError), and the router runs with the default of the key meant.
-  return spec && { ...spec, unknownKeys: nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored' }, { skip: (key) => key === 'model_type' }) };
+  if (!spec) return undefined;
+  const shape = shapeFromSites(dialectName, [...sites, ...scoped], (key) => layerList(findNodeAtLocation(scope, [key])), visionEncoder(text, root, dialectName, spec.hidden.value));
+  return { ...spec, unknownKeys: nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored' }, { skip: (key) => key === 'model_type' }), ...(shape ? { shape } : {}) };
+}
+
+/** Llama 4's vision encoder, counted from `vision_config` when the file has one. */
+function visionEncoder(text: string, root: JsonNode, dialectName: string, textHidden: number | undefined): { label: string; parameters: number } | undefined {
+  const node = dialectName === 'llama4' ? findNodeAtLocation(root, ['vision_config']) : undefined;
+  if (!node || node.type !== 'object' || textHidden === undefined) return undefined;
+  const sites: Site[] = [];
+  allSites(text, node, sites, 2);
+  const parameters = llama4VisionParameters(sites, textHidden);
+  return parameters === undefined ? undefined : { label: 'vision encoder', parameters };
+}
+
+/** A JSON array of layer numbers (`mlp_only_layers`). */
+function layerList(node: JsonNode | undefined): readonly number[] | 'invalid' | undefined {
+  if (!node) return undefined;
+  if (node.type !== 'array') return 'invalid';
+  const values = (node.children ?? []).map((child) => child.value as unknown);
+  return values.every((v): v is number => typeof v === 'number' && Number.isInteger(v)) ? values : 'invalid';
 }
 
 /** The official DeepSeek inference `ModelArgs` and OpenAI's gpt-oss `ModelConfig`, read from Python. */
@@ -388,7 +409,8 @@ export const KEYED_FORMATS: Readonly<Record<KeyedFormat, { experts: string; topK
 /** A spec from key/value sites found elsewhere (a Python dataclass's fields), with that format's semantics. */
 export function keyedSpec(format: KeyedFormat, file: string, name: string, sites: Site[], range: SourceRange, anchor: SourceRange): RouterSpec | undefined {
   const spec = specFromSites({ file, dialectName: format, dialect: DIALECTS[format]!, sites, scoped: sites, range, insertion: undefined, anchor });
-  return spec && { ...spec, name, identity: { ...spec.identity, flavor: name } };
+  const shape = shapeFromSites(format, sites);
+  return spec && { ...spec, name, identity: { ...spec.identity, flavor: name }, ...(shape ? { shape } : {}) };
 }
 
 interface SpecInput {

@@ -22,6 +22,7 @@ import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { keyedSpec, type KeyedFormat } from './hf-json';
 import { megatronSpecFromSites } from './megatron';
+import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type NamingContext, type PythonSources, type Root } from './python/evaluate';
 import { children, parsePython, type ParsedPython } from './python/syntax';
@@ -486,6 +487,8 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
   const gateBias = chain.some((o) => o.keywords.get('gate')?.value.kind === 'object') ? field(lookup('gate.bias'), asBool, false) : boolField(lookup, asBool, 'gate_bias', 'use_router_bias');
 
   const model = found.model;
+  const shared = lookup('num_shared_experts');
+  const shape = torchtitanShape(model, evaluator, { experts, topK, sharedExperts: shared.unknown === undefined && shared.defaultFrom?.uncertain !== true ? shared.value : undefined });
   const hidden = hiddenSize(chain, model, file);
   const layers = modelNumber(model, ['n_layers', 'num_hidden_layers'], file);
   const name = flavorName(root, found.index);
@@ -517,6 +520,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     },
     insertion: insertionPoint(router, evaluator, file, text),
     unknownKeys: unknownKeywords(chain, evaluator, file, text),
+    ...(shape ? { shape } : {}),
     keyNames: {
       experts: 'num_experts',
       topK: 'top_k',

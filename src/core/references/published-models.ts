@@ -32,6 +32,22 @@ export interface PublishedModel {
   readonly renormalized?: Fact<boolean>;
   /** Whether the router's gate projection has a bias. */
   readonly gateBias?: Fact<boolean>;
+  /** The publisher's own parameter counts, and what its "active" counts. */
+  readonly parameters?: PublishedParameters;
+}
+
+/**
+ * What a publisher's active count includes: every weight a token meets with both embedding tables
+ * (`all`), or all but the input embedding (`no-input-embedding`, OpenAI's gpt-oss model card).
+ */
+export type ActiveConvention = 'all' | 'no-input-embedding';
+
+export interface PublishedParameters {
+  readonly total: Fact<number>;
+  readonly active: Fact<number>;
+  readonly activeCounts: ActiveConvention;
+  /** A part the published total includes that is not the text decoder (Llama 4's vision encoder). */
+  readonly totalIncludes?: string;
 }
 
 const GPT_OSS_RENORM = ['arXiv 2508.10925 §2.2: "weight the output of each expert by the softmax of the router projection over only the selected experts"', 'torchtitan PR #2319 (41753c67b): "Fix gpt-oss implementation (MoE router gate bias + top-k renorm)"'];
@@ -49,6 +65,15 @@ const GPT_OSS_20B_SOURCES = [
   'huggingface.co/openai/gpt-oss-20b config.json: "num_local_experts": 32, "num_experts_per_tok": 4',
   'NVIDIA/Megatron-LM examples/post_training/modelopt/conf/openai/gpt-oss-20b.sh @d98e8a6',
 ];
+
+const GPT_OSS_CARD = 'gpt-oss model card, arXiv 2508.10925 Table 1: "Unembedding parameters are counted towards active, but not embeddings."';
+const GPT_OSS_README = 'openai/gpt-oss README.md lines 18–19 @7b58334';
+const DSV3_README = 'deepseek-ai/DeepSeek-V3 README.md line 47 @9b4e978: "671B total parameters with 37B activated for each token"; README_WEIGHTS.md: activation parameters "including 0.9B for Embedding and 0.9B for the output Head"; the 685B on Hugging Face adds the 14B MTP module (README line 99)';
+const QWEN30_CARD = 'huggingface.co/Qwen/Qwen3-30B-A3B model card: "Number of Parameters: 30.5B in total and 3.3B activated"; "Non-Embedding: 29.9B" (so both embedding tables count)';
+const QWEN235_CARD = 'huggingface.co/Qwen/Qwen3-235B-A22B model card: "Number of Parameters: 235B in total and 22B activated"';
+const MIXTRAL_BLOG = 'mistral.ai/news/mixtral-of-experts (2023-12-11): "Mixtral has 46.7B total parameters but only uses 12.9B parameters per token"';
+const LLAMA4_CARD = 'meta-llama/llama-models models/llama4/MODEL_CARD.md @a9c89c4: Llama 4 Scout (17Bx16E) "17B (Activated) 109B (Total)", text and image input';
+const OLMOE_PAPER = 'allenai/OLMoE README.md line 4 @357454f: "1.3 billion active and 6.9 billion total parameters"; arXiv 2409.02060 Table 10: "Active params include vocab params."';
 
 const verified = <T>(value: T, sources: readonly string[]): Fact<T> => ({ value, status: 'verified', sources });
 const secondary = <T>(value: T, sources: readonly string[]): Fact<T> => ({ value, status: 'secondary', sources });
@@ -76,6 +101,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     selectionBias: verified(false, ['openai/gpt-oss gpt_oss/torch/model.py @7b58334: MLPBlock gate is nn.Linear, no selection bias']),
     renormalized: verified(true, GPT_OSS_RENORM),
     gateBias: verified(true, GPT_OSS_GATE_BIAS),
+    parameters: { total: verified(116_830_000_000, [GPT_OSS_CARD + ': 116.83B total', GPT_OSS_README]), active: verified(5_130_000_000, [GPT_OSS_CARD + ': 5.13B active']), activeCounts: 'no-input-embedding' },
   },
   {
     id: 'gpt-oss-20b',
@@ -89,6 +115,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     selectionBias: verified(false, ['openai/gpt-oss gpt_oss/torch/model.py @7b58334']),
     renormalized: verified(true, GPT_OSS_RENORM),
     gateBias: verified(true, GPT_OSS_GATE_BIAS),
+    parameters: { total: verified(20_910_000_000, [GPT_OSS_CARD + ': 20.91B total', GPT_OSS_README]), active: verified(3_610_000_000, [GPT_OSS_CARD + ': 3.61B active']), activeCounts: 'no-input-embedding' },
   },
   {
     id: 'deepseek-v3-671b',
@@ -102,6 +129,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     groups: { count: verified(8, DSV3), selected: verified(4, DSV3) },
     renormalized: verified(true, DEEPSEEK_GATE_RENORM),
     selectionBias: verified(true, ['deepseek-ai/DeepSeek-V3 inference/model.py @9b4e978: Gate.bias when dim == 7168']),
+    parameters: { total: verified(671_000_000_000, [DSV3_README]), active: verified(37_000_000_000, [DSV3_README]), activeCounts: 'all' },
   },
   {
     id: 'deepseek-v2-236b',
@@ -126,6 +154,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(8, QWEN235),
     scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
     selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
+    parameters: { total: verified(235_000_000_000, [QWEN235_CARD]), active: verified(22_000_000_000, [QWEN235_CARD]), activeCounts: 'all' },
   },
   {
     id: 'qwen3-30b-a3b',
@@ -137,6 +166,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: secondary(8, QWEN30),
     scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
     selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
+    parameters: { total: verified(30_500_000_000, [QWEN30_CARD]), active: verified(3_300_000_000, [QWEN30_CARD]), activeCounts: 'all' },
   },
   {
     id: 'mixtral-8x7b',
@@ -148,6 +178,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(2, MIXTRAL),
     scoreFunc: verified('softmax', ['transformers modular_mixtral.py @7792ab1a: softmax router']),
     selectionBias: verified(false, ['transformers modular_mixtral.py @7792ab1a']),
+    parameters: { total: verified(46_700_000_000, [MIXTRAL_BLOG]), active: verified(12_900_000_000, [MIXTRAL_BLOG]), activeCounts: 'all' },
   },
   {
     id: 'llama4-scout-17b-16e',
@@ -159,6 +190,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: secondary(1, LLAMA4),
     scoreFunc: secondary('sigmoid', LLAMA4),
     selectionBias: secondary(false, LLAMA4),
+    parameters: { total: verified(109_000_000_000, [LLAMA4_CARD]), active: verified(17_000_000_000, [LLAMA4_CARD]), activeCounts: 'all', totalIncludes: 'the vision encoder (the card lists text and image input; the text model alone is 107.8B)' },
   },
   {
     id: 'llama4-maverick-17b-128e',
@@ -192,5 +224,6 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: secondary(8, OLMOE),
     scoreFunc: secondary('softmax', OLMOE),
     selectionBias: secondary(false, OLMOE),
+    parameters: { total: verified(6_900_000_000, [OLMOE_PAPER]), active: verified(1_300_000_000, [OLMOE_PAPER]), activeCounts: 'all' },
   },
 ];

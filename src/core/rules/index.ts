@@ -19,6 +19,7 @@ import { valueOutOfRange } from './MOE014-value-out-of-range';
 import { expertBiasWithSoftmax } from './MOE015-expert-bias-with-softmax';
 import { unknownKey } from './MOE016-unknown-key';
 import { histcExpertCounts } from './MOE017-histc-expert-counts';
+import { sizeNameMismatch } from './MOE018-size-name-mismatch';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -39,6 +40,7 @@ export const ALL_RULES: readonly Rule[] = [
   expertBiasWithSoftmax,
   unknownKey,
   histcExpertCounts,
+  sizeNameMismatch,
 ];
 
 /**

@@ -1,0 +1,72 @@
+/**
+ * The model shape of a torchtitan flavor, for parameter arithmetic: its model args (`DeepSeekV3ModelArgs(dim=…,
+ * n_layers=…)`) as written, else the defaults of the class the import resolves to in the workspace. torchtitan's
+ * DeepSeek-V3 model builds DeepSeek's own modules under DeepSeek's own names (MLA, `n_dense_layers` dense MLPs of
+ * `inter_dim`, MoE layers of `moe_inter_dim` experts and `num_shared_experts`), so it is counted by that recipe;
+ * its gpt-oss model builds OpenAI's modules (biased q/k/v/o, sinks, experts with biases) under torchtitan's names.
+ * Other torchtitan models are not counted yet.
+ */
+import type { ShapeResult } from '../model/parameters';
+import type { Field } from '../model/router-spec';
+import { shapeFromReader, type Reader } from './model-shape';
+import type { PythonEvaluator } from './python/evaluate';
+import type { ObjectValue, PyValue } from './python/values';
+
+/** What the DeepSeek recipe reads that the router config holds, not the model args. */
+interface RouterCounts {
+  readonly experts: Field<number | undefined>;
+  readonly topK: Field<number | undefined>;
+  /** `num_shared_experts` of the MoE args: written, or the declared default; undefined when unknown. */
+  readonly sharedExperts: PyValue | undefined;
+}
+
+interface TorchtitanModel {
+  /** The recipe of model-shape.ts that builds the same modules. */
+  readonly recipe: string;
+  /** Whether a model args object is this model: its class name, or fields only it has. */
+  readonly is: (className: string, has: (key: string) => boolean) => boolean;
+  /** The recipe's key → torchtitan's field; `router:` keys come from the router config. */
+  readonly keys: Readonly<Record<string, string>>;
+}
+
+const MODELS: readonly TorchtitanModel[] = [
+  // Named first: GptOssModelArgs also has a `moe_inter_dim`.
+  {
+    recipe: 'openai-gpt-oss',
+    is: (name) => /gpt_?oss/i.test(name),
+    keys: { hidden_size: 'dim', num_hidden_layers: 'n_layers', num_attention_heads: 'n_heads', num_key_value_heads: 'n_kv_heads', intermediate_size: 'moe_inter_dim', num_experts: 'router:experts', experts_per_token: 'router:topK' },
+  },
+  {
+    recipe: 'deepseek-official',
+    is: (name, has) => /deepseek/i.test(name) || ['moe_inter_dim', 'kv_lora_rank', 'n_dense_layers'].some(has),
+    keys: { n_routed_experts: 'router:experts', n_activated_experts: 'router:topK', n_shared_experts: 'router:shared' },
+  },
+];
+
+function plain(value: PyValue | undefined): ReturnType<Reader> {
+  if (!value) return undefined;
+  if (value.kind === 'int') return value.value;
+  if (value.kind === 'float') return Number.isInteger(value.value) ? value.value : Number.NaN;
+  if (value.kind === 'bool') return value.value;
+  if (value.kind === 'none') return null;
+  return Number.NaN;
+}
+
+export function torchtitanShape(model: ObjectValue | undefined, evaluator: PythonEvaluator, router: RouterCounts): ShapeResult | undefined {
+  if (!model) return undefined;
+  const valueOf = (key: string): PyValue | undefined => model.keywords.get(key)?.value ?? (model.cls ? evaluator.fieldDefault(model.cls, key)?.value : undefined);
+  const has = (key: string): boolean => model.keywords.has(key) || (model.cls !== undefined && evaluator.declaresField(model.cls, key) === true);
+  const found = MODELS.find((m) => m.is(model.className, has));
+  if (!found) return undefined;
+  const count = (field: Field<number | undefined>): number | undefined => (field.unknown === undefined && field.defaultFrom?.uncertain !== true ? field.value : undefined);
+  const fieldOf = (key: string): string => found.keys[key] ?? key;
+  const read: Reader = (key) => {
+    const field = fieldOf(key);
+    if (field === 'router:experts') return count(router.experts);
+    if (field === 'router:topK') return count(router.topK);
+    if (field === 'router:shared') return plain(router.sharedExperts);
+    return plain(valueOf(field));
+  };
+  const where = model.cls ? `${model.className} declares no default for it` : `${model.className}'s defaults are not in the workspace`;
+  return shapeFromReader(found.recipe, read, undefined, undefined, (key) => `no keyword sets \`${fieldOf(key).replace(/^router:/, '')}\` and ${where}`);
+}
