@@ -13,7 +13,9 @@ import { Config } from './settings';
 import { StatusBar } from './status-bar';
 import { WorkspaceIndex } from './workspace-index';
 
-const SELECTOR: vscode.DocumentSelector = LANGUAGES.map((language) => ({ language }));
+// VS Code has no TOML language of its own: without a TOML extension a job file is plain text, so it is also
+// selected by its name, or it would get diagnostics but no hover or quick fix.
+const SELECTOR: vscode.DocumentSelector = [...LANGUAGES.map((language) => ({ language })), { pattern: '**/*.toml' }];
 const LINT_GLOB = '**/*.{py,json,yaml,yml,sh,toml}';
 const LINT_EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
 

@@ -248,6 +248,31 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     assert.equal(text.replace('topk_before_score: bool = True', 'topk_before_score: bool = False'), before, 'only that value changed');
   });
 
+  it('a torchtitan job: the flavor\'s hover gives its parameters; an EP degree that does not split the experts is an error on the EP line', async () => {
+    const JOB = 'torchtitan/gpt_oss/train_configs/gpt_oss_120b.toml';
+    await openFile(JOB);
+    await command('View: Hide Panel');
+    await goTo(8, 11); // flavor = "120b"
+    await command('Show or Focus Hover');
+    await page.waitForFunction(() => /Parameters: 116\.8B total, [\d.]+B active/.test(document.querySelector('.monaco-hover')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.match((await page.locator('.monaco-hover').first().textContent()) ?? '', /gpt-oss-120b publishes 116\.8B \/ 5\.13B/);
+    await shot('job-flavor-parameters');
+    await page.keyboard.press('Escape');
+    // expert_parallel_degree = 8 → 6: 128 experts do not split over 6 ranks.
+    await goTo(11, 26);
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('6');
+    await command('View: Focus Problems');
+    await problemsInclude('MOE019', true);
+    const row = (await problems()).find((r) => r.includes('MOE019')) ?? '';
+    assert.match(row, /128 experts do not split over `expert_parallel_degree` = 6 ranks/);
+    assert.match(row, /Ln 11, Col 26/);
+    await shot('job-expert-parallel');
+    await page.locator('.editor-group-container').first().click();
+    await page.keyboard.press('Control+Z');
+    await problemsInclude('MOE019', false);
+  });
+
   it('activated on opening a config, and reported its activation time', () => {
     const log = extensionLog(server.userDataDir);
     const match = /activated in ([\d.]+) ms/.exec(log);

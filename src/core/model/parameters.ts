@@ -167,3 +167,15 @@ export function formatParameters(n: number): string {
   if (n >= 1e6) return `${trim(n / 1e6, 0)}M`;
   return n.toLocaleString('en-US');
 }
+
+/** "57.4 GiB": bytes as memory is sized. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

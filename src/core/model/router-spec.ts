@@ -226,6 +226,11 @@ export interface RouterSpec {
   readonly unknownKeys?: readonly UnknownKey[];
   /** The key each field is written under in this dialect, for fixes that must add it. */
   readonly keyNames: KeyNames;
+  /**
+   * The parallel layout a job file sets beside the model (torchtitan's `[parallelism]` degrees), as sites in the
+   * job file. Megatron's layout flags are ordinary sites of its command line.
+   */
+  readonly layout?: readonly Site[];
   /** The model's shape for parameter arithmetic; absent where the dialect's model is not counted. */
   readonly shape?: ShapeResult;
 }

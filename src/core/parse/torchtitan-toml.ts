@@ -6,7 +6,7 @@
  * Its `[model]` table is parsed with toml-eslint-parser (ranges kept); a TOML error there becomes one located note.
  */
 import { parseTOML } from 'toml-eslint-parser';
-import type { Field, RouterSpec, Site } from '../model/router-spec';
+import type { Field, Literal, RouterSpec, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
 
@@ -27,12 +27,13 @@ interface ModelTable {
 }
 
 /**
- * The `[model]` table's own text, from its header to the next table header, and where it starts: the only
- * table read, so a job file of thousands of other keys costs a text scan, not a full parse (2 MB: 2 s, 500 MB).
+ * A table's own text, from its header to the next table header, and where it starts: only `[model]` and
+ * `[parallelism]` are read, so a job file of thousands of other keys costs a text scan, not a full parse (2 MB:
+ * 2 s, 500 MB).
  */
-function modelSection(text: string): { text: string; at: number } {
-  const header = /^[ \t]*\[[ \t]*model[ \t]*\][ \t]*(#.*)?$/m.exec(text);
-  if (!header) return { text, at: 0 };
+function tableSection(text: string, table: 'model' | 'parallelism'): { text: string; at: number } | undefined {
+  const header = new RegExp(`^[ \\t]*\\[[ \\t]*${table}[ \\t]*\\][ \\t]*(#.*)?$`, 'm').exec(text);
+  if (!header) return undefined;
   const next = /^[ \t]*\[/gm;
   next.lastIndex = header.index + header[0].length;
   const end = next.exec(text)?.index ?? text.length;
@@ -40,7 +41,7 @@ function modelSection(text: string): { text: string; at: number } {
 }
 
 function modelTable(text: string): ModelTable | { error: { range: SourceRange; message: string } } | undefined {
-  const section = modelSection(text);
+  const section = tableSection(text, 'model') ?? { text, at: 0 };
   const shift = (range: readonly [number, number]): SourceRange => ({ start: range[0] + section.at, end: range[1] + section.at });
   let ast;
   try {
@@ -62,6 +63,36 @@ function modelTable(text: string): ModelTable | { error: { range: SourceRange; m
     return { ...out, range: shift(table.range), keyRange: shift(table.key.range) };
   }
   return undefined;
+}
+
+/**
+ * The job's `[parallelism]` degrees (`expert_parallel_degree = 8`) as sites in the job file; a table that does not
+ * parse gives none (the `[model]` table's error is the one reported).
+ */
+function parallelismSites(text: string): Site[] {
+  const section = tableSection(text, 'parallelism');
+  if (!section) return [];
+  let ast;
+  try {
+    ast = parseTOML(section.text);
+  } catch {
+    return [];
+  }
+  const shift = (range: readonly [number, number]): SourceRange => ({ start: range[0] + section.at, end: range[1] + section.at });
+  const sites: Site[] = [];
+  for (const table of ast.body[0]?.body ?? []) {
+    if (table.type !== 'TOMLTable' || table.resolvedKey.length !== 1 || table.resolvedKey[0] !== 'parallelism') continue;
+    for (const pair of table.body) {
+      if (pair.key.keys.length !== 1 || pair.value.type !== 'TOMLValue') continue;
+      const k = pair.key.keys[0]!;
+      const key = 'name' in k ? k.name : String(k.value);
+      const v = pair.value.value;
+      const literal: Literal =
+        typeof v === 'number' ? { kind: Number.isInteger(v) && pair.value.kind === 'integer' ? 'int' : 'float', value: v } : typeof v === 'boolean' ? { kind: 'bool', value: v } : typeof v === 'string' ? { kind: 'string', value: v } : { kind: 'expression', text: String(v) };
+      sites.push({ key, keyRange: shift(pair.key.range), valueRange: shift(pair.value.range), literal });
+    }
+  }
+  return sites;
 }
 
 /** Where torchtitan keeps model `name`'s flavors, searched from the job file up (nearest checkout first). */
@@ -97,7 +128,8 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
     const known = flavors.map((s) => s.name).join(', ');
     return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${source.slice(source.lastIndexOf('/') + 1)}${known ? ` (it has: ${known})` : ''}; its router is not checked.` }] };
   }
-  return { specs: [asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range)], notes: [] };
+  const layout = parallelismSites(text);
+  return { specs: [{ ...asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range), ...(layout.length > 0 ? { layout } : {}) }], notes: [] };
 }
 
 /** The flavor's spec seen from the job file: every site in the flavor file, the job's `flavor` as the anchor. */

@@ -20,6 +20,7 @@ import { expertBiasWithSoftmax } from './MOE015-expert-bias-with-softmax';
 import { unknownKey } from './MOE016-unknown-key';
 import { histcExpertCounts } from './MOE017-histc-expert-counts';
 import { sizeNameMismatch } from './MOE018-size-name-mismatch';
+import { expertParallelLayout } from './MOE019-expert-parallel-layout';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -41,6 +42,7 @@ export const ALL_RULES: readonly Rule[] = [
   unknownKey,
   histcExpertCounts,
   sizeNameMismatch,
+  expertParallelLayout,
 ];
 
 /**
