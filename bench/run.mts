@@ -3,7 +3,7 @@
  * Ratios matter, not absolute times: machines are noisy.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateConfigFile } from './generate';
@@ -38,6 +38,31 @@ writeFileSync(file, text);
 const lineCount = text.split('\n').length;
 
 const lens = timeCommand(process.execPath, [join(root, 'bin', 'moe-lens.js'), 'lint', file, '--format', 'json'], 7);
+
+/**
+ * Issue #10's workspace: 20 torchtitan model folders (the example gpt-oss flavors and their model args) and 200
+ * TOML job files that pick a flavor and set an expert-parallel degree, linted in one process.
+ */
+const jobs = (() => {
+  const workspace = mkdtempSync(join(tmpdir(), 'moe-lens-bench-jobs-'));
+  const flavors = readFileSync(join(root, 'examples/torchtitan/gpt_oss/__init__.py'), 'utf8');
+  const args = readFileSync(join(root, 'examples/torchtitan/gpt_oss/model/args.py'), 'utf8');
+  const moeArgs = readFileSync(join(root, 'examples/torchtitan/moe/args.py'), 'utf8');
+  mkdirSync(join(workspace, 'torchtitan/models/moe'), { recursive: true });
+  writeFileSync(join(workspace, 'torchtitan/models/moe/args.py'), moeArgs);
+  for (let m = 0; m < 20; m++) {
+    const model = join(workspace, `torchtitan/models/model_${m}`);
+    mkdirSync(join(model, 'model'), { recursive: true });
+    mkdirSync(join(model, 'train_configs'), { recursive: true });
+    writeFileSync(join(model, '__init__.py'), flavors);
+    writeFileSync(join(model, 'model/args.py'), args);
+    for (let j = 0; j < 10; j++) {
+      const flavor = ['debugmodel', '20b', '120b'][j % 3];
+      writeFileSync(join(model, `train_configs/job_${j}.toml`), `[job]\ndescription = "job ${j}"\n\n[model]\nname = "model_${m}"\nflavor = "${flavor}"\n\n[parallelism]\nexpert_parallel_degree = ${[1, 2, 4, 8, 6][j % 5]}\n`);
+    }
+  }
+  return timeCommand(process.execPath, [join(root, 'bin', 'moe-lens.js'), 'lint', workspace, '--format', 'json'], 5);
+})();
 const pyright = timeCommand(process.execPath, [join(root, 'node_modules', 'pyright', 'index.js'), file], 3);
 
 // --- the longest synchronous slice: one lint of the 5,000-line file in-process (what an edit costs the
@@ -151,6 +176,7 @@ const rows = [
     `${(routeRun / numpyMs).toFixed(2)}× numpy's warm time, ${(routeRun / (numpyResult?.first_ms ?? Number.NaN)).toFixed(2)}× its cold time`,
     '≤ 1.0× numpy',
   ],
+  ['lint a workspace of 200 torchtitan job files (TOML) + 20 flavor files (whole process)', `${jobs.median.toFixed(0)} ms`, '', '', '', '< 1000 ms'],
   [`route, same shape: whole process (incl. synthetic inputs, JSON)`, `${routeTotal.toFixed(0)} ms`, '', '', '', ''],
   [`panel (Chromium, WASM, 1 thread): time to first histogram, same shape`, `${firstHistogram.toFixed(0)} ms`, 'of which router', `${panelRouter.toFixed(0)} ms`, '', '< 500 ms'],
   [`panel: re-run after a router-only edit (top-4 → top-2), same shape`, `${editTotal.toFixed(0)} ms`, 'of which router', `${editRouter.toFixed(0)} ms`, '', ''],

@@ -4,10 +4,23 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { lintText } from '../src/core/lint';
+import { ProjectIndex } from '../src/core/project';
 import { ALL_RULES } from '../src/core/rules/index';
 
-const FILES: Record<string, string> = { json: 'model/config.json', yaml: 'conf/moe.yaml', shell: 'scripts/train.sh', python: 'torchtitan/models/gpt_oss/__init__.py' };
+const FILES: Record<string, string> = {
+  json: 'model/config.json',
+  yaml: 'conf/moe.yaml',
+  shell: 'scripts/train.sh',
+  python: 'torchtitan/models/gpt_oss/__init__.py',
+  toml: 'torchtitan/models/gpt_oss/train_configs/job.toml',
+};
 const fileFor = (dialect: string): string => FILES[dialect]!;
+
+/** A job file's example names flavor gpt_oss/120b: a checkout that has it (128 experts, top-4). */
+const JOB_PROJECT = new ProjectIndex();
+JOB_PROJECT.setText('torchtitan/models/moe/__init__.py', 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n');
+JOB_PROJECT.setText('torchtitan/models/gpt_oss/__init__.py', 'from ..moe import MoEArgs\n\nflavors = {\n    "120b": MoEArgs(num_experts=128, top_k=4),\n}\n');
+const projectFor = (dialect: string): ProjectIndex => (dialect === 'toml' ? JOB_PROJECT : TORCHTITAN_PROJECT);
 
 describe('rule docs', () => {
   it('codes are unique, sorted, MOE + three digits; names are kebab case', () => {
@@ -34,9 +47,9 @@ describe('rule docs', () => {
 
     it(`${rule.code}: the Example fires and "Use instead" does not`, () => {
       // Python examples run as if torchtitan were checked out beside them, so an imported MoEArgs has defaults.
-      const fired = lintText(fileFor(rule.docs.example.dialect), rule.docs.example.code, TORCHTITAN_PROJECT, { rules: [rule] }).diagnostics;
+      const fired = lintText(fileFor(rule.docs.example.dialect), rule.docs.example.code, projectFor(rule.docs.example.dialect), { rules: [rule] }).diagnostics;
       assert.ok(fired.some((d) => d.code === rule.code), `example of ${rule.code} did not fire`);
-      const quiet = lintText(fileFor(rule.docs.useInstead.dialect), rule.docs.useInstead.code, TORCHTITAN_PROJECT, { rules: [rule] }).diagnostics;
+      const quiet = lintText(fileFor(rule.docs.useInstead.dialect), rule.docs.useInstead.code, projectFor(rule.docs.useInstead.dialect), { rules: [rule] }).diagnostics;
       assert.deepEqual(quiet.filter((d) => d.code === rule.code).map((d) => d.message), []);
       if (fired.some((d) => d.fixes.some((f) => f.safety === 'unsafe'))) assert.ok(rule.docs.fixSafety, `${rule.code} has unsafe fixes but no Fix safety section`);
     });

@@ -52,6 +52,7 @@ export function renderRuleMarkdown(rule: Rule): string {
   if (kinds.length > 0) sections.push('', '## Fixes', ...kinds.map((k) => `- ${k.title} (${k.safety})`));
   if (docs.fixSafety) sections.push('', '## Fix safety', docs.fixSafety);
   sections.push('', '## Messages', ...Object.values(rule.messages).map((m) => `- ${m}`));
+  if (rule.census?.length) sections.push('', '## Launch checks it catches', `The frameworks' own checks this rule reports before launch (rows of test/census/moe-launch-checks.tsv): ${rule.census.join(', ')}.`);
   sections.push('', '## References', ...docs.references.map((r) => `- ${r}`), '');
   return sections.join('\n');
 }
@@ -72,6 +73,7 @@ export function renderRuleJson(rule: Rule): object {
     fix: rule.fix.availability,
     fixes: rule.fix.kinds ?? {},
     ...(rule.frameworks ? { frameworks: rule.frameworks } : {}),
+    ...(rule.census ? { census: rule.census } : {}),
     messages: rule.messages,
     docs: rule.docs,
     doc: ruleDocPath(rule),

@@ -9,6 +9,7 @@ export const topKOutOfRange = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
+  census: ['DS-009', 'HF-009', 'HF-015', 'MEG-162', 'TT-006'],
   messages: {
     belowOne: '`{key}` is {topK}; every token must go to at least one expert',
     aboveExperts: '`{key}` is {topK}, but there are only {experts} routed experts; `torch.topk` fails with "selected index k out of range"',

@@ -9,6 +9,7 @@ export const topKExceedsGroupReach = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
+  census: ['MEG-161'],
   messages: {
     exceeds:
       '`{key}` is {topK}, but group-limited routing keeps {selected} of {groups} groups × {perGroup} experts = {reachable} reachable experts (TensorRT-LLM: "top_k must be less than total number of experts in selected groups")',

@@ -35,6 +35,7 @@ export const invalidExpertGroups = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
+  census: ['DS-006', 'DS-008', 'HF-012', 'HF-013', 'HF-014', 'MEG-059', 'MEG-060', 'MEG-061', 'TT-001', 'TT-002', 'TT-003', 'TT-004'],
   messages: {
     selectedMissing: '`{countKey}` is {groups} but `{selectedKey}` is not set: {consequence}',
     notDivisible: '{experts} experts do not split into `{countKey}`={groups} equal groups: {consequence}',

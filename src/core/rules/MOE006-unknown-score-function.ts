@@ -26,6 +26,7 @@ export const unknownScoreFunction = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
+  census: ['MEG-101', 'MEG-136', 'TT-005'],
   messages: {
     unknown: 'Unknown score function "{value}" for {framework} (expected {expected}){suggestion}: {consequence}',
   },

@@ -9,6 +9,7 @@ export const top1SoftmaxAfterTopK = {
   defaultSeverity: 'warning',
   status: 'stable',
   since: '0.1.0',
+  census: ['MEG-057'],
   messages: {
     zeroGradient:
       '`{key}` is 1 with softmax after top-k ({framework}): softmax over one logit is always 1, so the router weight gets zero gradient{megatron}',

@@ -10,6 +10,7 @@ export const valueOutOfRange = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
+  census: ['HF-001', 'HF-002', 'HF-003', 'HF-004', 'HF-005', 'HF-006', 'HF-007', 'MEG-014', 'MEG-108', 'MEG-109', 'TT-007'],
   messages: {
     notInteger: '`{key}` must be an integer count, got {value}',
     integralFloat: '`{key}` is the float {value}; counts must be integers (`torch.topk` and `view` reject floats)',

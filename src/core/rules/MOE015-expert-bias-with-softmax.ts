@@ -9,6 +9,7 @@ export const expertBiasWithSoftmax = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
+  census: ['MEG-052'],
   messages: {
     rejected:
       '`{key}` with the softmax score function: Megatron raises ValueError("Expert bias for aux-loss-free routing only supports \'sigmoid\' and \'sqrtsoftplus\' score functions. Please set --moe-router-score-function to \'sigmoid\' or \'sqrtsoftplus\', or unset --moe-router-enable-expert-bias.")',

@@ -17,6 +17,7 @@ export const unknownKey = {
   defaultSeverity: 'error',
   status: 'preview',
   since: '0.2.0',
+  census: ['DS-005'],
   messages: {
     notAKeyword: '`{key}` is not a keyword `{owner}` takes{suggestion}',
     notRead: '`{key}` is not a key {owner} reads (did you mean `{suggestion}`?)',

@@ -20,6 +20,7 @@ export const expertParallelLayout = {
   defaultSeverity: 'error',
   status: 'preview',
   since: '0.1.0',
+  census: ['TT-008', 'TT-009', 'TT-010', 'MEG-113', 'MEG-114', 'MEG-124'],
   frameworks: ['torchtitan', 'megatron'],
   messages: {
     expertsNotDivisible: '{experts} experts do not split over `{key}` = {ep} ranks: {consequence}',

@@ -127,6 +127,11 @@ export interface Rule {
    * file MoE Lens parses, config or not (model code: MOE017).
    */
   readonly scope?: 'configs' | 'python-source';
+  /**
+   * The rows of the launch-check census (test/census/moe-launch-checks.tsv: each framework's own MoE checks,
+   * with file, line and commit) this rule catches before launch, by row id (`TT-010`, `MEG-113`).
+   */
+  readonly census?: readonly string[];
   /** The frameworks whose configs `checkSpec` is given (every framework when absent). */
   readonly frameworks?: readonly Framework[];
   /**

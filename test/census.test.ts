@@ -1,0 +1,63 @@
+/**
+ * The launch-check census (test/census/moe-launch-checks.tsv, from shared/research: every MoE check in the
+ * frameworks' own sources, with file, line, commit, condition, message, category and whether a config alone
+ * decides it). Its `moe_lens` column and the rules' `census` metadata must say the same thing, row by row, and
+ * the coverage per framework and category is printed for the issue's table.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ALL_RULES } from '../src/core/rules/index';
+
+interface Row {
+  readonly id: string;
+  readonly framework: string;
+  readonly category: string;
+  readonly static: string;
+  readonly moeLens: string;
+}
+
+function rows(): Row[] {
+  const [header, ...lines] = readFileSync(resolve(import.meta.dirname, 'census/moe-launch-checks.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const columns = header!.split('\t');
+  const at = (name: string): number => columns.indexOf(name);
+  return lines.map((line) => {
+    const cells = line.split('\t');
+    return { id: cells[at('id')]!, framework: cells[at('framework')]!, category: cells[at('category')]!, static: cells[at('static')]!, moeLens: cells[at('moe_lens')] ?? '' };
+  });
+}
+
+describe('launch-check census', () => {
+  const census = rows();
+  const claimed = new Map<string, string[]>();
+  for (const rule of ALL_RULES) for (const id of rule.census ?? []) claimed.set(id, [...(claimed.get(id) ?? []), rule.code]);
+
+  it('has 244 rows with unique ids', () => {
+    assert.equal(census.length, 244);
+    assert.equal(new Set(census.map((r) => r.id)).size, census.length);
+  });
+
+  it('every row a rule claims exists, and the census names that rule for it (and no other)', () => {
+    const ids = new Set(census.map((r) => r.id));
+    assert.deepEqual([...claimed.keys()].filter((id) => !ids.has(id)), [], 'rules claim rows the census does not have');
+    const disagreements = census.filter((r) => (claimed.get(r.id) ?? []).join(' ') !== r.moeLens.split(/[ ,]+/).filter(Boolean).sort().join(' ')).map((r) => `${r.id}: census says "${r.moeLens}", rules say "${(claimed.get(r.id) ?? []).join(' ')}"`);
+    assert.deepEqual(disagreements, []);
+  });
+
+  it('prints the coverage of the rows a config decides, per framework and category', () => {
+    const decidable = census.filter((r) => r.static === 'yes' || r.static === 'yes-with-world-size');
+    const table = new Map<string, { covered: number; total: number }>();
+    for (const row of decidable) {
+      const key = `${row.framework} · ${row.category}`;
+      const cell = table.get(key) ?? { covered: 0, total: 0 };
+      cell.total++;
+      if (claimed.has(row.id)) cell.covered++;
+      table.set(key, cell);
+    }
+    const covered = decidable.filter((r) => claimed.has(r.id)).length;
+    console.log([`# census: ${covered} of ${decidable.length} rows decidable from configs (or with the GPU count) are caught`, ...[...table].sort().map(([k, c]) => `#   ${k}: ${c.covered}/${c.total}`)].join('\n'));
+    // Coverage only grows: a rule that stops claiming its rows fails here.
+    assert.ok(covered >= 41, `coverage fell to ${covered}`);
+  });
+});
