@@ -21,6 +21,7 @@ import { unknownKey } from './MOE016-unknown-key';
 import { histcExpertCounts } from './MOE017-histc-expert-counts';
 import { sizeNameMismatch } from './MOE018-size-name-mismatch';
 import { expertParallelLayout } from './MOE019-expert-parallel-layout';
+import { megatronFlagConflict } from './MOE020-megatron-flag-conflict';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -43,6 +44,7 @@ export const ALL_RULES: readonly Rule[] = [
   histcExpertCounts,
   sizeNameMismatch,
   expertParallelLayout,
+  megatronFlagConflict,
 ];
 
 /**
