@@ -7,6 +7,7 @@ import { COMPLETION_TRIGGERS, MoeLensCompletions } from './completions';
 import { DiagnosticsController, LANGUAGES } from './diagnostics';
 import { INSPECT_FILE, INSPECT_SCHEME, inspectUri, MoeLensDocuments, RULE_DOC_SCHEME, SHOW_RULE_DOCUMENTATION, showRendered, showRuleDocumentation } from './documents';
 import { APPLY_FIX_IN_OTHER_FILE, applyFixInOtherFile, type OtherFileFix } from './other-file-fix';
+import { MoeLensDefinition } from './definition';
 import { MoeLensHover } from './hover';
 import { PreviewPanel } from './preview-panel';
 import { Config } from './settings';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     diagnostics,
     vscode.languages.registerCodeActionsProvider(SELECTOR, new MoeLensCodeActions(diagnostics, index, analysis), MoeLensCodeActions.metadata),
     vscode.languages.registerHoverProvider(SELECTOR, new MoeLensHover(diagnostics)),
+    vscode.languages.registerDefinitionProvider(SELECTOR, new MoeLensDefinition(diagnostics, index)),
     vscode.workspace.onDidOpenTextDocument((document) => void diagnostics.lintNow(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.schedule(event.document)),
     vscode.workspace.onDidCloseTextDocument((document) => {

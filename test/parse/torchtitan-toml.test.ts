@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { provenanceOf } from '../../src/core/model/router-spec';
+import { definitionAt } from '../../src/core/definition';
 import { analyzeTorchtitanToml } from '../../src/core/parse/torchtitan-toml';
 import { ProjectIndex } from '../../src/core/project';
 
@@ -22,12 +23,29 @@ describe('torchtitan TOML job configs', () => {
     assert.equal(provenanceOf(spec!.topK), 'resolved');
     assert.equal(JOB.slice(spec!.anchorRange.start, spec!.anchorRange.end), '"30B-A3B"');
     assert.equal(spec!.insertion, undefined, 'nothing is inserted into the job file');
+    // Go to definition from `flavor = "30B-A3B"` lands on the flavor's entry in the flavor file.
+    const offset = JOB.indexOf('"30B-A3B"') + 3;
+    const target = definitionAt({ specs }, offset);
+    assert.equal(target?.file, 'repo/torchtitan/models/qwen3/__init__.py');
+    assert.match(FLAVORS.slice(target!.range.start, target!.range.end), /^"30B-A3B": MoEArgs\(num_experts=128/);
+    assert.equal(definitionAt({ specs }, JOB.indexOf('[job]')), undefined);
+  });
+
+  it('reads the [parallelism] degrees as the job\'s layout, located in the job file', () => {
+    const job = `${JOB}\n[parallelism]\nexpert_parallel_degree = 8\ntensor_parallel_degree = 2\n`;
+    const [spec] = analyzeTorchtitanToml(job, 'repo/torchtitan/models/qwen3/train_configs/qwen3_30b.toml', project).specs;
+    assert.deepEqual(spec!.layout!.map((s) => [s.key, s.literal, job.slice(s.valueRange.start, s.valueRange.end)]), [
+      ['expert_parallel_degree', { kind: 'int', value: 8 }, '8'],
+      ['tensor_parallel_degree', { kind: 'int', value: 2 }, '2'],
+    ]);
   });
 
   it('says so when the flavor or the model cannot be found, and on a TOML syntax error', () => {
     const missingFlavor = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "30B-A4B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.deepEqual(missingFlavor.specs, []);
-    assert.match(missingFlavor.notes[0]!.message, /Flavor "30B-A4B" is not one MoE Lens found in __init__\.py \(it has: 30B-A3B\)/);
+    assert.match(missingFlavor.notes[0]!.message, /Flavor "30B-A4B" is not one MoE Lens found in __init__\.py \(it has: 30B-A3B\); its router is not checked\. Did you mean "30B-A3B"\?/);
+    const farOff = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "235B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
+    assert.doesNotMatch(farOff.notes[0]!.message, /Did you mean/, 'no suggestion when nothing is close');
     const missingModel = analyzeTorchtitanToml(JOB.replace('"qwen3"', '"llama9"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.match(missingModel.notes[0]!.message, /could not find model "llama9"'s flavors/);
     const broken = analyzeTorchtitanToml('[model\nname = "qwen3"\nflavor = "x"\n', 'x.toml', project);

@@ -231,6 +231,8 @@ export interface RouterSpec {
    * job file. Megatron's layout flags are ordinary sites of its command line.
    */
   readonly layout?: readonly Site[];
+  /** Where the config is defined when this file only names it (a job's `flavor = "120b"` → the flavor entry). */
+  readonly definition?: SourcePlace;
   /** The model's shape for parameter arithmetic; absent where the dialect's model is not counted. */
   readonly shape?: ShapeResult;
 }

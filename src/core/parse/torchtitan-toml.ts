@@ -8,6 +8,7 @@
 import { parseTOML } from 'toml-eslint-parser';
 import type { Field, Literal, RouterSpec, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
+import { onlyNear } from '../text/edit-distance';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
 
 export interface TomlAnalysis {
@@ -126,7 +127,9 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
   const chosen = flavors.find((s) => spelling(s.name) === spelling(flavor.value));
   if (!chosen) {
     const known = flavors.map((s) => s.name).join(', ');
-    return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${source.slice(source.lastIndexOf('/') + 1)}${known ? ` (it has: ${known})` : ''}; its router is not checked.` }] };
+    const meant = onlyNear(spelling(flavor.value), flavors.map((s) => spelling(s.name)));
+    const suggestion = meant === undefined ? '' : ` Did you mean "${flavors.find((s) => spelling(s.name) === meant)!.name}"?`;
+    return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${source.slice(source.lastIndexOf('/') + 1)}${known ? ` (it has: ${known})` : ''}; its router is not checked.${suggestion}` }] };
   }
   const layout = parallelismSites(text);
   return { specs: [{ ...asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range), ...(layout.length > 0 ? { layout } : {}) }], notes: [] };
@@ -159,5 +162,7 @@ function asJobSpec(spec: RouterSpec, source: string, name: string, range: Source
     layers: moved(spec.layers),
     sites: [],
     insertion: undefined,
+    // The flavor entry (its key and value) or builder function the job names.
+    definition: { file: source, range: spec.range },
   };
 }
