@@ -126,6 +126,17 @@ describe('real-world corpus', () => {
     assert.deepEqual(lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE016'), []);
   });
 
+  it('a config_registry.py job\'s ParallelismConfig is checked against the experts it trains (MOE019)', () => {
+    // torchtitan @ac359c0: gpt_oss_debugmodel() trains model_registry("debugmodel") (8 experts) with EP 1.
+    const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@ac359c0/torchtitan/models/gpt_oss/config_registry.py');
+    const text = readFileSync(file, 'utf8');
+    const found = (t: string) => lintText(file, t, project).diagnostics.filter((d) => d.code === 'MOE019').map((d) => [t.slice(d.range.start, d.range.end), d.message]);
+    assert.deepEqual(found(text), []);
+    const broken = text.replace('expert_parallel_degree=1,', 'expert_parallel_degree=3,');
+    assert.deepEqual(found(broken).map(([at]) => at), ['3']);
+    assert.match(found(broken)[0]![1]!, /8 experts do not split over `expert_parallel_degree` = 3 ranks/);
+  });
+
   it('flags each torch.histc over expert ids in real torchtitan model code, with the bincount rewrite (MOE017)', () => {
     // torchtitan counted tokens per expert with histc until #3450: two calls in moe.py @aa5daa7 (router, reorderer).
     const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@aa5daa7/torchtitan/models/moe/moe.py');

@@ -227,8 +227,9 @@ export interface RouterSpec {
   /** The key each field is written under in this dialect, for fixes that must add it. */
   readonly keyNames: KeyNames;
   /**
-   * The parallel layout a job file sets beside the model (torchtitan's `[parallelism]` degrees), as sites in the
-   * job file. Megatron's layout flags are ordinary sites of its command line.
+   * The parallel layout a job sets beside the model (torchtitan's `[parallelism]` degrees in a TOML job, or the
+   * `ParallelismConfig(...)` of a `config_registry.py` function), as sites in the job's file. Megatron's layout
+   * flags are ordinary sites of its command line.
    */
   readonly layout?: readonly Site[];
   /** Where the config is defined when this file only names it (a job's `flavor = "120b"` → the flavor entry). */

@@ -71,6 +71,8 @@ interface FoundRouter {
   readonly chain: ObjectValue[];
   /** The model config the router belongs to (`dim`, `n_layers`), when there is one. */
   readonly model?: ObjectValue;
+  /** The job's `ParallelismConfig(...)` (a `config_registry.py` function's `parallelism=`), when there is one. */
+  readonly parallelism?: ObjectValue;
   readonly index: number;
 }
 
@@ -209,6 +211,7 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
       for (const o of inner) if (o !== outer) nestedInAnother.add(o);
     }
     const model = objects.find((o) => !isRouterObject(o, evaluator) && (o.keywords.has('n_layers') || o.keywords.has('vocab_size') || o.keywords.has('num_hidden_layers')));
+    const parallelism = objects.find((o) => o.className === 'ParallelismConfig' || o.external?.endsWith('.ParallelismConfig'));
     let index = 0;
     const seenCalls = new Set<string>();
     for (const outer of routers) {
@@ -220,7 +223,7 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
       const callKey = `${outer.call.file}:${outer.call.range.start}`;
       if (seenCalls.has(callKey)) continue;
       seenCalls.add(callKey);
-      found.push({ root, chain, ...(model ? { model } : {}), index: index++ });
+      found.push({ root, chain, ...(model ? { model } : {}), ...(parallelism ? { parallelism } : {}), index: index++ });
     }
     for (const o of routers) claimed.add(o);
   }
@@ -521,6 +524,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     insertion: insertionPoint(router, evaluator, file, text),
     unknownKeys: unknownKeywords(chain, evaluator, file, text),
     ...(shape ? { shape } : {}),
+    ...(found.parallelism ? { layout: [...found.parallelism.keywords.keys()].map((k) => keywordSite(found.parallelism!, k, file)).filter((site): site is Site => site !== undefined) } : {}),
     keyNames: {
       experts: 'num_experts',
       topK: 'top_k',

@@ -32,7 +32,7 @@ export const expertParallelLayout = {
   fix: { availability: 'none' },
   docs: {
     what:
-      'Checks the expert-parallel layout a job sets against the router it trains, as the framework does at launch: the experts split evenly over the expert-parallel ranks (torchtitan job TOML `[parallelism] expert_parallel_degree`, Megatron `--expert-model-parallel-size`), torchtitan\'s degrees are ≥ 1 (`data_parallel_shard_degree` -1 or ≥ 1) and its expert-parallel degree divides dp_shard × cp × tp when the shard degree is written, and Megatron\'s FSDP2 is not combined with expert parallelism.',
+      'Checks the expert-parallel layout a job sets against the router it trains, as the framework does at launch: the experts split evenly over the expert-parallel ranks (torchtitan job TOML `[parallelism] expert_parallel_degree` or a `config_registry.py` function\'s `ParallelismConfig(expert_parallel_degree=…)`, Megatron `--expert-model-parallel-size`), torchtitan\'s degrees are ≥ 1 (`data_parallel_shard_degree` -1 or ≥ 1) and its expert-parallel degree divides dp_shard × cp × tp when the shard degree is written, and Megatron\'s FSDP2 is not combined with expert parallelism.',
     why:
       'Each expert-parallel rank holds num_experts / EP experts; the frameworks refuse a layout that does not split them, after the job has queued for its GPUs. The checks quote each framework\'s message; the rows of shared/research/moe-launch-checks.tsv they cover are TT-008, TT-009 (with a written shard degree), TT-010, MEG-113, MEG-114 and MEG-124.',
     example: { dialect: 'toml', code: '[model]\nname = "gpt_oss"\nflavor = "120b"\n\n[parallelism]\nexpert_parallel_degree = 6\n' },
