@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../src/core/analyze';
 import { codeSpan, hoverAt } from '../src/core/hover';
+import { ProjectIndex } from '../src/core/project';
 
 describe('hovers', () => {
   const text = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True),\n}\n';
@@ -22,6 +23,18 @@ describe('hovers', () => {
     assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\* \(flavor "120b"\)/);
     // `MoEArgs` is not imported: its defaults are not guessed, and the hover says so.
     assert.match(hover.markdown, /`load_balance_coeff` \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace/);
+  });
+
+  it('a job file\'s flavor: what the job trains, and a pointer to the flavor (its hover has each value\'s source)', () => {
+    const project = new ProjectIndex();
+    project.setText('repo/torchtitan/models/moe.py', 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    route_scale: float = 1.0\n');
+    project.setText('repo/torchtitan/models/gpt_oss/__init__.py', `from ..moe import MoEArgs\n\n${text}`);
+    const job = '[model]\nname = "gpt_oss"\nflavor = "120b"\n';
+    const hover = hoverAt(analyzeDocument('repo/torchtitan/models/gpt_oss/train_configs/job.toml', job, project), job.indexOf('120b'))!;
+    assert.match(hover.markdown, /Semantics: torchtitan · score → top-4 · softmax/);
+    assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\*/);
+    assert.match(hover.markdown, /Values from the flavor in `__init__\.py`: go to definition opens it/);
+    assert.doesNotMatch(hover.markdown, /Not written here/);
   });
 
   it('says what a router is equivalent to (information that is not a finding: issue #12)', () => {

@@ -64,6 +64,13 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   if (claim) out.push('', `Recognised as **${claim.model.id}** (${claim.evidence}).`);
   const parameters = parametersLine(spec);
   if (parameters) out.push('', parameters);
+  // A job file names a flavor written elsewhere: the flavor's own hover (go to definition opens it) gives each
+  // value's source and equivalences; here, what the job trains, short enough to fit without scrolling.
+  if (spec.definition) {
+    const file = spec.definition.file.slice(spec.definition.file.lastIndexOf('/') + 1);
+    out.push('', `Values from the flavor in ${codeSpan(file)}: go to definition opens it, and its hover says where each comes from.`);
+    return out.join('\n');
+  }
   const equivalent = equivalenceNote(spec);
   if (equivalent) out.push('', `Equivalent: ${equivalent}.`);
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.

@@ -255,8 +255,15 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await goTo(8, 11); // flavor = "120b"
     await command('Show or Focus Hover');
     await page.waitForFunction(() => /Parameters: 116\.8B total, [\d.]+B active/.test(document.querySelector('.monaco-hover')?.textContent ?? ''), undefined, { timeout: 30_000 });
-    assert.match((await page.locator('.monaco-hover').first().textContent()) ?? '', /gpt-oss-120b publishes 116\.8B \/ 5\.13B/);
+    const hover = page.locator('.monaco-hover').first();
+    assert.match((await hover.textContent()) ?? '', /gpt-oss-120b publishes 116\.8B \/ 5\.13B/);
     await shot('job-flavor-parameters');
+    // Issue #12: this summary fits without scrolling too (the flavor's values are one line, not one each).
+    const overflow = await hover.evaluate((element) => {
+      const content = element.querySelector('.monaco-hover-content');
+      return [content, content?.parentElement].filter((e): e is Element => !!e).map((e) => e.scrollHeight - e.clientHeight);
+    });
+    assert.ok(overflow.length === 2 && overflow.every((o) => o <= 1), `the job hover scrolls: ${JSON.stringify(overflow)}`);
     await page.keyboard.press('Escape');
     // expert_parallel_degree = 8 → 6: 128 experts do not split over 6 ranks.
     await goTo(11, 26);
