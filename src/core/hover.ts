@@ -6,7 +6,7 @@ import { FIELD_DOCS } from './references/field-docs';
 import { formatParameters } from './model/parameters';
 import { parametersOf } from './references/parameters';
 import { recognizeModel } from './references/recognize';
-import { provenanceLines, reportConfig, spelledKey } from './inspect';
+import { INSPECTED_FIELDS, provenanceLines, reportConfig, spelledKey, type InspectedField } from './inspect';
 import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
 
@@ -74,8 +74,16 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   const equivalent = equivalenceNote(spec);
   if (equivalent) out.push('', `Equivalent: ${equivalent}.`);
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.
+  // Values resolved from elsewhere, assumed or unknown get a line each (what a reader must know); declared
+  // defaults share one, so the summary fits without scrolling (issue #12), and Inspect File names each source.
   const report = reportConfig(spec, '', lines ?? new LineIndex(''));
-  const notWritten = provenanceLines(report, undefined, (name) => spelledKey(spec, name)).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);
+  const spelled = (name: InspectedField): string => spelledKey(spec, name);
+  const defaults = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'default');
+  if (defaults.length > 0) {
+    const values = defaults.map((name) => `${spelled(name)} ${report.fields[name].value === null ? 'None' : String(report.fields[name].value)}`).join(', ');
+    out.push('', `Defaults, not written here: ${values} ("Inspect File" shows where each is declared).`);
+  }
+  const notWritten = provenanceLines(report, ['resolved', 'assumed', 'unknown'], spelled).map((line) => `- ${lines ? line : line.replace(/ at line \d+/, '')}`);
   if (notWritten.length > 0) out.push('', 'Not written here:', ...notWritten);
   return out.join('\n');
 }

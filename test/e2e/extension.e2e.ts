@@ -136,6 +136,17 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await shot('hover');
     assert.ok(fit.found === 2 && fit.height < 900 && fit.overflow.every((o) => o <= 1), `the hover scrolls or overflows: ${JSON.stringify(fit)}`);
     await page.keyboard.press('Escape');
+    // The config's summary (the callee's hover: model, parameters, equivalence, defaults) fits as well.
+    await goTo(42, 18);
+    await command('Show or Focus Hover');
+    await page.waitForFunction(() => (document.querySelector('.monaco-hover')?.textContent ?? '').includes('Defaults, not written here'), undefined, { timeout: 30_000 });
+    const summary = await hover.evaluate((element) => {
+      const content = element.querySelector('.monaco-hover-content');
+      return [content, content?.parentElement].filter((e): e is Element => !!e).map((e) => e.scrollHeight - e.clientHeight);
+    });
+    await shot('hover-summary');
+    assert.ok(summary.length === 2 && summary.every((o) => o <= 1), `the summary hover scrolls: ${JSON.stringify(summary)}`);
+    await page.keyboard.press('Escape');
     await command('View: Focus Problems');
   });
 

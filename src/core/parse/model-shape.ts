@@ -73,9 +73,10 @@ function headDim(k: Keys, hidden: number, heads: number): number {
   return k.num('head_dim', { value: Math.floor(hidden / heads), label: `${T}: hidden_size // num_attention_heads` });
 }
 
-function gqa(k: Keys, hidden: number, options: { bias: boolean; qkNorm: GroupedAttention['qkNorm']; sinks?: boolean; biasLabel: string }): GroupedAttention {
+function gqa(k: Keys, hidden: number, options: { bias: boolean; qkNorm: GroupedAttention['qkNorm']; sinks?: boolean; biasLabel: string; readsBias?: boolean }): GroupedAttention {
   const heads = k.num('num_attention_heads');
-  const bias = k.bool('attention_bias', { value: options.bias, label: options.biasLabel });
+  // A model whose attention has no bias switch (Mixtral) does not read `attention_bias` at all.
+  const bias = options.readsBias === false ? options.bias : k.bool('attention_bias', { value: options.bias, label: options.biasLabel });
   return { kind: 'gqa', heads, kvHeads: k.num('num_key_value_heads', { value: heads, label: `${T}: num_attention_heads` }), headDim: headDim(k, hidden, heads), qkvBias: bias, outBias: bias, qkNorm: options.qkNorm, sinks: options.sinks ?? false };
 }
 
@@ -131,40 +132,10 @@ const RECIPES: Record<string, (k: Keys) => Omit<ModelShape, 'assumed'>> = {
       ...noShared,
     };
   },
-  // modeling_mixtral.py: no biases, no q/k norm; every layer's FFN is the sparse block.
-  mixtral: (k) => {
-    const hidden = k.num('hidden_size');
-    return {
-      vocab: k.num('vocab_size'),
-      hidden,
-      layers: k.num('num_hidden_layers'),
-      tiedEmbeddings: k.bool('tie_word_embeddings', { value: false, label: `${T} MixtralConfig default` }),
-      attention: { ...gqa(k, hidden, { bias: false, qkNorm: 'none', biasLabel: 'MixtralAttention has no bias' }), qkvBias: false, outBias: false },
-      denseLayers: 0,
-      denseIntermediate: 0,
-      experts: k.num('num_local_experts'),
-      topK: k.num('num_experts_per_tok'),
-      expertIntermediate: k.num('intermediate_size'),
-      ...noShared,
-    };
-  },
+  // modeling_mixtral.py: no biases (MixtralAttention has no attention_bias), no q/k norm.
+  mixtral: (k) => everyLayerSparse(k, { config: 'MixtralConfig', experts: 'num_local_experts', qkNorm: 'none', readsAttentionBias: false }),
   // modeling_olmoe.py: q_norm over all query heads and k_norm over all key heads (RMSNorm of the projection).
-  olmoe: (k) => {
-    const hidden = k.num('hidden_size');
-    return {
-      vocab: k.num('vocab_size'),
-      hidden,
-      layers: k.num('num_hidden_layers'),
-      tiedEmbeddings: k.bool('tie_word_embeddings', { value: false, label: `${T} OlmoeConfig default` }),
-      attention: gqa(k, hidden, { bias: false, qkNorm: 'full', biasLabel: `${T} OlmoeConfig default` }),
-      denseLayers: 0,
-      denseIntermediate: 0,
-      experts: k.num('num_experts'),
-      topK: k.num('num_experts_per_tok'),
-      expertIntermediate: k.num('intermediate_size'),
-      ...noShared,
-    };
-  },
+  olmoe: (k) => everyLayerSparse(k, { config: 'OlmoeConfig', experts: 'num_experts', qkNorm: 'full', readsAttentionBias: true }),
   // modeling_llama4.py (text model only): every interleave_moe_layer_step-th layer is MoE (experts of
   // intermediate_size, a shared expert of the same width, a Linear router without bias); the others are dense
   // MLPs of intermediate_size_mlp. The q/k L2 norm has no weights.
@@ -213,6 +184,25 @@ const RECIPES: Record<string, (k: Keys) => Omit<ModelShape, 'assumed'>> = {
     };
   },
 };
+
+/** Every layer's FFN is the sparse block, with no shared expert and no expert biases (Mixtral, OLMoE). */
+function everyLayerSparse(k: Keys, o: { config: string; experts: string; qkNorm: GroupedAttention['qkNorm']; readsAttentionBias: boolean }): Omit<ModelShape, 'assumed'> {
+  const hidden = k.num('hidden_size');
+  const attention = gqa(k, hidden, { bias: false, qkNorm: o.qkNorm, biasLabel: `${T} ${o.config} default`, readsBias: o.readsAttentionBias });
+  return {
+    vocab: k.num('vocab_size'),
+    hidden,
+    layers: k.num('num_hidden_layers'),
+    tiedEmbeddings: k.bool('tie_word_embeddings', { value: false, label: `${T} ${o.config} default` }),
+    attention,
+    denseLayers: 0,
+    denseIntermediate: 0,
+    experts: k.num(o.experts),
+    topK: k.num('num_experts_per_tok'),
+    expertIntermediate: k.num('intermediate_size'),
+    ...noShared,
+  };
+}
 
 function deepseek(k: Keys, selectionBias: boolean): Omit<ModelShape, 'assumed'> {
   const hidden = k.num('hidden_size');
