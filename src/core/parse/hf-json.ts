@@ -399,6 +399,8 @@ function layerList(node: JsonNode | undefined): readonly number[] | 'invalid' | 
 /** The official DeepSeek inference `ModelArgs` and OpenAI's gpt-oss `ModelConfig`, read from Python. */
 export type KeyedFormat = 'deepseek-official' | 'openai-gpt-oss' | 'grok-1';
 
+const MODEL_SIZE_KEYS = new Set(['hidden_size', 'dim', 'vocab_size', 'num_hidden_layers', 'n_layers']);
+
 /** Keys that say a set of key/value pairs is one of these formats. */
 export const KEYED_FORMATS: Readonly<Record<KeyedFormat, { experts: string; topK: string }>> = {
   'deepseek-official': { experts: 'n_routed_experts', topK: 'n_activated_experts' },
@@ -409,7 +411,10 @@ export const KEYED_FORMATS: Readonly<Record<KeyedFormat, { experts: string; topK
 /** A spec from key/value sites found elsewhere (a Python dataclass's fields), with that format's semantics. */
 export function keyedSpec(format: KeyedFormat, file: string, name: string, sites: Site[], range: SourceRange, anchor: SourceRange): RouterSpec | undefined {
   const spec = specFromSites({ file, dialectName: format, dialect: DIALECTS[format]!, sites, scoped: sites, range, insertion: undefined, anchor });
-  const shape = shapeFromSites(format, sites);
+  // A class that holds only the router's fields (torchtitan's MoEArgs read in OpenAI's vocabulary) is no model
+  // to count: only a config that gives a size is.
+  const sized = sites.some((site) => MODEL_SIZE_KEYS.has(site.key));
+  const shape = sized ? shapeFromSites(format, sites) : undefined;
   return spec && { ...spec, name, identity: { ...spec.identity, flavor: name }, ...(shape ? { shape } : {}) };
 }
 

@@ -38,7 +38,8 @@ const MODELS: readonly TorchtitanModel[] = [
   },
   {
     recipe: 'deepseek-official',
-    is: (name, has) => /deepseek/i.test(name) || ['moe_inter_dim', 'kv_lora_rank', 'n_dense_layers'].some(has),
+    // Latent attention's `kv_lora_rank` is DeepSeek's alone (Qwen3's model args have a `moe_inter_dim` too).
+    is: (name, has) => /deepseek/i.test(name) || has('kv_lora_rank'),
     keys: { n_routed_experts: 'router:experts', n_activated_experts: 'router:topK', n_shared_experts: 'router:shared' },
   },
 ];
