@@ -102,6 +102,28 @@ describe('parameter counts', () => {
     assert.match(specMarkdown(spec), /Parameters: not counted \(the file does not set `vocab_size`\)\./);
   });
 
+  it('count layers without iterating them: a hostile layer count costs nothing (issue #14)', () => {
+    const started = performance.now();
+    for (const [type, extra] of [
+      ['qwen3_moe', '"num_experts": 128, "moe_intermediate_size": 768, "intermediate_size": 6144, "decoder_sparse_step": 1, "mlp_only_layers": [0, 5]'],
+      ['deepseek_v3', '"n_routed_experts": 256, "moe_intermediate_size": 2048, "first_k_dense_replace": 3, "n_shared_experts": 1, "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "intermediate_size": 18432'],
+    ] as const) {
+      const text = `{"model_type": "${type}", "num_experts_per_tok": 8, "vocab_size": 1000, "hidden_size": 64, "num_hidden_layers": 1000000000000, "num_attention_heads": 4, "num_key_value_heads": 4, "head_dim": 16, ${extra}}`;
+      const counted = parametersOf(analyzeDocument('config.json', text).specs[0]!);
+      assert.ok(counted && !('unknown' in counted) && counted.total > 1e15, `${type}: ${JSON.stringify(counted)}`);
+    }
+    assert.ok(performance.now() - started < 1000, 'counted, not iterated');
+    // And the arithmetic is the loop's: DeepSeek-V3's 61 layers, first_k_dense_replace 3, MoE every layer after;
+    // a Qwen3 config of 10 layers with decoder_sparse_step 2 would be sparse at 1, 3, 5, 7, 9; mlp_only_layers
+    // [0, 5, 7] makes 5 and 7 dense (0 is dense anyway): MoE layers 1, 3, 9.
+    const spec = specOf(`${AIC}/deepseek-ai--DeepSeek-V3_config.json`);
+    assert.ok(spec.shape && 'shape' in spec.shape);
+    assert.equal(countParameters(spec.shape.shape).moeLayers, 58);
+    const qwen = analyzeDocument('config.json', '{"model_type": "qwen3_moe", "num_experts": 8, "num_experts_per_tok": 2, "vocab_size": 100, "hidden_size": 8, "num_hidden_layers": 10, "num_attention_heads": 2, "head_dim": 4, "moe_intermediate_size": 4, "intermediate_size": 16, "decoder_sparse_step": 2, "mlp_only_layers": [0, 5, 7]}').specs[0]!;
+    assert.ok(qwen.shape && 'shape' in qwen.shape);
+    assert.equal(countParameters(qwen.shape.shape).moeLayers, 3);
+  });
+
   it('size expert weights per expert-parallel rank for a dtype', () => {
     const spec = specOf('models/deepseek-ai__DeepSeek-V3@b15f0db/inference/configs/config_v3.1.json');
     assert.ok(spec.shape && 'shape' in spec.shape);

@@ -76,9 +76,12 @@ function formatStylish(results: readonly FileInspection[]): string {
       }
       for (const note of config.notes ?? []) out.push(printable(`    note: ${note}`));
       const p = config.parameters;
-      if (p) out.push(printable(`    parameters: ${formatParameters(p.total)} total, ${formatParameters(p.active)} active (${p.convention})${p.published ? `; ${p.published.model} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : ''}`));
-      if (p?.expertBytesPerRank !== undefined) out.push(printable(`    expert weights per expert-parallel rank: ${formatBytes(p.expertBytesPerRank)} in ${p.expertBytesDtype ?? ''}`));
-      else if (config.parametersUnknown) out.push(printable(`    parameters: not counted (${config.parametersUnknown})`));
+      if (p) {
+        out.push(printable(`    parameters: ${formatParameters(p.total)} total, ${formatParameters(p.active)} active (${p.convention})${p.published ? `; ${p.published.model} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : ''}`));
+        if (p.expertBytesPerRank !== undefined) out.push(printable(`    expert weights per expert-parallel rank: ${formatBytes(p.expertBytesPerRank)} in ${p.expertBytesDtype ?? ''}`));
+      } else if (config.parametersUnknown) {
+        out.push(printable(`    parameters: not counted (${config.parametersUnknown})`));
+      }
     }
     out.push('');
   }

@@ -116,8 +116,8 @@ const RECIPES: Record<string, (k: Keys) => Omit<ModelShape, 'assumed'>> = {
     const layers = k.num('num_hidden_layers');
     const step = k.num('decoder_sparse_step', { value: 1, label: `${T} Qwen3MoeConfig default` });
     const mlpOnly = new Set(k.layerList('mlp_only_layers') ?? []);
-    let sparse = 0;
-    for (let i = 0; i < layers; i++) if (step > 0 && (i + 1) % step === 0 && !mlpOnly.has(i)) sparse++;
+    // Counted, not iterated: a hostile layer count must not become a loop (issue #14).
+    const sparse = step > 0 ? Math.floor(layers / step) - [...mlpOnly].filter((i) => i >= 0 && i < layers && (i + 1) % step === 0).length : 0;
     return {
       vocab: k.num('vocab_size'),
       hidden,
@@ -209,8 +209,8 @@ function deepseek(k: Keys, selectionBias: boolean): Omit<ModelShape, 'assumed'> 
   const layers = k.num('num_hidden_layers');
   const firstDense = k.num('first_k_dense_replace');
   const freq = k.num('moe_layer_freq', { value: 1, label: `${T} DeepseekV3Config default` });
-  let sparse = 0;
-  for (let i = firstDense; i < layers; i++) if (freq > 0 && i % freq === 0) sparse++;
+  // Multiples of freq in [first_k_dense_replace, layers), counted rather than iterated (a hostile count is no loop).
+  const sparse = freq > 0 && layers > firstDense ? Math.ceil(layers / freq) - Math.ceil(firstDense / freq) : 0;
   const moeWidth = k.num('moe_intermediate_size');
   return {
     vocab: k.num('vocab_size'),
