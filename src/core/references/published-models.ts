@@ -69,6 +69,8 @@ const GPT_OSS_20B_SOURCES = [
 const GPT_OSS_CARD = 'gpt-oss model card, arXiv 2508.10925 Table 1: "Unembedding parameters are counted towards active, but not embeddings."';
 const GPT_OSS_README = 'openai/gpt-oss README.md lines 18–19 @7b58334';
 const DSV3_README = 'deepseek-ai/DeepSeek-V3 README.md line 47 @9b4e978: "671B total parameters with 37B activated for each token"; README_WEIGHTS.md: activation parameters "including 0.9B for Embedding and 0.9B for the output Head"; the 685B on Hugging Face adds the 14B MTP module (README line 99)';
+// The Qwen cards and Mistral's blog were read through verbatim copies (mirrors of the cards, transcriptions of
+// the post), not at their source: secondary.
 const QWEN30_CARD = 'huggingface.co/Qwen/Qwen3-30B-A3B model card: "Number of Parameters: 30.5B in total and 3.3B activated"; "Non-Embedding: 29.9B" (so both embedding tables count)';
 const QWEN235_CARD = 'huggingface.co/Qwen/Qwen3-235B-A22B model card: "Number of Parameters: 235B in total and 22B activated"';
 const MIXTRAL_BLOG = 'mistral.ai/news/mixtral-of-experts (2023-12-11): "Mixtral has 46.7B total parameters but only uses 12.9B parameters per token"';
@@ -154,7 +156,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(8, QWEN235),
     scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
     selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
-    parameters: { total: verified(235_000_000_000, [QWEN235_CARD]), active: verified(22_000_000_000, [QWEN235_CARD]), activeCounts: 'all' },
+    parameters: { total: secondary(235_000_000_000, [QWEN235_CARD]), active: secondary(22_000_000_000, [QWEN235_CARD]), activeCounts: 'all' },
   },
   {
     id: 'qwen3-30b-a3b',
@@ -166,7 +168,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: secondary(8, QWEN30),
     scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
     selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
-    parameters: { total: verified(30_500_000_000, [QWEN30_CARD]), active: verified(3_300_000_000, [QWEN30_CARD]), activeCounts: 'all' },
+    parameters: { total: secondary(30_500_000_000, [QWEN30_CARD]), active: secondary(3_300_000_000, [QWEN30_CARD]), activeCounts: 'all' },
   },
   {
     id: 'mixtral-8x7b',
@@ -178,7 +180,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(2, MIXTRAL),
     scoreFunc: verified('softmax', ['transformers modular_mixtral.py @7792ab1a: softmax router']),
     selectionBias: verified(false, ['transformers modular_mixtral.py @7792ab1a']),
-    parameters: { total: verified(46_700_000_000, [MIXTRAL_BLOG]), active: verified(12_900_000_000, [MIXTRAL_BLOG]), activeCounts: 'all' },
+    parameters: { total: secondary(46_700_000_000, [MIXTRAL_BLOG]), active: secondary(12_900_000_000, [MIXTRAL_BLOG]), activeCounts: 'all' },
   },
   {
     id: 'llama4-scout-17b-16e',
