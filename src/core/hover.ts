@@ -3,8 +3,7 @@ import type { DocumentAnalysis } from './analyze';
 import { equivalenceNote } from './model/equivalence';
 import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec';
 import { FIELD_DOCS } from './references/field-docs';
-import { formatParameters } from './model/parameters';
-import { parametersOf } from './references/parameters';
+import { parametersSentence } from './model/parameters';
 import { recognizeModel } from './references/recognize';
 import { INSPECTED_FIELDS, provenanceLines, reportConfig, spelledKey, type InspectedField } from './inspect';
 import { codeSpan } from './text/markdown';
@@ -49,21 +48,14 @@ function siteMarkdown(spec: RouterSpec, site: Site): string {
   return out.join('\n');
 }
 
-/** "Parameters: 116.8B total, 5.13B active (…); published 116.8B / 5.13B", or why they are not counted. */
-function parametersLine(spec: RouterSpec): string | undefined {
-  const counted = parametersOf(spec);
-  if (!counted) return undefined;
-  if ('unknown' in counted) return `Parameters: not counted (${counted.unknown}).`;
-  const published = counted.published ? `; ${counted.published.model} publishes ${formatParameters(counted.published.total)} / ${formatParameters(counted.published.active)}` : '';
-  return `Parameters: **${formatParameters(counted.total)}** total, **${formatParameters(counted.active)}** active (${counted.convention})${published}.`;
-}
-
 export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   const claim = recognizeModel(spec);
   const out = [`**MoE Lens** · ${codeSpan(spec.name)}`, '', `Semantics: ${semanticsLabel(spec)}`];
   if (claim) out.push('', `Recognised as **${claim.model.id}** (${claim.evidence}).`);
-  const parameters = parametersLine(spec);
-  if (parameters) out.push('', parameters);
+  // One report of the config: its parameters here, its provenance below (counted once, as inspect counts it).
+  const report = reportConfig(spec, '', lines ?? new LineIndex(''));
+  if (report.parameters) out.push('', `Parameters: ${parametersSentence(report.parameters, (text) => `**${text}**`)}.`);
+  else if (report.parametersUnknown) out.push('', `Parameters: not counted (${report.parametersUnknown}).`);
   // A job file names a flavor written elsewhere: the flavor's own hover (go to definition opens it) gives each
   // value's source and equivalences; here, what the job trains, short enough to fit without scrolling.
   if (spec.definition) {
@@ -76,7 +68,6 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   // Provenance of what the config does not write itself; line numbers when the host passes its line index.
   // Values resolved from elsewhere, assumed or unknown get a line each (what a reader must know); declared
   // defaults share one, so the summary fits without scrolling (issue #12), and Inspect File names each source.
-  const report = reportConfig(spec, '', lines ?? new LineIndex(''));
   const spelled = (name: InspectedField): string => spelledKey(spec, name);
   const defaults = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'default');
   if (defaults.length > 0) {

@@ -3,10 +3,10 @@
  * `moe-lens inspect`, the hover's provenance lines and `route`'s list of assumptions.
  */
 import { equivalenceNote } from './model/equivalence';
-import { countParameters, expertBytesPerRank, formatBytes, formatParameters } from './model/parameters';
+import { expertBytesPerRank, formatBytes, parametersSentence } from './model/parameters';
 import { codeSpan } from './text/markdown';
 import { provenanceOf, renormalizes, type Field, type Provenance, type RouterSpec } from './model/router-spec';
-import { parametersOf } from './references/parameters';
+import { parametersOf, type ParameterReport } from './references/parameters';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
 
@@ -77,7 +77,7 @@ function parametersFields(spec: RouterSpec): Pick<ConfigReport, 'parameters' | '
       convention: counted.convention,
       ...(counted.assumed.length > 0 ? { assumed: counted.assumed } : {}),
       ...(counted.published ? { published: { model: counted.published.model, total: counted.published.total, active: counted.published.active } } : {}),
-      ...expertBytes(spec),
+      ...expertBytes(spec, counted),
     },
   };
 }
@@ -87,11 +87,10 @@ function parametersFields(spec: RouterSpec): Pick<ConfigReport, 'parameters' | '
  * float32, the dtype torchtitan keeps parameters in (`mixed_precision_param` is what FSDP casts them to for
  * compute). Absent where the degree is not written or does not split the experts (MOE019 says so).
  */
-function expertBytes(spec: RouterSpec): Pick<ParametersReport, 'expertBytesPerRank' | 'expertBytesDtype'> {
+function expertBytes(spec: RouterSpec, counted: ParameterReport): Pick<ParametersReport, 'expertBytesPerRank' | 'expertBytesDtype'> {
   const ep = spec.layout?.find((s) => s.key === 'expert_parallel_degree');
   if (!ep || ep.literal.kind !== 'int' || spec.framework !== 'torchtitan' || !spec.shape || !('shape' in spec.shape)) return {};
-  const shape = spec.shape.shape;
-  const bytes = expertBytesPerRank(countParameters(shape), shape.experts, ep.literal.value, 4);
+  const bytes = expertBytesPerRank(counted, spec.shape.shape.experts, ep.literal.value, 4);
   return bytes === undefined ? {} : { expertBytesPerRank: bytes, expertBytesDtype: 'float32 (torchtitan keeps parameters in float32; mixed_precision_param is the compute dtype)' };
 }
 
@@ -241,7 +240,7 @@ export function inspectionMarkdown(label: string, reports: readonly ConfigReport
     }
     for (const n of report.notes ?? []) out.push('', `Note: ${cell(n)}.`);
     const p = report.parameters;
-    if (p) out.push('', `Parameters: **${formatParameters(p.total)}** total, **${formatParameters(p.active)}** active (${cell(p.convention)})${p.published ? `; ${cell(p.published.model)} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : ''}${p.expertBytesPerRank !== undefined ? `; expert weights per expert-parallel rank: ${formatBytes(p.expertBytesPerRank)} in ${cell(p.expertBytesDtype ?? '')}` : ''}.`);
+    if (p) out.push('', `Parameters: ${cell(parametersSentence(p, (t) => `**${t}**`))}${p.expertBytesPerRank !== undefined ? `; expert weights per expert-parallel rank: ${formatBytes(p.expertBytesPerRank)} in ${cell(p.expertBytesDtype ?? '')}` : ''}.`);
     else if (report.parametersUnknown) out.push('', `Parameters: not counted: ${cell(report.parametersUnknown)}.`);
     out.push('');
   }

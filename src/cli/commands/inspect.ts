@@ -4,7 +4,7 @@
  */
 import { analyzeDocument } from '../../core/analyze';
 import { fileFormat } from '../../core/model/file-format';
-import { formatBytes, formatParameters } from '../../core/model/parameters';
+import { formatBytes, parametersSentence } from '../../core/model/parameters';
 import { INSPECTED_FIELDS, reportConfig, type ConfigReport } from '../../core/inspect';
 import { ProjectIndex } from '../../core/project';
 import { LineIndex } from '../../core/text/source';
@@ -77,7 +77,7 @@ function formatStylish(results: readonly FileInspection[]): string {
       for (const note of config.notes ?? []) out.push(printable(`    note: ${note}`));
       const p = config.parameters;
       if (p) {
-        out.push(printable(`    parameters: ${formatParameters(p.total)} total, ${formatParameters(p.active)} active (${p.convention})${p.published ? `; ${p.published.model} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : ''}`));
+        out.push(printable(`    parameters: ${parametersSentence(p)}`));
         if (p.expertBytesPerRank !== undefined) out.push(printable(`    expert weights per expert-parallel rank: ${formatBytes(p.expertBytesPerRank)} in ${p.expertBytesDtype ?? ''}`));
       } else if (config.parametersUnknown) {
         out.push(printable(`    parameters: not counted (${config.parametersUnknown})`));

@@ -84,8 +84,6 @@ export interface ParameterCount {
   /** What one token uses: everything but the experts it is not routed to; both embeddings included. */
   readonly active: number;
   readonly breakdown: ParameterBreakdown;
-  /** One MoE layer's routed experts (all of them), for bytes per rank. */
-  readonly expertsPerMoeLayer: number;
   readonly moeLayers: number;
 }
 
@@ -141,7 +139,7 @@ export function countParameters(shape: ModelShape): ParameterCount {
   };
   const total = embedding + unembedding + breakdown.attention + breakdown.norms + breakdown.denseFfn + breakdown.routedExperts + breakdown.sharedExperts + breakdown.routers;
   const idleExperts = moeLayers * Math.max(0, shape.experts - shape.topK) * oneExpert(shape);
-  return { total, active: total - idleExperts, breakdown, expertsPerMoeLayer, moeLayers };
+  return { total, active: total - idleExperts, breakdown, moeLayers };
 }
 
 /** Bytes per element of a declared dtype, or undefined for one MoE Lens does not size (quantised formats). */
@@ -154,9 +152,18 @@ export function dtypeBytes(dtype: string): number | undefined {
 }
 
 /** Expert weights one rank holds when `expertParallel` ranks share a layer's experts evenly. */
-export function expertBytesPerRank(count: ParameterCount, experts: number, expertParallel: number, bytesPerElement: number): number | undefined {
+export function expertBytesPerRank(count: { readonly breakdown: Pick<ParameterBreakdown, 'routedExperts'> }, experts: number, expertParallel: number, bytesPerElement: number): number | undefined {
   if (expertParallel < 1 || experts % expertParallel !== 0) return undefined;
-  return (count.moeLayers * count.expertsPerMoeLayer * bytesPerElement) / expertParallel;
+  return (count.breakdown.routedExperts * bytesPerElement) / expertParallel;
+}
+
+/** The counts as one sentence: "116.8B total, 5.13B active (…); gpt-oss-120b publishes 116.8B / 5.13B". */
+export function parametersSentence(
+  p: { readonly total: number; readonly active: number; readonly convention: string; readonly published?: { readonly model: string; readonly total: number; readonly active: number } },
+  strong: (text: string) => string = (text) => text,
+): string {
+  const published = p.published ? `; ${p.published.model} publishes ${formatParameters(p.published.total)} / ${formatParameters(p.published.active)}` : '';
+  return `${strong(formatParameters(p.total))} total, ${strong(formatParameters(p.active))} active (${p.convention})${published}`;
 }
 
 /** "116.8B", "3.35B", "37B", "872M": how people write parameter counts. */

@@ -276,6 +276,19 @@ export function llama4VisionParameters(sites: readonly Site[], textHidden: numbe
   return patchEmbedding + h + positions + 2 * layerNorm + layers! * layer + adapter + output! * textHidden;
 }
 
+/**
+ * A written value as a recipe reads it: a whole number (a float only when whole), a boolean, null for `None`, NaN
+ * for anything else. Takes a JSON/YAML literal or a value the Python evaluator computed (same kinds).
+ */
+export function readerValue(value: { readonly kind: string; readonly value?: unknown } | undefined): ReturnType<Reader> {
+  if (!value) return undefined;
+  if (value.kind === 'int' && typeof value.value === 'number') return value.value;
+  if (value.kind === 'float' && typeof value.value === 'number') return Number.isInteger(value.value) ? value.value : Number.NaN;
+  if (value.kind === 'bool' && typeof value.value === 'boolean') return value.value;
+  if (value.kind === 'none') return null;
+  return Number.NaN;
+}
+
 /** The shape a reader's keys describe, by one of the recipes above. */
 export function shapeFromReader(
   recipeName: string,
@@ -300,13 +313,5 @@ export function shapeFromSites(dialectName: string, sites: readonly Site[], list
   if (!(dialectName in RECIPES)) return undefined;
   const byKey = new Map<string, Site>();
   for (const site of sites) byKey.set(site.key, site);
-  return shapeFromReader(dialectName, (key) => {
-    const literal = byKey.get(key)?.literal;
-    if (!literal) return undefined;
-    if (literal.kind === 'int') return literal.value;
-    if (literal.kind === 'float') return Number.isInteger(literal.value) ? literal.value : Number.NaN;
-    if (literal.kind === 'bool') return literal.value;
-    if (literal.kind === 'none') return null;
-    return Number.NaN;
-  }, lists, encoder);
+  return shapeFromReader(dialectName, (key) => readerValue(byKey.get(key)?.literal), lists, encoder);
 }

@@ -8,7 +8,7 @@
  */
 import type { ShapeResult } from '../model/parameters';
 import type { Field } from '../model/router-spec';
-import { shapeFromReader, type Reader } from './model-shape';
+import { readerValue, shapeFromReader, type Reader } from './model-shape';
 import type { PythonEvaluator } from './python/evaluate';
 import type { ObjectValue, PyValue } from './python/values';
 
@@ -44,15 +44,6 @@ const MODELS: readonly TorchtitanModel[] = [
   },
 ];
 
-function plain(value: PyValue | undefined): ReturnType<Reader> {
-  if (!value) return undefined;
-  if (value.kind === 'int') return value.value;
-  if (value.kind === 'float') return Number.isInteger(value.value) ? value.value : Number.NaN;
-  if (value.kind === 'bool') return value.value;
-  if (value.kind === 'none') return null;
-  return Number.NaN;
-}
-
 export function torchtitanShape(model: ObjectValue | undefined, evaluator: PythonEvaluator, router: RouterCounts): ShapeResult | undefined {
   if (!model) return undefined;
   const valueOf = (key: string): PyValue | undefined => model.keywords.get(key)?.value ?? (model.cls ? evaluator.fieldDefault(model.cls, key)?.value : undefined);
@@ -65,8 +56,8 @@ export function torchtitanShape(model: ObjectValue | undefined, evaluator: Pytho
     const field = fieldOf(key);
     if (field === 'router:experts') return count(router.experts);
     if (field === 'router:topK') return count(router.topK);
-    if (field === 'router:shared') return plain(router.sharedExperts);
-    return plain(valueOf(field));
+    if (field === 'router:shared') return readerValue(router.sharedExperts);
+    return readerValue(valueOf(field));
   };
   const where = model.cls ? `${model.className} declares no default for it` : `${model.className}'s defaults are not in the workspace`;
   return shapeFromReader(found.recipe, read, undefined, undefined, (key) => `no keyword sets \`${fieldOf(key).replace(/^router:/, '')}\` and ${where}`);

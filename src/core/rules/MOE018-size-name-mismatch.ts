@@ -49,30 +49,31 @@ export const sizeNameMismatch = {
     ],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    const names = namesOf(spec);
-    if (names.length === 0) return;
+    // The first name that states a size speaks for the config; only then is the model counted (most names,
+    // "debugmodel" or a file label, state none, and this runs on every config of every lint).
+    const named = namesOf(spec)
+      .map((entry) => ({ ...entry, stated: statedSize(entry.name) }))
+      .find((entry) => entry.stated !== undefined);
+    if (!named) return;
     const counted = parametersOf(spec);
     if (!counted || 'unknown' in counted) return;
-    for (const { name, range, where } of names) {
-      const stated = statedSize(name);
-      if (!stated) continue;
-      const checks = [
-        { what: 'parameters in total', stated: stated.total, rounding: stated.roundingTotal ?? 0, count: counted.total },
-        { what: 'active parameters', stated: stated.active, rounding: stated.roundingActive ?? 0, count: counted.active },
-      ];
-      for (const check of checks) {
-        if (check.stated === undefined) continue;
-        const allowed = Math.max(TOLERANCE * check.stated, check.rounding);
-        if (Math.abs(check.count - check.stated) <= allowed) continue;
-        const percent = Math.round((100 * (check.count - check.stated)) / check.stated);
-        context.report({
-          messageId: 'mismatch',
-          data: { where: `${where}"${name}"`, stated: formatParameters(check.stated), what: check.what, counted: formatParameters(check.count), off: `${percent > 0 ? '+' : ''}${percent}%` },
-          detail: `Counted from this config's sizes: ${formatParameters(counted.total)} total, ${formatParameters(counted.active)} active (${counted.convention}).`,
-          range,
-        });
-      }
-      return;
+    const { name, range, where } = named;
+    const stated = named.stated!;
+    const checks = [
+      { what: 'parameters in total', stated: stated.total, rounding: stated.roundingTotal ?? 0, count: counted.total },
+      { what: 'active parameters', stated: stated.active, rounding: stated.roundingActive ?? 0, count: counted.active },
+    ];
+    for (const check of checks) {
+      if (check.stated === undefined) continue;
+      const allowed = Math.max(TOLERANCE * check.stated, check.rounding);
+      if (Math.abs(check.count - check.stated) <= allowed) continue;
+      const percent = Math.round((100 * (check.count - check.stated)) / check.stated);
+      context.report({
+        messageId: 'mismatch',
+        data: { where: `${where}"${name}"`, stated: formatParameters(check.stated), what: check.what, counted: formatParameters(check.count), off: `${percent > 0 ? '+' : ''}${percent}%` },
+        detail: `Counted from this config's sizes: ${formatParameters(counted.total)} total, ${formatParameters(counted.active)} active (${counted.convention}).`,
+        range,
+      });
     }
   },
 } satisfies Rule;
