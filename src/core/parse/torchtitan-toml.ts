@@ -41,8 +41,15 @@ function tableSection(text: string, table: 'model' | 'parallelism'): { text: str
   return { text: text.slice(header.index, end), at: header.index };
 }
 
-function modelTable(text: string): ModelTable | { error: { range: SourceRange; message: string } } | undefined {
-  const section = tableSection(text, 'model') ?? { text, at: 0 };
+type TomlTable = Extract<ReturnType<typeof parseTOML>['body'][number]['body'][number], { type: 'TOMLTable' }>;
+
+/**
+ * One top-level table of a job file, parsed from its own section, with `shift` turning the section's offsets
+ * into the file's; `error` where the section is not TOML, undefined where the table is absent.
+ */
+function parsedTable(text: string, name: 'model' | 'parallelism', whole: boolean): { table: TomlTable; shift: (range: readonly [number, number]) => SourceRange } | { error: { range: SourceRange; message: string } } | undefined {
+  const section = tableSection(text, name) ?? (whole ? { text, at: 0 } : undefined);
+  if (!section) return undefined;
   const shift = (range: readonly [number, number]): SourceRange => ({ start: range[0] + section.at, end: range[1] + section.at });
   let ast;
   try {
@@ -53,17 +60,24 @@ function modelTable(text: string): ModelTable | { error: { range: SourceRange; m
     return { error: { range: { start: at, end: at + 1 }, message: `TOML syntax error: ${String(e.message ?? error).split('\n')[0]}` } };
   }
   for (const table of ast.body[0]?.body ?? []) {
-    if (table.type !== 'TOMLTable' || table.resolvedKey.length !== 1 || table.resolvedKey[0] !== 'model') continue;
-    const out: { name?: ModelTable['name']; flavor?: ModelTable['flavor'] } = {};
-    for (const pair of table.body) {
-      const key = pair.key.keys.map((k) => ('name' in k ? k.name : String(k.value))).join('.');
-      if ((key === 'name' || key === 'flavor') && pair.value.type === 'TOMLValue' && typeof pair.value.value === 'string') {
-        out[key] = { value: pair.value.value, range: shift(pair.value.range) };
-      }
-    }
-    return { ...out, range: shift(table.range), keyRange: shift(table.key.range) };
+    if (table.type === 'TOMLTable' && table.resolvedKey.length === 1 && table.resolvedKey[0] === name) return { table, shift };
   }
   return undefined;
+}
+
+function modelTable(text: string): ModelTable | { error: { range: SourceRange; message: string } } | undefined {
+  // Without a `[model]` header the whole text is parsed, so that a broken header is reported as the error it is.
+  const parsed = parsedTable(text, 'model', true);
+  if (!parsed || 'error' in parsed) return parsed;
+  const { table, shift } = parsed;
+  const out: { name?: ModelTable['name']; flavor?: ModelTable['flavor'] } = {};
+  for (const pair of table.body) {
+    const key = pair.key.keys.map((k) => ('name' in k ? k.name : String(k.value))).join('.');
+    if ((key === 'name' || key === 'flavor') && pair.value.type === 'TOMLValue' && typeof pair.value.value === 'string') {
+      out[key] = { value: pair.value.value, range: shift(pair.value.range) };
+    }
+  }
+  return { ...out, range: shift(table.range), keyRange: shift(table.key.range) };
 }
 
 /**
@@ -71,27 +85,18 @@ function modelTable(text: string): ModelTable | { error: { range: SourceRange; m
  * parse gives none (the `[model]` table's error is the one reported).
  */
 function parallelismSites(text: string): Site[] {
-  const section = tableSection(text, 'parallelism');
-  if (!section) return [];
-  let ast;
-  try {
-    ast = parseTOML(section.text);
-  } catch {
-    return [];
-  }
-  const shift = (range: readonly [number, number]): SourceRange => ({ start: range[0] + section.at, end: range[1] + section.at });
+  const parsed = parsedTable(text, 'parallelism', false);
+  if (!parsed || 'error' in parsed) return [];
+  const { table, shift } = parsed;
   const sites: Site[] = [];
-  for (const table of ast.body[0]?.body ?? []) {
-    if (table.type !== 'TOMLTable' || table.resolvedKey.length !== 1 || table.resolvedKey[0] !== 'parallelism') continue;
-    for (const pair of table.body) {
-      if (pair.key.keys.length !== 1 || pair.value.type !== 'TOMLValue') continue;
-      const k = pair.key.keys[0]!;
-      const key = 'name' in k ? k.name : String(k.value);
-      const v = pair.value.value;
-      const literal: Literal =
-        typeof v === 'number' ? { kind: Number.isInteger(v) && pair.value.kind === 'integer' ? 'int' : 'float', value: v } : typeof v === 'boolean' ? { kind: 'bool', value: v } : typeof v === 'string' ? { kind: 'string', value: v } : { kind: 'expression', text: String(v) };
-      sites.push({ key, keyRange: shift(pair.key.range), valueRange: shift(pair.value.range), literal });
-    }
+  for (const pair of table.body) {
+    if (pair.key.keys.length !== 1 || pair.value.type !== 'TOMLValue') continue;
+    const k = pair.key.keys[0]!;
+    const key = 'name' in k ? k.name : String(k.value);
+    const v = pair.value.value;
+    const literal: Literal =
+      typeof v === 'number' ? { kind: Number.isInteger(v) && pair.value.kind === 'integer' ? 'int' : 'float', value: v } : typeof v === 'boolean' ? { kind: 'bool', value: v } : typeof v === 'string' ? { kind: 'string', value: v } : { kind: 'expression', text: String(v) };
+    sites.push({ key, keyRange: shift(pair.key.range), valueRange: shift(pair.value.range), literal });
   }
   return sites;
 }
