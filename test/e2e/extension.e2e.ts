@@ -80,6 +80,17 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     }
     return text;
   };
+  /**
+   * The open hover's height and how far its content and the content's scroll container overflow (issue #12: a
+   * hover fits a 900 px window without scrolling); `found` counts the two boxes, so a changed DOM fails loudly.
+   */
+  const hoverFit = (): Promise<{ found: number; height: number; overflow: number[] }> =>
+    page.locator('.monaco-hover').first().evaluate((element) => {
+      const content = element.querySelector('.monaco-hover-content');
+      const boxes = [content, content?.parentElement].filter((e): e is Element => !!e);
+      return { found: boxes.length, height: element.getBoundingClientRect().height, overflow: boxes.map((e) => e.scrollHeight - e.clientHeight) };
+    });
+  const fits = (fit: { found: number; height: number; overflow: number[] }): boolean => fit.found === 2 && fit.height < 900 && fit.overflow.every((o) => o <= 1);
   const preview = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
   before(async () => {
@@ -128,24 +139,17 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     assert.match(text, /MOE001 published-model-mismatch/);
     assert.match(text, /Semantics of 120b: torchtitan · score → top-8 · softmax/);
     // Issue #12: the hover fits a 900 px window without scrolling (its content is not cut to a scroll area).
-    const fit = await hover.evaluate((element) => {
-      const content = element.querySelector('.monaco-hover-content');
-      const boxes = [content, content?.parentElement].filter((e): e is Element => !!e);
-      return { found: boxes.length, height: element.getBoundingClientRect().height, overflow: boxes.map((e) => e.scrollHeight - e.clientHeight) };
-    });
+    const fit = await hoverFit();
     await shot('hover');
-    assert.ok(fit.found === 2 && fit.height < 900 && fit.overflow.every((o) => o <= 1), `the hover scrolls or overflows: ${JSON.stringify(fit)}`);
+    assert.ok(fits(fit), `the hover scrolls or overflows: ${JSON.stringify(fit)}`);
     await page.keyboard.press('Escape');
     // The config's summary (the callee's hover: model, parameters, equivalence, defaults) fits as well.
     await goTo(42, 18);
     await command('Show or Focus Hover');
     await page.waitForFunction(() => (document.querySelector('.monaco-hover')?.textContent ?? '').includes('Defaults, not written here'), undefined, { timeout: 30_000 });
-    const summary = await hover.evaluate((element) => {
-      const content = element.querySelector('.monaco-hover-content');
-      return [content, content?.parentElement].filter((e): e is Element => !!e).map((e) => e.scrollHeight - e.clientHeight);
-    });
+    const summary = await hoverFit();
     await shot('hover-summary');
-    assert.ok(summary.length === 2 && summary.every((o) => o <= 1), `the summary hover scrolls: ${JSON.stringify(summary)}`);
+    assert.ok(fits(summary), `the summary hover scrolls: ${JSON.stringify(summary)}`);
     await page.keyboard.press('Escape');
     await command('View: Focus Problems');
   });
@@ -270,11 +274,8 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     assert.match((await hover.textContent()) ?? '', /gpt-oss-120b publishes 116\.8B \/ 5\.13B/);
     await shot('job-flavor-parameters');
     // Issue #12: this summary fits without scrolling too (the flavor's values are one line, not one each).
-    const overflow = await hover.evaluate((element) => {
-      const content = element.querySelector('.monaco-hover-content');
-      return [content, content?.parentElement].filter((e): e is Element => !!e).map((e) => e.scrollHeight - e.clientHeight);
-    });
-    assert.ok(overflow.length === 2 && overflow.every((o) => o <= 1), `the job hover scrolls: ${JSON.stringify(overflow)}`);
+    const jobFit = await hoverFit();
+    assert.ok(fits(jobFit), `the job hover scrolls: ${JSON.stringify(jobFit)}`);
     await page.keyboard.press('Escape');
     // expert_parallel_degree = 8 → 6: 128 experts do not split over 6 ranks.
     await goTo(11, 26);

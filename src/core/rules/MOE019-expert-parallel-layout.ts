@@ -5,9 +5,15 @@ import type { Rule, RuleContext } from './types';
 /** torchtitan's degrees that must be ≥ 1 (`ParallelDims._validate`); `data_parallel_shard_degree` may be -1. */
 const TORCHTITAN_DEGREES = ['data_parallel_replicate_degree', 'context_parallel_degree', 'tensor_parallel_degree', 'pipeline_parallel_degree', 'expert_parallel_degree'];
 
+/** The site that sets a key last (the one the framework reads). */
+function lastSite(sites: readonly Site[] | undefined, key: string): Site | undefined {
+  for (let i = (sites?.length ?? 0) - 1; i >= 0; i--) if (sites![i]!.key === key) return sites![i];
+  return undefined;
+}
+
 /** A whole number set in this file (a shell variable or another file's value is not asserted on). */
 function intSite(sites: readonly Site[] | undefined, key: string): Site | undefined {
-  const site = [...(sites ?? [])].reverse().find((s) => s.key === key);
+  const site = lastSite(sites, key);
   return site && site.file === undefined && site.literal.kind === 'int' ? site : undefined;
 }
 
@@ -72,7 +78,7 @@ function checkTorchtitan(spec: RouterSpec, context: RuleContext): void {
   // dp_shard = -1 (the default) takes what the world size leaves; only a written shard degree is checked.
   if (shard && valueOf(shard) >= 1) {
     const degreeOf = (key: string): number | undefined => {
-      const site = layout.find((s) => s.key === key);
+      const site = lastSite(layout, key);
       if (!site) return 1;
       return site.literal.kind === 'int' ? site.literal.value : undefined;
     };
