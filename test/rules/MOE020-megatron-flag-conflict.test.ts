@@ -17,7 +17,11 @@ function commandLine(flags: Readonly<Record<string, string | true>>): string {
 runRuleTests(megatronFlagConflict, {
   valid: [
     ...MEGATRON_LAUNCH_CHECKS.map((check) => ({ name: `${check.id}: the nearest valid flags`, file: SCRIPT, code: commandLine(check.valid) })),
-    { name: 'a flag the script does not write is not taken at its default (deepep, dispatcher from the environment)', file: SCRIPT, code: commandLine({ moe_enable_deepep: true }) },
+    { name: 'a flag the script does not write is not taken at its default when the script passes flags from the environment', file: SCRIPT, code: commandLine({ moe_enable_deepep: true }).replace('pretrain_gpt.py', 'pretrain_gpt.py ${EXTRA_ARGS}') },
+    { name: '… or sources another file', file: SCRIPT, code: 'source ./dispatcher.sh\n' + commandLine({ moe_enable_deepep: true }) },
+    { name: '… or runs no Megatron entry point itself (a model-args file that a run script sources)', file: 'scripts/models/deepseek.sh', code: 'MODEL_ARGS=(\n  --num-experts 64 --moe-router-topk 2\n  --moe-enable-deepep\n)\n' },
+    { name: 'an array the script sets itself keeps it whole', file: SCRIPT, code: 'MOE_ARGS=(\n  --moe-enable-deepep\n  --moe-token-dispatcher-type flex\n)\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 ${MOE_ARGS[@]}\n' },
+    { name: 'a --no- switch writes its flag false (--disable-bias-linear with shared experts)', file: SCRIPT, code: commandLine({ moe_shared_expert_intermediate_size: '2048', disable_bias_linear: true }) },
     { name: 'a dispatcher from a shell variable is not read', file: SCRIPT, code: 'D=${DISPATCHER:-}\n' + commandLine({ moe_enable_deepep: true, moe_token_dispatcher_type: '$D' }) },
   ],
   invalid: [
@@ -28,6 +32,13 @@ runRuleTests(megatronFlagConflict, {
       errors: [{ messageId: 'conflict', text: `--${check.at.replace(/_/g, '-')}`, severity: 'error' as const, includes: [check.message.replace('{value}', String(check.trigger[check.at])), check.id] }],
       output: null,
     })),
+    {
+      name: 'a whole launch script: an unwritten flag is at Megatron\'s default, and the detail names it',
+      file: SCRIPT,
+      code: commandLine({ moe_enable_deepep: true }),
+      errors: [{ messageId: 'conflict', text: '--moe-enable-deepep', includes: ['DeepEP backend is only supported with flex token dispatcher.', "at Megatron's defaults (it runs pretrain_gpt.py with every flag written in this file): moe_token_dispatcher_type=allgather"] }],
+      output: null,
+    },
     {
       name: 'Megatron-LM test YAML spelling (MODEL_ARGS with --flag: value keys)',
       file: 'tests/functional_tests/test_cases/moe/case/model_config.yaml',

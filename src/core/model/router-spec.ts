@@ -84,6 +84,8 @@ export interface Site {
   readonly file?: string;
   /** The bindings the value flowed through on its way to the key (call-site arguments, parameters, names). */
   readonly via?: readonly SourcePlace[];
+  /** A list value as written: the words after a list flag (`--recompute-modules moe moe_act`), a YAML sequence. */
+  readonly items?: readonly string[];
 }
 
 /** Where a value came from when no text sets it. */
@@ -236,6 +238,15 @@ export interface RouterSpec {
   readonly definition?: SourcePlace;
   /** The model's shape for parameter arithmetic; absent where the dialect's model is not counted. */
   readonly shape?: ShapeResult;
+  /** For a launch script: whether it holds the whole launch, so that a flag it does not write is at its default. */
+  readonly launch?: LaunchScope;
+}
+
+export interface LaunchScope {
+  /** The script runs a Megatron entry point, sources nothing, and passes no flags MoE Lens cannot read. */
+  readonly complete: boolean;
+  /** Why, in a phrase: "runs pretrain_gpt.py with every flag written here", "passes `$EXTRA_ARGS`". */
+  readonly why: string;
 }
 
 export interface KeyNames {

@@ -3,8 +3,8 @@
  * (argparse names such as `num_experts`, or TransformerConfig names such as `num_moe_experts`).
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
-import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
-import { literalText, unknownUnlessWritten, type Dialect, type Field, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair, type YAMLMap } from 'yaml';
+import { literalText, unknownUnlessWritten, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
@@ -27,6 +27,24 @@ export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
   'moe_pad_expert_input_to_capacity',
   'moe_router_force_load_balancing',
 ]);
+
+/**
+ * Flags that take several words (`nargs='+'`: TransformerConfig's list fields through ArgumentGroupFactory,
+ * megatron/training/argument_utils.py l.146, and arguments.py's own), read into a site's `items`.
+ */
+export const LIST_FLAGS: ReadonlySet<string> = new Set([
+  'recompute_modules',
+  'offload_modules',
+  'cuda_graph_modules',
+  'cuda_graph_scope',
+  'gtp_remat_opt_in_modules',
+  'moe_router_load_balancing_type',
+  'moe_aux_loss_coeff',
+  'cp_comm_type',
+]);
+
+/** A Megatron-LM entry point: a script that runs one parses every flag with Megatron's own defaults. */
+const ENTRY_POINT = /(^|\/)pretrain_[a-z0-9_]+\.py$/;
 
 /**
  * Other spellings of the same settings: TransformerConfig's `num_moe_experts`, and MegaBlocks' flags
@@ -269,12 +287,17 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     return { key, keyRange, valueRange: { start: valueStart, end: word.end }, literal: word.dynamic ? { kind: 'expression', text: valueText } : scalarLiteral(valueText) };
   };
   let lastFlagEnd = -1;
+  const consumed = new Set<number>();
+  const assigned = new Set<string>();
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (word.text === 'if' || word.text === 'case') conditional++;
     else if ((word.text === 'fi' || word.text === 'esac') && conditional > 0) conditional--;
     const assignment = ASSIGNMENT.exec(word.text);
+    const appended = /^([A-Za-z_][A-Za-z0-9_]*)\+=/.exec(word.text);
+    if (appended) assigned.add(appended[1]!);
     if (assignment && !word.text.startsWith('--')) {
+      assigned.add(assignment[1]!);
       const value = word.text.slice(assignment[0].length);
       const valueStart = word.start + assignment[0].length;
       if (!word.dynamic && value !== '' && !/\s/.test(value)) {
@@ -306,10 +329,16 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
       sites.push({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true }, ...(word.group ? { group: word.group } : {}) });
       continue;
     }
-    sites.push({ ...valueSite(key, keyRange, next, next.text, next.start), ...(word.group ? { group: word.group } : {}) });
-    lastFlagEnd = Math.max(lastFlagEnd, next.end);
-    i++;
+    const site = valueSite(key, keyRange, next, next.text, next.start);
+    consumed.add(i + 1);
+    let last = i + 1;
+    if (LIST_FLAGS.has(key)) while (last + 1 < words.length && continuesList(text, words[last]!, words[last + 1]!)) consumed.add(++last);
+    const items = last > i + 1 ? { items: words.slice(i + 1, last + 1).map((w) => w.text), valueRange: { start: next.start, end: words[last]!.end } } : {};
+    sites.push({ ...site, ...items, ...(word.group ? { group: word.group } : {}) });
+    lastFlagEnd = Math.max(lastFlagEnd, words[last]!.end);
+    i = last;
   }
+  const launch = launchScope(text, words, consumed, assigned);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   // Several variables that each hold a router's flags (`MODEL_ARGS` and `MODEL_ARGS_SMALL`) are several
@@ -328,10 +357,49 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         suffix: '',
       }, megablocks);
       const unknownKeys = flagNearMisses(set.sites);
-      const named = set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec;
+      const named = { ...(set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec), launch };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
   return specs;
+}
+
+/** The next word is one more value of a list flag: not a flag, and in the same command. */
+function continuesList(text: string, word: ScriptWord, next: ScriptWord): boolean {
+  if (next.text.startsWith('-') || ENTRY_POINT.test(next.text) || ASSIGNMENT.test(next.text)) return false;
+  return sameCommand(text, word, next);
+}
+
+function sameCommand(text: string, word: ScriptWord, next: ScriptWord): boolean {
+  const gap = text.slice(word.end, next.start);
+  if (/[;|&<>]/.test(gap)) return false;
+  // A newline ends the command unless it is escaped, or both words are inside one array or quoted string.
+  return !/(^|[^\\])\r?\n/.test(gap) || (word.group !== undefined && word.group === next.group);
+}
+
+const EXPANSION = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)/;
+
+/**
+ * Whether the script holds the whole launch: it runs a Megatron-LM entry point (`pretrain_gpt.py`), sources no
+ * other file, and every expansion among its flags (`${MODEL_ARGS[@]}`) names a variable it sets itself. Then a
+ * flag it does not write is at Megatron's default; otherwise an unwritten flag may be set where MoE Lens cannot see.
+ */
+function launchScope(text: string, words: readonly ScriptWord[], consumed: ReadonlySet<number>, assigned: ReadonlySet<string>): LaunchScope {
+  const entry = words.findIndex((w) => ENTRY_POINT.test(w.text));
+  if (entry === -1) return { complete: false, why: 'does not run a Megatron-LM entry point (pretrain_*.py) itself' };
+  let commandEnd = entry + 1;
+  while (commandEnd < words.length && sameCommand(text, words[commandEnd - 1]!, words[commandEnd]!)) commandEnd++;
+  const entryName = words[entry]!.text.slice(words[entry]!.text.lastIndexOf('/') + 1);
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (words[i]!.text === 'source' || words[i]!.text === '.') return { complete: false, why: `sources \`${words[i + 1]!.text}\`, which may set flags` };
+  }
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!word.dynamic || consumed.has(i) || ASSIGNMENT.test(word.text)) continue;
+    if (word.group === undefined && (i < entry || i >= commandEnd)) continue;
+    const name = EXPANSION.exec(word.text)?.[1];
+    if (name === undefined || !assigned.has(name)) return { complete: false, why: `passes \`${word.text}\`, which MoE Lens cannot read` };
+  }
+  return { complete: true, why: `runs ${entryName} with every flag written in this file` };
 }
 
 /** Megatron-LM's router flags (snake case), for completions and for "did you mean" on a misspelt one. */
@@ -380,7 +448,8 @@ function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
     const value = pair.value;
     const valueRange = isScalar(value) && value.range ? { start: value.range[0], end: value.range[1] } : keyRange;
     const literal: Literal = isScalar(value) ? jsLiteral(value.value, text.slice(valueRange.start, valueRange.end)) : { kind: 'expression', text: String(value ?? '') };
-    sites.push({ key: ALIASES[key] ?? key, keyRange, valueRange, literal, ...(file ? { file } : {}) });
+    const items = isSeq(value) && value.items.every(isScalar) ? { items: value.items.map((item) => String(item.value)) } : {};
+    sites.push({ key: ALIASES[key] ?? key, keyRange, valueRange, literal, ...items, ...(file ? { file } : {}) });
   }
   return sites;
 }

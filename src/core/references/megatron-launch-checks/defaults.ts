@@ -1,0 +1,46 @@
+/**
+ * Megatron-LM's defaults for the flags the launch checks read, at d98e8a6: what an unwritten flag is in a
+ * whole launch script (argparse takes them from the TransformerConfig / ModelParallelConfig field defaults
+ * through ArgumentGroupFactory, megatron/training/arguments.py l.2373). `null` is Python's None. A flag not
+ * listed here has no default MoE Lens knows: unwritten, it reads as unknown even in a whole script.
+ */
+export type MegatronDefault = boolean | string | number | readonly string[] | null;
+
+const TC = 'megatron/core/transformer/transformer_config.py';
+const MPC = 'megatron/core/model_parallel_config.py';
+
+/** Each default with the line that declares it (file: `TC` or `MPC`). */
+export const MEGATRON_DEFAULTS: Readonly<Record<string, { readonly value: MegatronDefault; readonly file: string; readonly line: number }>> = {
+  add_bias_linear: { value: true, file: TC, line: 212 },
+  transformer_impl: { value: 'transformer_engine', file: TC, line: 1314 },
+  recompute_granularity: { value: null, file: TC, line: 532 },
+  recompute_method: { value: null, file: TC, line: 543 },
+  recompute_num_layers: { value: null, file: TC, line: 551 },
+  moe_shared_expert_intermediate_size: { value: null, file: TC, line: 701 },
+  moe_shared_expert_overlap: { value: false, file: TC, line: 717 },
+  moe_router_load_balancing_type: { value: 'aux_loss', file: TC, line: 743 },
+  moe_router_topk_limited_devices: { value: null, file: TC, line: 766 },
+  moe_router_padding_for_quantization: { value: false, file: TC, line: 771 },
+  moe_router_num_groups: { value: null, file: TC, line: 780 },
+  moe_router_group_topk: { value: null, file: TC, line: 796 },
+  moe_router_dtype: { value: null, file: TC, line: 811 },
+  moe_grouped_gemm: { value: false, file: TC, line: 850 },
+  moe_token_dispatcher_type: { value: 'allgather', file: TC, line: 891 },
+  moe_enable_deepep: { value: false, file: TC, line: 895 },
+  moe_flex_dispatcher_backend: { value: 'deepep', file: TC, line: 898 },
+  moe_expert_capacity_factor: { value: null, file: TC, line: 917 },
+  moe_pad_expert_input_to_capacity: { value: false, file: TC, line: 921 },
+  moe_token_drop_policy: { value: 'probs', file: TC, line: 932 },
+  moe_layer_recompute: { value: false, file: TC, line: 938 },
+  moe_expert_rank_capacity_factor: { value: null, file: TC, line: 1019 },
+  inference_fuse_tp_communication: { value: false, file: TC, line: 1222 },
+  tensor_model_parallel_size: { value: 1, file: MPC, line: 55 },
+  pipeline_model_parallel_size: { value: 1, file: MPC, line: 83 },
+  sequence_parallel: { value: false, file: MPC, line: 94 },
+  expert_model_parallel_size: { value: 1, file: MPC, line: 127 },
+  fp16: { value: false, file: MPC, line: 177 },
+  bf16: { value: false, file: MPC, line: 180 },
+  overlap_moe_expert_parallel_comm: { value: false, file: MPC, line: 343 },
+  delay_wgrad_compute: { value: false, file: MPC, line: 348 },
+  overlap_dispatch_backward_with_experts_wgrad: { value: false, file: MPC, line: 351 },
+};
