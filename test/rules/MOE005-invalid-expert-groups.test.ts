@@ -5,8 +5,17 @@ runRuleTests(invalidExpertGroups, {
   valid: [
     { name: 'valid torchtitan groups', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=160, top_k=6, num_expert_groups=8, num_limited_groups=3)\n' },
     { name: 'valid HF groups', file: 'config.json', code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}' },
+    // DS-007: without a gate bias (dim is not 7168) DeepSeek's inference gate scores a group by its max: one expert per group runs.
+    { name: 'DeepSeek inference, one expert per group, no gate bias (dim 2048)', file: 'configs/config_16B.json', code: '{"dim": 2048, "n_routed_experts": 8, "n_activated_experts": 2, "n_expert_groups": 8, "n_limited_groups": 4, "score_func": "sigmoid"}' },
   ],
   invalid: [
+    {
+      name: 'DS-007: DeepSeek inference with a gate bias (dim 7168) and one expert per group',
+      file: 'configs/config_671B.json',
+      code: '{"dim": 7168, "n_routed_experts": 8, "n_activated_experts": 2, "n_expert_groups": 8, "n_limited_groups": 4, "score_func": "sigmoid"}',
+      errors: [{ messageId: 'tooFewPerGroup', text: '8', includes: ['selected index k out of range'] }],
+      output: null,
+    },
     {
       name: 'experts not divisible by groups, quoting torchtitan',
       file: PLAIN_PY,

@@ -3,10 +3,26 @@ import { PLAIN_PY, runRuleTests } from '../rule-tester';
 
 runRuleTests(valueOutOfRange, {
   valid: [
+    { name: 'decoder_sparse_step 1 (every layer sparse)', file: 'config.json', code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "decoder_sparse_step": 1}' },
+    { name: 'interleave_moe_layer_step 0 with moe_layers listed (the step is not used)', file: 'config.json', code: '{"model_type": "llama4_text", "num_local_experts": 16, "num_experts_per_tok": 1, "interleave_moe_layer_step": 0, "moe_layers": [1, 3]}' },
     { name: 'sound values', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, route_scale=2.5, load_balance_coeff=1e-3)\n' },
     { name: 'load balancing off with None', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, load_balance_coeff=None)\n' },
   ],
   invalid: [
+    {
+      name: 'HF-011: decoder_sparse_step 0 (Qwen3 MoE divides by it)',
+      file: 'config.json',
+      code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "decoder_sparse_step": 0}',
+      errors: [{ messageId: 'stepZero', text: '0', includes: ['ZeroDivisionError'] }],
+      output: null,
+    },
+    {
+      name: 'HF-008: interleave_moe_layer_step 0 without moe_layers (Llama 4 range step)',
+      file: 'config.json',
+      code: '{"model_type": "llama4_text", "num_local_experts": 16, "num_experts_per_tok": 1, "interleave_moe_layer_step": 0}',
+      errors: [{ messageId: 'stepZero', text: '0', includes: ['range() arg 3 must not be zero'] }],
+      output: null,
+    },
     {
       name: 'float top_k is rewritten as an integer',
       file: PLAIN_PY,

@@ -68,8 +68,15 @@ runRuleTests(unknownKey, {
       name: "DeepSeek's own config format without its model.py in the workspace: a near miss of the top-k key is a warning",
       file: 'inference/configs/config_671B.json',
       code: '{"dim": 7168, "n_routed_experts": 256, "n_activated_expert": 8, "score_func": "sigmoid"}',
-      errors: [{ messageId: 'notRead', text: '"n_activated_expert"', severity: 'warning', includes: ['did you mean `n_activated_experts`', 'DeepSeek-V3 `ModelArgs`'] }],
+      errors: [{ messageId: 'notRead', text: '"n_activated_expert"', severity: 'warning', includes: ['did you mean `n_activated_experts`', 'DeepSeek-V3 `ModelArgs`', 'raises TypeError'] }],
       output: '{"dim": 7168, "n_routed_experts": 256, "n_activated_experts": 8, "score_func": "sigmoid"}',
+    },
+    {
+      name: "HF-010: a misspelt key in DBRX's ffn_config, which DbrxFFNConfig rejects",
+      file: 'config.json',
+      code: '{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_topk": 4}}',
+      errors: [{ messageId: 'notRead', text: '"moe_topk"', severity: 'warning', includes: ['did you mean `moe_top_k`', 'Found unknown kwargs'] }],
+      output: '{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4}}',
     },
     {
       name: 'a misspelt routing key in config.json is a warning: the key meant stays at its default',

@@ -186,6 +186,8 @@ export interface UnknownKey {
   readonly accepted: readonly string[];
   /** `flag`: a command-line flag (Megatron), which argparse rejects unless a fork defines it. */
   readonly effect: 'rejected' | 'ignored' | 'flag';
+  /** What building the config does with it, where that is an error: DeepSeek's `ModelArgs(**config)` TypeError. */
+  readonly raises?: string;
 }
 
 export interface RouterSpec {

@@ -4,7 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site } from '../model/router-spec';
+import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -375,7 +375,7 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   // `ModelArgs(**config)` raises TypeError), and the router runs with the default of the key meant.
   if (!spec) return undefined;
   const shape = shapeFromSites(dialectName, [...sites, ...scoped], (key) => layerList(findNodeAtLocation(scope, [key])), visionEncoder(text, root, dialectName, spec.hidden.value));
-  return { ...spec, unknownKeys: nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored' }, { skip: (key) => key === 'model_type' }), ...(shape ? { shape } : {}) };
+  return { ...spec, unknownKeys: nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' }), ...(shape ? { shape } : {}) };
 }
 
 /** Llama 4's vision encoder, counted from `vision_config` when the file has one. */
@@ -589,6 +589,14 @@ function readerName(dialectName: string): string {
   if (dialectName === 'deepseek-official') return 'DeepSeek-V3 `ModelArgs`';
   if (dialectName === 'openai-gpt-oss') return 'gpt-oss `ModelConfig`';
   return `transformers (${dialectName})`;
+}
+
+/** What a reader that does not ignore an unknown key raises on it (census DS-005, HF-010). */
+function readerRaises(dialectName: string): Pick<UnknownKey, 'raises'> {
+  if (dialectName === 'deepseek-official') return { raises: "DeepSeek's `ModelArgs(**config)` (inference/generate.py) raises TypeError: __init__() got an unexpected keyword argument" };
+  // configuration_dbrx.py before transformers 5's strict dataclasses: `if len(kwargs) != 0: raise ValueError(...)`.
+  if (dialectName === 'dbrx') return { raises: 'transformers\' `DbrxFFNConfig` raises ValueError: Found unknown kwargs={…} on any key of `ffn_config` it does not define (releases before the strict dataclasses)' };
+  return {};
 }
 
 /** The `model_type`s MoE Lens knows the router of. */

@@ -11,6 +11,11 @@ const LAUNCH_ERRORS: Partial<Record<Framework, Partial<Record<string, string>>>>
     tooFewPerGroup: 'torchtitan raises ValueError("experts_per_group ({perGroup}) must be >= 2")',
     selectedExceeds: 'torchtitan does not check this; `torch.topk` fails with "selected index k out of range" on the first forward pass',
   },
+  'deepseek-official': {
+    // inference/model.py @DeepSeek-V3 Gate: a bias exists only when dim == 7168, and then the group score is the
+    // sum of each group's top 2 (l.589: `scores.topk(2, dim=-1)`); without it, the group's max.
+    tooFewPerGroup: 'DeepSeek-V3 inference takes the top 2 of each group (its gate has a bias when dim is 7168) and fails with "selected index k out of range"',
+  },
   megatron: {
     // Megatron checks only `if moe_router_group_topk:` (transformer_config.py @d98e8a6 l.2675–2681): a group
     // count alone is accepted and routing runs ungrouped; a selected-group count alone raises.
@@ -28,6 +33,13 @@ const GENERIC: Record<string, string> = {
   countMissing: 'the selected-group count is ignored without a group count',
 };
 
+/** DeepSeek's inference gate scores groups by their top 2 only when it has a selection bias (dim 7168). */
+function groupScore(spec: RouterSpec): string | undefined {
+  const score = spec.groups?.score;
+  if (score !== 'max-or-top2-with-bias') return score;
+  return allKnown(spec.selectionBias) ? (spec.selectionBias.value !== 'none' ? 'top2-sum' : 'max') : undefined;
+}
+
 export const invalidExpertGroups = {
   code: 'MOE005',
   name: 'invalid-expert-groups',
@@ -35,7 +47,7 @@ export const invalidExpertGroups = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
-  census: ['DS-006', 'DS-008', 'HF-012', 'HF-013', 'HF-014', 'MEG-059', 'MEG-060', 'MEG-061', 'TT-001', 'TT-002', 'TT-003', 'TT-004'],
+  census: ['DS-006', 'DS-007', 'DS-008', 'HF-012', 'HF-013', 'HF-014', 'MEG-059', 'MEG-060', 'MEG-061', 'TT-001', 'TT-002', 'TT-003', 'TT-004'],
   messages: {
     selectedMissing: '`{countKey}` is {groups} but `{selectedKey}` is not set: {consequence}',
     notDivisible: '{experts} experts do not split into `{countKey}`={groups} equal groups: {consequence}',
@@ -98,7 +110,7 @@ export const invalidExpertGroups = {
     if (experts === undefined || experts < 1 || !allKnown(spec.experts)) return;
     if (experts % count !== 0) {
       context.report({ messageId: 'notDivisible', data: { ...data, consequence: quote('notDivisible', data) }, range: fieldRange(spec, groups.count) });
-    } else if (experts / count < 2 && groups.score === 'top2-sum') {
+    } else if (experts / count < 2 && groupScore(spec) === 'top2-sum') {
       const withPer = { ...data, perGroup: experts / count };
       context.report({ messageId: 'tooFewPerGroup', data: { ...withPer, consequence: quote('tooFewPerGroup', withPer) }, range: fieldRange(spec, groups.count) });
     }

@@ -3,6 +3,28 @@ import type { Site } from '../model/router-spec';
 import { countSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
+/**
+ * A layer step of 0, which transformers divides by when it lays out the sparse layers (census HF-008, HF-011):
+ * Qwen2/Qwen3 MoE and Qwen3-Next decoder layers test `(layer_idx + 1) % config.decoder_sparse_step == 0`
+ * (modeling_qwen3_moe.py, modeling_qwen3_next.py), and Llama4TextConfig, when `moe_layers` is not given, builds
+ * `range(interleave_moe_layer_step - 1, num_hidden_layers, interleave_moe_layer_step)`.
+ */
+function stepAtZero(spec: RouterSpec): { site: Site; consequence: string } | undefined {
+  const zero = (key: string): Site | undefined => {
+    const site = spec.sites.filter((s) => s.key === key && s.file === undefined).at(-1);
+    return site && site.literal.kind === 'int' && site.literal.value === 0 ? site : undefined;
+  };
+  if (spec.framework === 'hf:qwen3_moe' || spec.framework === 'hf:qwen2_moe' || spec.framework === 'hf:qwen3_next') {
+    const site = zero('decoder_sparse_step');
+    if (site && (spec.experts.value ?? 0) > 0) return { site, consequence: 'transformers tests `(layer_idx + 1) % decoder_sparse_step` for every layer and fails with "ZeroDivisionError: integer division or modulo by zero" (use 1 for every layer sparse)' };
+  }
+  if (spec.framework === 'hf:llama4' && !spec.sites.some((s) => s.key === 'moe_layers' && s.literal.kind !== 'none')) {
+    const site = zero('interleave_moe_layer_step');
+    if (site) return { site, consequence: 'Llama4TextConfig builds `range(interleave_moe_layer_step - 1, num_hidden_layers, interleave_moe_layer_step)` and fails with "ValueError: range() arg 3 must not be zero" (use 1 for every layer MoE, or list `moe_layers`)' };
+  }
+  return undefined;
+}
+
 export const valueOutOfRange = {
   code: 'MOE014',
   name: 'value-out-of-range',
@@ -10,7 +32,7 @@ export const valueOutOfRange = {
   defaultSeverity: 'error',
   status: 'stable',
   since: '0.1.0',
-  census: ['HF-001', 'HF-002', 'HF-003', 'HF-004', 'HF-005', 'HF-006', 'HF-007', 'MEG-014', 'MEG-108', 'MEG-109', 'TT-007'],
+  census: ['HF-001', 'HF-002', 'HF-003', 'HF-004', 'HF-005', 'HF-006', 'HF-007', 'HF-008', 'HF-011', 'MEG-014', 'MEG-108', 'MEG-109', 'TT-007'],
   messages: {
     notInteger: '`{key}` must be an integer count, got {value}',
     integralFloat: '`{key}` is the float {value}; counts must be integers (`torch.topk` and `view` reject floats)',
@@ -18,10 +40,11 @@ export const valueOutOfRange = {
     expertsNotPositive: '`{key}` is {value}; a MoE layer needs at least one routed expert (Megatron: "num_moe_experts must be non-negative.")',
     scaleNotPositive: '`{key}` is {value}; a routing scale must be positive, or the experts\' outputs are zeroed or flipped',
     coeffNotPositive: '`{key}` is {value}; torchtitan asserts `load_balance_coeff > 0` (use None to turn balancing off)',
+    stepZero: '`{key}` is 0: {consequence}',
   },
   fix: { availability: 'sometimes', kinds: { asInteger: { title: 'Write `{key}` as {value}', safety: 'safe' } } },
   docs: {
-    what: 'Flags values outside their domain: non-integer expert/top-k/group counts (floats, strings, booleans), expert counts below 1, a routing scale ≤ 0, and a load-balance coefficient ≤ 0.',
+    what: 'Flags values outside their domain: non-integer expert/top-k/group counts (floats, strings, booleans), expert counts below 1, a routing scale ≤ 0, a load-balance coefficient ≤ 0, and a sparse-layer step of 0 (Qwen MoE `decoder_sparse_step`, Llama 4 `interleave_moe_layer_step`).',
     why: 'Dataclasses and JSON configs do not check types, so `top_k=4.0` or `"num_experts_per_tok": "4"` load fine and fail deep inside `torch.topk` or `view`, while a zero or negative `route_scale` silently zeroes or flips every expert output.',
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2.0, route_scale=0.0)\n' },
     useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, route_scale=1.0)\n' },
@@ -62,6 +85,8 @@ export const valueOutOfRange = {
     if (scale && (scale.literal.kind === 'int' || scale.literal.kind === 'float') && !(scale.literal.value > 0)) {
       context.report({ messageId: 'scaleNotPositive', data: { key: scale.key, value: context.text.slice(scale.valueRange.start, scale.valueRange.end) }, range: scale.valueRange });
     }
+    const step = stepAtZero(spec);
+    if (step) context.report({ messageId: 'stepZero', data: { key: step.site.key, consequence: step.consequence }, range: step.site.valueRange });
     for (const coeff of spec.sites.filter((s) => s.key === 'load_balance_coeff')) {
       if ((coeff.literal.kind === 'int' || coeff.literal.kind === 'float') && !(coeff.literal.value > 0)) {
         context.report({ messageId: 'coeffNotPositive', data: { key: coeff.key, value: context.text.slice(coeff.valueRange.start, coeff.valueRange.end) }, range: coeff.valueRange });

@@ -17,7 +17,7 @@ export const unknownKey = {
   defaultSeverity: 'error',
   status: 'preview',
   since: '0.2.0',
-  census: ['DS-005'],
+  census: ['DS-005', 'HF-010'],
   messages: {
     notAKeyword: '`{key}` is not a keyword `{owner}` takes{suggestion}',
     notRead: '`{key}` is not a key {owner} reads (did you mean `{suggestion}`?)',
@@ -85,7 +85,7 @@ export const unknownKey = {
           context.report({
             messageId: 'notRead',
             data: { key: unknown.key, owner: unknown.owner, suggestion: meant },
-            detail: `${unknown.owner} reads \`${meant}\`, which this file does not set, so the router uses its default; \`${unknown.key}\` is kept but never read (DeepSeek's \`ModelArgs(**config)\` raises TypeError on it).`,
+            detail: `${unknown.owner} reads \`${meant}\`, which this file does not set, so the router uses its default; \`${unknown.key}\` is kept but never read${unknown.raises ? `, or stops the load: ${unknown.raises}` : ''}.`,
             range: unknown.keyRange,
             severity: 'warning',
             fixes: [{ kind: 'readAs', data: { key: unknown.key, suggestion: meant }, edits: [{ range: unknown.keyRange, newText: context.formatValue(meant) }] }],
