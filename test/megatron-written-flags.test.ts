@@ -60,6 +60,19 @@ describe('Megatron flags as launch checks read them', () => {
     });
   }
 
+  it('a switch that closes one array does not take the next array\'s assignment as its value', () => {
+    const { spec, flags } = script('A=(\n  --num-experts 8\n  --overlap-grad-reduce\n)\nB=(\n  --split 99,1\n)\ntorchrun pretrain_gpt.py ${A[@]} ${B[@]}\n');
+    assert.equal(flags.on('overlap_grad_reduce'), true);
+    assert.equal(spec.launch?.complete, true, spec.launch?.why);
+  });
+
+  it('a flag whose own value is a variable (`--data-path=$DATA`) leaves the launch whole; MegaBlocks\' flags do not', () => {
+    assert.equal(script('torchrun pretrain_gpt.py --num-experts 8 --data-path=$DATA\n').spec.launch?.complete, true);
+    const megablocks = script('torchrun pretrain_gpt.py --moe-num-experts=8 --moe-top-k=2\n').spec.launch;
+    assert.equal(megablocks?.complete, false);
+    assert.ok(megablocks?.why.includes('MegaBlocks'));
+  });
+
   it('a YAML config is never taken as a whole launch', () => {
     const yaml = analyzeMegatronYaml('num_moe_experts: 8\nmoe_router_topk: 2\n', '/w/c.yaml').specs[0]!;
     assert.equal(readFlags(yaml).text('moe_token_dispatcher_type'), undefined);

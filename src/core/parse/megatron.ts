@@ -325,7 +325,9 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
       continue;
     }
     const next = words[i + 1];
-    if (BOOLEAN_FLAGS.has(key) || !next || next.text.startsWith('--')) {
+    // A switch: known to take no value, or followed by another flag, another assignment or another command
+    // (`--overlap-grad-reduce` closing one array must not take the next array's `DATA_ARGS=` as its value).
+    if (BOOLEAN_FLAGS.has(key) || !next || next.text.startsWith('--') || ASSIGNMENT.test(next.text) || !(sameCommand(text, word, next) || (word.group !== undefined && word.group === next.group))) {
       sites.push({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true }, ...(word.group ? { group: word.group } : {}) });
       continue;
     }
@@ -340,6 +342,8 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   }
   const launch = launchScope(text, words, consumed, assigned);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
+  // MegaBlocks' flags run its own fork of Megatron-LM, whose defaults are not the ones MoE Lens knows.
+  const scope: LaunchScope = megablocks && launch.complete ? { complete: false, why: "passes MegaBlocks' flags, so it runs MegaBlocks' fork of Megatron-LM, with that fork's defaults" } : launch;
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   // Several variables that each hold a router's flags (`MODEL_ARGS` and `MODEL_ARGS_SMALL`) are several
   // configs; flags outside any variable belong to each of them.
@@ -357,7 +361,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         suffix: '',
       }, megablocks);
       const unknownKeys = flagNearMisses(set.sites);
-      const named = { ...(set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec), launch };
+      const named = { ...(set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec), launch: scope };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
   return specs;
@@ -394,7 +398,8 @@ function launchScope(text: string, words: readonly ScriptWord[], consumed: Reado
   }
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (!word.dynamic || consumed.has(i) || ASSIGNMENT.test(word.text)) continue;
+    // A flag's own `--flag=$VALUE` is a value MoE Lens may not know, not flags it cannot see.
+    if (!word.dynamic || consumed.has(i) || ASSIGNMENT.test(word.text) || word.text.startsWith('--')) continue;
     if (word.group === undefined && (i < entry || i >= commandEnd)) continue;
     const name = EXPANSION.exec(word.text)?.[1];
     if (name === undefined || !assigned.has(name)) return { complete: false, why: `passes \`${word.text}\`, which MoE Lens cannot read` };
