@@ -9,7 +9,7 @@
  * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
  * is unknown.
  */
-import { type DefaultOrigin, type Field, type Insertion, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import {
   TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
@@ -25,7 +25,7 @@ import { megatronSpecFromSites } from './megatron';
 import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type NamingContext, type PythonSources, type Root } from './python/evaluate';
-import { children, parsePython, type ParsedPython } from './python/syntax';
+import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
 import { describeValue, type ObjectValue, type PyValue } from './python/values';
 
 export interface PythonAnalysis {
@@ -57,7 +57,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const evaluator = new PythonEvaluator(sources);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
-  const specs = [...collectRouters(evaluator, file, built).map((found) => buildSpec(found, evaluator, file, text)), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built)]
+  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
@@ -618,15 +618,20 @@ function keywordSite(object: ObjectValue, key: string, file: string, siteKey = k
   const argument = object.keywords.get(key);
   if (!argument) return undefined;
   const written = argument.value.trace?.written;
-  const elsewhere = object.call.file !== file || (written !== undefined && written.file !== file);
+  // A keyword an attribute assignment gave the object is located where that assignment is written.
+  const keyFile = argument.assigned?.file ?? object.call.file;
+  const elsewhere = keyFile !== file || (written !== undefined && written.file !== file);
   const via = argument.value.trace?.via ?? [];
+  // A value written in a third file (a literal in the flavor builder, passed on by config_utils.py's call) is
+  // located where it is written: a site's ranges are all in its one file.
+  const third = elsewhere && written !== undefined && written.file !== keyFile;
   return {
     key: siteKey,
-    keyRange: argument.keyRange ?? argument.range,
-    valueRange: written && !elsewhere ? written.range : argument.range,
+    keyRange: third ? written.range : argument.keyRange ?? argument.range,
+    valueRange: (written && !elsewhere) || third ? written!.range : argument.range,
     literal: literalOfValue(argument.value),
-    ...(elsewhere ? { file: written?.file ?? object.call.file } : {}),
-    ...(via.length > 0 || (written && written.range.start !== argument.range.start) ? { via: via.length > 0 ? via : [{ file: object.call.file, range: argument.range }] } : {}),
+    ...(elsewhere ? { file: written?.file ?? keyFile } : {}),
+    ...(via.length > 0 || (written && written.range.start !== argument.range.start) ? { via: via.length > 0 ? via : [{ file: keyFile, range: argument.range }] } : {}),
   };
 }
 
@@ -671,7 +676,7 @@ function unknownKeywords(chain: readonly ObjectValue[], evaluator: PythonEvaluat
     if (!accepted) continue;
     for (const [key, argument] of object.keywords) {
       // Written here, as this key (a `**` dict built in another file has its keys there).
-      if (accepted.has(key) || !argument.keyRange || text.slice(argument.keyRange.start, argument.keyRange.end).replace(/^(["'])(.*)\1$/, '$2') !== key) continue;
+      if (accepted.has(key) || argument.assigned || !argument.keyRange || text.slice(argument.keyRange.start, argument.keyRange.end).replace(/^(["'])(.*)\1$/, '$2') !== key) continue;
       out.push({ key, keyRange: argument.keyRange, owner: object.cls.name, accepted: [...accepted], effect: 'rejected' });
     }
   }
@@ -702,3 +707,125 @@ function indentationAt(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
 }
 
+
+// ---- a config_registry.py job's settings beside its parallelism (MOE021) --------------------------------
+
+/** The `Trainer.Config` sections whose keywords become `layout` sites as `<section>.<keyword>`. */
+const JOB_SECTIONS = ['training', 'compile'] as const;
+/** The keyword that picks the MoE token dispatcher (`model_registry(..., moe_comm_backend="hybridep")`, `make_token_dispatcher_config(comm_backend=...)`). */
+const COMM_BACKEND_KEYWORDS = new Set(['moe_comm_backend', 'comm_backend']);
+/** The dispatcher config fields torchtitan's launch checks read. */
+const DISPATCHER_FIELDS = ['num_max_tokens_per_rank', 'non_blocking_capacity_factor'];
+const isDispatcherConfig = (object: ObjectValue): boolean => /TokenDispatcher\.Config$/.test(object.external ?? object.className);
+
+/** Where a class comes from: its import name, or its file and name when the workspace holds it. */
+const classOrigin = (object: ObjectValue): string => object.external ?? (object.cls ? `${object.cls.file}:${object.cls.name}` : object.className);
+
+/**
+ * A `config_registry.py` job function (`def deepseek_v3_16b() -> Trainer.Config: return Trainer.Config(...)`) adds
+ * to `layout`, after its `ParallelismConfig` keywords (read as before): its `training=` and `compile=` keywords
+ * (`training.num_tokens_per_microbatch_per_dp_rank`), the classes it gives `activation_checkpoint=` and
+ * `compile=` and its own class (`job`), each MoE token dispatcher config its model builds (`token_dispatcher`,
+ * the class, then its `token_dispatcher.<field>` values, written or declared), and a `moe_comm_backend=` /
+ * `comm_backend=` string it writes. `launch` says whether the function holds the whole job. Only the job's first
+ * router carries them, so that a check on the job is made once.
+ */
+function withJobSettings(spec: RouterSpec, root: Root, evaluator: PythonEvaluator, parsed: ParsedPython, file: string): RouterSpec {
+  const job = root.value.kind === 'object' && (root.value.keywords.has('model_spec') || root.value.keywords.has('training')) ? root.value : undefined;
+  if (!job || root.context.kind !== 'function' || root.context.file !== file) return spec;
+  const sites: Site[] = [];
+  const classSite = (key: string, object: ObjectValue, at: SourceRange): Site => ({
+    key,
+    keyRange: at,
+    valueRange: at,
+    literal: { kind: 'expression', text: classOrigin(object) },
+    ...(object.call.file !== file ? { file: object.call.file } : {}),
+  });
+  sites.push(classSite('job', job, job.callee.range));
+  for (const section of JOB_SECTIONS) {
+    const argument = job.keywords.get(section);
+    if (argument?.value.kind !== 'object') continue;
+    const object = argument.value;
+    sites.push(classSite(section, object, argument.range));
+    for (const key of object.keywords.keys()) {
+      const site = keywordSite(object, key, file, `${section}.${key}`);
+      if (site) sites.push(site);
+    }
+  }
+  const checkpointing = job.keywords.get('activation_checkpoint');
+  if (checkpointing?.value.kind === 'object') sites.push(classSite('activation_checkpoint', checkpointing.value, checkpointing.range));
+  const objects: ObjectValue[] = [];
+  reachable(root.value, objects, new Set());
+  for (const dispatcher of objects.filter(isDispatcherConfig)) {
+    sites.push(classSite('token_dispatcher', dispatcher, dispatcher.callee.range));
+    for (const key of DISPATCHER_FIELDS) {
+      const written = keywordSite(dispatcher, key, file, `token_dispatcher.${key}`);
+      if (written) {
+        // A value the job writes here (`model_registry(..., num_max_tokens_per_rank=0)`) is located here.
+        const at = dispatcher.keywords.get(key)?.value.trace?.written;
+        sites.push(written.file !== undefined && at?.file === file ? { key: written.key, keyRange: at.range, valueRange: at.range, literal: written.literal } : written);
+        continue;
+      }
+      const declared = dispatcher.cls ? evaluator.fieldDefault(dispatcher.cls, key) : undefined;
+      if (declared && declared.value.kind !== 'unknown') {
+        sites.push({ key: `token_dispatcher.${key}`, keyRange: declared.declared.range, valueRange: declared.declared.range, literal: literalOfValue(declared.value), file: declared.declared.file });
+      }
+    }
+  }
+  const range = root.context.range;
+  for (const call of parsed.calls) {
+    if (call.from < range.start || call.to > range.end) continue;
+    for (const keyword of callArguments(call, parsed.text)?.keywords ?? []) {
+      if (!COMM_BACKEND_KEYWORDS.has(keyword.key)) continue;
+      sites.push({ key: 'comm_backend', keyRange: keyword.keyRange, valueRange: { start: keyword.value.from, end: keyword.value.to }, literal: literalOf(keyword.value, parsed.text) });
+    }
+  }
+  return { ...spec, layout: [...(spec.layout ?? []), ...sites], launch: jobScope(job, root, parsed, file, evaluator) };
+}
+
+/**
+ * Whether a job function holds the whole job: it builds its `Trainer.Config` itself and changes it afterwards
+ * only by attribute assignments the evaluator applied (`config.parallelism.expert_parallel_degree = 8`, written
+ * in the function's own body, not under an `if` or a loop). A function that hands the config to another
+ * (`enable_fused_swiglu(config)`), or assigns what MoE Lens does not follow, is not read as whole; nor is one
+ * that takes its config from another job function (`config = deepseek_v3_debugmodel()`): the evaluator follows
+ * it (its layout and router are read), but the keys it does not change are written in that other function,
+ * where a finding would not be about this job.
+ */
+function jobScope(job: ObjectValue, root: Root, parsed: ParsedPython, file: string, evaluator: PythonEvaluator): LaunchScope {
+  const range = root.context.range;
+  if (job.call.file !== file || job.call.range.start < range.start || job.call.range.end > range.end) {
+    const from = job.call.file === file ? evaluator.roots.find((r) => r.context.kind === 'function' && r.context.file === file && r !== root && job.call.range.start >= r.context.range.start && job.call.range.end <= r.context.range.end) : undefined;
+    return { complete: false, why: from ? `takes its Trainer.Config from \`${from.context.name}\`, where the keys it does not change are written` : `takes its Trainer.Config from another function` };
+  }
+  const { text } = parsed;
+  let returned: string | undefined;
+  let mutation: string | undefined;
+  let assigned = 0;
+  parsed.tree.iterate({
+    from: range.start,
+    to: range.end,
+    enter: (node) => {
+      if (node.from < range.start || node.to > range.end) return true;
+      if ((node.name === 'AssignStatement' || node.name === 'UpdateStatement') && node.node.firstChild && node.node.firstChild.name !== 'VariableName' && node.node.firstChild.name !== 'TupleExpression') {
+        // Applied by the evaluator, and certain to run: a statement of the function's own body.
+        const followed = node.name === 'AssignStatement' && evaluator.attributeAssignments.get(`${file}:${node.from}`) === true && node.node.parent?.parent?.name === 'FunctionDefinition';
+        if (followed) assigned++;
+        else mutation ??= text.slice(node.node.firstChild.from, node.node.firstChild.to);
+      }
+      if (node.name === 'ReturnStatement' && node.node.lastChild?.name === 'VariableName') returned = text.slice(node.node.lastChild.from, node.node.lastChild.to);
+      return true;
+    },
+  });
+  if (mutation !== undefined) return { complete: false, why: `assigns \`${mutation}\`, which MoE Lens does not apply` };
+  if (returned !== undefined) {
+    for (const call of parsed.calls) {
+      if (call.from < range.start || call.to > range.end) continue;
+      const args = callArguments(call, text);
+      const handed = [...(args?.positional ?? []), ...(args?.keywords.map((k) => k.value) ?? [])].some((n) => n.name === 'VariableName' && text.slice(n.from, n.to) === returned);
+      if (handed) return { complete: false, why: `hands \`${returned}\` to \`${text.slice(call.from, call.firstChild?.to ?? call.to)}\`, which may change it` };
+    }
+  }
+  if (assigned > 0) return { complete: true, why: `builds its whole Trainer.Config in this function and changes it only by the ${assigned === 1 ? 'attribute assignment' : `${assigned} attribute assignments`} it writes` };
+  return { complete: true, why: 'builds its whole Trainer.Config in this function and changes none of it afterwards' };
+}

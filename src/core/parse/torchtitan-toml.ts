@@ -6,7 +6,7 @@
  * Its `[model]` table is parsed with toml-eslint-parser (ranges kept); a TOML error there becomes one located note.
  */
 import { parseTOML } from 'toml-eslint-parser';
-import type { Field, Literal, RouterSpec, Site } from '../model/router-spec';
+import type { Field, LaunchScope, Literal, RouterSpec, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { onlyNear } from '../text/edit-distance';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
@@ -28,11 +28,11 @@ interface ModelTable {
 }
 
 /**
- * A table's own text, from its header to the next table header, and where it starts: only `[model]` and
+ * A table's own text, from its header to the next table header, and where it starts: only `[model]`, `[job]` and
  * `[parallelism]` are read, so a job file of thousands of other keys costs a text scan, not a full parse (2 MB:
  * 2 s, 500 MB).
  */
-function tableSection(text: string, table: 'model' | 'parallelism'): { text: string; at: number } | undefined {
+function tableSection(text: string, table: 'model' | 'parallelism' | 'job'): { text: string; at: number } | undefined {
   const header = new RegExp(`^[ \\t]*\\[[ \\t]*${table}[ \\t]*\\][ \\t]*(#.*)?$`, 'm').exec(text);
   if (!header) return undefined;
   const next = /^[ \t]*\[/gm;
@@ -47,7 +47,7 @@ type TomlTable = Extract<ReturnType<typeof parseTOML>['body'][number]['body'][nu
  * One top-level table of a job file, parsed from its own section, with `shift` turning the section's offsets
  * into the file's; `error` where the section is not TOML, undefined where the table is absent.
  */
-function parsedTable(text: string, name: 'model' | 'parallelism', whole: boolean): { table: TomlTable; shift: (range: readonly [number, number]) => SourceRange } | { error: { range: SourceRange; message: string } } | undefined {
+function parsedTable(text: string, name: 'model' | 'parallelism' | 'job', whole: boolean): { table: TomlTable; shift: (range: readonly [number, number]) => SourceRange } | { error: { range: SourceRange; message: string } } | undefined {
   const section = tableSection(text, name) ?? (whole ? { text, at: 0 } : undefined);
   if (!section) return undefined;
   const shift = (range: readonly [number, number]): SourceRange => ({ start: range[0] + section.at, end: range[1] + section.at });
@@ -85,7 +85,12 @@ function modelTable(text: string): ModelTable | { error: { range: SourceRange; m
  * parse gives none (the `[model]` table's error is the one reported).
  */
 function parallelismSites(text: string): Site[] {
-  const parsed = parsedTable(text, 'parallelism', false);
+  return tableSites(text, 'parallelism');
+}
+
+/** A table's one-part keys as sites (`[job] custom_config_module` as `job.custom_config_module` where `prefix` is given). */
+function tableSites(text: string, name: 'parallelism' | 'job', prefix = ''): Site[] {
+  const parsed = parsedTable(text, name, false);
   if (!parsed || 'error' in parsed) return [];
   const { table, shift } = parsed;
   const sites: Site[] = [];
@@ -96,7 +101,7 @@ function parallelismSites(text: string): Site[] {
     const v = pair.value.value;
     const literal: Literal =
       typeof v === 'number' ? { kind: Number.isInteger(v) && pair.value.kind === 'integer' ? 'int' : 'float', value: v } : typeof v === 'boolean' ? { kind: 'bool', value: v } : typeof v === 'string' ? { kind: 'string', value: v } : { kind: 'expression', text: String(v) };
-    sites.push({ key, keyRange: shift(pair.key.range), valueRange: shift(pair.value.range), literal });
+    sites.push({ key: `${prefix}${key}`, keyRange: shift(pair.key.range), valueRange: shift(pair.value.range), literal });
   }
   return sites;
 }
@@ -137,7 +142,20 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
     return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${source.slice(source.lastIndexOf('/') + 1)}${known ? ` (it has: ${known})` : ''}; its router is not checked.${suggestion}` }] };
   }
   const layout = parallelismSites(text);
-  return { specs: [{ ...asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range), ...(layout.length > 0 ? { layout } : {}) }], notes: [] };
+  const custom = tableSites(text, 'job', 'job.').find((site) => site.key === 'job.custom_config_module');
+  return { specs: [{ ...asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range), ...(layout.length > 0 || custom ? { layout: custom ? [...layout, custom] : layout } : {}), launch: jobScope(custom) }], notes: [] };
+}
+
+/**
+ * Whether a job file holds the whole job. torchtitan's ConfigManager (torchtitan/config/manager.py @238fa99,
+ * `_dict_to_dataclass`) builds every section from the keys the file writes and JobConfig's defaults for the rest,
+ * a table the file does not have included; command-line flags, outside any file, still override both. A
+ * `[job] custom_config_module` merges another JobConfig whose defaults are not read here.
+ */
+function jobScope(custom: Site | undefined): LaunchScope {
+  return custom
+    ? { complete: false, why: 'merges `[job] custom_config_module`, whose defaults MoE Lens does not read' }
+    : { complete: true, why: "is a TOML job file: torchtitan's ConfigManager takes each key it does not write at JobConfig's default" };
 }
 
 /** The flavor's spec seen from the job file: every site in the flavor file, the job's `flavor` as the anchor. */

@@ -22,6 +22,7 @@ import { histcExpertCounts } from './MOE017-histc-expert-counts';
 import { sizeNameMismatch } from './MOE018-size-name-mismatch';
 import { expertParallelLayout } from './MOE019-expert-parallel-layout';
 import { megatronFlagConflict } from './MOE020-megatron-flag-conflict';
+import { torchtitanTokenDispatcher } from './MOE021-torchtitan-token-dispatcher';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -45,6 +46,7 @@ export const ALL_RULES: readonly Rule[] = [
   sizeNameMismatch,
   expertParallelLayout,
   megatronFlagConflict,
+  torchtitanTokenDispatcher,
 ];
 
 /**
