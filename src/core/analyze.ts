@@ -4,6 +4,7 @@ import type { Dialect, RouterSpec } from './model/router-spec';
 import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-model-args';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
+import { analyzeMegatronBridgeYaml, looksLikeMegatronBridge } from './parse/megatron-bridge';
 import type { PythonDeclarations } from './parse/python/declarations';
 import { MAX_BRACKET_DEPTH, type ParsedPython } from './parse/python/syntax';
 import { analyzeTorchtitanPython } from './parse/torchtitan-python';
@@ -62,6 +63,9 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       return { dialect, specs, notes };
     }
     if (kind === 'yaml' || kind === 'shell') {
+      // A Megatron-Bridge ConfigContainer YAML (top-level `model:`, `comm_overlap:`, …); anything else as Megatron-LM's.
+      const bridge = kind === 'yaml' && looksLikeMegatronBridge(text) ? analyzeMegatronBridgeYaml(text, file) : undefined;
+      if (bridge) return { dialect: 'megatron-yaml', specs: bridge.specs, notes: bridge.specs.length > 0 ? bridge.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [] };
       if (!looksLikeMegatron(text)) return EMPTY;
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base))) : analyzeMegatronArgs(text, file);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';

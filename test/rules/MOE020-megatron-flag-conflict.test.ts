@@ -2,7 +2,7 @@
  * One pair of tests per Megatron launch check, generated from its data: the smallest flags that break it fire
  * (on the flag it names, quoting Megatron's message), the nearest valid flags stay quiet.
  */
-import { MEGATRON_LAUNCH_CHECKS } from '../../src/core/references/megatron-launch-checks';
+import { BRIDGE_CHECKS, MEGATRON_LAUNCH_CHECKS, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
 import { megatronFlagConflict } from '../../src/core/rules/MOE020-megatron-flag-conflict';
 import { runRuleTests } from '../rule-tester';
 
@@ -14,22 +14,139 @@ function commandLine(flags: Readonly<Record<string, string | true>>): string {
   return `torchrun pretrain_gpt.py \\\n  --num-experts 64 --moe-router-topk 2 \\\n  ${words.join(' \\\n  ')}\n`;
 }
 
+/** A Megatron config of field names (a NeMo or yaml_arguments YAML): no argparse between it and Megatron Core. */
+const FIELDS_YAML = 'conf/moe.yaml';
+function fieldsYaml(keys: Readonly<Record<string, string | true>>): string {
+  return `num_moe_experts: 64\nmoe_router_topk: 2\n${Object.entries(keys).map(([key, value]) => `${key}: ${value === true ? 'true' : value}\n`).join('')}`;
+}
+const COMMAND_LINE_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => !check.fieldsOnly);
+const FIELD_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => check.fieldsOnly);
+
+const BRIDGE_YAML = 'examples/models/moe/conf/moe_override.yaml';
+const BRIDGE_SECTIONS = new Set(['comm_overlap', 'mixed_precision', 'ddp', 'dist', 'train', 'optimizer', 'checkpoint']);
+
+/**
+ * A Megatron-Bridge override YAML with the given keys: `section.key` under that section, a bare section name as a
+ * top-level scalar (`mixed_precision: bf16_mixed`), anything else under `model:`. Like a real override of an MoE
+ * recipe, it writes the expert count only where the keys do.
+ */
+function bridgeYaml(keys: Readonly<Record<string, string | true>>): string {
+  const sections = new Map<string, string[]>([['model', ['seq_length: 4096']]]);
+  const top: string[] = [];
+  for (const [path, value] of Object.entries(keys)) {
+    const text = value === true ? 'true' : value;
+    const dot = path.indexOf('.');
+    const section = dot > 0 && BRIDGE_SECTIONS.has(path.slice(0, dot)) ? path.slice(0, dot) : undefined;
+    if (section) sections.set(section, [...(sections.get(section) ?? []), `${path.slice(dot + 1)}: ${text}`]);
+    else if (BRIDGE_SECTIONS.has(path)) top.push(`${path}: ${text}`);
+    else sections.get('model')!.push(`${path}: ${text}`);
+  }
+  if (!sections.has('train')) sections.set('train', ['train_iters: 100']);
+  return [...[...sections].map(([name, lines]) => `${name}:\n${lines.map((l) => `  ${l}\n`).join('')}`), ...top.map((l) => `${l}\n`)].join('');
+}
+
+/** The message with the trigger's value for `{value}`; a message naming other computed values, up to the first. */
+function expectedMessage(check: MegatronLaunchCheck): string {
+  const message = check.message.replace('{value}', String(check.trigger[check.at]));
+  return message.includes('{') ? message.slice(0, message.indexOf('{')) : message;
+}
+
+/** The key a Bridge check points at, as written in the YAML (`ddp.megatron_fsdp_version` → `megatron_fsdp_version`). */
+const bridgeKey = (check: MegatronLaunchCheck): string => check.at.slice(check.at.indexOf('.') + 1);
+/** The trigger's value for the key the check points at (a Bridge trigger may write it under a section). */
+const triggerValue = (check: MegatronLaunchCheck): string =>
+  String(check.trigger[check.at] ?? Object.entries(check.trigger).find(([path]) => path.endsWith(`.${check.at}`))?.[1]);
+
 runRuleTests(megatronFlagConflict, {
   valid: [
-    ...MEGATRON_LAUNCH_CHECKS.map((check) => ({ name: `${check.id}: the nearest valid flags`, file: SCRIPT, code: commandLine(check.valid) })),
+    ...COMMAND_LINE_CHECKS.map((check) => ({ name: `${check.id}: the nearest valid flags`, file: SCRIPT, code: commandLine(check.valid) })),
+    ...FIELD_CHECKS.map((check) => ({ name: `${check.id} (YAML of field names): the nearest valid config`, file: FIELDS_YAML, code: fieldsYaml(check.valid) })),
+    ...FIELD_CHECKS.map((check) => ({ name: `${check.id} is not argparse's: a command line gets argparse's choices message instead`, file: SCRIPT, code: commandLine(check.valid) })),
+    ...BRIDGE_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
+    {
+      name: 'Megatron-Bridge: the model\'s own overlap_moe_expert_parallel_comm is not read (the recipe\'s comm_overlap replaces it)',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ overlap_moe_expert_parallel_comm: true, expert_model_parallel_size: '1', moe_token_dispatcher_type: 'alltoall' }),
+    },
+    {
+      name: 'Megatron-Bridge: an unwritten key is the recipe\'s (no EP size written: MB-003 cannot be decided)',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ 'comm_overlap.overlap_moe_expert_parallel_comm': true }),
+    },
+    {
+      name: 'Megatron-Bridge: the model\'s bf16 is mixed precision\'s to set (no mixed_precision written: MB-006 cannot be decided)',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ 'comm_overlap.overlap_moe_expert_parallel_comm': true, expert_model_parallel_size: '2', moe_token_dispatcher_type: 'alltoall', bf16: 'false', fp16: 'false' }),
+    },
+    {
+      name: 'a YAML with a model: section and keys that are not ConfigContainer sections is read as Megatron-LM YAML, not Bridge',
+      file: 'conf/model_config.yaml',
+      code: 'model:\n  num_moe_experts: 8\ntrainer:\n  devices: 8\ncomm_overlap:\n  overlap_moe_expert_parallel_comm: true\n',
+    },
     { name: 'a flag the script does not write is not taken at its default when the script passes flags from the environment', file: SCRIPT, code: commandLine({ moe_enable_deepep: true }).replace('pretrain_gpt.py', 'pretrain_gpt.py ${EXTRA_ARGS}') },
     { name: '… or sources another file', file: SCRIPT, code: 'source ./dispatcher.sh\n' + commandLine({ moe_enable_deepep: true }) },
     { name: '… or runs no Megatron entry point itself (a model-args file that a run script sources)', file: 'scripts/models/deepseek.sh', code: 'MODEL_ARGS=(\n  --num-experts 64 --moe-router-topk 2\n  --moe-enable-deepep\n)\n' },
-    { name: 'an array the script sets itself keeps it whole', file: SCRIPT, code: 'MOE_ARGS=(\n  --moe-enable-deepep\n  --moe-token-dispatcher-type flex\n)\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 ${MOE_ARGS[@]}\n' },
+    { name: 'an array the script sets itself keeps it whole', file: SCRIPT, code: 'MOE_ARGS=(\n  --moe-enable-deepep\n  --moe-token-dispatcher-type flex\n  --expert-model-parallel-size 2\n)\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 ${MOE_ARGS[@]}\n' },
     { name: 'a --no- switch writes its flag false (--disable-bias-linear with shared experts)', file: SCRIPT, code: commandLine({ moe_shared_expert_intermediate_size: '2048', disable_bias_linear: true }) },
     { name: 'a dispatcher from a shell variable is not read', file: SCRIPT, code: 'D=${DISPATCHER:-}\n' + commandLine({ moe_enable_deepep: true, moe_token_dispatcher_type: '$D' }) },
   ],
   invalid: [
-    ...MEGATRON_LAUNCH_CHECKS.map((check) => ({
+    // Exactly one finding each: where a Bridge check mirrors a Megatron Core one (MB-003 and MEG-079, …), the
+    // Megatron Core one it `shadows` is not reported.
+    ...BRIDGE_CHECKS.map((check) => ({
+      name: `${check.id} (Megatron-Bridge YAML): ${check.message}`,
+      file: BRIDGE_YAML,
+      code: bridgeYaml(check.trigger),
+      errors: [
+        {
+          messageId: 'bridgeConflict',
+          text: bridgeKey(check),
+          severity: 'error' as const,
+          includes: [check.message.replace('{value}', triggerValue(check)), check.id, `Megatron-Bridge ${check.file} @067f987 line ${check.line}`],
+        },
+      ],
+      output: null,
+    })),
+    {
+      name: 'Megatron-Bridge: Megatron Core\'s own checks run on the model keys (and name Megatron-LM)',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ moe_enable_deepep: true, moe_token_dispatcher_type: 'alltoall' }),
+      errors: [{ messageId: 'conflict', text: 'moe_enable_deepep', includes: ['DeepEP backend is only supported with flex token dispatcher.', 'Megatron-LM megatron/core/'] }],
+      output: null,
+    },
+    {
+      name: 'Megatron-Bridge: with `comm_overlap: null` the model\'s own overlap flag reaches Megatron Core (MEG-079, not Bridge\'s MB-003)',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ overlap_moe_expert_parallel_comm: true, expert_model_parallel_size: '1', moe_token_dispatcher_type: 'alltoall', comm_overlap: 'null' }),
+      errors: [{ messageId: 'conflict', text: 'overlap_moe_expert_parallel_comm', includes: ['MEG-079'] }],
+      output: null,
+    },
+    {
+      name: 'Megatron-Bridge: a mixed-precision preset (bf16_mixed) sets bf16, so only MB-003 fires, not MB-006',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ 'comm_overlap.overlap_moe_expert_parallel_comm': true, expert_model_parallel_size: '1', mixed_precision: 'bf16_mixed' }),
+      errors: [{ messageId: 'bridgeConflict', text: 'overlap_moe_expert_parallel_comm', includes: ['MB-003'] }],
+      output: null,
+    },
+    {
+      name: "Megatron-Bridge: argparse's choices are Megatron-LM's command line; a bad dispatcher reaches Megatron Core's MoE layer instead",
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ moe_token_dispatcher_type: 'bogus' }),
+      errors: [{ messageId: 'conflict', text: 'moe_token_dispatcher_type', includes: ['Unsupported token dispatcher type: bogus', 'MEG-125'] }],
+      output: null,
+    },
+    ...COMMAND_LINE_CHECKS.map((check) => ({
       name: `${check.id}: ${check.message}`,
       file: SCRIPT,
       code: commandLine(check.trigger),
-      errors: [{ messageId: 'conflict', text: `--${check.at.replace(/_/g, '-')}`, severity: 'error' as const, includes: [check.message.replace('{value}', String(check.trigger[check.at])), check.id] }],
+      errors: [{ messageId: 'conflict', text: `--${check.at.replace(/_/g, '-')}`, severity: 'error' as const, includes: [expectedMessage(check), check.id] }],
+      output: null,
+    })),
+    ...FIELD_CHECKS.map((check) => ({
+      name: `${check.id} (YAML of field names): ${check.message}`,
+      file: FIELDS_YAML,
+      code: fieldsYaml(check.trigger),
+      errors: [{ messageId: 'conflict', text: check.at, severity: 'error' as const, includes: [expectedMessage(check), check.id] }],
       output: null,
     })),
     {

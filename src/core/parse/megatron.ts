@@ -10,6 +10,8 @@ import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
+import { MEGATRON_FLAGS } from '../references/megatron-flags';
+import { onlyNear } from '../text/edit-distance';
 
 export interface MegatronAnalysis {
   readonly specs: RouterSpec[];
@@ -289,6 +291,8 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   let lastFlagEnd = -1;
   const consumed = new Set<number>();
   const assigned = new Set<string>();
+  /** Each flag's word index, by the offset of its key. */
+  const flagWords = new Map<number, number>();
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (word.text === 'if' || word.text === 'case') conditional++;
@@ -319,6 +323,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     const [rawName, inlineValue] = splitOnce(word.text.slice(2), '=');
     const key = rawName.replace(/-/g, '_');
     const keyRange = { start: word.start, end: word.start + 2 + rawName.length };
+    flagWords.set(word.start, i);
     lastFlagEnd = Math.max(lastFlagEnd, word.end);
     if (inlineValue !== undefined) {
       sites.push({ ...valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), ...(word.group ? { group: word.group } : {}) });
@@ -341,6 +346,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     i = last;
   }
   const launch = launchScope(text, words, consumed, assigned);
+  const isMegatronFlag = megatronFlagTest(text, words, flagWords);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   // MegaBlocks' flags run its own fork of Megatron-LM, whose defaults are not the ones MoE Lens knows.
   const scope: LaunchScope = megablocks && launch.complete ? { complete: false, why: "passes MegaBlocks' flags, so it runs MegaBlocks' fork of Megatron-LM, with that fork's defaults" } : launch;
@@ -360,7 +366,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         prefix: ' ',
         suffix: '',
       }, megablocks);
-      const unknownKeys = flagNearMisses(set.sites);
+      const unknownKeys = flagNearMisses(set.sites, isMegatronFlag);
       const named = { ...(set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec), launch: scope };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
@@ -425,8 +431,56 @@ export const MEGATRON_ROUTING_FLAGS = [
  * parses with `allow_abbrev=False` and `parse_args()` (megatron/training/arguments.py), so such a flag stops the
  * launch with "unrecognized arguments" — unless a fork's extra arguments define it, which is why it is a warning.
  */
-function flagNearMisses(sites: readonly Site[]): UnknownKey[] {
-  return nearMissKeys(sites, MEGATRON_ROUTING_FLAGS, { owner: 'Megatron-LM', effect: 'flag' }, { skip: (key) => ALIASES[key] !== undefined, normalize: (key) => key.toLowerCase() });
+/** At most this many distinct unknown flags are compared with Megatron's 865 (a hostile script has 100,000). */
+const MAX_UNKNOWN_FLAGS = 200;
+
+/**
+ * Misspelt flags: a router flag one or two edits from one the script does not set (any script that looks like
+ * Megatron's), and, among the flags a Megatron-LM entry point receives, any flag `parse_args` does not define
+ * that is one edit (two for long names) from exactly one it does (MEGATRON_FLAGS, @d98e8a6). A fork's extra
+ * arguments may define such a flag, so these are warnings (MOE016).
+ */
+function flagNearMisses(sites: readonly Site[], isMegatronFlag: (site: Site) => boolean): UnknownKey[] {
+  const routing = nearMissKeys(sites, MEGATRON_ROUTING_FLAGS, { owner: 'Megatron-LM', effect: 'flag' }, { skip: (key) => ALIASES[key] !== undefined, normalize: (key) => key.toLowerCase() });
+  const reported = new Set(routing.map((u) => u.keyRange.start));
+  const verdicts = new Map<string, string | undefined>();
+  const out = [...routing];
+  for (const site of sites) {
+    if (reported.has(site.keyRange.start) || MEGATRON_FLAG_SET.has(site.key) || ALIASES[site.key] !== undefined || !isMegatronFlag(site)) continue;
+    if (!verdicts.has(site.key)) {
+      if (verdicts.size >= MAX_UNKNOWN_FLAGS) break;
+      const key = site.key.toLowerCase();
+      const limit = key.length >= 16 ? 2 : 1;
+      verdicts.set(site.key, MEGATRON_FLAG_SET.has(key) ? key : onlyNear(key, MEGATRON_FLAGS.filter((f) => Math.abs(f.length - key.length) <= limit), limit));
+    }
+    const meant = verdicts.get(site.key);
+    if (meant !== undefined) out.push({ key: site.key, keyRange: site.keyRange, accepted: [meant], owner: 'Megatron-LM', effect: 'flag' });
+  }
+  return out;
+}
+
+const MEGATRON_FLAG_SET: ReadonlySet<string> = new Set(MEGATRON_FLAGS);
+
+/**
+ * Which flags the Megatron-LM entry point receives: those after `pretrain_*.py` on its command line, and those
+ * of arrays the script expands there, not the launcher's (`torchrun ${DISTRIBUTED_ARGS[@]} pretrain_gpt.py`).
+ */
+function megatronFlagTest(text: string, words: readonly ScriptWord[], flagWords: ReadonlyMap<number, number>): (site: Site) => boolean {
+  const entry = words.findIndex((w) => ENTRY_POINT.test(w.text));
+  if (entry === -1) return () => false;
+  let start = entry;
+  while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
+  let end = entry + 1;
+  while (end < words.length && sameCommand(text, words[end - 1]!, words[end]!)) end++;
+  const expanded = (from: number, to: number): Set<string> => new Set(words.slice(from, to).map((w) => EXPANSION.exec(w.text)?.[1]).filter((n): n is string => n !== undefined));
+  const launcher = expanded(start, entry);
+  const passed = expanded(entry + 1, end);
+  return (site) => {
+    const index = flagWords.get(site.keyRange.start);
+    if (index === undefined) return false;
+    const group = words[index]!.group;
+    return group !== undefined ? passed.has(group) && !launcher.has(group) : index > entry && index < end;
+  };
 }
 
 /** Reads a file the config names (Primus `extends:`); undefined when the host cannot. */
@@ -443,7 +497,7 @@ function parseYaml(text: string): ReturnType<typeof parseDocument> | undefined {
 }
 
 /** The top-level keys of a YAML map as sites (file set for another file than the config's). */
-function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
+export function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
   const sites: Site[] = [];
   for (const pair of map.items as Pair[]) {
     if (!isPair(pair) || !isScalar(pair.key) || !pair.key.range) continue;
@@ -574,6 +628,18 @@ export function megatronSpecFromSites(dialect: Dialect, file: string, name: stri
   if (!normalised.some((s) => MARKERS.includes(s.key)) || isDense(normalised)) return undefined;
   const spec = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
   return { ...spec, name, identity: { ...spec.identity, flavor: name, fileLabel: name } };
+}
+
+/**
+ * A Megatron config that overrides another MoE Lens cannot see (a Megatron-Bridge `--config-file` YAML over
+ * a recipe): what it does not write is unknown (`why`), never Megatron's default, and it is a config even
+ * where it does not write the expert count (a written None or 1 expert is still dense).
+ */
+export function megatronOverrideSpec(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, why: string, launch: LaunchScope): RouterSpec | undefined {
+  const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
+  if (isDense(normalised)) return undefined;
+  const spec = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
+  return withoutDefaults({ ...spec, name, identity: { ...spec.identity, flavor: name, fileLabel: name }, launch }, why);
 }
 
 function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, insertion: RouterSpec['insertion'], megablocks = false): RouterSpec {

@@ -1,5 +1,5 @@
 import type { RouterSpec } from '../model/router-spec';
-import { MEGATRON_COMMIT, MEGATRON_LAUNCH_CHECKS } from '../references/megatron-launch-checks';
+import { BRIDGE_COMMIT, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, runsUnder, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
 import { readFlags } from '../references/megatron-launch-checks/written-flags';
 import type { Rule, RuleContext } from './types';
 
@@ -10,37 +10,57 @@ export const megatronFlagConflict = {
   defaultSeverity: 'error',
   status: 'preview',
   since: '0.1.0',
-  census: MEGATRON_LAUNCH_CHECKS.map((check) => check.id),
+  census: LAUNCH_CHECKS.map((check) => check.id),
   frameworks: ['megatron'],
   messages: {
     conflict: 'Megatron-LM stops at launch: "{message}"',
+    bridgeConflict: 'Megatron-Bridge stops at launch: "{message}"',
   },
   fix: { availability: 'none' },
   docs: {
     what:
-      "Checks a Megatron-LM command line or YAML against Megatron's own checks on MoE flag combinations (token dispatcher and its backends, capacity, shared-expert overlap, expert-parallel communication overlap, recompute, deprecated group flags) and argparse's choices for the MoE enum flags, quoting Megatron's message. Each check reads the flags the config writes; a flag it does not write is taken at Megatron's default only in a script that holds the whole launch (it runs a `pretrain_*.py` entry point, sources nothing and passes no flags from the environment), and the diagnostic names each default it used.",
+      "Checks a Megatron-LM command line or YAML against Megatron's own launch checks on MoE settings (about 120 of them: token dispatcher and its backends, capacity and drop policy, expert, tensor and pipeline parallel sizes against the GPU count of the torchrun line, shared experts, expert-parallel communication overlap, recompute, offloading, CUDA graphs, grouped GEMM, inference-optimized layers, the MoE layer pattern) and argparse's choices for the MoE enum flags, quoting Megatron's message. A value that argparse never sees (a YAML of field names) gets the message Megatron Core raises instead. Each check reads the flags the config writes; a flag it does not write is taken at Megatron's default only in a script that holds the whole launch (it runs a `pretrain_*.py` entry point, sources nothing and passes no flags from the environment), and the diagnostic names each default it used. A Megatron-Bridge YAML config (a `--config-file` override of a recipe) gets Bridge's own checks (expert-parallel overlap, Megatron-FSDP v2, the MoE layer frequency) and Megatron Core's, not Megatron-LM's command-line ones; every key it does not write is the recipe's, so unknown.",
     why:
-      'TransformerConfig.__post_init__ raises these after the job has been scheduled and every rank has started; a typo in an enum flag stops argparse. The checks and their lines are data (src/core/references/megatron-launch-checks/, one file per census category, rows of test/census/moe-launch-checks.tsv), and a test is generated from each: the smallest flags that break it, and the nearest ones that do not.',
-    example: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --moe-enable-deepep --moe-token-dispatcher-type alltoall\n' },
-    useInstead: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --moe-enable-deepep --moe-token-dispatcher-type flex\n' },
-    references: [`Megatron-LM megatron/core/transformer/transformer_config.py @${MEGATRON_COMMIT} (TransformerConfig.__post_init__; the line of each check is in its data and in the diagnostic)`],
+      'TransformerConfig.__post_init__, parallel_state and the MoE layers raise these after the job has been scheduled and every rank has started; a typo in an enum flag stops argparse. The checks and their lines are data (src/core/references/megatron-launch-checks/, one file per census category, rows of test/census/moe-launch-checks.tsv), and a test is generated from each: the smallest flags that break it, and the nearest ones that do not.',
+    example: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --expert-model-parallel-size 8 --moe-enable-deepep --moe-token-dispatcher-type alltoall\n' },
+    useInstead: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --expert-model-parallel-size 8 --moe-enable-deepep --moe-token-dispatcher-type flex\n' },
+    references: [
+      `Megatron-LM megatron/core/transformer/transformer_config.py @${MEGATRON_COMMIT} (TransformerConfig.__post_init__; the line of each check is in its data and in the diagnostic)`,
+      `Megatron-Bridge src/megatron/bridge/training/comm_overlap.py and config.py @${BRIDGE_COMMIT} (CommOverlapConfig.setup, ConfigContainer.validate)`,
+    ],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    for (const check of MEGATRON_LAUNCH_CHECKS) {
+    // A Megatron-Bridge config runs Bridge's own checks and Megatron Core's, not Megatron-LM's command line's.
+    const framework = launchFramework(spec);
+    const fired: { check: MegatronLaunchCheck; report: () => void }[] = [];
+    for (const check of LAUNCH_CHECKS) {
+      if (!runsUnder(check, framework)) continue;
       // Fresh per check, so that the defaults named are the ones this check read.
       const flags = readFlags(spec);
       const at = flags.site(check.at);
       // Pointed at in this file only: a check on flags all inherited from another file is that file's finding.
-      if (!at || at.file !== undefined || !check.when(flags)) continue;
+      if (!at || at.file !== undefined) continue;
+      // argparse sees only what is spelled as a command-line flag; a config of field names skips its choices.
+      const spelledAsFlag = context.text.startsWith('--', at.keyRange.start);
+      if ((check.argparse && !spelledAsFlag) || (check.fieldsOnly && spelledAsFlag) || !check.when(flags)) continue;
       const defaults = [...flags.defaultsRead];
-      context.report({
-        messageId: 'conflict',
-        data: { message: check.message.replace('{value}', flags.text(check.at) ?? (at.items ?? []).join(' ')) },
-        detail:
-          `Megatron-LM ${check.file} @${MEGATRON_COMMIT} line ${check.line} (census ${check.id}).` +
-          (defaults.length > 0 ? ` Flags this script does not write are at Megatron's defaults (it ${spec.launch?.why}): ${defaults.join(', ')}.` : ''),
-        range: at.keyRange,
+      const bridge = check.framework === 'megatron-bridge';
+      fired.push({
+        check,
+        report: () =>
+          context.report({
+            messageId: bridge ? 'bridgeConflict' : 'conflict',
+            data: { message: launchMessage(check, flags, at) },
+            detail:
+              (bridge ? `Megatron-Bridge ${check.file} @${BRIDGE_COMMIT}` : `Megatron-LM ${check.file} @${MEGATRON_COMMIT}`) +
+              ` line ${check.line} (census ${check.id}).` +
+              (defaults.length > 0 ? ` Flags this script does not write are at Megatron's defaults (it ${spec.launch?.why}): ${defaults.join(', ')}.` : ''),
+            range: at.keyRange,
+          }),
       });
     }
+    // A check raised earlier on the same config stops the run before the ones it shadows.
+    const shadowed = new Set(fired.flatMap((f) => f.check.shadows ?? []));
+    for (const f of fired) if (!shadowed.has(f.check.id)) f.report();
   },
 } satisfies Rule;

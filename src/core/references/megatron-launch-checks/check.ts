@@ -6,6 +6,8 @@
  * the nearest one that does not: the rule's tests are generated from them, one pair per row.
  */
 
+import type { LaunchScope, RouterSpec, Site } from '../../model/router-spec';
+
 export const MEGATRON_COMMIT = 'd98e8a6';
 
 /**
@@ -43,6 +45,57 @@ export interface MegatronLaunchCheck {
    */
   readonly trigger: Readonly<Record<string, string | true>>;
   readonly valid: Readonly<Record<string, string | true>>;
+  /**
+   * Whose code raises it. Unset: Megatron-LM's. Its checks in megatron/core (TransformerConfig.__post_init__,
+   * the layer specs) run under Megatron-Bridge too; those in megatron/training and argparse's (`argparse`) do
+   * not. 'megatron-bridge': Megatron-Bridge's own, run on Bridge configs only; their `trigger` and `valid` keys
+   * are paths in a Bridge YAML (`comm_overlap.overlap_moe_expert_parallel_comm`; a bare key is under `model:`).
+   */
+  readonly framework?: 'megatron-bridge';
+  /**
+   * Checks of the same condition (a mirror in another framework's code) that this one raises before: not
+   * reported where this one is, as the run stops here and never prints their message.
+   */
+  readonly shadows?: readonly string[];
+  /**
+   * argparse's own message (a `choice`): raised where the flag is spelled as a command-line flag (a launch script,
+   * Megatron-LM's test YAML `--flag: value`), never for a config of field names or under Megatron-Bridge.
+   */
+  readonly argparse?: true;
+  /**
+   * Raised where the value reaches Megatron Core without argparse: a YAML or Python config of field names
+   * (`moe_token_dispatcher_type: …`), whose bad value argparse's choices never see.
+   */
+  readonly fieldsOnly?: true;
+  /**
+   * Megatron's message may name computed values (`world_size ({world})`): their values for the config, by
+   * placeholder name. `{value}` is always the value written for `at`.
+   */
+  readonly values?: (f: WrittenFlags) => Readonly<Record<string, string | number>>;
+}
+
+/** The framework's message for this config: `{value}` is the value written for `at`, other names the check's `values`. */
+export function launchMessage(check: MegatronLaunchCheck, flags: WrittenFlags, at: Site): string {
+  const values: Record<string, string | number> = { value: flags.text(check.at) ?? String(flags.number(check.at) ?? (at.items ?? []).join(' ')), ...check.values?.(flags) };
+  return check.message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+/** The code a config runs under: Megatron-LM's training loop, or Megatron-Bridge's (which runs Megatron Core). */
+export type LaunchFramework = 'megatron-lm' | 'megatron-bridge';
+
+/** RouterSpec.launch of a config Megatron-Bridge runs (src/core/parse/megatron-bridge.ts sets `framework`). */
+export interface FrameworkLaunchScope extends LaunchScope {
+  readonly framework?: 'megatron-bridge';
+}
+
+export function launchFramework(spec: Pick<RouterSpec, 'launch'>): LaunchFramework {
+  return (spec.launch as FrameworkLaunchScope | undefined)?.framework ?? 'megatron-lm';
+}
+
+/** Whether a check's code runs for a config of this framework. */
+export function runsUnder(check: MegatronLaunchCheck, framework: LaunchFramework): boolean {
+  if (check.framework === 'megatron-bridge') return framework === 'megatron-bridge';
+  return framework === 'megatron-lm' || (check.argparse !== true && check.file.startsWith('megatron/core/'));
 }
 
 export const TC = 'megatron/core/transformer/transformer_config.py';
@@ -63,5 +116,6 @@ export function choice(id: string, line: number, key: string, choices: readonly 
     when: (f) => f.written(key) && f.text(key) !== undefined && !choices.includes(f.text(key)!),
     trigger: { [key]: 'bogus' },
     valid: { [key]: choices[0]! },
+    argparse: true,
   };
 }

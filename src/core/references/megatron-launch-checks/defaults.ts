@@ -43,4 +43,22 @@ export const MEGATRON_DEFAULTS: Readonly<Record<string, { readonly value: Megatr
   overlap_moe_expert_parallel_comm: { value: false, file: MPC, line: 343 },
   delay_wgrad_compute: { value: false, file: MPC, line: 348 },
   overlap_dispatch_backward_with_experts_wgrad: { value: false, file: MPC, line: 351 },
+  use_transformer_engine_op_fuser: { value: false, file: TC, line: 525 },
+  fp8_format: { value: null, file: TC, line: 587 }, // --fp8-format, the flag of the field fp8
+  fp4_format: { value: null, file: TC, line: 673 }, // --fp4-format, the flag of the field fp4
+  moe_use_grouped_tensor: { value: false, file: TC, line: 857 },
+  moe_flex_dispatcher_num_sms: { value: null, file: TC, line: 964 },
+  fp8_recipe: { value: 'delayed', file: TC, line: 594 },
+  fp4_param_gather: { value: false, file: 'megatron/training/arguments.py', line: 2012 },
+  bias_dropout_fusion: { value: true, file: 'megatron/training/arguments.py', line: 2899 }, // --no-bias-dropout-fusion, store_false
+  hidden_dropout: { value: 0.1, file: TC, line: 188 },
+  cuda_graph_modules: { value: [], file: 'megatron/training/arguments.py', line: 2050 },
+  moe_layer_freq: { value: 1, file: 'megatron/training/arguments.py', line: 3520 },
+  save: { value: null, file: 'megatron/training/config/training_config.py', line: 395 },
+  moe_router_topk: { value: 2, file: TC, line: 760 },
+  moe_aux_loss_coeff: { value: 0.0, file: 'megatron/training/arguments.py', line: 3536 },
+  swiglu: { value: false, file: 'megatron/training/arguments.py', line: 2450 },
+  moe_shared_expert_glu_interleave_size: { value: null, file: TC, line: 729 },
+  context_parallel_size: { value: 1, file: MPC, line: 100 },
+  num_distributed_optimizer_instances: { value: 1, file: 'megatron/training/arguments.py', line: 3216 },
 };

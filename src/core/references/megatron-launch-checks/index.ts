@@ -1,15 +1,20 @@
 /**
  * Megatron-LM's own MoE launch checks on combinations of flags, as data (rows of
- * test/census/moe-launch-checks.tsv), one file per census category. MOE020 runs them; its tests are generated
- * from each check's `trigger` and `valid` flags.
+ * test/census/moe-launch-checks.tsv), one file per census category, and Megatron-Bridge's own (rows MB-*,
+ * bridge.ts). MOE020 runs them; its tests are generated from each check's `trigger` and `valid` flags.
  */
+import { BRIDGE_CHECKS } from './bridge';
 import type { MegatronLaunchCheck } from './check';
 import { DISPATCHER_CHECKS } from './dispatcher';
 import { OTHER_CHECKS } from './other';
 import { PARALLEL_CHECKS } from './parallel';
 import { ROUTER_CHECKS } from './routing';
 
-export { MEGATRON_COMMIT, type MegatronLaunchCheck, type WrittenFlags } from './check';
+export { BRIDGE_CHECKS, BRIDGE_COMMIT } from './bridge';
+export { MEGATRON_COMMIT, launchFramework, launchMessage, runsUnder, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
 export { MEGATRON_DEFAULTS, type MegatronDefault } from './defaults';
 
 export const MEGATRON_LAUNCH_CHECKS: readonly MegatronLaunchCheck[] = [...DISPATCHER_CHECKS, ...PARALLEL_CHECKS, ...ROUTER_CHECKS, ...OTHER_CHECKS];
+
+/** Every check MOE020 runs: Megatron-LM's, then Megatron-Bridge's own (which run on Bridge configs only). */
+export const LAUNCH_CHECKS: readonly MegatronLaunchCheck[] = [...MEGATRON_LAUNCH_CHECKS, ...BRIDGE_CHECKS];

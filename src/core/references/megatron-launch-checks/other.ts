@@ -1,7 +1,278 @@
 /** Megatron-LM launch checks on everything else MoE: grouped GEMM, recompute, offloading, CUDA graphs, inference (census category other). */
-import { TC, type MegatronLaunchCheck } from './check';
+import { TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
+
+const EXPERTS = 'megatron/core/transformer/moe/experts.py';
+const SPECS = 'megatron/core/models/gpt/gpt_layer_specs.py';
+const BACKEND = 'inference_grouped_gemm_backend';
+const GRAPHS = 'cuda_graph_modules';
+const OFFLOAD = 'offload_modules';
+const FREQ = 'moe_layer_freq';
+/** The offload modules inside the experts (transformer_config.py l.2166, l.2932). */
+const EXPERT_OFFLOAD = ['expert_fc1', 'moe_act', 'fused_group_mlp'];
+
+const has = (f: WrittenFlags, key: string, item: string): boolean => (f.list(key) ?? []).includes(item);
+/** Known to be None: a YAML null, or unwritten in a whole launch with a None default (list() reads None as []). */
+const isNone = (f: WrittenFlags, key: string): boolean => f.list(key)?.length === 0 && f.text(key) === undefined;
+/** Written as an fp8 / fp4 format argparse accepts (`--fp8-format`, `--fp4-format`; the config's fp8 / fp4). */
+const fp8 = (f: WrittenFlags): boolean => ['e4m3', 'hybrid'].includes(f.text('fp8_format') ?? '');
+const fp4 = (f: WrittenFlags): boolean => f.text('fp4_format') === 'e2m1';
+/** Selective recompute as TransformerConfig sees it: `--recompute-activations` sets it (arguments.py l.608). */
+const selective = (f: WrittenFlags): boolean => f.on('recompute_activations') === true || f.text('recompute_granularity') === 'selective';
+/** A module recomputed once `--moe-layer-recompute` has made the granularity selective and added 'moe' (transformer_config.py l.2023). */
+const recomputed = (f: WrittenFlags, module: string): boolean =>
+  (selective(f) && has(f, 'recompute_modules', module)) || (module === 'moe' && f.on('moe_layer_recompute') === true && f.text('recompute_granularity') !== 'full');
+const offloading = (f: WrittenFlags): boolean => f.on('fine_grained_activation_offloading') === true;
+/** The CUDA graph implementation, with the deprecated switches that set it (arguments.py l.623, l.630). */
+const graphImpl = (f: WrittenFlags): string | undefined =>
+  f.on('enable_cuda_graph') === true ? 'local' : f.on('external_cuda_graph') === true ? 'transformer_engine' : f.text('cuda_graph_impl');
+/**
+ * The CUDA graph modules TransformerConfig checks: `--cuda-graph-scope` is the deprecated spelling (arguments.py
+ * l.640), `full` alone is the whole layer ([], cuda_graph_config.py l.39), other deprecated scopes are not read,
+ * and the local implementation captures moe_router and moe_preprocess together (transformer_config.py l.2808).
+ */
+function graphModules(f: WrittenFlags): readonly string[] | undefined {
+  const written = f.written('cuda_graph_scope') && !f.written(GRAPHS) ? f.list('cuda_graph_scope') : f.list(GRAPHS);
+  if (!written || written.some((m) => m === 'full_iteration' || m === 'full_iteration_inference')) return undefined;
+  const modules = written.filter((m) => m !== 'full');
+  const router = graphImpl(f) === 'local' && (modules.includes('moe_router') || modules.includes('moe_preprocess'));
+  return router ? [...new Set([...modules, 'moe_router', 'moe_preprocess'])] : modules;
+}
+const graphed = (f: WrittenFlags, module: string): boolean => graphModules(f)?.includes(module) === true;
+/** Per-layer CUDA graphs (transformer_config.py l.2804). */
+const perLayer = (f: WrittenFlags): boolean => ['local', 'transformer_engine'].includes(graphImpl(f) ?? '');
+
+/** Python's value of `--moe-layer-freq` (arguments.py moe_freq_type, l.327), or the exception it raises. */
+type Freq = { readonly kind: 'int'; readonly value: number } | { readonly kind: 'list' | 'tuple'; readonly items: readonly Freq[] } | { readonly kind: 'error'; readonly error: 'ValueError' | 'TypeError' | 'other' };
+const MAX_ITEMS = 100_000;
+
+/** Evaluates a pattern of the grammar _eval_pattern lets through (digits , [ ] ( ) + *) as Python's eval would. */
+function evalPattern(text: string): Freq {
+  let at = 0;
+  const fail = (error: 'TypeError' | 'other'): never => {
+    throw Object.assign(new Error(error), { freq: { kind: 'error', error } as Freq });
+  };
+  const items = (close: string): Freq[] => {
+    const out: Freq[] = [];
+    while (text[at] !== close) {
+      out.push(sum());
+      if (text[at] === ',') at++;
+      else if (text[at] !== close) fail('other');
+    }
+    at++;
+    return out;
+  };
+  const atom = (): Freq => {
+    const ch = text[at];
+    if (ch === '[') return (at++, { kind: 'list', items: items(']') });
+    if (ch === '(') {
+      at++;
+      if (text[at] === ')') return (at++, { kind: 'tuple', items: [] });
+      const first = tuple();
+      if (text[at++] !== ')') fail('other');
+      return first;
+    }
+    const digits = /^\d+/.exec(text.slice(at))?.[0];
+    if (!digits || (digits.length > 1 && digits.startsWith('0') && /[1-9]/.test(digits))) return fail('other');
+    at += digits.length;
+    return { kind: 'int', value: Number(digits) };
+  };
+  const postfix = (): Freq => {
+    let value = atom();
+    while (text[at] === '[') {
+      at++;
+      const index = tuple();
+      if (text[at++] !== ']') fail('other');
+      if (value.kind === 'int' || index.kind !== 'int') fail('TypeError');
+      const element = (value as { items: readonly Freq[] }).items[(index as { value: number }).value];
+      value = element ?? fail('other');
+    }
+    return value;
+  };
+  const repeat = (seq: Freq, n: Freq): Freq => {
+    if (seq.kind === 'int' && n.kind === 'int') return { kind: 'int', value: seq.value * n.value };
+    const [s, count] = seq.kind === 'int' ? [n, seq.value] : [seq, n.kind === 'int' ? n.value : fail('TypeError')];
+    if (s.kind !== 'list' && s.kind !== 'tuple') return fail('TypeError');
+    if (s.items.length * count > MAX_ITEMS) return fail('other');
+    return { kind: s.kind, items: Array.from({ length: Math.max(0, count) }, () => s.items).flat() };
+  };
+  const product = (): Freq => {
+    let value = postfix();
+    while (text[at] === '*') {
+      at++;
+      value = repeat(value, postfix());
+    }
+    return value;
+  };
+  const sum = (): Freq => {
+    let value = product();
+    while (text[at] === '+') {
+      at++;
+      const right = product();
+      if (value.kind === 'int' && right.kind === 'int') value = { kind: 'int', value: value.value + right.value };
+      else if ((value.kind === 'list' || value.kind === 'tuple') && right.kind === value.kind) value = { kind: value.kind, items: [...value.items, ...right.items] };
+      else fail('TypeError');
+    }
+    return value;
+  };
+  const tuple = (): Freq => {
+    const first = sum();
+    if (text[at] !== ',') return first;
+    const out = [first];
+    while (text[at] === ',') {
+      at++;
+      if (at >= text.length || text[at] === ')' || text[at] === ']') break;
+      out.push(sum());
+    }
+    return { kind: 'tuple', items: out };
+  };
+  try {
+    const value = tuple();
+    return at === text.length ? value : { kind: 'error', error: 'other' };
+  } catch (e) {
+    return (e as { freq?: Freq }).freq ?? { kind: 'error', error: 'other' };
+  }
+}
+
+/** `--moe-layer-freq` as moe_freq_type parses it; undefined when it is not a literal written (or defaulted). */
+function layerFreq(f: WrittenFlags): Freq | undefined {
+  const n = f.number(FREQ);
+  if (n !== undefined) return Number.isInteger(n) ? { kind: 'int', value: n } : { kind: 'error', error: 'ValueError' };
+  const text = f.text(FREQ);
+  // Quotes or an expansion left in the word are the shell's to resolve (scripts often run the command through eval).
+  if (text === undefined || /[$'"`]/.test(text)) return undefined;
+  // A pattern with a character outside digits , [ ] ( ) + * is a ValueError (l.251); without '[' it is int(x) (l.350).
+  if (text.includes('[')) return /[^,\d[\]()+*]/.test(text) ? { kind: 'error', error: 'ValueError' } : evalPattern(text);
+  return /^\s*[+-]?\d+(_\d+)*\s*$/.test(text) ? { kind: 'int', value: Number(text.replace(/_/g, '')) } : { kind: 'error', error: 'ValueError' };
+}
+const freqList = (f: WrittenFlags): readonly Freq[] | undefined => {
+  const freq = layerFreq(f);
+  return freq?.kind === 'list' ? freq.items : undefined;
+};
+/** pretrain_gpt.py builds an MoE model's layers with get_gpt_decoder_block_spec unless a spec or attention variant replaces it (gpt_builders.py l.32). */
+const gptSpec = (f: WrittenFlags): boolean => !f.written('spec') && !f.written('experimental_attention_variant');
 
 export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
+  {
+    id: 'MEG-001',
+    file: TC,
+    line: 1414,
+    message: 'moe_use_grouped_tensor=True requires moe_grouped_gemm=True.',
+    at: 'moe_use_grouped_tensor',
+    when: (f) => f.on('moe_use_grouped_tensor') === true && f.on('moe_grouped_gemm') === false,
+    trigger: { moe_use_grouped_tensor: true },
+    valid: { moe_use_grouped_tensor: true, moe_grouped_gemm: true, disable_bias_linear: true },
+  },
+  {
+    id: 'MEG-007',
+    file: TC,
+    line: 1623,
+    message: "--transformer-impl='inference_optimized' supports gated linear units (SwiGLU/GeGLU) only with --inference-grouped-gemm-backend torch or vllm, got '{value}'.",
+    at: BACKEND,
+    // --swiglu and --quick-geglu set gated_linear_unit (argument_utils.py l.316, l.325); argparse allows flashinfer, torch, vllm.
+    when: (f) =>
+      f.text('transformer_impl') === 'inference_optimized' &&
+      ['swiglu', 'quick_geglu', 'gated_linear_unit'].some((k) => f.on(k) === true) &&
+      f.text(BACKEND) === 'flashinfer',
+    trigger: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', swiglu: true, [BACKEND]: 'flashinfer' },
+    valid: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', swiglu: true, [BACKEND]: 'torch' },
+  },
+  {
+    id: 'MEG-012',
+    file: TC,
+    line: 1670,
+    message: "batch_invariant_mode requires inference_grouped_gemm_backend 'torch' or 'vllm'.",
+    at: 'batch_invariant_mode',
+    when: (f) => f.text('transformer_impl') === 'inference_optimized' && f.on('batch_invariant_mode') === true && f.text(BACKEND) === 'flashinfer',
+    trigger: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', batch_invariant_mode: true, [BACKEND]: 'flashinfer' },
+    valid: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', batch_invariant_mode: true, [BACKEND]: 'vllm' },
+  },
+  {
+    id: 'MEG-016',
+    file: TC,
+    line: 1710,
+    message: 'moe_single_grouped_weight and moe_single_grouped_bias require moe_grouped_gemm=True.',
+    at: 'moe_single_grouped_weight',
+    when: (f) => f.on('moe_single_grouped_weight') === true && f.on('moe_grouped_gemm') === false,
+    trigger: { moe_single_grouped_weight: true },
+    valid: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true },
+  },
+  {
+    id: 'MEG-018',
+    file: TC,
+    line: 1727,
+    message: "moe_single_grouped_weight is currently supported with high-precision primary weights, fp8_recipe='mxfp8', or fp4_recipe='nvfp4'.",
+    at: 'moe_single_grouped_weight',
+    when: (f) =>
+      f.on('moe_single_grouped_weight') === true &&
+      ((fp8(f) && f.text('fp8_recipe') !== undefined && f.text('fp8_recipe') !== 'mxfp8') || (fp4(f) && f.text('fp4_recipe') !== undefined && f.text('fp4_recipe') !== 'nvfp4')),
+    trigger: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true, fp8_format: 'e4m3' },
+    valid: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true, fp8_format: 'e4m3', fp8_recipe: 'mxfp8' },
+  },
+  {
+    id: 'MEG-019',
+    file: TC,
+    line: 1732,
+    message:
+      'moe_single_grouped_weight with FP4 compute requires fp4_param=True (--fp4-param-gather). Without FP4 parameter gather, Transformer Engine uses a split-quantize fallback that is being deprecated.',
+    at: 'moe_single_grouped_weight',
+    when: (f) => f.on('moe_single_grouped_weight') === true && fp4(f) && f.on('fp4_param_gather') === false,
+    trigger: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true, fp4_format: 'e2m1' },
+    valid: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true, fp4_format: 'e2m1', fp4_param_gather: true },
+  },
+  {
+    id: 'MEG-020',
+    file: TC,
+    line: 1737,
+    message: 'moe_single_grouped_weight requires moe_use_grouped_tensor=True.',
+    at: 'moe_single_grouped_weight',
+    // Reached with grouped GEMM only (l.1708), where the TE op fuser turns the grouped tensor on (l.1410).
+    when: (f) =>
+      f.on('moe_single_grouped_weight') === true && f.on('moe_grouped_gemm') === true && f.on('moe_use_grouped_tensor') === false && f.on('use_transformer_engine_op_fuser') === false,
+    trigger: { moe_single_grouped_weight: true, moe_grouped_gemm: true, disable_bias_linear: true },
+    valid: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true },
+  },
+  {
+    id: 'MEG-021',
+    file: TC,
+    line: 1739,
+    message: 'moe_single_grouped_bias requires add_bias_linear=True.',
+    at: 'moe_single_grouped_bias',
+    when: (f) => f.on('moe_single_grouped_bias') === true && f.on('add_bias_linear') === false,
+    trigger: { moe_single_grouped_bias: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true },
+    valid: { moe_single_grouped_bias: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, no_bias_dropout_fusion: true },
+  },
+  {
+    id: 'MEG-022',
+    file: TC,
+    line: 1741,
+    message: 'moe_single_grouped_bias requires moe_use_grouped_tensor=True.',
+    at: 'moe_single_grouped_bias',
+    // Reached with grouped GEMM only (l.1708), where the TE op fuser turns the grouped tensor on (l.1410).
+    when: (f) =>
+      f.on('moe_single_grouped_bias') === true && f.on('moe_grouped_gemm') === true && f.on('moe_use_grouped_tensor') === false && f.on('use_transformer_engine_op_fuser') === false,
+    trigger: { moe_single_grouped_bias: true, moe_grouped_gemm: true, no_bias_dropout_fusion: true },
+    valid: { moe_single_grouped_bias: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, no_bias_dropout_fusion: true },
+  },
+  {
+    id: 'MEG-038',
+    file: TC,
+    line: 1966,
+    message: 'moe_act in recompute_modules is only supported with moe_grouped_gemm.',
+    at: 'recompute_modules',
+    when: (f) => selective(f) && has(f, 'recompute_modules', 'moe_act') && f.on('moe_grouped_gemm') === false,
+    trigger: { recompute_granularity: 'selective', recompute_modules: 'moe_act' },
+    valid: { recompute_granularity: 'selective', recompute_modules: 'moe_act', moe_grouped_gemm: true, disable_bias_linear: true },
+  },
+  {
+    id: 'MEG-040',
+    file: TC,
+    line: 2004,
+    message: 'Delayed scaling does not support moe_act and layernorm recompute for fp8.',
+    at: 'recompute_modules',
+    when: (f) => selective(f) && fp8(f) && (has(f, 'recompute_modules', 'moe_act') || has(f, 'recompute_modules', 'layernorm')) && f.text('fp8_recipe') === 'delayed',
+    trigger: { recompute_granularity: 'selective', recompute_modules: 'moe_act', moe_grouped_gemm: true, disable_bias_linear: true, fp8_format: 'hybrid' },
+    valid: { recompute_granularity: 'selective', recompute_modules: 'moe_act', moe_grouped_gemm: true, disable_bias_linear: true, fp8_format: 'hybrid', fp8_recipe: 'tensorwise' },
+  },
   {
     id: 'MEG-042',
     file: TC,
@@ -13,6 +284,132 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     valid: { moe_layer_recompute: true, recompute_granularity: 'selective' },
   },
   {
+    id: 'MEG-043',
+    file: TC,
+    line: 2170,
+    message: 'Cannot offload ',
+    at: OFFLOAD,
+    when: (f) => offloading(f) && recomputed(f, 'moe') && EXPERT_OFFLOAD.some((m) => has(f, OFFLOAD, m)),
+    trigger: { fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', [OFFLOAD]: 'expert_fc1' },
+    valid: { fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', [OFFLOAD]: 'core_attn' },
+  },
+  {
+    id: 'MEG-044',
+    file: TC,
+    line: 2188,
+    message: 'fused_group_mlp requires use_transformer_engine_op_fuser.',
+    at: OFFLOAD,
+    when: (f) => offloading(f) && has(f, OFFLOAD, 'fused_group_mlp') && f.on('use_transformer_engine_op_fuser') === false,
+    trigger: { fine_grained_activation_offloading: true, [OFFLOAD]: 'fused_group_mlp' },
+    valid: { fine_grained_activation_offloading: true, [OFFLOAD]: 'fused_group_mlp', use_transformer_engine_op_fuser: true },
+  },
+  {
+    id: 'MEG-045',
+    file: TC,
+    line: 2192,
+    message: 'fused_group_mlp offloads the whole fused grouped MLP and cannot be combined with expert_fc1 or moe_act. Remove: ',
+    at: OFFLOAD,
+    when: (f) => offloading(f) && has(f, OFFLOAD, 'fused_group_mlp') && (has(f, OFFLOAD, 'expert_fc1') || has(f, OFFLOAD, 'moe_act')),
+    trigger: { fine_grained_activation_offloading: true, [OFFLOAD]: 'fused_group_mlp expert_fc1', use_transformer_engine_op_fuser: true },
+    valid: { fine_grained_activation_offloading: true, [OFFLOAD]: 'fused_group_mlp', use_transformer_engine_op_fuser: true },
+  },
+  {
+    id: 'MEG-046',
+    file: TC,
+    line: 2206,
+    message: 'Invalid choices for gtp_remat_opt_in_modules: ',
+    at: 'gtp_remat_opt_in_modules',
+    when: (f) => (f.list('gtp_remat_opt_in_modules') ?? []).some((m) => m !== 'moe_latent_proj'),
+    trigger: { gtp_remat_opt_in_modules: 'moe_router' },
+    valid: { gtp_remat_opt_in_modules: 'moe_latent_proj' },
+  },
+  {
+    id: 'MEG-062',
+    file: TC,
+    line: 2820,
+    message: 'cuda_graph_modules must not contain both moe and moe_router.',
+    at: GRAPHS,
+    when: (f) => perLayer(f) && graphed(f, 'moe') && graphed(f, 'moe_router'),
+    trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe moe_router', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
+    valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
+  },
+  {
+    id: 'MEG-063',
+    file: TC,
+    line: 2824,
+    message: 'moe_preprocess cuda graph is only supported with moe_router cuda graph.',
+    at: GRAPHS,
+    when: (f) => perLayer(f) && graphed(f, 'moe_preprocess') && graphModules(f)?.includes('moe_router') === false,
+    trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_preprocess' },
+    valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router moe_preprocess' },
+  },
+  {
+    id: 'MEG-065',
+    file: TC,
+    line: 2835,
+    message: 'mlp cuda graph is only supported for dense layers, but not found in the model.',
+    at: GRAPHS,
+    // Every layer is MoE when moe_layer_freq is 1 or a list without 0 (l.2831).
+    when: (f) => {
+      const freq = layerFreq(f);
+      const allMoe = (freq?.kind === 'int' && freq.value === 1) || (freq?.kind === 'list' && !freq.items.some((x) => x.kind === 'int' && x.value === 0));
+      return perLayer(f) && (f.number('num_experts') ?? 0) > 1 && graphed(f, 'mlp') && allMoe;
+    },
+    trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'mlp' },
+    valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'mlp', [FREQ]: '2' },
+  },
+  {
+    id: 'MEG-068',
+    file: TC,
+    line: 2868,
+    // The assert's message ends here: the next string literal (l.2869) is a statement of its own.
+    message: 'moe recompute is not supported with moe_router CUDA graph with: ',
+    at: GRAPHS,
+    when: (f) => graphImpl(f) === 'transformer_engine' && recomputed(f, 'moe') && graphed(f, 'moe_router'),
+    trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router', recompute_granularity: 'selective', recompute_modules: 'moe' },
+    valid: { cuda_graph_impl: 'local', [GRAPHS]: 'moe_router', recompute_granularity: 'selective', recompute_modules: 'moe' },
+  },
+  {
+    id: 'MEG-069',
+    file: TC,
+    line: 2899,
+    message: 'hidden dropout is not supported with graphed MLP/MoE recomputation.',
+    at: 'recompute_modules',
+    // No graph modules (or full_iteration) capture the whole layer (l.2874).
+    when: (f) => {
+      const impl = graphImpl(f);
+      const modules = graphModules(f);
+      if (!['local', 'transformer_engine', 'full_iteration'].includes(impl ?? '') || modules === undefined) return false;
+      const inGraph = (m: string): boolean => impl === 'full_iteration' || modules.length === 0 || modules.includes(m);
+      const dropout = f.number('hidden_dropout');
+      return dropout !== undefined && dropout !== 0 && ((recomputed(f, 'mlp') && inGraph('mlp')) || (recomputed(f, 'moe') && inGraph('moe')));
+    },
+    trigger: { cuda_graph_impl: 'transformer_engine', recompute_granularity: 'selective', recompute_modules: 'moe' },
+    valid: { cuda_graph_impl: 'transformer_engine', recompute_granularity: 'selective', recompute_modules: 'moe', hidden_dropout: '0.0' },
+  },
+  {
+    id: 'MEG-072',
+    file: TC,
+    line: 2935,
+    message: "fine-grained activation offloading with cuda_graph_impl='local' only supports offload_modules 'expert_fc1', 'moe_act', and 'fused_group_mlp'. Unsupported offload_modules: ",
+    at: OFFLOAD,
+    when: (f) => offloading(f) && graphImpl(f) === 'local' && (f.list(OFFLOAD) ?? []).some((m) => !EXPERT_OFFLOAD.includes(m)),
+    trigger: { fine_grained_activation_offloading: true, cuda_graph_impl: 'local', [GRAPHS]: 'moe_router', [OFFLOAD]: 'core_attn' },
+    valid: { fine_grained_activation_offloading: true, cuda_graph_impl: 'local', [GRAPHS]: 'moe_router', [OFFLOAD]: 'expert_fc1' },
+  },
+  {
+    id: 'MEG-073',
+    file: TC,
+    line: 2954,
+    message:
+      'fine-grained activation offloading is only supported with transformer_engine CUDA graph implementation or local CUDA graph implementation with partial MoE offload. Local partial CUDA graphs are supported only for expert_fc1, moe_act, or fused_group_mlp offload when the full MoE module is not captured.',
+    at: GRAPHS,
+    // The local implementation's other ways to fail stop earlier (l.2934, l.2940).
+    when: (f) => offloading(f) && graphImpl(f) === 'local' && graphed(f, 'moe'),
+    trigger: { fine_grained_activation_offloading: true, cuda_graph_impl: 'local', [GRAPHS]: 'moe', [OFFLOAD]: 'expert_fc1', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
+    valid: { fine_grained_activation_offloading: true, cuda_graph_impl: 'local', [GRAPHS]: 'moe_router', [OFFLOAD]: 'expert_fc1', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
+  },
+  {
     id: 'MEG-095',
     file: TC,
     line: 3186,
@@ -20,7 +417,114 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     at: 'inference_fuse_tp_communication',
     // After its first assert, that the implementation is inference_optimized (l.3180).
     when: (f) => f.on('inference_fuse_tp_communication') === true && f.text('transformer_impl') === 'inference_optimized',
-    trigger: { inference_fuse_tp_communication: true, transformer_impl: 'inference_optimized' },
-    valid: { transformer_impl: 'inference_optimized' },
+    trigger: { inference_fuse_tp_communication: true, transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32' },
+    valid: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32' },
+  },
+  {
+    id: 'MEG-098',
+    file: TC,
+    line: 3263,
+    message: 'Batch-invariant MoE is bf16-only. Disable fp8/fp4 to use it.',
+    at: 'batch_invariant_mode',
+    when: (f) => f.on('batch_invariant_mode') === true && (fp8(f) || fp4(f)),
+    trigger: { batch_invariant_mode: true, [DISPATCHER]: 'alltoall', bf16: true, fp8_format: 'e4m3' },
+    valid: { batch_invariant_mode: true, [DISPATCHER]: 'alltoall', bf16: true },
+  },
+  {
+    id: 'MEG-111',
+    file: ARGUMENTS,
+    line: 251,
+    // argparse reports so moe_freq_type's ValueError (a bad pattern, l.251; int(x), l.350) and eval's TypeError (l.253).
+    message: "argument --moe-layer-freq: invalid moe_freq_type value: '{value}'",
+    at: FREQ,
+    when: (f) => {
+      const freq = layerFreq(f);
+      return f.written(FREQ) && freq?.kind === 'error' && freq.error !== 'other';
+    },
+    trigger: { [FREQ]: '[1]*3+[0]*1.5' },
+    valid: { [FREQ]: '[1]*3+[0]*1' },
+  },
+  {
+    id: 'MEG-115',
+    file: ARGUMENTS,
+    line: 1144,
+    message:
+      'Megatron-FSDP does not currently support moe_single_grouped_weight or moe_single_grouped_bias. Disable single grouped MoE parameters or use the regular DDP/distributed optimizer path until Megatron-FSDP supports TE GroupedTensor param buffers.',
+    at: 'use_megatron_fsdp',
+    when: (f) => f.on('use_megatron_fsdp') === true && (f.on('moe_single_grouped_weight') === true || f.on('moe_single_grouped_bias') === true),
+    trigger: { use_megatron_fsdp: true, moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true },
+    valid: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true },
+  },
+  {
+    id: 'MEG-118',
+    file: ARGUMENTS,
+    line: 1864,
+    message: 'When using upcycling, the --save option must be specified.',
+    at: 'moe_use_upcycling',
+    when: (f) => f.on('moe_use_upcycling') === true && isNone(f, 'save'),
+    trigger: { moe_use_upcycling: true },
+    valid: { moe_use_upcycling: true, save: '/checkpoints/moe', save_interval: '1000' },
+  },
+  {
+    id: 'MEG-119',
+    file: ARGUMENTS,
+    line: 1981,
+    message: 'MoE latent projection dimension has to be greater than zero.',
+    at: 'moe_latent_size',
+    when: (f) => (f.number('moe_latent_size') ?? 1) <= 0,
+    trigger: { moe_latent_size: '0' },
+    valid: { moe_latent_size: '512' },
+  },
+  {
+    id: 'MEG-149',
+    file: EXPERTS,
+    line: 207,
+    message: 'bias_dropout_fusion is not supported in TEGroupedMLP when add_bias_linear=True',
+    at: 'moe_grouped_gemm',
+    // Grouped GEMM experts are TEGroupedMLP under Transformer Engine (transformer_engine_spec_provider.py l.77)
+    // and InferenceGroupedMLP, its subclass, under inference_optimized (moe_module_specs.py l.113).
+    when: (f) =>
+      f.on('moe_grouped_gemm') === true &&
+      ['transformer_engine', 'inference_optimized'].includes(f.text('transformer_impl') ?? '') &&
+      f.on('add_bias_linear') === true &&
+      f.on('bias_dropout_fusion') === true &&
+      gptSpec(f),
+    trigger: { moe_grouped_gemm: true },
+    valid: { moe_grouped_gemm: true, disable_bias_linear: true },
+  },
+  {
+    id: 'MEG-157',
+    file: SPECS,
+    line: 654,
+    message: 'Invalid length of moe_layer_pattern: ',
+    at: FREQ,
+    when: (f) => {
+      const items = freqList(f);
+      const layers = f.number('num_layers');
+      return gptSpec(f) && items !== undefined && layers !== undefined && items.length !== layers;
+    },
+    trigger: { num_layers: '4', [FREQ]: '[1]*3' },
+    valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
+  },
+  {
+    id: 'MEG-158',
+    file: SPECS,
+    line: 660,
+    // moe_freq_type gives an int, a list or (a pattern with a top-level comma) a tuple.
+    message: "Invalid moe_layer_freq: <class 'tuple'>, ",
+    at: FREQ,
+    when: (f) => gptSpec(f) && layerFreq(f)?.kind === 'tuple',
+    trigger: { num_layers: '4', [FREQ]: '[1]*3,[0]' },
+    valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
+  },
+  {
+    id: 'MEG-159',
+    file: SPECS,
+    line: 671,
+    message: 'Invalid layer pattern: ',
+    at: FREQ,
+    when: (f) => gptSpec(f) && (freqList(f) ?? []).some((x) => x.kind !== 'int' || (x.value !== 0 && x.value !== 1)),
+    trigger: { num_layers: '4', [FREQ]: '[1]*3+[2]' },
+    valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
   },
 ];
