@@ -103,6 +103,9 @@ runRuleTests(unknownKey, {
   valid: [
     { name: 'a Megatron command line with its real router flags', file: 'train.sh', code: 'torchrun --nproc_per_node 8 pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-router-topk-scaling-factor 2.5 --moe-router-score-function sigmoid\n' },
     { name: 'torchrun and data flags far from every router flag', file: 'train.sh', code: 'torchrun --nnodes 2 pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --num-layers 4 --hidden-size 512 --seq-length 4096\n' },
+    { name: "a fork's own flag far from every Megatron-LM flag (an entry point's extra arguments)", file: 'train.sh', code: 'torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --rollout-batch-size 16 --my-custom-option 3\n' },
+    { name: "the launcher's own flags before the entry point are not Megatron's", file: 'train.sh', code: 'D=(--nproc-per-node 8 --master-port 6001)\ntorchrun ${D[@]} --node-rank 0 pretrain_gpt.py --num-experts 8 --moe-router-topk 2\n' },
+    { name: 'a script that runs no Megatron-LM entry point: only router flags are compared', file: 'scripts/models/m.sh', code: 'MODEL_ARGS=(--num-experts 8 --moe-router-topk 2 --tensor-model-paralel-size 2)\n' },
   ],
   invalid: [
     {
@@ -111,6 +114,16 @@ runRuleTests(unknownKey, {
       code: 'python pretrain_gpt.py --num-experts 64 --moe-router-topK 4\n',
       errors: [{ messageId: 'notAFlag', text: '--moe-router-topK', severity: 'warning', includes: ['did you mean `--moe-router-topk`', 'unrecognized arguments', 'allow_abbrev=False'] }],
       output: 'python pretrain_gpt.py --num-experts 64 --moe-router-topk 4\n',
+    },
+    {
+      name: 'any flag of the entry point one letter from a flag Megatron-LM defines (all 865 at d98e8a6), also in an array the command expands',
+      file: 'train.sh',
+      code: 'M=(\n  --num-experts 8 --moe-router-topk 2\n  --tensor-model-paralel-size 2\n)\ntorchrun pretrain_gpt.py ${M[@]} --overlap-grad-reduc\n',
+      errors: [
+        { messageId: 'notAFlag', text: '--tensor-model-paralel-size', severity: 'warning', includes: ['did you mean `--tensor-model-parallel-size`'] },
+        { messageId: 'notAFlag', text: '--overlap-grad-reduc', severity: 'warning', includes: ['did you mean `--overlap-grad-reduce`'] },
+      ],
+      output: 'M=(\n  --num-experts 8 --moe-router-topk 2\n  --tensor-model-parallel-size 2\n)\ntorchrun pretrain_gpt.py ${M[@]} --overlap-grad-reduce\n',
     },
     {
       name: 'a letter missing from the score-function flag',
