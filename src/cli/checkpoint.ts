@@ -164,20 +164,120 @@ export function loadRouterTensors(path: string, layer: number, limits: RouterLim
   }
 }
 
-export function loadActivations(path: string): LoadedTensor {
+/** Captured router inputs: one layer's hidden states and, when the capture recorded them, the model's own choices. */
+export interface Activations {
+  /** The tensor read: `layers.N.hidden_states`, or the single `hidden_states` of older files. */
+  readonly name: string;
+  readonly hidden: LoadedTensor;
+  /** `layers.N.topk_indices` [tokens, K]: the experts the model itself chose (scripts/capture_router_inputs.py). */
+  readonly chosen?: { readonly name: string; readonly k: number; readonly data: Int32Array };
+}
+
+const LAYER_HIDDEN = /^layers\.(\d+)\.hidden_states$/;
+
+/** The layers a captured file holds hidden states for (`layers.N.hidden_states`), ascending. */
+export function activationLayers(path: string): number[] {
   const file = new SafetensorsFile(path);
   try {
-    if (!file.entries.has('hidden_states')) {
-      throw new CheckpointError(`${path} has no "hidden_states" tensor; tensors found: ${[...file.entries.keys()].slice(0, 12).join(', ') || 'none'}.`);
-    }
-    // The declared shape is checked before the data is read: a header claiming 100,000,000 tokens is refused,
-    // not allocated (issue #14).
-    const shape = file.entries.get('hidden_states')!.shape;
-    if (shape.length !== 2) throw new CheckpointError(`"hidden_states" in ${path} has shape ${JSON.stringify(shape)}; expected [tokens, hidden].`);
-    if (shape[0]! < 1 || shape[0]! > MAX_TOKENS) throw new CheckpointError(`"hidden_states" in ${path} has ${shape[0]} tokens; MoE Lens routes 1 to ${MAX_TOKENS} tokens.`);
-    if (shape[1]! < 1 || shape[1]! > MAX_HIDDEN) throw new CheckpointError(`"hidden_states" in ${path} has hidden size ${shape[1]}; MoE Lens routes hidden sizes from 1 to ${MAX_HIDDEN}.`);
-    return file.tensor('hidden_states');
+    return layersIn(file);
   } finally {
     file.close();
   }
+}
+
+function layersIn(file: SafetensorsFile): number[] {
+  const layers: number[] = [];
+  for (const name of file.entries.keys()) {
+    const match = LAYER_HIDDEN.exec(name);
+    if (match && Number.isSafeInteger(Number(match[1]))) layers.push(Number(match[1]));
+  }
+  return layers.sort((a, b) => a - b);
+}
+
+/** What the config routes over: the chosen experts a file records must fit it. */
+export interface ChoiceLimits {
+  readonly experts: number;
+  readonly topK: number;
+}
+
+/**
+ * Layer `layer`'s router inputs from FILE: `layers.N.hidden_states` where the file has per-layer tensors, else the
+ * single `hidden_states` (files written before per-layer capture). Shapes are checked on the header, before any
+ * data is read; `layers.N.topk_indices`, when present, must be [tokens, top-k] integers naming experts of the config.
+ */
+export function loadActivations(path: string, layer: number, limits: ChoiceLimits): Activations {
+  const file = new SafetensorsFile(path);
+  try {
+    const layered = `layers.${layer}.hidden_states`;
+    const layers = layersIn(file);
+    let name: string;
+    if (file.entries.has(layered)) name = layered;
+    else if (file.entries.has('hidden_states')) name = 'hidden_states';
+    else if (layers.length > 0) {
+      throw new CheckpointError(`${path} has no "${layered}"; it holds hidden states for layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')} (pick one with --layer, or route them all with --all-layers).`);
+    } else {
+      throw new CheckpointError(`${path} has no "${layered}" or "hidden_states" tensor; tensors found: ${[...file.entries.keys()].slice(0, 12).join(', ') || 'none'}.`);
+    }
+    // The declared shape is checked before the data is read: a header claiming 100,000,000 tokens is refused,
+    // not allocated (issue #14).
+    const entry = file.entries.get(name)!;
+    const shape = entry.shape;
+    if (shape.length !== 2) throw new CheckpointError(`"${name}" in ${path} has shape ${JSON.stringify(shape)}; expected [tokens, hidden].`);
+    if (shape[0]! < 1 || shape[0]! > MAX_TOKENS) throw new CheckpointError(`"${name}" in ${path} has ${shape[0]} tokens; MoE Lens routes 1 to ${MAX_TOKENS} tokens.`);
+    if (shape[1]! < 1 || shape[1]! > MAX_HIDDEN) throw new CheckpointError(`"${name}" in ${path} has hidden size ${shape[1]}; MoE Lens routes hidden sizes from 1 to ${MAX_HIDDEN}.`);
+    const chosenName = name === layered ? `layers.${layer}.topk_indices` : 'topk_indices';
+    const chosen = file.entries.has(chosenName) ? readChoices(file, file.entries.get(chosenName)!, shape[0]!, limits) : undefined;
+    return { name, hidden: file.tensor(name), ...(chosen ? { chosen: { name: chosenName, k: limits.topK, data: chosen } } : {}) };
+  } finally {
+    file.close();
+  }
+}
+
+function readChoices(file: SafetensorsFile, entry: TensorEntry, tokens: number, limits: ChoiceLimits): Int32Array {
+  const where = `"${entry.name}" in ${file.path}`;
+  const shape = entry.shape;
+  if (shape.length !== 2 || shape[0] !== tokens || shape[1] !== limits.topK) {
+    throw new CheckpointError(`${where} has shape ${JSON.stringify(shape)}; expected [${tokens}, ${limits.topK}] (its hidden states' ${tokens} tokens × the config's top-${limits.topK}).`);
+  }
+  const bytes = file.read(entry.start, entry.end - entry.start);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = tokens * limits.topK;
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    let value: number;
+    switch (entry.dtype) {
+      case 'I64':
+        value = Number(view.getBigInt64(i * 8, true));
+        break;
+      case 'I32':
+        value = view.getInt32(i * 4, true);
+        break;
+      case 'I16':
+        value = view.getInt16(i * 2, true);
+        break;
+      case 'U8':
+        value = view.getUint8(i);
+        break;
+      default:
+        throw new CheckpointError(`${where} is ${entry.dtype}; chosen experts must be I64, I32, I16 or U8.`);
+    }
+    if (!Number.isInteger(value) || value < 0 || value >= limits.experts) {
+      throw new CheckpointError(`${where} names expert ${value} at token ${Math.floor(i / limits.topK)}; the config routes over experts 0 to ${limits.experts - 1}.`);
+    }
+    out[i] = value;
+  }
+  for (let t = 0; t < tokens; t++) {
+    const row = out.subarray(t * limits.topK, (t + 1) * limits.topK);
+    if (new Set(row).size !== row.length) throw new CheckpointError(`${where} names expert ${findRepeat(row)} twice for token ${t}; a token's top-${limits.topK} experts are distinct.`);
+  }
+  return out;
+}
+
+function findRepeat(row: Int32Array): number {
+  const seen = new Set<number>();
+  for (const e of row) {
+    if (seen.has(e)) return e;
+    seen.add(e);
+  }
+  return -1;
 }

@@ -36,12 +36,13 @@ export const lintCommand: CliCommand = {
 
 export const routeCommand: CliCommand = {
   name: 'route',
-  usage: `moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
+  usage: `moe-lens route CONFIG [--model NAME] [--layer N | --all-layers] [--weights FILE|DIR] [--activations FILE]
                [--tokens T] [--hidden H] [--seed S] [--distribution isotropic|clustered] [--clusters N]
                [--capacity-factor C] [--ep N] [--json]`,
   options: {
     model: { type: 'string' },
     layer: { type: 'string' },
+    'all-layers': { type: 'boolean' },
     weights: { type: 'string' },
     activations: { type: 'string' },
     tokens: { type: 'string' },
@@ -64,6 +65,9 @@ export const routeCommand: CliCommand = {
     const weights = text(values, 'weights');
     const activations = text(values, 'activations');
     const hidden = text(values, 'hidden');
+    const allLayers = values['all-layers'] === true;
+    if (allLayers && text(values, 'layer') !== undefined) throw new ArgumentError('--all-layers routes every layer in the --activations file; drop --layer');
+    if (allLayers && activations === undefined) throw new ArgumentError('--all-layers routes the layers captured in an --activations file; give one');
     return runRoute({
       config: positionals[0]!,
       ...(model !== undefined ? { model } : {}),
@@ -77,6 +81,7 @@ export const routeCommand: CliCommand = {
       ...(capacityFactor !== undefined ? { capacityFactor } : {}),
       expertParallel: integer('--ep', text(values, 'ep') ?? '1', 1, 4096),
       json: values.json === true,
+      ...(allLayers ? { allLayers } : {}),
     });
   },
 };

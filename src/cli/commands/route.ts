@@ -1,20 +1,22 @@
 /**
- * `moe-lens route CONFIG [--model NAME] [--layer N] [--weights FILE|DIR] [--activations FILE]
- *                  [--tokens T] [--hidden H] [--seed S] [--json] ...` — runs the config's exact router.
+ * `moe-lens route CONFIG [--model NAME] [--layer N | --all-layers] [--weights FILE|DIR] [--activations FILE]
+ *                  [--tokens T] [--hidden H] [--seed S] [--json] ...` — runs the config's exact router. With captured
+ * activations (scripts/capture_router_inputs.py) that record the model's own choice, it reports how often the
+ * config's router picks the same expert set.
  * The --json shape is a contract relied on by outside checks: keep it stable.
  */
 import { analyzeDocument } from '../../core/analyze';
 import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect';
 import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
-import { prepareOnnxRouter, type OrtLike } from '../../core/router/onnx-run';
+import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core/router/onnx-run';
 import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
 import { syntheticInputs, type Distribution } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
-import { loadActivations, loadRouterTensors, MAX_HIDDEN } from '../checkpoint';
+import { activationLayers, loadActivations, loadRouterTensors, MAX_HIDDEN, type Activations, type RouterTensors } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
 import type { CommandResult } from '../command-result';
 import { join, sep } from 'node:path';
@@ -36,6 +38,8 @@ export interface RouteArguments {
   readonly capacityFactor?: number;
   readonly expertParallel: number;
   readonly json: boolean;
+  /** Route every `layers.N.hidden_states` in the activations file (and compare each with the model's own choice). */
+  readonly allLayers?: boolean;
 }
 
 export const DEFAULT_TOKENS = 4096;
@@ -46,6 +50,7 @@ class UsageError extends Error {}
 const fail = (message: string): CommandResult => ({ stdout: '', stderr: `moe-lens route: ${message}`, exitCode: 2 });
 
 export async function runRoute(args: RouteArguments): Promise<CommandResult> {
+  const engine = new Engine();
   try {
     const started = Date.now();
     const { spec, file, line, lines } = pickSpec(args);
@@ -64,17 +69,59 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
     const resolved = routerConfigFromSpec(spec);
     if ('error' in resolved) throw new UsageError(`config "${spec.name}" cannot be routed: ${resolved.error}.`);
     const config = resolved.config;
-    const { inputs, description } = buildInputs(args, spec, config);
-    const { counts, indices, weights, backend, runMs } = await execute(config, inputs);
-    const stats = loadStats(counts, inputs.tokens, config.topK, { ...(args.capacityFactor !== undefined ? { capacityFactor: args.capacityFactor } : {}), expertParallel: args.expertParallel });
     const K = config.topK;
+    const head = { config: { file, name: spec.name, line }, semantics: config.semantics, assumed, numExperts: config.experts, topK: K };
+    const options = { ...(args.capacityFactor !== undefined ? { capacityFactor: args.capacityFactor } : {}), expertParallel: args.expertParallel };
+
+    if (args.allLayers) {
+      if (args.activations === undefined) throw new UsageError('--all-layers routes every layer captured in an --activations file (layers.N.hidden_states); give one.');
+      const layerNumbers = activationLayers(args.activations);
+      if (layerNumbers.length === 0) {
+        throw new CheckpointError(`${args.activations} has no per-layer hidden states ("layers.N.hidden_states") for --all-layers; scripts/capture_router_inputs.py writes them.`);
+      }
+      const layers = [];
+      let hidden = 0;
+      let runMs = 0;
+      let backend = '';
+      let weightsLabel = '';
+      for (const layer of layerNumbers) {
+        const { inputs, description, chosen, router } = buildInputs(args, layer, spec, config);
+        const out = await engine.run(config, inputs);
+        hidden = inputs.hidden;
+        runMs += out.runMs;
+        backend = out.backend;
+        weightsLabel = router ? `${args.weights} (${router.convention})` : description.weights!;
+        const check = chosen && router ? agreement(out.indices, chosen.data, inputs.tokens, K) : undefined;
+        layers.push({
+          layer,
+          tokens: inputs.tokens,
+          ...(router ? { router: router.names } : {}),
+          counts: Array.from(out.counts),
+          stats: loadStats(out.counts, inputs.tokens, K, options),
+          ...(check ? { check } : {}),
+        });
+      }
+      const checked = layers.filter((l) => l.check);
+      const result = {
+        backend,
+        ...head,
+        hidden,
+        seed: args.seed,
+        inputs: { weights: weightsLabel, activations: args.activations },
+        layers,
+        ...(checked.length > 0 ? { check: { layers: checked.length, tokens: sum(checked.map((l) => l.check!.tokens)), sameSet: sum(checked.map((l) => l.check!.sameSet)) } } : {}),
+        timeMs: { run: Number(runMs.toFixed(3)), total: Date.now() - started },
+      };
+      return { stdout: args.json ? JSON.stringify(result) : allLayersSummary(result, args.weights !== undefined), stderr: '', exitCode: 0 };
+    }
+
+    const { inputs, description, chosen, router } = buildInputs(args, args.layer, spec, config);
+    const { counts, indices, weights, backend, runMs } = await engine.run(config, inputs);
+    const stats = loadStats(counts, inputs.tokens, K, options);
+    const check = chosen && router ? agreement(indices, chosen.data, inputs.tokens, K) : undefined;
     const result = {
       backend,
-      config: { file, name: spec.name, line },
-      semantics: config.semantics,
-      assumed,
-      numExperts: config.experts,
-      topK: K,
+      ...head,
       tokens: inputs.tokens,
       hidden: inputs.hidden,
       seed: args.seed,
@@ -83,13 +130,41 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
       indices: Array.from({ length: inputs.tokens }, (_, t) => Array.from(indices.subarray(t * K, (t + 1) * K))),
       weights: Array.from({ length: inputs.tokens }, (_, t) => Array.from(weights.subarray(t * K, (t + 1) * K), (w) => Number(w.toPrecision(7)))),
       stats,
+      ...(check ? { check } : {}),
       timeMs: { run: Number(runMs.toFixed(3)), total: Date.now() - started },
     };
-    return { stdout: args.json ? JSON.stringify(result) : humanSummary(result), stderr: '', exitCode: 0 };
+    const note = chosen && !router ? `the file records the model's choices (${chosen.name}), but the router weights are synthetic: give --weights to compare` : undefined;
+    return { stdout: args.json ? JSON.stringify(result) : humanSummary(result, note), stderr: '', exitCode: 0 };
   } catch (error) {
     if (error instanceof CheckpointError || error instanceof UsageError) return fail(error.message);
     return fail(`internal error: ${String((error as Error)?.message ?? error)}`);
+  } finally {
+    await engine.release();
   }
+}
+
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** How often MoE Lens's choice is the model's: the same SET of experts (order is not compared: HF takes top-k unsorted). */
+export interface Agreement {
+  readonly tokens: number;
+  readonly sameSet: number;
+  /** The first few tokens whose sets differ. */
+  readonly mismatches: { token: number; moeLens: number[]; model: number[] }[];
+}
+
+const MAX_MISMATCHES = 8;
+
+export function agreement(ours: Int32Array, model: Int32Array, tokens: number, k: number): Agreement {
+  let sameSet = 0;
+  const mismatches: Agreement['mismatches'] = [];
+  for (let t = 0; t < tokens; t++) {
+    const a = Array.from(ours.subarray(t * k, (t + 1) * k)).sort((x, y) => x - y);
+    const b = Array.from(model.subarray(t * k, (t + 1) * k)).sort((x, y) => x - y);
+    if (a.every((e, i) => e === b[i])) sameSet++;
+    else if (mismatches.length < MAX_MISMATCHES) mismatches.push({ token: t, moeLens: a, model: b });
+  }
+  return { tokens, sameSet, mismatches };
 }
 
 function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line: number; lines: LineIndex } {
@@ -117,10 +192,10 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   return { spec, file: args.config, line: lines.positionAt(spec.anchorRange.start).line + 1, lines };
 }
 
-function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string> } {
+function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string>; chosen?: Activations['chosen']; router?: RouterTensors } {
   const E = config.experts;
-  const router = args.weights !== undefined ? loadRouterTensors(args.weights, args.layer, { experts: E, maxHidden: MAX_HIDDEN }) : undefined;
-  const activations = args.activations !== undefined ? loadActivations(args.activations) : undefined;
+  const router = args.weights !== undefined ? loadRouterTensors(args.weights, layer, { experts: E, maxHidden: MAX_HIDDEN }) : undefined;
+  const activations = args.activations !== undefined ? loadActivations(args.activations, layer, { experts: E, topK: config.topK }) : undefined;
   let hidden = args.hidden ?? spec.hidden.value ?? DEFAULT_HIDDEN;
   if (router) {
     const [rows, columns] = router.weight.entry.shape;
@@ -132,13 +207,16 @@ function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfi
     for (const tensor of [router.bias, router.selectionBias]) {
       if (tensor && (tensor.entry.shape.length !== 1 || tensor.entry.shape[0] !== E)) throw new CheckpointError(`"${tensor.entry.name}" has shape ${JSON.stringify(tensor.entry.shape)}; expected [${E}].`);
     }
-    if (config.routerBias && !router.bias) throw new CheckpointError(`the config's router has a bias, but the checkpoint has no router bias for layer ${args.layer} (found ${router.names.join(', ')}).`);
+    if (config.routerBias && !router.bias) throw new CheckpointError(`the config's router has a bias, but the checkpoint has no router bias for layer ${layer} (found ${router.names.join(', ')}).`);
   }
   if (activations) {
-    const [, columns] = activations.entry.shape;
-    if (columns !== hidden) throw new CheckpointError(`"hidden_states" in ${args.activations} has hidden size ${columns}, but the router expects ${hidden}.`);
+    const [, columns] = activations.hidden.entry.shape;
+    if (columns !== hidden) {
+      const expected = router ? `the router weight "${router.names[0]}" expects ${hidden}` : `the router expects ${hidden}`;
+      throw new CheckpointError(`"${activations.name}" in ${args.activations} has hidden size ${columns}, but ${expected}.`);
+    }
   }
-  const tokens = activations ? activations.entry.shape[0]! : args.tokens;
+  const tokens = activations ? activations.hidden.entry.shape[0]! : args.tokens;
   // A learned selection bias starts at zero, as the panel draws it (the same generator, the same loads).
   const learned = spec.selectionBias.value === 'learned' && config.selectionBias;
   const synthetic = syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned });
@@ -147,15 +225,17 @@ function buildInputs(args: RouteArguments, spec: RouterSpec, config: RouterConfi
     inputs: {
       tokens,
       hidden,
-      hiddenStates: activations?.data ?? synthetic.hiddenStates,
+      hiddenStates: activations?.hidden.data ?? synthetic.hiddenStates,
       gateWeight: router?.weight.data ?? synthetic.gateWeight,
       gateBias: router?.bias?.data ?? (router ? new Float32Array(E) : synthetic.gateBias),
       selectionBias: router?.selectionBias?.data ?? (router ? new Float32Array(E) : synthetic.selectionBias),
     },
     description: {
       weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : ''})`,
-      activations: activations ? String(args.activations) : `synthetic ${distribution} (seed ${args.seed})`,
+      activations: activations ? (activations.name === 'hidden_states' ? String(args.activations) : `${args.activations} (${activations.name})`) : `synthetic ${distribution} (seed ${args.seed})`,
     },
+    ...(activations?.chosen ? { chosen: activations.chosen } : {}),
+    ...(router ? { router } : {}),
   };
 }
 
@@ -180,16 +260,71 @@ async function loadOrt(): Promise<{ ort: OrtLike; name: string }> {
   return { ort: web as unknown as OrtLike, name: 'onnxruntime-web (wasm; onnxruntime-node is not installed)' };
 }
 
-async function execute(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: Float32Array; backend: string; runMs: number }> {
-  const { ort, name } = await loadOrt();
-  const router = await prepareOnnxRouter(ort, config, inputs.hidden, { outputs: 'full', now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
-  try {
+/** The ONNX router, built once per hidden size and reused across layers. */
+class Engine {
+  private ort?: { ort: OrtLike; name: string };
+  private readonly prepared = new Map<number, PreparedRouter>();
+
+  async run(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: Float32Array; backend: string; runMs: number }> {
+    this.ort ??= await loadOrt();
+    let router = this.prepared.get(inputs.hidden);
+    if (!router) {
+      router = await prepareOnnxRouter(this.ort.ort, config, inputs.hidden, { outputs: 'full', now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
+      this.prepared.set(inputs.hidden, router);
+    }
     const out = await router.run(inputs);
-    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : name;
+    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : this.ort.name;
     return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend, runMs: out.runMs };
-  } finally {
-    await router.release();
   }
+
+  async release(): Promise<void> {
+    for (const router of this.prepared.values()) await router.release();
+    this.prepared.clear();
+  }
+}
+
+const percent = (part: number, whole: number): string => `${((part / whole) * 100).toFixed(1)}%`;
+
+function checkLine(check: Agreement): string {
+  return `${check.sameSet}/${check.tokens} tokens (${percent(check.sameSet, check.tokens)}) get the model's own expert set`;
+}
+
+function mismatchLines(check: Agreement, indent: string): string[] {
+  return check.mismatches.map((m) => `${indent}token ${m.token}: MoE Lens [${m.moeLens.join(', ')}] · model [${m.model.join(', ')}]`);
+}
+
+function allLayersSummary(
+  result: {
+    config: { file: string; name: string; line: number };
+    semantics: string;
+    assumed: { field: string; value: unknown; source: string; why?: string }[];
+    backend: string;
+    hidden: number;
+    numExperts: number;
+    inputs: { weights: string; activations: string };
+    layers: { layer: number; tokens: number; stats: ReturnType<typeof loadStats>; check?: Agreement }[];
+    check?: { layers: number; tokens: number; sameSet: number };
+    timeMs: { run: number };
+  },
+  weightsGiven: boolean,
+): string {
+  const lines = [
+    `config     ${result.config.name} (${result.config.file}:${result.config.line})`,
+    `semantics  ${result.semantics}`,
+    ...result.assumed.map((a, i) => `${i === 0 ? 'assumed   ' : '          '} ${a.field} = ${JSON.stringify(a.value)} (${a.source}${a.why ? `: ${a.why}` : ''})`),
+    `inputs     ${result.layers.length} layers × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}`,
+    `backend    ${result.backend} · ${result.timeMs.run.toFixed(1)} ms`,
+    '',
+    'layer  tokens  max/mean  idle     same expert set as the model',
+  ];
+  for (const layer of result.layers) {
+    const same = layer.check ? `${layer.check.sameSet}/${layer.check.tokens} (${percent(layer.check.sameSet, layer.check.tokens)})` : '—';
+    lines.push(`${String(layer.layer).padStart(5)}  ${String(layer.tokens).padStart(6)}  ${layer.stats.maxOverMean.toFixed(2).padStart(8)}  ${`${layer.stats.idleExperts}/${result.numExperts}`.padEnd(7)}  ${same}`);
+    if (layer.check) lines.push(...mismatchLines(layer.check, '         '));
+  }
+  if (result.check) lines.push('', `check      ${result.check.sameSet}/${result.check.tokens} tokens (${percent(result.check.sameSet, result.check.tokens)}) over ${result.check.layers} layers get the model's own expert set`);
+  else if (!weightsGiven) lines.push('', 'check      needs the router weights the model used: give --weights (scripts/capture_router_inputs.py writes them)');
+  return lines.join('\n');
 }
 
 function humanSummary(result: {
@@ -204,8 +339,9 @@ function humanSummary(result: {
   inputs: Record<string, string>;
   counts: number[];
   stats: ReturnType<typeof loadStats>;
+  check?: Agreement;
   timeMs: { run: number };
-}): string {
+}, note?: string): string {
   const { stats } = result;
   const lines = [
     `config     ${result.config.name} (${result.config.file}:${result.config.line})`,
@@ -216,6 +352,8 @@ function humanSummary(result: {
     `load       max/mean ${stats.maxOverMean.toFixed(2)} · CV ${stats.coefficientOfVariation.toFixed(3)} · idle ${stats.idleExperts}/${result.numExperts}` +
       (stats.droppedFraction !== undefined ? ` · dropped ${(stats.droppedFraction * 100).toFixed(1)}% at capacity ${stats.capacity}` : '') +
       (stats.rankLoads.length > 1 ? ` · EP ranks max/mean ${stats.rankMaxOverMean.toFixed(2)}` : ''),
+    ...(result.check ? [`check      ${checkLine(result.check)}`, ...mismatchLines(result.check, '           ')] : []),
+    ...(note ? [`check      ${note}`] : []),
     '',
   ];
   const max = Math.max(1, ...result.counts);
