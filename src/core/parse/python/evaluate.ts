@@ -4,6 +4,11 @@
  * the flavor (dict key) or function it was built for. Whatever it cannot follow becomes `unknown`, with a
  * reason; it never picks "a file that defines the name".
  *
+ * It follows subscripts of the dicts and lists it built (`configs[flavor](...)` calls the builder the entry
+ * holds), decides `is` / `is not` / `==` / `!=` / `in` / `not in` where both sides are known, and applies an
+ * attribute assignment (`config.parallelism.expert_parallel_degree = 8`) to a local object copy-on-write:
+ * the local gets a changed copy, whoever else holds the object keeps it as built.
+ *
  * Bounded: calls nest at most MAX_CALL_DEPTH deep, loop bodies run once (their variables unknown), and one
  * evaluation takes at most MAX_STEPS node visits, after which everything left is unknown.
  */
@@ -12,6 +17,8 @@ import type { SourceRange } from '../../text/source';
 import { resolveModule, type ModuleFiles } from './modules';
 import { children, isDataclass, literalOf, nodeText, parameters as paramList, type Parameter, type ParsedPython } from './syntax';
 import {
+  identityOf,
+  isScalar,
   passedThrough,
   scalarEquals,
   unknown,
@@ -59,6 +66,11 @@ const MAX_DICT_ENTRIES = 2_000;
 const MAX_MODULES = 64;
 const MAX_LIST_ITEMS = 1024;
 const MAX_NESTING = 200;
+/** Names in one attribute assignment's target (`a.b.c = v` has three) that are followed. */
+const MAX_ASSIGNED_PATH = 32;
+/** Values visited, per attribute assignment, to find the other locals that hold an object it changed. */
+const MAX_ALIAS_VISITS = 4_096;
+const MAX_ALIAS_DEPTH = 16;
 
 type Binding =
   | { kind: 'value'; node: SyntaxNode; target: SyntaxNode }
@@ -102,6 +114,17 @@ export class PythonEvaluator {
   readonly roots: Root[] = [];
   /** Functions whose bodies ran (called from somewhere), by file and definition offset (tree nodes are not stable objects). */
   private readonly called = new Set<string>();
+  /**
+   * Lists and dicts whose items are not known exactly (a comprehension's one item, a list grown by `append`,
+   * a dict with an unread `**` spread or past its entry budget): `in` on them is decided only where an item matches.
+   */
+  private readonly inexact = new WeakSet<PyValue>();
+  /**
+   * Attribute assignments (`config.parallelism.expert_parallel_degree = 8`), by `file:offset` of the statement:
+   * true where the evaluator applied it to an object it built, false where it made the attribute unknown or
+   * could not follow it at all.
+   */
+  readonly attributeAssignments = new Map<string, boolean>();
 
   constructor(private readonly sources: PythonSources) {}
 
@@ -296,18 +319,24 @@ export class PythonEvaluator {
   private evalBinary(node: SyntaxNode, frame: Frame): PyValue {
     const left = node.firstChild;
     const op = left?.nextSibling;
-    const right = op?.nextSibling;
+    // `a is not b` and `a not in b` are two keyword tokens in Lezer's tree.
+    const twoWords = (op?.name === 'is' && op.nextSibling?.name === 'not') || (op?.name === 'not' && op.nextSibling?.name === 'in');
+    const right = twoWords ? op?.nextSibling?.nextSibling : op?.nextSibling;
     const trace = traceAt(frame.module.file, node);
     if (!left || !op || !right) return unknown('an incomplete expression', trace);
-    const opText = nodeText(frame.module.parsed.text, op);
+    const opText = twoWords ? `${op.name} ${op.nextSibling!.name}` : nodeText(frame.module.parsed.text, op);
     const a = this.evalExpr(left, frame);
     if (opText === 'and' || opText === 'or') {
       if (a.kind !== 'bool') return unknown(`\`${opText}\` of an unknown value`, trace);
       return (opText === 'and') === a.value ? this.evalExpr(right, frame) : a;
     }
     const b = this.evalExpr(right, frame);
-    const equal = scalarEquals(a, b);
-    if (opText === '==' || opText === '!=') return equal === undefined ? unknown('a comparison of unknown values', trace) : { kind: 'bool', value: (opText === '==') === equal, trace };
+    const decided = (answer: boolean | undefined, negate: boolean): PyValue =>
+      answer === undefined ? unknown(`\`${clip(nodeText(frame.module.parsed.text, node))}\` compares a value that is not known`, trace) : { kind: 'bool', value: answer !== negate, trace };
+    if (opText === 'is' || opText === 'is not') return decided(identical(a, b), opText === 'is not');
+    if (opText === 'in' || opText === 'not in') return decided(this.contains(b, a), opText === 'not in');
+    const equal = scalarEquals(a, b) ?? noneEquals(a, b);
+    if (opText === '==' || opText === '!=') return decided(equal, opText === '!=');
     const numeric = (v: PyValue): number | undefined => (v.kind === 'int' || v.kind === 'float' ? v.value : undefined);
     const [x, y] = [numeric(a), numeric(b)];
     if (a.kind === 'string' && b.kind === 'string' && opText === '+') return { kind: 'string', value: a.value + b.value, trace };
@@ -342,6 +371,24 @@ export class PythonEvaluator {
     }
   }
 
+  /**
+   * Python's `item in container`, where it is known: a string in a string, a scalar among a list's, tuple's or
+   * dict's (keys) scalars. A match decides True; no match decides False only where every item is known and
+   * the container is exact (not a comprehension's one item, a list grown in a loop, a dict with an unread spread).
+   */
+  private contains(container: PyValue, item: PyValue): boolean | undefined {
+    if (container.kind === 'string') return item.kind === 'string' ? container.value.includes(item.value) : undefined;
+    if (!isScalar(item) || (container.kind !== 'list' && container.kind !== 'dict')) return undefined;
+    const members = container.kind === 'list' ? container.items : container.entries.map((e) => e.key);
+    let allKnown = !this.inexact.has(identityOf(container));
+    for (const member of members.slice(0, MAX_LIST_ITEMS)) {
+      const equal = scalarEquals(member, item) ?? noneEquals(member, item);
+      if (equal === true) return true;
+      if (equal === undefined) allKnown = false;
+    }
+    return allKnown && members.length <= MAX_LIST_ITEMS ? false : undefined;
+  }
+
   private evalConditional(node: SyntaxNode, frame: Frame): PyValue {
     // `a if cond else b`: children are a, `if`, cond, `else`, b.
     const parts = children(node);
@@ -358,15 +405,20 @@ export class PythonEvaluator {
   private evalDict(node: SyntaxNode, frame: Frame): PyValue {
     const { file, parsed } = frame.module;
     const entries: DictEntry[] = [];
+    let partial = false;
     const items = children(node).filter((n) => n.name !== '{' && n.name !== '}' && n.name !== ',' && n.name !== 'Comment');
     for (let i = 0; i < items.length; i++) {
       // A table of tens of thousands of rows is read in its first rows: the rest stay unknown (a budget, as
       // the 200 configs a file reports; a 2 MB file must lint in seconds).
-      if (entries.length >= MAX_DICT_ENTRIES) break;
+      if (entries.length >= MAX_DICT_ENTRIES) {
+        partial = true;
+        break;
+      }
       const item = items[i]!;
       if (item.name === '**' || nodeText(parsed.text, item) === '**') {
         const spread = items[i + 1] ? this.evalExpr(items[i + 1]!, frame) : undefined;
         if (spread?.kind === 'dict') entries.push(...spread.entries);
+        if (spread?.kind !== 'dict' || this.inexact.has(identityOf(spread))) partial = true;
         i++;
         continue;
       }
@@ -378,20 +430,24 @@ export class PythonEvaluator {
       let value: PyValue;
       if (key.kind === 'string') {
         const context = { name: key.value, file, kind: 'entry', range, keyRange: rangeOf(keyNode) } as const;
+        let flavor: PyValue | undefined;
         value = this.withContext(context, () => {
           const entry = this.evalExpr(valueNode, frame);
-          // A flavor table of builder functions (`{"120b": _120b}`): the flavor is what the function returns.
-          if (entry.kind !== 'function' || frame.depth > 0) return entry;
-          return this.callFunction(entry.fn, [], new Map(), frame, undefined);
+          // A flavor table of builder functions (`{"120b": _120b}`): the flavor is what the function returns;
+          // the dict itself holds the function, so that `table[flavor](...)` calls it with its arguments.
+          if (entry.kind === 'function' && frame.depth === 0) flavor = this.callFunction(entry.fn, [], new Map(), frame, undefined);
+          return entry;
         });
-        this.entries.push({ context: this.context ? { ...context, parent: this.context } : context, value });
+        this.entries.push({ context: this.context ? { ...context, parent: this.context } : context, value: flavor ?? value });
       } else {
         value = this.evalExpr(valueNode, frame);
       }
       entries.push({ key, keyRange: rangeOf(keyNode), value, valueRange: rangeOf(valueNode), range });
       i += 2;
     }
-    return { kind: 'dict', entries, trace: traceAt(file, node) };
+    const dict: PyValue = { kind: 'dict', entries, trace: traceAt(file, node) };
+    if (partial) this.inexact.add(identityOf(dict));
+    return dict;
   }
 
   private evalComprehension(node: SyntaxNode, frame: Frame): PyValue {
@@ -406,7 +462,10 @@ export class PythonEvaluator {
       }
     }
     const item = element ? this.evalExpr(element, { ...frame, locals }) : unknown('an empty comprehension');
-    return { kind: 'list', items: [item], trace: traceAt(frame.module.file, node) };
+    const list: PyValue = { kind: 'list', items: [item], trace: traceAt(frame.module.file, node) };
+    // One item stands for however many the loop makes: what it holds is not known exactly.
+    this.inexact.add(identityOf(list));
+    return list;
   }
 
   private evalMember(node: SyntaxNode, frame: Frame): PyValue {
@@ -572,6 +631,8 @@ export class PythonEvaluator {
     if (owner.kind !== 'list') return undefined;
     const { positional } = this.evalArguments(argList, frame);
     const argument = positional[0]?.value;
+    // A list grown by a call may be grown in a loop that runs any number of times: its items are not exact.
+    this.inexact.add(identityOf(owner));
     if (argument && owner.items.length < MAX_LIST_ITEMS) {
       if (method === 'append') owner.items.push(argument);
       else if (argument.kind === 'list') owner.items.push(...argument.items.slice(0, MAX_LIST_ITEMS - owner.items.length));
@@ -707,11 +768,23 @@ export class PythonEvaluator {
             for (const name of target.name === 'TupleExpression' ? elements(target) : [target]) {
               if (name.name === 'VariableName') frame.locals.set(nodeText(text, name), unknown('a tuple assignment', traceAt(frame.module.file, name)));
             }
+          } else if (target.name === 'MemberExpression' && parts[i + 1]?.name === 'AssignOp') {
+            this.assignAttribute(statement, target, value, valueNode, frame);
           }
         }
         return undefined;
       }
-      case 'UpdateStatement':
+      case 'UpdateStatement': {
+        // `config.training.steps += 10`: the attribute is no longer what it was, and is not computed here.
+        const target = statement.firstChild;
+        const valueNode = statement.lastChild;
+        if (target?.name === 'MemberExpression' && valueNode && valueNode !== target) {
+          const trace = traceAt(frame.module.file, statement);
+          this.assignAttribute(statement, target, unknown(`\`${clip(nodeText(text, statement))}\` updates it in place`, trace), valueNode, frame);
+        }
+        for (const child of children(statement)) if (child.name !== 'UpdateOp' && child.name !== 'VariableName' && child !== target) this.evalExpr(child, frame);
+        return undefined;
+      }
       case 'ExpressionStatement': {
         for (const child of children(statement)) if (child.name !== 'UpdateOp' && child.name !== 'VariableName') this.evalExpr(child, frame);
         return undefined;
@@ -761,6 +834,171 @@ export class PythonEvaluator {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * `name.a.b = value` where `name` is a local holding an object the evaluator built: copy-on-write, the local
+   * (and every other local that holds one of the objects on the path, or an object holding them) is rebound
+   * to a copy whose `a.b` keyword is the value, located at the assignment; the objects themselves never change,
+   * so whoever else holds them (the function that returned them, a module-level name) still sees them as
+   * built. Where a step of the path is not an object the evaluator knows (`a` not set and its default not
+   * known, or a subscript on the way), the first such attribute becomes unknown; an assignment to a module
+   * name, a parameter's caller, a subscript of a name or a value that is not an object is not followed.
+   */
+  private assignAttribute(statement: SyntaxNode, target: SyntaxNode, value: PyValue, valueNode: SyntaxNode, frame: Frame): void {
+    const { file, parsed } = frame.module;
+    const { text } = parsed;
+    const key = `${file}:${statement.from}`;
+    // The chain `root.a.b`, outermost name first; a subscript (`root.a[0].b`) cuts the path at the attribute before it.
+    const names: SyntaxNode[] = [];
+    let subscripted = false;
+    let node: SyntaxNode | null = target;
+    for (let steps = 0; node?.name === 'MemberExpression'; steps++) {
+      if (steps >= MAX_ASSIGNED_PATH) {
+        node = null;
+        break;
+      }
+      if (node.lastChild?.name === 'PropertyName') {
+        names.unshift(node.lastChild);
+      } else if (node.lastChild?.name === ']') {
+        // What comes after a subscript is not followed: the attribute holding the subscripted value changes.
+        names.length = 0;
+        subscripted = true;
+      } else {
+        node = null;
+        break;
+      }
+      node = node.firstChild;
+    }
+    if (node?.name !== 'VariableName' || names.length === 0) {
+      this.attributeAssignments.set(key, false);
+      return;
+    }
+    const rootName = nodeText(text, node);
+    const root = frame.locals.get(rootName);
+    if (root?.kind !== 'object') {
+      this.attributeAssignments.set(key, false);
+      return;
+    }
+    const path = names.map((n) => nodeText(text, n));
+    const replaced = new Map<PyValue, PyValue>();
+    let applied = !subscripted;
+    const assignedAt = place(file, target);
+    const set = (object: ObjectValue, depth: number): ObjectValue => {
+      const attribute = path[depth]!;
+      const keyNode = names[depth]!;
+      const last = depth === path.length - 1;
+      let argument: Argument;
+      if (last && !subscripted) {
+        argument = { value: passedThrough(value, place(file, keyNode)), keyRange: rangeOf(keyNode), range: rangeOf(valueNode), assigned: assignedAt };
+      } else {
+        const current = this.attribute(object, attribute, traceAt(file, keyNode));
+        if (!last && current.kind === 'object' && !this.guardsAttributes(current)) {
+          argument = { value: set(current, depth + 1), keyRange: rangeOf(keyNode), range: object.keywords.get(attribute)?.range ?? rangeOf(keyNode), assigned: assignedAt };
+        } else {
+          applied = false;
+          const why = subscripted && last ? `\`${clip(nodeText(text, target))}\` assigns into it` : `\`${clip(nodeText(text, target))}\` is assigned, and \`${[rootName, ...path.slice(0, depth + 1)].join('.')}\` is not an object MoE Lens follows`;
+          argument = { value: unknown(why, traceAt(file, target)), keyRange: rangeOf(keyNode), range: rangeOf(target), assigned: assignedAt };
+        }
+      }
+      const keywords = new Map(object.keywords);
+      keywords.set(attribute, argument);
+      const copy: ObjectValue = { ...object, keywords };
+      replaced.set(identityOf(object), copy);
+      return copy;
+    };
+    if (this.guardsAttributes(root)) {
+      this.attributeAssignments.set(key, false);
+      frame.locals.set(rootName, unknown(`\`${clip(nodeText(text, target))}\` is assigned on a class that defines \`__setattr__\` or is frozen`, traceAt(file, target)));
+      return;
+    }
+    const updated = set(root, 0);
+    this.attributeAssignments.set(key, applied);
+    frame.locals.set(rootName, updated);
+    // Every other local that holds one of the objects changed (an alias, `p = config.parallelism`) sees the change.
+    let budget = MAX_ALIAS_VISITS;
+    const unchanged = new Set<PyValue>();
+    for (const [name, local] of frame.locals) {
+      if (name === rootName || local.kind === 'unknown') continue;
+      // Each local looked at is a step: a function of many names and many assignments stays within the budget.
+      const swapped = ++this.steps > MAX_STEPS ? undefined : this.substitute(local, replaced, unchanged, 0, () => --budget >= 0 && ++this.steps <= MAX_STEPS);
+      if (swapped === undefined) frame.locals.set(name, unknown(`\`${name}\` may hold an object \`${clip(nodeText(text, target))}\` changed`, traceAt(file, target)));
+      else if (swapped !== local) frame.locals.set(name, swapped);
+    }
+  }
+
+  /** A value with the objects in `replaced` swapped for their copies (copied on the way up); undefined when the budget ran out. */
+  private substitute(value: PyValue, replaced: Map<PyValue, PyValue>, unchanged: Set<PyValue>, depth: number, visit: () => boolean): PyValue | undefined {
+    if (value.kind !== 'object' && value.kind !== 'list' && value.kind !== 'dict') return value;
+    const identity = identityOf(value);
+    const swapped = replaced.get(identity);
+    if (swapped) return swapped;
+    if (unchanged.has(identity)) return value;
+    if (!visit() || depth > MAX_ALIAS_DEPTH) return undefined;
+    let changed = false;
+    if (value.kind === 'object') {
+      const keywords = new Map<string, Argument>();
+      for (const [key, argument] of value.keywords) {
+        const inner = this.substitute(argument.value, replaced, unchanged, depth + 1, visit);
+        if (inner === undefined) return undefined;
+        if (inner !== argument.value) changed = true;
+        keywords.set(key, inner === argument.value ? argument : { ...argument, value: inner });
+      }
+      if (!changed) {
+        unchanged.add(identity);
+        return value;
+      }
+      const copy = { ...value, keywords };
+      replaced.set(identity, copy);
+      return copy;
+    }
+    if (value.kind === 'list') {
+      const items: PyValue[] = [];
+      for (const item of value.items) {
+        const inner = this.substitute(item, replaced, unchanged, depth + 1, visit);
+        if (inner === undefined) return undefined;
+        if (inner !== item) changed = true;
+        items.push(inner);
+      }
+      if (!changed) {
+        unchanged.add(identity);
+        return value;
+      }
+      const copy: PyValue = { ...value, items };
+      if (this.inexact.has(identity)) this.inexact.add(copy);
+      replaced.set(identity, copy);
+      return copy;
+    }
+    const entries: DictEntry[] = [];
+    for (const entry of value.entries) {
+      const inner = this.substitute(entry.value, replaced, unchanged, depth + 1, visit);
+      if (inner === undefined) return undefined;
+      if (inner !== entry.value) changed = true;
+      entries.push(inner === entry.value ? entry : { ...entry, value: inner });
+    }
+    if (!changed) {
+      unchanged.add(identity);
+      return value;
+    }
+    const copy: PyValue = { ...value, entries };
+    if (this.inexact.has(identity)) this.inexact.add(copy);
+    replaced.set(identity, copy);
+    return copy;
+  }
+
+  /** Whether the workspace class of an object defines `__setattr__` or is a frozen dataclass: an assignment is then not a keyword. */
+  private guardsAttributes(object: ObjectValue): boolean {
+    const cls = object.cls;
+    if (!cls) return false;
+    const scope = this.module(cls.file);
+    const body = cls.node.getChild('Body');
+    if (!scope || !body) return false;
+    const { text } = scope.parsed;
+    if (cls.isDataclass && cls.node.parent?.name === 'DecoratedStatement' && /\bfrozen\s*=\s*True\b/.test(nodeText(text, cls.node.parent).slice(0, cls.node.from - cls.node.parent.from))) return true;
+    return children(body).some((statement) => {
+      const fn = statement.name === 'DecoratedStatement' ? statement.lastChild : statement;
+      return fn?.name === 'FunctionDefinition' && nameOf(fn, text) === '__setattr__';
+    });
   }
 
   private execIf(statement: SyntaxNode, frame: Frame): PyValue | undefined {
@@ -971,6 +1209,54 @@ export class PythonEvaluator {
     for (const { name } of annotatedAssignments(body, scope.parsed.text)) if (!order.includes(name)) order.push(name);
     return order;
   }
+}
+
+// ---- comparisons ---------------------------------------------------------------------------------------------
+
+/**
+ * Whether a value is known not to be None: a literal, a container, a definition, or an instance of a class
+ * the workspace holds. A call to a callee outside the workspace (or one not resolved) may return None, and an
+ * imported name may be None: those are not known.
+ */
+function knownNotNone(value: PyValue): boolean {
+  switch (value.kind) {
+    case 'int':
+    case 'float':
+    case 'string':
+    case 'bool':
+    case 'dict':
+    case 'list':
+    case 'function':
+    case 'class':
+    case 'module':
+      return true;
+    case 'object':
+      return value.cls !== undefined;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Python's `a is b`, where the language decides it: None (and True, False) are single objects, so `x is None`
+ * is known once x is known to be None or known not to be; two values of different builtin kinds are never the
+ * same object. Numbers and strings of the same kind are not decided (`is` on them depends on interning).
+ */
+function identical(a: PyValue, b: PyValue): boolean | undefined {
+  if (a.kind === 'none' || b.kind === 'none') {
+    const other = a.kind === 'none' ? b : a;
+    return other.kind === 'none' ? true : knownNotNone(other) ? false : undefined;
+  }
+  if (a.kind === 'bool' && b.kind === 'bool') return a.value === b.value;
+  if ((a.kind === 'bool' && isScalar(b)) || (b.kind === 'bool' && isScalar(a))) return false;
+  return undefined;
+}
+
+/** `==` between None and a builtin container or a definition (never equal); undefined otherwise. */
+function noneEquals(a: PyValue, b: PyValue): boolean | undefined {
+  const builtin = (v: PyValue): boolean => v.kind === 'list' || v.kind === 'dict' || v.kind === 'function' || v.kind === 'class' || v.kind === 'module';
+  if ((a.kind === 'none' && builtin(b)) || (b.kind === 'none' && builtin(a))) return false;
+  return undefined;
 }
 
 // ---- syntax helpers ----------------------------------------------------------------------------------------

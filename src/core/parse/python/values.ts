@@ -42,6 +42,12 @@ export interface Argument {
   readonly keyRange?: SourceRange;
   /** The argument expression's range at the call. */
   readonly range: SourceRange;
+  /**
+   * Set where an attribute assignment (`config.parallelism.expert_parallel_degree = 8`) gave the object this
+   * keyword after it was built: the assignment's target, in the file that writes it (`keyRange` is its last
+   * name, `range` the assigned value, both in that file).
+   */
+  readonly assigned?: Place;
 }
 
 /**
@@ -100,10 +106,24 @@ export function unknown(reason: string, trace?: Trace): PyValue {
   return trace ? { kind: 'unknown', reason, trace } : { kind: 'unknown', reason };
 }
 
+/**
+ * Copies of one value made only to add a binding to its trace are still the same Python object: each copy
+ * maps to the value it was first made from, so that an attribute assignment through one name is seen through
+ * the others (`identityOf`).
+ */
+const sameObject = new WeakMap<PyValue, PyValue>();
+
+/** The value a binding copy stands for (itself when it is no copy). */
+export function identityOf(value: PyValue): PyValue {
+  return sameObject.get(value) ?? value;
+}
+
 /** The same value, seen through one more binding (a parameter, a name). */
 export function passedThrough(value: PyValue, place: Place): PyValue {
   if (!value.trace) return value;
-  return { ...value, trace: { written: value.trace.written, via: [place, ...value.trace.via].slice(0, 16) } } as PyValue;
+  const copy = { ...value, trace: { written: value.trace.written, via: [place, ...value.trace.via].slice(0, 16) } } as PyValue;
+  if (value.kind === 'object' || value.kind === 'list' || value.kind === 'dict') sameObject.set(copy, identityOf(value));
+  return copy;
 }
 
 /** Python's `==` for scalars; undefined when either side is not a scalar. */

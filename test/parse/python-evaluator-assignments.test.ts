@@ -1,0 +1,461 @@
+/**
+ * The evaluator's subscripts of built dicts, identity and membership comparisons, and attribute assignment
+ * (copy-on-write): each fires where Python's answer is known, stays unknown where it is not, and never
+ * changes an object for whoever else holds it.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeTorchtitanPython } from '../../src/core/parse/torchtitan-python';
+import { PythonEvaluator } from '../../src/core/parse/python/evaluate';
+import type { ObjectValue, PyValue } from '../../src/core/parse/python/values';
+import { lintText } from '../../src/core/lint';
+import { ProjectIndex } from '../../src/core/project';
+
+const FILE = '/w/pkg/job.py';
+
+/** Evaluates a document; its roots (module-level names and uncalled functions) by name. */
+function evaluate(text: string, files: Record<string, string> = {}): { roots: Map<string, PyValue>; evaluator: PythonEvaluator } {
+  const project = new ProjectIndex();
+  project.setText(FILE, text);
+  for (const [file, source] of Object.entries(files)) project.setText(file, source);
+  const evaluator = new PythonEvaluator({ has: (f) => project.hasModule(f), parse: (f) => project.parsedModule(f) });
+  evaluator.evaluateDocument(FILE);
+  return { roots: new Map(evaluator.roots.map((r) => [r.context.name, r.value])), evaluator };
+}
+
+const asObject = (value: PyValue | undefined): ObjectValue => {
+  assert.equal(value?.kind, 'object', `not an object: ${JSON.stringify(value && { kind: value.kind, reason: 'reason' in value ? value.reason : undefined })}`);
+  return value as ObjectValue;
+};
+
+/** `object.a.b` through keywords. */
+function path(value: PyValue | undefined, ...names: string[]): PyValue | undefined {
+  let current = value;
+  for (const name of names) current = current?.kind === 'object' ? current.keywords.get(name)?.value : undefined;
+  return current;
+}
+
+const intOf = (value: PyValue | undefined): number | undefined => (value?.kind === 'int' ? value.value : undefined);
+const boolOf = (value: PyValue | undefined): boolean | 'unknown' | undefined => (value?.kind === 'bool' ? value.value : value?.kind === 'unknown' ? 'unknown' : undefined);
+
+describe('evaluator: a subscript of a dict it built', () => {
+  const text = `def _small(width, depth=2):
+    return Model.Config(width=width, depth=depth)
+
+
+def _large(width, depth=8):
+    return Model.Config(width=width * 2, depth=depth)
+
+
+CONFIGS = {
+    "small": _small,
+    "large": _large,
+}
+
+
+def registry(flavor, width=16):
+    return CONFIGS[flavor](width=width)
+
+
+def large_job():
+    return registry("large", width=32)
+
+
+def small_job():
+    return registry("small")
+
+
+def unknown_flavor(flavor):
+    return CONFIGS[flavor](width=4)
+
+
+def missing_flavor():
+    return CONFIGS["medium"](width=4)
+`;
+
+  it('by a key it knows yields the entry, a function that stays callable with the call\'s arguments', () => {
+    const { roots } = evaluate(text);
+    const large = asObject(roots.get('large_job'));
+    assert.equal(large.className, 'Model.Config');
+    assert.equal(intOf(path(large, 'width')), 64);
+    assert.equal(intOf(path(large, 'depth')), 8);
+    assert.equal(intOf(path(roots.get('small_job'), 'width')), 16);
+    assert.equal(intOf(path(roots.get('small_job'), 'depth')), 2);
+  });
+
+  it('by a key it does not know, or one the dict lacks, builds nothing a builder returns', () => {
+    const { roots } = evaluate(text);
+    for (const name of ['unknown_flavor', 'missing_flavor']) {
+      const value = roots.get(name);
+      // The callee is not resolved: whatever it builds has no class and none of the builders' keywords.
+      assert.ok(value?.kind !== 'object' || (value.cls === undefined && !value.keywords.has('depth')), name);
+    }
+  });
+
+  it('a module-level table of builders still names each flavor by what its builder returns', () => {
+    const { evaluator } = evaluate(text);
+    const rows = new Map(evaluator.entries.filter((e) => e.context.file === FILE).map((e) => [e.context.name, e.value]));
+    assert.equal(asObject(rows.get('small')).className, 'Model.Config');
+    assert.equal(asObject(rows.get('large')).className, 'Model.Config');
+  });
+});
+
+describe('evaluator: is / is not / == / != / in / not in', () => {
+  const cases: [string, boolean | 'unknown'][] = [
+    ['None is None', true],
+    ['None is not None', false],
+    ['[1] is None', false],
+    ['[1] is not None', true],
+    ['{"a": 1} is None', false],
+    ['3 is None', false],
+    ['Known() is not None', true],
+    ['imported is None', 'unknown'],
+    ['imported_call() is None', 'unknown'],
+    ['unknown_name is not None', 'unknown'],
+    ['True is True', true],
+    ['1 is True', false],
+    ['"a" is "a"', 'unknown'],
+    ['2 is 2', 'unknown'],
+    ['None == None', true],
+    ['None != 0', true],
+    ['None == []', false],
+    ['"x" == "x"', true],
+    ['"x" != "y"', true],
+    ['unknown_name == None', 'unknown'],
+    ['Known() == None', 'unknown'],
+    ['"model" in ["model", "loss"]', true],
+    ['"model" not in ["model", "loss"]', false],
+    ['"opt" in ["model", "loss"]', false],
+    ['"opt" not in ("model", "loss")', true],
+    ['"opt" in ["model", unknown_name]', 'unknown'],
+    ['"model" in ["model", unknown_name]', true],
+    ['"k" in {"k": 1}', true],
+    ['"j" in {"k": 1}', false],
+    ['"j" in {"k": 1, **unknown_name}', 'unknown'],
+    ['"od" in "model"', true],
+    ['"x" in [s for s in unknown_name]', 'unknown'],
+    ['"b" in GROWN', 'unknown'],
+    ['"a" in GROWN', true],
+    ['unknown_name in ["a"]', 'unknown'],
+  ];
+  const text =
+    'from elsewhere import imported, imported_call\n\n\nclass Known:\n    pass\n\n\nGROWN = ["a"]\nGROWN.append("c")\n' +
+    cases.map(([expression], i) => `v${i} = ${expression}\n`).join('');
+
+  it('decides each comparison where both sides are known, and leaves the rest unknown', () => {
+    const { roots } = evaluate(text);
+    const got = cases.map(([expression], i) => [expression, boolOf(roots.get(`v${i}`))]);
+    assert.deepEqual(got, cases);
+  });
+
+  it('an `if` on a known comparison takes its branch; on an unknown one it keeps no return from inside it', () => {
+    const { roots } = evaluate(`def build(converters=None):
+    config = A.Config(n=1)
+    if converters is not None:
+        config = B.Config(n=2)
+    return config
+
+
+def with_converters():
+    return build(converters=[Conv.Config()])
+
+
+def without_converters():
+    return build()
+
+
+def unknown_converters(converters):
+    if converters is not None:
+        return B.Config(n=2)
+    return None
+`);
+    assert.equal(asObject(roots.get('with_converters')).className, 'B.Config');
+    assert.equal(asObject(roots.get('without_converters')).className, 'A.Config');
+    // As for any unknown condition: the branch's return is not taken as the function's.
+    assert.equal(roots.get('unknown_converters')?.kind, 'none');
+  });
+});
+
+describe('evaluator: attribute assignment (copy-on-write)', () => {
+  const text = `BASE = Parallelism.Config(expert_parallel_degree=1)
+
+
+def base():
+    return Trainer.Config(
+        parallelism=Parallelism.Config(expert_parallel_degree=1, tensor_parallel_degree=2),
+        training=Training.Config(steps=10),
+    )
+
+
+def derived():
+    config = base()
+    config.parallelism.expert_parallel_degree = 8
+    config.training.steps += 5
+    return config
+
+
+def replaced():
+    config = base()
+    config.parallelism = Parallelism.Config(expert_parallel_degree=4)
+    return config
+
+
+def shared():
+    p = BASE
+    p.expert_parallel_degree = 16
+    return p
+
+
+def reads_shared():
+    return BASE
+
+
+def alias_read():
+    config = base()
+    p = config.parallelism
+    config.parallelism.expert_parallel_degree = 2
+    return p
+
+
+def alias_write():
+    config = base()
+    p = config.parallelism
+    p.expert_parallel_degree = 32
+    return config
+
+
+def not_set():
+    config = base()
+    config.compile.enable = True
+    return config
+
+
+def subscripted():
+    config = base()
+    config.training.steps_list[0] = 3
+    return config
+
+
+def on_a_parameter(config):
+    config.parallelism.expert_parallel_degree = 64
+    return config
+`;
+
+  it('updates the keyword of the object this function holds, located at the assignment', () => {
+    const { roots, evaluator } = evaluate(text);
+    const derived = roots.get('derived');
+    const ep = path(derived, 'parallelism', 'expert_parallel_degree');
+    assert.equal(intOf(ep), 8);
+    const argument = asObject(path(derived, 'parallelism')).keywords.get('expert_parallel_degree')!;
+    const at = (range: { start: number; end: number }) => text.slice(range.start, range.end);
+    assert.equal(at(ep!.trace!.written.range), '8');
+    assert.equal(at(argument.keyRange!), 'expert_parallel_degree');
+    assert.equal(at(argument.assigned!.range), 'config.parallelism.expert_parallel_degree');
+    // The other keywords are kept; `+=` is not computed, so the attribute it updates is no longer known.
+    assert.equal(intOf(path(derived, 'parallelism', 'tensor_parallel_degree')), 2);
+    assert.equal(path(derived, 'training', 'steps')?.kind, 'unknown');
+    assert.equal(intOf(path(roots.get('replaced'), 'parallelism', 'expert_parallel_degree')), 4);
+    assert.ok([...evaluator.attributeAssignments.values()].includes(true));
+  });
+
+  it('never changes the object for whoever else holds it: the function that built it, a module-level name', () => {
+    const { roots } = evaluate(text);
+    assert.equal(intOf(path(roots.get('base'), 'parallelism', 'expert_parallel_degree')), 1);
+    assert.equal(intOf(path(roots.get('shared'), 'expert_parallel_degree')), 16);
+    assert.equal(intOf(path(roots.get('reads_shared'), 'expert_parallel_degree')), 1);
+    assert.equal(intOf(path(roots.get('BASE'), 'expert_parallel_degree')), 1);
+  });
+
+  it('within the function, another name for a changed object sees the change, either way round', () => {
+    const { roots } = evaluate(text);
+    assert.equal(intOf(path(roots.get('alias_read'), 'expert_parallel_degree')), 2);
+    assert.equal(intOf(path(roots.get('alias_write'), 'parallelism', 'expert_parallel_degree')), 32);
+  });
+
+  it('an attribute on the way that is not an object it knows, or a subscript, becomes unknown, never a made-up object', () => {
+    const { roots } = evaluate(text);
+    const compile = path(roots.get('not_set'), 'compile');
+    assert.equal(compile?.kind, 'unknown');
+    assert.match((compile as { reason: string }).reason, /`config\.compile\.enable` is assigned, and `config\.compile` is not an object MoE Lens follows/);
+    assert.equal(path(roots.get('subscripted'), 'training', 'steps_list')?.kind, 'unknown');
+    assert.equal(intOf(path(roots.get('subscripted'), 'training', 'steps')), 10);
+  });
+
+  it('a value that is not an object (a parameter nothing called with one) is not followed', () => {
+    const { roots, evaluator } = evaluate(text);
+    assert.equal(roots.get('on_a_parameter')?.kind, 'unknown');
+    assert.ok([...evaluator.attributeAssignments.values()].includes(false));
+  });
+
+  it('a frozen dataclass, or a class with its own __setattr__, makes the name unknown', () => {
+    const { roots } = evaluate(`from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Frozen:
+    n: int = 1
+
+
+class Guarded:
+    def __init__(self, n=1):
+        self.n = n
+
+    def __setattr__(self, name, value):
+        pass
+
+
+def frozen():
+    f = Frozen(n=2)
+    f.n = 3
+    return f
+
+
+def guarded():
+    g = Guarded(n=2)
+    g.n = 3
+    return g
+`);
+    assert.equal(roots.get('frozen')?.kind, 'unknown');
+    assert.equal(roots.get('guarded')?.kind, 'unknown');
+  });
+
+  it('thousands of assignments and aliases in one function stay within the analysis budget', () => {
+    const lines = ['def job():', '    config = Trainer.Config(parallelism=Parallelism.Config(expert_parallel_degree=1))'];
+    for (let i = 0; i < 300; i++) lines.push(`    alias${i} = config.parallelism`);
+    for (let i = 0; i < 20_000; i++) lines.push(`    config.parallelism.expert_parallel_degree = ${i}`);
+    lines.push(`    config${'.a'.repeat(5_000)} = 1`, '    return config', '');
+    const started = performance.now();
+    const { roots } = evaluate(lines.join('\n'));
+    const ms = performance.now() - started;
+    console.log(`# 20,000 attribute assignments with 300 aliases: ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 5_000, `${ms.toFixed(0)} ms`);
+    assert.ok(roots.has('job'));
+  });
+});
+
+describe('torchtitan: config_registry.py jobs that assign attributes', () => {
+  const MODEL = `from torchtitan.models.common.moe import MoE, TokenChoiceTopKRouter
+from torchtitan.protocols.model_spec import ModelSpec
+
+
+def _debugmodel(moe_comm_backend):
+    return Decoder.Config(dim=256, layers=[MoE.Config(num_experts=8, router=TokenChoiceTopKRouter.Config(num_experts=8, top_k=2, score_func="softmax"))])
+
+
+configs = {"debugmodel": _debugmodel}
+
+
+def model_registry(flavor, moe_comm_backend="standard", converters=None):
+    config = configs[flavor](moe_comm_backend=moe_comm_backend)
+    if converters is not None:
+        for c in converters:
+            config = c.build().convert(config)
+    return ModelSpec(name="ds", flavor=flavor, model=config)
+`;
+  const REGISTRY = `from torchtitan.config import ParallelismConfig, TrainingConfig
+from torchtitan.trainer import Trainer
+
+from . import model_registry
+
+
+def ds_debugmodel() -> Trainer.Config:
+    return Trainer.Config(
+        model_spec=model_registry("debugmodel"),
+        training=TrainingConfig(num_tokens_per_microbatch_per_dp_rank=16384),
+        parallelism=ParallelismConfig(expert_parallel_degree=1),
+    )
+
+
+def ds_debugmodel_ep6() -> Trainer.Config:
+    config = ds_debugmodel()
+    config.model_spec = model_registry("debugmodel", moe_comm_backend="hybridep")
+    config.parallelism.expert_parallel_degree = 6
+    return config
+
+
+def ds_whole_ep6() -> Trainer.Config:
+    config = Trainer.Config(
+        model_spec=model_registry("debugmodel"),
+        training=TrainingConfig(num_tokens_per_microbatch_per_dp_rank=16384),
+        parallelism=ParallelismConfig(expert_parallel_degree=1),
+    )
+    config.parallelism.expert_parallel_degree = 6
+    return config
+`;
+  const project = (): ProjectIndex => {
+    const index = new ProjectIndex();
+    index.setText('/w/torchtitan/models/ds/__init__.py', MODEL);
+    return index;
+  };
+  const file = '/w/torchtitan/models/ds/config_registry.py';
+
+  it('reads the router through model_registry → the flavor table → its builder, and the layout the job assigns', () => {
+    const specs = analyzeTorchtitanPython(REGISTRY, file, project()).specs;
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    assert.deepEqual([...byName.keys()], ['ds_debugmodel', 'ds_debugmodel_ep6', 'ds_whole_ep6']);
+    for (const spec of specs) assert.deepEqual([spec.experts.value, spec.topK.value, spec.scoreFunc.value], [8, 2, 'softmax']);
+    const derived = byName.get('ds_debugmodel_ep6')!;
+    const ep = derived.layout!.filter((s) => s.key === 'expert_parallel_degree').at(-1)!;
+    assert.deepEqual(ep.literal, { kind: 'int', value: 6 });
+    assert.equal(ep.file, undefined);
+    const line = (offset: number) => REGISTRY.slice(0, offset).split('\n').length;
+    assert.equal(line(ep.valueRange.start), line(REGISTRY.indexOf('config.parallelism.expert_parallel_degree = 6')));
+    assert.equal(REGISTRY.slice(ep.keyRange.start, ep.keyRange.end), 'expert_parallel_degree');
+    assert.deepEqual(derived.layout!.find((s) => s.key === 'comm_backend')?.literal, { kind: 'string', value: 'hybridep' });
+    // Its other keys are the base job's, written in that function: not read as a whole job.
+    assert.equal(derived.launch?.complete, false);
+    assert.match(derived.launch!.why, /takes its Trainer\.Config from `ds_debugmodel`/);
+    const whole = byName.get('ds_whole_ep6')!;
+    assert.equal(whole.launch?.complete, true);
+    assert.match(whole.launch!.why, /changes it only by the attribute assignment it writes/);
+    // The base job is unchanged by the jobs that take its config.
+    assert.deepEqual(byName.get('ds_debugmodel')!.layout!.find((s) => s.key === 'expert_parallel_degree')?.literal, { kind: 'int', value: 1 });
+  });
+
+  it('MOE019 reports the assigned degree that does not split the experts, at the assignment', () => {
+    const found = lintText(file, REGISTRY, project()).diagnostics.filter((d) => d.code === 'MOE019');
+    const line = (offset: number) => REGISTRY.slice(0, offset).split('\n').length;
+    const assignment = 'config.parallelism.expert_parallel_degree = 6';
+    assert.deepEqual(
+      found.map((d) => line(d.range.start)),
+      [line(REGISTRY.indexOf(assignment)), line(REGISTRY.lastIndexOf(assignment))],
+    );
+    for (const d of found) assert.equal(REGISTRY.slice(d.range.start, d.range.end), '6');
+  });
+});
+
+describe('torchtitan @b5bcd76 (test/corpus): deepseek_v3/config_registry.py as written', () => {
+  const corpus = resolve(import.meta.dirname, '..', 'corpus');
+  const file = join(corpus, 'torchtitan/pytorch__torchtitan@b5bcd76/torchtitan/models/deepseek_v3/config_registry.py');
+  const project = new ProjectIndex((f) => (f.startsWith(corpus) && existsSync(f) && statSync(f).isFile() ? readFileSync(f, 'utf8') : undefined));
+  const text = readFileSync(file, 'utf8');
+  const specs = new Map(analyzeTorchtitanPython(text, file, project).specs.map((s) => [s.name, s]));
+  const line = (offset: number) => text.slice(0, offset).split('\n').length;
+  const last = (name: string, key: string) => specs.get(name)!.layout!.filter((s) => s.key === key).at(-1);
+
+  it('a job that swaps its model_spec by attribute assignment trains that model: HybridEP, and the base job\'s EP', () => {
+    const hybridep = 'deepseek_v3_debugmodel_hybridep';
+    assert.match(last(hybridep, 'token_dispatcher')!.literal.kind === 'expression' ? (last(hybridep, 'token_dispatcher')!.literal as { text: string }).text : '', /HybridEPTokenDispatcher\.Config$/);
+    assert.deepEqual(last(hybridep, 'comm_backend')?.literal, { kind: 'string', value: 'hybridep' });
+    const ep = last(hybridep, 'expert_parallel_degree')!;
+    assert.deepEqual([ep.literal, line(ep.valueRange.start)], [{ kind: 'int', value: 1 }, 66]);
+    assert.equal(specs.get(hybridep)!.launch?.complete, false);
+    // The base job itself still trains the standard all-to-all dispatcher.
+    assert.match((last('deepseek_v3_debugmodel', 'token_dispatcher')!.literal as { text: string }).text, /AllToAllTokenDispatcher\.Config$/);
+  });
+
+  it('an assigned training key and a reassigned ParallelismConfig are located where the job writes them', () => {
+    const graphs = last('deepseek_v3_16b_hybridep', 'training.disable_cuda_graphs')!;
+    assert.deepEqual([graphs.literal, line(graphs.valueRange.start), graphs.file], [{ kind: 'bool', value: false }, 184, undefined]);
+    assert.deepEqual(last('deepseek_v3_16b', 'training.disable_cuda_graphs')?.literal, { kind: 'bool', value: true });
+    const ep = last('deepseek_v3_16b_minimal_async_ep', 'expert_parallel_degree')!;
+    assert.deepEqual([ep.literal, line(ep.valueRange.start)], [{ kind: 'int', value: 1 }, 202]);
+  });
+
+  it('jobs whose model_registry call passes converters read no router (the converter chain is not followed)', () => {
+    assert.equal(specs.has('deepseek_v3_debugmodel_mxfp8'), false);
+    assert.equal(specs.has('deepseek_v3_671b_float8'), false);
+  });
+});
