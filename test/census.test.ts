@@ -36,8 +36,8 @@ describe('launch-check census', () => {
   const claimed = new Map<string, string[]>();
   for (const rule of ALL_RULES) for (const id of rule.census ?? []) claimed.set(id, [...(claimed.get(id) ?? []), rule.code]);
 
-  it('has 244 rows with unique ids', () => {
-    assert.equal(census.length, 244);
+  it('has 246 rows with unique ids (244 of the first census, 2 found on re-reading the frameworks)', () => {
+    assert.equal(census.length, 246);
     assert.equal(new Set(census.map((r) => r.id)).size, census.length);
   });
 
@@ -73,6 +73,6 @@ describe('launch-check census', () => {
     const covered = decidable.filter((r) => claimed.has(r.id)).length;
     console.log([`# census: ${covered} of ${decidable.length} rows decidable from configs (or with the GPU count) are caught`, ...[...table].sort().map(([k, c]) => `#   ${k}: ${c.covered}/${c.total}`)].join('\n'));
     // Coverage only grows: a rule that stops claiming its rows fails here.
-    assert.ok(covered >= 181, `coverage fell to ${covered}`);
+    assert.ok(covered >= 183, `coverage fell to ${covered}`);
   });
 });

@@ -208,4 +208,18 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     valid: { num_moe_experts: '64', moe_layer_freq: '2' },
     framework: 'megatron-bridge',
   },
+  {
+    // Not in the first census: found when re-reading Bridge at 067f987 (row MB-033, added this session).
+    id: 'MB-033',
+    file: COMM_OVERLAP,
+    line: 532,
+    message: 'overlap_moe_expert_parallel_comm is required for delay_wgrad_compute',
+    at: 'comm_overlap.delay_wgrad_compute',
+    // Both spellings of the overlap must be written off: an unwritten one is the recipe's (l.532-535).
+    when: (f) => f.on('comm_overlap.delay_wgrad_compute') === true && f.on(USER_OVERLAP) === false && f.on(`model.${OVERLAP}`) !== true,
+    trigger: { 'comm_overlap.delay_wgrad_compute': true, [USER_OVERLAP]: 'false' },
+    valid: { 'comm_overlap.delay_wgrad_compute': true, ...OVERLAP_OK },
+    framework: 'megatron-bridge',
+    shadows: ['MEG-090'],
+  },
 ];

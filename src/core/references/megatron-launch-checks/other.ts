@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on everything else MoE: grouped GEMM, recompute, offloading, CUDA graphs, inference (census category other). */
-import { TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { choice, TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const EXPERTS = 'megatron/core/transformer/moe/experts.py';
 const SPECS = 'megatron/core/models/gpt/gpt_layer_specs.py';
@@ -527,4 +527,6 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     trigger: { num_layers: '4', [FREQ]: '[1]*3+[2]' },
     valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
   },
+  // Not in the first census: argparse's own rejection, which stops a launch before MEG-009 (row MEG-163, added this session).
+  choice('MEG-163', 1228, 'inference_grouped_gemm_backend', ['flashinfer', 'torch', 'vllm']),
 ];
