@@ -46,6 +46,7 @@ function mutated(check: MegatronLaunchCheck, flags: Readonly<Record<string, stri
     const written = /^\s*--([a-z0-9-]+)/.exec(line)?.[1]?.replace(/-/g, '_');
     if (written === undefined) return true;
     // The expert count and top-k stay (the file must remain an MoE config), unless the check writes its own.
+    if (written === 'num_experts' && check.withoutExperts) return false;
     if ((written === 'num_experts' || written === 'moe_router_topk') && !(written in flags)) return true;
     const negates = written === 'disable_bias_linear' ? 'add_bias_linear' : written.replace(/^(no|disable)_/, '');
     return !(read.has(written) || read.has(negates) || written in flags);

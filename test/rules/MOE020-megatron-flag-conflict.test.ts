@@ -9,9 +9,9 @@ import { runRuleTests } from '../rule-tester';
 const SCRIPT = 'examples/megatron/train.sh';
 
 /** A launch line of an MoE model with the given flags (dest names → `--dest-name value`). */
-function commandLine(flags: Readonly<Record<string, string | true>>): string {
+function commandLine(flags: Readonly<Record<string, string | true>>, withoutExperts = false): string {
   const words = Object.entries(flags).map(([key, value]) => `--${key.replace(/_/g, '-')}${value === true ? '' : ` ${value}`}`);
-  return `torchrun pretrain_gpt.py \\\n  --num-experts 64 --moe-router-topk 2 \\\n  ${words.join(' \\\n  ')}\n`;
+  return `torchrun pretrain_gpt.py \\\n  ${withoutExperts ? '' : '--num-experts 64 '}--moe-router-topk 2 \\\n  ${words.join(' \\\n  ')}\n`;
 }
 
 /** A Megatron config of field names (a NeMo or yaml_arguments YAML): no argparse between it and Megatron Core. */
@@ -59,7 +59,9 @@ const triggerValue = (check: MegatronLaunchCheck): string =>
 
 runRuleTests(megatronFlagConflict, {
   valid: [
-    ...COMMAND_LINE_CHECKS.map((check) => ({ name: `${check.id}: the nearest valid flags`, file: SCRIPT, code: commandLine(check.valid) })),
+    ...COMMAND_LINE_CHECKS.map((check) => ({ name: `${check.id}: the nearest valid flags`, file: SCRIPT, code: commandLine(check.valid, check.withoutExperts) })),
+    ...COMMAND_LINE_CHECKS.filter((check) => check.withoutExperts).map((check) => ({ name: `${check.id}: the same flags with the expert count written`, file: SCRIPT, code: commandLine(check.trigger) })),
+    ...COMMAND_LINE_CHECKS.filter((check) => check.withoutExperts).map((check) => ({ name: `${check.id}: an expert count that may come from the environment is not taken as missing`, file: SCRIPT, code: commandLine(check.trigger, true).replace('pretrain_gpt.py', 'pretrain_gpt.py ${MOE_ARGS}') })),
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} (YAML of field names): the nearest valid config`, file: FIELDS_YAML, code: fieldsYaml(check.valid) })),
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} is not argparse's: a command line gets argparse's choices message instead`, file: SCRIPT, code: commandLine(check.valid) })),
     ...BRIDGE_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
@@ -138,7 +140,7 @@ runRuleTests(megatronFlagConflict, {
     ...COMMAND_LINE_CHECKS.map((check) => ({
       name: `${check.id}: ${check.message}`,
       file: SCRIPT,
-      code: commandLine(check.trigger),
+      code: commandLine(check.trigger, check.withoutExperts),
       errors: [{ messageId: 'conflict', text: `--${check.at.replace(/_/g, '-')}`, severity: 'error' as const, includes: [expectedMessage(check), check.id] }],
       output: null,
     })),

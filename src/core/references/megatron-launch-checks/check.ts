@@ -72,6 +72,12 @@ export interface MegatronLaunchCheck {
    * placeholder name. `{value}` is always the value written for `at`.
    */
   readonly values?: (f: WrittenFlags) => Readonly<Record<string, string | number>>;
+  /**
+   * It needs a launch that writes no expert count (MoE flags on a model without `--num-experts`, which Megatron
+   * reads as None): its tests leave `--num-experts` out. MoE Lens reads such a launch as a config only where it
+   * writes a router flag (`--moe-router-topk`).
+   */
+  readonly withoutExperts?: true;
 }
 
 /** The framework's message for this config: `{value}` is the value written for `at`, other names the check's `values`. */

@@ -61,4 +61,5 @@ export const MEGATRON_DEFAULTS: Readonly<Record<string, { readonly value: Megatr
   moe_shared_expert_glu_interleave_size: { value: null, file: TC, line: 729 },
   context_parallel_size: { value: 1, file: MPC, line: 100 },
   num_distributed_optimizer_instances: { value: 1, file: 'megatron/training/arguments.py', line: 3216 },
+  num_experts: { value: null, file: 'megatron/training/arguments.py', line: 3518 },
 };

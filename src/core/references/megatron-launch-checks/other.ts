@@ -5,6 +5,8 @@ const EXPERTS = 'megatron/core/transformer/moe/experts.py';
 const SPECS = 'megatron/core/models/gpt/gpt_layer_specs.py';
 const BACKEND = 'inference_grouped_gemm_backend';
 const GRAPHS = 'cuda_graph_modules';
+/** A number that reads as None: written null, or unwritten in a whole launch whose default is None. */
+const isNoneNumber = (f: WrittenFlags, key: string): boolean => f.number(key) === undefined && f.list(key)?.length === 0;
 const OFFLOAD = 'offload_modules';
 const FREQ = 'moe_layer_freq';
 /** The offload modules inside the experts (transformer_config.py l.2166, l.2932). */
@@ -527,6 +529,60 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     trigger: { num_layers: '4', [FREQ]: '[1]*3+[2]' },
     valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
   },
+  // MoE settings on a launch that writes no expert count (Megatron reads a missing --num-experts as None,
+  // arguments.py l.3518): only a whole launch says it is missing rather than written elsewhere.
+  {
+    id: 'MEG-015',
+    file: TC,
+    line: 1702,
+    message: 'moe_ffn_hidden_size is set but num_moe_experts is None. Please set num_moe_experts or remove moe_ffn_hidden_size.',
+    at: 'moe_ffn_hidden_size',
+    // A moe_layer_freq that keeps some layers dense only warns (l.1690-1700).
+    when: (f) => {
+      const freq = layerFreq(f);
+      const mixed = (freq?.kind === 'int' && freq.value > 1) || (freq?.kind === 'list' && freq.items.some((x) => x.kind === 'int' && x.value === 0));
+      return f.number('moe_ffn_hidden_size') !== undefined && isNoneNumber(f, 'num_experts') && freq !== undefined && freq.kind !== 'error' && !mixed;
+    },
+    trigger: { moe_ffn_hidden_size: '2048' },
+    valid: { moe_ffn_hidden_size: '2048', moe_layer_freq: '2' },
+    withoutExperts: true,
+  },
+  {
+    id: 'MEG-050',
+    file: TC,
+    line: 2485,
+    message: 'activation_func_clamp_value for SwiGLU is only supported with MoE.',
+    at: 'activation_func_clamp_value',
+    // --swiglu is SiLU with a gated linear unit; a clamp value that is not finite and positive fails first (l.2480).
+    when: (f) => (f.number('activation_func_clamp_value') ?? 0) > 0 && Number.isFinite(f.number('activation_func_clamp_value')) && f.on('swiglu') === true && isNoneNumber(f, 'num_experts'),
+    trigger: { swiglu: true, activation_func_clamp_value: '7.0' },
+    valid: { swiglu: true },
+    withoutExperts: true,
+  },
+  {
+    id: 'MEG-064',
+    file: TC,
+    line: 2829,
+    message: 'moe cuda graph is only supported for MoE.',
+    at: GRAPHS,
+    when: (f) => perLayer(f) && (graphed(f, 'moe') || graphed(f, 'moe_router')) && !(graphed(f, 'moe') && graphed(f, 'moe_router')) && isNoneNumber(f, 'num_experts'),
+    trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router' },
+    valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'attn' },
+    withoutExperts: true,
+  },
+  {
+    id: 'MEG-120',
+    file: ARGUMENTS,
+    line: 1983,
+    message: 'MoE latent projections are applicable only for MoE models.',
+    at: 'moe_latent_size',
+    // A latent size ≤ 0 fails first (l.1982).
+    when: (f) => (f.number('moe_latent_size') ?? 0) > 0 && isNoneNumber(f, 'num_experts'),
+    trigger: { moe_latent_size: '512' },
+    valid: {},
+    withoutExperts: true,
+  },
   // Not in the first census: argparse's own rejection, which stops a launch before MEG-009 (row MEG-163, added this session).
   choice('MEG-163', 1228, 'inference_grouped_gemm_backend', ['flashinfer', 'torch', 'vllm']),
 ];
+

@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on expert parallelism and its communication overlap (census category expert-parallel). */
-import { TC, DISPATCHER, BACKEND, OVERLAP, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const PARALLEL_STATE = 'megatron/core/parallel_state.py';
 const MOE_LAYER = 'megatron/core/transformer/moe/moe_layer.py';
@@ -275,5 +275,18 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     when: (f) => f.text(DISPATCHER) === 'flex' && f.text(BACKEND) === 'ncclep' && f.on('moe_enable_deepep') === false && product(etp(f), f.number(EP)) === 1,
     trigger: { [DISPATCHER]: 'flex', [BACKEND]: 'ncclep' },
     valid: { [DISPATCHER]: 'flex', [BACKEND]: 'ncclep', [EP]: '2' },
+  },
+  {
+    id: 'MEG-112',
+    file: ARGUMENTS,
+    line: 1656,
+    message: 'num_experts must be non None to use expert model parallelism',
+    at: EP,
+    // validate_args, before TransformerConfig's own check of the same (MEG-002, which it therefore shadows).
+    when: (f) => (f.number(EP) ?? 0) > 1 && f.number('num_experts') === undefined && f.list('num_experts')?.length === 0,
+    trigger: { [EP]: '2' },
+    valid: { [EP]: '1' },
+    withoutExperts: true,
+    shadows: ['MEG-002'],
   },
 ];
