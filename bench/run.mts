@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: whole-process times, median of several runs, side by side with a peer on the same input.
- * Ratios matter, not absolute times: machines are noisy.
+ * Ratios matter, not absolute times: machines are noisy. The CLI timed is the production build (minified, as
+ * the VSIX ships it and users run it): `npm run bench` builds it first; `npm run build` restores the dev build.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

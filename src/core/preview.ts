@@ -114,6 +114,9 @@ export interface RouteCommandOptions {
   readonly clusters: number;
   readonly capacityFactor?: number;
   readonly expertParallel: number;
+  /** A checkpoint the panel loaded, and the layer it shows: `--weights PATH --layer N`. */
+  readonly weights?: string;
+  readonly layer?: number;
 }
 
 /** A word every shell (bash, dash, zsh, fish, PowerShell, cmd.exe) reads as itself, unquoted. */
@@ -123,6 +126,7 @@ const SHELL_SAFE = /^[\w./@:+-]+$/;
 export const CONFIG_PLACEHOLDER = '<CONFIG>';
 export const CLI_PLACEHOLDER = '<path to moe-lens cli.js>';
 export const MODEL_PLACEHOLDER = '<MODEL>';
+export const WEIGHTS_PLACEHOLDER = '<WEIGHTS>';
 
 /**
  * The `moe-lens route` command that reproduces a panel run. A file path or config name that would need
@@ -135,6 +139,7 @@ export function routeCommand(options: RouteCommandOptions): string {
   if (options.distribution === 'clustered') parts.push('--distribution', 'clustered', '--clusters', String(options.clusters));
   if (options.capacityFactor !== undefined) parts.push('--capacity-factor', String(options.capacityFactor));
   if (options.expertParallel > 1) parts.push('--ep', String(options.expertParallel));
+  if (options.weights !== undefined) parts.push('--weights', word(options.weights, WEIGHTS_PLACEHOLDER), ...(options.layer !== undefined ? ['--layer', String(options.layer)] : []));
   parts.push('--json');
   return parts.join(' ');
 }

@@ -26,12 +26,59 @@ export interface PreviewSubject {
   readonly learnedSelectionBias?: boolean;
 }
 
+/**
+ * Every layer's router from a checkpoint, read by the host (headers and router tensors only, by byte range).
+ * The arrays travel as typed arrays: VS Code (engines ≥ 1.57) transfers their ArrayBuffers to the webview
+ * without JSON, so gpt-oss-120b's 36 × 128 × 2880 floats (53 MB) are one message. Each array owns its buffer.
+ */
+export interface RouterWeights {
+  /** The file or index read, as the user knows it (workspace-relative where it can be). */
+  readonly source: string;
+  /** The naming convention found (`HF gpt-oss`, `HF DeepSeek/Qwen/OLMoE`, `torchtitan`, …). */
+  readonly convention: string;
+  /** The model's layer numbers that have a router, ascending. */
+  readonly layers: readonly number[];
+  readonly experts: number;
+  readonly hidden: number;
+  /** [layers, experts, hidden], row-major. */
+  readonly weight: Float32Array;
+  /** [layers, experts]: the router Linear's bias, when the checkpoint has one. */
+  readonly bias?: Float32Array;
+  /** [layers, experts]: the learned selection bias (`e_score_correction_bias`, `expert_bias`): the bias that routes. */
+  readonly selectionBias?: Float32Array;
+  /** The first router layer's tensor names. */
+  readonly names: readonly string[];
+  readonly readMs: number;
+  readonly bytesRead: number;
+}
+
+/** Why a `preview/weights` body cannot be used (sizes that disagree); undefined when it can. */
+export function checkRouterWeights(weights: RouterWeights): string | undefined {
+  const { layers, experts: E, hidden: H } = weights;
+  const L = layers.length;
+  const whole = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
+  if (!Array.isArray(layers) || !whole(L) || !layers.every((l) => Number.isSafeInteger(l) && l >= 0)) return 'the router weights name no layers';
+  if (!whole(E) || !whole(H)) return 'the router weights have no expert count or hidden size';
+  if (!(weights.weight instanceof Float32Array) || weights.weight.length !== L * E * H) return `the router weights hold ${weights.weight?.length} floats, not ${L} layers × ${E} experts × ${H}`;
+  for (const key of ['bias', 'selectionBias'] as const) {
+    const vector = weights[key];
+    if (vector !== undefined && (!(vector instanceof Float32Array) || vector.length !== L * E)) return `the router ${key === 'bias' ? 'bias' : 'selection bias'} holds ${vector?.length} floats, not ${L} layers × ${E} experts`;
+  }
+  return undefined;
+}
+
 export interface HostToWebview {
   /** First data after `preview/ready`, and again whenever the bound config changes. */
   /** `cli`: the words that run the extension's own CLI, for "Copy as CLI command" (`npx moe-lens` if absent). */
   'preview/subject': { readonly subject: PreviewSubject; readonly ortBaseUri: string; readonly cli?: string };
   /** The bound config can no longer be routed (parse failure, invalid values): show why. */
   'preview/error': { readonly message: string };
+  /** The host is reading a checkpoint's routers ("Load router weights…" or `moeLens.preview.routerWeights`). */
+  'preview/weights-loading': { readonly source: string };
+  /** Every layer's router, read from a checkpoint: the panel routes its tokens through each. */
+  'preview/weights': { readonly weights: RouterWeights };
+  /** The checkpoint could not be read: one sentence naming the file and the tensor. The panel keeps what it had. */
+  'preview/weights-error': { readonly message: string };
 }
 
 export interface WebviewToHost {
@@ -43,6 +90,8 @@ export interface WebviewToHost {
   'preview/export': { readonly json: string };
   /** Something worth logging in the extension's output channel. */
   'preview/log': { readonly level: 'info' | 'warn' | 'error'; readonly message: string };
+  /** "Load router weights…": the host asks for a .safetensors file or a sharded checkpoint's index, then reads its routers. */
+  'preview/pick-weights': Record<string, never>;
 }
 
 export type Envelope<M> = { [K in keyof M]: { readonly type: K; readonly body: M[K] } }[keyof M];
@@ -62,7 +111,21 @@ const WEBVIEW_MESSAGE_BODIES: { readonly [K in keyof WebviewToHost]: (body: Reco
   'preview/export': (body) => (typeof body.json === 'string' && body.json.length <= MAX_JSON ? { json: body.json } : undefined),
   'preview/log': (body) =>
     (body.level === 'info' || body.level === 'warn' || body.level === 'error') && typeof body.message === 'string' ? { level: body.level, message: body.message.slice(0, MAX_TEXT) } : undefined,
+  'preview/pick-weights': (body) => (Object.keys(body).length === 0 ? {} : undefined),
 };
+
+/** The types the host sends, for the webview's filter of window messages (typed: a new message must be listed). */
+const HOST_MESSAGE_TYPES: { readonly [K in keyof HostToWebview]: true } = {
+  'preview/subject': true,
+  'preview/error': true,
+  'preview/weights-loading': true,
+  'preview/weights': true,
+  'preview/weights-error': true,
+};
+
+export function isHostMessageType(type: unknown): type is keyof HostToWebview {
+  return typeof type === 'string' && Object.hasOwn(HOST_MESSAGE_TYPES, type);
+}
 
 /** Validates an untrusted message from the webview; returns undefined for anything malformed. */
 export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {

@@ -62,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('moeLens.lintWorkspace', () => lintWorkspace(diagnostics, log)),
     vscode.languages.registerCodeLensProvider(SELECTOR, new PreviewCodeLens(diagnostics)),
     vscode.commands.registerCommand('moeLens.previewRouting', (uri?: vscode.Uri, configName?: string) => previewRouting(context, analysis, log, uri, configName)),
+    vscode.commands.registerCommand('moeLens.loadRouterWeights', () => PreviewPanel.pickWeightsForActive()),
     vscode.workspace.registerTextDocumentContentProvider(RULE_DOC_SCHEME, documents),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
     vscode.commands.registerCommand(SHOW_RULE_DOCUMENTATION, (code?: string) => showRuleDocumentation(code)),

@@ -6,7 +6,7 @@ import type { SeveritySetting } from '../core/rules/types';
 
 export interface SettingDeclaration {
   readonly key: string;
-  readonly type: 'object' | 'number' | 'boolean';
+  readonly type: 'object' | 'number' | 'boolean' | 'string';
   readonly default: unknown;
   readonly scope: 'resource' | 'window';
   readonly description: string;
@@ -53,6 +53,13 @@ export const SETTINGS: readonly SettingDeclaration[] = [
     scope: 'window',
     description: 'Memory (MB) the analysis may use. A file that needs more gets one information diagnostic saying so; the rest of the workspace is still checked.',
   },
+  {
+    key: 'moeLens.preview.routerWeights',
+    type: 'string',
+    default: '',
+    scope: 'resource',
+    description: 'A checkpoint whose router weights the routing preview loads when it opens: a .safetensors file, a sharded checkpoint folder or its model.safetensors.index.json (relative paths from the workspace folder). Only the headers and every layer\'s router tensors are read. Empty: synthetic weights.',
+  },
 ];
 
 export interface SettingsReader {
@@ -90,6 +97,12 @@ export class Config {
 
   get memoryBudgetMb(): number {
     return this.number('moeLens.lint.memoryBudgetMb', 512, 64);
+  }
+
+  /** The checkpoint the preview loads on open; undefined when unset. */
+  get routerWeights(): string | undefined {
+    const value = this.reader.get<unknown>('moeLens.preview.routerWeights');
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
   }
 
   private number(key: string, fallback: number, minimum: number): number {

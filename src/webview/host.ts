@@ -1,5 +1,5 @@
 /** Typed messaging with the extension host, and persisted UI state. */
-import type { HostMessage, WebviewMessage } from '../core/protocol';
+import { isHostMessageType, type HostMessage, type WebviewMessage } from '../core/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -18,7 +18,7 @@ export function send(message: WebviewMessage): void {
 export function onMessage(handler: (message: HostMessage) => void): void {
   window.addEventListener('message', (event: MessageEvent) => {
     const data = event.data as { type?: unknown } | undefined;
-    if (data && (data.type === 'preview/subject' || data.type === 'preview/error')) handler(data as HostMessage);
+    if (data && isHostMessageType(data.type)) handler(data as HostMessage);
   });
 }
 

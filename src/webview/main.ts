@@ -13,7 +13,7 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import type { PreviewRouter, PreviewSubject } from '../core/protocol';
+import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type RouterWeights } from '../core/protocol';
 import type { RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
@@ -23,6 +23,7 @@ import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, S
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
 import { renderChart, renderChartLegend } from './views/chart';
 import { renderControls as renderControlsView } from './views/controls';
+import { renderHeatmap, renderHeatmapLegend } from './views/heatmap';
 import { custom, el, formatNumber } from './views/dom';
 import { renderStats, renderTable } from './views/stats';
 
@@ -40,6 +41,10 @@ let controls: Controls = { ...DEFAULTS, ...loadState<Controls>() };
 let generation = 0;
 let debounce: ReturnType<typeof setTimeout> | undefined;
 let lastExport: ExportPayload | undefined;
+/** A checkpoint's routers, every layer (from the host); undefined: synthetic weights. */
+let weights: RouterWeights | undefined;
+/** Index into `weights.layers` of the layer the histogram and statistics show. */
+let selectedRow = 0;
 
 interface SeriesResult {
   readonly router: PreviewRouter;
@@ -106,9 +111,43 @@ function drawInputs(options: SyntheticOptions): SyntheticInputs {
   return lastDrawn.inputs;
 }
 
+/** Why the loaded checkpoint cannot route this config; undefined when it can. */
+function weightsProblem(config: PreviewRouter['config'], w: RouterWeights): string | undefined {
+  if (w.experts !== config.experts) return `The checkpoint's routers (${w.source}) have ${w.experts} experts, but this config routes over ${config.experts}: load this model's checkpoint, or use synthetic weights.`;
+  if (config.routerBias && !w.bias) return `This config's router has a bias, but the checkpoint (${w.source}) has no router bias (it has ${w.names.join(', ')}).`;
+  return undefined;
+}
+
+/** Layer `row`'s router inputs: the checkpoint's tensors (views, no copy) on the shared tokens. */
+function layerInputs(w: RouterWeights, row: number, tokens: number, hiddenStates: Float32Array): RouterInputs {
+  const E = w.experts;
+  const slab = E * w.hidden;
+  return {
+    tokens,
+    hidden: w.hidden,
+    hiddenStates,
+    gateWeight: w.weight.subarray(row * slab, (row + 1) * slab),
+    gateBias: w.bias ? w.bias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
+    // The learned bias in the checkpoint is the bias that routes; a checkpoint without one routes with none.
+    selectionBias: w.selectionBias ? w.selectionBias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
+  };
+}
+
 async function start(): Promise<void> {
   if (!subject) return;
   const mine = ++generation;
+  if (weights && controls.hidden !== weights.hidden) {
+    // The checkpoint fixes the hidden size; the control shows it.
+    controls = { ...controls, hidden: weights.hidden };
+    saveState(controls);
+    renderControls();
+  }
+  const mismatch = weights ? weightsProblem(subject.router.config, weights) : undefined;
+  if (mismatch) {
+    setStatus(mismatch, 'error');
+    app.dataset.state = 'invalid';
+    return;
+  }
   const problem = validateControls(controls, subject.router.config.experts);
   if (problem) {
     setStatus(problem, 'error');
@@ -138,8 +177,26 @@ async function start(): Promise<void> {
     const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
     if (mine !== generation) return;
     const isStale = (): boolean => mine !== generation;
-    const primary = await runSeries(subject.router, inputs, info, isStale);
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
+    if (weights) {
+      const w = weights;
+      const results: (SeriesResult & { info: BackendInfo })[] = [];
+      let ran = info;
+      for (let row = 0; row < w.layers.length; row++) {
+        if (row > 0) setStatus(`Routing ${controls.tokens} tokens through layer ${w.layers[row]} (${row + 1} of ${w.layers.length})…`, 'busy');
+        const result = await runSeries({ ...subject.router, label: `layer ${w.layers[row]}` }, layerInputs(w, row, controls.tokens, synthetic.hiddenStates), ran, isStale);
+        ran = result.info;
+        results.push(result);
+      }
+      selectedRow = Math.min(selectedRow, w.layers.length - 1);
+      const compare = compareRouter ? await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${w.layers[selectedRow]}` }, layerInputs(w, selectedRow, controls.tokens, synthetic.hiddenStates), ran, isStale) : undefined;
+      if (mine !== generation) return;
+      layered = { weights: w, results, hiddenStates: synthetic.hiddenStates, totalMs: performance.now() - began };
+      show(results[selectedRow]!, compare, layered.totalMs);
+      return;
+    }
+    layered = undefined;
+    const primary = await runSeries(subject.router, inputs, info, isStale);
     const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info, isStale) : undefined;
     if (mine !== generation) return; // a newer request superseded this one
     show(primary, compare, performance.now() - began);
@@ -151,27 +208,63 @@ async function start(): Promise<void> {
   }
 }
 
+/** The last run through a checkpoint's layers: every layer's result, and the tokens (a row click reruns only a comparison). */
+let layered: { weights: RouterWeights; results: (SeriesResult & { info: BackendInfo })[]; hiddenStates: Float32Array; totalMs: number } | undefined;
+
+/** A row of the heatmap was picked: show that layer (running the comparison for it, if one is chosen). */
+async function selectLayer(row: number): Promise<void> {
+  if (!layered || !subject || row === selectedRow) return;
+  selectedRow = row;
+  const run = layered;
+  const primary = run.results[row]!;
+  const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
+  if (!compareRouter) {
+    show(primary, undefined, run.totalMs, true);
+    return;
+  }
+  const mine = ++generation;
+  setStatus(`Running ${compareRouter.label} on layer ${run.weights.layers[row]}…`, 'busy');
+  try {
+    const compare = await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${run.weights.layers[row]}` }, layerInputs(run.weights, row, controls.tokens, run.hiddenStates), primary.info, () => mine !== generation);
+    if (mine === generation) show(primary, compare, run.totalMs, true);
+  } catch (error) {
+    if (mine !== generation || error instanceof StaleRunError) return;
+    setStatus(`Could not run the comparison: ${String((error as Error)?.message ?? error)}`, 'error');
+  }
+}
+
 let chartResize: ResizeObserver | undefined;
 
 /** Redraws the chart when its host's width changes (the panel resized, or the Chart tab shown): one observer, for the current chart. */
-function watchWidth(host: HTMLElement, redraw: () => void): void {
+function watchWidth(host: HTMLElement, redraw: () => void, heat?: { host: HTMLElement; redraw: () => void }): void {
   chartResize?.disconnect();
   let width = host.clientWidth;
+  let heatWidth = heat?.host.clientWidth ?? 0;
   chartResize = new ResizeObserver(() => {
+    if (heat && heat.host.clientWidth !== heatWidth) {
+      heatWidth = heat.host.clientWidth;
+      heat.redraw();
+    }
     if (host.clientWidth === width) return;
     width = host.clientWidth;
     redraw();
   });
   chartResize.observe(host);
+  if (heat) chartResize.observe(heat.host);
 }
 
-function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number): void {
+function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number, keepScroll = false): void {
   const { info } = primary;
+  const scrollY = keepScroll ? window.scrollY : undefined;
   const backendLabel = info.backend === 'webgpu' ? `WebGPU · ${info.adapter}` : info.adapter ? `WASM · ${info.adapter}` : 'WASM';
   document.getElementById('backend')!.textContent = backendLabel;
   document.getElementById('backend')!.setAttribute('title', info.fallbackReason ?? 'the backend that ran');
   document.getElementById('timing')!.textContent = `${formatNumber(primary.runMs, 1)} ms router · ${formatNumber(totalMs, 0)} ms total`;
-  setStatus(info.fallbackReason ? `Ran on WASM: ${info.fallbackReason}.` : `Routed ${controls.tokens} tokens to top-${primary.router.config.topK} of ${primary.router.config.experts} experts.`);
+  const run = layered;
+  const routedText = run
+    ? `Routed ${controls.tokens} tokens through the ${run.weights.layers.length} router layers of ${run.weights.source} to top-${primary.router.config.topK} of ${primary.router.config.experts} experts; showing layer ${run.weights.layers[selectedRow]}.`
+    : `Routed ${controls.tokens} tokens to top-${primary.router.config.topK} of ${primary.router.config.experts} experts.`;
+  setStatus(info.fallbackReason ? `Ran on WASM: ${info.fallbackReason}.` : routedText);
 
   const mean = primary.stats.meanLoad;
   const chartSeries = { label: primary.router.label, counts: primary.counts };
@@ -194,7 +287,27 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
     custom('vscode-tab-header', { slot: 'header', id: 'tab-table' }, 'Table'),
     custom('vscode-tab-panel', {}, renderTable(primary.counts, compare?.counts, mean, primary.stats.capacity)),
   );
-  views.replaceChildren(tabs);
+  const heatHost = run ? el('div', { class: 'heatmap-host' }) : undefined;
+  const drawHeat = (): void => {
+    if (!run || !heatHost) return;
+    // A redraw (the panel resized) keeps the keyboard focus on the row it was on.
+    const focused = heatHost.contains(document.activeElement) ? (document.activeElement as Element).getAttribute('data-row') : null;
+    heatHost.replaceChildren(
+      renderHeatmap(
+        run.results.map((r, row) => ({ layer: run.weights.layers[row]!, counts: r.counts })),
+        { mean, selected: selectedRow, width: heatHost.clientWidth, select: (row) => void selectLayer(row) },
+      ),
+    );
+    if (focused !== null) heatHost.querySelector<SVGGElement>(`g.heat-row[data-row="${focused}"]`)?.focus({ preventScroll: true });
+  };
+  views.replaceChildren(...(run && heatHost ? [weightsBar(run.weights), heatHost, renderHeatmapLegend(mean), el('h2', { class: 'layer-title' }, `Layer ${run.weights.layers[selectedRow]}`)] : []), tabs);
+  drawHeat();
+  if (heatHost) {
+    watchWidth(chartHost, drawChart, { host: heatHost, redraw: drawHeat });
+    // A row picked on the heatmap keeps the focus there (arrows go on); a run from the controls leaves it alone.
+    if (keepScroll) heatHost.querySelector<SVGGElement>(`g.heat-row[data-row="${selectedRow}"]`)?.focus({ preventScroll: true });
+  }
+  if (scrollY !== undefined) window.scrollTo({ top: scrollY });
   statsHost.replaceChildren(renderStats(primary.stats, compare?.stats, compare?.router.label));
 
   const command = routeCommand({
@@ -208,6 +321,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
     clusters: controls.clusters,
     capacityFactor: controls.capacityFactor,
     expertParallel: controls.ep,
+    ...(run ? { weights: run.weights.source, layer: run.weights.layers[selectedRow]! } : {}),
   });
   lastExport = {
     config: { name: subject!.name, file: subject!.file, line: subject!.line },
@@ -220,6 +334,17 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
     ...(compare ? { compare: { label: compare.router.label, semantics: compare.router.config.semantics, counts: Array.from(compare.counts), stats: compare.stats } } : {}),
     timeMs: { router: primary.runMs, total: totalMs },
     command,
+    ...(run
+      ? {
+          weights: {
+            source: run.weights.source,
+            convention: run.weights.convention,
+            hidden: run.weights.hidden,
+            selectedLayer: run.weights.layers[selectedRow]!,
+            layers: run.results.map((r, row) => ({ layer: run.weights.layers[row]!, counts: Array.from(r.counts), stats: r.stats })),
+          },
+        }
+      : {}),
   };
   app.dataset.state = 'done';
   app.dataset.backend = info.backend;
@@ -229,6 +354,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   app.dataset.runs = String(executedRuns); // tests check that superseded requests never ran
   app.dataset.totalMs = String(totalMs);
   app.dataset.command = command; // what "Copy as CLI command" copies (the e2e suite runs it)
+  app.dataset.layer = run ? String(run.weights.layers[selectedRow]) : '';
   // Milliseconds since the page started loading when the first histogram appeared (npm run bench).
   app.dataset.firstResultAt ??= String(performance.now());
 }
@@ -242,7 +368,49 @@ function renderFooter(): void {
   exportButton.addEventListener('click', () => {
     if (lastExport) send({ type: 'preview/export', body: { json: JSON.stringify(lastExport, null, 2) } });
   });
-  footer.replaceChildren(copy, exportButton);
+  const load = custom('vscode-button', { id: 'load-weights', secondary: '', title: 'Route through a checkpoint\'s own routers, every layer: a .safetensors file or a sharded checkpoint (only the router tensors are read)' }, 'Load router weights…');
+  load.addEventListener('click', () => send({ type: 'preview/pick-weights', body: {} }));
+  footer.replaceChildren(load, copy, exportButton);
+}
+
+/** What was loaded, and the way back to synthetic weights. */
+function weightsBar(w: RouterWeights): HTMLElement {
+  const megabytes = (w.bytesRead / 1e6).toFixed(w.bytesRead < 1e7 ? 2 : 0);
+  const biases = [w.bias ? 'router bias' : '', w.selectionBias ? 'learned selection bias' : ''].filter(Boolean).join(' and ');
+  const synthetic = custom('vscode-button', { id: 'synthetic-weights', secondary: '', title: 'Drop the checkpoint and route with seeded synthetic weights again' }, 'Use synthetic weights');
+  synthetic.addEventListener('click', () => {
+    weights = undefined;
+    layered = undefined;
+    selectedRow = 0;
+    app.dataset.weights = '';
+    schedule(0);
+  });
+  return el(
+    'div',
+    { class: 'weights-bar' },
+    el(
+      'p',
+      { class: 'muted' },
+      el('strong', {}, 'Checkpoint routers: '),
+      el('span', { class: 'weights-source' }, w.source),
+      ` · ${w.convention} · ${w.layers.length} layer${w.layers.length === 1 ? '' : 's'} of ${w.experts} × ${w.hidden}${biases ? ` with ${biases}` : ''} · ${megabytes} MB read in ${w.readMs} ms`,
+    ),
+    synthetic,
+  );
+}
+
+function applyWeights(next: RouterWeights): void {
+  const problem = checkRouterWeights(next);
+  if (problem) {
+    setStatus(`The router weights cannot be used: ${problem}.`, 'error');
+    send({ type: 'preview/log', body: { level: 'error', message: problem } });
+    return;
+  }
+  weights = next;
+  selectedRow = 0;
+  app.dataset.weights = next.source;
+  app.dataset.weightsError = '';
+  if (subject) schedule(0);
 }
 
 function applySubject(next: PreviewSubject, ortBaseUri: string, cli: string | undefined): void {
@@ -277,6 +445,17 @@ onMessage((message) => {
       document.getElementById('timing')!.textContent = '';
       views.replaceChildren();
       statsHost.replaceChildren();
+      setStatus(message.body.message, 'error');
+      break;
+    case 'preview/weights-loading':
+      setStatus(`Reading the router weights of ${message.body.source}…`, 'busy');
+      break;
+    case 'preview/weights':
+      applyWeights(message.body.weights);
+      break;
+    case 'preview/weights-error':
+      // The panel keeps what it had (synthetic weights, or the checkpoint loaded before); the sentence says why.
+      app.dataset.weightsError = message.body.message;
       setStatus(message.body.message, 'error');
       break;
     default: {

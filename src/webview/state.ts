@@ -46,4 +46,12 @@ export interface ExportPayload {
   readonly timeMs: { readonly router: number; readonly total: number };
   /** The `moe-lens route` line that reproduces the run. */
   readonly command: string;
+  /** A checkpoint's routers, every layer: the loads the heatmap shows; `counts` above are `selectedLayer`'s. */
+  readonly weights?: {
+    readonly source: string;
+    readonly convention: string;
+    readonly hidden: number;
+    readonly selectedLayer: number;
+    readonly layers: { readonly layer: number; readonly counts: number[]; readonly stats: LoadStats }[];
+  };
 }

@@ -28,7 +28,7 @@ describe('extension settings', () => {
     const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
     // "limited": in Restricted Mode a workspace's settings cannot raise the file-size limit or the budgets (issue #14).
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['moeLens.lint.maxFileSizeKb', 'moeLens.lint.timeBudgetMs', 'moeLens.lint.memoryBudgetMb']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['moeLens.lint.maxFileSizeKb', 'moeLens.lint.timeBudgetMs', 'moeLens.lint.memoryBudgetMb', 'moeLens.preview.routerWeights']);
     assert.equal(manifest.capabilities.virtualWorkspaces, true);
     assert.equal(manifest.engines.vscode, `^${manifest.devDependencies['@types/vscode']}`);
   });

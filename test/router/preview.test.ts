@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
-import { parseWebviewMessage } from '../../src/core/protocol';
+import { checkRouterWeights, isHostMessageType, parseWebviewMessage, type RouterWeights } from '../../src/core/protocol';
 import { cliInvocation, previewSubject, routeCommand } from '../../src/core/preview';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { ProjectIndex } from '../../src/core/project';
@@ -120,6 +120,24 @@ describe('webview protocol and page', () => {
     for (const bad of [null, 'x', { type: 'preview/copy', body: { text: 5 } }, { type: 'preview/copy', body: { text: 'x'.repeat(5000) } }, { type: 'preview/run-shell', body: {} }, { type: 'preview/log', body: { level: 'fatal', message: 'x' } }, { type: 'preview/ready', body: { extra: 1 } }, { type: 'preview/ready' }]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     }
+  });
+
+  it('"Load router weights…" is one empty message; the host\'s weights are checked for sizes before use', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'preview/pick-weights', body: {} }), { type: 'preview/pick-weights', body: {} });
+    assert.equal(parseWebviewMessage({ type: 'preview/pick-weights', body: { path: '/etc/passwd' } }), undefined);
+    for (const type of ['preview/subject', 'preview/error', 'preview/weights', 'preview/weights-loading', 'preview/weights-error']) assert.ok(isHostMessageType(type), type);
+    for (const type of ['preview/ready', 'toString', 5, undefined]) assert.equal(isHostMessageType(type), false, String(type));
+    const weights: RouterWeights = { source: 'm.safetensors', convention: 'torchtitan', layers: [0, 1], experts: 2, hidden: 3, weight: new Float32Array(12), selectionBias: new Float32Array(4), names: [], readMs: 1, bytesRead: 100 };
+    assert.equal(checkRouterWeights(weights), undefined);
+    assert.match(checkRouterWeights({ ...weights, weight: new Float32Array(11) }) ?? '', /hold 11 floats, not 2 layers × 2 experts × 3/);
+    assert.match(checkRouterWeights({ ...weights, selectionBias: new Float32Array(2) }) ?? '', /selection bias holds 2 floats/);
+    assert.match(checkRouterWeights({ ...weights, layers: [] }) ?? '', /no layers/);
+  });
+
+  it('the copied command names the loaded checkpoint and the layer shown', () => {
+    const base = { file: 'a.py', model: '120b', tokens: 16, hidden: 8, seed: 0, distribution: 'isotropic' as const, clusters: 1, expertParallel: 1 };
+    assert.match(routeCommand({ ...base, weights: 'ckpt/model.safetensors.index.json', layer: 5 }), / --weights ckpt\/model\.safetensors\.index\.json --layer 5 --json$/);
+    assert.match(routeCommand({ ...base, weights: 'my ckpt/x.safetensors', layer: 0 }), / --weights <WEIGHTS> --layer 0 --json$/);
   });
 
   it('the page has a per-load nonce, no unsafe-inline, no remote origins', () => {

@@ -65,11 +65,21 @@ export function parseHeader(headerBytes: Uint8Array, file: string, fileSize: num
   return entries;
 }
 
-/** Decodes a float tensor to float32. */
-export function decodeFloat(entry: TensorEntry, bytes: Uint8Array, file: string): Float32Array {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decodes a float tensor to float32, into `out` when given (a slice of a larger array: no copy). */
+export function decodeFloat(entry: TensorEntry, bytes: Uint8Array, file: string, out?: Float32Array): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
-  const out = new Float32Array(count);
+  out ??= new Float32Array(count);
+  if (out.length !== count) throw new CheckpointError(`tensor "${entry.name}" in ${file} holds ${count} values where ${out.length} were expected.`);
+  // BF16 is float32's top half: a shift per value (a checkpoint's router is millions of them).
+  if (entry.dtype === 'BF16' && LITTLE_ENDIAN) {
+    const halves = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, count) : new Uint16Array(bytes.slice().buffer, 0, count);
+    const words = new Uint32Array(out.buffer, out.byteOffset, count);
+    for (let i = 0; i < count; i++) words[i] = halves[i]! << 16;
+    return out;
+  }
   switch (entry.dtype) {
     case 'F32':
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
@@ -110,4 +120,14 @@ export function routerTensorCandidates(layer: number): { weight: string; bias?: 
     { convention: 'HF Mixtral', weight: `model.layers.${layer}.block_sparse_moe.gate.weight` },
     { convention: 'torchtitan', weight: `layers.${layer}.moe.router.gate.weight`, bias: `layers.${layer}.moe.router.gate.bias`, selectionBias: `layers.${layer}.moe.expert_bias` },
   ];
+}
+
+/** Where a router tensor of `name`'s layer would be: the layer and convention whose weight `name` is, if any. */
+export function routerWeightLayer(name: string): { layer: number; convention: string } | undefined {
+  const match = /(?:^|\.)layers\.(\d+)\./.exec(name);
+  if (!match) return undefined;
+  const layer = Number(match[1]);
+  if (!Number.isSafeInteger(layer)) return undefined;
+  const candidate = routerTensorCandidates(layer).find((c) => c.weight === name);
+  return candidate ? { layer, convention: candidate.convention } : undefined;
 }
