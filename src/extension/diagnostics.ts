@@ -166,6 +166,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.slices.dispose();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.collection.dispose();
     this.linted.dispose();

@@ -128,8 +128,10 @@ suite('diagnostics', () => {
       }
       measured(`longest gap in the extension host's event loop while a 20,000-call file was analysed: ${longest.toFixed(0)} ms`);
       // MoE Lens's own share of it: the longest synchronous slice its linting took on this thread.
-      const ownSlice = (await vscode.commands.executeCommand<Record<string, number>>('moeLens.internal.hostSlices')).lint!;
-      measured(`longest synchronous slice of MoE Lens's own linting on the extension host so far: ${ownSlice.toFixed(1)} ms`);
+      const report = await vscode.commands.executeCommand<Record<string, number> & { wall: Record<string, number> }>('moeLens.internal.hostSlices');
+      const ownSlice = report.lint!;
+      // Own: wall time less the extension host's GC pauses inside the slice (every extension's heap; host-slices.ts).
+      measured(`longest synchronous slice of MoE Lens's own linting on the extension host so far: ${ownSlice.toFixed(1)} ms (wall clock, GC pauses included: ${report.wall.lint!.toFixed(1)} ms)`);
       assert.ok(ownSlice < 50, `MoE Lens held the extension host for ${ownSlice.toFixed(0)} ms at once`);
       // Opening a 1.7 MB document costs this thread something; the seconds of analysis must not.
       assert.ok(longest < 250, `the extension host was blocked for ${longest.toFixed(0)} ms`);
@@ -155,8 +157,8 @@ suite('diagnostics', () => {
       await vscode.commands.executeCommand('vscode.executeCompletionItemProvider', big, document.positionAt(offset));
       await vscode.commands.executeCommand('vscode.executeSignatureHelpProvider', big, document.positionAt(offset));
     }
-    const slices = await vscode.commands.executeCommand<Record<string, number>>('moeLens.internal.hostSlices');
-    measured(`longest synchronous slices on the extension host, 5,000-line file: ${Object.entries(slices).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+    const slices = await vscode.commands.executeCommand<Record<'lint' | 'hover' | 'codeActions' | 'completions', number> & { wall: Record<string, number> }>('moeLens.internal.hostSlices');
+    measured(`longest synchronous slices on the extension host, 5,000-line file (own; wall clock with GC pauses): ${(['lint', 'hover', 'codeActions', 'completions'] as const).map((k) => `${k} ${slices[k].toFixed(1)} ms (${slices.wall[k]!.toFixed(1)})`).join(', ')}`);
     for (const surface of ['hover', 'codeActions', 'completions'] as const) {
       assert.ok(slices[surface]! > 0, `${surface} was not measured`);
       assert.ok(slices[surface]! < 50, `${surface} held the extension host for ${slices[surface]!.toFixed(0)} ms at once`);
