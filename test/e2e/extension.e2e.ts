@@ -1,11 +1,11 @@
 /**
  * MoE Lens in a real VS Code (code-server) driven like a user would, in Debian Chromium with WebGPU:
  * Problems panel, quick fix, fix-all, hover, the routing preview (WebGPU, same loads as the CLI), and
- * live updates. Screenshots of each step go to test-results/.
+ * live updates, a checkpoint routed layer by layer in the panel. Screenshots of each step go to test-results/.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
@@ -229,6 +229,41 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     while ((await sum()) !== 4096 * 2 && Date.now() < deadline) await page.waitForTimeout(500);
     assert.equal(await sum(), 4096 * 2);
     await shot('preview-updated');
+  });
+
+  it('a checkpoint in the panel: moeLens.preview.routerWeights routes every layer; a heatmap row per layer, and a row click shows that layer as moe-lens route does', async () => {
+    // A small real checkpoint: a random DeepSeek-V3 captured on the GPU machine (test/fixtures/captured), with its config.
+    const dir = join(server.workspace, 'captured');
+    mkdirSync(dir, { recursive: true });
+    for (const name of ['config.json', 'router.safetensors']) copyFileSync(join(ROOT, 'test', 'fixtures', 'captured', 'deepseek_v3', name), join(dir, name));
+    mkdirSync(join(server.workspace, '.vscode'), { recursive: true });
+    writeFileSync(join(server.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'moeLens.preview.routerWeights': 'captured/router.safetensors' }, null, 2));
+    await command('View: Close All Editor Groups'); // one panel, so that the frame below is this one
+    await openFile('captured/config.json');
+    await goTo(3, 5);
+    await command('MoE Lens: Preview Routing');
+    const frame = preview();
+    await frame.locator('svg.heatmap g.heat-row').nth(1).waitFor({ timeout: 120_000 });
+    await frame.locator('#app[data-state="done"]').waitFor({ timeout: 120_000 });
+    assert.equal(await frame.locator('svg.heatmap g.heat-row').count(), 2, 'layers 1 and 2 (layer 0 is dense)');
+    assert.equal(await frame.locator('svg.heatmap').getAttribute('data-columns'), '16');
+    // The panel's loads for a layer are what `moe-lens route --weights … --layer N` gives ("Copy as CLI command").
+    const agrees = async (layer: string): Promise<void> => {
+      await frame.locator(`#app[data-state="done"][data-layer="${layer}"]`).waitFor({ timeout: 120_000 });
+      const counts = JSON.parse((await frame.locator('#app').getAttribute('data-counts'))!) as number[];
+      const copied = (await frame.locator('#app').getAttribute('data-command'))!;
+      assert.match(copied, new RegExp(`--weights \\S*router\\.safetensors\\S* --layer ${layer}\\b`), copied);
+      const pasted = spawnSync('sh', ['-c', copied], { cwd: server.workspace, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      assert.equal(pasted.status, 0, pasted.stderr);
+      assert.deepEqual((JSON.parse(pasted.stdout) as { counts: number[] }).counts, counts);
+    };
+    await agrees('1');
+    await frame.locator('svg.heatmap g.heat-row[data-layer="2"] rect.cell').nth(3).click();
+    await agrees('2');
+    assert.equal(await frame.locator('svg.heatmap g.heat-row[data-layer="2"]').getAttribute('aria-pressed'), 'true');
+    await shot('preview-checkpoint-heatmap');
+    rmSync(join(server.workspace, '.vscode'), { recursive: true, force: true });
+    await command('View: Close All Editor Groups');
   });
 
   // Last among the editing steps: it changes MoEArgs's default, which every flavor above reads.
