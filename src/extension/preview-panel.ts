@@ -21,6 +21,7 @@ export class PreviewPanel implements vscode.Disposable {
   private static readonly open = new Map<string, PreviewPanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
+  private disposed = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The last panel the user looked at: "Load Router Weights…" from the palette loads into it. */
   private static lastActive: PreviewPanel | undefined;
@@ -91,7 +92,7 @@ export class PreviewPanel implements vscode.Disposable {
         this.timer = setTimeout(() => void this.pushSubject(), 400);
       }),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (this.ready && event.affectsConfiguration('moeLens.preview.routerWeights', this.uri)) void this.loadSettingWeights();
+        if (this.ready && event.affectsConfiguration('moeLens.preview.routerWeights', this.uri)) void this.loadSettingWeights().catch((error: unknown) => this.log(`routing preview: ${String(error)}`));
       }),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -125,7 +126,7 @@ export class PreviewPanel implements vscode.Disposable {
 
   /** Reads every layer's router from the checkpoint (headers and router tensors only) and sends it; errors are one sentence in the panel. */
   private async loadWeights(target: vscode.Uri, via?: string): Promise<void> {
-    const post = (message: HostMessage): Thenable<boolean> => this.panel.webview.postMessage(message);
+    const post = (message: HostMessage): Thenable<boolean> => this.post(message);
     const mine = ++this.weightsRequest;
     const source = target.scheme === 'file' ? vscode.workspace.asRelativePath(target.fsPath) : target.toString();
     const prefix = via ? `${via}: ` : '';
@@ -209,7 +210,7 @@ export class PreviewPanel implements vscode.Disposable {
 
   private async pushSubject(): Promise<void> {
     if (!this.ready) return;
-    const post = (message: HostMessage): Thenable<boolean> => this.panel.webview.postMessage(message);
+    const post = (message: HostMessage): Thenable<boolean> => this.post(message);
     try {
       const document = await vscode.workspace.openTextDocument(this.uri);
       const text = document.getText();
@@ -245,7 +246,22 @@ export class PreviewPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Posts to the webview unless the panel is gone: a checkpoint read or an analysis that finishes after the user
+   * closed the panel has nobody to tell (VS Code throws "Webview is disposed" on the closed panel's webview).
+   */
+  private post(message: HostMessage): Thenable<boolean> {
+    if (this.disposed) return Promise.resolve(false);
+    try {
+      return this.panel.webview.postMessage(message);
+    } catch (error) {
+      this.log(`routing preview: ${String(error)}`);
+      return Promise.resolve(false);
+    }
+  }
+
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
