@@ -1,6 +1,6 @@
 import type { RouterSpec } from '../model/router-spec';
 import { BRIDGE_COMMIT, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, runsUnder, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
-import { readFlags } from '../references/megatron-launch-checks/written-flags';
+import { flagIndex, readFlags } from '../references/megatron-launch-checks/written-flags';
 import type { Rule, RuleContext } from './types';
 
 export const megatronFlagConflict = {
@@ -33,10 +33,12 @@ export const megatronFlagConflict = {
     // A Megatron-Bridge config runs Bridge's own checks and Megatron Core's, not Megatron-LM's command line's.
     const framework = launchFramework(spec);
     const fired: { check: MegatronLaunchCheck; report: () => void }[] = [];
+    // One index of the config's flags for every check (a 2 MB YAML has 170,000 sites).
+    const index = flagIndex(spec.sites);
     for (const check of LAUNCH_CHECKS) {
       if (!runsUnder(check, framework)) continue;
       // Fresh per check, so that the defaults named are the ones this check read.
-      const flags = readFlags(spec);
+      const flags = readFlags(spec, index);
       const at = flags.site(check.at);
       // Pointed at in this file only: a check on flags all inherited from another file is that file's finding.
       if (!at || at.file !== undefined) continue;

@@ -26,9 +26,16 @@ function defaultText(value: MegatronDefault): string {
   return value === null ? 'None' : Array.isArray(value) ? value.join(' ') : String(value);
 }
 
-export function readFlags(spec: Pick<RouterSpec, 'sites' | 'launch'>): ReadFlags {
+/** The last site of each key: built once per config, shared by the reads of every check. */
+export function flagIndex(sites: readonly Site[]): ReadonlyMap<string, Site> {
   const byKey = new Map<string, Site>();
-  for (const site of spec.sites) byKey.set(site.key, site);
+  for (const site of sites) byKey.set(site.key, site);
+  return byKey;
+}
+
+/** A fresh reading of the config's flags (its own record of defaults read); `index` from flagIndex(spec.sites). */
+export function readFlags(spec: Pick<RouterSpec, 'sites' | 'launch'>, index?: ReadonlyMap<string, Site>): ReadFlags {
+  const byKey = index ?? flagIndex(spec.sites);
   const complete = spec.launch?.complete === true;
   const defaultsRead = new Set<string>();
   const negated = (key: string): Site | undefined => byKey.get(`no_${key}`) ?? byKey.get(`disable_${key}`) ?? (NEGATIONS[key] ? byKey.get(NEGATIONS[key]) : undefined);
