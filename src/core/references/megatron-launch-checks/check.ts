@@ -104,6 +104,17 @@ export function runsUnder(check: MegatronLaunchCheck, framework: LaunchFramework
   return framework === 'megatron-lm' || (check.argparse !== true && check.file.startsWith('megatron/core/'));
 }
 
+/** Reads as None: written null, or unwritten in a whole launch whose default is None (which reads as an empty list). */
+export const isNone = (f: WrittenFlags, key: string): boolean => f.list(key)?.length === 0;
+/**
+ * The CUDA graph implementation: validate_args lets the deprecated `--enable-cuda-graph` / `--external-cuda-graph`
+ * override `--cuda-graph-impl` (arguments.py l.619-630).
+ */
+export const graphImpl = (f: WrittenFlags): string | undefined =>
+  f.on('enable_cuda_graph') === true ? 'local' : f.on('external_cuda_graph') === true ? 'transformer_engine' : f.text('cuda_graph_impl');
+/** Per-layer CUDA graphs (transformer_config.py l.2804). */
+export const perLayerGraphs = (f: WrittenFlags): boolean => ['local', 'transformer_engine'].includes(graphImpl(f) ?? '');
+
 export const TC = 'megatron/core/transformer/transformer_config.py';
 export const ARGUMENTS = 'megatron/training/arguments.py';
 export const DISPATCHER = 'moe_token_dispatcher_type';

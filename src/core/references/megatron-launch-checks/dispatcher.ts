@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on capacity and token dispatcher (census category capacity/dispatcher). */
-import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, choice, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, choice, isNone, perLayerGraphs, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const TOKEN_DISPATCHER = 'megatron/core/transformer/moe/token_dispatcher.py';
 const CAPACITY = 'moe_expert_capacity_factor';
@@ -8,14 +8,10 @@ const PAD = 'moe_pad_expert_input_to_capacity';
 const OP_FUSER = 'use_transformer_engine_op_fuser';
 const GRAPHS = 'cuda_graph_modules';
 
-/** Reads as None: written null, or unwritten in a whole launch with a None default (which reads as an empty list). */
-const isNone = (f: WrittenFlags, key: string): boolean => f.list(key)?.length === 0;
 /** A capacity factor in effect: a negative one is reset to None (transformer_config.py l.1838). */
 const dropping = (f: WrittenFlags): boolean => (f.number(CAPACITY) ?? -1) >= 0;
 /** The flex dispatcher on the ncclep backend (--moe-enable-deepep would reset the backend to deepep, l.1748). */
 const ncclep = (f: WrittenFlags): boolean => f.text(DISPATCHER) === 'flex' && f.text(BACKEND) === 'ncclep' && f.on('moe_enable_deepep') === false;
-/** Per-layer CUDA graphs (the deprecated --enable-cuda-graph / --external-cuda-graph set them, arguments.py l.623, l.630). */
-const perLayerGraphs = (f: WrittenFlags): boolean => ['local', 'transformer_engine'].includes(f.text('cuda_graph_impl') ?? '') || f.on('enable_cuda_graph') === true || f.on('external_cuda_graph') === true;
 const inferenceOptimized = (f: WrittenFlags): boolean => f.text('transformer_impl') === 'inference_optimized' && f.number('num_experts') !== undefined;
 const batchInvariantMoe = (f: WrittenFlags): boolean => f.on('batch_invariant_mode') === true && (f.number('num_experts') ?? 0) > 0;
 

@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on everything else MoE: grouped GEMM, recompute, offloading, CUDA graphs, inference (census category other). */
-import { choice, TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { choice, graphImpl, perLayerGraphs, TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const EXPERTS = 'megatron/core/transformer/moe/experts.py';
 const SPECS = 'megatron/core/models/gpt/gpt_layer_specs.py';
@@ -24,9 +24,6 @@ const selective = (f: WrittenFlags): boolean => f.on('recompute_activations') ==
 const recomputed = (f: WrittenFlags, module: string): boolean =>
   (selective(f) && has(f, 'recompute_modules', module)) || (module === 'moe' && f.on('moe_layer_recompute') === true && f.text('recompute_granularity') !== 'full');
 const offloading = (f: WrittenFlags): boolean => f.on('fine_grained_activation_offloading') === true;
-/** The CUDA graph implementation, with the deprecated switches that set it (arguments.py l.623, l.630). */
-const graphImpl = (f: WrittenFlags): string | undefined =>
-  f.on('enable_cuda_graph') === true ? 'local' : f.on('external_cuda_graph') === true ? 'transformer_engine' : f.text('cuda_graph_impl');
 /**
  * The CUDA graph modules TransformerConfig checks: `--cuda-graph-scope` is the deprecated spelling (arguments.py
  * l.640), `full` alone is the whole layer ([], cuda_graph_config.py l.39), other deprecated scopes are not read,
@@ -40,8 +37,6 @@ function graphModules(f: WrittenFlags): readonly string[] | undefined {
   return router ? [...new Set([...modules, 'moe_router', 'moe_preprocess'])] : modules;
 }
 const graphed = (f: WrittenFlags, module: string): boolean => graphModules(f)?.includes(module) === true;
-/** Per-layer CUDA graphs (transformer_config.py l.2804). */
-const perLayer = (f: WrittenFlags): boolean => ['local', 'transformer_engine'].includes(graphImpl(f) ?? '');
 
 /** Python's value of `--moe-layer-freq` (arguments.py moe_freq_type, l.327), or the exception it raises. */
 type Freq = { readonly kind: 'int'; readonly value: number } | { readonly kind: 'list' | 'tuple'; readonly items: readonly Freq[] } | { readonly kind: 'error'; readonly error: 'ValueError' | 'TypeError' | 'other' };
@@ -331,7 +326,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2820,
     message: 'cuda_graph_modules must not contain both moe and moe_router.',
     at: GRAPHS,
-    when: (f) => perLayer(f) && graphed(f, 'moe') && graphed(f, 'moe_router'),
+    when: (f) => perLayerGraphs(f) && graphed(f, 'moe') && graphed(f, 'moe_router'),
     trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe moe_router', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
     valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
   },
@@ -341,7 +336,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2824,
     message: 'moe_preprocess cuda graph is only supported with moe_router cuda graph.',
     at: GRAPHS,
-    when: (f) => perLayer(f) && graphed(f, 'moe_preprocess') && graphModules(f)?.includes('moe_router') === false,
+    when: (f) => perLayerGraphs(f) && graphed(f, 'moe_preprocess') && graphModules(f)?.includes('moe_router') === false,
     trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_preprocess' },
     valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router moe_preprocess' },
   },
@@ -355,7 +350,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     when: (f) => {
       const freq = layerFreq(f);
       const allMoe = (freq?.kind === 'int' && freq.value === 1) || (freq?.kind === 'list' && !freq.items.some((x) => x.kind === 'int' && x.value === 0));
-      return perLayer(f) && (f.number('num_experts') ?? 0) > 1 && graphed(f, 'mlp') && allMoe;
+      return perLayerGraphs(f) && (f.number('num_experts') ?? 0) > 1 && graphed(f, 'mlp') && allMoe;
     },
     trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'mlp' },
     valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'mlp', [FREQ]: '2' },
@@ -565,7 +560,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2829,
     message: 'moe cuda graph is only supported for MoE.',
     at: GRAPHS,
-    when: (f) => perLayer(f) && (graphed(f, 'moe') || graphed(f, 'moe_router')) && !(graphed(f, 'moe') && graphed(f, 'moe_router')) && isNoneNumber(f, 'num_experts'),
+    when: (f) => perLayerGraphs(f) && (graphed(f, 'moe') || graphed(f, 'moe_router')) && !(graphed(f, 'moe') && graphed(f, 'moe_router')) && isNoneNumber(f, 'num_experts'),
     trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_router' },
     valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'attn' },
     withoutExperts: true,

@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on expert parallelism and its communication overlap (census category expert-parallel). */
-import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, graphImpl, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const PARALLEL_STATE = 'megatron/core/parallel_state.py';
 const MOE_LAYER = 'megatron/core/transformer/moe/moe_layer.py';
@@ -10,15 +10,10 @@ const EP = 'expert_model_parallel_size';
 const PP = 'pipeline_model_parallel_size';
 const GRAPHS = 'cuda_graph_modules';
 
-/** Reads as None: written null, or unwritten in a whole launch with a None default (which reads as an empty list). */
-export const isNone = (f: WrittenFlags, key: string): boolean => f.list(key)?.length === 0;
 /** An MoE model: --num-experts written and not 0 (validate_args turns 0 into None, arguments.py l.1648). */
 export const isMoe = (f: WrittenFlags): boolean => f.written('num_experts') && f.number('num_experts') !== 0;
 /** Expert tensor parallelism: as written, else (in a whole launch) the tensor parallelism it defaults to (arguments.py l.587). */
 export const etp = (f: WrittenFlags): number | undefined => (f.written(ETP) || !f.complete ? f.number(ETP) : f.number(TP));
-/** The CUDA graph implementation (the deprecated --enable-cuda-graph / --external-cuda-graph set it, arguments.py l.623, l.630). */
-export const graphImpl = (f: WrittenFlags): string | undefined =>
-  f.text('cuda_graph_impl') ?? (f.on('enable_cuda_graph') === true ? 'local' : f.on('external_cuda_graph') === true ? 'transformer_engine' : undefined);
 /** The CUDA graph modules (or the deprecated --cuda-graph-scope, arguments.py l.640); the deprecated 'full' means none (the whole layer). */
 export const graphModules = (f: WrittenFlags): readonly string[] | undefined => (f.written('cuda_graph_scope') ? f.list('cuda_graph_scope') : f.list(GRAPHS))?.filter((m) => m !== 'full');
 

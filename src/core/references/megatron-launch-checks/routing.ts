@@ -1,6 +1,6 @@
 /** Megatron-LM launch checks on the router, expert groups, load balancing and shared experts (census categories routing, groups, load-balancing, shared-experts). */
-import { TC, ARGUMENTS, DISPATCHER, OVERLAP, choice, type MegatronLaunchCheck, type WrittenFlags } from './check';
-import { graphImpl, graphModules, isMoe, isNone } from './parallel';
+import { TC, ARGUMENTS, DISPATCHER, OVERLAP, choice, graphImpl, isNone, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { graphModules, isMoe } from './parallel';
 
 const ROUTER = 'megatron/core/transformer/moe/router.py';
 const MOE_LAYER = 'megatron/core/transformer/moe/moe_layer.py';
