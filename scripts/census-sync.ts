@@ -1,6 +1,7 @@
 /**
  * `npx tsx scripts/census-sync.ts`: rewrites the `moe_lens` column of test/census/moe-launch-checks.tsv from the
- * rules' `census` metadata, so that the census says which rule catches each row. test/census.test.ts fails when
+ * rules' `census` and `censusStoppedFirst` metadata, so that the census says which rule catches each row.
+ * test/census.test.ts fails when
  * the two disagree; run this after giving a rule new rows.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ const columns = lines[0]!.split('\t');
 const id = columns.indexOf('id');
 const moeLens = columns.indexOf('moe_lens');
 const claimed = new Map<string, string[]>();
-for (const rule of ALL_RULES) for (const row of rule.census ?? []) claimed.set(row, [...(claimed.get(row) ?? []), rule.code]);
+for (const rule of ALL_RULES) for (const row of [...(rule.census ?? []), ...Object.keys(rule.censusStoppedFirst ?? {})]) claimed.set(row, [...(claimed.get(row) ?? []), rule.code]);
 let changed = 0;
 const out = lines.map((line, index) => {
   if (index === 0 || line.trim() === '') return line;

@@ -18,8 +18,35 @@ const job = (parallelism: string): string => `[model]\nname = "gpt_oss"\nflavor 
 const SCRIPT = 'examples/megatron/train.sh';
 const megatron = (flags: string): string => `torchrun pretrain_gpt.py \\\n  --num-experts 64 --moe-router-topk 2 \\\n  ${flags}\n`;
 
+/** torchtitan @b5bcd76's config_registry.py style: a job whose model routes 8 experts through MinimalAsyncEP. */
+function registryProject(): ProjectIndex {
+  const index = new ProjectIndex();
+  index.setText(
+    '/w/torchtitan/models/ds/__init__.py',
+    `from torchtitan.models.common.decoder import Decoder, TransformerBlock
+from torchtitan.models.common.moe import MoE, RoutedExperts, TokenChoiceTopKRouter
+from torchtitan.models.common.token_dispatcher import MinimalAsyncEPTokenDispatcher
+from torchtitan.protocols.model_spec import ModelSpec
+
+
+def model_registry(flavor):
+    moe = MoE.Config(
+        num_experts=8,
+        router=TokenChoiceTopKRouter.Config(num_experts=8, top_k=2, score_func="softmax"),
+        routed_experts=RoutedExperts.Config(token_dispatcher=MinimalAsyncEPTokenDispatcher.Config(num_experts=8, top_k=2)),
+    )
+    return ModelSpec(name="ds", flavor=flavor, model=Decoder.Config(dim=256, layers=[TransformerBlock.Config(moe=moe)]))
+`,
+  );
+  return index;
+}
+const REGISTRY = '/w/torchtitan/models/ds/config_registry.py';
+const registry = (ep: number): string =>
+  `from torchtitan.config import ParallelismConfig, TrainingConfig\nfrom torchtitan.trainer import Trainer\n\nfrom . import model_registry\n\n\ndef ds_job() -> Trainer.Config:\n    return Trainer.Config(\n        model_spec=model_registry("debugmodel"),\n        training=TrainingConfig(num_tokens_per_microbatch_per_dp_rank=16384),\n        parallelism=ParallelismConfig(expert_parallel_degree=${ep}),\n    )\n`;
+
 runRuleTests(expertParallelLayout, {
   valid: [
+    { name: 'MinimalAsyncEP with 8 experts over EP 4, in a config_registry.py job', file: REGISTRY, code: registry(4), project: registryProject() },
     { name: 'EP 8 over 128 experts', file: JOB, code: job('expert_parallel_degree = 8\n'), project: project() },
     { name: 'no [parallelism] table', file: JOB, code: '[model]\nname = "gpt_oss"\nflavor = "120b"\n', project: project() },
     { name: 'dp_shard -1 (the default) is resolved from the world size: not checked', file: JOB, code: job('data_parallel_shard_degree = -1\nexpert_parallel_degree = 8\n'), project: project() },
@@ -28,6 +55,14 @@ runRuleTests(expertParallelLayout, {
     { name: 'Megatron EP from a shell variable is not asserted on', file: SCRIPT, code: megatron('--expert-model-parallel-size ${EP}') },
   ],
   invalid: [
+    {
+      name: 'TT-021 (stopped first by TT-010): MinimalAsyncEP with 8 experts over EP 3, in a config_registry.py job',
+      file: REGISTRY,
+      code: registry(3),
+      project: registryProject(),
+      errors: [{ messageId: 'expertsNotDivisible', text: '3', severity: 'error', includes: ['8 experts do not split over `expert_parallel_degree` = 3 ranks', 'must be divisible by expert_parallel_degree (3)'] }],
+      output: null,
+    },
     {
       name: 'EP 6 does not split 128 experts: on the EP line of the job',
       file: JOB,

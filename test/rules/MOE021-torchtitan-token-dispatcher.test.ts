@@ -211,7 +211,7 @@ runRuleTests(torchtitanTokenDispatcher, {
       output: null,
     },
     {
-      ...py('DeepEP with EP 1, on the EP value', { model: 'moe_comm_backend="deepep"', parallelism: 'expert_parallel_degree=1' }),
+      ...py('DeepEP with EP 1, on the EP value; TT-018 (stopped first by TT-012) is the same condition for MinimalAsyncEP\'s dispatcher, below', { model: 'moe_comm_backend="deepep"', parallelism: 'expert_parallel_degree=1' }),
       errors: [{ messageId: 'launch', text: '1', includes: ['"DeepEPTokenDispatcher.Config requires expert parallelism (expert_parallel_degree > 1)."', 'line 1241', 'TT-012'] }],
       output: null,
     },
@@ -221,12 +221,12 @@ runRuleTests(torchtitanTokenDispatcher, {
       output: null,
     },
     {
-      ...py('MinimalAsyncEP with EP 1 (the same check again in minimal_async_ep/api.py)', { model: 'moe_comm_backend="minimal_async_ep"', parallelism: 'expert_parallel_degree=1', rest: 'activation_checkpoint=FullAC.Config(),' }),
+      ...py('TT-018 (stopped first by TT-012): MinimalAsyncEP with EP 1 (the same check again in minimal_async_ep/api.py)', { model: 'moe_comm_backend="minimal_async_ep"', parallelism: 'expert_parallel_degree=1', rest: 'activation_checkpoint=FullAC.Config(),' }),
       errors: [{ messageId: 'launch', text: '1', includes: ['"MinimalAsyncEPTokenDispatcher.Config requires expert parallelism (expert_parallel_degree > 1)."', 'api.py @b5bcd76 line 113', 'TT-012, TT-020'] }],
       output: null,
     },
     {
-      ...py('DeepEP num_max_tokens_per_rank 0, on the value the job writes', { model: 'moe_comm_backend="deepep", num_max_tokens_per_rank=0' }),
+      ...py('TT-016 (stopped first by TT-013): DeepEP num_max_tokens_per_rank 0, on the value the job writes', { model: 'moe_comm_backend="deepep", num_max_tokens_per_rank=0' }),
       errors: [{ messageId: 'launch', text: '0', includes: ['"DeepEPTokenDispatcher.Config num_max_tokens_per_rank must be positive, got 0."', 'line 1250', 'TT-013'] }],
       output: null,
     },

@@ -5,7 +5,7 @@ import type { CommandResult } from '../command-result';
 
 export function runRules(format: string): CommandResult {
   if (format === 'json') return { stdout: JSON.stringify(ALL_RULES.map(renderRuleJson), null, 2), stderr: '', exitCode: 0 };
-  const lines = ALL_RULES.map((r) => `${r.code}  ${r.name.padEnd(36)} ${r.category.padEnd(16)} ${r.defaultSeverity.padEnd(8)} fix: ${r.fix.availability.padEnd(9)}${r.census?.length ? ` census: ${r.census.join(' ')}` : ''}`.trimEnd());
+  const lines = ALL_RULES.map((r) => `${r.code}  ${r.name.padEnd(36)} ${r.category.padEnd(16)} ${r.defaultSeverity.padEnd(8)} fix: ${r.fix.availability.padEnd(9)}${r.census?.length ? ` census: ${r.census.join(' ')}` : ''}${r.censusStoppedFirst ? ` (stopped first: ${Object.entries(r.censusStoppedFirst).map(([row, by]) => `${row} by ${by.join('/')}`).join(', ')})` : ''}`.trimEnd());
   return { stdout: lines.join('\n'), stderr: '', exitCode: 0 };
 }
 

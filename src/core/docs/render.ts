@@ -53,6 +53,14 @@ export function renderRuleMarkdown(rule: Rule): string {
   if (docs.fixSafety) sections.push('', '## Fix safety', docs.fixSafety);
   sections.push('', '## Messages', ...Object.values(rule.messages).map((m) => `- ${m}`));
   if (rule.census?.length) sections.push('', '## Launch checks it catches', `The frameworks' own checks this rule reports before launch (rows of test/census/moe-launch-checks.tsv): ${rule.census.join(', ')}.`);
+  const stoppedFirst = Object.entries(rule.censusStoppedFirst ?? {});
+  if (stoppedFirst.length > 0) {
+    sections.push(
+      '',
+      "Rows whose condition it catches through a check the framework raises first (the row's own message is never printed, so the diagnostic quotes the earlier one):",
+      ...stoppedFirst.map(([row, by]) => `- ${row}: ${by.join(' or ')} stops the run first`),
+    );
+  }
   sections.push('', '## References', ...docs.references.map((r) => `- ${r}`), '');
   return sections.join('\n');
 }
@@ -74,6 +82,7 @@ export function renderRuleJson(rule: Rule): object {
     fixes: rule.fix.kinds ?? {},
     ...(rule.frameworks ? { frameworks: rule.frameworks } : {}),
     ...(rule.census ? { census: rule.census } : {}),
+    ...(rule.censusStoppedFirst ? { censusStoppedFirst: rule.censusStoppedFirst } : {}),
     messages: rule.messages,
     docs: rule.docs,
     doc: ruleDocPath(rule),

@@ -27,6 +27,11 @@ export const expertParallelLayout = {
   status: 'preview',
   since: '0.1.0',
   census: ['TT-008', 'TT-009', 'TT-010', 'MEG-113', 'MEG-114', 'MEG-124'],
+  censusStoppedFirst: {
+    // Decoder.Config.update_from_config (decoder.py l.206, TT-010) runs before MinimalAsyncEP's own check of the
+    // same division (minimal_async_ep/api.py l.119).
+    'TT-021': ['TT-010'],
+  },
   frameworks: ['torchtitan', 'megatron'],
   messages: {
     expertsNotDivisible: '{experts} experts do not split over `{key}` = {ep} ranks: {consequence}',

@@ -80,6 +80,13 @@ export const torchtitanTokenDispatcher = {
   status: 'preview',
   since: '0.1.0',
   census: ['TT-011', 'TT-012', 'TT-013', 'TT-014', 'TT-019', 'TT-020', 'TT-022', 'TT-023', 'TT-025'],
+  censusStoppedFirst: {
+    // The dispatcher config's own check (token_dispatcher.py l.1250, TT-013) runs in update_from_config, before
+    // DeepEPTokenDispatcher is built (l.816).
+    'TT-016': ['TT-013'],
+    // The same: the config check (l.1241, TT-012) before the dispatcher looks for its EP mesh (l.1059).
+    'TT-018': ['TT-012'],
+  },
   frameworks: ['torchtitan'],
   messages: {
     launch: 'torchtitan stops at launch: "{message}"',

@@ -132,6 +132,12 @@ export interface Rule {
    * with file, line and commit) this rule catches before launch, by row id (`TT-010`, `MEG-113`).
    */
   readonly census?: readonly string[];
+  /**
+   * Census rows whose condition this rule catches through other rows that the framework raises first on every
+   * config meeting it, so that the row's own message is never printed (MEG-093: MEG-090 or MEG-091 stops the
+   * run first): row id → the rows reported instead. The rule's tests name each row with the config that meets it.
+   */
+  readonly censusStoppedFirst?: Readonly<Record<string, readonly string[]>>;
   /** The frameworks whose configs `checkSpec` is given (every framework when absent). */
   readonly frameworks?: readonly Framework[];
   /**
