@@ -32,7 +32,7 @@ function keysRead(check: MegatronLaunchCheck): Set<string> {
     read.add(key);
     return (flags[name] as (key: string) => unknown)(key);
   };
-  check.when({ complete: flags.complete, on: recording('on'), text: recording('text'), number: recording('number'), list: recording('list'), written: recording('written') } as WrittenFlags);
+  check.when({ complete: flags.complete, bridge: flags.bridge, on: recording('on'), text: recording('text'), number: recording('number'), list: recording('list'), written: recording('written') } as WrittenFlags);
   return read;
 }
 
@@ -63,8 +63,9 @@ describe('mutated copies of a real Megatron-LM launch script', () => {
     assert.deepEqual(findings(ORIGINAL).map((d) => d.message), []);
   });
 
-  // A launch script is a command line: the checks of configs of field names (fieldsOnly) never run on it.
-  for (const check of MEGATRON_LAUNCH_CHECKS.filter((c) => !c.fieldsOnly)) {
+  // A launch script is a command line: the checks of configs of field names (fieldsOnly) never run on it, nor
+  // those only a Megatron-Bridge config reaches (bridgeOnly).
+  for (const check of MEGATRON_LAUNCH_CHECKS.filter((c) => !c.fieldsOnly && !c.bridgeOnly)) {
     it(`${check.id}: breaking flags added → the check fires on --${check.at.replace(/_/g, '-')}; nearest valid flags → it does not`, () => {
       const broken = mutated(check, check.trigger);
       const hits = findings(broken).filter((d) => d.detail?.includes(`(census ${check.id})`));

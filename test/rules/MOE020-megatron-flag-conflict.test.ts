@@ -19,8 +19,10 @@ const FIELDS_YAML = 'conf/moe.yaml';
 function fieldsYaml(keys: Readonly<Record<string, string | true>>): string {
   return `num_moe_experts: 64\nmoe_router_topk: 2\n${Object.entries(keys).map(([key, value]) => `${key}: ${value === true ? 'true' : value}\n`).join('')}`;
 }
-const COMMAND_LINE_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => !check.fieldsOnly);
-const FIELD_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => check.fieldsOnly);
+const COMMAND_LINE_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => !check.fieldsOnly && !check.bridgeOnly);
+const FIELD_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => check.fieldsOnly && !check.bridgeOnly);
+/** Megatron Core checks only a Megatron-Bridge config reaches (Megatron-LM sets the field itself, or stops first). */
+const BRIDGE_ONLY_CHECKS = MEGATRON_LAUNCH_CHECKS.filter((check) => check.bridgeOnly);
 
 const BRIDGE_YAML = 'examples/models/moe/conf/moe_override.yaml';
 const BRIDGE_SECTIONS = new Set(['comm_overlap', 'mixed_precision', 'ddp', 'dist', 'train', 'optimizer', 'checkpoint']);
@@ -65,6 +67,10 @@ runRuleTests(megatronFlagConflict, {
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} (YAML of field names): the nearest valid config`, file: FIELDS_YAML, code: fieldsYaml(check.valid) })),
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} is not argparse's: a command line gets argparse's choices message instead`, file: SCRIPT, code: commandLine(check.valid) })),
     ...BRIDGE_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
+    ...BRIDGE_ONLY_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
+    ...BRIDGE_ONLY_CHECKS.map((check) => ({ name: `${check.id}: Megatron-LM never reaches it (a YAML of field names with the same keys)`, file: FIELDS_YAML, code: fieldsYaml(check.trigger) })),
+    { name: 'Megatron-Bridge: a layer pattern written as a YAML list is a list', file: BRIDGE_YAML, code: bridgeYaml({ num_moe_experts: '64', num_layers: '4', moe_layer_freq: '[1, 1, 0, 1]' }) },
+    { name: 'Megatron-Bridge: an integer layer frequency is an int', file: BRIDGE_YAML, code: bridgeYaml({ num_moe_experts: '64', num_layers: '4', moe_layer_freq: '2' }) },
     {
       name: 'Megatron-Bridge: the model\'s own overlap_moe_expert_parallel_comm is not read (the recipe\'s comm_overlap replaces it)',
       file: BRIDGE_YAML,
@@ -135,6 +141,49 @@ runRuleTests(megatronFlagConflict, {
       file: BRIDGE_YAML,
       code: bridgeYaml({ moe_token_dispatcher_type: 'bogus' }),
       errors: [{ messageId: 'conflict', text: 'moe_token_dispatcher_type', includes: ['Unsupported token dispatcher type: bogus', 'MEG-125'] }],
+      output: null,
+    },
+    ...BRIDGE_ONLY_CHECKS.map((check) => ({
+      name: `${check.id} (Megatron-Bridge YAML, Megatron Core's check): ${check.message}`,
+      file: BRIDGE_YAML,
+      code: bridgeYaml(check.trigger),
+      errors: [{ messageId: 'conflict', text: check.at === 'expert_model_parallel_size' ? check.at : bridgeKey(check), severity: 'error' as const, includes: [expectedMessage(check), check.id, `${check.file} @d98e8a6 line ${check.line}`] }],
+      output: null,
+    })),
+    // Rows caught through the check Megatron raises first on the same config (rules' `censusStoppedFirst`).
+    {
+      name: 'MEG-093 (stopped first by MEG-090): delay_wgrad_compute with overlap_dispatch_backward_with_experts_wgrad, no EP overlap',
+      file: SCRIPT,
+      code: commandLine({ delay_wgrad_compute: true, overlap_dispatch_backward_with_experts_wgrad: true }),
+      errors: [{ messageId: 'conflict', text: '--delay-wgrad-compute', includes: ['overlap_moe_expert_parallel_comm must be enabled when enabling delay_wgrad_compute', 'MEG-090'] }],
+      output: null,
+    },
+    {
+      name: 'MEG-093 (stopped first by MEG-091): the same with the EP overlap on',
+      file: SCRIPT,
+      code: commandLine({ delay_wgrad_compute: true, overlap_dispatch_backward_with_experts_wgrad: true, overlap_moe_expert_parallel_comm: true, moe_token_dispatcher_type: 'alltoall', expert_model_parallel_size: '2', bf16: true }),
+      errors: [{ messageId: 'conflict', text: '--overlap-dispatch-backward-with-experts-wgrad', includes: ['overlap_moe_expert_parallel_comm must be disabled when enabling overlap_dispatch_backward_with_experts_wgrad.', 'MEG-091'] }],
+      output: null,
+    },
+    {
+      name: 'MEG-153 (stopped first by MEG-152): grouped GEMM for shared experts with bias linear layers',
+      file: SCRIPT,
+      code: commandLine({ moe_shared_expert_intermediate_size: '2048', use_grouped_gemm_for_shared_expert: true }),
+      errors: [{ messageId: 'conflict', text: '--moe-shared-expert-intermediate-size', includes: ['bias is not supported in the shared experts', 'MEG-152'] }],
+      output: null,
+    },
+    {
+      name: 'MB-021 (stopped first by MEG-157): a Megatron-Bridge layer pattern of the wrong length',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ num_moe_experts: '64', num_layers: '4', moe_layer_freq: '[1,1,1]' }),
+      errors: [{ messageId: 'conflict', text: 'moe_layer_freq', includes: ['Invalid length of moe_layer_pattern', 'MEG-157'] }],
+      output: null,
+    },
+    {
+      name: 'MB-022 (stopped first by MEG-158): a Megatron-LM layer pattern written as a string in a Megatron-Bridge YAML reaches the spec as a str',
+      file: BRIDGE_YAML,
+      code: bridgeYaml({ num_moe_experts: '64', num_layers: '4', moe_layer_freq: '"([1]*2+[0])*2"' }),
+      errors: [{ messageId: 'conflict', text: 'moe_layer_freq', includes: ["Invalid moe_layer_freq: <class 'str'>, ", 'MEG-158'] }],
       output: null,
     },
     ...COMMAND_LINE_CHECKS.map((check) => ({

@@ -619,6 +619,12 @@ function isDense(sites: readonly Site[]): boolean {
   return literal.kind === 'none' || ((literal.kind === 'int' || literal.kind === 'float') && literal.value <= 1);
 }
 
+/** An expert-parallel size above 1 is written. */
+function splitsExperts(sites: readonly Site[]): boolean {
+  const ep = sites.filter((s) => s.key === 'expert_model_parallel_size').pop()?.literal;
+  return ep !== undefined && ep.kind === 'int' && ep.value > 1;
+}
+
 /**
  * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass):
  * the same semantics, from sites the caller found.
@@ -637,7 +643,8 @@ export function megatronSpecFromSites(dialect: Dialect, file: string, name: stri
  */
 export function megatronOverrideSpec(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, why: string, launch: LaunchScope): RouterSpec | undefined {
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
-  if (isDense(normalised)) return undefined;
+  // No experts, but split over expert-parallel ranks: not a dense model but an MoE config Megatron Core refuses (MEG-002).
+  if (isDense(normalised) && !splitsExperts(normalised)) return undefined;
   const spec = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
   return withoutDefaults({ ...spec, name, identity: { ...spec.identity, flavor: name, fileLabel: name }, launch }, why);
 }

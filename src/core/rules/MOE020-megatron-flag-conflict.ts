@@ -11,6 +11,19 @@ export const megatronFlagConflict = {
   status: 'preview',
   since: '0.1.0',
   census: LAUNCH_CHECKS.map((check) => check.id),
+  censusStoppedFirst: {
+    // transformer_config.py l.3077 (MEG-090) stops it without the EP overlap, l.3086 (MEG-091) with it.
+    'MEG-093': ['MEG-090', 'MEG-091'],
+    // FusedSharedExpertMLP runs SharedExpertMLP.__init__ first, whose bias assert (shared_experts.py l.124) stops it.
+    'MEG-153': ['MEG-152'],
+    // The layer spec (gpt_layer_specs.py l.654) is built before Bridge counts FLOPs or memory per step, and the
+    // FLOPs count (flop_utils.py l.1024) raises the same message first where a recipe's spec skips it.
+    'MB-021': ['MEG-157'],
+    // A moe_layer_freq that is neither int nor list (a pattern string in a Bridge YAML): the layer spec raises
+    // (gpt_layer_specs.py l.660) when the model is built, before Bridge's FLOPs count of the first step
+    // (flop_utils.py l.1023).
+    'MB-022': ['MEG-158'],
+  },
   frameworks: ['megatron'],
   messages: {
     conflict: 'Megatron-LM stops at launch: "{message}"',
@@ -19,7 +32,7 @@ export const megatronFlagConflict = {
   fix: { availability: 'none' },
   docs: {
     what:
-      "Checks a Megatron-LM command line or YAML against Megatron's own launch checks on MoE settings (about 120 of them: token dispatcher and its backends, capacity and drop policy, expert, tensor and pipeline parallel sizes against the GPU count of the torchrun line, shared experts, expert-parallel communication overlap, recompute, offloading, CUDA graphs, grouped GEMM, inference-optimized layers, the MoE layer pattern) and argparse's choices for the MoE enum flags, quoting Megatron's message. A value that argparse never sees (a YAML of field names) gets the message Megatron Core raises instead. Each check reads the flags the config writes; a flag it does not write is taken at Megatron's default only in a script that holds the whole launch (it runs a `pretrain_*.py` entry point, sources nothing and passes no flags from the environment), and the diagnostic names each default it used. A Megatron-Bridge YAML config (a `--config-file` override of a recipe) gets Bridge's own checks (expert-parallel overlap, Megatron-FSDP v2, the MoE layer frequency) and Megatron Core's, not Megatron-LM's command-line ones; every key it does not write is the recipe's, so unknown.",
+      "Checks a Megatron-LM command line or YAML against Megatron's own launch checks on MoE settings (about 120 of them: token dispatcher and its backends, capacity and drop policy, expert, tensor and pipeline parallel sizes against the GPU count of the torchrun line, shared experts, expert-parallel communication overlap, recompute, offloading, CUDA graphs, grouped GEMM, inference-optimized layers, the MoE layer pattern) and argparse's choices for the MoE enum flags, quoting Megatron's message. A value that argparse never sees (a YAML of field names) gets the message Megatron Core raises instead. Each check reads the flags the config writes; a flag it does not write is taken at Megatron's default only in a script that holds the whole launch (it runs a `pretrain_*.py` entry point, sources nothing and passes no flags from the environment), and the diagnostic names each default it used. A Megatron-Bridge YAML config (a `--config-file` override of a recipe) gets Bridge's own checks (expert-parallel overlap, Megatron-FSDP v2, the MoE layer frequency) and Megatron Core's, not Megatron-LM's command-line ones; every key it does not write is the recipe's, so unknown A Bridge YAML also reaches the Megatron Core checks that Megatron-LM's own arguments never let through: a model field Megatron-LM sets itself (`variable_seq_lengths`), expert parallelism with `num_moe_experts: null`, and a `moe_layer_freq` pattern written as a string, which Bridge passes on as a str (Megatron-LM's argparse type turns it into a list).",
     why:
       'TransformerConfig.__post_init__, parallel_state and the MoE layers raise these after the job has been scheduled and every rank has started; a typo in an enum flag stops argparse. The checks and their lines are data (src/core/references/megatron-launch-checks/, one file per census category, rows of test/census/moe-launch-checks.tsv), and a test is generated from each: the smallest flags that break it, and the nearest ones that do not.',
     example: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --expert-model-parallel-size 8 --moe-enable-deepep --moe-token-dispatcher-type alltoall\n' },

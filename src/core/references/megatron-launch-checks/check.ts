@@ -28,6 +28,11 @@ export interface WrittenFlags {
   written(key: string): boolean;
   /** The config is a whole launch: an unwritten flag is at Megatron's default. */
   readonly complete: boolean;
+  /**
+   * A config Megatron-Bridge runs: its YAML values reach TransformerConfig as YAML typed them (a string stays a
+   * string; no argparse type converts it).
+   */
+  readonly bridge: boolean;
 }
 
 export interface MegatronLaunchCheck {
@@ -78,6 +83,12 @@ export interface MegatronLaunchCheck {
    * writes a router flag (`--moe-router-topk`).
    */
   readonly withoutExperts?: true;
+  /**
+   * A Megatron Core check whose condition only a config Megatron-Bridge runs can write: Megatron-LM's arguments
+   * set the field themselves (`variable_seq_lengths`, arguments.py l.1272) or stop first on the same condition
+   * (MEG-112 before MEG-002). Its tests are Bridge YAML.
+   */
+  readonly bridgeOnly?: true;
 }
 
 /** The framework's message for this config: `{value}` is the value written for `at`, other names the check's `values`. */
@@ -100,7 +111,7 @@ export function launchFramework(spec: Pick<RouterSpec, 'launch'>): LaunchFramewo
 
 /** Whether a check's code runs for a config of this framework. */
 export function runsUnder(check: MegatronLaunchCheck, framework: LaunchFramework): boolean {
-  if (check.framework === 'megatron-bridge') return framework === 'megatron-bridge';
+  if (check.framework === 'megatron-bridge' || check.bridgeOnly) return framework === 'megatron-bridge';
   return framework === 'megatron-lm' || (check.argparse !== true && check.file.startsWith('megatron/core/'));
 }
 

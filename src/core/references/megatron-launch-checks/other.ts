@@ -135,6 +135,11 @@ function layerFreq(f: WrittenFlags): Freq | undefined {
   const n = f.number(FREQ);
   if (n !== undefined) return Number.isInteger(n) ? { kind: 'int', value: n } : { kind: 'error', error: 'ValueError' };
   const text = f.text(FREQ);
+  // Megatron-Bridge parses no pattern: a string stays a str, neither int nor list (MEG-158 reports it).
+  if (f.bridge && text !== undefined) return undefined;
+  // A YAML sequence (a Megatron-Bridge or Megatron YAML config): the list itself, whose items must be integers.
+  const sequence = text === undefined ? f.list(FREQ) : undefined;
+  if (sequence !== undefined && sequence.length > 0) return sequence.every((item) => /^\d+$/.test(item)) ? { kind: 'list', items: sequence.map((item) => ({ kind: 'int', value: Number(item) })) } : undefined;
   // Quotes or an expansion left in the word are the shell's to resolve (scripts often run the command through eval).
   if (text === undefined || /[$'"`]/.test(text)) return undefined;
   // A pattern with a character outside digits , [ ] ( ) + * is a ValueError (l.251); without '[' it is int(x) (l.350).
@@ -172,6 +177,42 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
       f.text(BACKEND) === 'flashinfer',
     trigger: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', swiglu: true, [BACKEND]: 'flashinfer' },
     valid: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', swiglu: true, [BACKEND]: 'torch' },
+  },
+  {
+    id: 'MEG-009',
+    file: TC,
+    line: 1642,
+    message: "inference_grouped_gemm_backend must be 'flashinfer', 'torch', or 'vllm', got '{value}'",
+    at: BACKEND,
+    // argparse's choices stop a bad backend on a command line; a config of field names reaches l.1637. The checks
+    // before it in the same block (l.1599-1626) raise first on their own conditions, so each must not hold:
+    // gated linear units with a backend other than torch or vllm (MEG-007's condition) among them.
+    when: (f) =>
+      f.text('transformer_impl') === 'inference_optimized' &&
+      f.number('num_experts') !== undefined &&
+      f.text(BACKEND) !== undefined &&
+      !['flashinfer', 'torch', 'vllm'].includes(f.text(BACKEND)!) &&
+      f.text('moe_router_dtype') === 'fp32' &&
+      f.on('gated_linear_unit') === false &&
+      !((f.number('expert_tensor_parallel_size') ?? 1) > 1) &&
+      f.number('moe_expert_capacity_factor') === undefined &&
+      f.on('moe_router_padding_for_quantization') !== true,
+    trigger: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', gated_linear_unit: 'false', [BACKEND]: 'cutlass' },
+    valid: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', gated_linear_unit: 'false', [BACKEND]: 'torch' },
+    fieldsOnly: true,
+  },
+  {
+    id: 'MEG-075',
+    file: TC,
+    line: 2981,
+    message: 'Token dispatcher type: {value} does not support variable sequence length, please use alltoall dispatcher instead.',
+    at: DISPATCHER,
+    // Megatron-LM has no flag for it and sets it False (arguments.py l.1272, yaml_arguments.py l.193); a
+    // Megatron-Bridge config writes it as a model field.
+    when: (f) => f.text(DISPATCHER) === 'allgather' && f.on('variable_seq_lengths') === true,
+    trigger: { [DISPATCHER]: 'allgather', variable_seq_lengths: 'true' },
+    valid: { [DISPATCHER]: 'alltoall', variable_seq_lengths: 'true' },
+    bridgeOnly: true,
   },
   {
     id: 'MEG-012',
@@ -507,10 +548,12 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-158',
     file: SPECS,
     line: 660,
-    // moe_freq_type gives an int, a list or (a pattern with a top-level comma) a tuple.
-    message: "Invalid moe_layer_freq: <class 'tuple'>, ",
+    // moe_freq_type gives an int, a list or (a pattern with a top-level comma) a tuple. Megatron-Bridge converts
+    // nothing: a pattern written as a YAML string reaches the spec as a str.
+    message: "Invalid moe_layer_freq: <class '{type}'>, ",
     at: FREQ,
-    when: (f) => gptSpec(f) && layerFreq(f)?.kind === 'tuple',
+    when: (f) => gptSpec(f) && (f.bridge ? f.text(FREQ) !== undefined : layerFreq(f)?.kind === 'tuple'),
+    values: (f) => ({ type: f.bridge ? 'str' : 'tuple' }),
     trigger: { num_layers: '4', [FREQ]: '[1]*3,[0]' },
     valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
   },

@@ -284,4 +284,17 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     withoutExperts: true,
     shadows: ['MEG-002'],
   },
+  {
+    id: 'MEG-002',
+    file: TC,
+    line: 1596,
+    message: 'num_moe_experts must be non None to use expert-parallel.',
+    at: EP,
+    // Megatron-LM stops at MEG-112 first; a Bridge config reaches TransformerConfig with the expert count it writes.
+    when: (f) => (f.number(EP) ?? 0) > 1 && f.number('num_experts') === undefined && f.list('num_experts')?.length === 0,
+    trigger: { [EP]: '2', num_moe_experts: 'null' },
+    valid: { [EP]: '2', num_moe_experts: '8' },
+    withoutExperts: true,
+    bridgeOnly: true,
+  },
 ];

@@ -5,7 +5,7 @@
  * diagnostic can say which ones it rests on.
  */
 import type { RouterSpec, Site } from '../../model/router-spec';
-import type { WrittenFlags } from './check';
+import { launchFramework, type WrittenFlags } from './check';
 import { MEGATRON_DEFAULTS, type MegatronDefault } from './defaults';
 
 export interface ReadFlags extends WrittenFlags {
@@ -51,6 +51,7 @@ export function readFlags(spec: Pick<RouterSpec, 'sites' | 'launch'>, index?: Re
   };
   return {
     complete,
+    bridge: launchFramework(spec) === 'megatron-bridge',
     defaultsRead,
     site: (key) => byKey.get(key),
     written: (key) => byKey.has(key) || negated(key) !== undefined,
