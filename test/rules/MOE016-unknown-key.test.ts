@@ -62,8 +62,17 @@ runRuleTests(unknownKey, {
   valid: [
     { name: 'a published Qwen3 config', file: 'config.json', code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true, "router_aux_loss_coef": 0.001}' },
     { name: 'a near miss of a key the file already sets is another key, not a typo', file: 'config.json', code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "num_expert_per_tok": 8}' },
+    { name: 'MB-023: an OLMoE config that writes scoring_func softmax (what OLMoE does anyway)', file: 'config.json', code: '{"model_type": "olmoe", "num_experts": 64, "num_experts_per_tok": 8, "scoring_func": "softmax"}' },
+    { name: 'scoring_func is a routing key DeepSeek-V3 reads: not flagged there', file: 'config.json', code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}' },
   ],
   invalid: [
+    {
+      name: "MB-023: an OLMoE config with scoring_func sigmoid, which transformers ignores and Megatron-Bridge's conversion refuses",
+      file: 'config.json',
+      code: '{"model_type": "olmoe", "num_experts": 64, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}',
+      errors: [{ messageId: 'ignored', text: '"scoring_func"', severity: 'warning', includes: ['OLMoE always scores with softmax', "OlMoE only supports scoring_func='softmax', got 'sigmoid'", 'MB-023'] }],
+      output: null,
+    },
     {
       name: "DeepSeek's own config format without its model.py in the workspace: a near miss of the top-k key is a warning",
       file: 'inference/configs/config_671B.json',

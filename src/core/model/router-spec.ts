@@ -188,6 +188,8 @@ export interface UnknownKey {
   readonly effect: 'rejected' | 'ignored' | 'flag';
   /** What building the config does with it, where that is an error: DeepSeek's `ModelArgs(**config)` TypeError. */
   readonly raises?: string;
+  /** For an `ignored` key that is no near miss (`accepted` empty): what the reader does instead. */
+  readonly instead?: string;
 }
 
 export interface RouterSpec {

@@ -4,7 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { literalText, unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -375,7 +375,31 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   // `ModelArgs(**config)` raises TypeError), and the router runs with the default of the key meant.
   if (!spec) return undefined;
   const shape = shapeFromSites(dialectName, [...sites, ...scoped], (key) => layerList(findNodeAtLocation(scope, [key])), visionEncoder(text, root, dialectName, spec.hidden.value));
-  return { ...spec, unknownKeys: nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' }), ...(shape ? { shape } : {}) };
+  const nearMisses = nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' });
+  return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}) };
+}
+
+/**
+ * Routing keys of another model that this model's reader keeps but never reads. OLMoE: `OlmoeConfig` defines no
+ * `scoring_func` (the router is a softmax, modeling_olmoe.py), and Megatron-Bridge's OLMoE conversion refuses
+ * any other value (olmoe_bridge.py l.92 @067f987, census MB-023).
+ */
+function ignoredRoutingKeys(dialectName: string, sites: readonly Site[]): UnknownKey[] {
+  if (dialectName !== 'olmoe') return [];
+  const site = sites.filter((s) => s.key === 'scoring_func').pop();
+  if (!site || (site.literal.kind === 'string' && site.literal.value === 'softmax')) return [];
+  const written = site.literal.kind === 'string' ? `'${site.literal.value}'` : literalText(site.literal);
+  return [
+    {
+      key: 'scoring_func',
+      keyRange: site.keyRange,
+      owner: 'transformers (olmoe)',
+      accepted: [],
+      effect: 'ignored',
+      instead: 'OLMoE always scores with softmax',
+      raises: `Megatron-Bridge's OLMoE conversion (src/megatron/bridge/models/olmoe/olmoe_bridge.py @067f987 line 92, census MB-023) raises ValueError: OlMoE only supports scoring_func='softmax', got ${written}`,
+    },
+  ];
 }
 
 /** Llama 4's vision encoder, counted from `vision_config` when the file has one. */

@@ -17,11 +17,12 @@ export const unknownKey = {
   defaultSeverity: 'error',
   status: 'preview',
   since: '0.2.0',
-  census: ['DS-005', 'HF-010'],
+  census: ['DS-005', 'HF-010', 'MB-023'],
   messages: {
     notAKeyword: '`{key}` is not a keyword `{owner}` takes{suggestion}',
     notRead: '`{key}` is not a key {owner} reads (did you mean `{suggestion}`?)',
     notAFlag: '`{flag}` is not a Megatron-LM argument (did you mean `{suggestion}`?)',
+    ignored: '`{key}` is not a key {owner} reads: {instead}',
   },
   fix: {
     availability: 'sometimes',
@@ -35,7 +36,7 @@ export const unknownKey = {
   },
   docs: {
     what:
-      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. A DeepSeek inference config (`inference/configs/*.json`) is checked the same way against the `ModelArgs` dataclass of the checkout\'s own `inference/model.py`, which `generate.py` builds with `ModelArgs(**json.load(f))`. In a Megatron-LM command line, a flag one or two letters from a router flag the line does not pass (`--moe-router-topK`), and any flag that a `pretrain_*.py` entry point receives which is not one of the 865 its `parse_args` defines but one letter (two for long names) from exactly one of them (`--tensor-model-paralel-size`), is a warning: Megatron\'s parser rejects it, unless a fork defines it. In a DBRX `config.json`, a near miss inside `ffn_config` is one too (transformers\' `DbrxFFNConfig` rejects unknown keys). In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own, without that model.py), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
+      'Flags a keyword that the config class does not take: a misspelt `MoEArgs(topk=2)`, or a key of another framework. It fires only where the class is resolved through the file\'s imports to a declaration in the workspace whose keywords are known exactly (a dataclass\'s fields, or an `__init__` without `**kwargs`), and offers the nearest keyword when one is clearly meant. A DeepSeek inference config (`inference/configs/*.json`) is checked the same way against the `ModelArgs` dataclass of the checkout\'s own `inference/model.py`, which `generate.py` builds with `ModelArgs(**json.load(f))`. In a Megatron-LM command line, a flag one or two letters from a router flag the line does not pass (`--moe-router-topK`), and any flag that a `pretrain_*.py` entry point receives which is not one of the 865 its `parse_args` defines but one letter (two for long names) from exactly one of them (`--tensor-model-paralel-size`), is a warning: Megatron\'s parser rejects it, unless a fork defines it. In a DBRX `config.json`, a near miss inside `ffn_config` is one too (transformers\' `DbrxFFNConfig` rejects unknown keys). In an OLMoE `config.json`, a `scoring_func` other than softmax is a warning: transformers keeps it and never reads it (OLMoE always scores with softmax), and Megatron-Bridge\'s OLMoE conversion refuses it. In a JSON config (HF `config.json`, DeepSeek\'s and gpt-oss\'s own, without that model.py), it flags a top-level key one or two letters from a routing key that the file does not set (`num_expert_per_tok`), as a warning: the key meant is then at its default.',
     why: 'Python raises TypeError ("got an unexpected keyword argument") when the config is built, which in a flavor table means at import, after the job was queued; in a builder function it fails only when that flavor is chosen. transformers keeps an unknown `config.json` key as an attribute and never reads it, so a misspelt routing key silently routes with the default.',
     example: {
       dialect: 'python',
@@ -52,6 +53,7 @@ export const unknownKey = {
       'NVIDIA/Megatron-LM megatron/training/arguments.py `parse_args`: `argparse.ArgumentParser(description=\'Megatron-LM Arguments\', allow_abbrev=False)`, then `parser.parse_args()` unless `ignore_unknown_args`; the flags it defines @d98e8a6 are listed by scripts/extract_megatron_flags.py (src/core/references/megatron-flags.ts)',
       'deepseek-ai/DeepSeek-V3 inference/generate.py: `args = ModelArgs(**json.load(f))`; inference/model.py @b15f0db lines 55–86 (`ModelArgs` fields)',
       'torchtitan torchtitan/models/moe/moe.py @238fa9953 lines 21–41 (`MoEArgs` is a dataclass)',
+      "NVIDIA-NeMo/Megatron-Bridge src/megatron/bridge/models/olmoe/olmoe_bridge.py @067f987 line 92: `if hasattr(hf_config, \"scoring_func\") and hf_config.scoring_func != \"softmax\": raise ValueError(...)`",
     ],
   },
   /**
@@ -76,6 +78,17 @@ export const unknownKey = {
             range: unknown.keyRange,
             severity: 'warning',
             fixes: [{ kind: 'renameFlag', data: { flag: written, suggestion }, edits: [{ range: unknown.keyRange, newText: suggestion }] }],
+          });
+          continue;
+        }
+        if (unknown.effect === 'ignored' && unknown.instead !== undefined) {
+          // Another model's routing key: kept, never read; a stricter reader of the same file stops on it.
+          context.report({
+            messageId: 'ignored',
+            data: { key: unknown.key, owner: unknown.owner, instead: unknown.instead },
+            detail: `${unknown.owner} keeps \`${unknown.key}\` as an attribute that no model code reads.${unknown.raises ? ` ${unknown.raises}.` : ''}`,
+            range: unknown.keyRange,
+            severity: 'warning',
           });
           continue;
         }
