@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { buildRouterModel } from '../../src/core/router/onnx-graph';
 import { prepareOnnxRouter, type OrtLike } from '../../src/core/router/onnx-run';
+import { choiceValues } from '../../src/core/router/balancing';
 import { routeReference } from '../../src/core/router/cpu-router';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import { ROUTER_VECTORS, sortRows } from './vectors';
@@ -44,4 +45,17 @@ describe('ONNX router graph (onnxruntime-node) equals the TypeScript reference',
     assert.deepEqual(Array.from(out.counts), Array.from(routeReference(config, inputs).counts));
     assert.equal(out.indices, undefined);
   });
+});
+
+describe("the 'choice' graph (the load-balancing simulation's pre-bias values) equals choiceValues", () => {
+  for (const vector of ROUTER_VECTORS.filter((v) => !v.config.roundRobin)) {
+    it(vector.name, async () => {
+      const graph = await prepareOnnxRouter(ORT, vector.config, vector.hidden, { outputs: 'choice' });
+      const out = await graph.run(vector);
+      await graph.release();
+      const expected = choiceValues(vector.config, vector);
+      assert.equal(out.choice!.length, expected.length);
+      out.choice!.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 2e-6 * Math.max(1, Math.abs(expected[i]!)), `value ${i}: ${v} vs ${expected[i]}`));
+    });
+  }
 });

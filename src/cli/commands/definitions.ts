@@ -38,7 +38,7 @@ export const routeCommand: CliCommand = {
   name: 'route',
   usage: `moe-lens route CONFIG [--model NAME] [--layer N | --all-layers] [--weights FILE|DIR] [--activations FILE]
                [--tokens T] [--hidden H] [--seed S] [--distribution isotropic|clustered] [--clusters N]
-               [--capacity-factor C] [--ep N] [--json]`,
+               [--capacity-factor C] [--ep N] [--balance STEPS [--batches B]] [--json]`,
   options: {
     model: { type: 'string' },
     layer: { type: 'string' },
@@ -53,9 +53,14 @@ export const routeCommand: CliCommand = {
     clusters: { type: 'string' },
     'capacity-factor': { type: 'string' },
     ep: { type: 'string' },
+    balance: { type: 'string' },
+    batches: { type: 'string' },
   },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new ArgumentError('route takes exactly one CONFIG file');
+    const balance = text(values, 'balance');
+    if (balance !== undefined && values['all-layers'] === true) throw new ArgumentError('--balance simulates one layer; drop --all-layers');
+    if (balance === undefined && text(values, 'batches') !== undefined) throw new ArgumentError('--batches is the number of token batches --balance cycles through; give --balance STEPS');
     const distribution = oneOf('--distribution', text(values, 'distribution'), ['isotropic', 'clustered'] as const, 'isotropic');
     const capacityFactor = text(values, 'capacity-factor') !== undefined ? positiveNumber('--capacity-factor', text(values, 'capacity-factor')!) : undefined;
     // Loaded on demand: lint and rule never pay for the ONNX builder and its protobuf runtime.
@@ -82,6 +87,7 @@ export const routeCommand: CliCommand = {
       expertParallel: integer('--ep', text(values, 'ep') ?? '1', 1, 4096),
       json: values.json === true,
       ...(allLayers ? { allLayers } : {}),
+      ...(balance !== undefined ? { balance: { steps: integer('--balance', balance, 1, 100_000), batches: integer('--batches', text(values, 'batches') ?? '4', 1, 64) } } : {}),
     });
   },
 };

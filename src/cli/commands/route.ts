@@ -1,6 +1,6 @@
 /**
  * `moe-lens route CONFIG [--model NAME] [--layer N | --all-layers] [--weights FILE|DIR] [--activations FILE]
- *                  [--tokens T] [--hidden H] [--seed S] [--json] ...` — runs the config's exact router. With captured
+ *                  [--tokens T] [--hidden H] [--seed S] [--balance STEPS] [--json] ...` — runs the config's exact router. With captured
  * activations (scripts/capture_router_inputs.py) that record the model's own choice, it reports how often the
  * config's router picks the same expert set.
  * The --json shape is a contract relied on by outside checks: keep it stable.
@@ -10,6 +10,7 @@ import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect'
 import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core/router/onnx-run';
+import { BalancingSimulation, biasUpdateFor, type BalancingStep } from '../../core/router/balancing';
 import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
@@ -40,6 +41,11 @@ export interface RouteArguments {
   readonly json: boolean;
   /** Route every `layers.N.hidden_states` in the activations file (and compare each with the model's own choice). */
   readonly allLayers?: boolean;
+  /**
+   * Simulate the framework's own selection-bias update for `steps` steps, routing `batches` token batches in
+   * turn (drawn with seeds seed, seed+1, …; captured activations are one batch).
+   */
+  readonly balance?: { readonly steps: number; readonly batches: number };
 }
 
 export const DEFAULT_TOKENS = 4096;
@@ -115,6 +121,8 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
       return { stdout: args.json ? JSON.stringify(result) : allLayersSummary(result, args.weights !== undefined), stderr: '', exitCode: 0 };
     }
 
+    if (args.balance) return await runBalance(engine, args, args.balance, spec, config, head, started);
+
     const { inputs, description, chosen, router } = buildInputs(args, args.layer, spec, config);
     const { counts, indices, weights, backend, runMs } = await engine.run(config, inputs);
     const stats = loadStats(counts, inputs.tokens, K, options);
@@ -144,6 +152,81 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** Step 1 alone, then windows of `every` steps. */
+function windows<T extends { step: number }>(steps: readonly T[], every: number): { from: number; to: number; rows: T[] }[] {
+  const out = steps.length > 0 ? [{ from: 1, to: 1, rows: [steps[0]!] }] : [];
+  for (let start = 1; start < steps.length; start += every) {
+    const rows = steps.slice(start, start + every);
+    out.push({ from: rows[0]!.step, to: rows.at(-1)!.step, rows });
+  }
+  return out;
+}
+
+/** `--balance STEPS`: the framework's bias update, step by step, on this router (src/core/router/balancing.ts). */
+async function runBalance(
+  engine: Engine,
+  args: RouteArguments,
+  balance: NonNullable<RouteArguments['balance']>,
+  spec: RouterSpec,
+  config: RouterConfig,
+  head: { config: { file: string; name: string; line: number }; semantics: string; assumed: unknown[]; numExperts: number; topK: number },
+  started: number,
+): Promise<CommandResult> {
+  const update = biasUpdateFor(spec);
+  if ('unavailable' in update) throw new UsageError(`--balance simulates a learned selection bias, and config "${spec.name}" has none to simulate: ${update.unavailable}.`);
+  if (!config.selectionBias || config.roundRobin) throw new UsageError(`--balance: config "${spec.name}" does not route by its selection bias (${config.semantics}).`);
+  const batchCount = args.activations !== undefined ? 1 : balance.batches;
+  const drawn = Array.from({ length: batchCount }, (_, b) => buildInputs({ ...args, seed: args.seed + b }, args.layer, spec, config));
+  // The matrix product on onnxruntime (float32, as the router graph runs); the steps in float64 (balancing.ts).
+  const batches: Float64Array[] = [];
+  for (const { inputs } of drawn) batches.push(await engine.choice(config, inputs));
+  const checkpointBias = drawn[0]!.router?.selectionBias?.data;
+  const simulation = new BalancingSimulation(config, update.rule, batches, checkpointBias);
+  const every = Math.max(1, Math.round(balance.steps / 10));
+  const steps: { step: number; maxOverMean: number; coefficientOfVariation: number; idleExperts: number; biasMin: number; biasMax: number }[] = [];
+  let last: BalancingStep | undefined;
+  for (let s = 0; s < balance.steps; s++) {
+    last = simulation.step();
+    steps.push({
+      step: last.step,
+      maxOverMean: Number(last.maxOverMean.toFixed(4)),
+      coefficientOfVariation: Number(last.coefficientOfVariation.toFixed(4)),
+      idleExperts: last.idleExperts,
+      biasMin: Math.min(...last.bias),
+      biasMax: Math.max(...last.bias),
+    });
+  }
+  const result = {
+    ...head,
+    tokensPerStep: drawn[0]!.inputs.tokens,
+    hidden: drawn[0]!.inputs.hidden,
+    seed: args.seed,
+    inputs: { weights: drawn[0]!.description.weights!, activations: drawn[0]!.description.activations!, batches: batchCount, startBias: checkpointBias ? 'the checkpoint\'s' : 'zero (a learned bias starts at zero)' },
+    balance: { ...update.rule, steps, finalBias: Array.from(last!.bias), finalCounts: Array.from(last!.counts) },
+    backend: engine.backend,
+    timeMs: { total: Date.now() - started },
+  };
+  if (args.json) return { stdout: JSON.stringify(result), stderr: '', exitCode: 0 };
+  const lines = [
+    `config     ${head.config.name} (${head.config.file}:${head.config.line})`,
+    `semantics  ${head.semantics}`,
+    `rule       ${update.rule.source}`,
+    `rate       ${update.rule.rateSource}`,
+    `backend    ${engine.backend} (scores), then the bias steps in TypeScript · ${result.timeMs.total} ms`,
+    `inputs     ${batchCount} batch${batchCount === 1 ? '' : 'es'} of ${result.tokensPerStep} tokens in turn × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}; bias starts at ${result.inputs.startBias}`,
+    `           only the bias moves: the gate is frozen (no gradient step)`,
+    '',
+    // Batches differ: a row averages the steps since the previous row, so that it is not one batch's noise.
+    '   steps  max/mean     CV  idle  bias range (at the last step)',
+    ...windows(steps, every).map(({ from, to, rows }) => {
+      const mean = (pick: (s: (typeof steps)[number]) => number): number => rows.reduce((a, s) => a + pick(s), 0) / rows.length;
+      const last = rows.at(-1)!;
+      return `${(from === to ? String(to) : `${from}-${to}`).padStart(8)}  ${mean((s) => s.maxOverMean).toFixed(2).padStart(8)}  ${mean((s) => s.coefficientOfVariation).toFixed(3).padStart(5)}  ${mean((s) => s.idleExperts).toFixed(1).padStart(4)}  ${last.biasMin.toExponential(2)} … ${last.biasMax.toExponential(2)}`;
+    }),
+  ];
+  return { stdout: lines.join('\n'), stderr: '', exitCode: 0 };
+}
 
 /** How often MoE Lens's choice is the model's: the same SET of experts (order is not compared: HF takes top-k unsorted). */
 export interface Agreement {
@@ -277,9 +360,27 @@ class Engine {
     return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend, runMs: out.runMs };
   }
 
+  /** The pre-bias values top-k compares, [T,E], for the load-balancing simulation. */
+  async choice(config: RouterConfig, inputs: RouterInputs): Promise<Float64Array> {
+    this.ort ??= await loadOrt();
+    let graph = this.choiceGraphs.get(inputs.hidden);
+    if (!graph) {
+      graph = await prepareOnnxRouter(this.ort.ort, config, inputs.hidden, { outputs: 'choice', sessionOptions: { logSeverityLevel: 3 } });
+      this.choiceGraphs.set(inputs.hidden, graph);
+    }
+    return Float64Array.from((await graph.run(inputs)).choice!);
+  }
+
+  get backend(): string {
+    return this.ort?.name ?? '';
+  }
+
+  private readonly choiceGraphs = new Map<number, PreparedRouter>();
+
   async release(): Promise<void> {
-    for (const router of this.prepared.values()) await router.release();
+    for (const router of [...this.prepared.values(), ...this.choiceGraphs.values()]) await router.release();
     this.prepared.clear();
+    this.choiceGraphs.clear();
   }
 }
 

@@ -20,8 +20,12 @@ const INT32 = onnx.TensorProto.DataType.INT32;
 
 export interface GraphOptions {
   readonly hidden: number;
-  /** counts only (the panel), or counts + indices [T,K] int32 + weights [T,K] (the CLI). */
-  readonly outputs: 'counts' | 'full';
+  /**
+   * counts only (the panel), or counts + indices [T,K] int32 + weights [T,K] (the CLI), or `choice`: only the
+   * values top-k compares before any selection bias, [T,E] (scores; logits where top-k comes first), which the
+   * load-balancing simulation reuses step after step.
+   */
+  readonly outputs: 'counts' | 'full' | 'choice';
 }
 
 export const GRAPH_INPUTS = { hidden: 'hidden_states', weight: 'gate_weight', bias: 'gate_bias', selection: 'selection_bias' } as const;
@@ -84,6 +88,14 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
   const projected = g.one('MatMul', [GRAPH_INPUTS.hidden, g.one('Transpose', [GRAPH_INPUTS.weight], { perm: [1, 0] })]);
   const logits = config.routerBias ? g.one('Add', [projected, GRAPH_INPUTS.bias]) : projected;
   const withSelection = (x: string): string => (config.selectionBias ? g.one('Add', [x, GRAPH_INPUTS.selection]) : x);
+  if (options.outputs === 'choice') {
+    const values = config.order === 'topk-then-score' ? logits : config.scoreFunc === 'softmax' ? g.one('Softmax', [logits], { axis: -1 }) : score(g, config.scoreFunc, logits);
+    g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [values], output: ['choice'] }));
+    const inputs = [valueInfo(GRAPH_INPUTS.hidden, FLOAT, ['tokens', options.hidden]), valueInfo(GRAPH_INPUTS.weight, FLOAT, [E, options.hidden])];
+    if (config.routerBias) inputs.push(valueInfo(GRAPH_INPUTS.bias, FLOAT, [E]));
+    const graph = onnx.GraphProto.create({ name: 'moe_lens_router_choice', node: g.nodes, initializer: g.initializers, input: inputs, output: [valueInfo('choice', FLOAT, ['tokens', E])] });
+    return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'moe-lens', graph })).finish();
+  }
 
   let choice: string;
   let weightsFull: string;

@@ -23,6 +23,8 @@ export interface OnnxRouterResult {
   readonly counts: Int32Array;
   readonly indices?: Int32Array;
   readonly weights?: Float32Array;
+  /** With `outputs: 'choice'`: the pre-bias values top-k compares, [T,E]. */
+  readonly choice?: Float32Array;
   readonly runMs: number;
   /** `reference` for round-robin configs, whose routing ignores the router and needs no graph. */
   readonly engine: 'onnx' | 'reference';
@@ -39,10 +41,10 @@ export async function prepareOnnxRouter(
   ort: OrtLike,
   config: RouterConfig,
   hidden: number,
-  options: { outputs: 'counts' | 'full'; sessionOptions?: object; now?: () => number },
+  options: { outputs: 'counts' | 'full' | 'choice'; sessionOptions?: object; now?: () => number },
 ): Promise<PreparedRouter> {
   const now = options.now ?? (() => Date.now());
-  if (config.roundRobin) {
+  if (config.roundRobin && options.outputs !== 'choice') {
     return {
       async run(inputs) {
         const start = now();
@@ -62,10 +64,11 @@ export async function prepareOnnxRouter(
         [GRAPH_INPUTS.weight]: new ort.Tensor('float32', asFloat32(inputs.gateWeight), [E, inputs.hidden]),
       };
       if (config.routerBias) feeds[GRAPH_INPUTS.bias] = new ort.Tensor('float32', asFloat32(inputs.gateBias ?? new Float32Array(E)), [E]);
-      if (config.selectionBias) feeds[GRAPH_INPUTS.selection] = new ort.Tensor('float32', asFloat32(inputs.selectionBias ?? new Float32Array(E)), [E]);
+      if (config.selectionBias && options.outputs !== 'choice') feeds[GRAPH_INPUTS.selection] = new ort.Tensor('float32', asFloat32(inputs.selectionBias ?? new Float32Array(E)), [E]);
       const start = now();
       const out = await session.run(feeds);
       const runMs = now() - start;
+      if (out.choice) return { counts: new Int32Array(E), choice: out.choice.data as Float32Array, runMs, engine: 'onnx' };
       return {
         counts: out.counts!.data as Int32Array,
         ...(out.indices ? { indices: out.indices.data as Int32Array, weights: out.weights!.data as Float32Array } : {}),
