@@ -2,6 +2,7 @@
 import { isKnown, provenanceOf, type RouterSpec } from './model/router-spec';
 import type { PreviewRouter, PreviewSubject } from './protocol';
 import { recognizeModel } from './references/recognize';
+import { biasUpdateFor } from './router/balancing';
 import { routerConfigFromSpec, type RouterConfig } from './router/router-config';
 
 /** More experts than any published model has (DeepSeek-V3: 256; the largest seen: 512): a hostile value. */
@@ -17,6 +18,8 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
   if ('error' in resolved) return { error: `"${spec.name}" cannot be routed: ${resolved.error}.` };
   const config = resolved.config;
   const learned = spec.selectionBias.value === 'learned' && config.selectionBias;
+  const update = config.selectionBias && !config.roundRobin ? biasUpdateFor(spec) : undefined;
+  const balancing = update && 'rule' in update ? update.rule : undefined;
   const comparisons: PreviewRouter[] = [];
   // Top-k-before-score has no group scores to rank groups by, so flipping is only offered without groups.
   if (!config.groups && !config.roundRobin) {
@@ -47,6 +50,7 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
     ...(spec.hidden.value !== undefined ? { hidden: spec.hidden.value } : {}),
     comparisons,
     ...(learned ? { learnedSelectionBias: true } : {}),
+    ...(balancing ? { balancing } : {}),
   };
 }
 

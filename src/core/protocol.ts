@@ -3,6 +3,7 @@
  * switch over these exhaustively; the host validates every webview message with `parseWebviewMessage`
  * before use. Documented in docs/protocol.md.
  */
+import type { BiasUpdateRule } from './router/balancing';
 import type { RouterConfig } from './router/router-config';
 
 /** A router the panel can run: the bound config, or a comparison variant of it. */
@@ -24,6 +25,8 @@ export interface PreviewSubject {
   readonly comparisons: readonly PreviewRouter[];
   /** The config's selection bias is learned: synthetic inputs start it at zero, as training does. */
   readonly learnedSelectionBias?: boolean;
+  /** The framework's own bias update, for the Balancing tab; absent where the router has no bias to balance. */
+  readonly balancing?: BiasUpdateRule;
 }
 
 /**

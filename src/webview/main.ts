@@ -18,6 +18,7 @@ import type { RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
+import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo } from './runner';
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
@@ -45,6 +46,8 @@ let lastExport: ExportPayload | undefined;
 let weights: RouterWeights | undefined;
 /** Index into `weights.layers` of the layer the histogram and statistics show. */
 let selectedRow = 0;
+/** The Balancing tab of the results shown (rebuilt with them; stepping stops when they change). */
+let balancingTab: BalancingTab | undefined;
 
 interface SeriesResult {
   readonly router: PreviewRouter;
@@ -192,14 +195,14 @@ async function start(): Promise<void> {
       const compare = compareRouter ? await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${w.layers[selectedRow]}` }, layerInputs(w, selectedRow, controls.tokens, synthetic.hiddenStates), ran, isStale) : undefined;
       if (mine !== generation) return;
       layered = { weights: w, results, hiddenStates: synthetic.hiddenStates, totalMs: performance.now() - began };
-      show(results[selectedRow]!, compare, layered.totalMs);
+      show(results[selectedRow]!, compare, layered.totalMs, false, layerInputs(w, selectedRow, controls.tokens, synthetic.hiddenStates));
       return;
     }
     layered = undefined;
     const primary = await runSeries(subject.router, inputs, info, isStale);
     const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info, isStale) : undefined;
     if (mine !== generation) return; // a newer request superseded this one
-    show(primary, compare, performance.now() - began);
+    show(primary, compare, performance.now() - began, false, inputs);
   } catch (error) {
     if (mine !== generation || error instanceof StaleRunError) return;
     app.dataset.state = 'error';
@@ -218,15 +221,16 @@ async function selectLayer(row: number): Promise<void> {
   const run = layered;
   const primary = run.results[row]!;
   const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
+  const inputs = layerInputs(run.weights, row, controls.tokens, run.hiddenStates);
   if (!compareRouter) {
-    show(primary, undefined, run.totalMs, true);
+    show(primary, undefined, run.totalMs, true, inputs);
     return;
   }
   const mine = ++generation;
   setStatus(`Running ${compareRouter.label} on layer ${run.weights.layers[row]}…`, 'busy');
   try {
     const compare = await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${run.weights.layers[row]}` }, layerInputs(run.weights, row, controls.tokens, run.hiddenStates), primary.info, () => mine !== generation);
-    if (mine === generation) show(primary, compare, run.totalMs, true);
+    if (mine === generation) show(primary, compare, run.totalMs, true, inputs);
   } catch (error) {
     if (mine !== generation || error instanceof StaleRunError) return;
     setStatus(`Could not run the comparison: ${String((error as Error)?.message ?? error)}`, 'error');
@@ -253,7 +257,14 @@ function watchWidth(host: HTMLElement, redraw: () => void, heat?: { host: HTMLEl
   if (heat) chartResize.observe(heat.host);
 }
 
-function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number, keepScroll = false): void {
+/** Where the Balancing tab's bias starts, in words. */
+function biasStart(run: typeof layered): string {
+  if (run?.weights.selectionBias) return `the checkpoint's learned bias (layer ${run.weights.layers[selectedRow]})`;
+  if (run) return 'zero (the checkpoint has no selection bias)';
+  return subject?.learnedSelectionBias ? 'zero (a learned bias starts at zero)' : `the synthetic selection bias of this run (seed ${controls.seed})`;
+}
+
+function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number, keepScroll: boolean, inputs: RouterInputs): void {
   const { info } = primary;
   const scrollY = keepScroll ? window.scrollY : undefined;
   const backendLabel = info.backend === 'webgpu' ? `WebGPU · ${info.adapter}` : info.adapter ? `WASM · ${info.adapter}` : 'WASM';
@@ -287,6 +298,17 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
     custom('vscode-tab-header', { slot: 'header', id: 'tab-table' }, 'Table'),
     custom('vscode-tab-panel', {}, renderTable(primary.counts, compare?.counts, mean, primary.stats.capacity)),
   );
+  balancingTab?.dispose();
+  balancingTab = undefined;
+  const rule = subject?.balancing;
+  if (rule && primary.router.config.selectionBias) {
+    balancingTab = new BalancingTab({ config: primary.router.config, rule, inputs, backend: info.backend, startLabel: biasStart(run) });
+    const tab = balancingTab;
+    const header = custom('vscode-tab-header', { slot: 'header', 'data-tab': 'balancing' }, 'Balancing');
+    // Drawn at the panel's width once the tab is shown (a hidden tab has no width).
+    header.addEventListener('click', () => requestAnimationFrame(() => tab.redraw()));
+    tabs.append(header, custom('vscode-tab-panel', {}, tab.element));
+  }
   const heatHost = run ? el('div', { class: 'heatmap-host' }) : undefined;
   const drawHeat = (): void => {
     if (!run || !heatHost) return;

@@ -133,3 +133,33 @@ export async function runRouter(
     release();
   }
 }
+
+const choiceSessions = new Map<string, Promise<PreparedRouter>>();
+
+/**
+ * The values top-k compares before the selection bias, [T,E] (the Balancing tab computes them once per batch and
+ * then steps the bias in TypeScript). Serialised with the routing runs.
+ */
+export async function runChoiceValues(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<Float64Array> {
+  const key = `${backend}|${inputs.hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
+  let prepared = choiceSessions.get(key);
+  if (!prepared) {
+    prepared = prepareOnnxRouter(ort as unknown as OrtLike, config, inputs.hidden, {
+      outputs: 'choice',
+      sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
+      now: () => performance.now(),
+    });
+    choiceSessions.set(key, prepared);
+    prepared.catch(() => choiceSessions.delete(key));
+  }
+  const previous = inFlight;
+  let release!: () => void;
+  inFlight = new Promise<void>((resolve) => (release = resolve));
+  try {
+    await previous.catch(() => undefined);
+    const out = await (await prepared).run(inputs);
+    return Float64Array.from(out.choice!);
+  } finally {
+    release();
+  }
+}

@@ -25,13 +25,13 @@ describe('moe-lens route --balance', () => {
     assert.equal(out.balance.steps.length, 12);
     assert.equal(out.balance.finalBias.length, 256);
     assert.equal(out.inputs.batches, 2);
-    assert.equal(out.tokensPerStep, 256);
+    assert.equal(out.tokensPerStep, 128, 'the 256 tokens split into 2 batches');
     // Each step moves each bias by -γ, 0 or +γ: after 12 steps every bias is a multiple of γ within ±12γ.
     for (const b of out.balance.finalBias as number[]) {
       assert.ok(Math.abs(b) <= 12 * 0.001 + 1e-12);
       assert.ok(Math.abs(b / 0.001 - Math.round(b / 0.001)) < 1e-6, String(b));
     }
-    assert.equal((out.balance.finalCounts as number[]).reduce((a, b) => a + b, 0), 256 * 8);
+    assert.equal((out.balance.finalCounts as number[]).reduce((a, b) => a + b, 0), 128 * 8);
   });
 
   it("starts from the checkpoint's e_score_correction_bias when --weights gives one", () => {
@@ -39,7 +39,8 @@ describe('moe-lens route --balance', () => {
     const fromCheckpoint = json(join(CAPTURED, 'config.json'), '--balance', '1', '--activations', join(CAPTURED, 'activations.safetensors'), '--layer', '1', '--weights', join(CAPTURED, 'router.safetensors'));
     assert.match(zero.inputs.startBias, /^zero/);
     assert.match(fromCheckpoint.inputs.startBias, /checkpoint/);
-    assert.equal(fromCheckpoint.inputs.batches, 1, 'captured activations are one batch');
+    assert.equal(fromCheckpoint.inputs.batches, 4, 'the captured tokens split into the default 4 batches');
+    assert.notDeepEqual(zero.balance.finalBias, fromCheckpoint.balance.finalBias);
   });
 
   it('prints the rule, the rate, that the gate is frozen, and windows of steps', () => {
@@ -56,6 +57,12 @@ describe('moe-lens route --balance', () => {
     const result = route(join(ROOT, 'examples/hf/mixtral-8x7b/config.json'), '--balance', '10');
     assert.equal(result.status, 2);
     assert.match(result.stderr, /--balance simulates a learned selection bias, and config ".*" has none to simulate: the router has no selection bias/);
+  });
+
+  it('refuses more batches than tokens', () => {
+    const result = route(join(ROOT, 'examples/hf/deepseek-v3/config.json'), '--balance', '3', '--tokens', '3', '--batches', '4');
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /splits 3 tokens into empty batches/);
   });
 
   it('refuses --batches without --balance, and --balance with --all-layers', () => {

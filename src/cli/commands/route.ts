@@ -10,7 +10,7 @@ import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect'
 import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core/router/onnx-run';
-import { BalancingSimulation, biasUpdateFor, type BalancingStep } from '../../core/router/balancing';
+import { BalancingSimulation, biasUpdateFor, splitBatches, type BalancingStep } from '../../core/router/balancing';
 import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
@@ -42,8 +42,8 @@ export interface RouteArguments {
   /** Route every `layers.N.hidden_states` in the activations file (and compare each with the model's own choice). */
   readonly allLayers?: boolean;
   /**
-   * Simulate the framework's own selection-bias update for `steps` steps, routing `batches` token batches in
-   * turn (drawn with seeds seed, seed+1, …; captured activations are one batch).
+   * Simulate the framework's own selection-bias update for `steps` steps: the tokens (drawn or captured) split
+   * into `batches` batches, routed in turn.
    */
   readonly balance?: { readonly steps: number; readonly batches: number };
 }
@@ -176,12 +176,15 @@ async function runBalance(
   const update = biasUpdateFor(spec);
   if ('unavailable' in update) throw new UsageError(`--balance simulates a learned selection bias, and config "${spec.name}" has none to simulate: ${update.unavailable}.`);
   if (!config.selectionBias || config.roundRobin) throw new UsageError(`--balance: config "${spec.name}" does not route by its selection bias (${config.semantics}).`);
-  const batchCount = args.activations !== undefined ? 1 : balance.batches;
-  const drawn = Array.from({ length: batchCount }, (_, b) => buildInputs({ ...args, seed: args.seed + b }, args.layer, spec, config));
+  // The tokens (drawn, or captured) split into batches routed in turn, as the panel splits its tokens.
+  const drawn = buildInputs(args, args.layer, spec, config);
+  const batchCount = balance.batches;
+  const perBatch = Math.floor(drawn.inputs.tokens / batchCount);
+  if (perBatch < 1) throw new UsageError(`--batches ${batchCount} splits ${drawn.inputs.tokens} tokens into empty batches; give fewer batches or more tokens.`);
   // The matrix product on onnxruntime (float32, as the router graph runs); the steps in float64 (balancing.ts).
   const batches: Float64Array[] = [];
-  for (const { inputs } of drawn) batches.push(await engine.choice(config, inputs));
-  const checkpointBias = drawn[0]!.router?.selectionBias?.data;
+  for (const part of splitBatches(drawn.inputs, batchCount)) batches.push(await engine.choice(config, part));
+  const checkpointBias = drawn.router?.selectionBias?.data;
   const simulation = new BalancingSimulation(config, update.rule, batches, checkpointBias);
   const every = Math.max(1, Math.round(balance.steps / 10));
   const steps: { step: number; maxOverMean: number; coefficientOfVariation: number; idleExperts: number; biasMin: number; biasMax: number }[] = [];
@@ -199,10 +202,10 @@ async function runBalance(
   }
   const result = {
     ...head,
-    tokensPerStep: drawn[0]!.inputs.tokens,
-    hidden: drawn[0]!.inputs.hidden,
+    tokensPerStep: perBatch,
+    hidden: drawn.inputs.hidden,
     seed: args.seed,
-    inputs: { weights: drawn[0]!.description.weights!, activations: drawn[0]!.description.activations!, batches: batchCount, startBias: checkpointBias ? 'the checkpoint\'s' : 'zero (a learned bias starts at zero)' },
+    inputs: { weights: drawn.description.weights!, activations: drawn.description.activations!, batches: batchCount, startBias: checkpointBias ? 'the checkpoint\'s' : 'zero (a learned bias starts at zero)' },
     balance: { ...update.rule, steps, finalBias: Array.from(last!.bias), finalCounts: Array.from(last!.counts) },
     backend: engine.backend,
     timeMs: { total: Date.now() - started },
@@ -214,7 +217,7 @@ async function runBalance(
     `rule       ${update.rule.source}`,
     `rate       ${update.rule.rateSource}`,
     `backend    ${engine.backend} (scores), then the bias steps in TypeScript · ${result.timeMs.total} ms`,
-    `inputs     ${batchCount} batch${batchCount === 1 ? '' : 'es'} of ${result.tokensPerStep} tokens in turn × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}; bias starts at ${result.inputs.startBias}`,
+    `inputs     ${drawn.inputs.tokens} tokens in ${batchCount} batch${batchCount === 1 ? '' : 'es'} of ${result.tokensPerStep}, routed in turn × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}; bias starts at ${result.inputs.startBias}`,
     `           only the bias moves: the gate is frozen (no gradient step)`,
     '',
     // Batches differ: a row averages the steps since the previous row, so that it is not one batch's noise.

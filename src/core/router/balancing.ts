@@ -209,3 +209,12 @@ export function topKInto(values: ArrayLike<number>, k: number, out: Int32Array):
     out[at] = i;
   }
 }
+
+/** The tokens split into `count` batches of ⌊T / count⌋ tokens (views; the rest are left out), routed in turn. */
+export function splitBatches(inputs: RouterInputs, count: number): RouterInputs[] {
+  const per = Math.floor(inputs.tokens / count);
+  const H = inputs.hidden;
+  const rows = (from: number): ArrayLike<number> =>
+    inputs.hiddenStates instanceof Float32Array || inputs.hiddenStates instanceof Float64Array ? inputs.hiddenStates.subarray(from * H, (from + per) * H) : Array.prototype.slice.call(inputs.hiddenStates, from * H, (from + per) * H);
+  return Array.from({ length: per > 0 ? count : 0 }, (_, b) => ({ ...inputs, tokens: per, hiddenStates: rows(b * per) }));
+}

@@ -1,0 +1,99 @@
+/**
+ * The Balancing tab (issue #11 item 3), in Debian Chromium: "Step" takes one step of the framework's own bias
+ * update on the tokens the panel routed, and its bias is the one the TypeScript simulation computes from the same
+ * tokens; "Run" steps on, "Pause" stops it, "Reset" goes back to the start; a router with no selection bias has
+ * no tab. The screenshot is looked at (test-results/preview-balancing.png).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { analyzeDocument } from '../../src/core/analyze';
+import { previewSubject } from '../../src/core/preview';
+import type { PreviewSubject } from '../../src/core/protocol';
+import { BalancingSimulation, choiceValues, splitBatches } from '../../src/core/router/balancing';
+import { syntheticInputs } from '../../src/core/router/synthetic';
+import { ROOT, startHarness, waitForRun, type Harness } from './harness';
+
+const TORCHTITAN = 'from torchtitan.models.moe import MoEArgs\n\nmoe = MoEArgs(num_experts=16, top_k=2, score_func="sigmoid", load_balance_coeff=0.01)\n';
+
+function subjectOf(file: string, text: string): PreviewSubject {
+  const specs = analyzeDocument(file, text).specs;
+  const subject = previewSubject(specs[0]!, file, 3, specs);
+  assert.ok(!('error' in subject), JSON.stringify(subject));
+  return subject;
+}
+
+const steps = (page: import('playwright-core').Page): Promise<number> => page.evaluate(() => Number(document.getElementById('app')!.dataset.balanceSteps ?? '0'));
+
+describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  it("torchtitan's centred update: Step matches the TypeScript simulation; Run, Pause and Reset work", async () => {
+    const subject = subjectOf('flavors.py', TORCHTITAN);
+    assert.ok(subject.balancing, 'the subject carries the bias update rule');
+    assert.equal(subject.balancing.kind, 'sign-centred');
+    const state = { tokens: 1024, hidden: 32, seed: 3, backend: 'wasm' };
+    const page = await harness.open(subject, state);
+    assert.equal((await waitForRun(page)).state, 'done');
+    await page.click('vscode-tab-header[data-tab="balancing"]');
+    await page.click('#balancing-step');
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.balanceSteps === '1');
+
+    // The same tokens, split the same way, stepped by the core simulation.
+    const config = subject.router.config;
+    const drawn = syntheticInputs({ seed: 3, tokens: 1024, hidden: 32, experts: 16, distribution: { kind: 'isotropic' }, zeroSelectionBias: true });
+    const batches = splitBatches({ tokens: 1024, hidden: 32, ...drawn }, 4).map((part) => choiceValues(config, part));
+    const reference = new BalancingSimulation(config, subject.balancing, batches, drawn.selectionBias);
+    const first = reference.step();
+    const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
+    assert.equal(panelBias.length, 16);
+    panelBias.forEach((b, e) => assert.ok(Math.abs(b - first.bias[e]!) < 1e-9, `expert ${e}: ${b} vs ${first.bias[e]}`));
+    assert.ok(first.bias.some((b) => b !== 0), 'one step moved the bias');
+    assert.match((await page.textContent('#balancing-status')) ?? '', /^Step 1: max\/mean \d\.\d\d and CV/);
+
+    // Run, then pause before the 200 steps are done: the count stops.
+    await page.click('#balancing-run');
+    await page.waitForFunction(() => Number(document.getElementById('app')!.dataset.balanceSteps) >= 31);
+    await page.click('#balancing-pause');
+    await page.waitForFunction(() => document.querySelector('#balancing-run')?.hasAttribute('disabled') === false);
+    const paused = await steps(page);
+    await page.waitForTimeout(300);
+    assert.equal(await steps(page), paused, 'no step after Pause');
+    assert.ok(paused < 201, `paused at ${paused}`);
+    assert.doesNotMatch((await page.textContent('#balancing-status')) ?? '', /running/, 'the status says it stopped');
+    // The centred rule keeps the bias summing to zero.
+    const bias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
+    assert.ok(Math.abs(bias.reduce((a, b) => a + b, 0)) < 1e-9);
+    assert.equal(await page.locator('svg.balancing-curve path.curve.ratio').count(), 1);
+    assert.equal(await page.locator('svg.bias-bars rect.bar').count(), 16);
+
+    await page.setViewportSize({ width: 720, height: 900 });
+    await page.waitForTimeout(200);
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-results', 'preview-balancing.png'), fullPage: true });
+    await page.setViewportSize({ width: 290, height: 900 });
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'no sideways scroll at 290 px');
+
+    await page.click('#balancing-reset');
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.balanceSteps === '0');
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
+    await page.close();
+  });
+
+  it('a router without a selection bias has no Balancing tab', async () => {
+    const subject = subjectOf('config.json', '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "hidden_size": 32}');
+    assert.equal(subject.balancing, undefined);
+    const page = await harness.open(subject, { tokens: 256, hidden: 32, seed: 1, backend: 'wasm' });
+    assert.equal((await waitForRun(page)).state, 'done');
+    assert.equal(await page.locator('vscode-tab-header[data-tab="balancing"]').count(), 0);
+    await page.close();
+  });
+});
