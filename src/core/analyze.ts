@@ -1,6 +1,7 @@
 /** Picks a dialect for a file and runs its parser. Parsers never throw; anything odd becomes a located note. */
 import { fileFormat } from './model/file-format';
 import type { Dialect, RouterSpec } from './model/router-spec';
+import { analyzeDeepseekLaunch, looksLikeDeepseekLaunch } from './parse/deepseek-launch';
 import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-model-args';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
@@ -66,7 +67,12 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       // A Megatron-Bridge ConfigContainer YAML (top-level `model:`, `comm_overlap:`, …); anything else as Megatron-LM's.
       const bridge = kind === 'yaml' && looksLikeMegatronBridge(text) ? analyzeMegatronBridgeYaml(text, file) : undefined;
       if (bridge) return { dialect: 'megatron-yaml', specs: bridge.specs, notes: bridge.specs.length > 0 ? bridge.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [] };
-      if (!looksLikeMegatron(text)) return EMPTY;
+      if (!looksLikeMegatron(text)) {
+        // A script that runs DeepSeek-V3's own convert.py / generate.py (its README's launch), not Megatron.
+        if (kind !== 'shell' || !looksLikeDeepseekLaunch(text)) return EMPTY;
+        const launch = analyzeDeepseekLaunch(text, file, project && ((path) => project.relatedText(path)));
+        return launch.specs.length > 0 ? { dialect: 'deepseek-launch', specs: launch.specs, notes: [] } : EMPTY;
+      }
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base))) : analyzeMegatronArgs(text, file);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];

@@ -5,7 +5,7 @@
 import type { SourceRange } from '../text/source';
 import type { ShapeResult } from './parameters';
 
-export type Dialect = 'torchtitan-python' | 'torchtitan-toml' | 'hf-json' | 'deepseek-json' | 'megatron-yaml' | 'megatron-args';
+export type Dialect = 'torchtitan-python' | 'torchtitan-toml' | 'hf-json' | 'deepseek-json' | 'megatron-yaml' | 'megatron-args' | 'deepseek-launch';
 
 /** Which framework's math runs for a config; shown to the user. */
 export type Framework =

@@ -23,6 +23,7 @@ import { sizeNameMismatch } from './MOE018-size-name-mismatch';
 import { expertParallelLayout } from './MOE019-expert-parallel-layout';
 import { megatronFlagConflict } from './MOE020-megatron-flag-conflict';
 import { torchtitanTokenDispatcher } from './MOE021-torchtitan-token-dispatcher';
+import { deepseekWorldSize } from './MOE022-deepseek-world-size';
 import type { Rule } from './types';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -47,6 +48,7 @@ export const ALL_RULES: readonly Rule[] = [
   expertParallelLayout,
   megatronFlagConflict,
   torchtitanTokenDispatcher,
+  deepseekWorldSize,
 ];
 
 /**
