@@ -59,12 +59,12 @@ export function readText(file: string): { text?: string; error?: string; bom?: b
 }
 
 /**
- * How `lint`, `inspect` and `route` follow an import into a Python file nobody named, or a YAML config's
- * `extends:` base: a plain file, read once, capped in size.
+ * How `lint`, `inspect` and `route` follow an import into a Python file nobody named, a YAML config's
+ * `extends:` base, or the `--config` JSON a DeepSeek launch script names: a plain file, read once, capped in size.
  */
 export function diskModuleLoader(maxBytes: number): (file: string) => string | undefined {
   return (file) => {
-    if (!/\.(py|ya?ml)$/i.test(file)) return undefined;
+    if (!/\.(py|ya?ml|json)$/i.test(file)) return undefined;
     try {
       const stat = statSync(file);
       if (!stat.isFile() || stat.size > maxBytes) return undefined;

@@ -11,7 +11,8 @@ export class PreviewCodeLens implements vscode.CodeLensProvider {
       const version = document.version;
       const result = await this.diagnostics.resultFor(document);
       if (!result || document.version !== version) return [];
-      return result.analysis.specs.map(
+      // A DeepSeek launch command names its router's config (a JSON the lens is on); it holds no router itself.
+      return result.analysis.specs.filter((spec) => spec.dialect !== 'deepseek-launch').map(
         (spec) =>
           new vscode.CodeLens(toRange(result.lines, spec.anchorRange), {
             title: `$(graph) Preview routing: ${spec.name}`,

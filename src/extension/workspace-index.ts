@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { ProjectIndex } from '../core/project';
 import { LineIndex } from '../core/text/source';
 
-const INDEXED = '**/*.{py,yaml,yml}';
+/** Python for imports and defaults; YAML for `extends:` bases; DeepSeek's `inference/configs/*.json` for the launch scripts that name them (MOE022). */
+const INDEXED = '{**/*.py,**/*.yaml,**/*.yml,**/configs/*.json}';
 /** The folders EXCLUDE names, as a test on a path. */
 const EXCLUDED_FOLDER = /\/(node_modules|\.git|\.venv|venv|dist|out|__pycache__)\//;
 const EXCLUDE = '**/{node_modules,.git,.venv,venv,dist,out,__pycache__}/**';
@@ -32,7 +33,6 @@ export class WorkspaceIndex implements vscode.Disposable {
     /** Where the engine runs (the analysis worker): it gets every text the index holds. */
     private readonly mirror: { setText(file: string, text: string): void; deleteFile(file: string): void },
   ) {
-    // Python for imports and defaults; YAML for `extends:` bases.
     const watcher = vscode.workspace.createFileSystemWatcher(INDEXED);
     this.disposables.push(
       watcher,
