@@ -127,6 +127,20 @@ const numpy = spawnSync('python3', [join(root, 'bench', 'numpy_router.py'), Stri
 const numpyResult = numpy.status === 0 ? (JSON.parse(numpy.stdout) as { median_ms: number; first_ms: number; numpy: string }) : undefined;
 const numpyMs = numpyResult?.median_ms ?? Number.NaN;
 
+// --- load-balancing dynamics: 1,000 steps of 4,096 tokens (16,384 drawn, in 4 batches), torchtitan's rule ----
+const balanceConfig = join(mkdtempSync(join(tmpdir(), 'moe-lens-bench-balance-')), 'flavors.py');
+writeFileSync(balanceConfig, 'from torchtitan.models.moe import MoEArgs\n\nmoe = MoEArgs(num_experts=128, top_k=4, score_func="sigmoid", load_balance_coeff=1e-3)\n');
+const balanceRuns: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'moe-lens.js'), 'route', balanceConfig, '--balance', '1000', '--tokens', String(T), '--hidden', String(H), '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(result.stderr);
+  balanceRuns.push(Number(process.hrtime.bigint() - start) / 1e6);
+}
+const balanceMs = median(balanceRuns);
+const numpyBalance = spawnSync('python3', [join(root, 'bench', 'numpy_balancing.py'), String(T), String(H), String(E), String(K), '1000', '4'], { encoding: 'utf8', env: numpyEnv });
+const numpyBalanceMs = numpyBalance.status === 0 ? (JSON.parse(numpyBalance.stdout) as { total_ms: number }).total_ms : Number.NaN;
+
 // --- the panel: WASM time to first histogram, same shape, in Chromium ---------------------------------
 const harness = await startHarness();
 let firstHistogram = Number.NaN;
@@ -176,6 +190,14 @@ const rows = [
     `${numpyMs.toFixed(0)} ms`,
     `${(routeRun / numpyMs).toFixed(2)}× numpy's warm time, ${(routeRun / (numpyResult?.first_ms ?? Number.NaN)).toFixed(2)}× its cold time`,
     '≤ 1.0× numpy',
+  ],
+  [
+    `route --balance 1000: 1,000 bias-update steps of ${T / 4} tokens (${T} × ${H} × ${E}, top-${K}, in 4 batches), whole process`,
+    `${balanceMs.toFixed(0)} ms`,
+    'numpy, vectorised (scores + steps; inputs drawn outside the timing)',
+    `${numpyBalanceMs.toFixed(0)} ms`,
+    `${(numpyBalanceMs / balanceMs).toFixed(1)}×`,
+    '< 10 s',
   ],
   ['lint a workspace of 200 torchtitan job files (TOML) + 20 flavor files (whole process)', `${jobs.median.toFixed(0)} ms`, '', '', '', '< 1000 ms'],
   [`route, same shape: whole process (incl. synthetic inputs, JSON)`, `${routeTotal.toFixed(0)} ms`, '', '', '', ''],
