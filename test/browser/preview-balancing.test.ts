@@ -88,6 +88,24 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('webgpu: a Step on WebGPU (SwiftShader here) equals the core simulation too', async () => {
+    const subject = subjectOf('flavors.py', TORCHTITAN);
+    const page = await harness.open(subject, { tokens: 512, hidden: 32, seed: 8, backend: 'webgpu' });
+    const run = await waitForRun(page);
+    assert.equal(run.state, 'done', JSON.stringify(run));
+    assert.equal(run.backend, 'webgpu');
+    await page.click('vscode-tab-header[data-tab="balancing"]');
+    await page.click('#balancing-step');
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.balanceSteps === '1', undefined, { timeout: 120_000 });
+    const config = subject.router.config;
+    const drawn = syntheticInputs({ seed: 8, tokens: 512, hidden: 32, experts: 16, distribution: { kind: 'isotropic' }, zeroSelectionBias: true });
+    const batches = splitBatches({ tokens: 512, hidden: 32, ...drawn }, 4).map((part) => choiceValues(config, part));
+    const first = new BalancingSimulation(config, subject.balancing!, batches, drawn.selectionBias).step();
+    const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
+    panelBias.forEach((b, e) => assert.ok(Math.abs(b - first.bias[e]!) < 1e-9, `expert ${e}: ${b} vs ${first.bias[e]}`));
+    await page.close();
+  });
+
   it('a router without a selection bias has no Balancing tab', async () => {
     const subject = subjectOf('config.json', '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "hidden_size": 32}');
     assert.equal(subject.balancing, undefined);
