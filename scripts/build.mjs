@@ -46,7 +46,7 @@ const builds = [
 ];
 
 // The panel: an ES module for the browser. `onnxruntime-web-use-extern-wasm` picks ORT's variant that loads
-// its WebAssembly glue from env.wasm.wasmPaths instead of embedding it; only those two files are shipped.
+// its WebAssembly glue from env.wasm.wasmPaths instead of embedding it; only the files ORT_FILES names are shipped.
 builds.push({
   ...common,
   platform: 'browser',
@@ -57,7 +57,19 @@ builds.push({
   conditions: ['onnxruntime-web-use-extern-wasm'],
   mainFields: ['module', 'browser', 'main'],
 });
-export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+// ORT's WebGPU build, loaded by the panel only for a WebGPU run (src/webview/runner.ts): its own module, with
+// its own copy of ORT's registry, so that the plain build's `wasm` backend and this one never meet.
+builds.push({
+  ...common,
+  platform: 'browser',
+  format: 'esm',
+  target: 'chrome120',
+  entryPoints: ['src/webview/ort-webgpu.ts'],
+  outfile: 'dist/webview/ort-webgpu.js',
+  conditions: ['onnxruntime-web-use-extern-wasm'],
+  mainFields: ['module', 'browser', 'main'],
+});
+export const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 mkdirSync('dist/ort', { recursive: true });
 mkdirSync('dist/webview', { recursive: true });
 for (const file of ORT_FILES) copyFileSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);

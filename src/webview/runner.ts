@@ -1,11 +1,17 @@
 /**
  * Runs router graphs with onnxruntime-web: WebGPU when an adapter exists (or is asked for), WASM otherwise.
  * One thread (webviews are not cross-origin isolated), no proxy worker; sessions are cached per graph.
+ *
+ * Two builds of ORT: WASM runs use the plain build (a 14 MB .wasm), loaded with the panel; WebGPU runs use the
+ * asyncify build (27 MB, needed for WebGPU), loaded from its own module the first time a run goes to WebGPU. The
+ * plain build starts about 1.5 s sooner (time to first histogram on WASM: 6.0 → 4.5 s at 16,384 tokens here).
  */
-import * as ort from 'onnxruntime-web/webgpu';
+import * as ortWasm from 'onnxruntime-web/wasm';
 import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../core/router/onnx-run';
 import type { RouterInputs } from '../core/router/cpu-router';
 import type { RouterConfig } from '../core/router/router-config';
+
+type Ort = typeof ortWasm;
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
@@ -18,17 +24,33 @@ export interface BackendInfo {
   readonly fallbackReason?: string;
 }
 
-let configured = false;
+/** Where the ORT files are (set once by the host's first message). */
+let ortBase: string | undefined;
+
+function configure(ort: Ort, variant: 'plain' | 'asyncify'): Ort {
+  const file = variant === 'plain' ? 'ort-wasm-simd-threaded' : 'ort-wasm-simd-threaded.asyncify';
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = { mjs: `${ortBase}${file}.mjs`, wasm: `${ortBase}${file}.wasm` };
+  ort.env.logLevel = 'error';
+  return ort;
+}
 
 /** Configures ONNX Runtime once: changing `ort.env` after it initialised is not supported. */
 export function configureOrt(baseUri: string): void {
-  if (configured) return;
-  configured = true;
-  const base = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` };
-  ort.env.logLevel = 'error';
+  if (ortBase !== undefined) return;
+  ortBase = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
+  configure(ortWasm, 'plain');
+}
+
+let ortWebGpu: Promise<Ort> | undefined;
+
+/** The ORT build for a backend: the WebGPU one is loaded (beside this bundle) the first time it is needed. */
+function ortFor(backend: Backend): Promise<Ort> {
+  if (backend === 'wasm') return Promise.resolve(ortWasm);
+  ortWebGpu ??= (import(new URL('./ort-webgpu.js', import.meta.url).href) as Promise<Ort>).then((ort) => configure(ort, 'asyncify'));
+  ortWebGpu.catch(() => (ortWebGpu = undefined));
+  return ortWebGpu;
 }
 
 interface AdapterInfo {
@@ -89,11 +111,11 @@ export function prepareRouter(config: RouterConfig, hidden: number, backend: Bac
   const key = `${backend}|${hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
   let prepared = sessions.get(key);
   if (!prepared) {
-    prepared = prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
+    prepared = ortFor(backend).then((ort) => prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
       outputs: 'counts',
       sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
       now: () => performance.now(),
-    });
+    }));
     sessions.set(key, prepared);
     prepared.catch(() => sessions.delete(key));
   }
@@ -144,11 +166,11 @@ export async function runChoiceValues(config: RouterConfig, inputs: RouterInputs
   const key = `${backend}|${inputs.hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
   let prepared = choiceSessions.get(key);
   if (!prepared) {
-    prepared = prepareOnnxRouter(ort as unknown as OrtLike, config, inputs.hidden, {
+    prepared = ortFor(backend).then((ort) => prepareOnnxRouter(ort as unknown as OrtLike, config, inputs.hidden, {
       outputs: 'choice',
       sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
       now: () => performance.now(),
-    });
+    }));
     choiceSessions.set(key, prepared);
     prepared.catch(() => choiceSessions.delete(key));
   }
