@@ -22,7 +22,9 @@ export interface BalancingSource {
   readonly rule: BiasUpdateRule;
   readonly inputs: RouterInputs;
   readonly backend: Backend;
-  /** Where the bias starts: a checkpoint's, or zero (a learned bias starts at zero). */
+  /** A checkpoint's bias to start from; zero otherwise (where training starts it), as `route --balance` does. */
+  readonly startBias?: ArrayLike<number>;
+  /** Where the bias starts, in words. */
   readonly startLabel: string;
 }
 
@@ -90,8 +92,7 @@ export class BalancingTab {
     this.simulation ??= (async () => {
       const batches: Float64Array[] = [];
       for (const part of splitBatches(this.source.inputs, BALANCING_BATCHES)) batches.push(await runChoiceValues(this.source.config, part, this.source.backend));
-      const start = this.source.inputs.selectionBias;
-      return new BalancingSimulation(this.source.config, this.source.rule, batches, start);
+      return new BalancingSimulation(this.source.config, this.source.rule, batches, this.source.startBias);
     })();
     return this.simulation;
   }
@@ -142,7 +143,7 @@ export class BalancingTab {
       this.status.textContent = `Step ${last.step}: max/mean ${last.maxOverMean.toFixed(2)} and CV ${last.coefficientOfVariation.toFixed(3)} over the last ${Math.min(BALANCING_BATCHES, this.raw.length)} steps (step 1: ${first.maxOverMean.toFixed(2)})${this.running ? ' · running…' : ''}`;
     }
     this.curveHost.replaceChildren(renderBalancingCurve(this.points, { width: this.curveHost.clientWidth, plannedSteps: Math.max(this.target, RUN_STEPS) }));
-    this.biasHost.replaceChildren(renderBiasBars(this.bias ?? this.source.inputs.selectionBias ?? new Float64Array(this.source.config.experts), { width: this.biasHost.clientWidth }));
+    this.biasHost.replaceChildren(renderBiasBars(this.bias ?? this.source.startBias ?? new Float64Array(this.source.config.experts), { width: this.biasHost.clientWidth }));
   }
 
   /** For tests and the e2e suite: the steps taken and the latest balance (that step's own). */

@@ -257,11 +257,10 @@ function watchWidth(host: HTMLElement, redraw: () => void, heat?: { host: HTMLEl
   if (heat) chartResize.observe(heat.host);
 }
 
-/** Where the Balancing tab's bias starts, in words. */
-function biasStart(run: typeof layered): string {
-  if (run?.weights.selectionBias) return `the checkpoint's learned bias (layer ${run.weights.layers[selectedRow]})`;
-  if (run) return 'zero (the checkpoint has no selection bias)';
-  return subject?.learnedSelectionBias ? 'zero (a learned bias starts at zero)' : `the synthetic selection bias of this run (seed ${controls.seed})`;
+/** Where the Balancing tab's bias starts: the checkpoint's, else zero (where training starts it), as `route --balance`. */
+function biasStart(run: typeof layered, inputs: RouterInputs): { startBias?: ArrayLike<number>; startLabel: string } {
+  if (run?.weights.selectionBias && inputs.selectionBias) return { startBias: inputs.selectionBias, startLabel: `the checkpoint's bias (layer ${run.weights.layers[selectedRow]})` };
+  return { startLabel: run ? 'zero (the checkpoint has no selection bias)' : 'zero (where training starts it)' };
 }
 
 function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number, keepScroll: boolean, inputs: RouterInputs): void {
@@ -302,7 +301,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   balancingTab = undefined;
   const rule = subject?.balancing;
   if (rule && primary.router.config.selectionBias) {
-    balancingTab = new BalancingTab({ config: primary.router.config, rule, inputs, backend: info.backend, startLabel: biasStart(run) });
+    balancingTab = new BalancingTab({ config: primary.router.config, rule, inputs, backend: info.backend, ...biasStart(run, inputs) });
     const tab = balancingTab;
     const header = custom('vscode-tab-header', { slot: 'header', 'data-tab': 'balancing' }, 'Balancing');
     // Drawn at the panel's width once the tab is shown (a hidden tab has no width).

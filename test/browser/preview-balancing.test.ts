@@ -5,7 +5,7 @@
  * no tab. The screenshot is looked at (test-results/preview-balancing.png).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
@@ -103,6 +103,28 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     const first = new BalancingSimulation(config, subject.balancing!, batches, drawn.selectionBias).step();
     const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
     panelBias.forEach((b, e) => assert.ok(Math.abs(b - first.bias[e]!) < 1e-9, `expert ${e}: ${b} vs ${first.bias[e]}`));
+    await page.close();
+  });
+
+  it("HF DeepSeek-V3 (a static bias, drawn at random for routing): the simulation starts it at zero, as route --balance does", async () => {
+    const file = 'examples/hf/deepseek-v3/config.json';
+    const subject = subjectOf(file, readFileSync(join(ROOT, file), 'utf8'));
+    assert.match(subject.balancing?.source ?? '', /2412\.19437/);
+    const page = await harness.open(subject, { tokens: 512, hidden: 32, seed: 2, backend: 'wasm' });
+    assert.equal((await waitForRun(page)).state, 'done');
+    await page.click('vscode-tab-header[data-tab="balancing"]');
+    assert.match((await page.textContent('.balancing')) ?? '', /The bias starts at zero \(where training starts it\)/);
+    await page.click('#balancing-step');
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.balanceSteps === '1');
+    const config = subject.router.config;
+    const drawn = syntheticInputs({ seed: 2, tokens: 512, hidden: 32, experts: 256, distribution: { kind: 'isotropic' }, zeroSelectionBias: false });
+    const batches = splitBatches({ tokens: 512, hidden: 32, ...drawn }, 4).map((part) => choiceValues(config, part));
+    const first = new BalancingSimulation(config, subject.balancing!, batches).step();
+    const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
+    assert.equal(panelBias.length, 256);
+    panelBias.forEach((b, e) => assert.ok(Math.abs(b - first.bias[e]!) < 1e-9, `expert ${e}: ${b} vs ${first.bias[e]}`));
+    // One step from zero moves each bias by exactly −γ, 0 or +γ.
+    assert.ok(panelBias.every((b) => [-0.001, 0, 0.001].some((v) => Math.abs(b - v) < 1e-12)));
     await page.close();
   });
 

@@ -205,7 +205,7 @@ async function runBalance(
     tokensPerStep: perBatch,
     hidden: drawn.inputs.hidden,
     seed: args.seed,
-    inputs: { weights: drawn.description.weights!, activations: drawn.description.activations!, batches: batchCount, startBias: checkpointBias ? 'the checkpoint\'s' : 'zero (a learned bias starts at zero)' },
+    inputs: { weights: drawn.description.weights!, activations: drawn.description.activations!, batches: batchCount, startBias: checkpointBias ? 'the checkpoint\'s' : 'zero (where training starts it)' },
     balance: { ...update.rule, steps, finalBias: Array.from(last!.bias), finalCounts: Array.from(last!.counts) },
     backend: engine.backend,
     timeMs: { total: Date.now() - started },
