@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
-import { BalancingSimulation, biasUpdateFor, choiceValues, topKInto } from '../../src/core/router/balancing';
+import { BalancingSimulation, biasUpdateFor, choiceValues } from '../../src/core/router/balancing';
+import { topKInto } from '../../src/core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../src/core/router/router-config';
 
 interface Case {

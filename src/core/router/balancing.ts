@@ -6,7 +6,7 @@
  * makes a step cost a top-k per token instead of a matrix product.
  */
 import type { RouterSpec, Site } from '../model/router-spec';
-import { scoreValue, type RouterInputs } from './cpu-router';
+import { groupMaskScratch, maskGroups, scoreInPlace, topKInto, type GroupMaskScratch, type RouterInputs } from './cpu-router';
 import type { RouterConfig } from './router-config';
 import { loadStats } from './stats';
 
@@ -103,18 +103,7 @@ export function choiceValues(config: RouterConfig, inputs: RouterInputs): Float6
     }
   }
   if (config.order === 'topk-then-score') return out;
-  for (let t = 0; t < T; t++) {
-    const row = t * E;
-    if (config.scoreFunc === 'softmax') {
-      let max = -Infinity;
-      for (let e = 0; e < E; e++) max = Math.max(max, out[row + e]!);
-      let total = 0;
-      for (let e = 0; e < E; e++) total += out[row + e] = Math.exp(out[row + e]! - max);
-      for (let e = 0; e < E; e++) out[row + e] = out[row + e]! / total;
-    } else {
-      for (let e = 0; e < E; e++) out[row + e] = scoreValue(config.scoreFunc, out[row + e]!);
-    }
-  }
+  for (let t = 0; t < T; t++) scoreInPlace(config.scoreFunc, out, t * E, E);
   return out;
 }
 
@@ -127,7 +116,7 @@ export class BalancingSimulation {
   private steps = 0;
   private readonly choice: Float64Array;
   private readonly picked: Int32Array;
-  private readonly groupScores: Float64Array;
+  private readonly groupScratch: GroupMaskScratch;
 
   constructor(
     private readonly config: RouterConfig,
@@ -139,7 +128,7 @@ export class BalancingSimulation {
     this.bias = Float64Array.from(initialBias ?? new Float64Array(config.experts));
     this.choice = new Float64Array(config.experts);
     this.picked = new Int32Array(config.topK);
-    this.groupScores = new Float64Array(config.groups?.count ?? 0);
+    this.groupScratch = groupMaskScratch(config);
   }
 
   get stepsDone(): number {
@@ -153,7 +142,7 @@ export class BalancingSimulation {
     const counts = new Int32Array(E);
     for (let t = 0; t < T; t++) {
       for (let e = 0; e < E; e++) this.choice[e] = batch[t * E + e]! + this.bias[e]!;
-      if (this.config.groups) this.maskGroups();
+      if (this.config.groups) maskGroups(this.config, this.choice, this.groupScratch);
       topKInto(this.choice, K, this.picked);
       for (let i = 0; i < K; i++) counts[this.picked[i]!]!++;
     }
@@ -173,40 +162,6 @@ export class BalancingSimulation {
     for (let e = 0; e < E; e++) deltaMean += delta[e] = this.rule.rate * Math.sign(mean - counts[e]!);
     deltaMean /= E;
     for (let e = 0; e < E; e++) this.bias[e] = this.bias[e]! + delta[e]! - (this.rule.kind === 'sign-centred' ? deltaMean : 0);
-  }
-
-  /** Group-limited routing on the biased choice values (cpu-router.ts's maskGroups, without allocating). */
-  private maskGroups(): void {
-    const groups = this.config.groups!;
-    const perGroup = this.config.experts / groups.count;
-    const take = groups.score === 'max' ? 1 : groups.score === 'top2-sum' ? 2 : Math.floor(this.config.topK / groups.selected);
-    const best = new Int32Array(take);
-    for (let g = 0; g < groups.count; g++) {
-      const members = this.choice.subarray(g * perGroup, (g + 1) * perGroup);
-      topKInto(members, take, best);
-      let sum = 0;
-      for (let i = 0; i < take; i++) sum += members[best[i]!]!;
-      this.groupScores[g] = sum;
-    }
-    const keep = new Int32Array(groups.selected);
-    topKInto(this.groupScores, groups.selected, keep);
-    const kept = new Set(keep);
-    for (let g = 0; g < groups.count; g++) if (!kept.has(g)) this.choice.fill(-Infinity, g * perGroup, (g + 1) * perGroup);
-  }
-}
-
-/** The k largest values' indices into `out`, largest first, ties to the lower index (as cpu-router's topKIndices). */
-export function topKInto(values: ArrayLike<number>, k: number, out: Int32Array): void {
-  let filled = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (filled === k && !(v > values[out[k - 1]!]!)) continue;
-    let at = filled < k ? filled++ : k - 1;
-    while (at > 0 && v > values[out[at - 1]!]!) {
-      out[at] = out[at - 1]!;
-      at--;
-    }
-    out[at] = i;
   }
 }
 

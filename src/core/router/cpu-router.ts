@@ -34,9 +34,38 @@ export function scoreValue(func: RouterConfig['scoreFunc'], x: number): number {
 
 /** Indices of the k largest values, largest first; ties go to the lower index (as torch.topk in practice). */
 export function topKIndices(values: ArrayLike<number>, k: number): number[] {
-  const order = Array.from({ length: values.length }, (_, i) => i);
-  order.sort((a, b) => (values[b]! > values[a]! ? 1 : values[b]! < values[a]! ? -1 : a - b));
-  return order.slice(0, k);
+  const out = new Int32Array(Math.min(k, values.length));
+  topKInto(values, out.length, out);
+  return Array.from(out);
+}
+
+/** `topKIndices` into `out` (k ≤ values.length), without allocating: the load-balancing simulation calls it per token. */
+export function topKInto(values: ArrayLike<number>, k: number, out: Int32Array): void {
+  let filled = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (filled === k && !(v > values[out[k - 1]!]!)) continue;
+    let at = filled < k ? filled++ : k - 1;
+    while (at > 0 && v > values[out[at - 1]!]!) {
+      out[at] = out[at - 1]!;
+      at--;
+    }
+    out[at] = i;
+  }
+}
+
+/** Turns logits into scores in place, `values[start..start+length)` (softmax over the row, or element-wise). */
+export function scoreInPlace(func: RouterConfig['scoreFunc'], values: Float64Array, start: number, length: number): void {
+  const end = start + length;
+  if (func === 'softmax') {
+    let max = -Infinity;
+    for (let e = start; e < end; e++) max = Math.max(max, values[e]!);
+    let total = 0;
+    for (let e = start; e < end; e++) total += values[e] = Math.exp(values[e]! - max);
+    for (let e = start; e < end; e++) values[e] = values[e]! / total;
+  } else {
+    for (let e = start; e < end; e++) values[e] = scoreValue(func, values[e]!);
+  }
 }
 
 export function routeReference(config: RouterConfig, inputs: RouterInputs): RouterOutputs {
@@ -49,6 +78,7 @@ export function routeReference(config: RouterConfig, inputs: RouterInputs): Rout
   const logits = new Float64Array(E);
   const scores = new Float64Array(E);
   const choice = new Float64Array(E);
+  const groupScratch = groupMaskScratch(config);
 
   for (let t = 0; t < T; t++) {
     for (let e = 0; e < E; e++) {
@@ -72,17 +102,10 @@ export function routeReference(config: RouterConfig, inputs: RouterInputs): Rout
         chosenWeights = chosen.map((e) => scoreValue(config.scoreFunc, logits[e]!));
       }
     } else {
-      if (config.scoreFunc === 'softmax') {
-        let max = -Infinity;
-        for (let e = 0; e < E; e++) max = Math.max(max, logits[e]!);
-        let total = 0;
-        for (let e = 0; e < E; e++) total += scores[e] = Math.exp(logits[e]! - max);
-        for (let e = 0; e < E; e++) scores[e] = scores[e]! / total;
-      } else {
-        for (let e = 0; e < E; e++) scores[e] = scoreValue(config.scoreFunc, logits[e]!);
-      }
+      scores.set(logits);
+      scoreInPlace(config.scoreFunc, scores, 0, E);
       for (let e = 0; e < E; e++) choice[e] = scores[e]! + selectionBias(e);
-      if (config.groups) maskGroups(config, choice);
+      if (config.groups) maskGroups(config, choice, groupScratch);
       chosen = config.roundRobin ? Array.from({ length: K }, (_, i) => (t * K + i) % E) : topKIndices(choice, K);
       chosenWeights = chosen.map((e) => scores[e]!);
     }
@@ -100,23 +123,34 @@ export function routeReference(config: RouterConfig, inputs: RouterInputs): Rout
   return { indices, weights, counts };
 }
 
-/** Group-limited routing: keep the best `selected` groups by group score, set the rest to -inf. */
-function maskGroups(config: RouterConfig, choice: Float64Array): void {
+/** Reusable buffers for `maskGroups` (one per router config; nothing is allocated per token). */
+export interface GroupMaskScratch {
+  readonly groupScores: Float64Array;
+  readonly best: Int32Array;
+  readonly keep: Int32Array;
+}
+
+export function groupMaskScratch(config: RouterConfig): GroupMaskScratch {
+  const groups = config.groups;
+  const take = !groups ? 0 : groups.score === 'max' ? 1 : groups.score === 'top2-sum' ? 2 : Math.floor(config.topK / groups.selected);
+  return { groupScores: new Float64Array(groups?.count ?? 0), best: new Int32Array(take), keep: new Int32Array(groups?.selected ?? 0) };
+}
+
+/**
+ * Group-limited routing: keep the best `selected` groups by group score (the max, the top-2 sum, or Megatron's
+ * top-(k/selected) sum), set the rest to -inf. In place, on one token's choice values.
+ */
+export function maskGroups(config: RouterConfig, choice: Float64Array, scratch: GroupMaskScratch): void {
   const groups = config.groups!;
   const perGroup = config.experts / groups.count;
-  const groupScores: number[] = [];
+  const { groupScores, best, keep } = scratch;
   for (let g = 0; g < groups.count; g++) {
-    const members = Array.from(choice.subarray(g * perGroup, (g + 1) * perGroup));
-    if (groups.score === 'max') {
-      groupScores.push(Math.max(...members));
-    } else {
-      const take = groups.score === 'top2-sum' ? 2 : Math.floor(config.topK / groups.selected);
-      groupScores.push(topKIndices(members, take).reduce((sum, i) => sum + members[i]!, 0));
-    }
+    const members = choice.subarray(g * perGroup, (g + 1) * perGroup);
+    topKInto(members, best.length, best);
+    let sum = 0;
+    for (let i = 0; i < best.length; i++) sum += members[best[i]!]!;
+    groupScores[g] = sum;
   }
-  const keep = new Set(topKIndices(groupScores, groups.selected));
-  for (let g = 0; g < groups.count; g++) {
-    if (keep.has(g)) continue;
-    for (let e = g * perGroup; e < (g + 1) * perGroup; e++) choice[e] = -Infinity;
-  }
+  topKInto(groupScores, keep.length, keep);
+  for (let g = 0; g < groups.count; g++) if (!keep.includes(g)) choice.fill(-Infinity, g * perGroup, (g + 1) * perGroup);
 }
