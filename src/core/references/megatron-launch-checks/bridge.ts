@@ -13,7 +13,7 @@
  * memory report's (first logged step) come after Megatron Core's checks and mirror none of them. Checks on
  * different conditions are all reported, as for Megatron-LM: each is a change the config needs.
  */
-import { DISPATCHER, OVERLAP, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { DISPATCHER, isNoneNumber, OVERLAP, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 export const BRIDGE_COMMIT = '067f987';
 
@@ -29,8 +29,8 @@ const USER_OVERLAP = `comm_overlap.${OVERLAP}`;
 /** What the EP-overlap asserts need besides, so that only the one under test fails. */
 const OVERLAP_OK = { [USER_OVERLAP]: true, expert_model_parallel_size: '2', [DISPATCHER]: 'alltoall', mixed_precision: 'bf16_mixed' } as const;
 
-/** Written as None (YAML `null`, `~`, or nothing after the colon). */
-const isNone = (f: WrittenFlags, key: string): boolean => f.written(key) && f.list(key)?.length === 0 && f.number(key) === undefined;
+/** Written as None (YAML `null`, `~`, or nothing after the colon): an unwritten key is the recipe's. */
+const writtenNone = (f: WrittenFlags, key: string): boolean => f.written(key) && isNoneNumber(f, key);
 const overlap = (f: WrittenFlags): boolean => f.on(USER_OVERLAP) === true;
 
 /**
@@ -88,7 +88,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     message: 'If enabling EP A2A overlap, virtual_pipeline_model_parallel_size must be specified when pipeline_model_parallel_size > 1',
     at: USER_OVERLAP,
     // An unwritten virtual size is the recipe's: only a written None holds.
-    when: (f) => overlap(f) && (f.number('pipeline_model_parallel_size') ?? 1) > 1 && isNone(f, 'virtual_pipeline_model_parallel_size'),
+    when: (f) => overlap(f) && (f.number('pipeline_model_parallel_size') ?? 1) > 1 && writtenNone(f, 'virtual_pipeline_model_parallel_size'),
     trigger: { ...OVERLAP_OK, pipeline_model_parallel_size: '2', virtual_pipeline_model_parallel_size: 'null' },
     valid: { ...OVERLAP_OK, pipeline_model_parallel_size: '2', virtual_pipeline_model_parallel_size: '2' },
     framework: 'megatron-bridge',

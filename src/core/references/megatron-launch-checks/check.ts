@@ -117,6 +117,10 @@ export function runsUnder(check: MegatronLaunchCheck, framework: LaunchFramework
 
 /** Reads as None: written null, or unwritten in a whole launch whose default is None (which reads as an empty list). */
 export const isNone = (f: WrittenFlags, key: string): boolean => f.list(key)?.length === 0;
+/** `isNone`, for a numeric flag: not a number either. */
+export const isNoneNumber = (f: WrittenFlags, key: string): boolean => f.number(key) === undefined && isNone(f, key);
+/** `isNone`, for a string flag: an empty string written (`--save ""`) is a string, not None. */
+export const isNoneString = (f: WrittenFlags, key: string): boolean => isNone(f, key) && f.text(key) === undefined;
 /**
  * The CUDA graph implementation: validate_args lets the deprecated `--enable-cuda-graph` / `--external-cuda-graph`
  * override `--cuda-graph-impl` (arguments.py l.619-630).

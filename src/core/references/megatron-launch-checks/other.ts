@@ -1,20 +1,16 @@
 /** Megatron-LM launch checks on everything else MoE: grouped GEMM, recompute, offloading, CUDA graphs, inference (census category other). */
-import { choice, graphImpl, perLayerGraphs, TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { choice, graphImpl, isNoneNumber, isNoneString, perLayerGraphs, TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const EXPERTS = 'megatron/core/transformer/moe/experts.py';
 const SPECS = 'megatron/core/models/gpt/gpt_layer_specs.py';
 const BACKEND = 'inference_grouped_gemm_backend';
 const GRAPHS = 'cuda_graph_modules';
-/** A number that reads as None: written null, or unwritten in a whole launch whose default is None. */
-const isNoneNumber = (f: WrittenFlags, key: string): boolean => f.number(key) === undefined && f.list(key)?.length === 0;
 const OFFLOAD = 'offload_modules';
 const FREQ = 'moe_layer_freq';
 /** The offload modules inside the experts (transformer_config.py l.2166, l.2932). */
 const EXPERT_OFFLOAD = ['expert_fc1', 'moe_act', 'fused_group_mlp'];
 
 const has = (f: WrittenFlags, key: string, item: string): boolean => (f.list(key) ?? []).includes(item);
-/** Known to be None: a YAML null, or unwritten in a whole launch with a None default (list() reads None as []). */
-const isNone = (f: WrittenFlags, key: string): boolean => f.list(key)?.length === 0 && f.text(key) === undefined;
 /** Written as an fp8 / fp4 format argparse accepts (`--fp8-format`, `--fp4-format`; the config's fp8 / fp4). */
 const fp8 = (f: WrittenFlags): boolean => ['e4m3', 'hybrid'].includes(f.text('fp8_format') ?? '');
 const fp4 = (f: WrittenFlags): boolean => f.text('fp4_format') === 'e2m1';
@@ -499,7 +495,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1864,
     message: 'When using upcycling, the --save option must be specified.',
     at: 'moe_use_upcycling',
-    when: (f) => f.on('moe_use_upcycling') === true && isNone(f, 'save'),
+    when: (f) => f.on('moe_use_upcycling') === true && isNoneString(f, 'save'),
     trigger: { moe_use_upcycling: true },
     valid: { moe_use_upcycling: true, save: '/checkpoints/moe', save_interval: '1000' },
   },

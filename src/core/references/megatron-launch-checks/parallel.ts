@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on expert parallelism and its communication overlap (census category expert-parallel). */
-import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, graphImpl, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, graphImpl, isNoneNumber, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const PARALLEL_STATE = 'megatron/core/parallel_state.py';
 const MOE_LAYER = 'megatron/core/transformer/moe/moe_layer.py';
@@ -278,7 +278,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     message: 'num_experts must be non None to use expert model parallelism',
     at: EP,
     // validate_args, before TransformerConfig's own check of the same (MEG-002, which it therefore shadows).
-    when: (f) => (f.number(EP) ?? 0) > 1 && f.number('num_experts') === undefined && f.list('num_experts')?.length === 0,
+    when: (f) => (f.number(EP) ?? 0) > 1 && isNoneNumber(f, 'num_experts'),
     trigger: { [EP]: '2' },
     valid: { [EP]: '1' },
     withoutExperts: true,
@@ -291,7 +291,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     message: 'num_moe_experts must be non None to use expert-parallel.',
     at: EP,
     // Megatron-LM stops at MEG-112 first; a Bridge config reaches TransformerConfig with the expert count it writes.
-    when: (f) => (f.number(EP) ?? 0) > 1 && f.number('num_experts') === undefined && f.list('num_experts')?.length === 0,
+    when: (f) => (f.number(EP) ?? 0) > 1 && isNoneNumber(f, 'num_experts'),
     trigger: { [EP]: '2', num_moe_experts: 'null' },
     valid: { [EP]: '2', num_moe_experts: '8' },
     withoutExperts: true,
