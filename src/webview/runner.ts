@@ -106,24 +106,44 @@ export async function resolveBackend(choice: BackendChoice): Promise<BackendInfo
 
 const sessions = new Map<string, Promise<PreparedRouter>>();
 
-/** Starts (or reuses) the session for a graph. Call it early: WebAssembly compiles off the main thread. */
-export function prepareRouter(config: RouterConfig, hidden: number, backend: Backend): Promise<PreparedRouter> {
-  const key = `${backend}|${hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
+/** Starts (or reuses) the session for a graph and its outputs; one cache for the routing and the choice graphs. */
+function session(config: RouterConfig, hidden: number, backend: Backend, outputs: 'counts' | 'choice'): Promise<PreparedRouter> {
+  const key = `${outputs}|${backend}|${hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
   let prepared = sessions.get(key);
   if (!prepared) {
-    prepared = ortFor(backend).then((ort) => prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
-      outputs: 'counts',
-      sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
-      now: () => performance.now(),
-    }));
+    prepared = ortFor(backend).then((ort) =>
+      prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
+        outputs,
+        sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
+        now: () => performance.now(),
+      }),
+    );
     sessions.set(key, prepared);
     prepared.catch(() => sessions.delete(key));
   }
   return prepared;
 }
 
+/** Starts (or reuses) the session for a graph. Call it early: WebAssembly compiles off the main thread. */
+export function prepareRouter(config: RouterConfig, hidden: number, backend: Backend): Promise<PreparedRouter> {
+  return session(config, hidden, backend, 'counts');
+}
+
 /** The run in flight: ORT runs are serialised (overlapping WebGPU runs of two sessions were seen to hang). */
 let inFlight: Promise<unknown> = Promise.resolve();
+
+/** Runs `work` once the previous ORT run has finished. */
+async function serialised<T>(work: () => Promise<T>): Promise<T> {
+  const previous = inFlight;
+  let release!: () => void;
+  inFlight = new Promise<void>((resolve) => (release = resolve));
+  try {
+    await previous.catch(() => undefined);
+    return await work();
+  } finally {
+    release();
+  }
+}
 
 export class StaleRunError extends Error {}
 
@@ -134,54 +154,27 @@ export let executedRuns = 0;
  * Runs one graph once the previous run has finished. `isStale` is checked after waiting, so a request that
  * a newer one superseded never starts; a run already started always completes.
  */
-export async function runRouter(
+export function runRouter(
   config: RouterConfig,
   inputs: RouterInputs,
   backend: Backend,
   isStale: () => boolean = () => false,
 ): Promise<{ counts: Int32Array; runMs: number; engine: 'onnx' | 'reference' }> {
-  const previous = inFlight;
-  let release!: () => void;
-  inFlight = new Promise<void>((resolve) => (release = resolve));
-  try {
-    await previous.catch(() => undefined);
+  return serialised(async () => {
     if (isStale()) throw new StaleRunError('superseded');
     const router = await prepareRouter(config, inputs.hidden, backend);
     if (isStale()) throw new StaleRunError('superseded');
     executedRuns++;
     const out = await router.run(inputs);
     return { counts: out.counts, runMs: out.runMs, engine: out.engine };
-  } finally {
-    release();
-  }
+  });
 }
-
-const choiceSessions = new Map<string, Promise<PreparedRouter>>();
 
 /**
  * The values top-k compares before the selection bias, [T,E] (the Balancing tab computes them once per batch and
  * then steps the bias in TypeScript). Serialised with the routing runs.
  */
-export async function runChoiceValues(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<Float64Array> {
-  const key = `${backend}|${inputs.hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
-  let prepared = choiceSessions.get(key);
-  if (!prepared) {
-    prepared = ortFor(backend).then((ort) => prepareOnnxRouter(ort as unknown as OrtLike, config, inputs.hidden, {
-      outputs: 'choice',
-      sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
-      now: () => performance.now(),
-    }));
-    choiceSessions.set(key, prepared);
-    prepared.catch(() => choiceSessions.delete(key));
-  }
-  const previous = inFlight;
-  let release!: () => void;
-  inFlight = new Promise<void>((resolve) => (release = resolve));
-  try {
-    await previous.catch(() => undefined);
-    const out = await (await prepared).run(inputs);
-    return Float64Array.from(out.choice!);
-  } finally {
-    release();
-  }
+export function runChoiceValues(config: RouterConfig, inputs: RouterInputs, backend: Backend): Promise<Float64Array> {
+  const prepared = session(config, inputs.hidden, backend, 'choice');
+  return serialised(async () => Float64Array.from((await (await prepared).run(inputs)).choice!));
 }

@@ -349,41 +349,38 @@ async function loadOrt(): Promise<{ ort: OrtLike; name: string }> {
 /** The ONNX router, built once per hidden size and reused across layers. */
 class Engine {
   private ort?: { ort: OrtLike; name: string };
-  private readonly prepared = new Map<number, PreparedRouter>();
+  /** By outputs and hidden size: the router graph for routing (`full`), and the pre-bias scores (`choice`). */
+  private readonly prepared = new Map<string, PreparedRouter>();
+
+  private async graph(config: RouterConfig, hidden: number, outputs: 'full' | 'choice'): Promise<PreparedRouter> {
+    this.ort ??= await loadOrt();
+    const key = `${outputs}|${hidden}`;
+    let router = this.prepared.get(key);
+    if (!router) {
+      router = await prepareOnnxRouter(this.ort.ort, config, hidden, { outputs, now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
+      this.prepared.set(key, router);
+    }
+    return router;
+  }
 
   async run(config: RouterConfig, inputs: RouterInputs): Promise<{ counts: Int32Array; indices: Int32Array; weights: Float32Array; backend: string; runMs: number }> {
-    this.ort ??= await loadOrt();
-    let router = this.prepared.get(inputs.hidden);
-    if (!router) {
-      router = await prepareOnnxRouter(this.ort.ort, config, inputs.hidden, { outputs: 'full', now: () => performance.now(), sessionOptions: { logSeverityLevel: 3 } });
-      this.prepared.set(inputs.hidden, router);
-    }
-    const out = await router.run(inputs);
-    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : this.ort.name;
+    const out = await (await this.graph(config, inputs.hidden, 'full')).run(inputs);
+    const backend = out.engine === 'reference' ? 'reference (round-robin routing does not use the router)' : this.backend;
     return { counts: out.counts, indices: out.indices!, weights: out.weights!, backend, runMs: out.runMs };
   }
 
   /** The pre-bias values top-k compares, [T,E], for the load-balancing simulation. */
   async choice(config: RouterConfig, inputs: RouterInputs): Promise<Float64Array> {
-    this.ort ??= await loadOrt();
-    let graph = this.choiceGraphs.get(inputs.hidden);
-    if (!graph) {
-      graph = await prepareOnnxRouter(this.ort.ort, config, inputs.hidden, { outputs: 'choice', sessionOptions: { logSeverityLevel: 3 } });
-      this.choiceGraphs.set(inputs.hidden, graph);
-    }
-    return Float64Array.from((await graph.run(inputs)).choice!);
+    return Float64Array.from((await (await this.graph(config, inputs.hidden, 'choice')).run(inputs)).choice!);
   }
 
   get backend(): string {
     return this.ort?.name ?? '';
   }
 
-  private readonly choiceGraphs = new Map<number, PreparedRouter>();
-
   async release(): Promise<void> {
-    for (const router of [...this.prepared.values(), ...this.choiceGraphs.values()]) await router.release();
+    for (const router of this.prepared.values()) await router.release();
     this.prepared.clear();
-    this.choiceGraphs.clear();
   }
 }
 
