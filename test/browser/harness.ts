@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { analyzeDocument } from '../../src/core/analyze';
+import { previewSubject } from '../../src/core/preview';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { createNonce, previewHtml } from '../../src/extension/preview-html';
 
@@ -108,4 +110,17 @@ export async function waitForRun(page: Page, timeoutMs = 120_000): Promise<{ sta
       status: document.getElementById('status')?.textContent ?? '',
     };
   });
+}
+
+/**
+ * The preview subject of a config file, as the extension builds it: the file read from the repository (or `text`),
+ * its first config or the one `name`d. Throws when the config cannot be routed.
+ */
+export function subjectFor(file: string, options: { text?: string; name?: string } = {}): PreviewSubject {
+  const specs = analyzeDocument(file, options.text ?? readFileSync(join(ROOT, file), 'utf8')).specs;
+  const spec = options.name ? specs.find((s) => s.name === options.name) : specs[0];
+  if (!spec) throw new Error(`${file} has no config${options.name ? ` named ${options.name}` : ''}`);
+  const subject = previewSubject(spec, file, 1, specs);
+  if ('error' in subject) throw new Error(subject.error);
+  return subject;
 }

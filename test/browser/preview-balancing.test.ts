@@ -5,24 +5,14 @@
  * no tab. The screenshot is looked at (test-results/preview-balancing.png).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { analyzeDocument } from '../../src/core/analyze';
-import { previewSubject } from '../../src/core/preview';
-import type { PreviewSubject } from '../../src/core/protocol';
 import { BalancingSimulation, choiceValues, splitBatches } from '../../src/core/router/balancing';
 import { syntheticInputs } from '../../src/core/router/synthetic';
-import { ROOT, startHarness, waitForRun, type Harness } from './harness';
+import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harness';
 
 const TORCHTITAN = 'from torchtitan.models.moe import MoEArgs\n\nmoe = MoEArgs(num_experts=16, top_k=2, score_func="sigmoid", load_balance_coeff=0.01)\n';
-
-function subjectOf(file: string, text: string): PreviewSubject {
-  const specs = analyzeDocument(file, text).specs;
-  const subject = previewSubject(specs[0]!, file, 3, specs);
-  assert.ok(!('error' in subject), JSON.stringify(subject));
-  return subject;
-}
 
 const steps = (page: import('playwright-core').Page): Promise<number> => page.evaluate(() => Number(document.getElementById('app')!.dataset.balanceSteps ?? '0'));
 
@@ -36,7 +26,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
   });
 
   it("torchtitan's centred update: Step matches the TypeScript simulation; Run, Pause and Reset work", async () => {
-    const subject = subjectOf('flavors.py', TORCHTITAN);
+    const subject = subjectFor('flavors.py', { text: TORCHTITAN });
     assert.ok(subject.balancing, 'the subject carries the bias update rule');
     assert.equal(subject.balancing.kind, 'sign-centred');
     const state = { tokens: 1024, hidden: 32, seed: 3, backend: 'wasm' };
@@ -89,7 +79,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
   });
 
   it('webgpu: a Step on WebGPU (SwiftShader here) equals the core simulation too', async () => {
-    const subject = subjectOf('flavors.py', TORCHTITAN);
+    const subject = subjectFor('flavors.py', { text: TORCHTITAN });
     const page = await harness.open(subject, { tokens: 512, hidden: 32, seed: 8, backend: 'webgpu' });
     const run = await waitForRun(page);
     assert.equal(run.state, 'done', JSON.stringify(run));
@@ -108,7 +98,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
 
   it("HF DeepSeek-V3 (a static bias, drawn at random for routing): the simulation starts it at zero, as route --balance does", async () => {
     const file = 'examples/hf/deepseek-v3/config.json';
-    const subject = subjectOf(file, readFileSync(join(ROOT, file), 'utf8'));
+    const subject = subjectFor(file);
     assert.match(subject.balancing?.source ?? '', /2412\.19437/);
     const page = await harness.open(subject, { tokens: 512, hidden: 32, seed: 2, backend: 'wasm' });
     assert.equal((await waitForRun(page)).state, 'done');
@@ -129,7 +119,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
   });
 
   it('a router without a selection bias has no Balancing tab', async () => {
-    const subject = subjectOf('config.json', '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "hidden_size": 32}');
+    const subject = subjectFor('config.json', { text: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "hidden_size": 32}' });
     assert.equal(subject.balancing, undefined);
     const page = await harness.open(subject, { tokens: 256, hidden: 32, seed: 1, backend: 'wasm' });
     assert.equal((await waitForRun(page)).state, 'done');

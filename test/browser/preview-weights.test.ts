@@ -5,27 +5,18 @@
  * checkpoint's learned bias); a gpt-oss-120b-sized message (53 MB) works; at 290 px nothing scrolls sideways.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { analyzeDocument } from '../../src/core/analyze';
-import { previewSubject } from '../../src/core/preview';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { routeReference } from '../../src/core/router/cpu-router';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import { loadRouterLayers, type RouterLayers } from '../../src/node/router-layers';
 import { runRoute } from '../../src/cli/commands/route';
-import { ROOT, startHarness, waitForRun, type Harness } from './harness';
+import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harness';
 
 const FIXTURE = 'test/fixtures/captured/deepseek_v3';
-
-function subjectFor(file: string): PreviewSubject {
-  const specs = analyzeDocument(file, readFileSync(join(ROOT, file), 'utf8')).specs;
-  const subject = previewSubject(specs[0]!, file, 1, specs);
-  assert.ok(!('error' in subject), JSON.stringify(subject));
-  return subject;
-}
 
 /** Posts the weights as the host does (typed arrays survive structured cloning) and waits for the run. */
 async function postWeights(page: Page, read: RouterLayers, source: string): Promise<void> {

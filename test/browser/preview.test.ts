@@ -11,16 +11,7 @@ import { previewSubject } from '../../src/core/preview';
 import { routeReference } from '../../src/core/router/cpu-router';
 import { syntheticInputs } from '../../src/core/router/synthetic';
 import type { PreviewSubject } from '../../src/core/protocol';
-import { ROOT, startHarness, waitForRun, type Harness } from './harness';
-
-function subjectFor(file: string, name?: string): PreviewSubject {
-  const text = readFileSync(join(ROOT, file), 'utf8');
-  const specs = analyzeDocument(file, text).specs;
-  const spec = name ? specs.find((s) => s.name === name)! : specs[0]!;
-  const subject = previewSubject(spec, file, 1, specs);
-  assert.ok(!('error' in subject));
-  return subject;
-}
+import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harness';
 
 function referenceCounts(subject: PreviewSubject, state: { tokens: number; hidden: number; seed: number; distribution?: 'isotropic' | 'clustered'; clusters?: number }, config = subject.router.config): number[] {
   const distribution = state.distribution === 'clustered' ? { kind: 'clustered' as const, clusters: state.clusters ?? 8 } : { kind: 'isotropic' as const };
@@ -57,7 +48,7 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
   for (const backend of ['webgpu', 'wasm'] as const) {
     for (const [label, file, name] of cases) {
       it(`${backend}: ${label} gives the reference loads`, async () => {
-        const subject = subjectFor(file, name);
+        const subject = subjectFor(file, { name });
         const state = { tokens: 512, hidden: 128, seed: 5, backend, distribution: 'clustered' as const, clusters: 6 };
         const page = await harness.open(subject, state);
         const result = await waitForRun(page);

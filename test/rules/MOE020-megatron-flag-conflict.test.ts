@@ -147,7 +147,7 @@ runRuleTests(megatronFlagConflict, {
       name: `${check.id} (Megatron-Bridge YAML, Megatron Core's check): ${check.message}`,
       file: BRIDGE_YAML,
       code: bridgeYaml(check.trigger),
-      errors: [{ messageId: 'conflict', text: check.at === 'expert_model_parallel_size' ? check.at : bridgeKey(check), severity: 'error' as const, includes: [expectedMessage(check), check.id, `${check.file} @d98e8a6 line ${check.line}`] }],
+      errors: [{ messageId: 'conflict', text: bridgeKey(check), severity: 'error' as const, includes: [expectedMessage(check), check.id, `${check.file} @d98e8a6 line ${check.line}`] }],
       output: null,
     })),
     // Rows caught through the check Megatron raises first on the same config (rules' `censusStoppedFirst`).
