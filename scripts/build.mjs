@@ -25,10 +25,12 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   // The engine's thread in the editor: the extension host only sends it texts (src/extension/analysis/).
   { ...common, entryPoints: ['src/extension/analysis/worker.ts'], outfile: 'dist/analysis-worker.js' },
+  // `node dist/cli.js` (and bin/moe-lens.js) starts the launcher, which loads the engine through V8's code cache.
+  { ...common, entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.js' },
   {
     ...common,
     entryPoints: ['src/cli/entry.ts'],
-    outfile: 'dist/cli.js',
+    outfile: 'dist/cli-main.js',
     external: ['onnxruntime-node', './cli-route.js'],
     define: { ...common.define, MOE_LENS_ROUTE_MODULE: JSON.stringify('./cli-route.js') },
   },

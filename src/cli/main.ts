@@ -64,8 +64,17 @@ export async function main(): Promise<void> {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? 0);
   });
-  // Large JSON outputs must be flushed before the process exits.
-  if (result.stdout) process.stdout.write(`${result.stdout}\n`);
-  if (result.stderr) process.stderr.write(`${result.stderr}\n`);
   process.exitCode = result.exitCode;
+  // Exit once the output is flushed (large JSON outputs must be), without waiting for the tasks V8 schedules for
+  // later (a garbage collection of a heap about to be freed cost a short lint ~5 ms).
+  let pending = 1;
+  const flushed = (): void => {
+    if (--pending === 0) process.exit(result.exitCode);
+  };
+  for (const [stream, text] of [[process.stdout, result.stdout], [process.stderr, result.stderr]] as const) {
+    if (!text) continue;
+    pending++;
+    stream.write(`${text}\n`, flushed);
+  }
+  flushed();
 }

@@ -12,6 +12,8 @@ import { runRule, runRules } from './rules';
 
 /** Set by the build: the route command ships as its own bundle, loaded only when used. */
 declare const MOE_LENS_ROUTE_MODULE: string | undefined;
+/** A variable, so that esbuild leaves the import to run time instead of bundling route into the engine. */
+const ROUTE_SOURCE = './route';
 
 const maxFileSize = (value: string | undefined): number => integer('--max-file-size', value ?? String(DEFAULT_MAX_FILE_SIZE / 1024), 1, 1 << 22) * 1024;
 
@@ -64,8 +66,14 @@ export const routeCommand: CliCommand = {
     const distribution = oneOf('--distribution', text(values, 'distribution'), ['isotropic', 'clustered'] as const, 'isotropic');
     const capacityFactor = text(values, 'capacity-factor') !== undefined ? positiveNumber('--capacity-factor', text(values, 'capacity-factor')!) : undefined;
     // Loaded on demand: lint and rule never pay for the ONNX builder and its protobuf runtime.
-    const routeModule = typeof MOE_LENS_ROUTE_MODULE === 'string' ? MOE_LENS_ROUTE_MODULE : './route';
-    const { DEFAULT_TOKENS, runRoute } = (await import(routeModule)) as typeof import('./route');
+    // The bundle (CommonJS, run from V8's code cache by src/cli/launch.ts) requires its sibling file: a dynamic
+    // import() does not survive the code cache on Node 20. Run from source (tests), the module is imported.
+    const { DEFAULT_TOKENS, runRoute } = (
+      typeof MOE_LENS_ROUTE_MODULE === 'string'
+        ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+          require(MOE_LENS_ROUTE_MODULE)
+        : await import(ROUTE_SOURCE)
+    ) as typeof import('./route');
     const model = text(values, 'model');
     const weights = text(values, 'weights');
     const activations = text(values, 'activations');

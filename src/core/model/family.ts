@@ -11,10 +11,13 @@ const FAMILY_PATTERNS: ReadonlyArray<readonly [Family, RegExp]> = [
   ['olmoe', /olmoe/i],
 ];
 
+/** Any family at all: one test skips the many hints that name none (a lint asks for each of thousands of configs). */
+const ANY_FAMILY = new RegExp(FAMILY_PATTERNS.map(([, pattern]) => pattern.source).join('|'), 'i');
+
 /** First family named by any hint, in the order the hints are given (most specific first). */
 export function familyFromHints(hints: readonly (string | undefined)[]): Family | undefined {
   for (const hint of hints) {
-    if (!hint) continue;
+    if (!hint || !ANY_FAMILY.test(hint)) continue;
     for (const [family, pattern] of FAMILY_PATTERNS) if (pattern.test(hint)) return family;
   }
   return undefined;
