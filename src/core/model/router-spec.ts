@@ -158,8 +158,6 @@ export interface Groups {
   readonly count: Field<number | undefined>;
   readonly selected: Field<number | undefined>;
   readonly score: GroupScore;
-  /** Value given to the experts of non-selected groups before top-k. */
-  readonly mask: number;
 }
 
 /** Where to add a key that the text does not set yet. */

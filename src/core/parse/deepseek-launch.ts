@@ -419,7 +419,7 @@ function baseSpec(name: string, range: SourceRange, anchor: SourceRange, experts
     routerBias: unknownField(false, reason),
     selectionBias: unknownField('none' as const, reason),
     // DeepSeek's Gate groups experts (n_expert_groups, model.py l.559): unknown here, as the rest of the router.
-    groups: { count: unknownField<number | undefined>(undefined, reason), selected: unknownField<number | undefined>(undefined, reason), score: 'max-or-top2-with-bias', mask: -Infinity },
+    groups: { count: unknownField<number | undefined>(undefined, reason), selected: unknownField<number | undefined>(undefined, reason), score: 'max-or-top2-with-bias' },
     normalize: unknownField('never' as const, reason),
     scale: unknownField(1, reason),
     debugRoundRobin: { value: false, sites: [] },

@@ -26,7 +26,7 @@ interface Dialect {
   readonly scoreFunc: { keys: readonly string[]; fixed?: string; default: string; defaultLabel: string };
   readonly routerBias: boolean;
   readonly selectionBias: SelectionBias;
-  readonly groups?: { count: string; selected: string; score: GroupScore; mask: number };
+  readonly groups?: { count: string; selected: string; score: GroupScore };
   readonly normalize: { key?: string; whenTrue: Normalize; whenFalse: Normalize; default: boolean; defaultLabel: string };
   readonly scale?: { key: string; default: number; defaultLabel: string };
   /** Keys are read inside this object (llama4's `text_config`, dbrx's `ffn_config`) when present there. */
@@ -54,7 +54,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'DeepseekV3TopkRouter (sigmoid is hard-coded)' },
     routerBias: false,
     selectionBias: 'static',
-    groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', mask: -Infinity },
+    groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
     normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: 'transformers DeepseekV3Config.norm_topk_prob' },
     scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: 'transformers DeepseekV3Config.routed_scaling_factor' },
   },
@@ -66,7 +66,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: { keys: ['scoring_func'], default: 'softmax', defaultLabel: 'DeepSeek-V2 scoring_func default' },
     routerBias: false,
     selectionBias: 'none',
-    groups: { count: 'n_group', selected: 'topk_group', score: 'max', mask: -Infinity },
+    groups: { count: 'n_group', selected: 'topk_group', score: 'max' },
     normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'DeepSeek-V2 norm_topk_prob default' },
     scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: 'DeepSeek-V2 routed_scaling_factor default' },
   },
@@ -144,7 +144,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: { keys: ['score_func'], default: 'softmax', defaultLabel: 'DeepSeek inference ModelArgs.score_func' },
     routerBias: false,
     selectionBias: 'none',
-    groups: { count: 'n_expert_groups', selected: 'n_limited_groups', score: 'max-or-top2-with-bias', mask: -Infinity },
+    groups: { count: 'n_expert_groups', selected: 'n_limited_groups', score: 'max-or-top2-with-bias' },
     normalize: { whenTrue: 'sigmoid-only', whenFalse: 'sigmoid-only', default: true, defaultLabel: 'DeepSeek Gate renormalises only for sigmoid' },
     scale: { key: 'route_scale', default: 1, defaultLabel: 'DeepSeek inference ModelArgs.route_scale' },
   },
@@ -239,7 +239,7 @@ DIALECTS.glm4_moe = {
   ...DIALECTS.deepseek_v3!,
   // Glm4MoeTopkRouter is DeepseekV3TopkRouter (modular_glm4_moe.py L176); only the defaults differ.
   framework: 'hf:glm4_moe',
-  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', mask: -Infinity },
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
   normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5} Glm4MoeConfig.norm_topk_prob = True (configuration_glm4_moe.py L115)` },
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} Glm4MoeConfig.routed_scaling_factor = 1.0 (configuration_glm4_moe.py L111)` },
   scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${T5} Glm4MoeTopkRouter (sigmoid is hard-coded, modeling_glm4_moe.py L295-296)` },
@@ -498,7 +498,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   // DeepSeek's official Gate has a score bias only when dim == 7168 (research §2.2).
   const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
   const groups = dialect.groups
-    ? { count: numberField([dialect.groups.count]), selected: numberField([dialect.groups.selected]), score: dialect.groups.score, mask: dialect.groups.mask }
+    ? { count: numberField([dialect.groups.count]), selected: numberField([dialect.groups.selected]), score: dialect.groups.score }
     : undefined;
   const scale = dialect.scale ? numberField([dialect.scale.key], { value: dialect.scale.default, label: dialect.scale.defaultLabel }) : undefined;
   const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];

@@ -710,7 +710,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}) },
     groups:
       groupsCount.value !== undefined || groupsSelected.value !== undefined
-        ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum', mask: -Infinity }
+        ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum' }
         : undefined,
     normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : 'Megatron renormalises sigmoid weights when k > 1' }, ...dependsOnScore },
     scale: { ...scaleField, value: scaleField.value ?? 1 },

@@ -510,7 +510,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     routerBias: gateBias,
     selectionBias: selectionBias(lookup, declares, asBool),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
-    groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum', mask: -Infinity },
+    groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum' },
     normalize: { ...routeNorm, value: routeNorm.value ? 'always' : 'never' },
     scale,
     debugRoundRobin: field(lookup('_debug_force_load_balance'), asBool, false),
