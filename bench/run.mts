@@ -4,14 +4,12 @@
  * the VSIX ships it and users run it): `npm run bench` builds it first; `npm run build` restores the dev build.
  */
 import { spawnSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { generateConfigFile } from './generate';
-import { lintText } from '../src/core/lint';
-import { DocumentParses } from '../src/core/parse/python/document-parses';
-import { ProjectIndex } from '../src/core/project';
 import { AnalysisClient } from '../src/extension/analysis/client';
 import { startHarness, waitForRun } from '../test/browser/harness';
 import { analyzeDocument } from '../src/core/analyze';
@@ -77,37 +75,13 @@ const jobs = (() => {
 })();
 const pyright = timeCommand(process.execPath, [join(root, 'node_modules', 'pyright', 'index.js'), file], 3);
 
-// --- the longest synchronous slice: one lint of the 5,000-line file in-process (what an edit costs the
-// extension host after the debounce), and the worst inputs the fuzz suite builds ------------------------
-const inProcess = (what: string, source: string, file: string) => {
-  lintText(file, source); // warm-up, as an editing session is
-  const times = Array.from({ length: 5 }, () => {
-    const start = performance.now();
-    lintText(file, source);
-    return performance.now() - start;
-  }).sort((a, b) => a - b);
-  return { what, ms: times[2]! };
-};
-/**
- * What a keystroke costs the analysis worker: the editor sends the whole new text, the worker re-parses only
- * the edited region (DocumentParses) and re-runs analysis and rules. Alternates `top_k=` between 1..8 in the
- * middle of the file; median of 200 edits after 100 of warm-up.
- */
-const perEdit = (() => {
-  const at = text.indexOf('top_k=', text.length / 2) + 'top_k='.length;
-  const versions = Array.from({ length: 8 }, (_, i) => text.slice(0, at) + String(1 + i) + text.slice(at + 1));
-  const parses = new DocumentParses();
-  const project = new ProjectIndex();
-  const times: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    const version = versions[i % versions.length]!;
-    const start = performance.now();
-    lintText('flavors.py', version, project, { parsed: parses.parse('flavors.py', version) });
-    if (i >= 100) times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { what: `an edit of the ${lineCount}-line file: incremental parse + analysis + rules, in process from source (tsx) (target < 16 ms)`, ms: times[times.length >> 1]! };
-})();
+// --- the longest synchronous slices and an edit's cost, in process, with the engine bundled as it ships ----
+const inProcessBundle = join(mkdtempSync(join(tmpdir(), 'moe-lens-bench-bundle-')), 'in-process.cjs');
+await esbuild.build({ entryPoints: [join(root, 'bench', 'in-process.ts')], outfile: inProcessBundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, mainFields: ['module', 'main'], logLevel: 'warning' });
+const inProcessRun = spawnSync(process.execPath, [inProcessBundle, file], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+if (inProcessRun.status !== 0) throw new Error(inProcessRun.stderr);
+const [perEdit, ...wholeLints] = JSON.parse(inProcessRun.stdout) as { what: string; ms: number }[];
+
 /**
  * The same edits as the editor makes them: the host sends the text to the built analysis worker
  * (dist/analysis-worker.js, production build) and waits for its answer, decoded (AnalysisClient, as the extension
@@ -137,12 +111,9 @@ const perEditRoundTrip = await (async () => {
   return { what: `the same edit as the editor sends it: round trip through the analysis worker (production build); the extension host's thread was busy ${hostBusy.toFixed(1)} ms of it`, ms: times[times.length >> 1]! };
 })();
 const slices = [
-  perEdit,
+  perEdit!,
   perEditRoundTrip,
-  inProcess(`one whole lint of the ${lineCount}-line file, warm, parsed from scratch (a file opened)`, text, 'flavors.py'),
-  inProcess('worst fuzz input: 10,000 MoE calls in one file (856 KB)', `configs = {\n${Array.from({ length: 10_000 }, (_, i) => `    "f${i}": MoEArgs(num_experts=${8 + (i % 4) * 8}, top_k=${1 + (i % 9)}, score_func="softmax", route_norm=True),`).join('\n')}\n}\n`, 'huge.py'),
-  inProcess('fuzz input: 20,000-deep nested literal (Python)', `x = MoEArgs(num_experts=8, top_k=${'['.repeat(20_000)}${']'.repeat(20_000)})\n`, 'deep.py'),
-  inProcess('fuzz input: 20,000-deep nested literal (JSON)', `{"model_type": "mixtral", "num_local_experts": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'config.json'),
+  ...wholeLints,
 ];
 
 // --- moe-lens route vs numpy: 16,384 tokens × 2880 × 128 experts, top-4 (gpt-oss-120b's router) ---------
