@@ -20,7 +20,7 @@ import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
-import { configureOrt, executedRuns, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo } from './runner';
+import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo } from './runner';
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
 import { renderChart, renderChartLegend } from './views/chart';
 import { renderControls as renderControlsView } from './views/controls';
@@ -373,6 +373,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   app.dataset.compareCounts = compare ? JSON.stringify(Array.from(compare.counts)) : '';
   app.dataset.runMs = String(primary.runMs);
   app.dataset.runs = String(executedRuns); // tests check that superseded requests never ran
+  app.dataset.gpuUploads = String(gpuUploads); // and that a WebGPU re-run on the same tokens keeps them on the GPU
   app.dataset.totalMs = String(totalMs);
   app.dataset.command = command; // what "Copy as CLI command" copies (the e2e suite runs it)
   app.dataset.layer = run ? String(run.weights.layers[selectedRow]) : '';

@@ -110,6 +110,8 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     const page = await harness.open(subjectWithTopK(4), state);
     await waitForRun(page);
     const runsBefore = Number(await page.getAttribute('#app', 'data-runs'));
+    const uploadsBefore = Number(await page.getAttribute('#app', 'data-gpu-uploads'));
+    assert.ok(uploadsBefore >= 1, 'the WebGPU run put its tokens on the GPU');
     await page.evaluate(() => {
       const app = document.getElementById('app')!;
       app.dataset.state = 'stale';
@@ -122,6 +124,24 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     const last = subjectWithTopK(1);
     assert.deepEqual(result.counts, referenceCounts(last, state));
     assert.equal(Number(await page.getAttribute('#app', 'data-runs')) - runsBefore, 1, 'superseded requests never run');
+    assert.equal(Number(await page.getAttribute('#app', 'data-gpu-uploads')), uploadsBefore, 'a router-only edit re-runs on the tokens already on the GPU');
+    await page.close();
+  });
+
+  it('WebGPU: new tokens (another seed) replace those on the GPU, and route as the reference does', async () => {
+    const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
+    const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 0, backend: 'webgpu' });
+    const first = await waitForRun(page);
+    assert.equal(first.backend, 'webgpu');
+    const uploads = Number(await page.getAttribute('#app', 'data-gpu-uploads'));
+    await page.evaluate(() => (document.getElementById('app')!.dataset.state = 'stale'));
+    await page.locator('#control-seed').evaluate((el: HTMLElement & { value: string }) => {
+      el.value = '9';
+      el.dispatchEvent(new Event('change'));
+    });
+    const second = await waitForRun(page);
+    assert.deepEqual(second.counts, referenceCounts(subject, { tokens: 256, hidden: 64, seed: 9 }));
+    assert.equal(Number(await page.getAttribute('#app', 'data-gpu-uploads')), uploads + 1);
     await page.close();
   });
 

@@ -6,7 +6,7 @@ import { buildRouterModel, GRAPH_INPUTS } from './onnx-graph';
 import type { RouterConfig } from './router-config';
 import { routeReference, type RouterInputs } from './cpu-router';
 
-interface TensorLike {
+export interface TensorLike {
   readonly data: unknown;
   readonly dims: readonly number[];
 }
@@ -30,8 +30,14 @@ export interface OnnxRouterResult {
   readonly engine: 'onnx' | 'reference';
 }
 
+/** Inputs already in the backend's memory (the panel keeps WebGPU runs' tokens on the GPU): used instead of the arrays. */
+export interface ResidentFeeds {
+  /** The tokens, [T, H], as `inputs.hiddenStates` holds them. */
+  readonly hiddenStates?: TensorLike;
+}
+
 export interface PreparedRouter {
-  run(inputs: RouterInputs): Promise<OnnxRouterResult>;
+  run(inputs: RouterInputs, resident?: ResidentFeeds): Promise<OnnxRouterResult>;
   release(): Promise<void>;
 }
 
@@ -57,10 +63,10 @@ export async function prepareOnnxRouter(
   }
   const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs }), options.sessionOptions);
   return {
-    async run(inputs) {
+    async run(inputs, resident) {
       const E = config.experts;
       const feeds: Record<string, TensorLike> = {
-        [GRAPH_INPUTS.hidden]: new ort.Tensor('float32', asFloat32(inputs.hiddenStates), [inputs.tokens, inputs.hidden]),
+        [GRAPH_INPUTS.hidden]: resident?.hiddenStates ?? new ort.Tensor('float32', asFloat32(inputs.hiddenStates), [inputs.tokens, inputs.hidden]),
         [GRAPH_INPUTS.weight]: new ort.Tensor('float32', asFloat32(inputs.gateWeight), [E, inputs.hidden]),
       };
       if (config.routerBias) feeds[GRAPH_INPUTS.bias] = new ort.Tensor('float32', asFloat32(inputs.gateBias ?? new Float32Array(E)), [E]);
