@@ -373,7 +373,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   app.dataset.compareCounts = compare ? JSON.stringify(Array.from(compare.counts)) : '';
   app.dataset.runMs = String(primary.runMs);
   app.dataset.runs = String(executedRuns); // tests check that superseded requests never ran
-  app.dataset.gpuUploads = String(gpuUploads); // and that a WebGPU re-run on the same tokens keeps them on the GPU
+  app.dataset.gpuUploads = String(gpuUploads()); // and that a WebGPU re-run on the same tokens keeps them on the GPU
   app.dataset.totalMs = String(totalMs);
   app.dataset.command = command; // what "Copy as CLI command" copies (the e2e suite runs it)
   app.dataset.layer = run ? String(run.weights.layers[selectedRow]) : '';

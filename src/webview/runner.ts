@@ -7,7 +7,8 @@
  * plain build starts about 1.5 s sooner (time to first histogram on WASM: 6.0 → 4.5 s at 16,384 tokens here).
  */
 import * as ortWasm from 'onnxruntime-web/wasm';
-import { prepareOnnxRouter, type OrtLike, type PreparedRouter, type ResidentFeeds, type TensorLike } from '../core/router/onnx-run';
+import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../core/router/onnx-run';
+import { GpuTokens } from './gpu-tokens';
 import type { RouterInputs } from '../core/router/cpu-router';
 import type { RouterConfig } from '../core/router/router-config';
 
@@ -145,44 +146,11 @@ async function serialised<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The WebGPU device ORT runs on, as far as the panel uses it (the webview's types have no WebGPU). */
-interface GpuBufferLike {
-  destroy(): void;
-}
-interface GpuDeviceLike {
-  createBuffer(descriptor: { size: number; usage: number }): GpuBufferLike;
-  readonly queue: { writeBuffer(buffer: GpuBufferLike, offset: number, data: ArrayBufferLike, dataOffset: number, size: number): void };
-}
-// GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST: what ORT's WebGPU backend needs of an input buffer.
-const TOKEN_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
-
-/**
- * The tokens of the last WebGPU run, kept in a GPU buffer. Copying 16,384 × 2880 tokens from a Float32Array to the
- * GPU took ~150 of the 158 ms a run took on an H200, the graph itself 4.5 ms (../shared/research/real-gpu-webgpu.md):
- * a run on the same tokens (a router-only edit, another layer of a checkpoint, the Balancing tab) reuses them.
- * The panel draws tokens once per seed/shape and passes the same array, so the array's identity is the key.
- */
-let resident: { source: Float32Array; tensor: TensorLike & { dispose(): void } } | undefined;
+/** WebGPU runs keep their tokens on the GPU between runs (gpu-tokens.ts). */
+const gpuTokens = new GpuTokens(() => ortFor('webgpu'));
 
 /** Uploads of tokens to the GPU; shown to tests as data-gpu-uploads. */
-export let gpuUploads = 0;
-
-async function residentTokens(inputs: RouterInputs): Promise<ResidentFeeds> {
-  const source = inputs.hiddenStates;
-  if (!(source instanceof Float32Array)) return {};
-  if (resident?.source === source) return { hiddenStates: resident.tensor };
-  resident?.tensor.dispose();
-  resident = undefined;
-  const ort = await ortFor('webgpu');
-  const device = (await ort.env.webgpu.device) as unknown as GpuDeviceLike;
-  // WebGPU copies in multiples of 4 bytes; a Float32Array always is one.
-  const buffer = device.createBuffer({ size: source.byteLength, usage: TOKEN_BUFFER_USAGE });
-  device.queue.writeBuffer(buffer, 0, source.buffer, source.byteOffset, source.byteLength);
-  const tensor = ort.Tensor.fromGpuBuffer(buffer as never, { dataType: 'float32', dims: [inputs.tokens, inputs.hidden], dispose: () => buffer.destroy() });
-  gpuUploads++;
-  resident = { source, tensor };
-  return { hiddenStates: tensor };
-}
+export const gpuUploads = (): number => gpuTokens.uploads;
 
 export class StaleRunError extends Error {}
 
@@ -204,7 +172,7 @@ export function runRouter(
     const router = await prepareRouter(config, inputs.hidden, backend);
     if (isStale()) throw new StaleRunError('superseded');
     executedRuns++;
-    const out = await router.run(inputs, backend === 'webgpu' ? await residentTokens(inputs) : undefined);
+    const out = await router.run(inputs, backend === 'webgpu' ? await gpuTokens.feedsFor(inputs) : undefined);
     return { counts: out.counts, runMs: out.runMs, engine: out.engine };
   });
 }
@@ -217,6 +185,6 @@ export function runChoiceValues(config: RouterConfig, inputs: RouterInputs, back
   const prepared = session(config, inputs.hidden, backend, 'choice');
   return serialised(async () => {
     const router = await prepared;
-    return Float64Array.from((await router.run(inputs, backend === 'webgpu' ? await residentTokens(inputs) : undefined)).choice!);
+    return Float64Array.from((await router.run(inputs, backend === 'webgpu' ? await gpuTokens.feedsFor(inputs) : undefined)).choice!);
   });
 }

@@ -42,15 +42,18 @@ export function topKIndices(values: ArrayLike<number>, k: number): number[] {
 /** `topKIndices` into `out` (k ≤ values.length), without allocating: the load-balancing simulation calls it per token. */
 export function topKInto(values: ArrayLike<number>, k: number, out: Int32Array): void {
   let filled = 0;
+  // The k-th largest value so far, once k are in: most values fall below it and cost one comparison.
+  let kth = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (filled === k && !(v > values[out[k - 1]!]!)) continue;
+    if (filled === k && !(v > kth)) continue;
     let at = filled < k ? filled++ : k - 1;
     while (at > 0 && v > values[out[at - 1]!]!) {
       out[at] = out[at - 1]!;
       at--;
     }
     out[at] = i;
+    if (filled === k) kth = values[out[k - 1]!]!;
   }
 }
 
