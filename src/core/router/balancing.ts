@@ -6,7 +6,7 @@
  * makes a step cost a top-k per token instead of a matrix product.
  */
 import type { RouterSpec, Site } from '../model/router-spec';
-import { groupMaskScratch, maskGroups, scoreInPlace, topKInto, type GroupMaskScratch, type RouterInputs } from './cpu-router';
+import { groupMaskScratch, maskGroups, scoreInPlace, topKInto, topKOfSumInto, type GroupMaskScratch, type RouterInputs } from './cpu-router';
 import type { RouterConfig } from './router-config';
 import { loadStats } from './stats';
 
@@ -116,6 +116,7 @@ export class BalancingSimulation {
   private steps = 0;
   private readonly choice: Float64Array;
   private readonly picked: Int32Array;
+  private readonly pickedValues: Float64Array;
   private readonly groupScratch: GroupMaskScratch;
 
   constructor(
@@ -128,6 +129,7 @@ export class BalancingSimulation {
     this.bias = Float64Array.from(initialBias ?? new Float64Array(config.experts));
     this.choice = new Float64Array(config.experts);
     this.picked = new Int32Array(config.topK);
+    this.pickedValues = new Float64Array(config.topK);
     this.groupScratch = groupMaskScratch(config);
   }
 
@@ -141,9 +143,13 @@ export class BalancingSimulation {
     const T = batch.length / E;
     const counts = new Int32Array(E);
     for (let t = 0; t < T; t++) {
-      for (let e = 0; e < E; e++) this.choice[e] = batch[t * E + e]! + this.bias[e]!;
-      if (this.config.groups) maskGroups(this.config, this.choice, this.groupScratch);
-      topKInto(this.choice, K, this.picked);
+      if (this.config.groups) {
+        for (let e = 0; e < E; e++) this.choice[e] = batch[t * E + e]! + this.bias[e]!;
+        maskGroups(this.config, this.choice, this.groupScratch);
+        topKInto(this.choice, K, this.picked);
+      } else {
+        topKOfSumInto(batch, t * E, this.bias, E, K, this.picked, this.pickedValues);
+      }
       for (let i = 0; i < K; i++) counts[this.picked[i]!]!++;
     }
     const stats = loadStats(counts, T, K);
