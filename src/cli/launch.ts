@@ -24,7 +24,8 @@ const ENGINE = join(__dirname, 'cli-main.js');
 function cacheFolder(): string | undefined {
   if (process.env.MOE_LENS_COMPILE_CACHE === '0') return undefined;
   const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
-  return join(base, 'moe-lens');
+  // Beside, not among, the other things MoE Lens caches there (the e2e suite's code-server, the demo).
+  return join(base, 'moe-lens', 'compile-cache');
 }
 
 /** Replaces this engine's cache, and drops those of other builds (each upgrade would leave one behind). */

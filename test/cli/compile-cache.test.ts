@@ -16,7 +16,7 @@ function lint(cacheHome: string, extra: Record<string, string> = {}): { stdout: 
 
 const cacheFiles = (cacheHome: string): string[] => {
   try {
-    return readdirSync(join(cacheHome, 'moe-lens'));
+    return readdirSync(join(cacheHome, 'moe-lens', 'compile-cache'));
   } catch {
     return [];
   }
@@ -39,13 +39,13 @@ describe('moe-lens compile cache', () => {
     const home = scratchDir('cache');
     const reference = lint(home);
     const [name] = cacheFiles(home);
-    writeFileSync(join(home, 'moe-lens', name!), 'not a code cache');
-    writeFileSync(join(home, 'moe-lens', 'cli-1-1-v0.0.0-x64.v8cache'), 'an older build');
+    writeFileSync(join(home, 'moe-lens', 'compile-cache', name!), 'not a code cache');
+    writeFileSync(join(home, 'moe-lens', 'compile-cache', 'cli-1-1-v0.0.0-x64.v8cache'), 'an older build');
     const damaged = lint(home);
     assert.equal(damaged.stdout, reference.stdout);
     assert.deepEqual(cacheFiles(home), [name]);
-    assert.ok(statSync(join(home, 'moe-lens', name!)).size > 10_000, 'the damaged file was replaced by a real cache');
-    assert.ok(readdirSync(join(home, 'moe-lens')).every((f) => !f.endsWith('.partial')));
+    assert.ok(statSync(join(home, 'moe-lens', 'compile-cache', name!)).size > 10_000, 'the damaged file was replaced by a real cache');
+    assert.ok(readdirSync(join(home, 'moe-lens', 'compile-cache')).every((f) => !f.endsWith('.partial')));
   });
 
   it('writes nothing with MOE_LENS_COMPILE_CACHE=0', () => {
