@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type RouterWeights } from '../core/protocol';
-import type { RouterInputs } from '../core/router/cpu-router';
+import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
 import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
@@ -169,14 +169,25 @@ async function start(): Promise<void> {
     // Drawing in steps between ORT's start-up work, or in a worker, was no faster on 2 cores (both sides are
     // mostly CPU work: ORT's start-up ≈ 0.7 s, the draw ≈ 0.45 s), so the draw stays here and is simple.
     prepareRouter(config, controls.hidden, info.backend).catch(() => undefined);
-    const synthetic = drawInputs({
+    const drawOptions: SyntheticOptions = {
       seed: controls.seed,
       tokens: controls.tokens,
       hidden: controls.hidden,
       experts: config.experts,
       distribution: controls.distribution === 'clustered' ? { kind: 'clustered', clusters: controls.clusters } : { kind: 'isotropic' },
       zeroSelectionBias: subject.learnedSelectionBias === true,
-    });
+    };
+    if (app.dataset.firstResultAt === undefined && !weights && controls.tokens > FIRST_LOOK_TOKENS) {
+      try {
+        showFirstLook(subject.router, drawOptions);
+      } catch (error) {
+        // Only a preview: the full run below says what went wrong, if anything does.
+        send({ type: 'preview/log', body: { level: 'error', message: `first look: ${String((error as Error)?.stack ?? error)}` } });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let it paint before the long draw
+      if (mine !== generation) return;
+    }
+    const synthetic = drawInputs(drawOptions);
     const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
     if (mine !== generation) return;
     const isStale = (): boolean => mine !== generation;
@@ -209,6 +220,27 @@ async function start(): Promise<void> {
     setStatus(`Could not run the router: ${String((error as Error)?.message ?? error)}`, 'error');
     send({ type: 'preview/log', body: { level: 'error', message: String((error as Error)?.stack ?? error) } });
   }
+}
+
+/** Tokens the panel's first run shows before the rest are routed (see showFirstLook). */
+const FIRST_LOOK_TOKENS = 256;
+
+/**
+ * The panel's first run shows the load of its first 256 tokens at once: drawn alone (the draw is sequential, so
+ * they are the same tokens the full run routes) and routed by the TypeScript router (the parity oracle, the same
+ * math), while onnxruntime-web starts and the rest are drawn; the full result replaces it. At 16,384 × 2880 on
+ * WASM the full histogram comes seconds later (ORT's start-up, the draw, the router), this one in a fraction.
+ */
+function showFirstLook(router: PreviewRouter, options: SyntheticOptions): void {
+  const tokens = FIRST_LOOK_TOKENS;
+  const drawn = syntheticInputs({ ...options, tokens });
+  const { counts } = routeReference(router.config, { tokens, hidden: options.hidden, ...drawn });
+  const mean = (tokens * router.config.topK) / router.config.experts;
+  const chartHost = el('div', { class: 'chart-host' });
+  views.replaceChildren(el('p', { class: 'first-look' }, `First look: the first ${tokens} of ${options.tokens} tokens, routed while the rest are drawn and onnxruntime-web starts…`), chartHost);
+  chartHost.replaceChildren(renderChart({ label: router.label, counts }, undefined, { sorted: controls.sorted, mean, width: chartHost.clientWidth }));
+  app.dataset.firstLookCounts = JSON.stringify(Array.from(counts));
+  app.dataset.firstLookAt = String(performance.now());
 }
 
 /** The last run through a checkpoint's layers: every layer's result, and the tokens (a row click reruns only a comparison). */

@@ -128,6 +128,23 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('the first run shows the first 256 tokens at once, routed as the reference does, before the full result', async () => {
+    const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
+    const state = { tokens: 4096, hidden: 256, seed: 4, backend: 'wasm' };
+    const page = await harness.open(subject, state);
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done', JSON.stringify(result));
+    const first = await page.evaluate(() => {
+      const data = document.getElementById('app')!.dataset;
+      return { at: Number(data.firstLookAt), counts: JSON.parse(data.firstLookCounts ?? 'null') as number[] | null, resultAt: Number(data.firstResultAt) };
+    });
+    assert.deepEqual(first.counts, referenceCounts(subject, { ...state, tokens: 256 }), 'the first 256 of the same tokens');
+    assert.ok(first.at < first.resultAt, `first look at ${first.at} ms, full result at ${first.resultAt} ms`);
+    assert.deepEqual(result.counts, referenceCounts(subject, state), 'the full result replaced it');
+    assert.equal(await page.locator('p.first-look').count(), 0);
+    await page.close();
+  });
+
   it('WebGPU: new tokens (another seed) replace those on the GPU, and route as the reference does', async () => {
     const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
     const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 0, backend: 'webgpu' });

@@ -4,6 +4,15 @@ import { describe, it } from 'node:test';
 import { mulberry32Bits, normalSampler, syntheticInputs } from '../../src/core/router/synthetic';
 
 describe('synthetic inputs', () => {
+  it('draws tokens in order: a shorter draw is the prefix of a longer one (the first look of the panel relies on it)', () => {
+    for (const distribution of [{ kind: 'isotropic' as const }, { kind: 'clustered' as const, clusters: 5 }]) {
+      const long = syntheticInputs({ seed: 7, tokens: 1000, hidden: 24, experts: 16, distribution });
+      const short = syntheticInputs({ seed: 7, tokens: 256, hidden: 24, experts: 16, distribution });
+      assert.deepEqual(short.hiddenStates, long.hiddenStates.subarray(0, 256 * 24), distribution.kind);
+      assert.deepEqual(short.gateWeight, long.gateWeight);
+    }
+  });
+
   it('the ziggurat sampler is standard normal (moments and tails over 10^6 draws)', () => {
     const normal = normalSampler(mulberry32Bits(12345));
     const n = 1_000_000;
