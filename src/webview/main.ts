@@ -216,6 +216,8 @@ async function start(): Promise<void> {
     show(primary, compare, performance.now() - began, false, inputs);
   } catch (error) {
     if (mine !== generation || error instanceof StaleRunError) return;
+    // A first look of a run that failed is not a result of this config: it goes with the run.
+    if (views.querySelector('p.first-look')) views.replaceChildren();
     app.dataset.state = 'error';
     setStatus(`Could not run the router: ${String((error as Error)?.message ?? error)}`, 'error');
     send({ type: 'preview/log', body: { level: 'error', message: String((error as Error)?.stack ?? error) } });
