@@ -237,7 +237,7 @@ function showFirstLook(router: PreviewRouter, options: SyntheticOptions): void {
   const tokens = FIRST_LOOK_TOKENS;
   const drawn = syntheticInputs({ ...options, tokens });
   const { counts } = routeReference(router.config, { tokens, hidden: options.hidden, ...drawn });
-  const mean = (tokens * router.config.topK) / router.config.experts;
+  const mean = loadStats(counts, tokens, router.config.topK).meanLoad;
   const chartHost = el('div', { class: 'chart-host' });
   views.replaceChildren(el('p', { class: 'first-look' }, `First look: the first ${tokens} of ${options.tokens} tokens, routed while the rest are drawn and onnxruntime-web starts…`), chartHost);
   chartHost.replaceChildren(renderChart({ label: router.label, counts }, undefined, { sorted: controls.sorted, mean, width: chartHost.clientWidth }));
