@@ -12,7 +12,7 @@ export class PreviewCodeLens implements vscode.CodeLensProvider {
       const result = await this.diagnostics.resultFor(document);
       if (!result || document.version !== version) return [];
       // A DeepSeek launch command names its router's config (a JSON the lens is on); it holds no router itself.
-      return result.analysis.specs.filter((spec) => spec.dialect !== 'deepseek-launch').map(
+      return result.summary.configs.filter((spec) => spec.dialect !== 'deepseek-launch').map(
         (spec) =>
           new vscode.CodeLens(toRange(result.lines, spec.anchorRange), {
             title: `$(graph) Preview routing: ${spec.name}`,

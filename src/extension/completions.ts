@@ -12,7 +12,8 @@ export class MoeLensCompletions implements vscode.CompletionItemProvider, vscode
     try {
       // The configs read at the last lint (published values, whether the file is an MoE config): typing does not
       // wait for a new lint; only a file never linted yet is linted first.
-      const analysis = (this.diagnostics.lastResult(document) ?? (await this.diagnostics.resultFor(document)))?.analysis ?? { specs: [] };
+      const result = this.diagnostics.lastResult(document) ?? (await this.diagnostics.resultFor(document));
+      const analysis = result ? await this.diagnostics.fullAnalysis(result) : { specs: [] };
       const started = performance.now();
       try {
         return this.items(document, document.offsetAt(position), analysis);

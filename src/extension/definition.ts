@@ -15,7 +15,7 @@ export class MoeLensDefinition implements vscode.DefinitionProvider {
   async provideDefinition(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Location | undefined> {
     try {
       const result = await this.diagnostics.resultFor(document);
-      const place = result ? definitionAt(result.analysis, document.offsetAt(position)) : undefined;
+      const place = result ? definitionAt(await this.diagnostics.fullAnalysis(result), document.offsetAt(position)) : undefined;
       if (!place) return undefined;
       const uri = vscode.Uri.parse(place.file);
       // The index's lines are those of the text the engine read; a file it no longer holds is opened.

@@ -9,14 +9,18 @@ import { parseNote } from '../core/lint';
 import type { Diagnostic } from '../core/rules/types';
 import { LineIndex } from '../core/text/source';
 import type { AnalysisClient } from './analysis/client';
-import type { PlainAnalysis, RequestOptions } from './analysis/protocol';
+import type { LintSummary, PlainAnalysis, RequestOptions } from './analysis/protocol';
 import { toDiagnostic } from './convert';
 import { Config } from './settings';
 import type { WorkspaceIndex } from './workspace-index';
 import { HostSlices } from './host-slices';
 
 export interface DocumentResult {
-  readonly analysis: PlainAnalysis;
+  readonly file: string;
+  /** The text linted (the document's text at `version`). */
+  readonly text: string;
+  /** The configs' names and places; `fullAnalysis` has the configs themselves. */
+  readonly summary: LintSummary;
   readonly diagnostics: Diagnostic[];
   readonly lines: LineIndex;
   readonly version: number;
@@ -25,7 +29,7 @@ export interface DocumentResult {
 /** The editor languages MoE Lens reads (with file extensions as a fallback in `isCandidate`). */
 export const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'shellscript', 'toml'] as const;
 
-const NO_ANALYSIS: PlainAnalysis = { dialect: undefined, specs: [], notes: [], declares: false };
+const NOTHING_READ: LintSummary = { dialect: undefined, configs: [], notes: [], declares: false };
 
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('moe-lens');
@@ -33,6 +37,8 @@ export class DiagnosticsController implements vscode.Disposable {
   /** The run for a document's current version, shared by everyone who asks while it is under way. */
   private readonly running = new Map<string, { version: number; settings: string; result: Promise<DocumentResult | undefined> }>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Each result's full analysis, asked of the worker once, by whoever needs it first. */
+  private readonly full = new WeakMap<DocumentResult, Promise<PlainAnalysis>>();
   private readonly reportedRuleErrors = new Set<string>();
   private readonly linted = new vscode.EventEmitter<vscode.Uri>();
   /** The longest synchronous slice each surface (linting here, hover, code actions, completions) took on the host. */
@@ -64,6 +70,24 @@ export class DiagnosticsController implements vscode.Disposable {
     const result = this.results.get(document.uri.toString());
     if (result?.version === document.version) return result;
     return this.lintNow(document);
+  }
+
+  /**
+   * Every config of a result with where each of its values comes from (hover, inspect, definition, completions).
+   * A lint sends back only a summary; the worker kept the analysis behind it, so this costs one message, once.
+   */
+  fullAnalysis(result: DocumentResult): Promise<PlainAnalysis> {
+    let analysis = this.full.get(result);
+    if (!analysis) {
+      const { dialect, notes, declares } = result.summary;
+      const none: PlainAnalysis = { dialect, notes, declares, specs: [] };
+      analysis =
+        result.summary.configs.length === 0
+          ? Promise.resolve(none)
+          : this.analysis.request({ kind: 'analyze', file: result.file, text: result.text }, { urgent: true }).then((outcome) => (outcome.status === 'answered' ? outcome.answer.analysis : none));
+      this.full.set(result, analysis);
+    }
+    return analysis;
   }
 
   schedule(document: vscode.TextDocument): void {
@@ -106,7 +130,7 @@ export class DiagnosticsController implements vscode.Disposable {
       const result = await this.lintAndPublish(document.uri, text, options, () => document.isClosed || document.version !== version, started);
       if (!result) return undefined; // stale: a newer run is scheduled
       // Only the workspace's own files feed the project index (never site-packages, git: or untitled views).
-      if (result.analysis.declares && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
+      if (result.summary.declares && this.index.accepts(document.uri)) this.index.updateFromText(key, text);
       const stored: DocumentResult = { ...result, version };
       this.results.set(key, stored);
       return stored;
@@ -138,10 +162,10 @@ export class DiagnosticsController implements vscode.Disposable {
     let result: Omit<DocumentResult, 'version'>;
     if (outcome.status === 'stopped') {
       // One located note, as for an oversized file: the file is not checked, and the user is told why.
-      result = { analysis: NO_ANALYSIS, diagnostics: [parseNote(`${outcome.reason}.`, { start: 0, end: 0 })], lines };
+      result = { file, text, summary: NOTHING_READ, diagnostics: [parseNote(`${outcome.reason}.`, { start: 0, end: 0 })], lines };
     } else {
       for (const failure of outcome.answer.ruleFailures) this.ruleFailed(failure.code, failure.name, failure.error);
-      result = { analysis: outcome.answer.analysis, diagnostics: outcome.answer.diagnostics, lines };
+      result = { file, text, summary: outcome.answer.summary, diagnostics: outcome.answer.diagnostics, lines };
     }
     this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
     this.slice(resumed); // the line index and the editor's diagnostics

@@ -42,8 +42,9 @@ export class MoeLensDocuments implements vscode.TextDocumentContentProvider {
     const result = await this.diagnostics.resultFor(document);
     const label = vscode.workspace.asRelativePath(file);
     if (!result) return `# ${label}\n\nMoE Lens does not read this kind of file.`;
-    const reports = result.analysis.specs.map((spec) => reportConfig(spec, file.toString(), result.lines, (f) => this.index.linesOf(f)));
-    return inspectionMarkdown(label, reports, result.analysis.notes[0]?.message ?? (result.diagnostics.find((d) => d.code === 'MOE000')?.message));
+    const analysis = await this.diagnostics.fullAnalysis(result);
+    const reports = analysis.specs.map((spec) => reportConfig(spec, file.toString(), result.lines, (f) => this.index.linesOf(f)));
+    return inspectionMarkdown(label, reports, analysis.notes[0]?.message ?? (result.diagnostics.find((d) => d.code === 'MOE000')?.message));
   }
 }
 

@@ -5,6 +5,7 @@ import { findRule } from '../core/rules/index';
 import { containsOffset } from '../core/text/source';
 import { toRange } from './convert';
 import { SHOW_RULE_DOCUMENTATION } from './documents';
+import type { PlainAnalysis } from './analysis/protocol';
 import type { DiagnosticsController, DocumentResult } from './diagnostics';
 
 export class MoeLensHover implements vscode.HoverProvider {
@@ -15,9 +16,11 @@ export class MoeLensHover implements vscode.HoverProvider {
       const version = document.version;
       const result = await this.diagnostics.resultFor(document);
       if (!result || document.version !== version) return undefined;
+      const analysis = await this.diagnostics.fullAnalysis(result);
+      if (document.version !== version) return undefined;
       const started = performance.now();
       try {
-        return this.hoverFrom(result, document.offsetAt(position));
+        return this.hoverFrom(result, analysis, document.offsetAt(position));
       } finally {
         this.diagnostics.slices.record('hover', started);
       }
@@ -26,9 +29,9 @@ export class MoeLensHover implements vscode.HoverProvider {
     }
   }
 
-  private hoverFrom(result: DocumentResult, offset: number): vscode.Hover | undefined {
+  private hoverFrom(result: DocumentResult, analysis: PlainAnalysis, offset: number): vscode.Hover | undefined {
     const parts: string[] = [];
-    const content = hoverAt(result.analysis, offset, result.lines);
+    const content = hoverAt(analysis, offset, result.lines);
     if (content) parts.push(content.markdown);
     for (const diagnostic of result.diagnostics) {
       if (!containsOffset(diagnostic.range, offset)) continue;

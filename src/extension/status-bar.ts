@@ -27,7 +27,7 @@ export class StatusBar implements vscode.Disposable {
   /** The text, tooltip and icon for a file's result (exported for tests through `describe`). */
   static describe(result: DocumentResult | undefined): { text: string; tooltip: string } {
     if (!result) return { text: '$(circle-slash) MoE Lens', tooltip: 'MoE Lens: not analysed yet' };
-    const configs = result.analysis.specs.length;
+    const configs = result.summary.configs.length;
     const problems = result.diagnostics.filter((d) => d.code !== PARSE_NOTE_CODE).length;
     const note = result.diagnostics.find((d) => d.code === PARSE_NOTE_CODE)?.message;
     if (configs === 0) {

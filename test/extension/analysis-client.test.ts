@@ -34,10 +34,36 @@ describe('analysis worker and its budget', { skip: !existsSync(WORKER) && 'run `
     const outcome = await analysis.request({ kind: 'lint', file: 'file:///w/pkg/flavors.py', text: 'from .moe import MoEArgs\nx = MoEArgs(num_experts=4)\n', options: OPTIONS });
     assert.equal(outcome.status, 'answered');
     if (outcome.status !== 'answered') return;
-    const [spec] = outcome.answer.analysis.specs;
+    assert.deepEqual(outcome.answer.summary.configs.map((c) => c.name), ['x']);
+    const full = await analysis.request({ kind: 'analyze', file: 'file:///w/pkg/flavors.py', text: 'from .moe import MoEArgs\nx = MoEArgs(num_experts=4)\n' });
+    assert.ok(full.status === 'answered');
+    const [spec] = full.answer.analysis.specs;
     assert.equal(spec?.topK.value, 3, 'the default came from the text the host sent');
     const real = await analysis.request({ kind: 'lint', file: 'file:///w/gpt_oss_flavors.py', text: GPT_OSS, options: OPTIONS });
     assert.ok(real.status === 'answered' && real.answer.diagnostics.some((d) => d.code === 'MOE001'));
+  });
+
+  it("an edit's answer is a summary; the full analysis of the same text comes after, and follows the files it imports", async () => {
+    const analysis = client(10_000);
+    const moe = (topK: number) => `@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = ${topK}\n    score_func: str = "softmax"\n`;
+    const flavors = 'from .moe import MoEArgs\nconfigs = {\n    "a": MoEArgs(num_experts=4),\n    "b": MoEArgs(num_experts=16, top_k=2),\n}\n';
+    analysis.setText('file:///w/pkg/moe.py', moe(3));
+    const lint = await analysis.request({ kind: 'lint', file: 'file:///w/pkg/flavors.py', text: flavors, options: OPTIONS });
+    assert.ok(lint.status === 'answered');
+    assert.deepEqual(Object.keys(lint.answer.summary.configs[0]!).sort(), ['anchorRange', 'dialect', 'name', 'range'], 'only names and places cross on an edit');
+    assert.deepEqual(lint.answer.summary.configs.map((c) => [c.name, flavors.slice(c.range.start, c.range.end)]), [
+      ['a', '"a": MoEArgs(num_experts=4)'],
+      ['b', '"b": MoEArgs(num_experts=16, top_k=2)'],
+    ]);
+    const topKs = async (): Promise<unknown[]> => {
+      const full = await analysis.request({ kind: 'analyze', file: 'file:///w/pkg/flavors.py', text: flavors });
+      assert.ok(full.status === 'answered');
+      return full.answer.analysis.specs.map((spec) => spec.topK.value);
+    };
+    assert.deepEqual(await topKs(), [3, 2]);
+    // The imported class's default changes: the kept analysis is not answered again.
+    analysis.setText('file:///w/pkg/moe.py', moe(6));
+    assert.deepEqual(await topKs(), [6, 2]);
   });
 
   it('a file over the time budget gets one sentence, and the next file is answered by a fresh worker', async () => {

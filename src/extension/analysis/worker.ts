@@ -10,11 +10,14 @@ import { fileFormat } from '../../core/model/file-format';
 import { DocumentParses } from '../../core/parse/python/document-parses';
 import type { ParsedPython } from '../../core/parse/python/syntax';
 import { ProjectIndex } from '../../core/project';
-import type { AnalysisAnswer, AnalysisRequest, HostToWorker, PlainAnalysis, RuleFailure, WorkerToHost } from './protocol';
+import type { AnalysisAnswer, AnalysisRequest, HostToWorker, LintSummary, PlainAnalysis, RuleFailure, WorkerToHost } from './protocol';
+import { RecentAnalyses } from './recent-analyses';
 
 const project = new ProjectIndex();
 /** Each edit of an open Python document re-parses only what changed (one frame for 5,000 lines). */
 const parses = new DocumentParses();
+/** The full analysis behind each lint's summary, for the `analyze` that follows it (a hover, inspect, the preview). */
+const recent = new RecentAnalyses<PlainAnalysis>();
 
 function parseOf(file: string, text: string, maxFileSize = DEFAULT_MAX_FILE_SIZE): ParsedPython | undefined {
   return fileFormat(file) === 'python' && text.length <= maxFileSize ? parses.parse(file, text) : undefined;
@@ -22,6 +25,11 @@ function parseOf(file: string, text: string, maxFileSize = DEFAULT_MAX_FILE_SIZE
 
 function plain(analysis: DocumentAnalysis): PlainAnalysis {
   return { dialect: analysis.dialect, specs: analysis.specs, notes: analysis.notes, declares: analysis.declarations !== undefined };
+}
+
+function summary(analysis: PlainAnalysis): LintSummary {
+  const configs = analysis.specs.map(({ name, dialect, range, anchorRange }) => ({ name, dialect, range, anchorRange }));
+  return { dialect: analysis.dialect, notes: analysis.notes, declares: analysis.declares, configs };
 }
 
 function answer(request: AnalysisRequest): AnalysisAnswer {
@@ -34,14 +42,19 @@ function answer(request: AnalysisRequest): AnalysisAnswer {
         ...(parsed ? { parsed } : {}),
         onRuleError: (rule, error) => ruleFailures.push({ code: rule.code, name: rule.name, error: String((error as Error)?.stack ?? error) }),
       });
-      return { kind: 'lint', analysis: plain(result.analysis), diagnostics: result.diagnostics, ruleFailures };
+      const analysis = plain(result.analysis);
+      recent.set(request.file, request.text, analysis);
+      return { kind: 'lint', summary: summary(analysis), diagnostics: result.diagnostics, ruleFailures };
     }
     case 'fixAll': {
       const fixed = fixAll(request.file, request.text, project, request.options);
       return { kind: 'fixAll', text: fixed.text, fixesApplied: fixed.fixesApplied };
     }
-    case 'analyze':
-      return { kind: 'analyze', analysis: plain(analyzeDocument(request.file, request.text, project, parseOf(request.file, request.text))) };
+    case 'analyze': {
+      const analysis = recent.get(request.file, request.text) ?? plain(analyzeDocument(request.file, request.text, project, parseOf(request.file, request.text)));
+      recent.set(request.file, request.text, analysis);
+      return { kind: 'analyze', analysis };
+    }
   }
 }
 
@@ -49,9 +62,11 @@ const port = parentPort!;
 port.on('message', (message: HostToWorker) => {
   switch (message.type) {
     case 'setText':
+      if (project.textOf(message.file) !== message.text) recent.changed(message.file, message.text);
       project.setText(message.file, message.text);
       return;
     case 'deleteFile':
+      recent.changed(message.file, undefined);
       project.deleteFile(message.file);
       return;
     case 'request': {
