@@ -266,6 +266,34 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await command('View: Close All Editor Groups');
   });
 
+  it('"Load router weights…" opens the file dialog; the checkpoint picked there routes every layer', async () => {
+    // The checkpoint the test above copied; no setting this time: the user picks the file.
+    await openFile('captured/config.json');
+    await goTo(3, 5);
+    await command('MoE Lens: Preview Routing');
+    const frame = preview();
+    await frame.locator('#app[data-state="done"]').waitFor({ timeout: 120_000 });
+    assert.equal(await frame.locator('svg.heatmap').count(), 0, 'synthetic weights: no layers yet');
+    await frame.locator('#load-weights').click();
+    // code-server's dialog is VS Code's own (a path box in the quick input), titled as the extension asked.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Load router weights' }).waitFor({ timeout: 15_000 });
+    // It opens on the workspace folder (the path box fills in once the folder is listed); type on from there.
+    const path = page.locator('.quick-input-widget input').first();
+    const typed = (value: string) => page.waitForFunction((v) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === v, value, { timeout: 15_000 });
+    await typed(`${server.workspace}/`);
+    await path.press('End');
+    await page.keyboard.type('captured/router.safetensors', { delay: 30 });
+    await typed(join(server.workspace, 'captured', 'router.safetensors'));
+    await shot('load-weights-dialog');
+    await page.keyboard.press('Enter');
+    await frame.locator('svg.heatmap g.heat-row').nth(1).waitFor({ timeout: 120_000 });
+    await frame.locator('#app[data-state="done"]').waitFor({ timeout: 120_000 });
+    assert.equal(await frame.locator('svg.heatmap g.heat-row').count(), 2, 'layers 1 and 2, as from the setting');
+    assert.match((await frame.locator('#app').getAttribute('data-command')) ?? '', /--weights \S*captured\/router\.safetensors\S* --layer 1\b/);
+    await shot('load-weights-picked');
+    await command('View: Close All Editor Groups');
+  });
+
   // Last among the editing steps: it changes MoEArgs's default, which every flavor above reads.
   it('a fix that edits another file names it and asks first: Cancel writes nothing, Apply writes it', async () => {
     const ARGS = 'torchtitan/moe/args.py';
