@@ -25,7 +25,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     await harness?.close();
   });
 
-  it("torchtitan's centred update: Step matches the TypeScript simulation; Run, Pause and Reset work", async () => {
+  it("torchtitan's centred update: Step matches the TypeScript simulation; Run, Pause and Reset work; screenshot", async () => {
     const subject = subjectFor('flavors.py', { text: TORCHTITAN });
     assert.ok(subject.balancing, 'the subject carries the bias update rule');
     assert.equal(subject.balancing.kind, 'sign-centred');
@@ -68,6 +68,8 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     await page.waitForTimeout(200);
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-results', 'preview-balancing.png'), fullPage: true });
+    // `npm run screenshot` refreshes the README's copy from this same run.
+    if (process.env.UPDATE_SCREENSHOT) await page.screenshot({ path: join(ROOT, 'docs', 'preview-balancing.png'), fullPage: true });
     await page.setViewportSize({ width: 290, height: 900 });
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'no sideways scroll at 290 px');

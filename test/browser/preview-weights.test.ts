@@ -173,6 +173,7 @@ describe('routing preview with a checkpoint\'s routers', { timeout: 600_000 }, (
     assert.equal(await page.getAttribute('svg.heatmap', 'data-columns'), '128');
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-results', 'preview-heatmap.png'), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOT) await page.screenshot({ path: join(ROOT, 'docs', 'preview-heatmap.png'), fullPage: true });
     await page.setViewportSize({ width: 290, height: 900 });
     await page.waitForTimeout(300);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
