@@ -95,7 +95,7 @@ export function scoreInPlace(func: RouterConfig['scoreFunc'], values: Float64Arr
 }
 
 /**
- * start + Σ a[ai + h] · b[bi + h] for h < n, in float64, in index order (the order the loop always had).
+ * start + Σ a[ai + h] · b[bi + h] for h < n, summed in float64 from `start` (the router bias) in index order.
  * Its own small function so that V8 optimises it after a few calls: inlined in routeReference's token loop it
  * ran unoptimised until on-stack replacement, 2–3× slower on the panel's first look (256 × 2880 × 128).
  */
