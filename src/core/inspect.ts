@@ -119,6 +119,8 @@ function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | und
 export function routedValue(name: InspectedField, spec: RouterSpec): FieldReport['value'] {
   if (name === 'topk_before_score') return spec.order.value === 'topk-then-score';
   if (name === 'route_norm') return renormalizes(spec) ?? 'when top_k > 1';
+  // Expert groups whose use is unknown are not applied (routerConfigFromSpec): the fallback routes without.
+  if ((name === 'num_expert_groups' || name === 'num_limited_groups') && spec.groups && provenanceOf(spec.groups.count) === 'unknown') return null;
   const value = fieldsOf(spec)[name]?.value;
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }

@@ -2,7 +2,7 @@ import { routerConfigFromSpec } from '../../src/core/router/router-config';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeHfJson } from '../../src/core/parse/hf-json';
-import { semanticsLabel } from '../../src/core/model/router-spec';
+import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
 
 const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0];
 
@@ -92,5 +92,46 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(spec('{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4, "moe_normalize_expert_weights": null}}').normalize.value, 'never');
     const phimoe = spec('{"model_type": "phimoe", "num_local_experts": 16, "num_experts_per_tok": 2}');
     assert.deepEqual(routerConfigFromSpec(phimoe), { error: 'unknown score function "sparsemixer"' }, 'a router MoE Lens cannot run is refused, not approximated');
+  });
+
+  it('GLM-4.7-Flash, Nemotron 3 and Qwen3-VL MoE: each with its own defaults and its own nesting', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
+    const lite = spec('{"model_type": "glm4_moe_lite", "n_routed_experts": 64, "num_experts_per_tok": 4}');
+    assert.equal(lite.framework, 'hf:glm4_moe_lite');
+    assert.equal(lite.scoreFunc.value, 'sigmoid');
+    assert.equal(lite.scale.value, 1.8, 'Glm4MoeLiteConfig.routed_scaling_factor defaults to 1.8');
+    assert.equal(lite.normalize.value, 'always');
+    const nemotron = spec('{"model_type": "nemotron_h", "n_routed_experts": 128, "num_experts_per_tok": 6, "n_group": 1, "topk_group": 1, "n_groups": 8, "routed_scaling_factor": 2.5}');
+    assert.equal(nemotron.framework, 'hf:nemotron_h');
+    assert.equal(nemotron.selectionBias.value, 'static', 'e_score_correction_bias, as DeepseekV3TopkRouter');
+    assert.equal(nemotron.groups?.count.value, 1);
+    assert.deepEqual(nemotron.unknownKeys, [], "`n_groups` is the Mamba mixer's, not a misspelt `n_group`");
+    const vl = analyzeHfJson('{"model_type": "qwen3_vl_moe", "text_config": {"model_type": "qwen3_vl_moe_text", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": false}, "vision_config": {"depth": 27}}', 'config.json').specs;
+    assert.equal(vl.length, 1);
+    assert.equal(vl[0]!.experts.value, 128);
+    assert.equal(vl[0]!.normalize.value, 'always', 'Qwen3VLMoeTextTopKRouter divides by the top-k sum whatever norm_topk_prob says');
+  });
+
+  it("an unknown model_type: nothing it writes is called ignored, and its expert groups are unknown (routed without)", () => {
+    // Hunyuan-A13B's remote code reads `moe_topk` (a list per layer); MoE Lens does not know that reader.
+    const hunyuan = spec('{"model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "n_group": null}')!;
+    assert.equal(hunyuan.framework, 'hf:unknown');
+    assert.deepEqual(hunyuan.unknownKeys, []);
+    assert.equal(provenanceOf(hunyuan.topK), 'unknown', 'not a default of any declaration');
+    const v32 = spec('{"model_type": "deepseek_v32", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid"}')!;
+    assert.equal(v32.groups?.count.value, 8, 'read, with its site');
+    assert.equal(provenanceOf(v32.groups!.count), 'unknown');
+    assert.match(v32.groups!.count.unknown ?? '', /model_type "deepseek_v32" is not one MoE Lens knows the router of, nor whether it limits each token to 4 of 8 expert groups \(routed without groups\)/);
+    const routed = routerConfigFromSpec(v32);
+    assert.ok(!('error' in routed) && routed.config.groups === undefined);
+  });
+
+  it("a config saved from a loaded model: PretrainedConfig's generation defaults (`top_k`: 50) are not routing keys", () => {
+    // tenstorrent/tt-forge-models kimi_k2/pytorch/config.json (test/corpus): `"top_k": 50` beside the router's keys.
+    const ernie = spec('{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_k": 6, "top_k": 50, "top_p": 1.0, "_name_or_path": ""}')!;
+    assert.deepEqual(ernie.unknownKeys, []);
+    assert.equal(ernie.name, 'config.json', 'an empty `_name_or_path` does not name the config');
+    const typo = spec('{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_kk": 6}')!;
+    assert.deepEqual(typo.unknownKeys?.map((k) => k.key), ['moe_kk'], 'a real near miss is still one');
   });
 });

@@ -28,6 +28,9 @@ export type Framework =
   | 'hf:minimax_m2'
   | 'hf:phimoe'
   | 'hf:glm4_moe'
+  | 'hf:glm4_moe_lite'
+  | 'hf:nemotron_h'
+  | 'hf:qwen3_vl_moe'
   /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
   | 'hf:unknown'
   | 'openai:gpt-oss'
@@ -280,7 +283,8 @@ export function semanticsLabel(spec: RouterSpec): string {
   parts.push(spec.scoreFunc.value);
   if (spec.routerBias.value) parts.push('router bias');
   if (spec.selectionBias.value !== 'none') parts.push(`selection bias (${spec.selectionBias.value})`);
-  if (spec.groups?.count.value !== undefined) {
+  // Groups of an unknown router are not applied (routerConfigFromSpec): the label describes what runs.
+  if (spec.groups?.count.value !== undefined && provenanceOf(spec.groups.count) !== 'unknown') {
     parts.push(`groups ${spec.groups.selected.value ?? '?'}/${spec.groups.count.value} (${spec.groups.score})`);
   }
   if (spec.normalize.value !== 'never') parts.push(`normalize ${spec.normalize.value}`);

@@ -31,6 +31,8 @@ interface Dialect {
   readonly scale?: { key: string; default: number; defaultLabel: string };
   /** Keys are read inside this object (llama4's `text_config`, dbrx's `ffn_config`) when present there. */
   readonly nested?: string;
+  /** Keys the reader reads that are one or two letters from a routing key (never reported as near misses). */
+  readonly ownKeys?: readonly string[];
 }
 
 const NO_NORMALIZE = { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: '' } as const;
@@ -245,6 +247,43 @@ DIALECTS.glm4_moe = {
   scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${T5} Glm4MoeTopkRouter (sigmoid is hard-coded, modeling_glm4_moe.py L295-296)` },
 };
 DIALECTS.olmoe = { ...DIALECTS.qwen3_moe!, framework: 'hf:olmoe' };
+// GLM-4.7-Flash. Glm4MoeLiteTopkRouter and Glm4MoeLiteMoE are Glm4MoeTopkRouter and Glm4MoeMoE; the config's
+// defaults differ (transformers @008e574 modular_glm4_moe_lite.py, Glm4MoeLiteConfig).
+const GLM4_MOE_LITE = 'transformers @008e574 Glm4MoeLiteConfig (modular_glm4_moe_lite.py)';
+DIALECTS.glm4_moe_lite = {
+  ...DIALECTS.glm4_moe!,
+  framework: 'hf:glm4_moe_lite',
+  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${GLM4_MOE_LITE}.norm_topk_prob = True` },
+  scale: { key: 'routed_scaling_factor', default: 1.8, defaultLabel: `${GLM4_MOE_LITE}.routed_scaling_factor = 1.8` },
+  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'Glm4MoeLiteTopkRouter is Glm4MoeTopkRouter (sigmoid is hard-coded; transformers @008e574 modular_glm4_moe_lite.py)' },
+};
+// Nemotron 3 (hybrid Mamba): NemotronHMoE is DeepseekV3MoE and NemotronHTopkRouter is DeepseekV3TopkRouter
+// (transformers @008d9e9 modular_nemotron_h.py); NemotronHConfig's defaults (@13923c6 configuration_nemotron_h.py).
+// Its `n_groups` is the Mamba mixer's group count, read by NemotronHMamba2Mixer: not a misspelt `n_group`.
+const NEMOTRON_H = 'transformers @13923c6 NemotronHConfig (configuration_nemotron_h.py)';
+DIALECTS.nemotron_h = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:nemotron_h',
+  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'NemotronHTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded; transformers @008d9e9 modular_nemotron_h.py)' },
+  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${NEMOTRON_H}.norm_topk_prob = True` },
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${NEMOTRON_H}.routed_scaling_factor = 1.0` },
+  ownKeys: ['n_groups'],
+};
+// Qwen3-VL MoE: the text model's keys sit in `text_config` (model_type qwen3_vl_moe_text). Qwen3VLMoeTextTopKRouter
+// takes a softmax over all experts, the top-k, and always divides by their sum: `norm_topk_prob` is not read there
+// (transformers @0142cff modeling_qwen3_vl_moe.py).
+DIALECTS.qwen3_vl_moe = {
+  framework: 'hf:qwen3_vl_moe',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst('transformers @0142cff Qwen3VLMoeTextTopKRouter (modeling_qwen3_vl_moe.py)'),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: always('transformers @0142cff Qwen3VLMoeTextTopKRouter (modeling_qwen3_vl_moe.py)'),
+  nested: 'text_config',
+};
+DIALECTS.qwen3_vl_moe_text = { ...DIALECTS.qwen3_vl_moe, nested: undefined };
 DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
 
 export function looksLikeMoeJson(text: string): boolean {
@@ -267,6 +306,23 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   return { specs: spec ? [spec] : [], errors };
 }
 
+
+/**
+ * Keys every transformers config reads as its own, whatever the model: the generation defaults of
+ * `PretrainedConfig` (`_get_global_generation_defaults`, configuration_utils.py), which a config saved from a
+ * loaded model carries (`"top_k": 50` is sampling's top-k, not the router's).
+ */
+const PRETRAINED_CONFIG_GENERATION_KEYS = new Set([
+  'max_length', 'min_length', 'do_sample', 'early_stopping', 'num_beams', 'num_beam_groups', 'diversity_penalty', 'temperature', 'top_k', 'top_p', 'typical_p',
+  'repetition_penalty', 'length_penalty', 'no_repeat_ngram_size', 'encoder_no_repeat_ngram_size', 'bad_words_ids', 'num_return_sequences', 'output_scores',
+  'return_dict_in_generate', 'forced_bos_token_id', 'forced_eos_token_id', 'remove_invalid_values', 'exponential_decay_length_penalty', 'suppress_tokens', 'begin_suppress_tokens',
+]);
+
+/**
+ * Expert-group keys of the routers MoE Lens knows (DeepSeek-V3's `n_group` / `topk_group` and their spellings).
+ * In an unknown model_type they are read, but whether its router groups experts is not known.
+ */
+const UNKNOWN_GROUP_KEYS = { count: ['n_group', 'num_expert_group', 'num_expert_groups'], selected: ['topk_group', 'num_limited_groups'] } as const;
 
 /**
  * A config.json whose `model_type` MoE Lens has no semantics for: the expert count, top-k and an explicit
@@ -375,7 +431,12 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   // `ModelArgs(**config)` raises TypeError), and the router runs with the default of the key meant.
   if (!spec) return undefined;
   const shape = shapeFromSites(dialectName, [...sites, ...scoped], (key) => layerList(findNodeAtLocation(scope, [key])), visionEncoder(text, root, dialectName, spec.hidden.value));
-  const nearMisses = nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' });
+  // Whether a key is read is known only where the reader is: an unknown model_type's (remote code, a newer
+  // transformers) may read any key, so nothing in it is called ignored.
+  const nearMisses =
+    dialect === UNKNOWN_MODEL_TYPE
+      ? []
+      : nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' || PRETRAINED_CONFIG_GENERATION_KEYS.has(key) || (dialect.ownKeys?.includes(key) ?? false) });
   return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}) };
 }
 
@@ -499,11 +560,14 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
   const groups = dialect.groups
     ? { count: numberField([dialect.groups.count]), selected: numberField([dialect.groups.selected]), score: dialect.groups.score }
-    : undefined;
+    : unknownType
+      ? unknownGroups(numberField(UNKNOWN_GROUP_KEYS.count), numberField(UNKNOWN_GROUP_KEYS.selected), unknownType)
+      : undefined;
   const scale = dialect.scale ? numberField([dialect.scale.key], { value: dialect.scale.default, label: dialect.scale.defaultLabel }) : undefined;
   const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];
   const anchorSite = modelType ?? sitesFor(dialect.experts)[0];
-  const label = nameOrPath?.literal.kind === 'string' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
+  // A config saved from a model built in code has `"_name_or_path": ""`: the file names it then.
+  const label = nameOrPath?.literal.kind === 'string' && nameOrPath.literal.value !== '' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
 
   return {
     dialect: dialectName === 'deepseek-official' ? 'deepseek-json' : 'hf-json',
@@ -511,13 +575,13 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     name: label,
     range: input.range,
     anchorRange: input.anchor ?? (anchorSite ? anchorSite.keyRange : { start: input.range.start, end: input.range.start + 1 }),
-    experts: numberField(dialect.experts),
-    topK: numberField(dialect.topK),
+    experts: unlessUnknown(numberField(dialect.experts)),
+    topK: unlessUnknown(numberField(dialect.topK)),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreFunc),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
-    groups: groups && (groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
+    groups: groups && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
     normalize: unlessUnknown(normalize),
     scale: unlessUnknown(scale ? { ...scale, value: scale.value ?? 1 } : { value: 1, sites: [] }),
     debugRoundRobin: { value: false, sites: [] },
@@ -543,6 +607,18 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ...(dialect.scale ? { scale: dialect.scale.key } : {}),
     },
   };
+}
+
+/**
+ * An unknown model_type's expert groups: both fields keep what the file writes (go to definition, inspect) and
+ * are unknown, so that no rule relies on them and the preview and `route` run without groups and say so.
+ */
+function unknownGroups(count: Field<number | undefined>, selected: Field<number | undefined>, unknownType: string): RouterSpec['groups'] {
+  const written = count.sites.length > 0 || selected.sites.length > 0;
+  const unknown = written
+    ? `${unknownType}, nor whether it limits each token to ${selected.value ?? '?'} of ${count.value ?? '?'} expert groups (routed without groups)`
+    : `${unknownType}, nor whether it groups experts (routed without groups)`;
+  return { count: { ...count, unknown }, selected: { ...selected, unknown }, score: 'top2-sum' };
 }
 
 /** The key the framework reads wins when aliases disagree: the first key in the dialect's list. */

@@ -2,7 +2,7 @@
  * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
  * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
  */
-import { renormalizes, semanticsLabel, type RouterSpec } from '../model/router-spec';
+import { provenanceOf, renormalizes, semanticsLabel, type RouterSpec } from '../model/router-spec';
 
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
 
@@ -44,7 +44,8 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
   const selectionBias = spec.selectionBias.value !== 'none';
 
   let groups: RouterConfig['groups'];
-  const count = spec.groups?.count.value;
+  // Groups whose use is unknown (an unknown model_type writes `n_group`) are not applied; `route` says so.
+  const count = spec.groups && provenanceOf(spec.groups.count) !== 'unknown' ? spec.groups.count.value : undefined;
   if (spec.groups && count !== undefined && count > 1) {
     const selected = spec.groups.selected.value;
     if (selected === undefined || !Number.isInteger(selected) || selected < 1 || selected > count) return { error: `selected groups must be between 1 and ${count}` };
