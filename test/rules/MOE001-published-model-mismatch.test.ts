@@ -18,6 +18,13 @@ runRuleTests(publishedModelMismatch, {
       code: '{\n  "_name_or_path": "openai/gpt-oss-120b",\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 4,\n  "experts_per_token": 4\n}\n',
     },
     {
+      // garrett361/torchtitan llama3_moe/__init__.py @f1dbd9a (test/corpus/tt2): a Llama-3-8B upcycled to 8 experts,
+      // top-1, has Mixtral-8x7B's 32 layers × 8 experts × hidden 4096; its names say Llama 3, not Mixtral.
+      name: 'a shape alone never names a model against the family the names give (an upcycled Llama 3)',
+      file: 'torchtitan/models/llama3_moe/__init__.py',
+      code: 'llama3_moe_configs = {\n    "8B_8exp": Llama3MoEModelArgs(dim=4096, n_layers=32, moe_args=MoEArgs(num_experts=8, top_k=1, score_func="softmax")),\n}\n',
+    },
+    {
       name: 'HF DeepSeek-V3 config: sigmoid is hard-coded, scoring_func matches',
       file: 'dsv3/config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "num_hidden_layers": 61, "hidden_size": 7168, "scoring_func": "sigmoid"}',
