@@ -44,6 +44,21 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.insertion?.prefix, '\n  ');
   });
 
+  it("Megatron-DeepSpeed's and MindSpeed's scripts: the framework each runs, and no Megatron-LM default passed off as theirs", () => {
+    // microsoft/Megatron-DeepSpeed examples_deepspeed/MoE/ds_pretrain_gpt_1.3B_MoE128.sh @f4157be (test/corpus/launch2):
+    // DeepSpeed's MoE routes top-1 unless `--topk` says otherwise; Megatron-LM's `--moe-router-topk` default is 2.
+    const [ds] = analyzeMegatronArgs('deepspeed pretrain_gpt.py --num-experts 128 --moe-expert-parallel-size 16 --deepspeed --deepspeed_config ds.json\n', 'ds_pretrain_gpt_1.3B_MoE128.sh').specs;
+    assert.equal(ds!.experts.value, 128);
+    assert.equal(provenanceOf(ds!.topK), 'unknown');
+    assert.match(ds!.topK.unknown ?? '', /Megatron-DeepSpeed, whose MoE layer is DeepSpeed's/);
+    assert.equal((ds!.launch as { framework?: string }).framework, 'megatron-deepspeed');
+    const [npu] = analyzeMegatronArgs('export HCCL_CONNECT_TIMEOUT=3600\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4\n', 'pretrain_npu.sh').specs;
+    assert.equal((npu!.launch as { framework?: string }).framework, 'mindspeed');
+    assert.match(npu!.launch!.why, /runs on Ascend NPUs \(`HCCL_CONNECT_TIMEOUT`\)/);
+    const [cuda] = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4\n', 'pretrain.sh').specs;
+    assert.equal((cuda!.launch as { framework?: string }).framework, undefined, 'Megatron-LM itself');
+  });
+
   it('ignores shell and YAML files without MoE arguments, and survives broken YAML', () => {
     assert.deepEqual(analyzeMegatronArgs('echo hello --name x', 'a.sh').specs, []);
     assert.deepEqual(analyzeMegatronYaml('a: [1, 2', 'a.yaml').specs, []);

@@ -7,6 +7,8 @@ runRuleTests(expertBiasWithSoftmax, {
   valid: [
     { name: 'expert bias with sigmoid', file: 'train.sh', code: flags('--moe-router-score-function sigmoid --moe-router-enable-expert-bias') },
     { name: 'softmax without expert bias', file: 'train.sh', code: flags('--moe-router-score-function softmax') },
+    // Ascend/MindSpeed-LLM examples/mcore/longcat/pretrain_longcat_flash_560b_4k_A3_ptd.sh @c77308a (test/corpus/launch2).
+    { name: 'on Ascend NPUs MindSpeed patches the check (its LongCat script pairs the two)', file: 'train.sh', code: `export HCCL_BUFFSIZE=400\n${flags('--moe-router-enable-expert-bias')}` },
     { name: 'torchtitan allows a selection bias with softmax', file: 'm.py', code: 'a = MoEArgs(num_experts=8, top_k=2, score_func="softmax", load_balance_coeff=1e-3)\n' },
   ],
   invalid: [

@@ -65,6 +65,13 @@ runRuleTests(megatronFlagConflict, {
     ...COMMAND_LINE_CHECKS.filter((check) => check.withoutExperts).map((check) => ({ name: `${check.id}: the same flags with the expert count written`, file: SCRIPT, code: commandLine(check.trigger) })),
     ...COMMAND_LINE_CHECKS.filter((check) => check.withoutExperts).map((check) => ({ name: `${check.id}: an expert count that may come from the environment is not taken as missing`, file: SCRIPT, code: commandLine(check.trigger, true).replace('pretrain_gpt.py', 'pretrain_gpt.py ${MOE_ARGS}') })),
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} (YAML of field names): the nearest valid config`, file: FIELDS_YAML, code: fieldsYaml(check.valid) })),
+    // Ascend/MindSpeed-LLM examples/mcore/ling_v2/pretrain_ling_mini_16b_4k_ptd.sh @c77308a (test/corpus/launch2):
+    // on NPUs Megatron runs through MindSpeed, whose pinned version still takes `alltoall_seq`.
+    {
+      name: "MindSpeed's own dispatcher choice on Ascend NPUs",
+      file: SCRIPT,
+      code: 'export PYTORCH_NPU_ALLOC_CONF=expandable_segments:True\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-token-dispatcher-type alltoall_seq\n',
+    },
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} is not argparse's: a command line gets argparse's choices message instead`, file: SCRIPT, code: commandLine(check.valid) })),
     ...BRIDGE_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
     ...BRIDGE_ONLY_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
@@ -99,6 +106,13 @@ runRuleTests(megatronFlagConflict, {
     { name: 'a dispatcher from a shell variable is not read', file: SCRIPT, code: 'D=${DISPATCHER:-}\n' + commandLine({ moe_enable_deepep: true, moe_token_dispatcher_type: '$D' }) },
   ],
   invalid: [
+    {
+      name: 'the same dispatcher choice on CUDA: Megatron-LM refuses it',
+      file: SCRIPT,
+      code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-token-dispatcher-type alltoall_seq\n',
+      errors: [{ messageId: 'conflict', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
+      output: null,
+    },
     // Exactly one finding each: where a Bridge check mirrors a Megatron Core one (MB-003 and MEG-079, …), the
     // Megatron Core one it `shadows` is not reported.
     ...BRIDGE_CHECKS.map((check) => ({

@@ -11,6 +11,7 @@ import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
+import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
 
 export interface MegatronAnalysis {
@@ -349,7 +350,16 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const isMegatronFlag = megatronFlagTest(text, words, flagWords);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   // MegaBlocks' flags run its own fork of Megatron-LM, whose defaults are not the ones MoE Lens knows.
-  const scope: LaunchScope = megablocks && launch.complete ? { complete: false, why: "passes MegaBlocks' flags, so it runs MegaBlocks' fork of Megatron-LM, with that fork's defaults" } : launch;
+  const ascend = ASCEND.exec(text)?.[0];
+  // Microsoft's Megatron-DeepSpeed: its MoE layer is DeepSpeed's, with its own flags (`--topk`) and defaults (top-1).
+  const deepspeed = sites.some((s) => DEEPSPEED_KEYS.has(s.key));
+  const scope: FrameworkLaunchScope = deepspeed
+    ? { complete: false, why: "passes `--deepspeed`, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults", framework: 'megatron-deepspeed' }
+    : ascend
+    ? { complete: false, why: `runs on Ascend NPUs (\`${ascend}\`), where Megatron-LM runs through MindSpeed, which patches its arguments and checks at the Megatron version it pins`, framework: 'mindspeed' }
+    : megablocks && launch.complete
+      ? { complete: false, why: "passes MegaBlocks' flags, so it runs MegaBlocks' fork of Megatron-LM, with that fork's defaults" }
+      : launch;
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   // Several variables that each hold a router's flags (`MODEL_ARGS` and `MODEL_ARGS_SMALL`) are several
   // configs; flags outside any variable belong to each of them.
@@ -367,7 +377,9 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         suffix: '',
       }, megablocks);
       const unknownKeys = flagNearMisses(set.sites, isMegatronFlag);
-      const named = { ...(set.group ? { ...spec, name: `${spec.name} ${set.group}` } : spec), launch: scope };
+      // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
+      const read = deepspeed ? withoutDefaults(spec, scope.why.replace(/^passes/, 'the script passes')) : spec;
+      const named = { ...(set.group ? { ...read, name: `${read.name} ${set.group}` } : read), launch: scope };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
   return specs;
@@ -412,6 +424,15 @@ function launchScope(text: string, words: readonly ScriptWord[], consumed: Reado
   }
   return { complete: true, why: `runs ${entryName} with every flag written in this file` };
 }
+
+/**
+ * A script for Ascend NPUs: their runtime's environment (`PYTORCH_NPU_ALLOC_CONF`, `HCCL_*`, `ASCEND_*`, the CANN
+ * toolkit's `set_env.sh`). Megatron-LM itself runs on CUDA only; on NPUs it runs through MindSpeed.
+ */
+const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+)\b|ascend-toolkit\/set_env\.sh/;
+
+/** Flags only Megatron-DeepSpeed's parser defines (DeepSpeed's config arguments and its MoE's expert parallelism). */
+const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group']);
 
 /** Megatron-LM's router flags (snake case), for completions and for "did you mean" on a misspelt one. */
 export const MEGATRON_ROUTING_FLAGS = [

@@ -97,12 +97,17 @@ export function launchMessage(check: MegatronLaunchCheck, flags: WrittenFlags, a
   return check.message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-/** The code a config runs under: Megatron-LM's training loop, or Megatron-Bridge's (which runs Megatron Core). */
-export type LaunchFramework = 'megatron-lm' | 'megatron-bridge';
+/**
+ * The code a config runs under: Megatron-LM's training loop, Megatron-Bridge's (which runs Megatron Core), or
+ * MindSpeed's: Huawei's adaptor that runs Megatron-LM on Ascend NPUs, patching its arguments and their checks, at
+ * the Megatron version it pins (Ascend/MindSpeed-LLM's own launch scripts pass `alltoall_seq` and `softmax_topk`,
+ * which Megatron-LM @d98e8a6 refuses); or Microsoft's Megatron-DeepSpeed, an older fork with DeepSpeed's MoE.
+ */
+export type LaunchFramework = 'megatron-lm' | 'megatron-bridge' | 'mindspeed' | 'megatron-deepspeed';
 
-/** RouterSpec.launch of a config Megatron-Bridge runs (src/core/parse/megatron-bridge.ts sets `framework`). */
+/** RouterSpec.launch of a config Megatron-Bridge or MindSpeed runs (src/core/parse/megatron-bridge.ts, megatron.ts). */
 export interface FrameworkLaunchScope extends LaunchScope {
-  readonly framework?: 'megatron-bridge';
+  readonly framework?: 'megatron-bridge' | 'mindspeed' | 'megatron-deepspeed';
 }
 
 export function launchFramework(spec: Pick<RouterSpec, 'launch'>): LaunchFramework {
@@ -111,6 +116,8 @@ export function launchFramework(spec: Pick<RouterSpec, 'launch'>): LaunchFramewo
 
 /** Whether a check's code runs for a config of this framework. */
 export function runsUnder(check: MegatronLaunchCheck, framework: LaunchFramework): boolean {
+  // MindSpeed's patched arguments and checks, and Megatron-DeepSpeed's, are not the ones MoE Lens read.
+  if (framework === 'mindspeed' || framework === 'megatron-deepspeed') return false;
   if (check.framework === 'megatron-bridge' || check.bridgeOnly) return framework === 'megatron-bridge';
   return framework === 'megatron-lm' || (check.argparse !== true && check.file.startsWith('megatron/core/'));
 }
