@@ -349,9 +349,10 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const launch = launchScope(text, words, consumed, assigned);
   const isMegatronFlag = megatronFlagTest(text, words, flagWords);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
-  // MegaBlocks' flags run its own fork of Megatron-LM, whose defaults are not the ones MoE Lens knows.
+  // Which code runs the script: Microsoft's Megatron-DeepSpeed (its MoE layer is DeepSpeed's, with its own flags,
+  // `--topk`, and defaults, top-1), MindSpeed on Ascend NPUs, or MegaBlocks' fork of Megatron-LM (its own
+  // defaults); else Megatron-LM.
   const ascend = ASCEND.exec(text)?.[0];
-  // Microsoft's Megatron-DeepSpeed: its MoE layer is DeepSpeed's, with its own flags (`--topk`) and defaults (top-1).
   const deepspeed = sites.some((s) => DEEPSPEED_KEYS.has(s.key));
   const scope: FrameworkLaunchScope = deepspeed
     ? { complete: false, why: "passes `--deepspeed`, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults", framework: 'megatron-deepspeed' }
