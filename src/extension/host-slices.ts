@@ -17,6 +17,8 @@ const SURFACES: readonly HostSurface[] = ['lint', 'hover', 'codeActions', 'compl
 interface Interval {
   readonly start: number;
   readonly end: number;
+  /** What the slice did, for a report that has to say which one was long. */
+  readonly what?: string;
 }
 
 /** The longest slices kept per surface (by wall time), among which the longest own share is found. */
@@ -24,7 +26,11 @@ const KEPT_SLICES = 16;
 /** GC pauses kept (the most recent), enough to cover the kept slices of a session's measurements. */
 const KEPT_PAUSES = 4096;
 
-export type HostSliceReport = Readonly<Record<HostSurface, number>> & { readonly wall: Readonly<Record<HostSurface, number>> };
+export type HostSliceReport = Readonly<Record<HostSurface, number>> & {
+  readonly wall: Readonly<Record<HostSurface, number>>;
+  /** What the longest own slice of each surface did (empty when it was not said). */
+  readonly what: Readonly<Record<HostSurface, string>>;
+};
 
 export class HostSlices {
   private readonly slices: Record<HostSurface, Interval[]> = { lint: [], hover: [], codeActions: [], completions: [] };
@@ -41,9 +47,9 @@ export class HostSlices {
   }
 
   /** Records the slice that began at `started` (a `performance.now()`) and ends now. */
-  record(surface: HostSurface, started: number): void {
+  record(surface: HostSurface, started: number, what?: string): void {
     const kept = this.slices[surface];
-    const slice = { start: started, end: performance.now() };
+    const slice = { start: started, end: performance.now(), ...(what ? { what } : {}) };
     const length = slice.end - slice.start;
     if (kept.length < KEPT_SLICES) kept.push(slice);
     else {
@@ -59,11 +65,15 @@ export class HostSlices {
     if (this.observer) this.observed(this.observer.takeRecords());
     const own = {} as Record<HostSurface, number>;
     const wall = {} as Record<HostSurface, number>;
+    const what = {} as Record<HostSurface, string>;
     for (const surface of SURFACES) {
-      own[surface] = Math.max(0, ...this.slices[surface].map((slice) => slice.end - slice.start - this.pausedWithin(slice)));
+      const shares = this.slices[surface].map((slice) => ({ slice, own: slice.end - slice.start - this.pausedWithin(slice) }));
+      const longest = shares.reduce<(typeof shares)[number] | undefined>((a, b) => (a && a.own >= b.own ? a : b), undefined);
+      own[surface] = Math.max(0, longest?.own ?? 0);
       wall[surface] = Math.max(0, ...this.slices[surface].map((slice) => slice.end - slice.start));
+      what[surface] = longest?.slice.what ?? '';
     }
-    return { ...own, wall };
+    return { ...own, wall, what };
   }
 
   dispose(): void {

@@ -26,16 +26,17 @@ describe('HostSlices', () => {
   it('a pause outside every slice changes nothing; the longest own share wins across slices', () => {
     const slices = new HostSlices();
     const a = performance.now() - 100;
-    slices.record('hover', a); // 100 ms, of which 95 ms GC → 5 ms own
+    slices.record('hover', a, 'the one mostly paused'); // 100 ms, of which 95 ms GC → 5 ms own
     pause(slices, a + 2, 95);
     const after = performance.now() + 40;
     while (performance.now() < after); // the second slice starts after the first one and its pause end
     const b = performance.now() - 30;
-    slices.record('hover', b); // 30 ms, no pause → 30 ms own
+    slices.record('hover', b, 'the long one'); // 30 ms, no pause → 30 ms own
     pause(slices, b - 500, 200);
     const report = slices.report;
     assert.ok(report.hover >= 30 && report.hover < 40, String(report.hover));
     assert.ok(report.wall.hover >= 100);
+    assert.equal(report.what.hover, 'the long one', 'the report says which slice was the longest own one');
     assert.equal(report.lint, 0);
     slices.dispose();
   });
