@@ -31,7 +31,10 @@ describe('analysis worker and its budget', { skip: !existsSync(WORKER) && 'run `
   it('lints in the worker, with imports from the texts the host sent', async () => {
     const analysis = client(10_000);
     analysis.setText('file:///w/pkg/moe.py', '@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 3\n    score_func: str = "softmax"\n');
-    const outcome = await analysis.request({ kind: 'lint', file: 'file:///w/pkg/flavors.py', text: 'from .moe import MoEArgs\nx = MoEArgs(num_experts=4)\n', options: OPTIONS });
+    const request = analysis.request({ kind: 'lint', file: 'file:///w/pkg/flavors.py', text: 'from .moe import MoEArgs\nx = MoEArgs(num_experts=4)\n', options: OPTIONS });
+    assert.equal(analysis.workersStarted, 0, "the worker starts in a task of its own, not in the caller's");
+    const outcome = await request;
+    assert.equal(analysis.workersStarted, 1);
     assert.equal(outcome.status, 'answered');
     if (outcome.status !== 'answered') return;
     assert.deepEqual(outcome.answer.summary.configs.map((c) => c.name), ['x']);
@@ -98,6 +101,8 @@ describe('analysis worker and its budget', { skip: !existsSync(WORKER) && 'run `
     const analysis = client(10_000);
     const order: string[] = [];
     const lint = (file: string, urgent = false) => analysis.request({ kind: 'lint', file, text: GPT_OSS, options: OPTIONS }, { urgent }).then(() => order.push(file));
+    await lint('warm'); // a running worker takes the first request at once ('busy')
+    order.length = 0;
     await Promise.all([lint('busy'), lint('open-1'), lint('open-2'), lint('visible', true)]);
     assert.deepEqual(order, ['busy', 'visible', 'open-1', 'open-2']);
   });

@@ -92,7 +92,10 @@ export class AnalysisClient {
       const firstCalm = urgent ? this.queue.findIndex((p) => !p.urgent) : -1;
       if (firstCalm >= 0) this.queue.splice(firstCalm, 0, pending);
       else this.queue.push(pending);
-      this.pump();
+      // Starting a worker (a thread, and every workspace text posted to it) took 50 ms of the host's thread on a
+      // fresh machine: it runs in a task of its own, not inside the caller's (an edit's lint).
+      if (this.worker) this.pump();
+      else setImmediate(() => this.pump());
     });
   }
 
@@ -140,7 +143,7 @@ export class AnalysisClient {
       this.log(`analysis worker exited with code ${code}`);
       this.stop(`MoE Lens could not analyse this file: its analysis worker exited (code ${code})`);
     });
-    for (const [file, text] of this.texts) worker.postMessage({ type: 'setText', file, text } satisfies HostToWorker);
+    if (this.texts.size > 0) worker.postMessage({ type: 'setTexts', texts: [...this.texts] } satisfies HostToWorker);
     return worker;
   }
 

@@ -51,6 +51,8 @@ export type AnalysisAnswer =
 
 export type HostToWorker =
   | { readonly type: 'setText'; readonly file: string; readonly text: string }
+  /** Every text the host holds, in one message, to a fresh worker. */
+  | { readonly type: 'setTexts'; readonly texts: readonly (readonly [file: string, text: string])[] }
   | { readonly type: 'deleteFile'; readonly file: string }
   | { readonly type: 'request'; readonly id: number; readonly request: AnalysisRequest };
 

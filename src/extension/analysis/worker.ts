@@ -65,6 +65,9 @@ port.on('message', (message: HostToWorker) => {
       if (project.textOf(message.file) !== message.text) recent.changed(message.file, message.text);
       project.setText(message.file, message.text);
       return;
+    case 'setTexts':
+      for (const [file, text] of message.texts) project.setText(file, text);
+      return;
     case 'deleteFile':
       recent.changed(message.file, undefined);
       project.deleteFile(message.file);
