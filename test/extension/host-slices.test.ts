@@ -37,6 +37,7 @@ describe('HostSlices', () => {
     assert.ok(report.hover >= 30 && report.hover < 40, String(report.hover));
     assert.ok(report.wall.hover >= 100);
     assert.equal(report.what.hover, 'the long one', 'the report says which slice was the longest own one');
+    assert.ok(report.second.hover >= 5 && report.second.hover < 10, String(report.second.hover));
     assert.equal(report.lint, 0);
     slices.dispose();
   });
