@@ -5,7 +5,7 @@
 import { equivalenceNote } from './model/equivalence';
 import { expertBytesPerRank, formatBytes, parametersSentence } from './model/parameters';
 import { codeSpan } from './text/markdown';
-import { provenanceOf, renormalizes, type Field, type Provenance, type RouterSpec } from './model/router-spec';
+import { provenanceOf, renormalizes, routedGroups, type Field, type Provenance, type RouterSpec } from './model/router-spec';
 import { parametersOf, type ParameterReport } from './references/parameters';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
@@ -119,8 +119,7 @@ function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | und
 export function routedValue(name: InspectedField, spec: RouterSpec): FieldReport['value'] {
   if (name === 'topk_before_score') return spec.order.value === 'topk-then-score';
   if (name === 'route_norm') return renormalizes(spec) ?? 'when top_k > 1';
-  // Expert groups whose use is unknown are not applied (routerConfigFromSpec): the fallback routes without.
-  if ((name === 'num_expert_groups' || name === 'num_limited_groups') && spec.groups && provenanceOf(spec.groups.count) === 'unknown') return null;
+  if ((name === 'num_expert_groups' || name === 'num_limited_groups') && spec.groups && !routedGroups(spec)) return null;
   const value = fieldsOf(spec)[name]?.value;
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }

@@ -136,6 +136,14 @@ export function unknownUnlessWritten<T>(field: Field<T>, reason: string): Field<
   return field.sites.length === 0 ? { value: field.value, sites: [], unknown: reason } : field;
 }
 
+/**
+ * The expert groups the router applies: none where their use is unknown (an unknown model_type writes `n_group`),
+ * so that the label, the routing and `route`'s assumptions all describe the fallback that runs without them.
+ */
+export function routedGroups(spec: RouterSpec): Groups | undefined {
+  return spec.groups && provenanceOf(spec.groups.count) !== 'unknown' ? spec.groups : undefined;
+}
+
 /** Whether the k weights are renormalised (`w / (sum + ε)`) for this config; undefined while top-k is unknown. */
 export function renormalizes(spec: RouterSpec): boolean | undefined {
   switch (spec.normalize.value) {
@@ -283,10 +291,8 @@ export function semanticsLabel(spec: RouterSpec): string {
   parts.push(spec.scoreFunc.value);
   if (spec.routerBias.value) parts.push('router bias');
   if (spec.selectionBias.value !== 'none') parts.push(`selection bias (${spec.selectionBias.value})`);
-  // Groups of an unknown router are not applied (routerConfigFromSpec): the label describes what runs.
-  if (spec.groups?.count.value !== undefined && provenanceOf(spec.groups.count) !== 'unknown') {
-    parts.push(`groups ${spec.groups.selected.value ?? '?'}/${spec.groups.count.value} (${spec.groups.score})`);
-  }
+  const groups = routedGroups(spec);
+  if (groups?.count.value !== undefined) parts.push(`groups ${groups.selected.value ?? '?'}/${groups.count.value} (${groups.score})`);
   if (spec.normalize.value !== 'never') parts.push(`normalize ${spec.normalize.value}`);
   if (spec.scale.value !== 1) parts.push(`× ${spec.scale.value}`);
   if (spec.debugRoundRobin.value) parts.push('debug round-robin');

@@ -355,7 +355,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const ascend = ASCEND.exec(text)?.[0];
   const deepspeed = sites.some((s) => DEEPSPEED_KEYS.has(s.key));
   const scope: FrameworkLaunchScope = deepspeed
-    ? { complete: false, why: "passes `--deepspeed`, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults", framework: 'megatron-deepspeed' }
+    ? { complete: false, why: `passes ${DEEPSPEED_WHY}`, framework: 'megatron-deepspeed' }
     : ascend
     ? { complete: false, why: `runs on Ascend NPUs (\`${ascend}\`), where Megatron-LM runs through MindSpeed, which patches its arguments and checks at the Megatron version it pins`, framework: 'mindspeed' }
     : megablocks && launch.complete
@@ -379,7 +379,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
       }, megablocks);
       const unknownKeys = flagNearMisses(set.sites, isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const read = deepspeed ? withoutDefaults(spec, scope.why.replace(/^passes/, 'the script passes')) : spec;
+      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : spec;
       const named = { ...(set.group ? { ...read, name: `${read.name} ${set.group}` } : read), launch: scope };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
@@ -434,6 +434,7 @@ const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+)\b|ascen
 
 /** Flags only Megatron-DeepSpeed's parser defines (DeepSpeed's config arguments and its MoE's expert parallelism). */
 const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group']);
+const DEEPSPEED_WHY = "`--deepspeed`, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults";
 
 /** Megatron-LM's router flags (snake case), for completions and for "did you mean" on a misspelt one. */
 export const MEGATRON_ROUTING_FLAGS = [

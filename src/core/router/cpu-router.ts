@@ -99,7 +99,7 @@ export function scoreInPlace(func: RouterConfig['scoreFunc'], values: Float64Arr
  * Its own small function so that V8 optimises it after a few calls: inlined in routeReference's token loop it
  * ran unoptimised until on-stack replacement, 2–3× slower on the panel's first look (256 × 2880 × 128).
  */
-export function dot(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number, n: number, start = 0): number {
+function dot(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number, n: number, start = 0): number {
   let sum = start;
   for (let h = 0; h < n; h++) sum += a[ai + h]! * b[bi + h]!;
   return sum;

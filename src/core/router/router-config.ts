@@ -2,7 +2,7 @@
  * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
  * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
  */
-import { provenanceOf, renormalizes, semanticsLabel, type RouterSpec } from '../model/router-spec';
+import { renormalizes, routedGroups, semanticsLabel, type RouterSpec } from '../model/router-spec';
 
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
 
@@ -44,15 +44,15 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
   const selectionBias = spec.selectionBias.value !== 'none';
 
   let groups: RouterConfig['groups'];
-  // Groups whose use is unknown (an unknown model_type writes `n_group`) are not applied; `route` says so.
-  const count = spec.groups && provenanceOf(spec.groups.count) !== 'unknown' ? spec.groups.count.value : undefined;
-  if (spec.groups && count !== undefined && count > 1) {
-    const selected = spec.groups.selected.value;
+  const routed = routedGroups(spec);
+  const count = routed?.count.value;
+  if (routed && count !== undefined && count > 1) {
+    const selected = routed.selected.value;
     if (selected === undefined || !Number.isInteger(selected) || selected < 1 || selected > count) return { error: `selected groups must be between 1 and ${count}` };
     if (!Number.isInteger(count) || experts % count !== 0) return { error: `${experts} experts do not split into ${count} groups` };
     const perGroup = experts / count;
     if (topK > selected * perGroup) return { error: `top-${topK} exceeds the ${selected * perGroup} experts reachable in ${selected} groups` };
-    const score = spec.groups.score === 'max-or-top2-with-bias' ? (selectionBias ? 'top2-sum' : 'max') : spec.groups.score;
+    const score = routed.score === 'max-or-top2-with-bias' ? (selectionBias ? 'top2-sum' : 'max') : routed.score;
     if (score === 'top2-sum' && perGroup < 2) return { error: 'a top-2 group score needs at least 2 experts per group' };
     if (score === 'topk-over-groups-sum' && Math.floor(topK / selected) > perGroup) return { error: 'top-k ÷ selected groups exceeds the experts per group' };
     groups = { count, selected, score };

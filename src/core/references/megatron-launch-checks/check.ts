@@ -105,7 +105,7 @@ export function launchMessage(check: MegatronLaunchCheck, flags: WrittenFlags, a
  */
 export type LaunchFramework = 'megatron-lm' | 'megatron-bridge' | 'mindspeed' | 'megatron-deepspeed';
 
-/** RouterSpec.launch of a config Megatron-Bridge or MindSpeed runs (src/core/parse/megatron-bridge.ts, megatron.ts). */
+/** RouterSpec.launch of a config Megatron-Bridge, MindSpeed or Megatron-DeepSpeed runs (parse/megatron-bridge.ts, megatron.ts). */
 export interface FrameworkLaunchScope extends LaunchScope {
   readonly framework?: 'megatron-bridge' | 'mindspeed' | 'megatron-deepspeed';
 }
