@@ -24,6 +24,9 @@ interface ExpectedConfig {
   readonly num_experts?: number;
   readonly top_k?: number;
   readonly score_func?: string;
+  /** Expert groups (DeepSeek's n_group / topk_group): null when the config routes without groups. */
+  readonly num_groups?: number | null;
+  readonly group_topk?: number | null;
 }
 
 interface Entry {
@@ -53,7 +56,8 @@ function manifests(): Entry[] {
 /** Manifest dialects of frameworks MoE Lens does not read (Megatron-DeepSpeed: DeepSpeed's MoE flags). */
 const OUT_OF_SCOPE = new Set(['olmo-python', 'other', 'megatron-deepspeed-args']);
 
-const normalise = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_ ]/g, '');
+// A script's default variant is labelled `MODEL=X (default)`; the manifest names it `MODEL=X`.
+const normalise = (name: string): string => name.replace(/ \(default\)$/, '').toLowerCase().replace(/^_+/, '').replace(/[-_ ]/g, '');
 
 /** The config MoE Lens found that the manifest's config means: same name, else the only one, else the same line. */
 function match(expected: ExpectedConfig, found: readonly ConfigReport[]): ConfigReport | undefined {
@@ -85,6 +89,17 @@ function outcomeOf(entry: Entry, project: ProjectIndex): Outcome {
       (expected.score_func === undefined || known(f!.score_func) === expected.score_func);
     understood &&= ok;
     read.push(`${expected.name}: ${got}${ok ? '' : ` (manifest: ${expected.num_experts ?? '?'}/${expected.top_k ?? '?'}/${expected.score_func ?? '?'})`}`);
+    // Groups read wrongly are a misread, not a gap: a value MoE Lens claims to know that the manifest contradicts.
+    if (f && expected.num_groups !== undefined) {
+      const groups = (field: FieldReport): FieldReport['value'] | undefined => (field.source === 'assumed' || field.source === 'unknown' ? undefined : field.value);
+      const claimed = [groups(f.num_expert_groups), groups(f.num_limited_groups)];
+      const published = [expected.num_groups, expected.group_topk ?? null];
+      if (claimed.some((value, i) => value !== undefined && value !== published[i])) {
+        understood = false;
+        const show = (v: unknown): string => (v === undefined ? '?' : v === null ? 'none' : String(v));
+        read.push(`${expected.name} groups: ${claimed.map(show).join('/')} (manifest: ${published.map(show).join('/')})`);
+      }
+    }
   }
   const diagnostics = result.diagnostics.map((d) => {
     const at = result.lines.positionAt(d.range.start);

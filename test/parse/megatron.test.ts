@@ -122,6 +122,77 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronArgs('if [ -n "$3" ]; then K=2; else K=4; fi\npython x.py --num-experts 8 --moe-router-topk 1\n', 'run.sh').specs.length, 1);
   });
 
+  it('a later `if` on the chosen variable is decided in each variant; a branch that exits is no config (Megatron-MoE-ModelZoo convert_deepseek_v2.sh)', () => {
+    // The shape of yanring/Megatron-MoE-ModelZoo's script: groups appended to moe_options only for DeepSeek-V2.
+    // Read as if both ran, the Lite variant got DeepSeek-V2's 8 groups / 3 selected.
+    const text = [
+      'MODEL=${MODEL:-"DeepSeek-V2-Lite"}',
+      'if [ ${MODEL} == "DeepSeek-V2-Lite" ]; then',
+      '    NUM_EXPERTS=64',
+      'elif [ ${MODEL} == "DeepSeek-V2" ]; then',
+      '    NUM_EXPERTS=160',
+      'else',
+      '    echo "Error: unknown model ${MODEL}"',
+      '    exit 1',
+      'fi',
+      'moe_options=" \\',
+      '    --num-experts ${NUM_EXPERTS} \\',
+      '    --moe-router-topk 6"',
+      'if [ ${MODEL} == "DeepSeek-V2" ]; then',
+      '    moe_options="${moe_options} \\',
+      '        --moe-router-num-groups 8 \\',
+      '        --moe-router-group-topk 3"',
+      'fi',
+      'python convert.py ${moe_options}',
+      '',
+    ].join('\n');
+    const specs = analyzeMegatronArgs(text, 'convert_deepseek_v2.sh').specs;
+    assert.deepEqual(specs.map((s) => s.name), ['convert_deepseek_v2 MODEL=DeepSeek-V2-Lite (default)', 'convert_deepseek_v2 MODEL=DeepSeek-V2']);
+    const [lite, full] = specs;
+    assert.equal(lite!.experts.value, 64);
+    assert.equal(lite!.groups, undefined, 'the Lite variant routes without groups');
+    assert.deepEqual([full!.experts.value, full!.groups?.count.value, full!.groups?.selected.value], [160, 8, 3]);
+  });
+
+  it('a flag passed in a branch MoE Lens cannot decide is unknown, never read as if the branch ran', () => {
+    const text = [
+      'if [ "$ENABLE_BIAS" = "1" ]; then',
+      '    EXTRA="--moe-router-enable-expert-bias --moe-router-pre-softmax"',
+      'fi',
+      'if [ -n "$3" ]; then TOPK=4; fi',
+      'python pretrain_gpt.py --num-experts 64 --moe-router-topk ${TOPK} --moe-router-score-function softmax ${EXTRA}',
+      '',
+    ].join('\n');
+    const [spec] = analyzeMegatronArgs(text, 'run.sh').specs.filter((s) => s.name === 'run ENABLE_BIAS=1');
+    const [without] = analyzeMegatronArgs(text, 'run.sh').specs.filter((s) => s.name === 'run ENABLE_BIAS=<other>');
+    // A lone `if` over a variable that sets router flags: one config with its branch, one without.
+    assert.ok(spec && without);
+    assert.equal(spec.selectionBias.sites.length, 1);
+    assert.equal(spec.order.value, 'score-then-topk');
+    assert.equal(without.selectionBias.sites.length, 0);
+    assert.equal(without.order.value, 'topk-then-score');
+    // TOPK is set only when `$3` is given: unknown, with where it is set.
+    assert.equal(provenanceOf(spec.topK), 'unknown');
+    assert.match(spec.topK.unknown ?? '', /TOPK is set only inside `if \[ -n "\$3" \]` \(line 4\), which depends on how the script runs/);
+
+    // Two undecided ifs: the first picks nothing (no variable), so each flag inside one is unknown.
+    const opaque = 'if [ -f /etc/bias ]; then ARGS="--moe-router-enable-expert-bias"; fi\npython pretrain_gpt.py --num-experts 64 --moe-router-topk 2 --moe-router-score-function sigmoid $ARGS\n';
+    const [guarded] = analyzeMegatronArgs(opaque, 'run.sh').specs;
+    assert.equal(provenanceOf(guarded!.selectionBias), 'unknown');
+    assert.match(guarded!.selectionBias.unknown ?? '', /`--moe-router-enable-expert-bias` is passed only inside `if \[ -f \/etc\/bias \]` \(line 1\)/);
+    assert.equal(guarded!.experts.value, 64, 'flags outside the if are read as before');
+  });
+
+  it('a variable the script sets once, outside any if, decides an if after it', () => {
+    const text = 'ROUTING=grouped\nif [ $ROUTING = grouped ]; then G="--moe-router-num-groups 8 --moe-router-group-topk 4"; fi\nif [ $ROUTING != grouped ]; then G="--moe-router-num-groups 2"; fi\npython pretrain_gpt.py --num-experts 64 --moe-router-topk 8 --moe-router-score-function sigmoid $G\n';
+    const specs = analyzeMegatronArgs(text, 'run.sh').specs;
+    assert.equal(specs.length, 1);
+    assert.deepEqual([specs[0]!.groups?.count.value, specs[0]!.groups?.selected.value], [8, 4]);
+    // Set after the if, or twice, it decides nothing.
+    const late = 'if [ $ROUTING = grouped ]; then G="--moe-router-num-groups 8"; fi\nROUTING=grouped\npython pretrain_gpt.py --num-experts 64 --moe-router-topk 8 $G --moe-router-topk 8\n';
+    assert.ok(analyzeMegatronArgs(late, 'run.sh').specs.every((s) => s.groups === undefined || provenanceOf(s.groups.count) !== 'literal' || s.name.includes('ROUTING=')));
+  });
+
   it('a score function written as an unresolved variable is unknown, and so are the order and renormalisation it decides', () => {
     const [spec] = analyzeMegatronArgs('python x.py --num-experts 8 --moe-router-topk 2 --moe-router-score-function $SCORE\n', 'run.sh').specs;
     assert.equal(provenanceOf(spec!.scoreFunc), 'unknown');

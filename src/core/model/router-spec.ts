@@ -89,6 +89,11 @@ export interface Site {
   readonly via?: readonly SourcePlace[];
   /** A list value as written: the words after a list flag (`--recompute-modules moe moe_act`), a YAML sequence. */
   readonly items?: readonly string[];
+  /**
+   * Set when the key is written but whether this value is the config's is not known: why (a flag passed in a
+   * branch of a launch script's `if` that MoE Lens cannot decide). The literal is then an expression.
+   */
+  readonly unknown?: string;
 }
 
 /** Where a value came from when no text sets it. */

@@ -10,6 +10,7 @@ import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
+import { decideIfs, exitsIn, ifStatements, plainAssignments, type EqualityTest, type KnownValue } from './shell-conditions';
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
@@ -111,9 +112,11 @@ function scriptWords(text: string, start = 0, end = text.length, depth = 0, grou
       continue;
     }
     const quote = raw.search(/["']/);
-    if (quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) {
-      const open = word.start + quote;
-      const close = text.indexOf(text[open]!, open + 1);
+    // `ARGS=--moe-router-enable-expert-bias` (quoted or not) holds one flag: read as the variable's, like several.
+    const oneFlag = assignment !== null && /^--[a-z]/.test(word.text.slice(assignment[0].length));
+    if ((quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) || oneFlag) {
+      const open = quote >= 0 ? word.start + quote : word.start + assignment![0].length - 1;
+      const close = quote >= 0 ? text.indexOf(text[open]!, open + 1) : word.end;
       if (assignment) out.push({ text: assignment[0], start: word.start, end: word.start + assignment[0].length, dynamic: false });
       out.push(...scriptWords(text, open + 1, close === -1 ? word.end : close, depth + 1, assignment?.[1] ?? group));
       continue;
@@ -131,12 +134,12 @@ interface Variable {
 }
 
 /** Script variables: the last assignment of a literal before each use (a `$3` override in an `if` is not one). */
-function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variable>): { literal: Literal; valueRange: SourceRange; via: SourceRange } | undefined {
+function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variable>): { literal: Literal; valueRange: SourceRange; via: SourceRange; unknown?: string } | undefined {
   const match = REFERENCE.exec(word.text);
   if (!match) return undefined;
   const name = match[1] ?? match[2]!;
   const assigned = variables.get(name);
-  if (assigned?.ambiguous) return { literal: { kind: 'expression', text: assigned.ambiguous }, valueRange: { start: word.start, end: word.end }, via: { start: word.start, end: word.end } };
+  if (assigned?.ambiguous) return { literal: { kind: 'expression', text: word.text }, valueRange: { start: word.start, end: word.end }, via: { start: word.start, end: word.end }, unknown: assigned.ambiguous };
   if (assigned) return { ...assigned, via: { start: word.start, end: word.end } };
   const fallback = match[3];
   if (fallback === undefined || fallback === '' || fallback.includes('$')) return undefined;
@@ -145,14 +148,27 @@ function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variab
 }
 
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
-  const words = scriptWords(text);
+  const written = scriptWords(text);
+  // `MODE=train` set once: an `if [ $MODE = train ]` after it is decided, its other branches left out.
+  const plain = plainAssignments(written);
+  const words = decideIfs(written, plain);
   const selector = routingSelector(words, text);
   // Each branch re-reads the script: bounded, so that a 2 MB script of flags is read once, not 16 times.
   if (!selector || words.length * selector.branches.length > MAX_VARIANT_WORDS) return { specs: specsOfWords(words, text, file), errors: [] };
+  const values = selector.branches.flatMap((branch) => (branch.value === undefined ? [] : [branch.value]));
   // One config per branch of the `if [ $MODEL_SIZE = 671B ]; … elif …` chain that picks the router: each
-  // branch's words as if it were the one that ran, the chain's other branches left out.
-  const specs = selector.branches.flatMap((branch) => {
-    const variant = [...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)];
+  // branch's words as if it were the one that ran, the chain's other branches left out, and every later `if`
+  // on the same variable decided the same way (`if [ $MODEL = DeepSeek-V2 ]; then moe_options+=…`).
+  // `if [ $USE_BIAS = true ]; then … fi` alone: the script also runs without it, a config of its own (which may
+  // hold no router: `moe_options` set only in the branch).
+  const lone = selector.branches.length === 1 ? selector.branches[0]! : undefined;
+  const branches = lone ? [lone, { anchor: lone.anchor, bodyStart: lone.bodyEnd, bodyEnd: lone.bodyEnd }] : selector.branches;
+  const specs = branches.flatMap((branch) => {
+    // A branch that stops the script (`echo "unknown model"; exit 1`) launches nothing.
+    if (exitsIn(words, branch.bodyStart, branch.bodyEnd)) return [];
+    const known = new Map<string, KnownValue>(plain);
+    known.set(selector.variable, branch.value === undefined ? { noneOf: values } : { value: branch.value });
+    const variant = decideIfs([...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)], known);
     const label = `${selector.variable}=${branch.value ?? '<other>'}${branch.value !== undefined && branch.value === selector.fallback ? ' (default)' : ''}`;
     return specsOfWords(variant, text, file).map((spec) => ({
       ...spec,
@@ -187,69 +203,27 @@ interface Selector {
 const MAX_SELECTOR_BRANCHES = 16;
 /** Words read over all branches of a selector (a launch script has hundreds to a few thousand words). */
 const MAX_VARIANT_WORDS = 400_000;
-const VARIABLE_WORD = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
 const ROUTING_FLAG = /^--(num-experts|moe-router-|moe-num-experts|moe-top-k|num-moe-experts)/;
 
-/** `[ $V = x ]`, `[[ "$V" == x ]]`, `test $V = x`: the variable and value; undefined for any other test. */
-function equalityTest(condition: readonly ScriptWord[]): { variable: string; value: string } | undefined {
-  const inner = condition.filter((w) => !['[', ']', '[[', ']]', 'test'].includes(w.text));
-  if (inner.length !== 3 || !['=', '=='].includes(inner[1]!.text)) return undefined;
-  const variable = VARIABLE_WORD.exec(inner[0]!.text)?.[1];
-  if (!variable || inner[2]!.dynamic) return undefined;
-  return { variable, value: inner[2]!.text };
-}
-
-/** An `if` being read: its branches so far, and the one whose body is being read. */
-interface OpenChain {
-  readonly start: number;
-  readonly branches: SelectorBranch[];
-  variable?: string;
-  ok: boolean;
-  /** Where the condition of the `if`/`elif` being read starts (until its `then`). */
-  condition?: number;
-  current?: Omit<SelectorBranch, 'bodyEnd'>;
-}
-
 /**
- * The `if`/`elif` chains over one variable in a script, outermost first (a chain inside an accepted one is
- * not a selector). One pass with a stack: a script of thousands of nested `if`s stays linear.
+ * The `if`/`elif` chains over one variable in a script (`if [ $MODEL_SIZE = 16B ] … elif [ $MODEL_SIZE = 64B ]`),
+ * outermost first: a chain inside an accepted one is not a selector.
  */
 function ifChains(words: readonly ScriptWord[]): Omit<Selector, 'fallback'>[] {
   const found: Omit<Selector, 'fallback'>[] = [];
-  const open: OpenChain[] = [];
-  const close = (chain: OpenChain, at: number): void => {
-    if (chain.current) chain.branches.push({ ...chain.current, bodyEnd: at });
-    chain.current = undefined;
-    if (chain.branches.length > MAX_SELECTOR_BRANCHES) chain.ok = false;
-  };
-  for (let i = 0; i < words.length; i++) {
-    const text = words[i]!.text;
-    const chain = open[open.length - 1];
-    if (text === 'if') {
-      open.push({ start: i, branches: [], ok: true, condition: i });
-    } else if (!chain) {
-      continue;
-    } else if (text === 'then' && chain.condition !== undefined) {
-      const test = equalityTest(words.slice(chain.condition + 1, i));
-      if (!test || (chain.variable !== undefined && test.variable !== chain.variable)) chain.ok = false;
-      else {
-        chain.variable = test.variable;
-        chain.current = { value: test.value, anchor: { start: words[chain.condition]!.start, end: words[i - 1]!.end }, bodyStart: i + 1 };
-      }
-      chain.condition = undefined;
-    } else if (text === 'elif') {
-      close(chain, i);
-      chain.condition = i;
-    } else if (text === 'else') {
-      close(chain, i);
-      chain.current = { anchor: { start: words[i]!.start, end: words[i]!.end }, bodyStart: i + 1 };
-    } else if (text === 'fi') {
-      close(chain, i);
-      open.pop();
-      if (chain.ok && chain.variable && chain.branches.length >= 2) found.push({ variable: chain.variable, branches: chain.branches, start: chain.start, end: i + 1 });
-    }
+  for (const statement of ifStatements(words)) {
+    const tests = statement.branches.map((b) => b.test).filter((t) => t !== undefined);
+    const first = tests[0];
+    if (first === undefined || first === 'opaque' || statement.branches.length > MAX_SELECTOR_BRANCHES) continue;
+    if (!tests.every((t) => t !== 'opaque' && !t.negated && t.variable === first.variable)) continue;
+    const branches = statement.branches.map((branch) => {
+      const test = branch.test as EqualityTest | undefined;
+      // From `if`/`elif` to the word before `then`; an `else` alone.
+      const anchorEnd = test ? branch.bodyStart - 2 : branch.keyword;
+      return { ...(test ? { value: test.value } : {}), anchor: { start: words[branch.keyword]!.start, end: words[anchorEnd]!.end }, bodyStart: branch.bodyStart, bodyEnd: branch.bodyEnd };
+    });
+    found.push({ variable: first.variable, branches, start: statement.start, end: statement.end });
   }
-  found.sort((a, b) => a.start - b.start);
   const outermost: Omit<Selector, 'fallback'>[] = [];
   // Sorted by start, chains are nested or disjoint: one inside the last outer chain kept is nested in it.
   for (const chain of found) if (chain.start >= (outermost[outermost.length - 1]?.end ?? 0)) outermost.push(chain);
@@ -283,10 +257,33 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const variables = new Map<string, Variable>();
   const lines = new LineIndex(text);
   const sites: (Site & { group?: string })[] = [];
-  let conditional = 0;
+  // The `if`/`case` statements around the word being read (their word indexes), innermost last. Those left in the
+  // words are ones MoE Lens cannot decide (decideIfs took out the others).
+  const enclosing: number[] = [];
+  const descriptions = new Map<number, string>();
+  /** "inside `if [ $X = 1 ]` (line 12), …": where the word being read sits, or undefined outside any `if`. */
+  const branchOf = (): string | undefined => {
+    const at = enclosing[enclosing.length - 1];
+    if (at === undefined) return undefined;
+    let description = descriptions.get(at);
+    if (description === undefined) {
+      let close = at + 1;
+      while (close < words.length && words[close]!.text !== 'then' && words[close]!.text !== 'in') close++;
+      const test = close > at + 1 && close < words.length ? text.slice(words[at]!.start, words[close - 1]!.end).replace(/\s+/g, ' ') : words[at]!.text;
+      description = `inside \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lines.positionAt(words[at]!.start).line + 1}), which depends on how the script runs`;
+      descriptions.set(at, description);
+    }
+    return description;
+  };
+  /** A site in an undecided branch: the value as written, but whether the launch passes it is not known. */
+  const conditional = (site: Site, flag: string): Site => {
+    const where = branchOf();
+    if (where === undefined) return site;
+    return { ...site, literal: { kind: 'expression', text: text.slice(site.valueRange.start, site.valueRange.end) }, unknown: `\`--${flag}\` is passed only ${where}` };
+  };
   const valueSite = (key: string, keyRange: SourceRange, word: ShellWord, valueText: string, valueStart: number): Site => {
     const reference = word.dynamic ? resolveReference({ ...word, text: valueText, start: valueStart }, variables) : undefined;
-    if (reference) return { key, keyRange, valueRange: reference.valueRange, literal: reference.literal, via: [{ file, range: reference.via }] };
+    if (reference) return { key, keyRange, valueRange: reference.valueRange, literal: reference.literal, via: [{ file, range: reference.via }], ...(reference.unknown ? { unknown: reference.unknown } : {}) };
     return { key, keyRange, valueRange: { start: valueStart, end: word.end }, literal: word.dynamic ? { kind: 'expression', text: valueText } : scalarLiteral(valueText) };
   };
   let lastFlagEnd = -1;
@@ -296,8 +293,8 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const flagWords = new Map<number, number>();
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (word.text === 'if' || word.text === 'case') conditional++;
-    else if ((word.text === 'fi' || word.text === 'esac') && conditional > 0) conditional--;
+    if (word.text === 'if' || word.text === 'case') enclosing.push(i);
+    else if ((word.text === 'fi' || word.text === 'esac') && enclosing.length > 0) enclosing.pop();
     const assignment = ASSIGNMENT.exec(word.text);
     const appended = /^([A-Za-z_][A-Za-z0-9_]*)\+=/.exec(word.text);
     if (appended) assigned.add(appended[1]!);
@@ -311,12 +308,18 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         const previous = variables.get(name);
         const differs = previous !== undefined && (previous.ambiguous !== undefined || JSON.stringify(previous.literal) !== JSON.stringify(literal));
         const line = (range: SourceRange): number => lines.positionAt(range.start).line + 1;
-        variables.set(name, {
-          literal,
-          valueRange: { start: valueStart, end: word.end },
-          // A value set in one branch and another elsewhere depends on how the script runs: not one value.
-          ...(differs && conditional > 0 ? { ambiguous: `${name} is set to different values in the script's branches (lines ${line(previous.valueRange)} and ${line({ start: valueStart, end: word.end })})` } : {}),
-        });
+        const where = branchOf();
+        // A value set in a branch MoE Lens cannot decide, and another value (or none) elsewhere, depends on how the
+        // script runs: not one value.
+        const ambiguous =
+          where === undefined
+            ? undefined
+            : differs
+              ? `${name} is set to different values in the script's branches (lines ${line(previous.valueRange)} and ${line({ start: valueStart, end: word.end })})`
+              : previous === undefined
+                ? `${name} is set only ${where}`
+                : previous.ambiguous;
+        variables.set(name, { literal, valueRange: { start: valueStart, end: word.end }, ...(ambiguous ? { ambiguous } : {}) });
       }
       continue;
     }
@@ -327,14 +330,14 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     flagWords.set(word.start, i);
     lastFlagEnd = Math.max(lastFlagEnd, word.end);
     if (inlineValue !== undefined) {
-      sites.push({ ...valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), ...(word.group ? { group: word.group } : {}) });
+      sites.push({ ...conditional(valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), rawName), ...(word.group ? { group: word.group } : {}) });
       continue;
     }
     const next = words[i + 1];
     // A switch: known to take no value, or followed by another flag, another assignment or another command
     // (`--overlap-grad-reduce` closing one array must not take the next array's `DATA_ARGS=` as its value).
     if (BOOLEAN_FLAGS.has(key) || !next || next.text.startsWith('--') || ASSIGNMENT.test(next.text) || !(sameCommand(text, word, next) || (word.group !== undefined && word.group === next.group))) {
-      sites.push({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true }, ...(word.group ? { group: word.group } : {}) });
+      sites.push({ ...conditional({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true } }, rawName), ...(word.group ? { group: word.group } : {}) });
       continue;
     }
     const site = valueSite(key, keyRange, next, next.text, next.start);
@@ -342,7 +345,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     let last = i + 1;
     if (LIST_FLAGS.has(key)) while (last + 1 < words.length && continuesList(text, words[last]!, words[last + 1]!)) consumed.add(++last);
     const items = last > i + 1 ? { items: words.slice(i + 1, last + 1).map((w) => w.text), valueRange: { start: next.start, end: words[last]!.end } } : {};
-    sites.push({ ...site, ...items, ...(word.group ? { group: word.group } : {}) });
+    sites.push({ ...conditional({ ...site, ...items }, rawName), ...(word.group ? { group: word.group } : {}) });
     lastFlagEnd = Math.max(lastFlagEnd, words[last]!.end);
     i = last;
   }
@@ -684,19 +687,23 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const last = (key: string): Site | undefined => byKey.get(key)?.at(-1);
   const numberField = (key: string, fallback?: { value: number; label: string }): Field<number | undefined> => {
     const site = last(key);
+    if (site?.unknown) return { value: undefined, sites: find(key), unknown: site.unknown };
     if (site?.literal.kind === 'int' || site?.literal.kind === 'float') return { value: site.literal.value, sites: find(key) };
     // Written, but not as a number MoE Lens can read (`--moe-router-num-groups ${EP}` with EP from the environment).
     if (site) return { value: undefined, sites: find(key), unknown: `\`${literalText(site.literal)}\` is not a number written in the file` };
     return fallback ? { value: fallback.value, sites: [], defaultFrom: { label: fallback.label } } : { value: undefined, sites: [] };
   };
-  const flag = (key: string, fallback = false): { value: boolean; sites: Site[] } => {
+  const flag = (key: string, fallback = false): { value: boolean; sites: Site[]; unknown?: string } => {
     const site = last(key);
-    return { value: site ? site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' ? site.literal.value === 'true' : fallback : fallback, sites: find(key) };
+    const value = site ? (site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' ? site.literal.value === 'true' : fallback) : fallback;
+    return { value, sites: find(key), ...(site?.unknown ? { unknown: site.unknown } : {}) };
   };
 
   const scoreSite = last('moe_router_score_function');
   const scoreFunc: Field<string> =
-    scoreSite?.literal.kind === 'string'
+    scoreSite?.unknown
+      ? { value: 'softmax', sites: find('moe_router_score_function'), unknown: scoreSite.unknown }
+      : scoreSite?.literal.kind === 'string'
       ? { value: scoreSite.literal.value, sites: find('moe_router_score_function') }
       : scoreSite
         ? { value: 'softmax', sites: find('moe_router_score_function'), unknown: `\`${literalText(scoreSite.literal)}\` is not a value written in the file` }
@@ -713,7 +720,8 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const selection: SelectionBias = expertBias.value && !softmax ? 'learned' : 'none';
   const disableBias = flag('disable_bias_linear');
   const addBias = flag('add_bias_linear', true);
-  const routerBias = { value: disableBias.value ? false : addBias.value, sites: disableBias.sites.length ? disableBias.sites : addBias.sites };
+  const biasFlag = disableBias.sites.length ? disableBias : addBias;
+  const routerBias = { value: disableBias.value ? false : addBias.value, sites: biasFlag.sites, ...(biasFlag.unknown ? { unknown: biasFlag.unknown } : {}) };
   const groupsCount = numberField('moe_router_num_groups');
   const groupsSelected = numberField('moe_router_group_topk');
   const scaleField = numberField('moe_router_topk_scaling_factor');
@@ -727,10 +735,10 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     anchorRange,
     experts: numberField('num_experts'),
     topK: numberField('moe_router_topk', { value: 2, label: 'Megatron moe_router_topk default' }),
-    order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }), ...dependsOnScore },
+    order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }), ...dependsOnScore, ...(preSoftmax.unknown ? { unknown: preSoftmax.unknown } : {}) },
     scoreFunc,
     routerBias: { ...routerBias, ...(routerBias.sites.length ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
-    selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}) },
+    selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}), ...(expertBias.unknown ? { unknown: expertBias.unknown } : {}) },
     groups:
       groupsCount.value !== undefined || groupsSelected.value !== undefined
         ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum' }

@@ -1,0 +1,164 @@
+/**
+ * The `if` statements of a launch script, read from its words: which words each branch holds, and which branch
+ * runs when the variables it tests are known (`MODEL` in the variant MoE Lens reads for `MODEL=DeepSeek-V2`,
+ * or a plain `MODE=train` the script sets once). A branch MoE Lens cannot decide stays in; its flags are
+ * then marked as conditional by the dialect's reader, never read as if they always ran.
+ */
+import type { ShellWord } from './shell-words';
+
+/** `[ $V = value ]` (also `==`, `-eq`), or its negation (`!=`, `-ne`). */
+export interface EqualityTest {
+  readonly variable: string;
+  readonly value: string;
+  readonly negated: boolean;
+}
+
+export interface IfBranch {
+  /** The branch's test: undefined for `else`, `opaque` for any test other than an equality on one variable. */
+  readonly test?: EqualityTest | 'opaque';
+  /** Word index of its `if`, `elif` or `else`. */
+  readonly keyword: number;
+  /** Word indexes of its body, end exclusive. */
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+}
+
+export interface IfStatement {
+  /** Word indexes from `if` to after `fi`. */
+  readonly start: number;
+  readonly end: number;
+  readonly branches: readonly IfBranch[];
+}
+
+/** What a variant knows of a variable: its value, or only that it is none of some values (an `else` branch). */
+export type KnownValue = { readonly value: string; /** Set from this word index on (before it, unknown). */ readonly since?: number } | { readonly noneOf: readonly string[] };
+
+const VARIABLE_WORD = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
+const EQUAL = new Set(['=', '==', '-eq']);
+const NOT_EQUAL = new Set(['!=', '-ne']);
+
+/** `[ $V = x ]`, `[[ "$V" == x ]]`, `test $V != x`: the variable, value and sense; undefined for any other test. */
+export function equalityTest(condition: readonly ShellWord[]): EqualityTest | undefined {
+  const inner = condition.filter((w) => !['[', ']', '[[', ']]', 'test'].includes(w.text));
+  if (inner.length !== 3) return undefined;
+  const operator = inner[1]!.text;
+  if (!EQUAL.has(operator) && !NOT_EQUAL.has(operator)) return undefined;
+  const variable = VARIABLE_WORD.exec(inner[0]!.text)?.[1];
+  if (!variable || inner[2]!.dynamic) return undefined;
+  return { variable, value: inner[2]!.text, negated: NOT_EQUAL.has(operator) };
+}
+
+interface OpenIf {
+  readonly start: number;
+  readonly branches: IfBranch[];
+  /** The `if`/`elif` whose condition is being read (until its `then`). */
+  condition?: number;
+  current?: Omit<IfBranch, 'bodyEnd'>;
+}
+
+/**
+ * Every closed `if … fi` of the words, sorted by start (nested ones after the one holding them). One pass with a
+ * stack: a script of thousands of nested `if`s stays linear.
+ */
+export function ifStatements(words: readonly ShellWord[]): IfStatement[] {
+  const found: IfStatement[] = [];
+  const open: OpenIf[] = [];
+  const closeBranch = (statement: OpenIf, at: number): void => {
+    if (statement.current) statement.branches.push({ ...statement.current, bodyEnd: at });
+    statement.current = undefined;
+  };
+  for (let i = 0; i < words.length; i++) {
+    const text = words[i]!.text;
+    const top = open[open.length - 1];
+    if (text === 'if') {
+      open.push({ start: i, branches: [], condition: i });
+    } else if (!top) {
+      continue;
+    } else if (text === 'then' && top.condition !== undefined) {
+      top.current = { test: equalityTest(words.slice(top.condition + 1, i)) ?? 'opaque', keyword: top.condition, bodyStart: i + 1 };
+      top.condition = undefined;
+    } else if (text === 'elif' && top.condition === undefined) {
+      closeBranch(top, i);
+      top.condition = i;
+    } else if (text === 'else' && top.condition === undefined) {
+      closeBranch(top, i);
+      top.current = { keyword: i, bodyStart: i + 1 };
+    } else if (text === 'fi') {
+      closeBranch(top, i);
+      open.pop();
+      found.push({ start: top.start, end: i + 1, branches: top.branches });
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+function holds(test: EqualityTest, known: KnownValue | undefined, at: number): boolean | undefined {
+  if (!known || ('since' in known && known.since !== undefined && known.since > at)) return undefined;
+  const equal = 'value' in known ? known.value === test.value : known.noneOf.includes(test.value) ? false : undefined;
+  return equal === undefined ? undefined : equal !== test.negated;
+}
+
+/** The branch that runs: null when none does, undefined when it depends on what is not known. */
+export function takenBranch(statement: IfStatement, known: ReadonlyMap<string, KnownValue>): IfBranch | null | undefined {
+  for (const branch of statement.branches) {
+    if (branch.test === undefined) return branch;
+    if (branch.test === 'opaque') return undefined;
+    const result = holds(branch.test, known.get(branch.test.variable), statement.start);
+    if (result === undefined) return undefined;
+    if (result) return branch;
+  }
+  return null;
+}
+
+/**
+ * The words as the script runs them where `known` decides an `if`: its taken branch's body in its place, the
+ * rest of it (its other branches, `if`, `then`, `fi`) left out. Undecided `if`s stay as written.
+ */
+export function decideIfs<W extends ShellWord>(words: readonly W[], known: ReadonlyMap<string, KnownValue>): W[] {
+  if (known.size === 0) return [...words];
+  const dropped = new Uint8Array(words.length);
+  for (const statement of ifStatements(words)) {
+    // Inside a part already left out: its own decision changes nothing (and skipping it keeps this linear).
+    if (dropped[statement.start]) continue;
+    const taken = takenBranch(statement, known);
+    if (taken === undefined) continue;
+    const keepFrom = taken ? taken.bodyStart : statement.end;
+    const keepTo = taken ? taken.bodyEnd : statement.end;
+    for (let i = statement.start; i < keepFrom; i++) dropped[i] = 1;
+    for (let i = keepTo; i < statement.end; i++) dropped[i] = 1;
+  }
+  return words.filter((_, i) => dropped[i] === 0);
+}
+
+/** Whether the words (a branch's body) run `exit`, outside any `if` nested in them: that branch launches nothing. */
+export function exitsIn(words: readonly ShellWord[], start: number, end: number): boolean {
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const text = words[i]!.text;
+    if (text === 'if' || text === 'case') depth++;
+    else if ((text === 'fi' || text === 'esac') && depth > 0) depth--;
+    else if (text === 'exit' && depth === 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Variables the script sets once, outside any `if`, to a plain word (`MODE=train`): the environment cannot
+ * change them, so an `if [ $MODE = train ]` after the assignment is decided. Set twice, or in a branch, a variable stays unknown.
+ */
+export function plainAssignments(words: readonly ShellWord[]): Map<string, KnownValue> {
+  const seen = new Map<string, KnownValue | null>();
+  let depth = 0;
+  for (const [index, word] of words.entries()) {
+    if (word.text === 'if' || word.text === 'case' || word.text === 'while' || word.text === 'for') depth++;
+    else if ((word.text === 'fi' || word.text === 'esac' || word.text === 'done') && depth > 0) depth--;
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/.exec(word.text);
+    if (!assignment || word.text.startsWith('--')) continue;
+    const name = assignment[1]!;
+    const plain = depth === 0 && !word.dynamic && !assignment[0].includes('+') && !seen.has(name);
+    seen.set(name, plain ? { value: word.text.slice(assignment[0].length), since: index } : null);
+  }
+  const known = new Map<string, KnownValue>();
+  for (const [name, value] of seen) if (value) known.set(name, value);
+  return known;
+}
