@@ -1,7 +1,7 @@
 import type { RouterSpec } from '../model/router-spec';
 import type { Rule, RuleContext } from './types';
 import { allKnown } from './helpers';
-import { launchFramework } from '../references/megatron-launch-checks/check';
+import { launchFramework, runsMegatronChecks } from '../references/megatron-launch-checks/check';
 
 export const expertBiasWithSoftmax = {
   code: 'MOE015',
@@ -20,7 +20,7 @@ export const expertBiasWithSoftmax = {
     kinds: { biasOff: { title: 'Turn off `{key}`', safety: 'unsafe' }, sigmoid: { title: 'Score experts with sigmoid', safety: 'unsafe' } },
   },
   docs: {
-    what: 'Flags Megatron configs that enable the aux-loss-free expert bias while scoring experts with softmax. A script for Ascend NPUs runs Megatron through MindSpeed, which patches this check (MindSpeed-LLM\'s own LongCat-Flash script pairs the two), so it is not flagged there.',
+    what: 'Flags Megatron configs that enable the aux-loss-free expert bias while scoring experts with softmax. A script for Ascend NPUs runs Megatron through MindSpeed, which patches this check (MindSpeed-LLM\'s own LongCat-Flash script pairs the two), and a script that passes `--deepspeed` runs Megatron-DeepSpeed, which has neither the check nor the flag: neither is flagged.',
     why:
       'Megatron rejects the combination in `TransformerConfig.__post_init__`, after the launcher has allocated the job; and even where it did not, its softmax routing paths ignore `expert_bias`, so the balancing would silently do nothing. (torchtitan, by contrast, accepts a selection bias with softmax.)',
     example: {
@@ -36,8 +36,9 @@ export const expertBiasWithSoftmax = {
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
     if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) return;
-    // MindSpeed (Ascend NPUs) patches Megatron's checks; MindSpeed-LLM's own LongCat script pairs the two.
-    if (launchFramework(spec) === 'mindspeed') return;
+    // MindSpeed (Ascend NPUs) patches Megatron's checks (MindSpeed-LLM's own LongCat script pairs the two), and
+    // Megatron-DeepSpeed has neither the check nor the flag.
+    if (!runsMegatronChecks(launchFramework(spec))) return;
     const sites = spec.sites.filter((s) => s.key === 'moe_router_enable_expert_bias' && s.literal.kind === 'bool' && s.literal.value);
     const site = sites[sites.length - 1];
     if (!site) return;

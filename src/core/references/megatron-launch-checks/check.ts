@@ -114,10 +114,17 @@ export function launchFramework(spec: Pick<RouterSpec, 'launch'>): LaunchFramewo
   return (spec.launch as FrameworkLaunchScope | undefined)?.framework ?? 'megatron-lm';
 }
 
+/**
+ * Whether Megatron-LM's and Megatron Core's own checks, as MoE Lens read them, run for a config of this framework:
+ * MindSpeed patches them, and Megatron-DeepSpeed has checks (and MoE flags) of its own.
+ */
+export function runsMegatronChecks(framework: LaunchFramework): boolean {
+  return framework !== 'mindspeed' && framework !== 'megatron-deepspeed';
+}
+
 /** Whether a check's code runs for a config of this framework. */
 export function runsUnder(check: MegatronLaunchCheck, framework: LaunchFramework): boolean {
-  // MindSpeed's patched arguments and checks, and Megatron-DeepSpeed's, are not the ones MoE Lens read.
-  if (framework === 'mindspeed' || framework === 'megatron-deepspeed') return false;
+  if (!runsMegatronChecks(framework)) return false;
   if (check.framework === 'megatron-bridge' || check.bridgeOnly) return framework === 'megatron-bridge';
   return framework === 'megatron-lm' || (check.argparse !== true && check.file.startsWith('megatron/core/'));
 }

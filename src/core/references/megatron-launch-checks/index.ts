@@ -11,7 +11,7 @@ import { PARALLEL_CHECKS } from './parallel';
 import { ROUTER_CHECKS } from './routing';
 
 export { BRIDGE_CHECKS, BRIDGE_COMMIT } from './bridge';
-export { MEGATRON_COMMIT, launchFramework, launchMessage, runsUnder, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
+export { MEGATRON_COMMIT, launchFramework, launchMessage, runsMegatronChecks, runsUnder, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
 export { MEGATRON_DEFAULTS, type MegatronDefault } from './defaults';
 
 export const MEGATRON_LAUNCH_CHECKS: readonly MegatronLaunchCheck[] = [...DISPATCHER_CHECKS, ...PARALLEL_CHECKS, ...ROUTER_CHECKS, ...OTHER_CHECKS];
