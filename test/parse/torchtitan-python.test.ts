@@ -30,6 +30,27 @@ describe('torchtitan Python dialect', () => {
     assert.equal(text.slice(spec.anchorRange.start, spec.anchorRange.end), 'MoEArgs');
   });
 
+  it('a functools.partial flavor is its builder called with the bound keywords (QIU023/torchtitan attention_residual)', () => {
+    const text = [
+      'from functools import partial',
+      '',
+      'def _moe(top_k=6, num_experts=64):',
+      '    return MoEArgs(num_experts=num_experts, top_k=top_k, score_func="softmax")',
+      '',
+      'configs = {',
+      '    "base": _moe,',
+      '    "k8": partial(_moe, top_k=8),',
+      '    "init": partial(external_init, std=0.02),',
+      '}',
+      '',
+    ].join('\n');
+    const byName = new Map(specsOf(text).map((spec) => [spec.name, spec]));
+    assert.deepEqual([byName.get('base')?.topK.value, byName.get('k8')?.topK.value, byName.get('k8')?.experts.value], [6, 8, 64]);
+    assert.equal(text.slice(byName.get('k8')!.topK.sites[0]!.valueRange.start, byName.get('k8')!.topK.sites[0]!.valueRange.end), '8');
+    // A partial of something outside the workspace builds no config.
+    assert.equal(byName.has('init'), false);
+  });
+
   it('a builder function names its config and spans it', () => {
     const text = 'def _deepseek_16b():\n    return MoEArgs(num_experts=64, top_k=6)\n';
     const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');

@@ -592,6 +592,14 @@ export class PythonEvaluator {
         return this.callFunction(callee.fn, positional, keywords, frame, node);
       }
       case 'external': {
+        // `partial(builder, num_blocks=3)` in a flavor table: the registry calls it with nothing more, so the
+        // flavor is what `builder(num_blocks=3)` returns (torchtitan forks write flavors so).
+        const bound = positional[0]?.value;
+        if (callee.name === 'functools.partial' && bound?.kind === 'function') {
+          if (frame.depth >= MAX_CALL_DEPTH) return unknown(`calls nest deeper than ${MAX_CALL_DEPTH}`, trace);
+          if (unpacked) return unknown(`\`partial(${bound.fn.name}, ...)\` is given * or ** arguments`, trace);
+          return this.callFunction(bound.fn, positional.slice(1), keywords, frame, node);
+        }
         const name = callee.name.replace(/^builtins\./, '');
         if (name === 'dict' && !callee.name.includes('.', 9)) {
           return { kind: 'dict', entries: [...keywords].map(([key, arg]) => ({ key: { kind: 'string', value: key, trace: traceAt(file, arg.keyRange ? { from: arg.keyRange.start, to: arg.keyRange.end } : node) }, keyRange: arg.keyRange ?? arg.range, value: arg.value, valueRange: arg.range, range: arg.range })), trace };
