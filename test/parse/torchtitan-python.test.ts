@@ -51,6 +51,16 @@ describe('torchtitan Python dialect', () => {
     assert.equal(byName.has('init'), false);
   });
 
+  it('reads `2.` as the float Python makes of it, not as a syntax error (DeepSeek-V3 inference/model.py: `route_scale: float = 1.`)', () => {
+    const text = 'a = MoEArgs(num_experts=8, top_k=2, score_func="sigmoid", route_scale=2.)\nb: float = 1.\nc = 1.real\n';
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    const [spec] = specsOf(text);
+    assert.equal(spec!.scale.value, 2);
+    assert.deepEqual(spec!.scale.sites[0]!.literal, { kind: 'float', value: 2 });
+    // A real member access stays one, and a missing name after a variable is still an error.
+    assert.equal(parsePython('x = a.\n').errorRanges.length, 1);
+  });
+
   it('a builder function names its config and spans it', () => {
     const text = 'def _deepseek_16b():\n    return MoEArgs(num_experts=64, top_k=6)\n';
     const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');

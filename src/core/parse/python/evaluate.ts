@@ -15,7 +15,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { SourceRange } from '../../text/source';
 import { resolveModule, type ModuleFiles } from './modules';
-import { children, isDataclass, literalOf, nodeText, parameters as paramList, type Parameter, type ParsedPython } from './syntax';
+import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, type Parameter, type ParsedPython } from './syntax';
 import {
   identityOf,
   isScalar,
@@ -269,6 +269,10 @@ export class PythonEvaluator {
       case 'VariableName':
         return this.lookup(nodeText(text, node), frame, node);
       case 'MemberExpression':
+        if (isTrailingDotFloat(node)) {
+          const literal = literalOf(node, text);
+          if (literal.kind === 'float') return { kind: 'float', value: literal.value, trace: traceAt(file, node) };
+        }
         return this.evalMember(node, frame);
       case 'CallExpression':
         return this.evalCall(node, frame);

@@ -81,6 +81,19 @@ export function parsePython(text: string, previous?: ParsedPython): ParsedPython
   return incremental && incremental.errorRanges.length === 0 ? incremental : walk(text, parser.parse(text));
 }
 
+/**
+ * `1.`, a float Python writes with a trailing dot (DeepSeek-V3's `route_scale: float = 1.`): @lezer/python 1.1.19
+ * reads it as a member access on `1` with its name missing (an error node right after the dot).
+ */
+export function isTrailingDotFloat(node: SyntaxNode): boolean {
+  if (node.name !== 'MemberExpression') return false;
+  const number = node.firstChild;
+  const dot = number?.nextSibling;
+  const missing = dot?.nextSibling;
+  // The name is missing (zero-width error node, or nothing): `1.real` is a real member access.
+  return number?.name === 'Number' && dot?.name === '.' && number.to === dot.from && (!missing || (missing.type.isError && missing.from === missing.to && missing.from === dot.to));
+}
+
 /** Collects, in one walk of the tree, what later stages need from it. */
 function walk(text: string, tree: Tree): ParsedPython {
   const errorRanges: SourceRange[] = [];
@@ -91,7 +104,9 @@ function walk(text: string, tree: Tree): ParsedPython {
   do {
     const type = cursor.type;
     if (type.isError) {
-      if (errorRanges.length < MAX_ERRORS) errorRanges.push({ start: cursor.from, end: cursor.to });
+      // Not an error in Python: `1.` (see isTrailingDotFloat).
+      const parent = cursor.from === cursor.to ? cursor.node.parent : null;
+      if (errorRanges.length < MAX_ERRORS && !(parent && isTrailingDotFloat(parent))) errorRanges.push({ start: cursor.from, end: cursor.to });
     } else if (type.name === 'CallExpression') {
       if (calls.length < MAX_CALLS) calls.push(cursor.node);
     } else if (type.name === 'ClassDefinition') {
@@ -201,6 +216,7 @@ export function literalOf(node: SyntaxNode, text: string): Literal {
     break;
   }
   const raw = nodeText(text, current);
+  if (isTrailingDotFloat(current)) return numberLiteral(raw, sign) ?? { kind: 'expression', text: nodeText(text, node) };
   switch (current.name) {
     case 'Number':
       return numberLiteral(raw, sign) ?? { kind: 'expression', text: nodeText(text, node) };
