@@ -51,7 +51,7 @@ describe('torchtitan Python dialect', () => {
     assert.equal(byName.has('init'), false);
   });
 
-  it('reads `2.` as the float Python makes of it, not as a syntax error (DeepSeek-V3 inference/model.py: `route_scale: float = 1.`)', () => {
+  it('reads `2.` as the float Python makes of it, and a bare `yield`, without a syntax error (DeepSeek-V3 inference/model.py: `route_scale: float = 1.`)', () => {
     const text = 'a = MoEArgs(num_experts=8, top_k=2, score_func="sigmoid", route_scale=2.)\nb: float = 1.\nc = 1.real\n';
     assert.deepEqual(parsePython(text).errorRanges, []);
     const [spec] = specsOf(text);
@@ -59,6 +59,9 @@ describe('torchtitan Python dialect', () => {
     assert.deepEqual(spec!.scale.sites[0]!.literal, { kind: 'float', value: 2 });
     // A real member access stays one, and a missing name after a variable is still an error.
     assert.equal(parsePython('x = a.\n').errorRanges.length, 1);
+    // A bare `yield` (a context manager's, torchtitan protocols/module.py @b5bcd76 l.136) is valid too.
+    assert.deepEqual(parsePython('def f():\n    if a:\n        yield\n        return\n    x = yield\n').errorRanges, []);
+    assert.equal(parsePython('def f():\n    yield )\n').errorRanges.length > 0, true);
   });
 
   it('a builder function names its config and spans it', () => {

@@ -94,6 +94,19 @@ export function isTrailingDotFloat(node: SyntaxNode): boolean {
   return number?.name === 'Number' && dot?.name === '.' && number.to === dot.from && (!missing || (missing.type.isError && missing.from === missing.to && missing.from === dot.to));
 }
 
+/**
+ * An error node where Python has none: @lezer/python 1.1.19 expects a name after `1.` (isTrailingDotFloat) and a
+ * value after `yield`, and marks the spot with a zero-width error node; a bare `yield` (a context manager's) is valid.
+ */
+function isValidPython(error: SyntaxNode): boolean {
+  if (error.from !== error.to) return false;
+  const parent = error.parent;
+  if (!parent) return false;
+  if (isTrailingDotFloat(parent)) return true;
+  const before = error.prevSibling;
+  return (parent.name === 'YieldStatement' || parent.name === 'YieldExpression') && before?.name === 'yield' && before.to === error.from && error.nextSibling === null;
+}
+
 /** Collects, in one walk of the tree, what later stages need from it. */
 function walk(text: string, tree: Tree): ParsedPython {
   const errorRanges: SourceRange[] = [];
@@ -104,9 +117,7 @@ function walk(text: string, tree: Tree): ParsedPython {
   do {
     const type = cursor.type;
     if (type.isError) {
-      // Not an error in Python: `1.` (see isTrailingDotFloat).
-      const parent = cursor.from === cursor.to ? cursor.node.parent : null;
-      if (errorRanges.length < MAX_ERRORS && !(parent && isTrailingDotFloat(parent))) errorRanges.push({ start: cursor.from, end: cursor.to });
+      if (errorRanges.length < MAX_ERRORS && !isValidPython(cursor.node)) errorRanges.push({ start: cursor.from, end: cursor.to });
     } else if (type.name === 'CallExpression') {
       if (calls.length < MAX_CALLS) calls.push(cursor.node);
     } else if (type.name === 'ClassDefinition') {
