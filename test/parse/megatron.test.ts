@@ -183,6 +183,37 @@ describe('Megatron dialects', () => {
     assert.equal(guarded!.experts.value, 64, 'flags outside the if are read as before');
   });
 
+  it('a case statement that picks the model gives one config per arm; an argument loop\'s `--num-experts)` is no flag', () => {
+    const text = [
+      'MODEL_SIZE=${1:-16B}',
+      'while [ $# -gt 0 ]; do',
+      '  case "$1" in',
+      '    --moe-router-topk) TOPK_OVERRIDE=$2; shift 2;;',
+      '    *) shift;;',
+      '  esac',
+      'done',
+      'case $MODEL_SIZE in',
+      '    16B)',
+      '        NUM_EXPERTS=64; TOPK=6',
+      '        ;;',
+      '    671B)',
+      '        NUM_EXPERTS=256; TOPK=8; EXTRA="--moe-router-score-function sigmoid"',
+      '        ;;',
+      '    *)',
+      '        echo "unknown size"; exit 1',
+      '        ;;',
+      'esac',
+      'torchrun pretrain_gpt.py --num-experts ${NUM_EXPERTS} --moe-router-topk ${TOPK} $EXTRA',
+      '',
+    ].join('\n');
+    const specs = analyzeMegatronArgs(text, 'train.sh').specs;
+    assert.deepEqual(specs.map((s) => s.name), ['train MODEL_SIZE=16B (default)', 'train MODEL_SIZE=671B']);
+    assert.deepEqual(specs.map((s) => [s.experts.value, s.topK.value, s.scoreFunc.value]), [[64, 6, 'softmax'], [256, 8, 'sigmoid']]);
+    assert.equal(text.slice(specs[1]!.anchorRange.start, specs[1]!.anchorRange.end), '671B');
+    // The pattern `--moe-router-topk)` is not a flag the launch passes.
+    assert.ok(specs.every((s) => s.topK.sites.every((site) => text.slice(site.keyRange.start, site.keyRange.end) !== '--moe-router-topk' || site.keyRange.start > text.indexOf('torchrun'))));
+  });
+
   it('a variable the script sets once, outside any if, decides an if after it', () => {
     const text = 'ROUTING=grouped\nif [ $ROUTING = grouped ]; then G="--moe-router-num-groups 8 --moe-router-group-topk 4"; fi\nif [ $ROUTING != grouped ]; then G="--moe-router-num-groups 2"; fi\npython pretrain_gpt.py --num-experts 64 --moe-router-topk 8 --moe-router-score-function sigmoid $G\n';
     const specs = analyzeMegatronArgs(text, 'run.sh').specs;

@@ -10,7 +10,7 @@ import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
-import { decideIfs, exitsIn, ifStatements, plainAssignments, type EqualityTest, type KnownValue } from './shell-conditions';
+import { casePatterns, conditionals, decideConditionals, exitsIn, plainAssignments, type EqualityTest, type KnownValue } from './shell-conditions';
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
@@ -151,7 +151,7 @@ export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysi
   const written = scriptWords(text);
   // `MODE=train` set once: an `if [ $MODE = train ]` after it is decided, its other branches left out.
   const plain = plainAssignments(written);
-  const words = decideIfs(written, plain);
+  const words = decideConditionals(written, text, plain);
   const selector = routingSelector(words, text);
   // Each branch re-reads the script: bounded, so that a 2 MB script of flags is read once, not 16 times.
   if (!selector || words.length * selector.branches.length > MAX_VARIANT_WORDS) return { specs: specsOfWords(words, text, file), errors: [] };
@@ -168,7 +168,7 @@ export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysi
     if (exitsIn(words, branch.bodyStart, branch.bodyEnd)) return [];
     const known = new Map<string, KnownValue>(plain);
     known.set(selector.variable, branch.value === undefined ? { noneOf: values } : { value: branch.value });
-    const variant = decideIfs([...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)], known);
+    const variant = decideConditionals([...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)], text, known);
     const label = `${selector.variable}=${branch.value ?? '<other>'}${branch.value !== undefined && branch.value === selector.fallback ? ' (default)' : ''}`;
     return specsOfWords(variant, text, file).map((spec) => ({
       ...spec,
@@ -207,20 +207,19 @@ const ROUTING_FLAG = /^--(num-experts|moe-router-|moe-num-experts|moe-top-k|num-
 
 /**
  * The `if`/`elif` chains over one variable in a script (`if [ $MODEL_SIZE = 16B ] … elif [ $MODEL_SIZE = 64B ]`),
- * outermost first: a chain inside an accepted one is not a selector.
+ * and the `case $MODEL_SIZE in 16B) … esac` statements, outermost first: one inside an accepted one is not a selector.
  */
-function ifChains(words: readonly ScriptWord[]): Omit<Selector, 'fallback'>[] {
+function selectorChains(words: readonly ScriptWord[], text: string): Omit<Selector, 'fallback'>[] {
   const found: Omit<Selector, 'fallback'>[] = [];
-  for (const statement of ifStatements(words)) {
+  for (const statement of conditionals(words, text)) {
     const tests = statement.branches.map((b) => b.test).filter((t) => t !== undefined);
     const first = tests[0];
     if (first === undefined || first === 'opaque' || statement.branches.length > MAX_SELECTOR_BRANCHES) continue;
     if (!tests.every((t) => t !== 'opaque' && !t.negated && t.variable === first.variable)) continue;
     const branches = statement.branches.map((branch) => {
       const test = branch.test as EqualityTest | undefined;
-      // From `if`/`elif` to the word before `then`; an `else` alone.
-      const anchorEnd = test ? branch.bodyStart - 2 : branch.keyword;
-      return { ...(test ? { value: test.value } : {}), anchor: { start: words[branch.keyword]!.start, end: words[anchorEnd]!.end }, bodyStart: branch.bodyStart, bodyEnd: branch.bodyEnd };
+      // `if [ … ]`, `else`, or a `case` arm's pattern.
+      return { ...(test ? { value: test.value } : {}), anchor: { start: words[branch.keyword]!.start, end: words[branch.conditionEnd]!.end }, bodyStart: branch.bodyStart, bodyEnd: branch.bodyEnd };
     });
     found.push({ variable: first.variable, branches, start: statement.start, end: statement.end });
   }
@@ -241,12 +240,13 @@ function routingSelector(words: readonly ScriptWord[], text: string): Selector |
     const value = words[i]!.text.includes('=') ? words[i]!.text.slice(words[i]!.text.indexOf('=') + 1) : words[i + 1]!.text;
     for (const match of value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) readByRouting.add(match[1]!);
   }
-  for (const chain of ifChains(words)) {
+  for (const chain of selectorChains(words, text)) {
     const decides = chain.branches.some((branch) =>
       words.slice(branch.bodyStart, branch.bodyEnd).some((w) => ROUTING_FLAG.test(w.text) || readByRouting.has(ASSIGNMENT.exec(w.text)?.[1] ?? '')),
     );
     if (!decides) continue;
-    const fallbackPattern = new RegExp(`^${chain.variable}=\\$\\{${chain.variable}:?-([^}$]*)\\}$`);
+    // `V=${V:-16B}`, or `V=${1:-16B}` (the script's first argument, else 16B).
+    const fallbackPattern = new RegExp(`^${chain.variable}=\\$\\{(?:${chain.variable}|[0-9]+):?-([^}$]*)\\}$`);
     const fallback = words.slice(0, chain.start).reverse().map((w) => fallbackPattern.exec(text.slice(w.start, w.end).replace(/["']/g, ''))?.[1]).find((v) => v !== undefined);
     return { ...chain, ...(fallback ? { fallback } : {}) };
   }
@@ -257,8 +257,10 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const variables = new Map<string, Variable>();
   const lines = new LineIndex(text);
   const sites: (Site & { group?: string })[] = [];
+  // `--num-experts) NUM_EXPERTS=$2;;` in a script's argument loop: a pattern the script matches, not a flag it passes.
+  const patterns = casePatterns(conditionals(words, text));
   // The `if`/`case` statements around the word being read (their word indexes), innermost last. Those left in the
-  // words are ones MoE Lens cannot decide (decideIfs took out the others).
+  // words are ones MoE Lens cannot decide (decideConditionals took out the others).
   const enclosing: number[] = [];
   const descriptions = new Map<number, string>();
   /** "inside `if [ $X = 1 ]` (line 12), …": where the word being read sits, or undefined outside any `if`. */
@@ -323,7 +325,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
       }
       continue;
     }
-    if (!word.text.startsWith('--') || word.text.length < 3) continue;
+    if (!word.text.startsWith('--') || word.text.length < 3 || patterns.has(i)) continue;
     const [rawName, inlineValue] = splitOnce(word.text.slice(2), '=');
     const key = rawName.replace(/-/g, '_');
     const keyRange = { start: word.start, end: word.start + 2 + rawName.length };

@@ -1,8 +1,8 @@
 /**
- * The `if` statements of a launch script, read from its words: which words each branch holds, and which branch
- * runs when the variables it tests are known (`MODEL` in the variant MoE Lens reads for `MODEL=DeepSeek-V2`,
- * or a plain `MODE=train` the script sets once). A branch MoE Lens cannot decide stays in; its flags are
- * then marked as conditional by the dialect's reader, never read as if they always ran.
+ * The `if` and `case` statements of a launch script, read from its words: which words each branch holds, and
+ * which branch runs when the variables it tests are known (`MODEL` in the variant MoE Lens reads for
+ * `MODEL=DeepSeek-V2`, or a plain `MODE=train` the script sets once). A branch MoE Lens cannot decide stays in;
+ * its flags are then marked as conditional by the dialect's reader, never read as if they always ran.
  */
 import type { ShellWord } from './shell-words';
 
@@ -14,17 +14,22 @@ export interface EqualityTest {
 }
 
 export interface IfBranch {
-  /** The branch's test: undefined for `else`, `opaque` for any test other than an equality on one variable. */
+  /**
+   * The branch's test: undefined for `else` (and a `*)` arm), `opaque` for any test other than an equality on one
+   * variable (a glob or several patterns in a `case` arm).
+   */
   readonly test?: EqualityTest | 'opaque';
-  /** Word index of its `if`, `elif` or `else`. */
+  /** Word indexes of its condition, both ends included: `if … ]` before `then`, `else`, a `case` arm's patterns. */
   readonly keyword: number;
+  readonly conditionEnd: number;
   /** Word indexes of its body, end exclusive. */
   readonly bodyStart: number;
   readonly bodyEnd: number;
 }
 
 export interface IfStatement {
-  /** Word indexes from `if` to after `fi`. */
+  readonly kind: 'if' | 'case';
+  /** Word indexes from `if` to after `fi` (`case` to after `esac`). */
   readonly start: number;
   readonly end: number;
   readonly branches: readonly IfBranch[];
@@ -49,6 +54,7 @@ export function equalityTest(condition: readonly ShellWord[]): EqualityTest | un
 }
 
 interface OpenIf {
+  readonly kind: 'if';
   readonly start: number;
   readonly branches: IfBranch[];
   /** The `if`/`elif` whose condition is being read (until its `then`). */
@@ -56,40 +62,113 @@ interface OpenIf {
   current?: Omit<IfBranch, 'bodyEnd'>;
 }
 
+interface OpenCase {
+  readonly kind: 'case';
+  readonly start: number;
+  readonly branches: IfBranch[];
+  /** The variable after `case` (`case $MODEL in`), when it is one. */
+  variable?: string;
+  /** Reading the subject, then `in`, then an arm's patterns (until `)`), then its body (until `;;`). */
+  state: 'subject' | 'in' | 'patterns' | 'body';
+  patternStart?: number;
+  current?: Omit<IfBranch, 'bodyEnd'>;
+}
+
+const GLOB = /[*?[\]]/;
+
+/** A `case` arm's test: one plain pattern is an equality, `*` alone an `else`, anything else opaque. */
+function armTest(variable: string | undefined, patterns: readonly ShellWord[]): EqualityTest | 'opaque' | undefined {
+  if (patterns.length === 1 && patterns[0]!.text === '*') return undefined;
+  if (!variable || patterns.length !== 1 || patterns[0]!.dynamic || GLOB.test(patterns[0]!.text)) return 'opaque';
+  return { variable, value: patterns[0]!.text, negated: false };
+}
+
 /**
- * Every closed `if … fi` of the words, sorted by start (nested ones after the one holding them). One pass with a
- * stack: a script of thousands of nested `if`s stays linear.
+ * Every closed `if … fi` and `case … esac` of the words, sorted by start (nested ones after the one holding them).
+ * A `case` arm's `)` and `;;` are not words: they are read from the text between words. One pass with a stack:
+ * a script of thousands of nested statements stays linear.
  */
-export function ifStatements(words: readonly ShellWord[]): IfStatement[] {
+export function conditionals(words: readonly ShellWord[], text: string): IfStatement[] {
   const found: IfStatement[] = [];
-  const open: OpenIf[] = [];
-  const closeBranch = (statement: OpenIf, at: number): void => {
+  const open: (OpenIf | OpenCase)[] = [];
+  const closeBranch = (statement: OpenIf | OpenCase, at: number): void => {
     if (statement.current) statement.branches.push({ ...statement.current, bodyEnd: at });
     statement.current = undefined;
   };
+  const gapAfter = (i: number): string => text.slice(words[i]!.end, words[i + 1]?.start ?? text.length);
   for (let i = 0; i < words.length; i++) {
-    const text = words[i]!.text;
+    const word = words[i]!.text;
     const top = open[open.length - 1];
-    if (text === 'if') {
-      open.push({ start: i, branches: [], condition: i });
+    if (top?.kind === 'case' && top.state !== 'body') {
+      if (top.state === 'subject') {
+        top.variable = VARIABLE_WORD.exec(word)?.[1];
+        top.state = 'in';
+      } else if (top.state === 'in') {
+        top.state = 'patterns';
+      } else if (word === 'esac' && top.patternStart === undefined) {
+        open.pop();
+        found.push({ kind: top.kind, start: top.start, end: i + 1, branches: top.branches });
+      } else {
+        top.patternStart ??= i;
+        const gap = gapAfter(i);
+        if (/^[ \t]*\)/.test(gap)) {
+          top.current = { test: armTest(top.variable, words.slice(top.patternStart, i + 1)), keyword: top.patternStart, conditionEnd: i, bodyStart: i + 1 };
+          top.patternStart = undefined;
+          top.state = 'body';
+          // `a) ;;`: an empty arm.
+          if (/;;/.test(gap)) {
+            closeBranch(top, i + 1);
+            top.state = 'patterns';
+          }
+        }
+      }
+      continue;
+    }
+    if (word === 'if') {
+      open.push({ kind: 'if', start: i, branches: [], condition: i });
+    } else if (word === 'case') {
+      open.push({ kind: 'case', start: i, branches: [], state: 'subject' });
     } else if (!top) {
       continue;
-    } else if (text === 'then' && top.condition !== undefined) {
-      top.current = { test: equalityTest(words.slice(top.condition + 1, i)) ?? 'opaque', keyword: top.condition, bodyStart: i + 1 };
+    } else if (top.kind === 'case') {
+      if (word === 'esac') {
+        closeBranch(top, i);
+        open.pop();
+        found.push({ kind: top.kind, start: top.start, end: i + 1, branches: top.branches });
+        continue;
+      }
+    } else if (word === 'then' && top.condition !== undefined) {
+      top.current = { test: equalityTest(words.slice(top.condition + 1, i)) ?? 'opaque', keyword: top.condition, conditionEnd: i - 1, bodyStart: i + 1 };
       top.condition = undefined;
-    } else if (text === 'elif' && top.condition === undefined) {
+    } else if (word === 'elif' && top.condition === undefined) {
       closeBranch(top, i);
       top.condition = i;
-    } else if (text === 'else' && top.condition === undefined) {
+    } else if (word === 'else' && top.condition === undefined) {
       closeBranch(top, i);
-      top.current = { keyword: i, bodyStart: i + 1 };
-    } else if (text === 'fi') {
+      top.current = { keyword: i, conditionEnd: i, bodyStart: i + 1 };
+    } else if (word === 'fi') {
       closeBranch(top, i);
       open.pop();
-      found.push({ start: top.start, end: i + 1, branches: top.branches });
+      found.push({ kind: top.kind, start: top.start, end: i + 1, branches: top.branches });
+    }
+    // The arm of the `case` now innermost ends at `;;` after this word (after a nested statement's `fi`, too).
+    const innermost = open[open.length - 1];
+    if (innermost?.kind === 'case' && innermost.state === 'body' && /;;/.test(gapAfter(i))) {
+      closeBranch(innermost, i + 1);
+      innermost.state = 'patterns';
     }
   }
   return found.sort((a, b) => a.start - b.start);
+}
+
+/** The word indexes of `case` arms' patterns (`--num-experts)` in an argument loop is a pattern, not a flag). */
+export function casePatterns(statements: readonly IfStatement[]): Set<number> {
+  const patterns = new Set<number>();
+  for (const statement of statements) {
+    if (statement.kind !== 'case') continue;
+    for (const branch of statement.branches) for (let i = branch.keyword; i <= branch.conditionEnd; i++) patterns.add(i);
+  }
+  return patterns;
 }
 
 function holds(test: EqualityTest, known: KnownValue | undefined, at: number): boolean | undefined {
@@ -111,13 +190,13 @@ export function takenBranch(statement: IfStatement, known: ReadonlyMap<string, K
 }
 
 /**
- * The words as the script runs them where `known` decides an `if`: its taken branch's body in its place, the
- * rest of it (its other branches, `if`, `then`, `fi`) left out. Undecided `if`s stay as written.
+ * The words as the script runs them where `known` decides an `if` or `case`: its taken branch's body in its place,
+ * the rest of it (its other branches, `if`, `then`, `fi`) left out. Undecided statements stay as written.
  */
-export function decideIfs<W extends ShellWord>(words: readonly W[], known: ReadonlyMap<string, KnownValue>): W[] {
+export function decideConditionals<W extends ShellWord>(words: readonly W[], text: string, known: ReadonlyMap<string, KnownValue>): W[] {
   if (known.size === 0) return [...words];
   const dropped = new Uint8Array(words.length);
-  for (const statement of ifStatements(words)) {
+  for (const statement of conditionals(words, text)) {
     // Inside a part already left out: its own decision changes nothing (and skipping it keeps this linear).
     if (dropped[statement.start]) continue;
     const taken = takenBranch(statement, known);
