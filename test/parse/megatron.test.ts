@@ -214,6 +214,30 @@ describe('Megatron dialects', () => {
     assert.ok(specs.every((s) => s.topK.sites.every((site) => text.slice(site.keyRange.start, site.keyRange.end) !== '--moe-router-topk' || site.keyRange.start > text.indexOf('torchrun'))));
   });
 
+  it('a choice inside a choice is followed (Pai-Megatron-Patch qwen1_5), and a number set in the branch taken decides `-gt`', () => {
+    const text = [
+      'MODEL_SIZE=$2',
+      'MOE=$3',
+      'if [ $MOE = true ]; then',
+      '    if [ $MODEL_SIZE = A2.7B ]; then',
+      '        moe_options="--moe-router-topk 4 --num-experts 60"',
+      '    else',
+      '        moe_options="--moe-router-topk 2 --num-experts 8"',
+      '    fi',
+      'fi',
+      'python pretrain_gpt.py ${moe_options}',
+      '',
+    ].join('\n');
+    const specs = analyzeMegatronArgs(text, 'run.sh').specs;
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['run MOE=true MODEL_SIZE=A2.7B', 60, 4], ['run MOE=true MODEL_SIZE=<other>', 8, 2]]);
+    // hf2mcore_qwen1.5_moe_convertor.sh: NUM_EXPERTS is set in the size's branch, and tested after it.
+    const converter = 'if [ $MODEL_SIZE = A2.7B ]; then\n  NUM_EXPERTS=60\n  TOPK=4\nfi\nif [ $NUM_EXPERTS -gt 0 ]; then\n  opts="--moe-router-topk ${TOPK} --num-experts ${NUM_EXPERTS}"\nfi\npython convert.py $opts\n';
+    const [a27b, other] = analyzeMegatronArgs(converter, 'convert.sh').specs;
+    assert.deepEqual([a27b!.name, a27b!.experts.value, a27b!.topK.value], ['convert MODEL_SIZE=A2.7B', 60, 4]);
+    // Unset here, NUM_EXPERTS may come from the environment: undecided, so unknown.
+    assert.equal(provenanceOf(other!.experts), 'unknown');
+  });
+
   it('a variable the script sets once, outside any if, decides an if after it', () => {
     const text = 'ROUTING=grouped\nif [ $ROUTING = grouped ]; then G="--moe-router-num-groups 8 --moe-router-group-topk 4"; fi\nif [ $ROUTING != grouped ]; then G="--moe-router-num-groups 2"; fi\npython pretrain_gpt.py --num-experts 64 --moe-router-topk 8 --moe-router-score-function sigmoid $G\n';
     const specs = analyzeMegatronArgs(text, 'run.sh').specs;

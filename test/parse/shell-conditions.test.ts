@@ -38,6 +38,15 @@ describe('launch-script if statements', () => {
     assert.equal(texts(decideConditionals(none, TEXT_OF.get(none)!, new Map([['M', { value: 'full' }]]))), 'b');
   });
 
+  it('decides a numeric test on a known integer, and nothing on a word that is not one', () => {
+    const text = 'if [ $N -gt 0 ]; then POS; fi; if [ $N -le 4 ]; then SMALL; fi';
+    const words = wordsOf(text);
+    assert.equal(texts(decideConditionals(words, text, new Map([['N', { value: '60' }]]))), 'POS');
+    assert.equal(texts(decideConditionals(words, text, new Map([['N', { value: '0' }]]))), 'SMALL');
+    assert.equal(texts(decideConditionals(words, text, new Map([['N', { value: 'x' }]]))), texts(words));
+    assert.equal(texts(decideConditionals(words, text, new Map([['N', { noneOf: ['1'] }]]))), texts(words));
+  });
+
   it('decides nested ifs inside the branch taken, and thousands of them without recursion', () => {
     const words = wordsOf('if [ $A = 1 ]; then if [ $B = 2 ]; then yes; else no; fi; fi');
     assert.equal(texts(decideConditionals(words, TEXT_OF.get(words)!, new Map([['A', { value: '1' }], ['B', { value: '2' }]]))), 'yes');

@@ -10,7 +10,7 @@ import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
-import { casePatterns, conditionals, decideConditionals, exitsIn, plainAssignments, type EqualityTest, type KnownValue } from './shell-conditions';
+import { casePatterns, conditionals, decideConditionals, exitsIn, plainAssignments, type VariableTest, type KnownValue } from './shell-conditions';
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
@@ -148,36 +148,66 @@ function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variab
 }
 
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
-  const written = scriptWords(text);
-  // `MODE=train` set once: an `if [ $MODE = train ]` after it is decided, its other branches left out.
-  const plain = plainAssignments(written);
-  const words = decideConditionals(written, text, plain);
-  const selector = routingSelector(words, text);
+  const variants = scriptVariants(scriptWords(text), text, new Map(), 0, { words: MAX_VARIANT_WORDS });
+  const specs = variants.flatMap((variant) =>
+    specsOfWords(variant.words, text, file).map((spec) =>
+      variant.anchor === undefined
+        ? spec
+        : {
+            ...spec,
+            name: `${spec.name} ${variant.label}`,
+            anchorRange: variant.anchor,
+            identity: { ...spec.identity, flavor: variant.label, fileLabel: `${spec.identity.fileLabel ?? spec.name} ${variant.label}` },
+          },
+    ),
+  );
+  return { specs, errors: [] };
+}
+
+/** One way the script can run: its words with the `if`s it decides taken out, named by the choices made. */
+interface Variant {
+  readonly words: ScriptWord[];
+  /** `MODEL_SIZE=A37B`, or `MOE=true MODEL_SIZE=A2.7B` for a choice inside a choice; empty for the script as written. */
+  readonly label: string;
+  /** The innermost branch chosen. */
+  readonly anchor?: SourceRange;
+}
+
+/** Choices inside choices (`if [ $MOE = true ]` around `if [ $MODEL_SIZE = A2.7B ]`) are followed this deep. */
+const MAX_SELECTOR_DEPTH = 2;
+
+/**
+ * The ways the script runs that give different routers. Variables set once outside any `if` (`MODE=train`, or
+ * `NUM_EXPERTS=60` inside the branch a variant takes) decide the `if`s after them, and `chosen` the variables of
+ * the branches taken. Then the first statement whose branches choose the router (`if [ $MODEL_SIZE = 671B ]; …
+ * elif …`, `case`) gives one variant per branch: its words as if it were the one that ran, the other branches left
+ * out, every later test of the same variable decided the same way (`if [ $MODEL = DeepSeek-V2 ]; then
+ * moe_options+=…`).
+ */
+function scriptVariants(written: readonly ScriptWord[], text: string, chosen: ReadonlyMap<string, KnownValue>, depth: number, budget: { words: number }): Variant[] {
+  const words = decideConditionals(written, text, new Map([...plainAssignments(written), ...chosen]));
+  const selector = depth < MAX_SELECTOR_DEPTH ? routingSelector(words, text) : undefined;
   // Each branch re-reads the script: bounded, so that a 2 MB script of flags is read once, not 16 times.
-  if (!selector || words.length * selector.branches.length > MAX_VARIANT_WORDS) return { specs: specsOfWords(words, text, file), errors: [] };
+  if (!selector || words.length * selector.branches.length > budget.words) return [{ words, label: '' }];
+  budget.words -= words.length * selector.branches.length;
   const values = selector.branches.flatMap((branch) => (branch.value === undefined ? [] : [branch.value]));
-  // One config per branch of the `if [ $MODEL_SIZE = 671B ]; … elif …` chain that picks the router: each
-  // branch's words as if it were the one that ran, the chain's other branches left out, and every later `if`
-  // on the same variable decided the same way (`if [ $MODEL = DeepSeek-V2 ]; then moe_options+=…`).
-  // `if [ $USE_BIAS = true ]; then … fi` alone: the script also runs without it, a config of its own (which may
+  // `if [ $USE_BIAS = true ]; then … fi` alone: the script also runs without it, a variant of its own (which may
   // hold no router: `moe_options` set only in the branch).
   const lone = selector.branches.length === 1 ? selector.branches[0]! : undefined;
   const branches = lone ? [lone, { anchor: lone.anchor, bodyStart: lone.bodyEnd, bodyEnd: lone.bodyEnd }] : selector.branches;
-  const specs = branches.flatMap((branch) => {
+  return branches.flatMap((branch) => {
     // A branch that stops the script (`echo "unknown model"; exit 1`) launches nothing.
     if (exitsIn(words, branch.bodyStart, branch.bodyEnd)) return [];
-    const known = new Map<string, KnownValue>(plain);
-    known.set(selector.variable, branch.value === undefined ? { noneOf: values } : { value: branch.value });
-    const variant = decideConditionals([...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)], text, known);
+    const next = new Map(chosen);
+    next.set(selector.variable, branch.value === undefined ? { noneOf: values } : { value: branch.value });
+    const taken = [...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)];
     const label = `${selector.variable}=${branch.value ?? '<other>'}${branch.value !== undefined && branch.value === selector.fallback ? ' (default)' : ''}`;
-    return specsOfWords(variant, text, file).map((spec) => ({
-      ...spec,
-      name: `${spec.name} ${label}`,
-      anchorRange: branch.anchor,
-      identity: { ...spec.identity, flavor: label, fileLabel: `${spec.identity.fileLabel ?? spec.name} ${label}` },
+    return scriptVariants(taken, text, next, depth + 1, budget).map((inner) => ({
+      words: inner.words,
+      label: inner.label ? `${label} ${inner.label}` : label,
+      anchor: inner.anchor ?? branch.anchor,
     }));
   });
-  return { specs, errors: [] };
 }
 
 /** A branch of a chain that tests one variable: `if [ $V = a ]` / `elif [ "$V" == b ]` / `else`, or a `case` arm. */
@@ -214,10 +244,10 @@ function selectorChains(words: readonly ScriptWord[], text: string): Omit<Select
   for (const statement of conditionals(words, text)) {
     const tests = statement.branches.map((b) => b.test).filter((t) => t !== undefined);
     const first = tests[0];
-    if (first === undefined || first === 'opaque' || statement.branches.length > MAX_SELECTOR_BRANCHES) continue;
-    if (!tests.every((t) => t !== 'opaque' && !t.negated && t.variable === first.variable)) continue;
+    if (first === undefined || first === 'opaque' || first.order || statement.branches.length > MAX_SELECTOR_BRANCHES) continue;
+    if (!tests.every((t) => t !== 'opaque' && !t.negated && !t.order && t.variable === first.variable)) continue;
     const branches = statement.branches.map((branch) => {
-      const test = branch.test as EqualityTest | undefined;
+      const test = branch.test as VariableTest | undefined;
       // `if [ … ]`, `else`, or a `case` arm's pattern.
       return { ...(test ? { value: test.value } : {}), anchor: { start: words[branch.keyword]!.start, end: words[branch.conditionEnd]!.end }, bodyStart: branch.bodyStart, bodyEnd: branch.bodyEnd };
     });

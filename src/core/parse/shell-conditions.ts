@@ -6,11 +6,13 @@
  */
 import type { ShellWord } from './shell-words';
 
-/** `[ $V = value ]` (also `==`, `-eq`), or its negation (`!=`, `-ne`). */
-export interface EqualityTest {
+/** `[ $V = value ]` (also `==`, `-eq`), its negation (`!=`, `-ne`), or a numeric order (`[ $N -gt 0 ]`). */
+export interface VariableTest {
   readonly variable: string;
   readonly value: string;
   readonly negated: boolean;
+  /** A numeric comparison instead of an equality. */
+  readonly order?: '-gt' | '-ge' | '-lt' | '-le';
 }
 
 export interface IfBranch {
@@ -18,7 +20,7 @@ export interface IfBranch {
    * The branch's test: undefined for `else` (and a `*)` arm), `opaque` for any test other than an equality on one
    * variable (a glob or several patterns in a `case` arm).
    */
-  readonly test?: EqualityTest | 'opaque';
+  readonly test?: VariableTest | 'opaque';
   /** Word indexes of its condition, both ends included: `if … ]` before `then`, `else`, a `case` arm's patterns. */
   readonly keyword: number;
   readonly conditionEnd: number;
@@ -41,16 +43,20 @@ export type KnownValue = { readonly value: string; /** Set from this word index 
 const VARIABLE_WORD = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/;
 const EQUAL = new Set(['=', '==', '-eq']);
 const NOT_EQUAL = new Set(['!=', '-ne']);
+const ORDER = new Set(['-gt', '-ge', '-lt', '-le']);
+const INTEGER = /^-?[0-9]+$/;
 
-/** `[ $V = x ]`, `[[ "$V" == x ]]`, `test $V != x`: the variable, value and sense; undefined for any other test. */
-export function equalityTest(condition: readonly ShellWord[]): EqualityTest | undefined {
+/** `[ $V = x ]`, `[[ "$V" == x ]]`, `test $V != x`, `[ $N -gt 0 ]`: the variable, value and test; undefined for any other. */
+export function variableTest(condition: readonly ShellWord[]): VariableTest | undefined {
   const inner = condition.filter((w) => !['[', ']', '[[', ']]', 'test'].includes(w.text));
   if (inner.length !== 3) return undefined;
   const operator = inner[1]!.text;
-  if (!EQUAL.has(operator) && !NOT_EQUAL.has(operator)) return undefined;
   const variable = VARIABLE_WORD.exec(inner[0]!.text)?.[1];
   if (!variable || inner[2]!.dynamic) return undefined;
-  return { variable, value: inner[2]!.text, negated: NOT_EQUAL.has(operator) };
+  const value = inner[2]!.text;
+  if (ORDER.has(operator)) return INTEGER.test(value) ? { variable, value, negated: false, order: operator as VariableTest['order'] } : undefined;
+  if (!EQUAL.has(operator) && !NOT_EQUAL.has(operator)) return undefined;
+  return { variable, value, negated: NOT_EQUAL.has(operator) };
 }
 
 interface OpenIf {
@@ -77,7 +83,7 @@ interface OpenCase {
 const GLOB = /[*?[\]]/;
 
 /** A `case` arm's test: one plain pattern is an equality, `*` alone an `else`, anything else opaque. */
-function armTest(variable: string | undefined, patterns: readonly ShellWord[]): EqualityTest | 'opaque' | undefined {
+function armTest(variable: string | undefined, patterns: readonly ShellWord[]): VariableTest | 'opaque' | undefined {
   if (patterns.length === 1 && patterns[0]!.text === '*') return undefined;
   if (!variable || patterns.length !== 1 || patterns[0]!.dynamic || GLOB.test(patterns[0]!.text)) return 'opaque';
   return { variable, value: patterns[0]!.text, negated: false };
@@ -138,7 +144,7 @@ export function conditionals(words: readonly ShellWord[], text: string): IfState
         continue;
       }
     } else if (word === 'then' && top.condition !== undefined) {
-      top.current = { test: equalityTest(words.slice(top.condition + 1, i)) ?? 'opaque', keyword: top.condition, conditionEnd: i - 1, bodyStart: i + 1 };
+      top.current = { test: variableTest(words.slice(top.condition + 1, i)) ?? 'opaque', keyword: top.condition, conditionEnd: i - 1, bodyStart: i + 1 };
       top.condition = undefined;
     } else if (word === 'elif' && top.condition === undefined) {
       closeBranch(top, i);
@@ -171,8 +177,15 @@ export function casePatterns(statements: readonly IfStatement[]): Set<number> {
   return patterns;
 }
 
-function holds(test: EqualityTest, known: KnownValue | undefined, at: number): boolean | undefined {
+function holds(test: VariableTest, known: KnownValue | undefined, at: number): boolean | undefined {
   if (!known || ('since' in known && known.since !== undefined && known.since > at)) return undefined;
+  if (test.order) {
+    // `[ $N -gt 0 ]` with N not a number is an error in the test: bash takes neither branch as true, but MoE Lens
+    // does not model that.
+    if (!('value' in known) || !INTEGER.test(known.value)) return undefined;
+    const [a, b] = [Number(known.value), Number(test.value)];
+    return test.order === '-gt' ? a > b : test.order === '-ge' ? a >= b : test.order === '-lt' ? a < b : a <= b;
+  }
   const equal = 'value' in known ? known.value === test.value : known.noneOf.includes(test.value) ? false : undefined;
   return equal === undefined ? undefined : equal !== test.negated;
 }
