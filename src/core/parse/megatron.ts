@@ -199,7 +199,10 @@ function scriptVariants(written: readonly ScriptWord[], text: string, chosen: Re
     // A branch that stops the script (`echo "unknown model"; exit 1`) launches nothing.
     if (exitsIn(words, branch.bodyStart, branch.bodyEnd)) return [];
     const next = new Map(chosen);
-    next.set(selector.variable, branch.value === undefined ? { noneOf: values } : { value: branch.value });
+    // `<other>` of a second chain on the same variable is none of either chain's values.
+    const before = chosen.get(selector.variable);
+    const excluded = before && 'noneOf' in before ? [...before.noneOf, ...values] : values;
+    next.set(selector.variable, branch.value === undefined ? { noneOf: excluded } : { value: branch.value });
     const taken = [...words.slice(0, selector.start), ...words.slice(branch.bodyStart, branch.bodyEnd), ...words.slice(selector.end)];
     const label = `${selector.variable}=${branch.value ?? '<other>'}${branch.value !== undefined && branch.value === selector.fallback ? ' (default)' : ''}`;
     return scriptVariants(taken, text, next, depth + 1, budget).map((inner) => ({
@@ -299,9 +302,11 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     if (at === undefined) return undefined;
     let description = descriptions.get(at);
     if (description === undefined) {
+      // The test, up to `then` (or `in`), looked for in the next few words: a hostile script's unclosed `if`s
+      // must not each scan the rest of it.
       let close = at + 1;
-      while (close < words.length && words[close]!.text !== 'then' && words[close]!.text !== 'in') close++;
-      const test = close > at + 1 && close < words.length ? text.slice(words[at]!.start, words[close - 1]!.end).replace(/\s+/g, ' ') : words[at]!.text;
+      while (close < Math.min(words.length, at + 32) && words[close]!.text !== 'then' && words[close]!.text !== 'in') close++;
+      const test = close > at + 1 && close < words.length && (words[close]!.text === 'then' || words[close]!.text === 'in') ? text.slice(words[at]!.start, words[close - 1]!.end).replace(/\s+/g, ' ') : words[at]!.text;
       description = `inside \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lines.positionAt(words[at]!.start).line + 1}), which depends on how the script runs`;
       descriptions.set(at, description);
     }
