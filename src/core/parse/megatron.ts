@@ -571,10 +571,16 @@ export function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
     const valueRange = isScalar(value) && value.range ? { start: value.range[0], end: value.range[1] } : keyRange;
     const literal: Literal = isScalar(value) ? jsLiteral(value.value, text.slice(valueRange.start, valueRange.end)) : { kind: 'expression', text: String(value ?? '') };
     const items = isSeq(value) && value.items.every(isScalar) ? { items: value.items.map((item) => String(item.value)) } : {};
-    sites.push({ key: ALIASES[key] ?? key, keyRange, valueRange, literal, ...items, ...(file ? { file } : {}) });
+    sites.push({ key: YAML_ALIASES[key] ?? ALIASES[key] ?? key, keyRange, valueRange, literal, ...items, ...(file ? { file } : {}) });
   }
   return sites;
 }
+
+/**
+ * YAML spellings of Megatron settings that no Megatron flag has: NeMo 1.x's `model.bias`, which NeMo passes on as
+ * `add_bias_linear` (nemo/collections/nlp/models/language_modeling/megatron_base_model.py @8cfedd7 l.510, l.574).
+ */
+const YAML_ALIASES: Readonly<Record<string, string>> = { bias: 'add_bias_linear' };
 
 /** The files an `extends:` lists (a string or a list of strings), relative to the file that lists them. */
 function extendsOf(map: YAMLMap, file: string): string[] {
@@ -651,7 +657,10 @@ function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
     selectionBias: unknownIfDefault(spec.selectionBias),
     scale: unknownIfDefault(spec.scale),
     normalize: spec.scoreFunc.sites.length === 0 ? { ...spec.normalize, unknown: reason } : spec.normalize,
-    ...(spec.groups ? { groups: { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) } } : {}),
+    // Not written here: whether groups are used is as unknown as the rest (a Bridge recipe sets 1/1 for Kimi-K2).
+    groups: spec.groups
+      ? { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) }
+      : { count: { value: undefined, sites: [], unknown: reason }, selected: { value: undefined, sites: [], unknown: reason }, score: 'topk-over-groups-sum' },
   };
 }
 
@@ -692,11 +701,13 @@ function splitsExperts(sites: readonly Site[]): boolean {
  * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass):
  * the same semantics, from sites the caller found.
  */
-export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange): RouterSpec | undefined {
+export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, unreadBase?: string): RouterSpec | undefined {
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   if (!normalised.some((s) => MARKERS.includes(s.key)) || isDense(normalised)) return undefined;
-  const spec = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
-  return { ...spec, name, identity: { ...spec.identity, flavor: name, fileLabel: name } };
+  const built = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
+  const spec = { ...built, name, identity: { ...built.identity, flavor: name, fileLabel: name } };
+  // A base MoE Lens could not read may set what this class leaves out: unknown, not Megatron's default.
+  return unreadBase ? withoutDefaults(spec, `${name} does not set it, and its base ${unreadBase} (not in the workspace) may`) : spec;
 }
 
 /**
@@ -758,10 +769,16 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const disableBias = flag('disable_bias_linear');
   const addBias = flag('add_bias_linear', true);
   const biasFlag = disableBias.sites.length ? disableBias : addBias;
-  const routerBias = { value: disableBias.value ? false : addBias.value, sites: biasFlag.sites, ...(biasFlag.unknown ? { unknown: biasFlag.unknown } : {}) };
+  // MegaBlocks' LearnedRouter gate is `nn.Linear(hidden, experts, bias=False)` whatever the model's linear layers
+  // do (megablocks/layers/router.py @78eea65 l.72-78).
+  const routerBias: Field<boolean> = megablocks
+    ? { value: false, sites: [], defaultFrom: { label: 'MegaBlocks LearnedRouter: its gate has no bias (megablocks/layers/router.py)' } }
+    : { value: disableBias.value ? false : addBias.value, sites: biasFlag.sites, ...(biasFlag.unknown ? { unknown: biasFlag.unknown } : {}) };
   const groupsCount = numberField('moe_router_num_groups');
   const groupsSelected = numberField('moe_router_group_topk');
-  const scaleField = numberField('moe_router_topk_scaling_factor');
+  // None (the default) scales nothing: `if scaling_factor: probs = probs * scaling_factor` (moe_utils.py @d98e8a6 l.933).
+  const scaleSite = last('moe_router_topk_scaling_factor');
+  const scaleField: Field<number | undefined> = scaleSite?.literal.kind === 'none' && !scaleSite.unknown ? { value: 1, sites: find('moe_router_topk_scaling_factor') } : numberField('moe_router_topk_scaling_factor');
   const label = file.split(/[\\/]/).pop()!.replace(/\.(sh|bash|ya?ml)$/i, '');
 
   return {
@@ -774,7 +791,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     topK: numberField('moe_router_topk', { value: 2, label: 'Megatron moe_router_topk default' }),
     order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }), ...dependsOnScore, ...(preSoftmax.unknown ? { unknown: preSoftmax.unknown } : {}) },
     scoreFunc,
-    routerBias: { ...routerBias, ...(routerBias.sites.length ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
+    routerBias: { ...routerBias, ...(routerBias.sites.length || routerBias.defaultFrom ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
     selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}), ...(expertBias.unknown ? { unknown: expertBias.unknown } : {}) },
     groups:
       groupsCount.value !== undefined || groupsSelected.value !== undefined

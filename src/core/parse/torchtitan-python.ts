@@ -26,7 +26,7 @@ import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type NamingContext, type PythonSources, type Root } from './python/evaluate';
 import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
-import { describeValue, type ObjectValue, type PyValue } from './python/values';
+import { describeValue, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
 
 export interface PythonAnalysis {
   readonly parsed: ParsedPython;
@@ -321,13 +321,37 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       const range = { start: node.from, end: node.to };
       const spec =
         vocabulary.format === 'megatron'
-          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange)
+          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange, unreadBase(evaluator, cls))
           : keyedSpec(vocabulary.format, file, cls.name, sites, range, cls.nameRange);
       if (spec) specs.push(asPythonSpec(spec));
       break;
     }
   }
   return specs;
+}
+
+/** Megatron Core's config classes: MoE Lens knows their defaults (Megatron's), so a provider built on them is whole. */
+const MEGATRON_CORE_CONFIG = /^megatron\.core\.transformer\.(transformer_config\.)?(MLA)?TransformerConfig$/;
+/** Bases that declare no config fields. */
+const FIELDLESS_BASE = /^(builtins\.object|typing\.\w+|abc\.ABC|typing_extensions\.\w+)$/;
+
+/**
+ * The first base of a Megatron-style config class that MoE Lens cannot read and that may set router fields
+ * (Megatron-Bridge's `MLAModelProvider`, imported from a file outside the workspace): what the class does not set
+ * is then unknown, not Megatron's default.
+ */
+function unreadBase(evaluator: PythonEvaluator, cls: ClassInfo, depth = 0): string | undefined {
+  for (const base of evaluator.bases(cls)) {
+    if (base.kind === 'class') {
+      const inner = depth < 8 ? unreadBase(evaluator, base.cls, depth + 1) : undefined;
+      if (inner) return inner;
+    } else if (base.kind === 'external') {
+      if (!MEGATRON_CORE_CONFIG.test(base.name) && !FIELDLESS_BASE.test(base.name)) return base.name.slice(base.name.lastIndexOf('.') + 1);
+    } else {
+      return `a base of ${cls.name}`;
+    }
+  }
+  return undefined;
 }
 
 /**
