@@ -9,6 +9,12 @@ const gptoss = (args: string) => `gptoss_configs = {\n    "120b": GptOssModelArg
 
 runRuleTests(publishedModelMismatch, {
   valid: [
+    { name: 'Megatron gpt-oss-120b: top-k then softmax (no --moe-router-pre-softmax) renormalises as published', file: 'gpt-oss-120b.sh', code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4\n' },
+    {
+      name: 'Megatron DeepSeek-V2 without --moe-router-pre-softmax, in a launch that passes flags MoE Lens cannot read',
+      file: 'deepseek-v2.sh',
+      code: 'python pretrain_gpt.py --num-layers 60 --hidden-size 5120 --num-experts 160 --moe-router-topk 6 --moe-router-num-groups 8 --moe-router-group-topk 3 --moe-router-topk-scaling-factor 16.0 --disable-bias-linear $EXTRA_ARGS\n',
+    },
     { name: 'gpt-oss-120b with the published top-4 of 128', file: GPT_OSS_PY, code: gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True') },
     { name: 'a flavor key that is not a published model', file: GPT_OSS_PY, code: gptoss('num_experts=8, top_k=8, score_func="softmax"').replace('"120b"', '"debugmodel"') },
     { name: 'flavor "120b" outside a gpt-oss file says nothing about gpt-oss', file: PLAIN_PY, code: gptoss('num_experts=128, top_k=8, score_func="softmax"').replace('gptoss_configs', 'configs').replace('GptOssModelArgs', 'ModelArgs') },
@@ -31,6 +37,24 @@ runRuleTests(publishedModelMismatch, {
     },
   ],
   invalid: [
+    {
+      // AMD-AGI/Primus gpt_oss_20B.yaml @fd1eeab inherits `moe_router_pre_softmax: true` from deepseek_v2_base.yaml.
+      name: 'Megatron: gpt-oss softmaxes over its top-k, so --moe-router-pre-softmax keeps weights gpt-oss renormalises',
+      file: 'gpt-oss-120b.sh',
+      code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4 --moe-router-pre-softmax\n',
+      errors: [
+        { messageId: 'mismatch', text: '--moe-router-pre-softmax', severity: 'error', includes: ['`moe_router_pre_softmax` is True, but gpt-oss-120b renormalises each token\'s top-k weights to sum to 1'] },
+      ],
+      // Megatron's pre-softmax is a switch: removing it is the fix, not one the rule writes for a launch script.
+      output: null,
+    },
+    {
+      name: 'Megatron DeepSeek-V2 (softmax over all experts, no renormalisation) launched without --moe-router-pre-softmax',
+      file: 'deepseek-v2.sh',
+      code: 'python pretrain_gpt.py --num-layers 60 --hidden-size 5120 --num-experts 160 --moe-router-topk 6 --moe-router-num-groups 8 --moe-router-group-topk 3 --moe-router-topk-scaling-factor 16.0 --disable-bias-linear\n',
+      errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (default from Megatron post-softmax default), but deepseek-v2-236b does not renormalise the top-k weights'] }],
+      output: null,
+    },
     {
       name: 'gpt-oss-120b with top_k 8 (torchtitan PR #2212)',
       file: GPT_OSS_PY,

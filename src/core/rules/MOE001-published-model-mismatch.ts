@@ -116,14 +116,15 @@ export const publishedModelMismatch = {
       compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
     }
     // Booleans the published router defines; compared only where this config's values are known.
-    const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown): void => {
+    // `shown`: the value of the key named, where it is not the value compared (`moe_router_pre_softmax` for renormalisation).
+    const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown, shown = actual): void => {
       if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined) return;
       const shownKey = keyOf(field, key);
       context.report({
         messageId: 'mismatch',
         data: {
           key: shownKey,
-          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(actual)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(shown)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
           model: model.id,
           fact: describe,
         },
@@ -135,7 +136,13 @@ export const publishedModelMismatch = {
     };
     const renormalized = effectiveRenormalization(spec);
     if (renormalized !== undefined && model.renormalized && allKnown(spec.order, spec.scoreFunc)) {
-      flag(spec.normalize, renormalized, model.renormalized, keys.normalize, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value);
+      // Megatron has no renormalisation switch: with softmax, `moe_router_pre_softmax` decides it (softmax over all
+      // experts before top-k keeps the weights as they are; top-k first makes them sum to 1).
+      const byOrder = keys.normalize === undefined && spec.framework === 'megatron' && spec.scoreFunc.value === 'softmax';
+      // Unwritten in a launch that passes flags MoE Lens cannot read (`$EXTRA_ARGS`), the switch may be among them.
+      const unseen = byOrder && spec.order.sites.length === 0 && spec.launch !== undefined && !spec.launch.complete;
+      const [field, key] = byOrder ? [spec.order, 'moe_router_pre_softmax'] : [spec.normalize, keys.normalize];
+      if (!unseen) flag(field, renormalized, model.renormalized, key, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value, byOrder ? spec.order.value === 'score-then-topk' : renormalized);
     }
     if (model.gateBias) {
       const gateKey = spec.routerBias.sites[spec.routerBias.sites.length - 1]?.key ?? (spec.framework === 'torchtitan' ? 'gate_bias' : undefined);
