@@ -797,7 +797,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
       groupsCount.value !== undefined || groupsSelected.value !== undefined
         ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum' }
         : undefined,
-    normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : 'Megatron renormalises sigmoid weights when k > 1' }, ...dependsOnScore },
+    normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : `Megatron renormalises ${scoreFunc.value} weights when k > 1` }, ...dependsOnScore },
     scale: { ...scaleField, value: scaleField.value ?? 1 },
     debugRoundRobin: { value: false, sites: [] },
     hidden: numberField('hidden_size'),
