@@ -15,7 +15,7 @@ export interface VariableTest {
   readonly order?: '-gt' | '-ge' | '-lt' | '-le';
 }
 
-export interface IfBranch {
+export interface ShellBranch {
   /**
    * The branch's test: undefined for `else` (and a `*)` arm), `opaque` for any test other than an equality on one
    * variable (a glob or several patterns in a `case` arm).
@@ -29,12 +29,12 @@ export interface IfBranch {
   readonly bodyEnd: number;
 }
 
-export interface IfStatement {
+export interface ShellConditional {
   readonly kind: 'if' | 'case';
   /** Word indexes from `if` to after `fi` (`case` to after `esac`). */
   readonly start: number;
   readonly end: number;
-  readonly branches: readonly IfBranch[];
+  readonly branches: readonly ShellBranch[];
 }
 
 /** What a variant knows of a variable: its value, or only that it is none of some values (an `else` branch). */
@@ -62,22 +62,22 @@ export function variableTest(condition: readonly ShellWord[]): VariableTest | un
 interface OpenIf {
   readonly kind: 'if';
   readonly start: number;
-  readonly branches: IfBranch[];
+  readonly branches: ShellBranch[];
   /** The `if`/`elif` whose condition is being read (until its `then`). */
   condition?: number;
-  current?: Omit<IfBranch, 'bodyEnd'>;
+  current?: Omit<ShellBranch, 'bodyEnd'>;
 }
 
 interface OpenCase {
   readonly kind: 'case';
   readonly start: number;
-  readonly branches: IfBranch[];
+  readonly branches: ShellBranch[];
   /** The variable after `case` (`case $MODEL in`), when it is one. */
   variable?: string;
   /** Reading the subject, then `in`, then an arm's patterns (until `)`), then its body (until `;;`). */
   state: 'subject' | 'in' | 'patterns' | 'body';
   patternStart?: number;
-  current?: Omit<IfBranch, 'bodyEnd'>;
+  current?: Omit<ShellBranch, 'bodyEnd'>;
 }
 
 const GLOB = /[*?[\]]/;
@@ -94,8 +94,8 @@ function armTest(variable: string | undefined, patterns: readonly ShellWord[]): 
  * A `case` arm's `)` and `;;` are not words: they are read from the text between words. One pass with a stack:
  * a script of thousands of nested statements stays linear.
  */
-export function conditionals(words: readonly ShellWord[], text: string): IfStatement[] {
-  const found: IfStatement[] = [];
+export function conditionals(words: readonly ShellWord[], text: string): ShellConditional[] {
+  const found: ShellConditional[] = [];
   const open: (OpenIf | OpenCase)[] = [];
   const closeBranch = (statement: OpenIf | OpenCase, at: number): void => {
     if (statement.current) statement.branches.push({ ...statement.current, bodyEnd: at });
@@ -168,7 +168,7 @@ export function conditionals(words: readonly ShellWord[], text: string): IfState
 }
 
 /** The word indexes of `case` arms' patterns (`--num-experts)` in an argument loop is a pattern, not a flag). */
-export function casePatterns(statements: readonly IfStatement[]): Set<number> {
+export function casePatterns(statements: readonly ShellConditional[]): Set<number> {
   const patterns = new Set<number>();
   for (const statement of statements) {
     if (statement.kind !== 'case') continue;
@@ -191,7 +191,7 @@ function holds(test: VariableTest, known: KnownValue | undefined, at: number): b
 }
 
 /** The branch that runs: null when none does, undefined when it depends on what is not known. */
-export function takenBranch(statement: IfStatement, known: ReadonlyMap<string, KnownValue>): IfBranch | null | undefined {
+export function takenBranch(statement: ShellConditional, known: ReadonlyMap<string, KnownValue>): ShellBranch | null | undefined {
   for (const branch of statement.branches) {
     if (branch.test === undefined) return branch;
     if (branch.test === 'opaque') return undefined;
