@@ -238,6 +238,16 @@ describe('Megatron dialects', () => {
     assert.equal(provenanceOf(other!.experts), 'unknown');
   });
 
+  it('`[ … ] && ARGS+=…` is a conditional too: a choice when it tests a variable, else its flags are unknown', () => {
+    const text = 'ARGS="--num-experts 64 --moe-router-topk 2 --moe-router-score-function sigmoid"\n[ "$USE_BIAS" = "1" ] && ARGS+=" --moe-router-enable-expert-bias"\n[ -f groups ] && ARGS+=" --moe-router-num-groups 8 --moe-router-group-topk 2"\npython pretrain_gpt.py $ARGS\n';
+    const specs = analyzeMegatronArgs(text, 'run.sh').specs;
+    assert.deepEqual(specs.map((s) => [s.name, s.selectionBias.value]), [['run USE_BIAS=1', 'learned'], ['run USE_BIAS=<other>', 'none']]);
+    for (const spec of specs) {
+      assert.equal(provenanceOf(spec.groups!.count), 'unknown');
+      assert.match(spec.groups!.count.unknown ?? '', /`--moe-router-num-groups` is passed only after `\[ -f groups \]` \(line 3\)/);
+    }
+  });
+
   it('a variable the script sets once, outside any if, decides an if after it', () => {
     const text = 'ROUTING=grouped\nif [ $ROUTING = grouped ]; then G="--moe-router-num-groups 8 --moe-router-group-topk 4"; fi\nif [ $ROUTING != grouped ]; then G="--moe-router-num-groups 2"; fi\npython pretrain_gpt.py --num-experts 64 --moe-router-topk 8 --moe-router-score-function sigmoid $G\n';
     const specs = analyzeMegatronArgs(text, 'run.sh').specs;

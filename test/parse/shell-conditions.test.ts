@@ -72,15 +72,26 @@ describe('launch-script if statements', () => {
     assert.equal(conditionals(wordsOf(loop), loop)[0]!.branches[0]!.test, 'opaque');
   });
 
+  it('reads `[ test ] && …` and `|| …` command lists as one-branch conditionals, up to a newline or `;`', () => {
+    const text = '[ "$BIAS" = 1 ] && ARGS+=" --x" && B=2\n[[ $MODE == train ]] || EVAL=1; run\nif [ -f a ] && [ -f b ]; then c; fi';
+    const words = wordsOf(text);
+    const lists = conditionals(words, text).filter((s) => s.kind === 'test');
+    assert.equal(lists.length, 2);
+    assert.deepEqual(lists.map((l) => l.branches[0]!.test), [{ variable: 'BIAS', value: '1', negated: false }, { variable: 'MODE', value: 'train', negated: true }]);
+    assert.deepEqual(lists.map((l) => texts(words.slice(l.branches[0]!.bodyStart, l.branches[0]!.bodyEnd))), ['ARGS+= --x B=2', 'EVAL=1']);
+    assert.equal(texts(decideConditionals(words, text, new Map([['BIAS', { value: '0' }], ['MODE', { value: 'train' }]]))), 'run if [ -f a ] [ -f b ] then c fi');
+  });
+
   it('a branch exits when it runs exit itself, not when an if inside it does', () => {
     const words = wordsOf('echo bad; exit 1; if [ ! -d x ]; then exit 1; fi; run');
-    assert.equal(exitsIn(words, 0, words.length), true);
-    const guarded = wordsOf('if [ ! -d x ]; then exit 1; fi; run');
-    assert.equal(exitsIn(guarded, 0, guarded.length), false);
+    assert.equal(exitsIn(words, TEXT_OF.get(words)!, 0, words.length), true);
+    const guarded = wordsOf('if [ ! -d x ]; then exit 1; fi; [ -d "$D" ] || exit 1\nrun');
+    assert.equal(exitsIn(guarded, TEXT_OF.get(guarded)!, 0, guarded.length), false);
   });
 
   it('a variable set once, outside any if, to a plain word is known from there on; otherwise not', () => {
-    const known = plainAssignments(wordsOf('A=1\nB=$2\nC=x\nC=y\nif [ -n "$1" ]; then D=3; fi\nE+=4\nF=f\n'));
+    const text = 'A=1\nB=$2\nC=x\nC=y\nif [ -n "$1" ]; then D=3; fi\nE+=4\nF=f\n[ -z "$G" ] && export G=g\n';
+    const known = plainAssignments(wordsOf(text), text);
     assert.deepEqual([...known.keys()], ['A', 'F']);
     assert.deepEqual(known.get('A'), { value: '1', since: 0 });
   });

@@ -185,7 +185,7 @@ const MAX_SELECTOR_DEPTH = 2;
  * moe_options+=…`).
  */
 function scriptVariants(written: readonly ScriptWord[], text: string, chosen: ReadonlyMap<string, KnownValue>, depth: number, budget: { words: number }): Variant[] {
-  const words = decideConditionals(written, text, new Map([...plainAssignments(written), ...chosen]));
+  const words = decideConditionals(written, text, new Map([...plainAssignments(written, text), ...chosen]));
   const selector = depth < MAX_SELECTOR_DEPTH ? routingSelector(words, text) : undefined;
   // Each branch re-reads the script: bounded, so that a 2 MB script of flags is read once, not 16 times.
   if (!selector || words.length * selector.branches.length > budget.words) return [{ words, label: '' }];
@@ -197,7 +197,7 @@ function scriptVariants(written: readonly ScriptWord[], text: string, chosen: Re
   const branches = lone ? [lone, { anchor: lone.anchor, bodyStart: lone.bodyEnd, bodyEnd: lone.bodyEnd }] : selector.branches;
   return branches.flatMap((branch) => {
     // A branch that stops the script (`echo "unknown model"; exit 1`) launches nothing.
-    if (exitsIn(words, branch.bodyStart, branch.bodyEnd)) return [];
+    if (exitsIn(words, text, branch.bodyStart, branch.bodyEnd)) return [];
     const next = new Map(chosen);
     // `<other>` of a second chain on the same variable is none of either chain's values.
     const before = chosen.get(selector.variable);
@@ -291,13 +291,25 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
   const lines = new LineIndex(text);
   const sites: (Site & { group?: string })[] = [];
   // `--num-experts) NUM_EXPERTS=$2;;` in a script's argument loop: a pattern the script matches, not a flag it passes.
-  const patterns = casePatterns(conditionals(words, text));
+  const statements = conditionals(words, text);
+  const patterns = casePatterns(statements);
+  // `[ -f bias ] && ARGS+=…`: the command list each word is in, where it is in one (undecided, as those left are).
+  const listOf = new Int32Array(words.length).fill(-1);
+  statements.forEach((statement, index) => {
+    if (statement.kind === 'test') listOf.fill(index, statement.start, statement.end);
+  });
   // The `if`/`case` statements around the word being read (their word indexes), innermost last. Those left in the
   // words are ones MoE Lens cannot decide (decideConditionals took out the others).
   const enclosing: number[] = [];
   const descriptions = new Map<number, string>();
-  /** "inside `if [ $X = 1 ]` (line 12), …": where the word being read sits, or undefined outside any `if`. */
-  const branchOf = (): string | undefined => {
+  const lineOf = (word: number): number => lines.positionAt(words[word]!.start).line + 1;
+  /** "inside `if [ $X = 1 ]` (line 12), …": where word `i` sits, or undefined outside any `if`, `case` or `[ … ] &&`. */
+  const branchOf = (i: number): string | undefined => {
+    const list = statements[listOf[i]!];
+    if (list) {
+      const test = text.slice(words[list.start]!.start, words[list.branches[0]!.conditionEnd]!.end).replace(/\s+/g, ' ');
+      return `after \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lineOf(list.start)}), which depends on how the script runs`;
+    }
     const at = enclosing[enclosing.length - 1];
     if (at === undefined) return undefined;
     let description = descriptions.get(at);
@@ -307,14 +319,14 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
       let close = at + 1;
       while (close < Math.min(words.length, at + 32) && words[close]!.text !== 'then' && words[close]!.text !== 'in') close++;
       const test = close > at + 1 && close < words.length && (words[close]!.text === 'then' || words[close]!.text === 'in') ? text.slice(words[at]!.start, words[close - 1]!.end).replace(/\s+/g, ' ') : words[at]!.text;
-      description = `inside \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lines.positionAt(words[at]!.start).line + 1}), which depends on how the script runs`;
+      description = `inside \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lineOf(at)}), which depends on how the script runs`;
       descriptions.set(at, description);
     }
     return description;
   };
   /** A site in an undecided branch: the value as written, but whether the launch passes it is not known. */
-  const conditional = (site: Site, flag: string): Site => {
-    const where = branchOf();
+  const conditional = (site: Site, flag: string, at: number): Site => {
+    const where = branchOf(at);
     if (where === undefined) return site;
     return { ...site, literal: { kind: 'expression', text: text.slice(site.valueRange.start, site.valueRange.end) }, unknown: `\`--${flag}\` is passed only ${where}` };
   };
@@ -345,7 +357,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
         const previous = variables.get(name);
         const differs = previous !== undefined && (previous.ambiguous !== undefined || JSON.stringify(previous.literal) !== JSON.stringify(literal));
         const line = (range: SourceRange): number => lines.positionAt(range.start).line + 1;
-        const where = branchOf();
+        const where = branchOf(i);
         // A value set in a branch MoE Lens cannot decide, and another value (or none) elsewhere, depends on how the
         // script runs: not one value.
         const ambiguous =
@@ -367,14 +379,14 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     flagWords.set(word.start, i);
     lastFlagEnd = Math.max(lastFlagEnd, word.end);
     if (inlineValue !== undefined) {
-      sites.push({ ...conditional(valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), rawName), ...(word.group ? { group: word.group } : {}) });
+      sites.push({ ...conditional(valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), rawName, i), ...(word.group ? { group: word.group } : {}) });
       continue;
     }
     const next = words[i + 1];
     // A switch: known to take no value, or followed by another flag, another assignment or another command
     // (`--overlap-grad-reduce` closing one array must not take the next array's `DATA_ARGS=` as its value).
     if (BOOLEAN_FLAGS.has(key) || !next || next.text.startsWith('--') || ASSIGNMENT.test(next.text) || !(sameCommand(text, word, next) || (word.group !== undefined && word.group === next.group))) {
-      sites.push({ ...conditional({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true } }, rawName), ...(word.group ? { group: word.group } : {}) });
+      sites.push({ ...conditional({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true } }, rawName, i), ...(word.group ? { group: word.group } : {}) });
       continue;
     }
     const site = valueSite(key, keyRange, next, next.text, next.start);
@@ -382,7 +394,7 @@ function specsOfWords(words: readonly ScriptWord[], text: string, file: string):
     let last = i + 1;
     if (LIST_FLAGS.has(key)) while (last + 1 < words.length && continuesList(text, words[last]!, words[last + 1]!)) consumed.add(++last);
     const items = last > i + 1 ? { items: words.slice(i + 1, last + 1).map((w) => w.text), valueRange: { start: next.start, end: words[last]!.end } } : {};
-    sites.push({ ...conditional({ ...site, ...items }, rawName), ...(word.group ? { group: word.group } : {}) });
+    sites.push({ ...conditional({ ...site, ...items }, rawName, i), ...(word.group ? { group: word.group } : {}) });
     lastFlagEnd = Math.max(lastFlagEnd, words[last]!.end);
     i = last;
   }
@@ -774,8 +786,10 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const routerBias: Field<boolean> = megablocks
     ? { value: false, sites: [], defaultFrom: { label: 'MegaBlocks LearnedRouter: its gate has no bias (megablocks/layers/router.py)' } }
     : { value: disableBias.value ? false : addBias.value, sites: biasFlag.sites, ...(biasFlag.unknown ? { unknown: biasFlag.unknown } : {}) };
-  const groupsCount = numberField('moe_router_num_groups');
-  const groupsSelected = numberField('moe_router_group_topk');
+  // `moe_router_num_groups: null` is Megatron's default: no groups (transformer_config.py: Optional[int] = None).
+  const groupsField = (key: string): Field<number | undefined> => (last(key)?.literal.kind === 'none' && !last(key)?.unknown ? { value: undefined, sites: find(key) } : numberField(key));
+  const groupsCount = groupsField('moe_router_num_groups');
+  const groupsSelected = groupsField('moe_router_group_topk');
   // None (the default) scales nothing: `if scaling_factor: probs = probs * scaling_factor` (moe_utils.py @d98e8a6 l.933).
   const scaleSite = last('moe_router_topk_scaling_factor');
   const scaleField: Field<number | undefined> = scaleSite?.literal.kind === 'none' && !scaleSite.unknown ? { value: 1, sites: find('moe_router_topk_scaling_factor') } : numberField('moe_router_topk_scaling_factor');
@@ -794,7 +808,8 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     routerBias: { ...routerBias, ...(routerBias.sites.length || routerBias.defaultFrom ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
     selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}), ...(expertBias.unknown ? { unknown: expertBias.unknown } : {}) },
     groups:
-      groupsCount.value !== undefined || groupsSelected.value !== undefined
+      // Written, even as a value MoE Lens cannot read (`${EP}`, a branch it cannot decide): groups, maybe.
+      groupsCount.value !== undefined || groupsSelected.value !== undefined || groupsCount.unknown !== undefined || groupsSelected.unknown !== undefined
         ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum' }
         : undefined,
     normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : `Megatron renormalises ${scoreFunc.value} weights when k > 1` }, ...dependsOnScore },

@@ -30,8 +30,9 @@ export interface ShellBranch {
 }
 
 export interface ShellConditional {
-  readonly kind: 'if' | 'case';
-  /** Word indexes from `if` to after `fi` (`case` to after `esac`). */
+  /** `test`: a command list `[ $X = 1 ] && ARGS+=…` (`||` tests the negation). */
+  readonly kind: 'if' | 'case' | 'test';
+  /** Word indexes from `if` to after `fi` (`case` to after `esac`, `[` to the end of the command list). */
   readonly start: number;
   readonly end: number;
   readonly branches: readonly ShellBranch[];
@@ -130,6 +131,8 @@ export function conditionals(words: readonly ShellWord[], text: string): ShellCo
       }
       continue;
     }
+    const listed = (word === '[' || word === '[[') && !(top?.kind === 'if' && top.condition !== undefined) ? commandList(words, text, i) : undefined;
+    if (listed) found.push(listed);
     if (word === 'if') {
       open.push({ kind: 'if', start: i, branches: [], condition: i });
     } else if (word === 'case') {
@@ -165,6 +168,27 @@ export function conditionals(words: readonly ShellWord[], text: string): ShellCo
     }
   }
   return found.sort((a, b) => a.start - b.start);
+}
+
+const MAX_TEST_WORDS = 16;
+
+/**
+ * `[ $X = 1 ] && ARGS+=" --flag"` (or `||`): a test that runs the rest of its command list, as an `if` with one
+ * branch; undefined for a test that is not followed by `&&` / `||`. The list ends at a newline or `;`.
+ */
+function commandList(words: readonly ShellWord[], text: string, start: number): ShellConditional | undefined {
+  const closing = words[start]!.text === '[' ? ']' : ']]';
+  let close = start + 1;
+  while (close < Math.min(words.length, start + MAX_TEST_WORDS) && words[close]!.text !== closing) close++;
+  if (close >= words.length || words[close]!.text !== closing || close + 1 >= words.length) return undefined;
+  const gap = text.slice(words[close]!.end, words[close + 1]!.start);
+  const sense = /^\s*&&/.test(gap) ? 'and' : /^\s*\|\|/.test(gap) ? 'or' : undefined;
+  if (!sense) return undefined;
+  let end = close + 1;
+  while (end < words.length && !/(^|[^\\])(\r?\n|;)/.test(text.slice(words[end - 1]!.end, words[end]!.start))) end++;
+  const test = variableTest(words.slice(start, close + 1));
+  const branchTest = test === undefined ? 'opaque' : sense === 'and' ? test : test.order ? 'opaque' : { ...test, negated: !test.negated };
+  return { kind: 'test', start, end, branches: [{ test: branchTest, keyword: start, conditionEnd: close, bodyStart: close + 1, bodyEnd: end }] };
 }
 
 /** The word indexes of `case` arms' patterns (`--num-experts)` in an argument loop is a pattern, not a flag). */
@@ -222,14 +246,17 @@ export function decideConditionals<W extends ShellWord>(words: readonly W[], tex
   return words.filter((_, i) => dropped[i] === 0);
 }
 
-/** Whether the words (a branch's body) run `exit`, outside any `if` nested in them: that branch launches nothing. */
-export function exitsIn(words: readonly ShellWord[], start: number, end: number): boolean {
+/**
+ * Whether the words (a branch's body) run `exit`, outside any `if` nested in them and not after `&&` / `||`
+ * (`[ -d "$DIR" ] || exit 1`): that branch launches nothing.
+ */
+export function exitsIn(words: readonly ShellWord[], text: string, start: number, end: number): boolean {
   let depth = 0;
   for (let i = start; i < end; i++) {
-    const text = words[i]!.text;
-    if (text === 'if' || text === 'case') depth++;
-    else if ((text === 'fi' || text === 'esac') && depth > 0) depth--;
-    else if (text === 'exit' && depth === 0) return true;
+    const word = words[i]!.text;
+    if (word === 'if' || word === 'case') depth++;
+    else if ((word === 'fi' || word === 'esac') && depth > 0) depth--;
+    else if (word === 'exit' && depth === 0 && !/&&|\|\|/.test(text.slice(words[i - 1]?.end ?? 0, words[i]!.start))) return true;
   }
   return false;
 }
@@ -238,8 +265,11 @@ export function exitsIn(words: readonly ShellWord[], start: number, end: number)
  * Variables the script sets once, outside any `if`, to a plain word (`MODE=train`): the environment cannot
  * change them, so an `if [ $MODE = train ]` after the assignment is decided. Set twice, or in a branch, a variable stays unknown.
  */
-export function plainAssignments(words: readonly ShellWord[]): Map<string, KnownValue> {
+export function plainAssignments(words: readonly ShellWord[], text: string): Map<string, KnownValue> {
   const seen = new Map<string, KnownValue | null>();
+  // Inside a `[ … ] && …` list, too, an assignment may not run (`[ -z "$ADDR" ] && export ADDR=localhost`).
+  const inList = new Uint8Array(words.length);
+  for (const statement of conditionals(words, text)) if (statement.kind === 'test') inList.fill(1, statement.start, statement.end);
   let depth = 0;
   for (const [index, word] of words.entries()) {
     if (word.text === 'if' || word.text === 'case' || word.text === 'while' || word.text === 'for') depth++;
@@ -247,7 +277,7 @@ export function plainAssignments(words: readonly ShellWord[]): Map<string, Known
     const assignment = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/.exec(word.text);
     if (!assignment || word.text.startsWith('--')) continue;
     const name = assignment[1]!;
-    const plain = depth === 0 && !word.dynamic && !assignment[0].includes('+') && !seen.has(name);
+    const plain = depth === 0 && inList[index] === 0 && !word.dynamic && !assignment[0].includes('+') && !seen.has(name);
     seen.set(name, plain ? { value: word.text.slice(assignment[0].length), since: index } : null);
   }
   const known = new Map<string, KnownValue>();

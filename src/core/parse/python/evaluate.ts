@@ -805,7 +805,7 @@ export class PythonEvaluator {
         const value = statement.lastChild && statement.lastChild !== statement.firstChild ? this.evalExpr(statement.lastChild, frame) : undefined;
         return value ?? { kind: 'none', trace: traceAt(frame.module.file, statement) };
       }
-      case 'ShellConditional':
+      case 'IfStatement':
         return this.execIf(statement, frame);
       case 'ForStatement':
       case 'WhileStatement': {
@@ -1357,7 +1357,7 @@ function collectBindings(script: SyntaxNode, text: string, out: Map<string, Bind
       case 'ImportStatement':
         for (const binding of importBindings(statement, text)) set(nodeText(text, binding.alias), binding);
         return;
-      case 'ShellConditional':
+      case 'IfStatement':
       case 'TryStatement':
         for (const body of statement.getChildren('Body')) for (const inner of children(body)) visit(inner, true);
         return;
