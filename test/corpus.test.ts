@@ -80,7 +80,9 @@ function outcomeOf(entry: Entry, project: ProjectIndex): Outcome {
     const actual = match(expected, found);
     const f = actual?.fields;
     // Understood means read, not assumed: a value MoE Lens only assumed (or could not read) does not count.
-    const known = (field: FieldReport): FieldReport['value'] => (field.source === 'assumed' || field.source === 'unknown' ? null : field.value);
+    // undefined where MoE Lens did not read the value (a read null is "none": no groups).
+    const readValue = (field: FieldReport): FieldReport['value'] | undefined => (field.source === 'assumed' || field.source === 'unknown' ? undefined : field.value);
+    const known = (field: FieldReport): FieldReport['value'] => readValue(field) ?? null;
     const got = f ? `${known(f.num_experts) ?? '?'}/${known(f.top_k) ?? '?'}/${known(f.score_func) ?? '?'}` : 'not found';
     const ok =
       actual !== undefined &&
@@ -91,8 +93,7 @@ function outcomeOf(entry: Entry, project: ProjectIndex): Outcome {
     read.push(`${expected.name}: ${got}${ok ? '' : ` (manifest: ${expected.num_experts ?? '?'}/${expected.top_k ?? '?'}/${expected.score_func ?? '?'})`}`);
     // Groups read wrongly are a misread, not a gap: a value MoE Lens claims to know that the manifest contradicts.
     if (f && expected.num_groups !== undefined) {
-      const groups = (field: FieldReport): FieldReport['value'] | undefined => (field.source === 'assumed' || field.source === 'unknown' ? undefined : field.value);
-      const claimed = [groups(f.num_expert_groups), groups(f.num_limited_groups)];
+      const claimed = [readValue(f.num_expert_groups), readValue(f.num_limited_groups)];
       const published = [expected.num_groups, expected.group_topk ?? null];
       if (claimed.some((value, i) => value !== undefined && value !== published[i])) {
         understood = false;

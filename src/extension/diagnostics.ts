@@ -154,7 +154,8 @@ export class DiagnosticsController implements vscode.Disposable {
     const file = uri.toString();
     const visible = vscode.window.visibleTextEditors.some((editor) => editor.document.uri.toString() === file);
     const request = this.analysis.request({ kind: 'lint', file, text, options }, { urgent: visible });
-    this.slice(started, `reading and posting ${file.slice(file.lastIndexOf('/') + 1)} (${text.length} characters)`); // the text, the settings and posting it to the worker
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    this.slice(started, `reading and posting ${name} (${text.length} characters)`); // the text, the settings and posting it to the worker
     const outcome = await request;
     const resumed = performance.now();
     if (outcome.status === 'superseded' || isStale()) return undefined;
@@ -168,7 +169,7 @@ export class DiagnosticsController implements vscode.Disposable {
       result = { file, text, summary: outcome.answer.summary, diagnostics: outcome.answer.diagnostics, lines };
     }
     this.collection.set(uri, result.diagnostics.map((d) => toDiagnostic(uri, d, lines, (file) => this.index.linesOf(file))));
-    this.slice(resumed, `publishing ${result.diagnostics.length} diagnostics of ${file.slice(file.lastIndexOf('/') + 1)}`); // the line index and the editor's diagnostics
+    this.slice(resumed, `publishing ${result.diagnostics.length} diagnostics of ${name}`); // the line index and the editor's diagnostics
     this.linted.fire(uri);
     return result;
   }

@@ -24,7 +24,7 @@ describe('launch-script if statements', () => {
 
   it('decides a branch from what is known, and leaves an if it cannot decide as written', () => {
     const words = wordsOf('a; if [ $M = lite ]; then L; elif [ $M = full ]; then F; else E; fi; if [ -n "$3" ]; then N; fi; b');
-    const decide = (known: [string, KnownValue][]): string => texts(decideConditionals(words, TEXT_OF.get(words)!, new Map(known)));
+    const decide = (known: [string, KnownValue][]): string => texts(decideConditionals(words, conditionals(words, TEXT_OF.get(words)!), new Map(known)));
     assert.equal(decide([['M', { value: 'full' }]]), 'a F if [ -n $3 ] then N fi b');
     assert.equal(decide([['M', { value: 'other' }]]), 'a E if [ -n $3 ] then N fi b');
     // Only "none of lite, full" is known: the else runs.
@@ -35,25 +35,25 @@ describe('launch-script if statements', () => {
     assert.equal(decide([['M', { value: 'full', since: words.length }]]), texts(words));
     const none = wordsOf('if [ $M = lite ]; then L; fi; b');
     assert.equal(takenBranch(conditionals(none, TEXT_OF.get(none)!)[0]!, new Map([['M', { value: 'full' }]])), null);
-    assert.equal(texts(decideConditionals(none, TEXT_OF.get(none)!, new Map([['M', { value: 'full' }]]))), 'b');
+    assert.equal(texts(decideConditionals(none, conditionals(none, TEXT_OF.get(none)!), new Map([['M', { value: 'full' }]]))), 'b');
   });
 
   it('decides a numeric test on a known integer, and nothing on a word that is not one', () => {
     const text = 'if [ $N -gt 0 ]; then POS; fi; if [ $N -le 4 ]; then SMALL; fi';
     const words = wordsOf(text);
-    assert.equal(texts(decideConditionals(words, text, new Map([['N', { value: '60' }]]))), 'POS');
-    assert.equal(texts(decideConditionals(words, text, new Map([['N', { value: '0' }]]))), 'SMALL');
-    assert.equal(texts(decideConditionals(words, text, new Map([['N', { value: 'x' }]]))), texts(words));
-    assert.equal(texts(decideConditionals(words, text, new Map([['N', { noneOf: ['1'] }]]))), texts(words));
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['N', { value: '60' }]]))), 'POS');
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['N', { value: '0' }]]))), 'SMALL');
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['N', { value: 'x' }]]))), texts(words));
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['N', { noneOf: ['1'] }]]))), texts(words));
   });
 
   it('decides nested ifs inside the branch taken, and thousands of them without recursion', () => {
     const words = wordsOf('if [ $A = 1 ]; then if [ $B = 2 ]; then yes; else no; fi; fi');
-    assert.equal(texts(decideConditionals(words, TEXT_OF.get(words)!, new Map([['A', { value: '1' }], ['B', { value: '2' }]]))), 'yes');
+    assert.equal(texts(decideConditionals(words, conditionals(words, TEXT_OF.get(words)!), new Map([['A', { value: '1' }], ['B', { value: '2' }]]))), 'yes');
     const depth = 20_000;
     const deep = wordsOf(`${'if [ $A = 1 ]; then '.repeat(depth)}core${'; fi'.repeat(depth)}`);
-    assert.equal(texts(decideConditionals(deep, TEXT_OF.get(deep)!, new Map([['A', { value: '1' }]]))), 'core');
-    assert.equal(decideConditionals(deep, TEXT_OF.get(deep)!, new Map([['A', { value: '0' }]])).length, 0);
+    assert.equal(texts(decideConditionals(deep, conditionals(deep, TEXT_OF.get(deep)!), new Map([['A', { value: '1' }]]))), 'core');
+    assert.equal(decideConditionals(deep, conditionals(deep, TEXT_OF.get(deep)!), new Map([['A', { value: '0' }]])).length, 0);
   });
 
   it('reads case arms from the text between words: patterns up to `)`, bodies up to `;;`, `*` as else', () => {
@@ -64,9 +64,9 @@ describe('launch-script if statements', () => {
     assert.deepEqual(statement!.branches.map((b) => b.test), [{ variable: 'MODEL', value: 'lite', negated: false }, { variable: 'MODEL', value: 'full', negated: false }, 'opaque', 'opaque', undefined]);
     assert.deepEqual(statement!.branches.map((b) => texts(words.slice(b.bodyStart, b.bodyEnd))), ['E=64 if [ -n $X ] then Y fi', 'E=160', '', 'G', 'echo bad exit 1']);
     assert.equal(nested!.kind, 'if');
-    assert.equal(texts(decideConditionals(words, text, new Map([['MODEL', { value: 'full' }]]))), 'E=160 run');
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['MODEL', { value: 'full' }]]))), 'E=160 run');
     // `a|b)` may match: undecided from there on.
-    assert.equal(texts(decideConditionals(words, text, new Map([['MODEL', { value: 'a' }]]))), texts(words));
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['MODEL', { value: 'a' }]]))), texts(words));
     // An argument loop's `case "$1" in` tests no variable MoE Lens can know.
     const loop = 'while [ $# -gt 0 ]; do\n  case "$1" in\n    --num-experts) E=$2; shift 2;;\n    *) shift;;\n  esac\ndone';
     assert.equal(conditionals(wordsOf(loop), loop)[0]!.branches[0]!.test, 'opaque');
@@ -79,7 +79,7 @@ describe('launch-script if statements', () => {
     assert.equal(lists.length, 2);
     assert.deepEqual(lists.map((l) => l.branches[0]!.test), [{ variable: 'BIAS', value: '1', negated: false }, { variable: 'MODE', value: 'train', negated: true }]);
     assert.deepEqual(lists.map((l) => texts(words.slice(l.branches[0]!.bodyStart, l.branches[0]!.bodyEnd))), ['ARGS+= --x B=2', 'EVAL=1']);
-    assert.equal(texts(decideConditionals(words, text, new Map([['BIAS', { value: '0' }], ['MODE', { value: 'train' }]]))), 'run if [ -f a ] [ -f b ] then c fi');
+    assert.equal(texts(decideConditionals(words, conditionals(words, text), new Map([['BIAS', { value: '0' }], ['MODE', { value: 'train' }]]))), 'run if [ -f a ] [ -f b ] then c fi');
   });
 
   it('a branch exits when it runs exit itself, not when an if inside it does', () => {
@@ -91,7 +91,8 @@ describe('launch-script if statements', () => {
 
   it('a variable set once, outside any if, to a plain word is known from there on; otherwise not', () => {
     const text = 'A=1\nB=$2\nC=x\nC=y\nif [ -n "$1" ]; then D=3; fi\nE+=4\nF=f\n[ -z "$G" ] && export G=g\n';
-    const known = plainAssignments(wordsOf(text), text);
+    const words = wordsOf(text);
+    const known = plainAssignments(words, conditionals(words, text));
     assert.deepEqual([...known.keys()], ['A', 'F']);
     assert.deepEqual(known.get('A'), { value: '1', since: 0 });
   });

@@ -10,7 +10,7 @@ import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
-import { casePatterns, conditionals, decideConditionals, exitsIn, plainAssignments, type VariableTest, type KnownValue } from './shell-conditions';
+import { casePatterns, conditionals, decideConditionals, exitsIn, plainAssignments, type KnownValue, type ShellConditional, type VariableTest } from './shell-conditions';
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
@@ -150,7 +150,7 @@ function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variab
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
   const variants = scriptVariants(scriptWords(text), text, new Map(), 0, { words: MAX_VARIANT_WORDS });
   const specs = variants.flatMap((variant) =>
-    specsOfWords(variant.words, text, file).map((spec) =>
+    specsOfWords(variant.words, variant.statements, text, file).map((spec) =>
       variant.anchor === undefined
         ? spec
         : {
@@ -167,6 +167,8 @@ export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysi
 /** One way the script can run: its words with the `if`s it decides taken out, named by the choices made. */
 interface Variant {
   readonly words: ScriptWord[];
+  /** `conditionals(words, text)`: the statements MoE Lens could not decide. */
+  readonly statements: readonly ShellConditional[];
   /** `MODEL_SIZE=A37B`, or `MOE=true MODEL_SIZE=A2.7B` for a choice inside a choice; empty for the script as written. */
   readonly label: string;
   /** The innermost branch chosen. */
@@ -185,10 +187,13 @@ const MAX_SELECTOR_DEPTH = 2;
  * moe_options+=…`).
  */
 function scriptVariants(written: readonly ScriptWord[], text: string, chosen: ReadonlyMap<string, KnownValue>, depth: number, budget: { words: number }): Variant[] {
-  const words = decideConditionals(written, text, new Map([...plainAssignments(written, text), ...chosen]));
-  const selector = depth < MAX_SELECTOR_DEPTH ? routingSelector(words, text) : undefined;
+  const statements = conditionals(written, text);
+  const words = decideConditionals(written, statements, new Map([...plainAssignments(written, statements), ...chosen]));
+  // Read again only where a decision took words out (their indexes moved).
+  const left = words.length === written.length ? statements : conditionals(words, text);
+  const selector = depth < MAX_SELECTOR_DEPTH ? routingSelector(words, left, text) : undefined;
   // Each branch re-reads the script: bounded, so that a 2 MB script of flags is read once, not 16 times.
-  if (!selector || words.length * selector.branches.length > budget.words) return [{ words, label: '' }];
+  if (!selector || words.length * selector.branches.length > budget.words) return [{ words, statements: left, label: '' }];
   budget.words -= words.length * selector.branches.length;
   const values = selector.branches.flatMap((branch) => (branch.value === undefined ? [] : [branch.value]));
   // `if [ $USE_BIAS = true ]; then … fi` alone: the script also runs without it, a variant of its own (which may
@@ -207,6 +212,7 @@ function scriptVariants(written: readonly ScriptWord[], text: string, chosen: Re
     const label = `${selector.variable}=${branch.value ?? '<other>'}${branch.value !== undefined && branch.value === selector.fallback ? ' (default)' : ''}`;
     return scriptVariants(taken, text, next, depth + 1, budget).map((inner) => ({
       words: inner.words,
+      statements: inner.statements,
       label: inner.label ? `${label} ${inner.label}` : label,
       anchor: inner.anchor ?? branch.anchor,
     }));
@@ -242,9 +248,9 @@ const ROUTING_FLAG = /^--(num-experts|moe-router-|moe-num-experts|moe-top-k|num-
  * The `if`/`elif` chains over one variable in a script (`if [ $MODEL_SIZE = 16B ] … elif [ $MODEL_SIZE = 64B ]`),
  * and the `case $MODEL_SIZE in 16B) … esac` statements, outermost first: one inside an accepted one is not a selector.
  */
-function selectorChains(words: readonly ScriptWord[], text: string): Omit<Selector, 'fallback'>[] {
+function selectorChains(words: readonly ScriptWord[], statements: readonly ShellConditional[]): Omit<Selector, 'fallback'>[] {
   const found: Omit<Selector, 'fallback'>[] = [];
-  for (const statement of conditionals(words, text)) {
+  for (const statement of statements) {
     const tests = statement.branches.map((b) => b.test).filter((t) => t !== undefined);
     const first = tests[0];
     if (first === undefined || first === 'opaque' || first.order || statement.branches.length > MAX_SELECTOR_BRANCHES) continue;
@@ -266,14 +272,14 @@ function selectorChains(words: readonly ScriptWord[], text: string): Omit<Select
  * The chain whose branches choose the router (they set a routing flag, or a variable a routing flag reads):
  * the first such chain only, so that a script of several choices stays a handful of configs.
  */
-function routingSelector(words: readonly ScriptWord[], text: string): Selector | undefined {
+function routingSelector(words: readonly ScriptWord[], statements: readonly ShellConditional[], text: string): Selector | undefined {
   const readByRouting = new Set<string>();
   for (let i = 0; i + 1 < words.length; i++) {
     if (!ROUTING_FLAG.test(words[i]!.text)) continue;
     const value = words[i]!.text.includes('=') ? words[i]!.text.slice(words[i]!.text.indexOf('=') + 1) : words[i + 1]!.text;
     for (const match of value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) readByRouting.add(match[1]!);
   }
-  for (const chain of selectorChains(words, text)) {
+  for (const chain of selectorChains(words, statements)) {
     const decides = chain.branches.some((branch) =>
       words.slice(branch.bodyStart, branch.bodyEnd).some((w) => ROUTING_FLAG.test(w.text) || readByRouting.has(ASSIGNMENT.exec(w.text)?.[1] ?? '')),
     );
@@ -286,12 +292,12 @@ function routingSelector(words: readonly ScriptWord[], text: string): Selector |
   return undefined;
 }
 
-function specsOfWords(words: readonly ScriptWord[], text: string, file: string): RouterSpec[] {
+/** The configs of a script's words; `statements` are `conditionals(words, text)`. */
+function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellConditional[], text: string, file: string): RouterSpec[] {
   const variables = new Map<string, Variable>();
   const lines = new LineIndex(text);
   const sites: (Site & { group?: string })[] = [];
   // `--num-experts) NUM_EXPERTS=$2;;` in a script's argument loop: a pattern the script matches, not a flag it passes.
-  const statements = conditionals(words, text);
   const patterns = casePatterns(statements);
   // `[ -f bias ] && ARGS+=…`: the command list each word is in, where it is in one (undecided, as those left are).
   const listOf = new Int32Array(words.length).fill(-1);
@@ -745,10 +751,12 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   }
   const find = (key: string): Site[] => byKey.get(key) ?? [];
   const last = (key: string): Site | undefined => byKey.get(key)?.at(-1);
-  const numberField = (key: string, fallback?: { value: number; label: string }): Field<number | undefined> => {
+  /** `none`: what a written None means for an Optional field (its default), where it is not unknown. */
+  const numberField = (key: string, fallback?: { value: number; label: string }, none?: { value: number | undefined }): Field<number | undefined> => {
     const site = last(key);
     if (site?.unknown) return { value: undefined, sites: find(key), unknown: site.unknown };
     if (site?.literal.kind === 'int' || site?.literal.kind === 'float') return { value: site.literal.value, sites: find(key) };
+    if (site?.literal.kind === 'none' && none) return { value: none.value, sites: find(key) };
     // Written, but not as a number MoE Lens can read (`--moe-router-num-groups ${EP}` with EP from the environment).
     if (site) return { value: undefined, sites: find(key), unknown: `\`${literalText(site.literal)}\` is not a number written in the file` };
     return fallback ? { value: fallback.value, sites: [], defaultFrom: { label: fallback.label } } : { value: undefined, sites: [] };
@@ -787,12 +795,10 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     ? { value: false, sites: [], defaultFrom: { label: 'MegaBlocks LearnedRouter: its gate has no bias (megablocks/layers/router.py)' } }
     : { value: disableBias.value ? false : addBias.value, sites: biasFlag.sites, ...(biasFlag.unknown ? { unknown: biasFlag.unknown } : {}) };
   // `moe_router_num_groups: null` is Megatron's default: no groups (transformer_config.py: Optional[int] = None).
-  const groupsField = (key: string): Field<number | undefined> => (last(key)?.literal.kind === 'none' && !last(key)?.unknown ? { value: undefined, sites: find(key) } : numberField(key));
-  const groupsCount = groupsField('moe_router_num_groups');
-  const groupsSelected = groupsField('moe_router_group_topk');
+  const groupsCount = numberField('moe_router_num_groups', undefined, { value: undefined });
+  const groupsSelected = numberField('moe_router_group_topk', undefined, { value: undefined });
   // None (the default) scales nothing: `if scaling_factor: probs = probs * scaling_factor` (moe_utils.py @d98e8a6 l.933).
-  const scaleSite = last('moe_router_topk_scaling_factor');
-  const scaleField: Field<number | undefined> = scaleSite?.literal.kind === 'none' && !scaleSite.unknown ? { value: 1, sites: find('moe_router_topk_scaling_factor') } : numberField('moe_router_topk_scaling_factor');
+  const scaleField = numberField('moe_router_topk_scaling_factor', undefined, { value: 1 });
   const label = file.split(/[\\/]/).pop()!.replace(/\.(sh|bash|ya?ml)$/i, '');
 
   return {

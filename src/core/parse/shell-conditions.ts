@@ -229,11 +229,12 @@ export function takenBranch(statement: ShellConditional, known: ReadonlyMap<stri
 /**
  * The words as the script runs them where `known` decides an `if` or `case`: its taken branch's body in its place,
  * the rest of it (its other branches, `if`, `then`, `fi`) left out. Undecided statements stay as written.
+ * `statements` are `conditionals(words, text)`, read once by the caller for this and plainAssignments.
  */
-export function decideConditionals<W extends ShellWord>(words: readonly W[], text: string, known: ReadonlyMap<string, KnownValue>): W[] {
+export function decideConditionals<W extends ShellWord>(words: readonly W[], statements: readonly ShellConditional[], known: ReadonlyMap<string, KnownValue>): W[] {
   if (known.size === 0) return [...words];
   const dropped = new Uint8Array(words.length);
-  for (const statement of conditionals(words, text)) {
+  for (const statement of statements) {
     // Inside a part already left out: its own decision changes nothing (and skipping it keeps this linear).
     if (dropped[statement.start]) continue;
     const taken = takenBranch(statement, known);
@@ -265,11 +266,11 @@ export function exitsIn(words: readonly ShellWord[], text: string, start: number
  * Variables the script sets once, outside any `if`, to a plain word (`MODE=train`): the environment cannot
  * change them, so an `if [ $MODE = train ]` after the assignment is decided. Set twice, or in a branch, a variable stays unknown.
  */
-export function plainAssignments(words: readonly ShellWord[], text: string): Map<string, KnownValue> {
+export function plainAssignments(words: readonly ShellWord[], statements: readonly ShellConditional[]): Map<string, KnownValue> {
   const seen = new Map<string, KnownValue | null>();
   // Inside a `[ … ] && …` list, too, an assignment may not run (`[ -z "$ADDR" ] && export ADDR=localhost`).
   const inList = new Uint8Array(words.length);
-  for (const statement of conditionals(words, text)) if (statement.kind === 'test') inList.fill(1, statement.start, statement.end);
+  for (const statement of statements) if (statement.kind === 'test') inList.fill(1, statement.start, statement.end);
   let depth = 0;
   for (const [index, word] of words.entries()) {
     if (word.text === 'if' || word.text === 'case' || word.text === 'while' || word.text === 'for') depth++;

@@ -58,15 +58,20 @@ function answer(request: AnalysisRequest): AnalysisAnswer {
   }
 }
 
+/** A file's text as the host holds it: a changed text also drops the analyses that may have read the old one. */
+function setText(file: string, text: string): void {
+  if (project.textOf(file) !== text) recent.changed(file, text);
+  project.setText(file, text);
+}
+
 const port = parentPort!;
 port.on('message', (message: HostToWorker) => {
   switch (message.type) {
     case 'setText':
-      if (project.textOf(message.file) !== message.text) recent.changed(message.file, message.text);
-      project.setText(message.file, message.text);
+      setText(message.file, message.text);
       return;
     case 'setTexts':
-      for (const [file, text] of message.texts) project.setText(file, text);
+      for (const [file, text] of message.texts) setText(file, text);
       return;
     case 'deleteFile':
       recent.changed(message.file, undefined);
