@@ -17,10 +17,10 @@ import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type Route
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
-import { syntheticInputs, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
+import { SyntheticDraw, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
-import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo } from './runner';
+import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo, type RunOptions } from './runner';
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
 import { renderChart, renderChartLegend } from './views/chart';
 import { renderControls as renderControlsView } from './views/controls';
@@ -82,19 +82,19 @@ function schedule(delay = 300): void {
   debounce = setTimeout(() => void start(), delay);
 }
 
-async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo, isStale: () => boolean): Promise<SeriesResult & { info: BackendInfo }> {
+async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo, isStale: () => boolean, options: Omit<RunOptions, 'isStale'> = {}): Promise<SeriesResult & { info: BackendInfo }> {
   const { config } = router;
   const stats = (counts: Int32Array) => loadStats(counts, inputs.tokens, config.topK, { capacityFactor: controls.capacityFactor, expertParallel: controls.ep });
   // Round-robin routing ignores the router: the runner computes it with the reference, and the badge says so.
   const label = (engine: 'onnx' | 'reference', ran: BackendInfo): BackendInfo => (engine === 'reference' ? { backend: ran.backend, adapter: 'reference (round-robin ignores the router)' } : ran);
   try {
-    const { counts, runMs, engine } = await runRouter(config, inputs, info.backend, isStale);
+    const { counts, runMs, engine } = await runRouter(config, inputs, info.backend, { ...options, isStale });
     return { router, counts, stats: stats(counts), runMs, info: label(engine, info) };
   } catch (error) {
     if (error instanceof StaleRunError || info.backend !== 'webgpu' || controls.backend === 'webgpu') throw error;
     const fallback: BackendInfo = { backend: 'wasm', adapter: '', fallbackReason: `WebGPU failed (${String((error as Error)?.message ?? error)})` };
     send({ type: 'preview/log', body: { level: 'warn', message: fallback.fallbackReason! } });
-    const { counts, runMs, engine } = await runRouter(config, inputs, 'wasm', isStale);
+    const { counts, runMs, engine } = await runRouter(config, inputs, 'wasm', { ...options, isStale });
     return { router, counts, stats: stats(counts), runMs, info: label(engine, fallback) };
   }
 }
@@ -102,16 +102,34 @@ async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: Back
 /**
  * The last request's synthetic inputs. An edit that changes only the router (top_k, score function, …)
  * reuses them: drawing 16384 × 2880 values takes about as long as routing them. One entry, freed with the panel.
+ * The tokens are drawn as the run needs them (a superseded run leaves the rest for the next).
  */
-let lastDrawn: { key: string; inputs: SyntheticInputs } | undefined;
+let lastDrawn: { key: string; draw: SyntheticDraw } | undefined;
 
-function drawInputs(options: SyntheticOptions): SyntheticInputs {
+function drawFor(options: SyntheticOptions): SyntheticDraw {
   const key = JSON.stringify(options);
   if (lastDrawn?.key !== key) {
     lastDrawn = undefined; // let the old arrays go before drawing new ones
-    lastDrawn = { key, inputs: syntheticInputs(options) };
+    lastDrawn = { key, draw: new SyntheticDraw(options) };
   }
-  return lastDrawn.inputs;
+  return lastDrawn.draw;
+}
+
+/** Lets the browser run what is queued (paint, ORT's start-up continuations) before more main-thread work. */
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Draws tokens, a slice at a time, until the session is ready (or all are drawn): WebAssembly compiles off the
+ * main thread, so the draw and ORT's start-up overlap instead of following each other.
+ */
+async function drawWhileStarting(draw: SyntheticDraw, session: Promise<unknown>, isStale: () => boolean): Promise<void> {
+  let ready = false;
+  session.then(() => (ready = true), () => (ready = true));
+  const slice = Math.max(1, Math.floor((1 << 20) / draw.options.hidden));
+  while (!ready && !draw.complete && !isStale()) {
+    draw.drawTo(draw.drawn + slice);
+    await nextTask();
+  }
 }
 
 /** Why the loaded checkpoint cannot route this config; undefined when it can. */
@@ -165,10 +183,9 @@ async function start(): Promise<void> {
     const began = performance.now();
     const info = await resolveBackend(controls.backend);
     if (controls.backend === 'webgpu' && info.backend !== 'webgpu') throw new Error(`WebGPU was requested but ${info.fallbackReason}`);
-    // Start the session before drawing: ORT's module import starts now, the rest once the tokens are drawn.
-    // Drawing in steps between ORT's start-up work, or in a worker, was no faster on 2 cores (both sides are
-    // mostly CPU work: ORT's start-up ≈ 0.7 s, the draw ≈ 0.45 s), so the draw stays here and is simple.
-    prepareRouter(config, controls.hidden, info.backend).catch(() => undefined);
+    // Start the session before drawing: ORT's module import and WebAssembly compile start now.
+    const session = prepareRouter(config, controls.hidden, info.backend);
+    session.catch(() => undefined);
     const drawOptions: SyntheticOptions = {
       seed: controls.seed,
       tokens: controls.tokens,
@@ -177,9 +194,11 @@ async function start(): Promise<void> {
       distribution: controls.distribution === 'clustered' ? { kind: 'clustered', clusters: controls.clusters } : { kind: 'isotropic' },
       zeroSelectionBias: subject.learnedSelectionBias === true,
     };
-    if (app.dataset.firstResultAt === undefined && !weights && controls.tokens > FIRST_LOOK_TOKENS) {
+    const draw = drawFor(drawOptions);
+    const firstRun = app.dataset.firstResultAt === undefined;
+    if (firstRun && !weights && controls.tokens > FIRST_LOOK_TOKENS) {
       try {
-        showFirstLook(subject.router, drawOptions);
+        showFirstLook(subject.router, draw);
       } catch (error) {
         // Only a preview: the full run below says what went wrong, if anything does.
         send({ type: 'preview/log', body: { level: 'error', message: `first look: ${String((error as Error)?.stack ?? error)}` } });
@@ -187,12 +206,15 @@ async function start(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 0)); // let it paint before the long draw
       if (mine !== generation) return;
     }
-    const synthetic = drawInputs(drawOptions);
-    const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
-    if (mine !== generation) return;
     const isStale = (): boolean => mine !== generation;
+    await drawWhileStarting(draw, session, isStale);
+    if (mine !== generation) return;
+    const synthetic = draw.inputs;
+    const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
+    const drawTo = (end: number): void => draw.drawTo(end);
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
     if (weights) {
+      draw.drawTo(controls.tokens);
       const w = weights;
       const results: (SeriesResult & { info: BackendInfo })[] = [];
       let ran = info;
@@ -210,8 +232,10 @@ async function start(): Promise<void> {
       return;
     }
     layered = undefined;
-    const primary = await runSeries(subject.router, inputs, info, isStale);
-    const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info, isStale) : undefined;
+    // On the first run, the histogram grows slice by slice (WASM) until the whole result replaces it.
+    const progress = firstRun ? (counts: Int32Array, tokens: number) => showProgress(subject!.router, counts, tokens, controls.tokens) : undefined;
+    const primary = await runSeries(subject.router, inputs, info, isStale, { before: drawTo, ...(progress ? { progress } : {}) });
+    const compare = compareRouter ? await runSeries(compareRouter, inputs, primary.info, isStale, { before: drawTo }) : undefined;
     if (mine !== generation) return; // a newer request superseded this one
     show(primary, compare, performance.now() - began, false, inputs);
   } catch (error) {
@@ -228,21 +252,35 @@ async function start(): Promise<void> {
 const FIRST_LOOK_TOKENS = 256;
 
 /**
- * The panel's first run shows the load of its first 256 tokens at once: drawn alone (the draw is sequential, so
- * they are the same tokens the full run routes) and routed by the TypeScript router (the parity oracle, the same
- * math), while onnxruntime-web starts and the rest are drawn; the full result replaces it. At 16,384 × 2880 on
- * WASM the full histogram comes seconds later (ORT's start-up, the draw, the router), this one in a fraction.
+ * The panel's first run shows the load of its first 256 tokens at once: drawn first (the draw is sequential, so
+ * they are the tokens the full run routes first) and routed by the TypeScript router (the parity oracle, the same
+ * math), while onnxruntime-web starts and the rest are drawn. ORT's slices then grow it (showProgress) until the
+ * whole result replaces it.
  */
-function showFirstLook(router: PreviewRouter, options: SyntheticOptions): void {
+function showFirstLook(router: PreviewRouter, draw: SyntheticDraw): void {
   const tokens = FIRST_LOOK_TOKENS;
-  const drawn = syntheticInputs({ ...options, tokens });
-  const { counts } = routeReference(router.config, { tokens, hidden: options.hidden, ...drawn });
-  const mean = loadStats(counts, tokens, router.config.topK).meanLoad;
-  const chartHost = el('div', { class: 'chart-host' });
-  views.replaceChildren(el('p', { class: 'first-look' }, `First look: the first ${tokens} of ${options.tokens} tokens, routed while the rest are drawn and onnxruntime-web starts…`), chartHost);
-  chartHost.replaceChildren(renderChart({ label: router.label, counts }, undefined, { sorted: controls.sorted, mean, width: chartHost.clientWidth }));
+  draw.drawTo(tokens);
+  const { hidden } = draw.options;
+  const { counts } = routeReference(router.config, { tokens, hidden, ...draw.inputs, hiddenStates: draw.inputs.hiddenStates.subarray(0, tokens * hidden) });
+  showPartial(router, counts, tokens, `First look: the first ${tokens} of ${draw.options.tokens} tokens, routed while the rest are drawn and onnxruntime-web starts…`);
   app.dataset.firstLookCounts = JSON.stringify(Array.from(counts));
   app.dataset.firstLookAt = String(performance.now());
+}
+
+/** The counts of the tokens routed so far, while the rest are routed (first run, WASM slices). */
+function showProgress(router: PreviewRouter, counts: Int32Array, tokens: number, total: number): void {
+  showPartial(router, counts, tokens, `Routed ${tokens} of ${total} tokens so far…`);
+  setStatus(`Routing ${total} tokens: ${tokens} done…`, 'busy');
+  // For tests and the bench: the tokens each histogram covered, and when the first came.
+  app.dataset.progress = `${app.dataset.progress ? `${app.dataset.progress},` : ''}${tokens}:${counts.reduce((a, b) => a + b, 0)}`;
+  app.dataset.firstProgressAt ??= String(performance.now());
+}
+
+function showPartial(router: PreviewRouter, counts: Int32Array, tokens: number, sentence: string): void {
+  const mean = loadStats(counts, tokens, router.config.topK).meanLoad;
+  const chartHost = el('div', { class: 'chart-host' });
+  views.replaceChildren(el('p', { class: 'first-look' }, sentence), chartHost);
+  chartHost.replaceChildren(renderChart({ label: router.label, counts }, undefined, { sorted: controls.sorted, mean, width: chartHost.clientWidth }));
 }
 
 /** The last run through a checkpoint's layers: every layer's result, and the tokens (a row click reruns only a comparison). */

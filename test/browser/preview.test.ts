@@ -145,6 +145,22 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('WASM routes the tokens in slices: on the first run the histogram grows with each slice, and the counts add up to the reference', async () => {
+    // 4,096 tokens of 2880 values: slices of 1,456 tokens (runner.ts SLICE_VALUES), so three runs of ORT.
+    const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
+    const state = { tokens: 4096, hidden: 2880, seed: 5, backend: 'wasm' };
+    const page = await harness.open(subject, state);
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done', JSON.stringify(result));
+    const data = await page.evaluate(() => ({ ...document.getElementById('app')!.dataset }));
+    const k = subject.router.config.topK;
+    assert.equal(data.progress, `1456:${1456 * k},2912:${2912 * k}`, 'a histogram after each slice but the last, of every token routed so far');
+    assert.ok(Number(data.firstProgressAt) < Number(data.firstResultAt));
+    assert.deepEqual(result.counts, referenceCounts(subject, state));
+    assert.equal(await page.locator('p.first-look').count(), 0, 'the whole result replaced the growing one');
+    await page.close();
+  });
+
   it('WebGPU: new tokens (another seed) replace those on the GPU, and route as the reference does', async () => {
     const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
     const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 0, backend: 'webgpu' });

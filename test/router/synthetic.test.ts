@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { mulberry32Bits, normalSampler, syntheticInputs } from '../../src/core/router/synthetic';
+import { mulberry32Bits, normalSampler, SyntheticDraw, syntheticInputs } from '../../src/core/router/synthetic';
 
 describe('synthetic inputs', () => {
   it('draws tokens in order: a shorter draw is the prefix of a longer one (the first look of the panel relies on it)', () => {
@@ -10,6 +10,20 @@ describe('synthetic inputs', () => {
       const short = syntheticInputs({ seed: 7, tokens: 256, hidden: 24, experts: 16, distribution });
       assert.deepEqual(short.hiddenStates, long.hiddenStates.subarray(0, 256 * 24), distribution.kind);
       assert.deepEqual(short.gateWeight, long.gateWeight);
+    }
+  });
+
+  it('draws the same tokens in slices as at once (the panel routes each slice while it draws the next)', () => {
+    for (const distribution of [{ kind: 'isotropic' as const }, { kind: 'clustered' as const, clusters: 5 }]) {
+      const options = { seed: 11, tokens: 700, hidden: 24, experts: 16, distribution, zeroSelectionBias: true };
+      const whole = syntheticInputs(options);
+      const draw = new SyntheticDraw(options);
+      assert.equal(draw.drawn, 0);
+      assert.deepEqual(draw.inputs.gateWeight, whole.gateWeight);
+      for (const upTo of [1, 1, 256, 255, 300, 699, 5000]) draw.drawTo(upTo);
+      assert.equal(draw.drawn, 700);
+      assert.ok(draw.complete);
+      assert.deepEqual(draw.inputs, whole, distribution.kind);
     }
   });
 

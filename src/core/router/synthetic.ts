@@ -151,28 +151,59 @@ class NormalStream {
   }
 }
 
-export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
-  const { tokens: T, hidden: H, experts: E } = options;
-  const stream = new NormalStream(options.seed);
-  const fill = (length: number, std: number): Float32Array => {
-    const out = new Float32Array(length);
-    stream.fill(out, 0, length, std);
-    return out;
-  };
-  const gateWeight = fill(E * H, 1 / Math.sqrt(H));
-  const gateBias = fill(E, 0.1);
-  const selectionBias = fill(E, 0.1);
-  if (options.zeroSelectionBias) selectionBias.fill(0);
-  const hiddenStates = new Float32Array(T * H);
-  if (options.distribution.kind === 'clustered') {
-    const clusters = Math.max(1, Math.floor(options.distribution.clusters));
-    const centres = fill(clusters * H, 1);
-    for (let t = 0; t < T; t++) {
-      const c = Math.min(clusters - 1, Math.floor((stream.bits() / 4294967296) * clusters));
-      stream.fill(hiddenStates, t * H, H, 0.5, centres, c * H);
-    }
-  } else {
-    stream.fill(hiddenStates, 0, T * H, 1);
+/**
+ * Synthetic inputs drawn token by token: the weights and biases at once, the tokens as they are asked for
+ * (`drawTo`). The stream is sequential, so the first n tokens are the same whatever the total: the panel draws a
+ * slice, routes it while ORT starts, and draws the next (a whole draw of 16,384 × 2880 takes about half a second).
+ */
+export class SyntheticDraw {
+  readonly inputs: SyntheticInputs;
+  /** Tokens drawn so far: `inputs.hiddenStates` holds them first, zeros after. */
+  drawn = 0;
+  private readonly stream: NormalStream;
+  private readonly centres?: Float32Array;
+  private readonly clusters: number;
+
+  constructor(readonly options: SyntheticOptions) {
+    const { tokens: T, hidden: H, experts: E } = options;
+    this.stream = new NormalStream(options.seed);
+    const fill = (length: number, std: number): Float32Array => {
+      const out = new Float32Array(length);
+      this.stream.fill(out, 0, length, std);
+      return out;
+    };
+    const gateWeight = fill(E * H, 1 / Math.sqrt(H));
+    const gateBias = fill(E, 0.1);
+    const selectionBias = fill(E, 0.1);
+    if (options.zeroSelectionBias) selectionBias.fill(0);
+    this.clusters = options.distribution.kind === 'clustered' ? Math.max(1, Math.floor(options.distribution.clusters)) : 0;
+    if (this.clusters > 0) this.centres = fill(this.clusters * H, 1);
+    this.inputs = { hiddenStates: new Float32Array(T * H), gateWeight, gateBias, selectionBias };
   }
-  return { hiddenStates, gateWeight, gateBias, selectionBias };
+
+  /** Draws the tokens up to `tokens` (at most the total), in stream order. */
+  drawTo(tokens: number): void {
+    const H = this.options.hidden;
+    const end = Math.min(tokens, this.options.tokens);
+    const { hiddenStates } = this.inputs;
+    if (!this.centres) {
+      if (end > this.drawn) this.stream.fill(hiddenStates, this.drawn * H, (end - this.drawn) * H, 1);
+    } else {
+      for (let t = this.drawn; t < end; t++) {
+        const c = Math.min(this.clusters - 1, Math.floor((this.stream.bits() / 4294967296) * this.clusters));
+        this.stream.fill(hiddenStates, t * H, H, 0.5, this.centres, c * H);
+      }
+    }
+    this.drawn = Math.max(this.drawn, end);
+  }
+
+  get complete(): boolean {
+    return this.drawn === this.options.tokens;
+  }
+}
+
+export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
+  const draw = new SyntheticDraw(options);
+  draw.drawTo(options.tokens);
+  return draw.inputs;
 }
