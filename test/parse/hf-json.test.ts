@@ -94,6 +94,40 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual(routerConfigFromSpec(phimoe), { error: 'unknown score function "sparsemixer"' }, 'a router MoE Lens cannot run is refused, not approximated');
   });
 
+  it('deepseek_v3 without n_group routes with DeepseekV3Config\'s 8 groups, 4 kept; GLM-4.5, Nemotron 3 and MiMo default to none', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
+    const v3 = spec('{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8}');
+    assert.equal(v3.groups?.count.value, 8);
+    assert.equal(v3.groups?.selected.value, 4);
+    assert.equal(provenanceOf(v3.groups!.count), 'default');
+    assert.match(v3.groups!.count.defaultFrom!.label, /configuration_deepseek_v3\.py L98-99/);
+    assert.equal(spec('{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": null, "topk_group": null}').groups, undefined, 'a written null is no groups');
+    for (const type of ['glm4_moe', 'nemotron_h', 'mimo_v2_flash']) {
+      assert.equal(spec(`{"model_type": "${type}", "n_routed_experts": 64, "num_experts_per_tok": 4}`).groups, undefined, type);
+    }
+  });
+
+  it('Kimi-K2, DeepSeek-V3.2 and MiMo-V2-Flash: the router each type\'s code runs, with that code\'s defaults', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
+    // Kimi-K2-Instruct's values (config.json copies in test/corpus/hf): its remote MoEGate, DeepSeek-V3's hub code.
+    const kimi = spec('{"model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "scoring_func": "sigmoid", "topk_method": "noaux_tc", "norm_topk_prob": true, "routed_scaling_factor": 2.827}');
+    assert.equal(kimi.framework, 'hf:kimi_k2');
+    assert.equal(semanticsLabel(kimi), 'hf:kimi_k2 · score → top-8 · sigmoid · selection bias (static) · groups 1/1 (top2-sum) · normalize when-k>1 · × 2.827');
+    const kimiDefaults = spec('{"model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 1}');
+    assert.equal(kimiDefaults.normalize.value, 'when-k>1', 'MoEGate renormalises only when top_k > 1');
+    assert.equal(kimiDefaults.scale.value, 2.5);
+    assert.deepEqual([kimiDefaults.groups?.count.value, kimiDefaults.groups?.selected.value], [8, 4]);
+    const v32 = spec('{"model_type": "deepseek_v32", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "softmax"}');
+    assert.equal(v32.framework, 'hf:deepseek_v32');
+    assert.equal(v32.scoreFunc.value, 'sigmoid', 'DeepseekV32TopkRouter does not read scoring_func');
+    assert.equal(v32.selectionBias.value, 'static');
+    assert.deepEqual([v32.groups?.count.value, v32.scale.value], [8, 2.5]);
+    const mimo = spec('{"model_type": "mimo_v2_flash", "n_routed_experts": 256, "num_experts_per_tok": 8, "routed_scaling_factor": null}');
+    assert.equal(mimo.framework, 'hf:mimo_v2_flash');
+    assert.equal(mimo.scale.value, 1, 'a null routed_scaling_factor is 1.0');
+    assert.equal(mimo.normalize.value, 'always');
+  });
+
   it('GLM-4.7-Flash, Nemotron 3 and Qwen3-VL MoE: each with its own defaults and its own nesting', () => {
     const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
     const lite = spec('{"model_type": "glm4_moe_lite", "n_routed_experts": 64, "num_experts_per_tok": 4}');
@@ -118,11 +152,11 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(hunyuan.framework, 'hf:unknown');
     assert.deepEqual(hunyuan.unknownKeys, []);
     assert.equal(provenanceOf(hunyuan.topK), 'unknown', 'not a default of any declaration');
-    const v32 = spec('{"model_type": "deepseek_v32", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid"}')!;
-    assert.equal(v32.groups?.count.value, 8, 'read, with its site');
-    assert.equal(provenanceOf(v32.groups!.count), 'unknown');
-    assert.match(v32.groups!.count.unknown ?? '', /model_type "deepseek_v32" is not one MoE Lens knows the router of, nor whether it limits each token to 4 of 8 expert groups \(routed without groups\)/);
-    const routed = routerConfigFromSpec(v32);
+    const other = spec('{"model_type": "acme_moe", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid"}')!;
+    assert.equal(other.groups?.count.value, 8, 'read, with its site');
+    assert.equal(provenanceOf(other.groups!.count), 'unknown');
+    assert.match(other.groups!.count.unknown ?? '', /model_type "acme_moe" is not one MoE Lens knows the router of, nor whether it limits each token to 4 of 8 expert groups \(routed without groups\)/);
+    const routed = routerConfigFromSpec(other);
     assert.ok(!('error' in routed) && routed.config.groups === undefined);
   });
 

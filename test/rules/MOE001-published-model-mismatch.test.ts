@@ -35,6 +35,22 @@ runRuleTests(publishedModelMismatch, {
       file: 'dsv3/config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "num_hidden_layers": 61, "hidden_size": 7168, "scoring_func": "sigmoid"}',
     },
+    {
+      name: 'Kimi-K2-Instruct config.json as published (routed_scaling_factor 2.827, sigmoid, top-8 of 384)',
+      file: 'Kimi-K2-Instruct/config.json',
+      code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "deepseek_v3", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.827, "num_hidden_layers": 61, "hidden_size": 7168}',
+    },
+    {
+      name: 'GLM-4.5-Air with its own scaling factor 1.0 (not GLM-4.5\'s 2.5)',
+      file: 'GLM-4.5-Air/config.json',
+      code: '{"_name_or_path": "zai-org/GLM-4.5-Air", "model_type": "glm4_moe", "n_routed_experts": 128, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_hidden_layers": 46, "hidden_size": 4096}',
+    },
+    {
+      // NVIDIA-NeMo/Megatron-Bridge examples/recipes/kimi/conf/kimi_k2_pretrain_l8.yaml @87107da (test/corpus/yaml3).
+      name: 'a reduced proxy named after the model in its file name (kimi_k2_pretrain_l8.yaml: 8 layers, 48 experts) is not the model',
+      file: 'conf/kimi_k2_pretrain_l8.yaml',
+      code: 'model:\n  num_layers: 8\n  num_moe_experts: 48\n  moe_router_topk: 8\n',
+    },
   ],
   invalid: [
     {
@@ -54,6 +70,21 @@ runRuleTests(publishedModelMismatch, {
       code: 'python pretrain_gpt.py --num-layers 60 --hidden-size 5120 --num-experts 160 --moe-router-topk 6 --moe-router-num-groups 8 --moe-router-group-topk 3 --moe-router-topk-scaling-factor 16.0 --disable-bias-linear\n',
       errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (default from Megatron post-softmax default), but deepseek-v2-236b does not renormalise the top-k weights'] }],
       output: null,
+    },
+    {
+      // AMD-AGI/Primus primus/configs/models/megatron/kimi_k2.yaml @fd1eeab inherits 1.0 from deepseek_v3_base.yaml.
+      name: 'Megatron Kimi-K2 with the scaling factor of its DeepSeek-V3 base (1.0), where Kimi-K2 scales by 2.827 (secondary: a warning)',
+      file: 'kimi-k2.sh',
+      code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 1.0 --disable-bias-linear\n',
+      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'warning', includes: ['`moe_router_topk_scaling_factor` is 1, but kimi-k2 multiplies the routed experts\' weights by 2.827', 'file name "kimi-k2"', 'Secondary sources'] }],
+      output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.827 --disable-bias-linear\n',
+    },
+    {
+      name: 'GLM-4.5 config.json with top-k 6 (the report: 8 of 160 active per token)',
+      file: 'GLM-4.5/config.json',
+      code: '{"_name_or_path": "zai-org/GLM-4.5", "model_type": "glm4_moe", "n_routed_experts": 160, "num_experts_per_tok": 6, "routed_scaling_factor": 2.5, "num_hidden_layers": 92, "hidden_size": 5120}',
+      errors: [{ messageId: 'mismatch', text: '6', severity: 'error', includes: ['routes each token to 8 of 160 experts', 'GLM_4_5_technical_report.pdf'] }],
+      output: '{"_name_or_path": "zai-org/GLM-4.5", "model_type": "glm4_moe", "n_routed_experts": 160, "num_experts_per_tok": 8, "routed_scaling_factor": 2.5, "num_hidden_layers": 92, "hidden_size": 5120}',
     },
     {
       name: 'gpt-oss-120b with top_k 8 (torchtitan PR #2212)',

@@ -31,6 +31,9 @@ export type Framework =
   | 'hf:glm4_moe_lite'
   | 'hf:nemotron_h'
   | 'hf:qwen3_vl_moe'
+  | 'hf:kimi_k2'
+  | 'hf:deepseek_v32'
+  | 'hf:mimo_v2_flash'
   /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
   | 'hf:unknown'
   | 'openai:gpt-oss'

@@ -26,7 +26,8 @@ interface Dialect {
   readonly scoreFunc: { keys: readonly string[]; fixed?: string; default: string; defaultLabel: string };
   readonly routerBias: boolean;
   readonly selectionBias: SelectionBias;
-  readonly groups?: { count: string; selected: string; score: GroupScore };
+  /** `defaults`: the config class's, where they group experts (DeepseekV3Config: 8 groups, 4 kept); else none. */
+  readonly groups?: { count: string; selected: string; score: GroupScore; defaults?: { count: number; selected: number; label: string } };
   readonly normalize: { key?: string; whenTrue: Normalize; whenFalse: Normalize; default: boolean; defaultLabel: string };
   readonly scale?: { key: string; default: number; defaultLabel: string };
   /** Keys are read inside this object (llama4's `text_config`, dbrx's `ffn_config`) when present there. */
@@ -56,7 +57,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'DeepseekV3TopkRouter (sigmoid is hard-coded)' },
     routerBias: false,
     selectionBias: 'static',
-    groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+    groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: 'transformers 5.18.0 DeepseekV3Config.n_group = 8, topk_group = 4 (configuration_deepseek_v3.py L98-99)' } },
     normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: 'transformers DeepseekV3Config.norm_topk_prob' },
     scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: 'transformers DeepseekV3Config.routed_scaling_factor' },
   },
@@ -264,10 +265,56 @@ const NEMOTRON_H = 'transformers @13923c6 NemotronHConfig (configuration_nemotro
 DIALECTS.nemotron_h = {
   ...DIALECTS.deepseek_v3!,
   framework: 'hf:nemotron_h',
+  // NemotronHConfig.n_group = 1, topk_group = 1 (L130): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
   scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'NemotronHTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded; transformers @008d9e9 modular_nemotron_h.py)' },
   normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${NEMOTRON_H}.norm_topk_prob = True` },
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${NEMOTRON_H}.routed_scaling_factor = 1.0` },
   ownKeys: ['n_groups'],
+};
+// Kimi-K2 (`kimi_k2`; also Kimi-K2.5's `text_config`): transformers registers no such type. The config's auto_map runs
+// the checkpoint's own modeling_deepseek.py, DeepSeek-V3's hub code of January 2025 with its MoEGate unchanged. Read
+// through a copy (mfarisadip/Kimi-K2-Mini @0fd6b81 k2-mini-broken/, the DeepSeek-R1 hub file but for a 4-line import
+// patch; three tenstorrent/tt-forge-models copies have the same gate). Only sigmoid and `topk_method` "noaux_tc" are
+// implemented (anything else raises NotImplementedError), so the selection bias is always there. The gate masks the
+// experts of dropped groups with 0.0, not -inf: Kimi ships n_group = topk_group = 1, where that changes nothing.
+const KIMI_GATE = 'Kimi-K2 modeling_deepseek.py MoEGate (remote code; copy at mfarisadip/Kimi-K2-Mini @0fd6b81)';
+const KIMI_CONFIG_CLASS = 'Kimi-K2 configuration_deepseek.py DeepseekV3Config (remote code; copy at mfarisadip/Kimi-K2-Mini @0fd6b81)';
+DIALECTS.kimi_k2 = {
+  framework: 'hf:kimi_k2',
+  experts: ['n_routed_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${KIMI_GATE} L432-437: sigmoid (any other scoring_func raises NotImplementedError)` },
+  routerBias: false,
+  selectionBias: 'static',
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${KIMI_CONFIG_CLASS} n_group = 8, topk_group = 4 (L139-140)` } },
+  normalize: { key: 'norm_topk_prob', whenTrue: 'when-k>1', whenFalse: 'never', default: true, defaultLabel: `${KIMI_CONFIG_CLASS}.norm_topk_prob = True (L144), applied when top_k > 1 (MoEGate L471)` },
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${KIMI_CONFIG_CLASS}.routed_scaling_factor = 2.5 (L132)` },
+};
+// DeepSeek-V3.2 (`deepseek_v32`, no auto_map): transformers 5.18.0's DeepseekV32TopkRouter is DeepSeek-V3's router
+// (sigmoid fixed, selection bias always, groups by the biased top-2 sum); `scoring_func` and `topk_method` are not read
+// (modeling_deepseek_v32.py L510-548). Defaults: configuration_deepseek_v32.py L96-106.
+const T5_V32 = 'transformers 5.18.0 DeepseekV32Config';
+DIALECTS.deepseek_v32 = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:deepseek_v32',
+  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'transformers 5.18.0 DeepseekV32TopkRouter (sigmoid is hard-coded, modeling_deepseek_v32.py L526)' },
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${T5_V32}.n_group = 8, topk_group = 4 (configuration_deepseek_v32.py L103-104)` } },
+  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5_V32}.norm_topk_prob = True (L106)` },
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5_V32}.routed_scaling_factor = 2.5 (L97)` },
+};
+// Xiaomi MiMo-V2-Flash (`mimo_v2_flash`): transformers 5.18.0's MiMoV2FlashTopkRouter is DeepseekV3TopkRouter
+// (modular_mimo_v2_flash.py L171); a null routed_scaling_factor is 1.0 (configuration_mimo_v2_flash.py L127-129).
+const T5_MIMO = 'transformers 5.18.0 MiMoV2FlashConfig';
+DIALECTS.mimo_v2_flash = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:mimo_v2_flash',
+  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'transformers 5.18.0 MiMoV2FlashTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded)' },
+  // n_group = topk_group = 1 by default (L97-98): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5_MIMO}.norm_topk_prob = True (L99)` },
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5_MIMO}.routed_scaling_factor = 1.0 (L96; null is 1.0, L128-129)` },
 };
 // Qwen3-VL MoE: the text model's keys sit in `text_config` (model_type qwen3_vl_moe_text). Qwen3VLMoeTextTopKRouter
 // takes a softmax over all experts, the top-k, and always divides by their sum: `norm_topk_prob` is not read there
@@ -558,8 +605,13 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const hiddenField = numberField(['hidden_size', 'd_model', 'dim']);
   // DeepSeek's official Gate has a score bias only when dim == 7168 (research §2.2).
   const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
+  const groupDefaults = dialect.groups?.defaults;
   const groups = dialect.groups
-    ? { count: numberField([dialect.groups.count]), selected: numberField([dialect.groups.selected]), score: dialect.groups.score }
+    ? {
+        count: numberField([dialect.groups.count], groupDefaults && { value: groupDefaults.count, label: groupDefaults.label }),
+        selected: numberField([dialect.groups.selected], groupDefaults && { value: groupDefaults.selected, label: groupDefaults.label }),
+        score: dialect.groups.score,
+      }
     : unknownType
       ? unknownGroups(numberField(UNKNOWN_GROUP_KEYS.count), numberField(UNKNOWN_GROUP_KEYS.selected), unknownType)
       : undefined;

@@ -32,6 +32,8 @@ export interface PublishedModel {
   readonly renormalized?: Fact<boolean>;
   /** Whether the router's gate projection has a bias. */
   readonly gateBias?: Fact<boolean>;
+  /** The factor the routed experts' weights are multiplied by (`routed_scaling_factor`). */
+  readonly scale?: Fact<number>;
   /** The publisher's own parameter counts, and what its "active" counts. */
   readonly parameters?: PublishedParameters;
 }
@@ -89,6 +91,15 @@ const MIXTRAL = ['mistralai/Mixtral-8x7B-v0.1 config.json (identical verbatim co
 const LLAMA4 = ['third-party Llama 4 config excerpts; NVIDIA/Megatron-LM modelopt recipes @d98e8a6 (--moe-router-topk 1 --moe-router-score-function sigmoid)'];
 const DBRX = ['databricks/dbrx-instruct config.json (verbatim copy, transformers 4.39.2): ffn_config.moe_num_experts 16, moe_top_k 4'];
 const OLMOE = ['allenai/OLMoE-1B-7B test fixtures (secondary)'];
+// Kimi-K2, GLM-4.5 and MiniMax-M2: the publishers' GitHub READMEs and the GLM-4.5 technical report were read; their
+// config.json files only through copies, which agree with each other: values only a config.json gives are secondary.
+const KIMI_README = ['MoonshotAI/Kimi-K2 README.md lines 55–67 @c6157be: "Number of Experts | 384", "Selected Experts per Token | 8", "Number of Layers (Dense layer included) | 61"'];
+const KIMI_CONFIG = ['moonshotai/Kimi-K2-Instruct config.json, verbatim copies (alibaba/rtp-llm @be512b9, ai-dynamo/aiconfigurator, tenstorrent/tt-forge-models @cf1d3a0): "scoring_func": "sigmoid", "topk_method": "noaux_tc", "n_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.827'];
+const GLM_REPORT = ['zai-org/GLM-4.5 resources/GLM_4_5_technical_report.pdf @bebc6b4, Table 1: "# Experts (total) 160 128", "# Experts Active Per Token 8 8"; §2.1: "We employ loss-free balance routing and sigmoid gates for MoE layers"'];
+const GLM45_CONFIG = ['zai-org/GLM-4.5 config.json, verbatim copy (alibaba/rtp-llm @de8bee3): "norm_topk_prob": true, "routed_scaling_factor": 2.5; Megatron-Bridge GLM45ModelProvider355B moe_router_topk_scaling_factor 2.5'];
+const GLM45_AIR_CONFIG = ['GLM-4.5-Air config values in Megatron-Bridge GLM45AirModelProvider106B @5f28ae8 (moe_router_topk_scaling_factor 1.0) and a GLM-4.5-Air-Base derived config (PrimeIntellect/INTELLECT-3-Base: "routed_scaling_factor": 1.0, "norm_topk_prob": true)'];
+const MINIMAX_CONFIG = ['MiniMaxAI/MiniMax-M2 config.json, copies (aws-neuron/neuronx-distributed-inference @c86783e, ai-dynamo/aiconfigurator M2.5): "num_local_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"; transformers minimax_m2 (top-k of sigmoid + e_score_correction_bias, weights divided by their sum, no scaling)'];
+const MINIMAX_BIAS = ['huggingface.co/MiniMaxAI/MiniMax-M2 commit 35c5c79 (the publisher\'s config.json): "use_routing_bias": true'];
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [
   {
@@ -215,6 +226,60 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(4, DBRX),
     scoreFunc: secondary('softmax', ['DBRX router (unverified against the HF source)']),
     selectionBias: secondary(false, DBRX),
+  },
+  {
+    id: 'kimi-k2',
+    family: 'kimi',
+    flavors: ['kimi-k2', 'kimi_k2', '1t-a32b'],
+    hubName: /kimi-k2(?![-_.]?5)/i,
+    shape: { layers: 61, experts: 384, hidden: 7168 },
+    experts: verified(384, KIMI_README),
+    topK: verified(8, KIMI_README),
+    scoreFunc: secondary('sigmoid', KIMI_CONFIG),
+    selectionBias: secondary(true, KIMI_CONFIG),
+    renormalized: secondary(true, KIMI_CONFIG),
+    gateBias: secondary(false, ['DeepseekV3TopkRouter (the class Kimi-K2 reuses: MoonshotAI/Kimi-K2 docs/deploy_guidance.md l.195): a weight and a separate e_score_correction_bias, no gate bias']),
+    scale: secondary(2.827, KIMI_CONFIG),
+  },
+  {
+    id: 'glm-4.5',
+    family: 'glm',
+    flavors: ['glm-4.5', 'glm4.5', '355b-a32b'],
+    hubName: /glm-4\.5(?![-_]?air|v)/i,
+    shape: { layers: 92, experts: 160, hidden: 5120 },
+    experts: verified(160, GLM_REPORT),
+    topK: verified(8, GLM_REPORT),
+    scoreFunc: verified('sigmoid', GLM_REPORT),
+    selectionBias: verified(true, GLM_REPORT),
+    renormalized: secondary(true, GLM45_CONFIG),
+    scale: secondary(2.5, GLM45_CONFIG),
+  },
+  {
+    id: 'glm-4.5-air',
+    family: 'glm',
+    flavors: ['glm-4.5-air', 'glm4.5-air', '106b-a12b'],
+    hubName: /glm-4\.5-?air/i,
+    shape: { layers: 46, experts: 128, hidden: 4096 },
+    experts: verified(128, GLM_REPORT),
+    topK: verified(8, GLM_REPORT),
+    scoreFunc: verified('sigmoid', GLM_REPORT),
+    selectionBias: verified(true, GLM_REPORT),
+    renormalized: secondary(true, GLM45_AIR_CONFIG),
+    // Not GLM-4.5's 2.5: every source for the Air model says 1.0.
+    scale: secondary(1, GLM45_AIR_CONFIG),
+  },
+  {
+    id: 'minimax-m2',
+    family: 'minimax',
+    flavors: ['minimax-m2', 'minimax_m2', '230b-a10b'],
+    hubName: /minimax-m2/i,
+    shape: { layers: 62, experts: 256, hidden: 3072 },
+    experts: secondary(256, MINIMAX_CONFIG),
+    topK: secondary(8, MINIMAX_CONFIG),
+    scoreFunc: secondary('sigmoid', MINIMAX_CONFIG),
+    selectionBias: verified(true, MINIMAX_BIAS),
+    renormalized: secondary(true, MINIMAX_CONFIG),
+    scale: secondary(1, MINIMAX_CONFIG),
   },
   {
     id: 'olmoe-1b-7b',

@@ -35,7 +35,7 @@ export const publishedModelMismatch = {
   },
   docs: {
     what:
-      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights and the gate bias. It compares only values MoE Lens read (literal, resolved or a declared default), never assumed ones; a model recognised only by its shape gives warnings.',
+      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights, the routed scaling factor and the gate bias. It compares only values MoE Lens read (literal, resolved or a declared default), never assumed ones; a model recognised only by its shape gives warnings.',
     why:
       'A config that names a published model but routes differently cannot load its checkpoint faithfully: the experts chosen per token differ from the ones the weights were trained with, and nothing fails at launch. torchtitan PR #2212 set gpt-oss-120b `top_k` to 8; every primary source says 4 of 128.',
     example: {
@@ -86,6 +86,7 @@ export const publishedModelMismatch = {
     compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
     compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
     compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
+    compare(spec.scale, model.scale, keys.scale, (v) => `multiplies the routed experts' weights by ${v}`);
     if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
       // No expert groups at all, where the published router limits each token to some groups.
       const { count, selected } = model.groups;
