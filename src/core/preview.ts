@@ -84,8 +84,10 @@ function publishedRouter(spec: RouterSpec, config: RouterConfig): PreviewRouter 
     selectionBias: model.selectionBias.value,
     normalize: model.renormalized?.value ?? config.normalize,
     routerBias: model.gateBias?.value ?? config.routerBias,
+    scale: model.scale?.value ?? config.scale,
     ...(groups ? { groups } : {}),
   };
+  // The scale changes the weights, not which experts are chosen: alone, it would show the same bars.
   const same = (['experts', 'topK', 'scoreFunc', 'selectionBias', 'normalize', 'routerBias'] as const).every((k) => next[k] === config[k]) && JSON.stringify(next.groups) === JSON.stringify(config.groups);
   if (same) return undefined;
   const changes = [
@@ -96,6 +98,7 @@ function publishedRouter(spec: RouterSpec, config: RouterConfig): PreviewRouter 
     next.normalize !== config.normalize ? (next.normalize ? 'renormalised' : 'not renormalised') : '',
     next.routerBias !== config.routerBias ? (next.routerBias ? 'gate bias' : 'no gate bias') : '',
     next.selectionBias !== config.selectionBias ? (next.selectionBias ? 'selection bias' : 'no selection bias') : '',
+    next.scale !== config.scale ? `× ${next.scale}` : '',
   ].filter(Boolean);
   return { id: 'published', label: `published ${model.id}`, config: relabel(next, `published ${model.id}: ${changes.join(', ')}`) };
 }
