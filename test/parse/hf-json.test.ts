@@ -128,6 +128,23 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(mimo.normalize.value, 'always');
   });
 
+  it('bailing_moe is Ling v1 or Ling 2.0 by `architectures`; a file adapted for another runtime stays unknown', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
+    const v1 = spec('{"architectures": ["BailingMoeForCausalLM"], "model_type": "bailing_moe", "num_experts": 64, "num_experts_per_tok": 6}');
+    assert.equal(v1.framework, 'hf:bailing_moe');
+    assert.deepEqual([v1.scoreFunc.value, v1.normalize.value, v1.selectionBias.value, v1.groups], ['softmax', 'when-k>1', 'none', undefined]);
+    // inclusionAI/Ling-V2 tools/convert_dcp_to_safetensors.py writes model_type "bailing_moe" beside BailingMoeV2ForCausalLM.
+    const v2 = spec('{"architectures": ["BailingMoeV2ForCausalLM"], "model_type": "bailing_moe", "num_experts": 256, "num_experts_per_tok": 8, "score_function": "softmax", "norm_topk_prob": false}');
+    assert.equal(v2.framework, 'hf:bailing_moe_v2');
+    assert.equal(v2.scoreFunc.value, 'sigmoid', 'BailingMoeV2Gate does not read score_function');
+    assert.equal(v2.normalize.value, 'when-k>1', 'nor norm_topk_prob');
+    assert.deepEqual([v2.selectionBias.value, v2.groups?.count.value, v2.groups?.selected.value, v2.scale.value], ['static', 8, 4, 1]);
+    // inclusionAI/Ling inference/mindie/plus/model_base_config.json @d946f6a (test/corpus/hf): MindIE's n_routed_experts.
+    const mindie = spec('{"architectures": ["BailingMoeForCausalLM"], "model_type": "bailing_moe", "n_routed_experts": 64, "num_experts_per_tok": 4}');
+    assert.equal(mindie.framework, 'hf:unknown');
+    assert.match(mindie.scoreFunc.unknown ?? '', /Ling v1 or Ling 2\.0/);
+  });
+
   it('GLM-4.7-Flash, Nemotron 3 and Qwen3-VL MoE: each with its own defaults and its own nesting', () => {
     const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
     const lite = spec('{"model_type": "glm4_moe_lite", "n_routed_experts": 64, "num_experts_per_tok": 4}');

@@ -34,6 +34,8 @@ export type Framework =
   | 'hf:kimi_k2'
   | 'hf:deepseek_v32'
   | 'hf:mimo_v2_flash'
+  | 'hf:bailing_moe'
+  | 'hf:bailing_moe_v2'
   /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
   | 'hf:unknown'
   | 'openai:gpt-oss'

@@ -316,6 +316,37 @@ DIALECTS.mimo_v2_flash = {
   normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5_MIMO}.norm_topk_prob = True (L99)` },
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5_MIMO}.routed_scaling_factor = 1.0 (L96; null is 1.0, L128-129)` },
 };
+// inclusionAI Ling (`bailing_moe`): Ling v1 and Ling 2.0 both write this model_type, and their remote code differs;
+// `architectures` says which runs (pickDialect). v1: inclusionAI/Ling @5ccaeae models/modeling_bailing_moe.py
+// BailingMoeGate L341-372 (softmax over all experts, top-k, renormalised when norm_topk_prob and k > 1; no bias, no
+// groups, no scale). 2.0: inclusionAI/Ling-V2 @af8837e models/modeling_bailing_moe_v2.py BailingMoeV2Gate L287-346
+// (sigmoid in fp32, the expert_bias buffer for the choice only, groups by the biased top-2 sum, always renormalised
+// when k > 1, × routed_scaling_factor); its `score_function`, `norm_topk_prob`, `router_dtype` and
+// `moe_router_enable_expert_bias` keys are written by the converter but not read by that code.
+const LING1 = 'inclusionAI/Ling @5ccaeae models/';
+const LING2 = 'inclusionAI/Ling-V2 @af8837e models/';
+DIALECTS.bailing_moe = {
+  framework: 'hf:bailing_moe',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${LING1}modeling_bailing_moe.py BailingMoeGate L363-364`),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: { key: 'norm_topk_prob', whenTrue: 'when-k>1', whenFalse: 'never', default: true, defaultLabel: `${LING1}configuration_bailing_moe.py BailingMoeConfig.norm_topk_prob = True (L38), applied when top_k > 1 (modeling L370)` },
+};
+DIALECTS.bailing_moe_v2 = {
+  framework: 'hf:bailing_moe_v2',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${LING2}modeling_bailing_moe_v2.py BailingMoeV2Gate L338 (sigmoid is hard-coded; \`score_function\` is not read)` },
+  routerBias: false,
+  selectionBias: 'static',
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${LING2}configuration_bailing_moe_v2.py BailingMoeV2Config n_group = 8, topk_group = 4 (L35-36)` } },
+  normalize: { whenTrue: 'when-k>1', whenFalse: 'when-k>1', default: true, defaultLabel: `${LING2}modeling_bailing_moe_v2.py L345 renormalises whenever top_k > 1 (\`norm_topk_prob\` is not read)` },
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${LING2}configuration_bailing_moe_v2.py BailingMoeV2Config.routed_scaling_factor = 1.0 (L45)` },
+};
 // Qwen3-VL MoE: the text model's keys sit in `text_config` (model_type qwen3_vl_moe_text). Qwen3VLMoeTextTopKRouter
 // takes a softmax over all experts, the top-k, and always divides by their sum: `norm_topk_prob` is not read there
 // (transformers @0142cff modeling_qwen3_vl_moe.py).
@@ -388,6 +419,7 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
 
 function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
+  if (modelType?.kind === 'string' && modelType.value === 'bailing_moe') return lingVersion(root);
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
   if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
   // DeepSeek's `ModelArgs` names (`dim`, `moe_inter_dim`, `n_expert_groups`) never appear in an HF config: a file
@@ -399,6 +431,19 @@ function pickDialect(root: JsonNode): string | undefined {
   // An unknown model_type with MoE keys is read for what it spells out; no family's router is borrowed.
   if (EXPERT_KEYS.some((key) => propertyNode(root, key))) return 'unknown';
   return undefined;
+}
+
+/**
+ * Ling v1 and Ling 2.0 both write `"model_type": "bailing_moe"`; `architectures` names the remote code that runs.
+ * Read only where the file spells the expert count as that code does (`num_experts`): a config adapted for another
+ * runtime (MindIE's `n_routed_experts`) is not read by it, so its router stays unknown.
+ */
+function lingVersion(root: JsonNode): string {
+  const architecture = findNodeAtLocation(root, ['architectures', 0])?.value;
+  if (!propertyNode(root, 'num_experts')) return 'unknown';
+  if (architecture === 'BailingMoeForCausalLM') return 'bailing_moe';
+  if (architecture === 'BailingMoeV2ForCausalLM') return 'bailing_moe_v2';
+  return 'unknown';
 }
 
 function propertyNode(object: JsonNode, key: string): JsonNode | undefined {
@@ -582,7 +627,13 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
-  const unknownType = dialect === UNKNOWN_MODEL_TYPE ? `model_type ${JSON.stringify(modelType?.literal.kind === 'string' ? modelType.literal.value : null)} is not one MoE Lens knows the router of` : undefined;
+  const typeName = modelType?.literal.kind === 'string' ? modelType.literal.value : null;
+  const unknownType =
+    dialect !== UNKNOWN_MODEL_TYPE
+      ? undefined
+      : typeName === 'bailing_moe'
+        ? 'model_type "bailing_moe" is Ling v1 or Ling 2.0, whose routers differ; this file does not name either one\'s code (`architectures` BailingMoeForCausalLM or BailingMoeV2ForCausalLM, with `num_experts`)'
+        : `model_type ${JSON.stringify(typeName)} is not one MoE Lens knows the router of`;
   /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
   const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType ? unknownUnlessWritten(field, unknownType) : field);
 
