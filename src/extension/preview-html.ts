@@ -9,6 +9,8 @@ export interface PreviewHtmlOptions {
   readonly cspSource: string;
   readonly scriptUri: string;
   readonly styleUri: string;
+  /** Where ONNX Runtime's files are: the panel starts its WebAssembly before the config arrives. */
+  readonly ortBaseUri?: string;
 }
 
 export function contentSecurityPolicy(options: Pick<PreviewHtmlOptions, 'nonce' | 'cspSource'>): string {
@@ -34,7 +36,7 @@ export function previewHtml(options: PreviewHtmlOptions): string {
 <title>MoE Lens: routing preview</title>
 </head>
 <body>
-<main id="app" aria-busy="true">
+<main id="app" aria-busy="true"${options.ortBaseUri ? ` data-ort-base="${attribute(options.ortBaseUri)}"` : ''}>
   <header class="header">
     <div class="title"><h1 id="config-name">Routing preview</h1><span id="config-location" class="muted"></span></div>
     <div class="badges"><span id="semantics" class="semantics muted">Loading the config…</span><span id="backend" class="badge">…</span><span id="timing" class="muted"></span></div>
@@ -50,6 +52,10 @@ export function previewHtml(options: PreviewHtmlOptions): string {
 <script type="module" nonce="${options.nonce}" src="${options.scriptUri}"></script>
 </body>
 </html>`;
+}
+
+function attribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
 /** A fresh nonce for each load of the panel, from the platform's CSPRNG. */

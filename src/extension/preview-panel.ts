@@ -81,7 +81,7 @@ export class PreviewPanel implements vscode.Disposable {
   ) {
     const webview = panel.webview;
     const asUri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, ...path)).toString();
-    webview.html = previewHtml({ nonce: createNonce(), cspSource: webview.cspSource, scriptUri: asUri('dist', 'webview', 'main.js'), styleUri: asUri('dist', 'webview', 'preview.css') });
+    webview.html = previewHtml({ nonce: createNonce(), cspSource: webview.cspSource, scriptUri: asUri('dist', 'webview', 'main.js'), styleUri: asUri('dist', 'webview', 'preview.css'), ortBaseUri: `${asUri('dist', 'ort')}/` });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png');
     this.disposables.push(
       webview.onDidReceiveMessage((raw) => void this.receive(raw)),

@@ -20,7 +20,7 @@ import { loadStats, type LoadStats } from '../core/router/stats';
 import { SyntheticDraw, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
-import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo, type RunOptions } from './runner';
+import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
 import { renderChart, renderChartLegend } from './views/chart';
 import { renderControls as renderControlsView } from './views/controls';
@@ -566,3 +566,9 @@ renderControls();
 renderFooter();
 setStatus('Waiting for the config…', 'busy');
 send({ type: 'preview/ready', body: {} });
+// ORT's files are named in the page: its WebAssembly starts now, while the host analyses the config.
+if (app.dataset.ortBase) {
+  configureOrt(app.dataset.ortBase);
+  app.dataset.ortWarmUpAt = String(performance.now());
+  void warmUp(controls.backend);
+}

@@ -130,6 +130,19 @@ export function prepareRouter(config: RouterConfig, hidden: number, backend: Bac
   return session(config, hidden, backend, 'counts');
 }
 
+/** The smallest router: a session for it makes ORT fetch, compile and start its WebAssembly. */
+const WARM_UP: RouterConfig = { experts: 2, topK: 1, order: 'score-then-topk', scoreFunc: 'softmax', routerBias: false, selectionBias: false, normalize: false, epsilon: 0, scale: 1, roundRobin: false, semantics: 'warm-up' };
+
+/**
+ * Starts ONNX Runtime's WebAssembly as the panel opens, before the config arrives, where runs will go to WASM:
+ * its start-up (about 1.3 s of this machine's main thread, under a second on a laptop) then overlaps the page's
+ * load and the config's analysis. Not on WebGPU, whose build is another module.
+ */
+export async function warmUp(choice: BackendChoice): Promise<void> {
+  const info = await resolveBackend(choice);
+  if (info.backend === 'wasm') await prepareRouter(WARM_UP, 1, 'wasm').catch(() => undefined);
+}
+
 /** The run in flight: ORT runs are serialised (overlapping WebGPU runs of two sessions were seen to hang). */
 let inFlight: Promise<unknown> = Promise.resolve();
 

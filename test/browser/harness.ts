@@ -69,7 +69,7 @@ export async function startHarness(): Promise<Harness> {
     requests,
     async open(subject, state = {}) {
       const nonce = createNonce();
-      const html = previewHtml({ nonce, cspSource: origin, scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/preview.css` });
+      const html = previewHtml({ nonce, cspSource: origin, scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/preview.css`, ortBaseUri: `${origin}/dist/ort/` });
       const message = { type: 'preview/subject', body: { subject, ortBaseUri: `${origin}/dist/ort/` } };
       const shim = `<link rel="stylesheet" href="${origin}/test/browser/theme.css">
 <script nonce="${nonce}">

@@ -161,6 +161,17 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('starts onnxruntime-web as the page loads, before the config arrives (WASM)', async () => {
+    const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
+    const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 1, backend: 'wasm' });
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done', JSON.stringify(result));
+    const data = await page.evaluate(() => ({ ...document.getElementById('app')!.dataset }));
+    assert.ok(data.ortBase?.endsWith('/dist/ort/'), 'the page names where ORT is');
+    assert.ok(Number(data.ortWarmUpAt) < Number(data.subjectAt), `ORT started at ${data.ortWarmUpAt} ms, the config came at ${data.subjectAt} ms`);
+    await page.close();
+  });
+
   it('WebGPU: new tokens (another seed) replace those on the GPU, and route as the reference does', async () => {
     const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
     const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 0, backend: 'webgpu' });

@@ -153,5 +153,8 @@ describe('webview protocol and page', () => {
     assert.equal((html.match(/<script/g) ?? []).length, 1);
     assert.ok(html.includes(`<script type="module" nonce="${a}" src="s.js">`));
     assert.doesNotMatch(html, /style="/);
+    // Where ORT's files are, for its start before the config arrives: an attribute, escaped.
+    const named = previewHtml({ nonce: a, cspSource: 'x', scriptUri: 's.js', styleUri: 's.css', ortBaseUri: 'https://x/dist/ort/?a="b"&c' });
+    assert.ok(named.includes('<main id="app" aria-busy="true" data-ort-base="https://x/dist/ort/?a=&quot;b&quot;&amp;c">'));
   });
 });
