@@ -145,6 +145,21 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.match(mindie.scoreFunc.unknown ?? '', /Ling v1 or Ling 2\.0/);
   });
 
+  it('deepseek_v2: groups limit the choice only with topk_method group_limited_greedy; with norm_topk_prob true the two readers differ', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
+    const base = '"model_type": "deepseek_v2", "n_routed_experts": 160, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3';
+    assert.equal(spec(`{${base}}`).groups, undefined, 'topk_method defaults to greedy: no groups');
+    assert.equal(spec(`{${base}, "topk_method": "greedy"}`).groups, undefined);
+    const limited = spec(`{${base}, "topk_method": "group_limited_greedy", "norm_topk_prob": false, "routed_scaling_factor": 16.0}`);
+    assert.deepEqual([limited.groups?.count.value, limited.groups?.selected.value, limited.groups?.score], [8, 3, 'max']);
+    assert.deepEqual([limited.normalize.value, limited.scale.value, provenanceOf(limited.scale)], ['never', 16, 'literal']);
+    // The remote MoEGate renormalises and skips the scale; transformers' DeepseekV2TopkRouter does the opposite.
+    const normed = spec(`{${base}, "topk_method": "group_limited_greedy", "norm_topk_prob": true, "routed_scaling_factor": 16.0}`);
+    assert.equal(provenanceOf(normed.normalize), 'unknown');
+    assert.equal(provenanceOf(normed.scale), 'unknown');
+    assert.match(normed.scale.unknown ?? '', /trust_remote_code/);
+  });
+
   it('GLM-4.7-Flash, Nemotron 3 and Qwen3-VL MoE: each with its own defaults and its own nesting', () => {
     const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
     const lite = spec('{"model_type": "glm4_moe_lite", "n_routed_experts": 64, "num_experts_per_tok": 4}');

@@ -69,6 +69,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: { keys: ['scoring_func'], default: 'softmax', defaultLabel: 'DeepSeek-V2 scoring_func default' },
     routerBias: false,
     selectionBias: 'none',
+    // Groups limit the choice only with topk_method "group_limited_greedy" (default "greedy"): see deepseekV2Reading.
     groups: { count: 'n_group', selected: 'topk_group', score: 'max' },
     normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'DeepSeek-V2 norm_topk_prob default' },
     scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: 'DeepSeek-V2 routed_scaling_factor default' },
@@ -667,6 +668,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ? unknownGroups(numberField(UNKNOWN_GROUP_KEYS.count), numberField(UNKNOWN_GROUP_KEYS.selected), unknownType)
       : undefined;
   const scale = dialect.scale ? numberField([dialect.scale.key], { value: dialect.scale.default, label: dialect.scale.defaultLabel }) : undefined;
+  const v2 = dialectName === 'deepseek_v2' ? deepseekV2Reading(sitesFor(['topk_method']), normalize) : undefined;
   const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];
   const anchorSite = modelType ?? sitesFor(dialect.experts)[0];
   // A config saved from a model built in code has `"_name_or_path": ""`: the file names it then.
@@ -684,9 +686,9 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     scoreFunc: unlessUnknown(scoreFunc),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
-    groups: groups && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
-    normalize: unlessUnknown(normalize),
-    scale: unlessUnknown(scale ? { ...scale, value: scale.value ?? 1 } : { value: 1, sites: [] }),
+    groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
+    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
+    scale: unlessUnknown(scale ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) } : { value: 1, sites: [] }),
     debugRoundRobin: { value: false, sites: [] },
     hidden: hiddenField,
     layers: numberField(['num_hidden_layers', 'n_layers']),
@@ -710,6 +712,24 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ...(dialect.scale ? { scale: dialect.scale.key } : {}),
     },
   };
+}
+
+/**
+ * DeepSeek-V2 (`deepseek_v2`) is read by two routers: the checkpoint's remote code (auto_map, `modeling_deepseek.py`
+ * MoEGate) and transformers' native DeepseekV2TopkRouter (5.18.0 modeling_deepseek_v2.py L86-117). Both take a
+ * softmax and limit the choice to groups only with `topk_method` "group_limited_greedy" (default "greedy",
+ * configuration_deepseek_v2.py L116). With `norm_topk_prob` true they differ: the remote gate renormalises and then
+ * does not scale; the native one never renormalises (it deletes norm_topk_prob) and always scales. Then both the
+ * renormalisation and the scaling are unknown (the published V2 configs write false, where the two agree).
+ */
+function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normalize>): { greedy: boolean; readersDiffer?: string } {
+  const method = topkMethod[topkMethod.length - 1]?.literal;
+  const greedy = method === undefined || (method.kind === 'string' && method.value === 'greedy');
+  const readersDiffer =
+    normalize.value === 'always'
+      ? 'with norm_topk_prob true, DeepSeek-V2\'s remote code renormalises and does not scale, transformers\' DeepseekV2TopkRouter scales and does not renormalise: which runs depends on trust_remote_code'
+      : undefined;
+  return { greedy, ...(readersDiffer ? { readersDiffer } : {}) };
 }
 
 /**
