@@ -135,8 +135,8 @@ const WARM_UP: RouterConfig = { experts: 2, topK: 1, order: 'score-then-topk', s
 
 /**
  * Starts ONNX Runtime's WebAssembly as the panel opens, before the config arrives, where runs will go to WASM:
- * its start-up (about 1.3 s of this machine's main thread, under a second on a laptop) then overlaps the page's
- * load and the config's analysis. Not on WebGPU, whose build is another module.
+ * its start-up (1.3–1.6 s of the main thread on the 2-core machine the bench runs on) then overlaps the page's load
+ * and the host's analysis of the config. Not on WebGPU, whose build is another module.
  */
 export async function warmUp(choice: BackendChoice): Promise<void> {
   const info = await resolveBackend(choice);
@@ -205,6 +205,7 @@ export function runRouter(config: RouterConfig, inputs: RouterInputs, backend: B
       const out = await router.run(inputs, backend === 'webgpu' ? await gpuTokens.feedsFor(inputs) : undefined);
       return { counts: out.counts, runMs: out.runMs, engine: out.engine };
     }
+    if (!(inputs.hiddenStates instanceof Float32Array)) options.before?.(inputs.tokens); // copied whole below
     const states = inputs.hiddenStates instanceof Float32Array ? inputs.hiddenStates : Float32Array.from(inputs.hiddenStates);
     const slice = Math.max(1, Math.floor(SLICE_VALUES / inputs.hidden));
     const counts = new Int32Array(config.experts);
