@@ -117,6 +117,9 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(kimiDefaults.normalize.value, 'when-k>1', 'MoEGate renormalises only when top_k > 1');
     assert.equal(kimiDefaults.scale.value, 2.5);
     assert.deepEqual([kimiDefaults.groups?.count.value, kimiDefaults.groups?.selected.value], [8, 4]);
+    // Kimi-K2.5 (ai-dynamo/aiconfigurator model_configs copy, test/corpus/hf2): the text model in text_config.
+    const k25 = spec('{"model_type": "kimi_k25", "vision_config": {"hidden_size": 1152}, "text_config": {"model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "routed_scaling_factor": 2.827}}');
+    assert.deepEqual([k25.framework, k25.experts.value, k25.topK.value, k25.scale.value, k25.groups?.count.value], ['hf:kimi_k25', 384, 8, 2.827, 1]);
     const v32 = spec('{"model_type": "deepseek_v32", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "softmax"}');
     assert.equal(v32.framework, 'hf:deepseek_v32');
     assert.equal(v32.scoreFunc.value, 'sigmoid', 'DeepseekV32TopkRouter does not read scoring_func');

@@ -32,6 +32,7 @@ export type Framework =
   | 'hf:nemotron_h'
   | 'hf:qwen3_vl_moe'
   | 'hf:kimi_k2'
+  | 'hf:kimi_k25'
   | 'hf:deepseek_v32'
   | 'hf:mimo_v2_flash'
   | 'hf:bailing_moe'

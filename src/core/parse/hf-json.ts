@@ -293,6 +293,11 @@ DIALECTS.kimi_k2 = {
   normalize: { key: 'norm_topk_prob', whenTrue: 'when-k>1', whenFalse: 'never', default: true, defaultLabel: `${KIMI_CONFIG_CLASS}.norm_topk_prob = True (L144), applied when top_k > 1 (MoEGate L471)` },
   scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${KIMI_CONFIG_CLASS}.routed_scaling_factor = 2.5 (L132)` },
 };
+// Kimi-K2.5 and K2.6 (`kimi_k25`): the text model's keys sit in `text_config` (model_type kimi_k2). Its remote code
+// builds that model from the same modeling_deepseek.py (tenstorrent/tt-forge-models kimi_k2/k2_5 @fcf3eeff); transformers
+// 5.18.0's native kimi_k25 builds DeepseekV3Model instead (configuration_kimi_k25.py L83-92), whose router differs
+// only where Kimi's values make no difference (groups masked with -inf, renormalised also at k = 1).
+DIALECTS.kimi_k25 = { ...DIALECTS.kimi_k2!, framework: 'hf:kimi_k25', nested: 'text_config' };
 // DeepSeek-V3.2 (`deepseek_v32`, no auto_map): transformers 5.18.0's DeepseekV32TopkRouter is DeepSeek-V3's router
 // (sigmoid fixed, selection bias always, groups by the biased top-2 sum); `scoring_func` and `topk_method` are not read
 // (modeling_deepseek_v32.py L510-548). Defaults: configuration_deepseek_v32.py L96-106.
