@@ -156,6 +156,7 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const limited = spec(`{${base}, "topk_method": "group_limited_greedy", "norm_topk_prob": false, "routed_scaling_factor": 16.0}`);
     assert.deepEqual([limited.groups?.count.value, limited.groups?.selected.value, limited.groups?.score], [8, 3, 'max']);
     assert.deepEqual([limited.normalize.value, limited.scale.value, provenanceOf(limited.scale)], ['never', 16, 'literal']);
+    assert.equal(spec(`{${base}, "scoring_func": "sigmoid"}`).scoreFunc.value, 'softmax', 'DeepseekV2TopkRouter hard-codes softmax');
     // The remote MoEGate renormalises and skips the scale; transformers' DeepseekV2TopkRouter does the opposite.
     const normed = spec(`{${base}, "topk_method": "group_limited_greedy", "norm_topk_prob": true, "routed_scaling_factor": 16.0}`);
     assert.equal(provenanceOf(normed.normalize), 'unknown');

@@ -66,7 +66,9 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['n_routed_experts'],
     topK: ['num_experts_per_tok'],
     order: 'score-then-topk',
-    scoreFunc: { keys: ['scoring_func'], default: 'softmax', defaultLabel: 'DeepSeek-V2 scoring_func default' },
+    // transformers' DeepseekV2TopkRouter hard-codes softmax (5.18.0 modeling_deepseek_v2.py L101); the remote MoEGate
+    // raises NotImplementedError on any other scoring_func.
+    scoreFunc: { keys: ['scoring_func'], fixed: 'softmax', default: 'softmax', defaultLabel: 'DeepSeek-V2 router: softmax (hard-coded in transformers\' DeepseekV2TopkRouter; the remote MoEGate raises on any other scoring_func)' },
     routerBias: false,
     selectionBias: 'none',
     // Groups limit the choice only with topk_method "group_limited_greedy" (default "greedy"): see deepseekV2Reading.
