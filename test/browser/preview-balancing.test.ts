@@ -48,10 +48,20 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     assert.ok(first.bias.some((b) => b !== 0), 'one step moved the bias');
     assert.match((await page.textContent('#balancing-status')) ?? '', /^Step 1: max\/mean \d\.\d\d and CV/);
 
-    // Run, then pause before the 200 steps are done: the count stops.
+    // Run, then pause before the 200 steps are done: the count stops. The pause is clicked from inside the page as
+    // soon as 31 steps are done: a click from here raced the run, which on a fast machine finished all 200 first
+    // (then Pause is disabled and Playwright waited on it until its timeout).
+    // (A string: the test's transpiler would wrap a named function in a helper the page does not have.)
+    const pausing = page.evaluate(`new Promise((resolve) => {
+      const tick = () => {
+        if (Number(document.getElementById('app').dataset.balanceSteps) < 31) return void setTimeout(tick, 0);
+        document.getElementById('balancing-pause').click();
+        resolve();
+      };
+      tick();
+    })`);
     await page.click('#balancing-run');
-    await page.waitForFunction(() => Number(document.getElementById('app')!.dataset.balanceSteps) >= 31);
-    await page.click('#balancing-pause');
+    await pausing;
     await page.waitForFunction(() => document.querySelector('#balancing-run')?.hasAttribute('disabled') === false);
     const paused = await steps(page);
     await page.waitForTimeout(300);
