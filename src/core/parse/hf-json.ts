@@ -36,6 +36,16 @@ interface Dialect {
   readonly ownKeys?: readonly string[];
 }
 
+/** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
+function normTopkProb(byDefault: boolean, defaultLabel: string, when: Normalize = 'always'): Dialect['normalize'] {
+  return { key: 'norm_topk_prob', whenTrue: when, whenFalse: 'never', default: byDefault, defaultLabel };
+}
+
+/** A score function the router hard-codes; `keys`: where a config may write one, which the router does not read. */
+function hardCodedScore(fn: string, defaultLabel: string, keys: readonly string[] = []): Dialect['scoreFunc'] {
+  return { keys, fixed: fn, default: fn, defaultLabel };
+}
+
 const NO_NORMALIZE = { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: '' } as const;
 
 const DIALECTS: Record<string, Dialect> = {
@@ -44,7 +54,7 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['num_local_experts', 'num_experts'],
     topK: ['num_experts_per_tok', 'experts_per_token'],
     order: 'topk-then-score',
-    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'GptOssTopKRouter (softmax over the top-k logits)' },
+    scoreFunc: hardCodedScore('softmax', 'GptOssTopKRouter (softmax over the top-k logits)'),
     routerBias: true,
     selectionBias: 'none',
     normalize: NO_NORMALIZE,
@@ -54,11 +64,11 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['n_routed_experts', 'num_local_experts'],
     topK: ['num_experts_per_tok'],
     order: 'score-then-topk',
-    scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'DeepseekV3TopkRouter (sigmoid is hard-coded)' },
+    scoreFunc: hardCodedScore('sigmoid', 'DeepseekV3TopkRouter (sigmoid is hard-coded)', ['scoring_func']),
     routerBias: false,
     selectionBias: 'static',
     groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: 'transformers 5.18.0 DeepseekV3Config.n_group = 8, topk_group = 4 (configuration_deepseek_v3.py L98-99)' } },
-    normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: 'transformers DeepseekV3Config.norm_topk_prob' },
+    normalize: normTopkProb(true, 'transformers DeepseekV3Config.norm_topk_prob'),
     scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: 'transformers DeepseekV3Config.routed_scaling_factor' },
   },
   deepseek_v2: {
@@ -68,12 +78,12 @@ const DIALECTS: Record<string, Dialect> = {
     order: 'score-then-topk',
     // transformers' DeepseekV2TopkRouter hard-codes softmax (5.18.0 modeling_deepseek_v2.py L101); the remote MoEGate
     // raises NotImplementedError on any other scoring_func.
-    scoreFunc: { keys: ['scoring_func'], fixed: 'softmax', default: 'softmax', defaultLabel: 'DeepSeek-V2 router: softmax (hard-coded in transformers\' DeepseekV2TopkRouter; the remote MoEGate raises on any other scoring_func)' },
+    scoreFunc: hardCodedScore('softmax', 'DeepSeek-V2 router: softmax (hard-coded in transformers\' DeepseekV2TopkRouter; the remote MoEGate raises on any other scoring_func)', ['scoring_func']),
     routerBias: false,
     selectionBias: 'none',
     // Groups limit the choice only with topk_method "group_limited_greedy" (default "greedy"): see deepseekV2Reading.
     groups: { count: 'n_group', selected: 'topk_group', score: 'max' },
-    normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'DeepSeek-V2 norm_topk_prob default' },
+    normalize: normTopkProb(false, 'DeepSeek-V2 norm_topk_prob default'),
     scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: 'DeepSeek-V2 routed_scaling_factor default' },
   },
   qwen3_moe: {
@@ -82,17 +92,17 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['num_experts', 'num_local_experts'],
     topK: ['num_experts_per_tok'],
     order: 'score-then-topk',
-    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'Qwen3MoeSparseMoeBlock (softmax)' },
+    scoreFunc: hardCodedScore('softmax', 'Qwen3MoeSparseMoeBlock (softmax)'),
     routerBias: false,
     selectionBias: 'none',
-    normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: false, defaultLabel: 'transformers Qwen3MoeConfig.norm_topk_prob (class default False)' },
+    normalize: normTopkProb(false, 'transformers Qwen3MoeConfig.norm_topk_prob (class default False)'),
   },
   mixtral: {
     framework: 'hf:mixtral',
     experts: ['num_local_experts'],
     topK: ['num_experts_per_tok'],
     order: 'score-then-topk',
-    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'MixtralSparseMoeBlock (softmax)' },
+    scoreFunc: hardCodedScore('softmax', 'MixtralSparseMoeBlock (softmax)'),
     routerBias: false,
     selectionBias: 'none',
     normalize: { whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: 'MixtralSparseMoeBlock always renormalises' },
@@ -102,7 +112,7 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['num_local_experts'],
     topK: ['num_experts_per_tok'],
     order: 'topk-then-score',
-    scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'Llama4Router (sigmoid over the top-k logits)' },
+    scoreFunc: hardCodedScore('sigmoid', 'Llama4Router (sigmoid over the top-k logits)'),
     routerBias: false,
     selectionBias: 'none',
     normalize: NO_NORMALIZE,
@@ -113,7 +123,7 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['moe_num_experts'],
     topK: ['moe_top_k'],
     order: 'score-then-topk',
-    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'DBRX router (softmax)' },
+    scoreFunc: hardCodedScore('softmax', 'DBRX router (softmax)'),
     routerBias: false,
     selectionBias: 'none',
     // Divides by the Lp norm with p = moe_normalize_expert_weights (default 1.0, the sum); None switches it off.
@@ -125,7 +135,7 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['num_experts'],
     topK: ['experts_per_token'],
     order: 'topk-then-score',
-    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'gpt-oss MLPBlock (softmax over the top-k logits)' },
+    scoreFunc: hardCodedScore('softmax', 'gpt-oss MLPBlock (softmax over the top-k logits)'),
     routerBias: true,
     selectionBias: 'none',
     normalize: NO_NORMALIZE,
@@ -137,7 +147,7 @@ const DIALECTS: Record<string, Dialect> = {
     experts: ['num_experts'],
     topK: ['num_selected_experts'],
     order: 'score-then-topk',
-    scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: 'grok-1 Router._compute_routing_prob (softmax over all experts, model.py)' },
+    scoreFunc: hardCodedScore('softmax', 'grok-1 Router._compute_routing_prob (softmax over all experts, model.py)'),
     routerBias: false,
     selectionBias: 'none',
     normalize: { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: 'grok-1 MoE layer (top-k probabilities, not renormalised)' },
@@ -159,21 +169,21 @@ DIALECTS.qwen2_moe = { ...DIALECTS.qwen3_moe!, framework: 'hf:qwen2_moe' };
 
 // Read from transformers 5.18.0 (configuration_<type>.py / modeling_<type>.py, line numbers of that release).
 const T5 = 'transformers 5.18.0';
-const softmaxFirst = (label: string): Dialect['scoreFunc'] => ({ keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: `${label} (softmax over all experts, then top-k)` });
+const softmaxFirst = (label: string): Dialect['scoreFunc'] => hardCodedScore('softmax', `${label} (softmax over all experts, then top-k)`);
 const always = (label: string): Dialect['normalize'] => ({ whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: `${label} always renormalises` });
 DIALECTS.qwen3_next = {
   ...DIALECTS.qwen3_moe!,
   framework: 'hf:qwen3_next',
   experts: ['num_experts'],
   scoreFunc: softmaxFirst(`${T5} Qwen3NextSparseMoeBlock (modeling_qwen3_next.py L838-839)`),
-  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5} Qwen3NextConfig.norm_topk_prob = True (configuration_qwen3_next.py L119)` },
+  normalize: normTopkProb(true, `${T5} Qwen3NextConfig.norm_topk_prob = True (configuration_qwen3_next.py L119)`),
 };
 DIALECTS.granitemoe = {
   framework: 'hf:granitemoe',
   experts: ['num_local_experts'],
   topK: ['num_experts_per_tok'],
   order: 'topk-then-score',
-  scoreFunc: { keys: [], fixed: 'softmax', default: 'softmax', defaultLabel: `${T5} GraniteMoeTopKGating (softmax over the top-k logits, modeling_granitemoe.py L141-142)` },
+  scoreFunc: hardCodedScore('softmax', `${T5} GraniteMoeTopKGating (softmax over the top-k logits, modeling_granitemoe.py L141-142)`),
   routerBias: false,
   selectionBias: 'none',
   normalize: NO_NORMALIZE,
@@ -224,7 +234,7 @@ DIALECTS.minimax_m2 = {
   experts: ['num_local_experts', 'num_experts'],
   topK: ['num_experts_per_tok'],
   order: 'score-then-topk',
-  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${T5} MiniMaxM2 router (sigmoid, chosen with e_score_correction_bias; modeling_minimax_m2.py L58-60)` },
+  scoreFunc: hardCodedScore('sigmoid', `${T5} MiniMaxM2 router (sigmoid, chosen with e_score_correction_bias; modeling_minimax_m2.py L58-60)`),
   routerBias: false,
   selectionBias: 'static',
   normalize: always(`${T5} MiniMaxM2 router (modeling_minimax_m2.py L62)`),
@@ -236,7 +246,7 @@ DIALECTS.phimoe = {
   order: 'score-then-topk',
   // sparsemixer picks two experts whatever num_experts_per_tok says (modeling_phimoe.py L349-469): MoE Lens
   // has no such router, so route and the preview say they cannot run it.
-  scoreFunc: { keys: [], fixed: 'sparsemixer', default: 'sparsemixer', defaultLabel: `${T5} PhimoeSparseMoeBlock uses sparsemixer (modeling_phimoe.py L349-469)` },
+  scoreFunc: hardCodedScore('sparsemixer', `${T5} PhimoeSparseMoeBlock uses sparsemixer (modeling_phimoe.py L349-469)`),
   routerBias: false,
   selectionBias: 'none',
   normalize: NO_NORMALIZE,
@@ -246,9 +256,9 @@ DIALECTS.glm4_moe = {
   // Glm4MoeTopkRouter is DeepseekV3TopkRouter (modular_glm4_moe.py L176); only the defaults differ.
   framework: 'hf:glm4_moe',
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5} Glm4MoeConfig.norm_topk_prob = True (configuration_glm4_moe.py L115)` },
+  normalize: normTopkProb(true, `${T5} Glm4MoeConfig.norm_topk_prob = True (configuration_glm4_moe.py L115)`),
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} Glm4MoeConfig.routed_scaling_factor = 1.0 (configuration_glm4_moe.py L111)` },
-  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${T5} Glm4MoeTopkRouter (sigmoid is hard-coded, modeling_glm4_moe.py L295-296)` },
+  scoreFunc: hardCodedScore('sigmoid', `${T5} Glm4MoeTopkRouter (sigmoid is hard-coded, modeling_glm4_moe.py L295-296)`),
 };
 DIALECTS.olmoe = { ...DIALECTS.qwen3_moe!, framework: 'hf:olmoe' };
 // GLM-4.7-Flash. Glm4MoeLiteTopkRouter and Glm4MoeLiteMoE are Glm4MoeTopkRouter and Glm4MoeMoE; the config's
@@ -257,9 +267,9 @@ const GLM4_MOE_LITE = 'transformers @008e574 Glm4MoeLiteConfig (modular_glm4_moe
 DIALECTS.glm4_moe_lite = {
   ...DIALECTS.glm4_moe!,
   framework: 'hf:glm4_moe_lite',
-  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${GLM4_MOE_LITE}.norm_topk_prob = True` },
+  normalize: normTopkProb(true, `${GLM4_MOE_LITE}.norm_topk_prob = True`),
   scale: { key: 'routed_scaling_factor', default: 1.8, defaultLabel: `${GLM4_MOE_LITE}.routed_scaling_factor = 1.8` },
-  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'Glm4MoeLiteTopkRouter is Glm4MoeTopkRouter (sigmoid is hard-coded; transformers @008e574 modular_glm4_moe_lite.py)' },
+  scoreFunc: hardCodedScore('sigmoid', 'Glm4MoeLiteTopkRouter is Glm4MoeTopkRouter (sigmoid is hard-coded; transformers @008e574 modular_glm4_moe_lite.py)'),
 };
 // Nemotron 3 (hybrid Mamba): NemotronHMoE is DeepseekV3MoE and NemotronHTopkRouter is DeepseekV3TopkRouter
 // (transformers @008d9e9 modular_nemotron_h.py); NemotronHConfig's defaults (@13923c6 configuration_nemotron_h.py).
@@ -270,8 +280,8 @@ DIALECTS.nemotron_h = {
   framework: 'hf:nemotron_h',
   // NemotronHConfig.n_group = 1, topk_group = 1 (L130): no groups unless written.
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'NemotronHTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded; transformers @008d9e9 modular_nemotron_h.py)' },
-  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${NEMOTRON_H}.norm_topk_prob = True` },
+  scoreFunc: hardCodedScore('sigmoid', 'NemotronHTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded; transformers @008d9e9 modular_nemotron_h.py)', ['scoring_func']),
+  normalize: normTopkProb(true, `${NEMOTRON_H}.norm_topk_prob = True`),
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${NEMOTRON_H}.routed_scaling_factor = 1.0` },
   ownKeys: ['n_groups'],
 };
@@ -288,11 +298,11 @@ DIALECTS.kimi_k2 = {
   experts: ['n_routed_experts'],
   topK: ['num_experts_per_tok'],
   order: 'score-then-topk',
-  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${KIMI_GATE} L432-437: sigmoid (any other scoring_func raises NotImplementedError)` },
+  scoreFunc: hardCodedScore('sigmoid', `${KIMI_GATE} L432-437: sigmoid (any other scoring_func raises NotImplementedError)`, ['scoring_func']),
   routerBias: false,
   selectionBias: 'static',
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${KIMI_CONFIG_CLASS} n_group = 8, topk_group = 4 (L139-140)` } },
-  normalize: { key: 'norm_topk_prob', whenTrue: 'when-k>1', whenFalse: 'never', default: true, defaultLabel: `${KIMI_CONFIG_CLASS}.norm_topk_prob = True (L144), applied when top_k > 1 (MoEGate L471)` },
+  normalize: normTopkProb(true, `${KIMI_CONFIG_CLASS}.norm_topk_prob = True (L144), applied when top_k > 1 (MoEGate L471)`, 'when-k>1'),
   scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${KIMI_CONFIG_CLASS}.routed_scaling_factor = 2.5 (L132)` },
 };
 // Kimi-K2.5 and K2.6 (`kimi_k25`): the text model's keys sit in `text_config` (model_type kimi_k2). Its remote code
@@ -307,9 +317,9 @@ const T5_V32 = 'transformers 5.18.0 DeepseekV32Config';
 DIALECTS.deepseek_v32 = {
   ...DIALECTS.deepseek_v3!,
   framework: 'hf:deepseek_v32',
-  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'transformers 5.18.0 DeepseekV32TopkRouter (sigmoid is hard-coded, modeling_deepseek_v32.py L526)' },
+  scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 DeepseekV32TopkRouter (sigmoid is hard-coded, modeling_deepseek_v32.py L526)', ['scoring_func']),
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${T5_V32}.n_group = 8, topk_group = 4 (configuration_deepseek_v32.py L103-104)` } },
-  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5_V32}.norm_topk_prob = True (L106)` },
+  normalize: normTopkProb(true, `${T5_V32}.norm_topk_prob = True (L106)`),
   scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5_V32}.routed_scaling_factor = 2.5 (L97)` },
 };
 // Xiaomi MiMo-V2-Flash (`mimo_v2_flash`): transformers 5.18.0's MiMoV2FlashTopkRouter is DeepseekV3TopkRouter
@@ -318,10 +328,10 @@ const T5_MIMO = 'transformers 5.18.0 MiMoV2FlashConfig';
 DIALECTS.mimo_v2_flash = {
   ...DIALECTS.deepseek_v3!,
   framework: 'hf:mimo_v2_flash',
-  scoreFunc: { keys: ['scoring_func'], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: 'transformers 5.18.0 MiMoV2FlashTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded)' },
+  scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 MiMoV2FlashTopkRouter is DeepseekV3TopkRouter (sigmoid is hard-coded)', ['scoring_func']),
   // n_group = topk_group = 1 by default (L97-98): no groups unless written.
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  normalize: { key: 'norm_topk_prob', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${T5_MIMO}.norm_topk_prob = True (L99)` },
+  normalize: normTopkProb(true, `${T5_MIMO}.norm_topk_prob = True (L99)`),
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5_MIMO}.routed_scaling_factor = 1.0 (L96; null is 1.0, L128-129)` },
 };
 // inclusionAI Ling (`bailing_moe`): Ling v1 and Ling 2.0 both write this model_type, and their remote code differs;
@@ -341,14 +351,14 @@ DIALECTS.bailing_moe = {
   scoreFunc: softmaxFirst(`${LING1}modeling_bailing_moe.py BailingMoeGate L363-364`),
   routerBias: false,
   selectionBias: 'none',
-  normalize: { key: 'norm_topk_prob', whenTrue: 'when-k>1', whenFalse: 'never', default: true, defaultLabel: `${LING1}configuration_bailing_moe.py BailingMoeConfig.norm_topk_prob = True (L38), applied when top_k > 1 (modeling L370)` },
+  normalize: normTopkProb(true, `${LING1}configuration_bailing_moe.py BailingMoeConfig.norm_topk_prob = True (L38), applied when top_k > 1 (modeling L370)`, 'when-k>1'),
 };
 DIALECTS.bailing_moe_v2 = {
   framework: 'hf:bailing_moe_v2',
   experts: ['num_experts'],
   topK: ['num_experts_per_tok'],
   order: 'score-then-topk',
-  scoreFunc: { keys: [], fixed: 'sigmoid', default: 'sigmoid', defaultLabel: `${LING2}modeling_bailing_moe_v2.py BailingMoeV2Gate L338 (sigmoid is hard-coded; \`score_function\` is not read)` },
+  scoreFunc: hardCodedScore('sigmoid', `${LING2}modeling_bailing_moe_v2.py BailingMoeV2Gate L338 (sigmoid is hard-coded; \`score_function\` is not read)`),
   routerBias: false,
   selectionBias: 'static',
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${LING2}configuration_bailing_moe_v2.py BailingMoeV2Config n_group = 8, topk_group = 4 (L35-36)` } },

@@ -10,7 +10,7 @@ import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { shellWords, type ShellWord } from './shell-words';
-import { casePatterns, conditionals, decideConditionals, exitsIn, plainAssignments, type KnownValue, type ShellConditional, type VariableTest } from './shell-conditions';
+import { casePatterns, commandListOf, conditionals, decideConditionals, exitsIn, plainAssignments, type KnownValue, type ShellConditional, type VariableTest } from './shell-conditions';
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
@@ -300,22 +300,20 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   // `--num-experts) NUM_EXPERTS=$2;;` in a script's argument loop: a pattern the script matches, not a flag it passes.
   const patterns = casePatterns(statements);
   // `[ -f bias ] && ARGS+=…`: the command list each word is in, where it is in one (undecided, as those left are).
-  const listOf = new Int32Array(words.length).fill(-1);
-  statements.forEach((statement, index) => {
-    if (statement.kind === 'test') listOf.fill(index, statement.start, statement.end);
-  });
+  const listOf = commandListOf(words.length, statements);
   // The `if`/`case` statements around the word being read (their word indexes), innermost last. Those left in the
   // words are ones MoE Lens cannot decide (decideConditionals took out the others).
   const enclosing: number[] = [];
   const descriptions = new Map<number, string>();
-  const lineOf = (word: number): number => lines.positionAt(words[word]!.start).line + 1;
-  /** "inside `if [ $X = 1 ]` (line 12), …": where word `i` sits, or undefined outside any `if`, `case` or `[ … ] &&`. */
+  /** "inside `if [ $X = 1 ]` (line 12), which depends on how the script runs": the test from word `from` to `to`. */
+  const dependsOn = (place: 'inside' | 'after', from: number, to: number): string => {
+    const test = text.slice(words[from]!.start, words[to]!.end).replace(/\s+/g, ' ');
+    return `${place} \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lines.positionAt(words[from]!.start).line + 1}), which depends on how the script runs`;
+  };
+  /** Where word `i` sits (see dependsOn), or undefined outside any `if`, `case` or `[ … ] &&`. */
   const branchOf = (i: number): string | undefined => {
     const list = statements[listOf[i]!];
-    if (list) {
-      const test = text.slice(words[list.start]!.start, words[list.branches[0]!.conditionEnd]!.end).replace(/\s+/g, ' ');
-      return `after \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lineOf(list.start)}), which depends on how the script runs`;
-    }
+    if (list) return dependsOn('after', list.start, list.branches[0]!.conditionEnd);
     const at = enclosing[enclosing.length - 1];
     if (at === undefined) return undefined;
     let description = descriptions.get(at);
@@ -324,8 +322,8 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       // must not each scan the rest of it.
       let close = at + 1;
       while (close < Math.min(words.length, at + 32) && words[close]!.text !== 'then' && words[close]!.text !== 'in') close++;
-      const test = close > at + 1 && close < words.length && (words[close]!.text === 'then' || words[close]!.text === 'in') ? text.slice(words[at]!.start, words[close - 1]!.end).replace(/\s+/g, ' ') : words[at]!.text;
-      description = `inside \`${test.length > 80 ? `${test.slice(0, 77)}...` : test}\` (line ${lineOf(at)}), which depends on how the script runs`;
+      const closed = close > at + 1 && close < words.length && (words[close]!.text === 'then' || words[close]!.text === 'in');
+      description = dependsOn('inside', at, closed ? close - 1 : at);
       descriptions.set(at, description);
     }
     return description;

@@ -191,6 +191,15 @@ function commandList(words: readonly ShellWord[], text: string, start: number): 
   return { kind: 'test', start, end, branches: [{ test: branchTest, keyword: start, conditionEnd: close, bodyStart: close + 1, bodyEnd: end }] };
 }
 
+/** For each word, the index in `statements` of the `[ … ] && …` command list it is in, or -1. */
+export function commandListOf(wordCount: number, statements: readonly ShellConditional[]): Int32Array {
+  const listOf = new Int32Array(wordCount).fill(-1);
+  statements.forEach((statement, index) => {
+    if (statement.kind === 'test') listOf.fill(index, statement.start, statement.end);
+  });
+  return listOf;
+}
+
 /** The word indexes of `case` arms' patterns (`--num-experts)` in an argument loop is a pattern, not a flag). */
 export function casePatterns(statements: readonly ShellConditional[]): Set<number> {
   const patterns = new Set<number>();
@@ -269,8 +278,7 @@ export function exitsIn(words: readonly ShellWord[], text: string, start: number
 export function plainAssignments(words: readonly ShellWord[], statements: readonly ShellConditional[]): Map<string, KnownValue> {
   const seen = new Map<string, KnownValue | null>();
   // Inside a `[ … ] && …` list, too, an assignment may not run (`[ -z "$ADDR" ] && export ADDR=localhost`).
-  const inList = new Uint8Array(words.length);
-  for (const statement of statements) if (statement.kind === 'test') inList.fill(1, statement.start, statement.end);
+  const listOf = commandListOf(words.length, statements);
   let depth = 0;
   for (const [index, word] of words.entries()) {
     if (word.text === 'if' || word.text === 'case' || word.text === 'while' || word.text === 'for') depth++;
@@ -278,7 +286,7 @@ export function plainAssignments(words: readonly ShellWord[], statements: readon
     const assignment = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/.exec(word.text);
     if (!assignment || word.text.startsWith('--')) continue;
     const name = assignment[1]!;
-    const plain = depth === 0 && inList[index] === 0 && !word.dynamic && !assignment[0].includes('+') && !seen.has(name);
+    const plain = depth === 0 && listOf[index] === -1 && !word.dynamic && !assignment[0].includes('+') && !seen.has(name);
     seen.set(name, plain ? { value: word.text.slice(assignment[0].length), since: index } : null);
   }
   const known = new Map<string, KnownValue>();
