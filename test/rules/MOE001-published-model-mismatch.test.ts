@@ -41,6 +41,17 @@ runRuleTests(publishedModelMismatch, {
       code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "deepseek_v3", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.827, "num_hidden_layers": 61, "hidden_size": 7168}',
     },
     {
+      name: 'Kimi-K2 config.json keeping 8 of 8 groups: groups that limit nothing, as published',
+      file: 'Kimi-K2-Instruct/config.json',
+      code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 8, "routed_scaling_factor": 2.827, "num_hidden_layers": 61, "hidden_size": 7168}',
+    },
+    {
+      // The hard-coded value is no default the file could change: comparing it would ask for a key nothing reads.
+      name: 'HF DeepSeek-V3 config recognised as Kimi-K2 by its name: the hard-coded sigmoid is not compared as a default',
+      file: 'Kimi-K2-Instruct/config.json',
+      code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "deepseek_v3", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "routed_scaling_factor": 2.827, "num_hidden_layers": 61, "hidden_size": 7168}',
+    },
+    {
       name: 'GLM-4.5-Air with its own scaling factor 1.0 (not GLM-4.5\'s 2.5)',
       file: 'GLM-4.5-Air/config.json',
       code: '{"_name_or_path": "zai-org/GLM-4.5-Air", "model_type": "glm4_moe", "n_routed_experts": 128, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_hidden_layers": 46, "hidden_size": 4096}',
@@ -179,6 +190,29 @@ runRuleTests(publishedModelMismatch, {
         DEEPSEEK_EXAMPLE.slice(DEEPSEEK_EXAMPLE.indexOf('deepseekv3_args'), DEEPSEEK_EXAMPLE.indexOf('            top_k=8,')),
       errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (default from MoEArgs.top_k)'] }],
       output: null,
+    },
+    {
+      // ai-dynamo/aiconfigurator model_configs/moonshotai--Kimi-K2-Thinking_config.json @d921975 (test/corpus/hf2),
+      // shortened: a hand-written summary without n_group / topk_group, which Kimi-K2's config class defaults to 8 / 4.
+      name: 'Kimi-K2 config.json without n_group / topk_group: its config class limits each token to 4 of 8 groups',
+      file: 'model_configs/moonshotai--Kimi-K2-Thinking_config.json',
+      code: '{\n  "model_type": "kimi_k2",\n  "num_hidden_layers": 61,\n  "hidden_size": 7168,\n  "n_routed_experts": 384,\n  "num_experts_per_tok": 8,\n  "routed_scaling_factor": 2.827\n}\n',
+      errors: [
+        {
+          messageId: 'mismatch',
+          text: '"model_type"',
+          severity: 'warning',
+          includes: ['`n_group` is 8 (its default), but kimi-k2 limits no token to expert groups (n_group 1, topk_group 1); this keeps 4 of 8', 'Not written; the default comes from Kimi-K2 configuration_deepseek.py', '"topk_group": 1'],
+        },
+      ],
+      output: '{\n  "model_type": "kimi_k2",\n  "num_hidden_layers": 61,\n  "hidden_size": 7168,\n  "n_routed_experts": 384,\n  "num_experts_per_tok": 8,\n  "routed_scaling_factor": 2.827,\n  "n_group": 1,\n  "topk_group": 1\n}\n',
+    },
+    {
+      name: 'Kimi-K2 config.json without routed_scaling_factor: its config class\'s 2.5, where Kimi-K2 scales by 2.827',
+      file: 'Kimi-K2-Instruct/config.json',
+      code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "num_hidden_layers": 61, "hidden_size": 7168}',
+      errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['`routed_scaling_factor` is 2.5 (its default), but kimi-k2 multiplies the routed experts\' weights by 2.827', 'DeepseekV3Config (remote code; copy at mfarisadip/Kimi-K2-Mini @0fd6b81).routed_scaling_factor = 2.5'] }],
+      output: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "num_hidden_layers": 61, "hidden_size": 7168, "routed_scaling_factor": 2.827}',
     },
     {
       name: 'a secondary-source fact gives a warning, not an error',

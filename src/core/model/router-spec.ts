@@ -114,6 +114,11 @@ export interface DefaultOrigin {
    * Rules do not assert on uncertain defaults; numbers are left undefined.
    */
   readonly uncertain?: boolean;
+  /**
+   * The code hard-codes the value (HF DeepSeek-V3's sigmoid): no key of this file can change it. Other defaults
+   * (a config class's `routed_scaling_factor = 2.5`) are the file's own values until it writes the key.
+   */
+  readonly fixed?: boolean;
 }
 
 export interface Field<T> {

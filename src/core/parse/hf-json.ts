@@ -641,7 +641,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const scoreSite = scoreSites[scoreSites.length - 1];
   const scoreFunc: Field<string> =
     dialect.scoreFunc.fixed !== undefined
-      ? { value: dialect.scoreFunc.fixed, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } }
+      ? { value: dialect.scoreFunc.fixed, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel, fixed: true } }
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };

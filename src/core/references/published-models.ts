@@ -26,6 +26,11 @@ export interface PublishedModel {
   readonly topK: Fact<number>;
   readonly scoreFunc: Fact<string>;
   readonly groups?: { readonly count: Fact<number>; readonly selected: Fact<number> };
+  /**
+   * The published router limits no token to expert groups, and says so (Kimi-K2's `"n_group": 1, "topk_group": 1`)
+   * where its config class would otherwise default to a limit (8 groups, 4 kept).
+   */
+  readonly noGroupLimit?: Fact<boolean>;
   /** Whether the published router chooses experts with a per-expert selection bias. */
   readonly selectionBias: Fact<boolean>;
   /** Whether the k routing weights of a token sum to 1 (renormalised, or a softmax over the k alone). */
@@ -94,7 +99,7 @@ const OLMOE = ['allenai/OLMoE-1B-7B test fixtures (secondary)'];
 // Kimi-K2, GLM-4.5 and MiniMax-M2: the publishers' GitHub READMEs and the GLM-4.5 technical report were read; their
 // config.json files only through copies, which agree with each other: values only a config.json gives are secondary.
 const KIMI_README = ['MoonshotAI/Kimi-K2 README.md lines 55–67 @c6157be: "Number of Experts | 384", "Selected Experts per Token | 8", "Number of Layers (Dense layer included) | 61"'];
-const KIMI_CONFIG = ['moonshotai/Kimi-K2-Instruct config.json, verbatim copies (alibaba/rtp-llm @be512b9, ai-dynamo/aiconfigurator, tenstorrent/tt-forge-models @cf1d3a0): "scoring_func": "sigmoid", "topk_method": "noaux_tc", "n_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.827'];
+const KIMI_CONFIG = ['moonshotai/Kimi-K2-Instruct config.json, verbatim copies (alibaba/rtp-llm @be512b9, ai-dynamo/aiconfigurator, tenstorrent/tt-forge-models @cf1d3a0): "scoring_func": "sigmoid", "topk_method": "noaux_tc", "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.827'];
 const GLM_REPORT = ['zai-org/GLM-4.5 resources/GLM_4_5_technical_report.pdf @bebc6b4, Table 1: "# Experts (total) 160 128", "# Experts Active Per Token 8 8"; §2.1: "We employ loss-free balance routing and sigmoid gates for MoE layers"'];
 const GLM45_CONFIG = ['zai-org/GLM-4.5 config.json, verbatim copy (alibaba/rtp-llm @de8bee3): "norm_topk_prob": true, "routed_scaling_factor": 2.5; Megatron-Bridge GLM45ModelProvider355B moe_router_topk_scaling_factor 2.5'];
 const GLM45_AIR_CONFIG = ['GLM-4.5-Air config values in Megatron-Bridge GLM45AirModelProvider106B @5f28ae8 (moe_router_topk_scaling_factor 1.0) and a GLM-4.5-Air-Base derived config (PrimeIntellect/INTELLECT-3-Base: "routed_scaling_factor": 1.0, "norm_topk_prob": true)'];
@@ -236,6 +241,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     experts: verified(384, KIMI_README),
     topK: verified(8, KIMI_README),
     scoreFunc: secondary('sigmoid', KIMI_CONFIG),
+    noGroupLimit: secondary(true, KIMI_CONFIG),
     selectionBias: secondary(true, KIMI_CONFIG),
     renormalized: secondary(true, KIMI_CONFIG),
     gateBias: secondary(false, ['DeepseekV3TopkRouter (the class Kimi-K2 reuses: MoonshotAI/Kimi-K2 docs/deploy_guidance.md l.195): a weight and a separate e_score_correction_bias, no gate bias']),

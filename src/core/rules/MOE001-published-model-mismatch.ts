@@ -1,4 +1,4 @@
-import { renormalizes, type Field, type RouterSpec } from '../model/router-spec';
+import { renormalizes, type DefaultOrigin, type Field, type RouterSpec } from '../model/router-spec';
 import type { Fact } from '../references/published-models';
 import { recognizeModel } from '../references/recognize';
 import { allKnown, fieldRange, keyOf, literalText } from './helpers';
@@ -15,6 +15,32 @@ function evidenceOf(recognisedBy: string, fact: Fact<unknown>): string {
 }
 
 const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
+
+/**
+ * "(default from MoEArgs.top_k)" after an unwritten value. A long origin (a config class's source and line) would
+ * push the finding out of the Problems row (issue #12): the message then says "(its default)" and the origin goes
+ * to the detail, which the hover shows.
+ */
+function defaultNote(field: Field<unknown>): { note: string; detail?: string } {
+  const label = field.defaultFrom?.label ?? 'the framework';
+  return label.length <= 48 ? { note: `(default from ${label})` } : { note: '(its default)', detail: `Not written; the default comes from ${label}.` };
+}
+
+/** The detail of a finding: the origin of a default it names, then the evidence. */
+function detailWith(note: { detail?: string }, evidence: string): string {
+  return note.detail ? `${note.detail} ${evidence}` : evidence;
+}
+
+/**
+ * Whether an unwritten value, a framework's default, is this config's own: a torchtitan class default, or a
+ * `config.json` config class's default, which the file sets by writing the key (Kimi-K2's 8/4 expert groups,
+ * its `routed_scaling_factor` 2.5). Not a value the code hard-codes (HF DeepSeek-V3's sigmoid), which no key
+ * changes, and not a Megatron flag's default, which a launch may pass where MoE Lens cannot read it.
+ */
+function comparesDefaults(spec: RouterSpec, origin: DefaultOrigin): boolean {
+  if (origin.fixed) return false;
+  return spec.dialect === 'torchtitan-python' || spec.dialect === 'hf-json' || spec.dialect === 'deepseek-json';
+}
 
 export const publishedModelMismatch = {
   code: 'MOE001',
@@ -35,7 +61,7 @@ export const publishedModelMismatch = {
   },
   docs: {
     what:
-      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights, the routed scaling factor and the gate bias. It compares only values MoE Lens read (literal, resolved or a declared default), never assumed ones; a model recognised only by its shape gives warnings.',
+      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights, the routed scaling factor and the gate bias. It compares only values MoE Lens read (literal, resolved, a declared default or, in a `config.json`, its config class\'s default), never assumed ones and never a value the router code hard-codes; a model recognised only by its shape gives warnings.',
     why:
       'A config that names a published model but routes differently cannot load its checkpoint faithfully: the experts chosen per token differ from the ones the weights were trained with, and nothing fails at launch. torchtitan PR #2212 set gpt-oss-120b `top_k` to 8; every primary source says 4 of 128.',
     example: {
@@ -63,20 +89,18 @@ export const publishedModelMismatch = {
       if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
       // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
       if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
-      // A value the dialect hard-codes (HF DeepSeek-V3's sigmoid) cannot be set from this file.
-      if (field.sites.length === 0 && field.defaultFrom && !field.defaultFrom.file && spec.dialect !== 'torchtitan-python') return;
+      if (field.sites.length === 0 && field.defaultFrom && !field.defaultFrom.file && !comparesDefaults(spec, field.defaultFrom)) return;
       const shownKey = keyOf(field, key);
+      const unwritten = defaultNote(field);
       context.report({
         messageId: 'mismatch',
         data: {
           key: shownKey,
-          actual: field.sites.length
-            ? context.formatValue(field.value)
-            : `${context.formatValue(field.value)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+          actual: field.sites.length ? context.formatValue(field.value) : `${context.formatValue(field.value)} ${unwritten.note}`,
           model: model.id,
           fact: describe(fact.value),
         },
-        detail: evidenceOf(claim.evidence, fact),
+        detail: field.sites.length ? evidenceOf(claim.evidence, fact) : detailWith(unwritten, evidenceOf(claim.evidence, fact)),
         range: fieldRange(spec, field),
         severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fact.value), model: model.id }, edits: context.setField(spec, field, key, fact.value), preferred: true }],
@@ -91,15 +115,16 @@ export const publishedModelMismatch = {
       // No expert groups at all, where the published router limits each token to some groups.
       const { count, selected } = model.groups;
       const edits = [...context.setField(spec, spec.groups.count, keys.groupsCount, count.value), ...context.setField(spec, spec.groups.selected, keys.groupsSelected, selected.value)];
+      const unwritten = defaultNote(spec.groups.count);
       context.report({
         messageId: 'mismatch',
         data: {
           key: keys.groupsCount,
-          actual: spec.groups.count.sites.length ? 'None' : `None (default from ${spec.groups.count.defaultFrom?.label ?? 'the framework'})`,
+          actual: spec.groups.count.sites.length ? 'None' : `None ${unwritten.note}`,
           model: model.id,
           fact: `splits experts into ${count.value} groups and keeps ${selected.value} per token`,
         },
-        detail: evidenceOf(claim.evidence, count),
+        detail: spec.groups.count.sites.length ? evidenceOf(claim.evidence, count) : detailWith(unwritten, evidenceOf(claim.evidence, count)),
         range: fieldRange(spec, spec.groups.count),
         severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: [
@@ -112,6 +137,33 @@ export const publishedModelMismatch = {
           },
         ],
       });
+    } else if (model.noGroupLimit?.value && spec.groups && allKnown(spec.groups.count, spec.groups.selected) && keys.groupsCount && keys.groupsSelected) {
+      // Groups that limit each token (8 groups, 4 kept), where the published router has none (1 group, 1 kept).
+      const { count, selected } = spec.groups;
+      if (count.value !== undefined && selected.value !== undefined && selected.value < count.value) {
+        const edits = [...context.setField(spec, count, keys.groupsCount, 1), ...context.setField(spec, selected, keys.groupsSelected, 1)];
+        const unwritten = defaultNote(count);
+        context.report({
+          messageId: 'mismatch',
+          data: {
+            key: keyOf(count, keys.groupsCount),
+            actual: count.sites.length ? String(count.value) : `${count.value} ${unwritten.note}`,
+            model: model.id,
+            fact: `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this keeps ${selected.value} of ${count.value}`,
+          },
+          detail: count.sites.length ? evidenceOf(claim.evidence, model.noGroupLimit) : detailWith(unwritten, evidenceOf(claim.evidence, model.noGroupLimit)),
+          range: fieldRange(spec, count),
+          severity: model.noGroupLimit.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+          fixes: [
+            {
+              kind: 'publishedGroups',
+              data: { countKey: keys.groupsCount, count: 1, selectedKey: keys.groupsSelected, selected: 1, model: model.id },
+              edits: edits.length === 2 ? edits : [],
+              preferred: true,
+            },
+          ],
+        });
+      }
     } else if (model.groups && spec.groups) {
       compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
       compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
@@ -121,15 +173,16 @@ export const publishedModelMismatch = {
     const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown, shown = actual): void => {
       if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined) return;
       const shownKey = keyOf(field, key);
+      const unwritten = defaultNote(field);
       context.report({
         messageId: 'mismatch',
         data: {
           key: shownKey,
-          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(shown)} (default from ${field.defaultFrom?.label ?? 'the framework'})`,
+          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(shown)} ${unwritten.note}`,
           model: model.id,
           fact: describe,
         },
-        detail: evidenceOf(claim.evidence, fact),
+        detail: field.sites.length ? evidenceOf(claim.evidence, fact) : detailWith(unwritten, evidenceOf(claim.evidence, fact)),
         range: fieldRange(spec, field),
         severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: spec.framework === 'torchtitan' ? [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fixValue), model: model.id }, edits: context.setField(spec, field, key, fixValue), preferred: true }] : [],
