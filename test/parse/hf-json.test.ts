@@ -148,6 +148,23 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.match(mindie.scoreFunc.unknown ?? '', /Ling v1 or Ling 2\.0/);
   });
 
+  it('hunyuan (Hunyuan-A13B\'s own code): softmax, top-moe_topk[0], renormalised, drops over capacity; dense and int moe_topk are not read', () => {
+    const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0];
+    // Tencent-Hunyuan/Hunyuan-A13B models/config.json @2798f3c (test/corpus/hf), shortened.
+    const text = '{"architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8, 8], "norm_topk_prob": false, "moe_drop_tokens": false, "n_group": null}';
+    const a13b = spec(text)!;
+    assert.equal(a13b.framework, 'hf:hunyuan');
+    assert.deepEqual([a13b.experts.value, a13b.topK.value, a13b.scoreFunc.value, a13b.normalize.value, a13b.groups, a13b.routerBias.value], [64, 8, 'softmax', 'always', undefined, false]);
+    // The router reads moe_topk[0]: the site is that element, so a fix edits it and only it.
+    const site = a13b.topK.sites[0]!;
+    assert.equal(text.slice(site.valueRange.start, site.valueRange.end), '8');
+    assert.equal(site.valueRange.start, text.indexOf('[8') + 1);
+    assert.equal(spec(text.replace('[8, 8, 8]', '[2, 8, 8]'))!.topK.value, 2, 'every layer routes with the first layer\'s k');
+    assert.match(semanticsLabel(a13b), /drops tokens above max\(k, ⌊k·T\/E⌋\) tokens per expert/);
+    assert.equal(spec(text.replace('"num_experts": 64', '"num_experts": 1')), undefined, 'num_experts 1 is a dense model');
+    assert.equal(spec(text.replace('[8, 8, 8]', '8'))!.framework, 'hf:unknown', 'an int moe_topk is not what HunYuanTopKGate indexes');
+  });
+
   it('deepseek_v2: groups limit the choice only with topk_method group_limited_greedy; with norm_topk_prob true the two readers differ', () => {
     const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
     const base = '"model_type": "deepseek_v2", "n_routed_experts": 160, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3';
@@ -183,11 +200,11 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
   });
 
   it("an unknown model_type: nothing it writes is called ignored, and its expert groups are unknown (routed without)", () => {
-    // Hunyuan-A13B's remote code reads `moe_topk` (a list per layer); MoE Lens does not know that reader.
-    const hunyuan = spec('{"model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "n_group": null}')!;
-    assert.equal(hunyuan.framework, 'hf:unknown');
-    assert.deepEqual(hunyuan.unknownKeys, []);
-    assert.equal(provenanceOf(hunyuan.topK), 'unknown', 'not a default of any declaration');
+    // A reader MoE Lens does not know may read any key (a per-layer `moe_topk` list, as Hunyuan's does).
+    const unknownType = spec('{"model_type": "acme_moe", "num_experts": 64, "moe_topk": [8, 8], "n_group": null}')!;
+    assert.equal(unknownType.framework, 'hf:unknown');
+    assert.deepEqual(unknownType.unknownKeys, []);
+    assert.equal(provenanceOf(unknownType.topK), 'unknown', 'not a default of any declaration');
     const other = spec('{"model_type": "acme_moe", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid"}')!;
     assert.equal(other.groups?.count.value, 8, 'read, with its site');
     assert.equal(provenanceOf(other.groups!.count), 'unknown');

@@ -37,6 +37,7 @@ export type Framework =
   | 'hf:mimo_v2_flash'
   | 'hf:bailing_moe'
   | 'hf:bailing_moe_v2'
+  | 'hf:hunyuan'
   /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
   | 'hf:unknown'
   | 'openai:gpt-oss'
@@ -269,6 +270,11 @@ export interface RouterSpec {
   readonly shape?: ShapeResult;
   /** For a launch script: whether it holds the whole launch, so that a flag it does not write is at its default. */
   readonly launch?: LaunchScope;
+  /**
+   * The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`), described
+   * as its code computes it. Which experts a token chooses is unchanged; the preview's counts are those choices.
+   */
+  readonly dropsOverCapacity?: string;
 }
 
 export interface LaunchScope {
@@ -312,5 +318,6 @@ export function semanticsLabel(spec: RouterSpec): string {
   if (spec.normalize.value !== 'never') parts.push(`normalize ${spec.normalize.value}`);
   if (spec.scale.value !== 1) parts.push(`× ${spec.scale.value}`);
   if (spec.debugRoundRobin.value) parts.push('debug round-robin');
+  if (spec.dropsOverCapacity) parts.push(`drops tokens above ${spec.dropsOverCapacity}, not in these counts`);
   return parts.join(' · ');
 }

@@ -34,6 +34,10 @@ interface Dialect {
   readonly nested?: string;
   /** Keys the reader reads that are one or two letters from a routing key (never reported as near misses). */
   readonly ownKeys?: readonly string[];
+  /** The top-k key holds a list whose first element the router reads (Hunyuan's per-layer `moe_topk`). */
+  readonly topKFirstOfList?: true;
+  /** The router drops what an expert receives beyond this capacity (RouterSpec.dropsOverCapacity). */
+  readonly dropsOverCapacity?: string;
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -380,6 +384,26 @@ DIALECTS.qwen3_vl_moe = {
   nested: 'text_config',
 };
 DIALECTS.qwen3_vl_moe_text = { ...DIALECTS.qwen3_vl_moe, nested: undefined };
+
+// Hunyuan-A13B (`"model_type": "hunyuan"`, auto_map to the checkpoint's own code): Tencent-Hunyuan/Hunyuan-A13B
+// @2798f3c models/modeling_hunyuan.py. HunYuanTopKGate (L445-467): `wg` Linear without bias over `num_experts`,
+// then `topkgating(logits, moe_topk[0])` (L74-140): softmax over all experts, top-k, the k weights divided by their
+// sum, and each expert keeps at most max(k, ⌊k·T/E⌋) of its tokens, top-1 choices first (L78, L107-127), whatever
+// `moe_drop_tokens` says. `norm_topk_prob`, `n_group` and `group_limited_greedy` are not read. Only `moe_topk[0]`
+// is: every layer routes with the first layer's k.
+const HUNYUAN = 'Tencent-Hunyuan/Hunyuan-A13B @2798f3c models/modeling_hunyuan.py';
+DIALECTS.hunyuan = {
+  framework: 'hf:hunyuan',
+  experts: ['num_experts'],
+  topK: ['moe_topk'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('softmax', `${HUNYUAN} topkgating L76 (softmax is hard-coded)`),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: { whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: `${HUNYUAN} topkgating L91-94 divides the k weights by their sum (\`norm_topk_prob\` is not read)` },
+  topKFirstOfList: true,
+  dropsOverCapacity: 'max(k, ⌊k·T/E⌋) tokens per expert (modeling_hunyuan.py L78)',
+};
 DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
 
 export function looksLikeMoeJson(text: string): boolean {
@@ -438,6 +462,7 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
 function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
   if (modelType?.kind === 'string' && modelType.value === 'bailing_moe') return lingVersion(root);
+  if (modelType?.kind === 'string' && modelType.value === 'hunyuan') return hunyuanVersion(root);
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
   if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
   // DeepSeek's `ModelArgs` names (`dim`, `moe_inter_dim`, `n_expert_groups`) never appear in an HF config: a file
@@ -462,6 +487,17 @@ function lingVersion(root: JsonNode): string {
   if (architecture === 'BailingMoeForCausalLM') return 'bailing_moe';
   if (architecture === 'BailingMoeV2ForCausalLM') return 'bailing_moe_v2';
   return 'unknown';
+}
+
+/**
+ * `"model_type": "hunyuan"` is Hunyuan's own code: an MoE layer where `num_experts` > 1 (HunYuanDecoderLayer), a
+ * dense MLP otherwise. Read where the file holds the per-layer `moe_topk` list that HunYuanTopKGate indexes; an
+ * int there routes top-1 through another function when 1 and fails (`int` is not subscriptable) otherwise.
+ */
+function hunyuanVersion(root: JsonNode): string | undefined {
+  const experts = literalAt(root, 'num_experts');
+  if (experts?.kind === 'int' && experts.value <= 1) return undefined;
+  return findNodeAtLocation(root, ['moe_topk'])?.type === 'array' ? 'hunyuan' : 'unknown';
 }
 
 function propertyNode(object: JsonNode, key: string): JsonNode | undefined {
@@ -511,6 +547,16 @@ function allSites(text: string, object: JsonNode, out: Site[], depth = 0): void 
   }
 }
 
+/** The router reads a list key's first element: its site becomes that element (value, range), so a fix edits it. */
+function firstOfList(text: string, scope: JsonNode, sites: Site[], keys: readonly string[]): void {
+  for (const [i, site] of sites.entries()) {
+    if (!keys.includes(site.key)) continue;
+    const first = findNodeAtLocation(scope, [site.key, 0]);
+    if (!first || site.valueRange.start > first.offset || site.valueRange.end < first.offset + first.length) continue;
+    sites[i] = { ...site, valueRange: { start: first.offset, end: first.offset + first.length }, literal: first.type === 'number' ? numberLiteral(text, first) : jsonLiteral(first) };
+  }
+}
+
 /** `8.0` is a float even though JSON.parse gives 8; read the raw text to keep the difference. */
 function numberLiteral(text: string, node: JsonNode): Literal {
   const raw = text.slice(node.offset, node.offset + node.length);
@@ -520,6 +566,7 @@ function numberLiteral(text: string, node: JsonNode): Literal {
 function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, dialectName: string, dialect: Dialect): RouterSpec | undefined {
   const sites: Site[] = [];
   allSites(text, root, sites);
+  if (dialect.topKFirstOfList) firstOfList(text, scope, sites, dialect.topK);
   const inScope = (site: Site): boolean => site.keyRange.start >= scope.offset && site.keyRange.end <= scope.offset + scope.length;
   // One set of the top-level key offsets (checking each site against every key was quadratic: a 2 MB file of
   // repeated keys took 42 s, issue #14).
@@ -728,6 +775,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ...(dialect.normalize.key ? { normalize: dialect.normalize.key } : {}),
       ...(dialect.scale ? { scale: dialect.scale.key } : {}),
     },
+    ...(dialect.dropsOverCapacity ? { dropsOverCapacity: dialect.dropsOverCapacity } : {}),
   };
 }
 
