@@ -52,6 +52,12 @@ runRuleTests(publishedModelMismatch, {
       code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "deepseek_v3", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "routed_scaling_factor": 2.827, "num_hidden_layers": 61, "hidden_size": 7168}',
     },
     {
+      // Tencent-Hunyuan/Hunyuan-A13B models/config.json @2798f3c (test/corpus/hf), shortened.
+      name: 'Hunyuan-A13B config.json as published (64 experts, moe_topk 8 in every layer)',
+      file: 'Hunyuan-A13B/models/config.json',
+      code: '{"architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
+    },
+    {
       name: 'GLM-4.5-Air with its own scaling factor 1.0 (not GLM-4.5\'s 2.5)',
       file: 'GLM-4.5-Air/config.json',
       code: '{"_name_or_path": "zai-org/GLM-4.5-Air", "model_type": "glm4_moe", "n_routed_experts": 128, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_hidden_layers": 46, "hidden_size": 4096}',
@@ -213,6 +219,13 @@ runRuleTests(publishedModelMismatch, {
       code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "num_hidden_layers": 61, "hidden_size": 7168}',
       errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['`routed_scaling_factor` is 2.5 (its default), but kimi-k2 multiplies the routed experts\' weights by 2.827', 'DeepseekV3Config (remote code; copy at mfarisadip/Kimi-K2-Mini @0fd6b81).routed_scaling_factor = 2.5'] }],
       output: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "num_hidden_layers": 61, "hidden_size": 7168, "routed_scaling_factor": 2.827}',
+    },
+    {
+      name: 'Hunyuan-A13B named by its hub id, with top-2 in moe_topk[0] (the element its router reads)',
+      file: 'config.json',
+      code: '{"_name_or_path": "tencent/Hunyuan-A13B-Instruct", "model_type": "hunyuan", "num_experts": 64, "moe_topk": [2, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
+      errors: [{ messageId: 'mismatch', text: '2', severity: 'error', includes: ['`moe_topk` is 2, but hunyuan-a13b routes each token to 8 of 64 experts', 'models/config.json @2798f3c'] }],
+      output: '{"_name_or_path": "tencent/Hunyuan-A13B-Instruct", "model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
     },
     {
       name: 'a secondary-source fact gives a warning, not an error',

@@ -1,5 +1,5 @@
 /** Guesses a model family from identifiers around a config (paths, variable and class names, model_type). */
-export type Family = 'gpt-oss' | 'deepseek' | 'qwen3' | 'llama4' | 'mixtral' | 'dbrx' | 'olmoe' | 'kimi' | 'glm' | 'minimax' | 'llama';
+export type Family = 'gpt-oss' | 'deepseek' | 'qwen3' | 'llama4' | 'mixtral' | 'dbrx' | 'olmoe' | 'kimi' | 'glm' | 'minimax' | 'hunyuan' | 'llama';
 
 const FAMILY_PATTERNS: ReadonlyArray<readonly [Family, RegExp]> = [
   ['gpt-oss', /gpt[-_]?oss/i],
@@ -12,6 +12,7 @@ const FAMILY_PATTERNS: ReadonlyArray<readonly [Family, RegExp]> = [
   ['kimi', /kimi[-_]?k2/i],
   ['glm', /glm[-_]?4/i],
   ['minimax', /minimax/i],
+  ['hunyuan', /hunyuan/i],
   // Llama 1–3 are dense: an MoE built from one (an upcycled `llama3_moe`) is no published MoE, whatever its shape.
   ['llama', /llama[-_]?[123](?!\d)/i],
 ];

@@ -104,6 +104,8 @@ const GLM_REPORT = ['zai-org/GLM-4.5 resources/GLM_4_5_technical_report.pdf @beb
 const GLM45_CONFIG = ['zai-org/GLM-4.5 config.json, verbatim copy (alibaba/rtp-llm @de8bee3): "norm_topk_prob": true, "routed_scaling_factor": 2.5; Megatron-Bridge GLM45ModelProvider355B moe_router_topk_scaling_factor 2.5'];
 const GLM45_AIR_CONFIG = ['GLM-4.5-Air config values in Megatron-Bridge GLM45AirModelProvider106B @5f28ae8 (moe_router_topk_scaling_factor 1.0) and a GLM-4.5-Air-Base derived config (PrimeIntellect/INTELLECT-3-Base: "routed_scaling_factor": 1.0, "norm_topk_prob": true)'];
 const MINIMAX_CONFIG = ['MiniMaxAI/MiniMax-M2 config.json, copies (aws-neuron/neuronx-distributed-inference @c86783e, ai-dynamo/aiconfigurator M2.5): "num_local_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"; transformers minimax_m2 (top-k of sigmoid + e_score_correction_bias, weights divided by their sum, no scaling)'];
+const HUNYUAN_A13B_CONFIG = ['Tencent-Hunyuan/Hunyuan-A13B models/config.json @2798f3c (the publisher\'s repository): "num_experts": 64, "moe_topk": [8, …] for its 32 layers, "hidden_size": 4096'];
+const HUNYUAN_A13B_CODE = ['Tencent-Hunyuan/Hunyuan-A13B models/modeling_hunyuan.py @2798f3c: HunYuanTopKGate (L445-467), a `wg` Linear without bias; topkgating (L74-140): softmax over all experts, top-k, the k weights divided by their sum'];
 const MINIMAX_BIAS = ['huggingface.co/MiniMaxAI/MiniMax-M2 commit 35c5c79 (the publisher\'s config.json): "use_routing_bias": true'];
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [
@@ -298,5 +300,18 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     scoreFunc: secondary('softmax', OLMOE),
     selectionBias: secondary(false, OLMOE),
     parameters: { total: verified(6_900_000_000, [OLMOE_PAPER]), active: verified(1_300_000_000, [OLMOE_PAPER]), activeCounts: 'all' },
+  },
+  {
+    id: 'hunyuan-a13b',
+    family: 'hunyuan',
+    flavors: ['hunyuan-a13b', 'hunyuan_a13b', '80b-a13b'],
+    hubName: /hunyuan-a13b/i,
+    shape: { layers: 32, experts: 64, hidden: 4096 },
+    experts: verified(64, HUNYUAN_A13B_CONFIG),
+    topK: verified(8, HUNYUAN_A13B_CONFIG),
+    scoreFunc: verified('softmax', HUNYUAN_A13B_CODE),
+    selectionBias: verified(false, HUNYUAN_A13B_CODE),
+    renormalized: verified(true, HUNYUAN_A13B_CODE),
+    gateBias: verified(false, HUNYUAN_A13B_CODE),
   },
 ];
