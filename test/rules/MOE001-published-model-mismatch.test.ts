@@ -58,6 +58,12 @@ runRuleTests(publishedModelMismatch, {
       code: '{"architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
     },
     {
+      // An unwritten flag may be among those MoE Lens cannot read: its default is not this launch's value.
+      name: 'Megatron DeepSeek-V3 without --moe-router-score-function, in a launch that passes flags MoE Lens cannot read',
+      file: 'deepseek-v3.sh',
+      code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear $EXTRA_ARGS\n',
+    },
+    {
       name: 'GLM-4.5-Air with its own scaling factor 1.0 (not GLM-4.5\'s 2.5)',
       file: 'GLM-4.5-Air/config.json',
       code: '{"_name_or_path": "zai-org/GLM-4.5-Air", "model_type": "glm4_moe", "n_routed_experts": 128, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_hidden_layers": 46, "hidden_size": 4096}',
@@ -226,6 +232,13 @@ runRuleTests(publishedModelMismatch, {
       code: '{"_name_or_path": "tencent/Hunyuan-A13B-Instruct", "model_type": "hunyuan", "num_experts": 64, "moe_topk": [2, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
       errors: [{ messageId: 'mismatch', text: '2', severity: 'error', includes: ['`moe_topk` is 2, but hunyuan-a13b routes each token to 8 of 64 experts', 'models/config.json @2798f3c'] }],
       output: '{"_name_or_path": "tencent/Hunyuan-A13B-Instruct", "model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
+    },
+    {
+      name: 'Megatron DeepSeek-V3 launch that writes every flag it passes, without --moe-router-score-function: Megatron\'s softmax default',
+      file: 'deepseek-v3.sh',
+      code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear\n',
+      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`moe_router_score_function` is softmax (default from Megatron moe_router_score_function default), but deepseek-v3-671b scores experts with sigmoid'] }],
+      output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear --moe-router-score-function sigmoid\n',
     },
     {
       name: 'a secondary-source fact gives a warning, not an error',

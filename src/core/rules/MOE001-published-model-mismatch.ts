@@ -32,13 +32,15 @@ function detailWith(note: { detail?: string }, evidence: string): string {
 }
 
 /**
- * Whether an unwritten value, a framework's default, is this config's own: a torchtitan class default, or a
+ * Whether an unwritten value, a framework's default, is this config's own: a torchtitan class default, a
  * `config.json` config class's default, which the file sets by writing the key (Kimi-K2's 8/4 expert groups,
- * its `routed_scaling_factor` 2.5). Not a value the code hard-codes (HF DeepSeek-V3's sigmoid), which no key
- * changes, and not a Megatron flag's default, which a launch may pass where MoE Lens cannot read it.
+ * its `routed_scaling_factor` 2.5), or a Megatron flag's default in a launch that writes every flag it passes
+ * (`launch.complete`). Not a value the code hard-codes (HF DeepSeek-V3's sigmoid), which no key changes, and not a
+ * flag's default where the launch passes flags MoE Lens cannot read (`$EXTRA_ARGS`), which may set it.
  */
 function comparesDefaults(spec: RouterSpec, origin: DefaultOrigin): boolean {
   if (origin.fixed) return false;
+  if (spec.dialect === 'megatron-args') return spec.launch?.complete === true;
   return spec.dialect === 'torchtitan-python' || spec.dialect === 'hf-json' || spec.dialect === 'deepseek-json';
 }
 
@@ -61,7 +63,7 @@ export const publishedModelMismatch = {
   },
   docs: {
     what:
-      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights, the routed scaling factor and the gate bias. It compares only values MoE Lens read (literal, resolved, a declared default or, in a `config.json`, its config class\'s default), never assumed ones and never a value the router code hard-codes; a model recognised only by its shape gives warnings.',
+      'Checks the routing values of a config that claims to be a published model (by flavor key such as `"120b"` in a gpt-oss file, by `_name_or_path`, or by its layers × experts × hidden shape) against the published checkpoint: expert count, top-k, score function, expert groups (and their absence), renormalisation of the top-k weights, the routed scaling factor and the gate bias. It compares only values MoE Lens read (literal, resolved, a declared default, in a `config.json` its config class\'s default, and a Megatron flag\'s default only in a launch that writes every flag it passes), never assumed ones and never a value the router code hard-codes; a model recognised only by its shape gives warnings.',
     why:
       'A config that names a published model but routes differently cannot load its checkpoint faithfully: the experts chosen per token differ from the ones the weights were trained with, and nothing fails at launch. torchtitan PR #2212 set gpt-oss-120b `top_k` to 8; every primary source says 4 of 128.',
     example: {
