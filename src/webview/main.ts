@@ -84,7 +84,7 @@ function schedule(delay = 300): void {
 
 async function runSeries(router: PreviewRouter, inputs: RouterInputs, info: BackendInfo, isStale: () => boolean, options: Omit<RunOptions, 'isStale'> = {}): Promise<SeriesResult & { info: BackendInfo }> {
   const { config } = router;
-  const stats = (counts: Int32Array) => loadStats(counts, inputs.tokens, config.topK, { capacityFactor: controls.capacityFactor, expertParallel: controls.ep });
+  const stats = (counts: Int32Array) => loadStats(counts, inputs.tokens, config.topK, { capacityFactor: controls.capacityFactor, expertParallel: controls.ep, ...(config.routerCapacity ? { routerCapacity: config.routerCapacity } : {}) });
   // Round-robin routing ignores the router: the runner computes it with the reference, and the badge says so.
   const label = (engine: 'onnx' | 'reference', ran: BackendInfo): BackendInfo => (engine === 'reference' ? { backend: ran.backend, adapter: 'reference (round-robin ignores the router)' } : ran);
   try {

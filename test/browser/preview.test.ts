@@ -161,6 +161,24 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('a router that drops tokens itself (Hunyuan-A13B): its semantics say so and the statistics give the share it drops', async () => {
+    const subject = subjectFor('test/corpus/hf/Tencent-Hunyuan__Hunyuan-A13B@2798f3c/models/config.json');
+    const state = { tokens: 2048, hidden: 512, seed: 1, backend: 'wasm' };
+    const page = await harness.open(subject, state);
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'done', JSON.stringify(result));
+    const counts = referenceCounts(subject, state);
+    assert.deepEqual(result.counts, counts, 'the counts are the choices, before the drop');
+    assert.match((await page.textContent('#semantics')) ?? '', /drops tokens above max\(k, ⌊k·T\/E⌋\) an expert/);
+    // ⌊8 · 2048 / 64⌋ = 256 tokens an expert.
+    const dropped = counts.reduce((sum, c) => sum + Math.max(0, c - 256), 0) / (2048 * 8);
+    assert.ok(dropped > 0, 'these tokens overflow some experts');
+    const row = page.locator('#stats dt', { hasText: 'dropped by the router' });
+    assert.equal(await row.count(), 1);
+    assert.equal((await row.locator('xpath=following-sibling::dd[1]').textContent())?.trim(), `${(dropped * 100).toFixed(1)}%`);
+    await page.close();
+  });
+
   it('starts onnxruntime-web as the page loads, before the config arrives (WASM)', async () => {
     const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
     const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 1, backend: 'wasm' });

@@ -160,7 +160,8 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(text.slice(site.valueRange.start, site.valueRange.end), '8');
     assert.equal(site.valueRange.start, text.indexOf('[8') + 1);
     assert.equal(spec(text.replace('[8, 8, 8]', '[2, 8, 8]'))!.topK.value, 2, 'every layer routes with the first layer\'s k');
-    assert.match(semanticsLabel(a13b), /drops tokens above max\(k, ⌊k·T\/E⌋\) tokens per expert/);
+    assert.match(semanticsLabel(a13b), /drops tokens above max\(k, ⌊k·T\/E⌋\) an expert/);
+    assert.deepEqual(a13b.routerCapacity, { formula: 'max(k, ⌊k·T/E⌋)', source: 'Tencent-Hunyuan/Hunyuan-A13B @2798f3c models/modeling_hunyuan.py topkgating L78' });
     assert.equal(spec(text.replace('"num_experts": 64', '"num_experts": 1')), undefined, 'num_experts 1 is a dense model');
     assert.equal(spec(text.replace('[8, 8, 8]', '8'))!.framework, 'hf:unknown', 'an int moe_topk is not what HunYuanTopKGate indexes');
   });

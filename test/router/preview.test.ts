@@ -111,6 +111,17 @@ describe('load statistics', () => {
     assert.equal(stats.rankMaxOverMean, 2);
     assert.ok(Math.abs(stats.coefficientOfVariation - Math.sqrt((16 + 0 + 4 + 4) / 4) / 2) < 1e-12);
   });
+
+  it('a capacity the router keeps itself (Hunyuan-A13B): max(k, ⌊k·T/E⌋), reported beside the capacity factor\'s', () => {
+    const rule = { formula: 'max(k, ⌊k·T/E⌋)', source: 'modeling_hunyuan.py L78' } as const;
+    // 5 tokens, top-2 of 4 experts: ⌊10/4⌋ = 2 tokens an expert; loads 5, 3, 2, 0 drop 3 + 1 of 10 assignments.
+    const stats = loadStats([5, 3, 2, 0], 5, 2, { capacityFactor: 2, routerCapacity: rule });
+    assert.deepEqual([stats.routerCapacity, stats.routerDroppedFraction], [2, 4 / 10]);
+    assert.deepEqual([stats.capacity, stats.droppedFraction], [5, 0], 'the capacity factor\'s what-if stays its own');
+    // Never below k: one token, top-2 of 8 experts keeps both choices (⌊2/8⌋ = 0).
+    assert.deepEqual([loadStats([1, 1, 0, 0, 0, 0, 0, 0], 1, 2, { routerCapacity: rule }).routerCapacity, loadStats([1, 1, 0, 0, 0, 0, 0, 0], 1, 2, { routerCapacity: rule }).routerDroppedFraction], [2, 0]);
+    assert.equal(loadStats([5, 3, 2, 0], 5, 2).routerCapacity, undefined, 'other routers keep no capacity of their own');
+  });
 });
 
 describe('webview protocol and page', () => {

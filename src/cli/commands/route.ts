@@ -77,7 +77,7 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
     const config = resolved.config;
     const K = config.topK;
     const head = { config: { file, name: spec.name, line }, semantics: config.semantics, assumed, numExperts: config.experts, topK: K };
-    const options = { ...(args.capacityFactor !== undefined ? { capacityFactor: args.capacityFactor } : {}), expertParallel: args.expertParallel };
+    const options = { ...(args.capacityFactor !== undefined ? { capacityFactor: args.capacityFactor } : {}), expertParallel: args.expertParallel, ...(config.routerCapacity ? { routerCapacity: config.routerCapacity } : {}) };
 
     if (args.allLayers) {
       if (args.activations === undefined) throw new UsageError('--all-layers routes every layer captured in an --activations file (layers.N.hidden_states); give one.');
@@ -451,6 +451,7 @@ function humanSummary(result: {
     `inputs     ${result.tokens} tokens × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}`,
     `backend    ${result.backend} · ${result.timeMs.run.toFixed(1)} ms`,
     `load       max/mean ${stats.maxOverMean.toFixed(2)} · CV ${stats.coefficientOfVariation.toFixed(3)} · idle ${stats.idleExperts}/${result.numExperts}` +
+      (stats.routerDroppedFraction !== undefined ? ` · the router drops ${(stats.routerDroppedFraction * 100).toFixed(1)}% (it keeps ${stats.routerCapacity} tokens an expert)` : '') +
       (stats.droppedFraction !== undefined ? ` · dropped ${(stats.droppedFraction * 100).toFixed(1)}% at capacity ${stats.capacity}` : '') +
       (stats.rankLoads.length > 1 ? ` · EP ranks max/mean ${stats.rankMaxOverMean.toFixed(2)}` : ''),
     ...(result.check ? [`check      ${checkLine(result.check)}`, ...mismatchLines(result.check, '           ')] : []),

@@ -270,11 +270,24 @@ export interface RouterSpec {
   readonly shape?: ShapeResult;
   /** For a launch script: whether it holds the whole launch, so that a flag it does not write is at its default. */
   readonly launch?: LaunchScope;
-  /**
-   * The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`), described
-   * as its code computes it. Which experts a token chooses is unchanged; the preview's counts are those choices.
-   */
-  readonly dropsOverCapacity?: string;
+  /** The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`). */
+  readonly routerCapacity?: RouterCapacity;
+}
+
+/**
+ * A capacity the router enforces itself, whatever the dispatcher: each expert keeps at most max(k, ⌊k·T/E⌋) of
+ * the T tokens of a batch, and drops the rest. Which experts a token chooses is unchanged: the counts MoE Lens
+ * shows are those choices, and the share the router drops is reported beside them (`routerCapacityOf`).
+ */
+export interface RouterCapacity {
+  readonly formula: 'max(k, ⌊k·T/E⌋)';
+  /** The code that computes it, e.g. "modeling_hunyuan.py L78". */
+  readonly source: string;
+}
+
+/** The per-expert capacity a router enforces for a batch of `tokens`. */
+export function routerCapacityOf(capacity: RouterCapacity, tokens: number, topK: number, experts: number): number {
+  return Math.max(topK, Math.floor((topK * tokens) / experts));
 }
 
 export interface LaunchScope {
@@ -318,6 +331,6 @@ export function semanticsLabel(spec: RouterSpec): string {
   if (spec.normalize.value !== 'never') parts.push(`normalize ${spec.normalize.value}`);
   if (spec.scale.value !== 1) parts.push(`× ${spec.scale.value}`);
   if (spec.debugRoundRobin.value) parts.push('debug round-robin');
-  if (spec.dropsOverCapacity) parts.push(`drops tokens above ${spec.dropsOverCapacity}, not in these counts`);
+  if (spec.routerCapacity) parts.push(`drops tokens above ${spec.routerCapacity.formula} an expert`);
   return parts.join(' · ');
 }

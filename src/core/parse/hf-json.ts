@@ -4,7 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { literalText, unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { literalText, unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterCapacity, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -36,8 +36,8 @@ interface Dialect {
   readonly ownKeys?: readonly string[];
   /** The top-k key holds a list whose first element the router reads (Hunyuan's per-layer `moe_topk`). */
   readonly topKFirstOfList?: true;
-  /** The router drops what an expert receives beyond this capacity (RouterSpec.dropsOverCapacity). */
-  readonly dropsOverCapacity?: string;
+  /** The router drops what an expert receives beyond a capacity (RouterSpec.routerCapacity). */
+  readonly routerCapacity?: RouterCapacity;
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -402,7 +402,7 @@ DIALECTS.hunyuan = {
   selectionBias: 'none',
   normalize: { whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: `${HUNYUAN} topkgating L91-94 divides the k weights by their sum (\`norm_topk_prob\` is not read)` },
   topKFirstOfList: true,
-  dropsOverCapacity: 'max(k, ⌊k·T/E⌋) tokens per expert (modeling_hunyuan.py L78)',
+  routerCapacity: { formula: 'max(k, ⌊k·T/E⌋)', source: `${HUNYUAN} topkgating L78` },
 };
 DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
 
@@ -775,7 +775,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ...(dialect.normalize.key ? { normalize: dialect.normalize.key } : {}),
       ...(dialect.scale ? { scale: dialect.scale.key } : {}),
     },
-    ...(dialect.dropsOverCapacity ? { dropsOverCapacity: dialect.dropsOverCapacity } : {}),
+    ...(dialect.routerCapacity ? { routerCapacity: dialect.routerCapacity } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
  * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
  */
-import { renormalizes, routedGroups, semanticsLabel, type RouterSpec } from '../model/router-spec';
+import { renormalizes, routedGroups, semanticsLabel, type RouterCapacity, type RouterSpec } from '../model/router-spec';
 
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
 
@@ -28,6 +28,8 @@ export interface RouterConfig {
   readonly roundRobin: boolean;
   /** Human label of the semantics that ran, e.g. "torchtitan · score → top-4 · softmax · normalize always". */
   readonly semantics: string;
+  /** A capacity the router enforces itself (Hunyuan-A13B): the counts are the choices, the stats say what it drops. */
+  readonly routerCapacity?: RouterCapacity;
 }
 
 export type RouterConfigResult = { readonly config: RouterConfig } | { readonly error: string };
@@ -74,6 +76,7 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
       scale: spec.scale.value,
       roundRobin: spec.debugRoundRobin.value,
       semantics: semanticsLabel(spec),
+      ...(spec.routerCapacity ? { routerCapacity: spec.routerCapacity } : {}),
     },
   };
 }

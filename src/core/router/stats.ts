@@ -1,4 +1,6 @@
 /** Load statistics the panel and `moe-lens route --json` report (shared/design/preview-panel.md). */
+import { routerCapacityOf, type RouterCapacity } from '../model/router-spec';
+
 export interface LoadStats {
   readonly tokens: number;
   readonly assignments: number;
@@ -14,12 +16,15 @@ export interface LoadStats {
   readonly capacity?: number;
   /** Share of token assignments beyond capacity (dropped when the dispatcher drops). */
   readonly droppedFraction?: number;
+  /** Where the router enforces a capacity itself (Hunyuan-A13B): that capacity, and the share of assignments it drops. */
+  readonly routerCapacity?: number;
+  readonly routerDroppedFraction?: number;
   /** Tokens per expert-parallel rank (experts split into EP contiguous blocks), and max/mean across ranks. */
   readonly rankLoads: number[];
   readonly rankMaxOverMean: number;
 }
 
-export function loadStats(counts: ArrayLike<number>, tokens: number, topK: number, options: { capacityFactor?: number; expertParallel?: number } = {}): LoadStats {
+export function loadStats(counts: ArrayLike<number>, tokens: number, topK: number, options: { capacityFactor?: number; expertParallel?: number; routerCapacity?: RouterCapacity } = {}): LoadStats {
   const loads = Array.from(counts);
   const E = loads.length;
   const assignments = loads.reduce((a, b) => a + b, 0);
@@ -34,9 +39,9 @@ export function loadStats(counts: ArrayLike<number>, tokens: number, topK: numbe
   let droppedFraction: number | undefined;
   if (options.capacityFactor !== undefined && options.capacityFactor > 0) {
     capacity = Math.ceil(((tokens * topK) / E) * options.capacityFactor);
-    const dropped = loads.reduce((sum, x) => sum + Math.max(0, x - capacity!), 0);
-    droppedFraction = assignments > 0 ? dropped / assignments : 0;
+    droppedFraction = overflowOf(loads, assignments, capacity);
   }
+  const routerCapacity = options.routerCapacity ? routerCapacityOf(options.routerCapacity, tokens, topK, E) : undefined;
   return {
     tokens,
     assignments,
@@ -47,7 +52,13 @@ export function loadStats(counts: ArrayLike<number>, tokens: number, topK: numbe
     coefficientOfVariation: mean > 0 ? Math.sqrt(variance) / mean : 0,
     idleExperts: loads.filter((x) => x === 0).length,
     ...(capacity !== undefined ? { capacity, droppedFraction: droppedFraction! } : {}),
+    ...(routerCapacity !== undefined ? { routerCapacity, routerDroppedFraction: overflowOf(loads, assignments, routerCapacity) } : {}),
     rankLoads,
     rankMaxOverMean: rankMean > 0 ? Math.max(...rankLoads) / rankMean : 0,
   };
+}
+
+/** The share of the assignments beyond `limit` tokens an expert. */
+function overflowOf(loads: readonly number[], assignments: number, limit: number): number {
+  return assignments > 0 ? loads.reduce((sum, x) => sum + Math.max(0, x - limit), 0) / assignments : 0;
 }

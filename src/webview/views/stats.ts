@@ -13,6 +13,7 @@ const ROWS: readonly Row[] = [
   { label: 'max / mean', value: (s) => s.maxOverMean, format: (v) => `${formatNumber(v)}×`, hint: '1× is perfectly balanced' },
   { label: 'coefficient of variation', value: (s) => s.coefficientOfVariation, format: (v) => formatNumber(v, 3), hint: 'std / mean of per-expert loads' },
   { label: 'idle experts', value: (s) => s.idleExperts, format: (v) => String(v), hint: 'experts that got no token' },
+  { label: 'dropped by the router', value: (s) => s.routerDroppedFraction, format: (v) => `${formatNumber(v * 100, 1)}%`, hint: 'assignments beyond the capacity the router keeps itself, max(k, ⌊k·T/E⌋) tokens an expert (see the semantics line)' },
   { label: 'dropped at capacity', value: (s) => s.droppedFraction, format: (v) => `${formatNumber(v * 100, 1)}%`, hint: 'assignments beyond capacity' },
   { label: 'hottest EP rank / mean', value: (s) => (s.rankLoads.length > 1 ? s.rankMaxOverMean : undefined), format: (v) => `${formatNumber(v)}×`, hint: 'tokens on the busiest expert-parallel rank' },
 ];
