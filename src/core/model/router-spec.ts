@@ -287,7 +287,10 @@ export interface RouterCapacity {
 
 /** The per-expert capacity a router enforces for a batch of `tokens`. */
 export function routerCapacityOf(capacity: RouterCapacity, tokens: number, topK: number, experts: number): number {
-  return Math.max(topK, Math.floor((topK * tokens) / experts));
+  switch (capacity.formula) {
+    case 'max(k, ⌊k·T/E⌋)':
+      return Math.max(topK, Math.floor((topK * tokens) / experts));
+  }
 }
 
 export interface LaunchScope {
