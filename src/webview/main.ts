@@ -352,8 +352,12 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   const chartSeries = { label: primary.router.label, counts: primary.counts };
   const compareSeries = compare ? { label: compare.router.label, counts: compare.counts } : undefined;
   const chartHost = el('div', { class: 'chart-host' });
+  const capacities = {
+    ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}),
+    ...(primary.stats.routerCapacity !== undefined ? { routerCapacity: primary.stats.routerCapacity } : {}),
+  };
   const drawChart = (): void =>
-    chartHost.replaceChildren(renderChart(chartSeries, compareSeries, { sorted: controls.sorted, mean, width: chartHost.clientWidth, ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}) }));
+    chartHost.replaceChildren(renderChart(chartSeries, compareSeries, { sorted: controls.sorted, mean, width: chartHost.clientWidth, ...capacities }));
   drawChart();
   watchWidth(chartHost, drawChart);
   const sorted = custom('vscode-checkbox', { id: 'sorted', ...(controls.sorted ? { checked: '' } : {}) }, 'sort by load');
@@ -365,7 +369,7 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
     'vscode-tabs',
     { id: 'view-tabs' },
     custom('vscode-tab-header', { slot: 'header', id: 'tab-chart' }, 'Chart'),
-    custom('vscode-tab-panel', {}, el('div', { class: 'chart-toolbar' }, sorted), chartHost, renderChartLegend(chartSeries, compareSeries, { mean, ...(primary.stats.capacity !== undefined ? { capacity: primary.stats.capacity } : {}) }, controls.capacityFactor)),
+    custom('vscode-tab-panel', {}, el('div', { class: 'chart-toolbar' }, sorted), chartHost, renderChartLegend(chartSeries, compareSeries, { mean, ...capacities }, controls.capacityFactor)),
     custom('vscode-tab-header', { slot: 'header', id: 'tab-table' }, 'Table'),
     custom('vscode-tab-panel', {}, renderTable(primary.counts, compare?.counts, mean, primary.stats.capacity)),
   );

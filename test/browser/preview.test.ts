@@ -176,6 +176,8 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     const row = page.locator('#stats dt', { hasText: 'dropped by the router' });
     assert.equal(await row.count(), 1);
     assert.equal((await row.locator('xpath=following-sibling::dd[1]').textContent())?.trim(), `${(dropped * 100).toFixed(1)}%`);
+    assert.equal(await page.locator('svg.chart line.router-capacity-line title').textContent(), 'the router keeps 256 tokens per expert');
+    assert.match((await page.textContent('.chart-legend')) ?? '', /the router's own capacity, 256 tokens/);
     await page.close();
   });
 

@@ -9,6 +9,8 @@ export interface ChartSeries {
 export interface ChartOptions {
   readonly sorted: boolean;
   readonly capacity?: number;
+  /** The capacity the router keeps itself (Hunyuan-A13B), beside the capacity factor's what-if. */
+  readonly routerCapacity?: number;
   readonly mean: number;
   /** The host's width in CSS pixels: drawn at that size, labels keep their 11 px in any panel. */
   readonly width?: number;
@@ -24,7 +26,7 @@ export function renderChart(primary: ChartSeries, compare: ChartSeries | undefin
   const E = primary.counts.length;
   const order = Array.from({ length: E }, (_, i) => i);
   if (options.sorted) order.sort((a, b) => primary.counts[b]! - primary.counts[a]!);
-  const max = Math.max(1, options.capacity ?? 0, ...Array.from(primary.counts), ...(compare ? Array.from(compare.counts) : []));
+  const max = Math.max(1, options.capacity ?? 0, options.routerCapacity ?? 0, ...Array.from(primary.counts), ...(compare ? Array.from(compare.counts) : []));
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const slot = plotWidth / E;
@@ -55,6 +57,9 @@ export function renderChart(primary: ChartSeries, compare: ChartSeries | undefin
   if (options.capacity !== undefined) {
     root.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(options.capacity), y2: y(options.capacity), class: 'capacity-line' }, svg('title', {}, `capacity ${options.capacity} tokens per expert`)));
   }
+  if (options.routerCapacity !== undefined) {
+    root.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(options.routerCapacity), y2: y(options.routerCapacity), class: 'router-capacity-line' }, svg('title', {}, `the router keeps ${options.routerCapacity} tokens per expert`)));
+  }
   root.append(svg('text', { x: 12, y: MARGIN.top + plotHeight / 2, class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 12 ${MARGIN.top + plotHeight / 2})` }, 'tokens'));
   // Label every step-th expert, the step a power of two (expert counts are: 8, 32, 128, 256).
   const step = 2 ** Math.ceil(Math.log2(Math.max(1, E / Math.max(1, Math.floor(plotWidth / TICK_SPACING)))));
@@ -75,7 +80,7 @@ function gridStep(max: number): number {
 }
 
 /** What the chart's colours and lines mean, beside the chart (issue #11: nothing on it goes unexplained). */
-export function renderChartLegend(primary: ChartSeries, compare: ChartSeries | undefined, options: Pick<ChartOptions, 'capacity' | 'mean'>, capacityFactor: number): HTMLElement {
+export function renderChartLegend(primary: ChartSeries, compare: ChartSeries | undefined, options: Pick<ChartOptions, 'capacity' | 'routerCapacity' | 'mean'>, capacityFactor: number): HTMLElement {
   const item = (swatch: string, text: string): HTMLElement => el('span', { class: 'legend-item' }, el('span', { class: `swatch ${swatch}` }), ` ${text}`);
   return el(
     'p',
@@ -83,6 +88,7 @@ export function renderChartLegend(primary: ChartSeries, compare: ChartSeries | u
     item('primary', primary.label),
     ...(compare ? [item('compare', compare.label)] : []),
     item('mean-key', `mean ${options.mean.toFixed(1)} tokens per expert (every expert equally loaded)`),
+    ...(options.routerCapacity !== undefined ? [item('router-capacity-key', `the router's own capacity, ${options.routerCapacity} tokens (max(k, ⌊mean⌋)): it drops what is above it; the bars are the choices before that`)] : []),
     ...(options.capacity !== undefined ? [item('capacity-key', `capacity ${options.capacity} tokens (${capacityFactor} × mean): above it, tokens are dropped`)] : []),
   );
 }
