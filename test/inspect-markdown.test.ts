@@ -16,6 +16,15 @@ describe('the editor\'s inspect view (Markdown)', () => {
     assert.match(markdown, /Note: softmax over all experts, top-8, then renormalise is the same routing/);
   });
 
+  it('notes what a router does that no field shows (Hunyuan-A13B drops tokens over its own capacity)', () => {
+    const text = '{"model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "moe_drop_tokens": false}';
+    const [report] = analyzeDocument('config.json', text).specs.map((spec) => reportConfig(spec, 'config.json', new LineIndex(text)));
+    assert.match(report!.notes?.join('\n') ?? '', /the router itself drops what an expert receives beyond max\(k, ⌊k·T\/E⌋\) tokens of a batch \(.*modeling_hunyuan\.py topkgating L78\)/);
+    const other = '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": false}';
+    const [plain] = analyzeDocument('config.json', other).specs.map((spec) => reportConfig(spec, 'config.json', new LineIndex(other)));
+    assert.equal(plain!.notes, undefined, 'nothing to note');
+  });
+
   it('says why when a file holds no config it understands', () => {
     assert.match(inspectionMarkdown('x.py', [], 'could not parse this Python'), /No router config MoE Lens understands: could not parse this Python/);
     assert.match(inspectionMarkdown('x.py', []), /No MoE router config in this file\./);

@@ -161,8 +161,12 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
   const at = lines.positionAt(spec.anchorRange.start);
   const fields = {} as Record<InspectedField, FieldReport>;
   for (const name of INSPECTED_FIELDS) fields[name] = reportField(name, spec, configFile, lines, linesOf);
-  const equivalent = equivalenceNote(spec);
-  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(equivalent ? { notes: [equivalent] } : {}), ...parametersFields(spec) };
+  const notes = [
+    equivalenceNote(spec),
+    // What the router does that no field shows (Hunyuan-A13B's own capacity).
+    spec.routerCapacity && `the router itself drops what an expert receives beyond ${spec.routerCapacity.formula} tokens of a batch (${spec.routerCapacity.source}), whatever the config says about drops`,
+  ].filter((note): note is string => note !== undefined);
+  return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(notes.length ? { notes } : {}), ...parametersFields(spec) };
 }
 
 const KEY_NAME_OF: Partial<Record<InspectedField, keyof RouterSpec['keyNames']>> = {
