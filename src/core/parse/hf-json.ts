@@ -52,6 +52,11 @@ function hardCodedScore(fn: string, defaultLabel: string, keys: readonly string[
 
 const NO_NORMALIZE = { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: '' } as const;
 
+/** Renormalisation the router's code decides alone: no key of the file changes it (`label`: where it does so). */
+function hardCodedNormalize(when: Normalize, label: string): Dialect['normalize'] {
+  return { whenTrue: when, whenFalse: when, default: when !== 'never', defaultLabel: label };
+}
+
 const DIALECTS: Record<string, Dialect> = {
   gpt_oss: {
     framework: 'hf:gpt_oss',
@@ -109,7 +114,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: hardCodedScore('softmax', 'MixtralSparseMoeBlock (softmax)'),
     routerBias: false,
     selectionBias: 'none',
-    normalize: { whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: 'MixtralSparseMoeBlock always renormalises' },
+    normalize: hardCodedNormalize('always', 'MixtralSparseMoeBlock always renormalises'),
   },
   llama4: {
     framework: 'hf:llama4',
@@ -154,7 +159,7 @@ const DIALECTS: Record<string, Dialect> = {
     scoreFunc: hardCodedScore('softmax', 'grok-1 Router._compute_routing_prob (softmax over all experts, model.py)'),
     routerBias: false,
     selectionBias: 'none',
-    normalize: { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: 'grok-1 MoE layer (top-k probabilities, not renormalised)' },
+    normalize: hardCodedNormalize('never', 'grok-1 MoE layer (top-k probabilities, not renormalised)'),
   },
   'deepseek-official': {
     framework: 'deepseek-official',
@@ -165,7 +170,7 @@ const DIALECTS: Record<string, Dialect> = {
     routerBias: false,
     selectionBias: 'none',
     groups: { count: 'n_expert_groups', selected: 'n_limited_groups', score: 'max-or-top2-with-bias' },
-    normalize: { whenTrue: 'sigmoid-only', whenFalse: 'sigmoid-only', default: true, defaultLabel: 'DeepSeek Gate renormalises only for sigmoid' },
+    normalize: hardCodedNormalize('sigmoid-only', 'DeepSeek Gate renormalises only for sigmoid'),
     scale: { key: 'route_scale', default: 1, defaultLabel: 'DeepSeek inference ModelArgs.route_scale' },
   },
 };
@@ -174,7 +179,7 @@ DIALECTS.qwen2_moe = { ...DIALECTS.qwen3_moe!, framework: 'hf:qwen2_moe' };
 // Read from transformers 5.18.0 (configuration_<type>.py / modeling_<type>.py, line numbers of that release).
 const T5 = 'transformers 5.18.0';
 const softmaxFirst = (label: string): Dialect['scoreFunc'] => hardCodedScore('softmax', `${label} (softmax over all experts, then top-k)`);
-const always = (label: string): Dialect['normalize'] => ({ whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: `${label} always renormalises` });
+const always = (label: string): Dialect['normalize'] => hardCodedNormalize('always', `${label} always renormalises`);
 DIALECTS.qwen3_next = {
   ...DIALECTS.qwen3_moe!,
   framework: 'hf:qwen3_next',
@@ -200,7 +205,7 @@ DIALECTS.jamba = {
   scoreFunc: softmaxFirst(`${T5} JambaSparseMoeBlock (modeling_jamba.py L702-703)`),
   routerBias: false,
   selectionBias: 'none',
-  normalize: { whenTrue: 'never', whenFalse: 'never', default: false, defaultLabel: `${T5} JambaSparseMoeBlock does not renormalise` },
+  normalize: hardCodedNormalize('never', `${T5} JambaSparseMoeBlock does not renormalise`),
 };
 DIALECTS.ernie4_5_moe = {
   framework: 'hf:ernie4_5_moe',
@@ -366,7 +371,7 @@ DIALECTS.bailing_moe_v2 = {
   routerBias: false,
   selectionBias: 'static',
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${LING2}configuration_bailing_moe_v2.py BailingMoeV2Config n_group = 8, topk_group = 4 (L35-36)` } },
-  normalize: { whenTrue: 'when-k>1', whenFalse: 'when-k>1', default: true, defaultLabel: `${LING2}modeling_bailing_moe_v2.py L345 renormalises whenever top_k > 1 (\`norm_topk_prob\` is not read)` },
+  normalize: hardCodedNormalize('when-k>1', `${LING2}modeling_bailing_moe_v2.py L345 renormalises whenever top_k > 1 (\`norm_topk_prob\` is not read)`),
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${LING2}configuration_bailing_moe_v2.py BailingMoeV2Config.routed_scaling_factor = 1.0 (L45)` },
 };
 // Qwen3-VL MoE: the text model's keys sit in `text_config` (model_type qwen3_vl_moe_text). Qwen3VLMoeTextTopKRouter
@@ -400,7 +405,7 @@ DIALECTS.hunyuan = {
   scoreFunc: hardCodedScore('softmax', `${HUNYUAN} topkgating L76 (softmax is hard-coded)`),
   routerBias: false,
   selectionBias: 'none',
-  normalize: { whenTrue: 'always', whenFalse: 'always', default: true, defaultLabel: `${HUNYUAN} topkgating L91-94 divides the k weights by their sum (\`norm_topk_prob\` is not read)` },
+  normalize: hardCodedNormalize('always', `${HUNYUAN} topkgating L91-94 divides the k weights by their sum (\`norm_topk_prob\` is not read)`),
   topKFirstOfList: true,
   routerCapacity: { formula: 'max(k, ⌊k·T/E⌋)', source: `${HUNYUAN} topkgating L78` },
 };
@@ -459,10 +464,15 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
   normalize: NO_NORMALIZE,
 };
 
+/**
+ * model_types whose code the value alone does not name: the file says which code runs (Ling v1 or 2.0), or whether
+ * the model has experts at all (a dense Hunyuan). Each returns the dialect, 'unknown', or undefined (no MoE).
+ */
+const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | undefined>> = { bailing_moe: lingVersion, hunyuan: hunyuanVersion };
+
 function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
-  if (modelType?.kind === 'string' && modelType.value === 'bailing_moe') return lingVersion(root);
-  if (modelType?.kind === 'string' && modelType.value === 'hunyuan') return hunyuanVersion(root);
+  if (modelType?.kind === 'string' && Object.hasOwn(DIALECT_PICKERS, modelType.value)) return DIALECT_PICKERS[modelType.value]!(root);
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
   if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
   // DeepSeek's `ModelArgs` names (`dim`, `moe_inter_dim`, `n_expert_groups`) never appear in an HF config: a file

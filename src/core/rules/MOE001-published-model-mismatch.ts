@@ -113,58 +113,39 @@ export const publishedModelMismatch = {
     compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
     compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
     compare(spec.scale, model.scale, keys.scale, (v) => `multiplies the routed experts' weights by ${v}`);
-    if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
-      // No expert groups at all, where the published router limits each token to some groups.
-      const { count, selected } = model.groups;
-      const edits = [...context.setField(spec, spec.groups.count, keys.groupsCount, count.value), ...context.setField(spec, spec.groups.selected, keys.groupsSelected, selected.value)];
-      const unwritten = defaultNote(spec.groups.count);
+    // Expert groups against the published pair: one finding on the group count, one fix that writes both keys
+    // (half of the pair would not launch).
+    const groupsFinding = (groups: NonNullable<RouterSpec['groups']>, finding: { key: string; actual: string; fact: Fact<unknown>; describe: string; published: { count: number; selected: number } }, countKey: string, selectedKey: string): void => {
+      const { published } = finding;
+      const edits = [...context.setField(spec, groups.count, countKey, published.count), ...context.setField(spec, groups.selected, selectedKey, published.selected)];
+      const written = groups.count.sites.length > 0;
+      const unwritten = defaultNote(groups.count);
       context.report({
         messageId: 'mismatch',
-        data: {
-          key: keys.groupsCount,
-          actual: spec.groups.count.sites.length ? 'None' : `None ${unwritten.note}`,
-          model: model.id,
-          fact: `splits experts into ${count.value} groups and keeps ${selected.value} per token`,
-        },
-        detail: detailWith(spec.groups.count.sites.length ? {} : unwritten, evidenceOf(claim.evidence, count)),
-        range: fieldRange(spec, spec.groups.count),
-        severity: count.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        data: { key: finding.key, actual: written ? finding.actual : `${finding.actual} ${unwritten.note}`, model: model.id, fact: finding.describe },
+        detail: detailWith(written ? {} : unwritten, evidenceOf(claim.evidence, finding.fact)),
+        range: fieldRange(spec, groups.count),
+        severity: finding.fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: [
           {
             kind: 'publishedGroups',
-            data: { countKey: keys.groupsCount, count: count.value, selectedKey: keys.groupsSelected, selected: selected.value, model: model.id },
-            // Both or nothing: half of the pair would not launch.
+            data: { countKey, count: published.count, selectedKey, selected: published.selected, model: model.id },
             edits: edits.length === 2 ? edits : [],
             preferred: true,
           },
         ],
       });
+    };
+    if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
+      // No expert groups at all, where the published router limits each token to some groups.
+      const { count, selected } = model.groups;
+      groupsFinding(spec.groups, { key: keys.groupsCount, actual: 'None', fact: count, describe: `splits experts into ${count.value} groups and keeps ${selected.value} per token`, published: { count: count.value, selected: selected.value } }, keys.groupsCount, keys.groupsSelected);
     } else if (model.noGroupLimit?.value && spec.groups && allKnown(spec.groups.count, spec.groups.selected) && keys.groupsCount && keys.groupsSelected) {
       // Groups that limit each token (8 groups, 4 kept), where the published router has none (1 group, 1 kept).
       const { count, selected } = spec.groups;
       if (count.value !== undefined && selected.value !== undefined && selected.value < count.value) {
-        const edits = [...context.setField(spec, count, keys.groupsCount, 1), ...context.setField(spec, selected, keys.groupsSelected, 1)];
-        const unwritten = defaultNote(count);
-        context.report({
-          messageId: 'mismatch',
-          data: {
-            key: keyOf(count, keys.groupsCount),
-            actual: count.sites.length ? String(count.value) : `${count.value} ${unwritten.note}`,
-            model: model.id,
-            fact: `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this keeps ${selected.value} of ${count.value}`,
-          },
-          detail: detailWith(count.sites.length ? {} : unwritten, evidenceOf(claim.evidence, model.noGroupLimit)),
-          range: fieldRange(spec, count),
-          severity: model.noGroupLimit.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
-          fixes: [
-            {
-              kind: 'publishedGroups',
-              data: { countKey: keys.groupsCount, count: 1, selectedKey: keys.groupsSelected, selected: 1, model: model.id },
-              edits: edits.length === 2 ? edits : [],
-              preferred: true,
-            },
-          ],
-        });
+        const describe = `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this keeps ${selected.value} of ${count.value}`;
+        groupsFinding(spec.groups, { key: keyOf(count, keys.groupsCount), actual: String(count.value), fact: model.noGroupLimit, describe, published: { count: 1, selected: 1 } }, keys.groupsCount, keys.groupsSelected);
       }
     } else if (model.groups && spec.groups) {
       compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
