@@ -59,6 +59,61 @@ describe('Megatron dialects', () => {
     assert.equal((cuda!.launch as { framework?: string }).framework, undefined, 'Megatron-LM itself');
   });
 
+  it("MindSpeed's router where it is not Megatron's: its own routing types and --norm-topk-prob (router.py @c77308a)", () => {
+    const npu = (flags: string): ReturnType<typeof analyzeMegatronArgs>['specs'][number] =>
+      analyzeMegatronArgs(`NPUS_PER_NODE=8\ntorchrun pretrain_gpt.py --num-experts 512 --moe-router-topk 12 ${flags}\n`, 'pretrain_npu.sh').specs[0]!;
+    // LongCat-Flash's script (test/corpus/launch2): softmax_topk is softmax, expert bias to choose, top-k, scale.
+    const longcat = npu('--moe-router-load-balancing-type softmax_topk --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 6.0 --moe-router-num-groups 8 --moe-router-group-topk 4');
+    assert.equal((longcat.launch as { framework?: string }).framework, 'mindspeed');
+    assert.equal(longcat.scoreFunc.value, 'softmax', 'whatever --moe-router-score-function says');
+    assert.equal(longcat.scoreFunc.defaultFrom?.fixed, true);
+    assert.equal(longcat.order.value, 'score-then-topk');
+    assert.equal(longcat.selectionBias.value, 'learned');
+    assert.equal(longcat.normalize.value, 'never');
+    assert.equal(longcat.scale.value, 6);
+    assert.equal(longcat.groups, undefined, 'softmax_topk reads no groups');
+    assert.equal(npu('--moe-router-load-balancing-type softmax_topk --norm-topk-prob').normalize.value, 'always');
+    // sparsemixer_topk (Phi-3.5-MoE's script): a function MoE Lens does not model; the counts stay read.
+    const phi = npu('--moe-router-load-balancing-type sparsemixer_topk');
+    assert.equal(phi.experts.value, 512);
+    assert.equal(provenanceOf(phi.scoreFunc), 'unknown');
+    assert.match(phi.order.unknown ?? '', /sparsemixer_topk/);
+    assert.equal(provenanceOf(npu('--moe-router-load-balancing-type $LB').normalize), 'unknown');
+    // Qwen3-Next's script: aux_loss (the default) with --norm-topk-prob renormalises after Megatron's routing.
+    const next = npu('--moe-router-pre-softmax --norm-topk-prob');
+    assert.match(next.normalize.unknown ?? '', /--norm-topk-prob/);
+    assert.equal(provenanceOf(next.scale), 'unknown');
+    assert.equal(provenanceOf(next.scoreFunc), 'default');
+    assert.equal(provenanceOf(npu('--moe-router-load-balancing-type none --norm-topk-prob').normalize), 'default', 'none ignores it');
+    // On CUDA the same words are Megatron-LM's (and MOE020 reports the choice argparse refuses).
+    const cuda = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --norm-topk-prob\n', 'pretrain.sh').specs[0]!;
+    assert.equal(provenanceOf(cuda.normalize), 'default');
+  });
+
+  it('--use-checkpoint-args: the router arguments Megatron takes from the checkpoint are unknown (checkpointing.py @d98e8a6)', () => {
+    const yaml = 'MODEL_ARGS:\n  --num-experts: 64\n  --moe-router-topk: 6\n  --moe-router-score-function: sigmoid\n  --moe-router-num-groups: 4\n  --moe-router-group-topk: 2\n  --use-checkpoint-args: true\n';
+    const [spec] = analyzeMegatronYaml(yaml, 'model_config.yaml').specs;
+    for (const field of [spec!.experts, spec!.topK, spec!.scoreFunc, spec!.order, spec!.normalize, spec!.scale, spec!.selectionBias]) {
+      assert.match(field.unknown ?? '', /--use-checkpoint-args/);
+    }
+    assert.equal(spec!.experts.value, 64, 'what the launch writes is still what a preview assumes');
+    assert.equal(spec!.groups?.count.value, 4, 'expert groups are not taken from the checkpoint');
+    const [off] = analyzeMegatronYaml(yaml.replace('true', 'false'), 'model_config.yaml').specs;
+    assert.equal(provenanceOf(off!.experts), 'literal');
+    const [script] = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --use-checkpoint-args --load ckpt\n', 'run.sh').specs;
+    assert.equal(provenanceOf(script!.topK), 'unknown');
+  });
+
+  it('a YAML value filled in before launch (envsubst ${VAR}, OmegaConf ${a.b}, Primus ${VAR:default}) is not read', () => {
+    const yaml = 'MODEL_ARGS:\n  --num-experts: ${NUM_EXPERTS}\n  --moe-router-topk: 8\n  --moe-router-score-function: ${oc.env:SCORE,sigmoid}\n  --moe-router-load-balancing-type: [aux_loss, $LB]\n';
+    const [spec] = analyzeMegatronYaml(yaml, 'model_config.yaml').specs;
+    assert.equal(provenanceOf(spec!.experts), 'unknown');
+    assert.equal(spec!.topK.value, 8);
+    assert.equal(provenanceOf(spec!.scoreFunc), 'unknown');
+    const lb = spec!.sites.find((s) => s.key === 'moe_router_load_balancing_type')!;
+    assert.equal(lb.items, undefined, 'a list with a placeholder is not read as its words');
+  });
+
   it('ignores shell and YAML files without MoE arguments, and survives broken YAML', () => {
     assert.deepEqual(analyzeMegatronArgs('echo hello --name x', 'a.sh').specs, []);
     assert.deepEqual(analyzeMegatronYaml('a: [1, 2', 'a.yaml').specs, []);

@@ -115,6 +115,10 @@ runRuleTests(unknownKey, {
     { name: "a fork's own flag far from every Megatron-LM flag (an entry point's extra arguments)", file: 'train.sh', code: 'torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --rollout-batch-size 16 --my-custom-option 3\n' },
     { name: "the launcher's own flags before the entry point are not Megatron's", file: 'train.sh', code: 'D=(--nproc-per-node 8 --master-port 6001)\ntorchrun ${D[@]} --node-rank 0 pretrain_gpt.py --num-experts 8 --moe-router-topk 2\n' },
     { name: 'a script that runs no Megatron-LM entry point: only router flags are compared', file: 'scripts/models/m.sh', code: 'MODEL_ARGS=(--num-experts 8 --moe-router-topk 2 --tensor-model-paralel-size 2)\n' },
+    // Ascend/MindSpeed-LLM examples/mcore/deepseek4_flash/pretrain_deepseek4_flash_4k_A3_ptd.sh @c77308a: MindSpeed's
+    // own `--enable-mhc` and `--o-lora-rank`, one letter from Megatron-LM's `--enable-msc` and `--q-lora-rank`.
+    { name: "MindSpeed's own flags near Megatron-LM's (an NPU script): MindSpeed's parser defines them", file: 'train.sh', code: 'export HCCL_CONNECT_TIMEOUT=3600\ntorchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --enable-mhc --o-lora-rank 1024\n' },
+    { name: "Megatron-DeepSpeed's parser is not Megatron-LM's either", file: 'train.sh', code: 'deepspeed pretrain_gpt.py --num-experts 8 --deepspeed --o-lora-rank 1024\n' },
   ],
   invalid: [
     {

@@ -72,6 +72,25 @@ runRuleTests(megatronFlagConflict, {
       file: SCRIPT,
       code: 'export PYTORCH_NPU_ALLOC_CONF=expandable_segments:True\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-token-dispatcher-type alltoall_seq\n',
     },
+    // Ascend/MindSpeed-LLM examples/mcore/glm45-air/generate_glm45_air_106b_ptd.sh and phi35/pretrain_phi35_moe_ptd.sh
+    // @c77308a: no NPU runtime variable, but an NPU count; MindSpeed adds `alltoall_seq` and `sparsemixer_topk`.
+    {
+      name: 'a MindSpeed script known by its NPU count (NPUS_PER_NODE), with a dispatcher MindSpeed adds',
+      file: SCRIPT,
+      code: 'NPUS_PER_NODE=8\ntorchrun --nproc_per_node $NPUS_PER_NODE inference.py --num-experts 128 --moe-router-topk 8 --moe-token-dispatcher-type alltoall_seq\n',
+    },
+    {
+      name: 'a MindSpeed script known by its layer spec (mindspeed_llm), with a load-balancing type MindSpeed adds',
+      file: SCRIPT,
+      code: 'torchrun pretrain_gpt.py --spec mindspeed_llm.tasks.models.spec.phi35_moe_spec layer_spec --num-experts 16 --moe-router-topk 2 --moe-router-load-balancing-type sparsemixer_topk\n',
+    },
+    // yanring/Megatron-MoE-ModelZoo model_configs/benchmarking/Qwen2-57B-A14B.yaml @e865051: sbatch_benchmarking.sh
+    // runs `envsubst` on the YAML first, so Megatron never sees `${MOE_TOKEN_DISPATCHER}`.
+    {
+      name: 'a YAML placeholder filled in before launch (envsubst) is not a value Megatron refuses, nor one later checks read',
+      file: 'model_configs/benchmarking/Qwen2-57B-A14B.yaml',
+      code: 'MODEL_ARGS:\n  --num-experts: 64\n  --moe-router-topk: 8\n  --moe-token-dispatcher-type: ${MOE_TOKEN_DISPATCHER}\n  --moe-shared-expert-overlap: true\n  --moe-shared-expert-intermediate-size: 20480\n',
+    },
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} is not argparse's: a command line gets argparse's choices message instead`, file: SCRIPT, code: commandLine(check.valid) })),
     ...BRIDGE_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
     ...BRIDGE_ONLY_CHECKS.map((check) => ({ name: `${check.id} (Megatron-Bridge YAML): the nearest valid config`, file: BRIDGE_YAML, code: bridgeYaml(check.valid) })),
@@ -110,6 +129,20 @@ runRuleTests(megatronFlagConflict, {
       name: 'the same dispatcher choice on CUDA: Megatron-LM refuses it',
       file: SCRIPT,
       code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-token-dispatcher-type alltoall_seq\n',
+      errors: [{ messageId: 'conflict', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
+      output: null,
+    },
+    {
+      name: "argparse names the load-balancing type it refuses, and its choices",
+      file: SCRIPT,
+      code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-router-load-balancing-type seq_aux_loss sparsemixer_topk\n',
+      errors: [{ messageId: 'conflict', text: '--moe-router-load-balancing-type', includes: ["invalid choice: 'sparsemixer_topk' (choose from aux_loss, seq_aux_loss, global_aux_loss, sinkhorn, quantile_balancing, none)"] }],
+      output: null,
+    },
+    {
+      name: 'a YAML value written as is (no placeholder) is checked',
+      file: 'model_configs/benchmarking/Qwen2-57B-A14B.yaml',
+      code: 'MODEL_ARGS:\n  --num-experts: 64\n  --moe-router-topk: 8\n  --moe-token-dispatcher-type: alltoall_seq\n',
       errors: [{ messageId: 'conflict', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
       output: null,
     },

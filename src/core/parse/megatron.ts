@@ -433,9 +433,10 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
         prefix: ' ',
         suffix: '',
       }, megablocks);
-      const unknownKeys = flagNearMisses(set.sites, isMegatronFlag);
+      // MindSpeed and Megatron-DeepSpeed define flags of their own: only a near miss of a router flag is reported.
+      const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : spec;
+      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : spec;
       const named = { ...(set.group ? { ...read, name: `${read.name} ${set.group}` } : read), launch: scope };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
@@ -484,9 +485,11 @@ function launchScope(text: string, words: readonly ScriptWord[], consumed: Reado
 
 /**
  * A script for Ascend NPUs: their runtime's environment (`PYTORCH_NPU_ALLOC_CONF`, `HCCL_*`, `ASCEND_*`, the CANN
- * toolkit's `set_env.sh`). Megatron-LM itself runs on CUDA only; on NPUs it runs through MindSpeed.
+ * toolkit's `set_env.sh`), an NPU count (`NPUS_PER_NODE`), or MindSpeed named (`--spec mindspeed_llm.…`). Megatron-LM
+ * itself runs on CUDA only; on NPUs it runs through MindSpeed. Ascend/MindSpeed-LLM @c77308a has 17 MoE scripts in
+ * examples/mcore with none of the runtime's names, but each sets `NPUS_PER_NODE` or names `mindspeed`.
  */
-const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+)\b|ascend-toolkit\/set_env\.sh/;
+const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+|NPUS_PER_NODE)\b|ascend-toolkit\/set_env\.sh|\bmindspeed\w*/i;
 
 /** Flags only Megatron-DeepSpeed's parser defines (DeepSpeed's config arguments and its MoE's expert parallelism). */
 const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group']);
@@ -586,7 +589,7 @@ export function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
     const value = pair.value;
     const valueRange = isScalar(value) && value.range ? { start: value.range[0], end: value.range[1] } : keyRange;
     const literal: Literal = isScalar(value) ? jsLiteral(value.value, text.slice(valueRange.start, valueRange.end)) : { kind: 'expression', text: String(value ?? '') };
-    const items = isSeq(value) && value.items.every(isScalar) ? { items: value.items.map((item) => String(item.value)) } : {};
+    const items = isSeq(value) && value.items.every(isScalar) && !value.items.some((item) => isPlaceholder(item.value)) ? { items: value.items.map((item) => String(item.value)) } : {};
     sites.push({ key: YAML_ALIASES[key] ?? ALIASES[key] ?? key, keyRange, valueRange, literal, ...items, ...(file ? { file } : {}) });
   }
   return sites;
@@ -659,6 +662,92 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const spec = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   return { specs: [missing.length > 0 ? withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`) : spec], errors };
+}
+
+const MINDSPEED_ROUTER = 'Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/transformer/moe/router.py topk_router_routing';
+/** Load-balancing types MindSpeed adds (features_manager/moe/moe_router.py), each routed by a function of its own. */
+const MINDSPEED_ROUTING_TYPES = ['softmax_topk', 'group_limited_greedy', 'pai_megatron_aux_loss', 'sparsemixer_topk'];
+
+/**
+ * What MindSpeed changes in Megatron's router. Its own load-balancing types route with functions of their own
+ * (l.567-590: `sparsemixer_topk` is Phi-3.5's SparseMixer), which MoE Lens does not model: only the expert count and
+ * k stay read. Its `--norm-topk-prob` divides `aux_loss`'s weights by their sum after Megatron's routing, scaling
+ * included (l.558-561), so neither the renormalisation nor the scale is Megatron's.
+ */
+function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
+  const balancing = sites.filter((s) => s.key === 'moe_router_load_balancing_type').at(-1);
+  const types = balancing ? (balancing.items ?? [balancing.literal.kind === 'string' ? balancing.literal.value : literalText(balancing.literal)]) : ['aux_loss'];
+  const unread = balancing?.literal.kind === 'expression';
+  const own = types.find((t) => MINDSPEED_ROUTING_TYPES.includes(t));
+  const normTopk = sites.filter((s) => s.key === 'norm_topk_prob').at(-1);
+  if (own === 'softmax_topk' && types.length === 1) return softmaxTopk(spec, sites, normTopk);
+  if (own !== undefined || unread) {
+    const which = unread ? `\`${literalText(balancing.literal)}\`, which MoE Lens cannot read, may be one of the load-balancing types MindSpeed routes` : `MindSpeed routes \`--moe-router-load-balancing-type ${own}\``;
+    const why = `${which} with a function of its own (${MINDSPEED_ROUTER} l.567-590), which MoE Lens does not model`;
+    const unknown = <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
+    return {
+      ...spec,
+      order: unknown(spec.order),
+      scoreFunc: unknown(spec.scoreFunc),
+      selectionBias: unknown(spec.selectionBias),
+      normalize: unknown(spec.normalize),
+      scale: unknown(spec.scale),
+      groups: { count: { value: undefined, sites: [], unknown: why }, selected: { value: undefined, sites: [], unknown: why }, score: spec.groups?.score ?? 'topk-over-groups-sum' },
+    };
+  }
+  if (!normTopk || !types.includes('aux_loss') || (normTopk.literal.kind === 'bool' && !normTopk.literal.value)) return spec;
+  const why = `MindSpeed's \`--norm-topk-prob\` divides the aux_loss router's weights by their sum after Megatron's routing and scaling (${MINDSPEED_ROUTER} l.558-561)`;
+  return { ...spec, normalize: { ...spec.normalize, unknown: why }, scale: { ...spec.scale, unknown: why } };
+}
+
+/**
+ * MindSpeed's `softmax_topk` (l.567-583): softmax over all experts whatever `--moe-router-score-function` says, the
+ * expert bias added for choosing only, top-k, the k weights divided by their sum under `--norm-topk-prob`, then
+ * `--moe-router-topk-scaling-factor`. It reads no expert groups.
+ */
+function softmaxTopk(spec: RouterSpec, sites: readonly Site[], normTopk: Site | undefined): RouterSpec {
+  const label = `${MINDSPEED_ROUTER} softmax_topk (l.567-583)`;
+  const bias = sites.filter((s) => s.key === 'moe_router_enable_expert_bias').at(-1);
+  const on = (site: Site | undefined): boolean | undefined =>
+    site === undefined ? false : site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' ? site.literal.value === 'true' : undefined;
+  const unread = (site: Site | undefined): { unknown?: string } => (site && on(site) === undefined ? { unknown: `\`${literalText(site.literal)}\` is not a value written in the file` } : {});
+  const renormalises = on(normTopk) === true;
+  return {
+    ...spec,
+    scoreFunc: { value: 'softmax', sites: [], defaultFrom: { label: `${label}: softmax over all experts, whatever --moe-router-score-function says`, fixed: true } },
+    order: { value: 'score-then-topk', sites: [], defaultFrom: { label: `${label}: softmax, then top-k`, fixed: true } },
+    selectionBias: { value: on(bias) === true ? 'learned' : 'none', sites: bias ? [bias] : [], ...unread(bias) },
+    normalize: {
+      value: renormalises ? 'always' : 'never',
+      sites: [],
+      defaultFrom: { label: renormalises ? `${label}: --norm-topk-prob divides the k weights by their sum` : `${label}: without --norm-topk-prob the k weights are not renormalised` },
+      ...unread(normTopk),
+    },
+    groups: undefined,
+  };
+}
+
+/**
+ * `--use-checkpoint-args`: Megatron replaces these router arguments with those saved in the `--load` checkpoint,
+ * whatever the launch writes (`_set_arg(..., force=True)`, megatron/training/checkpointing.py @d98e8a6 l.2305-2321;
+ * called from arguments.py l.91). Expert groups are not among them.
+ */
+function fromCheckpoint(spec: RouterSpec, unread: string | undefined): RouterSpec {
+  const why = unread
+    ? `\`--use-checkpoint-args\` may be set (${unread}); then Megatron takes this from the checkpoint it loads (megatron/training/checkpointing.py @d98e8a6 l.2305-2321)`
+    : '`--use-checkpoint-args`: Megatron takes this from the checkpoint it loads, whatever the launch writes (megatron/training/checkpointing.py @d98e8a6 l.2305-2321)';
+  const unknown = <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
+  return {
+    ...spec,
+    experts: unknown(spec.experts),
+    topK: unknown(spec.topK),
+    order: unknown(spec.order),
+    scoreFunc: unknown(spec.scoreFunc),
+    selectionBias: unknown(spec.selectionBias),
+    // The renormalisation follows from the score function.
+    normalize: unknown(spec.normalize),
+    scale: unknown(spec.scale),
+  };
 }
 
 function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
@@ -799,7 +888,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const scaleField = numberField('moe_router_topk_scaling_factor', undefined, { value: 1 });
   const label = file.split(/[\\/]/).pop()!.replace(/\.(sh|bash|ya?ml)$/i, '');
 
-  return {
+  const spec: RouterSpec = {
     dialect,
     framework: 'megatron',
     name: label,
@@ -834,6 +923,8 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
       selectionBias: 'moe_router_enable_expert_bias',
     },
   };
+  const checkpointArgs = flag('use_checkpoint_args');
+  return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(spec, checkpointArgs.unknown) : spec;
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {
@@ -849,9 +940,18 @@ function scalarLiteral(text: string): Literal {
   return { kind: 'string', value: text };
 }
 
+/**
+ * A value filled in before the YAML is read: `${VAR}` or `$VAR` for `envsubst` (Megatron-MoE-ModelZoo's
+ * sbatch_benchmarking.sh runs `envsubst < $TRAINING_PARAMS_PATH`), `${name}` / `${oc.env:VAR}` for OmegaConf,
+ * `${VAR:default}` for Primus. Megatron never sees the text, so its value is unknown, as a shell `$VAR` is.
+ */
+const PLACEHOLDER = /\$\{[^}]*\}|\$[A-Za-z_]/;
+const isPlaceholder = (value: unknown): boolean => typeof value === 'string' && PLACEHOLDER.test(value);
+
 /** A YAML scalar's literal; the source text keeps `1.0` a float although YAML reads it as 1. */
 function jsLiteral(value: unknown, source: string): Literal {
   if (value === null || value === undefined) return { kind: 'none' };
+  if (isPlaceholder(value)) return { kind: 'expression', text: source };
   if (typeof value === 'boolean') return { kind: 'bool', value };
   if (typeof value === 'number') return Number.isInteger(value) && !/[.eE]/.test(source) ? { kind: 'int', value } : { kind: 'float', value };
   if (typeof value === 'string') return { kind: 'string', value };

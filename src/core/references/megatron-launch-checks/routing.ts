@@ -161,9 +161,11 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-110',
     file: ARGUMENTS,
     line: 3533,
-    message: 'argument --moe-router-load-balancing-type: invalid choice:',
+    // argparse checks each word of the list and names the first it refuses.
+    message: `argument --moe-router-load-balancing-type: invalid choice: '{refused}' (choose from ${LB_TYPES.join(', ')})`,
     at: LBT,
     when: (f) => f.written(LBT) && (f.list(LBT) ?? []).some((t) => !LB_TYPES.includes(t)),
+    values: (f) => ({ refused: (f.list(LBT) ?? []).find((t) => !LB_TYPES.includes(t)) ?? '' }),
     trigger: { [LBT]: 'seq_aux_loss sinkhorm' },
     valid: { [LBT]: 'seq_aux_loss sinkhorn', [COEFF]: '0.001 0' },
   },
