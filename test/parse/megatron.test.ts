@@ -114,6 +114,28 @@ describe('Megatron dialects', () => {
     assert.equal(lb.items, undefined, 'a list with a placeholder is not read as its words');
   });
 
+  it("evaluates the script's own integer arithmetic ($(( … ))), and leaves what it cannot evaluate unknown", () => {
+    // THUDM/slime scripts/models/glm4.5-355B-A32B.sh @624b824 (test/corpus/launch4): 3 + 89 layers, so recognised.
+    const slime = 'N_DENSE_LAYERS=3\nN_MOE_LAYERS=89\nMODEL_ARGS=(\n    --num-layers $((N_DENSE_LAYERS + N_MOE_LAYERS))\n    --hidden-size 5120\n    --num-experts 160\n    --moe-router-topk 8\n)\n';
+    const [glm] = analyzeMegatronArgs(slime, 'scripts/models/glm4.5-355B-A32B.sh').specs;
+    assert.equal(glm!.layers.value, 92);
+    assert.equal(provenanceOf(glm!.layers), 'resolved');
+    assert.equal(glm!.experts.value, 160, 'the array does not end at the expansion\'s `)`');
+    const value = (expression: string, vars = 'A=6\nB=4\n'): unknown =>
+      analyzeMegatronArgs(`${vars}torchrun pretrain_gpt.py --num-experts $((${expression})) --moe-router-topk 2\n`, 'run.sh').specs[0]?.experts;
+    const read = (expression: string, vars?: string): number | undefined => {
+      const field = value(expression, vars) as { value: number | undefined; unknown?: string };
+      assert.ok(field, expression);
+      return field.unknown === undefined ? field.value : undefined;
+    };
+    assert.equal(read('A * (B + 2) - $A / 4'), 35, 'bash truncates: 6 / 4 is 1');
+    assert.equal(read('20 + ${A}*-B % 5'), 16, '-24 % 5 is -4, as in bash');
+    assert.equal(read('A / 0'), undefined);
+    assert.equal(read('A + UNSET'), undefined);
+    assert.equal(read('A ** 2'), undefined, 'an operator it does not know');
+    assert.equal(read('A + B', 'A=6\nB=four\n'), undefined);
+  });
+
   it('ignores shell and YAML files without MoE arguments, and survives broken YAML', () => {
     assert.deepEqual(analyzeMegatronArgs('echo hello --name x', 'a.sh').specs, []);
     assert.deepEqual(analyzeMegatronYaml('a: [1, 2', 'a.yaml').specs, []);

@@ -73,12 +73,15 @@ interface ScriptWord extends ShellWord {
   readonly group?: string;
 }
 
-/** The offset of the `)` closing an array that opens at `open`, skipping quotes and comments. */
+/** The offset of the `)` closing an array that opens at `open`, skipping quotes, comments and `$(( … ))` inside. */
 function closingParen(text: string, open: number): number {
+  let depth = 0;
   for (let i = open + 1; i < text.length; i++) {
     const ch = text[i];
-    if (ch === ')') return i;
-    if (ch === '"' || ch === "'") {
+    if (ch === '(') depth++;
+    else if (ch === ')' && depth > 0) depth--;
+    else if (ch === ')') return i;
+    else if (ch === '"' || ch === "'") {
       const close = text.indexOf(ch, i + 1);
       if (close === -1) return text.length;
       i = close;
@@ -135,6 +138,14 @@ interface Variable {
 
 /** Script variables: the last assignment of a literal before each use (a `$3` override in an `if` is not one). */
 function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variable>): { literal: Literal; valueRange: SourceRange; via: SourceRange; unknown?: string } | undefined {
+  const arithmetic = ARITHMETIC.exec(word.text);
+  if (arithmetic) {
+    // slime's `--num-layers $((N_DENSE_LAYERS + N_MOE_LAYERS))`: the script's own integers, or unknown.
+    const value = evaluateArithmetic(arithmetic[1]!, variables);
+    if (value === undefined) return undefined;
+    const range = { start: word.start, end: word.end };
+    return typeof value === 'number' ? { literal: { kind: 'int', value }, valueRange: range, via: range } : { literal: { kind: 'expression', text: word.text }, valueRange: range, via: range, unknown: value.ambiguous };
+  }
   const match = REFERENCE.exec(word.text);
   if (!match) return undefined;
   const name = match[1] ?? match[2]!;
@@ -145,6 +156,65 @@ function resolveReference(word: ShellWord, variables: ReadonlyMap<string, Variab
   if (fallback === undefined || fallback === '' || fallback.includes('$')) return undefined;
   const at = word.start + word.text.length - 1 - fallback.length; // `${N:-8}`: the default sits before `}`
   return { literal: scalarLiteral(fallback), valueRange: { start: at, end: at + fallback.length }, via: { start: word.start, end: word.end } };
+}
+
+const ARITHMETIC = /^\$\(\(([^()]*(?:\([^()]*\)[^()]*)*)\)\)$/;
+const ARITHMETIC_TOKEN = /\s*(\d+|\$?\{?[A-Za-z_][A-Za-z0-9_]*\}?|[-+*/%()])/y;
+
+/**
+ * A shell arithmetic expansion's integer value (`+ - * / %`, parentheses, decimal literals, the script's variables
+ * with integer values; `/` truncates, as in bash), `{ ambiguous }` when a variable has several values, else undefined.
+ */
+function evaluateArithmetic(expression: string, variables: ReadonlyMap<string, Variable>): number | { ambiguous: string } | undefined {
+  const tokens: string[] = [];
+  ARITHMETIC_TOKEN.lastIndex = 0;
+  let at = 0;
+  for (let match = ARITHMETIC_TOKEN.exec(expression); match; match = ARITHMETIC_TOKEN.exec(expression)) {
+    tokens.push(match[1]!);
+    at = ARITHMETIC_TOKEN.lastIndex;
+  }
+  if (expression.slice(at).trim() !== '' || tokens.length === 0 || tokens.length > 64) return undefined;
+  let next = 0;
+  let ambiguous: string | undefined;
+  const operand = (): number | undefined => {
+    const token = tokens[next++];
+    if (token === undefined) return undefined;
+    if (token === '-' || token === '+') {
+      const value = operand();
+      return value === undefined ? undefined : token === '-' ? -value : value;
+    }
+    if (token === '(') {
+      const value = sum();
+      return tokens[next++] === ')' ? value : undefined;
+    }
+    if (/^\d+$/.test(token)) return Number(token);
+    const name = /^\$?\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(token)?.[1];
+    const variable = name === undefined ? undefined : variables.get(name);
+    if (variable?.ambiguous) ambiguous ??= variable.ambiguous;
+    return variable?.literal.kind === 'int' ? variable.literal.value : undefined;
+  };
+  const product = (): number | undefined => {
+    let value = operand();
+    while (value !== undefined && ['*', '/', '%'].includes(tokens[next] ?? '')) {
+      const op = tokens[next++];
+      const right = operand();
+      if (right === undefined || (op !== '*' && right === 0)) return undefined;
+      value = op === '*' ? value * right : op === '/' ? Math.trunc(value / right) : value % right;
+    }
+    return value;
+  };
+  const sum = (): number | undefined => {
+    let value = product();
+    while (value !== undefined && (tokens[next] === '+' || tokens[next] === '-')) {
+      const op = tokens[next++];
+      const right = product();
+      value = right === undefined ? undefined : op === '+' ? value + right : value - right;
+    }
+    return value;
+  };
+  const value = sum();
+  if (ambiguous !== undefined) return { ambiguous };
+  return value !== undefined && next === tokens.length && Number.isSafeInteger(value) ? value : undefined;
 }
 
 export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {

@@ -33,6 +33,7 @@ export function shellWords(text: string): ShellWord[] {
     const start = i;
     let value = '';
     let dynamic = false;
+    let substitutionEnd = -1;
     while (i < text.length && !SEPARATORS.has(text[i]!)) {
       const c = text[i]!;
       if (c === "'") {
@@ -56,6 +57,11 @@ export function shellWords(text: string): ShellWord[] {
       } else if (c === '\\' && i + 1 < text.length) {
         value += text[i + 1];
         i += 2;
+      } else if (c === '$' && text[i + 1] === '(' && (substitutionEnd = matchingParen(text, i + 1)) !== -1) {
+        // `$(( a + b ))` and `$(cmd args)` are one word, spaces and all, as in bash.
+        value += text.slice(i, substitutionEnd);
+        dynamic = true;
+        i = substitutionEnd;
       } else {
         if (c === '$') dynamic = true;
         value += c;
@@ -65,4 +71,24 @@ export function shellWords(text: string): ShellWord[] {
     words.push({ text: value, start, end: Math.min(i, text.length), dynamic });
   }
   return words;
+}
+
+/** A `$(` is looked at this far for its `)`: a stray one in a large file must not make the lexer quadratic. */
+const MAX_SUBSTITUTION = 512;
+
+/** The offset just after the `)` that closes the `(` at `open` (quotes skipped), or -1 when none does nearby. */
+function matchingParen(text: string, open: number): number {
+  let depth = 0;
+  const end = Math.min(text.length, open + MAX_SUBSTITUTION);
+  for (let i = open; i < end; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      let quoteEnd = i + 1;
+      while (quoteEnd < end && text[quoteEnd] !== c) quoteEnd++;
+      if (quoteEnd >= end) return -1;
+      i = quoteEnd;
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  return -1;
 }
