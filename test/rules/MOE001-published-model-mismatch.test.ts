@@ -10,6 +10,14 @@ const gptoss = (args: string) => `gptoss_configs = {\n    "120b": GptOssModelArg
 runRuleTests(publishedModelMismatch, {
   valid: [
     { name: 'Megatron gpt-oss-120b: top-k then softmax (no --moe-router-pre-softmax) renormalises as published', file: 'gpt-oss-120b.sh', code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4\n' },
+    // Ascend/MindSpeed-LLM examples/mcore/qwen3_next/pretrain_qwen3_next_80b_16K_A3_ptd.sh @c77308a
+    // (test/corpus/launch4): MindSpeed's --norm-topk-prob renormalises after the softmax over all experts.
+    {
+      name: "MindSpeed Qwen3-Next: --moe-router-pre-softmax with MindSpeed's --norm-topk-prob (the renormalisation is MindSpeed's, unknown)",
+      file: 'pretrain_qwen3_next_80b.sh',
+      code: 'NPUS_PER_NODE=8\ntorchrun pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 512 --moe-router-topk 10 --moe-router-pre-softmax --norm-topk-prob\n',
+    },
+    { name: 'Mixtral-8x22B config.json as published (8 experts, top-2)', file: 'mixtral-8x22b-v0.1/config.json', code: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "num_hidden_layers": 56, "hidden_size": 6144}' },
     {
       name: 'Megatron DeepSeek-V2 without --moe-router-pre-softmax, in a launch that passes flags MoE Lens cannot read',
       file: 'deepseek-v2.sh',
@@ -76,6 +84,20 @@ runRuleTests(publishedModelMismatch, {
     },
   ],
   invalid: [
+    {
+      name: 'Megatron Qwen3-Next-80B-A3B with --moe-router-pre-softmax: the weights Qwen3-Next renormalises are kept as they are',
+      file: 'qwen3-next.sh',
+      code: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 512 --moe-router-topk 10 --moe-router-pre-softmax\n',
+      errors: [{ messageId: 'mismatch', text: '--moe-router-pre-softmax', severity: 'warning', includes: ["qwen3-next-80b-a3b renormalises each token's top-k weights"] }],
+      output: null,
+    },
+    {
+      name: 'Mixtral-8x22B config.json with top-4 (recognised by its hub id: a warning, its facts are secondary)',
+      file: 'config.json',
+      code: '{"_name_or_path": "mistralai/Mixtral-8x22B-v0.1", "model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 4}',
+      errors: [{ messageId: 'mismatch', text: '4', severity: 'warning', includes: ['mixtral-8x22b'] }],
+      output: '{"_name_or_path": "mistralai/Mixtral-8x22B-v0.1", "model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}',
+    },
     {
       // AMD-AGI/Primus gpt_oss_20B.yaml @fd1eeab inherits `moe_router_pre_softmax: true` from deepseek_v2_base.yaml.
       name: 'Megatron: gpt-oss softmaxes over its top-k, so --moe-router-pre-softmax keeps weights gpt-oss renormalises',

@@ -106,6 +106,10 @@ const GLM45_AIR_CONFIG = ['GLM-4.5-Air config values in Megatron-Bridge GLM45Air
 const MINIMAX_CONFIG = ['MiniMaxAI/MiniMax-M2 config.json, copies (aws-neuron/neuronx-distributed-inference @c86783e, ai-dynamo/aiconfigurator M2.5): "num_local_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"; transformers minimax_m2 (top-k of sigmoid + e_score_correction_bias, weights divided by their sum, no scaling)'];
 const HUNYUAN_A13B_CONFIG = ['Tencent-Hunyuan/Hunyuan-A13B models/config.json @2798f3c (the publisher\'s repository): "num_experts": 64, "moe_topk": [8, …] for its 32 layers, "hidden_size": 4096'];
 const HUNYUAN_A13B_CODE = ['Tencent-Hunyuan/Hunyuan-A13B models/modeling_hunyuan.py @2798f3c: HunYuanTopKGate (L445-467), a `wg` Linear without bias; topkgating (L74-140): softmax over all experts, top-k, the k weights divided by their sum'];
+// Secondary: verbatim copies of the publishers' config.json files in other projects' repositories.
+const MIXTRAL_22B = ['mistralai/Mixtral-8x22B-v0.1 config.json, verbatim copy (inference-sim/inference-sim @59649ee model_configs/mixtral-8x22b-v0.1/config.json): "num_local_experts": 8, "num_experts_per_tok": 2, "num_hidden_layers": 56, "hidden_size": 6144'];
+const QWEN3_NEXT = ['Qwen/Qwen3-Next-80B-A3B-Thinking config.json, verbatim copy (ai-dynamo/aiconfigurator @1b7cfb1): "num_experts": 512, "num_experts_per_tok": 10, "norm_topk_prob": true, "num_hidden_layers": 48, "hidden_size": 2048'];
+const QWEN3_NEXT_ROUTER = 'transformers 5.18.0 Qwen3NextSparseMoeBlock (modeling_qwen3_next.py L838-839): softmax over all experts, then top-k';
 const MINIMAX_BIAS = ['huggingface.co/MiniMaxAI/MiniMax-M2 commit 35c5c79 (the publisher\'s config.json): "use_routing_bias": true'];
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [
@@ -288,6 +292,29 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     selectionBias: verified(true, MINIMAX_BIAS),
     renormalized: secondary(true, MINIMAX_CONFIG),
     scale: secondary(1, MINIMAX_CONFIG),
+  },
+  {
+    id: 'mixtral-8x22b',
+    family: 'mixtral',
+    flavors: ['8x22b'],
+    hubName: /mixtral-8x22b/i,
+    shape: { layers: 56, experts: 8, hidden: 6144 },
+    experts: secondary(8, MIXTRAL_22B),
+    topK: secondary(2, MIXTRAL_22B),
+    scoreFunc: verified('softmax', ['transformers modular_mixtral.py @7792ab1a: softmax router']),
+    selectionBias: verified(false, ['transformers modular_mixtral.py @7792ab1a']),
+  },
+  {
+    id: 'qwen3-next-80b-a3b',
+    family: 'qwen3',
+    flavors: [],
+    hubName: /qwen3-next-80b-a3b/i,
+    shape: { layers: 48, experts: 512, hidden: 2048 },
+    experts: secondary(512, QWEN3_NEXT),
+    topK: secondary(10, QWEN3_NEXT),
+    scoreFunc: secondary('softmax', [QWEN3_NEXT_ROUTER]),
+    selectionBias: secondary(false, [QWEN3_NEXT_ROUTER]),
+    renormalized: secondary(true, QWEN3_NEXT),
   },
   {
     id: 'olmoe-1b-7b',

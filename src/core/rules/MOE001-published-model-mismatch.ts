@@ -4,9 +4,13 @@ import { recognizeModel } from '../references/recognize';
 import { allKnown, fieldRange, keyOf, literalText } from './helpers';
 import type { Rule, RuleContext } from './types';
 
-/** Whether a token's k weights sum to 1: renormalised, or a softmax taken over the k alone. */
+/**
+ * Whether a token's k weights sum to 1: renormalised, or a softmax taken over the k alone (whatever follows it).
+ * Undefined where the renormalisation is unknown (MindSpeed's `--norm-topk-prob` after Megatron's routing).
+ */
 function effectiveRenormalization(spec: RouterSpec): boolean | undefined {
-  return spec.order.value === 'topk-then-score' && spec.scoreFunc.value === 'softmax' ? true : renormalizes(spec);
+  if (spec.order.value === 'topk-then-score' && spec.scoreFunc.value === 'softmax') return true;
+  return allKnown(spec.normalize) ? renormalizes(spec) : undefined;
 }
 
 /** Why MoE Lens says so: how the model was recognised and the primary (or secondary) source of the fact. */
