@@ -754,7 +754,7 @@ function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec 
   if (own !== undefined || unread) {
     const which = unread ? `\`${literalText(balancing.literal)}\`, which MoE Lens cannot read, may be one of the load-balancing types MindSpeed routes` : `MindSpeed routes \`--moe-router-load-balancing-type ${own}\``;
     const why = `${which} with a function of its own (${MINDSPEED_ROUTER} l.567-590), which MoE Lens does not model`;
-    const unknown = <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
+    const unknown = unknownBecause(why);
     return {
       ...spec,
       order: unknown(spec.order),
@@ -762,7 +762,7 @@ function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec 
       selectionBias: unknown(spec.selectionBias),
       normalize: unknown(spec.normalize),
       scale: unknown(spec.scale),
-      groups: { count: { value: undefined, sites: [], unknown: why }, selected: { value: undefined, sites: [], unknown: why }, score: spec.groups?.score ?? 'topk-over-groups-sum' },
+      groups: unknownGroups(why),
     };
   }
   if (!normTopk || !types.includes('aux_loss') || (normTopk.literal.kind === 'bool' && !normTopk.literal.value)) return spec;
@@ -806,7 +806,7 @@ function fromCheckpoint(spec: RouterSpec, unread: string | undefined): RouterSpe
   const why = unread
     ? `\`--use-checkpoint-args\` may be set (${unread}); then Megatron takes this from the checkpoint it loads (megatron/training/checkpointing.py @d98e8a6 l.2305-2321)`
     : '`--use-checkpoint-args`: Megatron takes this from the checkpoint it loads, whatever the launch writes (megatron/training/checkpointing.py @d98e8a6 l.2305-2321)';
-  const unknown = <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
+  const unknown = unknownBecause(why);
   return {
     ...spec,
     experts: unknown(spec.experts),
@@ -819,6 +819,16 @@ function fromCheckpoint(spec: RouterSpec, unread: string | undefined): RouterSpe
     scale: unknown(spec.scale),
   };
 }
+
+/** A field whose value the launch does not decide, for one reason. */
+const unknownBecause = (why: string) => <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
+
+/** Expert groups that may or may not be used. */
+const unknownGroups = (why: string): NonNullable<RouterSpec['groups']> => ({
+  count: { value: undefined, sites: [], unknown: why },
+  selected: { value: undefined, sites: [], unknown: why },
+  score: 'topk-over-groups-sum',
+});
 
 function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
   const unknownIfDefault = <T>(field: Field<T>): Field<T> => unknownUnlessWritten(field, reason);
@@ -833,9 +843,7 @@ function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
     scale: unknownIfDefault(spec.scale),
     normalize: spec.scoreFunc.sites.length === 0 ? { ...spec.normalize, unknown: reason } : spec.normalize,
     // Not written here: whether groups are used is as unknown as the rest (a Bridge recipe sets 1/1 for Kimi-K2).
-    groups: spec.groups
-      ? { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) }
-      : { count: { value: undefined, sites: [], unknown: reason }, selected: { value: undefined, sites: [], unknown: reason }, score: 'topk-over-groups-sum' },
+    groups: spec.groups ? { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) } : unknownGroups(reason),
   };
 }
 
