@@ -105,6 +105,18 @@ describe('engine fuzzing', { timeout: 600_000 }, () => {
     );
   });
 
+  it('launch scripts and YAML of shell syntax: expansions, arithmetic, arrays, quotes and placeholders in any order', () => {
+    const atoms = ['$((', '))', '$(', '(', ')', '"', "'", ' ', '\n', '\\\n', '--num-experts ', '--moe-router-topk ', '--num-layers ', '8', '0', 'A', '=', 'A=4\n', '+', '*', '/', '%', '-', 'MODEL_ARGS=(', '${A}', '$A', 'torchrun pretrain_gpt.py ', 'NPUS_PER_NODE=8\n', '--use-checkpoint-args ', '--norm-topk-prob ', '--moe-router-load-balancing-type softmax_topk '];
+    const script = fc.array(fc.constantFrom(...atoms), { maxLength: 80 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(script, (text) => {
+        checkFile('train.sh', text);
+        checkFile('model_config.yaml', `MODEL_ARGS:\n  --num-experts: ${JSON.stringify(text.slice(0, 40))}\n  --moe-router-topk: ${text.slice(0, 20).replace(/\n/g, ' ')}\n`);
+      }),
+      options,
+    );
+  });
+
   it('unicode identifiers and keys', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }), fc.integer({ min: -5, max: 300 }), (name, k) => {
