@@ -17,6 +17,11 @@ runRuleTests(publishedModelMismatch, {
       file: 'pretrain_qwen3_next_80b.sh',
       code: 'NPUS_PER_NODE=8\ntorchrun pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 512 --moe-router-topk 10 --moe-router-pre-softmax --norm-topk-prob\n',
     },
+    {
+      name: "GLM-4.5 launch without --moe-router-topk-scaling-factor, passing $EXTRA_ARGS (which may set it): Megatron's default is not compared",
+      file: 'glm.sh',
+      code: 'python pretrain_gpt.py --num-layers 92 --hidden-size 5120 --num-experts 160 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias $EXTRA_ARGS\n',
+    },
     { name: 'Mixtral-8x22B config.json as published (8 experts, top-2)', file: 'mixtral-8x22b-v0.1/config.json', code: '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "num_hidden_layers": 56, "hidden_size": 6144}' },
     {
       name: 'Megatron DeepSeek-V2 without --moe-router-pre-softmax, in a launch that passes flags MoE Lens cannot read',
@@ -84,6 +89,13 @@ runRuleTests(publishedModelMismatch, {
     },
   ],
   invalid: [
+    {
+      name: "GLM-4.5 launch that writes every flag, without --moe-router-topk-scaling-factor: Megatron's default (no scaling) is compared",
+      file: 'glm.sh',
+      code: 'python pretrain_gpt.py --num-layers 92 --hidden-size 5120 --num-experts 160 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias\n',
+      errors: [{ messageId: 'mismatch', text: '--num-experts', severity: 'warning', includes: ['`moe_router_topk_scaling_factor` is 1', '2.5'] }],
+      output: 'python pretrain_gpt.py --num-layers 92 --hidden-size 5120 --num-experts 160 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5\n',
+    },
     {
       name: 'Megatron Qwen3-Next-80B-A3B with --moe-router-pre-softmax: the weights Qwen3-Next renormalises are kept as they are',
       file: 'qwen3-next.sh',

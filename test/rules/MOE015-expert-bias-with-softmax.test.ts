@@ -11,6 +11,7 @@ runRuleTests(expertBiasWithSoftmax, {
     { name: 'on Ascend NPUs MindSpeed patches the check (its LongCat script pairs the two)', file: 'train.sh', code: `export HCCL_BUFFSIZE=400\n${flags('--moe-router-enable-expert-bias')}` },
     { name: 'Megatron-DeepSpeed has neither the check nor the flag', file: 'train.sh', code: flags('--deepspeed --moe-router-score-function softmax --moe-router-enable-expert-bias') },
     { name: 'the expert bias passed only in a branch MoE Lens cannot decide is not known to be on', file: 'train.sh', code: `if [ -f bias ]; then B=--moe-router-enable-expert-bias; fi\n${flags('--moe-router-score-function softmax $B')}` },
+    { name: 'the default softmax is not known where the launch passes flags MoE Lens cannot read ($EXTRA_ARGS may set sigmoid)', file: 'train.sh', code: flags('--moe-router-enable-expert-bias $EXTRA_ARGS') },
     { name: 'torchtitan allows a selection bias with softmax', file: 'm.py', code: 'a = MoEArgs(num_experts=8, top_k=2, score_func="softmax", load_balance_coeff=1e-3)\n' },
   ],
   invalid: [

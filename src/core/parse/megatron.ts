@@ -984,7 +984,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
         ? { count: groupsCount, selected: groupsSelected, score: 'topk-over-groups-sum' }
         : undefined,
     normalize: { value: normalize, sites: [], defaultFrom: { label: softmax ? 'Megatron softmax paths' : `Megatron renormalises ${scoreFunc.value} weights when k > 1` }, ...dependsOnScore },
-    scale: { ...scaleField, value: scaleField.value ?? 1 },
+    scale: { ...scaleField, value: scaleField.value ?? 1, ...(scaleField.sites.length ? {} : { defaultFrom: { label: 'Megatron moe_router_topk_scaling_factor default (None: no scaling)' } }) },
     debugRoundRobin: { value: false, sites: [] },
     hidden: numberField('hidden_size'),
     layers: numberField('num_layers'),

@@ -36,6 +36,8 @@ export const expertBiasWithSoftmax = {
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
     if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) return;
+    // Softmax by default only where the launch holds every flag: `$EXTRA_ARGS` may pass the score function.
+    if (spec.scoreFunc.sites.length === 0 && spec.launch?.complete === false) return;
     // MindSpeed (Ascend NPUs) patches Megatron's checks (MindSpeed-LLM's own LongCat script pairs the two), and
     // Megatron-DeepSpeed has neither the check nor the flag.
     if (!runsMegatronChecks(launchFramework(spec))) return;
