@@ -5,6 +5,11 @@ runRuleTests(top1SoftmaxAfterTopK, {
   valid: [
     { name: 'top-1 with softmax before top-k', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax")\n' },
     { name: 'top-2 after top-k', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=16, top_k=2, score_func="softmax", topk_before_score=True)\n' },
+    {
+      name: 'Megatron top-1 without the score function or pre-softmax, in a launch that passes $EXTRA_ARGS (which may set either)',
+      file: 'train.sh',
+      code: 'torchrun pretrain_gpt.py --num-layers 48 --hidden-size 5120 --num-experts 16 --moe-router-topk 1 $EXTRA_ARGS\n',
+    },
     // Megatron-LM's own functional test gpt3_mcore_tp2_pp2_ep2_te_4experts2parallel runs this (census MEG-057 exempts sinkhorn).
     { name: 'Megatron top-1 post-softmax with sinkhorn load balancing', file: 'moe.yaml', code: 'MODEL_ARGS:\n  --num-experts: 4\n  --moe-router-topk: 1\n  --moe-router-load-balancing-type: sinkhorn\n' },
     { name: 'Llama 4 top-1 uses sigmoid after top-k', file: 'config.json', code: '{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1}}' },

@@ -1,7 +1,7 @@
 import { renormalizes, type DefaultOrigin, type Field, type RouterSpec } from '../model/router-spec';
 import type { Fact } from '../references/published-models';
 import { recognizeModel } from '../references/recognize';
-import { allKnown, fieldRange, keyOf, literalText } from './helpers';
+import { allKnown, defaultsHold, fieldRange, keyOf, literalText } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 /**
@@ -43,9 +43,7 @@ function detailWith(note: { detail?: string }, evidence: string): string {
  * flag's default where the launch passes flags MoE Lens cannot read (`$EXTRA_ARGS`), which may set it.
  */
 function comparesDefaults(spec: RouterSpec, origin: DefaultOrigin): boolean {
-  if (origin.fixed) return false;
-  if (spec.dialect === 'megatron-args') return spec.launch?.complete === true;
-  return spec.dialect === 'torchtitan-python' || spec.dialect === 'hf-json' || spec.dialect === 'deepseek-json';
+  return !origin.fixed && defaultsHold(spec);
 }
 
 export const publishedModelMismatch = {
@@ -89,13 +87,15 @@ export const publishedModelMismatch = {
     const claim = recognizeModel(spec);
     if (!claim) return;
     const { model } = claim;
+    /** An unwritten default this config may not hold, or one written nowhere a key can change. */
+    const uncompared = (field: Field<unknown>): boolean => field.sites.length === 0 && field.defaultFrom !== undefined && !field.defaultFrom.file && !comparesDefaults(spec, field.defaultFrom);
     // A config recognised only by its shape may be a custom model of the same size: its findings are warnings.
     const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
       if (!field || !fact || key === undefined) return;
       if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
       // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
       if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
-      if (field.sites.length === 0 && field.defaultFrom && !field.defaultFrom.file && !comparesDefaults(spec, field.defaultFrom)) return;
+      if (uncompared(field)) return;
       const shownKey = keyOf(field, key);
       const unwritten = defaultNote(field);
       context.report({
@@ -158,7 +158,7 @@ export const publishedModelMismatch = {
     // Booleans the published router defines; compared only where this config's values are known.
     // `shown`: the value of the key named, where it is not the value compared (`moe_router_pre_softmax` for renormalisation).
     const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown, shown = actual): void => {
-      if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined) return;
+      if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined || uncompared(field)) return;
       const shownKey = keyOf(field, key);
       const unwritten = defaultNote(field);
       context.report({
@@ -180,10 +180,8 @@ export const publishedModelMismatch = {
       // Megatron has no renormalisation switch: with softmax, `moe_router_pre_softmax` decides it (softmax over all
       // experts before top-k keeps the weights as they are; top-k first makes them sum to 1).
       const byOrder = keys.normalize === undefined && spec.framework === 'megatron' && spec.scoreFunc.value === 'softmax';
-      // Unwritten in a launch that passes flags MoE Lens cannot read (`$EXTRA_ARGS`), the switch may be among them.
-      const unseen = byOrder && spec.order.sites.length === 0 && spec.launch !== undefined && !spec.launch.complete;
       const [field, key] = byOrder ? [spec.order, 'moe_router_pre_softmax'] : [spec.normalize, keys.normalize];
-      if (!unseen) flag(field, renormalized, model.renormalized, key, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value, byOrder ? spec.order.value === 'score-then-topk' : renormalized);
+      flag(field, renormalized, model.renormalized, key, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value, byOrder ? spec.order.value === 'score-then-topk' : renormalized);
     }
     if (model.gateBias) {
       const gateKey = spec.routerBias.sites[spec.routerBias.sites.length - 1]?.key ?? (spec.framework === 'torchtitan' ? 'gate_bias' : undefined);

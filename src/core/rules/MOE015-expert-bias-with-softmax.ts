@@ -1,6 +1,6 @@
 import type { RouterSpec } from '../model/router-spec';
 import type { Rule, RuleContext } from './types';
-import { allKnown } from './helpers';
+import { assertable } from './helpers';
 import { launchFramework, runsMegatronChecks } from '../references/megatron-launch-checks/check';
 
 export const expertBiasWithSoftmax = {
@@ -35,9 +35,8 @@ export const expertBiasWithSoftmax = {
     references: ['Megatron-LM megatron/core/transformer/transformer_config.py @d98e8a6 l.2621', 'Megatron-LM moe_utils.py topk_routing_with_score_function: expert_bias is ignored in both softmax paths'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) return;
-    // Softmax by default only where the launch holds every flag: `$EXTRA_ARGS` may pass the score function.
-    if (spec.scoreFunc.sites.length === 0 && spec.launch?.complete === false) return;
+    // Softmax by default only where the config holds its defaults: `$EXTRA_ARGS` may pass the score function.
+    if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !assertable(spec, spec.scoreFunc)) return;
     // MindSpeed (Ascend NPUs) patches Megatron's checks (MindSpeed-LLM's own LongCat script pairs the two), and
     // Megatron-DeepSpeed has neither the check nor the flag.
     if (!runsMegatronChecks(launchFramework(spec))) return;

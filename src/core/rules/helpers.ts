@@ -19,6 +19,26 @@ export function allKnown(...fields: (Field<unknown> | undefined)[]): boolean {
   return fields.every((field) => isKnown(field));
 }
 
+/**
+ * Whether the config itself holds its unwritten defaults: a torchtitan class's, a `config.json`'s config class's, a
+ * Megatron flag's only in a launch that writes every flag it passes (`$EXTRA_ARGS`, a sourced file, MindSpeed's
+ * patches or a YAML's other layers may set it elsewhere).
+ */
+export function defaultsHold(spec: RouterSpec): boolean {
+  if (spec.dialect === 'megatron-args') return spec.launch?.complete === true;
+  return spec.dialect === 'torchtitan-python' || spec.dialect === 'hf-json' || spec.dialect === 'deepseek-json';
+}
+
+/**
+ * Whether a rule may assert on a field: known, and not an unwritten default of a launch that passes flags MoE Lens
+ * cannot read (`$EXTRA_ARGS`, a sourced file, MindSpeed's patches, a Megatron-Bridge recipe), where it may be set.
+ */
+export function assertable(spec: RouterSpec, field: Field<unknown>): boolean {
+  if (!isKnown(field)) return false;
+  const origin = field.defaultFrom;
+  return field.sites.length > 0 || origin === undefined || origin.fixed === true || origin.file !== undefined || spec.launch?.complete !== false;
+}
+
 export function keyOf(field: Field<unknown>, fallback: string): string {
   return field.sites[field.sites.length - 1]?.key ?? fallback;
 }
