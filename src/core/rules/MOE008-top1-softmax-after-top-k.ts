@@ -16,7 +16,7 @@ export const top1SoftmaxAfterTopK = {
   },
   fix: { availability: 'sometimes', kinds: { scoreFirst: { title: 'Set `topk_before_score` to False (softmax before top-k)', safety: 'unsafe' } } },
   docs: {
-    what: 'Flags top-1 routing where softmax runs over the selected logit only (top-k-then-score with softmax).',
+    what: 'Flags top-1 routing where softmax runs over the selected logit only (top-k-then-score with softmax). In a Megatron launch that passes flags MoE Lens cannot read (`$EXTRA_ARGS`, a sourced file), an unwritten score function or pre-softmax may be set there, so Megatron\'s defaults are not assumed.',
     why:
       'Softmax over a single value is exactly 1 whatever the logit, so the expert output is never scaled by the router and no gradient reaches the router through the weight: the router does not learn. Megatron refuses this at launch ("Please use --moe-router-pre-softmax when topk is 1."); torchtitan and transformers run it silently.',
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=True)\n' },

@@ -20,7 +20,7 @@ export const expertBiasWithSoftmax = {
     kinds: { biasOff: { title: 'Turn off `{key}`', safety: 'unsafe' }, sigmoid: { title: 'Score experts with sigmoid', safety: 'unsafe' } },
   },
   docs: {
-    what: 'Flags Megatron configs that enable the aux-loss-free expert bias while scoring experts with softmax. A script for Ascend NPUs runs Megatron through MindSpeed, which patches this check (MindSpeed-LLM\'s own LongCat-Flash script pairs the two), and a script that passes `--deepspeed` runs Megatron-DeepSpeed, which has neither the check nor the flag: neither is flagged.',
+    what: 'Flags Megatron configs that enable the aux-loss-free expert bias while scoring experts with softmax (written, or Megatron\'s default where the launch writes every flag it passes). A script for Ascend NPUs runs Megatron through MindSpeed, which patches this check (MindSpeed-LLM\'s own LongCat-Flash script pairs the two), and a script that passes `--deepspeed` runs Megatron-DeepSpeed, which has neither the check nor the flag: neither is flagged.',
     why:
       'Megatron rejects the combination in `TransformerConfig.__post_init__`, after the launcher has allocated the job; and even where it did not, its softmax routing paths ignore `expert_bias`, so the balancing would silently do nothing. (torchtitan, by contrast, accepts a selection bias with softmax.)',
     example: {
