@@ -256,6 +256,11 @@ export interface RouterSpec {
   readonly insertion: Insertion | undefined;
   /** Keys the config's reader rejects; absent where the parser cannot know them. */
   readonly unknownKeys?: readonly UnknownKey[];
+  /**
+   * The score functions the config's own class declares (`score_func: Literal["softmax", "sigmoid"]` in the
+   * workspace's torchtitan), where it declares them: they replace what MoE Lens knows of the framework's version.
+   */
+  readonly scoreChoices?: { readonly values: readonly string[]; readonly file: string; readonly range: SourceRange };
   /** The key each field is written under in this dialect, for fixes that must add it. */
   readonly keyNames: KeyNames;
   /**

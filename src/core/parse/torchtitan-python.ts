@@ -506,6 +506,8 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
   const topK = countField('top_k');
   const topkBeforeScore = field(lookup('topk_before_score'), asBool, false);
   const scoreFunc = field(lookup('score_func'), (v) => (v?.kind === 'string' ? v.value : undefined), 'sigmoid');
+  // The router class's own `score_func: Literal[...]`: which functions this torchtitan version implements.
+  const scoreChoices = chain.map((o) => (o.cls ? evaluator.literalChoices(o.cls, 'score_func') : undefined)).find((c) => c !== undefined);
   const routeNorm = field(lookup('route_norm'), asBool, false);
   const groupsCount = countField('num_expert_groups');
   const groupsSelected = countField('num_limited_groups');
@@ -547,6 +549,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     },
     insertion: insertionPoint(router, evaluator, file, text),
     unknownKeys: unknownKeywords(chain, evaluator, file, text),
+    ...(scoreChoices ? { scoreChoices } : {}),
     ...(shape ? { shape } : {}),
     ...(found.parallelism ? { layout: [...found.parallelism.keywords.keys()].map((k) => keywordSite(found.parallelism!, k, file)).filter((site): site is Site => site !== undefined) } : {}),
     keyNames: {

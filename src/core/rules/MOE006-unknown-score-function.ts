@@ -32,7 +32,7 @@ export const unknownScoreFunction = {
   },
   fix: { availability: 'sometimes', kinds: { nearest: { title: 'Replace with "{suggestion}"', safety: 'safe' } } },
   docs: {
-    what: 'Flags a score function the config\'s framework does not implement, and offers the nearest known name.',
+    what: 'Flags a score function the config\'s framework does not implement, and offers the nearest known name. For torchtitan, where the workspace holds the router config class and its `score_func` has a `Literal[...]` annotation, the names it lists are the ones that version implements (torchtitan main lists softmax and sigmoid; its DeepSeek-V4 branch adds sqrtsoftplus); otherwise softmax and sigmoid.',
     why: 'A misspelt score function is only noticed when the first batch reaches the router: torchtitan raises `NotImplementedError` there, after the model has been built and the checkpoint loaded.',
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmx")\n' },
     useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmax")\n' },
@@ -40,7 +40,9 @@ export const unknownScoreFunction = {
     references: ['torchtitan torchtitan/models/moe/moe.py @238fa9953 `TokenChoiceTopKRouter.forward`', 'Megatron-LM transformer_config.py `moe_router_score_function` Literal'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    const known = KNOWN[spec.framework];
+    // The class's own Literal annotation, where the workspace holds it, says what this version implements
+    // (torchtitan's DeepSeek-V4 branch adds "sqrtsoftplus" to TokenChoiceTopKRouter.Config).
+    const known = spec.scoreChoices?.values ?? KNOWN[spec.framework];
     const site = spec.scoreFunc.sites[spec.scoreFunc.sites.length - 1];
     if (!known || !site || site.file !== undefined || site.literal.kind !== 'string') return;
     const value = site.literal.value;

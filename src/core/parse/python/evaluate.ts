@@ -1138,6 +1138,31 @@ export class PythonEvaluator {
   }
 
   /** Whether a class, or a base the workspace holds, declares the field; undefined when a base is outside it. */
+  /**
+   * The strings a dataclass field's `Literal[...]` annotation allows (`score_func: Literal["softmax", "sigmoid"]`),
+   * from the class or the nearest dataclass base that declares the field; undefined where it has no such annotation.
+   */
+  literalChoices(cls: ClassInfo, field: string, depth = 0): { values: readonly string[]; file: string; range: SourceRange } | undefined {
+    const scope = this.module(cls.file);
+    const body = cls.node.getChild('Body');
+    if (!scope || !body || depth > 8) return undefined;
+    const text = scope.parsed.text;
+    const declared = annotatedAssignments(body, text).find((f) => f.name === field);
+    if (declared) {
+      const annotation = nodeText(text, declared.annotation).replace(/^:\s*/, '');
+      const inner = /^(?:typing\.)?Literal\[(.*)\]$/s.exec(annotation)?.[1];
+      if (inner === undefined) return undefined;
+      const values = inner.split(',').map((v) => v.trim());
+      if (!values.every((v) => /^(["'])[^"']*\1$/.test(v))) return undefined;
+      return { values: values.map((v) => v.slice(1, -1)), file: cls.file, range: { start: declared.annotation.from, end: declared.annotation.to } };
+    }
+    for (const base of this.bases(cls)) {
+      const inherited = base.kind === 'class' ? this.literalChoices(base.cls, field, depth + 1) : undefined;
+      if (inherited) return inherited;
+    }
+    return undefined;
+  }
+
   declaresField(cls: ClassInfo, field: string): boolean | undefined {
     if (this.fieldDefault(cls, field)) return true;
     return this.bases(cls).some((b) => b.kind === 'external' || b.kind === 'unknown') ? undefined : false;
