@@ -200,6 +200,21 @@ describe('torchtitan Python dialect', () => {
 });
 
 describe('other frameworks spelled in Python', () => {
+  it("a config class is gpt-oss's or DeepSeek's reference config only where it declares that framework's top-k field too", () => {
+    // openai/gpt-oss gpt_oss/torch/model.py @7b58334: ModelConfig(num_experts=128, experts_per_token=4).
+    const gptOss = '@dataclass\nclass ModelConfig:\n    num_hidden_layers: int = 36\n    num_experts: int = 128\n    experts_per_token: int = 4\n    hidden_size: int = 2880\n';
+    const [reference] = analyzeTorchtitanPython(`from dataclasses import dataclass\n\n${gptOss}`, 'gpt_oss/torch/model.py').specs;
+    assert.equal(reference!.framework, 'openai:gpt-oss');
+    assert.equal(reference!.topK.value, 4);
+    // pytorch/torchtitan torchtitan/models/moe/moe.py @5fb7cc2: the MoEArgs declaration is torchtitan's, not gpt-oss's.
+    const moeArgs = 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    num_shared_experts: int = 1\n    score_func: str = "sigmoid"\n    top_k: int = 1\n';
+    assert.deepEqual(analyzeTorchtitanPython(moeArgs, 'torchtitan/models/moe/moe.py').specs.map((s) => s.framework), []);
+    // NousResearch/torchtitan experiments/deepseek_v3/model_config.py @d9cc6b4: HF-style names, not DeepSeek's ModelArgs.
+    const hfStyle = 'from dataclasses import dataclass\n\n@dataclass\nclass ModelArgs:\n    n_routed_experts: int = 256\n    num_experts_per_tok: int = 8\n    scoring_func: str = "sigmoid"\n';
+    assert.deepEqual(analyzeTorchtitanPython(hfStyle, 'model_config.py').specs.map((s) => s.framework), []);
+  });
+
+
   it("Grok-1's TransformerConfig(num_experts=8, num_selected_experts=2): softmax over all experts, top-2, not renormalised", () => {
     const text = 'def main():\n    model = LanguageModelConfig(model=TransformerConfig(emb_size=6144, num_experts=8, num_selected_experts=2))\n';
     const [spec] = analyzeTorchtitanPython(text, 'run.py').specs;

@@ -304,6 +304,9 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
     for (const vocabulary of CONFIG_CLASS_VOCABULARIES) {
       const experts = evaluator.fieldDefault(cls, vocabulary.experts);
       if (!experts || experts.value.kind === 'unknown') continue;
+      // `num_experts` alone is torchtitan's own `MoEArgs` too, and `n_routed_experts` an HF-style dataclass: a
+      // reference config class also declares its top-k field (`experts_per_token`, `n_activated_experts`).
+      if (vocabulary.format !== 'megatron' && evaluator.declaresField(cls, vocabulary.topK) !== true) continue;
       const sites: Site[] = [];
       for (const key of vocabulary.keys) {
         const declared = evaluator.fieldDefault(cls, key);
