@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixAll, lintText } from '../src/core/lint';
+import { ProjectIndex } from '../src/core/project';
 import { ALL_RULES, findRule } from '../src/core/rules/index';
 import type { Rule } from '../src/core/rules/types';
 import { applyEdits, LineIndex } from '../src/core/text/source';
@@ -9,6 +10,14 @@ const GPT = 'torchtitan/models/gpt_oss/__init__.py';
 const BAD = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=8, score_func="softmx", load_balance_coeff=None),\n}\n';
 
 describe('lint engine', () => {
+  it('reports a problem once where several configs share the line (flavors built by one builder)', () => {
+    // pytorch/torchtitan deepseek_v4/__init__.py @91d5e3d: three flavors and their dict, one builder's score_func.
+    const text = 'def build(n):\n    return MoEArgs(num_experts=n, top_k=2, score_func="softmx")\n\nflavors = {\n    "a": build(8),\n    "b": build(16),\n    "c": build(32),\n}\n';
+    const found = lintText('flavors.py', text, new ProjectIndex()).diagnostics.filter((d) => d.code === 'MOE006');
+    assert.equal(found.length, 1);
+    assert.equal(text.slice(found[0]!.range.start, found[0]!.range.end), '"softmx"');
+  });
+
   it('suppresses a code with a trailing comment on the same line', () => {
     const text = BAD.replace('load_balance_coeff=None),', 'load_balance_coeff=None),  # moe-lens: disable=MOE001');
     const codes = lintText(GPT, text).diagnostics.map((d) => d.code);

@@ -62,6 +62,8 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   const commentRanges = analysis.python?.comments;
   const suppressions = findSuppressions(text, lines, commentRanges);
 
+  // One finding per place: flavors built by one builder share its lines, and would each report the same problem.
+  const seen = new Set<string>();
   for (const rule of rules) {
     if (options.isCancelled?.()) break;
     if (rule.status === 'removed') continue;
@@ -74,6 +76,10 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
     const context = createContext(file, text, analysis, project, (report) => {
       const line = lines.positionAt(report.range.start).line;
       if (names.some((name) => suppressions.isSuppressed(name, line))) return;
+      const message = formatMessage(rule, report);
+      const identity = `${rule.code} ${report.range.start} ${report.range.end} ${message}`;
+      if (seen.has(identity)) return;
+      seen.add(identity);
       // A hostile file must not flood the Problems panel (or memory): past the cap, one note says so.
       if (++reported > MAX_REPORTS_PER_RULE) {
         if (reported === MAX_REPORTS_PER_RULE + 1) diagnostics.push(parseNote(`${rule.code} (${rule.name}) found more than ${MAX_REPORTS_PER_RULE} problems in this file; the rest are not shown.`, report.range));
@@ -84,7 +90,7 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
         ruleName: rule.name,
         severity: override ?? report.severity ?? rule.defaultSeverity,
         messageId: report.messageId,
-        message: formatMessage(rule, report),
+        message,
         ...(report.detail ? { detail: report.detail } : {}),
         range: report.range,
         // A fix with nothing to apply (no clean insertion point) is not offered.
