@@ -199,6 +199,17 @@ describe('torchtitan Python dialect', () => {
   });
 });
 
+describe('what a torchtitan class does not declare', () => {
+  it('says the class has no such field where the workspace holds it (torchtitan @5fb7cc2: MoEArgs has no expert groups)', () => {
+    const index = new ProjectIndex();
+    index.setText('/w/torchtitan/models/moe.py', 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "sigmoid"\n');
+    const text = 'from torchtitan.models.moe import MoEArgs\n\nflavors = {"671B": MoEArgs(num_experts=256, top_k=8)}\n';
+    const [spec] = analyzeTorchtitanPython(text, '/w/torchtitan/models/deepseek_v3/__init__.py', index).specs;
+    assert.equal(provenanceOf(spec!.groups!.count), 'unknown');
+    assert.match(spec!.groups!.count.unknown ?? '', /MoEArgs has no such field/);
+  });
+});
+
 describe('other frameworks spelled in Python', () => {
   it("a config class is gpt-oss's or DeepSeek's reference config only where it declares that framework's top-k field too", () => {
     // openai/gpt-oss gpt_oss/torch/model.py @7b58334: ModelConfig(num_experts=128, experts_per_token=4).

@@ -482,6 +482,10 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       const where = known.external ?? known.className;
       return { sites: [], value: scalar(builtin), defaultFrom: { label: `${TORCHTITAN_SOURCE} default of \`${key}\`; ${where} is not in the workspace`, uncertain: true } };
     }
+    // The class is in the workspace but has no such field (torchtitan @5fb7cc2's MoEArgs and expert groups): what
+    // that version does without it is in code MoE Lens does not read.
+    const lacking = inner.find((o) => o.cls && evaluator.declaresField(o.cls, key) === false);
+    if (lacking) return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\`, and ${lacking.cls!.name} has no such field` };
     return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\` and the default of ${router.className} is not in the workspace` };
   };
 
