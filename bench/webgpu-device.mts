@@ -80,7 +80,8 @@ const gptOssFile = 'examples/hf/gpt-oss-120b/config.json';
 const gptOss = configOf(gptOssFile, readFileSync(gptOssFile, 'utf8')).config;
 
 const draw = (tokens: number, experts: number): RouterInputs => {
-  const drawn = syntheticInputs({ seed: 0, tokens, hidden: H, experts, distribution: { kind: 'isotropic' } });
+  // Whole tokens: this bench measures the graph at the model's width (the panel's synthetic tokens are E wide, whitened.ts).
+  const drawn = syntheticInputs({ seed: 0, tokens, hidden: H, experts, distribution: { kind: 'isotropic' }, fullTokens: true });
   return { tokens, hidden: H, hiddenStates: drawn.hiddenStates, gateWeight: drawn.gateWeight, gateBias: drawn.gateBias, selectionBias: new Float32Array(experts) };
 };
 

@@ -17,7 +17,7 @@ import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type Route
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
-import { SyntheticDraw, type SyntheticOptions } from '../core/router/synthetic';
+import { SyntheticDraw, syntheticWidth, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
@@ -125,7 +125,7 @@ const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
 async function drawWhileStarting(draw: SyntheticDraw, session: Promise<unknown>, isStale: () => boolean): Promise<void> {
   let ready = false;
   session.then(() => (ready = true), () => (ready = true));
-  const slice = Math.max(1, Math.floor((1 << 20) / draw.options.hidden));
+  const slice = Math.max(1, Math.floor((1 << 20) / draw.inputs.hidden));
   while (!ready && !draw.complete && !isStale()) {
     draw.drawTo(draw.drawn + slice);
     await nextTask();
@@ -169,7 +169,8 @@ async function start(): Promise<void> {
     app.dataset.state = 'invalid';
     return;
   }
-  const problem = validateControls(controls, subject.router.config.experts);
+  const experts = subject.router.config.experts;
+  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: weights !== undefined }));
   if (problem) {
     setStatus(problem, 'error');
     app.dataset.state = 'invalid';
@@ -183,9 +184,6 @@ async function start(): Promise<void> {
     const began = performance.now();
     const info = await resolveBackend(controls.backend);
     if (controls.backend === 'webgpu' && info.backend !== 'webgpu') throw new Error(`WebGPU was requested but ${info.fallbackReason}`);
-    // Start the session before drawing: ORT's module import and WebAssembly compile start now.
-    const session = prepareRouter(config, controls.hidden, info.backend);
-    session.catch(() => undefined);
     const drawOptions: SyntheticOptions = {
       seed: controls.seed,
       tokens: controls.tokens,
@@ -193,10 +191,15 @@ async function start(): Promise<void> {
       experts: config.experts,
       distribution: controls.distribution === 'clustered' ? { kind: 'clustered', clusters: controls.clusters } : { kind: 'isotropic' },
       zeroSelectionBias: subject.learnedSelectionBias === true,
+      // A checkpoint's layers route one set of tokens, drawn whole.
+      fullTokens: weights !== undefined,
     };
+    // Start the session before drawing: ORT's module import and WebAssembly compile start now.
+    const session = prepareRouter(config, syntheticWidth(drawOptions), info.backend);
+    session.catch(() => undefined);
     const draw = drawFor(drawOptions);
     const firstRun = app.dataset.firstResultAt === undefined;
-    if (firstRun && !weights && controls.tokens > FIRST_LOOK_TOKENS) {
+    if (firstRun && !weights && controls.tokens > firstLookTokens(draw)) {
       try {
         showFirstLook(subject.router, draw);
       } catch (error) {
@@ -210,7 +213,7 @@ async function start(): Promise<void> {
     await drawWhileStarting(draw, session, isStale);
     if (mine !== generation) return;
     const synthetic = draw.inputs;
-    const inputs: RouterInputs = { tokens: controls.tokens, hidden: controls.hidden, ...synthetic };
+    const inputs: RouterInputs = { ...synthetic, tokens: controls.tokens };
     const drawTo = (end: number): void => draw.drawTo(end);
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
     if (weights) {
@@ -248,22 +251,31 @@ async function start(): Promise<void> {
   }
 }
 
-/** Tokens the panel's first run shows before the rest are routed (see showFirstLook). */
-const FIRST_LOOK_TOKENS = 256;
+/**
+ * The first look's work: 256 whole tokens of gpt-oss-120b (256 × 2880 × 128 multiply-adds, ~0.1 s here). Tokens
+ * drawn in the gate's coordinates cost E values instead of H, so 22× as many fit in the same time.
+ */
+const FIRST_LOOK_WORK = 256 * 2880 * 128;
+
+/** Tokens the panel's first run shows before the rest are routed (see showFirstLook): at least 256. */
+function firstLookTokens(draw: SyntheticDraw): number {
+  return Math.max(256, Math.floor(FIRST_LOOK_WORK / (draw.inputs.hidden * draw.options.experts)));
+}
 
 /**
- * The panel's first run shows the load of its first 256 tokens at once: drawn first (the draw is sequential, so
+ * The panel's first run shows the load of its first tokens at once (firstLookTokens): drawn first (the draw is sequential, so
  * they are the tokens the full run routes first) and routed by the TypeScript router (the parity oracle, the same
  * math), while onnxruntime-web starts and the rest are drawn. ORT's slices then grow it (showProgress) until the
  * whole result replaces it.
  */
 function showFirstLook(router: PreviewRouter, draw: SyntheticDraw): void {
-  const tokens = FIRST_LOOK_TOKENS;
+  const tokens = firstLookTokens(draw);
   draw.drawTo(tokens);
-  const { hidden } = draw.options;
-  const { counts } = routeReference(router.config, { tokens, hidden, ...draw.inputs, hiddenStates: draw.inputs.hiddenStates.subarray(0, tokens * hidden) });
+  const { hidden } = draw.inputs;
+  const { counts } = routeReference(router.config, { ...draw.inputs, tokens, hiddenStates: draw.inputs.hiddenStates.subarray(0, tokens * hidden) });
   showPartial(router, counts, tokens, `First look: the first ${tokens} of ${draw.options.tokens} tokens, routed while the rest are drawn and onnxruntime-web starts…`);
   app.dataset.firstLookCounts = JSON.stringify(Array.from(counts));
+  app.dataset.firstLookTokens = String(tokens);
   app.dataset.firstLookAt = String(performance.now());
 }
 

@@ -171,7 +171,7 @@ export class StaleRunError extends Error {}
 export let executedRuns = 0;
 
 /**
- * Values per WASM slice (4 Mi floats, 16 MB: 1,456 tokens of 2880). ORT copies a run's token tensor into its
+ * Values per WASM slice (4 Mi floats, 16 MB: 1,456 whole tokens of 2880, 32,768 in 128 gate coordinates). ORT copies a run's token tensor into its
  * WebAssembly memory, which grows to hold it: a 16,384 × 2880 run grew it by 189 MB, and writing fresh pages
  * cost about as much as the matmul (cold run 1.44 s, warm 0.71 s in Node here). Slices reuse one slice's memory
  * (cold total 0.80 s at 1,024 tokens a slice) and give a histogram after the first.

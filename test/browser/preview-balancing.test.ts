@@ -39,7 +39,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     // The same tokens, split the same way, stepped by the core simulation.
     const config = subject.router.config;
     const drawn = syntheticInputs({ seed: 3, tokens: 1024, hidden: 32, experts: 16, distribution: { kind: 'isotropic' }, zeroSelectionBias: true });
-    const batches = splitBatches({ tokens: 1024, hidden: 32, ...drawn }, 4).map((part) => choiceValues(config, part));
+    const batches = splitBatches({ ...drawn, tokens: 1024 }, 4).map((part) => choiceValues(config, part));
     const reference = new BalancingSimulation(config, subject.balancing, batches, drawn.selectionBias);
     const first = reference.step();
     const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
@@ -101,7 +101,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     await page.waitForFunction(() => document.getElementById('app')!.dataset.balanceSteps === '1', undefined, { timeout: 120_000 });
     const config = subject.router.config;
     const drawn = syntheticInputs({ seed: 8, tokens: 512, hidden: 32, experts: 16, distribution: { kind: 'isotropic' }, zeroSelectionBias: true });
-    const batches = splitBatches({ tokens: 512, hidden: 32, ...drawn }, 4).map((part) => choiceValues(config, part));
+    const batches = splitBatches({ ...drawn, tokens: 512 }, 4).map((part) => choiceValues(config, part));
     const first = new BalancingSimulation(config, subject.balancing!, batches, drawn.selectionBias).step();
     const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
     panelBias.forEach((b, e) => assert.ok(Math.abs(b - first.bias[e]!) < 1e-9, `expert ${e}: ${b} vs ${first.bias[e]}`));
@@ -120,7 +120,7 @@ describe('routing preview: the Balancing tab', { timeout: 600_000 }, () => {
     await page.waitForFunction(() => document.getElementById('app')!.dataset.balanceSteps === '1');
     const config = subject.router.config;
     const drawn = syntheticInputs({ seed: 2, tokens: 512, hidden: 32, experts: 256, distribution: { kind: 'isotropic' }, zeroSelectionBias: false });
-    const batches = splitBatches({ tokens: 512, hidden: 32, ...drawn }, 4).map((part) => choiceValues(config, part));
+    const batches = splitBatches({ ...drawn, tokens: 512 }, 4).map((part) => choiceValues(config, part));
     const first = new BalancingSimulation(config, subject.balancing!, batches).step();
     const panelBias = JSON.parse((await page.getAttribute('#app', 'data-balance-bias')) ?? '[]') as number[];
     assert.equal(panelBias.length, 256);

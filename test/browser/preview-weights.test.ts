@@ -45,7 +45,7 @@ async function postWeights(page: Page, read: RouterLayers, source: string): Prom
 function referenceLayer(subject: PreviewSubject, read: RouterLayers, row: number, state: { tokens: number; seed: number }): number[] {
   const config = subject.router.config;
   const { experts: E, hidden: H } = read;
-  const { hiddenStates } = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: H, experts: E, distribution: { kind: 'isotropic' }, zeroSelectionBias: subject.learnedSelectionBias === true });
+  const { hiddenStates } = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: H, experts: E, distribution: { kind: 'isotropic' }, zeroSelectionBias: subject.learnedSelectionBias === true, fullTokens: true });
   return Array.from(
     routeReference(config, {
       tokens: state.tokens,

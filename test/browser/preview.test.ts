@@ -16,7 +16,7 @@ import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harn
 function referenceCounts(subject: PreviewSubject, state: { tokens: number; hidden: number; seed: number; distribution?: 'isotropic' | 'clustered'; clusters?: number }, config = subject.router.config): number[] {
   const distribution = state.distribution === 'clustered' ? { kind: 'clustered' as const, clusters: state.clusters ?? 8 } : { kind: 'isotropic' as const };
   const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution, zeroSelectionBias: subject.learnedSelectionBias === true });
-  return Array.from(routeReference(config, { tokens: state.tokens, hidden: state.hidden, ...inputs }).counts);
+  return Array.from(routeReference(config, { ...inputs, tokens: state.tokens }).counts);
 }
 
 describe('routing preview in Chromium', { timeout: 600_000 }, () => {
@@ -128,17 +128,19 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
-  it('the first run shows the first 256 tokens at once, routed as the reference does, before the full result', async () => {
+  it('the first run shows its first tokens at once, routed as the reference does, before the full result', async () => {
     const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
-    const state = { tokens: 4096, hidden: 256, seed: 4, backend: 'wasm' };
+    // 256 × 128: drawn in the gate's 128 coordinates, so the first look covers 256 × 2880 × 128 / 128² = 5,760 tokens.
+    const state = { tokens: 8192, hidden: 256, seed: 4, backend: 'wasm' };
     const page = await harness.open(subject, state);
     const result = await waitForRun(page);
     assert.equal(result.state, 'done', JSON.stringify(result));
     const first = await page.evaluate(() => {
       const data = document.getElementById('app')!.dataset;
-      return { at: Number(data.firstLookAt), counts: JSON.parse(data.firstLookCounts ?? 'null') as number[] | null, resultAt: Number(data.firstResultAt) };
+      return { at: Number(data.firstLookAt), tokens: Number(data.firstLookTokens), counts: JSON.parse(data.firstLookCounts ?? 'null') as number[] | null, resultAt: Number(data.firstResultAt) };
     });
-    assert.deepEqual(first.counts, referenceCounts(subject, { ...state, tokens: 256 }), 'the first 256 of the same tokens');
+    assert.equal(first.tokens, 5760);
+    assert.deepEqual(first.counts, referenceCounts(subject, { ...state, tokens: 5760 }), 'the first 5,760 of the same tokens');
     assert.ok(first.at < first.resultAt, `first look at ${first.at} ms, full result at ${first.resultAt} ms`);
     assert.deepEqual(result.counts, referenceCounts(subject, state), 'the full result replaced it');
     assert.equal(await page.locator('p.first-look').count(), 0);
@@ -146,15 +148,15 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
   });
 
   it('WASM routes the tokens in slices: on the first run the histogram grows with each slice, and the counts add up to the reference', async () => {
-    // 4,096 tokens of 2880 values: slices of 1,456 tokens (runner.ts SLICE_VALUES), so three runs of ORT.
-    const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
-    const state = { tokens: 4096, hidden: 2880, seed: 5, backend: 'wasm' };
+    // 40,000 tokens drawn in the gate's 128 coordinates: slices of 32,768 tokens (runner.ts SLICE_VALUES), so two runs of ORT.
+    const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
+    const state = { tokens: 40_000, hidden: 2880, seed: 5, backend: 'wasm' };
     const page = await harness.open(subject, state);
     const result = await waitForRun(page);
     assert.equal(result.state, 'done', JSON.stringify(result));
     const data = await page.evaluate(() => ({ ...document.getElementById('app')!.dataset }));
     const k = subject.router.config.topK;
-    assert.equal(data.progress, `1456:${1456 * k},2912:${2912 * k}`, 'a histogram after each slice but the last, of every token routed so far');
+    assert.equal(data.progress, `32768:${32768 * k}`, 'a histogram after each slice but the last, of every token routed so far');
     assert.ok(Number(data.firstProgressAt) < Number(data.firstResultAt));
     assert.deepEqual(result.counts, referenceCounts(subject, state));
     assert.equal(await page.locator('p.first-look').count(), 0, 'the whole result replaced the growing one');

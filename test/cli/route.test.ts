@@ -49,7 +49,7 @@ describe('moe-lens route', () => {
     assert.ok(out.weights.every((row: number[]) => Math.abs(row[0]! + row[1]! - 1) < 1e-5), 'Mixtral renormalises');
     for (const key of ['maxOverMean', 'coefficientOfVariation', 'idleExperts', 'meanLoad', 'maxLoad']) assert.ok(key in out.stats, key);
     const config = configOf(MIXTRAL);
-    const inputs = { tokens: 256, hidden: 64, ...syntheticInputs({ seed: 3, tokens: 256, hidden: 64, experts: 8, distribution: { kind: 'isotropic' } }) };
+    const inputs = { tokens: 256, ...syntheticInputs({ seed: 3, tokens: 256, hidden: 64, experts: 8, distribution: { kind: 'isotropic' } }) };
     assert.deepEqual(out.counts, Array.from(routeReference(config, inputs).counts));
     assert.equal(out.counts.reduce((a: number, b: number) => a + b, 0), 512);
   });

@@ -38,7 +38,7 @@ describe('ONNX router graph (onnxruntime-node) equals the TypeScript reference',
 
   it('counts-only graph gives the same loads on a larger synthetic batch (2048 × 64, 32 experts, top-4, groups)', async () => {
     const config = { experts: 32, topK: 4, order: 'score-then-topk', scoreFunc: 'sigmoid', routerBias: false, selectionBias: true, groups: { count: 8, selected: 4, score: 'top2-sum' }, normalize: true, epsilon: 1e-20, scale: 2.5, roundRobin: false, semantics: '' } as const;
-    const inputs = { tokens: 2048, hidden: 64, ...syntheticInputs({ seed: 7, tokens: 2048, hidden: 64, experts: 32, distribution: { kind: 'clustered', clusters: 8 } }) };
+    const inputs = { tokens: 2048, ...syntheticInputs({ seed: 7, tokens: 2048, hidden: 64, experts: 32, distribution: { kind: 'clustered', clusters: 8 }, fullTokens: true }) };
     const router = await prepareOnnxRouter(ORT, config, 64, { outputs: 'counts' });
     const out = await router.run(inputs);
     await router.release();

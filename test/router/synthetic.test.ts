@@ -8,7 +8,7 @@ describe('synthetic inputs', () => {
     for (const distribution of [{ kind: 'isotropic' as const }, { kind: 'clustered' as const, clusters: 5 }]) {
       const long = syntheticInputs({ seed: 7, tokens: 1000, hidden: 24, experts: 16, distribution });
       const short = syntheticInputs({ seed: 7, tokens: 256, hidden: 24, experts: 16, distribution });
-      assert.deepEqual(short.hiddenStates, long.hiddenStates.subarray(0, 256 * 24), distribution.kind);
+      assert.deepEqual(short.hiddenStates, long.hiddenStates.subarray(0, 256 * short.hidden), distribution.kind);
       assert.deepEqual(short.gateWeight, long.gateWeight);
     }
   });
@@ -60,12 +60,15 @@ describe('synthetic inputs', () => {
     };
     // 2M isotropic draws reach the ziggurat's tail and wedge branches many times; the clustered case covers
     // the cluster picks interleaved with the draws, and the largest seed.
-    assert.equal(digest(syntheticInputs({ seed: 0, tokens: 4096, hidden: 512, experts: 64, distribution: { kind: 'isotropic' } })), '90c1c9cc73d594b7');
-    assert.equal(digest(syntheticInputs({ seed: 4294967295, tokens: 1000, hidden: 96, experts: 8, distribution: { kind: 'clustered', clusters: 7 } })), '21a84b5332a3ae35');
+    assert.equal(digest(syntheticInputs({ seed: 0, tokens: 4096, hidden: 512, experts: 64, distribution: { kind: 'isotropic' }, fullTokens: true })), '90c1c9cc73d594b7');
+    assert.equal(digest(syntheticInputs({ seed: 4294967295, tokens: 1000, hidden: 96, experts: 8, distribution: { kind: 'clustered', clusters: 7 }, fullTokens: true })), '21a84b5332a3ae35');
+    // In the gate's coordinates (the default where E < H): the same stream, E values a token.
+    assert.equal(digest(syntheticInputs({ seed: 0, tokens: 4096, hidden: 512, experts: 64, distribution: { kind: 'isotropic' } })), '592a5cf3b928470e');
+    assert.equal(digest(syntheticInputs({ seed: 4294967295, tokens: 1000, hidden: 96, experts: 8, distribution: { kind: 'clustered', clusters: 7 } })), '8c161af0cadf11f9');
   });
 
   it('is deterministic per seed and scales the gate weight by 1/sqrt(H)', () => {
-    const options = { seed: 4, tokens: 64, hidden: 256, experts: 16, distribution: { kind: 'isotropic' } as const };
+    const options = { seed: 4, tokens: 64, hidden: 256, experts: 16, distribution: { kind: 'isotropic' } as const, fullTokens: true };
     const a = syntheticInputs(options);
     const b = syntheticInputs(options);
     assert.deepEqual(a.hiddenStates, b.hiddenStates);
@@ -75,7 +78,7 @@ describe('synthetic inputs', () => {
   });
 
   it('clustered tokens sit near their centres (spread 0.5 instead of 1)', () => {
-    const { hiddenStates } = syntheticInputs({ seed: 1, tokens: 400, hidden: 64, experts: 4, distribution: { kind: 'clustered', clusters: 2 } });
+    const { hiddenStates } = syntheticInputs({ seed: 1, tokens: 400, hidden: 64, experts: 4, distribution: { kind: 'clustered', clusters: 2 }, fullTokens: true });
     // Two clusters: token-to-token distances are either ~0.5·sqrt(2H) (same) or larger (different).
     const distance = (i: number, j: number) => Math.sqrt(Array.from({ length: 64 }, (_, h) => (hiddenStates[i * 64 + h]! - hiddenStates[j * 64 + h]!) ** 2).reduce((a, b) => a + b, 0));
     const nearest = Math.min(...Array.from({ length: 399 }, (_, j) => distance(0, j + 1)));

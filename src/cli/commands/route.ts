@@ -91,9 +91,9 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
       let backend = '';
       let weightsLabel = '';
       for (const layer of layerNumbers) {
-        const { inputs, description, chosen, router } = buildInputs(args, layer, spec, config);
+        const { inputs, hidden: modelHidden, description, chosen, router } = buildInputs(args, layer, spec, config);
         const out = await engine.run(config, inputs);
-        hidden = inputs.hidden;
+        hidden = modelHidden;
         runMs += out.runMs;
         backend = out.backend;
         weightsLabel = router ? `${args.weights} (${router.convention})` : description.weights!;
@@ -123,7 +123,7 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
 
     if (args.balance) return await runBalance(engine, args, args.balance, spec, config, head, started);
 
-    const { inputs, description, chosen, router } = buildInputs(args, args.layer, spec, config);
+    const { inputs, hidden, description, chosen, router } = buildInputs(args, args.layer, spec, config);
     const { counts, indices, weights, backend, runMs } = await engine.run(config, inputs);
     const stats = loadStats(counts, inputs.tokens, K, options);
     const check = chosen && router ? agreement(indices, chosen.data, inputs.tokens, K) : undefined;
@@ -131,7 +131,7 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
       backend,
       ...head,
       tokens: inputs.tokens,
-      hidden: inputs.hidden,
+      hidden,
       seed: args.seed,
       inputs: description,
       counts: Array.from(counts),
@@ -203,7 +203,7 @@ async function runBalance(
   const result = {
     ...head,
     tokensPerStep: perBatch,
-    hidden: drawn.inputs.hidden,
+    hidden: drawn.hidden,
     seed: args.seed,
     inputs: { weights: drawn.description.weights!, activations: drawn.description.activations!, batches: batchCount, startBias: checkpointBias ? 'the checkpoint\'s' : 'zero (where training starts it)' },
     balance: { ...update.rule, steps, finalBias: Array.from(last!.bias), finalCounts: Array.from(last!.counts) },
@@ -278,7 +278,12 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   return { spec, file: args.config, line: lines.positionAt(spec.anchorRange.start).line + 1, lines };
 }
 
-function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; description: Record<string, string>; chosen?: Activations['chosen']; router?: RouterTensors } {
+/**
+ * The router's inputs for one layer: the checkpoint's or synthetic gate, on captured or synthetic tokens. `hidden`
+ * is the model's hidden size; `inputs.hidden` is a token row's width, which is the expert count where synthetic
+ * tokens are drawn in a synthetic gate's coordinates (whitened.ts).
+ */
+function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; hidden: number; description: Record<string, string>; chosen?: Activations['chosen']; router?: RouterTensors } {
   const E = config.experts;
   const router = args.weights !== undefined ? loadRouterTensors(args.weights, layer, { experts: E, maxHidden: MAX_HIDDEN }) : undefined;
   const activations = args.activations !== undefined ? loadActivations(args.activations, layer, { experts: E, topK: config.topK }) : undefined;
@@ -305,12 +310,15 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
   const tokens = activations ? activations.hidden.entry.shape[0]! : args.tokens;
   // A learned selection bias starts at zero, as the panel draws it (the same generator, the same loads).
   const learned = spec.selectionBias.value === 'learned' && config.selectionBias;
-  const synthetic = syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned });
+  // The panel draws the same (its "Copy as CLI command" reproduces its loads): a checkpoint's gate routes whole tokens.
+  const synthetic = syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned, fullTokens: router !== undefined || activations !== undefined });
   const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
+  const coordinates = synthetic.whitened ? `; drawn in the gate's ${E} coordinates, the same logits as ${hidden} values` : '';
   return {
+    hidden,
     inputs: {
       tokens,
-      hidden,
+      hidden: synthetic.hidden,
       hiddenStates: activations?.hidden.data ?? synthetic.hiddenStates,
       gateWeight: router?.weight.data ?? synthetic.gateWeight,
       gateBias: router?.bias?.data ?? (router ? new Float32Array(E) : synthetic.gateBias),
@@ -318,7 +326,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
     },
     description: {
       weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : ''})`,
-      activations: activations ? (activations.name === 'hidden_states' ? String(args.activations) : `${args.activations} (${activations.name})`) : `synthetic ${distribution} (seed ${args.seed})`,
+      activations: activations ? (activations.name === 'hidden_states' ? String(args.activations) : `${args.activations} (${activations.name})`) : `synthetic ${distribution} (seed ${args.seed}${coordinates})`,
     },
     ...(activations?.chosen ? { chosen: activations.chosen } : {}),
     ...(router ? { router } : {}),

@@ -7,7 +7,12 @@
  * - tokens: isotropic N(0, 1), or clustered: C centres ~ N(0, 1), each token = its centre (chosen uniformly)
  *   + N(0, 0.5²) noise — real tokens are not isotropic.
  * Draw order: weight, gate bias, selection bias, centres, then per token (cluster pick, then values).
+ * - Where the gate has fewer experts than the hidden size, tokens are drawn in the gate's coordinates (E values a
+ *   token, routed through the Cholesky factor of W·Wᵀ): the same distribution of logits for 1/22 of the work at
+ *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole, as a checkpoint's shared tokens need.
  */
+import { centresInGateCoordinates, gateCholesky } from './whitened';
+
 export type Distribution = { readonly kind: 'isotropic' } | { readonly kind: 'clustered'; readonly clusters: number };
 
 export interface SyntheticOptions {
@@ -22,10 +27,18 @@ export interface SyntheticOptions {
    * still drawn, so every other input stays the same.
    */
   readonly zeroSelectionBias?: boolean;
+  /** Draw each token's `hidden` values even where E < H would allow the gate's coordinates (a checkpoint's gates route them). */
+  readonly fullTokens?: boolean;
 }
 
 export interface SyntheticInputs {
+  /** The width of a token row and of the gate's rows: `options.hidden`, or the expert count in the gate's coordinates. */
+  readonly hidden: number;
+  /** Drawn in the gate's coordinates: `gateWeight` is the Cholesky factor of the drawn gate's W·Wᵀ, [E, E]. */
+  readonly whitened: boolean;
+  /** [tokens, hidden], row-major. */
   readonly hiddenStates: Float32Array;
+  /** [E, hidden], row-major: the drawn gate, or its factor L (L·Lᵀ = W·Wᵀ) in the gate's coordinates. */
   readonly gateWeight: Float32Array;
   readonly gateBias: Float32Array;
   readonly selectionBias: Float32Array;
@@ -163,6 +176,8 @@ export class SyntheticDraw {
   private readonly stream: NormalStream;
   private readonly centres?: Float32Array;
   private readonly clusters: number;
+  /** Values a token: the hidden size, or E in the gate's coordinates. */
+  private readonly width: number;
 
   constructor(readonly options: SyntheticOptions) {
     const { tokens: T, hidden: H, experts: E } = options;
@@ -172,26 +187,36 @@ export class SyntheticDraw {
       this.stream.fill(out, 0, length, std);
       return out;
     };
-    const gateWeight = fill(E * H, 1 / Math.sqrt(H));
+    const weight = fill(E * H, 1 / Math.sqrt(H));
     const gateBias = fill(E, 0.1);
     const selectionBias = fill(E, 0.1);
     if (options.zeroSelectionBias) selectionBias.fill(0);
     this.clusters = options.distribution.kind === 'clustered' ? Math.max(1, Math.floor(options.distribution.clusters)) : 0;
-    if (this.clusters > 0) this.centres = fill(this.clusters * H, 1);
-    this.inputs = { hiddenStates: new Float32Array(T * H), gateWeight, gateBias, selectionBias };
+    const centres = this.clusters > 0 ? fill(this.clusters * H, 1) : undefined;
+    const factor = options.fullTokens ? undefined : gateCholesky(weight, E, H);
+    this.width = factor ? E : H;
+    if (centres) this.centres = factor ? centresInGateCoordinates(factor, weight, centres, this.clusters, E, H) : centres;
+    this.inputs = {
+      hidden: this.width,
+      whitened: factor !== undefined,
+      hiddenStates: new Float32Array(T * this.width),
+      gateWeight: factor ? Float32Array.from(factor) : weight,
+      gateBias,
+      selectionBias,
+    };
   }
 
   /** Draws the tokens up to `tokens` (at most the total), in stream order. */
   drawTo(tokens: number): void {
-    const H = this.options.hidden;
+    const W = this.width;
     const end = Math.min(tokens, this.options.tokens);
     const { hiddenStates } = this.inputs;
     if (!this.centres) {
-      if (end > this.drawn) this.stream.fill(hiddenStates, this.drawn * H, (end - this.drawn) * H, 1);
+      if (end > this.drawn) this.stream.fill(hiddenStates, this.drawn * W, (end - this.drawn) * W, 1);
     } else {
       for (let t = this.drawn; t < end; t++) {
         const c = Math.min(this.clusters - 1, Math.floor((this.stream.bits() / 4294967296) * this.clusters));
-        this.stream.fill(hiddenStates, t * H, H, 0.5, this.centres, c * H);
+        this.stream.fill(hiddenStates, t * W, W, 0.5, this.centres, c * W);
       }
     }
     this.drawn = Math.max(this.drawn, end);
@@ -200,6 +225,11 @@ export class SyntheticDraw {
   get complete(): boolean {
     return this.drawn === this.options.tokens;
   }
+}
+
+/** The width a draw's token rows will have (the gate's coordinates unless E ≥ H or `fullTokens`), before drawing. */
+export function syntheticWidth(options: Pick<SyntheticOptions, 'hidden' | 'experts' | 'fullTokens'>): number {
+  return !options.fullTokens && options.experts < options.hidden ? options.experts : options.hidden;
 }
 
 export function syntheticInputs(options: SyntheticOptions): SyntheticInputs {
