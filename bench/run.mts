@@ -218,7 +218,7 @@ const rows = [
     '≤ 1.0× numpy',
   ],
   [
-    `route --balance 1000: 1,000 bias-update steps of ${T / 4} tokens (${T} × ${H} × ${E}, top-${K}, in 4 batches), whole process`,
+    `route --balance 1000: 1,000 bias-update steps of ${T / 4} tokens (${T} × ${H} × ${E}, top-${K}, in 4 batches; drawn in ${W} gate coordinates), whole process`,
     `${balanceMs.toFixed(0)} ms`,
     `numpy, vectorised (scores of ${W}-wide tokens + steps; inputs drawn outside the timing)`,
     `${numpyBalanceMs.toFixed(0)} ms`,
@@ -244,4 +244,4 @@ console.log(`\nmoe-lens exit ${lens.status}, pyright exit ${pyright.status}; med
  */
 const firstTouch = spawnSync(process.execPath, ['-e', 'const t = performance.now(); new Float32Array(16384 * 2880).fill(1); console.log(performance.now() - t)'], { encoding: 'utf8' });
 const firstTouchMs = Number(firstTouch.stdout);
-console.log(`machine: writing 189 MB of fresh memory (the panel's tokens) took ${firstTouchMs.toFixed(0)} ms here (${((firstTouchMs * 1000) / ((16384 * 2880 * 4) / 4096)).toFixed(2)} µs per 4 KB page)`);
+console.log(`machine: writing 189 MB of fresh memory (16,384 whole tokens of 2880; the panel's, in 128 gate coordinates, are 8 MB) took ${firstTouchMs.toFixed(0)} ms here (${((firstTouchMs * 1000) / ((16384 * 2880 * 4) / 4096)).toFixed(2)} µs per 4 KB page)`);
