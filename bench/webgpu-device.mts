@@ -11,7 +11,9 @@
  * - a router-only re-run (top-4 → top-2) on the resident tokens (target < 10 ms at 16,384);
  * - WASM (1 thread) against WebGPU with resident tokens at 65,536 tokens (target ≥ 50×), counts compared;
  * - 1,000 balancing steps of 4,096 tokens (torchtitan's rule, 4 batches): choice values on the GPU, steps in
- *   TypeScript, as the Balancing tab does them (target < 10 s).
+ *   TypeScript, as the Balancing tab does them (target < 10 s);
+ * - the same router on tokens drawn in the gate's 128 coordinates, as the panel now draws them for a synthetic
+ *   gate (whitened.ts): fresh from the CPU each run and resident, at 16,384 and 65,536 tokens, against WASM.
  * Prints a Markdown table and a JSON line.
  */
 import { pathToFileURL } from 'node:url';
@@ -85,9 +87,16 @@ const draw = (tokens: number, experts: number): RouterInputs => {
   return { tokens, hidden: H, hiddenStates: drawn.hiddenStates, gateWeight: drawn.gateWeight, gateBias: drawn.gateBias, selectionBias: new Float32Array(experts) };
 };
 
-async function prepare(config: RouterConfig, backend: 'webgpu' | 'wasm', outputs: 'counts' | 'choice' = 'counts'): Promise<{ router: PreparedRouter; createMs: number }> {
+/** The panel's synthetic tokens for a synthetic gate: E values a token, in the gate's coordinates (whitened.ts). */
+const drawInGateCoordinates = (tokens: number, experts: number): RouterInputs => {
+  const drawn = syntheticInputs({ seed: 0, tokens, hidden: H, experts, distribution: { kind: 'isotropic' } });
+  if (!drawn.whitened) throw new Error('expected tokens in the gate\'s coordinates');
+  return { tokens, hidden: drawn.hidden, hiddenStates: drawn.hiddenStates, gateWeight: drawn.gateWeight, gateBias: drawn.gateBias, selectionBias: new Float32Array(experts) };
+};
+
+async function prepare(config: RouterConfig, backend: 'webgpu' | 'wasm', outputs: 'counts' | 'choice' = 'counts', hidden = H): Promise<{ router: PreparedRouter; createMs: number }> {
   const start = now();
-  const router = await prepareOnnxRouter(ort as unknown as OrtLike, config, H, { outputs, sessionOptions: { executionProviders: [backend], graphOptimizationLevel: 'all' }, now });
+  const router = await prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, { outputs, sessionOptions: { executionProviders: [backend], graphOptimizationLevel: 'all' }, now });
   return { router, createMs: now() - start };
 }
 
@@ -166,6 +175,29 @@ results.balance1000 = balanceMs;
 results.balanceChoiceMs = choiceMs;
 results.balanceFinalMaxOverMean = last!.maxOverMean;
 rows.push([`1,000 balancing steps of ${T / 4} tokens (choice values on the GPU in ${choiceMs.toFixed(0)} ms incl. session, steps in TypeScript; target < 10 s); final max/mean ${last!.maxOverMean.toFixed(2)}`, `${balanceMs.toFixed(0)} ms`]);
+
+progress('balancing done');
+// The panel now: a synthetic gate's tokens drawn in its 128 coordinates (the same logits; whitened.ts). Fresh
+// tokens are uploaded with each run here (8 MB at 16,384), as after a change of seed or token count.
+const E = gptOss.experts;
+const drawStart = now();
+const gate16k = drawInGateCoordinates(T, E);
+const drawMs = now() - drawStart;
+const webgpuGate = await prepare(gptOss, 'webgpu', 'counts', E);
+const gateFromCpu = await timeRuns(() => webgpuGate.router.run(gate16k), 7);
+const gateResident = await timeRuns(async () => webgpuGate.router.run(gate16k, await tokens.feedsFor(gate16k)), 7);
+results.gateCoordinates = { drawMs16k: drawMs, fromCpu16k: gateFromCpu.ms, resident16k: gateResident.ms };
+rows.push([`the panel now: ${T} tokens drawn in the gate's ${E} coordinates in TypeScript (incl. the gate's Cholesky factor)`, `${drawMs.toFixed(0)} ms`]);
+rows.push([`WebGPU, those ${T} tokens copied from a Float32Array each run (8 MB)`, `${gateFromCpu.ms.toFixed(1)} ms`]);
+rows.push([`WebGPU, those ${T} tokens resident`, `${gateResident.ms.toFixed(1)} ms`]);
+const gate64k = drawInGateCoordinates(T64, E);
+const wasmGate = await prepare(gptOss, 'wasm', 'counts', E);
+const wasmGate64 = await timeRuns(() => wasmGate.router.run(gate64k), 3);
+const gpuGate64 = await timeRuns(async () => webgpuGate.router.run(gate64k, await tokens.feedsFor(gate64k)), 7);
+const gpuGate64FromCpu = await timeRuns(() => webgpuGate.router.run(gate64k), 7);
+results.gateCoordinates = { ...(results.gateCoordinates as object), wasm64k: wasmGate64.ms, webgpuResident64k: gpuGate64.ms, webgpuFromCpu64k: gpuGate64FromCpu.ms, countsL1: l1(wasmGate64.counts, gpuGate64.counts) };
+rows.push([`WASM (1 thread), ${T64} tokens in the gate's coordinates`, `${wasmGate64.ms.toFixed(0)} ms`]);
+rows.push([`WebGPU, ${T64} tokens in the gate's coordinates, resident: ${(wasmGate64.ms / gpuGate64.ms).toFixed(0)}× WASM; copied each run: ${gpuGate64FromCpu.ms.toFixed(1)} ms (${(wasmGate64.ms / gpuGate64FromCpu.ms).toFixed(0)}×); counts differ from WASM by L1 ${l1(wasmGate64.counts, gpuGate64.counts)} of ${T64 * gptOss.topK}`, `${gpuGate64.ms.toFixed(1)} ms`]);
 
 clearInterval(keepAwake);
 console.log(`adapter: ${JSON.stringify(adapterInfo)}\n`);
