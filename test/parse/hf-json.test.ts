@@ -198,6 +198,14 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(vl.length, 1);
     assert.equal(vl[0]!.experts.value, 128);
     assert.equal(vl[0]!.normalize.value, 'always', 'Qwen3VLMoeTextTopKRouter divides by the top-k sum whatever norm_topk_prob says');
+    // Qwen3.5 MoE routes with Qwen3-VL's router and its text config has no norm_topk_prob at all.
+    const q35 = analyzeHfJson('{"model_type": "qwen3_5_moe", "text_config": {"model_type": "qwen3_5_moe_text", "num_experts": 256, "num_experts_per_tok": 8, "shared_expert_intermediate_size": 512}}', 'config.json').specs;
+    assert.equal(q35.length, 1);
+    assert.equal(q35[0]!.framework, 'hf:qwen3_5_moe');
+    assert.deepEqual([q35[0]!.experts.value, q35[0]!.topK.value, q35[0]!.scoreFunc.value, q35[0]!.normalize.value], [256, 8, 'softmax', 'always']);
+    assert.match(q35[0]!.normalize.defaultFrom?.label ?? '', /Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKRouter/);
+    const text = analyzeHfJson('{"model_type": "qwen3_5_moe_text", "num_experts": 256, "num_experts_per_tok": 8}', 'config.json').specs;
+    assert.equal(text[0]!.framework, 'hf:qwen3_5_moe');
   });
 
   it("an unknown model_type: nothing it writes is called ignored, and its expert groups are unknown (routed without)", () => {

@@ -31,6 +31,7 @@ export type Framework =
   | 'hf:glm4_moe_lite'
   | 'hf:nemotron_h'
   | 'hf:qwen3_vl_moe'
+  | 'hf:qwen3_5_moe'
   | 'hf:kimi_k2'
   | 'hf:kimi_k25'
   | 'hf:deepseek_v32'

@@ -389,6 +389,13 @@ DIALECTS.qwen3_vl_moe = {
   nested: 'text_config',
 };
 DIALECTS.qwen3_vl_moe_text = { ...DIALECTS.qwen3_vl_moe, nested: undefined };
+// Qwen3.5 MoE: the text model's keys sit in `text_config` (model_type qwen3_5_moe_text). Its router is Qwen3-VL's
+// (transformers @e36255c modular_qwen3_5_moe.py: `class Qwen3_5MoeTopKRouter(Qwen3VLMoeTextTopKRouter): pass`), and
+// Qwen3_5MoeTextConfig deletes `norm_topk_prob` (`del self.norm_topk_prob`, same file): softmax over all experts,
+// the top-k, always divided by their sum.
+const QWEN35 = 'transformers @e36255c Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKRouter (modular_qwen3_5_moe.py)';
+DIALECTS.qwen3_5_moe = { ...DIALECTS.qwen3_vl_moe, framework: 'hf:qwen3_5_moe', scoreFunc: softmaxFirst(QWEN35), normalize: always(QWEN35) };
+DIALECTS.qwen3_5_moe_text = { ...DIALECTS.qwen3_5_moe, nested: undefined };
 
 // Hunyuan-A13B (`"model_type": "hunyuan"`, auto_map to the checkpoint's own code): Tencent-Hunyuan/Hunyuan-A13B
 // @2798f3c models/modeling_hunyuan.py. HunYuanTopKGate (L445-467): `wg` Linear without bias over `num_experts`,
