@@ -738,6 +738,17 @@ const MINDSPEED_ROUTER = 'Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/trans
 /** Load-balancing types MindSpeed adds (features_manager/moe/moe_router.py), each routed by a function of its own. */
 const MINDSPEED_ROUTING_TYPES = ['softmax_topk', 'group_limited_greedy', 'pai_megatron_aux_loss', 'sparsemixer_topk'];
 
+/** The last site of a key: a later flag overrides an earlier one, as argparse reads them. */
+function lastSite(sites: readonly Site[], key: string): Site | undefined {
+  for (let i = sites.length - 1; i >= 0; i--) if (sites[i]!.key === key) return sites[i];
+  return undefined;
+}
+
+/** A switch as written (`--flag`, `key: true`, `"false"`); undefined where it is written as something else. */
+function flagValue(site: Site): boolean | undefined {
+  return site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' ? site.literal.value === 'true' : undefined;
+}
+
 /**
  * What MindSpeed changes in Megatron's router. Its own load-balancing types route with functions of their own
  * (l.567-590: `sparsemixer_topk` is Phi-3.5's SparseMixer), which MoE Lens does not model: only the expert count and
@@ -745,11 +756,11 @@ const MINDSPEED_ROUTING_TYPES = ['softmax_topk', 'group_limited_greedy', 'pai_me
  * included (l.558-561), so neither the renormalisation nor the scale is Megatron's.
  */
 function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
-  const balancing = sites.filter((s) => s.key === 'moe_router_load_balancing_type').at(-1);
+  const balancing = lastSite(sites, 'moe_router_load_balancing_type');
   const types = balancing ? (balancing.items ?? [balancing.literal.kind === 'string' ? balancing.literal.value : literalText(balancing.literal)]) : ['aux_loss'];
   const unread = balancing?.literal.kind === 'expression';
   const own = types.find((t) => MINDSPEED_ROUTING_TYPES.includes(t));
-  const normTopk = sites.filter((s) => s.key === 'norm_topk_prob').at(-1);
+  const normTopk = lastSite(sites, 'norm_topk_prob');
   if (own === 'softmax_topk' && types.length === 1) return softmaxTopk(spec, sites, normTopk);
   if (own !== undefined || unread) {
     const which = unread ? `\`${literalText(balancing.literal)}\`, which MoE Lens cannot read, may be one of the load-balancing types MindSpeed routes` : `MindSpeed routes \`--moe-router-load-balancing-type ${own}\``;
@@ -777,9 +788,8 @@ function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec 
  */
 function softmaxTopk(spec: RouterSpec, sites: readonly Site[], normTopk: Site | undefined): RouterSpec {
   const label = `${MINDSPEED_ROUTER} softmax_topk (l.567-583)`;
-  const bias = sites.filter((s) => s.key === 'moe_router_enable_expert_bias').at(-1);
-  const on = (site: Site | undefined): boolean | undefined =>
-    site === undefined ? false : site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' ? site.literal.value === 'true' : undefined;
+  const bias = lastSite(sites, 'moe_router_enable_expert_bias');
+  const on = (site: Site | undefined): boolean | undefined => (site === undefined ? false : flagValue(site));
   const unread = (site: Site | undefined): { unknown?: string } => (site && on(site) === undefined ? { unknown: `\`${literalText(site.literal)}\` is not a value written in the file` } : {});
   const renormalises = on(normTopk) === true;
   return {
@@ -928,7 +938,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   };
   const flag = (key: string, fallback = false): { value: boolean; sites: Site[]; unknown?: string } => {
     const site = last(key);
-    const value = site ? (site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' ? site.literal.value === 'true' : fallback) : fallback;
+    const value = (site && flagValue(site)) ?? fallback;
     return { value, sites: find(key), ...(site?.unknown ? { unknown: site.unknown } : {}) };
   };
 
