@@ -165,7 +165,8 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
     equivalenceNote(spec),
     // What the router does that no field shows (Hunyuan-A13B's own capacity).
     spec.routerCapacity && `the router itself drops what an expert receives beyond ${spec.routerCapacity.formula} tokens of a batch (${spec.routerCapacity.source}), whatever the config says about drops`,
-  ].filter((note): note is string => note !== undefined);
+    spec.unmodelled && `not routed by \`moe-lens route\` or the preview: ${spec.unmodelled}`,
+  ].filter((note): note is string => typeof note === 'string');
   return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(notes.length ? { notes } : {}), ...parametersFields(spec) };
 }
 

@@ -208,6 +208,23 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(text[0]!.framework, 'hf:qwen3_5_moe');
   });
 
+  it('Gemma 4: read where `enable_moe_block` is true, checked, but not routed (its router norms the token first)', () => {
+    const moe = (enabled: string): string => `{"model_type": "gemma4", "text_config": {"model_type": "gemma4_text", "enable_moe_block": ${enabled}, "num_experts": 128, "top_k_experts": 8, "hidden_size": 2816, "top_k": 64}}`;
+    const [spec] = analyzeHfJson(moe('true'), 'config.json').specs;
+    assert.equal(spec!.framework, 'hf:gemma4');
+    assert.deepEqual([spec!.experts.value, spec!.topK.value, spec!.scoreFunc.value, spec!.order.value, spec!.normalize.value], [128, 8, 'softmax', 'score-then-topk', 'always']);
+    assert.deepEqual(spec!.unknownKeys, [], "`top_k` is PretrainedConfig's generation default, not the router's");
+    assert.match(spec!.scale.unknown ?? '', /per_expert_scale/);
+    const routed = routerConfigFromSpec(spec!);
+    assert.ok('error' in routed && /norms each token before its gate/.test(routed.error), JSON.stringify(routed));
+    // The dense sizes (E2B, E4B, 31B) write false: no router at all.
+    assert.deepEqual(analyzeHfJson(moe('false'), 'config.json').specs, []);
+    assert.equal(analyzeHfJson('{"model_type": "gemma4_text", "enable_moe_block": true, "num_experts": 128, "top_k_experts": 8}', 'config.json').specs[0]?.framework, 'hf:gemma4');
+    // A misspelt top-k key is read by nothing.
+    const typo = analyzeHfJson(moe('true').replace('"top_k_experts"', '"top_k_expert"'), 'config.json').specs[0]!;
+    assert.deepEqual(typo.unknownKeys.map((k) => k.key), ['top_k_expert']);
+  });
+
   it("an unknown model_type: nothing it writes is called ignored, and its expert groups are unknown (routed without)", () => {
     // A reader MoE Lens does not know may read any key (a per-layer `moe_topk` list, as Hunyuan's does).
     const unknownType = spec('{"model_type": "acme_moe", "num_experts": 64, "moe_topk": [8, 8], "n_group": null}')!;

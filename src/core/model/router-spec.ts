@@ -32,6 +32,7 @@ export type Framework =
   | 'hf:nemotron_h'
   | 'hf:qwen3_vl_moe'
   | 'hf:qwen3_5_moe'
+  | 'hf:gemma4'
   | 'hf:kimi_k2'
   | 'hf:kimi_k25'
   | 'hf:deepseek_v32'
@@ -278,6 +279,11 @@ export interface RouterSpec {
   readonly launch?: LaunchScope;
   /** The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`). */
   readonly routerCapacity?: RouterCapacity;
+  /**
+   * What the router does that MoE Lens's router model does not (Gemma 4 norms the token before its gate): the config
+   * is read and checked, but `route` and the preview do not run it, and say why.
+   */
+  readonly unmodelled?: string;
 }
 
 /**

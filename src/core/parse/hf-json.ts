@@ -38,6 +38,8 @@ interface Dialect {
   readonly topKFirstOfList?: true;
   /** The router drops what an expert receives beyond a capacity (RouterSpec.routerCapacity). */
   readonly routerCapacity?: RouterCapacity;
+  /** What the router does that MoE Lens does not model (RouterSpec.unmodelled), and why its scale is unknown. */
+  readonly unmodelled?: { readonly why: string; readonly scale: string };
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -397,6 +399,30 @@ const QWEN35 = 'transformers @e36255c Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKR
 DIALECTS.qwen3_5_moe = { ...DIALECTS.qwen3_vl_moe, framework: 'hf:qwen3_5_moe', scoreFunc: softmaxFirst(QWEN35), normalize: always(QWEN35) };
 DIALECTS.qwen3_5_moe_text = { ...DIALECTS.qwen3_5_moe, nested: undefined };
 
+// Gemma 4's MoE sizes (26B-A4B: `enable_moe_block` in `text_config`, model_type gemma4_text). Gemma4TextRouter
+// (transformers @527d8b4 modular_gemma4.py) norms the token (RMSNorm without a weight), multiplies it by a learned
+// `scale` and hidden^-0.5, projects it (no bias), takes a softmax over all experts and the top `top_k_experts`,
+// divides the k by their sum and multiplies each by a learned `per_expert_scale`. Which experts a token takes is
+// that of a plain softmax router (the norm scales a token's logits by one positive number); the weights are not.
+const GEMMA4 = 'transformers @527d8b4 Gemma4TextRouter (modular_gemma4.py)';
+DIALECTS.gemma4 = {
+  framework: 'hf:gemma4',
+  experts: ['num_experts'],
+  topK: ['top_k_experts'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('softmax', `${GEMMA4}: softmax over all experts`),
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: hardCodedNormalize('always', `${GEMMA4}: the k weights are divided by their sum`),
+  nested: 'text_config',
+  ownKeys: ['enable_moe_block'],
+  unmodelled: {
+    why: `Gemma 4's router norms each token before its gate (RMSNorm, a learned scale, hidden^-0.5) and multiplies each choice by a learned per-expert scale (${GEMMA4}), which MoE Lens's router does not model yet`,
+    scale: `a learned weight per expert (\`per_expert_scale\`, 1 where training starts) multiplies each choice (${GEMMA4})`,
+  },
+};
+DIALECTS.gemma4_text = { ...DIALECTS.gemma4, nested: undefined };
+
 // Hunyuan-A13B (`"model_type": "hunyuan"`, auto_map to the checkpoint's own code): Tencent-Hunyuan/Hunyuan-A13B
 // @2798f3c models/modeling_hunyuan.py. HunYuanTopKGate (L445-467): `wg` Linear without bias over `num_experts`,
 // then `topkgating(logits, moe_topk[0])` (L74-140): softmax over all experts, top-k, the k weights divided by their
@@ -475,7 +501,22 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
  * model_types whose code the value alone does not name: the file says which code runs (Ling v1 or 2.0), or whether
  * the model has experts at all (a dense Hunyuan). Each returns the dialect, 'unknown', or undefined (no MoE).
  */
-const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | undefined>> = { bailing_moe: lingVersion, hunyuan: hunyuanVersion };
+const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | undefined>> = {
+  bailing_moe: lingVersion,
+  hunyuan: hunyuanVersion,
+  gemma4: (root) => gemma4Moe(root, findNodeAtLocation(root, ['text_config']), 'gemma4'),
+  gemma4_text: (root) => gemma4Moe(root, root, 'gemma4_text'),
+};
+
+/**
+ * Gemma 4 has experts only where `enable_moe_block` is true (Gemma4TextDecoderLayer, transformers @527d8b4): the
+ * dense sizes write false. Read where the file says true; an MoE key without it is not known to be read.
+ */
+function gemma4Moe(root: JsonNode, text: JsonNode | undefined, dialect: string): string | undefined {
+  const enabled = text && literalAt(text, 'enable_moe_block');
+  if (enabled?.kind === 'bool') return enabled.value ? dialect : undefined;
+  return text && EXPERT_KEYS.some((key) => propertyNode(text, key)) ? 'unknown' : undefined;
+}
 
 function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
@@ -769,7 +810,11 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
     normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
-    scale: unlessUnknown(scale ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) } : { value: 1, sites: [] }),
+    scale: unlessUnknown(
+      scale
+        ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) }
+        : { value: 1, sites: [], ...(dialect.unmodelled ? { unknown: dialect.unmodelled.scale } : {}) },
+    ),
     debugRoundRobin: { value: false, sites: [] },
     hidden: hiddenField,
     layers: numberField(['num_hidden_layers', 'n_layers']),
@@ -793,6 +838,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ...(dialect.scale ? { scale: dialect.scale.key } : {}),
     },
     ...(dialect.routerCapacity ? { routerCapacity: dialect.routerCapacity } : {}),
+    ...(dialect.unmodelled ? { unmodelled: dialect.unmodelled.why } : {}),
   };
 }
 

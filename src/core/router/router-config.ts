@@ -37,6 +37,7 @@ export type RouterConfigResult = { readonly config: RouterConfig } | { readonly 
 const SCORE_FUNCTIONS: readonly string[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
 
 export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
+  if (spec.unmodelled) return { error: spec.unmodelled };
   const experts = spec.experts.value;
   const topK = spec.topK.value;
   if (experts === undefined || !Number.isInteger(experts) || experts < 1) return { error: `the expert count is not a positive integer (${String(experts)})` };
