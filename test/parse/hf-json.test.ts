@@ -222,7 +222,7 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(analyzeHfJson('{"model_type": "gemma4_text", "enable_moe_block": true, "num_experts": 128, "top_k_experts": 8}', 'config.json').specs[0]?.framework, 'hf:gemma4');
     // A misspelt top-k key is read by nothing.
     const typo = analyzeHfJson(moe('true').replace('"top_k_experts"', '"top_k_expert"'), 'config.json').specs[0]!;
-    assert.deepEqual(typo.unknownKeys.map((k) => k.key), ['top_k_expert']);
+    assert.deepEqual((typo.unknownKeys ?? []).map((k) => k.key), ['top_k_expert']);
   });
 
   it("an unknown model_type: nothing it writes is called ignored, and its expert groups are unknown (routed without)", () => {
