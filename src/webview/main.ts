@@ -17,7 +17,7 @@ import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type Route
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
-import { SyntheticDraw, syntheticWidth, type SyntheticOptions } from '../core/router/synthetic';
+import { checkpointTokensWhole, SyntheticDraw, syntheticWidth, tokensForGate, type Distribution, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
@@ -139,19 +139,52 @@ function weightsProblem(config: PreviewRouter['config'], w: RouterWeights): stri
   return undefined;
 }
 
+/**
+ * The tokens a checkpoint's layers route: the draw's, in each gate's coordinates through that gate's factor where
+ * they can be (tokensForGate), else whole tokens, drawn once when a layer first needs them. As `route --weights`
+ * draws them, so that the panel's loads for a layer are the CLI's.
+ */
+class CheckpointTokens {
+  private readonly factors = new Map<number, { hidden: number; hiddenStates: Float32Array; gateWeight: Float32Array } | null>();
+  private whole?: SyntheticDraw;
+
+  constructor(
+    private readonly draw: SyntheticDraw,
+    private readonly weights: RouterWeights,
+  ) {}
+
+  /** Layer `row`'s tokens and gate: [T, E] through its factor, or [T, H] through its weight. */
+  forRow(row: number): { hidden: number; hiddenStates: Float32Array; gateWeight: Float32Array } {
+    const w = this.weights;
+    const slab = w.experts * w.hidden;
+    const weight = w.weight.subarray(row * slab, (row + 1) * slab);
+    if (!this.factors.has(row)) {
+      this.draw.drawTo(this.draw.options.tokens);
+      this.factors.set(row, tokensForGate(this.draw.inputs, this.draw.options.distribution, weight, w.experts, w.hidden) ?? null);
+    }
+    const viaGate = this.factors.get(row);
+    if (viaGate) return viaGate;
+    if (this.draw.inputs.hidden === w.hidden) return { hidden: w.hidden, hiddenStates: this.draw.inputs.hiddenStates, gateWeight: weight };
+    this.whole ??= new SyntheticDraw({ ...this.draw.options, fullTokens: true });
+    this.whole.drawTo(this.whole.options.tokens);
+    return { hidden: w.hidden, hiddenStates: this.whole.inputs.hiddenStates, gateWeight: weight };
+  }
+}
+
 /** Layer `row`'s router inputs: the checkpoint's tensors (views, no copy) on the shared tokens. */
-function layerInputs(w: RouterWeights, row: number, tokens: number, hiddenStates: Float32Array): RouterInputs {
+function layerInputs(w: RouterWeights, row: number, tokens: number, drawn: CheckpointTokens): RouterInputs {
   const E = w.experts;
-  const slab = E * w.hidden;
   return {
     tokens,
-    hidden: w.hidden,
-    hiddenStates,
-    gateWeight: w.weight.subarray(row * slab, (row + 1) * slab),
+    ...drawn.forRow(row),
     gateBias: w.bias ? w.bias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
     // The learned bias in the checkpoint is the bias that routes; a checkpoint without one routes with none.
     selectionBias: w.selectionBias ? w.selectionBias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
   };
+}
+
+function distributionOf(c: Controls): Distribution {
+  return c.distribution === 'clustered' ? { kind: 'clustered', clusters: c.clusters } : { kind: 'isotropic' };
 }
 
 async function start(): Promise<void> {
@@ -170,7 +203,7 @@ async function start(): Promise<void> {
     return;
   }
   const experts = subject.router.config.experts;
-  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: weights !== undefined }));
+  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: weights !== undefined && checkpointTokensWhole(distributionOf(controls)) }));
   if (problem) {
     setStatus(problem, 'error');
     app.dataset.state = 'invalid';
@@ -189,10 +222,10 @@ async function start(): Promise<void> {
       tokens: controls.tokens,
       hidden: controls.hidden,
       experts: config.experts,
-      distribution: controls.distribution === 'clustered' ? { kind: 'clustered', clusters: controls.clusters } : { kind: 'isotropic' },
+      distribution: distributionOf(controls),
       zeroSelectionBias: subject.learnedSelectionBias === true,
-      // A checkpoint's layers route one set of tokens, drawn whole.
-      fullTokens: weights !== undefined,
+      // A checkpoint's gates route the draw's isotropic tokens in their own coordinates (CheckpointTokens).
+      fullTokens: weights !== undefined && checkpointTokensWhole(distributionOf(controls)),
     };
     // Start the session before drawing: ORT's module import and WebAssembly compile start now.
     const session = prepareRouter(config, syntheticWidth(drawOptions), info.backend);
@@ -219,19 +252,20 @@ async function start(): Promise<void> {
     if (weights) {
       draw.drawTo(controls.tokens);
       const w = weights;
+      const drawn = new CheckpointTokens(draw, w);
       const results: (SeriesResult & { info: BackendInfo })[] = [];
       let ran = info;
       for (let row = 0; row < w.layers.length; row++) {
         if (row > 0) setStatus(`Routing ${controls.tokens} tokens through layer ${w.layers[row]} (${row + 1} of ${w.layers.length})…`, 'busy');
-        const result = await runSeries({ ...subject.router, label: `layer ${w.layers[row]}` }, layerInputs(w, row, controls.tokens, synthetic.hiddenStates), ran, isStale);
+        const result = await runSeries({ ...subject.router, label: `layer ${w.layers[row]}` }, layerInputs(w, row, controls.tokens, drawn), ran, isStale);
         ran = result.info;
         results.push(result);
       }
       selectedRow = Math.min(selectedRow, w.layers.length - 1);
-      const compare = compareRouter ? await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${w.layers[selectedRow]}` }, layerInputs(w, selectedRow, controls.tokens, synthetic.hiddenStates), ran, isStale) : undefined;
+      const compare = compareRouter ? await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${w.layers[selectedRow]}` }, layerInputs(w, selectedRow, controls.tokens, drawn), ran, isStale) : undefined;
       if (mine !== generation) return;
-      layered = { weights: w, results, hiddenStates: synthetic.hiddenStates, totalMs: performance.now() - began };
-      show(results[selectedRow]!, compare, layered.totalMs, false, layerInputs(w, selectedRow, controls.tokens, synthetic.hiddenStates));
+      layered = { weights: w, results, drawn, totalMs: performance.now() - began };
+      show(results[selectedRow]!, compare, layered.totalMs, false, layerInputs(w, selectedRow, controls.tokens, drawn));
       return;
     }
     layered = undefined;
@@ -296,7 +330,7 @@ function showPartial(router: PreviewRouter, counts: Int32Array, tokens: number, 
 }
 
 /** The last run through a checkpoint's layers: every layer's result, and the tokens (a row click reruns only a comparison). */
-let layered: { weights: RouterWeights; results: (SeriesResult & { info: BackendInfo })[]; hiddenStates: Float32Array; totalMs: number } | undefined;
+let layered: { weights: RouterWeights; results: (SeriesResult & { info: BackendInfo })[]; drawn: CheckpointTokens; totalMs: number } | undefined;
 
 /** A row of the heatmap was picked: show that layer (running the comparison for it, if one is chosen). */
 async function selectLayer(row: number): Promise<void> {
@@ -305,7 +339,7 @@ async function selectLayer(row: number): Promise<void> {
   const run = layered;
   const primary = run.results[row]!;
   const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
-  const inputs = layerInputs(run.weights, row, controls.tokens, run.hiddenStates);
+  const inputs = layerInputs(run.weights, row, controls.tokens, run.drawn);
   if (!compareRouter) {
     show(primary, undefined, run.totalMs, true, inputs);
     return;
@@ -313,7 +347,7 @@ async function selectLayer(row: number): Promise<void> {
   const mine = ++generation;
   setStatus(`Running ${compareRouter.label} on layer ${run.weights.layers[row]}…`, 'busy');
   try {
-    const compare = await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${run.weights.layers[row]}` }, layerInputs(run.weights, row, controls.tokens, run.hiddenStates), primary.info, () => mine !== generation);
+    const compare = await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${run.weights.layers[row]}` }, layerInputs(run.weights, row, controls.tokens, run.drawn), primary.info, () => mine !== generation);
     if (mine === generation) show(primary, compare, run.totalMs, true, inputs);
   } catch (error) {
     if (mine !== generation || error instanceof StaleRunError) return;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { routeReference } from '../../src/core/router/cpu-router';
-import { syntheticInputs } from '../../src/core/router/synthetic';
+import { syntheticInputs, tokensForGate } from '../../src/core/router/synthetic';
 import { loadRouterLayers, type RouterLayers } from '../../src/node/router-layers';
 import { runRoute } from '../../src/cli/commands/route';
 import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harness';
@@ -45,13 +45,16 @@ async function postWeights(page: Page, read: RouterLayers, source: string): Prom
 function referenceLayer(subject: PreviewSubject, read: RouterLayers, row: number, state: { tokens: number; seed: number }): number[] {
   const config = subject.router.config;
   const { experts: E, hidden: H } = read;
-  const { hiddenStates } = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: H, experts: E, distribution: { kind: 'isotropic' }, zeroSelectionBias: subject.learnedSelectionBias === true, fullTokens: true });
+  const isotropic = { kind: 'isotropic' } as const;
+  const gate = read.weight.subarray(row * E * H, (row + 1) * E * H);
+  // The panel's tokens for a checkpoint: drawn in this gate's coordinates, routed through its factor (E < H here).
+  const drawn = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: H, experts: E, distribution: isotropic, zeroSelectionBias: subject.learnedSelectionBias === true });
+  const viaGate = tokensForGate(drawn, isotropic, gate, E, H);
+  assert.ok(viaGate, 'a 16 × 64 gate has a factor');
   return Array.from(
     routeReference(config, {
       tokens: state.tokens,
-      hidden: H,
-      hiddenStates,
-      gateWeight: read.weight.subarray(row * E * H, (row + 1) * E * H),
+      ...viaGate,
       gateBias: read.bias?.subarray(row * E, (row + 1) * E) ?? new Float32Array(E),
       selectionBias: read.selectionBias?.subarray(row * E, (row + 1) * E) ?? new Float32Array(E),
     }).counts,

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { routeReference } from '../../src/core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../src/core/router/router-config';
-import { syntheticInputs } from '../../src/core/router/synthetic';
+import { mulberry32Bits, normalSampler, syntheticInputs, tokensForGate } from '../../src/core/router/synthetic';
 import { moeLens, ROOT, scratchDir } from './cli-helpers';
 import { writeSafetensors } from './safetensors-writer';
 
@@ -77,6 +77,35 @@ describe('moe-lens route', () => {
       assert.equal(out.hidden, 16, dtype);
       assert.match(out.inputs.weights, /HF Mixtral: model.layers.0.block_sparse_moe.gate.weight/);
     }
+  });
+
+  it("routes a checkpoint's gate on the panel's tokens: isotropic ones in that gate's coordinates, clustered ones whole", () => {
+    const dir = scratchDir('coordinates');
+    const file = join(dir, 'gate.safetensors');
+    const normal = normalSampler(mulberry32Bits(5));
+    const weight = Array.from({ length: 8 * 16 }, () => normal() * 0.3);
+    writeSafetensors(file, { 'model.layers.0.block_sparse_moe.gate.weight': { dtype: 'F32', shape: [8, 16], values: weight } });
+    const gate = Float32Array.from(weight);
+    const config = configOf(MIXTRAL);
+    const isotropic = { kind: 'isotropic' } as const;
+    const out = json(MIXTRAL, '--weights', file, '--tokens', '300', '--seed', '2');
+    assert.equal(out.hidden, 16, 'the model\'s hidden size, not the coordinates\'');
+    assert.match(out.inputs.activations, /drawn in the gate's 8 coordinates, the same logits as 16 values/);
+    const viaGate = tokensForGate(syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: isotropic }), isotropic, gate, 8, 16)!;
+    assert.deepEqual(out.counts, Array.from(routeReference(config, { tokens: 300, ...viaGate }).counts));
+    const clustered = { kind: 'clustered', clusters: 3 } as const;
+    const whole = json(MIXTRAL, '--weights', file, '--tokens', '300', '--seed', '2', '--distribution', 'clustered', '--clusters', '3');
+    assert.doesNotMatch(whole.inputs.activations, /coordinates/);
+    const tokens = syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: clustered, fullTokens: true }).hiddenStates;
+    assert.deepEqual(whole.counts, Array.from(routeReference(config, { tokens: 300, hidden: 16, hiddenStates: tokens, gateWeight: gate }).counts));
+    // A gate of rank 2 (sin(a + b) rows) has no factor: whole tokens, the same as a whole draw.
+    const flat = join(dir, 'rank2.safetensors');
+    const rank2 = Array.from({ length: 8 * 16 }, (_, i) => Math.sin(i * 1.3) * 0.5);
+    writeSafetensors(flat, { 'model.layers.0.block_sparse_moe.gate.weight': { dtype: 'F32', shape: [8, 16], values: rank2 } });
+    const low = json(MIXTRAL, '--weights', flat, '--tokens', '300', '--seed', '2');
+    assert.doesNotMatch(low.inputs.activations, /coordinates/);
+    const wholeIso = syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: isotropic, fullTokens: true }).hiddenStates;
+    assert.deepEqual(low.counts, Array.from(routeReference(config, { tokens: 300, hidden: 16, hiddenStates: wholeIso, gateWeight: Float32Array.from(rank2) }).counts));
   });
 
   it('reads a sharded checkpoint through model.safetensors.index.json, touching only the router shard', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { routeReference } from '../../src/core/router/cpu-router';
 import type { RouterConfig } from '../../src/core/router/router-config';
-import { mulberry32Bits, normalSampler, syntheticInputs, syntheticWidth } from '../../src/core/router/synthetic';
+import { mulberry32Bits, normalSampler, syntheticInputs, syntheticWidth, tokensForGate } from '../../src/core/router/synthetic';
 import { centresInGateCoordinates, gateCholesky } from '../../src/core/router/whitened';
 
 /** A gate whose experts differ: row norms from 0.5 to 2 and a shared direction, so W·Wᵀ is far from a multiple of I. */
@@ -75,6 +75,25 @@ describe('synthetic tokens in the gate\'s coordinates (whitened.ts)', () => {
     const worst = (counts: Int32Array): number => Math.max(...Array.from(counts, (c, e) => Math.abs(c - direct[e]!) / Math.sqrt(2 * Math.max(direct[e]!, 1))));
     assert.ok(worst(whitened) < 5, `whitened loads differ by ${worst(whitened).toFixed(1)} σ: ${whitened} vs ${direct}`);
     assert.ok(worst(wrong) > 10, `the transposed factor should not pass (${worst(wrong).toFixed(1)} σ)`);
+  });
+
+  it("a checkpoint's gate routes the draw's isotropic tokens through its own factor; clustered tokens, E ≥ H or dependent rows do not", () => {
+    const [E, H] = [16, 64];
+    const gate = structuredGate(E, H, 11);
+    const isotropic = { kind: 'isotropic' } as const;
+    const drawn = syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: isotropic });
+    const viaGate = tokensForGate(drawn, isotropic, gate, E, H)!;
+    assert.equal(viaGate.hidden, E);
+    assert.equal(viaGate.hiddenStates, drawn.hiddenStates, 'the same tokens for every layer: one upload to the GPU');
+    const want = gram(gate, E, H);
+    const got = gram(viaGate.gateWeight, E, E);
+    for (let i = 0; i < E * E; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-4, `entry ${i}`);
+    const clustered = { kind: 'clustered', clusters: 4 } as const;
+    assert.equal(tokensForGate(syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: clustered }), clustered, gate, E, H), undefined, "clustered centres are the synthetic gate's");
+    assert.equal(tokensForGate(syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: isotropic, fullTokens: true }), isotropic, gate, E, H), undefined, 'a whole draw');
+    const dependent = Float32Array.from(gate);
+    dependent.copyWithin(5 * H, 4 * H, 5 * H);
+    assert.equal(tokensForGate(drawn, isotropic, dependent, E, H), undefined, 'no factor');
   });
 
   it('the panel and the CLI draw in the gate\'s coordinates where E < H, whole otherwise', () => {

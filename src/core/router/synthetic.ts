@@ -227,6 +227,24 @@ export class SyntheticDraw {
   }
 }
 
+/**
+ * The tokens a checkpoint's gate `weight` [E, H] routes, in that gate's coordinates. Isotropic tokens drawn in a
+ * gate's coordinates do not depend on the gate (z ~ N(0, I_E)), so each layer routes the draw's tokens through its
+ * own factor L (L·Lᵀ = W·Wᵀ): the same logits as whole tokens through W. Clustered tokens' centres are carried into
+ * the synthetic gate's coordinates, not a checkpoint's: those, and a gate of E ≥ H experts or dependent rows, route
+ * whole tokens (undefined here).
+ */
+export function tokensForGate(drawn: SyntheticInputs, distribution: Distribution, weight: ArrayLike<number>, experts: number, hidden: number): { hidden: number; hiddenStates: Float32Array; gateWeight: Float32Array } | undefined {
+  if (!drawn.whitened || distribution.kind !== 'isotropic') return undefined;
+  const factor = gateCholesky(weight, experts, hidden);
+  return factor && { hidden: experts, hiddenStates: drawn.hiddenStates, gateWeight: Float32Array.from(factor) };
+}
+
+/** Whether a checkpoint's gates may route tokens drawn in their coordinates (tokensForGate), so the draw is E wide. */
+export function checkpointTokensWhole(distribution: Distribution): boolean {
+  return distribution.kind !== 'isotropic';
+}
+
 /** The width a draw's token rows will have (the gate's coordinates unless E ≥ H or `fullTokens`), before drawing. */
 export function syntheticWidth(options: Pick<SyntheticOptions, 'hidden' | 'experts' | 'fullTokens'>): number {
   return !options.fullTokens && options.experts < options.hidden ? options.experts : options.hidden;
