@@ -297,10 +297,10 @@ function firstLookTokens(draw: SyntheticDraw): number {
 }
 
 /**
- * The panel's first run shows the load of its first tokens at once (firstLookTokens): drawn first (the draw is sequential, so
- * they are the tokens the full run routes first) and routed by the TypeScript router (the parity oracle, the same
- * math), while onnxruntime-web starts and the rest are drawn. ORT's slices then grow it (showProgress) until the
- * whole result replaces it.
+ * The panel's first run shows the load of its first tokens at once (firstLookTokens): drawn first (the draw is
+ * sequential, so they are the tokens the full run routes first) and routed by the TypeScript router (the parity
+ * oracle, the same math), while onnxruntime-web starts and the rest are drawn. ORT's slices then grow it
+ * (showProgress) until the whole result replaces it.
  */
 function showFirstLook(router: PreviewRouter, draw: SyntheticDraw): void {
   const tokens = firstLookTokens(draw);

@@ -9,7 +9,7 @@
  * Draw order: weight, gate bias, selection bias, centres, then per token (cluster pick, then values).
  * - Where the gate has fewer experts than the hidden size, tokens are drawn in the gate's coordinates (E values a
  *   token, routed through the Cholesky factor of W·Wᵀ): the same distribution of logits for 1/22 of the work at
- *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole, as a checkpoint's shared tokens need.
+ *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole (clustered tokens for a checkpoint's gates).
  */
 import { centresInGateCoordinates, gateCholesky } from './whitened';
 
@@ -27,7 +27,7 @@ export interface SyntheticOptions {
    * still drawn, so every other input stays the same.
    */
   readonly zeroSelectionBias?: boolean;
-  /** Draw each token's `hidden` values even where E < H would allow the gate's coordinates (a checkpoint's gates route them). */
+  /** Draw each token's `hidden` values even where E < H would allow the gate's coordinates (see tokensForGate). */
   readonly fullTokens?: boolean;
 }
 
@@ -240,7 +240,10 @@ export function tokensForGate(drawn: SyntheticInputs, distribution: Distribution
   return factor && { hidden: experts, hiddenStates: drawn.hiddenStates, gateWeight: Float32Array.from(factor) };
 }
 
-/** Whether a checkpoint's gates may route tokens drawn in their coordinates (tokensForGate), so the draw is E wide. */
+/**
+ * Whether a checkpoint's gates route whole tokens (`fullTokens` for the draw): clustered ones do, whose centres
+ * are carried into the synthetic gate's coordinates only; isotropic ones go through each gate's factor (tokensForGate).
+ */
 export function checkpointTokensWhole(distribution: Distribution): boolean {
   return distribution.kind !== 'isotropic';
 }

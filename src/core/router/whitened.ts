@@ -9,8 +9,8 @@
  * Clustered tokens x = μ_c + σ·ε have logits W·μ_c + σ·W·ε = L·(a_c + σ·z) with a_c solving L·a_c = W·μ_c.
  *
  * Only where E < H (else nothing is saved) and W has full row rank (else W·Wᵀ has no Cholesky factor): otherwise
- * the tokens are drawn whole, as before. Only for a synthetic gate: a checkpoint's layers share one set of tokens,
- * which per-layer factors would not (see SyntheticDraw).
+ * the tokens are drawn whole, as before. Isotropic z does not depend on W, so a checkpoint's layers route the same
+ * z, each through its own factor (`tokensForGate` in synthetic.ts); clustered centres are the synthetic gate's.
  */
 
 /** L with L·Lᵀ = W·Wᵀ (lower triangular, [E, E] row-major, float64), or undefined where E ≥ H or W·Wᵀ is singular. */
