@@ -104,6 +104,13 @@ runRuleTests(publishedModelMismatch, {
       output: null,
     },
     {
+      name: 'Qwen3.5-35B-A3B config.json (keys in text_config) with top-4: a warning, its counts are secondary; the fix sets 8',
+      file: 'config.json',
+      code: '{"model_type": "qwen3_5_moe", "text_config": {"model_type": "qwen3_5_moe_text", "num_hidden_layers": 40, "hidden_size": 2048, "num_experts": 256, "num_experts_per_tok": 4}}',
+      errors: [{ messageId: 'mismatch', text: '4', severity: 'warning', includes: ['qwen3.5-35b-a3b routes each token to 8 of 256 experts'] }],
+      output: '{"model_type": "qwen3_5_moe", "text_config": {"model_type": "qwen3_5_moe_text", "num_hidden_layers": 40, "hidden_size": 2048, "num_experts": 256, "num_experts_per_tok": 8}}',
+    },
+    {
       name: 'Mixtral-8x22B config.json with top-4 (recognised by its hub id: a warning, its facts are secondary)',
       file: 'config.json',
       code: '{"_name_or_path": "mistralai/Mixtral-8x22B-v0.1", "model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 4}',

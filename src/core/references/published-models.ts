@@ -110,6 +110,8 @@ const HUNYUAN_A13B_CODE = ['Tencent-Hunyuan/Hunyuan-A13B models/modeling_hunyuan
 const MIXTRAL_22B = ['mistralai/Mixtral-8x22B-v0.1 config.json, verbatim copy (inference-sim/inference-sim @59649ee model_configs/mixtral-8x22b-v0.1/config.json): "num_local_experts": 8, "num_experts_per_tok": 2, "num_hidden_layers": 56, "hidden_size": 6144'];
 const QWEN3_NEXT = ['Qwen/Qwen3-Next-80B-A3B-Thinking config.json, verbatim copy (ai-dynamo/aiconfigurator @1b7cfb1): "num_experts": 512, "num_experts_per_tok": 10, "norm_topk_prob": true, "num_hidden_layers": 48, "hidden_size": 2048'];
 const QWEN3_NEXT_ROUTER = 'transformers 5.18.0 Qwen3NextSparseMoeBlock (modeling_qwen3_next.py L838-839): softmax over all experts, then top-k';
+const QWEN35 = ['Qwen/Qwen3.5-35B-A3B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3.5-35B-A3B_config.json): text_config "num_experts": 256, "num_experts_per_tok": 8, "num_hidden_layers": 40, "hidden_size": 2048'];
+const QWEN35_ROUTER = ['transformers @e36255c modular_qwen3_5_moe.py: Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKRouter (softmax over all experts, top-k, always divided by their sum; no selection bias)'];
 const MINIMAX_BIAS = ['huggingface.co/MiniMaxAI/MiniMax-M2 commit 35c5c79 (the publisher\'s config.json): "use_routing_bias": true'];
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [
@@ -315,6 +317,18 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     scoreFunc: secondary('softmax', [QWEN3_NEXT_ROUTER]),
     selectionBias: secondary(false, [QWEN3_NEXT_ROUTER]),
     renormalized: secondary(true, QWEN3_NEXT),
+  },
+  {
+    id: 'qwen3.5-35b-a3b',
+    family: 'qwen3',
+    flavors: [],
+    hubName: /qwen3\.5-35b-a3b/i,
+    shape: { layers: 40, experts: 256, hidden: 2048 },
+    experts: secondary(256, QWEN35),
+    topK: secondary(8, QWEN35),
+    scoreFunc: verified('softmax', QWEN35_ROUTER),
+    selectionBias: verified(false, QWEN35_ROUTER),
+    renormalized: verified(true, QWEN35_ROUTER),
   },
   {
     id: 'olmoe-1b-7b',
