@@ -19,6 +19,14 @@ runRuleTests(constructorDefaultMismatch, {
     { name: 'constructor without a default', file: 'moe.py', code: DATACLASS + router('False').replace(' = False', '') },
     { name: 'a class sharing only one name with the dataclass', file: 'moe.py', code: `${DATACLASS}class Other:\n    def __init__(self, top_k: int = 9):\n        pass\n` },
     { name: 'matching across files', file: 'torchtitan/models/moe/moe.py', code: router('False'), project },
+    {
+      // DeepSeek-V4's inference model.py (tenstorrent/tt-forge-models deepseek_v4/original_model): `Expert(dim,
+      // inter_dim, dtype=None, swiglu_limit=0)` shares `dim` and `dtype` with `ModelArgs` (dtype "fp8"), which are
+      // not routing settings: the same name, another meaning.
+      name: 'a module sharing non-routing names (dim, dtype) with the router dataclass',
+      file: 'model.py',
+      code: '@dataclass\nclass ModelArgs:\n    dtype: str = "fp8"\n    dim: int = 4096\n    n_activated_experts: int = 2\n    score_func: str = "sqrtsoftplus"\n\nclass Expert(nn.Module):\n    def __init__(self, dim: int, inter_dim: int, dtype=None):\n        super().__init__()\n',
+    },
   ],
   invalid: [
     {

@@ -34,7 +34,7 @@ export const constructorDefaultMismatch = {
   },
   docs: {
     what:
-      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), across files in the workspace, and flags parameters whose defaults disagree.',
+      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), across files in the workspace, and flags routing parameters (`top_k`, `score_func`, `topk_before_score`, …) whose defaults disagree. Other shared names (`dim`, `dtype`) are not compared: a module that takes a torch `dtype` beside a config\'s `dtype = "fp8"` shares a name, not a meaning.',
     why:
       'Code that builds the router from the dataclass gets the dataclass default, while code (and tests) that construct the router directly get the constructor default: the same name means two routings. torchtitan PR #2212 gave `TokenChoiceTopKRouter.__init__` `topk_before_score: bool = True` while `MoEArgs` said `False`; its review asked that the config stay the source of truth.',
     example: {
@@ -73,7 +73,9 @@ export const constructorDefaultMismatch = {
       }
       if (best) {
         const { dataclass, shared } = best;
-        for (const name of shared) {
+        // Only routing settings: a module that also takes `dtype` or `dim` (DeepSeek-V4's `Expert(dim, inter_dim,
+        // dtype=None)` beside `ModelArgs.dtype = "fp8"`) shares a name, not a meaning.
+        for (const name of shared.filter((n) => TORCHTITAN_ROUTER_KEYS.has(n))) {
           const param = ctor.params.get(name)!;
           const field = dataclass.fields.get(name)!;
           if (!param.literal || !param.valueRange || !field.literal || !field.valueRange) continue;
