@@ -57,8 +57,9 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       if (!looksLikeMoeJson(text)) return EMPTY;
       const result = analyzeHfJson(text, file);
       // DeepSeek's own inference configs: checked against the `ModelArgs` the checkout builds them with.
-      const modelArgs = project && result.specs.some((s) => s.framework === 'deepseek-official') ? deepseekModelArgsFields(file, project) : undefined;
-      const specs = modelArgs ? result.specs.map((s) => (s.framework === 'deepseek-official' ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
+      const official = (s: { framework: string }): boolean => s.framework === 'deepseek-official' || s.framework === 'deepseek-v4-official';
+      const modelArgs = project && result.specs.some(official) ? deepseekModelArgsFields(file, project) : undefined;
+      const specs = modelArgs ? result.specs.map((s) => (official(s) ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
       const dialect = specs[0]?.dialect ?? 'hf-json';
       const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
       return { dialect, specs, notes };

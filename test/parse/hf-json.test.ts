@@ -208,6 +208,21 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(text[0]!.framework, 'hf:qwen3_5_moe');
   });
 
+  it("DeepSeek-V4's own inference config: V4's Gate (sqrtsoftplus, a bias past the hash layers, renormalised unless softmax), not V3's", () => {
+    // tenstorrent/tt-forge-models @3d75521 deepseek_v4/original_model/config.json (test/corpus/hf3), abridged.
+    const v4 = (score: string): ReturnType<typeof analyzeHfJson>['specs'][number] =>
+      analyzeHfJson(`{"dim": 4096, "n_layers": 43, "n_hash_layers": 3, "n_routed_experts": 256, "n_activated_experts": 6, ${score}"route_scale": 1.5, "hc_mult": 4}`, 'config.json').specs[0]!;
+    const spec = v4('"score_func": "sqrtsoftplus", ');
+    assert.equal(spec.framework, 'deepseek-v4-official');
+    assert.deepEqual([spec.scoreFunc.value, spec.normalize.value, spec.selectionBias.value, spec.scale.value, spec.groups], ['sqrtsoftplus', 'always', 'static', 1.5, undefined]);
+    assert.equal(v4('').scoreFunc.value, 'sqrtsoftplus', "ModelArgs' default");
+    assert.equal(v4('"score_func": "softmax", ').normalize.value, 'never', 'renormalised unless softmax');
+    const routed = routerConfigFromSpec(spec);
+    assert.ok('config' in routed && routed.config.scoreFunc === 'sqrtsoftplus' && routed.config.epsilon === 0 && routed.config.selectionBias);
+    // Without V4's keys the same format is V3's (its Gate knows softmax and sigmoid, a bias only at dim 7168).
+    assert.equal(analyzeHfJson('{"dim": 2048, "n_routed_experts": 64, "n_activated_experts": 6, "score_func": "softmax"}', 'config.json').specs[0]!.framework, 'deepseek-official');
+  });
+
   it('Gemma 4: read where `enable_moe_block` is true, checked, but not routed (its router norms the token first)', () => {
     const moe = (enabled: string): string => `{"model_type": "gemma4", "text_config": {"model_type": "gemma4_text", "enable_moe_block": ${enabled}, "num_experts": 128, "top_k_experts": 8, "hidden_size": 2816, "top_k": 64}}`;
     const [spec] = analyzeHfJson(moe('true'), 'config.json').specs;

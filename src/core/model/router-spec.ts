@@ -45,6 +45,7 @@ export type Framework =
   | 'openai:gpt-oss'
   | 'xai:grok-1'
   | 'deepseek-official'
+  | 'deepseek-v4-official'
   | 'megatron';
 
 export type Order = 'score-then-topk' | 'topk-then-score';

@@ -40,6 +40,10 @@ interface Dialect {
   readonly routerCapacity?: RouterCapacity;
   /** What the router does that MoE Lens does not model (RouterSpec.unmodelled), and why its scale is unknown. */
   readonly unmodelled?: { readonly why: string; readonly scale: string };
+  /** Where the router's code says its selection bias comes from (else "<framework> router"). */
+  readonly selectionBiasLabel?: string;
+  /** The k weights are divided by their sum for every score function but softmax (DeepSeek-V4's Gate): the label. */
+  readonly normalizeUnlessSoftmax?: string;
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -58,6 +62,11 @@ const NO_NORMALIZE = { whenTrue: 'never', whenFalse: 'never', default: false, de
 function hardCodedNormalize(when: Normalize, label: string): Dialect['normalize'] {
   return { whenTrue: when, whenFalse: when, default: when !== 'never', defaultLabel: label };
 }
+
+const DEEPSEEK_V4 = 'DeepSeek-V4 inference model.py (tenstorrent/tt-forge-models @3d75521 deepseek_v4/original_model)';
+
+/** Keys of DeepSeek-V4's inference `ModelArgs` that V3's lacks (its `ModelArgs(**config)` would raise on them). */
+const DEEPSEEK_V4_KEYS = ['n_hash_layers', 'hc_mult', 'compress_ratios'];
 
 const DIALECTS: Record<string, Dialect> = {
   gpt_oss: {
@@ -174,6 +183,25 @@ const DIALECTS: Record<string, Dialect> = {
     groups: { count: 'n_expert_groups', selected: 'n_limited_groups', score: 'max-or-top2-with-bias' },
     normalize: hardCodedNormalize('sigmoid-only', 'DeepSeek Gate renormalises only for sigmoid'),
     scale: { key: 'route_scale', default: 1, defaultLabel: 'DeepSeek inference ModelArgs.route_scale' },
+  },
+  // DeepSeek-V4's own inference format: `n_activated_experts` with V4's keys (`n_hash_layers`, `hc_mult`,
+  // `compress_ratios`). Its Gate (tenstorrent/tt-forge-models @3d75521 deepseek_v4/original_model/model.py, DeepSeek's
+  // inference code for V4: L46-67 ModelArgs, L705-753 Gate): scores by `score_func` (softmax, sigmoid or
+  // sqrtsoftplus, default sqrtsoftplus), adds a bias for choosing on every layer past the first `n_hash_layers`
+  // (which route by token id, `tid2eid`), takes the top k, divides their weights by their sum unless softmax, and
+  // multiplies by `route_scale`. No expert groups.
+  'deepseek-v4-official': {
+    framework: 'deepseek-v4-official',
+    experts: ['n_routed_experts'],
+    topK: ['n_activated_experts'],
+    order: 'score-then-topk',
+    scoreFunc: { keys: ['score_func'], default: 'sqrtsoftplus', defaultLabel: `${DEEPSEEK_V4}: ModelArgs.score_func = "sqrtsoftplus" (L66)` },
+    routerBias: false,
+    selectionBias: 'static',
+    selectionBiasLabel: `${DEEPSEEK_V4}: Gate.bias, added for choosing on every layer past the first \`n_hash_layers\`, which route by token id (L716-730, L743-748)`,
+    normalize: hardCodedNormalize('always', `${DEEPSEEK_V4}: Gate divides the k weights by their sum unless softmax (L750-751)`),
+    normalizeUnlessSoftmax: `${DEEPSEEK_V4}: Gate divides the k weights by their sum unless softmax (L750-751)`,
+    scale: { key: 'route_scale', default: 1, defaultLabel: `${DEEPSEEK_V4}: ModelArgs.route_scale = 1.0 (L67)` },
   },
 };
 DIALECTS.qwen2_moe = { ...DIALECTS.qwen3_moe!, framework: 'hf:qwen2_moe' };
@@ -522,7 +550,7 @@ function pickDialect(root: JsonNode): string | undefined {
   const modelType = literalAt(root, 'model_type');
   if (modelType?.kind === 'string' && Object.hasOwn(DIALECT_PICKERS, modelType.value)) return DIALECT_PICKERS[modelType.value]!(root);
   if (modelType?.kind === 'string' && DIALECTS[modelType.value]) return modelType.value;
-  if (propertyNode(root, 'n_activated_experts')) return 'deepseek-official';
+  if (propertyNode(root, 'n_activated_experts')) return DEEPSEEK_V4_KEYS.some((key) => propertyNode(root, key)) ? 'deepseek-v4-official' : 'deepseek-official';
   // DeepSeek's `ModelArgs` names (`dim`, `moe_inter_dim`, `n_expert_groups`) never appear in an HF config: a file
   // with them and `n_routed_experts` is DeepSeek's own format even when its top-k key is misspelt.
   if (!propertyNode(root, 'model_type') && propertyNode(root, 'n_routed_experts') && ['dim', 'moe_inter_dim', 'n_expert_groups'].some((k) => propertyNode(root, k))) return 'deepseek-official';
@@ -697,13 +725,14 @@ function layerList(node: JsonNode | undefined): readonly number[] | 'invalid' | 
 }
 
 /** The official DeepSeek inference `ModelArgs` and OpenAI's gpt-oss `ModelConfig`, read from Python. */
-export type KeyedFormat = 'deepseek-official' | 'openai-gpt-oss' | 'grok-1';
+export type KeyedFormat = 'deepseek-official' | 'deepseek-v4-official' | 'openai-gpt-oss' | 'grok-1';
 
 const MODEL_SIZE_KEYS = new Set(['hidden_size', 'dim', 'vocab_size', 'num_hidden_layers', 'n_layers']);
 
 /** Keys that say a set of key/value pairs is one of these formats. */
 export const KEYED_FORMATS: Readonly<Record<KeyedFormat, { experts: string; topK: string }>> = {
   'deepseek-official': { experts: 'n_routed_experts', topK: 'n_activated_experts' },
+  'deepseek-v4-official': { experts: 'n_routed_experts', topK: 'n_activated_experts' },
   'openai-gpt-oss': { experts: 'num_experts', topK: 'experts_per_token' },
   'grok-1': { experts: 'num_experts', topK: 'num_selected_experts' },
 };
@@ -779,6 +808,9 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const hiddenField = numberField(['hidden_size', 'd_model', 'dim']);
   // DeepSeek's official Gate has a score bias only when dim == 7168 (research §2.2).
   const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
+  const normalized: Field<Normalize> = dialect.normalizeUnlessSoftmax
+    ? { value: scoreFunc.value === 'softmax' ? 'never' : 'always', sites: [], defaultFrom: { label: dialect.normalizeUnlessSoftmax, fixed: true } }
+    : normalize;
   const groupDefaults = dialect.groups?.defaults;
   const groups = dialect.groups
     ? {
@@ -797,7 +829,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const label = nameOrPath?.literal.kind === 'string' && nameOrPath.literal.value !== '' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
 
   return {
-    dialect: dialectName === 'deepseek-official' ? 'deepseek-json' : 'hf-json',
+    dialect: dialectName === 'deepseek-official' || dialectName === 'deepseek-v4-official' ? 'deepseek-json' : 'hf-json',
     framework: dialect.framework,
     name: label,
     range: input.range,
@@ -807,9 +839,9 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreFunc),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
-    selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
+    selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: dialect.selectionBiasLabel ?? `${dialect.framework} router` } }),
     groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
-    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
+    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalized, unknown: v2.readersDiffer } : normalized),
     scale: unlessUnknown(
       scale
         ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) }
@@ -938,13 +970,14 @@ function routingKeysOf(d: Dialect): string[] {
 
 function readerName(dialectName: string): string {
   if (dialectName === 'deepseek-official') return 'DeepSeek-V3 `ModelArgs`';
+  if (dialectName === 'deepseek-v4-official') return 'DeepSeek-V4 `ModelArgs`';
   if (dialectName === 'openai-gpt-oss') return 'gpt-oss `ModelConfig`';
   return `transformers (${dialectName})`;
 }
 
 /** What a reader that does not ignore an unknown key raises on it (census DS-005, HF-010). */
 function readerRaises(dialectName: string): Pick<UnknownKey, 'raises'> {
-  if (dialectName === 'deepseek-official') return { raises: "DeepSeek's `ModelArgs(**config)` (inference/generate.py) raises TypeError: __init__() got an unexpected keyword argument" };
+  if (dialectName === 'deepseek-official' || dialectName === 'deepseek-v4-official') return { raises: "DeepSeek's `ModelArgs(**config)` (inference/generate.py) raises TypeError: __init__() got an unexpected keyword argument" };
   // configuration_dbrx.py before transformers 5's strict dataclasses: `if len(kwargs) != 0: raise ValueError(...)`.
   if (dialectName === 'dbrx') return { raises: 'transformers\' `DbrxFFNConfig` raises ValueError: Found unknown kwargs={…} on any key of `ffn_config` it does not define (releases before the strict dataclasses)' };
   return {};

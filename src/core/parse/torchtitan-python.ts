@@ -325,7 +325,7 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       const spec =
         vocabulary.format === 'megatron'
           ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange, unreadBase(evaluator, cls))
-          : keyedSpec(vocabulary.format, file, cls.name, sites, range, cls.nameRange);
+          : keyedSpec(vocabulary.format === 'deepseek-official' && evaluator.declaresField(cls, 'n_hash_layers') === true ? 'deepseek-v4-official' : vocabulary.format, file, cls.name, sites, range, cls.nameRange);
       if (spec) specs.push(asPythonSpec(spec));
       break;
     }

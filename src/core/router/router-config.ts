@@ -72,8 +72,8 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
       selectionBias,
       ...(groups ? { groups } : {}),
       normalize,
-      // DeepSeek's official Gate divides by the plain sum; everyone else adds 1e-20.
-      epsilon: spec.framework === 'deepseek-official' ? 0 : 1e-20,
+      // DeepSeek's official Gates (V3, V4) divide by the plain sum; everyone else adds 1e-20.
+      epsilon: spec.framework === 'deepseek-official' || spec.framework === 'deepseek-v4-official' ? 0 : 1e-20,
       scale: spec.scale.value,
       roundRobin: spec.debugRoundRobin.value,
       semantics: semanticsLabel(spec),

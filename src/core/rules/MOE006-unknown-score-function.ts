@@ -8,6 +8,8 @@ const KNOWN: Partial<Record<Framework, readonly string[]>> = {
   torchtitan: ['softmax', 'sigmoid'],
   megatron: ['softmax', 'sigmoid', 'sqrtsoftplus'],
   'deepseek-official': ['softmax', 'sigmoid'],
+  // DeepSeek-V4's inference ModelArgs: score_func: Literal["softmax", "sigmoid", "sqrtsoftplus"] (model.py L66).
+  'deepseek-v4-official': ['softmax', 'sigmoid', 'sqrtsoftplus'],
   'hf:deepseek_v2': ['softmax', 'sigmoid'],
   'hf:deepseek_v3': ['softmax', 'sigmoid'],
 };
@@ -16,6 +18,7 @@ const RAISES: Partial<Record<Framework, string>> = {
   torchtitan: 'torchtitan raises NotImplementedError in the router\'s forward',
   megatron: 'Megatron rejects it when parsing arguments',
   'hf:deepseek_v2': 'vLLM raises ValueError("Unsupported scoring function: ...")',
+  'deepseek-v4-official': "DeepSeek-V4's Gate scores any name but softmax and sigmoid as sqrtsoftplus (model.py L735-740)",
   'hf:deepseek_v3': 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function"',
 };
 
@@ -32,7 +35,7 @@ export const unknownScoreFunction = {
   },
   fix: { availability: 'sometimes', kinds: { nearest: { title: 'Replace with "{suggestion}"', safety: 'safe' } } },
   docs: {
-    what: 'Flags a score function the config\'s framework does not implement, and offers the nearest known name. For torchtitan, where the workspace holds the router config class and its `score_func` has a `Literal[...]` annotation, the names it lists are the ones that version implements (torchtitan main lists softmax and sigmoid; its DeepSeek-V4 branch adds sqrtsoftplus); otherwise softmax and sigmoid.',
+    what: 'Flags a score function the config\'s framework does not implement, and offers the nearest known name. For torchtitan, where the workspace holds the router config class and its `score_func` has a `Literal[...]` annotation, the names it lists are the ones that version implements (torchtitan main lists softmax and sigmoid; its DeepSeek-V4 branch adds sqrtsoftplus); otherwise softmax and sigmoid (DeepSeek-V4\'s own inference format and Megatron also know sqrtsoftplus).',
     why: 'A misspelt score function is only noticed when the first batch reaches the router: torchtitan raises `NotImplementedError` there, after the model has been built and the checkpoint loaded.',
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmx")\n' },
     useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, score_func="softmax")\n' },
