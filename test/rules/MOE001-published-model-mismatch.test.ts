@@ -87,6 +87,13 @@ runRuleTests(publishedModelMismatch, {
       file: 'conf/kimi_k2_pretrain_l8.yaml',
       code: 'model:\n  num_layers: 8\n  num_moe_experts: 48\n  moe_router_topk: 8\n',
     },
+    {
+      // yanring/Megatron-MoE-ModelZoo model_configs/benchmarking/DeepSeek-V3-Proxy.yaml @e865051: "--num-layers: 14 #
+      // original 61 layers", "--num-experts: 64"; the file name alone claims DeepSeek-V3.
+      name: 'a reduced proxy named after the model in its file name, with another layer count (DeepSeek-V3-Proxy.yaml: 14 layers, 64 experts), is not the model',
+      file: 'model_configs/benchmarking/DeepSeek-V3-Proxy.sh',
+      code: 'python pretrain_gpt.py --num-layers 14 --hidden-size 7168 --num-experts 64 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias\n',
+    },
   ],
   invalid: [
     {

@@ -21,7 +21,11 @@ export function recognizeModel(spec: RouterSpec): ModelClaim | undefined {
   const fileLabel = spec.identity.fileLabel;
   if (fileLabel) {
     const model = PUBLISHED_MODELS.find((m) => m.hubName.test(fileLabel));
-    if (model) return { model, via: 'file name', evidence: `file name "${fileLabel}"` };
+    // A file named after a model but with another layer count is a reduced model of it (Megatron-MoE-ModelZoo's
+    // DeepSeek-V3-Proxy.yaml: 14 layers "original 61", 64 experts), not the model: its other values are not typos.
+    const layers = spec.layers.value;
+    const reduced = model !== undefined && layers !== undefined && layers !== model.shape.layers;
+    if (model && !reduced) return { model, via: 'file name', evidence: `file name "${fileLabel}"` };
   }
   // Flavor keys and builder names spell the same flavor differently: "30B-A3B", "30b_a3b", "_30b_a3b".
   const spelling = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_]/g, '');
