@@ -532,15 +532,15 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
 const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | undefined>> = {
   bailing_moe: lingVersion,
   hunyuan: hunyuanVersion,
-  gemma4: (root) => gemma4Moe(root, findNodeAtLocation(root, ['text_config']), 'gemma4'),
-  gemma4_text: (root) => gemma4Moe(root, root, 'gemma4_text'),
+  gemma4: (root) => gemma4Moe(findNodeAtLocation(root, ['text_config']), 'gemma4'),
+  gemma4_text: (root) => gemma4Moe(root, 'gemma4_text'),
 };
 
 /**
  * Gemma 4 has experts only where `enable_moe_block` is true (Gemma4TextDecoderLayer, transformers @527d8b4): the
  * dense sizes write false. Read where the file says true; an MoE key without it is not known to be read.
  */
-function gemma4Moe(root: JsonNode, text: JsonNode | undefined, dialect: string): string | undefined {
+function gemma4Moe(text: JsonNode | undefined, dialect: string): string | undefined {
   const enabled = text && literalAt(text, 'enable_moe_block');
   if (enabled?.kind === 'bool') return enabled.value ? dialect : undefined;
   return text && EXPERT_KEYS.some((key) => propertyNode(text, key)) ? 'unknown' : undefined;

@@ -1137,7 +1137,6 @@ export class PythonEvaluator {
     return undefined;
   }
 
-  /** Whether a class, or a base the workspace holds, declares the field; undefined when a base is outside it. */
   /**
    * The strings a dataclass field's `Literal[...]` annotation allows (`score_func: Literal["softmax", "sigmoid"]`),
    * from the class or the nearest dataclass base that declares the field; undefined where it has no such annotation.
@@ -1163,6 +1162,7 @@ export class PythonEvaluator {
     return undefined;
   }
 
+  /** Whether a class, or a base the workspace holds, declares the field; undefined when a base is outside it. */
   declaresField(cls: ClassInfo, field: string): boolean | undefined {
     if (this.fieldDefault(cls, field)) return true;
     return this.bases(cls).some((b) => b.kind === 'external' || b.kind === 'unknown') ? undefined : false;
