@@ -2,7 +2,7 @@ import { routerConfigFromSpec } from '../../src/core/router/router-config';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeHfJson } from '../../src/core/parse/hf-json';
-import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
+import { provenanceOf, renormalizes, semanticsLabel } from '../../src/core/model/router-spec';
 
 const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0];
 
@@ -214,9 +214,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
       analyzeHfJson(`{"dim": 4096, "n_layers": 43, "n_hash_layers": 3, "n_routed_experts": 256, "n_activated_experts": 6, ${score}"route_scale": 1.5, "hc_mult": 4}`, 'config.json').specs[0]!;
     const spec = v4('"score_func": "sqrtsoftplus", ');
     assert.equal(spec.framework, 'deepseek-v4-official');
-    assert.deepEqual([spec.scoreFunc.value, spec.normalize.value, spec.selectionBias.value, spec.scale.value, spec.groups], ['sqrtsoftplus', 'always', 'static', 1.5, undefined]);
+    assert.deepEqual([spec.scoreFunc.value, spec.normalize.value, renormalizes(spec), spec.selectionBias.value, spec.scale.value, spec.groups], ['sqrtsoftplus', 'unless-softmax', true, 'static', 1.5, undefined]);
     assert.equal(v4('').scoreFunc.value, 'sqrtsoftplus', "ModelArgs' default");
-    assert.equal(v4('"score_func": "softmax", ').normalize.value, 'never', 'renormalised unless softmax');
+    assert.equal(renormalizes(v4('"score_func": "softmax", ')), false, 'renormalised unless softmax');
+    assert.equal(renormalizes(v4('"score_func": "sigmoid", ')), true);
     const routed = routerConfigFromSpec(spec);
     assert.ok('config' in routed && routed.config.scoreFunc === 'sqrtsoftplus' && routed.config.epsilon === 0 && routed.config.selectionBias);
     // Without V4's keys the same format is V3's (its Gate knows softmax and sigmoid, a bias only at dim 7168).

@@ -50,7 +50,7 @@ export type Framework =
 
 export type Order = 'score-then-topk' | 'topk-then-score';
 export type SelectionBias = 'none' | 'static' | 'learned';
-export type Normalize = 'never' | 'always' | 'when-k>1' | 'sigmoid-only';
+export type Normalize = 'never' | 'always' | 'when-k>1' | 'sigmoid-only' | 'unless-softmax';
 export type GroupScore = 'top2-sum' | 'topk-over-groups-sum' | 'max' | 'max-or-top2-with-bias';
 
 /** A literal as written, keeping its type so `8.0` and `"8"` stay distinguishable from `8`. */
@@ -175,6 +175,8 @@ export function renormalizes(spec: RouterSpec): boolean | undefined {
       return spec.topK.value === undefined ? undefined : spec.topK.value > 1;
     case 'sigmoid-only':
       return spec.scoreFunc.value === 'sigmoid';
+    case 'unless-softmax':
+      return spec.scoreFunc.value !== 'softmax';
   }
 }
 

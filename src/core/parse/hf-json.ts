@@ -42,8 +42,6 @@ interface Dialect {
   readonly unmodelled?: { readonly why: string; readonly scale: string };
   /** Where the router's code says its selection bias comes from (else "<framework> router"). */
   readonly selectionBiasLabel?: string;
-  /** The k weights are divided by their sum for every score function but softmax (DeepSeek-V4's Gate): the label. */
-  readonly normalizeUnlessSoftmax?: string;
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -199,8 +197,7 @@ const DIALECTS: Record<string, Dialect> = {
     routerBias: false,
     selectionBias: 'static',
     selectionBiasLabel: `${DEEPSEEK_V4}: Gate.bias, added for choosing on every layer past the first \`n_hash_layers\`, which route by token id (L716-730, L743-748)`,
-    normalize: hardCodedNormalize('always', `${DEEPSEEK_V4}: Gate divides the k weights by their sum unless softmax (L750-751)`),
-    normalizeUnlessSoftmax: `${DEEPSEEK_V4}: Gate divides the k weights by their sum unless softmax (L750-751)`,
+    normalize: hardCodedNormalize('unless-softmax', `${DEEPSEEK_V4}: Gate divides the k weights by their sum unless softmax (L750-751)`),
     scale: { key: 'route_scale', default: 1, defaultLabel: `${DEEPSEEK_V4}: ModelArgs.route_scale = 1.0 (L67)` },
   },
 };
@@ -808,9 +805,6 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const hiddenField = numberField(['hidden_size', 'd_model', 'dim']);
   // DeepSeek's official Gate has a score bias only when dim == 7168 (research §2.2).
   const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
-  const normalized: Field<Normalize> = dialect.normalizeUnlessSoftmax
-    ? { value: scoreFunc.value === 'softmax' ? 'never' : 'always', sites: [], defaultFrom: { label: dialect.normalizeUnlessSoftmax, fixed: true } }
-    : normalize;
   const groupDefaults = dialect.groups?.defaults;
   const groups = dialect.groups
     ? {
@@ -841,7 +835,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: dialect.selectionBiasLabel ?? `${dialect.framework} router` } }),
     groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
-    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalized, unknown: v2.readersDiffer } : normalized),
+    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
     scale: unlessUnknown(
       scale
         ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) }
