@@ -1,6 +1,6 @@
 /** Picks a dialect for a file and runs its parser. Parsers never throw; anything odd becomes a located note. */
 import { fileFormat } from './model/file-format';
-import type { Dialect, RouterSpec } from './model/router-spec';
+import { isDeepSeekOfficial, type Dialect, type RouterSpec } from './model/router-spec';
 import { analyzeDeepseekLaunch, looksLikeDeepseekLaunch } from './parse/deepseek-launch';
 import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-model-args';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
@@ -57,9 +57,8 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       if (!looksLikeMoeJson(text)) return EMPTY;
       const result = analyzeHfJson(text, file);
       // DeepSeek's own inference configs: checked against the `ModelArgs` the checkout builds them with.
-      const official = (s: { framework: string }): boolean => s.framework === 'deepseek-official' || s.framework === 'deepseek-v4-official';
-      const modelArgs = project && result.specs.some(official) ? deepseekModelArgsFields(file, project) : undefined;
-      const specs = modelArgs ? result.specs.map((s) => (official(s) ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
+      const modelArgs = project && result.specs.some((s) => isDeepSeekOfficial(s.framework)) ? deepseekModelArgsFields(file, project) : undefined;
+      const specs = modelArgs ? result.specs.map((s) => (isDeepSeekOfficial(s.framework) ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
       const dialect = specs[0]?.dialect ?? 'hf-json';
       const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
       return { dialect, specs, notes };

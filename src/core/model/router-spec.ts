@@ -164,6 +164,11 @@ export function routedGroups(spec: RouterSpec): Groups | undefined {
   return spec.groups && provenanceOf(spec.groups.count) !== 'unknown' ? spec.groups : undefined;
 }
 
+/** DeepSeek's own inference formats (V3's and V4's `ModelArgs` read from a JSON by `ModelArgs(**config)`). */
+export function isDeepSeekOfficial(framework: string): boolean {
+  return framework === 'deepseek-official' || framework === 'deepseek-v4-official';
+}
+
 /** Whether the k weights are renormalised (`w / (sum + ε)`) for this config; undefined while top-k is unknown. */
 export function renormalizes(spec: RouterSpec): boolean | undefined {
   switch (spec.normalize.value) {

@@ -4,7 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { literalText, unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterCapacity, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { isDeepSeekOfficial, literalText, unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterCapacity, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
@@ -823,7 +823,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const label = nameOrPath?.literal.kind === 'string' && nameOrPath.literal.value !== '' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
 
   return {
-    dialect: dialectName === 'deepseek-official' || dialectName === 'deepseek-v4-official' ? 'deepseek-json' : 'hf-json',
+    dialect: isDeepSeekOfficial(dialectName) ? 'deepseek-json' : 'hf-json',
     framework: dialect.framework,
     name: label,
     range: input.range,
@@ -971,7 +971,7 @@ function readerName(dialectName: string): string {
 
 /** What a reader that does not ignore an unknown key raises on it (census DS-005, HF-010). */
 function readerRaises(dialectName: string): Pick<UnknownKey, 'raises'> {
-  if (dialectName === 'deepseek-official' || dialectName === 'deepseek-v4-official') return { raises: "DeepSeek's `ModelArgs(**config)` (inference/generate.py) raises TypeError: __init__() got an unexpected keyword argument" };
+  if (isDeepSeekOfficial(dialectName)) return { raises: "DeepSeek's `ModelArgs(**config)` (inference/generate.py) raises TypeError: __init__() got an unexpected keyword argument" };
   // configuration_dbrx.py before transformers 5's strict dataclasses: `if len(kwargs) != 0: raise ValueError(...)`.
   if (dialectName === 'dbrx') return { raises: 'transformers\' `DbrxFFNConfig` raises ValueError: Found unknown kwargs={…} on any key of `ffn_config` it does not define (releases before the strict dataclasses)' };
   return {};

@@ -2,7 +2,7 @@
  * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
  * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
  */
-import { renormalizes, routedGroups, semanticsLabel, type RouterCapacity, type RouterSpec } from '../model/router-spec';
+import { isDeepSeekOfficial, renormalizes, routedGroups, semanticsLabel, type RouterCapacity, type RouterSpec } from '../model/router-spec';
 
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
 
@@ -73,7 +73,7 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
       ...(groups ? { groups } : {}),
       normalize,
       // DeepSeek's official Gates (V3, V4) divide by the plain sum; everyone else adds 1e-20.
-      epsilon: spec.framework === 'deepseek-official' || spec.framework === 'deepseek-v4-official' ? 0 : 1e-20,
+      epsilon: isDeepSeekOfficial(spec.framework) ? 0 : 1e-20,
       scale: spec.scale.value,
       roundRobin: spec.debugRoundRobin.value,
       semantics: semanticsLabel(spec),
