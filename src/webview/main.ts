@@ -17,7 +17,7 @@ import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type Route
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
-import { checkpointTokensWhole, SyntheticDraw, syntheticWidth, tokensForGate, type Distribution, type SyntheticOptions } from '../core/router/synthetic';
+import { checkpointGateInputs, checkpointTokensWhole, SyntheticDraw, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
@@ -140,12 +140,12 @@ function weightsProblem(config: PreviewRouter['config'], w: RouterWeights): stri
 }
 
 /**
- * The tokens a checkpoint's layers route: the draw's, in each gate's coordinates through that gate's factor where
- * they can be (tokensForGate), else whole tokens, drawn once when a layer first needs them. As `route --weights`
- * draws them, so that the panel's loads for a layer are the CLI's.
+ * The tokens a checkpoint's layers route, per layer (checkpointGateInputs, as `route --weights` draws them, so the
+ * panel's loads for a layer are the CLI's): kept per row, since a gate's factor costs a pass over its weight, and a
+ * whole draw made once, the first time a layer needs one.
  */
 class CheckpointTokens {
-  private readonly factors = new Map<number, { hidden: number; hiddenStates: Float32Array; gateWeight: Float32Array } | null>();
+  private readonly rows = new Map<number, GateTokens>();
   private whole?: SyntheticDraw;
 
   constructor(
@@ -154,20 +154,22 @@ class CheckpointTokens {
   ) {}
 
   /** Layer `row`'s tokens and gate: [T, E] through its factor, or [T, H] through its weight. */
-  forRow(row: number): { hidden: number; hiddenStates: Float32Array; gateWeight: Float32Array } {
-    const w = this.weights;
-    const slab = w.experts * w.hidden;
-    const weight = w.weight.subarray(row * slab, (row + 1) * slab);
-    if (!this.factors.has(row)) {
+  forRow(row: number): GateTokens {
+    let tokens = this.rows.get(row);
+    if (!tokens) {
+      const w = this.weights;
+      const slab = w.experts * w.hidden;
       this.draw.drawTo(this.draw.options.tokens);
-      this.factors.set(row, tokensForGate(this.draw.inputs, this.draw.options.distribution, weight, w.experts, w.hidden) ?? null);
+      tokens = checkpointGateInputs(this.draw.inputs, () => this.wholeDraw(), this.draw.options.distribution, w.weight.subarray(row * slab, (row + 1) * slab), w.experts, w.hidden);
+      this.rows.set(row, tokens);
     }
-    const viaGate = this.factors.get(row);
-    if (viaGate) return viaGate;
-    if (this.draw.inputs.hidden === w.hidden) return { hidden: w.hidden, hiddenStates: this.draw.inputs.hiddenStates, gateWeight: weight };
+    return tokens;
+  }
+
+  private wholeDraw(): SyntheticInputs {
     this.whole ??= new SyntheticDraw({ ...this.draw.options, fullTokens: true });
     this.whole.drawTo(this.whole.options.tokens);
-    return { hidden: w.hidden, hiddenStates: this.whole.inputs.hiddenStates, gateWeight: weight };
+    return this.whole.inputs;
   }
 }
 

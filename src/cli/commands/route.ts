@@ -15,7 +15,7 @@ import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
-import { checkpointTokensWhole, syntheticInputs, tokensForGate, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
+import { checkpointGateInputs, checkpointTokensWhole, syntheticInputs, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
 import { activationLayers, loadActivations, loadRouterTensors, MAX_HIDDEN, type Activations, type RouterTensors } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
@@ -311,12 +311,11 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
   // A learned selection bias starts at zero, as the panel draws it (the same generator, the same loads).
   const learned = spec.selectionBias.value === 'learned' && config.selectionBias;
   // The panel draws the same (its "Copy as CLI command" reproduces its loads): tokens in the gate's coordinates, a
-  // checkpoint's gate through its own factor (tokensForGate), else whole tokens.
+  // checkpoint's gate through its own factor where it has one, else whole tokens (checkpointGateInputs).
   const draw = (fullTokens: boolean): SyntheticInputs =>
     syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned, fullTokens });
   const synthetic = draw(activations !== undefined || (router !== undefined && checkpointTokensWhole(args.distribution)));
-  const viaGate = router && !activations ? tokensForGate(synthetic, args.distribution, router.weight.data, E, hidden) : undefined;
-  const drawn = viaGate ?? (router && !activations && synthetic.whitened ? draw(true) : synthetic);
+  const drawn = router ? checkpointGateInputs(synthetic, () => draw(true), args.distribution, router.weight.data, E, hidden) : synthetic;
   const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
   const coordinates = !activations && drawn.hidden !== hidden ? `; drawn in the gate's ${E} coordinates, the same logits as ${hidden} values` : '';
   return {
@@ -325,7 +324,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
       tokens,
       hidden: activations ? hidden : drawn.hidden,
       hiddenStates: activations?.hidden.data ?? drawn.hiddenStates,
-      gateWeight: viaGate?.gateWeight ?? router?.weight.data ?? synthetic.gateWeight,
+      gateWeight: drawn.gateWeight,
       gateBias: router?.bias?.data ?? (router ? new Float32Array(E) : synthetic.gateBias),
       selectionBias: router?.selectionBias?.data ?? (router ? new Float32Array(E) : synthetic.selectionBias),
     },

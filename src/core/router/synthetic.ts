@@ -234,10 +234,26 @@ export class SyntheticDraw {
  * the synthetic gate's coordinates, not a checkpoint's: those, and a gate of E ≥ H experts or dependent rows, route
  * whole tokens (undefined here).
  */
-export function tokensForGate(drawn: SyntheticInputs, distribution: Distribution, weight: ArrayLike<number>, experts: number, hidden: number): { hidden: number; hiddenStates: Float32Array; gateWeight: Float32Array } | undefined {
+export function tokensForGate(drawn: SyntheticInputs, distribution: Distribution, weight: ArrayLike<number>, experts: number, hidden: number): GateTokens | undefined {
   if (!drawn.whitened || distribution.kind !== 'isotropic') return undefined;
   const factor = gateCholesky(weight, experts, hidden);
   return factor && { hidden: experts, hiddenStates: drawn.hiddenStates, gateWeight: Float32Array.from(factor) };
+}
+
+/** A token array and the gate that routes it: a checkpoint layer's inputs. */
+export interface GateTokens {
+  readonly hidden: number;
+  readonly hiddenStates: Float32Array;
+  readonly gateWeight: Float32Array;
+}
+
+/**
+ * A checkpoint layer's tokens and gate, as the panel and `route --weights` both route it: the draw's tokens through
+ * the gate's factor where `tokensForGate` can, else whole tokens through the weight itself (`whole()` is called only
+ * where the draw is in gate coordinates, so a whole draw is made only when a layer needs one).
+ */
+export function checkpointGateInputs(drawn: SyntheticInputs, whole: () => SyntheticInputs, distribution: Distribution, weight: Float32Array, experts: number, hidden: number): GateTokens {
+  return tokensForGate(drawn, distribution, weight, experts, hidden) ?? { hidden, hiddenStates: (drawn.whitened ? whole() : drawn).hiddenStates, gateWeight: weight };
 }
 
 /**
