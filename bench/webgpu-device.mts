@@ -81,16 +81,13 @@ function configOf(file: string, text: string, name?: string): { config: RouterCo
 const gptOssFile = 'examples/hf/gpt-oss-120b/config.json';
 const gptOss = configOf(gptOssFile, readFileSync(gptOssFile, 'utf8')).config;
 
-const draw = (tokens: number, experts: number): RouterInputs => {
-  // Whole tokens: this bench measures the graph at the model's width (the panel's synthetic tokens are E wide, whitened.ts).
-  const drawn = syntheticInputs({ seed: 0, tokens, hidden: H, experts, distribution: { kind: 'isotropic' }, fullTokens: true });
-  return { tokens, hidden: H, hiddenStates: drawn.hiddenStates, gateWeight: drawn.gateWeight, gateBias: drawn.gateBias, selectionBias: new Float32Array(experts) };
-};
-
-/** The panel's synthetic tokens for a synthetic gate: E values a token, in the gate's coordinates (whitened.ts). */
-const drawInGateCoordinates = (tokens: number, experts: number): RouterInputs => {
-  const drawn = syntheticInputs({ seed: 0, tokens, hidden: H, experts, distribution: { kind: 'isotropic' } });
-  if (!drawn.whitened) throw new Error('expected tokens in the gate\'s coordinates');
+/**
+ * Synthetic inputs: whole tokens (the graph at the model's width, as the rows before the panel's change measured
+ * it), or, `inGateCoordinates`, the panel's own for a synthetic gate: E values a token (whitened.ts).
+ */
+const draw = (tokens: number, experts: number, inGateCoordinates = false): RouterInputs => {
+  const drawn = syntheticInputs({ seed: 0, tokens, hidden: H, experts, distribution: { kind: 'isotropic' }, fullTokens: !inGateCoordinates });
+  if (inGateCoordinates && !drawn.whitened) throw new Error('expected tokens in the gate\'s coordinates');
   return { tokens, hidden: drawn.hidden, hiddenStates: drawn.hiddenStates, gateWeight: drawn.gateWeight, gateBias: drawn.gateBias, selectionBias: new Float32Array(experts) };
 };
 
@@ -181,7 +178,7 @@ progress('balancing done');
 // tokens are uploaded with each run here (8 MB at 16,384), as after a change of seed or token count.
 const E = gptOss.experts;
 const drawStart = now();
-const gate16k = drawInGateCoordinates(T, E);
+const gate16k = draw(T, E, true);
 const drawMs = now() - drawStart;
 const webgpuGate = await prepare(gptOss, 'webgpu', 'counts', E);
 const gateFromCpu = await timeRuns(() => webgpuGate.router.run(gate16k), 7);
@@ -190,7 +187,7 @@ results.gateCoordinates = { drawMs16k: drawMs, fromCpu16k: gateFromCpu.ms, resid
 rows.push([`the panel now: ${T} tokens drawn in the gate's ${E} coordinates in TypeScript (incl. the gate's Cholesky factor)`, `${drawMs.toFixed(0)} ms`]);
 rows.push([`WebGPU, those ${T} tokens copied from a Float32Array each run (8 MB)`, `${gateFromCpu.ms.toFixed(1)} ms`]);
 rows.push([`WebGPU, those ${T} tokens resident`, `${gateResident.ms.toFixed(1)} ms`]);
-const gate64k = drawInGateCoordinates(T64, E);
+const gate64k = draw(T64, E, true);
 const wasmGate = await prepare(gptOss, 'wasm', 'counts', E);
 const wasmGate64 = await timeRuns(() => wasmGate.router.run(gate64k), 3);
 const gpuGate64 = await timeRuns(async () => webgpuGate.router.run(gate64k, await tokens.feedsFor(gate64k)), 7);
