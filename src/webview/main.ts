@@ -288,10 +288,11 @@ async function start(): Promise<void> {
 }
 
 /**
- * The first look's work: 256 whole tokens of gpt-oss-120b (256 × 2880 × 128 multiply-adds, ~0.1 s here). Tokens
- * drawn in the gate's coordinates cost E values instead of H, so 22× as many fit in the same time.
+ * The first look's work: 1,024 tokens in gpt-oss-120b's gate coordinates (1,024 × 128 × 128 multiply-adds, ~20 ms
+ * here). It shares the main thread with ORT's start-up, so every token it routes delays the full result: 5,760
+ * tokens (5.6× this) made it come 30–50 ms later. Whole tokens (a checkpoint's, or E ≥ H) take at least 256.
  */
-const FIRST_LOOK_WORK = 256 * 2880 * 128;
+const FIRST_LOOK_WORK = 1024 * 128 * 128;
 
 /** Tokens the panel's first run shows before the rest are routed (see showFirstLook): at least 256. */
 function firstLookTokens(draw: SyntheticDraw): number {

@@ -130,7 +130,7 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
 
   it('the first run shows its first tokens at once, routed as the reference does, before the full result', async () => {
     const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
-    // 256 × 128: drawn in the gate's 128 coordinates, so the first look covers 256 × 2880 × 128 / 128² = 5,760 tokens.
+    // Drawn in the gate's 128 coordinates: the first look covers 1,024 × 128 × 128 / 128² = 1,024 tokens.
     const state = { tokens: 8192, hidden: 256, seed: 4, backend: 'wasm' };
     const page = await harness.open(subject, state);
     const result = await waitForRun(page);
@@ -139,8 +139,8 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
       const data = document.getElementById('app')!.dataset;
       return { at: Number(data.firstLookAt), tokens: Number(data.firstLookTokens), counts: JSON.parse(data.firstLookCounts ?? 'null') as number[] | null, resultAt: Number(data.firstResultAt) };
     });
-    assert.equal(first.tokens, 5760);
-    assert.deepEqual(first.counts, referenceCounts(subject, { ...state, tokens: 5760 }), 'the first 5,760 of the same tokens');
+    assert.equal(first.tokens, 1024);
+    assert.deepEqual(first.counts, referenceCounts(subject, { ...state, tokens: 1024 }), 'the first 1,024 of the same tokens');
     assert.ok(first.at < first.resultAt, `first look at ${first.at} ms, full result at ${first.resultAt} ms`);
     assert.deepEqual(result.counts, referenceCounts(subject, state), 'the full result replaced it');
     assert.equal(await page.locator('p.first-look').count(), 0);
