@@ -141,15 +141,29 @@ def deepseek_official(x, w, bias, topk, n_groups, topk_groups, score_func, route
     return idx, weights * route_scale
 
 
+# --- transformers Gemma4TextRouter (modular_gemma4.py @527d8b4) ---------------------------------------------
+def hf_gemma4(x, w, scale, per_expert_scale, top_k, eps):
+    normed = x * torch.pow(x.pow(2).mean(-1, keepdim=True) + eps, -0.5)  # Gemma4RMSNorm(with_scale=False)
+    scores = F.linear(normed * scale * x.shape[-1] ** -0.5, w)
+    probs = F.softmax(scores, dim=-1)
+    weights, idx = torch.topk(probs, k=top_k, dim=-1)
+    weights = weights / weights.sum(dim=-1, keepdim=True)
+    return idx, weights * per_expert_scale[idx]
+
+
 def cases():
     """(name, RouterConfig for the TS side, shapes, which inputs exist, the torch function to call)."""
     def cfg(experts, top_k, order, score, router_bias=False, selection_bias=False, groups=None, normalize=False,
-            epsilon=1e-20, scale=1.0, round_robin=False):
+            epsilon=1e-20, scale=1.0, round_robin=False, token_norm=None, expert_scale=False):
         c = dict(experts=experts, topK=top_k, order=order, scoreFunc=score, routerBias=router_bias,
                  selectionBias=selection_bias, normalize=normalize, epsilon=epsilon, scale=scale,
                  roundRobin=round_robin, semantics="")
         if groups:
             c["groups"] = dict(count=groups[0], selected=groups[1], score=groups[2])
+        if token_norm is not None:
+            c["tokenNorm"] = dict(epsilon=token_norm)
+        if expert_scale:
+            c["expertScale"] = True
         return c
 
     yield ("torchtitan softmax + route_norm (gpt-oss style)", cfg(8, 2, "score-then-topk", "softmax", router_bias=True, normalize=True),
@@ -190,10 +204,17 @@ def cases():
     yield ("deepseek official V3 style: sigmoid + bias, top-2 groups, plain-sum renormalisation",
            cfg(16, 4, "score-then-topk", "sigmoid", selection_bias=True, groups=(4, 2, "top2-sum"), normalize=True, epsilon=0, scale=2.5),
            lambda x, w, b, s: deepseek_official(x, w, s, 4, 4, 2, "sigmoid", 2.5))
+    # The learned scales are drawn away from their initial 1, so that the test sees them; the case's tokens are
+    # scaled per row (0.1 to 10), which the norm must undo.
+    yield ("hf gemma4: token RMS-normed with a learned scale, softmax, top-k renormalised, per-expert scale",
+           cfg(16, 4, "score-then-topk", "softmax", normalize=True, epsilon=0, token_norm=1e-6, expert_scale=True),
+           lambda x, w, b, s, extra: hf_gemma4(x, w, extra["tokenScale"], extra["expertScale"], 4, 1e-6))
 
 
-def separated(x, w, b, s, config):
+def separated(x, w, b, s, config, extra):
     """True when no top-k decision is within 1e-4 of a tie (so float32 engines agree with float64)."""
+    if "tokenNorm" in config:
+        x = x * torch.pow(x.pow(2).mean(-1, keepdim=True), -0.5) * extra["tokenScale"] * x.shape[-1] ** -0.5
     logits = x @ w.T + (b if config["routerBias"] else 0)
     values = torch.sort(logits, dim=-1, descending=True)[0]
     return bool((values[:, :-1] - values[:, 1:]).min() > 1e-3)
@@ -205,15 +226,21 @@ def main():
     tokens, hidden = 24, 16
     for name, config, fn in cases():
         experts = config["experts"]
+        extra = {}
         for _ in range(1000):
             x = rng.normal(size=(tokens, hidden)).astype(np.float32)
             w = (rng.normal(size=(experts, hidden)) / math.sqrt(hidden)).astype(np.float32)
             b = (rng.normal(size=(experts,)) * 0.1).astype(np.float32)
             s = (rng.normal(size=(experts,)) * 0.1).astype(np.float32)
+            if "tokenNorm" in config:
+                x = (x * np.exp(rng.uniform(np.log(0.1), np.log(10), size=(tokens, 1)))).astype(np.float32)
+                extra = {"tokenScale": rng.uniform(0.5, 2, size=(hidden,)).astype(np.float32),
+                         "expertScale": rng.uniform(0.5, 2, size=(experts,)).astype(np.float32)}
             tx, tw, tb, ts = (torch.from_numpy(a).double() for a in (x, w, b, s))
-            if separated(tx, tw, tb, ts, config):
+            textra = {k: torch.from_numpy(v).double() for k, v in extra.items()}
+            if separated(tx, tw, tb, ts, config, textra):
                 break
-        idx, weights = fn(tx, tw, tb, ts)
+        idx, weights = fn(tx, tw, tb, ts, textra) if extra else fn(tx, tw, tb, ts)
         # Rows sorted by expert id so engines that order the k differently (sorted=False) compare equal.
         order = torch.argsort(idx, dim=-1)
         idx = idx.gather(1, order)
@@ -228,6 +255,7 @@ def main():
             "gateWeight": w.flatten().tolist(),
             "gateBias": b.tolist(),
             "selectionBias": s.tolist(),
+            **{k: v.tolist() for k, v in extra.items()},
             "expected": {
                 "indices": idx.flatten().tolist(),
                 "weights": weights.flatten().tolist(),

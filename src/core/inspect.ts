@@ -163,9 +163,10 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
   for (const name of INSPECTED_FIELDS) fields[name] = reportField(name, spec, configFile, lines, linesOf);
   const notes = [
     equivalenceNote(spec),
-    // What the router does that no field shows (Hunyuan-A13B's own capacity).
+    // What the router does that no field shows (Hunyuan-A13B's own capacity, Gemma 4's token norm and expert scale).
     spec.routerCapacity && `the router itself drops what an expert receives beyond ${spec.routerCapacity.formula} tokens of a batch (${spec.routerCapacity.source}), whatever the config says about drops`,
-    spec.unmodelled && `not routed by \`moe-lens route\` or the preview: ${spec.unmodelled}`,
+    spec.tokenNorm && `the gate sees each token normed (RMSNorm without weight, epsilon ${spec.tokenNorm.epsilon.value}${spec.tokenNorm.epsilon.unknown ? ' assumed' : ''}), times a learned scale per hidden unit and hidden^-0.5 (${spec.tokenNorm.source})`,
+    spec.expertScale && `each chosen weight is multiplied by a learned scale of its expert (${spec.expertScale.source}); synthetic runs use 1, where training starts`,
   ].filter((note): note is string => typeof note === 'string');
   return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(notes.length ? { notes } : {}), ...parametersFields(spec) };
 }

@@ -17,7 +17,7 @@ import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type Route
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
-import { checkpointGateInputs, checkpointTokensWhole, SyntheticDraw, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
+import { checkpointGateInputs, drawsWholeTokens, SyntheticDraw, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
@@ -205,7 +205,7 @@ async function start(): Promise<void> {
     return;
   }
   const experts = subject.router.config.experts;
-  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: weights !== undefined && checkpointTokensWhole(distributionOf(controls)) }));
+  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: drawsWholeTokens(subject.router.config, distributionOf(controls), weights !== undefined) }));
   if (problem) {
     setStatus(problem, 'error');
     app.dataset.state = 'invalid';
@@ -227,7 +227,7 @@ async function start(): Promise<void> {
       distribution: distributionOf(controls),
       zeroSelectionBias: subject.learnedSelectionBias === true,
       // A checkpoint's gates route the draw's isotropic tokens in their own coordinates (CheckpointTokens).
-      fullTokens: weights !== undefined && checkpointTokensWhole(distributionOf(controls)),
+      fullTokens: drawsWholeTokens(config, distributionOf(controls), weights !== undefined),
     };
     // Start the session before drawing: ORT's module import and WebAssembly compile start now.
     const session = prepareRouter(config, syntheticWidth(drawOptions), info.backend);

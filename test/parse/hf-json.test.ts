@@ -224,15 +224,21 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(analyzeHfJson('{"dim": 2048, "n_routed_experts": 64, "n_activated_experts": 6, "score_func": "softmax"}', 'config.json').specs[0]!.framework, 'deepseek-official');
   });
 
-  it('Gemma 4: read where `enable_moe_block` is true, checked, but not routed (its router norms the token first)', () => {
-    const moe = (enabled: string): string => `{"model_type": "gemma4", "text_config": {"model_type": "gemma4_text", "enable_moe_block": ${enabled}, "num_experts": 128, "top_k_experts": 8, "hidden_size": 2816, "top_k": 64}}`;
+  it('Gemma 4: read where `enable_moe_block` is true; its router norms the token first and scales each choice per expert', () => {
+    const moe = (enabled: string): string => `{"model_type": "gemma4", "text_config": {"model_type": "gemma4_text", "enable_moe_block": ${enabled}, "num_experts": 128, "top_k_experts": 8, "hidden_size": 2816, "rms_norm_eps": 1e-05, "top_k": 64}}`;
     const [spec] = analyzeHfJson(moe('true'), 'config.json').specs;
     assert.equal(spec!.framework, 'hf:gemma4');
-    assert.deepEqual([spec!.experts.value, spec!.topK.value, spec!.scoreFunc.value, spec!.order.value, spec!.normalize.value], [128, 8, 'softmax', 'score-then-topk', 'always']);
+    assert.deepEqual([spec!.experts.value, spec!.topK.value, spec!.scoreFunc.value, spec!.order.value, spec!.normalize.value, spec!.scale.value], [128, 8, 'softmax', 'score-then-topk', 'always', 1]);
     assert.deepEqual(spec!.unknownKeys, [], "`top_k` is PretrainedConfig's generation default, not the router's");
-    assert.match(spec!.scale.unknown ?? '', /per_expert_scale/);
+    assert.equal(spec!.scale.unknown, undefined, 'the per-expert scale is modelled, not an unknown route scale');
     const routed = routerConfigFromSpec(spec!);
-    assert.ok('error' in routed && /norms each token before its gate/.test(routed.error), JSON.stringify(routed));
+    assert.ok('config' in routed, JSON.stringify(routed));
+    assert.deepEqual([routed.config.tokenNorm, routed.config.expertScale], [{ epsilon: 1e-5 }, true]);
+    assert.match(routed.config.semantics, /token RMS-normed.*× per-expert scale/);
+    // An unwritten epsilon is assumed, and says so.
+    const unwritten = analyzeHfJson(moe('true').replace('"rms_norm_eps": 1e-05, ', ''), 'config.json').specs[0]!;
+    assert.equal(unwritten.tokenNorm?.epsilon.value, 1e-6);
+    assert.match(unwritten.tokenNorm?.epsilon.unknown ?? '', /does not write.*rms_norm_eps.*assumes 1e-6/);
     // The dense sizes (E2B, E4B, 31B) write false: no router at all.
     assert.deepEqual(analyzeHfJson(moe('false'), 'config.json').specs, []);
     assert.equal(analyzeHfJson('{"model_type": "gemma4_text", "enable_moe_block": true, "num_experts": 128, "top_k_experts": 8}', 'config.json').specs[0]?.framework, 'hf:gemma4');

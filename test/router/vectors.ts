@@ -11,6 +11,9 @@ export interface RouterVector {
   readonly gateWeight: number[];
   readonly gateBias: number[];
   readonly selectionBias: number[];
+  /** Gemma 4's learned scales (RouterConfig.tokenNorm, expertScale), where the case has them. */
+  readonly tokenScale?: number[];
+  readonly expertScale?: number[];
   readonly expected: { indices: number[]; weights: number[]; counts: number[] };
 }
 

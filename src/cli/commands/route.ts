@@ -15,7 +15,7 @@ import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
-import { checkpointGateInputs, checkpointTokensWhole, syntheticInputs, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
+import { checkpointGateInputs, drawsWholeTokens, syntheticInputs, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
 import { activationLayers, loadActivations, loadRouterTensors, MAX_HIDDEN, type Activations, type RouterTensors } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
@@ -314,7 +314,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
   // checkpoint's gate through its own factor where it has one, else whole tokens (checkpointGateInputs).
   const draw = (fullTokens: boolean): SyntheticInputs =>
     syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned, fullTokens });
-  const synthetic = draw(activations !== undefined || (router !== undefined && checkpointTokensWhole(args.distribution)));
+  const synthetic = draw(activations !== undefined || drawsWholeTokens(config, args.distribution, router !== undefined));
   const drawn = router ? checkpointGateInputs(synthetic, () => draw(true), args.distribution, router.weight.data, E, hidden) : synthetic;
   const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
   const coordinates = !activations && drawn.hidden !== hidden ? `; drawn in the gate's ${E} coordinates, the same logits as ${hidden} values` : '';

@@ -288,10 +288,12 @@ export interface RouterSpec {
   /** The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`). */
   readonly routerCapacity?: RouterCapacity;
   /**
-   * What the router does that MoE Lens's router model does not (Gemma 4 norms the token before its gate): the config
-   * is read and checked, but `route` and the preview do not run it, and say why.
+   * The gate sees the token normed (Gemma 4): an RMSNorm without weight (`epsilon`), a learned scale per hidden unit
+   * and hidden^-0.5 (RouterConfig.tokenNorm). `source`: the router's code.
    */
-  readonly unmodelled?: string;
+  readonly tokenNorm?: { readonly epsilon: Field<number>; readonly source: string };
+  /** A learned scale per expert multiplies each chosen weight (Gemma 4's `per_expert_scale`); `source`: the router's code. */
+  readonly expertScale?: { readonly source: string };
 }
 
 /**
@@ -345,6 +347,7 @@ export function literalNumber(literal: Literal): number | undefined {
 export function semanticsLabel(spec: RouterSpec): string {
   const k = spec.topK.value ?? '?';
   const parts: string[] = [spec.framework];
+  if (spec.tokenNorm) parts.push('token RMS-normed');
   parts.push(spec.order.value === 'score-then-topk' ? `score → top-${k}` : `top-${k} → score`);
   parts.push(spec.scoreFunc.value);
   if (spec.routerBias.value) parts.push('router bias');
@@ -352,6 +355,7 @@ export function semanticsLabel(spec: RouterSpec): string {
   const groups = routedGroups(spec);
   if (groups?.count.value !== undefined) parts.push(`groups ${groups.selected.value ?? '?'}/${groups.count.value} (${groups.score})`);
   if (spec.normalize.value !== 'never') parts.push(`normalize ${spec.normalize.value}`);
+  if (spec.expertScale) parts.push('× per-expert scale');
   if (spec.scale.value !== 1) parts.push(`× ${spec.scale.value}`);
   if (spec.debugRoundRobin.value) parts.push('debug round-robin');
   if (spec.routerCapacity) parts.push(`drops tokens above ${spec.routerCapacity.formula} an expert`);

@@ -38,8 +38,10 @@ interface Dialect {
   readonly topKFirstOfList?: true;
   /** The router drops what an expert receives beyond a capacity (RouterSpec.routerCapacity). */
   readonly routerCapacity?: RouterCapacity;
-  /** What the router does that MoE Lens does not model (RouterSpec.unmodelled), and why its scale is unknown. */
-  readonly unmodelled?: { readonly why: string; readonly scale: string };
+  /** The gate sees the token normed (RouterSpec.tokenNorm): the norm's epsilon key, and the router's code. */
+  readonly tokenNorm?: { readonly epsilonKey: string; readonly source: string };
+  /** A learned scale per expert multiplies each chosen weight (RouterSpec.expertScale): the router's code. */
+  readonly expertScale?: string;
   /** Where the router's code says its selection bias comes from (else "<framework> router"). */
   readonly selectionBiasLabel?: string;
 }
@@ -425,10 +427,9 @@ DIALECTS.qwen3_5_moe = { ...DIALECTS.qwen3_vl_moe, framework: 'hf:qwen3_5_moe', 
 DIALECTS.qwen3_5_moe_text = { ...DIALECTS.qwen3_5_moe, nested: undefined };
 
 // Gemma 4's MoE sizes (26B-A4B: `enable_moe_block` in `text_config`, model_type gemma4_text). Gemma4TextRouter
-// (transformers @527d8b4 modular_gemma4.py) norms the token (RMSNorm without a weight), multiplies it by a learned
-// `scale` and hidden^-0.5, projects it (no bias), takes a softmax over all experts and the top `top_k_experts`,
-// divides the k by their sum and multiplies each by a learned `per_expert_scale`. Which experts a token takes is
-// that of a plain softmax router (the norm scales a token's logits by one positive number); the weights are not.
+// (transformers @527d8b4 modular_gemma4.py) norms the token (RMSNorm without a weight, `rms_norm_eps`), multiplies
+// it by a learned `scale` and hidden^-0.5, projects it (no bias), takes a softmax over all experts and the top
+// `top_k_experts`, divides the k by their sum and multiplies each by a learned `per_expert_scale`.
 const GEMMA4 = 'transformers @527d8b4 Gemma4TextRouter (modular_gemma4.py)';
 DIALECTS.gemma4 = {
   framework: 'hf:gemma4',
@@ -441,10 +442,8 @@ DIALECTS.gemma4 = {
   normalize: hardCodedNormalize('always', `${GEMMA4}: the k weights are divided by their sum`),
   nested: 'text_config',
   ownKeys: ['enable_moe_block'],
-  unmodelled: {
-    why: `Gemma 4's router norms each token before its gate (RMSNorm, a learned scale, hidden^-0.5) and multiplies each choice by a learned per-expert scale (${GEMMA4}), which MoE Lens's router does not model yet`,
-    scale: `a learned weight per expert (\`per_expert_scale\`, 1 where training starts) multiplies each choice (${GEMMA4})`,
-  },
+  tokenNorm: { epsilonKey: 'rms_norm_eps', source: `${GEMMA4}: RMSNorm(with_scale=False) of the token, times \`scale\` and hidden^-0.5, before \`proj\`` },
+  expertScale: `${GEMMA4}: \`top_k_weights * self.per_expert_scale[top_k_index]\`, after the k are divided by their sum`,
 };
 DIALECTS.gemma4_text = { ...DIALECTS.gemma4, nested: undefined };
 
@@ -839,7 +838,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     scale: unlessUnknown(
       scale
         ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) }
-        : { value: 1, sites: [], ...(dialect.unmodelled ? { unknown: dialect.unmodelled.scale } : {}) },
+        : { value: 1, sites: [] },
     ),
     debugRoundRobin: { value: false, sites: [] },
     hidden: hiddenField,
@@ -864,7 +863,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       ...(dialect.scale ? { scale: dialect.scale.key } : {}),
     },
     ...(dialect.routerCapacity ? { routerCapacity: dialect.routerCapacity } : {}),
-    ...(dialect.unmodelled ? { unmodelled: dialect.unmodelled.why } : {}),
+    ...(dialect.tokenNorm ? { tokenNorm: { epsilon: tokenNormEpsilon(numberField([dialect.tokenNorm.epsilonKey])), source: dialect.tokenNorm.source } } : {}),
+    ...(dialect.expertScale ? { expertScale: { source: dialect.expertScale } } : {}),
   };
 }
 
@@ -980,4 +980,13 @@ function readerRaises(dialectName: string): Pick<UnknownKey, 'raises'> {
 /** The `model_type`s MoE Lens knows the router of. */
 export function hfModelTypes(): string[] {
   return Object.keys(DIALECTS);
+}
+
+/**
+ * The norm's epsilon as the file writes it. Unwritten, routing assumes 1e-6 (what Gemma 4's published config.json
+ * files write) and says so: the value hardly matters for a token of unit scale, but it is not the file's.
+ */
+function tokenNormEpsilon(field: Field<number | undefined>): Field<number> {
+  if (field.value !== undefined && field.value >= 0) return { ...field, value: field.value };
+  return { value: 1e-6, sites: field.sites, unknown: field.sites.length ? 'the norm\'s epsilon is not a non-negative number' : 'the file does not write the norm\'s epsilon (`rms_norm_eps`); routing assumes 1e-6' };
 }

@@ -6,7 +6,7 @@
  * makes a step cost a top-k per token instead of a matrix product.
  */
 import type { RouterSpec, Site } from '../model/router-spec';
-import { groupMaskScratch, maskGroups, scoreInPlace, topKInto, topKOfSumInto, type GroupMaskScratch, type RouterInputs } from './cpu-router';
+import { gateSeenTokens, groupMaskScratch, maskGroups, scoreInPlace, topKInto, topKOfSumInto, type GroupMaskScratch, type RouterInputs } from './cpu-router';
 import type { RouterConfig } from './router-config';
 import { loadStats } from './stats';
 
@@ -80,7 +80,7 @@ export function choiceValues(config: RouterConfig, inputs: RouterInputs): Float6
   const out = new Float64Array(T * E);
   // Typed copies keep the inner loop monomorphic. Tokens go in blocks, so that a gate row is read once per block
   // from memory rather than once per token (a 256 × 7168 gate is 15 MB: per token that is memory-bound).
-  const x = Float64Array.from(inputs.hiddenStates);
+  const x = gateSeenTokens(config, inputs);
   const w = Float64Array.from(inputs.gateWeight);
   const BLOCK = 8;
   for (let t0 = 0; t0 < T; t0 += BLOCK) {

@@ -15,6 +15,10 @@ export interface RouterInputs {
   readonly gateBias?: ArrayLike<number>;
   /** [experts]; used when the config has a selection bias. */
   readonly selectionBias?: ArrayLike<number>;
+  /** [hidden]; the learned scale of a normed token (`tokenNorm`), 1 where absent. */
+  readonly tokenScale?: ArrayLike<number>;
+  /** [experts]; the learned scale of each chosen weight (`expertScale`), 1 where absent. */
+  readonly expertScale?: ArrayLike<number>;
 }
 
 export interface RouterOutputs {
@@ -116,11 +120,14 @@ export function routeReference(config: RouterConfig, inputs: RouterInputs): Rout
   const scores = new Float64Array(E);
   const choice = new Float64Array(E);
   const groupScratch = groupMaskScratch(config);
+  const normed = config.tokenNorm ? new Float64Array(H) : undefined;
 
   for (let t = 0; t < T; t++) {
+    const token = normed ? normToken(config.tokenNorm!.epsilon, inputs, t, normed) : inputs.hiddenStates;
+    const at = normed ? 0 : t * H;
     for (let e = 0; e < E; e++) {
       const bias = config.routerBias && inputs.gateBias ? inputs.gateBias[e]! : 0;
-      logits[e] = dot(inputs.hiddenStates, t * H, inputs.gateWeight, e * H, H, bias);
+      logits[e] = dot(token, at, inputs.gateWeight, e * H, H, bias);
     }
     const selectionBias = (e: number): number => (config.selectionBias && inputs.selectionBias ? inputs.selectionBias[e]! : 0);
     let chosen: number[];
@@ -152,11 +159,34 @@ export function routeReference(config: RouterConfig, inputs: RouterInputs): Rout
     }
     for (let i = 0; i < K; i++) {
       indices[t * K + i] = chosen[i]!;
-      weights[t * K + i] = chosenWeights[i]! * config.scale;
+      const expertScale = config.expertScale && inputs.expertScale ? inputs.expertScale[chosen[i]!]! : 1;
+      weights[t * K + i] = chosenWeights[i]! * expertScale * config.scale;
       counts[chosen[i]!]!++;
     }
   }
   return { indices, weights, counts };
+}
+
+/**
+ * Token t as a `tokenNorm` gate sees it, into `out`: x / √(mean(x²) + ε) · scale · hidden^-0.5 (Gemma4TextRouter:
+ * an RMSNorm without weight, then its own `scale` and `scalar_root_size`).
+ */
+export function normToken(epsilon: number, inputs: RouterInputs, t: number, out: Float64Array): Float64Array {
+  const H = inputs.hidden;
+  let squares = 0;
+  for (let h = 0; h < H; h++) squares += inputs.hiddenStates[t * H + h]! ** 2;
+  const factor = 1 / Math.sqrt(squares / H + epsilon) / Math.sqrt(H);
+  for (let h = 0; h < H; h++) out[h] = inputs.hiddenStates[t * H + h]! * factor * (inputs.tokenScale ? inputs.tokenScale[h]! : 1);
+  return out;
+}
+
+/** Every token as the gate sees it, [T, H] in float64: normed where the config says so (`tokenNorm`), else as given. */
+export function gateSeenTokens(config: RouterConfig, inputs: RouterInputs): Float64Array {
+  if (!config.tokenNorm) return Float64Array.from(inputs.hiddenStates);
+  const H = inputs.hidden;
+  const out = new Float64Array(inputs.tokens * H);
+  for (let t = 0; t < inputs.tokens; t++) normToken(config.tokenNorm.epsilon, inputs, t, out.subarray(t * H, (t + 1) * H));
+  return out;
 }
 
 /** Reusable buffers for `maskGroups` (one per router config; nothing is allocated per token). */

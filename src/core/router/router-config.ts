@@ -30,6 +30,13 @@ export interface RouterConfig {
   readonly semantics: string;
   /** A capacity the router enforces itself (Hunyuan-A13B): the counts are the choices, the stats say what it drops. */
   readonly routerCapacity?: RouterCapacity;
+  /**
+   * The gate sees the token normed (Gemma 4): x / √(mean(x²) + epsilon), times a learned scale per hidden unit
+   * (RouterInputs.tokenScale, 1 where absent) and hidden^-0.5. Needs whole tokens (not the gate's coordinates).
+   */
+  readonly tokenNorm?: { readonly epsilon: number };
+  /** Each chosen weight, after renormalising, is multiplied by a learned scale of its expert (RouterInputs.expertScale, 1 where absent). */
+  readonly expertScale?: boolean;
 }
 
 export type RouterConfigResult = { readonly config: RouterConfig } | { readonly error: string };
@@ -37,7 +44,6 @@ export type RouterConfigResult = { readonly config: RouterConfig } | { readonly 
 const SCORE_FUNCTIONS: readonly string[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
 
 export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
-  if (spec.unmodelled) return { error: spec.unmodelled };
   const experts = spec.experts.value;
   const topK = spec.topK.value;
   if (experts === undefined || !Number.isInteger(experts) || experts < 1) return { error: `the expert count is not a positive integer (${String(experts)})` };
@@ -78,6 +84,8 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
       roundRobin: spec.debugRoundRobin.value,
       semantics: semanticsLabel(spec),
       ...(spec.routerCapacity ? { routerCapacity: spec.routerCapacity } : {}),
+      ...(spec.tokenNorm ? { tokenNorm: { epsilon: spec.tokenNorm.epsilon.value } } : {}),
+      ...(spec.expertScale ? { expertScale: true } : {}),
     },
   };
 }

@@ -11,6 +11,7 @@
  *   token, routed through the Cholesky factor of W·Wᵀ): the same distribution of logits for 1/22 of the work at
  *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole (clustered tokens for a checkpoint's gates).
  */
+import type { RouterConfig } from './router-config';
 import { centresInGateCoordinates, gateCholesky } from './whitened';
 
 export type Distribution = { readonly kind: 'isotropic' } | { readonly kind: 'clustered'; readonly clusters: number };
@@ -262,6 +263,14 @@ export function checkpointGateInputs(drawn: SyntheticInputs, whole: () => Synthe
  */
 export function checkpointTokensWhole(distribution: Distribution): boolean {
   return distribution.kind !== 'isotropic';
+}
+
+/**
+ * Whether a run draws whole tokens (`fullTokens`): a gate that norms each token (Gemma 4's `tokenNorm`) needs its H
+ * values, not only the logits W·x; a checkpoint's gates route clustered tokens whole (checkpointTokensWhole).
+ */
+export function drawsWholeTokens(config: Pick<RouterConfig, 'tokenNorm'>, distribution: Distribution, checkpoint: boolean): boolean {
+  return config.tokenNorm !== undefined || (checkpoint && checkpointTokensWhole(distribution));
 }
 
 /** The width a draw's token rows will have (the gate's coordinates unless E ≥ H or `fullTokens`), before drawing. */
