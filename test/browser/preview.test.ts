@@ -9,13 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import { analyzeDocument } from '../../src/core/analyze';
 import { previewSubject } from '../../src/core/preview';
 import { routeReference } from '../../src/core/router/cpu-router';
-import { syntheticInputs } from '../../src/core/router/synthetic';
+import { drawsWholeTokens, syntheticInputs } from '../../src/core/router/synthetic';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harness';
 
 function referenceCounts(subject: PreviewSubject, state: { tokens: number; hidden: number; seed: number; distribution?: 'isotropic' | 'clustered'; clusters?: number }, config = subject.router.config): number[] {
   const distribution = state.distribution === 'clustered' ? { kind: 'clustered' as const, clusters: state.clusters ?? 8 } : { kind: 'isotropic' as const };
-  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution, zeroSelectionBias: subject.learnedSelectionBias === true });
+  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution, zeroSelectionBias: subject.learnedSelectionBias === true, fullTokens: drawsWholeTokens(config, distribution, false) });
   return Array.from(routeReference(config, { ...inputs, tokens: state.tokens }).counts);
 }
 
@@ -181,6 +181,23 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     assert.equal(await page.locator('svg.chart line.router-capacity-line title').textContent(), 'the router keeps 256 tokens per expert');
     assert.match((await page.textContent('.chart-legend')) ?? '', /the router's own capacity, 256 tokens/);
     await page.close();
+  });
+
+  it('Gemma 4: the gate sees each token RMS-normed, so whole tokens are drawn, and the loads are the reference\'s (WASM and WebGPU)', async () => {
+    const subject = subjectFor('test/corpus/hf3/ai-dynamo__aiconfigurator@095f58a/aic-core/src/aiconfigurator_core/model_configs/google--gemma-4-26B-A4B_config.json');
+    assert.deepEqual(subject.router.config.tokenNorm, { epsilon: 1e-6 });
+    for (const backend of ['wasm', 'webgpu']) {
+      const state = { tokens: 1024, hidden: 512, seed: 3, backend };
+      const page = await harness.open(subject, state);
+      const result = await waitForRun(page);
+      assert.equal(result.state, 'done', JSON.stringify(result));
+      // Whole tokens, spelt out (not through drawsWholeTokens, which the panel uses): tokens drawn in the gate's
+      // coordinates would be normed over E values instead of H, and route differently.
+      const whole = syntheticInputs({ seed: 3, tokens: 1024, hidden: 512, experts: 128, distribution: { kind: 'isotropic' }, fullTokens: true });
+      assert.deepEqual(result.counts, Array.from(routeReference(subject.router.config, { ...whole, tokens: 1024 }).counts), backend);
+      assert.match((await page.textContent('#semantics')) ?? '', /token RMS-normed · score → top-8 · softmax · normalize always · × per-expert scale/);
+      await page.close();
+    }
   });
 
   it('starts onnxruntime-web as the page loads, before the config arrives (WASM)', async () => {

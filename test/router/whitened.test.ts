@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { routeReference } from '../../src/core/router/cpu-router';
 import type { RouterConfig } from '../../src/core/router/router-config';
-import { mulberry32Bits, normalSampler, syntheticInputs, syntheticWidth, tokensForGate } from '../../src/core/router/synthetic';
+import { drawsWholeTokens, mulberry32Bits, normalSampler, syntheticInputs, syntheticWidth, tokensForGate } from '../../src/core/router/synthetic';
 import { centresInGateCoordinates, gateCholesky } from '../../src/core/router/whitened';
 
 /** A gate whose experts differ: row norms from 0.5 to 2 and a shared direction, so W·Wᵀ is far from a multiple of I. */
@@ -117,5 +117,13 @@ describe('synthetic tokens in the gate\'s coordinates (whitened.ts)', () => {
       assert.equal(inputs.hidden, hidden);
       assert.equal(syntheticWidth({ ...base, hidden }), hidden);
     }
+  });
+
+  it("a gate that norms each token (Gemma 4) draws whole tokens: the norm is of a token's H values, which W·x does not keep", () => {
+    const isotropic = { kind: 'isotropic' as const };
+    assert.equal(drawsWholeTokens({ tokenNorm: { epsilon: 1e-6 } }, isotropic, false), true);
+    assert.equal(drawsWholeTokens({}, isotropic, false), false);
+    assert.equal(drawsWholeTokens({}, isotropic, true), false, "a checkpoint's gate routes isotropic tokens through its factor");
+    assert.equal(drawsWholeTokens({}, { kind: 'clustered', clusters: 4 }, true), true);
   });
 });
