@@ -49,6 +49,10 @@ export interface RouterWeights {
   readonly bias?: Float32Array;
   /** [layers, experts]: the learned selection bias (`e_score_correction_bias`, `expert_bias`): the bias that routes. */
   readonly selectionBias?: Float32Array;
+  /** [layers, hidden]: Gemma 4's learned scale of the normed token. */
+  readonly tokenScale?: Float32Array;
+  /** [layers, experts]: Gemma 4's learned scale of each chosen weight. */
+  readonly expertScale?: Float32Array;
   /** The first router layer's tensor names. */
   readonly names: readonly string[];
   readonly readMs: number;
@@ -63,9 +67,10 @@ export function checkRouterWeights(weights: RouterWeights): string | undefined {
   if (!Array.isArray(layers) || !whole(L) || !layers.every((l) => Number.isSafeInteger(l) && l >= 0)) return 'the router weights name no layers';
   if (!whole(E) || !whole(H)) return 'the router weights have no expert count or hidden size';
   if (!(weights.weight instanceof Float32Array) || weights.weight.length !== L * E * H) return `the router weights hold ${weights.weight?.length} floats, not ${L} layers × ${E} experts × ${H}`;
-  for (const key of ['bias', 'selectionBias'] as const) {
+  const vectors = { bias: ['bias', E, 'experts'], selectionBias: ['selection bias', E, 'experts'], tokenScale: ['token scale', H, 'hidden'], expertScale: ['per-expert scale', E, 'experts'] } as const;
+  for (const [key, [what, length, unit]] of Object.entries(vectors) as [keyof typeof vectors, (typeof vectors)[keyof typeof vectors]][]) {
     const vector = weights[key];
-    if (vector !== undefined && (!(vector instanceof Float32Array) || vector.length !== L * E)) return `the router ${key === 'bias' ? 'bias' : 'selection bias'} holds ${vector?.length} floats, not ${L} layers × ${E} experts`;
+    if (vector !== undefined && (!(vector instanceof Float32Array) || vector.length !== L * length)) return `the router ${what} holds ${vector?.length} floats, not ${L} layers × ${length} ${unit}`;
   }
   return undefined;
 }

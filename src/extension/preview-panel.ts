@@ -148,6 +148,8 @@ export class PreviewPanel implements vscode.Disposable {
         weight: read.weight,
         ...(read.bias ? { bias: read.bias } : {}),
         ...(read.selectionBias ? { selectionBias: read.selectionBias } : {}),
+        ...(read.tokenScale ? { tokenScale: read.tokenScale } : {}),
+        ...(read.expertScale ? { expertScale: read.expertScale } : {}),
         names: read.names,
         readMs: Date.now() - began,
         bytesRead: read.bytesRead,

@@ -94,6 +94,10 @@ export interface RouterTensors {
   readonly weight: LoadedTensor;
   readonly bias?: LoadedTensor;
   readonly selectionBias?: LoadedTensor;
+  /** [hidden]: Gemma 4's learned scale of the normed token. */
+  readonly tokenScale?: LoadedTensor;
+  /** [experts]: Gemma 4's learned scale of each chosen weight. */
+  readonly expertScale?: LoadedTensor;
   readonly convention: string;
   readonly names: string[];
 }
@@ -108,10 +112,11 @@ export interface RouterLimits {
 export const MAX_TOKENS = 1 << 20;
 export const MAX_HIDDEN = 1 << 16;
 
-function checkRouterShape(entry: TensorEntry, limits: RouterLimits, vector: boolean): void {
+/** `length`: a vector of that many floats; else the gate weight, [experts, hidden]. */
+function checkRouterShape(entry: TensorEntry, limits: RouterLimits, length?: number): void {
   const shape = entry.shape;
-  if (vector) {
-    if (shape.length !== 1 || shape[0] !== limits.experts) throw new CheckpointError(`"${entry.name}" has shape ${JSON.stringify(shape)}; expected [${limits.experts}].`);
+  if (length !== undefined) {
+    if (shape.length !== 1 || shape[0] !== length) throw new CheckpointError(`"${entry.name}" has shape ${JSON.stringify(shape)}; expected [${length}].`);
     return;
   }
   if (shape.length !== 2 || shape[0] !== limits.experts) {
@@ -136,24 +141,24 @@ export function loadRouterTensors(path: string, layer: number, limits: RouterLim
     // One file (a .safetensors path, or a folder's model.safetensors) or shards named by the index.
     const single = files.size === 0 ? path : files.get('*');
     const has = (name: string): boolean => (single ? open(single).entries.has(name) : files.has(name));
-    const load = (name: string, vector: boolean): LoadedTensor => {
+    const load = (name: string, length?: number): LoadedTensor => {
       const handle = open(single ?? files.get(name)!);
       if (!handle.entries.has(name)) throw new CheckpointError(`the index maps "${name}" to ${basename(handle.path)}, but that shard has no such tensor.`);
-      checkRouterShape(handle.entries.get(name)!, limits, vector);
+      checkRouterShape(handle.entries.get(name)!, limits, length);
       return handle.tensor(name);
     };
     for (const candidate of routerTensorCandidates(layer)) {
       if (!has(candidate.weight)) continue;
-      const names = [candidate.weight];
-      const result: RouterTensors = {
-        weight: load(candidate.weight, false),
-        convention: candidate.convention,
-        names,
-        ...(candidate.bias && has(candidate.bias) ? { bias: load(candidate.bias, true) } : {}),
-        ...(candidate.selectionBias && has(candidate.selectionBias) ? { selectionBias: load(candidate.selectionBias, true) } : {}),
-      };
-      if (result.bias) names.push(candidate.bias!);
-      if (result.selectionBias) names.push(candidate.selectionBias!);
+      const weight = load(candidate.weight);
+      const E = limits.experts;
+      const vectors = { bias: E, selectionBias: E, tokenScale: weight.entry.shape[1]!, expertScale: E } as const;
+      const result: { -readonly [K in keyof RouterTensors]: RouterTensors[K] } = { weight, convention: candidate.convention, names: [candidate.weight] };
+      for (const [kind, length] of Object.entries(vectors) as [keyof typeof vectors, number][]) {
+        const name = candidate[kind];
+        if (name === undefined || !has(name)) continue;
+        result[kind] = load(name, length);
+        result.names.push(name);
+      }
       return result;
     }
     const available = single ? [...open(single).entries.keys()] : [...files.keys()];

@@ -29,6 +29,10 @@ export interface RouterLayers {
   readonly bias?: Float32Array;
   /** [layers, experts]: the learned selection bias (`e_score_correction_bias`, torchtitan `expert_bias`), when present. */
   readonly selectionBias?: Float32Array;
+  /** [layers, hidden]: Gemma 4's learned scale of the normed token (`router.scale`), when present. */
+  readonly tokenScale?: Float32Array;
+  /** [layers, experts]: Gemma 4's learned scale of each chosen weight (`router.per_expert_scale`), when present. */
+  readonly expertScale?: Float32Array;
   /** The first router layer's tensor names, to show what was read. */
   readonly names: string[];
   /** Bytes read from disk: headers, the index and the router tensors. */
@@ -155,29 +159,38 @@ export async function loadRouterLayers(path: string, limits: RouterLayerLimits =
     }
     const total = layers.length * experts * hidden;
     if (total > MAX_ROUTER_FLOATS) throw new CheckpointError(`${label} has ${layers.length} router layers of ${experts} × ${hidden}: ${total} floats, more than the preview holds (${MAX_ROUTER_FLOATS}); route single layers with moe-lens route --weights --layer N.`);
-    const vectors = async (kind: 'bias' | 'selectionBias'): Promise<{ file: AsyncSafetensors; entry: TensorEntry }[] | undefined> => {
+    // The per-layer vectors a convention may have, and their lengths; each is in every router layer or in none.
+    const kinds = { bias: ['router bias', experts], selectionBias: ['selection bias', experts], tokenScale: ['token scale', hidden], expertScale: ['per-expert scale', experts] } as const;
+    type Kind = keyof typeof kinds;
+    const vectors = async (kind: Kind): Promise<{ file: AsyncSafetensors; entry: TensorEntry }[] | undefined> => {
+      const [what, length] = kinds[kind];
       const present = candidates.filter((c) => c[kind] !== undefined && has.has(c[kind]!));
       if (present.length === 0) return undefined;
       const missing = candidates.find((c) => !has.has(c[kind]!));
-      if (missing) throw new CheckpointError(`${label} has "${present[0]![kind]}" but no "${missing[kind]}": a ${kind === 'bias' ? 'router bias' : 'selection bias'} must be in every router layer.`);
+      if (missing) throw new CheckpointError(`${label} has "${present[0]![kind]}" but no "${missing[kind]}": a ${what} must be in every router layer.`);
       const found = await Promise.all(candidates.map((c) => where(c[kind]!)));
       for (const { file, entry } of found) {
-        if (entry.shape.length !== 1 || entry.shape[0] !== experts) throw new CheckpointError(`"${entry.name}" in ${file.path} has shape ${JSON.stringify(entry.shape)}; expected [${experts}].`);
+        if (entry.shape.length !== 1 || entry.shape[0] !== length) throw new CheckpointError(`"${entry.name}" in ${file.path} has shape ${JSON.stringify(entry.shape)}; expected [${length}].`);
       }
       return found;
     };
-    const biases = await vectors('bias');
-    const selection = await vectors('selectionBias');
+    const found = new Map<Kind, { file: AsyncSafetensors; entry: TensorEntry }[]>();
+    for (const kind of Object.keys(kinds) as Kind[]) {
+      const tensors = await vectors(kind);
+      if (tensors) found.set(kind, tensors);
+    }
 
     const weight = new Float32Array(total);
-    const bias = biases ? new Float32Array(layers.length * experts) : undefined;
-    const selectionBias = selection ? new Float32Array(layers.length * experts) : undefined;
+    const read: { [K in Kind]?: Float32Array } = {};
+    for (const kind of found.keys()) read[kind] = new Float32Array(layers.length * kinds[kind][1]);
     const slab = experts * hidden;
     // One read per tensor, in file order per shard; the shards are read concurrently.
     await Promise.all([
       ...weights.map(({ file, entry }, i) => file.readInto(entry, weight.subarray(i * slab, (i + 1) * slab))),
-      ...(biases ?? []).map(({ file, entry }, i) => file.readInto(entry, bias!.subarray(i * experts, (i + 1) * experts))),
-      ...(selection ?? []).map(({ file, entry }, i) => file.readInto(entry, selectionBias!.subarray(i * experts, (i + 1) * experts))),
+      ...[...found].flatMap(([kind, tensors]) => {
+        const length = kinds[kind][1];
+        return tensors.map(({ file, entry }, i) => file.readInto(entry, read[kind]!.subarray(i * length, (i + 1) * length)));
+      }),
     ]);
     const c0 = candidates[0]!;
     for (const file of await Promise.all(opened.values())) bytesRead += file.bytesRead;
@@ -188,9 +201,8 @@ export async function loadRouterLayers(path: string, limits: RouterLayerLimits =
       experts,
       hidden,
       weight,
-      ...(bias ? { bias } : {}),
-      ...(selectionBias ? { selectionBias } : {}),
-      names: [c0.weight, ...(bias ? [c0.bias!] : []), ...(selectionBias ? [c0.selectionBias!] : [])],
+      ...read,
+      names: [c0.weight, ...[...found.keys()].map((kind) => c0[kind]!)],
       bytesRead,
     };
   } finally {

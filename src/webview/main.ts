@@ -136,6 +136,8 @@ async function drawWhileStarting(draw: SyntheticDraw, session: Promise<unknown>,
 function weightsProblem(config: PreviewRouter['config'], w: RouterWeights): string | undefined {
   if (w.experts !== config.experts) return `The checkpoint's routers (${w.source}) have ${w.experts} experts, but this config routes over ${config.experts}: load this model's checkpoint, or use synthetic weights.`;
   if (config.routerBias && !w.bias) return `This config's router has a bias, but the checkpoint (${w.source}) has no router bias (it has ${w.names.join(', ')}).`;
+  // Gemma 4's learned scales are part of its router (route --weights refuses the same).
+  if ((config.tokenNorm && !w.tokenScale) || (config.expertScale && !w.expertScale)) return `This config's router scales the normed token and each choice by learned values, but the checkpoint (${w.source}) has no such tensors (it has ${w.names.join(', ')}).`;
   return undefined;
 }
 
@@ -182,6 +184,8 @@ function layerInputs(w: RouterWeights, row: number, tokens: number, drawn: Check
     gateBias: w.bias ? w.bias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
     // The learned bias in the checkpoint is the bias that routes; a checkpoint without one routes with none.
     selectionBias: w.selectionBias ? w.selectionBias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
+    ...(w.tokenScale ? { tokenScale: w.tokenScale.subarray(row * w.hidden, (row + 1) * w.hidden) } : {}),
+    ...(w.expertScale ? { expertScale: w.expertScale.subarray(row * E, (row + 1) * E) } : {}),
   };
 }
 
@@ -523,7 +527,8 @@ function renderFooter(): void {
 /** What was loaded, and the way back to synthetic weights. */
 function weightsBar(w: RouterWeights): HTMLElement {
   const megabytes = (w.bytesRead / 1e6).toFixed(w.bytesRead < 1e7 ? 2 : 0);
-  const biases = [w.bias ? 'router bias' : '', w.selectionBias ? 'learned selection bias' : ''].filter(Boolean).join(' and ');
+  const extras = [w.bias ? 'router bias' : '', w.selectionBias ? 'learned selection bias' : '', w.tokenScale ? 'token scale' : '', w.expertScale ? 'per-expert scale' : ''].filter(Boolean);
+  const biases = extras.length > 1 ? `${extras.slice(0, -1).join(', ')} and ${extras.at(-1)}` : (extras[0] ?? '');
   const synthetic = custom('vscode-button', { id: 'synthetic-weights', secondary: '', title: 'Drop the checkpoint and route with seeded synthetic weights again' }, 'Use synthetic weights');
   synthetic.addEventListener('click', () => {
     weights = undefined;

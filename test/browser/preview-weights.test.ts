@@ -5,16 +5,18 @@
  * checkpoint's learned bias); a gpt-oss-120b-sized message (53 MB) works; at 290 px nothing scrolls sideways.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PreviewSubject } from '../../src/core/protocol';
 import { routeReference } from '../../src/core/router/cpu-router';
-import { syntheticInputs, tokensForGate } from '../../src/core/router/synthetic';
+import { mulberry32Bits, normalSampler, syntheticInputs, tokensForGate } from '../../src/core/router/synthetic';
 import { loadRouterLayers, type RouterLayers } from '../../src/node/router-layers';
 import { runRoute } from '../../src/cli/commands/route';
 import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harness';
+import { writeSafetensors, type TensorSpec } from '../cli/safetensors-writer';
 
 const FIXTURE = 'test/fixtures/captured/deepseek_v3';
 
@@ -32,13 +34,25 @@ async function postWeights(page: Page, read: RouterLayers, source: string): Prom
         weight: new Float32Array(read.weight),
         ...(read.selectionBias ? { selectionBias: new Float32Array(read.selectionBias) } : {}),
         ...(read.bias ? { bias: new Float32Array(read.bias) } : {}),
+        ...(read.tokenScale ? { tokenScale: new Float32Array(read.tokenScale) } : {}),
+        ...(read.expertScale ? { expertScale: new Float32Array(read.expertScale) } : {}),
         names: read.names,
         readMs: 3,
         bytesRead: read.bytesRead,
       };
       window.postMessage({ type: 'preview/weights', body: { weights } }, '*');
     },
-    { read: { ...read, weight: Array.from(read.weight), selectionBias: read.selectionBias ? Array.from(read.selectionBias) : undefined, bias: read.bias ? Array.from(read.bias) : undefined }, source },
+    {
+      read: {
+        ...read,
+        weight: Array.from(read.weight),
+        selectionBias: read.selectionBias ? Array.from(read.selectionBias) : undefined,
+        bias: read.bias ? Array.from(read.bias) : undefined,
+        tokenScale: read.tokenScale ? Array.from(read.tokenScale) : undefined,
+        expertScale: read.expertScale ? Array.from(read.expertScale) : undefined,
+      },
+      source,
+    },
   );
 }
 
@@ -127,6 +141,50 @@ describe('routing preview with a checkpoint\'s routers', { timeout: 600_000 }, (
     await waitForRun(page);
     assert.equal(await page.locator('svg.heatmap').count(), 0);
     await page.close();
+  });
+
+  it("Gemma 4's routers: each layer routes whole tokens through its normed gate with its own learned scales, as the reference does", async () => {
+    const subject = subjectFor('test/corpus/hf3/ai-dynamo__aiconfigurator@095f58a/aic-core/src/aiconfigurator_core/model_configs/google--gemma-4-26B-A4B_config.json');
+    const [E, H] = [128, 48];
+    const dir = mkdtempSync(join(tmpdir(), 'moe-lens-gemma4-'));
+    const file = join(dir, 'model.safetensors');
+    const normal = normalSampler(mulberry32Bits(11));
+    const tensors: Record<string, TensorSpec> = {};
+    for (const l of [0, 1]) {
+      const prefix = `model.language_model.layers.${l}.router`;
+      tensors[`${prefix}.proj.weight`] = { dtype: 'F32', shape: [E, H], values: Array.from({ length: E * H }, () => normal() * 0.2) };
+      // Scales far from 1 (and different per layer), so that a panel ignoring them routes differently.
+      tensors[`${prefix}.scale`] = { dtype: 'F32', shape: [H], values: Array.from({ length: H }, (_, h) => (h % 7 === l ? 6 : 0.2)) };
+      tensors[`${prefix}.per_expert_scale`] = { dtype: 'F32', shape: [E], values: Array.from({ length: E }, (_, e) => 0.5 + (e % 3)) };
+    }
+    writeSafetensors(file, tensors);
+    const read = await loadRouterLayers(file, { experts: E });
+    const state = { tokens: 1024, hidden: H, seed: 6, backend: 'wasm' };
+    const page = await harness.open(subject, state);
+    assert.equal((await waitForRun(page)).state, 'done');
+    await postWeights(page, read, 'gemma4/model.safetensors');
+    const first = await waitForRun(page);
+    assert.equal(first.state, 'done', JSON.stringify(first));
+    assert.match((await page.textContent('.weights-bar')) ?? '', /with token scale and per-expert scale/);
+    const whole = syntheticInputs({ seed: 6, tokens: 1024, hidden: H, experts: E, distribution: { kind: 'isotropic' }, fullTokens: true });
+    const layer = (row: number): number[] =>
+      Array.from(
+        routeReference(subject.router.config, {
+          ...whole,
+          tokens: 1024,
+          gateWeight: read.weight.subarray(row * E * H, (row + 1) * E * H),
+          tokenScale: read.tokenScale!.subarray(row * H, (row + 1) * H),
+          expertScale: read.expertScale!.subarray(row * E, (row + 1) * E),
+        }).counts,
+      );
+    assert.deepEqual(first.counts, layer(0));
+    const unscaled = Array.from(routeReference(subject.router.config, { ...whole, tokens: 1024, gateWeight: read.weight.subarray(0, E * H) }).counts);
+    assert.notDeepEqual(first.counts, unscaled, 'the token scale changes the choices here');
+    await page.locator('svg.heatmap g.heat-row[data-layer="1"] rect.cell').first().click();
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.layer === '1');
+    assert.deepEqual((await waitForRun(page)).counts, layer(1));
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a checkpoint for another expert count says so and does not run', async () => {

@@ -213,4 +213,38 @@ describe('moe-lens route', () => {
     assert.equal(route(MIXTRAL, '--tokens', 'many').status, 2);
     assert.equal(route(MIXTRAL, '--distribution', 'gaussian').status, 2);
   });
+
+  it("Gemma 4: routes a checkpoint's router with its learned token and per-expert scales, on whole tokens; refuses one without them", () => {
+    const dir = scratchDir('gemma4');
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ model_type: 'gemma4', text_config: { model_type: 'gemma4_text', enable_moe_block: true, num_experts: 8, top_k_experts: 2, hidden_size: 16, rms_norm_eps: 1e-6 } }));
+    const normal = normalSampler(mulberry32Bits(9));
+    const weight = Float32Array.from({ length: 8 * 16 }, () => normal() * 0.3);
+    const tokenScale = Float32Array.from({ length: 16 }, (_, h) => 0.25 + (h % 5) * 0.5);
+    const expertScale = Float32Array.from({ length: 8 }, (_, e) => 0.5 + e * 0.25);
+    const prefix = 'model.language_model.layers.0.router';
+    const file = join(dir, 'model.safetensors');
+    writeSafetensors(file, {
+      [`${prefix}.proj.weight`]: { dtype: 'F32', shape: [8, 16], values: Array.from(weight) },
+      [`${prefix}.scale`]: { dtype: 'F32', shape: [16], values: Array.from(tokenScale) },
+      [`${prefix}.per_expert_scale`]: { dtype: 'F32', shape: [8], values: Array.from(expertScale) },
+    });
+    const out = json(config, '--weights', file, '--tokens', '200', '--seed', '4');
+    assert.match(out.semantics, /^hf:gemma4 · token RMS-normed · score → top-2 · softmax · normalize always · × per-expert scale$/);
+    assert.match(out.inputs.weights, /HF Gemma 4: model\.language_model\.layers\.0\.router\.proj\.weight, \S+\.scale, \S+\.per_expert_scale/);
+    assert.doesNotMatch(out.inputs.activations, /coordinates/, 'the norm needs whole tokens');
+    const tokens = syntheticInputs({ seed: 4, tokens: 200, hidden: 16, experts: 8, distribution: { kind: 'isotropic' }, fullTokens: true }).hiddenStates;
+    const expected = routeReference(configOf(config), { tokens: 200, hidden: 16, hiddenStates: tokens, gateWeight: weight, tokenScale, expertScale });
+    assert.deepEqual(out.counts, Array.from(expected.counts));
+    // Each row's weights sum to its experts' mean scale, not to 1: the per-expert scale was applied.
+    out.weights.forEach((row: number[], t: number) => {
+      const want = [expected.weights[t * 2]!, expected.weights[t * 2 + 1]!];
+      row.forEach((w, i) => assert.ok(Math.abs(w - want[i]!) < 1e-5, `token ${t}: ${row} vs ${want}`));
+    });
+    const bare = join(dir, 'bare.safetensors');
+    writeSafetensors(bare, { [`${prefix}.proj.weight`]: { dtype: 'F32', shape: [8, 16], values: Array.from(weight) } });
+    const refused = route(config, '--weights', bare, '--tokens', '10');
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /scales each normed token by a learned vector, but the checkpoint has none for layer 0 \(found model\.language_model\.layers\.0\.router\.proj\.weight\)/);
+  });
 });

@@ -102,6 +102,30 @@ describe('loadRouterLayers', () => {
     assert.deepEqual(read.names, ['layers.0.moe.router.gate.weight', 'layers.0.moe.expert_bias']);
   });
 
+  it("reads Gemma 4's names (router.proj.weight, scale [hidden], per_expert_scale [experts]), multimodal and text-only", async () => {
+    for (const [prefix, convention] of [['model.language_model.layers', 'HF Gemma 4'], ['model.layers', 'HF Gemma 4 text']] as const) {
+      const file = join(dir, `${convention.replace(/ /g, '-')}.safetensors`);
+      const tensors: Record<string, TensorSpec> = {};
+      for (const l of [0, 1]) {
+        tensors[`${prefix}.${l}.router.proj.weight`] = f32([E, H], values(l, E * H, 0));
+        tensors[`${prefix}.${l}.router.scale`] = f32([H], values(l, H, 1));
+        tensors[`${prefix}.${l}.router.per_expert_scale`] = f32([E], values(l, E, 2));
+      }
+      writeSafetensors(file, tensors);
+      const read = await loadRouterLayers(file, { experts: E });
+      assert.equal(read.convention, convention);
+      assert.deepEqual(Array.from(read.tokenScale!.subarray(H, 2 * H)), values(1, H, 1));
+      assert.deepEqual(Array.from(read.expertScale!.subarray(E, 2 * E)), values(1, E, 2));
+      assert.deepEqual(read.names, [`${prefix}.0.router.proj.weight`, `${prefix}.0.router.scale`, `${prefix}.0.router.per_expert_scale`]);
+      const one = loadRouterTensors(file, 1, { experts: E, maxHidden: 65536 });
+      assert.deepEqual(one.tokenScale!.data, read.tokenScale!.subarray(H, 2 * H));
+      assert.deepEqual(one.expertScale!.data, read.expertScale!.subarray(E, 2 * E));
+      // A scale of the wrong length is refused before a byte of it is read.
+      writeSafetensors(file, { ...tensors, [`${prefix}.1.router.scale`]: f32([E], values(1, E, 1)) });
+      await rejects(loadRouterLayers(file, { experts: E }), new RegExp(`"${prefix.replace(/\./g, '\\.')}\\.1\\.router\\.scale" in .* has shape \\[4\\]; expected \\[3\\]`));
+    }
+  });
+
   it('the captured DeepSeek-V3 fixture: the same tensors the CLI reads for each layer', async () => {
     const file = resolve(import.meta.dirname, '../fixtures/captured/deepseek_v3/router.safetensors');
     const read = await loadRouterLayers(file, { experts: 16 });

@@ -299,6 +299,9 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
       if (tensor && (tensor.entry.shape.length !== 1 || tensor.entry.shape[0] !== E)) throw new CheckpointError(`"${tensor.entry.name}" has shape ${JSON.stringify(tensor.entry.shape)}; expected [${E}].`);
     }
     if (config.routerBias && !router.bias) throw new CheckpointError(`the config's router has a bias, but the checkpoint has no router bias for layer ${layer} (found ${router.names.join(', ')}).`);
+    // Gemma 4's learned scales are part of its router: without them the checkpoint would route as it never does.
+    if (config.tokenNorm && !router.tokenScale) throw new CheckpointError(`the config's router scales each normed token by a learned vector, but the checkpoint has none for layer ${layer} (found ${router.names.join(', ')}).`);
+    if (config.expertScale && !router.expertScale) throw new CheckpointError(`the config's router scales each choice by a learned per-expert scale, but the checkpoint has none for layer ${layer} (found ${router.names.join(', ')}).`);
   }
   if (activations) {
     const [, columns] = activations.hidden.entry.shape;
@@ -327,6 +330,9 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
       gateWeight: drawn.gateWeight,
       gateBias: router?.bias?.data ?? (router ? new Float32Array(E) : synthetic.gateBias),
       selectionBias: router?.selectionBias?.data ?? (router ? new Float32Array(E) : synthetic.selectionBias),
+      // Synthetic: none, which routes as 1 (where training starts).
+      ...(router?.tokenScale ? { tokenScale: router.tokenScale.data } : {}),
+      ...(router?.expertScale ? { expertScale: router.expertScale.data } : {}),
     },
     description: {
       weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : ''})`,

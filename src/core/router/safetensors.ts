@@ -112,13 +112,39 @@ export function halfToFloat(bits: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
+/** A router's tensor names in one checkpoint convention. */
+export interface RouterTensorNames {
+  readonly convention: string;
+  /** [experts, hidden]. */
+  readonly weight: string;
+  /** [experts]: the router Linear's bias. */
+  readonly bias?: string;
+  /** [experts]: the learned selection bias. */
+  readonly selectionBias?: string;
+  /** [hidden]: the learned scale of the normed token (RouterConfig.tokenNorm). */
+  readonly tokenScale?: string;
+  /** [experts]: the learned scale of each chosen weight (RouterConfig.expertScale). */
+  readonly expertScale?: string;
+}
+
+/**
+ * Gemma 4's router tensors under `prefix`: Gemma4TextRouter's `proj`, `scale` and `per_expert_scale` (transformers
+ * @527d8b4), at `model.language_model.layers.N.router` in the multimodal checkpoints (Gemma4ForConditionalGeneration)
+ * and `model.layers.N.router` in a text-only one (Gemma4ForCausalLM).
+ */
+function gemma4(convention: string, prefix: string): RouterTensorNames {
+  return { convention, weight: `${prefix}.proj.weight`, tokenScale: `${prefix}.scale`, expertScale: `${prefix}.per_expert_scale` };
+}
+
 /** Router tensor names per checkpoint convention (layer N); the first set found wins. */
-export function routerTensorCandidates(layer: number): { weight: string; bias?: string; selectionBias?: string; convention: string }[] {
+export function routerTensorCandidates(layer: number): RouterTensorNames[] {
   return [
     { convention: 'HF gpt-oss', weight: `model.layers.${layer}.mlp.router.weight`, bias: `model.layers.${layer}.mlp.router.bias` },
     { convention: 'HF DeepSeek/Qwen/OLMoE', weight: `model.layers.${layer}.mlp.gate.weight`, selectionBias: `model.layers.${layer}.mlp.gate.e_score_correction_bias` },
     { convention: 'HF Mixtral', weight: `model.layers.${layer}.block_sparse_moe.gate.weight` },
     { convention: 'torchtitan', weight: `layers.${layer}.moe.router.gate.weight`, bias: `layers.${layer}.moe.router.gate.bias`, selectionBias: `layers.${layer}.moe.expert_bias` },
+    gemma4('HF Gemma 4', `model.language_model.layers.${layer}.router`),
+    gemma4('HF Gemma 4 text', `model.layers.${layer}.router`),
   ];
 }
 
