@@ -9,6 +9,8 @@ router, and writes:
   --weights-out (weights)  model.layers.N.mlp.router.weight / .bias                  (gpt-oss)
                            model.layers.N.mlp.gate.weight / .e_score_correction_bias (DeepSeek-V3, Qwen3-MoE, ...)
                            model.layers.N.block_sparse_moe.gate.weight               (Mixtral, transformers 4.x)
+                           model.layers.N.router.proj.weight / .scale / .per_expert_scale (Gemma 4; under
+                           model.language_model. in the multimodal model)
                            the names `moe-lens route --weights` reads; float32
 
 Then, on any machine (no torch needed):
@@ -28,7 +30,7 @@ Usage:
 
 Needs torch and transformers (4.x or 5.x); safetensors is used when installed (a small writer stands in
 otherwise). Routers are found by what they are, not by where: a module with an `experts` child and a `router`
-or `gate` child whose 2-D weight is [experts, hidden]. The chosen experts are read from the model itself, in this
+or `gate` child whose 2-D weight (or its `proj`'s, Gemma 4) is [experts, hidden]. The chosen experts are read from the model itself, in this
 order: an integer [.., K] tensor the router returns (gpt-oss, Mixtral/Qwen3-MoE in transformers 5, DeepSeek-V3
 in 4.x); what the block's `route_tokens_to_experts` returns (DeepSeek-V3 in 5.x); else the last
 `topk(k=K)` over the experts taken inside the block's forward (Mixtral/Qwen3-MoE in 4.x, where the gate is a
@@ -55,6 +57,8 @@ def parse_args(argv):
     p.add_argument("--random-init", action="store_true", help="build the model from --config with random weights; nothing is downloaded")
     p.add_argument("--random-bias", type=float, default=None, metavar="STD",
                    help="with --random-init: draw router biases and e_score_correction_bias from N(0, STD) (they start at zero)")
+    p.add_argument("--random-scale", type=float, default=None, metavar="STD",
+                   help="with --random-init: multiply learned router scales (Gemma 4's scale, per_expert_scale; they start at one) by exp(N(0, STD))")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--prompt", action="append", default=[], help="a prompt to run (repeatable); needs the model's tokenizer")
     p.add_argument("--random-tokens", type=int, default=None, metavar="T", help="run T random token ids instead of prompts")
@@ -70,6 +74,8 @@ def parse_args(argv):
         p.error("--random-init needs --config config.json")
     if not args.random_init and not args.model:
         p.error("give a MODEL (folder or hub id), or --config config.json --random-init")
+    if args.random_scale is not None and not args.random_init:
+        raise SystemExit("capture: --random-scale only applies with --random-init")
     if args.random_bias is not None and not args.random_init:
         p.error("--random-bias only applies with --random-init (a trained model's biases are kept)")
     if args.random_tokens is None and not args.prompt:
@@ -158,7 +164,7 @@ class Site:
         self.block = block
         self.attr = attr
         self.router = router
-        self.experts, self.hidden = router.weight.shape
+        self.experts, self.hidden = router_weight(router).shape
         self.top_k = top_k
         self.hidden_chunks = []
         self.index_chunks = []
@@ -171,6 +177,8 @@ class Site:
     def prefix(self):
         """The checkpoint name prefix MoE Lens reads (src/core/router/safetensors.ts routerTensorCandidates)."""
         leaf = self.block_name.rsplit(".", 1)[-1]
+        if self.scales() is not None:  # Gemma 4: the router sits in the decoder layer, its weight in `proj`
+            return f"{self.block_name}.router"
         if self.attr == "router":
             return f"model.layers.{self.layer}.mlp.router"
         if leaf == "block_sparse_moe":
@@ -191,6 +199,34 @@ class Site:
         bias = getattr(self.router, "bias", None)
         return bias if isinstance(bias, torch.Tensor) else None
 
+    def scales(self):
+        """Gemma 4's learned router scales (`scale` [hidden], `per_expert_scale` [experts]), or None."""
+        scale, per_expert = getattr(self.router, "scale", None), getattr(self.router, "per_expert_scale", None)
+        return (scale, per_expert) if isinstance(scale, torch.Tensor) and isinstance(per_expert, torch.Tensor) else None
+
+    def weight_tensors(self):
+        """The router's tensors under the names MoE Lens reads (src/core/router/safetensors.ts), float32."""
+        out = {}
+        if self.scales() is not None:
+            out[f"{self.prefix}.proj.weight"] = router_weight(self.router)
+            out[f"{self.prefix}.scale"], out[f"{self.prefix}.per_expert_scale"] = self.scales()
+        else:
+            out[f"{self.prefix}.weight"] = self.router.weight
+            if self.router_bias() is not None:
+                out[f"{self.prefix}.bias"] = self.router_bias()
+            if self.selection_bias() is not None:
+                out[f"{self.prefix}.e_score_correction_bias"] = self.selection_bias()
+        return {name: tensor.detach().to(torch.float32) for name, tensor in out.items()}
+
+
+def router_weight(router):
+    """The router's [experts, hidden] weight: its own, or its `proj` Linear's (Gemma4TextRouter), else None."""
+    for owner in (router, getattr(router, "proj", None)):
+        weight = getattr(owner, "weight", None)
+        if isinstance(weight, torch.Tensor) and weight.dim() == 2:
+            return weight
+    return None
+
 
 LAYER_RE = re.compile(r"(?:^|\.)(?:layers|h|blocks|block)\.(\d+)(?:\.|$)")
 
@@ -204,14 +240,17 @@ def find_sites(model, config):
             continue
         for attr in ("router", "gate"):
             router = getattr(module, attr, None)
-            weight = getattr(router, "weight", None)
-            if not isinstance(router, nn.Module) or not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+            if not isinstance(router, nn.Module):
+                continue
+            weight = router_weight(router)
+            if weight is None:
                 continue
             if hidden_size is not None and weight.shape[1] != hidden_size:
                 continue
             match = LAYER_RE.search(name)
             layer = int(match.group(1)) if match else len(sites)
-            top_k = first_attr([router, module, tc], ["top_k", "num_experts_per_tok", "experts_per_token", "moe_topk", "num_experts_per_token"])
+            # `top_k_experts` (Gemma 4) first: its config's `top_k` is a generation setting, not the router's.
+            top_k = first_attr([router, module, tc], ["top_k_experts", "top_k", "num_experts_per_tok", "experts_per_token", "moe_topk", "num_experts_per_token"])
             if top_k is None:
                 raise SystemExit(f"capture: found the router {name}.{attr} but no top-k (top_k / num_experts_per_tok) on it, its block or the config")
             sites.append(Site(layer, name, module, attr, router, top_k))
@@ -420,6 +459,11 @@ def main(argv):
                 for bias in (site.router_bias(), site.selection_bias()):
                     if bias is not None:
                         bias.copy_(torch.randn(bias.shape, generator=generator) * args.random_bias)
+    if args.random_scale is not None:
+        with torch.no_grad():
+            for site in sites:
+                for scale in site.scales() or ():
+                    scale.mul_(torch.exp(torch.randn(scale.shape, generator=generator) * args.random_scale).to(device=scale.device, dtype=scale.dtype))
 
     spy = TopkSpy()
     handles = [h for site in sites for h in attach(site, spy, args.save_logits)]
@@ -449,11 +493,7 @@ def main(argv):
         acts[f"layers.{site.layer}.topk_indices"] = torch.cat(site.index_chunks).to(torch.int64)
         if args.save_logits and len(site.logit_chunks) == len(site.hidden_chunks):
             acts[f"layers.{site.layer}.router_logits"] = torch.cat(site.logit_chunks)
-        weights[f"{site.prefix}.weight"] = site.router.weight.detach().to(torch.float32)
-        if site.router_bias() is not None:
-            weights[f"{site.prefix}.bias"] = site.router_bias().detach().to(torch.float32)
-        if site.selection_bias() is not None:
-            weights[f"{site.prefix}.e_score_correction_bias"] = site.selection_bias().detach().to(torch.float32)
+        weights.update(site.weight_tensors())
         sources[site.layer] = sorted(site.sources)
 
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
@@ -464,6 +504,7 @@ def main(argv):
         "config": os.path.basename(args.config) if args.config else "",
         "random_init": "true" if args.random_init else "false",
         "random_bias_std": "" if args.random_bias is None else repr(args.random_bias),
+        "random_scale_std": "" if args.random_scale is None else repr(args.random_scale),
         "model_type": str(getattr(tc, "model_type", getattr(config, "model_type", ""))),
         "transformers_version": transformers.__version__,
         "torch_version": torch.__version__,

@@ -24,6 +24,7 @@ const FAMILIES = [
   { family: 'deepseek_v3', layers: [1, 2], topK: 4, semantics: /^hf:deepseek_v3 · score → top-4 · sigmoid · selection bias .* groups 2\/4 \(top2-sum\)/ },
   { family: 'qwen3_moe', layers: [0, 1], topK: 4, semantics: /^hf:qwen3_moe · score → top-4 · softmax/ },
   { family: 'mixtral', layers: [0, 1, 2], topK: 2, semantics: /^hf:mixtral · score → top-2 · softmax/ },
+  { family: 'gemma4', layers: [0, 1], topK: 4, semantics: /^hf:gemma4 · token RMS-normed · score → top-4 · softmax · normalize always · × per-expert scale$/ },
 ] as const;
 
 const files = (family: string) => ({
@@ -90,6 +91,20 @@ describe('route reproduces the expert choices captured from transformers models'
       assert.ok(out.check.sameSet < out.check.tokens, `${family}: zeroing ${suffix} should change some choices (${out.check.sameSet}/${out.check.tokens})`);
       assert.ok(out.layers.every((l: { check: { mismatches: unknown[] } }) => l.check.mismatches.length > 0));
     }
+  });
+
+  it("Gemma 4's learned token scale matters: set to one, the choices differ (the per-expert scale only weighs them)", () => {
+    const { config, weights, activations } = files('gemma4');
+    const tensors = readTensors(weights);
+    const dir = scratchDir('captured-gemma4-scales');
+    const ones = (suffix: string) => Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, name.endsWith(suffix) ? { ...t, values: t.values.map(() => 1) } : t]));
+    const unscaled = join(dir, 'unscaled.safetensors');
+    writeSafetensors(unscaled, ones('router.scale'));
+    const out = json(config, '--weights', unscaled, '--activations', activations, '--all-layers');
+    assert.ok(out.check.sameSet < out.check.tokens, `a token scale of one should change some choices (${out.check.sameSet}/${out.check.tokens})`);
+    const unweighted = join(dir, 'unweighted.safetensors');
+    writeSafetensors(unweighted, ones('router.per_expert_scale'));
+    assert.equal(json(config, '--weights', unweighted, '--activations', activations, '--all-layers').check.sameSet, 128);
   });
 
   it('the group limit matters: DeepSeek-V3 routed without n_group/topk_group picks other experts', () => {
