@@ -118,6 +118,13 @@ runRuleTests(publishedModelMismatch, {
       output: '{"model_type": "qwen3_5_moe", "text_config": {"model_type": "qwen3_5_moe_text", "num_hidden_layers": 40, "hidden_size": 2048, "num_experts": 256, "num_experts_per_tok": 8}}',
     },
     {
+      name: 'Gemma 4 26B-A4B config.json (keys in text_config) with top-4: a warning, its counts are secondary; the fix sets 8',
+      file: 'config.json',
+      code: '{"model_type": "gemma4", "text_config": {"model_type": "gemma4_text", "enable_moe_block": true, "num_hidden_layers": 30, "hidden_size": 2816, "num_experts": 128, "top_k_experts": 4}}',
+      errors: [{ messageId: 'mismatch', text: '4', severity: 'warning', includes: ['gemma-4-26b-a4b routes each token to 8 of 128 experts'] }],
+      output: '{"model_type": "gemma4", "text_config": {"model_type": "gemma4_text", "enable_moe_block": true, "num_hidden_layers": 30, "hidden_size": 2816, "num_experts": 128, "top_k_experts": 8}}',
+    },
+    {
       name: 'Mixtral-8x22B config.json with top-4 (recognised by its hub id: a warning, its facts are secondary)',
       file: 'config.json',
       code: '{"_name_or_path": "mistralai/Mixtral-8x22B-v0.1", "model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 4}',

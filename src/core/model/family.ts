@@ -1,5 +1,5 @@
 /** Guesses a model family from identifiers around a config (paths, variable and class names, model_type). */
-export type Family = 'gpt-oss' | 'deepseek' | 'qwen3' | 'llama4' | 'mixtral' | 'dbrx' | 'olmoe' | 'kimi' | 'glm' | 'minimax' | 'hunyuan' | 'llama';
+export type Family = 'gpt-oss' | 'deepseek' | 'qwen3' | 'llama4' | 'mixtral' | 'dbrx' | 'olmoe' | 'kimi' | 'glm' | 'minimax' | 'hunyuan' | 'gemma' | 'llama';
 
 const FAMILY_PATTERNS: ReadonlyArray<readonly [Family, RegExp]> = [
   ['gpt-oss', /gpt[-_]?oss/i],
@@ -13,6 +13,8 @@ const FAMILY_PATTERNS: ReadonlyArray<readonly [Family, RegExp]> = [
   ['glm', /glm[-_]?4/i],
   ['minimax', /minimax/i],
   ['hunyuan', /hunyuan/i],
+  // Gemma 1–3 are dense, as are Gemma 4's E2B, E4B and 31B: only a shape (26B-A4B's) makes one a published MoE.
+  ['gemma', /gemma/i],
   // Llama 1–3 are dense: an MoE built from one (an upcycled `llama3_moe`) is no published MoE, whatever its shape.
   ['llama', /llama[-_]?[123](?!\d)/i],
 ];

@@ -112,6 +112,8 @@ const QWEN3_NEXT = ['Qwen/Qwen3-Next-80B-A3B-Thinking config.json, verbatim copy
 const QWEN3_NEXT_ROUTER = 'transformers 5.18.0 Qwen3NextSparseMoeBlock (modeling_qwen3_next.py L838-839): softmax over all experts, then top-k';
 const QWEN35 = ['Qwen/Qwen3.5-35B-A3B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3.5-35B-A3B_config.json): text_config "num_experts": 256, "num_experts_per_tok": 8, "num_hidden_layers": 40, "hidden_size": 2048'];
 const QWEN35_ROUTER = ['transformers @e36255c modular_qwen3_5_moe.py: Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKRouter (softmax over all experts, top-k, always divided by their sum; no selection bias)'];
+const GEMMA4 = ['google/gemma-4-26B-A4B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/google--gemma-4-26B-A4B_config.json): text_config "enable_moe_block": true, "num_experts": 128, "top_k_experts": 8, "num_hidden_layers": 30, "hidden_size": 2816; the same counts in THUDM/slime @91f8526 scripts/models/gemma4-26B-A4B.sh ("Based on google/gemma-4-26B-A4B-it")'];
+const GEMMA4_ROUTER = ['transformers @527d8b4 modular_gemma4.py Gemma4TextRouter: softmax over all experts, top-k, divided by their sum, times a learned per-expert scale; no selection bias'];
 const MINIMAX_BIAS = ['huggingface.co/MiniMaxAI/MiniMax-M2 commit 35c5c79 (the publisher\'s config.json): "use_routing_bias": true'];
 
 export const PUBLISHED_MODELS: readonly PublishedModel[] = [
@@ -329,6 +331,18 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     scoreFunc: verified('softmax', QWEN35_ROUTER),
     selectionBias: verified(false, QWEN35_ROUTER),
     renormalized: verified(true, QWEN35_ROUTER),
+  },
+  {
+    id: 'gemma-4-26b-a4b',
+    family: 'gemma',
+    flavors: [],
+    hubName: /gemma-4-26b-a4b/i,
+    shape: { layers: 30, experts: 128, hidden: 2816 },
+    experts: secondary(128, GEMMA4),
+    topK: secondary(8, GEMMA4),
+    scoreFunc: verified('softmax', GEMMA4_ROUTER),
+    selectionBias: verified(false, GEMMA4_ROUTER),
+    renormalized: verified(true, GEMMA4_ROUTER),
   },
   {
     id: 'olmoe-1b-7b',
