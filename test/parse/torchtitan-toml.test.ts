@@ -52,6 +52,20 @@ describe('torchtitan TOML job configs', () => {
     assert.match(broken.notes[0]!.message, /^TOML syntax error/);
   });
 
+  it("a dense flavor (llama3's \"8B\", qwen3's \"0.6B\") is no MoE config: nothing is said; an MoE-looking entry not read keeps its note", () => {
+    const dense = new ProjectIndex();
+    // As torchtitan's flavor files spell them: an entry built in place, and one that names a function of the file.
+    dense.setText(
+      'repo/torchtitan/models/qwen3/__init__.py',
+      'def _0_6b():\n    return Qwen3ModelArgs(dim=1024, n_layers=28)\n\ndef _odd():\n    return Qwen3ModelArgs(dim=2048, moe_enabled=True, moe_args=build())\n\nqwen3_configs = {\n    "8B": Qwen3ModelArgs(dim=4096, n_layers=36),\n    "0.6B": _0_6b,\n    "odd": _odd,\n    "30B-A3B": MoEArgs(num_experts=128, top_k=8, score_func="softmax", route_norm=True),\n}\n',
+    );
+    const job = (flavor: string) => analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', `flavor = "${flavor}"`), 'repo/torchtitan/models/qwen3/train_configs/x.toml', dense);
+    for (const flavor of ['8B', '0.6B']) assert.deepEqual(job(flavor), { specs: [], notes: [] }, flavor);
+    assert.match(job('odd').notes[0]?.message ?? '', /Flavor "odd" is not one MoE Lens found/, 'it says moe: an MoE flavor not read, not a dense one');
+    assert.match(job('70B').notes[0]?.message ?? '', /Flavor "70B" is not one MoE Lens found/, 'a flavor the file does not define');
+    assert.equal(job('30B-A3B').specs.length, 1);
+  });
+
   it('reads only the [model] table: thousands of other keys cost a text scan, and offsets are kept', () => {
     const before = `[training]\n${Array.from({ length: 50_000 }, (_, i) => `k${i} = ${i}`).join('\n')}\n`;
     const job = `${before}${JOB.slice(JOB.indexOf('[model]'))}[parallelism]\nexpert_parallel_degree = 8\n`;

@@ -9,6 +9,7 @@ import { parseTOML } from 'toml-eslint-parser';
 import type { Field, LaunchScope, Literal, RouterSpec, Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { onlyNear } from '../text/edit-distance';
+import { stringValue, type ParsedPython } from './python/syntax';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
 
 export interface TomlAnalysis {
@@ -122,6 +123,37 @@ function flavorFile(file: string, name: string, project: PythonProject): string 
 
 const spelling = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_]/g, '');
 
+/** Any word of a mixture of experts: a flavor's text without one builds a dense model. */
+const MOE_WORDS = /moe|expert|router|top_?k/i;
+
+/**
+ * Whether the flavor file's table defines `flavor` (a string key of a dict literal) as a model with no MoE word
+ * in it: the entry's own text, or, where it names a function or variable of the file (torchtitan's
+ * `"0.6B": _0_6b`), that definition's. An entry MoE Lens could not read as an MoE flavor but that says `moe`
+ * somewhere keeps its note ("not checked").
+ */
+function denseFlavor(parsed: ParsedPython, flavor: string): boolean {
+  const { text, tree } = parsed;
+  const definitions = new Map<string, string>();
+  for (let top = tree.topNode.firstChild; top; top = top.nextSibling) {
+    const name = top.getChild('VariableName');
+    if (name && (top.name === 'FunctionDefinition' || top.name === 'AssignStatement')) definitions.set(text.slice(name.from, name.to), text.slice(top.from, top.to));
+  }
+  const cursor = tree.cursor();
+  do {
+    if (cursor.name !== 'DictionaryExpression') continue;
+    for (let key = cursor.node.firstChild; key; key = key.nextSibling) {
+      if (key.name !== 'String' || key.nextSibling?.name !== ':' || stringValue(text.slice(key.from, key.to)) !== flavor) continue;
+      const value = key.nextSibling.nextSibling;
+      if (!value) return false;
+      const own = text.slice(value.from, value.to);
+      const body = value.name === 'VariableName' ? definitions.get(own) : own;
+      return body !== undefined && !MOE_WORDS.test(body);
+    }
+  } while (cursor.next());
+  return false;
+}
+
 export function analyzeTorchtitanToml(text: string, file: string, project: PythonProject | undefined): TomlAnalysis {
   const table = modelTable(text);
   if (!table) return { specs: [], notes: [] };
@@ -135,6 +167,8 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
   }
   const flavors = analyzeTorchtitanPython(parsed.text, source, project, parsed).specs;
   const chosen = flavors.find((s) => spelling(s.name) === spelling(flavor.value));
+  // A dense flavor (llama3's "8B", qwen3's "0.6B") is a model without a router: nothing to check, nothing to say.
+  if (!chosen && denseFlavor(parsed, flavor.value)) return { specs: [], notes: [] };
   if (!chosen) {
     const known = flavors.map((s) => s.name).join(', ');
     const meant = onlyNear(spelling(flavor.value), flavors.map((s) => spelling(s.name)));
