@@ -16,7 +16,7 @@ describe('moe-lens lint', () => {
   it('exits 0 when there are only warnings and infos', () => {
     const result = moeLens(['lint', 'examples/torchtitan/moe']);
     assert.equal(result.status, 0);
-    assert.match(result.stdout, /18:35\s+warning\s+`TokenChoiceTopKRouter.__init__` defaults `topk_before_score` to True.*MOE002/);
+    assert.match(result.stdout, /21:35\s+warning\s+`TokenChoiceTopKRouter.__init__` defaults `topk_before_score` to True.*MOE002/);
     assert.match(result.stdout, /1 problem \(0 errors, 1 warning, 0 info\)/);
   });
 

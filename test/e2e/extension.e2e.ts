@@ -301,7 +301,7 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     await openFile('torchtitan/moe/router.py');
     await problemsInclude('MOE002', true);
     const choose = async (): Promise<void> => {
-      await goTo(18, 9);
+      await goTo(21, 9);
       await page.keyboard.press('Control+.');
       const item = page.locator('.action-widget .monaco-list-row', { hasText: 'in args.py (changes behaviour)' });
       await item.waitFor({ state: 'visible', timeout: 15_000 });

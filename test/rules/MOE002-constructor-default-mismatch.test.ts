@@ -12,13 +12,24 @@ const router = (value: string) =>
 const otherFile = 'torchtitan/models/moe/args.py';
 const project = new ProjectIndex();
 project.setText(otherFile, DATACLASS);
+// The package re-exports it, as torchtitan's `torchtitan/models/moe/__init__.py` does.
+project.setText('torchtitan/models/moe/__init__.py', 'from .args import MoEArgs\n');
+const importsArgs = 'from .args import MoEArgs\n\n';
 
 runRuleTests(constructorDefaultMismatch, {
   valid: [
     { name: 'constructor default equals the dataclass default', file: 'moe.py', code: DATACLASS + router('False') },
     { name: 'constructor without a default', file: 'moe.py', code: DATACLASS + router('False').replace(' = False', '') },
     { name: 'a class sharing only one name with the dataclass', file: 'moe.py', code: `${DATACLASS}class Other:\n    def __init__(self, top_k: int = 9):\n        pass\n` },
-    { name: 'matching across files', file: 'torchtitan/models/moe/moe.py', code: router('False'), project },
+    { name: 'matching across files', file: 'torchtitan/models/moe/moe.py', code: importsArgs + router('False'), project },
+    {
+      // NousResearch/torchtitan @d9cc6b4 experiments/kernels/triton_mg_group_gemm/simpleMoE.py: a standalone
+      // benchmark's `Router(top_k=2)` was compared with a `TransformerModelArgs.top_k = 1` of another module.
+      name: 'a dataclass elsewhere in the workspace that this file never imports',
+      file: 'torchtitan/models/moe/moe.py',
+      code: router('True'),
+      project,
+    },
     {
       // DeepSeek-V4's inference model.py (tenstorrent/tt-forge-models deepseek_v4/original_model): `Expert(dim,
       // inter_dim, dtype=None, swiglu_limit=0)` shares `dim` and `dtype` with `ModelArgs` (dtype "fp8"), which are
@@ -37,12 +48,20 @@ runRuleTests(constructorDefaultMismatch, {
       output: DATACLASS + router('False'),
     },
     {
-      name: 'dataclass in another workspace file; the preferred fix aligns the constructor',
+      name: 'dataclass imported from another workspace file; the preferred fix aligns the constructor',
       file: 'torchtitan/models/moe/moe.py',
-      code: router('True'),
+      code: importsArgs + router('True'),
       project,
       errors: [{ messageId: 'mismatch', text: 'True' }],
-      output: router('False'),
+      output: importsArgs + router('False'),
+    },
+    {
+      name: 'imported through the package that re-exports it (absolute import, in a function)',
+      file: 'torchtitan/models/moe/router.py',
+      code: `${router('True')}\n\ndef build():\n    from torchtitan.models.moe import MoEArgs\n    return MoEArgs()\n`,
+      project,
+      errors: [{ messageId: 'mismatch', text: 'True' }],
+      output: `${router('False')}\n\ndef build():\n    from torchtitan.models.moe import MoEArgs\n    return MoEArgs()\n`,
     },
     {
       name: 'the other quick fix edits the dataclass side instead (no edit in this file)',

@@ -1,5 +1,6 @@
 import type { Literal } from '../model/router-spec';
 import type { DataclassDecl } from '../parse/python/declarations';
+import { namesClass } from '../parse/python/imports';
 import { TORCHTITAN_ROUTER_KEYS } from '../references/torchtitan';
 import { literalText, sameLiteral } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -34,7 +35,7 @@ export const constructorDefaultMismatch = {
   },
   docs: {
     what:
-      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), across files in the workspace, and flags routing parameters (`top_k`, `score_func`, `topk_before_score`, …) whose defaults disagree. Other shared names (`dim`, `dtype`) are not compared: a module that takes a torch `dtype` beside a config\'s `dtype = "fp8"` shares a name, not a meaning.',
+      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), and flags routing parameters (`top_k`, `score_func`, `topk_before_score`, …) whose defaults disagree. The dataclass is one the constructor\'s file declares or imports (through re-exports too): a file that never names a config class is not compared with it, whatever its fields. Other shared names (`dim`, `dtype`) are not compared: a module that takes a torch `dtype` beside a config\'s `dtype = "fp8"` shares a name, not a meaning.',
     why:
       'Code that builds the router from the dataclass gets the dataclass default, while code (and tests) that construct the router directly get the constructor default: the same name means two routings. torchtitan PR #2212 gave `TokenChoiceTopKRouter.__init__` `topk_before_score: bool = True` while `MoEArgs` said `False`; its review asked that the config stay the source of truth.',
     example: {
@@ -54,11 +55,17 @@ export const constructorDefaultMismatch = {
     if (!declarations || declarations.constructors.length === 0) return;
     const seen = new Set<string>();
     const dataclasses: DataclassDecl[] = [];
+    // Imports decide which classes this file can mean (a standalone benchmark's Router was compared with a
+    // TransformerModelArgs it never imports: NousResearch/torchtitan @d9cc6b4 simpleMoE.py).
+    const python = context.python;
+    const sources = { has: (f: string) => f === context.file || context.project.hasModule(f), parse: (f: string) => (f === context.file ? python : context.project.parsedModule(f)) };
     for (const decl of [...declarations.dataclasses, ...context.project.allDataclasses()]) {
       const id = `${decl.file}\u0000${decl.name}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      if ([...decl.fields.keys()].some((name) => TORCHTITAN_ROUTER_KEYS.has(name))) dataclasses.push(decl);
+      if (![...decl.fields.keys()].some((name) => TORCHTITAN_ROUTER_KEYS.has(name))) continue;
+      if (decl.file !== context.file && (!python || !namesClass(sources, context.file, python, decl.name, decl.file))) continue;
+      dataclasses.push(decl);
     }
     for (const ctor of declarations.constructors) {
       // The one dataclass this constructor mirrors: the most shared parameters (at least two), one in this

@@ -12,6 +12,7 @@
  * Bounded: calls nest at most MAX_CALL_DEPTH deep, loop bodies run once (their variables unknown), and one
  * evaluation takes at most MAX_STEPS node visits, after which everything left is unknown.
  */
+import { importBindings, type ImportBinding } from './imports';
 import type { SyntaxNode } from '@lezer/common';
 import type { SourceRange } from '../../text/source';
 import { resolveModule, type ModuleFiles } from './modules';
@@ -76,7 +77,7 @@ type Binding =
   | { kind: 'value'; node: SyntaxNode; target: SyntaxNode }
   | { kind: 'function'; node: SyntaxNode; name: SyntaxNode }
   | { kind: 'class'; node: SyntaxNode; name: SyntaxNode }
-  | { kind: 'import'; module: string; level: number; name: string | undefined; alias: SyntaxNode };
+  | ImportBinding;
 
 class ModuleScope {
   readonly bindings = new Map<string, Binding>();
@@ -1391,50 +1392,4 @@ function collectBindings(script: SyntaxNode, text: string, out: Map<string, Bind
   for (const statement of children(script)) visit(statement, false);
 }
 
-function importBindings(statement: SyntaxNode, text: string): Extract<Binding, { kind: 'import' }>[] {
-  const parts = children(statement);
-  const out: Extract<Binding, { kind: 'import' }>[] = [];
-  if (parts[0]?.name === 'from') {
-    const importAt = parts.findIndex((p) => p.name === 'import');
-    if (importAt < 0) return out;
-    let level = 0;
-    const nameParts: string[] = [];
-    for (const p of parts.slice(1, importAt)) {
-      const t = nodeText(text, p);
-      if (p.name === '.' || t === '.' || t === '...') {
-        if (nameParts.length === 0) level += t.length;
-      } else if (p.name === 'VariableName') nameParts.push(t);
-    }
-    const module = nameParts.join('.');
-    const names = parts.slice(importAt + 1).filter((p) => p.name !== '(' && p.name !== ')' && p.name !== 'Comment');
-    for (let i = 0; i < names.length; i++) {
-      const node = names[i]!;
-      if (node.name !== 'VariableName') continue;
-      const alias = names[i + 1]?.name === 'as' && names[i + 2]?.name === 'VariableName' ? names[i + 2]! : node;
-      out.push({ kind: 'import', module, level, name: nodeText(text, node), alias });
-      if (alias !== node) i += 2;
-    }
-    return out;
-  }
-  // `import a.b.c [as x]`, possibly several, comma-separated.
-  let dotted: SyntaxNode[] = [];
-  const flush = (alias?: SyntaxNode): void => {
-    if (dotted.length === 0) return;
-    const module = dotted.map((n) => nodeText(text, n)).join('.');
-    // Without `as`, `import a.b` binds `a`.
-    if (alias) out.push({ kind: 'import', module, level: 0, name: undefined, alias });
-    else out.push({ kind: 'import', module: nodeText(text, dotted[0]!), level: 0, name: undefined, alias: dotted[0]! });
-    dotted = [];
-  };
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (p.name === 'VariableName') dotted.push(p);
-    else if (p.name === 'as' && parts[i + 1]) {
-      flush(parts[i + 1]);
-      i++;
-    } else if (p.name === ',') flush();
-  }
-  flush();
-  return out;
-}
 
