@@ -9,7 +9,8 @@
  * Draw order: weight, gate bias, selection bias, centres, then per token (cluster pick, then values).
  * - Where the gate has fewer experts than the hidden size, tokens are drawn in the gate's coordinates (E values a
  *   token, routed through the Cholesky factor of W·Wᵀ): the same distribution of logits for 1/22 of the work at
- *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole (clustered tokens for a checkpoint's gates).
+ *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole (drawsWholeTokens: a gate that norms
+ *   each token, clustered tokens for a checkpoint's gates).
  */
 import type { RouterConfig } from './router-config';
 import { centresInGateCoordinates, gateCholesky } from './whitened';
