@@ -143,8 +143,10 @@ function weightsProblem(config: PreviewRouter['config'], w: RouterWeights): stri
 
 /**
  * The tokens a checkpoint's layers route, per layer (checkpointGateInputs, as `route --weights` draws them, so the
- * panel's loads for a layer are the CLI's): kept per row, since a gate's factor costs a pass over its weight, and a
- * whole draw made once, the first time a layer needs one.
+ * panel's loads for a layer are the CLI's): kept per row where they are the draw's own tokens (isotropic ones, or a
+ * whole draw made once, the first time a layer needs one), since a gate's factor costs a pass over its weight.
+ * Clustered tokens get an array of their own per layer (8 MB at 16,384 × 128): made again when asked, not kept, or
+ * 36 layers would hold 300 MB.
  */
 class CheckpointTokens {
   private readonly rows = new Map<number, GateTokens>();
@@ -162,8 +164,8 @@ class CheckpointTokens {
       const w = this.weights;
       const slab = w.experts * w.hidden;
       this.draw.drawTo(this.draw.options.tokens);
-      tokens = checkpointGateInputs(this.draw.inputs, () => this.wholeDraw(), this.draw.options.distribution, w.weight.subarray(row * slab, (row + 1) * slab), w.experts, w.hidden);
-      this.rows.set(row, tokens);
+      tokens = checkpointGateInputs(this.draw.inputs, () => this.wholeDraw(), w.weight.subarray(row * slab, (row + 1) * slab), w.experts, w.hidden);
+      if (tokens.hiddenStates === this.draw.inputs.hiddenStates || tokens.hiddenStates === this.whole?.inputs.hiddenStates) this.rows.set(row, tokens);
     }
     return tokens;
   }
@@ -209,7 +211,7 @@ async function start(): Promise<void> {
     return;
   }
   const experts = subject.router.config.experts;
-  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: drawsWholeTokens(subject.router.config, distributionOf(controls), weights !== undefined) }));
+  const problem = validateControls(controls, experts, syntheticWidth({ hidden: controls.hidden, experts, fullTokens: drawsWholeTokens(subject.router.config) }));
   if (problem) {
     setStatus(problem, 'error');
     app.dataset.state = 'invalid';
@@ -231,7 +233,7 @@ async function start(): Promise<void> {
       distribution: distributionOf(controls),
       zeroSelectionBias: subject.learnedSelectionBias === true,
       // A checkpoint's gates route the draw's isotropic tokens in their own coordinates (CheckpointTokens).
-      fullTokens: drawsWholeTokens(config, distributionOf(controls), weights !== undefined),
+      fullTokens: drawsWholeTokens(config),
     };
     // Start the session before drawing: ORT's module import and WebAssembly compile start now.
     const session = prepareRouter(config, syntheticWidth(drawOptions), info.backend);

@@ -63,7 +63,7 @@ function referenceLayer(subject: PreviewSubject, read: RouterLayers, row: number
   const gate = read.weight.subarray(row * E * H, (row + 1) * E * H);
   // The panel's tokens for a checkpoint: drawn in this gate's coordinates, routed through its factor (E < H here).
   const drawn = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: H, experts: E, distribution: isotropic, zeroSelectionBias: subject.learnedSelectionBias === true });
-  const viaGate = tokensForGate(drawn, isotropic, gate, E, H);
+  const viaGate = tokensForGate(drawn, gate, E, H);
   assert.ok(viaGate, 'a 16 × 64 gate has a factor');
   return Array.from(
     routeReference(config, {

@@ -15,7 +15,7 @@ import { ROOT, startHarness, subjectFor, waitForRun, type Harness } from './harn
 
 function referenceCounts(subject: PreviewSubject, state: { tokens: number; hidden: number; seed: number; distribution?: 'isotropic' | 'clustered'; clusters?: number }, config = subject.router.config): number[] {
   const distribution = state.distribution === 'clustered' ? { kind: 'clustered' as const, clusters: state.clusters ?? 8 } : { kind: 'isotropic' as const };
-  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution, zeroSelectionBias: subject.learnedSelectionBias === true, fullTokens: drawsWholeTokens(config, distribution, false) });
+  const inputs = syntheticInputs({ seed: state.seed, tokens: state.tokens, hidden: state.hidden, experts: config.experts, distribution, zeroSelectionBias: subject.learnedSelectionBias === true, fullTokens: drawsWholeTokens(config) });
   return Array.from(routeReference(config, { ...inputs, tokens: state.tokens }).counts);
 }
 

@@ -79,7 +79,7 @@ describe('moe-lens route', () => {
     }
   });
 
-  it("routes a checkpoint's gate on the panel's tokens: isotropic ones in that gate's coordinates, clustered ones whole", () => {
+  it("routes a checkpoint's gate on the panel's tokens in that gate's coordinates, isotropic or clustered; a gate without a factor on whole tokens", () => {
     const dir = scratchDir('coordinates');
     const file = join(dir, 'gate.safetensors');
     const normal = normalSampler(mulberry32Bits(5));
@@ -91,13 +91,14 @@ describe('moe-lens route', () => {
     const out = json(MIXTRAL, '--weights', file, '--tokens', '300', '--seed', '2');
     assert.equal(out.hidden, 16, 'the model\'s hidden size, not the coordinates\'');
     assert.match(out.inputs.activations, /drawn in the gate's 8 coordinates, the same logits as 16 values/);
-    const viaGate = tokensForGate(syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: isotropic }), isotropic, gate, 8, 16)!;
+    const viaGate = tokensForGate(syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: isotropic }), gate, 8, 16)!;
     assert.deepEqual(out.counts, Array.from(routeReference(config, { tokens: 300, ...viaGate }).counts));
+    // Clustered: the draw's noise, each centre carried into this gate's coordinates (tokensForGate).
     const clustered = { kind: 'clustered', clusters: 3 } as const;
-    const whole = json(MIXTRAL, '--weights', file, '--tokens', '300', '--seed', '2', '--distribution', 'clustered', '--clusters', '3');
-    assert.doesNotMatch(whole.inputs.activations, /coordinates/);
-    const tokens = syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: clustered, fullTokens: true }).hiddenStates;
-    assert.deepEqual(whole.counts, Array.from(routeReference(config, { tokens: 300, hidden: 16, hiddenStates: tokens, gateWeight: gate }).counts));
+    const grouped = json(MIXTRAL, '--weights', file, '--tokens', '300', '--seed', '2', '--distribution', 'clustered', '--clusters', '3');
+    assert.match(grouped.inputs.activations, /drawn in the gate's 8 coordinates/);
+    const recentred = tokensForGate(syntheticInputs({ seed: 2, tokens: 300, hidden: 16, experts: 8, distribution: clustered }), gate, 8, 16)!;
+    assert.deepEqual(grouped.counts, Array.from(routeReference(config, { tokens: 300, ...recentred }).counts));
     // A gate of rank 2 (sin(a + b) rows) has no factor: whole tokens, the same as a whole draw.
     const flat = join(dir, 'rank2.safetensors');
     const rank2 = Array.from({ length: 8 * 16 }, (_, i) => Math.sin(i * 1.3) * 0.5);

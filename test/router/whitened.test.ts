@@ -77,23 +77,62 @@ describe('synthetic tokens in the gate\'s coordinates (whitened.ts)', () => {
     assert.ok(worst(wrong) > 10, `the transposed factor should not pass (${worst(wrong).toFixed(1)} σ)`);
   });
 
-  it("a checkpoint's gate routes the draw's isotropic tokens through its own factor; clustered tokens, E ≥ H or dependent rows do not", () => {
+  it("a checkpoint's gate routes the draw's tokens through its own factor (clustered ones re-centred); a whole draw, E ≥ H or dependent rows do not", () => {
     const [E, H] = [16, 64];
     const gate = structuredGate(E, H, 11);
     const isotropic = { kind: 'isotropic' } as const;
     const drawn = syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: isotropic });
-    const viaGate = tokensForGate(drawn, isotropic, gate, E, H)!;
+    const viaGate = tokensForGate(drawn, gate, E, H)!;
     assert.equal(viaGate.hidden, E);
     assert.equal(viaGate.hiddenStates, drawn.hiddenStates, 'the same tokens for every layer: one upload to the GPU');
     const want = gram(gate, E, H);
     const got = gram(viaGate.gateWeight, E, E);
     for (let i = 0; i < E * E; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-4, `entry ${i}`);
-    const clustered = { kind: 'clustered', clusters: 4 } as const;
-    assert.equal(tokensForGate(syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: clustered }), clustered, gate, E, H), undefined, "clustered centres are the synthetic gate's");
-    assert.equal(tokensForGate(syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: isotropic, fullTokens: true }), isotropic, gate, E, H), undefined, 'a whole draw');
+    // Clustered: each token keeps the draw's noise and takes this gate's centre: token − a_c(synthetic) + a_c(gate).
+    const grouped = syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: { kind: 'clustered', clusters: 4 } });
+    const recentred = tokensForGate(grouped, gate, E, H)!;
+    assert.notEqual(recentred.hiddenStates, grouped.hiddenStates, 'an array of its own: the centres are this gate\'s');
+    const { centres, inGate, ids } = grouped.clustered!;
+    const here = centresInGateCoordinates(gateCholesky(gate, E, H)!, gate, centres, 4, E, H);
+    for (const t of [0, 17, 49]) {
+      for (const e of [0, 9]) assert.ok(Math.abs(recentred.hiddenStates[t * E + e]! - (grouped.hiddenStates[t * E + e]! - inGate[ids[t]! * E + e]! + here[ids[t]! * E + e]!)) < 1e-6);
+    }
+    assert.equal(tokensForGate(syntheticInputs({ seed: 1, tokens: 50, hidden: H, experts: E, distribution: isotropic, fullTokens: true }), gate, E, H), undefined, 'a whole draw');
     const dependent = Float32Array.from(gate);
     dependent.copyWithin(5 * H, 4 * H, 5 * H);
-    assert.equal(tokensForGate(drawn, isotropic, dependent, E, H), undefined, 'no factor');
+    assert.equal(tokensForGate(drawn, dependent, E, H), undefined, 'no factor');
+  });
+
+  it("clustered tokens re-centred into a checkpoint's gate route as whole clustered tokens do, cluster by cluster (within sampling error)", () => {
+    const [E, H, C, T] = [16, 64, 3, 60_000];
+    const W = structuredGate(E, H, 13);
+    const drawn = syntheticInputs({ seed: 8, tokens: T, hidden: H, experts: E, distribution: { kind: 'clustered', clusters: C } });
+    const { centres, ids } = drawn.clustered!;
+    const viaGate = tokensForGate(drawn, W, E, H)!;
+    const bias = new Float32Array(E);
+    const normal = normalSampler(mulberry32Bits(31));
+    const loads = (hidden: number, hiddenStates: Float32Array, gateWeight: Float32Array, tokens: number): Int32Array => routeReference(SOFTMAX_TOP2, { tokens, hidden, hiddenStates, gateWeight, gateBias: bias }).counts;
+    // Worst per-expert gap between two samples' shares, in standard errors.
+    const gap = (a: Int32Array, n: number, b: Int32Array, m: number): number =>
+      Math.max(...Array.from(a, (count, e) => {
+        const p = (count + b[e]!) / (n + m);
+        return Math.abs(count / n - b[e]! / m) / Math.sqrt(Math.max(p * (1 - p), 1e-9) * (1 / n + 1 / m));
+      }));
+    let worstRecentred = 0;
+    let worstUnmoved = 0;
+    for (let c = 0; c < C; c++) {
+      const rows = Array.from(ids, (id, t) => (id === c ? t : -1)).filter((t) => t >= 0);
+      const pick = (states: Float32Array): Float32Array => Float32Array.from(rows.flatMap((t) => Array.from(states.subarray(t * E, (t + 1) * E))));
+      // The same cluster drawn whole: its centre μ_c plus 0.5·ε in H values, through W itself.
+      const n = 20_000;
+      const whole = Float32Array.from({ length: n * H }, (_, i) => centres[c * H + (i % H)]! + 0.5 * normal());
+      const direct = loads(H, whole, W, n);
+      worstRecentred = Math.max(worstRecentred, gap(loads(E, pick(viaGate.hiddenStates), viaGate.gateWeight, rows.length), rows.length, direct, n));
+      // The mistake this guards against: the synthetic gate's centres routed through this gate's factor.
+      worstUnmoved = Math.max(worstUnmoved, gap(loads(E, pick(drawn.hiddenStates), viaGate.gateWeight, rows.length), rows.length, direct, n));
+    }
+    assert.ok(worstRecentred < 5, `re-centred loads differ by ${worstRecentred.toFixed(1)} σ`);
+    assert.ok(worstUnmoved > 10, `tokens left at the synthetic gate's centres should not pass (${worstUnmoved.toFixed(1)} σ)`);
   });
 
   it('the panel and the CLI draw in the gate\'s coordinates where E < H, whole otherwise', () => {
@@ -120,10 +159,7 @@ describe('synthetic tokens in the gate\'s coordinates (whitened.ts)', () => {
   });
 
   it("a gate that norms each token (Gemma 4) draws whole tokens: the norm is of a token's H values, which W·x does not keep", () => {
-    const isotropic = { kind: 'isotropic' as const };
-    assert.equal(drawsWholeTokens({ tokenNorm: { epsilon: 1e-6 } }, isotropic, false), true);
-    assert.equal(drawsWholeTokens({}, isotropic, false), false);
-    assert.equal(drawsWholeTokens({}, isotropic, true), false, "a checkpoint's gate routes isotropic tokens through its factor");
-    assert.equal(drawsWholeTokens({}, { kind: 'clustered', clusters: 4 }, true), true);
+    assert.equal(drawsWholeTokens({ tokenNorm: { epsilon: 1e-6 } }), true);
+    assert.equal(drawsWholeTokens({}), false, "a checkpoint's gates, clustered or not, go through each gate's factor");
   });
 });

@@ -317,8 +317,8 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
   // checkpoint's gate through its own factor where it has one, else whole tokens (checkpointGateInputs).
   const draw = (fullTokens: boolean): SyntheticInputs =>
     syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned, fullTokens });
-  const synthetic = draw(activations !== undefined || drawsWholeTokens(config, args.distribution, router !== undefined));
-  const drawn = router ? checkpointGateInputs(synthetic, () => draw(true), args.distribution, router.weight.data, E, hidden) : synthetic;
+  const synthetic = draw(activations !== undefined || drawsWholeTokens(config));
+  const drawn = router ? checkpointGateInputs(synthetic, () => draw(true), router.weight.data, E, hidden) : synthetic;
   const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
   const coordinates = !activations && drawn.hidden !== hidden ? `; drawn in the gate's ${E} coordinates, the same logits as ${hidden} values` : '';
   return {

@@ -44,6 +44,11 @@ export interface SyntheticInputs {
   readonly gateWeight: Float32Array;
   readonly gateBias: Float32Array;
   readonly selectionBias: Float32Array;
+  /**
+   * Clustered tokens drawn in the gate's coordinates: each token is `inGate[id]` + 0.5·z. The centres, whole and in
+   * the synthetic gate's coordinates, and each token's cluster carry the tokens into another gate's (tokensForGate).
+   */
+  readonly clustered?: { readonly centres: Float32Array; readonly inGate: Float32Array; readonly ids: Int32Array };
 }
 
 /** mulberry32: a small, fast 32-bit generator; returns unsigned 32-bit integers. */
@@ -205,6 +210,7 @@ export class SyntheticDraw {
       gateWeight: factor ? Float32Array.from(factor) : weight,
       gateBias,
       selectionBias,
+      ...(centres && factor ? { clustered: { centres, inGate: this.centres!, ids: new Int32Array(T) } } : {}),
     };
   }
 
@@ -216,9 +222,11 @@ export class SyntheticDraw {
     if (!this.centres) {
       if (end > this.drawn) this.stream.fill(hiddenStates, this.drawn * W, (end - this.drawn) * W, 1);
     } else {
+      const ids = this.inputs.clustered?.ids;
       for (let t = this.drawn; t < end; t++) {
         const c = Math.min(this.clusters - 1, Math.floor((this.stream.bits() / 4294967296) * this.clusters));
         this.stream.fill(hiddenStates, t * W, W, 0.5, this.centres, c * W);
+        if (ids) ids[t] = c;
       }
     }
     this.drawn = Math.max(this.drawn, end);
@@ -232,14 +240,26 @@ export class SyntheticDraw {
 /**
  * The tokens a checkpoint's gate `weight` [E, H] routes, in that gate's coordinates. Isotropic tokens drawn in a
  * gate's coordinates do not depend on the gate (z ~ N(0, I_E)), so each layer routes the draw's tokens through its
- * own factor L (L·Lᵀ = W·Wᵀ): the same logits as whole tokens through W. Clustered tokens' centres are carried into
- * the synthetic gate's coordinates, not a checkpoint's: those, and a gate of E ≥ H experts or dependent rows, route
- * whole tokens (undefined here).
+ * own factor L (L·Lᵀ = W·Wᵀ): the same logits as whole tokens through W. A clustered token μ_c + 0.5·ε has logits
+ * W·μ_c + 0.5·W·ε = L·(a_c + 0.5·z) with L·a_c = W·μ_c: the draw's noise stays, its centre is replaced by this
+ * gate's (a new [T, E] array). A whole draw, or a gate of E ≥ H experts or dependent rows, has none (undefined).
  */
-export function tokensForGate(drawn: SyntheticInputs, distribution: Distribution, weight: ArrayLike<number>, experts: number, hidden: number): GateTokens | undefined {
-  if (!drawn.whitened || distribution.kind !== 'isotropic') return undefined;
+export function tokensForGate(drawn: SyntheticInputs, weight: ArrayLike<number>, experts: number, hidden: number): GateTokens | undefined {
+  if (!drawn.whitened) return undefined;
   const factor = gateCholesky(weight, experts, hidden);
-  return factor && { hidden: experts, hiddenStates: drawn.hiddenStates, gateWeight: Float32Array.from(factor) };
+  if (!factor) return undefined;
+  const gateWeight = Float32Array.from(factor);
+  const clustered = drawn.clustered;
+  if (!clustered) return { hidden: experts, hiddenStates: drawn.hiddenStates, gateWeight };
+  const E = experts;
+  const clusters = clustered.inGate.length / E;
+  const inThisGate = centresInGateCoordinates(factor, weight, clustered.centres, clusters, E, hidden);
+  const hiddenStates = new Float32Array(drawn.hiddenStates.length);
+  for (let t = 0; t < clustered.ids.length; t++) {
+    const at = clustered.ids[t]! * E;
+    for (let e = 0; e < E; e++) hiddenStates[t * E + e] = drawn.hiddenStates[t * E + e]! - clustered.inGate[at + e]! + inThisGate[at + e]!;
+  }
+  return { hidden: E, hiddenStates, gateWeight };
 }
 
 /** A token array and the gate that routes it: a checkpoint layer's inputs. */
@@ -254,24 +274,17 @@ export interface GateTokens {
  * the gate's factor where `tokensForGate` can, else whole tokens through the weight itself (`whole()` is called only
  * where the draw is in gate coordinates, so a whole draw is made only when a layer needs one).
  */
-export function checkpointGateInputs(drawn: SyntheticInputs, whole: () => SyntheticInputs, distribution: Distribution, weight: Float32Array, experts: number, hidden: number): GateTokens {
-  return tokensForGate(drawn, distribution, weight, experts, hidden) ?? { hidden, hiddenStates: (drawn.whitened ? whole() : drawn).hiddenStates, gateWeight: weight };
-}
-
-/**
- * Whether a checkpoint's gates route whole tokens (`fullTokens` for the draw): clustered ones do, whose centres
- * are carried into the synthetic gate's coordinates only; isotropic ones go through each gate's factor (tokensForGate).
- */
-export function checkpointTokensWhole(distribution: Distribution): boolean {
-  return distribution.kind !== 'isotropic';
+export function checkpointGateInputs(drawn: SyntheticInputs, whole: () => SyntheticInputs, weight: Float32Array, experts: number, hidden: number): GateTokens {
+  return tokensForGate(drawn, weight, experts, hidden) ?? { hidden, hiddenStates: (drawn.whitened ? whole() : drawn).hiddenStates, gateWeight: weight };
 }
 
 /**
  * Whether a run draws whole tokens (`fullTokens`): a gate that norms each token (Gemma 4's `tokenNorm`) needs its H
- * values, not only the logits W·x; a checkpoint's gates route clustered tokens whole (checkpointTokensWhole).
+ * values, not only the logits W·x. Everything else (a checkpoint's gates too, clustered or not) goes through the
+ * gate's factor where it has one (tokensForGate).
  */
-export function drawsWholeTokens(config: Pick<RouterConfig, 'tokenNorm'>, distribution: Distribution, checkpoint: boolean): boolean {
-  return config.tokenNorm !== undefined || (checkpoint && checkpointTokensWhole(distribution));
+export function drawsWholeTokens(config: Pick<RouterConfig, 'tokenNorm'>): boolean {
+  return config.tokenNorm !== undefined;
 }
 
 /** The width a draw's token rows will have (the gate's coordinates unless E ≥ H or `fullTokens`), before drawing. */

@@ -10,7 +10,8 @@
  *
  * Only where E < H (else nothing is saved) and W has full row rank (else W·Wᵀ has no Cholesky factor): otherwise
  * the tokens are drawn whole, as before. Isotropic z does not depend on W, so a checkpoint's layers route the same
- * z, each through its own factor (`tokensForGate` in synthetic.ts); clustered centres are the synthetic gate's.
+ * z, each through its own factor (`tokensForGate` in synthetic.ts); clustered tokens keep their σ·z and take each
+ * gate's a_c.
  */
 
 /** L with L·Lᵀ = W·Wᵀ (lower triangular, [E, E] row-major, float64), or undefined where E ≥ H or W·Wᵀ is singular. */
