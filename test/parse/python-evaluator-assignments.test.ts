@@ -458,4 +458,28 @@ describe('torchtitan @b5bcd76 (test/corpus): deepseek_v3/config_registry.py as w
     assert.equal(specs.has('deepseek_v3_debugmodel_mxfp8'), false);
     assert.equal(specs.has('deepseek_v3_671b_float8'), false);
   });
+
+  it('a helper that calls itself is not followed into its recursion, and cannot leave the file\'s config class unread', () => {
+    // Megatron-Bridge @067f987 qwen_vl/qwen35_vl_provider.py: a module-level spec walker that calls itself from two
+    // places (for each sub-spec, and for the MTP block), run as an uncalled function, branched 12 calls deep and
+    // took every step of the budget; the provider class in the same file was then not read at all.
+    const walker = 'def walk(spec, cls):\n    if spec is None:\n        return\n    if hasattr(spec, "layer_specs"):\n        for s in spec.layer_specs:\n            walk(s, cls)\n        return\n    sub = getattr(spec, "submodules", None)\n    if hasattr(sub, "mtp"):\n        walk(sub.mtp, cls)\n    if not hasattr(sub, "x"):\n        return\n';
+    const provider = 'from dataclasses import dataclass\nfrom megatron.bridge.models.gpt_provider import GPTModelProvider\n\n\n@dataclass\nclass P(GPTModelProvider):\n    num_moe_experts: int = 512\n    moe_router_topk: int = 10\n\n\n';
+    const specs = analyzeTorchtitanPython(provider + walker, FILE).specs;
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['P', 512, 10]]);
+    const { roots } = evaluate('def count(n=3):\n    return count(n - 1)\n');
+    assert.match(JSON.stringify(roots.get('count')), /`count` calls itself; a recursion is not followed/);
+  });
+
+  it('the functions nothing calls may use three quarters of the budget: the config class after them is still read', () => {
+    // No recursion: twelve functions, each calling the next twice, are 2^12 calls of a few hundred steps.
+    const chain = Array.from({ length: 12 }, (_, i) => `def f${i}(x=1):\n    ${i === 11 ? 'return [x + k for k in range(3)] + [x * k for k in range(3)]' : `f${i + 1}(x)\n    return f${i + 1}(x + 1)`}\n`).join('\n');
+    const filler = Array.from({ length: 40 }, (_, k) => `    y${k} = {"a": [x, x + 1, x + 2], "b": (x, x * 2)}\n`).join('');
+    const heavy = chain.replace('def f11(x=1):\n', `def f11(x=1):\n${filler}`);
+    const provider = '@dataclass\nclass P(GPTModelProvider):\n    num_moe_experts: int = 64\n    moe_router_topk: int = 6\n\n';
+    const { evaluator } = evaluate(heavy);
+    assert.ok(evaluator.budgetExhausted === false, 'the functions stop at their share, not at the end of the budget');
+    const specs = analyzeTorchtitanPython(`from dataclasses import dataclass\nfrom megatron.bridge.models.gpt_provider import GPTModelProvider\n\n${heavy}\n${provider}`, FILE).specs;
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['P', 64, 6]]);
+  });
 });

@@ -111,6 +111,8 @@ const MIXTRAL_22B = ['mistralai/Mixtral-8x22B-v0.1 config.json, verbatim copy (i
 const QWEN3_NEXT = ['Qwen/Qwen3-Next-80B-A3B-Thinking config.json, verbatim copy (ai-dynamo/aiconfigurator @1b7cfb1): "num_experts": 512, "num_experts_per_tok": 10, "norm_topk_prob": true, "num_hidden_layers": 48, "hidden_size": 2048'];
 const QWEN3_NEXT_ROUTER = 'transformers 5.18.0 Qwen3NextSparseMoeBlock (modeling_qwen3_next.py L838-839): softmax over all experts, then top-k';
 const QWEN35 = ['Qwen/Qwen3.5-35B-A3B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3.5-35B-A3B_config.json): text_config "num_experts": 256, "num_experts_per_tok": 8, "num_hidden_layers": 40, "hidden_size": 2048'];
+const QWEN35_122B = ['Qwen/Qwen3.5-122B-A10B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3.5-122B-A10B_config.json): text_config "num_experts": 256, "num_experts_per_tok": 8, "num_hidden_layers": 48, "hidden_size": 3072'];
+const QWEN35_397B = ['Qwen/Qwen3.5-397B-A17B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3.5-397B-A17B_config.json): text_config "num_experts": 512, "num_experts_per_tok": 10, "num_hidden_layers": 60, "hidden_size": 4096; the same counts in THUDM/slime @aa84536 scripts/models/qwen3.5-397B-A17B.sh'];
 const QWEN35_ROUTER = ['transformers @e36255c modular_qwen3_5_moe.py: Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKRouter (softmax over all experts, top-k, always divided by their sum; no selection bias)'];
 const GEMMA4 = ['google/gemma-4-26B-A4B config.json, verbatim copy (ai-dynamo/aiconfigurator @095f58a aic-core/src/aiconfigurator_core/model_configs/google--gemma-4-26B-A4B_config.json): text_config "enable_moe_block": true, "num_experts": 128, "top_k_experts": 8, "num_hidden_layers": 30, "hidden_size": 2816; the same counts in THUDM/slime @91f8526 scripts/models/gemma4-26B-A4B.sh ("Based on google/gemma-4-26B-A4B-it")'];
 const GEMMA4_ROUTER = ['transformers @527d8b4 modular_gemma4.py Gemma4TextRouter: softmax over all experts, top-k, divided by their sum, times a learned per-expert scale; no selection bias'];
@@ -328,6 +330,30 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     shape: { layers: 40, experts: 256, hidden: 2048 },
     experts: secondary(256, QWEN35),
     topK: secondary(8, QWEN35),
+    scoreFunc: verified('softmax', QWEN35_ROUTER),
+    selectionBias: verified(false, QWEN35_ROUTER),
+    renormalized: verified(true, QWEN35_ROUTER),
+  },
+  {
+    id: 'qwen3.5-122b-a10b',
+    family: 'qwen3',
+    flavors: [],
+    hubName: /qwen3\.5-122b-a10b/i,
+    shape: { layers: 48, experts: 256, hidden: 3072 },
+    experts: secondary(256, QWEN35_122B),
+    topK: secondary(8, QWEN35_122B),
+    scoreFunc: verified('softmax', QWEN35_ROUTER),
+    selectionBias: verified(false, QWEN35_ROUTER),
+    renormalized: verified(true, QWEN35_ROUTER),
+  },
+  {
+    id: 'qwen3.5-397b-a17b',
+    family: 'qwen3',
+    flavors: [],
+    hubName: /qwen3\.5-397b-a17b/i,
+    shape: { layers: 60, experts: 512, hidden: 4096 },
+    experts: secondary(512, QWEN35_397B),
+    topK: secondary(10, QWEN35_397B),
     scoreFunc: verified('softmax', QWEN35_ROUTER),
     selectionBias: verified(false, QWEN35_ROUTER),
     renormalized: verified(true, QWEN35_ROUTER),

@@ -106,6 +106,14 @@ export class PythonEvaluator {
   private readonly modules = new Map<string, ModuleScope | null>();
   private readonly classes = new Map<SyntaxNode, ClassInfo>();
   private steps = 0;
+  /**
+   * Where the steps stop: MAX_STEPS, except while the functions nothing called run (evaluateDocument), which may
+   * use three quarters of what is left. What comes after (a config class's field defaults) keeps the rest: a helper
+   * that walks a module spec must not leave the file's config unread (Megatron-Bridge qwen35_vl_provider.py).
+   */
+  private limit = MAX_STEPS;
+  /** The functions being evaluated, by file and offset: a call back into one of them is a recursion, not followed. */
+  private readonly active = new Set<string>();
   private nesting = 0;
   private context: NamingContext | undefined;
   readonly constructions: Construction[] = [];
@@ -130,7 +138,7 @@ export class PythonEvaluator {
   constructor(private readonly sources: PythonSources) {}
 
   get budgetExhausted(): boolean {
-    return this.steps > MAX_STEPS;
+    return this.steps > this.limit;
   }
 
   module(file: string): ModuleScope | undefined {
@@ -162,13 +170,18 @@ export class PythonEvaluator {
         this.execStatement(statement, frame);
       }
     }
-    for (const fn of functionDefinitions(scope.parsed.tree.topNode)) {
-      if (this.called.has(`${file}:${fn.node.from}`) || this.budgetExhausted) continue;
-      const info = this.functionInfo(scope, fn.node);
-      if (!info) continue;
-      const context = { name: info.name, file, kind: 'function', range: rangeOf(fn.node), keyRange: info.nameRange } as const;
-      const value = this.withContext(context, () => this.callFunction(info, [], new Map(), { module: scope, locals: new Map(), depth: 0 }, undefined));
-      this.roots.push({ context, value });
+    this.limit = this.steps + Math.floor((MAX_STEPS - Math.min(this.steps, MAX_STEPS)) * 0.75);
+    try {
+      for (const fn of functionDefinitions(scope.parsed.tree.topNode)) {
+        if (this.called.has(`${file}:${fn.node.from}`) || this.budgetExhausted) continue;
+        const info = this.functionInfo(scope, fn.node);
+        if (!info) continue;
+        const context = { name: info.name, file, kind: 'function', range: rangeOf(fn.node), keyRange: info.nameRange } as const;
+        const value = this.withContext(context, () => this.callFunction(info, [], new Map(), { module: scope, locals: new Map(), depth: 0 }, undefined));
+        this.roots.push({ context, value });
+      }
+    } finally {
+      this.limit = MAX_STEPS;
     }
   }
 
@@ -232,7 +245,7 @@ export class PythonEvaluator {
   // ---- expressions -------------------------------------------------------------------------------------
 
   evalExpr(node: SyntaxNode, frame: Frame): PyValue {
-    if (++this.steps > MAX_STEPS) return unknown('the analysis budget for this file ran out');
+    if (++this.steps > this.limit) return unknown('the analysis budget for this file ran out');
     // Deeply nested literals (`[[[...]]]` thousands deep) would exhaust the stack: past a depth nothing config-like lives.
     if (this.nesting >= MAX_NESTING) return unknown(`expressions nest deeper than ${MAX_NESTING}`);
     this.nesting++;
@@ -709,6 +722,18 @@ export class PythonEvaluator {
     if (!scope) return unknown(`${baseName(fn.file)} could not be read`, trace);
     const fnKey = `${fn.file}:${fn.node.from}`;
     this.called.add(fnKey);
+    // A recursion (a spec walker calling itself for each sub-spec) is not followed: branching calls nested 12 deep
+    // took every step of the file's budget.
+    if (this.active.has(fnKey)) return unknown(`\`${fn.name}\` calls itself; a recursion is not followed`, trace);
+    this.active.add(fnKey);
+    try {
+      return this.runFunction(fn, fnKey, scope, positional, keywords, caller, trace);
+    } finally {
+      this.active.delete(fnKey);
+    }
+  }
+
+  private runFunction(fn: FunctionInfo, fnKey: string, scope: ModuleScope, positional: readonly Argument[], keywords: ReadonlyMap<string, Argument>, caller: Frame, trace: Trace): PyValue {
     const locals = new Map<string, PyValue>();
     let params = this.parametersOf.get(fnKey);
     if (!params) this.parametersOf.set(fnKey, (params = parameters(fn.node, scope.parsed.text)));
@@ -765,7 +790,7 @@ export class PythonEvaluator {
   }
 
   private execStatement(statement: SyntaxNode, frame: Frame): PyValue | undefined {
-    if (++this.steps > MAX_STEPS) return undefined;
+    if (++this.steps > this.limit) return undefined;
     const { text } = frame.module.parsed;
     switch (statement.name) {
       case 'AssignStatement': {
@@ -934,7 +959,7 @@ export class PythonEvaluator {
     for (const [name, local] of frame.locals) {
       if (name === rootName || local.kind === 'unknown') continue;
       // Each local looked at is a step: a function of many names and many assignments stays within the budget.
-      const swapped = ++this.steps > MAX_STEPS ? undefined : this.substitute(local, replaced, unchanged, 0, () => --budget >= 0 && ++this.steps <= MAX_STEPS);
+      const swapped = ++this.steps > this.limit ? undefined : this.substitute(local, replaced, unchanged, 0, () => --budget >= 0 && ++this.steps <= this.limit);
       if (swapped === undefined) frame.locals.set(name, unknown(`\`${name}\` may hold an object \`${clip(nodeText(text, target))}\` changed`, traceAt(file, target)));
       else if (swapped !== local) frame.locals.set(name, swapped);
     }
