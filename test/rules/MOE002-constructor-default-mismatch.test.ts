@@ -56,6 +56,14 @@ runRuleTests(constructorDefaultMismatch, {
       output: importsArgs + router('False'),
     },
     {
+      name: 'imported through the package that re-exports it, beside another name from the same package',
+      file: 'torchtitan/models/moe/router.py',
+      code: `from torchtitan.models.moe import Unrelated, MoEArgs\n\n${router('True')}`,
+      project,
+      errors: [{ messageId: 'mismatch', text: 'True' }],
+      output: `from torchtitan.models.moe import Unrelated, MoEArgs\n\n${router('False')}`,
+    },
+    {
       name: 'imported through the package that re-exports it (absolute import, in a function)',
       file: 'torchtitan/models/moe/router.py',
       code: `${router('True')}\n\ndef build():\n    from torchtitan.models.moe import MoEArgs\n    return MoEArgs()\n`,

@@ -75,13 +75,15 @@ const MAX_REEXPORTS = 4;
 export function namesClass(files: ModuleFiles & { parse(file: string): ParsedPython | undefined }, file: string, parsed: ParsedPython, className: string, declaringFile: string): boolean {
   if (file === declaringFile) return true;
   const outer = className.split('.')[0]!;
-  const seen = new Set<string>([file]);
+  // Each module and name once (a re-export cycle ends); a module asked for another name is asked again.
+  const seen = new Set<string>();
   // Does module `module` (a file) give the class under `name`: declared there, or re-exported from where it is?
   const refersToClass = (module: string | undefined, name: string, depth: number): boolean => {
     if (module === undefined) return false;
     if (module === declaringFile) return name === outer;
-    if (depth === 0 || seen.has(module)) return false;
-    seen.add(module);
+    const key = `${module}\u0000${name}`;
+    if (depth === 0 || module === file || seen.has(key)) return false;
+    seen.add(key);
     const p = files.parse(module);
     return p !== undefined && importsIn(p).some((b) => b.name !== undefined && nodeText(p.text, b.alias) === name && refersToClass(resolveModule(module, b.module, b.level, files), b.name, depth - 1));
   };
