@@ -64,6 +64,18 @@ describe('torchtitan Python dialect', () => {
     assert.equal(parsePython('def f():\n    yield )\n').errorRanges.length > 0, true);
   });
 
+  it('a trailing-dot float followed by a comment is no syntax error, and its value ends at the dot (ms-swift megatron_args.py)', () => {
+    // `freeze_parameters_ratio: float = 0.  # 0 ~ 1` in a dataclass: Lezer puts the comment inside the member
+    // access it makes of `0.`, before the missing name; the file was reported as unparsable from there on.
+    const text = '@dataclass\nclass Args:\n    num_moe_experts: int = 64\n    moe_router_topk: int = 6\n    moe_router_topk_scaling_factor: float = 2.  # as DeepSeek\n    ratio: float = 0.  # 0 ~ 1\n';
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    const [spec] = specsOf(text, 'megatron_args.py');
+    assert.deepEqual([spec?.experts.value, spec?.topK.value, spec?.scale.value], [64, 6, 2]);
+    const site = spec!.scale.sites[0]!;
+    assert.equal(text.slice(site.valueRange.start, site.valueRange.end), '2.', 'a fix rewrites the value, not the comment after it');
+    assert.equal(parsePython('x = 1.  # c\ny = a.  # c\n').errorRanges.length, 1, 'a name still missing after a variable is an error');
+  });
+
   it('a builder function names its config and spans it', () => {
     const text = 'def _deepseek_16b():\n    return MoEArgs(num_experts=64, top_k=6)\n';
     const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');

@@ -5,7 +5,13 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { Literal } from '../../model/router-spec';
 import type { SourceRange } from '../../text/source';
-import { children, dottedName, isDataclass, literalOf, nodeText, parameters, type ParsedPython } from './syntax';
+import { children, dottedName, isDataclass, literalOf, nodeText, parameters, writtenRange, type ParsedPython } from './syntax';
+
+/** A value's range as written (a trailing-dot float ends at its dot, before any comment). */
+const rangeOf = (node: SyntaxNode): SourceRange => {
+  const { from, to } = writtenRange(node);
+  return { start: from, end: to };
+};
 
 export interface DeclaredDefault {
   readonly name: string;
@@ -83,7 +89,7 @@ function dataclassFields(body: SyntaxNode, text: string): Map<string, DeclaredDe
     fields.set(nodeText(text, target), {
       name: nodeText(text, target),
       nameRange: { start: target.from, end: target.to },
-      ...(value ? { valueRange: { start: value.from, end: value.to }, literal: fieldDefault(value, text) } : {}),
+      ...(value ? { valueRange: rangeOf(value), literal: fieldDefault(value, text) } : {}),
     });
   }
   return fields;
@@ -111,7 +117,7 @@ function parameterDefaults(params: SyntaxNode, text: string): Map<string, Declar
     out.set(param.name, {
       name: param.name,
       nameRange: { start: param.node.from, end: param.node.to },
-      ...(param.default ? { valueRange: { start: param.default.from, end: param.default.to }, literal: literalOf(param.default, text) } : {}),
+      ...(param.default ? { valueRange: rangeOf(param.default), literal: literalOf(param.default, text) } : {}),
     });
   }
   return out;

@@ -16,7 +16,7 @@ import { importBindings, type ImportBinding } from './imports';
 import type { SyntaxNode } from '@lezer/common';
 import type { SourceRange } from '../../text/source';
 import { resolveModule, type ModuleFiles } from './modules';
-import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, type Parameter, type ParsedPython } from './syntax';
+import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, writtenRange, type Parameter, type ParsedPython } from './syntax';
 import {
   identityOf,
   isScalar,
@@ -285,7 +285,7 @@ export class PythonEvaluator {
       case 'MemberExpression':
         if (isTrailingDotFloat(node)) {
           const literal = literalOf(node, text);
-          if (literal.kind === 'float') return { kind: 'float', value: literal.value, trace: traceAt(file, node) };
+          if (literal.kind === 'float') return { kind: 'float', value: literal.value, trace: traceAt(file, writtenRange(node)) };
         }
         return this.evalMember(node, frame);
       case 'CallExpression':

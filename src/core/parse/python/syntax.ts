@@ -83,15 +83,29 @@ export function parsePython(text: string, previous?: ParsedPython): ParsedPython
 
 /**
  * `1.`, a float Python writes with a trailing dot (DeepSeek-V3's `route_scale: float = 1.`): @lezer/python 1.1.19
- * reads it as a member access on `1` with its name missing (an error node right after the dot).
+ * reads it as a member access on `1` with its name missing (an error node after the dot). A comment after the dot
+ * (`ratio: float = 0.  # 0 ~ 1`, ms-swift's megatron_args.py) lands inside that member access, before the error.
  */
 export function isTrailingDotFloat(node: SyntaxNode): boolean {
-  if (node.name !== 'MemberExpression') return false;
+  return trailingDot(node) !== undefined;
+}
+
+/** The dot of a trailing-dot float (isTrailingDotFloat), or undefined. */
+function trailingDot(node: SyntaxNode): SyntaxNode | undefined {
+  if (node.name !== 'MemberExpression') return undefined;
   const number = node.firstChild;
   const dot = number?.nextSibling;
-  const missing = dot?.nextSibling;
+  if (number?.name !== 'Number' || dot?.name !== '.' || number.to !== dot.from) return undefined;
+  let missing = dot.nextSibling;
+  while (missing?.name === 'Comment') missing = missing.nextSibling;
   // The name is missing (zero-width error node, or nothing): `1.real` is a real member access.
-  return number?.name === 'Number' && dot?.name === '.' && number.to === dot.from && (!missing || (missing.type.isError && missing.from === missing.to && missing.from === dot.to));
+  return !missing || (missing.type.isError && missing.from === missing.to && (missing.from === dot.to || missing.prevSibling?.name === 'Comment')) ? dot : undefined;
+}
+
+/** Where a value is written: a trailing-dot float ends at its dot, not after a comment Lezer put inside it. */
+export function writtenRange(node: SyntaxNode): { from: number; to: number } {
+  const dot = trailingDot(node);
+  return dot ? { from: node.from, to: dot.to } : { from: node.from, to: node.to };
 }
 
 /**
@@ -226,7 +240,7 @@ export function literalOf(node: SyntaxNode, text: string): Literal {
     }
     break;
   }
-  const raw = nodeText(text, current);
+  const raw = nodeText(text, writtenRange(current));
   if (isTrailingDotFloat(current)) return numberLiteral(raw, sign) ?? { kind: 'expression', text: nodeText(text, node) };
   switch (current.name) {
     case 'Number':
