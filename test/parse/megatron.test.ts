@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeMegatronArgs, analyzeMegatronYaml } from '../../src/core/parse/megatron';
 import { shellWords } from '../../src/core/parse/shell-words';
@@ -373,5 +375,22 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.experts.value, 64);
     assert.equal(spec!.topK.value, 8);
     assert.equal(spec!.order.value, 'score-then-topk');
+  });
+
+  it("MindSpeed-MM's Qwen3.5 MoE routes with Megatron's router at tensor parallel > 1 and with its own at 1 (softmax, top-k, renormalised)", () => {
+    // Ascend/MindSpeed-MM @57069cd examples/mcore/qwen3_5/qwen3_5_35B_config.yaml (test/corpus/hf4): TP 2 through a
+    // YAML anchor, and `moe_router_pre_softmax: true`, which only Megatron's router reads.
+    const text = readFileSync(resolve(import.meta.dirname, '../corpus/hf4/Ascend__MindSpeed-MM@57069cd/examples/mcore/qwen3_5/qwen3_5_35B_config.yaml'), 'utf8');
+    const read = (t: string) => analyzeMegatronYaml(t, 'qwen3_5_35B_config.yaml').specs[0]!;
+    const tp2 = read(text);
+    assert.deepEqual([tp2.experts.value, tp2.topK.value, tp2.order.value, tp2.normalize.value], [256, 8, 'score-then-topk', 'never'], "Megatron's pre-softmax router");
+    const tp1 = read(text.replace('tensor_model_parallel_size: &TP 2', 'tensor_model_parallel_size: &TP 1'));
+    assert.deepEqual([tp1.scoreFunc.value, tp1.order.value, tp1.normalize.value, tp1.selectionBias.value, tp1.groups], ['softmax', 'score-then-topk', 'always', 'none', undefined]);
+    assert.match(tp1.normalize.defaultFrom?.label ?? '', /MindSpeed-MM @57069cd .*TopKRouter/);
+    const unread = read(text.replace('    tensor_model_parallel_size: *TP', '    tensor_model_parallel_size: ${TP}'));
+    assert.match(unread.normalize.unknown ?? '', /tensor parallel > 1 and its own at 1/);
+    assert.equal(unread.order.unknown !== undefined, true);
+    // Another model in the same kind of YAML is Megatron's as before.
+    assert.equal(read(text.replace('model_id: qwen3_5_moe', 'model_id: qwen3_moe')).normalize.unknown, undefined);
   });
 });

@@ -3,7 +3,7 @@
  * (argparse names such as `num_experts`, or TransformerConfig names such as `num_moe_experts`).
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { literalText, unknownUnlessWritten, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
@@ -729,7 +729,8 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const indentColumn = isScalar(firstKey) && firstKey.range ? new LineIndex(text).positionAt(firstKey.range[0]).character : 0;
   const range = { start: map.range?.[0] ?? 0, end: map.range?.[1] ?? text.length };
   const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
-  const spec = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
+  const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
+  const spec = mindSpeedMmQwen35(built, map, document) ?? built;
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   return { specs: [missing.length > 0 ? withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`) : spec], errors };
 }
@@ -803,6 +804,41 @@ function softmaxTopk(spec: RouterSpec, sites: readonly Site[], normTopk: Site | 
       defaultFrom: { label: renormalises ? `${label}: --norm-topk-prob divides the k weights by their sum` : `${label}: without --norm-topk-prob the k weights are not renormalised` },
       ...unread(normTopk),
     },
+    groups: undefined,
+  };
+}
+
+const MINDSPEED_MM_QWEN35 = 'Ascend/MindSpeed-MM @57069cd mindspeed_mm/mcore/models/qwen3_5';
+
+/**
+ * MindSpeed-MM's Qwen3.5 MoE (`model_id: qwen3_5_moe` in its YAML's `text_decoder`) routes with Megatron's MoE layer
+ * only at tensor parallel > 1; at 1 with its own (`MoELayer = Mcore_MoELayer if tp_size > 1 else MM_MoELayer`,
+ * spec.py l.148-150), whose TopKRouter (modules.py l.1579-1610) takes a softmax over all experts, the top k, and
+ * divides them by their sum: `moe_router_pre_softmax`, the scaling factor, groups and an expert bias are not read.
+ * Undefined for any other YAML; the tensor parallel size unknown leaves what differs unknown.
+ */
+function mindSpeedMmQwen35(spec: RouterSpec, map: YAMLMap, document: Document): RouterSpec | undefined {
+  const valueOf = (key: string): unknown => {
+    const pair = (map.items as Pair[]).find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    if (!pair) return undefined;
+    const node = isAlias(pair.value) ? pair.value.resolve(document) : pair.value;
+    return isScalar(node) ? node.value : node === undefined ? undefined : null;
+  };
+  if (valueOf('model_id') !== 'qwen3_5_moe') return undefined;
+  const tp = valueOf('tensor_model_parallel_size');
+  if (typeof tp === 'number' && Number.isInteger(tp) && tp > 1) return spec;
+  if (tp !== 1) {
+    const unknown = unknownBecause(`MindSpeed-MM routes Qwen3.5 with Megatron's router at tensor parallel > 1 and its own at 1 (${MINDSPEED_MM_QWEN35}/spec.py l.148-150), and this file's \`tensor_model_parallel_size\` is not a number written in it`);
+    return { ...spec, order: unknown(spec.order), normalize: unknown(spec.normalize), scale: unknown(spec.scale), selectionBias: unknown(spec.selectionBias) };
+  }
+  const label = `${MINDSPEED_MM_QWEN35}/modules.py TopKRouter (l.1579-1610), used at tensor parallel 1 (spec.py l.148-150)`;
+  return {
+    ...spec,
+    scoreFunc: { value: 'softmax', sites: [], defaultFrom: { label: `${label}: softmax over all experts`, fixed: true } },
+    order: { value: 'score-then-topk', sites: [], defaultFrom: { label: `${label}: softmax, then top-k; moe_router_pre_softmax is not read`, fixed: true } },
+    normalize: { value: 'always', sites: [], defaultFrom: { label: `${label}: the k weights are divided by their sum`, fixed: true } },
+    scale: { value: 1, sites: [], defaultFrom: { label: `${label}: no scaling factor`, fixed: true } },
+    selectionBias: { value: 'none', sites: [], defaultFrom: { label: `${label}: no expert bias`, fixed: true } },
     groups: undefined,
   };
 }
