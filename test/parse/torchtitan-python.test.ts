@@ -76,6 +76,20 @@ describe('torchtitan Python dialect', () => {
     assert.equal(parsePython('x = 1.  # c\ny = a.  # c\n').errorRanges.length, 1, 'a name still missing after a variable is an error');
   });
 
+  it('a trailing-dot float before a keyword (`1. else`) is a float, not a member access named `else` (llm-foundry run_mpt_with_ft.py)', () => {
+    const text = 'v = None if p == 1. else p * 2\nw = [2. for _ in range(3)]\nz = 3. if c else 4.\nm = MoEArgs(num_experts=8, top_k=2, route_scale=2. if True else 1.)\n';
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    const [spec] = specsOf(text);
+    assert.equal(spec!.scale.value, 2, 'the condition is decided: True picks 2.');
+    const site = spec!.scale.sites.at(-1)!;
+    assert.deepEqual(site.literal, { kind: 'float', value: 2 });
+    assert.equal(text.slice(site.valueRange.start, site.valueRange.end), '2.', 'a fix rewrites the number with its dot');
+    // Only a number's dot is blanked for the parser: a string keeps its text, a member access stays one.
+    const kept = 'x = "1. if" if k else 1.real\n';
+    assert.deepEqual(parsePython(kept).errorRanges, []);
+    assert.equal(parsePython(kept).text, kept);
+  });
+
   it('a builder function names its config and spans it', () => {
     const text = 'def _deepseek_16b():\n    return MoEArgs(num_experts=64, top_k=6)\n';
     const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');

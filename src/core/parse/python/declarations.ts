@@ -8,8 +8,8 @@ import type { SourceRange } from '../../text/source';
 import { children, dottedName, isDataclass, literalOf, nodeText, parameters, writtenRange, type ParsedPython } from './syntax';
 
 /** A value's range as written (a trailing-dot float ends at its dot, before any comment). */
-const rangeOf = (node: SyntaxNode): SourceRange => {
-  const { from, to } = writtenRange(node);
+const rangeOf = (node: SyntaxNode, text: string): SourceRange => {
+  const { from, to } = writtenRange(node, text);
   return { start: from, end: to };
 };
 
@@ -89,7 +89,7 @@ function dataclassFields(body: SyntaxNode, text: string): Map<string, DeclaredDe
     fields.set(nodeText(text, target), {
       name: nodeText(text, target),
       nameRange: { start: target.from, end: target.to },
-      ...(value ? { valueRange: rangeOf(value), literal: fieldDefault(value, text) } : {}),
+      ...(value ? { valueRange: rangeOf(value, text), literal: fieldDefault(value, text) } : {}),
     });
   }
   return fields;
@@ -117,7 +117,7 @@ function parameterDefaults(params: SyntaxNode, text: string): Map<string, Declar
     out.set(param.name, {
       name: param.name,
       nameRange: { start: param.node.from, end: param.node.to },
-      ...(param.default ? { valueRange: rangeOf(param.default), literal: literalOf(param.default, text) } : {}),
+      ...(param.default ? { valueRange: rangeOf(param.default, text), literal: literalOf(param.default, text) } : {}),
     });
   }
   return out;

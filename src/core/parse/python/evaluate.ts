@@ -266,7 +266,7 @@ export class PythonEvaluator {
       case 'None':
       case 'UnaryExpression': {
         const literal = literalOf(node, text);
-        const trace = traceAt(file, node);
+        const trace = traceAt(file, writtenRange(node, text));
         if (literal.kind === 'int' || literal.kind === 'float') return { kind: literal.kind, value: literal.value, trace };
         if (literal.kind === 'string') return { kind: 'string', value: literal.value, trace };
         if (literal.kind === 'bool') return { kind: 'bool', value: literal.value, trace };
@@ -285,7 +285,7 @@ export class PythonEvaluator {
       case 'MemberExpression':
         if (isTrailingDotFloat(node)) {
           const literal = literalOf(node, text);
-          if (literal.kind === 'float') return { kind: 'float', value: literal.value, trace: traceAt(file, writtenRange(node)) };
+          if (literal.kind === 'float') return { kind: 'float', value: literal.value, trace: traceAt(file, writtenRange(node, text)) };
         }
         return this.evalMember(node, frame);
       case 'CallExpression':

@@ -74,11 +74,27 @@ export function parsePython(text: string, previous?: ParsedPython): ParsedPython
   if (tooDeep !== undefined) {
     return { text, tree: parser.parse(''), errorRanges: [{ start: tooDeep, end: tooDeep + 1 }], calls: [], classes: [], comments: [], tooDeep: true };
   }
-  const fragments = previous && !previous.tooDeep ? TreeFragment.applyChanges(TreeFragment.addTree(previous.tree), [changedSpan(previous.text, text)]) : undefined;
-  const incremental = fragments ? walk(text, parser.parse(text, fragments)) : undefined;
+  const lezerText = forLezer(text);
+  // The span is of what Lezer read: typing `else` after `1. ` blanks a dot outside the edited characters.
+  const fragments = previous && !previous.tooDeep ? TreeFragment.applyChanges(TreeFragment.addTree(previous.tree), [changedSpan(forLezer(previous.text), lezerText)]) : undefined;
+  const incremental = fragments ? walk(text, parser.parse(lezerText, fragments)) : undefined;
   // Lezer's error recovery may settle differently when it starts from reused subtrees; a text with a syntax
   // error is parsed afresh, so that the editor and the CLI always read the same text the same way.
-  return incremental && incremental.errorRanges.length === 0 ? incremental : walk(text, parser.parse(text));
+  return incremental && incremental.errorRanges.length === 0 ? incremental : walk(text, parser.parse(lezerText));
+}
+
+/**
+ * `1. else`: Python reads a float and the keyword; @lezer/python 1.1.19 reads a member access `1.else` (a keyword as
+ * its property name) and the rest of the statement as broken (llm-foundry run_mpt_with_ft.py: `None if p == 1. else
+ * …`). Lezer gets a copy with such a dot blanked: the same length, so every offset holds. The tree is read against
+ * the text as written, where `literalOf` and `writtenRange` give the number its dot back.
+ */
+const DOT_BEFORE_KEYWORD = /(?<![\w.])(\d+)\.(?=[ \t]+(?:else|if|for|and|or|in|not|is)\b)/g;
+const forLezer = (text: string): string => text.replace(DOT_BEFORE_KEYWORD, '$1 ');
+
+/** A Number whose dot `forLezer` blanked: followed by `.` in the text as written, and not the object of a member access. */
+function blankedDot(node: SyntaxNode, text: string): boolean {
+  return node.name === 'Number' && text.charCodeAt(node.to) === 46 && node.parent?.name !== 'MemberExpression';
 }
 
 /**
@@ -102,10 +118,17 @@ function trailingDot(node: SyntaxNode): SyntaxNode | undefined {
   return !missing || (missing.type.isError && missing.from === missing.to && (missing.from === dot.to || missing.prevSibling?.name === 'Comment')) ? dot : undefined;
 }
 
-/** Where a value is written: a trailing-dot float ends at its dot, not after a comment Lezer put inside it. */
-export function writtenRange(node: SyntaxNode): { from: number; to: number } {
+/**
+ * Where a value is written: a trailing-dot float ends at its dot, not after a comment Lezer put inside it, nor
+ * before a dot `forLezer` blanked.
+ */
+export function writtenRange(node: SyntaxNode, text: string): { from: number; to: number } {
   const dot = trailingDot(node);
-  return dot ? { from: node.from, to: dot.to } : { from: node.from, to: node.to };
+  if (dot) return { from: node.from, to: dot.to };
+  // The node's last leaf (`-2.` ends with its Number) may be a number whose dot was blanked.
+  let last = node;
+  while (last.lastChild) last = last.lastChild;
+  return { from: node.from, to: last.to === node.to && blankedDot(last, text) ? node.to + 1 : node.to };
 }
 
 /**
@@ -240,7 +263,7 @@ export function literalOf(node: SyntaxNode, text: string): Literal {
     }
     break;
   }
-  const raw = nodeText(text, writtenRange(current));
+  const raw = nodeText(text, writtenRange(current, text));
   if (isTrailingDotFloat(current)) return numberLiteral(raw, sign) ?? { kind: 'expression', text: nodeText(text, node) };
   switch (current.name) {
     case 'Number':
