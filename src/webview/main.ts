@@ -232,7 +232,8 @@ async function start(): Promise<void> {
       experts: config.experts,
       distribution: distributionOf(controls),
       zeroSelectionBias: subject.learnedSelectionBias === true,
-      // A checkpoint's gates route the draw's isotropic tokens in their own coordinates (CheckpointTokens).
+      // Whole tokens only for a gate that norms each token; a checkpoint's gates take the draw into their own
+      // coordinates (CheckpointTokens).
       fullTokens: drawsWholeTokens(config),
     };
     // Start the session before drawing: ORT's module import and WebAssembly compile start now.
@@ -270,10 +271,12 @@ async function start(): Promise<void> {
         results.push(result);
       }
       selectedRow = Math.min(selectedRow, w.layers.length - 1);
-      const compare = compareRouter ? await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${w.layers[selectedRow]}` }, layerInputs(w, selectedRow, controls.tokens, drawn), ran, isStale) : undefined;
+      // One set of inputs for the comparison and the view: clustered tokens are re-centred per call (CheckpointTokens).
+      const selected = layerInputs(w, selectedRow, controls.tokens, drawn);
+      const compare = compareRouter ? await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${w.layers[selectedRow]}` }, selected, ran, isStale) : undefined;
       if (mine !== generation) return;
       layered = { weights: w, results, drawn, totalMs: performance.now() - began };
-      show(results[selectedRow]!, compare, layered.totalMs, false, layerInputs(w, selectedRow, controls.tokens, drawn));
+      show(results[selectedRow]!, compare, layered.totalMs, false, selected);
       return;
     }
     layered = undefined;
@@ -356,7 +359,7 @@ async function selectLayer(row: number): Promise<void> {
   const mine = ++generation;
   setStatus(`Running ${compareRouter.label} on layer ${run.weights.layers[row]}…`, 'busy');
   try {
-    const compare = await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${run.weights.layers[row]}` }, layerInputs(run.weights, row, controls.tokens, run.drawn), primary.info, () => mine !== generation);
+    const compare = await runSeries({ ...compareRouter, label: `${compareRouter.label}, layer ${run.weights.layers[row]}` }, inputs, primary.info, () => mine !== generation);
     if (mine === generation) show(primary, compare, run.totalMs, true, inputs);
   } catch (error) {
     if (mine !== generation || error instanceof StaleRunError) return;

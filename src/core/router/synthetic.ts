@@ -10,7 +10,7 @@
  * - Where the gate has fewer experts than the hidden size, tokens are drawn in the gate's coordinates (E values a
  *   token, routed through the Cholesky factor of W·Wᵀ): the same distribution of logits for 1/22 of the work at
  *   2880 × 128 (whitened.ts says why). `fullTokens` draws them whole (drawsWholeTokens: a gate that norms
- *   each token, clustered tokens for a checkpoint's gates).
+ *   each token); a checkpoint's gates take the draw into their own coordinates (tokensForGate).
  */
 import type { RouterConfig } from './router-config';
 import { centresInGateCoordinates, gateCholesky } from './whitened';

@@ -12,9 +12,9 @@
  * Bounded: calls nest at most MAX_CALL_DEPTH deep, loop bodies run once (their variables unknown), and one
  * evaluation takes at most MAX_STEPS node visits, after which everything left is unknown.
  */
-import { importBindings, type ImportBinding } from './imports';
 import type { SyntaxNode } from '@lezer/common';
 import type { SourceRange } from '../../text/source';
+import { importBindings, type ImportBinding } from './imports';
 import { resolveModule, type ModuleFiles } from './modules';
 import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, writtenRange, type Parameter, type ParsedPython } from './syntax';
 import {
