@@ -176,6 +176,31 @@ describe('real-world corpus', () => {
     assert.deepEqual(found(text.replace('"dtype"', '"index_n_heads": 64,\n    "dtype"')), [['"index_n_heads"', 'error', []]]);
   });
 
+  it('stays quiet where linting mirrored repositories once found it wrong (manifest.sweep6.json)', () => {
+    // Linted with every corpus file of its checkout in the project, as `moe-lens lint <checkout>` reads a folder.
+    const lintIn = (file: string, checkout: string) => {
+      const workspace = new ProjectIndex((f) => (f.startsWith(CORPUS) && existsSync(f) && statSync(f).isFile() ? readFileSync(f, 'utf8') : undefined));
+      const walk = (dir: string): void => {
+        for (const name of readdirSync(dir)) {
+          const path = join(dir, name);
+          if (statSync(path).isDirectory()) walk(path);
+          else if (path.endsWith('.py')) workspace.setText(path, readFileSync(path, 'utf8'));
+        }
+      };
+      walk(join(CORPUS, checkout));
+      const path = join(CORPUS, file);
+      return lintText(path, readFileSync(path, 'utf8'), workspace).diagnostics.map((d) => `${d.code} ${d.message}`);
+    };
+    // A dense flavor's job: no note that the flavor is missing (it is in the file, without a router).
+    assert.deepEqual(lintIn('tt3/rakkit__torchtitan@3819737/torchtitan/models/qwen3/train_configs/qwen3_0.6b.toml', 'tt3/rakkit__torchtitan@3819737'), []);
+    // A constructor is compared only with a dataclass its file declares or imports (TransformerModelArgs is elsewhere).
+    assert.deepEqual(lintIn('tt3/NousResearch__torchtitan@d9cc6b4/torchtitan/experiments/kernels/triton_mg_group_gemm/simpleMoE.py', 'tt3/NousResearch__torchtitan@d9cc6b4').filter((d) => d.startsWith('MOE002')), []);
+    // Valid Python is not reported as unparsable: `0.  # comment`, `1. else`.
+    for (const file of ['sweep6/modelscope__ms-swift@3602360/swift/megatron/arguments/megatron_args.py', 'sweep6/mosaicml__llm-foundry@8c8dd48/scripts/inference/run_mpt_with_ft.py']) {
+      assert.deepEqual(lintIn(file, file.split('/').slice(0, 2).join('/')).filter((d) => d.startsWith('MOE000')), [], file);
+    }
+  });
+
   it('gives no error on a config the manifest records as correct', () => {
     const falseErrors = [...outcomes].flatMap(([file, outcome]) => {
       const entry = entries.find((e) => e.file === file)!;
