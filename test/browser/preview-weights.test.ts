@@ -187,6 +187,27 @@ describe('routing preview with a checkpoint\'s routers', { timeout: 600_000 }, (
     rmSync(dir, { recursive: true, force: true });
   });
 
+  for (const backend of ['wasm', 'webgpu'] as const) {
+    it(`${backend}: a saturated sigmoid (every positive logit scores 1.0 in float32) routes exactly k experts a token, the lower index first, as the reference does`, async () => {
+      const subject = subjectFor(`${FIXTURE}/config.json`);
+      const captured = await loadRouterLayers(join(ROOT, FIXTURE, 'router.safetensors'), { experts: subject.router.config.experts });
+      // The captured gates × 10⁸: logits of millions, whose sigmoid is exactly 1 or 0 in float32 and in the reference's
+      // float64 alike (logits between 17 and 37, or -745 and -104, saturate only in float32), so experts and groups tie
+      // at the k-th score (no learned bias).
+      const read: RouterLayers = { ...captured, weight: captured.weight.map((w) => w * 1e8), selectionBias: undefined };
+      const state = { tokens: 512, hidden: 32, seed: 4, backend };
+      const page = await harness.open(subject, state);
+      assert.equal((await waitForRun(page)).state, 'done');
+      await postWeights(page, read, 'saturated/router.safetensors');
+      const result = await waitForRun(page);
+      assert.equal(result.state, 'done', JSON.stringify(result));
+      assert.equal(result.backend, backend);
+      assert.equal(result.counts.reduce((a, b) => a + b, 0), 512 * subject.router.config.topK, 'loads sum to tokens × k');
+      assert.deepEqual(result.counts, referenceLayer(subject, read, 0, state));
+      await page.close();
+    });
+  }
+
   it('a checkpoint for another expert count says so and does not run', async () => {
     const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
     const read = await loadRouterLayers(join(ROOT, FIXTURE, 'router.safetensors'));

@@ -59,3 +59,44 @@ describe("the 'choice' graph (the load-balancing simulation's pre-bias values) e
     });
   }
 });
+
+/**
+ * Exact ties at the k-th value: a sigmoid saturates to 1.0 in float32 for logits above ~17 (DeepSeek-style routers
+ * with large logits), and equal gate rows give equal logits. torch.topk, ONNX TopK and the TypeScript reference
+ * take exactly k, the lower index first; a `>= k-th value` mask took every tied expert, so loads summed to more
+ * than tokens × k.
+ */
+describe('ties at the k-th value: exactly k experts, the lower index first', () => {
+  const base = { routerBias: false, selectionBias: false, normalize: true, epsilon: 1e-20, scale: 1, roundRobin: false, semantics: '' } as const;
+  // Hidden 2, 8 experts: experts 0-3 see logit 40·x0 (sigmoid 1.0 in float32), 4-7 see x1 (two equal rows each).
+  const gateWeight = [40, 0, 40, 0, 40, 0, 40, 0, 0, 1, 0, 1, 0, 0.5, 0, 0.5];
+  const hiddenStates = [1, 0, 1, 1, 0, 1, 0, -1];
+  const inputs = { tokens: 4, hidden: 2, hiddenStates, gateWeight };
+  const cases = [
+    { name: 'sigmoid saturated: four experts score 1.0, top-2', config: { ...base, experts: 8, topK: 2, order: 'score-then-topk', scoreFunc: 'sigmoid' } },
+    { name: 'top-k of logits first (equal rows), top-3, softmax after', config: { ...base, experts: 8, topK: 3, order: 'topk-then-score', scoreFunc: 'softmax' } },
+    { name: 'group-limited with tied group scores (4 groups of 2, 2 kept), top-2', config: { ...base, experts: 8, topK: 2, order: 'score-then-topk', scoreFunc: 'sigmoid', groups: { count: 4, selected: 2, score: 'max' } } },
+  ] as const;
+  for (const { name, config } of cases) {
+    it(name, async () => {
+      const reference = routeReference(config, inputs);
+      for (const outputs of ['full', 'counts'] as const) {
+        const router = await prepareOnnxRouter(ORT, config, 2, { outputs });
+        const out = await router.run(inputs);
+        await router.release();
+        assert.equal(Array.from(out.counts).reduce((a, b) => a + b, 0), inputs.tokens * config.topK, `${outputs}: loads sum to tokens × k`);
+        assert.deepEqual(Array.from(out.counts), Array.from(reference.counts), outputs);
+        if (outputs === 'full') {
+          const graph = sortRows(out.indices!, out.weights!, config.topK);
+          const ref = sortRows(reference.indices, reference.weights, config.topK);
+          assert.deepEqual(graph.indices, ref.indices);
+          graph.weights.forEach((w, i) => assert.ok(Math.abs(w - ref.weights[i]!) <= 2e-6, `weight ${i}: ${w} vs ${ref.weights[i]}`));
+        }
+      }
+    });
+  }
+  it('the reference itself takes the lower index: token 0 (logits 40, 40, 40, 40, 0, …) goes to experts 0 and 1', () => {
+    const out = routeReference(cases[0].config, inputs);
+    assert.deepEqual(Array.from(out.indices.slice(0, 2)), [0, 1]);
+  });
+});

@@ -4,8 +4,8 @@
  *
  * WebGPU-friendly: the k chosen experts are a boolean mask `choice >= k-th largest choice` (TopK *values*
  * + ReduceMin), so counts and weights never consume TopK's int64 indices (which would fall back to the
- * CPU). Counts are computed in the graph (mask → float → ReduceSum → int32). Ties at the k-th value
- * select more than k experts; with real-valued scores they do not occur (tests use separated inputs).
+ * CPU). Counts are computed in the graph (mask → float → ReduceSum → int32). Ties at the k-th value go to the
+ * lower index, so a mask holds exactly k (a saturated sigmoid scores 1.0 for many experts in float32).
  * Indices and per-slot weights, which need the int64 indices, are only added with `outputs: 'full'`.
  */
 import onnxProto from 'onnx-proto';
@@ -71,11 +71,18 @@ class GraphBuilder {
     return name;
   }
 
-  /** Boolean mask of the k largest values along the last axis of a [T, N] tensor. */
+  /**
+   * Boolean mask of the k largest values along the last axis of a [T, N] tensor: exactly k, ties at the k-th value
+   * going to the lower index (as ONNX TopK, torch.topk and the TypeScript reference). A value at least the k-th is
+   * in unless it equals the k-th and more such values come before it (a running count, CumSum) than TopK kept.
+   */
   topKMask(values: string, k: number): string {
     const [topValues] = this.node('TopK', [values, this.int64([k])], { axis: -1 }, 2);
     const kth = this.one('ReduceMin', [topValues!], { axes: [-1], keepdims: 1 });
-    return this.one('GreaterOrEqual', [values, kth]);
+    const tiedKept = this.one('ReduceSum', [this.one('Cast', [this.one('Equal', [topValues!, kth])], { to: FLOAT }), this.int64([-1])], { keepdims: 1 });
+    const tied = this.one('Cast', [this.one('Equal', [values, kth])], { to: FLOAT });
+    const tiedRank = this.one('Mul', [this.one('CumSum', [tied, this.int64([-1], [])]), tied]);
+    return this.one('And', [this.one('GreaterOrEqual', [values, kth]), this.one('LessOrEqual', [tiedRank, tiedKept])]);
   }
 }
 
@@ -98,13 +105,14 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
     return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'moe-lens', graph })).finish();
   }
 
+  // The values top-k compares, and the scores a chosen expert's weight comes from (softmax over the chosen logits
+  // where top-k comes first). The weights are built only for `full`: ORT runs a node whose result nobody reads
+  // (a counts-only graph computed them: Where and Softmax over [T, E], 15% of its run at 16,384 × 128 here).
   let choice: string;
-  let weightsFull: string;
-  let selected: string;
+  let chosenWeights: (selected: string) => string;
   if (config.order === 'topk-then-score') {
     choice = withSelection(logits);
-    selected = g.topKMask(choice, K);
-    weightsFull =
+    chosenWeights = (selected) =>
       config.scoreFunc === 'softmax'
         ? g.one('Softmax', [g.one('Where', [selected, logits, g.float(-Infinity)])], { axis: -1 })
         : g.one('Where', [selected, score(g, config.scoreFunc, logits), g.float(0)]);
@@ -112,21 +120,22 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
     const scores = config.scoreFunc === 'softmax' ? g.one('Softmax', [logits], { axis: -1 }) : score(g, config.scoreFunc, logits);
     choice = withSelection(scores);
     if (config.groups) choice = maskGroups(g, config, choice);
-    selected = g.topKMask(choice, K);
-    weightsFull = g.one('Where', [selected, scores, g.float(0)]);
+    chosenWeights = (selected) => g.one('Where', [selected, scores, g.float(0)]);
   }
-  if (config.normalize) {
-    const total = g.one('ReduceSum', [weightsFull, g.int64([-1])], { keepdims: 1 });
-    weightsFull = g.one('Div', [weightsFull, g.one('Add', [total, g.float(config.epsilon)])]);
-  }
-  if (config.expertScale) weightsFull = g.one('Mul', [weightsFull, GRAPH_INPUTS.expertScale]);
-  if (config.scale !== 1) weightsFull = g.one('Mul', [weightsFull, g.float(config.scale)]);
+  const selected = g.topKMask(choice, K);
 
   const countsFloat = g.one('ReduceSum', [g.one('Cast', [selected], { to: FLOAT }), g.int64([0])], { keepdims: 0 });
   g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [countsFloat], output: ['counts'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
 
   const outputs = [valueInfo('counts', INT32, [E])];
   if (options.outputs === 'full') {
+    let weightsFull = chosenWeights(selected);
+    if (config.normalize) {
+      const total = g.one('ReduceSum', [weightsFull, g.int64([-1])], { keepdims: 1 });
+      weightsFull = g.one('Div', [weightsFull, g.one('Add', [total, g.float(config.epsilon)])]);
+    }
+    if (config.expertScale) weightsFull = g.one('Mul', [weightsFull, GRAPH_INPUTS.expertScale]);
+    if (config.scale !== 1) weightsFull = g.one('Mul', [weightsFull, g.float(config.scale)]);
     const [, indices64] = g.node('TopK', [choice, g.int64([K])], { axis: -1 }, 2);
     g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [indices64!], output: ['indices'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
     g.nodes.push(onnx.NodeProto.create({ opType: 'GatherElements', input: [weightsFull, indices64!], output: ['weights'], attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })] }));
@@ -137,7 +146,7 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
   if (config.routerBias) inputs.push(valueInfo(GRAPH_INPUTS.bias, FLOAT, [E]));
   if (config.selectionBias) inputs.push(valueInfo(GRAPH_INPUTS.selection, FLOAT, [E]));
   if (config.tokenNorm) inputs.push(valueInfo(GRAPH_INPUTS.tokenScale, FLOAT, [options.hidden]));
-  if (config.expertScale) inputs.push(valueInfo(GRAPH_INPUTS.expertScale, FLOAT, [E]));
+  if (config.expertScale && options.outputs === 'full') inputs.push(valueInfo(GRAPH_INPUTS.expertScale, FLOAT, [E]));
   const graph = onnx.GraphProto.create({ name: 'moe_lens_router', node: g.nodes, initializer: g.initializers, input: inputs, output: outputs });
   const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'moe-lens', graph });
   return onnx.ModelProto.encode(model).finish();

@@ -72,7 +72,7 @@ export async function prepareOnnxRouter(
       if (config.routerBias) feeds[GRAPH_INPUTS.bias] = new ort.Tensor('float32', asFloat32(inputs.gateBias ?? new Float32Array(E)), [E]);
       if (config.selectionBias && options.outputs !== 'choice') feeds[GRAPH_INPUTS.selection] = new ort.Tensor('float32', asFloat32(inputs.selectionBias ?? new Float32Array(E)), [E]);
       if (config.tokenNorm) feeds[GRAPH_INPUTS.tokenScale] = new ort.Tensor('float32', asFloat32(inputs.tokenScale ?? new Float32Array(inputs.hidden).fill(1)), [inputs.hidden]);
-      if (config.expertScale && options.outputs !== 'choice') feeds[GRAPH_INPUTS.expertScale] = new ort.Tensor('float32', asFloat32(inputs.expertScale ?? new Float32Array(E).fill(1)), [E]);
+      if (config.expertScale && options.outputs === 'full') feeds[GRAPH_INPUTS.expertScale] = new ort.Tensor('float32', asFloat32(inputs.expertScale ?? new Float32Array(E).fill(1)), [E]);
       const start = now();
       const out = await session.run(feeds);
       const runMs = now() - start;
