@@ -176,7 +176,7 @@ describe('real-world corpus', () => {
     assert.deepEqual(found(text.replace('"dtype"', '"index_n_heads": 64,\n    "dtype"')), [['"index_n_heads"', 'error', []]]);
   });
 
-  it('stays quiet where linting mirrored repositories once found it wrong (manifest.sweep6.json)', () => {
+  it('stays quiet where linting mirrored repositories once found it wrong (manifest.sweep6.json, manifest.sweep7.json)', () => {
     // Linted with every corpus file of its checkout in the project, as `moe-lens lint <checkout>` reads a folder.
     const lintIn = (file: string, checkout: string) => {
       const workspace = new ProjectIndex((f) => (f.startsWith(CORPUS) && existsSync(f) && statSync(f).isFile() ? readFileSync(f, 'utf8') : undefined));
@@ -196,7 +196,14 @@ describe('real-world corpus', () => {
     // A constructor is compared only with a dataclass its file declares or imports (TransformerModelArgs is elsewhere).
     assert.deepEqual(lintIn('tt3/NousResearch__torchtitan@d9cc6b4/torchtitan/experiments/kernels/triton_mg_group_gemm/simpleMoE.py', 'tt3/NousResearch__torchtitan@d9cc6b4').filter((d) => d.startsWith('MOE002')), []);
     // Valid Python is not reported as unparsable: `0.  # comment`, `1. else`.
-    for (const file of ['sweep6/modelscope__ms-swift@3602360/swift/megatron/arguments/megatron_args.py', 'sweep6/mosaicml__llm-foundry@8c8dd48/scripts/inference/run_mpt_with_ft.py']) {
+    // … `1. / n` (DeepSpeed, tutel), and a config.json with Python's Infinity is no JSON syntax error.
+    for (const file of [
+      'sweep6/modelscope__ms-swift@3602360/swift/megatron/arguments/megatron_args.py',
+      'sweep6/mosaicml__llm-foundry@8c8dd48/scripts/inference/run_mpt_with_ft.py',
+      'sweep7/microsoft__DeepSpeed@38327e0/deepspeed/runtime/engine.py',
+      'sweep7/microsoft__tutel@82af7aa/tutel/gates/cosine_top.py',
+      'sweep7/ai-dynamo__aiconfigurator@095f58a/aic-core/src/aiconfigurator_core/model_configs/nvidia--NVIDIA-Nemotron-3-Super-120B-A12B-FP8_config.json',
+    ]) {
       assert.deepEqual(lintIn(file, file.split('/').slice(0, 2).join('/')).filter((d) => d.startsWith('MOE000')), [], file);
     }
   });

@@ -73,6 +73,19 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(result.specs[0]!.experts.value, 8);
   });
 
+  it('Infinity, -Infinity and NaN, which Python\'s json writes and reads (a published NVIDIA config has one), are no syntax error', () => {
+    // NVIDIA-Nemotron-3-Super-120B-A12B config.json (as copied in aiconfigurator @095f58a): "time_step_limit": [0.0, Infinity].
+    const text = '{"model_type": "mixtral", "time_step_limit": [0.0, Infinity], "low": -Infinity, "x": NaN, "y": [NaN], "note": "NaN and Infinity", "num_local_experts": 8, "num_experts_per_tok": 2}';
+    const result = analyzeHfJson(text, 'config.json');
+    assert.deepEqual(result.errors, []);
+    assert.equal(result.specs[0]!.experts.value, 8);
+    assert.equal(result.specs[0]!.topK.value, 2);
+    // Anything else that is not JSON still is an error, located.
+    const wrong = analyzeHfJson('{"model_type": "mixtral", "a": Infinite, "b": NaNa, "num_local_experts": 8}', 'config.json');
+    const at = (token: string) => '{"model_type": "mixtral", "a": Infinite, "b": NaNa, "num_local_experts": 8}'.indexOf(token);
+    assert.deepEqual(wrong.errors.filter((e) => /invalid symbol/.test(e.message)).map((e) => e.range.start), [at('Infinite'), at('NaNa')]);
+  });
+
   it('model types read from transformers 5.18.0: their own defaults, never a look-alike family\'s', () => {
     const spec = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!;
     const next = spec('{"model_type": "qwen3_next", "num_experts": 512, "num_experts_per_tok": 10}');

@@ -90,6 +90,15 @@ describe('torchtitan Python dialect', () => {
     assert.equal(parsePython(kept).text, kept);
   });
 
+  it('a trailing-dot float before an operator (`1. / n`, `100. * i`) or a keyword without a space (`1.if`) is a float (DeepSpeed engine.py, tutel)', () => {
+    // DeepSpeed @38327e0 engine.py: `.mul_(1. / dp_world_size)`; tutel @82af7aa cosine_top.py: `1. / 0.01`, moe_mnist.py: `100. * batch_idx`.
+    const text = 'a = 1. / 2\nb = 100. * i\nc = 3. - 1\nd = 1. < 2\ne = 1.if c else 2\nf = 2. ** 2\ng = 1.e5 + 1.j.imag\nm = MoEArgs(num_experts=8, top_k=2, route_scale=5. / 2)\n';
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    const [spec] = specsOf(text);
+    assert.equal(spec!.scale.value, 2.5);
+    assert.equal(spec!.experts.value, 8);
+  });
+
   it('a builder function names its config and spans it', () => {
     const text = 'def _deepseek_16b():\n    return MoEArgs(num_experts=64, top_k=6)\n';
     const [spec] = specsOf(text, 'torchtitan/models/deepseek_v3/__init__.py');

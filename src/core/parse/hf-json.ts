@@ -4,6 +4,7 @@
  * and never throws. Mapping: shared/design/router-spec.md, facts: research §2, §3.
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { readableAsPython } from './json-non-finite';
 import { isDeepSeekOfficial, literalText, unknownUnlessWritten, type Field, type Framework, type GroupScore, type Literal, type Normalize, type Order, type RouterCapacity, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
@@ -474,8 +475,9 @@ export function looksLikeMoeJson(text: string): boolean {
 
 export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   const parseErrors: ParseError[] = [];
-  const root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
-  const errors = parseErrors.slice(0, 20).map((e) => ({
+  const asPython = readableAsPython(text);
+  const root = parseTree(asPython.text, parseErrors, { allowTrailingComma: true, disallowComments: false });
+  const errors = parseErrors.filter((e) => !asPython.fromNaN(e)).slice(0, 20).map((e) => ({
     range: { start: e.offset, end: e.offset + Math.max(1, e.length) },
     message: `JSON syntax error (${jsonErrorName(e.error)})`,
   }));

@@ -84,13 +84,15 @@ export function parsePython(text: string, previous?: ParsedPython): ParsedPython
 }
 
 /**
- * `1. else`: Python reads a float and the keyword; @lezer/python 1.1.19 reads a member access `1.else` (a keyword as
- * its property name) and the rest of the statement as broken (llm-foundry run_mpt_with_ft.py: `None if p == 1. else
- * …`). Lezer gets a copy with such a dot blanked: the same length, so every offset holds. The tree is read against
- * the text as written, where `literalOf` and `writtenRange` give the number its dot back.
+ * `1. else`, `1. / n`: Python reads a float and then the keyword or operator; @lezer/python 1.1.19 reads a member
+ * access (`1.else`, a keyword as its property name; `1.` with its name missing before ` /`) and the rest of the
+ * statement as broken (llm-foundry run_mpt_with_ft.py: `None if p == 1. else …`; DeepSpeed engine.py:
+ * `mul_(1. / dp_world_size)`; tutel: `100. * batch_idx`). Lezer gets a copy with such a dot blanked: the same
+ * length, so every offset holds. The tree is read against the text as written, where `literalOf` and
+ * `writtenRange` give the number its dot back. (`1.e5`, `1.j` and `1.real` are left alone.)
  */
-const DOT_BEFORE_KEYWORD = /(?<![\w.])(\d+)\.(?=[ \t]+(?:else|if|for|and|or|in|not|is)\b)/g;
-const forLezer = (text: string): string => text.replace(DOT_BEFORE_KEYWORD, '$1 ');
+const DOT_BEFORE_KEYWORD_OR_OPERATOR = /(?<![\w.])(\d[\d_]*)\.(?=[ \t]*(?:[-+*/%@<>=!&|^]|(?:else|if|for|and|or|in|not|is)\b))/g;
+const forLezer = (text: string): string => text.replace(DOT_BEFORE_KEYWORD_OR_OPERATOR, '$1 ');
 
 /** A Number whose dot `forLezer` blanked: followed by `.` in the text as written, and not the object of a member access. */
 function blankedDot(node: SyntaxNode, text: string): boolean {
