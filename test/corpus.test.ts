@@ -206,6 +206,9 @@ describe('real-world corpus', () => {
     ]) {
       assert.deepEqual(lintIn(file, file.split('/').slice(0, 2).join('/')).filter((d) => d.startsWith('MOE000')), [], file);
     }
+    // FlagScale's system section removes the router's bias (disable_bias_linear, line 8): no bias read from Megatron's default.
+    const flagScale = lintText(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), readFileSync(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), 'utf8'));
+    assert.deepEqual(flagScale.analysis.specs.map((spec) => [spec.routerBias.value, spec.routerBias.sites.at(-1)?.key]), [[false, 'disable_bias_linear']]);
   });
 
   it('gives no error on a config the manifest records as correct', () => {

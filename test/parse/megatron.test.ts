@@ -46,6 +46,21 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.insertion?.prefix, '\n  ');
   });
 
+  it("FlagScale's train YAML: system, model and data are one set of flags (a later section wins), so system's disable_bias_linear counts", () => {
+    // FlagOpen/FlagScale @da4935e examples/deepseek_v3/conf/train/11b_a2b.yaml: `disable_bias_linear: true` under system:.
+    const [spec] = analyzeMegatronYaml('system:\n  expert_model_parallel_size: 2\n  disable_bias_linear: true\nmodel:\n  num_layers: 4\n  num_experts: 8\n  moe_router_topk: 2\n', 'train/11b_a2b.yaml').specs;
+    assert.equal(spec!.experts.value, 8);
+    assert.equal(spec!.routerBias.value, false);
+    assert.equal(provenanceOf(spec!.routerBias), 'literal');
+    // A router key in system and the expert count in model are read together; model's value wins over system's.
+    const [split] = analyzeMegatronYaml('system:\n  moe_router_topk: 4\n  num_experts: 4\nmodel:\n  num_experts: 8\ndata:\n  seq_length: 8\n', 'train/split.yaml').specs;
+    assert.equal(split!.topK.value, 4);
+    assert.equal(split!.experts.value, 8);
+    // Another YAML with a system section (not FlagScale's shape: no model section) reads only its router's map.
+    const [other] = analyzeMegatronYaml('system:\n  disable_bias_linear: true\nmegatron:\n  num_experts: 8\n  moe_router_topk: 2\n', 'other.yaml').specs;
+    assert.equal(other!.routerBias.value, true);
+  });
+
   it("Megatron-DeepSpeed's and MindSpeed's scripts: the framework each runs, and no Megatron-LM default passed off as theirs", () => {
     // microsoft/Megatron-DeepSpeed examples_deepspeed/MoE/ds_pretrain_gpt_1.3B_MoE128.sh @f4157be (test/corpus/launch2):
     // DeepSpeed's MoE routes top-1 unless `--topk` says otherwise; Megatron-LM's `--moe-router-topk` default is 2.

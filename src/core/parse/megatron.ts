@@ -719,7 +719,8 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const inherited = root ? inheritedSites(root, file, read, new Set([file]), 0, missing) : [];
   const map = findRouterMap(document.contents, 0) ?? (root && inherited.some((s) => MARKERS.includes(s.key)) ? root : undefined);
   if (!map) return { specs: [], errors };
-  const sites: Site[] = [...inherited, ...yamlSites(map, text)];
+  const sections = flagScaleSections(root);
+  const sites: Site[] = [...inherited, ...(sections?.includes(map) ? sections.flatMap((section) => yamlSites(section, text)) : yamlSites(map, text))];
   if (isDense(sites)) return { specs: [], errors };
   // OLMoE's trainer YAML spells MegaBlocks' settings (`moe_num_experts`, `moe_top_k`): its router, not Megatron's.
   const megablocks = /^\s*moe_(num_experts|top_k)\s*:/m.test(text);
@@ -891,6 +892,21 @@ function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
     // Not written here: whether groups are used is as unknown as the rest (a Bridge recipe sets 1/1 for Kimi-K2).
     groups: spec.groups ? { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) } : unknownGroups(reason),
   };
+}
+
+/**
+ * FlagScale's train YAML: `system`, `model` and `data` are merged into one dict, in that order (a later section's key
+ * wins), and passed to Megatron as flags (FlagOpen/FlagScale @da4935e flagscale/runner/runner_train.py l.40-43,
+ * `flatten_dict_to_args`). So `system: {disable_bias_linear: true}` removes the router's bias as surely as under
+ * `model:`, and a router key may sit in either section. Undefined for any other shape.
+ */
+function flagScaleSections(root: YAMLMap | undefined): YAMLMap[] | undefined {
+  const section = (name: string): YAMLMap | undefined => {
+    const pair = root?.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === name) as Pair | undefined;
+    return pair && isMap(pair.value) ? pair.value : undefined;
+  };
+  const [system, model, data] = [section('system'), section('model'), section('data')];
+  return system && model ? [system, model, ...(data ? [data] : [])] : undefined;
 }
 
 function findRouterMap(node: unknown, depth: number): YAMLMap | undefined {
