@@ -671,10 +671,14 @@ export function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
  */
 const YAML_ALIASES: Readonly<Record<string, string>> = { bias: 'add_bias_linear' };
 
+/** The pair a YAML map holds under a plain scalar key, if any. */
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  return (map.items as Pair[]).find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+}
+
 /** The files an `extends:` lists (a string or a list of strings), relative to the file that lists them. */
 function extendsOf(map: YAMLMap, file: string): string[] {
-  const pair = (map.items as Pair[]).find((p) => isPair(p) && isScalar(p.key) && p.key.value === 'extends');
-  const value = pair?.value;
+  const value = pairOf(map, 'extends')?.value;
   const names = isScalar(value) ? [value.value] : value && typeof value === 'object' && 'items' in value ? (value.items as unknown[]).map((i) => (isScalar(i) ? i.value : undefined)) : [];
   const folder = file.slice(0, file.lastIndexOf('/') + 1);
   return names.filter((n): n is string => typeof n === 'string' && n.length > 0).map((n) => (n.startsWith('/') ? n : normalizePath(folder + n)));
@@ -820,7 +824,7 @@ const MINDSPEED_MM_QWEN35 = 'Ascend/MindSpeed-MM @57069cd mindspeed_mm/mcore/mod
  */
 function mindSpeedMmQwen35(spec: RouterSpec, map: YAMLMap, document: Document): RouterSpec | undefined {
   const valueOf = (key: string): unknown => {
-    const pair = (map.items as Pair[]).find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    const pair = pairOf(map, key);
     if (!pair) return undefined;
     const node = isAlias(pair.value) ? pair.value.resolve(document) : pair.value;
     return isScalar(node) ? node.value : node === undefined ? undefined : null;
@@ -902,8 +906,8 @@ function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
  */
 function flagScaleSections(root: YAMLMap | undefined): YAMLMap[] | undefined {
   const section = (name: string): YAMLMap | undefined => {
-    const pair = root?.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === name) as Pair | undefined;
-    return pair && isMap(pair.value) ? pair.value : undefined;
+    const value = root && pairOf(root, name)?.value;
+    return isMap(value) ? value : undefined;
   };
   const [system, model, data] = [section('system'), section('model'), section('data')];
   return system && model ? [system, model, ...(data ? [data] : [])] : undefined;
