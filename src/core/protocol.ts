@@ -5,6 +5,7 @@
  */
 import type { BiasUpdateRule } from './router/balancing';
 import type { RouterConfig } from './router/router-config';
+import { ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerVectorLength } from './router/safetensors';
 
 /** A router the panel can run: the bound config, or a comparison variant of it. */
 export interface PreviewRouter {
@@ -67,10 +68,10 @@ export function checkRouterWeights(weights: RouterWeights): string | undefined {
   if (!Array.isArray(layers) || !whole(L) || !layers.every((l) => Number.isSafeInteger(l) && l >= 0)) return 'the router weights name no layers';
   if (!whole(E) || !whole(H)) return 'the router weights have no expert count or hidden size';
   if (!(weights.weight instanceof Float32Array) || weights.weight.length !== L * E * H) return `the router weights hold ${weights.weight?.length} floats, not ${L} layers × ${E} experts × ${H}`;
-  const vectors = { bias: ['bias', E, 'experts'], selectionBias: ['selection bias', E, 'experts'], tokenScale: ['token scale', H, 'hidden'], expertScale: ['per-expert scale', E, 'experts'] } as const;
-  for (const [key, [what, length, unit]] of Object.entries(vectors) as [keyof typeof vectors, (typeof vectors)[keyof typeof vectors]][]) {
-    const vector = weights[key];
-    if (vector !== undefined && (!(vector instanceof Float32Array) || vector.length !== L * length)) return `the router ${what} holds ${vector?.length} floats, not ${L} layers × ${length} ${unit}`;
+  for (const kind of ROUTER_VECTOR_KINDS) {
+    const vector = weights[kind];
+    const length = routerVectorLength(kind, E, H);
+    if (vector !== undefined && (!(vector instanceof Float32Array) || vector.length !== L * length)) return `the ${ROUTER_VECTORS[kind].what} holds ${vector?.length} floats, not ${L} layers × ${length} ${ROUTER_VECTORS[kind].along}`;
   }
   return undefined;
 }

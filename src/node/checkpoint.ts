@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { CheckpointError, decodeFloat, headerLength, parseHeader, routerTensorCandidates, type TensorEntry } from '../core/router/safetensors';
+import { CheckpointError, decodeFloat, headerLength, parseHeader, ROUTER_VECTOR_KINDS, routerTensorCandidates, routerVectorLength, type TensorEntry } from '../core/router/safetensors';
 
 export interface LoadedTensor {
   readonly entry: TensorEntry;
@@ -150,13 +150,11 @@ export function loadRouterTensors(path: string, layer: number, limits: RouterLim
     for (const candidate of routerTensorCandidates(layer)) {
       if (!has(candidate.weight)) continue;
       const weight = load(candidate.weight);
-      const E = limits.experts;
-      const vectors = { bias: E, selectionBias: E, tokenScale: weight.entry.shape[1]!, expertScale: E } as const;
       const result: { -readonly [K in keyof RouterTensors]: RouterTensors[K] } = { weight, convention: candidate.convention, names: [candidate.weight] };
-      for (const [kind, length] of Object.entries(vectors) as [keyof typeof vectors, number][]) {
+      for (const kind of ROUTER_VECTOR_KINDS) {
         const name = candidate[kind];
         if (name === undefined || !has(name)) continue;
-        result[kind] = load(name, length);
+        result[kind] = load(name, routerVectorLength(kind, limits.experts, weight.entry.shape[1]!));
         result.names.push(name);
       }
       return result;

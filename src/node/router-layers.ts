@@ -8,7 +8,7 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { CheckpointError, decodeFloat, headerLength, parseHeader, routerTensorCandidates, routerWeightLayer, type TensorEntry } from '../core/router/safetensors';
+import { CheckpointError, decodeFloat, headerLength, parseHeader, ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerTensorCandidates, routerVectorLength, routerWeightLayer, type RouterVector, type TensorEntry } from '../core/router/safetensors';
 import { checkpointFiles, MAX_HIDDEN } from './checkpoint';
 
 /** Router floats the preview holds at most (512 MB): DeepSeek-V3's 58 × 256 × 7168 fits, a larger one is refused with a sentence. */
@@ -159,11 +159,10 @@ export async function loadRouterLayers(path: string, limits: RouterLayerLimits =
     }
     const total = layers.length * experts * hidden;
     if (total > MAX_ROUTER_FLOATS) throw new CheckpointError(`${label} has ${layers.length} router layers of ${experts} × ${hidden}: ${total} floats, more than the preview holds (${MAX_ROUTER_FLOATS}); route single layers with moe-lens route --weights --layer N.`);
-    // The per-layer vectors a convention may have, and their lengths; each is in every router layer or in none.
-    const kinds = { bias: ['router bias', experts], selectionBias: ['selection bias', experts], tokenScale: ['token scale', hidden], expertScale: ['per-expert scale', experts] } as const;
-    type Kind = keyof typeof kinds;
-    const vectors = async (kind: Kind): Promise<{ file: AsyncSafetensors; entry: TensorEntry }[] | undefined> => {
-      const [what, length] = kinds[kind];
+    // The per-layer vectors a convention may have (ROUTER_VECTORS); each is in every router layer or in none.
+    const vectors = async (kind: RouterVector): Promise<{ file: AsyncSafetensors; entry: TensorEntry }[] | undefined> => {
+      const { what } = ROUTER_VECTORS[kind];
+      const length = routerVectorLength(kind, experts, hidden);
       const present = candidates.filter((c) => c[kind] !== undefined && has.has(c[kind]!));
       if (present.length === 0) return undefined;
       const missing = candidates.find((c) => !has.has(c[kind]!));
@@ -174,21 +173,21 @@ export async function loadRouterLayers(path: string, limits: RouterLayerLimits =
       }
       return found;
     };
-    const found = new Map<Kind, { file: AsyncSafetensors; entry: TensorEntry }[]>();
-    for (const kind of Object.keys(kinds) as Kind[]) {
+    const found = new Map<RouterVector, { file: AsyncSafetensors; entry: TensorEntry }[]>();
+    for (const kind of ROUTER_VECTOR_KINDS) {
       const tensors = await vectors(kind);
       if (tensors) found.set(kind, tensors);
     }
 
     const weight = new Float32Array(total);
-    const read: { [K in Kind]?: Float32Array } = {};
-    for (const kind of found.keys()) read[kind] = new Float32Array(layers.length * kinds[kind][1]);
+    const read: { [K in RouterVector]?: Float32Array } = {};
+    for (const kind of found.keys()) read[kind] = new Float32Array(layers.length * routerVectorLength(kind, experts, hidden));
     const slab = experts * hidden;
     // One read per tensor, in file order per shard; the shards are read concurrently.
     await Promise.all([
       ...weights.map(({ file, entry }, i) => file.readInto(entry, weight.subarray(i * slab, (i + 1) * slab))),
       ...[...found].flatMap(([kind, tensors]) => {
-        const length = kinds[kind][1];
+        const length = routerVectorLength(kind, experts, hidden);
         return tensors.map(({ file, entry }, i) => file.readInto(entry, read[kind]!.subarray(i * length, (i + 1) * length)));
       }),
     ]);

@@ -112,6 +112,26 @@ export function halfToFloat(bits: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
+/**
+ * The per-layer vectors a router may have beside its gate weight (RouterTensorNames), what each is called and the
+ * size it runs along: one list for both checkpoint readers (src/node) and the panel's check of what it is sent.
+ */
+export const ROUTER_VECTORS = {
+  bias: { what: 'router bias', along: 'experts' },
+  selectionBias: { what: 'selection bias', along: 'experts' },
+  tokenScale: { what: 'token scale', along: 'hidden' },
+  expertScale: { what: 'per-expert scale', along: 'experts' },
+} as const;
+
+export type RouterVector = keyof typeof ROUTER_VECTORS;
+
+export const ROUTER_VECTOR_KINDS = Object.keys(ROUTER_VECTORS) as RouterVector[];
+
+/** The floats a router vector holds per layer. */
+export function routerVectorLength(kind: RouterVector, experts: number, hidden: number): number {
+  return ROUTER_VECTORS[kind].along === 'hidden' ? hidden : experts;
+}
+
 /** A router's tensor names in one checkpoint convention. */
 export interface RouterTensorNames {
   readonly convention: string;
