@@ -202,6 +202,9 @@ describe('real-world corpus', () => {
       'sweep6/mosaicml__llm-foundry@8c8dd48/scripts/inference/run_mpt_with_ft.py',
       'sweep7/microsoft__DeepSpeed@38327e0/deepspeed/runtime/engine.py',
       'sweep7/microsoft__tutel@82af7aa/tutel/gates/cosine_top.py',
+      // … a decorator of any expression (PEP 614) and a parenthesised `with` (Python 3.10).
+      'sweep7/hiyouga__LLaMA-Factory@ff6d4d1/src/llamafactory/v1/plugins/model_plugins/kernels/ops/mlp/cuda_fused_moe.py',
+      'sweep7/ai-dynamo__aiconfigurator@095f58a/collector/vllm/collect_moe.py',
       'sweep7/ai-dynamo__aiconfigurator@095f58a/aic-core/src/aiconfigurator_core/model_configs/nvidia--NVIDIA-Nemotron-3-Super-120B-A12B-FP8_config.json',
     ]) {
       assert.deepEqual(lintIn(file, file.split('/').slice(0, 2).join('/')).filter((d) => d.startsWith('MOE000')), [], file);

@@ -65,6 +65,24 @@ describe('incremental parsing of an edited Python document', () => {
     assert.ok(valid > 400, `${valid} of 500 edits left the file valid`);
   });
 
+  it('gives the parse a fresh parse gives where Lezer reads a blanked copy (PEP 614 decorators, parenthesised `with`)', () => {
+    // Subtrees of the blanked copy (newer-syntax.ts) are reused for the text as written around an edit.
+    const next = random(13);
+    const newer = '@Plugin("moe").register()\ndef build():\n    with (\n        ctx() as a,  # one\n        ctx() as b,\n    ):\n        return MoEArgs(num_experts=8, top_k=2)\n\n';
+    let text = `${newer}${generateConfigFile(10, 250)}\n${newer}`;
+    let previous = parsePython(text);
+    assert.deepEqual(previous.errorRanges, []);
+    for (let i = 0; i < 300; i++) {
+      const lineStarts = [...text.matchAll(/\n/g)].map((m) => m.index + 1);
+      const at = lineStarts[Math.floor(next() * lineStarts.length)]!;
+      const snippet = ['# note\n', '\n', '@x.y[0]\ndef f():\n    pass\n', 'with (a() as b):\n    pass\n', '(', ')'][Math.floor(next() * 6)]!;
+      text = `${text.slice(0, at)}${snippet}${text.slice(at)}`;
+      const incremental = parsePython(text, previous);
+      assert.equal(JSON.stringify(shape(incremental)), JSON.stringify(shape(parsePython(text))), `edit ${i}`);
+      previous = incremental;
+    }
+  });
+
   it('reuses the earlier parse of the same document and lints the edit as a fresh parse does', () => {
     const parses = new DocumentParses();
     const before = generateConfigFile(40, 1000);

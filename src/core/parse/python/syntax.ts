@@ -3,6 +3,7 @@ import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import type { Literal } from '../../model/router-spec';
 import type { SourceRange } from '../../text/source';
+import { blankNewerSyntax } from './newer-syntax';
 
 export interface ParsedPython {
   readonly text: string;
@@ -80,7 +81,13 @@ export function parsePython(text: string, previous?: ParsedPython): ParsedPython
   const incremental = fragments ? walk(text, parser.parse(lezerText, fragments)) : undefined;
   // Lezer's error recovery may settle differently when it starts from reused subtrees; a text with a syntax
   // error is parsed afresh, so that the editor and the CLI always read the same text the same way.
-  return incremental && incremental.errorRanges.length === 0 ? incremental : walk(text, parser.parse(lezerText));
+  if (incremental && incremental.parsed.errorRanges.length === 0) return incremental.parsed;
+  const fresh = walk(text, parser.parse(lezerText));
+  if (fresh.errorNodes.length === 0) return fresh.parsed;
+  // Syntax newer than Lezer's grammar (newer-syntax.ts) is blanked where Lezer stumbled on it, and parsed again.
+  // The subtrees an edit later reuses are then of the blanked copy: they stand for the same text as written.
+  const blanked = blankNewerSyntax(lezerText, fresh.errorNodes);
+  return blanked === undefined ? fresh.parsed : walk(text, parser.parse(blanked)).parsed;
 }
 
 /**
@@ -146,9 +153,10 @@ function isValidPython(error: SyntaxNode): boolean {
   return (parent.name === 'YieldStatement' || parent.name === 'YieldExpression') && before?.name === 'yield' && before.to === error.from && error.nextSibling === null;
 }
 
-/** Collects, in one walk of the tree, what later stages need from it. */
-function walk(text: string, tree: Tree): ParsedPython {
+/** Collects, in one walk of the tree, what later stages need from it (and Lezer's error nodes, for parsePython). */
+function walk(text: string, tree: Tree): { parsed: ParsedPython; errorNodes: SyntaxNode[] } {
   const errorRanges: SourceRange[] = [];
+  const errorNodes: SyntaxNode[] = [];
   const calls: SyntaxNode[] = [];
   const classes: SyntaxNode[] = [];
   const comments: SourceRange[] = [];
@@ -156,7 +164,10 @@ function walk(text: string, tree: Tree): ParsedPython {
   do {
     const type = cursor.type;
     if (type.isError) {
-      if (errorRanges.length < MAX_ERRORS && !isValidPython(cursor.node)) errorRanges.push({ start: cursor.from, end: cursor.to });
+      if (errorRanges.length < MAX_ERRORS && !isValidPython(cursor.node)) {
+        errorRanges.push({ start: cursor.from, end: cursor.to });
+        errorNodes.push(cursor.node);
+      }
     } else if (type.name === 'CallExpression') {
       if (calls.length < MAX_CALLS) calls.push(cursor.node);
     } else if (type.name === 'ClassDefinition') {
@@ -165,7 +176,7 @@ function walk(text: string, tree: Tree): ParsedPython {
       comments.push({ start: cursor.from, end: cursor.to });
     }
   } while (cursor.next());
-  return { text, tree, errorRanges, calls, classes, comments };
+  return { parsed: { text, tree, errorRanges, calls, classes, comments }, errorNodes };
 }
 
 export function nodeText(text: string, node: { from: number; to: number }): string {

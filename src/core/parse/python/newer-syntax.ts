@@ -1,0 +1,163 @@
+/**
+ * Python that @lezer/python 1.1.19 (its latest release) does not read, made readable in Lezer's copy of the text.
+ *
+ * - **Any expression as a decorator** (PEP 614, Python 3.9): `@Plugin("x").register()` (LLaMA-Factory's
+ *   data plugins), `@buttons[0].clicked.connect`. Lezer reads only `@dotted.name(args)`, and the rest of the
+ *   line as broken. Its copy keeps the leading dotted name and blanks the rest of the decorator, so the
+ *   statement below it is still a decorated definition (nothing in MoE Lens reads a decorator past its name).
+ * - **Parenthesised context managers** (Python 3.10): `with (open(a) as f, open(b) as g):`, often one per line
+ *   (aiconfigurator). Lezer reads the parentheses as a parenthesised expression, where `as` is an error. Its
+ *   copy blanks the two parentheses, a trailing comma, and the line breaks and comments between them, so the
+ *   items read as the one-line `with a as f, b as g:` they mean.
+ *
+ * Blanking (spaces for characters, line breaks kept where brackets still hold them) keeps every offset, so the
+ * tree is read against the text as written. Only a decorator or `with` where Lezer found an error is touched,
+ * and Lezer's tree says where the statement starts: a scan never begins inside a string or a comment.
+ */
+import type { SyntaxNode } from '@lezer/common';
+
+/** Lezer's copy with the constructs above blanked, or undefined when none of the tree's error nodes is in one. */
+export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): string | undefined {
+  const blanks: { from: number; to: number; keepBreaks: boolean }[] = [];
+  const seen = new Set<number>();
+  for (const error of errors) {
+    const statement = repairable(error);
+    if (!statement || seen.has(statement.from)) continue;
+    seen.add(statement.from);
+    const found = statement.name === 'Decorator' ? decoratorBlanks(copy, statement) : withBlanks(copy, statement, error.from);
+    if (found) blanks.push(...found);
+  }
+  if (blanks.length === 0) return undefined;
+  const chars = copy.split('');
+  for (const { from, to, keepBreaks } of blanks) {
+    for (let i = from; i < to; i++) {
+      const c = chars[i]!;
+      if (!(keepBreaks && (c === '\n' || c === '\r'))) chars[i] = ' ';
+    }
+  }
+  return chars.join('');
+}
+
+/** The decorator or `with` statement an error node lies in, if any (a few levels up: the error sits in its header). */
+function repairable(error: SyntaxNode): SyntaxNode | undefined {
+  let node: SyntaxNode | null = error.parent;
+  for (let up = 0; node && up < 4; up++, node = node.parent) {
+    if (node.name === 'Decorator' || node.name === 'WithStatement') return node;
+  }
+  return undefined;
+}
+
+/** After `@` and the dotted name Lezer read, the rest of the decorator's logical line. */
+function decoratorBlanks(copy: string, decorator: SyntaxNode): { from: number; to: number; keepBreaks: boolean }[] | undefined {
+  let nameEnd: number | undefined;
+  for (let child = decorator.firstChild?.nextSibling; child; child = child.nextSibling) {
+    if (child.name === 'VariableName') nameEnd = child.to;
+    else if (child.name !== '.') break;
+  }
+  // What PEP 614 adds after a name: a member, an index, a call of a call. Anything else (`@foo bar`) stays an error.
+  if (nameEnd === undefined || !'.[('.includes(copy[nameEnd] ?? '')) return undefined;
+  const end = logicalLineEnd(copy, nameEnd);
+  return end === undefined ? undefined : [{ from: nameEnd, to: end, keepBreaks: true }];
+}
+
+/** `with (` … `):` whose parentheses Lezer misread: the parentheses, a trailing comma, the breaks and comments. */
+function withBlanks(copy: string, statement: SyntaxNode, errorAt: number): { from: number; to: number; keepBreaks: boolean }[] | undefined {
+  const body = statement.getChild('Body');
+  if (body && errorAt >= body.from) return undefined; // an error in the body is not the header's
+  const keyword = statement.getChild('with');
+  if (!keyword) return undefined;
+  let open = keyword.to;
+  while (copy[open] === ' ' || copy[open] === '\t') open++;
+  if (copy[open] !== '(') return undefined;
+  const inside = scanParenthesised(copy, open);
+  if (!inside) return undefined;
+  let after = inside.close + 1;
+  while (copy[after] === ' ' || copy[after] === '\t') after++;
+  if (copy[after] !== ':') return undefined;
+  const blanks = [
+    { from: open, to: open + 1, keepBreaks: false },
+    { from: inside.close, to: inside.close + 1, keepBreaks: false },
+    ...inside.breaksAndComments.map((range) => ({ ...range, keepBreaks: false })),
+  ];
+  if (inside.trailingComma !== undefined) blanks.push({ from: inside.trailingComma, to: inside.trailingComma + 1, keepBreaks: false });
+  return blanks;
+}
+
+/** Where a string literal starting at `at` (its quote) ends; a backslash escapes the next character, as Python scans. */
+function stringEnd(copy: string, at: number): number {
+  const quote = copy[at]!;
+  const triple = copy[at + 1] === quote && copy[at + 2] === quote;
+  let i = at + (triple ? 3 : 1);
+  while (i < copy.length) {
+    const c = copy[i]!;
+    if (c === '\\') i += 2;
+    else if (c === quote && (!triple || (copy[i + 1] === quote && copy[i + 2] === quote))) return i + (triple ? 3 : 1);
+    else if (!triple && c === '\n') return i; // an unterminated one-line string ends at the line's end
+    else i++;
+  }
+  return copy.length;
+}
+
+function commentEnd(copy: string, at: number): number {
+  const end = copy.indexOf('\n', at);
+  return end < 0 ? copy.length : end;
+}
+
+/**
+ * From code at `from`, the first line break outside brackets and strings (or the text's end). Undefined where a
+ * bracket closes one never opened, or one opened never closes: blanking to the end would hide the rest of the file.
+ */
+function logicalLineEnd(copy: string, from: number): number | undefined {
+  let depth = 0;
+  let i = from;
+  while (i < copy.length) {
+    const c = copy[i]!;
+    if (c === '"' || c === "'") i = stringEnd(copy, i);
+    else if (c === '#') i = commentEnd(copy, i);
+    else if (c === '\\' && (copy[i + 1] === '\n' || copy[i + 1] === '\r')) i += 2;
+    else if (c === '\n' || c === '\r') {
+      if (depth === 0) return i;
+      i++;
+    } else {
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if ((c === ')' || c === ']' || c === '}') && --depth < 0) return undefined;
+      i++;
+    }
+  }
+  return depth === 0 ? copy.length : undefined;
+}
+
+/**
+ * The parenthesis opened at `open`: where it closes, the line breaks and comments directly inside it (which only
+ * the parentheses allowed), and a comma that ends its items. Undefined when it never closes.
+ */
+function scanParenthesised(copy: string, open: number): { close: number; breaksAndComments: { from: number; to: number }[]; trailingComma?: number } | undefined {
+  const breaksAndComments: { from: number; to: number }[] = [];
+  let trailingComma: number | undefined;
+  let depth = 0;
+  let i = open;
+  while (i < copy.length) {
+    const c = copy[i]!;
+    if (c === '"' || c === "'") {
+      trailingComma = undefined;
+      i = stringEnd(copy, i);
+    } else if (c === '#') {
+      const end = commentEnd(copy, i);
+      if (depth === 1) breaksAndComments.push({ from: i, to: end });
+      i = end;
+    } else if (c === '\n' || c === '\r' || (c === '\\' && (copy[i + 1] === '\n' || copy[i + 1] === '\r'))) {
+      // A backslash continuation goes with its break: `\ ` alone is not Python.
+      if (depth === 1) breaksAndComments.push({ from: i, to: i + 1 });
+      i++;
+    } else {
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        if (--depth === 0) return { close: i, breaksAndComments, ...(trailingComma !== undefined ? { trailingComma } : {}) };
+      }
+      if (c === ',' && depth === 1) trailingComma = i;
+      else if (c !== ' ' && c !== '\t' && c !== '\\') trailingComma = undefined;
+      i++;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,66 @@
+/**
+ * Python newer than @lezer/python 1.1.19 reads (src/core/parse/python/newer-syntax.ts): valid files were reported as
+ * unparsable (LLaMA-Factory @ff6d4d1 cuda_fused_moe.py l.360, aiconfigurator @095f58a collect_moe.py l.760-769).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeTorchtitanPython } from '../../src/core/parse/torchtitan-python';
+import { nodeText, parsePython } from '../../src/core/parse/python/syntax';
+
+const specsOf = (text: string) => analyzeTorchtitanPython(text, 'torchtitan/models/gpt_oss/__init__.py').specs;
+
+describe('Python newer than Lezer reads', () => {
+  it('reads a decorator of any expression (PEP 614) as a decorator, and what it decorates', () => {
+    for (const decorator of ['@KernelPlugin("cuda_fused_moe").register()', '@a.b[0].c', '@x.y(1)(2)  # two calls', '@Plugin(\n    "a)",\n).register(b"""\n""")']) {
+      const text = `${decorator}\ndef build():\n    return MoEArgs(num_experts=8, top_k=2)\n`;
+      const parsed = parsePython(text);
+      assert.deepEqual(parsed.errorRanges, [], decorator);
+      const statement = parsed.tree.topNode.firstChild!;
+      assert.equal(statement.name, 'DecoratedStatement', decorator);
+      assert.equal(statement.lastChild!.name, 'FunctionDefinition', decorator);
+      // Read against the text as written: the decorator's name is where it is written.
+      const name = statement.getChild('Decorator')!.getChild('VariableName')!;
+      assert.equal(nodeText(text, name), decorator.slice(1, name.to), decorator);
+      const [spec] = specsOf(text);
+      assert.equal(spec?.experts.value, 8, decorator);
+    }
+  });
+
+  it('reads a parenthesised `with` (Python 3.10), one item per line, comments and a trailing comma included', () => {
+    const text =
+      'def collect():\n' +
+      '    with (\n' +
+      '        set_forward_context({}, config),  # one\n' +
+      '        benchmark(\n' +
+      '            runs=3,\n' +
+      '        ) as results, \\\n' +
+      '        open("a)") as f,\n' +
+      '    ):\n' +
+      '        return MoEArgs(num_experts=16, top_k=4)\n' +
+      'async def later():\n' +
+      '    async with (lock() as a, other()):\n' +
+      '        pass\n';
+    const parsed = parsePython(text);
+    assert.deepEqual(parsed.errorRanges, []);
+    const withStatement = parsed.tree.topNode.firstChild!.getChild('Body')!.getChild('WithStatement')!;
+    assert.deepEqual(withStatement.getChildren('VariableName').map((n) => nodeText(text, n)), ['results', 'f']);
+    // The comment inside the parentheses is blanked for Lezer; the rest of the file is read as written.
+    assert.equal(specsOf(text)[0]?.topK.value, 4);
+    // A tuple in parentheses (no `as` inside) was always read, and is left as it is.
+    assert.equal(parsePython('with (a, b):\n    pass\n').tree.topNode.firstChild!.getChild('TupleExpression')?.name, 'TupleExpression');
+  });
+
+  it('still reports Python that is broken, and never blanks past it', () => {
+    const broken = [
+      ['@foo bar\ndef f():\n    pass\n', 'a decorator name followed by a name'],
+      ['@broken(\ndef f():\n    pass\nx = MoEArgs(num_experts=8, top_k=2)\n', 'a decorator whose parenthesis never closes'],
+      ['with (a as b c):\n    pass\n', 'two items without a comma'],
+      ['with (a as b):\n    x = (1 +)\n', 'an error in the body'],
+      ['with (\n    a as b,\n    c as d\nx = MoEArgs(num_experts=8, top_k=2)\n', 'a parenthesis that never closes'],
+    ] as const;
+    for (const [text, what] of broken) assert.notDeepEqual(parsePython(text).errorRanges, [], what);
+    // The config after the unclosed decorator is still read.
+    assert.equal(specsOf(broken[1][0])[0]?.experts.value, 8);
+    assert.equal(specsOf(broken[4][0])[0]?.experts.value, 8);
+  });
+});
