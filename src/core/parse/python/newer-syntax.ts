@@ -16,6 +16,12 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 
+/**
+ * How far a scan reads for the end of a decorator or of a `with`'s parentheses. Real ones are a few lines; a
+ * hostile file of unclosed `@x(` would otherwise cost a scan to its end for each of them.
+ */
+const MAX_SCAN = 20_000;
+
 /** Lezer's copy with the constructs above blanked, or undefined when none of the tree's error nodes is in one. */
 export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): string | undefined {
   const blanks: { from: number; to: number; keepBreaks: boolean }[] = [];
@@ -110,7 +116,8 @@ function commentEnd(copy: string, at: number): number {
 function logicalLineEnd(copy: string, from: number): number | undefined {
   let depth = 0;
   let i = from;
-  while (i < copy.length) {
+  const end = Math.min(copy.length, from + MAX_SCAN);
+  while (i < end) {
     const c = copy[i]!;
     if (c === '"' || c === "'") i = stringEnd(copy, i);
     else if (c === '#') i = commentEnd(copy, i);
@@ -124,7 +131,7 @@ function logicalLineEnd(copy: string, from: number): number | undefined {
       i++;
     }
   }
-  return depth === 0 ? copy.length : undefined;
+  return depth === 0 && end === copy.length ? copy.length : undefined;
 }
 
 /**
@@ -136,7 +143,8 @@ function scanParenthesised(copy: string, open: number): { close: number; breaksA
   let trailingComma: number | undefined;
   let depth = 0;
   let i = open;
-  while (i < copy.length) {
+  const end = Math.min(copy.length, open + MAX_SCAN);
+  while (i < end) {
     const c = copy[i]!;
     if (c === '"' || c === "'") {
       trailingComma = undefined;
