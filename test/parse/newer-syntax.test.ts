@@ -40,6 +40,10 @@ describe('Python newer than Lezer reads', () => {
       'async def later():\n' +
       '    async with (lock() as a, other()):\n' +
       '        pass\n';
+    // Windows line ends read the same.
+    assert.deepEqual(parsePython(text.replace(/\n/g, '\r\n')).errorRanges, []);
+    const continued = '@a.b[0] \\\r\n    .c(1)\r\ndef f():\r\n    pass\r\n';
+    assert.deepEqual(parsePython(continued).errorRanges, [], continued);
     const parsed = parsePython(text);
     assert.deepEqual(parsed.errorRanges, []);
     const withStatement = parsed.tree.topNode.firstChild!.getChild('Body')!.getChild('WithStatement')!;

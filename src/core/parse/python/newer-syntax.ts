@@ -121,7 +121,7 @@ function logicalLineEnd(copy: string, from: number): number | undefined {
     const c = copy[i]!;
     if (c === '"' || c === "'") i = stringEnd(copy, i);
     else if (c === '#') i = commentEnd(copy, i);
-    else if (c === '\\' && (copy[i + 1] === '\n' || copy[i + 1] === '\r')) i += 2;
+    else if (c === '\\' && (copy[i + 1] === '\n' || copy[i + 1] === '\r')) i += copy[i + 1] === '\r' && copy[i + 2] === '\n' ? 3 : 2;
     else if (c === '\n' || c === '\r') {
       if (depth === 0) return i;
       i++;
