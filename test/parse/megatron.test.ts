@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { lintText } from '../../src/core/lint';
 import { analyzeMegatronArgs, analyzeMegatronYaml } from '../../src/core/parse/megatron';
 import { shellWords } from '../../src/core/parse/shell-words';
 import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
@@ -390,6 +391,33 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.experts.value, 64);
     assert.equal(spec!.topK.value, 8);
     assert.equal(spec!.order.value, 'score-then-topk');
+  });
+
+  it("a YAML in MegaBlocks' spelling takes the defaults of the program it is written for, never Megatron's", () => {
+    // Without a top-k or a program MoE Lens recognises, top-k is unknown (MegaBlocks' own default is 1).
+    const plain = analyzeMegatronYaml('model:\n  moe_num_experts: 2\n', 'dmoe.yaml').specs[0]!;
+    assert.equal(plain.topK.value, undefined);
+    assert.match(plain.topK.unknown ?? '', /MegaBlocks' `moe_top_k` is 1/);
+    assert.equal(plain.scoreFunc.value, 'softmax');
+    assert.equal(plain.normalize.value, 'never');
+    // nanotron @2411b02 examples/moe/config_llamoe.yaml: its LlaMoEConfig spells top-k `num_experts_per_tok`.
+    const llamoe = analyzeMegatronYaml(readFileSync(resolve(import.meta.dirname, '../corpus/sweep8/huggingface__nanotron@2411b02/examples/moe/config_llamoe.yaml'), 'utf8'), 'config_llamoe.yaml').specs[0]!;
+    assert.deepEqual([llamoe.experts.value, llamoe.topK.value, provenanceOf(llamoe.topK)], [4, 1, 'literal']);
+  });
+
+  it("GPT-NeoX's config (keys in quotes): NeoX's top-k default, its Sinkhorn router unknown, its top-k router read, no false MOE008", () => {
+    // EleutherAI/gpt-neox @ea7aefd configs/125M-dmoe.yml: `"moe_num_experts": 8,` and nothing else of MoE.
+    const text = readFileSync(resolve(import.meta.dirname, '../corpus/sweep8/EleutherAI__gpt-neox@ea7aefd/configs/125M-dmoe.yml'), 'utf8');
+    const read = (t: string) => analyzeMegatronYaml(t, '125M-dmoe.yml').specs[0]!;
+    const neox = read(text);
+    assert.deepEqual([neox.experts.value, neox.topK.value, provenanceOf(neox.topK), neox.routerBias.value], [8, 1, 'default', false]);
+    assert.match(neox.topK.defaultFrom!.label, /neox_args\.py l\.1625/);
+    for (const field of [neox.order, neox.scoreFunc, neox.normalize, neox.scale]) assert.match(field.unknown ?? '', /Sinkhorn router/);
+    // `moe_top_k: 1` with a softmax was Megatron's MOE008 error ("softmax over one logit"); NeoX never softmaxes after top-k.
+    const topOne = `${text.replace('"moe_num_experts": 8,', '"moe_num_experts": 8,\n   "moe_top_k": 1,')}`;
+    assert.deepEqual(lintText('125M-dmoe.yml', topOne).diagnostics.map((d) => d.code), []);
+    const topk = read(text.replace('"moe_num_experts": 8,', '"moe_num_experts": 8,\n   "moe_top_k": 2,\n   "moe_router_type": "topk",'));
+    assert.deepEqual([topk.topK.value, topk.order.value, topk.scoreFunc.value, topk.normalize.value, topk.routerBias.value], [2, 'score-then-topk', 'softmax', 'never', false]);
   });
 
   it("MindSpeed-MM's Qwen3.5 MoE routes with Megatron's router at tensor parallel > 1 and with its own at 1 (softmax, top-k, renormalised)", () => {

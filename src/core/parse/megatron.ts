@@ -727,7 +727,8 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const sites: Site[] = [...inherited, ...(sections?.includes(map) ? sections.flatMap((section) => yamlSites(section, text)) : yamlSites(map, text))];
   if (isDense(sites)) return { specs: [], errors };
   // OLMoE's trainer YAML spells MegaBlocks' settings (`moe_num_experts`, `moe_top_k`): its router, not Megatron's.
-  const megablocks = /^\s*moe_(num_experts|top_k)\s*:/m.test(text);
+  // So do GPT-NeoX's (keys in quotes: `"moe_num_experts": 8,`) and nanotron's LlaMoE example.
+  const megablocks = /^\s*["']?moe_(num_experts|top_k)["']?\s*:/m.test(text);
   const last = map.items[map.items.length - 1] as Pair | undefined;
   const lastEnd = last && isScalar(last.value) && last.value.range ? last.value.range[1] : map.range?.[1] ?? text.length;
   const firstKey = (map.items[0] as Pair | undefined)?.key;
@@ -735,7 +736,7 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const range = { start: map.range?.[0] ?? 0, end: map.range?.[1] ?? text.length };
   const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
-  const spec = mindSpeedMmQwen35(built, map, document) ?? built;
+  const spec = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   return { specs: [missing.length > 0 ? withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`) : spec], errors };
 }
@@ -811,6 +812,73 @@ function softmaxTopk(spec: RouterSpec, sites: readonly Site[], normTopk: Site | 
     },
     groups: undefined,
   };
+}
+
+const MEGABLOCKS_ARGUMENTS = 'databricks/megablocks @05bfd49 megablocks/layers/arguments.py';
+const NEOX = 'EleutherAI/gpt-neox @ea7aefd';
+/** Keys only GPT-NeoX's config has among the programs that spell MegaBlocks' settings (neox_args.py l.60, l.1620, l.1630). */
+const NEOX_KEYS = ['pipe_parallel_size', 'moe_expert_interval', 'moe_router_type'];
+
+/**
+ * A YAML that spells MegaBlocks' settings is read by whichever program it was written for, each with defaults of its
+ * own, and none of them Megatron's `--moe-router-topk` default of 2:
+ * - GPT-NeoX (`"moe_num_experts": 8,`, recognised by its own keys): `moe_top_k` defaults to 1 (neox_args.py
+ *   l.1625), and `moe_router_type` to "sinkhorn" (l.1630), whose experts are chosen from Sinkhorn-balanced scores
+ *   in training (megatron/model/router.py SinkhornRouter, l.24-130), which MoE Lens does not model; "topk" is a
+ *   softmax over all experts, then the top k, not renormalised (TopKTokenChoiceRouter, l.248-270). Both gates have
+ *   no bias (l.57, l.210).
+ * - nanotron's LlaMoE example spells top-k `num_experts_per_tok` (examples/moe/config_llamoe.py).
+ * - Otherwise (OLMo's trainer, MegaBlocks itself) an unwritten top-k is not known: MegaBlocks' own default is 1.
+ */
+function megaBlocksSpelling(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
+  const neox = sites.some((s) => NEOX_KEYS.includes(s.key));
+  let topK = spec.topK;
+  if (topK.sites.length === 0) {
+    const perToken = lastSite(sites, 'num_experts_per_tok');
+    if (perToken) {
+      topK = perToken.literal.kind === 'int' ? { value: perToken.literal.value, sites: [perToken] } : { value: undefined, sites: [perToken], unknown: `\`${literalText(perToken.literal)}\` is not a number written in the file` };
+    } else if (neox) {
+      topK = { value: 1, sites: [], defaultFrom: { label: `GPT-NeoX moe_top_k default (${NEOX} megatron/neox_arguments/neox_args.py l.1625)` } };
+    } else {
+      topK = { value: undefined, sites: [], unknown: `not written, and the program that reads MegaBlocks' spelling sets its own default (MegaBlocks' \`moe_top_k\` is 1: ${MEGABLOCKS_ARGUMENTS} l.29)` };
+    }
+  }
+  if (!neox) {
+    // MegaBlocks' LearnedRouter (megablocks/layers/router.py @78eea65 l.90-103): softmax over all experts, the top k,
+    // divided by their p-norm only under `moe_normalize_expert_weights` (default None, arguments.py l.31); no scaling.
+    const router = 'MegaBlocks LearnedRouter (megablocks/layers/router.py @78eea65 l.90-103)';
+    const normalizeSite = lastSite(sites, 'moe_normalize_expert_weights');
+    return {
+      ...spec,
+      topK,
+      scoreFunc: spec.scoreFunc.sites.length ? spec.scoreFunc : { value: 'softmax', sites: [], defaultFrom: { label: `${router}: softmax over all experts`, fixed: true } },
+      normalize:
+        normalizeSite && normalizeSite.literal.kind !== 'none'
+          ? { value: spec.normalize.value, sites: [normalizeSite], unknown: `\`moe_normalize_expert_weights\` divides the k weights by their p-norm (${router}), which MoE Lens does not model` }
+          : { value: 'never', sites: normalizeSite ? [normalizeSite] : [], defaultFrom: { label: `${router}: the k weights are not renormalised (moe_normalize_expert_weights None, ${MEGABLOCKS_ARGUMENTS} l.31)` } },
+      scale: spec.scale.sites.length ? spec.scale : { value: 1, sites: [], defaultFrom: { label: `${router}: no scaling`, fixed: true } },
+    };
+  }
+  const routerBias = { value: false, sites: [], defaultFrom: { label: `GPT-NeoX's routers have no gate bias (${NEOX} megatron/model/router.py l.57, l.210)` } };
+  const routerType = lastSite(sites, 'moe_router_type');
+  const type = routerType === undefined ? 'sinkhorn' : routerType.literal.kind === 'string' ? routerType.literal.value : undefined;
+  if (type === 'topk') {
+    const label = `${NEOX} megatron/model/router.py TopKTokenChoiceRouter (l.248-270)`;
+    return {
+      ...spec,
+      topK,
+      routerBias,
+      order: { value: 'score-then-topk', sites: [routerType!] },
+      scoreFunc: { value: 'softmax', sites: [], defaultFrom: { label: `${label}: softmax`, fixed: true } },
+      normalize: { value: 'never', sites: [], defaultFrom: { label: `${label}: the k weights are not renormalised`, fixed: true } },
+    };
+  }
+  const why =
+    type === 'sinkhorn'
+      ? `GPT-NeoX routes with its Sinkhorn router (\`moe_router_type\` ${routerType ? '"sinkhorn"' : 'default "sinkhorn"'}, ${NEOX} megatron/neox_arguments/neox_args.py l.1630): in training it chooses experts from Sinkhorn-balanced scores (megatron/model/router.py l.24-130), which MoE Lens does not model`
+      : `\`moe_router_type\` \`${literalText(routerType!.literal)}\` is not a value written in the file`;
+  const unknown = unknownBecause(why);
+  return { ...spec, topK, routerBias, order: unknown(spec.order), scoreFunc: unknown(spec.scoreFunc), normalize: unknown(spec.normalize), scale: unknown(spec.scale) };
 }
 
 const MINDSPEED_MM_QWEN35 = 'Ascend/MindSpeed-MM @57069cd mindspeed_mm/mcore/models/qwen3_5';
