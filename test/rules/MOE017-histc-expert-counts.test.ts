@@ -10,6 +10,11 @@ runRuleTests(histcExpertCounts, {
     { name: 'expert ids cast to float first', file: MODEL, code: `${TORCH}h = torch.histc(selected_experts_indices.view(-1).float(), bins=8, min=0, max=8)\n` },
     { name: 'already bincount', file: MODEL, code: `${TORCH}n = torch.bincount(selected_experts_indices.view(-1), minlength=8)\n` },
     { name: 'a histc of something not named or built like ids', file: MODEL, code: `${TORCH}h = torch.histc(x, bins=8, min=0, max=8)\n` },
+    {
+      name: 'a module that loads only on Ascend NPUs (verl @b178a3c npu_patch.py: `import torch_npu`, histc beside npu_moe_token_permute)',
+      file: 'verl/models/transformers/npu_patch.py',
+      code: `${TORCH}import torch_npu\n\ndef permute(self, hidden_states, selected_experts):\n    permuted_tokens, row_ids_map = torch_npu.npu_moe_token_permute(hidden_states, selected_experts.to(torch.int32))\n    return torch.histc(selected_experts, bins=self.num_experts, min=0, max=self.num_experts)\n`,
+    },
   ],
   invalid: [
     {

@@ -7,6 +7,12 @@ import type { Rule, RuleContext } from './types';
 const EXPERT_IDS_NAME = /expert\w*(ind|idx|ids?\b)|selected\w*expert|topk_(ind|idx)|top_k_(ind|idx)/i;
 /** An expression that yields expert ids: `topk(...).indices`, `topk(...)[1]`, `argsort(...)`, `argmax(...)`. */
 const IDS_EXPRESSION = /\b(topk|top_k)\s*\([^]*\)\s*(\.indices|\[\s*1\s*\])|\b(argsort|argmax)\s*\(/;
+/**
+ * A module that imports `torch_npu` at its top level loads only where Ascend's PyTorch is installed: its code runs
+ * on NPUs, never in a CPU test or debug run (verl @b178a3c verl/models/transformers/npu_patch.py, imported only
+ * `if is_npu_available`, counts with histc beside `torch_npu.npu_moe_token_permute`).
+ */
+const NPU_MODULE = /^(?:import\s+torch_npu\b|from\s+torch_npu\b)/m;
 /** A float histogram is what `histc` is for: quiet. */
 const FLOAT_CAST = /\.(float|double|half|bfloat16)\s*\(|\.to\s*\(\s*(torch\.)?(float|double|half|bfloat16|float16|float32|float64)\b|dtype\s*=\s*torch\.(float|double|half|bfloat16)/;
 
@@ -75,7 +81,7 @@ export const histcExpertCounts = {
   fix: { availability: 'sometimes', kinds: { bincount: { title: 'Count with `torch.bincount(…, minlength={bins})`', safety: 'safe' } } },
   docs: {
     what:
-      'Flags `torch.histc` (or `tensor.histc`) whose input is selected expert ids (from `topk(...).indices` or `[1]`, `argsort`, `argmax`, or a variable named or assigned like them), the way MoE code counts tokens per expert. Float histograms stay quiet. Where the call is `histc(ids, bins=E, min=0, max=E)`, it offers `torch.bincount(ids.flatten(), minlength=E)`, which gives the same int64 counts.',
+      'Flags `torch.histc` (or `tensor.histc`) whose input is selected expert ids (from `topk(...).indices` or `[1]`, `argsort`, `argmax`, or a variable named or assigned like them), the way MoE code counts tokens per expert. Float histograms stay quiet. Where the call is `histc(ids, bins=E, min=0, max=E)`, it offers `torch.bincount(ids.flatten(), minlength=E)`, which gives the same int64 counts. A module that imports `torch_npu` at its top level (code that loads only on Ascend NPUs) is left alone.',
     why: 'PyTorch implements `histc` for integer tensors on CUDA only: on CPU it raises NotImplementedError ("histogram_cpu" not implemented for \'Long\'), so the same model code cannot run its tests or a debug run on a CPU. torchtitan counted tokens this way (moe.py @238fa9953) until it switched to a routing map (#3450); PR #2212 proposed `bincount`.',
     example: {
       dialect: 'python',
@@ -94,7 +100,7 @@ export const histcExpertCounts = {
   /** Model code, not configs: every `histc` call of a parsed Python file. */
   check(context: RuleContext) {
     const python = context.python;
-    if (!python || !context.text.includes('histc')) return;
+    if (!python || !context.text.includes('histc') || NPU_MODULE.test(context.text)) return;
     for (const call of python.calls) {
       const found = histcCall(call, context.text);
       if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text)) continue;
