@@ -39,6 +39,13 @@ runRuleTests(histcExpertCounts, {
       output: `${TORCH}counts = torch.bincount(scores.topk(2).indices.flatten(), minlength=E)\n`,
     },
     {
+      name: '`import torch_npu` only inside a docstring: the module does not import it',
+      file: MODEL,
+      code: `${TORCH}"""On Ascend, first\nimport torch_npu\n"""\n\ndef count(selected_experts):\n    return torch.histc(selected_experts, bins=8, min=0, max=8)\n`,
+      errors: [{ messageId: 'histc' }],
+      output: `${TORCH}"""On Ascend, first\nimport torch_npu\n"""\n\ndef count(selected_experts):\n    return torch.bincount(selected_experts.flatten(), minlength=8)\n`,
+    },
+    {
       name: 'bins wider than one id each (max is not bins): flagged, no fix',
       file: MODEL,
       code: `${TORCH}counts = torch.histc(expert_ids, bins=E, min=0, max=E - 1)\n`,

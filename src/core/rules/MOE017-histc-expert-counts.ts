@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
-import { callArguments, calleeName, literalOf, nodeText } from '../parse/python/syntax';
+import { importBindings } from '../parse/python/imports';
+import { callArguments, calleeName, literalOf, nodeText, type ParsedPython } from '../parse/python/syntax';
 import type { FileEdit } from './types';
 import type { Rule, RuleContext } from './types';
 
@@ -12,7 +13,12 @@ const IDS_EXPRESSION = /\b(topk|top_k)\s*\([^]*\)\s*(\.indices|\[\s*1\s*\])|\b(a
  * on NPUs, never in a CPU test or debug run (verl @b178a3c verl/models/transformers/npu_patch.py, imported only
  * `if is_npu_available`, counts with histc beside `torch_npu.npu_moe_token_permute`).
  */
-const NPU_MODULE = /^(?:import\s+torch_npu\b|from\s+torch_npu\b)/m;
+function importsTorchNpu(python: ParsedPython): boolean {
+  for (let statement = python.tree.topNode.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.name === 'ImportStatement' && importBindings(statement, python.text).some((b) => b.level === 0 && /^torch_npu(\.|$)/.test(b.module))) return true;
+  }
+  return false;
+}
 /** A float histogram is what `histc` is for: quiet. */
 const FLOAT_CAST = /\.(float|double|half|bfloat16)\s*\(|\.to\s*\(\s*(torch\.)?(float|double|half|bfloat16|float16|float32|float64)\b|dtype\s*=\s*torch\.(float|double|half|bfloat16)/;
 
@@ -100,7 +106,7 @@ export const histcExpertCounts = {
   /** Model code, not configs: every `histc` call of a parsed Python file. */
   check(context: RuleContext) {
     const python = context.python;
-    if (!python || !context.text.includes('histc') || NPU_MODULE.test(context.text)) return;
+    if (!python || !context.text.includes('histc') || importsTorchNpu(python)) return;
     for (const call of python.calls) {
       const found = histcCall(call, context.text);
       if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text)) continue;
