@@ -119,6 +119,31 @@ describe('torchtitan Python dialect', () => {
     assert.equal(spec!.selectionBias.value, 'none');
   });
 
+  it('an import inside a function binds the class there, found from the module as a top-level import is', () => {
+    const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n    score_func: str = "softmax"\n';
+    const project = new ProjectIndex();
+    project.setText('pkg/__init__.py', '');
+    project.setText('pkg/args.py', args);
+    const [spec] = specsOf('def build():\n    from pkg.args import MoEArgs\n    return MoEArgs(num_experts=8)\n', 'flavors.py', project);
+    assert.equal(spec!.topK.value, 2);
+    assert.equal(spec!.topK.defaultFrom?.file, 'pkg/args.py');
+    // The import binds only inside its function: another function's `MoEArgs` stays a name nothing defines.
+    const [, other] = specsOf('def build():\n    from pkg.args import MoEArgs\n    return MoEArgs(num_experts=8)\n\ndef other():\n    return MoEArgs(num_experts=8)\n', 'flavors.py', project);
+    assert.equal(provenanceOf(other!.topK), 'unknown');
+  });
+
+  it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {
+    const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n';
+    const project = new ProjectIndex();
+    project.setText('repo/src/pkg/__init__.py', '');
+    project.setText('repo/src/pkg/args.py', args);
+    project.setText('repo/src/loose.py', args);
+    const [spec] = specsOf('from pkg.args import MoEArgs\nx = MoEArgs(num_experts=8)\n', 'repo/examples/moe/flavors.py', project);
+    assert.equal(spec!.topK.defaultFrom?.file, 'repo/src/pkg/args.py');
+    const [loose] = specsOf('from loose import MoEArgs\nx = MoEArgs(num_experts=8)\n', 'repo/examples/moe/flavors.py', project);
+    assert.notEqual(loose!.topK.defaultFrom?.file, 'repo/src/loose.py');
+  });
+
   it('never takes defaults from a file the imports do not name, and assumes nothing a rule may rely on', () => {
     const project = new ProjectIndex();
     project.setText('other_checkout/args.py', '@dataclass\nclass MoEArgs:\n    top_k: int = 16\n    score_func: str = "softmax"\n');

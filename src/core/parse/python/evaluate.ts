@@ -223,23 +223,27 @@ export class PythonEvaluator {
       }
       case 'class':
         return { kind: 'class', cls: this.classInfo(scope, binding.node), trace: traceAt(scope.file, binding.name) };
-      case 'import': {
-        const trace = traceAt(scope.file, binding.alias);
-        const target = resolveModule(scope.file, binding.module, binding.level, this.sources);
-        const dotted = `${'.'.repeat(binding.level)}${binding.module}`;
-        if (binding.name === undefined) {
-          return target ? { kind: 'module', file: target, trace } : { kind: 'external', name: dotted, trace };
-        }
-        if (!target) return { kind: 'external', name: `${dotted}.${binding.name}`, trace };
-        const imported = this.module(target);
-        if (!imported) return unknown(`${dotted} could not be read`, trace);
-        if (imported.bindings.has(binding.name)) return passedThrough(this.moduleName(imported, binding.name), trace.written);
-        // `from package import submodule`
-        const submodule = resolveModule(target, binding.name, 1, this.sources);
-        if (submodule) return { kind: 'module', file: submodule, trace };
-        return unknown(`${dotted} does not define \`${binding.name}\``, trace);
-      }
+      case 'import':
+        return this.importedValue(scope, binding);
     }
+  }
+
+  /** What an import binds, as Python's import system finds it from the module's file (at its top or in a function). */
+  private importedValue(scope: ModuleScope, binding: ImportBinding): PyValue {
+    const trace = traceAt(scope.file, binding.alias);
+    const target = resolveModule(scope.file, binding.module, binding.level, this.sources);
+    const dotted = `${'.'.repeat(binding.level)}${binding.module}`;
+    if (binding.name === undefined) {
+      return target ? { kind: 'module', file: target, trace } : { kind: 'external', name: dotted, trace };
+    }
+    if (!target) return { kind: 'external', name: `${dotted}.${binding.name}`, trace };
+    const imported = this.module(target);
+    if (!imported) return unknown(`${dotted} could not be read`, trace);
+    if (imported.bindings.has(binding.name)) return passedThrough(this.moduleName(imported, binding.name), trace.written);
+    // `from package import submodule`
+    const submodule = resolveModule(target, binding.name, 1, this.sources);
+    if (submodule) return { kind: 'module', file: submodule, trace };
+    return unknown(`${dotted} does not define \`${binding.name}\``, trace);
   }
 
   // ---- expressions -------------------------------------------------------------------------------------
@@ -854,6 +858,10 @@ export class PythonEvaluator {
         for (const body of statement.getChildren('Body')) returned ??= this.execBlock(body, frame);
         return returned;
       }
+      case 'ImportStatement':
+        // An import inside a function binds a local, found from the module's file as a top-level import is.
+        for (const binding of importBindings(statement, text)) frame.locals.set(nodeText(text, binding.alias), this.importedValue(frame.module, binding));
+        return undefined;
       case 'FunctionDefinition':
       case 'ClassDefinition':
       case 'DecoratedStatement': {

@@ -45,8 +45,18 @@ export function resolveModule(fromFile: string, name: string, level: number, fil
   }
   if (parts.length === 0) return undefined;
   for (let i = 0; dir !== undefined && i < MAX_ANCESTORS; i++, dir = parentOf(dir)) {
-    const found = moduleFileIn(dir, parts, files);
+    const found = moduleFileIn(dir, parts, files) ?? inSourceLayout(dir, parts, files);
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * A package kept in the project's `src/` folder (setuptools' and hatch's "src layout": nanotron's `src/nanotron/`),
+ * which an install puts on the import path: only a package (`src/<name>/__init__.py`), never a loose `src/*.py`,
+ * which such a project imports as `src.name`.
+ */
+function inSourceLayout(dir: string, parts: readonly string[], files: ModuleFiles): string | undefined {
+  const src = dir === '' ? 'src' : dir === '/' ? '/src' : `${dir}/src`;
+  return files.has(`${src}/${parts[0]}/__init__.py`) ? moduleFileIn(src, parts, files) : undefined;
 }
