@@ -132,6 +132,19 @@ describe('torchtitan Python dialect', () => {
     assert.equal(provenanceOf(other!.topK), 'unknown');
   });
 
+  it('a test\'s stand-in (SimpleNamespace, argparse.Namespace, a Mock) is no router config; another framework\'s class is read by its keys', () => {
+    for (const text of [
+      'from types import SimpleNamespace\ncfg = SimpleNamespace(num_experts=8, top_k=2)\n',
+      'import types\ncfg = types.SimpleNamespace(num_experts=8, top_k=2)\n',
+      'import argparse\nargs = argparse.Namespace(num_experts=8, top_k=2)\n',
+      'from unittest import mock\ncfg = mock.MagicMock(num_experts=8, top_k=2)\n',
+    ]) {
+      assert.deepEqual(specsOf(text, 'test_router.py'), [], text);
+    }
+    const [spec] = specsOf('from olmo_core.nn.moe import MoERouterConfig\ncfg = MoERouterConfig(num_experts=8, top_k=2)\n', 'train.py');
+    assert.equal(spec!.experts.value, 8);
+  });
+
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {
     const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n';
     const project = new ProjectIndex();
