@@ -143,6 +143,9 @@ describe('torchtitan Python dialect', () => {
     }
     const [spec] = specsOf('from olmo_core.nn.moe import MoERouterConfig\ncfg = MoERouterConfig(num_experts=8, top_k=2)\n', 'train.py');
     assert.equal(spec!.experts.value, 8);
+    // A dict of keywords names no class whose defaults could be looked up.
+    const [dict] = specsOf('flavors = {"small": dict(dim=256, moe_args=dict(num_experts=8, top_k=2))}\n', 'flavors.py');
+    assert.equal(dict!.scoreFunc.unknown, 'the dict sets no `score_func`, and the default of what it is passed to is not known');
   });
 
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {

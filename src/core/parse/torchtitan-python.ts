@@ -493,6 +493,8 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     // that version does without it is in code MoE Lens does not read.
     const lacking = inner.find((o) => o.cls && evaluator.declaresField(o.cls, key) === false);
     if (lacking) return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\`, and ${lacking.cls!.name} has no such field` };
+    // A dict of keywords (`moe_args=dict(num_experts=8, top_k=2)`) takes its defaults from whatever it is given to.
+    if (router.className === 'dict') return { sites: [], value: undefined, unknown: `the dict sets no \`${key}\`, and the default of what it is passed to is not known` };
     return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\` and the default of ${router.className} is not in the workspace` };
   };
 
