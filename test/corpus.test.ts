@@ -176,7 +176,7 @@ describe('real-world corpus', () => {
     assert.deepEqual(found(text.replace('"dtype"', '"index_n_heads": 64,\n    "dtype"')), [['"index_n_heads"', 'error', []]]);
   });
 
-  it('stays quiet where linting mirrored repositories once found it wrong (manifest.sweep6.json, manifest.sweep7.json, manifest.sweep8.json)', () => {
+  it('stays quiet where linting mirrored repositories once found it wrong (manifest.sweep6.json … manifest.sweep9.json)', () => {
     // Linted with every corpus file of its checkout in the project, as `moe-lens lint <checkout>` reads a folder.
     const lintIn = (file: string, checkout: string) => {
       const workspace = new ProjectIndex((f) => (f.startsWith(CORPUS) && existsSync(f) && statSync(f).isFile() ? readFileSync(f, 'utf8') : undefined));
@@ -211,6 +211,13 @@ describe('real-world corpus', () => {
     }
     // A module that loads only on Ascend NPUs (`import torch_npu`): MOE017's CPU failure cannot happen there.
     assert.deepEqual(lintIn('sweep8/volcengine__verl@b178a3c/verl/models/transformers/npu_patch.py', 'sweep8/volcengine__verl@b178a3c'), []);
+    // A script that runs a program of its own, whose argparse defines `--num-experts` and `--top-k` (DeepSpeed's MoE
+    // layer, not Megatron's): no Megatron launch is read from it.
+    const cifar = 'sweep9/deepspeedai__DeepSpeedExamples@45b4b71/training/cifar/run_ds_moe.sh';
+    const cifarText = readFileSync(join(CORPUS, cifar), 'utf8');
+    assert.deepEqual(lintText(join(CORPUS, cifar), cifarText, project).analysis.specs, []);
+    // … decided by the program's text: renamed away, the workspace does not hold it, and the script is Megatron's flags again.
+    assert.equal(lintText(join(CORPUS, cifar), cifarText.replace('cifar10_deepspeed.py', 'elsewhere.py'), project).analysis.specs.length, 1);
     // FlagScale's system section removes the router's bias (disable_bias_linear, line 8): no bias read from Megatron's default.
     const flagScale = lintText(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), readFileSync(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), 'utf8'));
     assert.deepEqual(flagScale.analysis.specs.map((spec) => [spec.routerBias.value, spec.routerBias.sites.at(-1)?.key]), [[false, 'disable_bias_linear']]);

@@ -5,6 +5,7 @@ import { analyzeDeepseekLaunch, looksLikeDeepseekLaunch } from './parse/deepseek
 import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-model-args';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
+import { programWithOwnMoeFlags } from './parse/launched-program';
 import { analyzeMegatronBridgeYaml, looksLikeMegatronBridge } from './parse/megatron-bridge';
 import type { PythonDeclarations } from './parse/python/declarations';
 import { MAX_BRACKET_DEPTH, type ParsedPython } from './parse/python/syntax';
@@ -75,6 +76,8 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
         const launch = analyzeDeepseekLaunch(text, file, project && ((path) => project.relatedText(path)));
         return launch.specs.length > 0 ? { dialect: 'deepseek-launch', specs: launch.specs, notes: [] } : EMPTY;
       }
+      // A script running a program of its own that parses the same flag names (DeepSpeedExamples' cifar MoE).
+      if (kind === 'shell' && project && programWithOwnMoeFlags(text, file, (path) => project.relatedText(path)) !== undefined) return EMPTY;
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base))) : analyzeMegatronArgs(text, file);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];

@@ -48,7 +48,7 @@ export const LIST_FLAGS: ReadonlySet<string> = new Set([
 ]);
 
 /** A Megatron-LM entry point: a script that runs one parses every flag with Megatron's own defaults. */
-const ENTRY_POINT = /(^|\/)pretrain_[a-z0-9_]+\.py$/;
+export const ENTRY_POINT = /(^|\/)pretrain_[a-z0-9_]+\.py$/;
 
 /**
  * Other spellings of the same settings: TransformerConfig's `num_moe_experts`, and MegaBlocks' flags
@@ -684,7 +684,7 @@ function extendsOf(map: YAMLMap, file: string): string[] {
   return names.filter((n): n is string => typeof n === 'string' && n.length > 0).map((n) => (n.startsWith('/') ? n : normalizePath(folder + n)));
 }
 
-function normalizePath(path: string): string {
+export function normalizePath(path: string): string {
   const out: string[] = [];
   for (const part of path.split('/')) {
     if (part === '..' && out.length > 0 && out[out.length - 1] !== '..' && out[out.length - 1] !== '') out.pop();
