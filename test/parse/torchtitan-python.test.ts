@@ -132,19 +132,27 @@ describe('torchtitan Python dialect', () => {
     assert.equal(provenanceOf(other!.topK), 'unknown');
   });
 
-  it('a test\'s stand-in (SimpleNamespace, argparse.Namespace, a Mock) is no router config; another framework\'s class is read by its keys', () => {
+  it('counts alone are no torchtitan router: a stand-in, another framework\'s class or a workspace class without router fields is not read as one', () => {
     for (const text of [
       'from types import SimpleNamespace\ncfg = SimpleNamespace(num_experts=8, top_k=2)\n',
       'import types\ncfg = types.SimpleNamespace(num_experts=8, top_k=2)\n',
       'import argparse\nargs = argparse.Namespace(num_experts=8, top_k=2)\n',
-      'from unittest import mock\ncfg = mock.MagicMock(num_experts=8, top_k=2)\n',
+      'from unittest import mock\ncfg = mock.MagicMock(num_experts=8, top_k=2, score_func="softmax")\n',
+      // vLLM's layer: its own keywords (`scoring_func`, `renormalize`), not torchtitan's.
+      'from vllm.model_executor.layers.fused_moe import FusedMoE\nm = FusedMoE(num_experts=256, top_k=8, scoring_func="sigmoid", renormalize=True)\n',
+      // TensorRT-LLM's MoeConfig (tensorrt_llm/layers/moe.py): 0 and 0 is its "no MoE", not a router with top-k 0.
+      '@dataclass\nclass MoeConfig:\n    num_experts: int = 0\n    top_k: int = 0\n    normalization_mode: int = 1\n\ndense = MoeConfig()\nsparse = MoeConfig(num_experts=8, top_k=2)\n',
     ]) {
       assert.deepEqual(specsOf(text, 'test_router.py'), [], text);
     }
-    const [spec] = specsOf('from olmo_core.nn.moe import MoERouterConfig\ncfg = MoERouterConfig(num_experts=8, top_k=2)\n', 'train.py');
+    // A class the workspace lacks that spells torchtitan's router keys is read by them; a workspace class that
+    // declares them (a fork's RouterConfig) is one.
+    const [spec] = specsOf('from olmo_core.nn.moe import MoERouterConfig\ncfg = MoERouterConfig(num_experts=8, top_k=2, score_func="softmax")\n', 'train.py');
     assert.equal(spec!.experts.value, 8);
+    const [fork] = specsOf('@dataclass\nclass RouterConfig:\n    num_experts: int = 8\n    top_k: int = 2\n    route_norm: bool = True\n\ncfg = RouterConfig(num_experts=16)\n', 'train.py');
+    assert.equal(fork!.topK.value, 2);
     // A dict of keywords names no class whose defaults could be looked up.
-    const [dict] = specsOf('flavors = {"small": dict(dim=256, moe_args=dict(num_experts=8, top_k=2))}\n', 'flavors.py');
+    const [dict] = specsOf('flavors = {"small": dict(dim=256, moe_args=dict(num_experts=8, top_k=2, route_norm=True))}\n', 'flavors.py');
     assert.equal(dict!.scoreFunc.unknown, 'the dict sets no `score_func`, and the default of what it is passed to is not known');
   });
 

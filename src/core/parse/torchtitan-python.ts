@@ -102,10 +102,22 @@ function decideRouterObject(object: ObjectValue, evaluator: PythonEvaluator): bo
   // config holding `moe_args=` is not one.
   const nested = object.keywords.get('router')?.value;
   if (nested?.kind === 'object' && nested !== object && isRouterObject(nested, evaluator)) return true;
+  // Counts alone say MoE, not whose: TensorRT-LLM's `MoeConfig`, sglang's `MoeRunnerConfig` and vLLM's `FusedMoE`
+  // take `num_experts` and `top_k` too, with meanings of their own (TRT-LLM's 0 and 0 is "no MoE"). A router config
+  // also spells, or its workspace class declares, a field only torchtitan's router has (`score_func`, `route_norm`…).
+  if (object.cls !== undefined) return declaresRouterFields(object.cls, evaluator);
   const keys = [...object.keywords.keys()].filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
-  if (keys.length >= 2 && (keys.includes('num_experts') || keys.includes('top_k'))) return true;
-  // A workspace class that declares the router's own fields (a fork's `RouterConfig`).
-  return object.cls !== undefined && !!evaluator.fieldDefault(object.cls, 'top_k') && !!evaluator.fieldDefault(object.cls, 'num_experts');
+  return (keys.includes('num_experts') || keys.includes('top_k')) && keys.some((k) => ROUTER_ONLY_KEYS.has(k));
+}
+
+/** Router keys that no other framework's MoE class spells the same way (not the counts every MoE has). */
+const ROUTER_ONLY_KEYS: ReadonlySet<string> = new Set([...TORCHTITAN_ROUTER_KEYS].filter((k) => !['num_experts', 'top_k', 'num_shared_experts'].includes(k)));
+
+/** A workspace class that declares the router's own fields (a fork's `RouterConfig`), not only the counts. */
+function declaresRouterFields(cls: ClassInfo, evaluator: PythonEvaluator): boolean {
+  if (!evaluator.fieldDefault(cls, 'top_k') || !evaluator.fieldDefault(cls, 'num_experts')) return false;
+  for (const key of ROUTER_ONLY_KEYS) if (evaluator.declaresField(cls, key) === true) return true;
+  return false;
 }
 
 /** The router config a dict spells, or null where it spells none (asked once per dict, not once per visit). */
