@@ -47,6 +47,25 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.insertion?.prefix, '\n  ');
   });
 
+  it('sinkhorn and quantile_balancing route with functions of their own: their score function, order, renormalisation, scale and bias are unknown', () => {
+    for (const type of ['sinkhorn', 'quantile_balancing']) {
+      const text = `model:\n  num_moe_experts: 4\n  moe_router_topk: 1\n  moe_router_load_balancing_type: ${type}\n  moe_router_score_function: sigmoid\n`;
+      const [spec] = analyzeMegatronYaml(text, 'moe.yaml').specs;
+      assert.equal(spec!.experts.value, 4);
+      assert.equal(spec!.topK.value, 1);
+      for (const field of [spec!.scoreFunc, spec!.order, spec!.normalize, spec!.scale, spec!.selectionBias]) {
+        assert.equal(provenanceOf(field), 'unknown', type);
+        assert.match(field.unknown!, new RegExp(`load-balancing-type ${type}\` routes with a function of its own`));
+      }
+      const [flags] = analyzeMegatronArgs(`python pretrain_gpt.py --num-experts 4 --moe-router-topk 2 --moe-router-load-balancing-type ${type}\n`, 'train.sh').specs;
+      assert.equal(provenanceOf(flags!.scoreFunc), 'unknown');
+    }
+    // The aux-loss types route with the score function's top-k: read as before.
+    const [aux] = analyzeMegatronYaml('model:\n  num_moe_experts: 4\n  moe_router_load_balancing_type: aux_loss\n', 'moe.yaml').specs;
+    assert.equal(aux!.scoreFunc.value, 'softmax');
+    assert.equal(provenanceOf(aux!.scoreFunc), 'default');
+  });
+
   it("FlagScale's train YAML: system, model and data are one set of flags (a later section wins), so system's disable_bias_linear counts", () => {
     // FlagOpen/FlagScale @da4935e examples/deepseek_v3/conf/train/11b_a2b.yaml: `disable_bias_linear: true` under system:.
     const [spec] = analyzeMegatronYaml('system:\n  expert_model_parallel_size: 2\n  disable_bias_linear: true\nmodel:\n  num_layers: 4\n  num_experts: 8\n  moe_router_topk: 2\n', 'train/11b_a2b.yaml').specs;

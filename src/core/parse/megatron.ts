@@ -1136,7 +1136,35 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     },
   };
   const checkpointArgs = flag('use_checkpoint_args');
-  return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(spec, checkpointArgs.unknown) : spec;
+  const routed = megablocks ? spec : ownBalancingRouter(spec, sites);
+  return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(routed, checkpointArgs.unknown) : routed;
+}
+
+const MEGATRON_ROUTER = 'NVIDIA/Megatron-LM @d98e8a6 megatron/core/transformer/moe/router.py';
+
+/**
+ * Two load-balancing types route with functions of their own, not with the score function's top-k (router.py
+ * l.771-775, `moe_router_load_balancing_type` one string): `sinkhorn` chooses in training the top k of
+ * Sinkhorn-balanced logits and weighs them by a sigmoid (k = 1) or a softmax over all experts, never renormalised
+ * (l.280-311); `quantile_balancing` chooses by a per-expert bias of its own that a dual coordinate descent updates
+ * (l.313-370). Neither reads the score function, pre-softmax, groups, scaling factor or expert bias, and MoE Lens
+ * models neither: what they decide is unknown, not the softmax router's defaults.
+ */
+function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
+  const balancing = lastSite(sites, 'moe_router_load_balancing_type');
+  const type = balancing?.literal.kind === 'string' && !balancing.items ? balancing.literal.value : undefined;
+  if (type !== 'sinkhorn' && type !== 'quantile_balancing') return spec;
+  const how = type === 'sinkhorn' ? 'chooses experts in training from Sinkhorn-balanced logits and weighs them by a sigmoid (top-1) or a softmax over all experts, not renormalised (l.280-311)' : 'chooses experts by a per-expert bias that a dual coordinate descent updates (l.313-370)';
+  const unknown = unknownBecause(`\`--moe-router-load-balancing-type ${type}\` routes with a function of its own (${MEGATRON_ROUTER} l.771-775): it ${how}, which MoE Lens does not model`);
+  return {
+    ...spec,
+    order: unknown(spec.order),
+    scoreFunc: unknown(spec.scoreFunc),
+    selectionBias: unknown(spec.selectionBias),
+    normalize: unknown(spec.normalize),
+    scale: unknown(spec.scale),
+    ...(spec.groups ? { groups: { ...spec.groups, count: unknown(spec.groups.count), selected: unknown(spec.groups.selected) } } : {}),
+  };
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {
