@@ -218,6 +218,13 @@ describe('real-world corpus', () => {
     assert.deepEqual(lintText(join(CORPUS, cifar), cifarText, project).analysis.specs, []);
     // … decided by the program's text: renamed away, the workspace does not hold it, and the script is Megatron's flags again.
     assert.equal(lintText(join(CORPUS, cifar), cifarText.replace('cifar10_deepspeed.py', 'elsewhere.py'), project).analysis.specs.length, 1);
+    // torchtitan b5bcd76: a flavor table is no config of its own, a private helper its callers use is none either,
+    // and a registry function another one wraps is one.
+    const names = (file: string) => lintText(join(CORPUS, file), readFileSync(join(CORPUS, file), 'utf8'), project).analysis.specs.map((spec) => spec.name);
+    const head = 'sweep9/pytorch__torchtitan@b5bcd76/torchtitan/models';
+    assert.deepEqual(names(`${head}/gpt_oss/__init__.py`), ['debugmodel', '20b', '120b']);
+    assert.deepEqual(names(`${head}/gpt_oss/config_registry.py`), ['gpt_oss_debugmodel', 'gpt_oss_debugmodel_flex', 'gpt_oss_20b', 'gpt_oss_120b']);
+    assert.deepEqual(names(`${head}/qwen3/config_registry.py`), ['qwen3_debugmodel_moe_param_groups', 'qwen3_30b_a3b', 'qwen3_moe_debug', 'qwen3_moe_deepep']);
     // FlagScale's system section removes the router's bias (disable_bias_linear, line 8): no bias read from Megatron's default.
     const flagScale = lintText(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), readFileSync(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), 'utf8'));
     assert.deepEqual(flagScale.analysis.specs.map((spec) => [spec.routerBias.value, spec.routerBias.sites.at(-1)?.key]), [[false, 'disable_bias_linear']]);

@@ -203,21 +203,35 @@ function constructionsByContext(evaluator: PythonEvaluator, file: string): Map<s
 
 function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): FoundRouter[] {
   const claimed = new Set<ObjectValue>();
+  /** The call sites of what a flavor claimed. */
+  const claimedCalls = new Set<string>();
+  const claim = (o: ObjectValue): void => {
+    claimed.add(o);
+    claimedCalls.add(callKeyOf(o));
+  };
   const found: FoundRouter[] = [];
-  for (const root of documentRoots(evaluator, file)) {
+  const roots = documentRoots(evaluator, file);
+  /** The naming contexts of tables around rows (`gptoss_configs = {"20b": _20b, …}`). */
+  const tables = new Set(roots.flatMap((root) => (root.context.kind === 'entry' && root.context.parent ? [contextKey(root.context.parent)] : [])));
+  for (const root of roots) {
     if (found.length >= MAX_SPECS) break; // a file of thousands of flavors is checked in its first MAX_SPECS
     const objects: ObjectValue[] = [];
     reachable(root.value, objects, new Set());
     // A builder in this file may fill what it returns in ways the evaluator does not model: what it built here
     // still counts (never what an imported module built while its tables were evaluated).
-    if (!objects.some((o) => isRouterObject(o, evaluator))) objects.push(...(built.get(contextKey(root.context)) ?? []));
+    // A table whose rows were read already holds nothing new: the same calls, run again for the table (rows may
+    // share a builder's calls, so only the table's are filtered).
+    if (!objects.some((o) => isRouterObject(o, evaluator))) {
+      const around = tables.has(contextKey(root.context));
+      objects.push(...(built.get(contextKey(root.context)) ?? []).filter((o) => !around || !claimedCalls.has(callKeyOf(o))));
+    }
     // A router over one expert (a shared expert's, in OLMo-core) routes nothing.
     const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator) && !oneExpert(o));
     if (routers.length === 0) {
       const defaulted = defaultedRouter(objects.filter((o) => !claimed.has(o)), evaluator);
       if (defaulted) {
         found.push({ root, chain: routerChain(defaulted.router, evaluator), model: defaulted.model, index: 0 });
-        for (const o of objects) claimed.add(o); // the table around this row names it again
+        for (const o of objects) claim(o); // the table around this row names it again
       }
       continue;
     }
@@ -236,18 +250,20 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
     for (const outer of routers) {
       if (nestedInAnother.has(outer)) continue;
       const chain = routerChain(outer, evaluator);
-      for (const o of chain) claimed.add(o);
-      claimed.add(outer);
+      for (const o of chain) claim(o);
+      claim(outer);
       // One spec per call site: a loop that builds the same router for every layer is one config.
-      const callKey = `${outer.call.file}:${outer.call.range.start}`;
+      const callKey = callKeyOf(outer);
       if (seenCalls.has(callKey)) continue;
       seenCalls.add(callKey);
       found.push({ root, chain, ...(model ? { model } : {}), ...(parallelism ? { parallelism } : {}), index: index++ });
     }
-    for (const o of routers) claimed.add(o);
+    for (const o of routers) claim(o);
   }
   return found;
 }
+
+const callKeyOf = (object: ObjectValue): string => `${object.call.file}:${object.call.range.start}`;
 
 /** A model config's switch that turns its MoE layers on (torchtitan qwen3's `moe_enabled`, default False). */
 const MOE_SWITCHES = ['moe_enabled', 'use_moe', 'enable_moe'];

@@ -123,6 +123,8 @@ export class PythonEvaluator {
   readonly roots: Root[] = [];
   /** Functions whose bodies ran (called from somewhere), by file and definition offset (tree nodes are not stable objects). */
   private readonly called = new Set<string>();
+  /** Functions some call in the code ran (not only the evaluation of a root). */
+  private readonly calledByCode = new Set<string>();
   /**
    * Lists and dicts whose items are not known exactly (a comprehension's one item, a list grown by `append`,
    * a dict with an unread `**` spread or past its entry budget): `in` on them is decided only where an item matches.
@@ -172,10 +174,14 @@ export class PythonEvaluator {
     }
     this.limit = this.steps + Math.floor((MAX_STEPS - Math.min(this.steps, MAX_STEPS)) * 0.75);
     try {
+      const calledAtTopLevel = new Set(this.called);
       for (const fn of functionDefinitions(scope.parsed.tree.topNode)) {
-        if (this.called.has(`${file}:${fn.node.from}`) || this.budgetExhausted) continue;
+        if (calledAtTopLevel.has(`${file}:${fn.node.from}`) || this.budgetExhausted) continue;
         const info = this.functionInfo(scope, fn.node);
         if (!info) continue;
+        // A private helper another root already called builds for its callers; a public function is a flavor of its
+        // own even where another calls it (torchtitan's config_registry.py: `qwen3_moe_debug` and its wrapper).
+        if (info.name.startsWith('_') && this.called.has(`${file}:${fn.node.from}`)) continue;
         const context = { name: info.name, file, kind: 'function', range: rangeOf(fn.node), keyRange: info.nameRange } as const;
         const value = this.withContext(context, () => this.callFunction(info, [], new Map(), { module: scope, locals: new Map(), depth: 0 }, undefined));
         this.roots.push({ context, value });
@@ -183,6 +189,11 @@ export class PythonEvaluator {
     } finally {
       this.limit = MAX_STEPS;
     }
+    // A private helper defined before the functions that call it ran first as a root of its own
+    // (`_gpt_oss_debugmodel` above `gpt_oss_debugmodel`): what it builds belongs to its callers.
+    const calledLater = (root: Root): boolean =>
+      root.context.kind === 'function' && root.context.file === file && root.context.name.startsWith('_') && this.calledByCode.has(`${file}:${root.context.range.start}`);
+    for (let i = this.roots.length - 1; i >= 0; i--) if (calledLater(this.roots[i]!)) this.roots.splice(i, 1);
   }
 
   private withContext<T>(context: Omit<NamingContext, 'parent'>, run: () => T): T {
@@ -726,6 +737,7 @@ export class PythonEvaluator {
     if (!scope) return unknown(`${baseName(fn.file)} could not be read`, trace);
     const fnKey = `${fn.file}:${fn.node.from}`;
     this.called.add(fnKey);
+    if (callNode) this.calledByCode.add(fnKey);
     // A recursion (a spec walker calling itself for each sub-spec) is not followed: branching calls nested 12 deep
     // took every step of the file's budget.
     if (this.active.has(fnKey)) return unknown(`\`${fn.name}\` calls itself; a recursion is not followed`, trace);
