@@ -44,8 +44,9 @@ runRuleTests(unknownKey, {
     {
       name: 'a plain class takes its __init__ parameters; a key of another framework has no suggestion',
       file: PLAIN_PY,
-      code: 'class Router:\n    def __init__(self, num_experts, top_k):\n        pass\n\nr = Router(num_experts=8, top_k=2, moe_router_score_function="sigmoid")\n',
-      errors: [{ messageId: 'notAKeyword', text: 'moe_router_score_function', includes: ['`Router` takes: num_experts, top_k.'] }],
+      // A router's own field (`score_func`) makes it a router config; counts alone would not (TensorRT-LLM's MoeConfig).
+      code: 'class Router:\n    def __init__(self, num_experts, top_k, score_func="softmax"):\n        pass\n\nr = Router(num_experts=8, top_k=2, moe_router_score_function="sigmoid")\n',
+      errors: [{ messageId: 'notAKeyword', text: 'moe_router_score_function', includes: ['`Router` takes: num_experts, score_func, top_k.'] }],
       output: null,
     },
     {
