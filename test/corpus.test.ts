@@ -224,6 +224,9 @@ describe('real-world corpus', () => {
     const head = 'sweep9/pytorch__torchtitan@b5bcd76/torchtitan/models';
     assert.deepEqual(names(`${head}/gpt_oss/__init__.py`), ['debugmodel', '20b', '120b']);
     assert.deepEqual(names(`${head}/gpt_oss/config_registry.py`), ['gpt_oss_debugmodel', 'gpt_oss_debugmodel_flex', 'gpt_oss_20b', 'gpt_oss_120b']);
+    // … and a learned bias from a builder's default says where it comes from, not "is set".
+    const qwen3 = join(CORPUS, `${head}/qwen3/__init__.py`);
+    assert.deepEqual(lintText(qwen3, readFileSync(qwen3, 'utf8'), project).diagnostics.map((d) => d.message.match(/\(`load_balance_coeff` [^)]*\)/)?.[0]), ['(`load_balance_coeff` is 0.001 in config_utils.py)', '(`load_balance_coeff` is 0.001 in config_utils.py)']);
     assert.deepEqual(names(`${head}/qwen3/config_registry.py`), ['qwen3_debugmodel_moe_param_groups', 'qwen3_30b_a3b', 'qwen3_moe_debug', 'qwen3_moe_deepep']);
     // FlagScale's system section removes the router's bias (disable_bias_linear, line 8): no bias read from Megatron's default.
     const flagScale = lintText(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), readFileSync(join(CORPUS, 'sweep7/FlagOpen__FlagScale@da4935e/examples/deepseek_v3/conf/train/11b_a2b.yaml'), 'utf8'));

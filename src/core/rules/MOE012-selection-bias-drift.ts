@@ -1,4 +1,4 @@
-import type { RouterSpec } from '../model/router-spec';
+import { literalText, type RouterSpec } from '../model/router-spec';
 import { recognizeModel } from '../references/recognize';
 import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -28,15 +28,17 @@ export const selectionBiasDrift = {
       code: 'gptoss_configs = {\n    "20b": MoEArgs(num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None),\n}\n',
     },
     fixSafety: 'Turning the bias off changes training dynamics (load balance), so the fix is unsafe.',
-    references: ['torchtitan torchtitan/components/optimizer.py @238fa9953 lines 339–445 (expert_bias update)', 'research §1.7 caveat on gpt-oss configs keeping load_balance_coeff=1e-3'],
+    references: ['torchtitan torchtitan/components/optimizer.py @238fa9953 lines 339–445 (expert_bias update); at b5bcd76 torchtitan/components/optimizer/optimizer.py `_update_expert_bias` (line 447), and `make_moe_config` defaults `load_balance_coeff` to 1e-3 (torchtitan/models/common/config_utils.py line 317)', 'research §1.7 caveat on gpt-oss configs keeping load_balance_coeff=1e-3'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
     if (spec.selectionBias.value !== 'learned' || !allKnown(spec.selectionBias)) return;
     const claim = recognizeModel(spec);
     if (!claim || claim.model.selectionBias.value) return;
     const field = spec.selectionBias;
-    const key = field.sites[field.sites.length - 1]?.key ?? spec.keyNames.selectionBias ?? 'load_balance_coeff';
-    const how = field.sites.length > 0 ? `\`${key}\` is set` : `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})`;
+    const site = field.sites[field.sites.length - 1];
+    const key = site?.key ?? spec.keyNames.selectionBias ?? 'load_balance_coeff';
+    // A value from another file is that file's (torchtitan's `make_moe_config(load_balance_coeff=1e-3)` default).
+    const how = !site ? `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})` : site.file ? `\`${key}\` is ${literalText(site.literal)} in ${site.file.slice(site.file.lastIndexOf('/') + 1)}` : `\`${key}\` is set`;
     const off = key === 'use_expert_bias' ? false : null;
     context.report({
       messageId: 'drift',
