@@ -772,16 +772,7 @@ function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec 
   if (own !== undefined || unread) {
     const which = unread ? `\`${literalText(balancing.literal)}\`, which MoE Lens cannot read, may be one of the load-balancing types MindSpeed routes` : `MindSpeed routes \`--moe-router-load-balancing-type ${own}\``;
     const why = `${which} with a function of its own (${MINDSPEED_ROUTER} l.567-590), which MoE Lens does not model`;
-    const unknown = unknownBecause(why);
-    return {
-      ...spec,
-      order: unknown(spec.order),
-      scoreFunc: unknown(spec.scoreFunc),
-      selectionBias: unknown(spec.selectionBias),
-      normalize: unknown(spec.normalize),
-      scale: unknown(spec.scale),
-      groups: unknownGroups(why),
-    };
+    return unmodelledRouter(spec, why, unknownGroups(why));
   }
   if (!normTopk || !types.includes('aux_loss') || (normTopk.literal.kind === 'bool' && !normTopk.literal.value)) return spec;
   const why = `MindSpeed's \`--norm-topk-prob\` divides the aux_loss router's weights by their sum after Megatron's routing and scaling (${MINDSPEED_ROUTER} l.558-561)`;
@@ -1155,7 +1146,14 @@ function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpe
   const type = balancing?.literal.kind === 'string' && !balancing.items ? balancing.literal.value : undefined;
   if (type !== 'sinkhorn' && type !== 'quantile_balancing') return spec;
   const how = type === 'sinkhorn' ? 'chooses experts in training from Sinkhorn-balanced logits and weighs them by a sigmoid (top-1) or a softmax over all experts, not renormalised (l.280-311)' : 'chooses experts by a per-expert bias that a dual coordinate descent updates (l.313-370)';
-  const unknown = unknownBecause(`\`--moe-router-load-balancing-type ${type}\` routes with a function of its own (${MEGATRON_ROUTER} l.771-775): it ${how}, which MoE Lens does not model`);
+  const why = `\`--moe-router-load-balancing-type ${type}\` routes with a function of its own (${MEGATRON_ROUTER} l.771-775): it ${how}, which MoE Lens does not model`;
+  const unknown = unknownBecause(why);
+  return unmodelledRouter(spec, why, spec.groups && { ...spec.groups, count: unknown(spec.groups.count), selected: unknown(spec.groups.selected) });
+}
+
+/** A router MoE Lens does not compute: how it chooses and weighs is unknown, for one reason; the counts stay read. */
+function unmodelledRouter(spec: RouterSpec, why: string, groups: RouterSpec['groups']): RouterSpec {
+  const unknown = unknownBecause(why);
   return {
     ...spec,
     order: unknown(spec.order),
@@ -1163,7 +1161,7 @@ function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpe
     selectionBias: unknown(spec.selectionBias),
     normalize: unknown(spec.normalize),
     scale: unknown(spec.scale),
-    ...(spec.groups ? { groups: { ...spec.groups, count: unknown(spec.groups.count), selected: unknown(spec.groups.selected) } } : {}),
+    groups,
   };
 }
 
