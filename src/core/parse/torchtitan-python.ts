@@ -94,9 +94,8 @@ function isRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolea
 function decideRouterObject(object: ObjectValue, evaluator: PythonEvaluator): boolean {
   if (TORCHTITAN_ROUTER_CALLEES.has(object.className)) return true;
   if (NOT_A_ROUTER.test(object.className)) return false;
-  // A stand-in a test builds (`SimpleNamespace(num_experts=8, top_k=2)`) holds whatever keys the test needs: no
-  // framework's router. Another framework's class keeps being read by its keys (OLMo-core's `MoEConfig`, a
-  // relative import the workspace lacks): the counts mean the same, and what differs stays unknown.
+  // A stand-in a test builds (`SimpleNamespace(num_experts=8, score_func="softmax")`) holds whatever keys the test
+  // needs: no framework's router, whatever it spells.
   if (object.external !== undefined && STAND_INS.has(object.external)) return false;
   // An MoE config whose `router=` is a router (`make_moe_config(router=make_router_config(...))`); a model
   // config holding `moe_args=` is not one.
