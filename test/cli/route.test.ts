@@ -209,6 +209,20 @@ describe('moe-lens route', () => {
     assert.equal(assumed.has('num_experts') || assumed.has('top_k'), false);
   });
 
+  it("says it assumed a launch's unwritten defaults where the launch may set them elsewhere (another program's command line)", () => {
+    // vLLM's benchmark_moe.py takes `--num-experts` and `--topk`: no Megatron entry point runs here, so Megatron's
+    // top-k default is routed with, and said, not passed off as read.
+    const file = join(scratchDir('launch'), 'bench.sh');
+    writeFileSync(file, 'python3 benchmark_moe.py --num-experts 16 --topk 8 --tune\n');
+    const out = json(file, '--tokens', '16', '--hidden', '32');
+    const topK = out.assumed.find((a: { field: string }) => a.field === 'top_k');
+    assert.equal(topK?.value, 2);
+    assert.match(topK?.why ?? '', /the launch may set it elsewhere: it does not run a Megatron-LM entry point/);
+    // A whole launch (pretrain_gpt.py, every flag written here): Megatron's defaults hold and are not listed.
+    writeFileSync(file, 'python pretrain_gpt.py --num-experts 16\n');
+    assert.equal(json(file, '--tokens', '16', '--hidden', '32').assumed.some((a: { field: string }) => a.field === 'top_k'), false);
+  });
+
   it('usage errors exit 2', () => {
     assert.equal(route().status, 2);
     assert.equal(route(MIXTRAL, '--tokens', 'many').status, 2);

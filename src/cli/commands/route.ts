@@ -6,8 +6,8 @@
  * The --json shape is a contract relied on by outside checks: keep it stable.
  */
 import { analyzeDocument } from '../../core/analyze';
-import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect';
-import type { RouterSpec } from '../../core/model/router-spec';
+import { fieldsOf, INSPECTED_FIELDS, reportConfig, routedValue, type InspectedField } from '../../core/inspect';
+import { defaultMayNotHold, type RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core/router/onnx-run';
 import { BalancingSimulation, biasUpdateFor, splitBatches, type BalancingStep } from '../../core/router/balancing';
@@ -68,9 +68,14 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
         throw new UsageError(`the ${label} (\`${name}\`) of config "${spec.name}" is ${field.source}${field.detail ? ` (${field.detail})` : ''}; set it in the config (\`moe-lens inspect ${file}\` shows what was read).`);
       }
     }
-    const assumed = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'assumed' || report.fields[name].source === 'unknown').map((name) => {
+    // A default the launch may set where MoE Lens cannot see (`$EXTRA_ARGS`, another program's command line) is
+    // routed with, and said.
+    const fields = fieldsOf(spec);
+    const mayNotHold = (name: InspectedField): boolean => report.fields[name].source === 'default' && fields[name] !== undefined && defaultMayNotHold(spec, fields[name]);
+    const assumed = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'assumed' || report.fields[name].source === 'unknown' || mayNotHold(name)).map((name) => {
       const field = report.fields[name];
-      return { field: name, value: routedValue(name, spec), source: field.source, ...(field.detail ? { why: field.detail } : {}) };
+      const why = mayNotHold(name) ? `${field.detail ?? 'a default'}; the launch may set it elsewhere: it ${spec.launch!.why}` : field.detail;
+      return { field: name, value: routedValue(name, spec), source: field.source, ...(why ? { why } : {}) };
     });
     const resolved = routerConfigFromSpec(spec);
     if ('error' in resolved) throw new UsageError(`config "${spec.name}" cannot be routed: ${resolved.error}.`);

@@ -185,6 +185,16 @@ export function renormalizes(spec: RouterSpec): boolean | undefined {
   }
 }
 
+/**
+ * An unwritten default of a launch that may set the flag where MoE Lens cannot see (`spec.launch.complete` false:
+ * `$EXTRA_ARGS`, a sourced file, no Megatron entry point run in the script itself): it holds only if nothing else
+ * sets it. A default fixed in the router's code, or one a workspace file declares, holds whatever the launch passes.
+ */
+export function defaultMayNotHold(spec: RouterSpec, field: Field<unknown>): boolean {
+  const origin = field.defaultFrom;
+  return field.sites.length === 0 && origin !== undefined && origin.fixed !== true && origin.file === undefined && spec.launch?.complete === false;
+}
+
 /** Whether rules may rely on the field's value. */
 export function isKnown(field: Field<unknown> | undefined): boolean {
   if (!field) return false;

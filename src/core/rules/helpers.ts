@@ -1,5 +1,5 @@
 /** Small helpers rules share. */
-import { isKnown, literalText, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
+import { defaultMayNotHold, isKnown, literalText, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 
 /** The sites written in the linted file itself (a value written in an imported module is reported at the config). */
@@ -34,9 +34,7 @@ export function defaultsHold(spec: RouterSpec): boolean {
  * cannot read (`$EXTRA_ARGS`, a sourced file, MindSpeed's patches, a Megatron-Bridge recipe), where it may be set.
  */
 export function assertable(spec: RouterSpec, field: Field<unknown>): boolean {
-  if (!isKnown(field)) return false;
-  const origin = field.defaultFrom;
-  return field.sites.length > 0 || origin === undefined || origin.fixed === true || origin.file !== undefined || spec.launch?.complete !== false;
+  return isKnown(field) && !defaultMayNotHold(spec, field);
 }
 
 export function keyOf(field: Field<unknown>, fallback: string): string {
