@@ -156,6 +156,16 @@ describe('torchtitan Python dialect', () => {
     assert.equal(dict!.scoreFunc.unknown, 'the dict sets no `score_func`, and the default of what it is passed to is not known');
   });
 
+  it('a dataclass with Megatron\'s expert count is a router config only with a router field of its own, and never a dispatcher\'s', () => {
+    assert.deepEqual(specsOf('from dataclasses import dataclass\n@dataclass\nclass ExpertMemoryEstimate:\n    num_moe_experts: int = 8\n', 'estimate.py'), []);
+    assert.deepEqual(specsOf('from dataclasses import dataclass\n@dataclass\nclass TokenDispatcherConfig:\n    moe_router_topk: int = 2\n    num_moe_experts: int = 64\n', 'token_dispatcher.py'), []);
+    const [own] = specsOf('from dataclasses import dataclass\n@dataclass\nclass MoEConfig:\n    num_moe_experts: int = 8\n    moe_router_topk: int = 2\n', 'provider.py');
+    assert.equal(own!.topK.value, 2);
+    // A base MoE Lens cannot read may declare the router's fields: still a config, its unwritten fields unknown.
+    const [inherited] = specsOf('from dataclasses import dataclass\nfrom megatron.bridge.models import GPTModelProvider\n@dataclass\nclass Provider(GPTModelProvider):\n    num_moe_experts: int = 8\n', 'provider.py');
+    assert.equal(inherited!.experts.value, 8);
+  });
+
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {
     const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n';
     const project = new ProjectIndex();

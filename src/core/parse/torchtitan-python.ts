@@ -323,6 +323,9 @@ const CONFIG_CLASS_VOCABULARIES: readonly { readonly experts: string; readonly t
   { format: 'openai-gpt-oss', experts: 'num_experts', topK: 'experts_per_token', keys: ['num_experts', 'experts_per_token', 'hidden_size', 'num_hidden_layers'] },
 ];
 
+/** Megatron TransformerConfig's router fields, besides the expert count. */
+const MEGATRON_ROUTER_FIELDS = ['moe_router_topk', 'moe_router_score_function', 'moe_router_pre_softmax', 'moe_router_enable_expert_bias', 'moe_router_num_groups', 'moe_router_load_balancing_type', 'moe_router_topk_scaling_factor'];
+
 /**
  * Each dataclass of this file whose fields (its own or inherited within the workspace) set a known config
  * vocabulary's expert count: `MixtralConfig8x7B(MixtralConfig)` with `num_moe_experts: int = 8`, DeepSeek's
@@ -334,13 +337,18 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
   const specs: RouterSpec[] = [];
   for (const node of parsed.classes) {
     const cls = evaluator.classInfo(scope, node);
-    if (!cls.isDataclass) continue;
+    // A token dispatcher's config takes the counts to size its buffers (Automodel's `TokenDispatcherConfig`, whose
+    // `num_moe_experts = 64`, `moe_router_topk = 2` are placeholders the MoE layer overwrites): no router.
+    if (!cls.isDataclass || /dispatch/i.test(cls.name)) continue;
     for (const vocabulary of CONFIG_CLASS_VOCABULARIES) {
       const experts = evaluator.fieldDefault(cls, vocabulary.experts);
       if (!experts || experts.value.kind === 'unknown') continue;
       // `num_experts` alone is torchtitan's own `MoEArgs` too, and `n_routed_experts` an HF-style dataclass: a
       // reference config class also declares its top-k field (`experts_per_token`, `n_activated_experts`).
       if (vocabulary.format !== 'megatron' && evaluator.declaresField(cls, vocabulary.topK) !== true) continue;
+      // Megatron's expert count alone (an `ExpertMemoryEstimate`) is no router config: it also declares, or may
+      // inherit from a base MoE Lens cannot read, a router field of its own.
+      if (vocabulary.format === 'megatron' && !MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) !== false)) continue;
       const sites: Site[] = [];
       for (const key of vocabulary.keys) {
         const declared = evaluator.fieldDefault(cls, key);
