@@ -52,5 +52,12 @@ runRuleTests(histcExpertCounts, {
       errors: [{ messageId: 'histc' }],
       output: null,
     },
+    {
+      name: "ids in parentheses, shifted by one (fairseq's moe branch top1gate.py l.66): flagged, no fix (min is 1)",
+      file: MODEL,
+      code: `${TORCH}def gate(gates, num_experts):\n    indices1_s = torch.argmax(gates, dim=1)\n    return torch.histc((indices1_s.squeeze() + 1), bins=num_experts, min=1, max=num_experts)\n`,
+      errors: [{ messageId: 'histc' }],
+      output: null,
+    },
   ],
 });

@@ -50,7 +50,8 @@ function histcCall(call: SyntaxNode, text: string): HistcCall | undefined {
 function countsExpertIds(input: string, text: string): boolean {
   if (FLOAT_CAST.test(input)) return false;
   if (IDS_EXPRESSION.test(input)) return true;
-  const name = /^([A-Za-z_]\w*)/.exec(input)?.[1];
+  // `(ids.squeeze() + 1)`: the parentheses around the input say nothing (fairseq's moe top1gate.py l.66).
+  const name = /^\(*\s*([A-Za-z_]\w*)/.exec(input)?.[1];
   if (!name) return false;
   if (EXPERT_IDS_NAME.test(name)) return true;
   // `_, idx = torch.topk(...)` / `idx = scores.topk(...).indices` somewhere in this file.
@@ -84,7 +85,7 @@ export const histcExpertCounts = {
   messages: {
     histc: '`histc` counts tokens per expert from integer ids: it fails on CPU; `torch.bincount` counts them exactly',
   },
-  fix: { availability: 'sometimes', kinds: { bincount: { title: 'Count with `torch.bincount(…, minlength={bins})`', safety: 'safe' } } },
+  fix: { availability: 'sometimes', kinds: { bincount: { title: 'Count with `torch.bincount(…, minlength={bins})`', safety: 'unsafe' } } },
   docs: {
     what:
       'Flags `torch.histc` (or `tensor.histc`) whose input is selected expert ids (from `topk(...).indices` or `[1]`, `argsort`, `argmax`, or a variable named or assigned like them), the way MoE code counts tokens per expert. Float histograms stay quiet. Where the call is `histc(ids, bins=E, min=0, max=E)`, it offers `torch.bincount(ids.flatten(), minlength=E)`, which gives the same int64 counts. A module that imports `torch_npu` at its top level (code that loads only on Ascend NPUs) is left alone.',
@@ -97,7 +98,10 @@ export const histcExpertCounts = {
       dialect: 'python',
       code: 'import torch\n\ndef count(selected_experts_indices, num_experts):\n    return torch.bincount(selected_experts_indices.view(-1), minlength=num_experts)\n',
     },
+    fixSafety:
+      'The counts are equal, the cost on a GPU is not: on CUDA `torch.bincount` synchronises with the host to size its output and cannot be captured in a CUDA graph, where `histc` does neither. In code that must run on CPU too that is the price; in a GPU-only trainer that captures CUDA graphs it is a regression, so the fix is unsafe.',
     references: [
+      'Measured with torch 2.11.0+cu130 on an NVIDIA H200: `torch.cuda.set_sync_debug_mode` reports 2 synchronising operations for `bincount(ids, minlength=E)` and none for `histc`; capturing `bincount` in a CUDA graph raises "Cannot copy between CPU and CUDA tensors during CUDA graph capture"; both compile with `torch.compile(fullgraph=True)`',
       'Measured with torch 2.11.0+cu130 (NVIDIA H100 machine): CPU `torch.histc` on int64 ids raises NotImplementedError "histogram_cpu" not implemented for \'Long\'; on CUDA it returns int64 counts equal to `torch.bincount(ids.flatten(), minlength=E)`',
       'torchtitan torchtitan/models/moe/moe.py @238fa9953: `torch.histc(selected_experts_indices.view(-1), bins=self.num_experts, min=0, max=self.num_experts)`',
       'torchtitan commit 4c6f72d21 "[MoE] Using routing map instead of histc to count number_tokens_per_expert (#3450)"; PR #2212 "Change histc to bincount for token counting"',
@@ -114,7 +118,7 @@ export const histcExpertCounts = {
       const bins = found.keywords.get('bins') ?? found.positional[0];
       context.report({
         messageId: 'histc',
-        detail: 'PyTorch has `histc` for integer tensors on CUDA only; `torch.bincount(ids.flatten(), minlength=E)` gives the same int64 counts on every device (checked with torch 2.11 on CPU and an H100).',
+        detail: 'PyTorch has `histc` for integer tensors on CUDA only; `torch.bincount(ids.flatten(), minlength=E)` gives the same int64 counts on every device (checked with torch 2.11 on CPU and an H100), but on CUDA it synchronises with the host and cannot be captured in a CUDA graph (measured on an H200).',
         range: { start: found.call.firstChild!.from, end: found.call.firstChild!.to },
         fixes: edit ? [{ kind: 'bincount', data: { bins: bins ? nodeText(context.text, bins) : 'E' }, edits: [edit], preferred: true }] : [],
       });
