@@ -47,6 +47,16 @@ describe('Megatron dialects', () => {
     assert.equal(spec!.insertion?.prefix, '\n  ');
   });
 
+  it("--fmoefy: FastMoE's own layer routes; its --top-k (default 2) is read, its gate is unknown", () => {
+    const [spec] = analyzeMegatronArgs('python pretrain_gpt.py --num-layers 2 --fmoefy --num-experts 8 --top-k 1\n', 'fmoe.sh').specs;
+    assert.equal(spec!.experts.value, 8);
+    assert.equal(spec!.topK.value, 1);
+    for (const field of [spec!.scoreFunc, spec!.order, spec!.normalize, spec!.routerBias, spec!.selectionBias]) assert.match(field.unknown ?? '', /--fmoefy/);
+    const [unwritten] = analyzeMegatronArgs('python pretrain_gpt.py --fmoefy --num-experts 8\n', 'fmoe.sh').specs;
+    assert.equal(unwritten!.topK.value, 2);
+    assert.match(unwritten!.topK.defaultFrom?.label ?? '', /FastMoE `--top-k` default/);
+  });
+
   it('sinkhorn and quantile_balancing route with functions of their own: their score function, order, renormalisation, scale and bias are unknown', () => {
     for (const type of ['sinkhorn', 'quantile_balancing']) {
       const text = `model:\n  num_moe_experts: 4\n  moe_router_topk: 1\n  moe_router_load_balancing_type: ${type}\n  moe_router_score_function: sigmoid\n`;

@@ -480,6 +480,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   // defaults); else Megatron-LM.
   const ascend = ASCEND.exec(text)?.[0];
   const deepspeed = sites.some((s) => DEEPSPEED_KEYS.has(s.key));
+  const fastmoe = sites.some((s) => s.key === 'fmoefy');
   const scope: FrameworkLaunchScope = deepspeed
     ? { complete: false, why: `passes ${DEEPSPEED_WHY}`, framework: 'megatron-deepspeed' }
     : ascend
@@ -504,9 +505,9 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
         suffix: '',
       }, megablocks);
       // MindSpeed and Megatron-DeepSpeed define flags of their own: only a near miss of a router flag is reported.
-      const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend ? () => false : isMegatronFlag);
+      const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend || fastmoe ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : spec;
+      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : spec;
       const named = { ...(set.group ? { ...read, name: `${read.name} ${set.group}` } : read), launch: scope };
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
@@ -1129,6 +1130,30 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const checkpointArgs = flag('use_checkpoint_args');
   const routed = megablocks ? spec : ownBalancingRouter(spec, sites);
   return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(routed, checkpointArgs.unknown) : routed;
+}
+
+const FASTMOE = 'laekov/fastmoe @ee3c561 fmoe/megatron';
+
+/**
+ * `--fmoefy`: FastMoE replaces Megatron's MLP with its own MoE layer and adds its flags to Megatron's parser
+ * (utils.py l.7-20): `--num-experts`, `--top-k` (default 2), and `--balance-strategy`, which picks its gate (naive,
+ * noisy, gshard, switch, swipe: layers.py l.86-100). MoE Lens models none of those gates: the counts are read, the
+ * rest is unknown.
+ */
+function fastMoeRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
+  const topK = lastSite(sites, 'top_k');
+  const why = `the script passes \`--fmoefy\`: FastMoE's own MoE layer routes, with the gate \`--balance-strategy\` picks (${FASTMOE}/layers.py l.86-100), which MoE Lens does not model`;
+  const read: RouterSpec = {
+    ...spec,
+    topK:
+      topK === undefined
+        ? { value: 2, sites: [], defaultFrom: { label: `FastMoE \`--top-k\` default (${FASTMOE}/utils.py l.15)` } }
+        : topK.literal.kind === 'int'
+          ? { value: topK.literal.value, sites: [topK] }
+          : { value: undefined, sites: [topK], unknown: `\`${literalText(topK.literal)}\` is not a number written in the file` },
+    routerBias: unknownBecause(why)(spec.routerBias),
+  };
+  return unmodelledRouter(read, why, unknownGroups(why));
 }
 
 const MEGATRON_ROUTER = 'NVIDIA/Megatron-LM @d98e8a6 megatron/core/transformer/moe/router.py';
