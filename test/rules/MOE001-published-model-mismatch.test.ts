@@ -44,6 +44,13 @@ runRuleTests(publishedModelMismatch, {
       code: 'llama3_moe_configs = {\n    "8B_8exp": Llama3MoEModelArgs(dim=4096, n_layers=32, moe_args=MoEArgs(num_experts=8, top_k=1, score_func="softmax")),\n}\n',
     },
     {
+      // transformers 5.18's `laguna` default has Qwen3.5-35B-A3B's 40 layers × 256 experts × hidden 2048; every
+      // published model's own model_type names its family, so a config of another type is none of them.
+      name: 'a shape alone never names a model for a config that declares a model type of no published family',
+      file: 'laguna/config.json',
+      code: '{"model_type": "laguna", "num_hidden_layers": 40, "hidden_size": 2048, "num_experts": 256, "num_experts_per_tok": 10}',
+    },
+    {
       name: 'HF DeepSeek-V3 config: sigmoid is hard-coded, scoring_func matches',
       file: 'dsv3/config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "num_hidden_layers": 61, "hidden_size": 7168, "scoring_func": "sigmoid"}',

@@ -267,6 +267,8 @@ export interface RouterSpec {
   /** Hints for recognising a published model: family (from path, dict name, model_type) and explicit names. */
   readonly identity: {
     readonly family?: string;
+    /** The model type the config declares (a config.json's `model_type`): a model of no known family is no published one. */
+    readonly modelType?: string;
     readonly flavor?: string;
     readonly nameOrPath?: Site;
     /** A file named after a model (Megatron's `gpt-oss-120b.sh`). */

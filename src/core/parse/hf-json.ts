@@ -853,6 +853,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
         dialectName === 'openai-gpt-oss' ? 'gpt-oss' : undefined,
         file,
       ]),
+      ...(modelType?.literal.kind === 'string' ? { modelType: modelType.literal.value } : {}),
       ...(nameOrPath ? { nameOrPath } : {}),
     },
     insertion: input.insertion,

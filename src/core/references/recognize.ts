@@ -37,9 +37,12 @@ export function recognizeModel(spec: RouterSpec): ModelClaim | undefined {
   const { layers, hidden, experts } = { layers: spec.layers.value, hidden: spec.hidden.value, experts: spec.experts.value };
   if (layers !== undefined && hidden !== undefined && experts !== undefined) {
     // Three numbers are weak evidence: never against a family the config's names give (a Llama-3-8B upcycled to
-    // 8 experts has Mixtral-8x7B's 32 × 8 × 4096).
+    // 8 experts has Mixtral-8x7B's 32 × 8 × 4096), nor for a config that declares a model type of no published
+    // family (transformers' `laguna` default has Qwen3.5-35B-A3B's shape; every published model's own model_type
+    // names its family).
     const family = spec.identity.family;
-    const model = PUBLISHED_MODELS.find((m) => m.shape.layers === layers && m.shape.hidden === hidden && m.shape.experts === experts && (family === undefined || family === m.family));
+    const ownType = family === undefined && spec.identity.modelType !== undefined;
+    const model = ownType ? undefined : PUBLISHED_MODELS.find((m) => m.shape.layers === layers && m.shape.hidden === hidden && m.shape.experts === experts && (family === undefined || family === m.family));
     if (model) return { model, via: 'shape', evidence: `shape ${layers} layers × ${experts} experts × hidden ${hidden}` };
   }
   return undefined;
