@@ -102,6 +102,16 @@ describe('parameter counts', () => {
     assert.match(specMarkdown(spec), /Parameters: not counted \(the file does not set `vocab_size`\)\./);
   });
 
+  it('read configs as transformers 5.x saves them: `"head_dim": null` falls back as if absent, `num_local_experts` for `num_experts`', () => {
+    const mixtral = JSON.parse(readFileSync(join(CORPUS, 'params/yangulei__Mixtral-8x7B@2e54f23/config.json'), 'utf8')) as Record<string, unknown>;
+    const counted = parametersOf(analyzeDocument('config.json', JSON.stringify({ ...mixtral, head_dim: null })).specs[0]!);
+    assert.deepEqual(counted, parametersOf(analyzeDocument('config.json', JSON.stringify(mixtral)).specs[0]!));
+    assert.ok(counted && !('unknown' in counted));
+    const qwen3 = '{"model_type": "qwen3_moe", "num_local_experts": 128, "num_experts_per_tok": 8, "hidden_size": 2048, "num_hidden_layers": 48, "vocab_size": 151936, "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128, "moe_intermediate_size": 768}';
+    const qwen3Counted = parametersOf(analyzeDocument('config.json', qwen3).specs[0]!);
+    assert.ok(qwen3Counted && !('unknown' in qwen3Counted), JSON.stringify(qwen3Counted));
+  });
+
   it('count layers without iterating them: a hostile layer count costs nothing (issue #14)', () => {
     const started = performance.now();
     for (const [type, extra] of [

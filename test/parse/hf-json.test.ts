@@ -211,6 +211,9 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(vl.length, 1);
     assert.equal(vl[0]!.experts.value, 128);
     assert.equal(vl[0]!.normalize.value, 'always', 'Qwen3VLMoeTextTopKRouter divides by the top-k sum whatever norm_topk_prob says');
+    // transformers 5.x saves the count as `num_local_experts` (attribute_map).
+    const saved = analyzeHfJson('{"model_type": "qwen3_vl_moe", "text_config": {"model_type": "qwen3_vl_moe_text", "num_local_experts": 128, "num_experts_per_tok": 8}}', 'config.json').specs;
+    assert.equal(saved[0]!.experts.value, 128);
     // Qwen3.5 MoE routes with Qwen3-VL's router and its text config has no norm_topk_prob at all.
     const q35 = analyzeHfJson('{"model_type": "qwen3_5_moe", "text_config": {"model_type": "qwen3_5_moe_text", "num_experts": 256, "num_experts_per_tok": 8, "shared_expert_intermediate_size": 512}}', 'config.json').specs;
     assert.equal(q35.length, 1);

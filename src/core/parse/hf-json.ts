@@ -409,7 +409,8 @@ DIALECTS.bailing_moe_v2 = {
 // (transformers @0142cff modeling_qwen3_vl_moe.py).
 DIALECTS.qwen3_vl_moe = {
   framework: 'hf:qwen3_vl_moe',
-  experts: ['num_experts'],
+  // transformers 5.x saves the expert count as `num_local_experts` (Qwen3VLMoeTextConfig.attribute_map).
+  experts: ['num_experts', 'num_local_experts'],
   topK: ['num_experts_per_tok'],
   order: 'score-then-topk',
   scoreFunc: softmaxFirst('transformers @0142cff Qwen3VLMoeTextTopKRouter (modeling_qwen3_vl_moe.py)'),

@@ -24,6 +24,8 @@ interface Keys {
   optional(key: string): number | undefined;
   /** A list of layer indices (`mlp_only_layers`), or undefined where the file does not write it. */
   layerList(key: string): readonly number[] | undefined;
+  /** The first of several spellings the file writes (else the first), for a key transformers renamed. */
+  spelling(...keys: readonly string[]): string;
   assumed: string[];
 }
 
@@ -34,10 +36,15 @@ function keysOf(read: Reader, lists: ListReader, missing: (key: string) => strin
   const assumed: string[] = [];
   return {
     assumed,
+    spelling(...keys) {
+      return keys.find((key) => read(key) !== undefined) ?? keys[0]!;
+    },
     num(key, fallback) {
       const value = read(key);
       if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-      if (value === undefined && fallback) {
+      // transformers writes an unset optional as null (`"head_dim": null`), and the model falls back as if absent
+      // (`getattr(config, "head_dim", None) or hidden_size // num_attention_heads`, modeling_mixtral.py).
+      if ((value === undefined || value === null) && fallback) {
         assumed.push(`${key} = ${fallback.value} (${fallback.label})`);
         return fallback.value;
       }
@@ -126,7 +133,8 @@ const RECIPES: Record<string, (k: Keys) => Omit<ModelShape, 'assumed'>> = {
       attention: gqa(k, hidden, { bias: false, qkNorm: 'per-head', biasLabel: `${T} Qwen3MoeConfig default` }),
       denseLayers: layers - sparse,
       denseIntermediate: layers - sparse > 0 ? k.num('intermediate_size') : 0,
-      experts: k.num('num_experts'),
+      // transformers 5.x saves it as `num_local_experts` (Qwen3MoeConfig.attribute_map).
+      experts: k.num(k.spelling('num_experts', 'num_local_experts')),
       topK: k.num('num_experts_per_tok'),
       expertIntermediate: k.num('moe_intermediate_size'),
       ...noShared,
