@@ -223,6 +223,14 @@ describe('moe-lens route', () => {
     assert.equal(json(file, '--tokens', '16', '--hidden', '32').assumed.some((a: { field: string }) => a.field === 'top_k'), false);
   });
 
+  it("says a checkpoint's selection bias was drawn, not read, when it routes synthetic weights (ERNIE 4.5)", () => {
+    const file = join(scratchDir('static-bias'), 'config.json');
+    writeFileSync(file, '{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_k": 6, "hidden_size": 64}');
+    const result = route(file, '--tokens', '64');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /weights: synthetic \(seed 0; the checkpoint's selection bias drawn N\(0, 0\.1²\) per expert/);
+  });
+
   it('usage errors exit 2', () => {
     assert.equal(route().status, 2);
     assert.equal(route(MIXTRAL, '--tokens', 'many').status, 2);

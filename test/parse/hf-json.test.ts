@@ -1,6 +1,7 @@
 import { routerConfigFromSpec } from '../../src/core/router/router-config';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { equivalenceNote } from '../../src/core/model/equivalence';
 import { analyzeHfJson } from '../../src/core/parse/hf-json';
 import { provenanceOf, renormalizes, semanticsLabel } from '../../src/core/model/router-spec';
 
@@ -211,6 +212,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(vl.length, 1);
     assert.equal(vl[0]!.experts.value, 128);
     assert.equal(vl[0]!.normalize.value, 'always', 'Qwen3VLMoeTextTopKRouter divides by the top-k sum whatever norm_topk_prob says');
+    // ERNIE 4.5 adds the checkpoint's correction bias before top-k: the note says the equivalence needs it zero.
+    const ernie = analyzeHfJson('{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_k": 6}', 'config.json').specs[0]!;
+    assert.equal(ernie.selectionBias.value, 'static');
+    assert.match(equivalenceNote(ernie) ?? '', /but only while the checkpoint's selection bias \(added before top-k\) is zero$/);
     // transformers 5.x saves the count as `num_local_experts` (attribute_map).
     const saved = analyzeHfJson('{"model_type": "qwen3_vl_moe", "text_config": {"model_type": "qwen3_vl_moe_text", "num_local_experts": 128, "num_experts_per_tok": 8}}', 'config.json').specs;
     assert.equal(saved[0]!.experts.value, 128);

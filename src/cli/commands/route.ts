@@ -340,7 +340,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
       ...(router?.expertScale ? { expertScale: router.expertScale.data } : {}),
     },
     description: {
-      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : ''})`,
+      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : config.selectionBias ? "; the checkpoint's selection bias drawn N(0, 0.1²) per expert, which can outweigh softmax scores of about 1/E" : ''})`,
       activations: activations ? (activations.name === 'hidden_states' ? String(args.activations) : `${args.activations} (${activations.name})`) : `synthetic ${distribution} (seed ${args.seed}${coordinates})`,
     },
     ...(activations?.chosen ? { chosen: activations.chosen } : {}),
