@@ -216,6 +216,11 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const ernie = analyzeHfJson('{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_k": 6}', 'config.json').specs[0]!;
     assert.equal(ernie.selectionBias.value, 'static');
     assert.match(equivalenceNote(ernie) ?? '', /but only while the checkpoint's selection bias \(added before top-k\) is zero$/);
+    // DBRX divides by the Lp norm: a sum at p = 1 (as published), not at p = 2.
+    const dbrx = (p: number) => analyzeHfJson(`{"model_type": "dbrx", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 4, "moe_normalize_expert_weights": ${p}}}`, 'config.json').specs[0]!;
+    assert.equal(dbrx(1).normalize.value, 'always');
+    assert.equal(provenanceOf(dbrx(1).normalize), 'literal');
+    assert.match(dbrx(2).normalize.unknown ?? '', /L2 norm, not their sum/);
     // transformers 5.x saves the count as `num_local_experts` (attribute_map).
     const saved = analyzeHfJson('{"model_type": "qwen3_vl_moe", "text_config": {"model_type": "qwen3_vl_moe_text", "num_local_experts": 128, "num_experts_per_tok": 8}}', 'config.json').specs;
     assert.equal(saved[0]!.experts.value, 128);

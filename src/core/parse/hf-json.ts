@@ -798,10 +798,13 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       : normalizeLiteral?.kind === 'int' || normalizeLiteral?.kind === 'float'
         ? normalizeLiteral.value !== 0
         : dialect.normalize.default;
+  // DBRX divides by the Lp norm with p = `moe_normalize_expert_weights` (modeling_dbrx.py): a sum only at p = 1.
+  const pNorm = dialect.normalize.key === 'moe_normalize_expert_weights' && (normalizeLiteral?.kind === 'int' || normalizeLiteral?.kind === 'float') && normalizeLiteral.value !== 0 && normalizeLiteral.value !== 1 ? normalizeLiteral.value : undefined;
   const normalize: Field<Normalize> = {
     value: normalizeOn ? dialect.normalize.whenTrue : dialect.normalize.whenFalse,
     sites: normalizeSites,
     ...(normalizeSites.length === 0 && dialect.normalize.defaultLabel ? { defaultFrom: { label: dialect.normalize.defaultLabel } } : {}),
+    ...(pNorm !== undefined ? { unknown: `\`moe_normalize_expert_weights\` ${pNorm} divides the k weights by their L${pNorm} norm, not their sum (transformers modeling_dbrx.py), which MoE Lens does not model` } : {}),
   };
 
   const hiddenField = numberField(['hidden_size', 'd_model', 'dim']);
