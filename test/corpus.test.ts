@@ -221,7 +221,7 @@ describe('real-world corpus', () => {
     // torchtitan b5bcd76: a flavor table is no config of its own, a private helper its callers use is none either,
     // and a registry function another one wraps is one.
     const names = (file: string) => lintText(join(CORPUS, file), readFileSync(join(CORPUS, file), 'utf8'), project).analysis.specs.map((spec) => spec.name);
-    const head = 'sweep9/pytorch__torchtitan@b5bcd76/torchtitan/models';
+    const head = 'tt3/pytorch__torchtitan@b5bcd76/torchtitan/models';
     assert.deepEqual(names(`${head}/gpt_oss/__init__.py`), ['debugmodel', '20b', '120b']);
     assert.deepEqual(names(`${head}/gpt_oss/config_registry.py`), ['gpt_oss_debugmodel', 'gpt_oss_debugmodel_flex', 'gpt_oss_20b', 'gpt_oss_120b']);
     // … and a learned bias from a builder's default says where it comes from, not "is set".
