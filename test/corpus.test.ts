@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { reportConfig, type ConfigReport, type FieldReport } from '../src/core/inspect';
 import { lintText } from '../src/core/lint';
 import { ProjectIndex } from '../src/core/project';
+import { LineIndex } from '../src/core/text/source';
 
 const CORPUS = resolve(import.meta.dirname, 'corpus');
 const EXPECTED = join(CORPUS, 'expected.json');
@@ -163,6 +164,11 @@ describe('real-world corpus', () => {
     const found = lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE017');
     assert.deepEqual(found.map((d) => text.slice(d.range.start, d.range.end)), ['torch.histc', 'torch.histc']);
     for (const d of found) assert.deepEqual(d.fixes.map((f) => [f.safety, f.edits[0]!.newText]), [['unsafe', 'torch.bincount(selected_experts_indices.view(-1), minlength=self.num_experts)']]);
+    // fairseq's moe branch counts argmax ids shifted by one, in parentheses: flagged, no fix (min is 1).
+    const gate = join(CORPUS, 'sweep9/facebookresearch__fairseq@ebea007/fairseq/modules/moe/top2gate.py');
+    const gateText = readFileSync(gate, 'utf8');
+    const gateFound = lintText(gate, gateText, project).diagnostics.filter((d) => d.code === 'MOE017');
+    assert.deepEqual(gateFound.map((d) => [new LineIndex(gateText).positionAt(d.range.start).line + 1, d.fixes.length]), [[153, 0], [157, 0]]);
   });
 
   it('a DeepSeek inference config is checked against the ModelArgs of its own checkout (MOE016)', () => {
