@@ -15,9 +15,10 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type RouterWeights } from '../core/protocol';
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
+import type { RouterConfig } from '../core/router/router-config';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
-import { checkpointGateInputs, drawsWholeTokens, SyntheticDraw, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
+import { checkpointGateInputs, drawsWholeTokens, SyntheticDraw, syntheticSelectionBiasNote, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
 import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
@@ -393,6 +394,17 @@ function biasStart(run: typeof layered, inputs: RouterInputs): { startBias?: Arr
   return { startLabel: run ? 'zero (the checkpoint has no selection bias)' : 'zero (where training starts it)' };
 }
 
+/**
+ * What the synthetic gate does with a selection bias, said where the loads are (issue #11): a learned bias at its
+ * initial zero, a checkpoint's drawn at random — which, not the routing order, may be what a comparison shows.
+ */
+function syntheticBiasText(config: RouterConfig, compare: PreviewRouter | undefined): string {
+  const own = syntheticSelectionBiasNote(config, subject?.learnedSelectionBias === true);
+  const compared = compare && !config.selectionBias && compare.config.selectionBias ? 'the comparison\'s selection bias drawn N(0, 0.1²) per expert' : undefined;
+  const notes = [own, compared].filter((n) => n !== undefined);
+  return notes.length ? `; ${notes.join('; ')}` : '';
+}
+
 function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResult | undefined, totalMs: number, keepScroll: boolean, inputs: RouterInputs): void {
   const { info } = primary;
   const scrollY = keepScroll ? window.scrollY : undefined;
@@ -403,8 +415,8 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   const run = layered;
   const routedText = run
     ? `Routed ${controls.tokens} tokens through the ${run.weights.layers.length} router layers of ${run.weights.source} to top-${primary.router.config.topK} of ${primary.router.config.experts} experts; showing layer ${run.weights.layers[selectedRow]}.`
-    : `Routed ${controls.tokens} tokens to top-${primary.router.config.topK} of ${primary.router.config.experts} experts.`;
-  setStatus(info.fallbackReason ? `Ran on WASM: ${info.fallbackReason}.` : routedText);
+    : `Routed ${controls.tokens} tokens to top-${primary.router.config.topK} of ${primary.router.config.experts} experts through a synthetic gate (seed ${controls.seed})${syntheticBiasText(primary.router.config, compare?.router)}.`;
+  setStatus(info.fallbackReason ? `Ran on WASM: ${info.fallbackReason}. ${routedText}` : routedText);
 
   const mean = primary.stats.meanLoad;
   const chartSeries = { label: primary.router.label, counts: primary.counts };

@@ -62,6 +62,22 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     }
   }
 
+  it('says what the synthetic gate does with a selection bias: a learned one at zero, a checkpoint\'s or a comparison\'s drawn (issue #11)', async () => {
+    const runs: [string, string | undefined, string, RegExp][] = [
+      ['examples/torchtitan/deepseek_v3/__init__.py', '671B', 'none', /through a synthetic gate \(seed 3\); the learned selection bias at its initial zero\.$/],
+      ['examples/hf/deepseek-v3/config.json', undefined, 'none', /through a synthetic gate \(seed 3\); the checkpoint's selection bias drawn N\(0, 0\.1²\) per expert/],
+      ['examples/hf/gpt-oss-120b/config.json', undefined, 'selection-bias', /through a synthetic gate \(seed 3\); the comparison's selection bias drawn N\(0, 0\.1²\) per expert\.$/],
+      ['examples/hf/gpt-oss-120b/config.json', undefined, 'flip-order', /top-4 of 128 experts through a synthetic gate \(seed 3\)\.$/],
+    ];
+    for (const [file, name, compare, expected] of runs) {
+      const page = await harness.open(subjectFor(file, { name }), { tokens: 256, hidden: 64, seed: 3, backend: 'wasm', compare });
+      const result = await waitForRun(page);
+      assert.equal(result.state, 'done', JSON.stringify(result));
+      assert.match((await page.textContent('#status')) ?? '', expected, file);
+      await page.close();
+    }
+  });
+
   it('a comparison series runs on the same tokens and equals the reference for the variant', async () => {
     const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
     const state = { tokens: 512, hidden: 128, seed: 2, backend: 'wasm', compare: 'flip-order' };

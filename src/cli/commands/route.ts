@@ -15,7 +15,7 @@ import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
 import { CheckpointError } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
-import { checkpointGateInputs, drawsWholeTokens, syntheticInputs, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
+import { checkpointGateInputs, drawsWholeTokens, syntheticInputs, syntheticSelectionBiasNote, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
 import { activationLayers, loadActivations, loadRouterTensors, MAX_HIDDEN, type Activations, type RouterTensors } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
@@ -324,6 +324,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
     syntheticInputs({ seed: args.seed, tokens: activations ? 0 : tokens, hidden, experts: E, distribution: args.distribution, zeroSelectionBias: learned, fullTokens });
   const synthetic = draw(activations !== undefined || drawsWholeTokens(config));
   const drawn = router ? checkpointGateInputs(synthetic, () => draw(true), router.weight.data, E, hidden) : synthetic;
+  const biasNote = syntheticSelectionBiasNote(config, learned);
   const distribution = args.distribution.kind === 'clustered' ? `clustered (${args.distribution.clusters} clusters)` : 'isotropic';
   const coordinates = !activations && drawn.hidden !== hidden ? `; drawn in the gate's ${E} coordinates, the same logits as ${hidden} values` : '';
   return {
@@ -340,7 +341,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
       ...(router?.expertScale ? { expertScale: router.expertScale.data } : {}),
     },
     description: {
-      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${learned ? '; the learned selection bias at its initial zero' : config.selectionBias ? "; the checkpoint's selection bias drawn N(0, 0.1²) per expert, which can outweigh softmax scores of about 1/E" : ''})`,
+      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${biasNote ? `; ${biasNote}` : ''})`,
       activations: activations ? (activations.name === 'hidden_states' ? String(args.activations) : `${args.activations} (${activations.name})`) : `synthetic ${distribution} (seed ${args.seed}${coordinates})`,
     },
     ...(activations?.chosen ? { chosen: activations.chosen } : {}),

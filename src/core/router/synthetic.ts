@@ -283,6 +283,16 @@ export function checkpointGateInputs(drawn: SyntheticInputs, whole: () => Synthe
  * values, not only the logits W·x. Everything else (a checkpoint's gates too, clustered or not) goes through the
  * gate's factor where it has one (tokensForGate).
  */
+/**
+ * What a synthetic gate does with the config's selection bias, in words for `route` and the panel (issue #11): a
+ * learned one routes at its initial zero; any other (a checkpoint's, such as DeepSeek-V3's `e_score_correction_bias`)
+ * is drawn, and a user must know that the drawn bias, not the routing order, may be what the loads show.
+ */
+export function syntheticSelectionBiasNote(config: Pick<RouterConfig, 'selectionBias'>, learned: boolean): string | undefined {
+  if (!config.selectionBias) return undefined;
+  return learned ? 'the learned selection bias at its initial zero' : "the checkpoint's selection bias drawn N(0, 0.1²) per expert, which can outweigh softmax scores of about 1/E";
+}
+
 export function drawsWholeTokens(config: Pick<RouterConfig, 'tokenNorm'>): boolean {
   return config.tokenNorm !== undefined;
 }
