@@ -209,18 +209,22 @@ describe('moe-lens route', () => {
     assert.equal(assumed.has('num_experts') || assumed.has('top_k'), false);
   });
 
-  it("says it assumed a launch's unwritten defaults where the launch may set them elsewhere (another program's command line)", () => {
+  it("never routes a launch's unwritten top-k where the launch may set it elsewhere (another program's command line)", () => {
     // vLLM's benchmark_moe.py takes `--num-experts` and `--topk`: no Megatron entry point runs here, so Megatron's
-    // top-k default is routed with, and said, not passed off as read.
+    // top-k default (2) is a guess, not a value read: route refuses it and says why (it routed top-2 before).
     const file = join(scratchDir('launch'), 'bench.sh');
     writeFileSync(file, 'python3 benchmark_moe.py --num-experts 16 --topk 8 --tune\n');
-    const out = json(file, '--tokens', '16', '--hidden', '32');
-    const topK = out.assumed.find((a: { field: string }) => a.field === 'top_k');
-    assert.equal(topK?.value, 2);
-    assert.match(topK?.why ?? '', /the launch may set it elsewhere: it does not run a Megatron-LM entry point/);
+    const refused = route(file, '--tokens', '16', '--hidden', '32');
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /the top-k \(`top_k`\) of config "bench" is assumed \(Megatron moe_router_topk default; the launch may set it elsewhere: it does not run a Megatron-LM entry point/);
+    // Its other unwritten defaults are assumptions too, listed with the values routed once top-k is written.
+    writeFileSync(file, 'python3 benchmark_moe.py --num-experts 16 --moe-router-topk 8 --tune\n');
+    const scoreFunc = json(file, '--tokens', '16', '--hidden', '32').assumed.find((a: { field: string }) => a.field === 'score_func');
+    assert.equal(scoreFunc?.value, 'softmax');
+    assert.match(scoreFunc?.why ?? '', /the launch may set it elsewhere: it does not run a Megatron-LM entry point/);
     // A whole launch (pretrain_gpt.py, every flag written here): Megatron's defaults hold and are not listed.
     writeFileSync(file, 'python pretrain_gpt.py --num-experts 16\n');
-    assert.equal(json(file, '--tokens', '16', '--hidden', '32').assumed.some((a: { field: string }) => a.field === 'top_k'), false);
+    assert.deepEqual(json(file, '--tokens', '16', '--hidden', '32').assumed.map((a: { field: string }) => a.field), []);
   });
 
   it("says a checkpoint's selection bias was drawn, not read, when it routes synthetic weights (ERNIE 4.5)", () => {

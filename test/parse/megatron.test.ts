@@ -130,8 +130,9 @@ describe('Megatron dialects', () => {
     const next = npu('--moe-router-pre-softmax --norm-topk-prob');
     assert.match(next.normalize.unknown ?? '', /--norm-topk-prob/);
     assert.equal(provenanceOf(next.scale), 'unknown');
-    assert.equal(provenanceOf(next.scoreFunc), 'default');
-    assert.equal(provenanceOf(npu('--moe-router-load-balancing-type none --norm-topk-prob').normalize), 'default', 'none ignores it');
+    // MindSpeed patches Megatron's arguments: an unwritten default is assumed, not read (withLaunch).
+    assert.equal(provenanceOf(next.scoreFunc), 'assumed');
+    assert.equal(provenanceOf(npu('--moe-router-load-balancing-type none --norm-topk-prob').normalize), 'assumed', 'none ignores it: the default, assumed on NPUs, not unknown');
     // On CUDA the same words are Megatron-LM's (and MOE020 reports the choice argparse refuses).
     const cuda = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --norm-topk-prob\n', 'pretrain.sh').specs[0]!;
     assert.equal(provenanceOf(cuda.normalize), 'default');
@@ -464,5 +465,47 @@ describe('Megatron dialects', () => {
     assert.equal(unread.order.unknown !== undefined, true);
     // Another model in the same kind of YAML is Megatron's as before.
     assert.equal(read(text.replace('model_id: qwen3_5_moe', 'model_id: qwen3_moe')).normalize.unknown, undefined);
+  });
+
+  it("a command kept in a string and run by eval (Pai-Megatron-Patch's run_cmd) is the launch; only echoed, it is not", () => {
+    const script = (run: string): string =>
+      `moe_options=" \\\n    --num-experts 64 --moe-router-topk 6"\nDISTRIBUTED_ARGS="--nproc_per_node 8"\nrun_cmd="torchrun $DISTRIBUTED_ARGS pretrain_deepseek.py\n \${moe_options}"\necho \${run_cmd}\n${run}`;
+    const evaluated = analyzeMegatronArgs(script('eval ${run_cmd}\n'), 'run_mcore_deepseek.sh').specs[0]!;
+    assert.deepEqual(evaluated.launch, { complete: true, why: 'runs pretrain_deepseek.py with every flag written in this file' });
+    assert.equal(provenanceOf(evaluated.scoreFunc), 'default');
+    const echoed = analyzeMegatronArgs(script(''), 'run_mcore_deepseek.sh').specs[0]!;
+    assert.equal(echoed.launch!.complete, false);
+    // Then an unwritten default is an assumption, and says why (inspect, hover and route show it so).
+    assert.equal(provenanceOf(echoed.scoreFunc), 'assumed');
+    assert.match(echoed.scoreFunc.defaultFrom!.label, /^Megatron moe_router_score_function default; the launch may set it elsewhere: it does not run a Megatron-LM entry point/);
+    assert.equal(provenanceOf(echoed.topK), 'literal', 'what the script writes stays read');
+  });
+
+  it('an entry point named by a variable the script sets (Megatron-LM examples/gptoss/02_train.sh) is the launch', () => {
+    const text = 'PRETRAIN_SCRIPT_PATH="pretrain_gpt.py"\npython -m torch.distributed.run --nproc_per_node 8 ${PRETRAIN_SCRIPT_PATH} \\\n  --num-experts 8 --moe-router-topk 2\n';
+    assert.deepEqual(analyzeMegatronArgs(text, '02_train.sh').specs[0]!.launch, { complete: true, why: 'runs pretrain_gpt.py with every flag written in this file' });
+    const ambiguous = `if [ "$X" = 1 ]; then\n  PRETRAIN_SCRIPT_PATH="pretrain_gpt.py"\nelse\n  PRETRAIN_SCRIPT_PATH="train.py"\nfi\n${text.slice(text.indexOf('\n') + 1)}`;
+    assert.equal(analyzeMegatronArgs(ambiguous, '02_train.sh').specs[0]!.launch!.complete, false);
+  });
+
+  it("a fork's own pretrain_*.py may define flags Megatron-LM lacks: only near misses of router flags are reported there", () => {
+    const flags = '--num-experts 8 --moe-router-topk 2 --patch-size 14 --moe-router-score-functon sigmoid\n';
+    const nearMisses = (program: string): string[] => (analyzeMegatronArgs(`torchrun ${program} ${flags}`, 'run.sh').specs[0]!.unknownKeys ?? []).map((u) => u.key);
+    // Pai-Megatron-Patch's pretrain_qwen.py adds `--patch-size` (megatron_patch/arguments.py @a098ca5 l.94).
+    assert.deepEqual(nearMisses('pretrain_qwen.py'), ['moe_router_score_functon']);
+    assert.deepEqual(nearMisses('pretrain_gpt.py').sort(), ['moe_router_score_functon', 'patch_size']);
+  });
+
+  it("MegaBlocks' fork of Megatron-LM: what its LearnedRouter fixes holds whatever the launch passes; its arguments' defaults are assumed", () => {
+    const spec = analyzeMegatronArgs('torchrun pretrain_gpt.py --moe-num-experts 8 --moe-top-k 2 --moe-capacity-factor 0\n', 'dmoe.sh').specs[0]!;
+    assert.equal(spec.launch!.complete, false);
+    for (const field of [spec.scoreFunc, spec.order, spec.routerBias, spec.scale]) {
+      assert.equal(provenanceOf(field), 'default');
+      assert.equal(field.defaultFrom?.fixed, true);
+      assert.match(field.defaultFrom!.label, /^MegaBlocks LearnedRouter \(megablocks\/layers\/router\.py @78eea65 l\.90-103\)/);
+    }
+    assert.equal(spec.scoreFunc.value, 'softmax');
+    assert.equal(spec.order.value, 'score-then-topk');
+    assert.equal(provenanceOf(spec.normalize), 'assumed');
   });
 });

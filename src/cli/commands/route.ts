@@ -6,8 +6,8 @@
  * The --json shape is a contract relied on by outside checks: keep it stable.
  */
 import { analyzeDocument } from '../../core/analyze';
-import { fieldsOf, INSPECTED_FIELDS, reportConfig, routedValue, type InspectedField } from '../../core/inspect';
-import { defaultMayNotHold, type RouterSpec } from '../../core/model/router-spec';
+import { INSPECTED_FIELDS, reportConfig, routedValue } from '../../core/inspect';
+import type { RouterSpec } from '../../core/model/router-spec';
 import { ProjectIndex } from '../../core/project';
 import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core/router/onnx-run';
 import { BalancingSimulation, biasUpdateFor, splitBatches, type BalancingStep } from '../../core/router/balancing';
@@ -68,14 +68,11 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
         throw new UsageError(`the ${label} (\`${name}\`) of config "${spec.name}" is ${field.source}${field.detail ? ` (${field.detail})` : ''}; set it in the config (\`moe-lens inspect ${file}\` shows what was read).`);
       }
     }
-    // A default the launch may set where MoE Lens cannot see (`$EXTRA_ARGS`, another program's command line) is
-    // routed with, and said.
-    const fields = fieldsOf(spec);
-    const mayNotHold = (name: InspectedField): boolean => report.fields[name].source === 'default' && fields[name] !== undefined && defaultMayNotHold(spec, fields[name]);
-    const assumed = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'assumed' || report.fields[name].source === 'unknown' || mayNotHold(name)).map((name) => {
+    // Whatever was not read is routed with, and said: an unknown field's fallback, an assumed default (one the
+    // launch may set where MoE Lens cannot see, such as `$EXTRA_ARGS` or another program's command line).
+    const assumed = INSPECTED_FIELDS.filter((name) => report.fields[name].source === 'assumed' || report.fields[name].source === 'unknown').map((name) => {
       const field = report.fields[name];
-      const why = mayNotHold(name) ? `${field.detail ?? 'a default'}; the launch may set it elsewhere: it ${spec.launch!.why}` : field.detail;
-      return { field: name, value: routedValue(name, spec), source: field.source, ...(why ? { why } : {}) };
+      return { field: name, value: routedValue(name, spec), source: field.source, ...(field.detail ? { why: field.detail } : {}) };
     });
     const resolved = routerConfigFromSpec(spec);
     if ('error' in resolved) throw new UsageError(`config "${spec.name}" cannot be routed: ${resolved.error}.`);

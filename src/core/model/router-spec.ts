@@ -186,13 +186,35 @@ export function renormalizes(spec: RouterSpec): boolean | undefined {
 }
 
 /**
- * An unwritten default of a launch that may set the flag where MoE Lens cannot see (`spec.launch.complete` false:
- * `$EXTRA_ARGS`, a sourced file, no Megatron entry point run in the script itself): it holds only if nothing else
- * sets it. A default fixed in the router's code, or one a workspace file declares, holds whatever the launch passes.
+ * A config with the launch it belongs to. Where the launch may set a flag MoE Lens cannot see
+ * (`launch.complete` false: `$EXTRA_ARGS`, a sourced file, no entry point run in the script itself), each unwritten
+ * default becomes an assumption, saying why: inspect, hover, rules and `route` then treat it as the guess it is
+ * ("never guess"). A default fixed in the router's code, or one a workspace file declares, holds whatever the
+ * launch passes.
  */
-export function defaultMayNotHold(spec: RouterSpec, field: Field<unknown>): boolean {
-  const origin = field.defaultFrom;
-  return field.sites.length === 0 && origin !== undefined && origin.fixed !== true && origin.file === undefined && spec.launch?.complete === false;
+export function withLaunch<S extends RouterSpec>(spec: S, launch: LaunchScope): S {
+  if (launch.complete) return { ...spec, launch };
+  const assumed = <T>(field: Field<T>): Field<T> => {
+    const origin = field.defaultFrom;
+    if (field.sites.length > 0 || field.unknown !== undefined || !origin || origin.fixed === true || origin.file !== undefined || origin.uncertain === true) return field;
+    return { ...field, defaultFrom: { ...origin, label: `${origin.label}; the launch may set it elsewhere: it ${launch.why}`, uncertain: true } };
+  };
+  return {
+    ...spec,
+    launch,
+    experts: assumed(spec.experts),
+    topK: assumed(spec.topK),
+    order: assumed(spec.order),
+    scoreFunc: assumed(spec.scoreFunc),
+    routerBias: assumed(spec.routerBias),
+    selectionBias: assumed(spec.selectionBias),
+    groups: spec.groups ? { ...spec.groups, count: assumed(spec.groups.count), selected: assumed(spec.groups.selected) } : undefined,
+    normalize: assumed(spec.normalize),
+    scale: assumed(spec.scale),
+    debugRoundRobin: assumed(spec.debugRoundRobin),
+    hidden: assumed(spec.hidden),
+    layers: assumed(spec.layers),
+  };
 }
 
 /** Whether rules may rely on the field's value. */

@@ -4,7 +4,7 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { literalText, unknownUnlessWritten, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { literalText, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
@@ -49,6 +49,11 @@ export const LIST_FLAGS: ReadonlySet<string> = new Set([
 
 /** A Megatron-LM entry point: a script that runs one parses every flag with Megatron's own defaults. */
 export const ENTRY_POINT = /(^|\/)pretrain_[a-z0-9_]+\.py$/;
+/**
+ * Megatron-LM's own entry points (its top folder @d98e8a6: pretrain_gpt.py, pretrain_hybrid.py, pretrain_mamba.py,
+ * pretrain_vlm.py; earlier also bert, t5, retro, ict and vision_*): they parse exactly Megatron's arguments.
+ */
+const MEGATRON_LM_ENTRY_POINT = /(^|\/)pretrain_(gpt|hybrid|mamba|vlm|bert|t5|retro|ict|vision_[a-z]+)\.py$/;
 
 /**
  * Other spellings of the same settings: TransformerConfig's `num_moe_experts`, and MegaBlocks' flags
@@ -117,7 +122,7 @@ function scriptWords(text: string, start = 0, end = text.length, depth = 0, grou
     const quote = raw.search(/["']/);
     // `ARGS=--moe-router-enable-expert-bias` (quoted or not) holds one flag: read as the variable's, like several.
     const oneFlag = assignment !== null && /^--[a-z]/.test(word.text.slice(assignment[0].length));
-    if ((quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) || oneFlag) {
+    if ((quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) || oneFlag || (assignment !== null && quote >= 0 && runsEntryPoint(text, word.text, assignment[1]!))) {
       const open = quote >= 0 ? word.start + quote : word.start + assignment![0].length - 1;
       const close = quote >= 0 ? text.indexOf(text[open]!, open + 1) : word.end;
       if (assignment) out.push({ text: assignment[0], start: word.start, end: word.start + assignment[0].length, dynamic: false });
@@ -127,6 +132,17 @@ function scriptWords(text: string, start = 0, end = text.length, depth = 0, grou
     out.push(word);
   }
   return out;
+}
+
+/**
+ * A command kept in a string and run by `eval` (Pai-Megatron-Patch's `run_cmd="torchrun $DISTRIBUTED_ARGS
+ * pretrain_deepseek.py ${moe_options} …"` then `eval ${run_cmd}`): its words are the launch, read as if written out.
+ * A string that names an entry point but is never run (only echoed) is not.
+ */
+function runsEntryPoint(text: string, value: string, name: string): boolean {
+  if (!value.split(/\s+/).some((w) => ENTRY_POINT.test(w))) return false;
+  const expansion = String.raw`"?\$(?:\{${name}\}|${name}(?![A-Za-z0-9_]))"?`;
+  return new RegExp(String.raw`(^|[\s;&|(])eval\s+${expansion}(\s|$|[;&|)])`, 'm').test(text);
 }
 
 interface Variable {
@@ -472,8 +488,9 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
     lastFlagEnd = Math.max(lastFlagEnd, words[last]!.end);
     i = last;
   }
-  const launch = launchScope(text, words, consumed, assigned);
-  const isMegatronFlag = megatronFlagTest(text, words, flagWords);
+  const entry = entryPoint(words, variables);
+  const launch = launchScope(text, words, entry, consumed, assigned);
+  const isMegatronFlag = megatronFlagTest(text, words, entry, flagWords);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   // Which code runs the script: Microsoft's Megatron-DeepSpeed (its MoE layer is DeepSpeed's, with its own flags,
   // `--topk`, and defaults, top-1), MindSpeed on Ascend NPUs, or MegaBlocks' fork of Megatron-LM (its own
@@ -507,8 +524,8 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       // MindSpeed and Megatron-DeepSpeed define flags of their own: only a near miss of a router flag is reported.
       const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend || fastmoe ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : spec;
-      const named = { ...(set.group ? { ...read, name: `${read.name} ${set.group}` } : read), launch: scope };
+      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : spec;
+      const named = withLaunch(set.group ? { ...read, name: `${read.name} ${set.group}` } : read, scope);
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
   return specs;
@@ -529,17 +546,40 @@ function sameCommand(text: string, word: ScriptWord, next: ScriptWord): boolean 
 
 const EXPANSION = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)/;
 
+interface EntryPoint {
+  /** The word that runs it. */
+  readonly index: number;
+  /** Its path as the launch runs it. */
+  readonly program: string;
+}
+
+/**
+ * The word that runs a `pretrain_*.py`: written out, or a variable the script sets to one and nothing else
+ * (Megatron-LM's examples/gptoss/02_train.sh: `PRETRAIN_SCRIPT_PATH="pretrain_gpt.py"`, then
+ * `python -m torch.distributed.run … ${PRETRAIN_SCRIPT_PATH}`).
+ */
+function entryPoint(words: readonly ScriptWord[], variables: ReadonlyMap<string, Variable>): EntryPoint | undefined {
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    if (ENTRY_POINT.test(word.text)) return { index, program: word.text };
+    const reference = word.dynamic ? REFERENCE.exec(word.text) : null;
+    const variable = reference ? variables.get(reference[1] ?? reference[2]!) : undefined;
+    if (variable && !variable.ambiguous && variable.literal.kind === 'string' && ENTRY_POINT.test(variable.literal.value)) return { index, program: variable.literal.value };
+  }
+  return undefined;
+}
+
 /**
  * Whether the script holds the whole launch: it runs a Megatron-LM entry point (`pretrain_gpt.py`), sources no
  * other file, and every expansion among its flags (`${MODEL_ARGS[@]}`) names a variable it sets itself. Then a
  * flag it does not write is at Megatron's default; otherwise an unwritten flag may be set where MoE Lens cannot see.
  */
-function launchScope(text: string, words: readonly ScriptWord[], consumed: ReadonlySet<number>, assigned: ReadonlySet<string>): LaunchScope {
-  const entry = words.findIndex((w) => ENTRY_POINT.test(w.text));
-  if (entry === -1) return { complete: false, why: 'does not run a Megatron-LM entry point (pretrain_*.py) itself' };
+function launchScope(text: string, words: readonly ScriptWord[], entryPoint: EntryPoint | undefined, consumed: ReadonlySet<number>, assigned: ReadonlySet<string>): LaunchScope {
+  if (!entryPoint) return { complete: false, why: 'does not run a Megatron-LM entry point (pretrain_*.py) itself' };
+  const entry = entryPoint.index;
   let commandEnd = entry + 1;
   while (commandEnd < words.length && sameCommand(text, words[commandEnd - 1]!, words[commandEnd]!)) commandEnd++;
-  const entryName = words[entry]!.text.slice(words[entry]!.text.lastIndexOf('/') + 1);
+  const entryName = entryPoint.program.slice(entryPoint.program.lastIndexOf('/') + 1);
   for (let i = 0; i + 1 < words.length; i++) {
     if (words[i]!.text === 'source' || words[i]!.text === '.') return { complete: false, why: `sources \`${words[i + 1]!.text}\`, which may set flags` };
   }
@@ -618,9 +658,11 @@ const MEGATRON_FLAG_SET: ReadonlySet<string> = new Set(MEGATRON_FLAGS);
  * Which flags the Megatron-LM entry point receives: those after `pretrain_*.py` on its command line, and those
  * of arrays the script expands there, not the launcher's (`torchrun ${DISTRIBUTED_ARGS[@]} pretrain_gpt.py`).
  */
-function megatronFlagTest(text: string, words: readonly ScriptWord[], flagWords: ReadonlyMap<number, number>): (site: Site) => boolean {
-  const entry = words.findIndex((w) => ENTRY_POINT.test(w.text));
-  if (entry === -1) return () => false;
+function megatronFlagTest(text: string, words: readonly ScriptWord[], entryPoint: EntryPoint | undefined, flagWords: ReadonlyMap<number, number>): (site: Site) => boolean {
+  // A fork's own program (Pai-Megatron-Patch's pretrain_qwen.py, Yuan's pretrain_yuan.py) adds arguments of its own
+  // through `pretrain(…, extra_args_provider=…)`: Pai's `--patch-size` is one edit from Megatron's `--batch-size`.
+  if (!entryPoint || !MEGATRON_LM_ENTRY_POINT.test(entryPoint.program)) return () => false;
+  const entry = entryPoint.index;
   let start = entry;
   while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
   let end = entry + 1;
@@ -871,6 +913,25 @@ function megaBlocksSpelling(spec: RouterSpec, sites: readonly Site[]): RouterSpe
       : `\`moe_router_type\` \`${literalText(routerType!.literal)}\` is not a value written in the file`;
   const unknown = unknownBecause(why);
   return { ...spec, topK, routerBias, order: unknown(spec.order), scoreFunc: unknown(spec.scoreFunc), normalize: unknown(spec.normalize), scale: unknown(spec.scale) };
+}
+
+/**
+ * A launch of MegaBlocks' fork of Megatron-LM: its MoE layer routes with MegaBlocks' LearnedRouter, whose code fixes
+ * what Megatron's flags would choose (megablocks/layers/router.py @78eea65 l.72-78, l.90-103): a softmax over all
+ * experts, then the top k, a gate without bias, no scaling. The launch's other flags cannot change these; whether the
+ * k weights are renormalised is an argument (`moe_normalize_expert_weights`, default None: not renormalised).
+ */
+function megaBlocksForkRouter(spec: RouterSpec): RouterSpec {
+  const router = 'MegaBlocks LearnedRouter (megablocks/layers/router.py @78eea65 l.90-103)';
+  const fixed = (label: string) => ({ sites: [], defaultFrom: { label, fixed: true } });
+  return {
+    ...spec,
+    scoreFunc: spec.scoreFunc.sites.length ? spec.scoreFunc : { value: 'softmax', ...fixed(`${router}: softmax over all experts`) },
+    order: spec.order.sites.length ? spec.order : { value: 'score-then-topk', ...fixed(`${router}: softmax over all experts, then top-k`) },
+    routerBias: { value: false, ...fixed(`${router}: its gate is \`nn.Linear(hidden, experts, bias=False)\` (l.72-78)`) },
+    scale: spec.scale.sites.length ? spec.scale : { value: 1, ...fixed(`${router}: no scaling`) },
+    normalize: spec.scoreFunc.sites.length ? spec.normalize : { value: 'never', sites: [], defaultFrom: { label: `${router}: the k weights are not renormalised (moe_normalize_expert_weights None, ${MEGABLOCKS_ARGUMENTS} l.31)` } },
+  };
 }
 
 const MINDSPEED_MM_QWEN35 = 'Ascend/MindSpeed-MM @57069cd mindspeed_mm/mcore/models/qwen3_5';

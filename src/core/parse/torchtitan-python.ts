@@ -9,7 +9,7 @@
  * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
  * is unknown.
  */
-import { type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { withLaunch, type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import {
   TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
@@ -858,7 +858,7 @@ function withJobSettings(spec: RouterSpec, root: Root, evaluator: PythonEvaluato
       sites.push({ key: 'comm_backend', keyRange: keyword.keyRange, valueRange: { start: keyword.value.from, end: keyword.value.to }, literal: literalOf(keyword.value, parsed.text) });
     }
   }
-  return { ...spec, layout: [...(spec.layout ?? []), ...sites], launch: jobScope(job, root, parsed, file, evaluator) };
+  return withLaunch({ ...spec, layout: [...(spec.layout ?? []), ...sites] }, jobScope(job, root, parsed, file, evaluator));
 }
 
 /**

@@ -6,7 +6,7 @@
  * Its `[model]` table is parsed with toml-eslint-parser (ranges kept); a TOML error there becomes one located note.
  */
 import { parseTOML } from 'toml-eslint-parser';
-import type { Field, LaunchScope, Literal, RouterSpec, Site } from '../model/router-spec';
+import { withLaunch, type Field, type LaunchScope, type Literal, type RouterSpec, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 import { onlyNear } from '../text/edit-distance';
 import { stringValue, type ParsedPython } from './python/syntax';
@@ -177,7 +177,8 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
   }
   const layout = parallelismSites(text);
   const custom = tableSites(text, 'job', 'job.').find((site) => site.key === 'job.custom_config_module');
-  return { specs: [{ ...asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range), ...(layout.length > 0 || custom ? { layout: custom ? [...layout, custom] : layout } : {}), launch: jobScope(custom) }], notes: [] };
+  const spec = { ...asJobSpec(chosen, source, `${name.value}/${flavor.value}`, table.range, flavor.range), ...(layout.length > 0 || custom ? { layout: custom ? [...layout, custom] : layout } : {}) };
+  return { specs: [withLaunch(spec, jobScope(custom))], notes: [] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RouterSpec } from '../model/router-spec';
-import { assertable, fieldRange, keyOf } from './helpers';
+import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
 export const top1SoftmaxAfterTopK = {
@@ -27,7 +27,7 @@ export const top1SoftmaxAfterTopK = {
   checkSpec(spec: RouterSpec, context: RuleContext) {
     if (spec.topK.value !== 1 || spec.order.value !== 'topk-then-score' || spec.scoreFunc.value !== 'softmax') return;
     // Megatron's defaults only where the config holds them: `$EXTRA_ARGS` may pass the score function or pre-softmax.
-    if (![spec.topK, spec.order, spec.scoreFunc].every((field) => assertable(spec, field))) return;
+    if (!allKnown(spec.topK, spec.order, spec.scoreFunc)) return;
     const megatron = spec.framework === 'megatron';
     // Megatron's sinkhorn load balancing routes top-1 by sinkhorn, and its check exempts it (census MEG-057).
     if (megatron && spec.sites.some((s) => s.key === 'moe_router_load_balancing_type' && s.literal.kind === 'string' && s.literal.value === 'sinkhorn')) return;

@@ -1,6 +1,6 @@
 import type { RouterSpec } from '../model/router-spec';
 import type { Rule, RuleContext } from './types';
-import { assertable } from './helpers';
+import { allKnown } from './helpers';
 import { launchFramework, runsMegatronChecks } from '../references/megatron-launch-checks/check';
 
 export const expertBiasWithSoftmax = {
@@ -36,7 +36,7 @@ export const expertBiasWithSoftmax = {
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
     // Softmax by default only where the config holds its defaults: `$EXTRA_ARGS` may pass the score function.
-    if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !assertable(spec, spec.scoreFunc)) return;
+    if (spec.framework !== 'megatron' || spec.scoreFunc.value !== 'softmax' || !allKnown(spec.scoreFunc)) return;
     // MindSpeed (Ascend NPUs) patches Megatron's checks (MindSpeed-LLM's own LongCat script pairs the two), and
     // Megatron-DeepSpeed has neither the check nor the flag.
     if (!runsMegatronChecks(launchFramework(spec))) return;

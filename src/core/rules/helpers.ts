@@ -1,5 +1,5 @@
 /** Small helpers rules share. */
-import { defaultMayNotHold, isKnown, literalText, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
+import { isKnown, literalText, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
 
 /** The sites written in the linted file itself (a value written in an imported module is reported at the config). */
@@ -27,14 +27,6 @@ export function allKnown(...fields: (Field<unknown> | undefined)[]): boolean {
 export function defaultsHold(spec: RouterSpec): boolean {
   if (spec.dialect === 'megatron-args') return spec.launch?.complete === true;
   return spec.dialect === 'torchtitan-python' || spec.dialect === 'hf-json' || spec.dialect === 'deepseek-json';
-}
-
-/**
- * Whether a rule may assert on a field: known, and not an unwritten default of a launch that passes flags MoE Lens
- * cannot read (`$EXTRA_ARGS`, a sourced file, MindSpeed's patches, a Megatron-Bridge recipe), where it may be set.
- */
-export function assertable(spec: RouterSpec, field: Field<unknown>): boolean {
-  return isKnown(field) && !defaultMayNotHold(spec, field);
 }
 
 export function keyOf(field: Field<unknown>, fallback: string): string {
