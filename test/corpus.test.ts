@@ -246,6 +246,10 @@ describe('real-world corpus', () => {
     const qwen3 = join(CORPUS, `${head}/qwen3/__init__.py`);
     assert.deepEqual(lintText(qwen3, readFileSync(qwen3, 'utf8'), project).diagnostics.map((d) => d.message.match(/\(`load_balance_coeff` [^)]*\)/)?.[0]), ['(`load_balance_coeff` is 0.001 in config_utils.py)', '(`load_balance_coeff` is 0.001 in config_utils.py)']);
     assert.deepEqual(names(`${head}/qwen3/config_registry.py`), ['qwen3_debugmodel_moe_param_groups', 'qwen3_30b_a3b', 'qwen3_moe_debug', 'qwen3_moe_deepep']);
+    // Jobs that quantise with torchtitan's float8 / MXFP8 converters (`config = c.build().convert(config)`) keep
+    // their router, and are listed.
+    const registry = 'torchtitan/pytorch__torchtitan@b5bcd76/torchtitan/models/deepseek_v3/config_registry.py';
+    assert.deepEqual(names(registry).filter((name) => /float8|mxfp8/.test(name)), ['deepseek_v3_debugmodel_mxfp8', 'deepseek_v3_671b_float8']);
     // A token dispatcher's dataclass sizes buffers with Megatron's field names (Automodel): no router config.
     assert.deepEqual(names('sweep9/NVIDIA-NeMo__Automodel@36044ad/nemo_automodel/components/moe/megatron/token_dispatcher.py'), []);
     // FlagScale's system section removes the router's bias (disable_bias_linear, line 8): no bias read from Megatron's default.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzeTorchtitanPython } from '../../src/core/parse/torchtitan-python';
+import { analyzeTorchtitanPython, TORCHTITAN_KNOWLEDGE } from '../../src/core/parse/torchtitan-python';
 import { PythonEvaluator } from '../../src/core/parse/python/evaluate';
 import type { ObjectValue, PyValue } from '../../src/core/parse/python/values';
 import { lintText } from '../../src/core/lint';
@@ -23,6 +23,15 @@ function evaluate(text: string, files: Record<string, string> = {}): { roots: Ma
   const evaluator = new PythonEvaluator({ has: (f) => project.hasModule(f), parse: (f) => project.parsedModule(f) });
   evaluator.evaluateDocument(FILE);
   return { roots: new Map(evaluator.roots.map((r) => [r.context.name, r.value])), evaluator };
+}
+
+/** As `evaluate`, with what the torchtitan reader knows (its converters that keep the router). */
+function evaluateWith(text: string): PythonEvaluator {
+  const project = new ProjectIndex();
+  project.setText(FILE, text);
+  const evaluator = new PythonEvaluator({ has: (f) => project.hasModule(f), parse: (f) => project.parsedModule(f) }, TORCHTITAN_KNOWLEDGE);
+  evaluator.evaluateDocument(FILE);
+  return evaluator;
 }
 
 const asObject = (value: PyValue | undefined): ObjectValue => {
@@ -454,9 +463,16 @@ describe('torchtitan @b5bcd76 (test/corpus): deepseek_v3/config_registry.py as w
     assert.deepEqual([ep.literal, line(ep.valueRange.start)], [{ kind: 'int', value: 1 }, 202]);
   });
 
-  it('jobs whose model_registry call passes converters read no router (the converter chain is not followed)', () => {
-    assert.equal(specs.has('deepseek_v3_debugmodel_mxfp8'), false);
-    assert.equal(specs.has('deepseek_v3_671b_float8'), false);
+  it("jobs that quantise with torchtitan's float8 / MXFP8 converters keep their flavor's router (model_registry's `for c in converters: config = c.build().convert(config)`)", () => {
+    const router = (name: string) => {
+      const spec = specs.get(name)!;
+      return [spec.experts.value, spec.topK.value, spec.scoreFunc.value, spec.groups?.count.value, spec.scale.value, spec.selectionBias.value];
+    };
+    assert.deepEqual(router('deepseek_v3_671b_float8'), router('deepseek_v3_671b'));
+    assert.deepEqual(router('deepseek_v3_671b_float8'), [256, 8, 'sigmoid', 8, 2.5, 'learned']);
+    assert.deepEqual(router('deepseek_v3_debugmodel_mxfp8'), router('deepseek_v3_debugmodel'));
+    // Where each value is written is where the flavor writes it, as for the job without converters.
+    assert.deepEqual(specs.get('deepseek_v3_671b_float8')!.topK.sites.at(-1)?.valueRange, specs.get('deepseek_v3_671b')!.topK.sites.at(-1)?.valueRange);
   });
 
   it('a helper that calls itself is not followed into its recursion, and cannot leave the file\'s config class unread', () => {
@@ -481,5 +497,35 @@ describe('torchtitan @b5bcd76 (test/corpus): deepseek_v3/config_registry.py as w
     assert.ok(evaluator.budgetExhausted === false, 'the functions stop at their share, not at the end of the budget');
     const specs = analyzeTorchtitanPython(`from dataclasses import dataclass\nfrom megatron.bridge.models.gpt_provider import GPTModelProvider\n\n${heavy}\n${provider}`, FILE).specs;
     assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['P', 64, 6]]);
+  });
+});
+
+describe('the evaluator: loops over known lists, and conversions a reader knows keep the router', () => {
+  it('a for loop over a short list written in the code runs its body for each item, the loop variable bound to it', () => {
+    const { roots } = evaluate('def last(ks):\n    out = None\n    for k in ks:\n        out = k * 2\n    return out\n\nx = last([1, 3])\n');
+    assert.equal(intOf(roots.get('x')), 6);
+    // A list grown in a loop, or a long one, runs the body once with the loop variable unknown.
+    const { roots: grown } = evaluate('def last(ks):\n    out = None\n    for k in ks:\n        out = k * 2\n    return out\n\nxs = []\nxs.append(3)\ny = last(xs)\nz = last(list(range(20)))\n');
+    assert.equal(grown.get('y')?.kind, 'unknown');
+    assert.equal(grown.get('z')?.kind, 'unknown');
+  });
+
+  const registry = (converter: string, from: string) =>
+    `from torchtitan.models.moe import MoEArgs\n${from}\n\ndef model_registry(converters=None):\n    config = MoEArgs(num_experts=16, top_k=2, score_func="softmax")\n    if converters is not None:\n        for c in converters:\n            config = c.build().convert(config)\n    return config\n\ndef quantised():\n    return model_registry(converters=[${converter}.Config(model_compile_enabled=True)])\n`;
+
+  it("torchtitan's float8 / MXFP8 converters return the model config they were given; any other converter's result is unknown", () => {
+    const returned = (text: string) => roots(text).get('quantised');
+    const roots = (text: string) => new Map(evaluateWith(text).roots.map((r) => [r.context.name, r.value]));
+    for (const [converter, from] of [
+      ['Float8LinearConverter', 'from torchtitan.components.quantization import Float8LinearConverter'],
+      ['MXFP8GroupedExpertsConverter', 'from torchtitan.components.quantization.mx import MXFP8GroupedExpertsConverter'],
+    ]) {
+      const config = asObject(returned(registry(converter!, from!)));
+      assert.deepEqual([config.className, intOf(path(config, 'top_k'))], ['MoEArgs', 2], converter);
+    }
+    // LoRA rewrites the model it is given (torchtitan/components/lora.py): not known to keep the router.
+    assert.notEqual((returned(registry('LoRAConverter', 'from torchtitan.components.lora import LoRAConverter')) as ObjectValue | undefined)?.className, 'MoEArgs');
+    // A workspace's own class of the same name is not torchtitan's.
+    assert.notEqual((returned(registry('Float8LinearConverter', 'from mypkg.quant import Float8LinearConverter')) as ObjectValue | undefined)?.className, 'MoEArgs');
   });
 });

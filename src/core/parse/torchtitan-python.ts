@@ -24,7 +24,7 @@ import { keyedSpec, type KeyedFormat } from './hf-json';
 import { megatronSpecFromSites } from './megatron';
 import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
-import { PythonEvaluator, type NamingContext, type PythonSources, type Root } from './python/evaluate';
+import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type PythonSources, type Root } from './python/evaluate';
 import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
 import { describeValue, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
 
@@ -54,7 +54,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
     has: (f) => f === file || (project?.hasModule(f) ?? false),
     parse: (f) => (f === file ? parsed : project?.parsedModule(f)),
   };
-  const evaluator = new PythonEvaluator(sources);
+  const evaluator = new PythonEvaluator(sources, TORCHTITAN_KNOWLEDGE);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
   const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built)]
@@ -78,6 +78,32 @@ interface FoundRouter {
 
 /** Experts and their token dispatcher take `num_experts` / `top_k` too, but route nothing. */
 const NOT_A_ROUTER = /expert|dispatch/i;
+
+const QUANTIZATION = 'pytorch/torchtitan @b5bcd76 torchtitan/components/quantization';
+/**
+ * torchtitan's float8 and MXFP8 converters (`converters=[Float8LinearConverter.Config(...), ...]` in
+ * config_registry.py, applied as `config = c.build().convert(config)` by each model's `model_registry`) swap Linear
+ * and GroupedExperts configs for quantized ones (and the experts' token dispatcher), and return the same model config
+ * with no router field changed: float8.py l.151-173 and l.246-266, mx.py l.79-98 and l.184-206. A router gate they
+ * swap stays a gate of the same shape. LoRA, NVFP4 and any other converter stay unknown.
+ */
+const ROUTER_KEEPING_CONVERTERS: ReadonlyMap<string, string> = new Map([
+  ['Float8LinearConverter', 'float8.py l.151-173'],
+  ['Float8GroupedExpertsConverter', 'float8.py l.246-266'],
+  ['MXFP8LinearConverter', 'mx.py l.79-98'],
+  ['MXFP8GroupedExpertsConverter', 'mx.py l.184-206'],
+]);
+
+/** What the evaluator is told of torchtitan's code it cannot follow. */
+export const TORCHTITAN_KNOWLEDGE: EvaluatorKnowledge = { convertKeepsRouter: quantizationKeepsRouter };
+
+function quantizationKeepsRouter(converter: ObjectValue): string | undefined {
+  // Imported from torchtitan.components.quantization (or its float8 / mx module), or that package in the workspace.
+  const external = /^torchtitan\.components\.quantization(?:\.float8|\.mx)?\.(\w+)\.Config$/.exec(converter.external ?? '')?.[1];
+  const declared = converter.cls && /(^|\/)torchtitan\/components\/quantization\/(float8|mx)\.py$/.test(converter.cls.file) ? /^(\w+)\.Config$/.exec(converter.cls.name)?.[1] : undefined;
+  const where = ROUTER_KEEPING_CONVERTERS.get(external ?? declared ?? '');
+  return where ? `${QUANTIZATION}/${where}` : undefined;
+}
 
 /** Classes that build an object of any attributes, as tests and scripts mock a config with. */
 const STAND_INS: ReadonlySet<string> = new Set(['types.SimpleNamespace', 'argparse.Namespace', 'unittest.mock.Mock', 'unittest.mock.MagicMock', 'mock.Mock', 'mock.MagicMock']);

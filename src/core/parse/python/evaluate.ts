@@ -66,6 +66,8 @@ const MAX_STEPS = 200_000;
 const MAX_DICT_ENTRIES = 2_000;
 const MAX_MODULES = 64;
 const MAX_LIST_ITEMS = 1024;
+/** A loop over more items than this runs its body once, with the loop variable unknown. */
+const MAX_ITERATED_ITEMS = 8;
 const MAX_NESTING = 200;
 /** Names in one attribute assignment's target (`a.b.c = v` has three) that are followed. */
 const MAX_ASSIGNED_PATH = 32;
@@ -102,6 +104,15 @@ const place = (file: string, node: { from: number; to: number }): Place => ({ fi
 const NOT_PASSED: readonly Place[] = Object.freeze([]);
 const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: NOT_PASSED });
 
+/** What a framework's reader knows of code the evaluator cannot follow (its own classes' methods). */
+export interface EvaluatorKnowledge {
+  /**
+   * Where `config.build().convert(model)` returns `model` with everything MoE Lens reads unchanged: the source that
+   * says so, given the object `config` is; undefined where that is not known (the call's result is then unknown).
+   */
+  readonly convertKeepsRouter?: (converter: ObjectValue) => string | undefined;
+}
+
 export class PythonEvaluator {
   private readonly modules = new Map<string, ModuleScope | null>();
   private readonly classes = new Map<SyntaxNode, ClassInfo>();
@@ -137,7 +148,10 @@ export class PythonEvaluator {
    */
   readonly attributeAssignments = new Map<string, boolean>();
 
-  constructor(private readonly sources: PythonSources) {}
+  constructor(
+    private readonly sources: PythonSources,
+    private readonly knowledge: EvaluatorKnowledge = {},
+  ) {}
 
   get budgetExhausted(): boolean {
     return this.steps > this.limit;
@@ -594,6 +608,8 @@ export class PythonEvaluator {
     const argList = node.getChild('ArgList');
     const mutated = this.listMethod(calleeNode, argList, frame);
     if (mutated) return mutated;
+    const converted = this.conversion(calleeNode, argList, frame);
+    if (converted) return converted;
     const callee = this.evalExpr(calleeNode, frame);
     const { positional, keywords, unpacked } = this.evalArguments(argList, frame);
     const closed = argList?.lastChild?.name === ')' && argList.lastChild.from !== argList.lastChild.to;
@@ -661,6 +677,26 @@ export class PythonEvaluator {
       default:
         return unknown(`\`${clip(nodeText(parsed.text, calleeNode))}\` is not callable`, trace);
     }
+  }
+
+  /**
+   * `c.build().convert(model)` where the reader knows that converter keeps the router as it was
+   * (`EvaluatorKnowledge.convertKeepsRouter`): the model it was given, passed through the call.
+   */
+  private conversion(calleeNode: SyntaxNode, argList: SyntaxNode | null, frame: Frame): PyValue | undefined {
+    const known = this.knowledge.convertKeepsRouter;
+    const { text } = frame.module.parsed;
+    if (!known || calleeNode.name !== 'MemberExpression' || calleeNode.lastChild?.name !== 'PropertyName' || nodeText(text, calleeNode.lastChild) !== 'convert') return undefined;
+    const built = calleeNode.firstChild;
+    const buildCallee = built?.name === 'CallExpression' ? built.firstChild : null;
+    if (!buildCallee || buildCallee.name !== 'MemberExpression' || buildCallee.lastChild?.name !== 'PropertyName' || nodeText(text, buildCallee.lastChild) !== 'build' || !buildCallee.firstChild) return undefined;
+    const buildArgs = built!.getChild('ArgList');
+    if (buildArgs && children(buildArgs).some((c) => c.name !== '(' && c.name !== ')')) return undefined;
+    const converter = this.evalExpr(buildCallee.firstChild, frame);
+    if (converter.kind !== 'object' || known(converter) === undefined) return undefined;
+    const { positional, keywords, unpacked } = this.evalArguments(argList, frame);
+    if (unpacked || positional.length !== 1 || keywords.size > 0) return undefined;
+    return passedThrough(positional[0]!.value, place(frame.module.file, calleeNode));
   }
 
   /** `layers.append(x)` / `layers.extend(xs)` on a list the evaluator built: the list grows, as in Python. */
@@ -851,9 +887,13 @@ export class PythonEvaluator {
         return this.execIf(statement, frame);
       case 'ForStatement':
       case 'WhileStatement': {
-        // The body runs once, with the loop variables unknown: what it builds is recorded once.
         const parts = children(statement);
         const inAt = parts.findIndex((p) => p.name === 'in');
+        // `for c in converters:` over a list known item by item (a few, written in the code): the body runs for
+        // each, with the loop variable bound to it, as Python runs it.
+        const iterated = this.iterateKnownList(statement, parts, inAt, frame);
+        if (iterated.ran) return iterated.returned;
+        // Otherwise the body runs once, with the loop variables unknown: what it builds is recorded once.
         for (const target of parts.slice(1, inAt > 0 ? inAt : 1)) {
           for (const name of target.name === 'TupleExpression' ? elements(target) : [target]) {
             if (name.name === 'VariableName') frame.locals.set(nodeText(text, name), unknown(`\`${nodeText(text, name)}\` is a loop variable`, traceAt(frame.module.file, name)));
@@ -892,6 +932,27 @@ export class PythonEvaluator {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * A `for` loop with one plain loop variable over a list whose items are all known (not grown by a call in a loop,
+   * not a comprehension's one item) and at most MAX_ITERATED_ITEMS: the body runs once per item. Else `ran` is false.
+   */
+  private iterateKnownList(statement: SyntaxNode, parts: readonly SyntaxNode[], inAt: number, frame: Frame): { ran: boolean; returned?: PyValue } {
+    if (statement.name !== 'ForStatement' || inAt !== 2 || parts[1]?.name !== 'VariableName') return { ran: false };
+    const iterable = parts[inAt + 1];
+    const body = statement.getChild('Body');
+    if (!iterable || !body || statement.getChildren('Body').length !== 1) return { ran: false };
+    const list = this.evalExpr(iterable, frame);
+    if (list.kind !== 'list' || list.items.length > MAX_ITERATED_ITEMS || this.inexact.has(identityOf(list))) return { ran: false };
+    const name = nodeText(frame.module.parsed.text, parts[1]);
+    const at = place(frame.module.file, parts[1]);
+    for (const item of list.items) {
+      frame.locals.set(name, passedThrough(item, at));
+      const returned = this.execBlock(body, frame);
+      if (returned || this.budgetExhausted) return { ran: true, ...(returned ? { returned } : {}) };
+    }
+    return { ran: true };
   }
 
   /**
