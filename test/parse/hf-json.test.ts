@@ -295,4 +295,22 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const typo = spec('{"model_type": "ernie4_5_moe", "moe_num_experts": 64, "moe_kk": 6}')!;
     assert.deepEqual(typo.unknownKeys?.map((k) => k.key), ['moe_kk'], 'a real near miss is still one');
   });
+
+  it("Kimi Linear: transformers' KimiLinearTopkRouter (DeepSeek-V3's) under the checkpoint's own key names; an activation the readers disagree on is unknown", () => {
+    // The keys of moonshotai/Kimi-Linear-48B-A3B-Instruct's config.json (its router part).
+    const published = '{"architectures": ["KimiLinearForCausalLM"], "model_type": "kimi_linear", "hidden_size": 2304, "num_hidden_layers": 27, "num_experts": 256, "num_experts_per_token": 8, "moe_renormalize": true, "moe_router_activation_func": "sigmoid", "num_expert_group": 1, "topk_group": 1, "routed_scaling_factor": 2.446, "use_grouped_topk": true, "num_shared_experts": 1}';
+    const kimi = spec(published)!;
+    assert.equal(kimi.framework, 'hf:kimi_linear');
+    assert.deepEqual([kimi.experts.value, kimi.topK.value, kimi.scoreFunc.value, kimi.normalize.value, kimi.scale.value, kimi.groups?.count.value, kimi.groups?.selected.value], [256, 8, 'sigmoid', 'always', 2.446, 1, 1]);
+    assert.equal(kimi.selectionBias.value, 'static', 'e_score_correction_bias, added for choosing');
+    assert.deepEqual(kimi.unknownKeys, []);
+    assert.equal(semanticsLabel(kimi), 'hf:kimi_linear · score → top-8 · sigmoid · selection bias (static) · groups 1/1 (top2-sum) · normalize always · × 2.446');
+    // The names transformers' attribute_map reads them through, and the class defaults where nothing is written.
+    const aliases = spec('{"model_type": "kimi_linear", "num_local_experts": 64, "num_experts_per_tok": 4}')!;
+    assert.deepEqual([aliases.experts.value, aliases.topK.value, aliases.normalize.value, aliases.scale.value, aliases.groups], [64, 4, 'always', 2.446, undefined]);
+    assert.equal(spec(published.replace('"moe_renormalize": true', '"moe_renormalize": false'))!.normalize.value, 'never');
+    // transformers scores with a sigmoid whatever the key says; the remote code and vLLM read it.
+    const softmax = spec(published.replace('"moe_router_activation_func": "sigmoid"', '"moe_router_activation_func": "softmax"'))!;
+    assert.match(softmax.scoreFunc.unknown ?? '', /scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says/);
+  });
 });

@@ -35,6 +35,7 @@ export type Framework =
   | 'hf:gemma4'
   | 'hf:kimi_k2'
   | 'hf:kimi_k25'
+  | 'hf:kimi_linear'
   | 'hf:deepseek_v32'
   | 'hf:mimo_v2_flash'
   | 'hf:bailing_moe'

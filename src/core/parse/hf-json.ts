@@ -349,6 +349,29 @@ DIALECTS.kimi_k2 = {
 // 5.18.0's native kimi_k25 builds DeepseekV3Model instead (configuration_kimi_k25.py L83-92), whose router differs
 // only where Kimi's values make no difference (groups masked with -inf, renormalised also at k = 1).
 DIALECTS.kimi_k25 = { ...DIALECTS.kimi_k2!, framework: 'hf:kimi_k25', nested: 'text_config' };
+// Kimi Linear (`kimi_linear`, Kimi-Linear-48B-A3B): transformers 5.18.0 registers it; its KimiLinearTopkRouter is
+// DeepSeek-V3's router (sigmoid hard-coded, `e_score_correction_bias` added for choosing, groups by the biased top-2
+// sum, renormalised by `norm_topk_prob`, times `routed_scaling_factor`; modeling_kimi_linear.py L717-755), and
+// KimiLinearConfig reads the checkpoint's own key names through its attribute_map (num_experts,
+// num_experts_per_token, moe_renormalize, num_expert_group; configuration_kimi_linear.py L68-75, defaults L85-107).
+// The checkpoint's remote code (auto_map) and vLLM read `moe_router_activation_func`, which the native router does
+// not: see kimiLinearScore.
+const KIMI_LINEAR = `${'transformers 5.18.0'} KimiLinearConfig (configuration_kimi_linear.py)`;
+DIALECTS.kimi_linear = {
+  framework: 'hf:kimi_linear',
+  experts: ['num_experts', 'num_local_experts'],
+  topK: ['num_experts_per_token', 'num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 KimiLinearTopkRouter (sigmoid is hard-coded, modeling_kimi_linear.py L733)', ['moe_router_activation_func']),
+  routerBias: false,
+  selectionBias: 'static',
+  selectionBiasLabel: 'transformers 5.18.0 KimiLinearTopkRouter.e_score_correction_bias, added for choosing (modeling_kimi_linear.py L728, L734)',
+  // n_group = topk_group = 1 by default (L91-92): no groups unless written.
+  groups: { count: 'num_expert_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: { key: 'moe_renormalize', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${KIMI_LINEAR}.norm_topk_prob = True, read as \`moe_renormalize\` (L70, L94)` },
+  scale: { key: 'routed_scaling_factor', default: 2.446, defaultLabel: `${KIMI_LINEAR}.routed_scaling_factor = 2.446 (L85)` },
+  ownKeys: ['n_group'],
+};
 // DeepSeek-V3.2 (`deepseek_v32`, no auto_map): transformers 5.18.0's DeepseekV32TopkRouter is DeepSeek-V3's router
 // (sigmoid fixed, selection bias always, groups by the biased top-2 sum); `scoring_func` and `topk_method` are not read
 // (modeling_deepseek_v32.py L510-548). Defaults: configuration_deepseek_v32.py L96-106.
@@ -778,6 +801,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
+  const scoreRead = dialectName === 'kimi_linear' ? kimiLinearScore(scoreFunc, scoreSite) : scoreFunc;
   const typeName = modelType?.literal.kind === 'string' ? modelType.literal.value : null;
   const unknownType =
     dialect !== UNKNOWN_MODEL_TYPE
@@ -836,7 +860,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     experts: unlessUnknown(numberField(dialect.experts)),
     topK: unlessUnknown(numberField(dialect.topK)),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
-    scoreFunc: unlessUnknown(scoreFunc),
+    scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: dialect.selectionBiasLabel ?? `${dialect.framework} router` } }),
     groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
@@ -873,6 +897,16 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     ...(dialect.tokenNorm ? { tokenNorm: { epsilon: tokenNormEpsilon(numberField([dialect.tokenNorm.epsilonKey])), source: dialect.tokenNorm.source } } : {}),
     ...(dialect.expertScale ? { expertScale: { source: dialect.expertScale } } : {}),
   };
+}
+
+/**
+ * Kimi Linear's `moe_router_activation_func`: transformers' native router scores with a sigmoid whatever it says, the
+ * checkpoint's remote code and vLLM (`scoring_func=config.moe_router_activation_func`) with what it says. Every
+ * published checkpoint writes "sigmoid", where they agree; any other value leaves the score function unknown.
+ */
+function kimiLinearScore(field: Field<string>, written: Site | undefined): Field<string> {
+  if (!written || (written.literal.kind === 'string' && written.literal.value === 'sigmoid')) return field;
+  return { ...field, unknown: `\`moe_router_activation_func\` is ${literalText(written.literal)}: transformers' KimiLinearTopkRouter scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says` };
 }
 
 /**

@@ -288,9 +288,10 @@ export function checkpointGateInputs(drawn: SyntheticInputs, whole: () => Synthe
  * learned one routes at its initial zero; any other (a checkpoint's, such as DeepSeek-V3's `e_score_correction_bias`)
  * is drawn, and a user must know that the drawn bias, not the routing order, may be what the loads show.
  */
-export function syntheticSelectionBiasNote(config: Pick<RouterConfig, 'selectionBias'>, learned: boolean): string | undefined {
+export function syntheticSelectionBiasNote(config: Pick<RouterConfig, 'selectionBias' | 'scoreFunc'>, learned: boolean): string | undefined {
   if (!config.selectionBias) return undefined;
-  return learned ? 'the learned selection bias at its initial zero' : "the checkpoint's selection bias drawn N(0, 0.1²) per expert, which can outweigh softmax scores of about 1/E";
+  if (learned) return 'the learned selection bias at its initial zero';
+  return `the checkpoint's selection bias drawn N(0, 0.1²) per expert${config.scoreFunc === 'softmax' ? ', which can outweigh softmax scores of about 1/E' : ''}`;
 }
 
 export function drawsWholeTokens(config: Pick<RouterConfig, 'tokenNorm'>): boolean {
