@@ -313,4 +313,17 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const softmax = spec(published.replace('"moe_router_activation_func": "sigmoid"', '"moe_router_activation_func": "softmax"'))!;
     assert.match(softmax.scoreFunc.unknown ?? '', /scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says/);
   });
+
+  it("dots.llm1, K-EXAONE and GLM-4.5V/4.6V: DeepSeek-V3's router (GLM-4.5's for GLM-4.5V) with their own config classes' defaults", () => {
+    const dots = spec('{"model_type": "dots1", "n_routed_experts": 128, "num_experts_per_tok": 6, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.5, "scoring_func": "noaux_tc"}')!;
+    assert.deepEqual([dots.framework, dots.experts.value, dots.topK.value, dots.scoreFunc.value, dots.selectionBias.value, dots.normalize.value, dots.scale.value], ['hf:dots1', 128, 6, 'sigmoid', 'static', 'always', 2.5]);
+    const dotsDefaults = spec('{"model_type": "dots1", "n_routed_experts": 128, "num_experts_per_tok": 6}')!;
+    assert.deepEqual([dotsDefaults.normalize.value, dotsDefaults.scale.value, dotsDefaults.groups], ['never', 1, undefined], 'Dots1Config: norm_topk_prob False, scaling 1.0, groups 1/1');
+    const exaone = spec('{"model_type": "exaone_moe", "num_experts": 128, "num_experts_per_tok": 8}')!;
+    assert.deepEqual([exaone.framework, exaone.experts.value, exaone.scoreFunc.value, exaone.normalize.value, exaone.scale.value, exaone.groups], ['hf:exaone_moe', 128, 'sigmoid', 'always', 2.5, undefined]);
+    const glm4v = analyzeHfJson('{"model_type": "glm4v_moe", "text_config": {"model_type": "glm4v_moe_text", "n_routed_experts": 128, "num_experts_per_tok": 8, "routed_scaling_factor": 1.0}, "vision_config": {"depth": 24}}', 'config.json').specs;
+    assert.equal(glm4v.length, 1);
+    assert.deepEqual([glm4v[0]!.framework, glm4v[0]!.experts.value, glm4v[0]!.topK.value, glm4v[0]!.scoreFunc.value, glm4v[0]!.selectionBias.value, glm4v[0]!.normalize.value], ['hf:glm4v_moe', 128, 8, 'sigmoid', 'static', 'always']);
+    assert.equal(spec('{"model_type": "glm4v_moe_text", "n_routed_experts": 128, "num_experts_per_tok": 8}')!.framework, 'hf:glm4v_moe');
+  });
 });

@@ -372,6 +372,35 @@ DIALECTS.kimi_linear = {
   scale: { key: 'routed_scaling_factor', default: 2.446, defaultLabel: `${KIMI_LINEAR}.routed_scaling_factor = 2.446 (L85)` },
   ownKeys: ['n_group'],
 };
+// dots.llm1 (`dots1`) and K-EXAONE (`exaone_moe`): transformers 5.18.0's routers are DeepSeek-V3's (Dots1TopkRouter
+// modeling_dots1.py L279-317, ExaoneMoeTopkRouter modeling_exaone_moe.py L227-265: sigmoid hard-coded, the checkpoint's
+// e_score_correction_bias for choosing, groups by the biased top-2 sum); only their config classes' defaults differ.
+const DOTS1 = 'transformers 5.18.0 Dots1Config (configuration_dots1.py)';
+DIALECTS.dots1 = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:dots1',
+  scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 Dots1TopkRouter (sigmoid is hard-coded, modeling_dots1.py L295)', ['scoring_func']),
+  // n_group = topk_group = 1 (L93-94): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(false, `${DOTS1}.norm_topk_prob = False (L97)`),
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${DOTS1}.routed_scaling_factor = 1.0 (L107)` },
+};
+const EXAONE_MOE = 'transformers 5.18.0 ExaoneMoeConfig (configuration_exaone_moe.py)';
+DIALECTS.exaone_moe = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:exaone_moe',
+  experts: ['num_experts'],
+  scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 ExaoneMoeTopkRouter (sigmoid is hard-coded, modeling_exaone_moe.py L243)'),
+  // n_group = topk_group = 1 (L120-121): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${EXAONE_MOE}.norm_topk_prob = True (L118)`),
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${EXAONE_MOE}.routed_scaling_factor = 2.5 (L119)` },
+};
+// GLM-4.5V / GLM-4.6V (`glm4v_moe`): the text model's keys sit in `text_config` (model_type glm4v_moe_text), routed by
+// Glm4vMoeTextTopkRouter, which is Glm4MoeTopkRouter (modular_glm4v_moe.py L205-207); Glm4vMoeTextConfig's defaults are
+// Glm4MoeConfig's (configuration_glm4v_moe.py L95-102: norm_topk_prob True, routed_scaling_factor 1.0, groups 1/1).
+DIALECTS.glm4v_moe = { ...DIALECTS.glm4_moe!, framework: 'hf:glm4v_moe', nested: 'text_config' };
+DIALECTS.glm4v_moe_text = { ...DIALECTS.glm4v_moe, nested: undefined };
 // DeepSeek-V3.2 (`deepseek_v32`, no auto_map): transformers 5.18.0's DeepseekV32TopkRouter is DeepSeek-V3's router
 // (sigmoid fixed, selection bias always, groups by the biased top-2 sum); `scoring_func` and `topk_method` are not read
 // (modeling_deepseek_v32.py L510-548). Defaults: configuration_deepseek_v32.py L96-106.
