@@ -326,4 +326,24 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual([glm4v[0]!.framework, glm4v[0]!.experts.value, glm4v[0]!.topK.value, glm4v[0]!.scoreFunc.value, glm4v[0]!.selectionBias.value, glm4v[0]!.normalize.value], ['hf:glm4v_moe', 128, 8, 'sigmoid', 'static', 'always']);
     assert.equal(spec('{"model_type": "glm4v_moe_text", "n_routed_experts": 128, "num_experts_per_tok": 8}')!.framework, 'hf:glm4v_moe');
   });
+
+  it("GLM-5 (glm_moe_dsa) and DeepSeek-V4 as transformers reads them: V3.2's router with GLM-5's defaults; V4's sqrtsoftplus, always renormalised", () => {
+    const glm5 = spec('{"model_type": "glm_moe_dsa", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 2.5, "scoring_func": "sigmoid", "topk_method": "noaux_tc"}')!;
+    assert.deepEqual([glm5.framework, glm5.scoreFunc.value, glm5.selectionBias.value, glm5.normalize.value, glm5.scale.value, glm5.groups?.count.value], ['hf:glm_moe_dsa', 'sigmoid', 'static', 'always', 2.5, 1]);
+    assert.deepEqual(glm5.unknownKeys, []);
+    assert.equal(spec('{"model_type": "glm_moe_dsa", "n_routed_experts": 256, "num_experts_per_tok": 8}')!.groups, undefined, 'GlmMoeDsaConfig: groups 1/1 unless written');
+    const v4 = spec('{"model_type": "deepseek_v4", "n_routed_experts": 256, "num_experts_per_tok": 6, "norm_topk_prob": false, "num_hash_layers": 3, "routed_scaling_factor": 1.5, "scoring_func": "sqrtsoftplus"}')!;
+    assert.deepEqual([v4.framework, v4.scoreFunc.value, v4.selectionBias.value, v4.normalize.value, v4.scale.value, v4.groups], ['hf:deepseek_v4', 'sqrtsoftplus', 'static', 'always', 1.5, undefined]);
+    assert.match(v4.normalize.defaultFrom?.label ?? '', /whatever norm_topk_prob says/);
+    assert.equal(spec('{"model_type": "deepseek_v4", "n_routed_experts": 256, "num_experts_per_tok": 6}')!.scoreFunc.value, 'sqrtsoftplus');
+    assert.match(spec('{"model_type": "deepseek_v4", "n_routed_experts": 256, "num_experts_per_tok": 6, "scoring_func": "softmax"}')!.scoreFunc.unknown ?? '', /no softmax, so building the model raises KeyError/);
+  });
+
+  it("Laguna: sigmoid, the checkpoint's bias for choosing, always renormalised, its own scaling key; a softcap MoE Lens does not model is unknown", () => {
+    const laguna = spec('{"model_type": "laguna", "num_experts": 256, "num_experts_per_tok": 8, "moe_routed_scaling_factor": 2.5, "moe_apply_router_weight_on_input": false}')!;
+    assert.deepEqual([laguna.framework, laguna.scoreFunc.value, laguna.selectionBias.value, laguna.normalize.value, laguna.scale.value, laguna.groups], ['hf:laguna', 'sigmoid', 'static', 'always', 2.5, undefined]);
+    assert.equal(provenanceOf(laguna.scoreFunc), 'default');
+    assert.match(spec('{"model_type": "laguna", "num_experts": 256, "num_experts_per_tok": 8, "moe_router_logit_softcapping": 30.0}')!.scoreFunc.unknown ?? '', /squashes the logits with a tanh/);
+    assert.equal(spec('{"model_type": "laguna", "num_experts": 256, "num_experts_per_tok": 8, "moe_router_logit_softcapping": 0.0}')!.scoreFunc.unknown, undefined);
+  });
 });

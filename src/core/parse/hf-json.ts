@@ -401,6 +401,55 @@ DIALECTS.exaone_moe = {
 // Glm4MoeConfig's (configuration_glm4v_moe.py L95-102: norm_topk_prob True, routed_scaling_factor 1.0, groups 1/1).
 DIALECTS.glm4v_moe = { ...DIALECTS.glm4_moe!, framework: 'hf:glm4v_moe', nested: 'text_config' };
 DIALECTS.glm4v_moe_text = { ...DIALECTS.glm4v_moe, nested: undefined };
+// GLM-5 (`glm_moe_dsa`): transformers 5.18.0's GlmMoeDsaTopkRouter is DeepSeek-V3.2's (sigmoid, the checkpoint's
+// e_score_correction_bias for choosing, groups by the biased top-2 sum; modeling_glm_moe_dsa.py L481-519), with
+// GlmMoeDsaConfig's defaults (configuration_glm_moe_dsa.py L101-111: 256 experts, top-8, scaling 2.5, groups 1/1,
+// renormalised); `scoring_func` and `topk_method` are not read.
+const GLM_MOE_DSA = 'transformers 5.18.0 GlmMoeDsaConfig (configuration_glm_moe_dsa.py)';
+DIALECTS.glm_moe_dsa = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:glm_moe_dsa',
+  scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 GlmMoeDsaTopkRouter (sigmoid is hard-coded, modeling_glm_moe_dsa.py L497)', ['scoring_func']),
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${GLM_MOE_DSA}.norm_topk_prob = True (L111)`),
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${GLM_MOE_DSA}.routed_scaling_factor = 2.5 (L102)` },
+};
+// DeepSeek-V4 as transformers 5.18.0 reads it (`deepseek_v4`; its own inference format is 'deepseek-v4-official'):
+// DeepseekV4TopKRouter scores with ACT2FN[scoring_func] (sqrtsoftplus by default), chooses with the checkpoint's
+// e_score_correction_bias, divides the k weights by their sum whatever `norm_topk_prob` says, and multiplies by
+// `routed_scaling_factor` (modeling_deepseek_v4.py L1071-1089); the first `mlp_layer_types` "hash_moe" layers (three
+// by default) route by token id instead (DeepseekV4HashRouter, L1092-1120). No expert groups. See deepseekV4Score.
+const DEEPSEEK_V4_HF = 'transformers 5.18.0 DeepseekV4Config (configuration_deepseek_v4.py)';
+DIALECTS.deepseek_v4 = {
+  framework: 'hf:deepseek_v4',
+  experts: ['n_routed_experts', 'num_local_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: { keys: ['scoring_func'], default: 'sqrtsoftplus', defaultLabel: `${DEEPSEEK_V4_HF}.scoring_func = "sqrtsoftplus" (L151), applied as ACT2FN[scoring_func] (modeling_deepseek_v4.py L1078)` },
+  routerBias: false,
+  selectionBias: 'static',
+  selectionBiasLabel: 'transformers 5.18.0 DeepseekV4TopKRouter.e_score_correction_bias, added for choosing (modeling_deepseek_v4.py L1080, L1086); the first hash layers route by token id (DeepseekV4HashRouter, L1092-1120)',
+  normalize: hardCodedNormalize('always', 'transformers 5.18.0 DeepseekV4TopKRouter divides the k weights by their sum whatever norm_topk_prob says (modeling_deepseek_v4.py L1088)'),
+  scale: { key: 'routed_scaling_factor', default: 1.5, defaultLabel: `${DEEPSEEK_V4_HF}.routed_scaling_factor = 1.5 (L153)` },
+};
+// Laguna (`laguna`, poolside's Laguna XS.2): transformers 5.18.0's LagunaTopKRouter scores with a sigmoid, chooses
+// with the checkpoint's e_score_correction_bias, divides the k weights by their sum (modeling_laguna.py L158-186), and
+// LagunaSparseMoeBlock multiplies the routed output by `moe_routed_scaling_factor` (L245, default 1.0:
+// configuration_laguna.py L126). A `moe_router_logit_softcapping` above 0 first squashes the logits with a tanh (L176),
+// which MoE Lens does not model: see lagunaScore.
+const LAGUNA = 'transformers 5.18.0 LagunaTopKRouter (modeling_laguna.py)';
+DIALECTS.laguna = {
+  framework: 'hf:laguna',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('sigmoid', `${LAGUNA}: sigmoid (L178)`),
+  routerBias: false,
+  selectionBias: 'static',
+  selectionBiasLabel: 'transformers 5.18.0 LagunaTopKRouter.e_score_correction_bias, added for choosing (modeling_laguna.py L165, L180)',
+  normalize: hardCodedNormalize('always', `${LAGUNA}: the k weights divided by their sum (L183)`),
+  scale: { key: 'moe_routed_scaling_factor', default: 1, defaultLabel: 'transformers 5.18.0 LagunaConfig.moe_routed_scaling_factor = 1.0 (configuration_laguna.py L126)' },
+};
 // DeepSeek-V3.2 (`deepseek_v32`, no auto_map): transformers 5.18.0's DeepseekV32TopkRouter is DeepSeek-V3's router
 // (sigmoid fixed, selection bias always, groups by the biased top-2 sum); `scoring_func` and `topk_method` are not read
 // (modeling_deepseek_v32.py L510-548). Defaults: configuration_deepseek_v32.py L96-106.
@@ -830,7 +879,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
-  const scoreRead = dialectName === 'kimi_linear' ? kimiLinearScore(scoreFunc, scoreSite) : scoreFunc;
+  const scoreRead =
+    dialectName === 'kimi_linear' ? kimiLinearScore(scoreFunc, scoreSite) : dialectName === 'deepseek_v4' ? deepseekV4Score(scoreFunc, scoreSite) : dialectName === 'laguna' ? lagunaScore(scoreFunc, sitesFor(['moe_router_logit_softcapping']).at(-1)) : scoreFunc;
   const typeName = modelType?.literal.kind === 'string' ? modelType.literal.value : null;
   const unknownType =
     dialect !== UNKNOWN_MODEL_TYPE
@@ -936,6 +986,23 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
 function kimiLinearScore(field: Field<string>, written: Site | undefined): Field<string> {
   if (!written || (written.literal.kind === 'string' && written.literal.value === 'sigmoid')) return field;
   return { ...field, unknown: `\`moe_router_activation_func\` is ${literalText(written.literal)}: transformers' KimiLinearTopkRouter scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says` };
+}
+
+/** Laguna's router softcaps the logits with a tanh when `moe_router_logit_softcapping` is above 0 (L175-176). */
+function lagunaScore(field: Field<string>, softcap: Site | undefined): Field<string> {
+  const value = softcap?.literal.kind === 'int' || softcap?.literal.kind === 'float' ? softcap.literal.value : softcap === undefined || softcap.literal.kind === 'none' ? 0 : undefined;
+  if (value !== undefined && value <= 0) return field;
+  return { ...field, unknown: `\`moe_router_logit_softcapping\` is ${literalText(softcap!.literal)}: Laguna's router squashes the logits with a tanh before the sigmoid (modeling_laguna.py L175-176), which MoE Lens does not model` };
+}
+
+/**
+ * transformers' DeepSeek-V4 router applies `ACT2FN[scoring_func]`: "sigmoid" and "sqrtsoftplus" are scores; there is
+ * no "softmax" among transformers' activations (activations.py), so building the model raises KeyError, and any other
+ * activation is no router MoE Lens knows. Those leave the score function unknown.
+ */
+function deepseekV4Score(field: Field<string>, written: Site | undefined): Field<string> {
+  if (!written || (written.literal.kind === 'string' && (written.literal.value === 'sigmoid' || written.literal.value === 'sqrtsoftplus'))) return field;
+  return { ...field, unknown: `\`scoring_func\` is ${literalText(written.literal)}: transformers' DeepseekV4TopKRouter applies ACT2FN[scoring_func] (modeling_deepseek_v4.py L1078), whose activations have no softmax, so building the model raises KeyError for it` };
 }
 
 /**
