@@ -44,7 +44,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       if (firstError && (result.specs.length > 0 || text.includes('MoEArgs') || text.includes('top_k'))) {
         notes.push({
           range: firstError,
-          message: 'MoE Lens could not parse this Python; router configs inside the broken part are not checked.',
+          message: 'MoE Lens could not parse this Python here (a syntax error, or syntax its parser does not read); router configs in the part it could not read are not checked.',
         });
       }
       return { dialect: 'torchtitan-python', specs: result.specs, declarations: result.declarations, python: result.parsed, notes };

@@ -54,6 +54,28 @@ describe('Python newer than Lezer reads', () => {
     assert.equal(parsePython('with (a, b):\n    pass\n').tree.topNode.firstChild!.getChild('TupleExpression')?.name, 'TupleExpression');
   });
 
+  it('reads `match` headers Lezer does not (a tuple subject, open sequence and empty list patterns) and a starred comprehension target', () => {
+    // NeMo @8cfedd7 rnnt_malsd_batched_computer.py l.616 (a tuple subject), its tests' `case []:`; Megatron-LM
+    // @d98e8a6 torch_sampling.py l.210 (`for indices, *_ in buckets` in a comprehension).
+    const text =
+      'class C:\n' +
+      '    def f(self):\n' +
+      '        match self.a, self.b:  # two modes\n' +
+      '            case 1, 2:\n' +
+      '                return MoEArgs(num_experts=16, top_k=4)\n' +
+      '            case [] if {"k": 1}:\n' +
+      '                raise ValueError("empty: case")\n' +
+      '        return [list(i) for i, *_ in self.rows]\n' +
+      'moe = MoEArgs(num_experts=8, top_k=2)\n';
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    assert.equal(specsOf(text).find((s) => s.name === 'moe')?.topK.value, 2);
+    // `match` and `case` as names are Python too, and are not touched.
+    assert.deepEqual(parsePython('match = case = 1\nmatch(x, y)\n').errorRanges, []);
+    // A header is read as `_` whatever it holds (MoE Lens reads no pattern): what follows it is read as written.
+    assert.equal(specsOf('match x:\n    case 1 2:\n        pass\nmoe = MoEArgs(num_experts=8, top_k=2)\n')[0]?.topK.value, 2);
+    assert.notDeepEqual(parsePython('match x:\n    case 1:\n        y = (1 +)\n').errorRanges, [], 'an error in a case body is still one');
+  });
+
   it('still reports Python that is broken, and never blanks past it', () => {
     const broken = [
       ['@foo bar\ndef f():\n    pass\n', 'a decorator name followed by a name'],

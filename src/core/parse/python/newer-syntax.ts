@@ -10,9 +10,16 @@
  *   copy blanks the two parentheses, a trailing comma, and the line breaks and comments between them, so the
  *   items read as the one-line `with a as f, b as g:` they mean.
  *
+ * - **`match` and `case` headers Lezer does not read** (PEP 634, Python 3.10): a tuple subject without parentheses
+ *   (`match self.mode, self.score:`, NeMo's RNN-T decoders), an open sequence or empty list pattern (`case 1, 2:`,
+ *   `case []:`). Its copy keeps the keyword and reads the rest of the header as `_` (a name, a wildcard): nothing
+ *   in MoE Lens reads a match statement's subject or patterns, and the bodies below stay as written.
+ * - **A starred target in a comprehension** (`[f(i) for i, *_ in rows]`, Megatron-LM's sampling): Lezer reads the
+ *   star as an error; its copy blanks the star (the evaluator reads a comprehension's targets as unknown anyway).
+ *
  * Blanking (spaces for characters, line breaks kept where brackets still hold them) keeps every offset, so the
- * tree is read against the text as written. Only a decorator or `with` where Lezer found an error is touched,
- * and Lezer's tree says where the statement starts: a scan never begins inside a string or a comment.
+ * tree is read against the text as written. Only a construct where Lezer found an error is touched, and Lezer's
+ * tree says where the statement starts: a scan never begins inside a string or a comment.
  */
 import type { SyntaxNode } from '@lezer/common';
 
@@ -24,9 +31,19 @@ const MAX_SCAN = 20_000;
 
 /** Lezer's copy with the constructs above blanked, or undefined when none of the tree's error nodes is in one. */
 export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): string | undefined {
-  const blanks: { from: number; to: number; keepBreaks: boolean }[] = [];
+  const blanks: { from: number; to: number; keepBreaks: boolean; first?: string }[] = [];
   const seen = new Set<number>();
   for (const error of errors) {
+    const header = matchHeader(copy, error);
+    if (header && !seen.has(header.from)) {
+      seen.add(header.from);
+      blanks.push(header);
+      continue;
+    }
+    if (copy[error.from] === '*' && /Comprehension/.test(error.parent?.name ?? '')) {
+      blanks.push({ from: error.from, to: error.from + 1, keepBreaks: false });
+      continue;
+    }
     const statement = repairable(error);
     if (!statement || seen.has(statement.from)) continue;
     seen.add(statement.from);
@@ -35,13 +52,51 @@ export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): s
   }
   if (blanks.length === 0) return undefined;
   const chars = copy.split('');
-  for (const { from, to, keepBreaks } of blanks) {
+  for (const { from, to, keepBreaks, first } of blanks) {
     for (let i = from; i < to; i++) {
       const c = chars[i]!;
       if (!(keepBreaks && (c === '\n' || c === '\r'))) chars[i] = ' ';
     }
+    if (first !== undefined) chars[from] = first;
   }
   return chars.join('');
+}
+
+/**
+ * A `match` or `case` header holding the error: from its subject or pattern to the header's colon, to be read as
+ * `_` (line breaks inside brackets kept). Undefined where the error is elsewhere or the header does not end in `:`.
+ */
+function matchHeader(copy: string, error: SyntaxNode): { from: number; to: number; keepBreaks: boolean; first: string } | undefined {
+  let node: SyntaxNode | null = error.parent;
+  let inMatch = false;
+  for (let up = 0; node && up < 6 && !inMatch; up++, node = node.parent) inMatch = node.name === 'MatchStatement' || node.name === 'MatchClause';
+  if (!inMatch) return undefined;
+  const lineStart = copy.lastIndexOf('\n', error.from - 1) + 1;
+  const keyword = /^[ \t]*(match|case)[ \t]+/.exec(copy.slice(lineStart, Math.min(copy.length, lineStart + 200)));
+  if (!keyword) return undefined;
+  const from = lineStart + keyword[0].length;
+  const end = logicalLineEnd(copy, from);
+  if (end === undefined || error.from < from || error.from > end) return undefined;
+  const colon = headerColon(copy, from, end);
+  return colon === undefined ? undefined : { from, to: colon, keepBreaks: true, first: '_' };
+}
+
+/** The colon that ends a header between `from` and `end`: the last one outside brackets, strings and comments. */
+function headerColon(copy: string, from: number, end: number): number | undefined {
+  let depth = 0;
+  let colon: number | undefined;
+  for (let i = from; i < end; ) {
+    const c = copy[i]!;
+    if (c === '"' || c === "'") i = stringEnd(copy, i);
+    else if (c === '#') i = commentEnd(copy, i);
+    else {
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') depth--;
+      else if (c === ':' && depth === 0) colon = i;
+      i++;
+    }
+  }
+  return colon;
 }
 
 /** The decorator or `with` statement an error node lies in, if any (a few levels up: the error sits in its header). */

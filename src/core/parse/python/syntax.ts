@@ -84,11 +84,22 @@ export function parsePython(text: string, previous?: ParsedPython): ParsedPython
   if (incremental && incremental.parsed.errorRanges.length === 0) return incremental.parsed;
   const fresh = walk(text, parser.parse(lezerText));
   if (fresh.errorNodes.length === 0) return fresh.parsed;
-  // Syntax newer than Lezer's grammar (newer-syntax.ts) is blanked where Lezer stumbled on it, and parsed again.
+  // Syntax newer than Lezer's grammar (newer-syntax.ts) is blanked where Lezer stumbled on it, and parsed again;
+  // a few rounds, since Lezer's recovery from one error can hide the next (a `case []:` after a `match a, b:`).
   // The subtrees an edit later reuses are then of the blanked copy: they stand for the same text as written.
-  const blanked = blankNewerSyntax(lezerText, fresh.errorNodes);
-  return blanked === undefined ? fresh.parsed : walk(text, parser.parse(blanked)).parsed;
+  let copy = lezerText;
+  let result = fresh;
+  for (let round = 0; round < MAX_REPAIR_ROUNDS && result.errorNodes.length > 0; round++) {
+    const blanked = blankNewerSyntax(copy, result.errorNodes);
+    if (blanked === undefined) break;
+    copy = blanked;
+    result = walk(text, parser.parse(copy));
+  }
+  return result.parsed;
 }
+
+/** Parses of a copy with newer syntax blanked, at most: each costs a whole parse. */
+const MAX_REPAIR_ROUNDS = 3;
 
 /**
  * `1. else`, `1. / n`: Python reads a float and then the keyword or operator; @lezer/python 1.1.19 reads a member
