@@ -166,6 +166,31 @@ describe('torchtitan Python dialect', () => {
     assert.equal(inherited!.experts.value, 8);
   });
 
+  it("a base after Megatron Core's TransformerConfig changes no router field (NeMo's io.IOMixin, Bridge's ModelProviderMixin[...]); a layer spec of the provider's own leaves the router's defaults unknown", () => {
+    // Megatron-Bridge @067f987 gpt_provider.py l.129 and model_provider.py: GPTModelProvider(TransformerConfig,
+    // ModelProviderMixin[MCoreGPTModel]), the mixin's own bases abc.ABC and Generic[ModelT].
+    const project = new ProjectIndex();
+    project.setText('w/megatron/bridge/__init__.py', '');
+    project.setText('w/megatron/bridge/models/__init__.py', '');
+    project.setText('w/megatron/bridge/models/model_provider.py', 'import abc\nfrom typing import Generic, TypeVar\nModelT = TypeVar("ModelT")\nclass ModelProviderMixin(abc.ABC, Generic[ModelT]):\n    pass\n');
+    project.setText('w/megatron/bridge/models/gpt_provider.py', 'from dataclasses import dataclass\nfrom megatron.core.transformer.transformer_config import TransformerConfig\nfrom megatron.core.models.gpt import GPTModel as MCoreGPTModel\nfrom megatron.bridge.models.model_provider import ModelProviderMixin\n\ndef default_layer_spec(config):\n    return None\n\n@dataclass\nclass GPTModelProvider(TransformerConfig, ModelProviderMixin[MCoreGPTModel]):\n    transformer_layer_spec: object = default_layer_spec\n');
+    const provider = (body: string) => specsOf(`from dataclasses import dataclass\nfrom megatron.bridge.models.gpt_provider import GPTModelProvider\n\n@dataclass\nclass TopOneProvider(GPTModelProvider):\n    num_moe_experts: int = 8\n    moe_router_topk: int = 1\n${body}`, 'w/megatron/bridge/models/top_one.py', project)[0]!;
+    const plain = provider('');
+    assert.equal(plain.scoreFunc.value, 'softmax');
+    assert.equal(provenanceOf(plain.scoreFunc), 'default', "Megatron Core's default: the mixin after TransformerConfig declares no field");
+    assert.equal(plain.order.value, 'topk-then-score');
+    // The provider's own layer spec picks the router (Bridge's Gemma 4 provider swaps in Gemma4TopKRouter).
+    const custom = provider('    transformer_layer_spec: object = None\n');
+    assert.match(custom.scoreFunc.unknown ?? '', /TopOneProvider builds its layers with its own `transformer_layer_spec`, which picks the router/);
+    assert.equal(custom.topK.value, 1, 'what the provider writes stays read');
+    // NeMo @8cfedd7 diffusion/models/model.py l.110: DiTConfig(TransformerConfig, io.IOMixin).
+    const nemo = specsOf('from dataclasses import dataclass\nfrom megatron.core.transformer.transformer_config import TransformerConfig\nfrom nemo.lightning import io\n\n@dataclass\nclass DiTConfig(TransformerConfig, io.IOMixin):\n    num_moe_experts: int = 64\n    moe_router_topk: int = 2\n', 'model.py')[0]!;
+    assert.equal(provenanceOf(nemo.scoreFunc), 'default');
+    // A base before TransformerConfig may declare the field first: unknown.
+    const before = specsOf('from dataclasses import dataclass\nfrom megatron.core.transformer.transformer_config import TransformerConfig\nfrom nemo.lightning import io\n\n@dataclass\nclass DiTConfig(io.IOMixin, TransformerConfig):\n    num_moe_experts: int = 64\n    moe_router_topk: int = 2\n', 'model.py')[0]!;
+    assert.match(before.scoreFunc.unknown ?? '', /DiTConfig does not set it, and its base IOMixin \(not in the workspace\) may/);
+  });
+
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {
     const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n';
     const project = new ProjectIndex();

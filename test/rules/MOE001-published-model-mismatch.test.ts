@@ -9,6 +9,13 @@ const gptoss = (args: string) => `gptoss_configs = {\n    "120b": GptOssModelArg
 
 runRuleTests(publishedModelMismatch, {
   valid: [
+    // NVIDIA/NeMo @8cfedd7 nemo/collections/diffusion/models/model.py l.281-290 (trimmed): a diffusion transformer
+    // whose 16 layers × 64 experts × 2048 are OLMoE-1B-7B's; its class names itself, and no published family.
+    {
+      name: 'a config class that names no published family is not one by its shape alone (NeMo EC-DiT vs OLMoE)',
+      file: 'model.py',
+      code: 'from dataclasses import dataclass\n\nfrom megatron.core.transformer.transformer_config import TransformerConfig\n\n\n@dataclass\nclass DiTConfig(TransformerConfig):\n    num_layers: int = 16\n    hidden_size: int = 2048\n\n\n@dataclass\nclass ECDiT1BConfig(DiTConfig):\n    moe_router_pre_softmax: bool = True\n    moe_router_topk: int = 1\n    num_moe_experts: int = 64\n',
+    },
     { name: 'Megatron gpt-oss-120b: top-k then softmax (no --moe-router-pre-softmax) renormalises as published', file: 'gpt-oss-120b.sh', code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4\n' },
     // Ascend/MindSpeed-LLM examples/mcore/qwen3_next/pretrain_qwen3_next_80b_16K_A3_ptd.sh @c77308a
     // (test/corpus/launch4): MindSpeed's --norm-topk-prob renormalises after the softmax over all experts.

@@ -65,6 +65,13 @@ runRuleTests(megatronFlagConflict, {
     ...COMMAND_LINE_CHECKS.filter((check) => check.withoutExperts).map((check) => ({ name: `${check.id}: the same flags with the expert count written`, file: SCRIPT, code: commandLine(check.trigger) })),
     ...COMMAND_LINE_CHECKS.filter((check) => check.withoutExperts).map((check) => ({ name: `${check.id}: an expert count that may come from the environment is not taken as missing`, file: SCRIPT, code: commandLine(check.trigger, true).replace('pretrain_gpt.py', 'pretrain_gpt.py ${MOE_ARGS}') })),
     ...FIELD_CHECKS.map((check) => ({ name: `${check.id} (YAML of field names): the nearest valid config`, file: FIELDS_YAML, code: fieldsYaml(check.valid) })),
+    // NVIDIA/NeMo @8cfedd7 nemo/collections/diffusion/models/model.py l.281-290 (trimmed): a dataclass field never
+    // goes through argparse's choices; Megatron Core routes any other type as top-k (router.py @d98e8a6 l.771-790).
+    {
+      name: 'a load-balancing type argparse would refuse, in a Python config class (argparse never sees it)',
+      file: 'model.py',
+      code: 'from dataclasses import dataclass\n\nfrom megatron.core.transformer.transformer_config import TransformerConfig\n\n\n@dataclass\nclass ECDiTConfig(TransformerConfig):\n    moe_router_load_balancing_type: str = "expert_choice"\n    moe_router_pre_softmax: bool = True\n    moe_router_topk: int = 1\n    num_moe_experts: int = 64\n',
+    },
     // Ascend/MindSpeed-LLM examples/mcore/ling_v2/pretrain_ling_mini_16b_4k_ptd.sh @c77308a (test/corpus/launch2):
     // on NPUs Megatron runs through MindSpeed, whose pinned version still takes `alltoall_seq`.
     {

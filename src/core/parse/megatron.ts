@@ -1071,13 +1071,21 @@ function splitsExperts(sites: readonly Site[]): boolean {
  * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass):
  * the same semantics, from sites the caller found.
  */
-export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, unreadBase?: string): RouterSpec | undefined {
+/**
+ * A Megatron config read from field names (a dataclass, a YAML). `defaultsUnknown`: why an unwritten field may not be
+ * Megatron's default (a base MoE Lens cannot read, a layer spec of the class's own); `classNames`: a config class and
+ * its bases, which name the model it is.
+ */
+export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, defaultsUnknown?: string, classNames?: readonly string[]): RouterSpec | undefined {
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   if (!normalised.some((s) => MARKERS.includes(s.key)) || isDense(normalised)) return undefined;
   const built = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
-  const spec = { ...built, name, identity: { ...built.identity, flavor: name, fileLabel: name } };
-  // A base MoE Lens could not read may set what this class leaves out: unknown, not Megatron's default.
-  return unreadBase ? withoutDefaults(spec, `${name} does not set it, and its base ${unreadBase} (not in the workspace) may`) : spec;
+  // A config class declares what it is, as a config.json's model_type does: its name and its bases' name the family
+  // (NeMo's `MixtralConfig8x7B`), and a class that names none (NeMo's diffusion `ECDiTLlama1BConfig`, whose 16 layers
+  // × 64 experts × 2048 are OLMoE's) is a model of its own, never a published one by shape alone.
+  const declared = classNames ? { family: familyFromHints([...classNames, file]), modelType: name } : {};
+  const spec = { ...built, name, identity: { ...built.identity, ...declared, flavor: name, fileLabel: name } };
+  return defaultsUnknown ? withoutDefaults(spec, defaultsUnknown) : spec;
 }
 
 /**

@@ -392,13 +392,24 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       const range = { start: node.from, end: node.to };
       const spec =
         vocabulary.format === 'megatron'
-          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange, unreadBase(evaluator, cls))
+          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange, defaultsUnknown(evaluator, cls), classChain(evaluator, cls))
           : keyedSpec(vocabulary.format === 'deepseek-official' && evaluator.declaresField(cls, 'n_hash_layers') === true ? 'deepseek-v4-official' : vocabulary.format, file, cls.name, sites, range, cls.nameRange);
       if (spec) specs.push(asPythonSpec(spec));
       break;
     }
   }
   return specs;
+}
+
+/** A class's name and its bases' (the workspace's and the imported), nearest first. */
+function classChain(evaluator: PythonEvaluator, cls: ClassInfo, depth = 0): string[] {
+  const names = [cls.name];
+  if (depth >= 8) return names;
+  for (const base of evaluator.bases(cls)) {
+    if (base.kind === 'class') names.push(...classChain(evaluator, base.cls, depth + 1));
+    else if (base.kind === 'external') names.push(base.name.slice(base.name.lastIndexOf('.') + 1));
+  }
+  return names;
 }
 
 /** Megatron Core's config classes: MoE Lens knows their defaults (Megatron's), so a provider built on them is whole. */
@@ -409,17 +420,43 @@ const FIELDLESS_BASE = /^(builtins\.object|typing\.\w+|abc\.ABC|typing_extension
 /**
  * The first base of a Megatron-style config class that MoE Lens cannot read and that may set router fields
  * (Megatron-Bridge's `MLAModelProvider`, imported from a file outside the workspace): what the class does not set
- * is then unknown, not Megatron's default.
+ * is then unknown, not Megatron's default. Bases are read in the order Python looks fields up (the class's own
+ * bases left to right, each with its bases first): once Megatron Core's TransformerConfig is reached, it declares
+ * every router field, so a base after it (NeMo's `TransformerConfig, io.IOMixin`) changes none of them.
  */
-function unreadBase(evaluator: PythonEvaluator, cls: ClassInfo, depth = 0): string | undefined {
+function unreadBase(evaluator: PythonEvaluator, cls: ClassInfo): string | undefined {
+  const found = firstUnreadBase(evaluator, cls, 0);
+  return found === 'megatron-core' ? undefined : found;
+}
+
+/** Megatron-Bridge's generic providers, whose `transformer_layer_spec` is Megatron's own (gpt_provider.py `default_layer_spec`). */
+const GENERIC_PROVIDER = /^(GPTModelProvider|HybridModelProvider|MambaModelProvider)$/;
+
+/**
+ * Why what a Megatron-style config class does not write may not be Megatron's default, if it may not: a base MoE
+ * Lens cannot read, or a `transformer_layer_spec` of the class's own. A model's layer spec picks the router module
+ * (Megatron-Bridge @067f987 gemma4_provider.py l.324 builds Gemma 4's layers with gemma4_block_spec, whose
+ * Gemma4TopKRouter renormalises and scales each choice per expert, modeling_gemma4.py l.1395-1403): which router
+ * runs, and so what its unwritten settings are, is not known there.
+ */
+function defaultsUnknown(evaluator: PythonEvaluator, cls: ClassInfo): string | undefined {
+  const base = unreadBase(evaluator, cls);
+  if (base) return `${cls.name} does not set it, and ${base} may`;
+  const spec = evaluator.fieldDefault(cls, 'transformer_layer_spec');
+  if (!spec || GENERIC_PROVIDER.test(spec.owner.name)) return undefined;
+  return `${cls.name} builds its layers with ${spec.owner === cls ? 'its own' : `${spec.owner.name}'s`} \`transformer_layer_spec\`, which picks the router: MoE Lens does not read which one it builds, nor that router's defaults`;
+}
+
+function firstUnreadBase(evaluator: PythonEvaluator, cls: ClassInfo, depth: number): string | 'megatron-core' | undefined {
   for (const base of evaluator.bases(cls)) {
     if (base.kind === 'class') {
-      const inner = depth < 8 ? unreadBase(evaluator, base.cls, depth + 1) : undefined;
+      const inner = depth < 8 ? firstUnreadBase(evaluator, base.cls, depth + 1) : undefined;
       if (inner) return inner;
     } else if (base.kind === 'external') {
-      if (!MEGATRON_CORE_CONFIG.test(base.name) && !FIELDLESS_BASE.test(base.name)) return base.name.slice(base.name.lastIndexOf('.') + 1);
+      if (MEGATRON_CORE_CONFIG.test(base.name)) return 'megatron-core';
+      if (!FIELDLESS_BASE.test(base.name)) return `its base ${base.name.slice(base.name.lastIndexOf('.') + 1)} (not in the workspace)`;
     } else {
-      return `a base of ${cls.name}`;
+      return `a base of ${cls.name} that MoE Lens cannot read`;
     }
   }
   return undefined;

@@ -1195,7 +1195,8 @@ export class PythonEvaluator {
     const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
     return children(argList)
       .filter((n) => n.name === 'VariableName' || n.name === 'MemberExpression')
-      .map((n) => this.evalExpr(n, frame));
+      // A parametrised generic base (`ModelProviderMixin[MCoreGPTModel]`, `Generic[T]`) is that class.
+      .map((n) => this.evalExpr(n.name === 'MemberExpression' && n.lastChild?.name === ']' && n.firstChild ? n.firstChild : n, frame));
   }
 
   /**

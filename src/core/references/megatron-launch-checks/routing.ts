@@ -168,6 +168,9 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
     values: (f) => ({ refused: (f.list(LBT) ?? []).find((t) => !LB_TYPES.includes(t)) ?? '' }),
     trigger: { [LBT]: 'seq_aux_loss sinkhorm' },
     valid: { [LBT]: 'seq_aux_loss sinkhorn', [COEFF]: '0.001 0' },
+    // argparse's choices: a config of field names (a NeMo dataclass, a YAML) never goes through them; Megatron Core
+    // then takes any other type as plain top-k routing (router.py @d98e8a6 l.771-790).
+    argparse: true,
   },
   {
     id: 'MEG-126',
