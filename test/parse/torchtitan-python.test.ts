@@ -191,6 +191,26 @@ describe('torchtitan Python dialect', () => {
     assert.match(before.scoreFunc.unknown ?? '', /DiTConfig does not set it, and its base IOMixin \(not in the workspace\) may/);
   });
 
+  it("a call that builds a Megatron config with field names is a config: the call's keywords over the class's defaults, one spec a call", () => {
+    // Megatron Core's own class, imported from outside the workspace: Megatron's defaults.
+    const [core] = specsOf('from megatron.core.transformer.transformer_config import TransformerConfig\n\ncfg = TransformerConfig(num_layers=2, hidden_size=64, num_moe_experts=8, moe_router_topk=1)\n', 'train.py');
+    assert.deepEqual([core!.name, core!.experts.value, core!.topK.value, core!.scoreFunc.value, provenanceOf(core!.scoreFunc)], ['cfg', 8, 1, 'softmax', 'default']);
+    // NeMo @8cfedd7 tests/collections/llm/bitexact/mixtral/pretrain_mini_mixtral.py l.76-89: a workspace class's call.
+    const text = 'from dataclasses import dataclass\nfrom megatron.core.transformer.transformer_config import TransformerConfig\n\n@dataclass\nclass MixtralConfig8x7B(TransformerConfig):\n    num_moe_experts: int = 8\n    moe_router_topk: int = 2\n    moe_router_pre_softmax: bool = False\n\nmixtral_config = MixtralConfig8x7B(num_layers=2, moe_router_topk=1, num_moe_experts=4)\n';
+    const specs = specsOf(text, 'pretrain_mini_mixtral.py');
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['MixtralConfig8x7B', 8, 2], ['mixtral_config', 4, 1]]);
+    const call = specs[1]!;
+    assert.deepEqual(call.sites.filter((s) => s.key === 'moe_router_topk').length, 1, "the call's keyword replaces the class's default");
+    assert.equal(call.order.sites[0]?.keyRange.start, text.indexOf('moe_router_pre_softmax'), "the class's default where the call writes nothing");
+    // A class from outside the workspace spelling Megatron's names: what the call does not write is unknown.
+    const [bridge] = specsOf('from megatron.bridge.models import HybridModelProvider\n\ndef recipe():\n    return HybridModelProvider(num_moe_experts=128, moe_router_topk=6, moe_router_score_function="sigmoid")\n', 'recipe.py');
+    assert.deepEqual([bridge!.name, bridge!.experts.value, bridge!.topK.value, bridge!.scoreFunc.value], ['recipe', 128, 6, 'sigmoid']);
+    assert.match(bridge!.scale.unknown ?? '', /the call does not set it, and HybridModelProvider \(not in the workspace\) may/);
+    // A dispatcher's config and a test's stand-in are no router config.
+    assert.deepEqual(specsOf('from megatron.core.x import TokenDispatcherConfig\nd = TokenDispatcherConfig(num_moe_experts=64, moe_router_topk=2)\n', 'd.py'), []);
+    assert.deepEqual(specsOf('from types import SimpleNamespace\nd = SimpleNamespace(num_moe_experts=64, moe_router_topk=2)\n', 'd.py'), []);
+  });
+
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {
     const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n';
     const project = new ProjectIndex();

@@ -57,7 +57,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const evaluator = new PythonEvaluator(sources, TORCHTITAN_KNOWLEDGE);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
-  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built)]
+  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
@@ -375,20 +375,7 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       // Megatron's expert count alone (an `ExpertMemoryEstimate`) is no router config: it also declares, or may
       // inherit from a base MoE Lens cannot read, a router field of its own.
       if (vocabulary.format === 'megatron' && !MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) !== false)) continue;
-      const sites: Site[] = [];
-      for (const key of vocabulary.keys) {
-        const declared = evaluator.fieldDefault(cls, key);
-        if (!declared || declared.value.kind === 'unknown') continue;
-        const written = declared.value.trace?.written;
-        const elsewhere = declared.declared.file !== file || (written !== undefined && written.file !== file);
-        sites.push({
-          key,
-          keyRange: declared.declared.range,
-          valueRange: written && !elsewhere ? written.range : declared.declared.range,
-          literal: literalOfValue(declared.value),
-          ...(elsewhere ? { file: declared.declared.file } : {}),
-        });
-      }
+      const sites = declaredSites(evaluator, cls, vocabulary.keys, file);
       const range = { start: node.from, end: node.to };
       const spec =
         vocabulary.format === 'megatron'
@@ -412,6 +399,67 @@ function classChain(evaluator: PythonEvaluator, cls: ClassInfo, depth = 0): stri
   return names;
 }
 
+/** The defaults a config class declares (its own body, then its bases in the workspace) for these keys, as sites. */
+function declaredSites(evaluator: PythonEvaluator, cls: ClassInfo, keys: readonly string[], file: string): Site[] {
+  const sites: Site[] = [];
+  for (const key of keys) {
+    const declared = evaluator.fieldDefault(cls, key);
+    if (!declared || declared.value.kind === 'unknown') continue;
+    const written = declared.value.trace?.written;
+    const elsewhere = declared.declared.file !== file || (written !== undefined && written.file !== file);
+    sites.push({
+      key,
+      keyRange: declared.declared.range,
+      valueRange: written && !elsewhere ? written.range : declared.declared.range,
+      literal: literalOfValue(declared.value),
+      ...(elsewhere ? { file: declared.declared.file } : {}),
+    });
+  }
+  return sites;
+}
+
+const MEGATRON_KEYS = CONFIG_CLASS_VOCABULARIES.find((v) => v.format === 'megatron')!.keys;
+
+/**
+ * Calls that build a Megatron config with its field names: Megatron-Bridge recipes' `cfg.model =
+ * HybridModelProvider(num_moe_experts=128, moe_router_topk=6, ...)` (@067f987 recipes/nemotronh), NeMo's
+ * `MixtralConfig8x7B(moe_router_topk=2, num_moe_experts=4, ...)` (tests/collections/llm/bitexact), Megatron Core's
+ * own `TransformerConfig(...)`. The keywords written over the class's defaults (a workspace class's fields, else
+ * Megatron Core's); a class MoE Lens cannot read leaves what the call does not write unknown.
+ */
+function megatronCallConfigs(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): RouterSpec[] {
+  const specs: RouterSpec[] = [];
+  const builds = (object: ObjectValue): boolean => object.keywords.has('num_moe_experts') || object.keywords.has('moe_router_topk');
+  // Most files build no such call: nothing to walk then.
+  if (!evaluator.constructions.some((c) => builds(c.object))) return specs;
+  // One spec per call, however many names and roots reach the object it builds.
+  const seen = new Set<number>();
+  for (const root of documentRoots(evaluator, file)) {
+    const objects: ObjectValue[] = [];
+    reachable(root.value, objects, new Set());
+    objects.push(...(built.get(contextKey(root.context)) ?? []));
+    for (const object of objects) {
+      if (seen.has(object.call.range.start) || !builds(object) || object.call.file !== file || NOT_A_ROUTER.test(object.className)) continue;
+      seen.add(object.call.range.start);
+      const cls = object.cls;
+      const core = object.external !== undefined && MEGATRON_CORE_CONFIG.test(object.external);
+      // A workspace class is Megatron's when its fields are (it declares a router field, or its bases reach Megatron
+      // Core's TransformerConfig); a class from outside the workspace only by Megatron's own field names, written.
+      const megatron = core || (cls ? MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) === true) || firstUnreadBase(evaluator, cls, 0) === 'megatron-core' : object.external !== undefined && object.keywords.has('num_moe_experts'));
+      if (!megatron || STAND_INS.has(object.external ?? '')) continue;
+      const written = MEGATRON_KEYS.map((key) => keywordSite(object, key, file)).filter((site): site is Site => site !== undefined);
+      // What the call writes replaces the class's default: one site a key.
+      const declared = cls ? declaredSites(evaluator, cls, MEGATRON_KEYS.filter((key) => !object.keywords.has(key)), file) : [];
+      const sites = [...declared, ...written];
+      const why = cls ? defaultsUnknown(evaluator, cls) : core ? undefined : `the call does not set it, and ${object.className} (not in the workspace) may`;
+      const names = cls ? classChain(evaluator, cls) : [object.className];
+      const spec = megatronSpecFromSites('torchtitan-python', file, root.context.name.replace(/^_+/, ''), sites, root.context.range, object.callee.range, why, names);
+      if (spec) specs.push(asPythonSpec(spec));
+    }
+  }
+  return specs;
+}
+
 /** Megatron Core's config classes: MoE Lens knows their defaults (Megatron's), so a provider built on them is whole. */
 const MEGATRON_CORE_CONFIG = /^megatron\.core\.transformer\.(transformer_config\.)?(MLA)?TransformerConfig$/;
 /** Bases that declare no config fields. */
@@ -429,8 +477,11 @@ function unreadBase(evaluator: PythonEvaluator, cls: ClassInfo): string | undefi
   return found === 'megatron-core' ? undefined : found;
 }
 
-/** Megatron-Bridge's generic providers, whose `transformer_layer_spec` is Megatron's own (gpt_provider.py `default_layer_spec`). */
-const GENERIC_PROVIDER = /^(GPTModelProvider|HybridModelProvider|MambaModelProvider)$/;
+/**
+ * Generic config classes whose `transformer_layer_spec` builds Megatron's own layers and router: Megatron-Bridge's
+ * providers (gpt_provider.py `default_layer_spec`) and NeMo's GPTConfig (llm/gpt/model/base.py `default_layer_spec`).
+ */
+const GENERIC_PROVIDER = /^(GPTModelProvider|HybridModelProvider|MambaModelProvider|GPTConfig)$/;
 
 /**
  * Why what a Megatron-style config class does not write may not be Megatron's default, if it may not: a base MoE
