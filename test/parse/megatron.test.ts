@@ -508,4 +508,13 @@ describe('Megatron dialects', () => {
     assert.equal(spec.order.value, 'score-then-topk');
     assert.equal(provenanceOf(spec.normalize), 'assumed');
   });
+
+  it("a NeMo-Run override's `model.config.*` keys are the model config's fields; what it leaves out is the recipe's, unknown", () => {
+    // NVIDIA/Megatron-LM @d98e8a6 tests/functional_tests/test_cases/gpt-nemo/llama3-nemo_8b_mr_mbs1_gbs8_mcore_te_8experts_tp2_ep2_pp2_dgx_a100_1N8G/model_config.yaml
+    const text = 'MODEL_ARGS:\n  trainer.devices: 8\n  model.config.add_bias_linear: False\n  model.config.num_moe_experts: 8\n  model.config.moe_router_topk: 2\nTEST_TYPE: regular\n';
+    const [spec] = analyzeMegatronYaml(text, 'model_config.yaml').specs;
+    assert.deepEqual([spec!.experts.value, spec!.topK.value, spec!.routerBias.value], [8, 2, false]);
+    assert.match(spec!.scoreFunc.unknown ?? '', /NeMo-Run override \(`model.config.\*`\) of a NeMo recipe/);
+    assert.equal(spec!.insertion, undefined, 'no fix adds a key in a spelling the file does not use');
+  });
 });

@@ -781,7 +781,12 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   const spec = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
-  return { specs: [missing.length > 0 ? withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`) : spec], errors };
+  if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`)], errors };
+  // NeMo-Run's `model.config.*` overrides change a NeMo recipe's model, which sets what they leave out.
+  const overrides = map.items.some((p) => isPair(p) && isScalar(p.key) && String(p.key.value).startsWith(NEMO_RUN_MODEL));
+  // A fix cannot add a key there as MoE Lens spells it (`moe_router_pre_softmax`, not `model.config.…`): none adds one.
+  const overridden = { ...withoutDefaults(spec, 'not written in this NeMo-Run override (`model.config.*`) of a NeMo recipe, which MoE Lens does not see and which sets it'), insertion: undefined };
+  return { specs: [overrides ? overridden : spec], errors };
 }
 
 const MINDSPEED_ROUTER = 'Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/transformer/moe/router.py topk_router_routing';
@@ -1049,9 +1054,17 @@ function findRouterMap(node: unknown, depth: number): YAMLMap | undefined {
  * A YAML key as Megatron's argparse name: plain (`num_experts`) or, in Megatron-LM's functional-test configs,
  * the flag itself (`MODEL_ARGS: {--num-experts: 8}`).
  */
+/**
+ * A key as the field it sets: `--num-experts` (a test YAML's flags), `model.config.num_moe_experts` (a NeMo-Run
+ * override of a NeMo recipe's model config, Megatron-LM @d98e8a6 tests/functional_tests/test_cases/gpt-nemo), or the
+ * field name itself.
+ */
 function yamlKey(key: string): string {
-  return key.startsWith('--') ? key.slice(2).replace(/-/g, '_') : key;
+  if (key.startsWith('--')) return key.slice(2).replace(/-/g, '_');
+  return key.startsWith(NEMO_RUN_MODEL) ? key.slice(NEMO_RUN_MODEL.length) : key;
 }
+
+const NEMO_RUN_MODEL = 'model.config.';
 
 /** One expert (NeMo's spelling of a dense model) or none is not an MoE config: no top-k default is assumed for it. */
 function isDense(sites: readonly Site[]): boolean {
@@ -1068,11 +1081,8 @@ function splitsExperts(sites: readonly Site[]): boolean {
 }
 
 /**
- * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass):
- * the same semantics, from sites the caller found.
- */
-/**
- * A Megatron config read from field names (a dataclass, a YAML). `defaultsUnknown`: why an unwritten field may not be
+ * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass, or a call of
+ * one): the same semantics, from sites the caller found. `defaultsUnknown`: why an unwritten field may not be
  * Megatron's default (a base MoE Lens cannot read, a layer spec of the class's own); `classNames`: a config class and
  * its bases, which name the model it is.
  */
