@@ -209,6 +209,10 @@ describe('torchtitan Python dialect', () => {
     // A dispatcher's config and a test's stand-in are no router config.
     assert.deepEqual(specsOf('from megatron.core.x import TokenDispatcherConfig\nd = TokenDispatcherConfig(num_moe_experts=64, moe_router_topk=2)\n', 'd.py'), []);
     assert.deepEqual(specsOf('from types import SimpleNamespace\nd = SimpleNamespace(num_moe_experts=64, moe_router_topk=2)\n', 'd.py'), []);
+    // Megatron-LM @d98e8a6 tests/unit_tests/transformer/moe/test_grouped_mlp.py l.60-68: built to be refused.
+    const refused = 'import pytest\nfrom megatron.core.transformer.transformer_config import TransformerConfig\n\ndef test_refused():\n    with pytest.raises(ValueError, match="requires"):\n        TransformerConfig(num_layers=1, num_moe_experts=2, moe_router_topk=1)\n';
+    assert.deepEqual(specsOf(refused, 'test_x.py'), []);
+    assert.equal(specsOf(refused.replace('pytest.raises(ValueError, match="requires")', 'torch.no_grad()'), 'test_x.py').length, 1);
   });
 
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {

@@ -25,6 +25,7 @@ import { megatronSpecFromSites } from './megatron';
 import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type PythonSources, type Root } from './python/evaluate';
+import type { SyntaxNode } from '@lezer/common';
 import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
 import { describeValue, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
 
@@ -57,7 +58,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const evaluator = new PythonEvaluator(sources, TORCHTITAN_KNOWLEDGE);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
-  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(evaluator, file, built)]
+  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   return { parsed, specs, declarations };
@@ -427,7 +428,7 @@ const MEGATRON_KEYS = CONFIG_CLASS_VOCABULARIES.find((v) => v.format === 'megatr
  * own `TransformerConfig(...)`. The keywords written over the class's defaults (a workspace class's fields, else
  * Megatron Core's); a class MoE Lens cannot read leaves what the call does not write unknown.
  */
-function megatronCallConfigs(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): RouterSpec[] {
+function megatronCallConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): RouterSpec[] {
   const specs: RouterSpec[] = [];
   const builds = (object: ObjectValue): boolean => object.keywords.has('num_moe_experts') || object.keywords.has('moe_router_topk');
   // Most files build no such call: nothing to walk then.
@@ -441,6 +442,9 @@ function megatronCallConfigs(evaluator: PythonEvaluator, file: string, built: Ma
     for (const object of objects) {
       if (seen.has(object.call.range.start) || !builds(object) || object.call.file !== file || NOT_A_ROUTER.test(object.className)) continue;
       seen.add(object.call.range.start);
+      // A test that builds a config to see it refused (`with pytest.raises(ValueError): TransformerConfig(...)`,
+      // Megatron-LM's unit tests) builds no config anyone runs.
+      if (expectedToRaise(parsed, object.call.range.start)) continue;
       const cls = object.cls;
       const core = object.external !== undefined && MEGATRON_CORE_CONFIG.test(object.external);
       // A workspace class is Megatron's when its fields are (it declares a router field, or its bases reach Megatron
@@ -458,6 +462,17 @@ function megatronCallConfigs(evaluator: PythonEvaluator, file: string, built: Ma
     }
   }
   return specs;
+}
+
+/** Whether the code at `offset` runs inside `with pytest.raises(...)` / `self.assertRaises(...)`. */
+function expectedToRaise(parsed: ParsedPython, offset: number): boolean {
+  for (let node: SyntaxNode | null = parsed.tree.resolveInner(offset, 1); node; node = node.parent) {
+    if (node.name !== 'WithStatement') continue;
+    const body = node.getChild('Body');
+    const header = parsed.text.slice(node.from, body ? body.from : node.to);
+    if (/\b(raises|assertRaises\w*)\s*\(/.test(header)) return true;
+  }
+  return false;
 }
 
 /** Megatron Core's config classes: MoE Lens knows their defaults (Megatron's), so a provider built on them is whole. */
