@@ -215,6 +215,22 @@ describe('torchtitan Python dialect', () => {
     assert.equal(specsOf(refused.replace('pytest.raises(ValueError, match="requires")', 'torch.no_grad()'), 'test_x.py').length, 1);
   });
 
+  it('what a call of a Megatron config may not have at run time is unknown: a parameter no call sets, a loop, `**` arguments, a branch MoE Lens cannot decide', () => {
+    const head = 'from megatron.core.transformer.transformer_config import TransformerConfig\n\n';
+    const read = (body: string) => specsOf(head + body, 'test_x.py')[0]!;
+    // Megatron-LM @d98e8a6 tests/unit_tests/transformer/moe/test_grouped_tensor_dispatcher_numerics.py l.147.
+    assert.match(read('def build(*, use_bias):\n    return TransformerConfig(num_moe_experts=4, moe_router_topk=2, add_bias_linear=use_bias)\n').routerBias.unknown ?? '', /`add_bias_linear` is not known here: no call sets `use_bias` of `build`/);
+    assert.match(read('def build():\n    for k in (1, 4):\n        cfg = TransformerConfig(num_moe_experts=8, moe_router_topk=k)\n    return cfg\n').topK.unknown ?? '', /the call runs more than once .* `moe_router_topk` (1, 4|4, 1)$/);
+    assert.match(read('def build(extra):\n    return TransformerConfig(num_moe_experts=8, **extra)\n').scoreFunc.unknown ?? '', /the call passes `\*\*` arguments MoE Lens cannot read/);
+    const branch = read('def build(flag):\n    cfg = TransformerConfig(num_moe_experts=8, moe_router_topk=2)\n    if flag:\n        cfg.moe_router_topk = 8\n    return cfg\n');
+    assert.match(branch.topK.unknown ?? '', /`cfg.moe_router_topk` is set only in a branch MoE Lens cannot decide \(line 6\)/);
+    // A helper that returns in a branch MoE Lens cannot decide returns something it cannot know.
+    const helper = read('def opts(kind):\n    if kind == "a":\n        return {"moe_router_topk": 4}\n    return {}\n\ndef build(kind):\n    return TransformerConfig(num_moe_experts=8, **opts(kind))\n');
+    assert.match(helper.topK.unknown ?? '', /the call passes `\*\*` arguments MoE Lens cannot read/);
+    // Known branches and a single run stay read.
+    assert.equal(read('def build():\n    cfg = TransformerConfig(num_moe_experts=8, moe_router_topk=2)\n    if True:\n        cfg.moe_router_topk = 4\n    return cfg\n').topK.value, 4);
+  });
+
   it('a package in the project\'s src/ folder is found (src layout, nanotron), a loose src/*.py module is not', () => {
     const args = '@dataclass\nclass MoEArgs:\n    num_experts: int = 16\n    top_k: int = 2\n';
     const project = new ProjectIndex();
@@ -225,6 +241,11 @@ describe('torchtitan Python dialect', () => {
     assert.equal(spec!.topK.defaultFrom?.file, 'repo/src/pkg/args.py');
     const [loose] = specsOf('from loose import MoEArgs\nx = MoEArgs(num_experts=8)\n', 'repo/examples/moe/flavors.py', project);
     assert.notEqual(loose!.topK.defaultFrom?.file, 'repo/src/loose.py');
+    // A namespace package in src/ (Megatron-Bridge's `src/megatron/bridge/…`, `megatron` without `__init__.py`).
+    project.setText('repo/src/megatron/bridge/__init__.py', '');
+    project.setText('repo/src/megatron/bridge/args.py', args);
+    const [namespace] = specsOf('from megatron.bridge.args import MoEArgs\nx = MoEArgs(num_experts=8)\n', 'repo/tests/test_args.py', project);
+    assert.equal(namespace!.topK.defaultFrom?.file, 'repo/src/megatron/bridge/args.py');
   });
 
   it('never takes defaults from a file the imports do not name, and assumes nothing a rule may rely on', () => {

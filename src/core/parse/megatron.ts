@@ -793,6 +793,13 @@ const MINDSPEED_ROUTER = 'Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/trans
 /** Load-balancing types MindSpeed adds (features_manager/moe/moe_router.py), each routed by a function of its own. */
 const MINDSPEED_ROUTING_TYPES = ['softmax_topk', 'group_limited_greedy', 'pai_megatron_aux_loss', 'sparsemixer_topk'];
 
+/** Why a written value is not read: the evaluator's reason for a Python value it could not follow, else the text. */
+function notReadable(key: string, site: Site, what = 'value'): string {
+  const text = literalText(site.literal);
+  const reason = /^unknown \((.*)\)$/s.exec(text)?.[1];
+  return reason !== undefined ? `\`${key}\` is not known here: ${reason}` : `\`${text}\` is not a ${what} written in the file`;
+}
+
 /** The last site of a key: a later flag overrides an earlier one, as argparse reads them. */
 function lastSite(sites: readonly Site[], key: string): Site | undefined {
   for (let i = sites.length - 1; i >= 0; i--) if (sites[i]!.key === key) return sites[i];
@@ -1128,13 +1135,16 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     if (site?.literal.kind === 'int' || site?.literal.kind === 'float') return { value: site.literal.value, sites: find(key) };
     if (site?.literal.kind === 'none' && none) return { value: none.value, sites: find(key) };
     // Written, but not as a number MoE Lens can read (`--moe-router-num-groups ${EP}` with EP from the environment).
-    if (site) return { value: undefined, sites: find(key), unknown: `\`${literalText(site.literal)}\` is not a number written in the file` };
+    if (site) return { value: undefined, sites: find(key), unknown: notReadable(key, site, 'number') };
     return fallback ? { value: fallback.value, sites: [], defaultFrom: { label: fallback.label } } : { value: undefined, sites: [] };
   };
   const flag = (key: string, fallback = false): { value: boolean; sites: Site[]; unknown?: string } => {
     const site = last(key);
-    const value = (site && flagValue(site)) ?? fallback;
-    return { value, sites: find(key), ...(site?.unknown ? { unknown: site.unknown } : {}) };
+    const written = site && flagValue(site);
+    // Written as something else (`add_bias_linear=use_bias`, a parameter no call sets): not the default, unknown.
+    const unreadable = site !== undefined && written === undefined ? notReadable(key, site) : undefined;
+    const unknown = site?.unknown ?? unreadable;
+    return { value: written ?? fallback, sites: find(key), ...(unknown ? { unknown } : {}) };
   };
 
   const scoreSite = last('moe_router_score_function');

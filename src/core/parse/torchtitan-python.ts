@@ -9,7 +9,7 @@
  * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
  * is unknown.
  */
-import { withLaunch, type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { literalText, withLaunch, type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import {
   TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
@@ -27,7 +27,7 @@ import { collectDeclarations, type PythonDeclarations } from './python/declarati
 import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type PythonSources, type Root } from './python/evaluate';
 import type { SyntaxNode } from '@lezer/common';
 import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
-import { describeValue, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
+import { describeValue, identityOf, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
 
 export interface PythonAnalysis {
   readonly parsed: ParsedPython;
@@ -429,39 +429,66 @@ const MEGATRON_KEYS = CONFIG_CLASS_VOCABULARIES.find((v) => v.format === 'megatr
  * Megatron Core's); a class MoE Lens cannot read leaves what the call does not write unknown.
  */
 function megatronCallConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): RouterSpec[] {
-  const specs: RouterSpec[] = [];
   const builds = (object: ObjectValue): boolean => object.keywords.has('num_moe_experts') || object.keywords.has('moe_router_topk');
   // Most files build no such call: nothing to walk then.
-  if (!evaluator.constructions.some((c) => builds(c.object))) return specs;
-  // One spec per call, however many names and roots reach the object it builds.
-  const seen = new Set<number>();
+  if (!evaluator.constructions.some((c) => builds(c.object))) return [];
+  // Every object each call built, by call: a call in a loop, or in a helper several callers run, builds several.
+  // Copies of one object (an attribute assignment's) are that object; the first reached, from a root's value, is
+  // its state at the end.
+  const byCall = new Map<number, { root: Root; objects: ObjectValue[]; identities: Set<PyValue> }>();
   for (const root of documentRoots(evaluator, file)) {
     const objects: ObjectValue[] = [];
     reachable(root.value, objects, new Set());
     objects.push(...(built.get(contextKey(root.context)) ?? []));
     for (const object of objects) {
-      if (seen.has(object.call.range.start) || !builds(object) || object.call.file !== file || NOT_A_ROUTER.test(object.className)) continue;
-      seen.add(object.call.range.start);
-      // A test that builds a config to see it refused (`with pytest.raises(ValueError): TransformerConfig(...)`,
-      // Megatron-LM's unit tests) builds no config anyone runs.
-      if (expectedToRaise(parsed, object.call.range.start)) continue;
-      const cls = object.cls;
-      const core = object.external !== undefined && MEGATRON_CORE_CONFIG.test(object.external);
-      // A workspace class is Megatron's when its fields are (it declares a router field, or its bases reach Megatron
-      // Core's TransformerConfig); a class from outside the workspace only by Megatron's own field names, written.
-      const megatron = core || (cls ? MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) === true) || firstUnreadBase(evaluator, cls, 0) === 'megatron-core' : object.external !== undefined && object.keywords.has('num_moe_experts'));
-      if (!megatron || STAND_INS.has(object.external ?? '')) continue;
-      const written = MEGATRON_KEYS.map((key) => keywordSite(object, key, file)).filter((site): site is Site => site !== undefined);
-      // What the call writes replaces the class's default: one site a key.
-      const declared = cls ? declaredSites(evaluator, cls, MEGATRON_KEYS.filter((key) => !object.keywords.has(key)), file) : [];
-      const sites = [...declared, ...written];
-      const why = cls ? defaultsUnknown(evaluator, cls) : core ? undefined : `the call does not set it, and ${object.className} (not in the workspace) may`;
-      const names = cls ? classChain(evaluator, cls) : [object.className];
-      const spec = megatronSpecFromSites('torchtitan-python', file, root.context.name.replace(/^_+/, ''), sites, root.context.range, object.callee.range, why, names);
-      if (spec) specs.push(asPythonSpec(spec));
+      if (!builds(object) || object.call.file !== file || NOT_A_ROUTER.test(object.className)) continue;
+      const identity = identityOf(object);
+      const call = byCall.get(object.call.range.start);
+      if (!call) byCall.set(object.call.range.start, { root, objects: [object], identities: new Set([identity]) });
+      else if (!call.identities.has(identity)) {
+        call.identities.add(identity);
+        call.objects.push(object);
+      }
     }
   }
+  const specs: RouterSpec[] = [];
+  for (const [start, { root, objects }] of byCall) {
+    const object = objects[0]!;
+    // A test that builds a config to see it refused (`with pytest.raises(ValueError): TransformerConfig(...)`,
+    // Megatron-LM's unit tests) builds no config anyone runs.
+    if (expectedToRaise(parsed, start)) continue;
+    const cls = object.cls;
+    const core = object.external !== undefined && MEGATRON_CORE_CONFIG.test(object.external);
+    // A workspace class is Megatron's when its fields are (it declares a router field, or its bases reach Megatron
+    // Core's TransformerConfig); a class from outside the workspace only by Megatron's own field names, written.
+    const megatron = core || (cls ? MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) === true) || firstUnreadBase(evaluator, cls, 0) === 'megatron-core' : object.external !== undefined && object.keywords.has('num_moe_experts'));
+    if (!megatron || STAND_INS.has(object.external ?? '')) continue;
+    const written = MEGATRON_KEYS.map((key) => keywordSite(object, key, file)).filter((site): site is Site => site !== undefined).map((site) => varying(site, objects, file));
+    // What the call writes replaces the class's default: one site a key.
+    const declared = cls ? declaredSites(evaluator, cls, MEGATRON_KEYS.filter((key) => !object.keywords.has(key)), file) : [];
+    const unpacked = objects.some((o) => o.unpacked) ? `the call passes \`**\` arguments MoE Lens cannot read, which may set it` : undefined;
+    const why = unpacked ?? (cls ? defaultsUnknown(evaluator, cls) : core ? undefined : `the call does not set it, and ${object.className} (not in the workspace) may`);
+    const names = cls ? classChain(evaluator, cls) : [object.className];
+    const spec = megatronSpecFromSites('torchtitan-python', file, root.context.name.replace(/^_+/, ''), [...declared, ...written], root.context.range, object.callee.range, why, names);
+    if (spec) specs.push(asPythonSpec(spec));
+  }
   return specs;
+}
+
+/** A keyword the call's runs give different values (a loop over 1 and 4, two callers of a helper): unknown. */
+function varying(site: Site, objects: readonly ObjectValue[], file: string): Site {
+  if (objects.length < 2) return site;
+  const texts = objects.map((o) => { const s = keywordSite(o, site.key, file); return s ? literalText(s.literal) : undefined; });
+  const values = [...new Set(texts)];
+  if (values.length < 2) return site;
+  // A copy changed where MoE Lens cannot tell whether it ran (an assignment in an undecided branch) says so.
+  const reason = texts.map((t) => (t === undefined ? undefined : /^unknown \((.*)\)$/s.exec(t)?.[1])).find((r) => r !== undefined);
+  const written = values.filter((v): v is string => v !== undefined && !v.startsWith('unknown ('));
+  return {
+    ...site,
+    literal: { kind: 'expression', text: written.join(' or ') || literalText(site.literal) },
+    unknown: reason ?? `the call runs more than once (in a loop, or from several callers), with \`${site.key}\` ${written.slice(0, 4).join(', ')}`,
+  };
 }
 
 /** Whether the code at `offset` runs inside `with pytest.raises(...)` / `self.assertRaises(...)`. */

@@ -18,6 +18,7 @@ import { importBindings, type ImportBinding } from './imports';
 import { resolveModule, type ModuleFiles } from './modules';
 import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, writtenRange, type Parameter, type ParsedPython } from './syntax';
 import {
+  changedCopy,
   identityOf,
   isScalar,
   passedThrough,
@@ -97,12 +98,23 @@ interface Frame {
   readonly module: ModuleScope;
   readonly locals: Map<string, PyValue>;
   readonly depth: number;
+  /**
+   * Set where a branch MoE Lens cannot decide returned: the function may return that, or what it returns later
+   * (`if kind == "a": return {...}` then `return {...}`), so its result is not known.
+   */
+  maybeReturned?: string;
 }
 
 const place = (file: string, node: { from: number; to: number }): Place => ({ file, range: { start: node.from, end: node.to } });
 /** Most values were bound nowhere on their way; they share one empty (frozen) list instead of one each. */
 const NOT_PASSED: readonly Place[] = Object.freeze([]);
 const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: NOT_PASSED });
+/** The 1-based line of an offset, for messages. */
+const lineOf = (text: string, offset: number): number => {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+};
 
 /** What a framework's reader knows of code the evaluator cannot follow (its own classes' methods). */
 export interface EvaluatorKnowledge {
@@ -126,6 +138,8 @@ export class PythonEvaluator {
   /** The functions being evaluated, by file and offset: a call back into one of them is a recursion, not followed. */
   private readonly active = new Set<string>();
   private nesting = 0;
+  /** How many branches MoE Lens cannot decide enclose the statement being run (see execIf). */
+  private undecided = 0;
   private context: NamingContext | undefined;
   readonly constructions: Construction[] = [];
   /** String-keyed dict entries (a flavor table's rows), with a flavor function's return value as their value. */
@@ -624,6 +638,7 @@ export class PythonEvaluator {
         call: place(file, node),
         callee: place(file, calleeNode),
         ...(closed && argList ? { argList } : {}),
+        ...(unpacked ? { unpacked: true as const } : {}),
         trace,
       };
       this.constructions.push({ object, context: this.context });
@@ -824,6 +839,7 @@ export class PythonEvaluator {
     if (!body) return unknown(`\`${fn.name}\` has no body`, trace);
     const frame: Frame = { module: scope, locals, depth: caller.depth + 1 };
     const result = this.execBlock(body, frame);
+    if (frame.maybeReturned !== undefined) return unknown(`\`${fn.name}\` returns ${frame.maybeReturned}`, trace);
     return result ?? { kind: 'none', trace };
   }
 
@@ -859,7 +875,9 @@ export class PythonEvaluator {
               if (name.name === 'VariableName') frame.locals.set(nodeText(text, name), unknown('a tuple assignment', traceAt(frame.module.file, name)));
             }
           } else if (target.name === 'MemberExpression' && parts[i + 1]?.name === 'AssignOp') {
-            this.assignAttribute(statement, target, value, valueNode, frame);
+            // In a branch MoE Lens cannot decide, the attribute may or may not be changed: not known after it.
+            const assignedValue = this.undecided > 0 ? unknown(`\`${clip(nodeText(text, target))}\` is set only in a branch MoE Lens cannot decide (line ${lineOf(text, statement.from)})`, traceAt(frame.module.file, statement)) : value;
+            this.assignAttribute(statement, target, assignedValue, valueNode, frame);
           }
         }
         return undefined;
@@ -1022,7 +1040,7 @@ export class PythonEvaluator {
       }
       const keywords = new Map(object.keywords);
       keywords.set(attribute, argument);
-      const copy: ObjectValue = { ...object, keywords };
+      const copy = changedCopy<ObjectValue>({ ...object, keywords }, object);
       replaced.set(identityOf(object), copy);
       return copy;
     };
@@ -1122,30 +1140,39 @@ export class PythonEvaluator {
 
   private execIf(statement: SyntaxNode, frame: Frame): PyValue | undefined {
     // if cond Body (elif cond Body)* (else Body)?: take the first branch whose condition is known true; when a
-    // condition is unknown, every remaining branch runs (what each builds is recorded) and no return is kept.
+    // condition is unknown, every remaining branch runs (what each builds is recorded; a name keeps what the last one
+    // bound, as a loop body's branches each build a layer), no return is kept and the function's result is not known
+    // where one of them returned, and an attribute one of them sets is not known after it.
     const parts = children(statement);
-    let returned: PyValue | undefined;
-    let certain = true;
+    let undecided: string | undefined;
+    const runUndecided = (body: SyntaxNode): void => {
+      this.undecided++;
+      try {
+        if (this.execBlock(body, frame) !== undefined) frame.maybeReturned ??= `from a branch of ${undecided} that MoE Lens cannot decide`;
+      } finally {
+        this.undecided--;
+      }
+    };
     for (let i = 0; i < parts.length; i++) {
       const keyword = parts[i]!.name;
       if (keyword !== 'if' && keyword !== 'elif' && keyword !== 'else') continue;
       const body = parts.slice(i + 1).find((p) => p.name === 'Body');
       if (!body) break;
       if (keyword === 'else') {
-        const value = this.execBlock(body, frame);
-        return certain ? value : returned;
+        if (undecided === undefined) return this.execBlock(body, frame);
+        runUndecided(body);
+        break;
       }
       const condition = parts[i + 1];
       const test = condition ? this.evalExpr(condition, frame) : undefined;
-      if (test?.kind === 'bool' && certain) {
+      if (test?.kind === 'bool' && undecided === undefined) {
         if (test.value) return this.execBlock(body, frame);
         continue;
       }
-      certain = false;
-      this.execBlock(body, frame);
-      returned = undefined;
+      undecided ??= `\`${clip(nodeText(frame.module.parsed.text, condition ?? statement))}\` (line ${lineOf(frame.module.parsed.text, statement.from)})`;
+      runUndecided(body);
     }
-    return returned;
+    return undefined;
   }
 
   // ---- declarations ------------------------------------------------------------------------------------

@@ -53,10 +53,11 @@ export function resolveModule(fromFile: string, name: string, level: number, fil
 
 /**
  * A package kept in the project's `src/` folder (setuptools' and hatch's "src layout": nanotron's `src/nanotron/`),
- * which an install puts on the import path: only a package (`src/<name>/__init__.py`), never a loose `src/*.py`,
- * which such a project imports as `src.name`.
+ * which an install puts on the import path: only a package (`src/<name>/__init__.py`), or a module inside a namespace
+ * package (Megatron-Bridge's `src/megatron/bridge/…`: `megatron` has no `__init__.py`, shared with Megatron Core),
+ * never a loose `src/*.py`, which such a project imports as `src.name`.
  */
 function inSourceLayout(dir: string, parts: readonly string[], files: ModuleFiles): string | undefined {
   const src = dir === '' ? 'src' : dir === '/' ? '/src' : `${dir}/src`;
-  return files.has(`${src}/${parts[0]}/__init__.py`) ? moduleFileIn(src, parts, files) : undefined;
+  return files.has(`${src}/${parts[0]}/__init__.py`) || parts.length > 1 ? moduleFileIn(src, parts, files) : undefined;
 }

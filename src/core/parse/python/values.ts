@@ -67,6 +67,8 @@ export interface ObjectValue {
   readonly callee: Place;
   /** The call's argument list, where a keyword could be added; absent when the call is not cleanly closed. */
   readonly argList?: SyntaxNode;
+  /** The call passes `*` / `**` arguments the evaluator could not read: they may set any keyword. */
+  readonly unpacked?: true;
   readonly trace: Trace;
 }
 
@@ -116,6 +118,12 @@ const sameObject = new WeakMap<PyValue, PyValue>();
 /** The value a binding copy stands for (itself when it is no copy). */
 export function identityOf(value: PyValue): PyValue {
   return sameObject.get(value) ?? value;
+}
+
+/** A copy the evaluator made of an object to change it (an attribute assignment): still that Python object. */
+export function changedCopy<T extends PyValue>(copy: T, of: PyValue): T {
+  sameObject.set(copy, identityOf(of));
+  return copy;
 }
 
 /** The same value, seen through one more binding (a parameter, a name). */
