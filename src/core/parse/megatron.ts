@@ -1191,7 +1191,9 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     topK: numberField('moe_router_topk', { value: 2, label: 'Megatron moe_router_topk default' }),
     order: { value: order, sites: preSoftmax.sites, ...(preSoftmax.sites.length ? {} : { defaultFrom: { label: megablocks ? 'MegaBlocks router: softmax over all experts, then top-k' : 'Megatron post-softmax default' } }), ...dependsOnScore, ...(preSoftmax.unknown ? { unknown: preSoftmax.unknown } : {}) },
     scoreFunc,
-    routerBias: { ...routerBias, ...(routerBias.sites.length || routerBias.defaultFrom ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True)' } }) },
+    // The router has had a bias under `add_bias_linear` only since Megatron-LM a329dd6 (2025-09-22, router.py l.54-59);
+    // an older Megatron's router (ROCm's fork of 2024, Pai-Megatron-Patch's pinned 250908) has none: the label says so.
+    routerBias: { ...routerBias, ...(routerBias.sites.length || routerBias.defaultFrom ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True): a router bias since Megatron-LM a329dd6 (2025-09-22), none in an older Megatron' } }) },
     selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}), ...(expertBias.unknown ? { unknown: expertBias.unknown } : {}) },
     groups:
       // Written, even as a value MoE Lens cannot read (`${EP}`, a branch it cannot decide): groups, maybe.
