@@ -517,4 +517,21 @@ describe('Megatron dialects', () => {
     assert.match(spec!.scoreFunc.unknown ?? '', /NeMo-Run override \(`model.config.\*`\) of a NeMo recipe/);
     assert.equal(spec!.insertion, undefined, 'no fix adds a key in a spelling the file does not use');
   });
+
+  it("a config inside an older Megatron checkout runs that checkout's router: no bias before Megatron-LM a329dd6", () => {
+    // ROCm/Megatron-LM @2b855ba (October 2024): its TopKRouter has a weight and no bias (router.py l.42-66).
+    const old = 'class Router(ABC, MegatronModule):\n    def __init__(self, config):\n        self.weight = torch.nn.Parameter(torch.empty((config.num_moe_experts, config.hidden_size)))\n\nclass TopKRouter(Router):\n    pass\n';
+    const now = old.replace('self.weight', 'if self.config.add_bias_linear:\n            self.bias = None\n        self.weight');
+    const script = 'torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2\n';
+    const yaml = 'MODEL_ARGS:\n  --num-experts: 8\n  --moe-router-topk: 2\n';
+    const inCheckout = (router: string) => (path: string) => (path === 'repo/megatron/core/transformer/moe/router.py' ? router : undefined);
+    const args = analyzeMegatronArgs(script, 'repo/examples/train.sh', inCheckout(old)).specs[0]!;
+    assert.deepEqual([args.routerBias.value, args.routerBias.defaultFrom?.fixed], [false, true]);
+    assert.match(args.routerBias.defaultFrom!.label, /this checkout's Megatron router .* has no bias: `add_bias_linear` reaches the router only since Megatron-LM a329dd6/);
+    const test = analyzeMegatronYaml(yaml, 'repo/tests/functional_tests/test_cases/gpt/case/model_config.yaml', inCheckout(old)).specs[0]!;
+    assert.equal(test.routerBias.value, false);
+    // A checkout whose router reads add_bias_linear, or none at all: Megatron's default (True).
+    assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh', inCheckout(now)).specs[0]!.routerBias.value, true);
+    assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh').specs[0]!.routerBias.value, true);
+  });
 });

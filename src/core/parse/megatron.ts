@@ -233,7 +233,7 @@ function evaluateArithmetic(expression: string, variables: ReadonlyMap<string, V
   return value !== undefined && next === tokens.length && Number.isSafeInteger(value) ? value : undefined;
 }
 
-export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysis {
+export function analyzeMegatronArgs(text: string, file: string, read?: RelatedText): MegatronAnalysis {
   const variants = scriptVariants(scriptWords(text), text, new Map(), 0, { words: MAX_VARIANT_WORDS });
   const specs = variants.flatMap((variant) =>
     specsOfWords(variant.words, variant.statements, text, file).map((spec) =>
@@ -247,7 +247,34 @@ export function analyzeMegatronArgs(text: string, file: string): MegatronAnalysi
           },
     ),
   );
-  return { specs, errors: [] };
+  const checkout = read && checkoutRouterWithoutBias(file, read);
+  return { specs: checkout ? specs.map((spec) => withoutRouterBias(spec, checkout)) : specs, errors: [] };
+}
+
+/**
+ * Megatron-LM's router has had a bias under `add_bias_linear` only since a329dd6 (2025-09-22, router.py l.54-59). A
+ * config inside a checkout of an older Megatron (ROCm's fork of October 2024) runs that checkout's router, which has
+ * none, whatever the flag says: its `megatron/core/transformer/moe/router.py`, found in a folder above the config,
+ * decides. Undefined where no such file is found or it reads `add_bias_linear`.
+ */
+export function checkoutRouterWithoutBias(file: string, read: RelatedText): string | undefined {
+  let dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  for (let up = 0; up < MAX_CHECKOUT_DEPTH && dir !== ''; up++) {
+    const router = `${dir}/megatron/core/transformer/moe/router.py`;
+    const text = read(router);
+    if (text !== undefined) return /\bclass\s+TopKRouter\b/.test(text) && !text.includes('add_bias_linear') ? router : undefined;
+    dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+  }
+  return undefined;
+}
+
+/** Folders above a config where its Megatron checkout is looked for (a test case sits five deep). */
+const MAX_CHECKOUT_DEPTH = 8;
+
+export function withoutRouterBias(spec: RouterSpec, router: string): RouterSpec {
+  if (spec.framework !== 'megatron') return spec;
+  const label = `this checkout's Megatron router (${router.slice(router.lastIndexOf('/megatron/') + 1)}) has no bias: \`add_bias_linear\` reaches the router only since Megatron-LM a329dd6 (2025-09-22)`;
+  return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
 }
 
 /** One way the script can run: its words with the `if`s it decides taken out, named by the choices made. */
@@ -779,7 +806,9 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const range = { start: map.range?.[0] ?? 0, end: map.range?.[1] ?? text.length };
   const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
-  const spec = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
+  const routed = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
+  const checkout = read && checkoutRouterWithoutBias(file, read);
+  const spec = checkout ? withoutRouterBias(routed, checkout) : routed;
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`)], errors };
   // NeMo-Run's `model.config.*` overrides change a NeMo recipe's model, which sets what they leave out.

@@ -21,7 +21,7 @@ import {
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { keyedSpec, type KeyedFormat } from './hf-json';
-import { megatronSpecFromSites } from './megatron';
+import { checkoutRouterWithoutBias, megatronSpecFromSites, withoutRouterBias } from './megatron';
 import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type PythonSources, type Root } from './python/evaluate';
@@ -61,7 +61,9 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
-  return { parsed, specs, declarations };
+  // A Megatron config inside an older Megatron checkout runs its router, which may have no bias (megatron.ts).
+  const checkout = specs.some((spec) => spec.framework === 'megatron') ? checkoutRouterWithoutBias(file, (path) => (sources.has(path) ? sources.parse(path)?.text : undefined)) : undefined;
+  return { parsed, specs: checkout ? specs.map((spec) => withoutRouterBias(spec, checkout)) : specs, declarations };
 }
 
 // ---- finding the routers of each flavor ----------------------------------------------------------------
