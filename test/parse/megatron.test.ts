@@ -479,6 +479,7 @@ describe('Megatron dialects', () => {
     assert.equal(provenanceOf(echoed.scoreFunc), 'assumed');
     assert.match(echoed.scoreFunc.defaultFrom!.label, /^Megatron moe_router_score_function default; the launch may set it elsewhere: it does not run a Megatron-LM entry point/);
     assert.equal(provenanceOf(echoed.topK), 'literal', 'what the script writes stays read');
+    assert.equal(provenanceOf(echoed.selectionBias), 'assumed', 'the expert bias flag too (MindSpeed-LLM launches, a helper sweep)');
   });
 
   it('an entry point named by a variable the script sets (Megatron-LM examples/gptoss/02_train.sh) is the launch', () => {
@@ -533,5 +534,12 @@ describe('Megatron dialects', () => {
     // A checkout whose router reads add_bias_linear, or none at all: Megatron's default (True).
     assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh', inCheckout(now)).specs[0]!.routerBias.value, true);
     assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh').specs[0]!.routerBias.value, true);
+  });
+
+  it('a MaxText model YAML beside Megatron ones (Primus keeps both, with `extends:`) is no Megatron config', () => {
+    // AMD-AGI/Primus @fd1eeab primus/configs/models/maxtext/grok1.yaml: read as Megatron's, its top-k was the default 2.
+    const text = 'extends:\n  - model_base.yaml\n\ndecoder_block: "mixtral"\nbase_emb_dim: 6144\nnum_experts: 8\nnum_experts_per_tok: 2\n';
+    assert.deepEqual(analyzeMegatronYaml(text, 'primus/configs/models/maxtext/grok1.yaml').specs, []);
+    assert.equal(analyzeMegatronYaml(text.replace('decoder_block: "mixtral"\nbase_emb_dim: 6144\n', ''), 'primus/configs/models/megatron/x.yaml').specs.length, 1);
   });
 });

@@ -3,6 +3,8 @@ import { IMPORT_MOE_ARGS, PLAIN_PY, TORCHTITAN_PROJECT, runRuleTests } from '../
 
 runRuleTests(invalidExpertGroups, {
   valid: [
+    // Ascend/MindSpeed-LLM examples/mcore/kimi2/pretrain_kimi2_18b_4k_8p_ptd.sh @c77308a l.59: one group limits nothing.
+    { name: 'Megatron: one expert group without a selected count routes as it would ungrouped', file: 'kimi2.sh', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 6 --moe-router-num-groups 1 --moe-router-score-function sigmoid\n' },
     { name: 'valid torchtitan groups', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=160, top_k=6, num_expert_groups=8, num_limited_groups=3)\n' },
     { name: 'valid HF groups', file: 'config.json', code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}' },
     // DS-007: without a gate bias (dim is not 7168) DeepSeek's inference gate scores a group by its max: one expert per group runs.

@@ -789,6 +789,9 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   if (!document) return { specs: [], errors: [{ range: { start: 0, end: 0 }, message: 'YAML could not be read' }] };
   for (const e of document.errors.slice(0, 5)) errors.push({ range: { start: e.pos[0], end: e.pos[1] }, message: `YAML syntax error: ${e.message.split('\n')[0]}` });
   const root = isMap(document.contents) ? document.contents : undefined;
+  // A MaxText model YAML (`decoder_block`, `base_emb_dim`: MaxText's base.yml keys; Primus keeps some beside its
+  // Megatron ones, with `extends:`) is read by MaxText, whose `num_experts_per_tok` is no Megatron key: not read.
+  if (root && MAXTEXT_KEYS.some((key) => pairOf(root, key) !== undefined)) return { specs: [], errors };
   const missing: string[] = [];
   const inherited = root ? inheritedSites(root, file, read, new Set([file]), 0, missing) : [];
   const map = findRouterMap(document.contents, 0) ?? (root && inherited.some((s) => MARKERS.includes(s.key)) ? root : undefined);
@@ -1101,6 +1104,8 @@ function yamlKey(key: string): string {
 }
 
 const NEMO_RUN_MODEL = 'model.config.';
+/** Keys only a MaxText model YAML has (MaxText's configs/base.yml). */
+const MAXTEXT_KEYS = ['decoder_block', 'base_emb_dim', 'base_num_decoder_layers'];
 
 /** One expert (NeMo's spelling of a dense model) or none is not an MoE config: no top-k default is assumed for it. */
 function isDense(sites: readonly Site[]): boolean {
@@ -1223,7 +1228,8 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     // The router has had a bias under `add_bias_linear` only since Megatron-LM a329dd6 (2025-09-22, router.py l.54-59);
     // an older Megatron's router (ROCm's fork of 2024, Pai-Megatron-Patch's pinned 250908) has none: the label says so.
     routerBias: { ...routerBias, ...(routerBias.sites.length || routerBias.defaultFrom ? {} : { defaultFrom: { label: 'Megatron add_bias_linear default (True): a router bias since Megatron-LM a329dd6 (2025-09-22), none in an older Megatron' } }) },
-    selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.value ? dependsOnScore : {}), ...(expertBias.unknown ? { unknown: expertBias.unknown } : {}) },
+    // Unwritten, the default's origin is named, so that a launch that may set it elsewhere assumes it (withLaunch).
+    selectionBias: { value: selection, sites: expertBias.sites, ...(expertBias.sites.length ? {} : { defaultFrom: { label: 'Megatron moe_router_enable_expert_bias default (False)' } }), ...(expertBias.value ? dependsOnScore : {}), ...(expertBias.unknown ? { unknown: expertBias.unknown } : {}) },
     groups:
       // Written, even as a value MoE Lens cannot read (`${EP}`, a branch it cannot decide): groups, maybe.
       groupsCount.value !== undefined || groupsSelected.value !== undefined || groupsCount.unknown !== undefined || groupsSelected.unknown !== undefined

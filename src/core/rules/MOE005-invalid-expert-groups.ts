@@ -101,6 +101,9 @@ export const invalidExpertGroups = {
     if (count < 1) return;
     const data = { countKey, selectedKey, groups: count, selected: selected ?? '?', experts: experts ?? '?' };
     if (selected === undefined) {
+      // One group limits nothing: Megatron's ungrouped routing is the same routing (MindSpeed-LLM's Kimi-K2 script
+      // @c77308a writes `--moe-router-num-groups 1` alone, as Kimi-K2's config has n_group 1).
+      if (megatron && count === 1) return;
       context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
       // Megatron checks the group count only once group-limited routing is on.
       if (megatron) return;
