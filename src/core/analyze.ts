@@ -78,8 +78,10 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       }
       // A script running a program of its own that parses the same flag names (DeepSpeedExamples' cifar MoE).
       if (kind === 'shell' && project && programWithOwnMoeFlags(text, file, (path) => project.relatedText(path)) !== undefined) return EMPTY;
-      const related = project && ((path: string) => project.relatedText(path));
-      const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, related) : analyzeMegatronArgs(text, file, related);
+      // The checkout's router.py is looked for in every folder above each config: a Python module read (and a miss
+      // remembered) once per project, not one disk read per config.
+      const module = project && ((path: string) => (project.hasModule(path) ? project.textOf(path) : undefined));
+      const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base)), module) : analyzeMegatronArgs(text, file, module);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];
       return { dialect, specs: result.specs, notes };

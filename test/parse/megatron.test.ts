@@ -529,7 +529,7 @@ describe('Megatron dialects', () => {
     const args = analyzeMegatronArgs(script, 'repo/examples/train.sh', inCheckout(old)).specs[0]!;
     assert.deepEqual([args.routerBias.value, args.routerBias.defaultFrom?.fixed], [false, true]);
     assert.match(args.routerBias.defaultFrom!.label, /this checkout's Megatron router .* has no bias: `add_bias_linear` reaches the router only since Megatron-LM a329dd6/);
-    const test = analyzeMegatronYaml(yaml, 'repo/tests/functional_tests/test_cases/gpt/case/model_config.yaml', inCheckout(old)).specs[0]!;
+    const test = analyzeMegatronYaml(yaml, 'repo/tests/functional_tests/test_cases/gpt/case/model_config.yaml', undefined, inCheckout(old)).specs[0]!;
     assert.equal(test.routerBias.value, false);
     // A checkout whose router reads add_bias_linear, or none at all: Megatron's default (True).
     assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh', inCheckout(now)).specs[0]!.routerBias.value, true);

@@ -233,7 +233,8 @@ function evaluateArithmetic(expression: string, variables: ReadonlyMap<string, V
   return value !== undefined && next === tokens.length && Number.isSafeInteger(value) ? value : undefined;
 }
 
-export function analyzeMegatronArgs(text: string, file: string, read?: RelatedText): MegatronAnalysis {
+/** `readModule`: a workspace Python file's text, for the Megatron checkout a config sits in (checkoutRouterWithoutBias). */
+export function analyzeMegatronArgs(text: string, file: string, readModule?: RelatedText): MegatronAnalysis {
   const variants = scriptVariants(scriptWords(text), text, new Map(), 0, { words: MAX_VARIANT_WORDS });
   const specs = variants.flatMap((variant) =>
     specsOfWords(variant.words, variant.statements, text, file).map((spec) =>
@@ -247,7 +248,7 @@ export function analyzeMegatronArgs(text: string, file: string, read?: RelatedTe
           },
     ),
   );
-  const checkout = read && checkoutRouterWithoutBias(file, read);
+  const checkout = readModule && checkoutRouterWithoutBias(file, readModule);
   return { specs: checkout ? specs.map((spec) => withoutRouterBias(spec, checkout)) : specs, errors: [] };
 }
 
@@ -257,11 +258,11 @@ export function analyzeMegatronArgs(text: string, file: string, read?: RelatedTe
  * none, whatever the flag says: its `megatron/core/transformer/moe/router.py`, found in a folder above the config,
  * decides. Undefined where no such file is found or it reads `add_bias_linear`.
  */
-export function checkoutRouterWithoutBias(file: string, read: RelatedText): string | undefined {
+export function checkoutRouterWithoutBias(file: string, readModule: RelatedText): string | undefined {
   let dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
   for (let up = 0; up < MAX_CHECKOUT_DEPTH && dir !== ''; up++) {
     const router = `${dir}/megatron/core/transformer/moe/router.py`;
-    const text = read(router);
+    const text = readModule(router);
     if (text !== undefined) return /\bclass\s+TopKRouter\b/.test(text) && !text.includes('add_bias_linear') ? router : undefined;
     dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
   }
@@ -783,7 +784,8 @@ function inheritedSites(map: YAMLMap, file: string, read: RelatedText | undefine
   return out;
 }
 
-export function analyzeMegatronYaml(text: string, file: string, read?: RelatedText): MegatronAnalysis {
+/** `read`: a file the YAML names (an `extends:` base); `readModule`: as for analyzeMegatronArgs. */
+export function analyzeMegatronYaml(text: string, file: string, read?: RelatedText, readModule?: RelatedText): MegatronAnalysis {
   const errors: MegatronAnalysis['errors'] = [];
   const document = parseYaml(text);
   if (!document) return { specs: [], errors: [{ range: { start: 0, end: 0 }, message: 'YAML could not be read' }] };
@@ -810,7 +812,7 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   const routed = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
-  const checkout = read && checkoutRouterWithoutBias(file, read);
+  const checkout = readModule && checkoutRouterWithoutBias(file, readModule);
   const spec = checkout ? withoutRouterBias(routed, checkout) : routed;
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`)], errors };
