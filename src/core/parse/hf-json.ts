@@ -45,6 +45,11 @@ interface Dialect {
   readonly expertScale?: string;
   /** Where the router's code says its selection bias comes from (else "<framework> router"). */
   readonly selectionBiasLabel?: string;
+  /**
+   * Where the score function read from the file is not the whole story (readers that disagree, a logit transform MoE
+   * Lens does not model): the field as it is then, given the sites of any keys the check reads.
+   */
+  readonly readScore?: (score: Field<string>, sitesFor: (keys: readonly string[]) => Site[]) => Field<string>;
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -355,7 +360,7 @@ DIALECTS.kimi_k25 = { ...DIALECTS.kimi_k2!, framework: 'hf:kimi_k25', nested: 't
 // KimiLinearConfig reads the checkpoint's own key names through its attribute_map (num_experts,
 // num_experts_per_token, moe_renormalize, num_expert_group; configuration_kimi_linear.py L68-75, defaults L85-107).
 // The checkpoint's remote code (auto_map) and vLLM read `moe_router_activation_func`, which the native router does
-// not: see kimiLinearScore.
+// not: see kimiLinearScore (its readScore).
 const KIMI_LINEAR = `${'transformers 5.18.0'} KimiLinearConfig (configuration_kimi_linear.py)`;
 DIALECTS.kimi_linear = {
   framework: 'hf:kimi_linear',
@@ -371,6 +376,7 @@ DIALECTS.kimi_linear = {
   normalize: { key: 'moe_renormalize', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${KIMI_LINEAR}.norm_topk_prob = True, read as \`moe_renormalize\` (L70, L94)` },
   scale: { key: 'routed_scaling_factor', default: 2.446, defaultLabel: `${KIMI_LINEAR}.routed_scaling_factor = 2.446 (L85)` },
   ownKeys: ['n_group'],
+  readScore: kimiLinearScore,
 };
 // dots.llm1 (`dots1`) and K-EXAONE (`exaone_moe`): transformers 5.18.0's routers are DeepSeek-V3's (Dots1TopkRouter
 // modeling_dots1.py L279-317, ExaoneMoeTopkRouter modeling_exaone_moe.py L227-265: sigmoid hard-coded, the checkpoint's
@@ -431,6 +437,7 @@ DIALECTS.deepseek_v4 = {
   selectionBiasLabel: 'transformers 5.18.0 DeepseekV4TopKRouter.e_score_correction_bias, added for choosing (modeling_deepseek_v4.py L1080, L1086); the first hash layers route by token id (DeepseekV4HashRouter, L1092-1120)',
   normalize: hardCodedNormalize('always', 'transformers 5.18.0 DeepseekV4TopKRouter divides the k weights by their sum whatever norm_topk_prob says (modeling_deepseek_v4.py L1088)'),
   scale: { key: 'routed_scaling_factor', default: 1.5, defaultLabel: `${DEEPSEEK_V4_HF}.routed_scaling_factor = 1.5 (L153)` },
+  readScore: deepseekV4Score,
 };
 // Laguna (`laguna`, poolside's Laguna XS.2): transformers 5.18.0's LagunaTopKRouter scores with a sigmoid, chooses
 // with the checkpoint's e_score_correction_bias, divides the k weights by their sum (modeling_laguna.py L158-186), and
@@ -449,6 +456,7 @@ DIALECTS.laguna = {
   selectionBiasLabel: 'transformers 5.18.0 LagunaTopKRouter.e_score_correction_bias, added for choosing (modeling_laguna.py L165, L180)',
   normalize: hardCodedNormalize('always', `${LAGUNA}: the k weights divided by their sum (L183)`),
   scale: { key: 'moe_routed_scaling_factor', default: 1, defaultLabel: 'transformers 5.18.0 LagunaConfig.moe_routed_scaling_factor = 1.0 (configuration_laguna.py L126)' },
+  readScore: lagunaScore,
 };
 // DeepSeek-V3.2 (`deepseek_v32`, no auto_map): transformers 5.18.0's DeepseekV32TopkRouter is DeepSeek-V3's router
 // (sigmoid fixed, selection bias always, groups by the biased top-2 sum); `scoring_func` and `topk_method` are not read
@@ -879,8 +887,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
-  const scoreRead =
-    dialectName === 'kimi_linear' ? kimiLinearScore(scoreFunc, scoreSite) : dialectName === 'deepseek_v4' ? deepseekV4Score(scoreFunc, scoreSite) : dialectName === 'laguna' ? lagunaScore(scoreFunc, sitesFor(['moe_router_logit_softcapping']).at(-1)) : scoreFunc;
+  const scoreRead = dialect.readScore ? dialect.readScore(scoreFunc, sitesFor) : scoreFunc;
   const typeName = modelType?.literal.kind === 'string' ? modelType.literal.value : null;
   const unknownType =
     dialect !== UNKNOWN_MODEL_TYPE
@@ -983,13 +990,15 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
  * checkpoint's remote code and vLLM (`scoring_func=config.moe_router_activation_func`) with what it says. Every
  * published checkpoint writes "sigmoid", where they agree; any other value leaves the score function unknown.
  */
-function kimiLinearScore(field: Field<string>, written: Site | undefined): Field<string> {
+function kimiLinearScore(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+  const written = sitesFor(['moe_router_activation_func']).at(-1);
   if (!written || (written.literal.kind === 'string' && written.literal.value === 'sigmoid')) return field;
   return { ...field, unknown: `\`moe_router_activation_func\` is ${literalText(written.literal)}: transformers' KimiLinearTopkRouter scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says` };
 }
 
 /** Laguna's router softcaps the logits with a tanh when `moe_router_logit_softcapping` is above 0 (L175-176). */
-function lagunaScore(field: Field<string>, softcap: Site | undefined): Field<string> {
+function lagunaScore(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+  const softcap = sitesFor(['moe_router_logit_softcapping']).at(-1);
   const value = softcap?.literal.kind === 'int' || softcap?.literal.kind === 'float' ? softcap.literal.value : softcap === undefined || softcap.literal.kind === 'none' ? 0 : undefined;
   if (value !== undefined && value <= 0) return field;
   return { ...field, unknown: `\`moe_router_logit_softcapping\` is ${literalText(softcap!.literal)}: Laguna's router squashes the logits with a tanh before the sigmoid (modeling_laguna.py L175-176), which MoE Lens does not model` };
@@ -1000,7 +1009,8 @@ function lagunaScore(field: Field<string>, softcap: Site | undefined): Field<str
  * no "softmax" among transformers' activations (activations.py), so building the model raises KeyError, and any other
  * activation is no router MoE Lens knows. Those leave the score function unknown.
  */
-function deepseekV4Score(field: Field<string>, written: Site | undefined): Field<string> {
+function deepseekV4Score(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+  const written = sitesFor(['scoring_func']).at(-1);
   if (!written || (written.literal.kind === 'string' && (written.literal.value === 'sigmoid' || written.literal.value === 'sqrtsoftplus'))) return field;
   return { ...field, unknown: `\`scoring_func\` is ${literalText(written.literal)}: transformers' DeepseekV4TopKRouter applies ACT2FN[scoring_func] (modeling_deepseek_v4.py L1078), whose activations have no softmax, so building the model raises KeyError for it` };
 }
