@@ -438,10 +438,7 @@ function megatronCallConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, f
   // Copies of one object (an attribute assignment's) are that object; the first reached, from a root's value, is
   // its state at the end.
   const byCall = new Map<number, { root: Root; objects: ObjectValue[]; identities: Set<PyValue> }>();
-  for (const root of documentRoots(evaluator, file)) {
-    const objects: ObjectValue[] = [];
-    reachable(root.value, objects, new Set());
-    objects.push(...(built.get(contextKey(root.context)) ?? []));
+  for (const { root, objects } of rootsWithObjects(evaluator, file, built)) {
     for (const object of objects) {
       if (!builds(object) || object.call.file !== file || NOT_A_ROUTER.test(object.className)) continue;
       const identity = identityOf(object);
@@ -557,6 +554,16 @@ function firstUnreadBase(evaluator: PythonEvaluator, cls: ClassInfo, depth: numb
   return undefined;
 }
 
+/** Each root of this file with the objects it holds (its value's) and those its code built, in that order. */
+function rootsWithObjects(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): { root: Root; objects: ObjectValue[] }[] {
+  return documentRoots(evaluator, file).map((root) => {
+    const objects: ObjectValue[] = [];
+    reachable(root.value, objects, new Set());
+    objects.push(...(built.get(contextKey(root.context)) ?? []));
+    return { root, objects };
+  });
+}
+
 /**
  * Calls that spell another framework's config: Grok-1's `TransformerConfig(num_experts=8,
  * num_selected_experts=2)`. Read with that framework's semantics, one spec per call.
@@ -566,10 +573,7 @@ function keyedCallConfigs(evaluator: PythonEvaluator, file: string, built: Map<s
   const seen = new Set<ObjectValue>();
   // Most files build no such call: nothing to walk then.
   if (!evaluator.constructions.some((c) => c.object.keywords.has('num_selected_experts'))) return specs;
-  for (const root of documentRoots(evaluator, file)) {
-    const objects: ObjectValue[] = [];
-    reachable(root.value, objects, new Set());
-    objects.push(...(built.get(contextKey(root.context)) ?? []));
+  for (const { root, objects } of rootsWithObjects(evaluator, file, built)) {
     for (const object of objects) {
       if (seen.has(object) || !object.keywords.has('num_selected_experts') || !object.keywords.has('num_experts')) continue;
       seen.add(object);
