@@ -1144,11 +1144,15 @@ export class PythonEvaluator {
     // bound, as a loop body's branches each build a layer), no return is kept and the function's result is not known
     // where one of them returned, and an attribute one of them sets is not known after it.
     const parts = children(statement);
-    let undecided: string | undefined;
+    // The first condition MoE Lens cannot decide; described (its text, its line) only where a message needs it.
+    let undecided: SyntaxNode | undefined;
     const runUndecided = (body: SyntaxNode): void => {
       this.undecided++;
       try {
-        if (this.execBlock(body, frame) !== undefined) frame.maybeReturned ??= `from a branch of ${undecided} that MoE Lens cannot decide`;
+        if (this.execBlock(body, frame) !== undefined) {
+          const { text } = frame.module.parsed;
+          frame.maybeReturned ??= `from a branch of \`${clip(nodeText(text, undecided!))}\` (line ${lineOf(text, statement.from)}) that MoE Lens cannot decide`;
+        }
       } finally {
         this.undecided--;
       }
@@ -1169,7 +1173,7 @@ export class PythonEvaluator {
         if (test.value) return this.execBlock(body, frame);
         continue;
       }
-      undecided ??= `\`${clip(nodeText(frame.module.parsed.text, condition ?? statement))}\` (line ${lineOf(frame.module.parsed.text, statement.from)})`;
+      undecided ??= condition ?? statement;
       runUndecided(body);
     }
     return undefined;
