@@ -188,6 +188,105 @@ def unknown_converters(converters):
     assert.equal(either?.kind, 'unknown');
     assert.match(either?.kind === 'unknown' ? either.reason : '', /`unknown_converters` returns from a branch of `converters is not None` \(line 17\) that MoE Lens cannot decide/);
   });
+
+  it('a name bound in branches of an undecided `if` is known after it only where every way through agrees', () => {
+    const { roots } = evaluate(`def both(flavor):
+    if flavor == "a":
+        k = 4
+    else:
+        k = 8
+    return MoEArgs(top_k=k)
+
+
+def one_branch(flavor):
+    k = 4
+    if flavor == "a":
+        k = 8
+    return MoEArgs(top_k=k)
+
+
+def agree(flavor):
+    if flavor == "a":
+        k = 4
+    elif flavor == "b":
+        k = 4
+    else:
+        k = 4
+    return MoEArgs(top_k=k)
+
+
+def only_bound_there(flavor):
+    if flavor == "a":
+        k = 4
+    return MoEArgs(top_k=k)
+
+
+def decided():
+    k = 4
+    if 1 > 2:
+        k = 8
+    return MoEArgs(top_k=k)
+
+
+def attribute_only(flavor):
+    args = MoEArgs(top_k=4, num_experts=8)
+    if flavor == "a":
+        args.top_k = 8
+    return args
+`);
+    const topK = (name: string): PyValue | undefined => asObject(roots.get(name)).keywords.get('top_k')?.value;
+    for (const name of ['both', 'one_branch']) {
+      const value = topK(name);
+      assert.equal(value?.kind, 'unknown', name);
+      assert.match(value?.kind === 'unknown' ? value.reason : '', /`k` is set differently in branches of `flavor == "a"` \(line \d+\) that MoE Lens cannot decide/);
+    }
+    for (const name of ['agree', 'only_bound_there']) assert.deepEqual([name, topK(name)?.kind, (topK(name) as { value?: unknown })?.value], [name, 'int', 4]);
+    assert.deepEqual((topK('decided') as { value?: unknown }).value, 4);
+    // An attribute set in the branch: that attribute is not known, the object and its other keywords still are.
+    assert.equal(topK('attribute_only')?.kind, 'unknown');
+    assert.equal((asObject(roots.get('attribute_only')).keywords.get('num_experts')?.value as { value?: unknown }).value, 8);
+  });
+
+  it('a top-level name an `if` or `try` may bind again is not known; the configs each way builds are still found', () => {
+    const { roots } = evaluate(`import os
+
+TOP_K = 4
+if os.environ.get("BIG"):
+    TOP_K = 8
+
+if os.environ.get("SMALL"):
+    EXPERTS = 8
+else:
+    EXPERTS = 16
+
+if os.environ.get("SAME"):
+    SCORE = "softmax"
+else:
+    SCORE = "softmax"
+
+ONLY_HERE = 2
+if os.environ.get("X"):
+    LATER = 1
+LATER = 3
+
+if os.environ.get("ARGS"):
+    ARGS = MoEArgs(top_k=2)
+else:
+    ARGS = MoEArgs(top_k=6)
+
+CHOSEN = (EXPERTS, ARGS, SCORE)
+`);
+    const chosen = roots.get('CHOSEN');
+    const [experts, args, score] = chosen?.kind === 'list' ? chosen.items : [];
+    for (const [name, value] of [['TOP_K', roots.get('TOP_K')], ['EXPERTS', experts]] as const) {
+      assert.equal(value?.kind, 'unknown', name);
+      assert.match(value?.kind === 'unknown' ? value.reason : '', new RegExp(`\`${name}\` is bound at lines \\d+, \\d+, some in an \`if\` or \`try\` MoE Lens does not decide`));
+    }
+    assert.deepEqual([score?.kind, roots.get('LATER')?.kind, roots.get('ONLY_HERE')?.kind], ['string', 'int', 'int']);
+    assert.equal((roots.get('LATER') as { value: number }).value, 3);
+    assert.equal(args?.kind, 'unknown');
+    assert.deepEqual((args?.kind === 'unknown' ? args.mayBe ?? [] : []).map((v) => (v.kind === 'object' ? (v.keywords.get('top_k')?.value as { value?: unknown }).value : v.kind)), [2, 6]);
+  });
 });
 
 describe('evaluator: attribute assignment (copy-on-write)', () => {

@@ -187,6 +187,8 @@ function reachable(value: PyValue, out: ObjectValue[], seen: Set<object>, depth 
     const config = dictAsConfig(value);
     if (config) out.push(config);
     for (const entry of value.entries) reachable(entry.value, out, seen, depth + 1);
+  } else if (value.kind === 'unknown' && value.mayBe) {
+    for (const alternative of value.mayBe) reachable(alternative, out, seen, depth + 1);
   }
 }
 

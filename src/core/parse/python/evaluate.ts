@@ -77,7 +77,8 @@ const MAX_ALIAS_VISITS = 4_096;
 const MAX_ALIAS_DEPTH = 16;
 
 type Binding =
-  | { kind: 'value'; node: SyntaxNode; target: SyntaxNode }
+  /** `others`: the other values an `if` / `try` at the top level may bind instead (after the last plain binding). */
+  | { kind: 'value'; node: SyntaxNode; target: SyntaxNode; others?: readonly { node: SyntaxNode; target: SyntaxNode }[] }
   | { kind: 'function'; node: SyntaxNode; name: SyntaxNode }
   | { kind: 'class'; node: SyntaxNode; name: SyntaxNode }
   | ImportBinding;
@@ -109,6 +110,12 @@ const place = (file: string, node: { from: number; to: number }): Place => ({ fi
 /** Most values were bound nowhere on their way; they share one empty (frozen) list instead of one each. */
 const NOT_PASSED: readonly Place[] = Object.freeze([]);
 const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: NOT_PASSED });
+/** Puts a local back as it was in `before` (unbound where it was not bound). */
+const restoreLocal = (locals: Map<string, PyValue>, before: ReadonlyMap<string, PyValue>, name: string): void => {
+  const value = before.get(name);
+  if (value === undefined) locals.delete(name);
+  else locals.set(name, value);
+};
 /** The 1-based line of an offset, for messages. */
 const lineOf = (text: string, offset: number): number => {
   let line = 1;
@@ -254,8 +261,12 @@ export class PythonEvaluator {
 
   private evalBinding(scope: ModuleScope, name: string, binding: Binding): PyValue {
     switch (binding.kind) {
-      case 'value':
-        return passedThrough(this.evalExpr(binding.node, { module: scope, locals: new Map(), depth: 0 }), place(scope.file, binding.target));
+      case 'value': {
+        const valueOf = (b: { node: SyntaxNode; target: SyntaxNode }): PyValue => passedThrough(this.evalExpr(b.node, { module: scope, locals: new Map(), depth: 0 }), place(scope.file, b.target));
+        if (!binding.others) return valueOf(binding);
+        const lines = [binding, ...binding.others].map((b) => lineOf(scope.parsed.text, b.target.from)).sort((a, b) => a - b);
+        return { kind: 'unknown', reason: `\`${name}\` is bound at lines ${lines.join(', ')}, some in an \`if\` or \`try\` MoE Lens does not decide`, trace: traceAt(scope.file, binding.target), mayBe: [binding, ...binding.others].map(valueOf) };
+      }
       case 'function': {
         const info = this.functionInfo(scope, binding.node);
         return info ? { kind: 'function', fn: info, trace: traceAt(scope.file, binding.name) } : unknown(`\`${name}\` could not be read`);
@@ -1140,21 +1151,39 @@ export class PythonEvaluator {
 
   private execIf(statement: SyntaxNode, frame: Frame): PyValue | undefined {
     // if cond Body (elif cond Body)* (else Body)?: take the first branch whose condition is known true; when a
-    // condition is unknown, every remaining branch runs (what each builds is recorded; a name keeps what the last one
-    // bound, as a loop body's branches each build a layer), no return is kept and the function's result is not known
-    // where one of them returned, and an attribute one of them sets is not known after it.
+    // condition is unknown, every remaining branch runs (what each builds is recorded), no return is kept and the
+    // function's result is not known where one of them returned, and an attribute one of them sets is not known
+    // after it. A name one of them binds is known after the `if` only where every way through leaves it the same.
     const parts = children(statement);
     // The first condition MoE Lens cannot decide; described (its text, its line) only where a message needs it.
     let undecided: SyntaxNode | undefined;
+    const before = new Map(frame.locals);
+    // Per name a branch bound to another value: what each such branch (that did not return) left it holding.
+    const bound = new Map<string, PyValue[]>();
+    let throughBranches = 0;
+    let fallsThrough = true;
     const runUndecided = (body: SyntaxNode): void => {
+      // Each branch starts from the names as they were before the `if`, not as an earlier branch left them.
+      for (const name of bound.keys()) restoreLocal(frame.locals, before, name);
+      const entry = new Map(frame.locals);
       this.undecided++;
       try {
         if (this.execBlock(body, frame) !== undefined) {
           const { text } = frame.module.parsed;
           frame.maybeReturned ??= `from a branch of \`${clip(nodeText(text, undecided!))}\` (line ${lineOf(text, statement.from)}) that MoE Lens cannot decide`;
+          return;
         }
       } finally {
         this.undecided--;
+      }
+      throughBranches++;
+      for (const [name, value] of frame.locals) {
+        const was = entry.get(name);
+        // An attribute set in the branch changed a copy of the same object (already unknown there): not a new binding.
+        if (was !== undefined && identityOf(was) === identityOf(value)) continue;
+        const values = bound.get(name) ?? [];
+        values.push(value);
+        bound.set(name, values);
       }
     };
     for (let i = 0; i < parts.length; i++) {
@@ -1164,6 +1193,7 @@ export class PythonEvaluator {
       if (!body) break;
       if (keyword === 'else') {
         if (undecided === undefined) return this.execBlock(body, frame);
+        fallsThrough = false;
         runUndecided(body);
         break;
       }
@@ -1176,7 +1206,30 @@ export class PythonEvaluator {
       undecided ??= condition ?? statement;
       runUndecided(body);
     }
+    if (undecided !== undefined) this.joinBranches(frame, before, bound, throughBranches, fallsThrough, undecided, statement);
     return undefined;
+  }
+
+  /**
+   * After an `if` MoE Lens cannot decide: each name a branch bound holds what every way through the `if` leaves it
+   * (the branches that bound it, and the value before where some way does not bind it), or is unknown where two
+   * ways differ (`if flavor == "a": top_k = 4 else: top_k = 8`).
+   */
+  private joinBranches(frame: Frame, before: ReadonlyMap<string, PyValue>, bound: ReadonlyMap<string, PyValue[]>, throughBranches: number, fallsThrough: boolean, undecided: SyntaxNode, statement: SyntaxNode): void {
+    const { text } = frame.module.parsed;
+    for (const [name, values] of bound) {
+      const ways = [...values];
+      const previous = before.get(name);
+      if (previous !== undefined && (fallsThrough || values.length < throughBranches)) ways.push(previous);
+      const last = values[values.length - 1]!;
+      const same = ways.every((v) => identityOf(v) === identityOf(last) || scalarEquals(v, last) === true && v.kind === last.kind);
+      if (same) {
+        frame.locals.set(name, last);
+        continue;
+      }
+      const reason = `\`${name}\` is set differently in branches of \`${clip(nodeText(text, undecided))}\` (line ${lineOf(text, statement.from)}) that MoE Lens cannot decide`;
+      frame.locals.set(name, { kind: 'unknown', reason, trace: traceAt(frame.module.file, statement), mayBe: ways.flatMap((v) => (v.kind === 'unknown' ? v.mayBe ?? [] : [v])) });
+    }
   }
 
   // ---- declarations ------------------------------------------------------------------------------------
@@ -1492,10 +1545,18 @@ function functionDefinitions(script: SyntaxNode): { node: SyntaxNode }[] {
     .map((node) => ({ node }));
 }
 
-/** Top-level names: assignments, definitions and imports, the last unconditional one winning. */
+/**
+ * Top-level names: assignments, definitions and imports, the last unconditional one winning. A value an `if` or `try`
+ * binds after it (or several such values, where no plain binding comes before them) is one of the ways the name may
+ * be bound: the binding lists the others (`X = 4`, then `if c: X = 8`).
+ */
 function collectBindings(script: SyntaxNode, text: string, out: Map<string, Binding>): void {
+  // Per name, the values conditional statements bound since its last unconditional binding (or since the start).
+  const conditionalValues = new Map<string, { node: SyntaxNode; target: SyntaxNode }[]>();
   const visit = (statement: SyntaxNode, conditional: boolean): void => {
     const set = (name: string, binding: Binding): void => {
+      if (!conditional) conditionalValues.delete(name);
+      else if (binding.kind === 'value') conditionalValues.set(name, [...(conditionalValues.get(name) ?? []), { node: binding.node, target: binding.target }]);
       if (!conditional || !out.has(name)) out.set(name, binding);
     };
     switch (statement.name) {
@@ -1528,6 +1589,12 @@ function collectBindings(script: SyntaxNode, text: string, out: Map<string, Bind
     }
   };
   for (const statement of children(script)) visit(statement, false);
+  for (const [name, values] of conditionalValues) {
+    const binding = out.get(name);
+    if (binding?.kind !== 'value') continue;
+    const others = values.filter((v) => v.node !== binding.node && nodeText(text, v.node) !== nodeText(text, binding.node));
+    if (others.length > 0) out.set(name, { ...binding, others });
+  }
 }
 
 

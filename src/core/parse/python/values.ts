@@ -86,7 +86,11 @@ export type PyValue =
   | { readonly kind: 'module'; readonly file: string; readonly trace: Trace }
   /** A name imported from a module the workspace does not hold: `torch.nn.Linear`. */
   | { readonly kind: 'external'; readonly name: string; readonly trace: Trace }
-  | { readonly kind: 'unknown'; readonly reason: string; readonly trace?: Trace };
+  /**
+   * `mayBe`: what it holds on each way through an `if` MoE Lens cannot decide (`moe = None` or `moe = MoE.Config(…)`
+   * per layer): the configs they hold are still found, none is read as the value.
+   */
+  | { readonly kind: 'unknown'; readonly reason: string; readonly trace?: Trace; readonly mayBe?: readonly PyValue[] };
 
 export interface DictEntry {
   readonly key: PyValue;
