@@ -70,7 +70,9 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       if (bridge) return { dialect: 'megatron-yaml', specs: bridge.specs, notes: bridge.specs.length > 0 ? bridge.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [] };
       // A Primus model YAML may take every MoE value from the bases it `extends:` (mixtral_8x7B_v0.1.yaml).
       const extendsBases = kind === 'yaml' && /^extends\s*:/m.test(text);
-      if (!looksLikeMegatron(text) && !extendsBases) {
+      // A Primus experiment's Megatron module may take every MoE value from the model preset it names.
+      const primusExperiment = kind === 'yaml' && /^\s+framework:\s*megatron\s*(#.*)?$/m.test(text) && /^\s+model:\s*\S/m.test(text);
+      if (!looksLikeMegatron(text) && !extendsBases && !primusExperiment) {
         // A script that runs DeepSeek-V3's own convert.py / generate.py (its README's launch), not Megatron.
         if (kind !== 'shell' || !looksLikeDeepseekLaunch(text)) return EMPTY;
         const launch = analyzeDeepseekLaunch(text, file, project && ((path) => project.relatedText(path)));

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { lintText } from '../../src/core/lint';
+import { ProjectIndex } from '../../src/core/project';
 import { analyzeMegatronArgs, analyzeMegatronYaml } from '../../src/core/parse/megatron';
 import { shellWords } from '../../src/core/parse/shell-words';
 import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
@@ -414,6 +415,57 @@ describe('Megatron dialects', () => {
     const [partial] = analyzeMegatronYaml(text, 'configs/model.yaml', () => undefined).specs;
     assert.equal(partial!.experts.value, 256);
     assert.match(partial!.scoreFunc.unknown ?? '', /may be set in base\.yaml, which MoE Lens could not read/);
+  });
+
+  describe('a Primus experiment: the model preset `model:` names, under the module\'s overrides', () => {
+    const presets: Record<string, string> = {
+      '/w/Primus/primus/configs/models/megatron/moe_base.yaml': 'moe_router_topk: 2\nmoe_router_pre_softmax: true\nadd_bias_linear: false\n',
+      '/w/Primus/primus/configs/models/megatron/gpt_oss_20B.yaml': 'extends:\n  - moe_base.yaml\nnum_layers: 24\nnum_experts: 32\nmoe_router_topk: 4\n',
+    };
+    const read = (f: string): string | undefined => presets[f];
+    const experiment = (model: string, overrides = '      train_iters: 50\n'): string =>
+      `work_group: amd\nmodules:\n  pre_trainer:\n    framework: megatron\n    config: pre_trainer.yaml\n    model: ${model}\n    overrides:\n${overrides}`;
+    const FILE = '/w/Primus/examples/megatron/configs/MI355X/exp.yaml';
+
+    it('reads the preset found above the experiment, its `extends:` first, and the overrides over it', () => {
+      const [spec] = analyzeMegatronYaml(experiment('gpt_oss_20B.yaml', '      moe_router_pre_softmax: false\n'), FILE, read).specs;
+      assert.deepEqual([spec!.experts.value, spec!.topK.value, spec!.order.value, spec!.routerBias.value], [32, 4, 'topk-then-score', false]);
+      assert.equal(spec!.experts.sites[0]!.file, '/w/Primus/primus/configs/models/megatron/gpt_oss_20B.yaml');
+      assert.equal(spec!.routerBias.sites[0]!.file, '/w/Primus/primus/configs/models/megatron/moe_base.yaml');
+      assert.deepEqual([provenanceOf(spec!.experts), provenanceOf(spec!.order)], ['resolved', 'literal']);
+    });
+
+    it('a preset a variable may replace (`${PRIMUS_MODEL:gpt_oss_20B}.yaml`) gives values routing assumes, none a rule asserts on', () => {
+      const [spec] = analyzeMegatronYaml(experiment('${PRIMUS_MODEL:gpt_oss_20B}.yaml'), FILE, read).specs;
+      assert.equal(spec!.topK.value, 4);
+      assert.equal(provenanceOf(spec!.topK), 'unknown');
+      assert.match(spec!.topK.unknown ?? '', /from gpt_oss_20B\.yaml, the preset `model:` names unless \$PRIMUS_MODEL is set/);
+    });
+
+    it('a preset it cannot find, or name (`${PRIMUS_MODEL}`), leaves what the overrides do not write unknown, and without them no config', () => {
+      const [partial] = analyzeMegatronYaml(experiment('qwen3_30B_A3B.yaml', '      num_experts: 128\n'), FILE, read).specs;
+      assert.equal(partial!.experts.value, 128);
+      assert.match(partial!.topK.unknown ?? '', /may be set in qwen3_30B_A3B\.yaml, which MoE Lens could not read/);
+      assert.deepEqual(analyzeMegatronYaml(experiment('${PRIMUS_MODEL}.yaml'), FILE, read).specs, []);
+      assert.deepEqual(analyzeMegatronYaml(experiment('qwen3_30B_A3B.yaml'), FILE, read).specs, []);
+      // A module of another framework is not Megatron's.
+      assert.deepEqual(analyzeMegatronYaml(experiment('gpt_oss_20B.yaml').replace('framework: megatron', 'framework: torchtitan'), FILE, read).specs, []);
+    });
+
+    it('on Primus @fd1eeab (test/corpus): gpt_oss_20B.yaml named plainly gets its preset\'s MOE001 at `model:`; an override settles one', () => {
+      const corpus = resolve(import.meta.dirname, '..', 'corpus', 'yaml3', 'AMD-AGI__Primus@fd1eeab');
+      const project = new ProjectIndex((f) => (f.startsWith(corpus) && existsSync(f) && statSync(f).isFile() ? readFileSync(f, 'utf8') : undefined));
+      const file = `${corpus}/examples/megatron/configs/MI355X/mine.yaml`;
+      const findings = (text: string): string[][] =>
+        lintText(file, text, project).diagnostics.filter((d) => d.code === 'MOE001').map((d) => [d.message.split(',')[0]!, text.slice(d.range.start, d.range.end)]);
+      assert.deepEqual(findings(experiment('gpt_oss_20B.yaml')), [
+        ['`moe_router_pre_softmax` is True', 'gpt_oss_20B.yaml'],
+        ['`add_bias_linear` is False', 'gpt_oss_20B.yaml'],
+      ]);
+      assert.deepEqual(findings(experiment('gpt_oss_20B.yaml', '      moe_router_pre_softmax: false\n')), [['`add_bias_linear` is False', 'gpt_oss_20B.yaml']]);
+      // Named through a variable (as every Primus gpt-oss experiment does): nothing asserted.
+      assert.deepEqual(findings(experiment('${PRIMUS_MODEL:gpt_oss_20B}.yaml')), []);
+    });
   });
 
   it('an OLMoE trainer YAML (MegaBlocks keys) routes softmax before top-k', () => {

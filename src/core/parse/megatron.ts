@@ -784,6 +784,93 @@ function inheritedSites(map: YAMLMap, file: string, read: RelatedText | undefine
   return out;
 }
 
+/**
+ * A Primus experiment's Megatron trainer module (`modules: {pre_trainer: {framework: megatron, model: X.yaml,
+ * overrides: {...}}}`): Primus loads the model preset `primus/configs/models/megatron/X.yaml` (its `extends:`
+ * resolved) and applies the module's `overrides` over it (AMD-AGI/Primus @fd1eeab primus/core/launcher/parser.py
+ * l.283-323, primus/core/config/preset_loader.py l.24-58). Undefined for any other YAML.
+ */
+interface PrimusModule {
+  readonly module: YAMLMap;
+  /** The `model:` value, as written (`gpt_oss_20B.yaml`, `${PRIMUS_MODEL:gpt_oss_20B}.yaml`). */
+  readonly model: { readonly text: string; readonly range: SourceRange };
+  readonly overrides?: YAMLMap;
+}
+
+function primusModule(root: YAMLMap): PrimusModule | undefined {
+  const modules = pairOf(root, 'modules')?.value;
+  if (!isMap(modules)) return undefined;
+  for (const pair of modules.items) {
+    const module = isPair(pair) ? pair.value : undefined;
+    if (!isMap(module)) continue;
+    const framework = pairOf(module, 'framework')?.value;
+    const model = pairOf(module, 'model')?.value;
+    if (!isScalar(framework) || framework.value !== 'megatron' || !isScalar(model) || typeof model.value !== 'string' || !model.range) continue;
+    const overrides = pairOf(module, 'overrides')?.value;
+    return { module, model: { text: model.value, range: { start: model.range[0], end: model.range[1] } }, ...(isMap(overrides) ? { overrides } : {}) };
+  }
+  return undefined;
+}
+
+/** Primus's `${VAR}` / `${VAR:default}` (primus/core/config/yaml_loader.py l.12, l.90-100). */
+const PRIMUS_ENV = /\$\{([^:{}]+)(?::([^}]*))?\}/g;
+const PRIMUS_PRESETS = 'primus/configs/models/megatron/';
+const MAX_PRESET_SEARCH_DEPTH = 12;
+
+/**
+ * The preset a Primus module names, found in the checkout above the experiment: its values (bases first), the
+ * files they come from, and the variables that could name another one. A preset that cannot be found or named (a
+ * `${VAR}` without a default) is added to `missing`.
+ */
+function primusPreset(primus: PrimusModule, file: string, read: RelatedText | undefined, missing: string[]): { sites: Site[]; files: string[]; variables: string[]; named: SourceRange } | undefined {
+  const variables: string[] = [];
+  let named = true;
+  const name = primus.model.text.replace(PRIMUS_ENV, (_, variable: string, fallback: string | undefined) => {
+    variables.push(variable);
+    if (fallback === undefined) named = false;
+    return fallback ?? '';
+  });
+  const fileName = /\.ya?ml$/.test(name) ? name : `${name}.yaml`;
+  let folder = file.slice(0, file.lastIndexOf('/'));
+  for (let depth = 0; named && read && depth < MAX_PRESET_SEARCH_DEPTH && folder.length > 0; depth++) {
+    const candidate = normalizePath(`${folder}/${PRIMUS_PRESETS}${fileName}`);
+    const text = read(candidate);
+    if (text !== undefined) {
+      const document = parseYaml(text);
+      if (!document || !isMap(document.contents)) break;
+      const files = new Set([candidate]);
+      const sites = [...inheritedSites(document.contents, candidate, read, files, 1, missing), ...yamlSites(document.contents, text, candidate)];
+      return { sites, files: [...files], variables, named: primus.model.range };
+    }
+    folder = folder.slice(0, folder.lastIndexOf('/'));
+  }
+  missing.push(`${PRIMUS_PRESETS}${fileName}`);
+  return undefined;
+}
+
+/** Values a preset chosen by an unset variable gives are what routing assumes, not what rules may assert on. */
+function fromPresetUnknown(spec: RouterSpec, files: readonly string[], reason: string): RouterSpec {
+  const mark = <T>(field: Field<T>): Field<T> => {
+    const site = field.sites[field.sites.length - 1];
+    return site?.file !== undefined && files.includes(site.file) && field.unknown === undefined ? { ...field, unknown: reason } : field;
+  };
+  const unwritten = withoutDefaults(spec, reason);
+  return {
+    ...unwritten,
+    experts: mark(unwritten.experts),
+    topK: mark(unwritten.topK),
+    order: mark(unwritten.order),
+    scoreFunc: mark(unwritten.scoreFunc),
+    routerBias: mark(unwritten.routerBias),
+    selectionBias: mark(unwritten.selectionBias),
+    normalize: mark(unwritten.normalize),
+    scale: mark(unwritten.scale),
+    groups: unwritten.groups ? { ...unwritten.groups, count: mark(unwritten.groups.count), selected: mark(unwritten.groups.selected) } : undefined,
+  };
+}
+
+const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
 /** `read`: a file the YAML names (an `extends:` base); `readModule`: as for analyzeMegatronArgs. */
 export function analyzeMegatronYaml(text: string, file: string, read?: RelatedText, readModule?: RelatedText): MegatronAnalysis {
   const errors: MegatronAnalysis['errors'] = [];
@@ -796,10 +883,14 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   if (root && MAXTEXT_KEYS.some((key) => pairOf(root, key) !== undefined)) return { specs: [], errors };
   const missing: string[] = [];
   const inherited = root ? inheritedSites(root, file, read, new Set([file]), 0, missing) : [];
-  const map = findRouterMap(document.contents, 0) ?? (root && inherited.some((s) => MARKERS.includes(s.key)) ? root : undefined);
-  if (!map) return { specs: [], errors };
+  // A Primus experiment's Megatron module: its model preset's values, then the module's overrides.
+  const primus = root ? primusModule(root) : undefined;
+  const preset = primus ? primusPreset(primus, file, read, missing) : undefined;
+  const map = primus ? primus.overrides ?? primus.module : findRouterMap(document.contents, 0) ?? (root && inherited.some((s) => MARKERS.includes(s.key)) ? root : undefined);
+  if (!map || (primus && !preset?.sites.some((s) => MARKERS.includes(s.key)) && !findRouterMap(primus.overrides, 0))) return { specs: [], errors };
   const sections = flagScaleSections(root);
-  const sites: Site[] = [...inherited, ...(sections?.includes(map) ? sections.flatMap((section) => yamlSites(section, text)) : yamlSites(map, text))];
+  const own = primus ? (primus.overrides ? yamlSites(primus.overrides, text) : []) : sections?.includes(map) ? sections.flatMap((section) => yamlSites(section, text)) : yamlSites(map, text);
+  const sites: Site[] = [...inherited, ...(preset?.sites ?? []), ...own];
   if (isDense(sites)) return { specs: [], errors };
   // OLMoE's trainer YAML spells MegaBlocks' settings (`moe_num_experts`, `moe_top_k`): its router, not Megatron's.
   // So do GPT-NeoX's (keys in quotes: `"moe_num_experts": 8,`) and nanotron's LlaMoE example.
@@ -809,11 +900,13 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const firstKey = (map.items[0] as Pair | undefined)?.key;
   const indentColumn = isScalar(firstKey) && firstKey.range ? new LineIndex(text).positionAt(firstKey.range[0]).character : 0;
   const range = { start: map.range?.[0] ?? 0, end: map.range?.[1] ?? text.length };
-  const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? range;
+  const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? preset?.named ?? range;
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   const routed = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
   const checkout = readModule && checkoutRouterWithoutBias(file, readModule);
   const spec = checkout ? withoutRouterBias(routed, checkout) : routed;
+  // A preset named through an environment variable is the one Primus loads only while that variable is unset.
+  if (preset?.variables.length) return { specs: [fromPresetUnknown(spec, preset.files, `from ${baseName(preset.files[0]!)}, the preset \`model:\` names unless ${preset.variables.map((v) => `$${v}`).join(' or ')} is set`)], errors };
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`)], errors };
   // NeMo-Run's `model.config.*` overrides change a NeMo recipe's model, which sets what they leave out.
