@@ -6,6 +6,7 @@ import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-mo
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
 import { programWithOwnMoeFlags } from './parse/launched-program';
+import { flagStringLaunches, mayHoldFlagStrings } from './parse/python-flag-strings';
 import { analyzeMegatronBridgeYaml, looksLikeMegatronBridge } from './parse/megatron-bridge';
 import type { PythonDeclarations } from './parse/python/declarations';
 import { MAX_BRACKET_DEPTH, type ParsedPython } from './parse/python/syntax';
@@ -46,6 +47,14 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
           range: firstError,
           message: 'MoE Lens could not parse this Python here (a syntax error, or syntax its parser does not read); router configs in the part it could not read are not checked.',
         });
+      }
+      // Megatron flags in Python strings (miles' `scripts/models/*.py`), read as the launch words they become.
+      const launches = result.specs.length === 0 && mayHoldFlagStrings(text) ? flagStringLaunches(result.parsed) : [];
+      if (launches.length > 0) {
+        const module = project && ((path: string) => (project.hasModule(path) ? project.textOf(path) : undefined));
+        // A fix may not add a flag: the end of the last word may be inside an f-string's expression.
+        const specs = launches.flatMap((launch) => analyzeMegatronArgs(launch.text, file, module).specs.map((spec) => ({ ...spec, ...(launch.name ? { name: launch.name } : {}), insertion: undefined })));
+        if (specs.length > 0) return { dialect: 'megatron-args', specs, declarations: result.declarations, python: result.parsed, notes };
       }
       return { dialect: 'torchtitan-python', specs: result.specs, declarations: result.declarations, python: result.parsed, notes };
     }
