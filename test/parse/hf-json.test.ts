@@ -346,4 +346,98 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.match(spec('{"model_type": "laguna", "num_experts": 256, "num_experts_per_tok": 8, "moe_router_logit_softcapping": 30.0}')!.scoreFunc.unknown ?? '', /squashes the logits with a tanh/);
     assert.equal(spec('{"model_type": "laguna", "num_experts": 256, "num_experts_per_tok": 8, "moe_router_logit_softcapping": 0.0}')!.scoreFunc.unknown, undefined);
   });
+
+  it('transformers 5.18 routers MoE Lens describes exactly: framework, score, order, normalize, scale, selection bias and groups', () => {
+    const row = (json: string) => {
+      const s = spec(json)!;
+      return [s.framework, s.scoreFunc.value, s.order.value, s.normalize.value, s.scale.value, s.selectionBias.value, s.groups ? `${s.groups.count.value}/${s.groups.selected.value} ${s.groups.score}` : null];
+    };
+    const cases: [string, unknown[]][] = [
+      ['{"model_type": "afmoe", "num_experts": 128, "num_experts_per_tok": 8, "route_scale": 2.826, "score_func": "sigmoid", "route_norm": true}', ['hf:afmoe', 'sigmoid', 'score-then-topk', 'always', 2.826, 'static', null]],
+      ['{"model_type": "flex_olmo", "num_experts": 7, "num_experts_per_tok": 5}', ['hf:flex_olmo', 'softmax', 'score-then-topk', 'never', 1, 'none', null]],
+      ['{"model_type": "glm5_next", "text_config": {"n_routed_experts": 288, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1}}', ['hf:glm5_next', 'sigmoid', 'score-then-topk', 'always', 2.5, 'static', '1/1 top2-sum']],
+      ['{"model_type": "glm5_next_text", "n_routed_experts": 288, "num_experts_per_tok": 8, "norm_topk_prob": false}', ['hf:glm5_next', 'sigmoid', 'score-then-topk', 'never', 2.5, 'static', null]],
+      ['{"model_type": "granitemoe_swa", "num_local_experts": 8, "num_experts_per_tok": 2}', ['hf:granitemoe_swa', 'softmax', 'topk-then-score', 'never', 1, 'none', null]],
+      ['{"model_type": "granitemoehybrid", "num_local_experts": 72, "num_experts_per_tok": 10}', ['hf:granitemoehybrid', 'softmax', 'topk-then-score', 'never', 1, 'none', null]],
+      ['{"model_type": "granitemoeshared", "num_local_experts": 8, "num_experts_per_tok": 2}', ['hf:granitemoeshared', 'softmax', 'topk-then-score', 'never', 1, 'none', null]],
+      ['{"model_type": "hy_v3", "num_experts": 192, "num_experts_per_tok": 8}', ['hf:hy_v3', 'sigmoid', 'score-then-topk', 'always', 2.826, 'static', null]],
+      ['{"model_type": "hy_v4", "n_routed_experts": 256, "num_experts_per_tok": 8}', ['hf:hy_v4', 'sigmoid', 'score-then-topk', 'always', 2.827, 'static', null]],
+      ['{"model_type": "ernie4_5_vl_moe", "text_config": {"moe_num_experts": 64, "moe_k": 6}}', ['hf:ernie4_5_vl_moe', 'softmax', 'score-then-topk', 'always', 1, 'static', null]],
+      ['{"model_type": "ernie4_5_vl_moe_text", "moe_num_experts": 64, "moe_k": 6}', ['hf:ernie4_5_vl_moe', 'softmax', 'score-then-topk', 'always', 1, 'static', null]],
+      ['{"model_type": "jetmoe", "num_local_experts": 8, "num_experts_per_tok": 2}', ['hf:jetmoe', 'softmax', 'topk-then-score', 'never', 1, 'none', null]],
+      ['{"model_type": "mellum", "num_local_experts": 64, "num_experts_per_tok": 8}', ['hf:mellum', 'softmax', 'score-then-topk', 'always', 1, 'none', null]],
+      ['{"model_type": "minimax_m3_vl", "text_config": {"num_local_experts": 128, "num_experts_per_tok": 4}}', ['hf:minimax_m3_vl', 'sigmoid', 'score-then-topk', 'always', 2, 'static', null]],
+      ['{"model_type": "minimax_m3_vl_text", "num_local_experts": 128, "num_experts_per_tok": 4, "routed_scaling_factor": 2.5}', ['hf:minimax_m3_vl', 'sigmoid', 'score-then-topk', 'always', 2.5, 'static', null]],
+      ['{"model_type": "mistral4", "n_routed_experts": 128, "num_experts_per_tok": 4, "n_group": 8, "topk_group": 4}', ['hf:mistral4', 'softmax', 'score-then-topk', 'always', 1, 'none', '8/4 top2-sum']],
+      ['{"model_type": "nemotron_h_omni", "text_config": {"model_type": "nemotron_h", "n_routed_experts": 128, "num_experts_per_tok": 6, "routed_scaling_factor": 2.5}}', ['hf:nemotron_h_omni', 'sigmoid', 'score-then-topk', 'always', 2.5, 'static', null]],
+      ['{"model_type": "openai_privacy_filter", "num_local_experts": 128, "num_experts_per_tok": 4}', ['hf:openai_privacy_filter', 'softmax', 'topk-then-score', 'never', 1, 'none', null]],
+      ['{"model_type": "qwen3_omni_moe_text", "num_experts": 128, "num_experts_per_tok": 8}', ['hf:qwen3_omni_moe_text', 'softmax', 'score-then-topk', 'always', 1, 'none', null]],
+      ['{"model_type": "qwen4_exp", "text_config": {"num_experts": 512, "num_experts_per_tok": 10}}', ['hf:qwen4_exp', 'softmax', 'score-then-topk', 'always', 1, 'none', null]],
+      ['{"model_type": "qwen4_exp_text", "num_experts": 512, "num_experts_per_tok": 10, "norm_topk_prob": false}', ['hf:qwen4_exp', 'softmax', 'score-then-topk', 'never', 1, 'none', null]],
+      ['{"model_type": "solar_open", "n_routed_experts": 128, "num_experts_per_tok": 8}', ['hf:solar_open', 'sigmoid', 'score-then-topk', 'always', 1, 'static', null]],
+      ['{"model_type": "step3p5", "moe_num_experts": 288, "moe_top_k": 8, "moe_router_scaling_factor": 3.0}', ['hf:step3p7', 'sigmoid', 'score-then-topk', 'always', 3, 'static', null]],
+      ['{"model_type": "step3p7", "text_config": {"model_type": "step3p5", "n_routed_experts": 288, "num_experts_per_tok": 8}}', ['hf:step3p7', 'sigmoid', 'score-then-topk', 'always', 1, 'static', null]],
+      ['{"model_type": "axk1", "n_routed_experts": 192, "num_experts_per_tok": 8}', ['hf:axk1', 'sigmoid', 'score-then-topk', 'always', 2.5, 'static', '8/4 top2-sum']],
+      ['{"model_type": "axk2", "n_routed_experts": 128, "num_experts_per_tok": 8, "n_group": null, "topk_group": null}', ['hf:axk2', 'sigmoid', 'score-then-topk', 'always', 2.5, 'static', null]],
+      ['{"model_type": "deepseek_ocr2", "text_config": {"n_routed_experts": 64, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3, "topk_method": "group_limited_greedy"}}', ['hf:deepseek_ocr2', 'softmax', 'score-then-topk', 'never', 1, 'none', '8/3 max']],
+      ['{"model_type": "deepseek_ocr2_text", "n_routed_experts": 64, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3}', ['hf:deepseek_ocr2', 'softmax', 'score-then-topk', 'never', 1, 'none', null]],
+      ['{"model_type": "lfm2_moe", "num_experts": 32, "num_experts_per_tok": 4}', ['hf:lfm2_moe', 'sigmoid', 'score-then-topk', 'always', 1, 'static', null]],
+      ['{"model_type": "cohere2_moe", "num_experts": 128, "num_experts_per_tok": 8, "expert_selection_fn": "sigmoid"}', ['hf:cohere2_moe', 'sigmoid', 'topk-then-score', 'sigmoid-only', 1, 'none', null]],
+    ];
+    for (const [json, expected] of cases) assert.deepEqual(row(json), expected, json);
+  });
+
+  it('transformers 5.18 wrappers: keys in text_config (or Nemotron Omni\'s legacy llm_config); a file without one is not read as the router\'s', () => {
+    const legacy = spec('{"model_type": "nemotron_h_omni", "llm_config": {"n_routed_experts": 128, "num_experts_per_tok": 6, "n_group": 1, "topk_group": 1}}')!;
+    assert.deepEqual([legacy.framework, legacy.experts.value, legacy.topK.value, legacy.groups?.count.value], ['hf:nemotron_h_omni', 128, 6, 1]);
+    // transformers 5.18.0's Step3p7Config builds the text model from its defaults without `text_config`.
+    const flat = spec('{"model_type": "step3p7", "num_experts": 288, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}')!;
+    assert.deepEqual([flat.framework, flat.experts.value, flat.topK.value], ['hf:unknown', 288, 8]);
+    assert.match(flat.order.unknown ?? '', /has its router's keys in `text_config`, which this file does not have: transformers 5\.18\.0 Step3p7Config/);
+    assert.equal(spec('{"model_type": "granitemoehybrid", "num_local_experts": 0, "num_experts_per_tok": 2}'), undefined, 'no experts: the shared MLP only');
+    const groupsOff = spec('{"model_type": "deepseek_ocr2_text", "n_routed_experts": 64, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3, "topk_method": "greedy"}')!;
+    assert.equal(groupsOff.groups, undefined, 'groups only with group_limited_greedy, as DeepSeek-V2');
+  });
+
+  it('transformers 5.18 conditional unknowns: LFM2-MoE without its expert bias, Cohere2-MoE averaging shared experts, A.X-K2 groups masked with 0.0', () => {
+    const lfm = '{"model_type": "lfm2_moe", "num_experts": 32, "num_experts_per_tok": 4, "use_expert_bias": true}';
+    assert.equal(spec(lfm)!.selectionBias.unknown, undefined);
+    assert.match(spec(lfm.replace('true', 'false'))!.selectionBias.unknown ?? '', /`use_expert_bias` is False: Lfm2MoeTopKRouter then chooses the top-k of the sigmoid scores without its `expert_bias`/);
+    const cohere = '{"model_type": "cohere2_moe", "num_experts": 128, "num_experts_per_tok": 8, "num_shared_experts": 1}';
+    assert.match(spec(cohere)!.scale.unknown ?? '', /"average" \(the default\), Cohere2MoeSparseMoeBlock returns \(routed \+ shared\) \/ 2/);
+    assert.equal(spec(cohere.replace('}', ', "shared_expert_combination_strategy": "sum"}'))!.scale.unknown, undefined);
+    assert.equal(spec(cohere.replace('"num_shared_experts": 1', '"num_shared_experts": 0'))!.scale.unknown, undefined, 'no shared experts: nothing averaged');
+    assert.match(spec(cohere.replace('}', ', "shared_expert_combination_strategy": "mean"}'))!.scale.unknown ?? '', /raises ValueError/);
+    assert.match(spec(cohere.replace('}', ', "expert_selection_fn": "relu"}'))!.scoreFunc.unknown ?? '', /raises ValueError for anything but "softmax" or "sigmoid"/);
+    const softmax = spec('{"model_type": "cohere2_moe", "num_experts": 8, "num_experts_per_tok": 2}')!;
+    assert.deepEqual([softmax.scoreFunc.value, softmax.scoreFunc.unknown, softmax.scale.unknown], ['softmax', undefined, undefined]);
+    const axk2 = '{"model_type": "axk2", "n_routed_experts": 128, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}';
+    const grouped = spec(axk2)!;
+    assert.equal(grouped.groups?.count.value, 8, 'read, with its site');
+    assert.match(grouped.groups?.count.unknown ?? '', /masks the experts of the dropped groups with 0\.0, not -inf, after adding the selection bias/);
+    assert.equal(spec(axk2.replace('"topk_group": 4', '"topk_group": 8'))!.groups?.count.unknown, undefined, 'every group kept: no mask');
+    assert.equal(spec('{"model_type": "axk2", "n_routed_experts": 128, "num_experts_per_tok": 8}')!.groups, undefined, 'AXK2Config: n_group None');
+  });
+
+  it('transformers 5.18 routers MoE Lens does not model: every router field unknown, with what the router does', () => {
+    const reasons: [string, RegExp][] = [
+      ['{"model_type": "longcat_flash", "n_routed_experts": 512, "moe_topk": 12, "zero_expert_num": 256}', /routes over zero-computation \(identity\) experts too/],
+      ['{"model_type": "nllb-moe", "num_experts": 128}', /NllbMoeTop2Router always picks 2 experts/],
+      ['{"model_type": "switch_transformers", "num_experts": 8}', /SwitchTransformersTop1Router always picks 1 expert/],
+      ['{"model_type": "zaya", "num_experts": 16, "num_experts_per_tok": 1}', /`num_experts` \+ 1 choices, one a skip expert/],
+      ['{"model_type": "doge", "num_experts": 16384, "num_experts_per_tok": 64, "is_moe": true}', /routes by product keys/],
+      ['{"model_type": "inkling_text", "n_routed_experts": 256, "num_experts_per_tok": 6}', /together with the shared experts' scores/],
+      ['{"model_type": "inkling_mm_model", "text_config": {"n_routed_experts": 256, "num_experts_per_tok": 6}}', /together with the shared experts' scores/],
+      ['{"model_type": "qwen3_omni_moe", "thinker_config": {"text_config": {"num_experts": 128, "num_experts_per_tok": 8}}}', /holds two MoE routers two levels down/],
+    ];
+    for (const [json, reason] of reasons) {
+      const s = spec(json)!;
+      assert.equal(s.framework, 'hf:unknown', json);
+      for (const field of [s.order, s.scoreFunc, s.normalize, s.scale, s.routerBias, s.selectionBias, s.groups!.count]) assert.match(field.unknown ?? '', reason, json);
+    }
+    const longcat = spec(reasons[0]![0])!;
+    assert.deepEqual([longcat.experts.value, longcat.topK.value], [512, 12], 'read where the file writes them');
+    assert.deepEqual([spec(reasons[6]![0])!.experts.value, spec(reasons[6]![0])!.topK.value], [256, 6], 'inside text_config');
+    assert.equal(spec('{"model_type": "doge", "num_experts": 16384, "num_experts_per_tok": 64, "is_moe": false}'), undefined, 'dense Doge');
+  });
 });

@@ -33,6 +33,10 @@ interface Dialect {
   readonly scale?: { key: string; default: number; defaultLabel: string };
   /** Keys are read inside this object (llama4's `text_config`, dbrx's `ffn_config`) when present there. */
   readonly nested?: string;
+  /** An older spelling of `nested` the config class still reads where the file has no `nested` object (`llm_config`). */
+  readonly legacyNested?: string;
+  /** Groups limit the choice only with `topk_method` "group_limited_greedy" (DeepSeek-V2's gate): see deepseekV2Reading. */
+  readonly groupsOnlyGroupLimited?: true;
   /** Keys the reader reads that are one or two letters from a routing key (never reported as near misses). */
   readonly ownKeys?: readonly string[];
   /** The top-k key holds a list whose first element the router reads (Hunyuan's per-layer `moe_topk`). */
@@ -50,6 +54,11 @@ interface Dialect {
    * Lens does not model): the field as it is then, given the sites of any keys the check reads.
    */
   readonly readScore?: (score: Field<string>, sitesFor: (keys: readonly string[]) => Site[]) => Field<string>;
+  /**
+   * Where a key the file writes changes the selection bias, the scale or the groups in a way the table cannot say (a
+   * switch, a factor that also halves the shared experts, another group mask): why that field is unknown for this file.
+   */
+  readonly unknownWhen?: (sitesFor: (keys: readonly string[]) => Site[]) => { readonly selectionBias?: string; readonly scale?: string; readonly groups?: string };
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -109,6 +118,7 @@ const DIALECTS: Record<string, Dialect> = {
     selectionBias: 'none',
     // Groups limit the choice only with topk_method "group_limited_greedy" (default "greedy"): see deepseekV2Reading.
     groups: { count: 'n_group', selected: 'topk_group', score: 'max' },
+    groupsOnlyGroupLimited: true,
     normalize: normTopkProb(false, 'DeepSeek-V2 norm_topk_prob default'),
     scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: 'DeepSeek-V2 routed_scaling_factor default' },
   },
@@ -579,6 +589,255 @@ DIALECTS.hunyuan = {
 };
 DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
 
+// transformers 5.18.0 model types read from their router's forward and their config class (router fact sheets; line
+// numbers of that release). Vision-language wrappers read their text model's keys in `text_config`.
+
+// AFMoE (Arcee Trinity): AfmoeTokenChoiceRouter takes a sigmoid in fp32, chooses with the block's `expert_bias`, divides
+// the k weights by their sum and multiplies by `route_scale` (modeling_afmoe.py L157-164). `score_func`, `route_norm`
+// and the group keys Trinity's files write are read by nothing in transformers.
+DIALECTS.afmoe = {
+  framework: 'hf:afmoe',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} AfmoeTokenChoiceRouter (sigmoid is hard-coded, modeling_afmoe.py L158)`, ['score_func']),
+  routerBias: false,
+  selectionBias: 'static',
+  selectionBiasLabel: `${T5} AfmoeSparseMoeBlock.expert_bias, added for choosing (modeling_afmoe.py L222, L160)`,
+  normalize: hardCodedNormalize('always', `${T5} AfmoeTokenChoiceRouter divides the k weights by their sum (modeling_afmoe.py L161-163; \`route_norm\` is not read)`),
+  scale: { key: 'route_scale', default: 1, defaultLabel: `${T5} AfmoeConfig.route_scale = 1.0 (configuration_afmoe.py L90)` },
+};
+// FlexOlmo and Mellum: OLMoE's / Qwen3-MoE's router (softmax over all experts, top-k, `norm_topk_prob`) with their
+// classes' defaults. Qwen3-Omni's thinker text model (`qwen3_omni_moe_text`) and Qwen4-Exp's text model too; Qwen4-Exp's
+// sigmoid-gated shared expert is outside the router, as Qwen3-Next's.
+DIALECTS.flex_olmo = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:flex_olmo',
+  scoreFunc: softmaxFirst(`${T5} FlexOlmoTopKRouter (modeling_flex_olmo.py L293-294)`),
+  normalize: normTopkProb(false, `${T5} FlexOlmoConfig.norm_topk_prob = False (configuration_flex_olmo.py L95)`),
+};
+DIALECTS.mellum = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:mellum',
+  scoreFunc: softmaxFirst(`${T5} MellumTopKRouter (modeling_mellum.py L335-336)`),
+  normalize: normTopkProb(true, `${T5} MellumConfig.norm_topk_prob = True (configuration_mellum.py L101)`),
+};
+DIALECTS.qwen3_omni_moe_text = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:qwen3_omni_moe_text',
+  experts: ['num_experts'],
+  scoreFunc: softmaxFirst(`${T5} Qwen3OmniMoeThinkerTextTopKRouter (modeling_qwen3_omni_moe.py L1366-1367)`),
+  normalize: normTopkProb(true, `${T5} Qwen3OmniMoeTextConfig.norm_topk_prob = True (configuration_qwen3_omni_moe.py L176)`),
+};
+DIALECTS.qwen4_exp = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:qwen4_exp',
+  experts: ['num_experts'],
+  scoreFunc: softmaxFirst(`${T5} Qwen4ExpTextTopKRouter (modeling_qwen4_exp.py L971-972)`),
+  normalize: normTopkProb(true, `${T5} Qwen4ExpTextConfig.norm_topk_prob = True (configuration_qwen4_exp.py L163)`),
+  nested: 'text_config',
+};
+DIALECTS.qwen4_exp_text = { ...DIALECTS.qwen4_exp, nested: undefined };
+// IBM Granite variants and JetMoE: GraniteMoe's router (top-k of the logits, softmax over those k, no bias, no scale).
+// JetMoE's attention experts (MoA) are routed by the same keys with a router of their own, which MoE Lens does not read.
+DIALECTS.granitemoe_swa = { ...DIALECTS.granitemoe!, framework: 'hf:granitemoe_swa', scoreFunc: hardCodedScore('softmax', `${T5} GraniteMoeSWATopKRouter (softmax over the top-k logits, modeling_granitemoe_swa.py L66-67)`) };
+DIALECTS.granitemoeshared = { ...DIALECTS.granitemoe!, framework: 'hf:granitemoeshared', scoreFunc: hardCodedScore('softmax', `${T5} GraniteMoeSharedTopKRouter (softmax over the top-k logits, modeling_granitemoeshared.py L134-135)`) };
+// Granite 4.0-H: experts only where num_local_experts > 0 (see DIALECT_PICKERS).
+DIALECTS.granitemoehybrid = { ...DIALECTS.granitemoe!, framework: 'hf:granitemoehybrid', scoreFunc: hardCodedScore('softmax', `${T5} GraniteMoeHybridTopKRouter (softmax over the top-k logits, modeling_granitemoehybrid.py L838-839)`) };
+DIALECTS.jetmoe = { ...DIALECTS.granitemoe!, framework: 'hf:jetmoe', scoreFunc: hardCodedScore('softmax', `${T5} JetMoeTopKGating (softmax over the top-k logits, modeling_jetmoe.py L194-196)`) };
+// OpenAI's privacy filter: gpt-oss's router (gate bias, softmax over the top-k logits); it divides the k weights by k and
+// multiplies the experts' sum by k (modeling_openai_privacy_filter.py L328, L347), which cancel.
+DIALECTS.openai_privacy_filter = {
+  ...DIALECTS.gpt_oss!,
+  framework: 'hf:openai_privacy_filter',
+  experts: ['num_local_experts', 'num_experts'],
+  topK: ['num_experts_per_tok'],
+  scoreFunc: hardCodedScore('softmax', `${T5} OpenAIPrivacyFilterTopKRouter (softmax over the top-k logits, modeling_openai_privacy_filter.py L322-326)`),
+};
+// ERNIE-4.5-VL: the text experts' router is ERNIE-4.5-MoE's (softmax, `moe_statics.e_score_correction_bias` for
+// choosing, divided by the sum clamped at `moe_norm_min`; modeling_ernie4_5_vl_moe.py L351-358). Each MoE layer also
+// routes the vision tokens through a second router of its own (L436-437, L458-484), which MoE Lens does not read.
+DIALECTS.ernie4_5_vl_moe = {
+  ...DIALECTS.ernie4_5_moe!,
+  framework: 'hf:ernie4_5_vl_moe',
+  scoreFunc: softmaxFirst(`${T5} Ernie4_5_VLMoeMoeTopKRouter (modeling_ernie4_5_vl_moe.py L353-354)`),
+  selectionBiasLabel: `${T5} Ernie4_5_VLMoeMoeStatics.e_score_correction_bias, added for choosing (modeling_ernie4_5_vl_moe.py L325-336, L354)`,
+  normalize: always(`${T5} Ernie4_5_VLMoeMoeTopKRouter (modeling_ernie4_5_vl_moe.py L356-358)`),
+  nested: 'text_config',
+};
+DIALECTS.ernie4_5_vl_moe_text = { ...DIALECTS.ernie4_5_vl_moe, nested: undefined };
+// Hy3 (`hy_v3`): sigmoid in fp32, the block's e_score_correction_bias for choosing, divided by the sum, times
+// `router_scaling_factor` (modeling_hy_v3.py L296-305); no `norm_topk_prob`, no groups.
+DIALECTS.hy_v3 = {
+  framework: 'hf:hy_v3',
+  experts: ['num_experts', 'num_local_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} HYV3TopKRouter (sigmoid is hard-coded, modeling_hy_v3.py L297)`),
+  routerBias: false,
+  selectionBias: 'static',
+  selectionBiasLabel: `${T5} HYV3MoE.e_score_correction_bias, added for choosing (modeling_hy_v3.py L356, L299-300)`,
+  normalize: hardCodedNormalize('always', `${T5} HYV3TopKRouter divides the k weights by their sum (modeling_hy_v3.py L303)`),
+  scale: { key: 'router_scaling_factor', default: 2.826, defaultLabel: `${T5} HYV3Config.router_scaling_factor = 2.826 (configuration_hy_v3.py L105)` },
+};
+// MiniMax-M3-VL and Step-3.5 / Step-3.7: MiniMax-M2's router (sigmoid on fp32 logits, the checkpoint's
+// e_score_correction_bias for choosing, divided by the sum) and a factor on the routed experts' sum.
+DIALECTS.minimax_m3_vl = {
+  ...DIALECTS.minimax_m2!,
+  framework: 'hf:minimax_m3_vl',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} MiniMaxM3VLTopKRouter (sigmoid, chosen with e_score_correction_bias; modeling_minimax_m3_vl.py L241-243)`),
+  normalize: always(`${T5} MiniMaxM3VLTopKRouter (modeling_minimax_m3_vl.py L245)`),
+  scale: { key: 'routed_scaling_factor', default: 2, defaultLabel: `${T5} MiniMaxM3VLTextConfig.routed_scaling_factor = 2.0 (configuration_minimax_m3_vl.py L110), on the routed experts' sum (modeling_minimax_m3_vl.py L265)` },
+  nested: 'text_config',
+};
+DIALECTS.minimax_m3_vl_text = { ...DIALECTS.minimax_m3_vl, nested: undefined };
+// `step3p5` is Step3p7TextConfig's model_type. Its class declares a `num_local_experts` field (L164) besides the
+// attribute_map alias of that name (L136), so whether a file's `num_local_experts` sets the count is not sure: read only
+// `n_routed_experts` and `moe_num_experts`. `moe_top_k` is an alias of `num_experts_per_tok` (L140).
+DIALECTS.step3p7 = {
+  ...DIALECTS.minimax_m2!,
+  framework: 'hf:step3p7',
+  experts: ['n_routed_experts', 'moe_num_experts'],
+  topK: ['num_experts_per_tok', 'moe_top_k'],
+  scoreFunc: hardCodedScore('sigmoid', `${T5} Step3p7TopKRouter (sigmoid, chosen with e_score_correction_bias; modeling_step3p7.py L604-606)`),
+  selectionBiasLabel: `${T5} Step3p7TopKRouter.e_score_correction_bias, added for choosing (modeling_step3p7.py L598, L605)`,
+  normalize: always(`${T5} Step3p7TopKRouter (modeling_step3p7.py L608)`),
+  scale: { key: 'moe_router_scaling_factor', default: 1, defaultLabel: `${T5} Step3p7TextConfig.moe_router_scaling_factor = 1.0 (configuration_step3p7.py L178), on the routed experts' sum (modeling_step3p7.py L631)` },
+  nested: 'text_config',
+};
+DIALECTS.step3p5 = { ...DIALECTS.step3p7, nested: undefined };
+// DeepSeek-V3's router (sigmoid in fp32, e_score_correction_bias for choosing, groups by the biased top-2 sum masked
+// with -inf, `norm_topk_prob`, `routed_scaling_factor`) under these classes' defaults: GLM-5.3 (Glm5NextTextTopkRouter,
+// modeling_glm5_next.py L159-184), Hy4 (HYV4TopkRouter, modeling_hy_v4.py L524-549), Solar Open (SolarOpenTopkRouter,
+// modeling_solar_open.py L115-140), A.X-K1 (AXK1TopkRouter, modeling_axk1.py L158-183); none reads `scoring_func`.
+DIALECTS.glm5_next = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:glm5_next',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} Glm5NextTextTopkRouter (sigmoid is hard-coded, modeling_glm5_next.py L162)`, ['scoring_func']),
+  // n_group = topk_group = 1 (configuration_glm5_next.py L117-118): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${T5} Glm5NextTextConfig.norm_topk_prob = True (configuration_glm5_next.py L120)`),
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5} Glm5NextTextConfig.routed_scaling_factor = 2.5 (configuration_glm5_next.py L111)` },
+  nested: 'text_config',
+};
+DIALECTS.glm5_next_text = { ...DIALECTS.glm5_next, nested: undefined };
+DIALECTS.hy_v4 = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:hy_v4',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} HYV4TopkRouter (sigmoid is hard-coded, modeling_hy_v4.py L527)`, ['scoring_func']),
+  // n_group = topk_group = 1 (configuration_hy_v4.py L117-118): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${T5} HYV4Config.norm_topk_prob = True (configuration_hy_v4.py L116)`),
+  scale: { key: 'routed_scaling_factor', default: 2.827, defaultLabel: `${T5} HYV4Config.routed_scaling_factor = 2.827 (configuration_hy_v4.py L115)` },
+};
+DIALECTS.solar_open = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:solar_open',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} SolarOpenTopkRouter (sigmoid is hard-coded, modeling_solar_open.py L118)`, ['scoring_func']),
+  // n_group = topk_group = 1 (configuration_solar_open.py L83-84): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${T5} SolarOpenConfig.norm_topk_prob = True (configuration_solar_open.py L85)`),
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} SolarOpenConfig.routed_scaling_factor = 1.0 (configuration_solar_open.py L82)` },
+};
+DIALECTS.axk1 = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:axk1',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} AXK1TopkRouter (sigmoid is hard-coded, modeling_axk1.py L161)`, ['scoring_func']),
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${T5} AXK1Config.n_group = 8, topk_group = 4 (configuration_axk1.py L96-97)` } },
+  normalize: normTopkProb(true, `${T5} AXK1Config.norm_topk_prob = True (configuration_axk1.py L100)`),
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5} AXK1Config.routed_scaling_factor = 2.5 (configuration_axk1.py L90)` },
+};
+// A.X-K2 (AXK2TopkRouter, modeling_axk2.py L304-339): DeepSeek-V3's router, but groups only where `n_group` is not null
+// (AXK2Config.n_group = topk_group = None, configuration_axk2.py L110-111), and the experts of dropped groups are masked
+// with 0.0 after the selection bias is added, not -inf (L337-338): see axk2Groups.
+DIALECTS.axk2 = {
+  ...DIALECTS.deepseek_v3!,
+  framework: 'hf:axk2',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} AXK2TopkRouter (sigmoid is hard-coded, modeling_axk2.py L307)`, ['scoring_func']),
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${T5} AXK2Config.norm_topk_prob = True (configuration_axk2.py L113)`),
+  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5} AXK2Config.routed_scaling_factor = 2.5 (configuration_axk2.py L102)` },
+  unknownWhen: axk2Groups,
+};
+// Mistral Small 4 (`mistral4`): Mistral4TopkRouter (modeling_mistral4.py L156-178) is DeepSeek-V3's with a softmax and no
+// selection bias: groups by the top-2 sum of the softmax scores, the dropped ones masked with 0.0 (L171), which chooses as
+// -inf does while k is at most the experts of the kept groups (softmax scores are above 0).
+DIALECTS.mistral4 = {
+  framework: 'hf:mistral4',
+  experts: ['n_routed_experts', 'num_local_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${T5} Mistral4TopkRouter (modeling_mistral4.py L159)`),
+  routerBias: false,
+  selectionBias: 'none',
+  // n_group = topk_group = 1 (configuration_mistral4.py L91-92): no groups unless written.
+  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+  normalize: normTopkProb(true, `${T5} Mistral4Config.norm_topk_prob = True (configuration_mistral4.py L95)`),
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} Mistral4Config.routed_scaling_factor = 1.0 (configuration_mistral4.py L85)` },
+};
+// Nemotron 3 Omni (`nemotron_h_omni`): its text model is a `nemotron_h` config (configuration_nemotron_h_omni.py L104-107),
+// routed by NemotronHTopkRouter; released checkpoints spell `text_config` as `llm_config` (L84).
+const NEMOTRON_H_T5 = `${T5} NemotronHConfig (nemotron_h/configuration_nemotron_h.py)`;
+DIALECTS.nemotron_h_omni = {
+  ...DIALECTS.nemotron_h!,
+  framework: 'hf:nemotron_h_omni',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} NemotronHTopkRouter (sigmoid is hard-coded, nemotron_h/modeling_nemotron_h.py L752)`, ['scoring_func']),
+  normalize: normTopkProb(true, `${NEMOTRON_H_T5}.norm_topk_prob = True (L132)`),
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${NEMOTRON_H_T5}.routed_scaling_factor = 1.0 (L129)` },
+  nested: 'text_config',
+  legacyNested: 'llm_config',
+};
+// DeepSeek-OCR 2 (DeepseekOcr2TextTopkRouter, modeling_deepseek_ocr2.py L1189-1208): DeepSeek-V2's router (softmax in
+// fp32; groups by their max only with `topk_method` "group_limited_greedy", default "greedy", configuration L254), never
+// renormalised (the class has no norm_topk_prob), times `routed_scaling_factor`.
+DIALECTS.deepseek_ocr2 = {
+  framework: 'hf:deepseek_ocr2',
+  experts: ['n_routed_experts', 'num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: softmaxFirst(`${T5} DeepseekOcr2TextTopkRouter (modeling_deepseek_ocr2.py L1192)`),
+  routerBias: false,
+  selectionBias: 'none',
+  groups: { count: 'n_group', selected: 'topk_group', score: 'max' },
+  groupsOnlyGroupLimited: true,
+  normalize: hardCodedNormalize('never', `${T5} DeepseekOcr2TextTopkRouter does not renormalise (modeling_deepseek_ocr2.py L1207)`),
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} DeepseekOcr2TextConfig.routed_scaling_factor = 1.0 (configuration_deepseek_ocr2.py L252)` },
+  nested: 'text_config',
+};
+DIALECTS.deepseek_ocr2_text = { ...DIALECTS.deepseek_ocr2, nested: undefined };
+// LFM2-MoE (Lfm2MoeTopKRouter, modeling_lfm2_moe.py L190-203): sigmoid, the block's `expert_bias` for choosing while
+// `use_expert_bias` (see lfm2ExpertBias), divided by the sum + 1e-6 when `norm_topk_prob`, times `routed_scaling_factor`.
+const LFM2_MOE = `${T5} Lfm2MoeConfig (configuration_lfm2_moe.py)`;
+DIALECTS.lfm2_moe = {
+  framework: 'hf:lfm2_moe',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'score-then-topk',
+  scoreFunc: hardCodedScore('sigmoid', `${T5} Lfm2MoeTopKRouter (sigmoid is hard-coded, modeling_lfm2_moe.py L192)`),
+  routerBias: false,
+  selectionBias: 'static',
+  selectionBiasLabel: `${T5} Lfm2MoeSparseMoeBlock.expert_bias, added for choosing while \`use_expert_bias\` is true (Lfm2MoeConfig.use_expert_bias = True, configuration_lfm2_moe.py L80; modeling_lfm2_moe.py L193-196)`,
+  normalize: normTopkProb(true, `${LFM2_MOE}.norm_topk_prob = True (L82)`),
+  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${LFM2_MOE}.routed_scaling_factor = 1.0 (L81)` },
+  unknownWhen: lfm2ExpertBias,
+};
+// Cohere2-MoE (Cohere2MoeTopKRouter, modeling_cohere2_moe.py L150-165): the top-k of the logits, then
+// `expert_selection_fn` over those k; `norm_topk_prob` divides them by their sum for sigmoid only. With shared experts the
+// block may average the routed and shared outputs: see cohere2Shared.
+const COHERE2_MOE = `${T5} Cohere2MoeConfig (configuration_cohere2_moe.py)`;
+DIALECTS.cohere2_moe = {
+  framework: 'hf:cohere2_moe',
+  experts: ['num_experts'],
+  topK: ['num_experts_per_tok'],
+  order: 'topk-then-score',
+  scoreFunc: { keys: ['expert_selection_fn'], default: 'softmax', defaultLabel: `${COHERE2_MOE}.expert_selection_fn = "softmax" (L120), over the top-k logits (modeling_cohere2_moe.py L152-154)` },
+  routerBias: false,
+  selectionBias: 'none',
+  normalize: { key: 'norm_topk_prob', whenTrue: 'sigmoid-only', whenFalse: 'never', default: true, defaultLabel: `${COHERE2_MOE}.norm_topk_prob = True (L124), read for sigmoid only (modeling_cohere2_moe.py L155-158)` },
+  readScore: cohere2Score,
+  unknownWhen: cohere2Shared,
+};
+
 export function looksLikeMoeJson(text: string): boolean {
   return EXPERT_KEYS.some((key) => text.includes(`"${key}"`)) || text.includes('"n_activated_experts"');
 }
@@ -594,8 +853,8 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   if (!root || root.type !== 'object') return { specs: [], errors };
   const dialectName = pickDialect(root);
   if (!dialectName) return { specs: [], errors };
-  const dialect = dialectName === 'unknown' ? UNKNOWN_MODEL_TYPE : DIALECTS[dialectName]!;
-  const scope = (dialect.nested && findNodeAtLocation(root, [dialect.nested])?.type === 'object' ? findNodeAtLocation(root, [dialect.nested]) : root)!;
+  const dialect = dialectName === 'unknown' ? unknownDialect(root) : DIALECTS[dialectName]!;
+  const scope = nestedObject(root, dialect.nested) ?? nestedObject(root, dialect.legacyNested) ?? root;
   const spec = buildSpec(text, file, root, scope, dialectName, dialect);
   return { specs: spec ? [spec] : [], errors };
 }
@@ -634,6 +893,87 @@ const UNKNOWN_MODEL_TYPE: Dialect = {
 };
 
 /**
+ * model_types transformers 5.18.0 routes in a way MoE Lens does not model: what their router does that it cannot say
+ * (instead of "not one MoE Lens knows"). They are read as an unknown model_type: the expert count and top-k where
+ * written, every router property unknown. `topK`: the type's own top-k key; `nested`: the object that holds its keys.
+ */
+const UNMODELLED_ROUTERS: Record<string, { readonly reason: string; readonly topK?: readonly string[]; readonly nested?: string }> = {
+  longcat_flash: {
+    reason: 'longcat_flash routes over zero-computation (identity) experts too: its softmax and top-k run over `n_routed_experts` + `zero_expert_num` choices, and a chosen identity expert passes the token on times its weight (transformers 5.18.0 modeling_longcat_flash.py L149-168, L208-209), which MoE Lens does not model',
+    topK: ['moe_topk'],
+  },
+  'nllb-moe': {
+    reason: "nllb-moe's NllbMoeTop2Router always picks 2 experts (no key sets k), drops what overflows an expert's capacity (`expert_capacity`, or `moe_eval_capacity_token_fraction` of the tokens at inference), renormalises after dropping and may sample the second expert (`second_expert_policy`) (transformers 5.18.0 modeling_nllb_moe.py L206-289), which MoE Lens does not model",
+  },
+  switch_transformers: {
+    reason: "switch_transformers' SwitchTransformersTop1Router always picks 1 expert (no key sets k) and drops a token once `expert_capacity` earlier tokens of its sequence chose that expert, at inference too (transformers 5.18.0 modeling_switch_transformers.py L72-110), which MoE Lens does not model",
+  },
+  zaya: {
+    reason: "zaya's ZayaRouter is an MLP with its own RMSNorm over a down-projection, adds the previous layer's router state, and takes its softmax and top-k over `num_experts` + 1 choices, one a skip expert (transformers 5.18.0 modeling_zaya.py L496-572), which MoE Lens does not model",
+  },
+  // Only where `is_moe` is true (dogeMoe): the dense Doge has no router.
+  doge: {
+    reason: "doge's DogeCDMoE routes by product keys: ⌊√`num_experts`⌋ keys on each half of the gate's output, the top-k of their pair sums, a softmax over those k, into single-neuron experts (transformers 5.18.0 modeling_doge.py L414-445), which MoE Lens does not model",
+  },
+  inkling_text: {
+    reason: "inkling's InklingTopkRouter divides the k routed weights by their sum together with the shared experts' scores, weights the shared experts by the router, and multiplies by a learned `global_scale` (transformers 5.18.0 modeling_inkling.py L356-377), which MoE Lens does not model",
+  },
+  qwen3_omni_moe: {
+    reason: "qwen3_omni_moe holds two MoE routers two levels down, the thinker's (`thinker_config.text_config`, norm_topk_prob True by default) and the talker's (`talker_config.text_config`, False, with a gated shared expert) (transformers 5.18.0 configuration_qwen3_omni_moe.py L176, L404; modeling_qwen3_omni_moe.py L1354-1372, L2741-2823), which MoE Lens, one router per file, does not model",
+  },
+};
+UNMODELLED_ROUTERS.inkling_mm_model = { ...UNMODELLED_ROUTERS.inkling_text!, nested: 'text_config' };
+
+/**
+ * Wrappers whose config class reads the router's keys only in `text_config` and builds the text model from its own
+ * defaults where the file has none: the keys such a file writes at the top level are read by no transformers code.
+ */
+const TEXT_CONFIG_ONLY: Readonly<Record<string, string>> = {
+  minimax_m3_vl: 'MiniMaxM3VLConfig (configuration_minimax_m3_vl.py L214-215)',
+  qwen4_exp: 'Qwen4ExpConfig (configuration_qwen4_exp.py L331-332)',
+  nemotron_h_omni: 'NemotronH_Omni_Reasoning_V3_Config, which also reads the legacy `llm_config` (configuration_nemotron_h_omni.py L84, L106-107)',
+  deepseek_ocr2: 'DeepseekOcr2Config (configuration_deepseek_ocr2.py L301-302)',
+  step3p7: 'Step3p7Config (configuration_step3p7.py L332-333)',
+};
+
+/** The unknown model_type's reader, with the top-k key and nesting of a type whose router MoE Lens does not model. */
+function unknownDialect(root: JsonNode): Dialect {
+  const modelType = literalAt(root, 'model_type');
+  const unmodelled = modelType?.kind === 'string' && Object.hasOwn(UNMODELLED_ROUTERS, modelType.value) ? UNMODELLED_ROUTERS[modelType.value]! : undefined;
+  if (!unmodelled?.topK && !unmodelled?.nested) return UNKNOWN_MODEL_TYPE;
+  return { ...UNKNOWN_MODEL_TYPE, topK: [...(unmodelled.topK ?? []), ...UNKNOWN_MODEL_TYPE.topK], ...(unmodelled.nested ? { nested: unmodelled.nested } : {}) };
+}
+
+/** Why an unknown model_type's router is unknown. */
+function unknownTypeReason(typeName: string | null): string {
+  if (typeName !== null && Object.hasOwn(UNMODELLED_ROUTERS, typeName)) return UNMODELLED_ROUTERS[typeName]!.reason;
+  if (typeName !== null && Object.hasOwn(TEXT_CONFIG_ONLY, typeName)) {
+    return `model_type ${JSON.stringify(typeName)} has its router's keys in \`text_config\`, which this file does not have: transformers 5.18.0 ${TEXT_CONFIG_ONLY[typeName]!} then builds the text model from its defaults, and no transformers code reads the keys written here`;
+  }
+  if (typeName === 'bailing_moe') {
+    return 'model_type "bailing_moe" is Ling v1 or Ling 2.0, whose routers differ; this file does not name either one\'s code (`architectures` BailingMoeForCausalLM or BailingMoeV2ForCausalLM, with `num_experts`)';
+  }
+  return `model_type ${JSON.stringify(typeName)} is not one MoE Lens knows the router of`;
+}
+
+const hasExpertKeys = (object: JsonNode | undefined): boolean => object !== undefined && EXPERT_KEYS.some((key) => propertyNode(object, key));
+
+/** A wrapper read in its `nested` (or legacy) object; a file without one is an unknown model_type's (TEXT_CONFIG_ONLY). */
+function wrapped(dialect: string): (root: JsonNode) => string | undefined {
+  const { nested, legacyNested } = DIALECTS[dialect]!;
+  return (root) => (nestedObject(root, nested) ?? nestedObject(root, legacyNested) ? dialect : hasExpertKeys(root) ? 'unknown' : undefined);
+}
+
+/** Python's truth of a JSON literal (`if config.is_moe`); undefined where it is not a plain value. */
+function truthy(literal: Literal | undefined): boolean | undefined {
+  if (literal === undefined || literal.kind === 'none') return false;
+  if (literal.kind === 'bool') return literal.value;
+  if (literal.kind === 'int' || literal.kind === 'float') return literal.value !== 0;
+  if (literal.kind === 'string') return literal.value !== '';
+  return undefined;
+}
+
+/**
  * model_types whose code the value alone does not name: the file says which code runs (Ling v1 or 2.0), or whether
  * the model has experts at all (a dense Hunyuan). Each returns the dialect, 'unknown', or undefined (no MoE).
  */
@@ -642,6 +982,22 @@ const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | unde
   hunyuan: hunyuanVersion,
   gemma4: (root) => gemma4Moe(findNodeAtLocation(root, ['text_config']), 'gemma4'),
   gemma4_text: (root) => gemma4Moe(root, 'gemma4_text'),
+  minimax_m3_vl: wrapped('minimax_m3_vl'),
+  qwen4_exp: wrapped('qwen4_exp'),
+  nemotron_h_omni: wrapped('nemotron_h_omni'),
+  deepseek_ocr2: wrapped('deepseek_ocr2'),
+  step3p7: wrapped('step3p7'),
+  // GraniteMoeHybridDecoderLayer has experts only where num_local_experts > 0 (modeling_granitemoehybrid.py L955).
+  granitemoehybrid: (root) => {
+    const experts = literalAt(root, 'num_local_experts');
+    return (experts?.kind === 'int' || experts?.kind === 'float') && experts.value <= 0 ? undefined : 'granitemoehybrid';
+  },
+  // DogeDecoderLayer: `DogeMLP(config) if not config.is_moe else DogeCDMoE(config)` (modeling_doge.py L458; default
+  // False, configuration_doge.py L92).
+  doge: (root) => (truthy(literalAt(root, 'is_moe')) === false ? undefined : 'unknown'),
+  // No top-level routing key: the thinker's and the talker's text models hold them.
+  qwen3_omni_moe: (root) => (hasExpertKeys(nestedObject(root, ['thinker_config', 'text_config'])) || hasExpertKeys(nestedObject(root, ['talker_config', 'text_config'])) || hasExpertKeys(root) ? 'unknown' : undefined),
+  inkling_mm_model: (root) => (hasExpertKeys(nestedObject(root, 'text_config')) || hasExpertKeys(root) ? 'unknown' : undefined),
 };
 
 /**
@@ -694,6 +1050,12 @@ function hunyuanVersion(root: JsonNode): string | undefined {
   return findNodeAtLocation(root, ['moe_topk'])?.type === 'array' ? 'hunyuan' : 'unknown';
 }
 
+/** The object a key (or a path of keys) of the root holds, if it is one. */
+function nestedObject(root: JsonNode, key: string | readonly string[] | undefined): JsonNode | undefined {
+  const node = key === undefined ? undefined : findNodeAtLocation(root, typeof key === 'string' ? [key] : [...key]);
+  return node?.type === 'object' ? node : undefined;
+}
+
 function propertyNode(object: JsonNode, key: string): JsonNode | undefined {
   if (object.type !== 'object') return undefined;
   let found: JsonNode | undefined;
@@ -724,7 +1086,7 @@ function jsonLiteral(value: JsonNode): Literal {
   }
 }
 
-function allSites(text: string, object: JsonNode, out: Site[], depth = 0): void {
+function allSites(text: string, object: JsonNode, out: Site[], depth = 0, legacyNested?: string): void {
   for (const property of object.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode || !valueNode || typeof keyNode.value !== 'string') continue;
@@ -735,7 +1097,7 @@ function allSites(text: string, object: JsonNode, out: Site[], depth = 0): void 
       valueRange: { start: valueNode.offset, end: valueNode.offset + valueNode.length },
       literal,
     });
-    if (valueNode.type === 'object' && depth < 2 && (keyNode.value === 'text_config' || keyNode.value === 'ffn_config')) {
+    if (valueNode.type === 'object' && depth < 2 && (keyNode.value === 'text_config' || keyNode.value === 'ffn_config' || (legacyNested !== undefined && keyNode.value === legacyNested))) {
       allSites(text, valueNode, out, depth + 1);
     }
   }
@@ -759,7 +1121,7 @@ function numberLiteral(text: string, node: JsonNode): Literal {
 
 function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, dialectName: string, dialect: Dialect): RouterSpec | undefined {
   const sites: Site[] = [];
-  allSites(text, root, sites);
+  allSites(text, root, sites, 0, dialect.legacyNested);
   if (dialect.topKFirstOfList) firstOfList(text, scope, sites, dialect.topK);
   const inScope = (site: Site): boolean => site.keyRange.start >= scope.offset && site.keyRange.end <= scope.offset + scope.length;
   // One set of the top-level key offsets (checking each site against every key was quadratic: a 2 MB file of
@@ -785,7 +1147,7 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
   // Whether a key is read is known only where the reader is: an unknown model_type's (remote code, a newer
   // transformers) may read any key, so nothing in it is called ignored.
   const nearMisses =
-    dialect === UNKNOWN_MODEL_TYPE
+    dialect.framework === 'hf:unknown'
       ? []
       : nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' || PRETRAINED_CONFIG_GENERATION_KEYS.has(key) || (dialect.ownKeys?.includes(key) ?? false) });
   return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}) };
@@ -889,12 +1251,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
   const scoreRead = dialect.readScore ? dialect.readScore(scoreFunc, sitesFor) : scoreFunc;
   const typeName = modelType?.literal.kind === 'string' ? modelType.literal.value : null;
-  const unknownType =
-    dialect !== UNKNOWN_MODEL_TYPE
-      ? undefined
-      : typeName === 'bailing_moe'
-        ? 'model_type "bailing_moe" is Ling v1 or Ling 2.0, whose routers differ; this file does not name either one\'s code (`architectures` BailingMoeForCausalLM or BailingMoeV2ForCausalLM, with `num_experts`)'
-        : `model_type ${JSON.stringify(typeName)} is not one MoE Lens knows the router of`;
+  const unknownType = dialect.framework === 'hf:unknown' ? unknownTypeReason(typeName) : undefined;
   /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
   const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType ? unknownUnlessWritten(field, unknownType) : field);
 
@@ -928,10 +1285,12 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
         score: dialect.groups.score,
       }
     : unknownType
-      ? unknownGroups(numberField(UNKNOWN_GROUP_KEYS.count), numberField(UNKNOWN_GROUP_KEYS.selected), unknownType)
+      ? unknownGroups(numberField(UNKNOWN_GROUP_KEYS.count), numberField(UNKNOWN_GROUP_KEYS.selected), unknownType, typeName)
       : undefined;
   const scale = dialect.scale ? numberField([dialect.scale.key], { value: dialect.scale.default, label: dialect.scale.defaultLabel }) : undefined;
-  const v2 = dialectName === 'deepseek_v2' ? deepseekV2Reading(sitesFor(['topk_method']), normalize) : undefined;
+  // Only DeepSeek-V2 itself has two readers that may disagree on the renormalisation (its copies have one).
+  const v2 = dialect.groupsOnlyGroupLimited ? deepseekV2Reading(sitesFor(['topk_method']), dialectName === 'deepseek_v2' ? normalize : undefined) : undefined;
+  const unknownWhen = dialect.unknownWhen?.(sitesFor) ?? {};
   const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];
   const anchorSite = modelType ?? sitesFor(dialect.experts)[0];
   // A config saved from a model built in code has `"_name_or_path": ""`: the file names it then.
@@ -948,13 +1307,13 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
-    selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: dialect.selectionBiasLabel ?? `${dialect.framework} router` } }),
-    groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? groups : undefined,
+    selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: dialect.selectionBiasLabel ?? `${dialect.framework} router` }, ...(unknownWhen.selectionBias ? { unknown: unknownWhen.selectionBias } : {}) }),
+    groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? withUnknownGroups(groups, unknownWhen.groups) : undefined,
     normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
     scale: unlessUnknown(
       scale
-        ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}) }
-        : { value: 1, sites: [] },
+        ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}), ...(unknownWhen.scale ? { unknown: unknownWhen.scale } : {}) }
+        : { value: 1, sites: [], ...(unknownWhen.scale ? { unknown: unknownWhen.scale } : {}) },
     ),
     debugRoundRobin: { value: false, sites: [] },
     hidden: hiddenField,
@@ -1005,6 +1364,52 @@ function lagunaScore(field: Field<string>, sitesFor: (keys: readonly string[]) =
 }
 
 /**
+ * A.X-K2 masks the experts of the dropped groups with 0.0 after adding the selection bias (modeling_axk2.py L337-338):
+ * a dropped expert can then outrank a kept one whose biased score is below 0, which DeepSeek-V3's -inf does not allow.
+ * Unknown where some group is dropped (`n_group` written, `topk_group` not at least as large); a null `n_group` routes
+ * without groups (L311-312), read as such.
+ */
+function axk2Groups(sitesFor: (keys: readonly string[]) => Site[]): { groups?: string } {
+  const count = sitesFor(['n_group']).at(-1)?.literal;
+  if (count === undefined || count.kind === 'none') return {};
+  const selected = sitesFor(['topk_group']).at(-1)?.literal;
+  const number = (l: Literal | undefined): number | undefined => (l?.kind === 'int' || l?.kind === 'float' ? l.value : undefined);
+  const [n, k] = [number(count), number(selected)];
+  if (n !== undefined && k !== undefined && k >= n) return {};
+  return { groups: `\`n_group\` is ${literalText(count)}: AXK2TopkRouter masks the experts of the dropped groups with 0.0, not -inf, after adding the selection bias (modeling_axk2.py L337-338), so one of them can outrank a kept expert whose biased score is below 0, which MoE Lens does not model` };
+}
+
+/** LFM2-MoE chooses with its `expert_bias` only while `use_expert_bias` is true (default True, configuration L80). */
+function lfm2ExpertBias(sitesFor: (keys: readonly string[]) => Site[]): { selectionBias?: string } {
+  const written = sitesFor(['use_expert_bias']).at(-1);
+  if (!written || truthy(written.literal) === true) return {};
+  return { selectionBias: `\`use_expert_bias\` is ${literalText(written.literal)}: Lfm2MoeTopKRouter then chooses the top-k of the sigmoid scores without its \`expert_bias\` (modeling_lfm2_moe.py L193-198), a switch MoE Lens does not model for this router` };
+}
+
+/** Cohere2-MoE's `expert_selection_fn`: "softmax" or "sigmoid"; anything else raises (modeling_cohere2_moe.py L159-160). */
+function cohere2Score(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+  const written = sitesFor(['expert_selection_fn']).at(-1);
+  if (!written || (written.literal.kind === 'string' && (written.literal.value === 'softmax' || written.literal.value === 'sigmoid'))) return field;
+  return { ...field, unknown: `\`expert_selection_fn\` is ${literalText(written.literal)}: Cohere2MoeTopKRouter raises ValueError for anything but "softmax" or "sigmoid" (modeling_cohere2_moe.py L159-160)` };
+}
+
+/**
+ * Cohere2-MoE with shared experts: "average" (the default, configuration_cohere2_moe.py L119) returns (routed + shared) / 2
+ * (modeling_cohere2_moe.py L188-193), halving the routed weights together with the shared output; "sum" adds them.
+ */
+function cohere2Shared(sitesFor: (keys: readonly string[]) => Site[]): { scale?: string } {
+  const shared = sitesFor(['num_shared_experts']).at(-1)?.literal;
+  const count = shared === undefined ? 0 : shared.kind === 'int' || shared.kind === 'float' ? shared.value : undefined;
+  if (count !== undefined && count <= 0) return {};
+  const strategy = sitesFor(['shared_expert_combination_strategy']).at(-1)?.literal;
+  const name = strategy === undefined ? 'average' : strategy.kind === 'string' ? strategy.value : undefined;
+  if (count !== undefined && name === 'sum') return {};
+  if (count === undefined) return { scale: `\`num_shared_experts\` is ${literalText(shared!)}, not a count Cohere2MoeSparseMoeBlock can compare with 0 (modeling_cohere2_moe.py L188)` };
+  if (name !== 'average') return { scale: `\`shared_expert_combination_strategy\` is ${literalText(strategy!)}: Cohere2MoeSparseMoeBlock raises ValueError for anything but "sum" or "average" (modeling_cohere2_moe.py L194-195)` };
+  return { scale: `with ${count} shared experts and \`shared_expert_combination_strategy\` "average"${strategy === undefined ? ' (the default)' : ''}, Cohere2MoeSparseMoeBlock returns (routed + shared) / 2 (modeling_cohere2_moe.py L188-193): the routed weights are halved together with the shared experts' output, which MoE Lens does not model` };
+}
+
+/**
  * transformers' DeepSeek-V4 router applies `ACT2FN[scoring_func]`: "sigmoid" and "sqrtsoftplus" are scores; there is
  * no "softmax" among transformers' activations (activations.py), so building the model raises KeyError, and any other
  * activation is no router MoE Lens knows. Those leave the score function unknown.
@@ -1023,11 +1428,11 @@ function deepseekV4Score(field: Field<string>, sitesFor: (keys: readonly string[
  * does not scale; the native one never renormalises (it deletes norm_topk_prob) and always scales. Then both the
  * renormalisation and the scaling are unknown (the published V2 configs write false, where the two agree).
  */
-function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normalize>): { greedy: boolean; readersDiffer?: string } {
+function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normalize> | undefined): { greedy: boolean; readersDiffer?: string } {
   const method = topkMethod[topkMethod.length - 1]?.literal;
   const greedy = method === undefined || (method.kind === 'string' && method.value === 'greedy');
   const readersDiffer =
-    normalize.value === 'always'
+    normalize?.value === 'always'
       ? 'with norm_topk_prob true, DeepSeek-V2\'s remote code renormalises and does not scale, transformers\' DeepseekV2TopkRouter scales and does not renormalise: which runs depends on trust_remote_code'
       : undefined;
   return { greedy, ...(readersDiffer ? { readersDiffer } : {}) };
@@ -1037,12 +1442,21 @@ function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normali
  * An unknown model_type's expert groups: both fields keep what the file writes (go to definition, inspect) and
  * are unknown, so that no rule relies on them and the preview and `route` run without groups and say so.
  */
-function unknownGroups(count: Field<number | undefined>, selected: Field<number | undefined>, unknownType: string): RouterSpec['groups'] {
+function unknownGroups(count: Field<number | undefined>, selected: Field<number | undefined>, unknownType: string, typeName: string | null): RouterSpec['groups'] {
   const written = count.sites.length > 0 || selected.sites.length > 0;
-  const unknown = written
+  // A router MoE Lens does not model (or a file transformers does not read) is no question of groups alone.
+  const said = typeName !== null && (Object.hasOwn(UNMODELLED_ROUTERS, typeName) || Object.hasOwn(TEXT_CONFIG_ONLY, typeName));
+  const unknown = said
+    ? `${unknownType} (routed without groups)`
+    : written
     ? `${unknownType}, nor whether it limits each token to ${selected.value ?? '?'} of ${count.value ?? '?'} expert groups (routed without groups)`
     : `${unknownType}, nor whether it groups experts (routed without groups)`;
   return { count: { ...count, unknown }, selected: { ...selected, unknown }, score: 'top2-sum' };
+}
+
+/** Groups whose effect on the choice a key of the file makes unknown (AXK2's 0.0 mask): both counts keep their sites. */
+function withUnknownGroups(groups: NonNullable<RouterSpec['groups']>, unknown: string | undefined): RouterSpec['groups'] {
+  return unknown ? { ...groups, count: { ...groups.count, unknown }, selected: { ...groups.selected, unknown } } : groups;
 }
 
 /** The key the framework reads wins when aliases disagree: the first key in the dialect's list. */
