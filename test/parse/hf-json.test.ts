@@ -399,10 +399,16 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(groupsOff.groups, undefined, 'groups only with group_limited_greedy, as DeepSeek-V2');
   });
 
-  it('transformers 5.18 conditional unknowns: LFM2-MoE without its expert bias, Cohere2-MoE averaging shared experts, A.X-K2 groups masked with 0.0', () => {
+  it('transformers 5.18 switches and conditional unknowns: LFM2-MoE without its expert bias, Cohere2-MoE averaging shared experts, A.X-K2 groups masked with 0.0', () => {
     const lfm = '{"model_type": "lfm2_moe", "num_experts": 32, "num_experts_per_tok": 4, "use_expert_bias": true}';
-    assert.equal(spec(lfm)!.selectionBias.unknown, undefined);
-    assert.match(spec(lfm.replace('true', 'false'))!.selectionBias.unknown ?? '', /`use_expert_bias` is False: Lfm2MoeTopKRouter then chooses the top-k of the sigmoid scores without its `expert_bias`/);
+    assert.deepEqual([spec(lfm)!.selectionBias.value, provenanceOf(spec(lfm)!.selectionBias)], ['static', 'literal']);
+    // Switched off, the router takes the top-k of the sigmoid scores themselves: no selection bias, read from the key.
+    const off = spec(lfm.replace('true', 'false'))!.selectionBias;
+    assert.deepEqual([off.value, provenanceOf(off), off.unknown], ['none', 'literal', undefined]);
+    assert.deepEqual([spec(lfm.replace(', "use_expert_bias": true', ''))!.selectionBias.value, provenanceOf(spec(lfm.replace(', "use_expert_bias": true', ''))!.selectionBias)], ['static', 'default']);
+    // `if self.use_expert_bias:` takes any non-empty string as on, as Python does.
+    assert.equal(spec(lfm.replace('true', '"no"'))!.selectionBias.value, 'static');
+    assert.equal(spec(lfm.replace('true', '0'))!.selectionBias.value, 'none');
     const cohere = '{"model_type": "cohere2_moe", "num_experts": 128, "num_experts_per_tok": 8, "num_shared_experts": 1}';
     assert.match(spec(cohere)!.scale.unknown ?? '', /"average" \(the default\), Cohere2MoeSparseMoeBlock returns \(routed \+ shared\) \/ 2/);
     assert.equal(spec(cohere.replace('}', ', "shared_expert_combination_strategy": "sum"}'))!.scale.unknown, undefined);

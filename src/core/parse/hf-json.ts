@@ -49,6 +49,8 @@ interface Dialect {
   readonly expertScale?: string;
   /** Where the router's code says its selection bias comes from (else "<framework> router"). */
   readonly selectionBiasLabel?: string;
+  /** A key that switches the selection bias off when false (LFM2-MoE's `use_expert_bias`, true by default). */
+  readonly selectionBiasSwitch?: string;
   /**
    * Where the score function read from the file is not the whole story (readers that disagree, a logit transform MoE
    * Lens does not model): the field as it is then, given the sites of any keys the check reads.
@@ -806,7 +808,7 @@ DIALECTS.deepseek_ocr2 = {
 };
 DIALECTS.deepseek_ocr2_text = { ...DIALECTS.deepseek_ocr2, nested: undefined };
 // LFM2-MoE (Lfm2MoeTopKRouter, modeling_lfm2_moe.py L190-203): sigmoid, the block's `expert_bias` for choosing while
-// `use_expert_bias` (see lfm2ExpertBias), divided by the sum + 1e-6 when `norm_topk_prob`, times `routed_scaling_factor`.
+// `use_expert_bias`, divided by the sum + 1e-6 when `norm_topk_prob`, times `routed_scaling_factor`.
 const LFM2_MOE = `${T5} Lfm2MoeConfig (configuration_lfm2_moe.py)`;
 DIALECTS.lfm2_moe = {
   framework: 'hf:lfm2_moe',
@@ -817,9 +819,10 @@ DIALECTS.lfm2_moe = {
   routerBias: false,
   selectionBias: 'static',
   selectionBiasLabel: `${T5} Lfm2MoeSparseMoeBlock.expert_bias, added for choosing while \`use_expert_bias\` is true (Lfm2MoeConfig.use_expert_bias = True, configuration_lfm2_moe.py L80; modeling_lfm2_moe.py L193-196)`,
+  // Off, the router takes the top-k of the sigmoid scores themselves (modeling_lfm2_moe.py L197-198).
+  selectionBiasSwitch: 'use_expert_bias',
   normalize: normTopkProb(true, `${LFM2_MOE}.norm_topk_prob = True (L82)`),
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${LFM2_MOE}.routed_scaling_factor = 1.0 (L81)` },
-  unknownWhen: lfm2ExpertBias,
 };
 // Cohere2-MoE (Cohere2MoeTopKRouter, modeling_cohere2_moe.py L150-165): the top-k of the logits, then
 // `expert_selection_fn` over those k; `norm_topk_prob` divides them by their sum for sigmoid only. With shared experts the
@@ -1307,7 +1310,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
-    selectionBias: unlessUnknown({ value: selection, sites: [], defaultFrom: { label: dialect.selectionBiasLabel ?? `${dialect.framework} router` }, ...(unknownWhen.selectionBias ? { unknown: unknownWhen.selectionBias } : {}) }),
+    selectionBias: unlessUnknown(selectionBiasField(dialect, selection, dialect.selectionBiasSwitch ? sitesFor([dialect.selectionBiasSwitch]) : [], unknownWhen.selectionBias)),
     groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? withUnknownGroups(groups, unknownWhen.groups) : undefined,
     normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
     scale: unlessUnknown(
@@ -1379,11 +1382,18 @@ function axk2Groups(sitesFor: (keys: readonly string[]) => Site[]): { groups?: s
   return { groups: `\`n_group\` is ${literalText(count)}: AXK2TopkRouter masks the experts of the dropped groups with 0.0, not -inf, after adding the selection bias (modeling_axk2.py L337-338), so one of them can outrank a kept expert whose biased score is below 0, which MoE Lens does not model` };
 }
 
-/** LFM2-MoE chooses with its `expert_bias` only while `use_expert_bias` is true (default True, configuration L80). */
-function lfm2ExpertBias(sitesFor: (keys: readonly string[]) => Site[]): { selectionBias?: string } {
-  const written = sitesFor(['use_expert_bias']).at(-1);
-  if (!written || truthy(written.literal) === true) return {};
-  return { selectionBias: `\`use_expert_bias\` is ${literalText(written.literal)}: Lfm2MoeTopKRouter then chooses the top-k of the sigmoid scores without its \`expert_bias\` (modeling_lfm2_moe.py L193-198), a switch MoE Lens does not model for this router` };
+/**
+ * The selection bias: the router's, unless a switch the file writes turns it off (false: none; true: the router's; any
+ * other value: unknown), or a key makes it unknown (`unknownWhen`).
+ */
+function selectionBiasField(dialect: Dialect, selection: SelectionBias, switchSites: Site[], unknownBecause: string | undefined): Field<SelectionBias> {
+  const label = dialect.selectionBiasLabel ?? `${dialect.framework} router`;
+  if (unknownBecause) return { value: selection, sites: [], defaultFrom: { label }, unknown: unknownBecause };
+  const written = switchSites.at(-1);
+  if (!written) return { value: selection, sites: [], defaultFrom: { label } };
+  const on = truthy(written.literal);
+  if (on === undefined) return { value: selection, sites: switchSites, unknown: `\`${written.key}\` is ${literalText(written.literal)}, not a value MoE Lens can read as on or off` };
+  return { value: on ? selection : 'none', sites: switchSites };
 }
 
 /** Cohere2-MoE's `expert_selection_fn`: "softmax" or "sigmoid"; anything else raises (modeling_cohere2_moe.py L159-160). */
