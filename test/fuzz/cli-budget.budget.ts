@@ -54,6 +54,14 @@ const FAMILIES: Record<string, { file: string; make: (bytes: number) => string }
     file: 'builders.py',
     make: (b) => fill('', (i) => `def b${i}(num_experts=8, top_k=2):\n    return b${i + 1}(num_experts=num_experts * 2, top_k=top_k) if num_experts else MoEArgs(num_experts=num_experts, top_k=top_k)\n`, 'x = b0()\n', b),
   },
+  'python: thousands of Megatron flag strings (miles-style launches)': {
+    file: 'model_args.py',
+    make: (b) => fill('TOP_K = 8\n', (i) => `X${i} = "--num-experts ${8 << (i % 5)} " f"--moe-router-topk {TOP_K} --hidden-size ${i}"\n`, '', b),
+  },
+  'python: one 2 MB implicit concatenation of flag strings': {
+    file: 'one_launch.py',
+    make: (b) => fill('E = 64\n\n\ndef model_args():\n    return (\n        "--num-experts 8 "\n', (i) => `        f"--moe-router-topk {E} --ffn-hidden-size ${i} "\n`, '    )\n', b),
+  },
   'python: loops and appends building a list of routers': {
     file: 'loops.py',
     make: (b) => fill('layers = []\n', (i) => `for l${i} in range(10 ** 9):\n    layers.append(MoEArgs(num_experts=${i % 64 + 2}, top_k=2))\n`, '', b),

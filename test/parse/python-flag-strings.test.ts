@@ -73,6 +73,13 @@ describe('Megatron flags in Python strings', () => {
     assert.match(specs[0]!.topK.unknown ?? '', /is not a number written in the file/);
   });
 
+  it('a file of many flag strings is read in its first 16; a group longer than 64 KB is not read', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `X${i} = "--num-experts ${8 + i} --moe-router-topk 2"`).join('\n');
+    assert.deepEqual(specsOf('/w/many.py', many).map((s) => s.experts.value), Array.from({ length: 16 }, (_, i) => 8 + i));
+    const long = `X = ("--num-experts 8 "\n${'    "--moe-router-topk 2 "\n'.repeat(3000)})\n`;
+    assert.deepEqual(specsOf('/w/long.py', long), []);
+  });
+
   it('argparse definitions, help text, usage lines in docstrings and printed messages that name a flag are no launch', () => {
     const text = 'def add(parser):\n    """Adds --num-experts to the parser."""\n    parser.add_argument("--num-experts", type=int, help="--moe-router-topk sets k")\n    parser.add_argument("--moe-router-topk", type=int, default=2)\n';
     assert.deepEqual(specsOf('/w/arguments.py', text), []);

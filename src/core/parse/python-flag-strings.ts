@@ -22,39 +22,80 @@ export function mayHoldFlagStrings(text: string): boolean {
 /** One launch's words as a text of the file's length, and what the code calls them. */
 export interface FlagStringLaunch {
   /**
-   * The file's text with only the contents of the launch's strings kept, at their own offsets (so every site found
-   * in it is located in the Python file), an f-string's `{…}` as a shell variable (unknown), everything else blank.
+   * The file's text up to the launch's end, with only the contents of its strings kept, at their own offsets (so every
+   * site found in it is located in the Python file), an f-string's `{…}` as a shell variable, everything else blank.
    */
   readonly text: string;
   /** The name the strings are assigned to (`CONFIG_MIXTRAL_MEGATRON = [...]`), else the function returning them. */
   readonly name?: string;
 }
 
-/** Each group of strings that holds a routing flag with its value, as a launch of its own. */
+/** At most this many groups are read: a file of thousands of flag strings is not one of launches. */
+const MAX_LAUNCHES = 16;
+/** A longer group is not read: a model's flags take a few kilobytes (miles' longest, 3 KB), not megabytes. */
+const MAX_LAUNCH_CHARS = 64 * 1024;
+
+/** Each group of strings that holds a routing flag with its value, as a launch of its own (the first MAX_LAUNCHES). */
 export function flagStringLaunches(parsed: ParsedPython): FlagStringLaunch[] {
   const { text } = parsed;
   const groups: SyntaxNode[] = [];
+  const seen = new Set<number>();
   parsed.tree.iterate({
     enter: (ref) => {
+      if (groups.length > MAX_LAUNCHES) return false;
       if (ref.name !== 'String' && ref.name !== 'FormatString') return;
       if (!FLAG_WITH_VALUE.test(text.slice(ref.from, ref.to))) return false;
       const node = ref.node;
       // The pieces of one implicit concatenation, or the items of one list (`["--num-experts=4", …]`: argv words).
       const parent = node.parent;
       const group = parent && (parent.name === 'ContinuedString' || parent.name === 'ArrayExpression' || parent.name === 'TupleExpression') ? parent : node;
-      if (!groups.some((g) => g.from === group.from) && isArgumentWords(group, text)) groups.push(group);
+      if (!seen.has(group.from) && group.to - group.from <= MAX_LAUNCH_CHARS && isArgumentWords(group, text)) groups.push(group);
+      seen.add(group.from);
       return false;
     },
   });
+  if (groups.length === 0) return [];
   const constants = moduleConstants(parsed);
-  return groups.map((group) => {
-    // Blank but for line breaks outside the group, so that each constant's assignment is a statement of its own.
-    const out = Array.from(text, (c) => (c === '\n' ? '\n' : ' '));
-    for (let i = group.from; i < group.to; i++) out[i] = ' ';
-    for (const piece of piecesOf(group)) copyContents(piece, text, out, constants);
+  // Blank but for line breaks, so that each constant's assignment is a statement of its own; built once.
+  const blank = text.replace(/[^\n]/g, ' ');
+  return groups.slice(0, MAX_LAUNCHES).map((group) => {
+    const overlay = new Overlay();
+    const span = overlay.span(group.from, group.to);
+    for (const piece of piecesOf(group)) copyContents(piece, text, span, group.from, overlay, constants);
     const name = nameOf(group, text, groups.length > 1);
-    return { text: out.join(''), ...(name ? { name } : {}) };
+    // Nothing after the group belongs to its launch: the text ends there (offsets before it are kept).
+    return { text: overlay.over(blank.slice(0, group.to)), ...(name ? { name } : {}) };
   });
+}
+
+/** What a launch's text holds over the blank copy: spans of characters at their offsets, each written once. */
+class Overlay {
+  private readonly spans: { readonly from: number; readonly chars: string[] }[] = [];
+
+  /** A span of blanks from `from` to `to`, to write into (index 0 is `from`). */
+  span(from: number, to: number): string[] {
+    const chars = new Array<string>(to - from).fill(' ');
+    this.spans.push({ from, chars });
+    return chars;
+  }
+
+  /** `value` written at `at`, unless a span already starts there. */
+  write(at: number, value: string): void {
+    if (!this.spans.some((s) => s.from === at)) this.spans.push({ from: at, chars: [value] });
+  }
+
+  over(blank: string): string {
+    const parts: string[] = [];
+    let at = 0;
+    for (const { from, chars } of [...this.spans].sort((a, b) => a.from - b.from)) {
+      const value = chars.join('');
+      if (from < at) continue; // overlapping writes do not happen; keep the first
+      parts.push(blank.slice(at, from), value);
+      at = from + value.length;
+    }
+    parts.push(blank.slice(at));
+    return parts.join('');
+  }
 }
 
 /** A top-level `NAME = 256` / `NAME = "sigmoid"`: the name, and the literal's range. */
@@ -133,31 +174,29 @@ function childrenOf(node: SyntaxNode): SyntaxNode[] {
  * `NAME=` written just before the constant's literal (at its own offset), so the launch reads it as a shell variable
  * set there: the value is located where the constant is written. Any other `{expr}` is `$___`, a value not known.
  */
-function copyContents(piece: SyntaxNode, text: string, out: string[], constants: ReadonlyMap<string, Constant>): void {
+function copyContents(piece: SyntaxNode, text: string, span: string[], base: number, overlay: Overlay, constants: ReadonlyMap<string, Constant>): void {
   const contents = contentRange(piece, text);
   if (!contents) return;
   const { start, end } = contents;
   for (let i = start; i < end; i++) {
     const c = text[i]!;
-    out[i] = c === '\n' || c === '\r' || c === '\t' ? ' ' : c;
+    span[i - base] = c === '\n' || c === '\r' || c === '\t' ? ' ' : c;
   }
   for (let child = piece.firstChild; child; child = child.nextSibling) {
     if (child.name !== 'FormatReplacement') continue;
     const inner = child.firstChild?.nextSibling;
     const name = inner?.name === 'VariableName' && inner.nextSibling?.name === '}' ? text.slice(inner.from, inner.to) : undefined;
     const constant = name !== undefined ? constants.get(name) : undefined;
-    for (let i = child.from; i < child.to; i++) out[i] = ' ';
+    for (let i = child.from; i < child.to; i++) span[i - base] = ' ';
     if (constant && name !== undefined) {
-      out[child.from] = '$';
-      for (let i = 0; i < name.length; i++) out[child.from + 1 + i] = name[i]!;
+      span[child.from - base] = '$';
+      for (let i = 0; i < name.length; i++) span[child.from + 1 + i - base] = name[i]!;
+      // `NAME=` ending just before the literal, which stays at its own offset.
       const { value } = constant;
-      const at = value.from - name.length - 1;
-      for (let i = 0; i < name.length; i++) out[at + i] = name[i]!;
-      out[value.from - 1] = '=';
-      for (let i = value.from; i < value.to; i++) out[i] = text[i]!;
+      overlay.write(value.from - name.length - 1, `${name}=${text.slice(value.from, value.to)}`);
     } else {
-      out[child.from] = '$';
-      for (let i = child.from + 1; i < child.to; i++) out[i] = '_';
+      span[child.from - base] = '$';
+      for (let i = child.from + 1; i < child.to; i++) span[i - base] = '_';
     }
   }
 }
