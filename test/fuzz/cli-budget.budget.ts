@@ -62,6 +62,10 @@ const FAMILIES: Record<string, { file: string; make: (bytes: number) => string }
     file: 'one_launch.py',
     make: (b) => fill('E = 64\n\n\ndef model_args():\n    return (\n        "--num-experts 8 "\n', (i) => `        f"--moe-router-topk {E} --ffn-hidden-size ${i} "\n`, '    )\n', b),
   },
+  'python: one function of thousands of names, each rebound in an `if` it cannot decide': {
+    file: 'branches.py',
+    make: (b) => fill('def build(x):\n', (i) => `    v${i} = ${i}\n    if x:\n        v${i} = ${i + 1}\n        x.a${i} = v${i}\n`, '    return MoEArgs(num_experts=8, top_k=v1)\n', b),
+  },
   'python: loops and appends building a list of routers': {
     file: 'loops.py',
     make: (b) => fill('layers = []\n', (i) => `for l${i} in range(10 ** 9):\n    layers.append(MoEArgs(num_experts=${i % 64 + 2}, top_k=2))\n`, '', b),

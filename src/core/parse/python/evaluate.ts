@@ -13,7 +13,7 @@
  * evaluation takes at most MAX_STEPS node visits, after which everything left is unknown.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { SourceRange } from '../../text/source';
+import { LineIndex, type SourceRange } from '../../text/source';
 import { importBindings, type ImportBinding } from './imports';
 import { resolveModule, type ModuleFiles } from './modules';
 import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, writtenRange, type Parameter, type ParsedPython } from './syntax';
@@ -87,17 +87,59 @@ class ModuleScope {
   readonly bindings = new Map<string, Binding>();
   readonly values = new Map<string, PyValue>();
   readonly evaluating = new Set<string>();
+  private lines?: LineIndex;
   constructor(
     readonly file: string,
     readonly parsed: ParsedPython,
   ) {
     collectBindings(parsed.tree.topNode, parsed.text, this.bindings);
   }
+
+  /** The 1-based line of an offset, for messages (the file's line index built on first use). */
+  lineAt(offset: number): number {
+    this.lines ??= new LineIndex(this.parsed.text);
+    return this.lines.positionAt(offset).line + 1;
+  }
+}
+
+/**
+ * A frame's names. While an `if` MoE Lens cannot decide runs a branch, a journal records the value each name had
+ * before the branch first bound it, so that the branches can be joined without copying every name at every `if`.
+ */
+class Locals extends Map<string, PyValue> {
+  private readonly journals: Map<string, PyValue | undefined>[] = [];
+
+  override set(name: string, value: PyValue): this {
+    this.record(name);
+    return super.set(name, value);
+  }
+
+  override delete(name: string): boolean {
+    this.record(name);
+    return super.delete(name);
+  }
+
+  /** Starts recording the names bound from now on (with their values before), until `end`. */
+  begin(): Map<string, PyValue | undefined> {
+    const journal = new Map<string, PyValue | undefined>();
+    this.journals.push(journal);
+    return journal;
+  }
+
+  end(journal: Map<string, PyValue | undefined>): void {
+    const at = this.journals.lastIndexOf(journal);
+    if (at !== -1) this.journals.splice(at, 1);
+  }
+
+  private record(name: string): void {
+    // `journals` is set only after Map's constructor has run its own `set` calls.
+    for (const journal of this.journals ?? []) if (!journal.has(name)) journal.set(name, super.get(name));
+  }
 }
 
 interface Frame {
   readonly module: ModuleScope;
-  readonly locals: Map<string, PyValue>;
+  readonly locals: Locals;
   readonly depth: number;
   /**
    * Set where a branch MoE Lens cannot decide returned: the function may return that, or what it returns later
@@ -110,17 +152,10 @@ const place = (file: string, node: { from: number; to: number }): Place => ({ fi
 /** Most values were bound nowhere on their way; they share one empty (frozen) list instead of one each. */
 const NOT_PASSED: readonly Place[] = Object.freeze([]);
 const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: NOT_PASSED });
-/** Puts a local back as it was in `before` (unbound where it was not bound). */
-const restoreLocal = (locals: Map<string, PyValue>, before: ReadonlyMap<string, PyValue>, name: string): void => {
-  const value = before.get(name);
+/** Puts a local back as it was (unbound where it was not bound). */
+const restoreLocal = (locals: Map<string, PyValue>, value: PyValue | undefined, name: string): void => {
   if (value === undefined) locals.delete(name);
   else locals.set(name, value);
-};
-/** The 1-based line of an offset, for messages. */
-const lineOf = (text: string, offset: number): number => {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 };
 
 /** What a framework's reader knows of code the evaluator cannot follow (its own classes' methods). */
@@ -194,7 +229,7 @@ export class PythonEvaluator {
   evaluateDocument(file: string): void {
     const scope = this.module(file);
     if (!scope) return;
-    const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
+    const frame: Frame = { module: scope, locals: new Locals(), depth: 0 };
     for (const statement of children(scope.parsed.tree.topNode)) {
       if (statement.name !== 'AssignStatement' && statement.name !== 'ExpressionStatement') continue;
       const target = statement.firstChild;
@@ -218,7 +253,7 @@ export class PythonEvaluator {
         // own even where another calls it (torchtitan's config_registry.py: `qwen3_moe_debug` and its wrapper).
         if (info.name.startsWith('_') && this.called.has(`${file}:${fn.node.from}`)) continue;
         const context = { name: info.name, file, kind: 'function', range: rangeOf(fn.node), keyRange: info.nameRange } as const;
-        const value = this.withContext(context, () => this.callFunction(info, [], new Map(), { module: scope, locals: new Map(), depth: 0 }, undefined));
+        const value = this.withContext(context, () => this.callFunction(info, [], new Map(), { module: scope, locals: new Locals(), depth: 0 }, undefined));
         this.roots.push({ context, value });
       }
     } finally {
@@ -262,9 +297,9 @@ export class PythonEvaluator {
   private evalBinding(scope: ModuleScope, name: string, binding: Binding): PyValue {
     switch (binding.kind) {
       case 'value': {
-        const valueOf = (b: { node: SyntaxNode; target: SyntaxNode }): PyValue => passedThrough(this.evalExpr(b.node, { module: scope, locals: new Map(), depth: 0 }), place(scope.file, b.target));
+        const valueOf = (b: { node: SyntaxNode; target: SyntaxNode }): PyValue => passedThrough(this.evalExpr(b.node, { module: scope, locals: new Locals(), depth: 0 }), place(scope.file, b.target));
         if (!binding.others) return valueOf(binding);
-        const lines = [binding, ...binding.others].map((b) => lineOf(scope.parsed.text, b.target.from)).sort((a, b) => a - b);
+        const lines = [binding, ...binding.others].map((b) => scope.lineAt(b.target.from)).sort((a, b) => a - b);
         return { kind: 'unknown', reason: `\`${name}\` is bound at lines ${lines.join(', ')}, some in an \`if\` or \`try\` MoE Lens does not decide`, trace: traceAt(scope.file, binding.target), mayBe: [binding, ...binding.others].map(valueOf) };
       }
       case 'function': {
@@ -526,7 +561,7 @@ export class PythonEvaluator {
     // `[element for target in iterable if ...]`: bind the targets to unknown and build the element once.
     const parts = children(node).filter((n) => n.name !== '[' && n.name !== ']' && n.name !== '(' && n.name !== ')' && n.name !== '{' && n.name !== '}');
     const element = parts[0];
-    const locals = new Map(frame.locals);
+    const locals = new Locals(frame.locals);
     for (let i = 0; i < parts.length; i++) {
       if (parts[i]!.name !== 'for') continue;
       for (let j = i + 1; j < parts.length && parts[j]!.name !== 'in'; j++) {
@@ -812,11 +847,11 @@ export class PythonEvaluator {
   }
 
   private runFunction(fn: FunctionInfo, fnKey: string, scope: ModuleScope, positional: readonly Argument[], keywords: ReadonlyMap<string, Argument>, caller: Frame, trace: Trace): PyValue {
-    const locals = new Map<string, PyValue>();
+    const locals = new Locals();
     let params = this.parametersOf.get(fnKey);
     if (!params) this.parametersOf.set(fnKey, (params = parameters(fn.node, scope.parsed.text)));
     let index = fn.owner && params[0]?.name === 'self' ? 1 : 0;
-    const defaultsFrame: Frame = { module: scope, locals: new Map(), depth: caller.depth + 1 };
+    const defaultsFrame: Frame = { module: scope, locals: new Locals(), depth: caller.depth + 1 };
     for (const param of params.slice(index)) {
       const paramPlace = place(fn.file, param.node);
       const byKeyword = keywords.get(param.name);
@@ -887,7 +922,7 @@ export class PythonEvaluator {
             }
           } else if (target.name === 'MemberExpression' && parts[i + 1]?.name === 'AssignOp') {
             // In a branch MoE Lens cannot decide, the attribute may or may not be changed: not known after it.
-            const assignedValue = this.undecided > 0 ? unknown(`\`${clip(nodeText(text, target))}\` is set only in a branch MoE Lens cannot decide (line ${lineOf(text, statement.from)})`, traceAt(frame.module.file, statement)) : value;
+            const assignedValue = this.undecided > 0 ? unknown(`\`${clip(nodeText(text, target))}\` is set only in a branch MoE Lens cannot decide (line ${frame.module.lineAt(statement.from)})`, traceAt(frame.module.file, statement)) : value;
             this.assignAttribute(statement, target, assignedValue, valueNode, frame);
           }
         }
@@ -1157,30 +1192,35 @@ export class PythonEvaluator {
     const parts = children(statement);
     // The first condition MoE Lens cannot decide; described (its text, its line) only where a message needs it.
     let undecided: SyntaxNode | undefined;
-    const before = new Map(frame.locals);
+    // The value before the `if` of each name a branch bound (undefined: not bound then).
+    const before = new Map<string, PyValue | undefined>();
     // Per name a branch bound to another value: what each such branch (that did not return) left it holding.
     const bound = new Map<string, PyValue[]>();
     let throughBranches = 0;
     let fallsThrough = true;
     const runUndecided = (body: SyntaxNode): void => {
       // Each branch starts from the names as they were before the `if`, not as an earlier branch left them.
-      for (const name of bound.keys()) restoreLocal(frame.locals, before, name);
-      const entry = new Map(frame.locals);
+      for (const name of bound.keys()) restoreLocal(frame.locals, before.get(name), name);
+      const journal = frame.locals.begin();
+      let returned = false;
       this.undecided++;
       try {
         if (this.execBlock(body, frame) !== undefined) {
           const { text } = frame.module.parsed;
-          frame.maybeReturned ??= `from a branch of \`${clip(nodeText(text, undecided!))}\` (line ${lineOf(text, statement.from)}) that MoE Lens cannot decide`;
-          return;
+          frame.maybeReturned ??= `from a branch of \`${clip(nodeText(text, undecided!))}\` (line ${frame.module.lineAt(statement.from)}) that MoE Lens cannot decide`;
+          returned = true;
         }
       } finally {
         this.undecided--;
+        frame.locals.end(journal);
       }
+      for (const [name, was] of journal) if (!before.has(name)) before.set(name, was);
+      if (returned) return;
       throughBranches++;
-      for (const [name, value] of frame.locals) {
-        const was = entry.get(name);
+      for (const [name, was] of journal) {
+        const value = frame.locals.get(name);
         // An attribute set in the branch changed a copy of the same object (already unknown there): not a new binding.
-        if (was !== undefined && identityOf(was) === identityOf(value)) continue;
+        if (value === undefined || (was !== undefined && identityOf(was) === identityOf(value))) continue;
         const values = bound.get(name) ?? [];
         values.push(value);
         bound.set(name, values);
@@ -1215,7 +1255,7 @@ export class PythonEvaluator {
    * (the branches that bound it, and the value before where some way does not bind it), or is unknown where two
    * ways differ (`if flavor == "a": top_k = 4 else: top_k = 8`).
    */
-  private joinBranches(frame: Frame, before: ReadonlyMap<string, PyValue>, bound: ReadonlyMap<string, PyValue[]>, throughBranches: number, fallsThrough: boolean, undecided: SyntaxNode, statement: SyntaxNode): void {
+  private joinBranches(frame: Frame, before: ReadonlyMap<string, PyValue | undefined>, bound: ReadonlyMap<string, PyValue[]>, throughBranches: number, fallsThrough: boolean, undecided: SyntaxNode, statement: SyntaxNode): void {
     const { text } = frame.module.parsed;
     for (const [name, values] of bound) {
       const ways = [...values];
@@ -1227,7 +1267,7 @@ export class PythonEvaluator {
         frame.locals.set(name, last);
         continue;
       }
-      const reason = `\`${name}\` is set differently in branches of \`${clip(nodeText(text, undecided))}\` (line ${lineOf(text, statement.from)}) that MoE Lens cannot decide`;
+      const reason = `\`${name}\` is set differently in branches of \`${clip(nodeText(text, undecided))}\` (line ${frame.module.lineAt(statement.from)}) that MoE Lens cannot decide`;
       frame.locals.set(name, { kind: 'unknown', reason, trace: traceAt(frame.module.file, statement), mayBe: ways.flatMap((v) => (v.kind === 'unknown' ? v.mayBe ?? [] : [v])) });
     }
   }
@@ -1276,7 +1316,7 @@ export class PythonEvaluator {
     const scope = this.module(cls.file);
     const argList = cls.node.getChild('ArgList');
     if (!scope || !argList) return [];
-    const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
+    const frame: Frame = { module: scope, locals: new Locals(), depth: 0 };
     return children(argList)
       .filter((n) => n.name === 'VariableName' || n.name === 'MemberExpression')
       // A parametrised generic base (`ModelProviderMixin[MCoreGPTModel]`, `Generic[T]`) is that class.
@@ -1301,7 +1341,7 @@ export class PythonEvaluator {
     const body = cls.node.getChild('Body');
     if (!scope || !body) return undefined;
     const { text } = scope.parsed;
-    const frame: Frame = { module: scope, locals: new Map(), depth: 0 };
+    const frame: Frame = { module: scope, locals: new Locals(), depth: 0 };
     for (const statement of children(body)) {
       if (statement.name === 'AssignStatement') {
         const parts = children(statement);
