@@ -261,6 +261,36 @@ runRuleTests(megatronFlagConflict, {
       errors: [{ messageId: 'conflict', text: '--moe-enable-deepep', includes: ['DeepEP backend is only supported with flex token dispatcher.', "at Megatron's defaults (it runs pretrain_gpt.py with every flag written in this file): moe_token_dispatcher_type=allgather"] }],
       output: null,
     },
+    // Messages Megatron builds with f-strings are printed whole, with the config's values (they stopped at the first
+    // value: "Cannot offload ").
+    {
+      name: 'MEG-043 prints the modules it cannot offload, as Python prints the set',
+      file: SCRIPT,
+      code: commandLine({ fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', offload_modules: 'expert_fc1 moe_act core_attn' }),
+      errors: [{ messageId: 'conflict', text: '--offload-modules', includes: ["Cannot offload {'expert_fc1', 'moe_act'} while recomputing the entire MoE layer.", "or remove {'expert_fc1', 'moe_act'} from --offload-modules."] }],
+      output: null,
+    },
+    {
+      name: 'MEG-157 prints the pattern, its length and the layers',
+      file: SCRIPT,
+      code: commandLine({ num_layers: '4', moe_layer_freq: '[1]*3' }),
+      errors: [{ messageId: 'conflict', text: '--moe-layer-freq', includes: ['Invalid length of moe_layer_pattern: 3, expected 4, current moe layer pattern: [1, 1, 1]'] }],
+      output: null,
+    },
+    {
+      name: 'MEG-159 and MEG-158 print the pattern',
+      file: SCRIPT,
+      code: commandLine({ num_layers: '4', moe_layer_freq: '[1]*3+[2]' }),
+      errors: [{ messageId: 'conflict', text: '--moe-layer-freq', includes: ['Invalid layer pattern: [1, 1, 1, 2]'] }],
+      output: null,
+    },
+    {
+      name: 'MEG-158 prints the tuple',
+      file: SCRIPT,
+      code: commandLine({ num_layers: '4', moe_layer_freq: '[1]*3,[0]' }),
+      errors: [{ messageId: 'conflict', text: '--moe-layer-freq', includes: ["Invalid moe_layer_freq: <class 'tuple'>, ([1, 1, 1], [0])"] }],
+      output: null,
+    },
     {
       name: 'Megatron-LM test YAML spelling (MODEL_ARGS with --flag: value keys)',
       file: 'tests/functional_tests/test_cases/moe/case/model_config.yaml',

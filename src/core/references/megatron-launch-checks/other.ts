@@ -146,6 +146,21 @@ const freqList = (f: WrittenFlags): readonly Freq[] | undefined => {
   const freq = layerFreq(f);
   return freq?.kind === 'list' ? freq.items : undefined;
 };
+/** Python's repr of a parsed `--moe-layer-freq` (`[1, 1, 0]`, `([1], [0])`), as Megatron's f-strings print it. */
+function pythonRepr(freq: Freq): string {
+  if (freq.kind === 'int') return String(freq.value);
+  if (freq.kind === 'error') return '?';
+  const items = freq.items.map(pythonRepr);
+  return freq.kind === 'list' ? `[${items.join(', ')}]` : items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+/**
+ * Python's repr of a set of module names, in the order the config lists them (Python's own order for several
+ * strings varies from run to run with hash randomisation).
+ */
+const pythonSet = (items: readonly string[]): string => `{${items.map((item) => `'${item}'`).join(', ')}}`;
+/** The written modules of `key` that are among `names`, as Megatron's `set & set` prints them. */
+const among = (f: WrittenFlags, key: string, names: readonly string[]): string => pythonSet([...new Set((f.list(key) ?? []).filter((m) => names.includes(m)))]);
+
 /** pretrain_gpt.py builds an MoE model's layers with get_gpt_decoder_block_spec unless a spec or attention variant replaces it (gpt_builders.py l.32). */
 const gptSpec = (f: WrittenFlags): boolean => !f.written('spec') && !f.written('experimental_attention_variant');
 
@@ -321,8 +336,10 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-043',
     file: TC,
     line: 2170,
-    message: 'Cannot offload ',
+    message:
+      "Cannot offload {inside} while recomputing the entire MoE layer. 'moe' in recompute_modules wraps the full MoE forward in a checkpoint, so offloading activations inside it is redundant and will cause errors. Either remove 'moe' from --recompute-modules or remove {inside} from --offload-modules.",
     at: OFFLOAD,
+    values: (f) => ({ inside: among(f, OFFLOAD, EXPERT_OFFLOAD) }),
     when: (f) => offloading(f) && recomputed(f, 'moe') && EXPERT_OFFLOAD.some((m) => has(f, OFFLOAD, m)),
     trigger: { fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', [OFFLOAD]: 'expert_fc1' },
     valid: { fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', [OFFLOAD]: 'core_attn' },
@@ -341,8 +358,9 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-045',
     file: TC,
     line: 2192,
-    message: 'fused_group_mlp offloads the whole fused grouped MLP and cannot be combined with expert_fc1 or moe_act. Remove: ',
+    message: 'fused_group_mlp offloads the whole fused grouped MLP and cannot be combined with expert_fc1 or moe_act. Remove: {partial}',
     at: OFFLOAD,
+    values: (f) => ({ partial: among(f, OFFLOAD, ['expert_fc1', 'moe_act']) }),
     when: (f) => offloading(f) && has(f, OFFLOAD, 'fused_group_mlp') && (has(f, OFFLOAD, 'expert_fc1') || has(f, OFFLOAD, 'moe_act')),
     trigger: { fine_grained_activation_offloading: true, [OFFLOAD]: 'fused_group_mlp expert_fc1', use_transformer_engine_op_fuser: true },
     valid: { fine_grained_activation_offloading: true, [OFFLOAD]: 'fused_group_mlp', use_transformer_engine_op_fuser: true },
@@ -351,7 +369,8 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-046',
     file: TC,
     line: 2206,
-    message: 'Invalid choices for gtp_remat_opt_in_modules: ',
+    message: "Invalid choices for gtp_remat_opt_in_modules: {invalid}. Allowed modules are: {'moe_latent_proj'}",
+    values: (f) => ({ invalid: pythonSet([...new Set((f.list('gtp_remat_opt_in_modules') ?? []).filter((m) => m !== 'moe_latent_proj'))]) }),
     at: 'gtp_remat_opt_in_modules',
     when: (f) => (f.list('gtp_remat_opt_in_modules') ?? []).some((m) => m !== 'moe_latent_proj'),
     trigger: { gtp_remat_opt_in_modules: 'moe_router' },
@@ -530,8 +549,9 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-157',
     file: SPECS,
     line: 654,
-    message: 'Invalid length of moe_layer_pattern: ',
+    message: 'Invalid length of moe_layer_pattern: {length}, expected {layers}, current moe layer pattern: {pattern}',
     at: FREQ,
+    values: (f) => ({ length: freqList(f)?.length ?? '?', layers: f.number('num_layers') ?? '?', pattern: pythonRepr({ kind: 'list', items: freqList(f) ?? [] }) }),
     when: (f) => {
       const items = freqList(f);
       const layers = f.number('num_layers');
@@ -546,10 +566,10 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 660,
     // moe_freq_type gives an int, a list or (a pattern with a top-level comma) a tuple. Megatron-Bridge converts
     // nothing: a pattern written as a YAML string reaches the spec as a str.
-    message: "Invalid moe_layer_freq: <class '{type}'>, ",
+    message: "Invalid moe_layer_freq: <class '{type}'>, {freq}",
     at: FREQ,
     when: (f) => gptSpec(f) && (f.bridge ? f.text(FREQ) !== undefined : layerFreq(f)?.kind === 'tuple'),
-    values: (f) => ({ type: f.bridge ? 'str' : 'tuple' }),
+    values: (f) => ({ type: f.bridge ? 'str' : 'tuple', freq: f.bridge ? f.text(FREQ) ?? '?' : pythonRepr(layerFreq(f) ?? { kind: 'error', error: 'other' }) }),
     trigger: { num_layers: '4', [FREQ]: '[1]*3,[0]' },
     valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
   },
@@ -557,8 +577,9 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     id: 'MEG-159',
     file: SPECS,
     line: 671,
-    message: 'Invalid layer pattern: ',
+    message: 'Invalid layer pattern: {pattern}',
     at: FREQ,
+    values: (f) => ({ pattern: pythonRepr({ kind: 'list', items: freqList(f) ?? [] }) }),
     when: (f) => gptSpec(f) && (freqList(f) ?? []).some((x) => x.kind !== 'int' || (x.value !== 0 && x.value !== 1)),
     trigger: { num_layers: '4', [FREQ]: '[1]*3+[2]' },
     valid: { num_layers: '4', [FREQ]: '[1]*3+[0]' },
