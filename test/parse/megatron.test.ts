@@ -417,6 +417,21 @@ describe('Megatron dialects', () => {
     assert.match(partial!.scoreFunc.unknown ?? '', /may be set in base\.yaml, which MoE Lens could not read/);
   });
 
+  it('a YAML that writes a key only MindSpeed defines runs through MindSpeed (Ascend/MindSpeed-RL @05a90d7, test/corpus): no Megatron-LM check, MindSpeed\'s renormalisation', () => {
+    const file = resolve(import.meta.dirname, '..', 'corpus', 'sweep12', 'Ascend__MindSpeed-RL@05a90d7', 'configs', 'model', 'qwen3_30b_a3b.yaml');
+    const text = readFileSync(file, 'utf8');
+    const [spec] = analyzeMegatronYaml(text, file).specs;
+    assert.deepEqual([spec!.experts.value, spec!.topK.value], [128, 8]);
+    assert.equal((spec!.launch as { framework?: string } | undefined)?.framework, 'mindspeed');
+    assert.match(spec!.launch?.why ?? '', /writes MindSpeed's own `norm_topk_prob`/);
+    assert.match(spec!.normalize.unknown ?? '', /MindSpeed's `--norm-topk-prob` divides the aux_loss router's weights/);
+    // `moe_token_dispatcher_type: alltoall_seq` is valid at the Megatron-LM core_v0.12.1 it pins (removed 2025-06-10).
+    assert.deepEqual(lintText(file, text).diagnostics.map((d) => d.code), []);
+    // Without MindSpeed's key, the same YAML is Megatron-LM's, which refuses alltoall_seq.
+    const plain = text.replace('  norm_topk_prob: true\n', '');
+    assert.deepEqual(lintText(file, plain).diagnostics.map((d) => `${d.code} ${d.severity}`), ['MOE020 error']);
+  });
+
   describe('a Primus experiment: the model preset `model:` names, under the module\'s overrides', () => {
     const presets: Record<string, string> = {
       '/w/Primus/primus/configs/models/megatron/moe_base.yaml': 'moe_router_topk: 2\nmoe_router_pre_softmax: true\nadd_bias_linear: false\n',

@@ -904,7 +904,10 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   const routed = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
   const checkout = readModule && checkoutRouterWithoutBias(file, readModule);
-  const spec = checkout ? withoutRouterBias(routed, checkout) : routed;
+  const megatronSpec = checkout ? withoutRouterBias(routed, checkout) : routed;
+  // A key only MindSpeed defines (MindSpeed-RL's model YAML writes `norm_topk_prob`): MindSpeed runs it.
+  const mindSpeedKey = sites.find((s) => MINDSPEED_YAML_KEYS.includes(s.key))?.key;
+  const spec = mindSpeedKey ? withLaunch(mindSpeedRouting(megatronSpec, sites), mindSpeedLaunch(`writes MindSpeed's own \`${mindSpeedKey}\``)) : megatronSpec;
   // A preset named through an environment variable is the one Primus loads only while that variable is unset.
   if (preset?.variables.length) return { specs: [fromPresetUnknown(spec, preset.files, `from ${baseName(preset.files[0]!)}, the preset \`model:\` names unless ${preset.variables.map((v) => `$${v}`).join(' or ')} is set`)], errors };
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
@@ -917,6 +920,17 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
 }
 
 const MINDSPEED_ROUTER = 'Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/transformer/moe/router.py topk_router_routing';
+/**
+ * Keys MindSpeed adds to Megatron-LM's arguments and Megatron-LM @d98e8a6 does not have (MindSpeed-LLM @c77308a
+ * mindspeed_llm/features_manager/moe/moe_router.py `--norm-topk-prob`; convert_ckpt_v2.py `--moe-tp-extend-ep`;
+ * features_manager/transformer/qwen3_next_attention/qwen3_next_feature.py `--moe-alltoall-overlap-comm`).
+ */
+const MINDSPEED_YAML_KEYS = ['norm_topk_prob', 'moe_tp_extend_ep', 'moe_alltoall_overlap_comm'];
+
+/** A launch MindSpeed runs: Megatron-LM patched at the version MindSpeed pins, its flags at MindSpeed's defaults. */
+function mindSpeedLaunch(because: string): FrameworkLaunchScope {
+  return { complete: false, why: `${because}, so it runs through MindSpeed, which patches Megatron-LM's arguments and checks at the Megatron version it pins`, framework: 'mindspeed' };
+}
 /** Load-balancing types MindSpeed adds (features_manager/moe/moe_router.py), each routed by a function of its own. */
 const MINDSPEED_ROUTING_TYPES = ['softmax_topk', 'group_limited_greedy', 'pai_megatron_aux_loss', 'sparsemixer_topk'];
 
