@@ -53,6 +53,13 @@ function expectedMessage(check: MegatronLaunchCheck): string {
   return message.includes('{') ? message.slice(0, message.indexOf('{')) : message;
 }
 
+/**
+ * A check Megatron-LM added within a year of d98e8a6 is what Megatron-LM does since then (a launch pinned to an older
+ * one runs): a warning that names the commit; an older one stops every current Megatron-LM, an error.
+ */
+const severityOf = (check: MegatronLaunchCheck): 'warning' | 'error' => (check.since ? 'warning' : 'error');
+const messageIdOf = (check: MegatronLaunchCheck): 'recentConflict' | 'conflict' => (check.since ? 'recentConflict' : 'conflict');
+
 /** The key a Bridge check points at, as written in the YAML (`ddp.megatron_fsdp_version` → `megatron_fsdp_version`). */
 const bridgeKey = (check: MegatronLaunchCheck): string => check.at.slice(check.at.indexOf('.') + 1);
 /** The trigger's value for the key the check points at (a Bridge trigger may write it under a section). */
@@ -201,7 +208,7 @@ runRuleTests(megatronFlagConflict, {
       name: `${check.id} (Megatron-Bridge YAML, Megatron Core's check): ${check.message}`,
       file: BRIDGE_YAML,
       code: bridgeYaml(check.trigger),
-      errors: [{ messageId: 'conflict', text: bridgeKey(check), severity: 'error' as const, includes: [expectedMessage(check), check.id, `${check.file} @d98e8a6 line ${check.line}`] }],
+      errors: [{ messageId: messageIdOf(check), text: bridgeKey(check), severity: severityOf(check), includes: [expectedMessage(check), check.id, `${check.file} @d98e8a6 line ${check.line}`] }],
       output: null,
     })),
     // Rows caught through the check Megatron raises first on the same config (rules' `censusStoppedFirst`).
@@ -244,14 +251,14 @@ runRuleTests(megatronFlagConflict, {
       name: `${check.id}: ${check.message}`,
       file: SCRIPT,
       code: commandLine(check.trigger, check.withoutExperts),
-      errors: [{ messageId: 'conflict', text: `--${check.at.replace(/_/g, '-')}`, severity: 'error' as const, includes: [expectedMessage(check), check.id] }],
+      errors: [{ messageId: messageIdOf(check), text: `--${check.at.replace(/_/g, '-')}`, severity: severityOf(check), includes: [expectedMessage(check), check.id] }],
       output: null,
     })),
     ...FIELD_CHECKS.map((check) => ({
       name: `${check.id} (YAML of field names): ${check.message}`,
       file: FIELDS_YAML,
       code: fieldsYaml(check.trigger),
-      errors: [{ messageId: 'conflict', text: check.at, severity: 'error' as const, includes: [expectedMessage(check), check.id] }],
+      errors: [{ messageId: messageIdOf(check), text: check.at, severity: severityOf(check), includes: [expectedMessage(check), check.id] }],
       output: null,
     })),
     {
@@ -267,7 +274,16 @@ runRuleTests(megatronFlagConflict, {
       name: 'MEG-043 prints the modules it cannot offload, as Python prints the set',
       file: SCRIPT,
       code: commandLine({ fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', offload_modules: 'expert_fc1 moe_act core_attn' }),
-      errors: [{ messageId: 'conflict', text: '--offload-modules', includes: ["Cannot offload {'expert_fc1', 'moe_act'} while recomputing the entire MoE layer.", "or remove {'expert_fc1', 'moe_act'} from --offload-modules."] }],
+      errors: [{ messageId: 'recentConflict', text: '--offload-modules', severity: 'warning', includes: ['Megatron-LM since 2026-07-02 (69c4868) stops at launch', "Cannot offload {'expert_fc1', 'moe_act'} while recomputing the entire MoE layer.", "or remove {'expert_fc1', 'moe_act'} from --offload-modules."] }],
+      output: null,
+    },
+    // GeodesicResearch/geodesic-megatron @df06386 configs/pa_warm_start_sft_120b/pa_warm_start_sft_120b_8k.yaml
+    // l.121-124 (the keys of a Bridge fork whose Megatron predates the check): a warning naming the commit.
+    {
+      name: 'a check Megatron-LM added within the year (MEG-043, 2026-07-02) is a warning that says since when',
+      file: FIELDS_YAML,
+      code: 'num_moe_experts: 128\nmoe_router_topk: 4\nrecompute_granularity: selective\nrecompute_modules: ["core_attn", "moe", "shared_experts"]\nfine_grained_activation_offloading: true\noffload_modules: ["expert_fc1", "moe_act"]\n',
+      errors: [{ messageId: 'recentConflict', text: 'offload_modules', severity: 'warning', includes: ['Megatron-LM since 2026-07-02 (69c4868) stops at launch: "Cannot offload', 'a Megatron-LM older than that runs this config'] }],
       output: null,
     },
     {

@@ -89,6 +89,11 @@ export interface MegatronLaunchCheck {
    * (MEG-112 before MEG-002). Its tests are Bridge YAML.
    */
   readonly bridgeOnly?: true;
+  /**
+   * The Megatron-LM commit that added the check, where it is younger than a year before MEGATRON_COMMIT (since.ts):
+   * a launch pinned to an older Megatron-LM does not stop on it.
+   */
+  readonly since?: { readonly commit: string; readonly date: string };
 }
 
 /** The framework's message for this config: `{value}` is the value written for `at`, other names the check's `values`. */
