@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { lintText } from '../../src/core/lint';
 import { ProjectIndex } from '../../src/core/project';
@@ -415,6 +415,24 @@ describe('Megatron dialects', () => {
     const [partial] = analyzeMegatronYaml(text, 'configs/model.yaml', () => undefined).specs;
     assert.equal(partial!.experts.value, 256);
     assert.match(partial!.scoreFunc.unknown ?? '', /may be set in base\.yaml, which MoE Lens could not read/);
+  });
+
+  it('RLinf @a3816b5 (test/corpus): the actor\'s model block takes its experts and top-k from the checkpoint, and with Megatron-Bridge every router value', () => {
+    const dir = resolve(import.meta.dirname, '..', 'corpus', 'sweep12', 'RLinf__RLinf@a3816b5', 'examples', 'reasoning', 'config', 'math');
+    const qwen = readFileSync(join(dir, 'qwen3-30b-grpo-megatron.yaml'), 'utf8');
+    const [spec] = analyzeMegatronYaml(qwen, 'qwen3-30b-grpo-megatron.yaml').specs;
+    // `moe_router_topk: 2` is written, and dead: RLinf sets the checkpoint's num_experts_per_tok (8).
+    assert.deepEqual([spec!.topK.value, provenanceOf(spec!.topK), provenanceOf(spec!.experts)], [2, 'unknown', 'unknown']);
+    assert.match(spec!.topK.unknown ?? '', /RLinf sets it from the checkpoint's config.json, whatever this file writes \(RLinf\/RLinf @a3816b5 rlinf\/config.py l.428-433\)/);
+    assert.equal(provenanceOf(spec!.order), 'literal');
+    const moonlight = readFileSync(join(dir, 'moonlight-16b-grpo-megatron.yaml'), 'utf8');
+    const [bridged] = analyzeMegatronYaml(moonlight, 'moonlight-16b-grpo-megatron.yaml').specs;
+    for (const field of [bridged!.experts, bridged!.topK, bridged!.scoreFunc, bridged!.order, bridged!.scale, bridged!.selectionBias, bridged!.routerBias]) {
+      assert.match(field.unknown ?? '', /RLinf builds this model with Megatron-Bridge from the checkpoint/);
+    }
+    // The same block outside an RLinf experiment (no `runner:`) is a Megatron config as written.
+    const [plain] = analyzeMegatronYaml(qwen.replace(/^runner:/m, 'runner_x:'), 'qwen3-30b-grpo-megatron.yaml').specs;
+    assert.deepEqual([plain!.topK.value, provenanceOf(plain!.topK)], [2, 'literal']);
   });
 
   it('a YAML that writes a key only MindSpeed defines runs through MindSpeed (Ascend/MindSpeed-RL @05a90d7, test/corpus): no Megatron-LM check, MindSpeed\'s renormalisation', () => {

@@ -912,11 +912,53 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   if (preset?.variables.length) return { specs: [fromPresetUnknown(spec, preset.files, `from ${baseName(preset.files[0]!)}, the preset \`model:\` names unless ${preset.variables.map((v) => `$${v}`).join(' or ')} is set`)], errors };
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
   if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`)], errors };
+  // RLinf builds its actor's model from the checkpoint's config.json: what it sets from there is not the file's.
+  const rlinf = root ? rlinfActorModel(root, map) : undefined;
+  if (rlinf) return { specs: [rlinf(spec)], errors };
   // NeMo-Run's `model.config.*` overrides change a NeMo recipe's model, which sets what they leave out.
   const overrides = map.items.some((p) => isPair(p) && isScalar(p.key) && String(p.key.value).startsWith(NEMO_RUN_MODEL));
   // A fix cannot add a key there as MoE Lens spells it (`moe_router_pre_softmax`, not `model.config.…`): none adds one.
   const overridden = { ...withoutDefaults(spec, 'not written in this NeMo-Run override (`model.config.*`) of a NeMo recipe, which MoE Lens does not see and which sets it'), insertion: undefined };
   return { specs: [overrides ? overridden : spec], errors };
+}
+
+const RLINF = 'RLinf/RLinf @a3816b5';
+
+/**
+ * RLinf's experiment YAML (`runner:`, `actor:`, `rollout:`): its actor's `model:` block is a Megatron config that RLinf
+ * completes from the checkpoint's config.json. With Megatron-Bridge (`actor.megatron.mbridge: true`) Bridge builds the
+ * whole model from the checkpoint, copying back only runtime settings (rlinf/hybrid_engines/megatron/
+ * megatron_model_manager.py l.196, l.267-321): every router value is the checkpoint's. Otherwise RLinf sets the expert
+ * count and top-k from it, and DeepSeek-V3's routed scaling factor (rlinf/config.py l.428-462, called for every
+ * Megatron actor, l.1527-1536), whatever the YAML writes. Undefined for any other YAML.
+ */
+function rlinfActorModel(root: YAMLMap, map: YAMLMap): ((spec: RouterSpec) => RouterSpec) | undefined {
+  const section = (parent: YAMLMap, key: string): YAMLMap | undefined => {
+    const value = pairOf(parent, key)?.value;
+    return isMap(value) ? value : undefined;
+  };
+  const actor = section(root, 'actor');
+  if (!actor || !section(root, 'runner') || !section(root, 'rollout') || section(actor, 'model') !== map) return undefined;
+  const megatron = section(actor, 'megatron');
+  const bridge = megatron ? pairOf(megatron, 'mbridge')?.value : undefined;
+  if (isScalar(bridge) && (bridge.value === true || bridge.value === 'True' || bridge.value === 'true')) {
+    const why = `RLinf builds this model with Megatron-Bridge from the checkpoint (\`mbridge: ${String(bridge.value)}\`), which sets every router setting from its config.json and keeps only runtime settings of this file (${RLINF} rlinf/hybrid_engines/megatron/megatron_model_manager.py l.196, l.267-321)`;
+    return (spec) => ({
+      ...unmodelledRouter(withoutDefaults(spec, why), why, unknownGroups(why)),
+      experts: { ...spec.experts, unknown: why },
+      topK: { ...spec.topK, unknown: why },
+      routerBias: { ...spec.routerBias, unknown: why },
+    });
+  }
+  const why = `RLinf sets it from the checkpoint's config.json, whatever this file writes (${RLINF} rlinf/config.py l.428-433)`;
+  const modelType = pairOf(map, 'model_type')?.value;
+  const scaled = isScalar(modelType) && modelType.value === 'deepseek_v3';
+  return (spec) => ({
+    ...spec,
+    experts: { ...spec.experts, unknown: why },
+    topK: { ...spec.topK, unknown: why },
+    ...(scaled ? { scale: { ...spec.scale, unknown: `RLinf sets DeepSeek-V3's from the checkpoint's \`routed_scaling_factor\` (${RLINF} rlinf/config.py l.460-462)` } } : {}),
+  });
 }
 
 const MINDSPEED_ROUTER = 'Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/transformer/moe/router.py topk_router_routing';
