@@ -390,6 +390,27 @@ describe('other frameworks spelled in Python', () => {
   });
 
 
+  it('an object of no known class names a router only by the keys its call writes, not by attributes set on it later', () => {
+    // RLinf @a3816b5 rlinf/utils/ckpt_convertor/megatron_convertor/convert_mg_to_middle_file.py l.170-226 (trimmed):
+    // argparse's namespace, filled in afterwards, was listed as a torchtitan router `get_args`.
+    const converter = `import argparse
+
+
+def get_args():
+    parser = argparse.ArgumentParser()
+    args = parser.parse_args()
+    if args.mlp_type == "moe":
+        if args.use_expert_bias is None:
+            args.use_expert_bias = False
+    else:
+        args.num_experts = 0
+    return args
+`;
+    assert.deepEqual(specsOf(converter, 'convert_mg_to_middle_file.py'), []);
+    // Written in the call, the same keys are a router's.
+    assert.equal(specsOf('from somewhere import RouterArgs\nargs = RouterArgs(num_experts=8, top_k=2, score_func="softmax")\n', 'conf.py').length, 1);
+  });
+
   it("Grok-1's TransformerConfig(num_experts=8, num_selected_experts=2): softmax over all experts, top-2, not renormalised", () => {
     const text = 'def main():\n    model = LanguageModelConfig(model=TransformerConfig(emb_size=6144, num_experts=8, num_selected_experts=2))\n';
     const [spec] = analyzeTorchtitanPython(text, 'run.py').specs;

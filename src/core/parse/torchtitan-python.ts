@@ -134,7 +134,9 @@ function decideRouterObject(object: ObjectValue, evaluator: PythonEvaluator): bo
   // take `num_experts` and `top_k` too, with meanings of their own (TRT-LLM's 0 and 0 is "no MoE"). A router config
   // also spells, or its workspace class declares, a field only torchtitan's router has (`score_func`, `route_norm`…).
   if (object.cls !== undefined) return declaresRouterFields(object.cls, evaluator);
-  const keys = [...object.keywords.keys()].filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
+  // Only keys the call itself writes: attributes set afterwards on an object of no known class (argparse's namespace,
+  // `args.use_expert_bias = False` in RLinf's checkpoint converter) name no router.
+  const keys = [...object.keywords].filter(([k, argument]) => TORCHTITAN_ROUTER_KEYS.has(k) && argument.assigned === undefined).map(([k]) => k);
   return (keys.includes('num_experts') || keys.includes('top_k')) && keys.some((k) => ROUTER_ONLY_KEYS.has(k));
 }
 
