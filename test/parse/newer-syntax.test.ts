@@ -76,6 +76,14 @@ describe('Python newer than Lezer reads', () => {
     assert.notDeepEqual(parsePython('match x:\n    case 1:\n        y = (1 +)\n').errorRanges, [], 'an error in a case body is still one');
   });
 
+  it("reads `=` as an f-string format spec's fill (InternLM/lmdeploy @1263d5c benchmark/benchmark_guided.py l.326)", () => {
+    const text = "print(f'{title:=^{width}}')\nx = f\"{a.b:=>10}\"\nmoe = MoEArgs(num_experts=8, top_k=2)\n";
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    assert.equal(specsOf(text)[0]?.topK.value, 2);
+    // A walrus in parentheses is one, and stays as written.
+    assert.deepEqual(parsePython("print(f'{(n := 10)}')\n").errorRanges, []);
+  });
+
   it('still reports Python that is broken, and never blanks past it', () => {
     const broken = [
       ['@foo bar\ndef f():\n    pass\n', 'a decorator name followed by a name'],

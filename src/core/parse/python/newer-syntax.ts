@@ -14,6 +14,8 @@
  *   (`match self.mode, self.score:`, NeMo's RNN-T decoders), an open sequence or empty list pattern (`case 1, 2:`,
  *   `case []:`). Its copy keeps the keyword and reads the rest of the header as `_` (a name, a wildcard): nothing
  *   in MoE Lens reads a match statement's subject or patterns, and the bodies below stay as written.
+ * - **`=` as an f-string format spec's fill** (`f"{title:=^{width}}"`, lmdeploy's benchmarks): Lezer reads `:=` as a
+ *   walrus, which an f-string allows only in parentheses; its copy blanks the `=`.
  * - **A starred target in a comprehension** (`[f(i) for i, *_ in rows]`, Megatron-LM's sampling): Lezer reads the
  *   star as an error; its copy blanks the star (the evaluator reads a comprehension's targets as unknown anyway).
  *
@@ -38,6 +40,12 @@ export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): s
     if (header && !seen.has(header.from)) {
       seen.add(header.from);
       blanks.push(header);
+      continue;
+    }
+    // `f"{title:=^{width}}"`: a format spec whose fill is `=` (an f-string's walrus needs parentheses), which Lezer
+    // reads as `:=`; its copy blanks the `=` (a space fill reads the same to MoE Lens, which reads no format spec).
+    if (error.parent?.name === 'FormatReplacement' && copy.startsWith(':=', error.from)) {
+      blanks.push({ from: error.from + 1, to: error.from + 2, keepBreaks: false });
       continue;
     }
     if (copy[error.from] === '*' && /Comprehension/.test(error.parent?.name ?? '')) {
