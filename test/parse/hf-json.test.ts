@@ -446,4 +446,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual([spec(reasons[6]![0])!.experts.value, spec(reasons[6]![0])!.topK.value], [256, 6], 'inside text_config');
     assert.equal(spec('{"model_type": "doge", "num_experts": 16384, "num_experts_per_tok": 64, "is_moe": false}'), undefined, 'dense Doge');
   });
+
+  it("MiniMax-M1 (its own code, auto_map): Mixtral's router, softmax over all experts, top-k, renormalised", () => {
+    const m1 = spec('{"model_type": "minimax_m1", "num_local_experts": 32, "num_experts_per_tok": 2}')!;
+    assert.deepEqual([m1.framework, m1.scoreFunc.value, m1.order.value, m1.normalize.value, m1.routerBias.value, m1.selectionBias.value], ['hf:minimax_m1', 'softmax', 'score-then-topk', 'always', false, 'none']);
+    assert.match(m1.scoreFunc.defaultFrom?.label ?? '', /MiniMax-AI\/MiniMax-M1 @2abb4f4 modeling_minimax_m1.py/);
+  });
 });

@@ -71,6 +71,7 @@ export type Framework =
   | 'hf:deepseek_ocr2'
   | 'hf:lfm2_moe'
   | 'hf:cohere2_moe'
+  | 'hf:minimax_m1'
   /** A `model_type` MoE Lens has no router semantics for: only what the file spells out is read. */
   | 'hf:unknown'
   | 'openai:gpt-oss'

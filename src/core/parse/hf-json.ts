@@ -591,6 +591,17 @@ DIALECTS.hunyuan = {
 };
 DIALECTS.llama4_text = { ...DIALECTS.llama4!, nested: undefined };
 
+// MiniMax-M1 (`"model_type": "minimax_m1"`, auto_map to the checkpoint's own code): MiniMax-AI/MiniMax-M1 @2abb4f4
+// modeling_minimax_m1.py MiniMaxM1SparseMoeBlock (L893-919) is Mixtral's: a gate without bias over `num_local_experts`,
+// softmax over all experts, top-`num_experts_per_tok`, the k weights divided by their sum; jitter only in training.
+const MINIMAX_M1 = 'MiniMax-AI/MiniMax-M1 @2abb4f4 modeling_minimax_m1.py MiniMaxM1SparseMoeBlock';
+DIALECTS.minimax_m1 = {
+  ...DIALECTS.mixtral!,
+  framework: 'hf:minimax_m1',
+  scoreFunc: hardCodedScore('softmax', `${MINIMAX_M1} (softmax over all experts, L917)`),
+  normalize: hardCodedNormalize('always', `${MINIMAX_M1} divides the k weights by their sum (L919)`),
+};
+
 // transformers 5.18.0 model types read from their router's forward and their config class (router fact sheets; line
 // numbers of that release). Vision-language wrappers read their text model's keys in `text_config`.
 
