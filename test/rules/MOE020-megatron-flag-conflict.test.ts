@@ -2,7 +2,10 @@
  * One pair of tests per Megatron launch check, generated from its data: the smallest flags that break it fire
  * (on the flag it names, quoting Megatron's message), the nearest valid flags stay quiet.
  */
-import { BRIDGE_CHECKS, MEGATRON_LAUNCH_CHECKS, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BRIDGE_CHECKS, CHECK_CUTOFF, MEGATRON_LAUNCH_CHECKS, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
+import { CHECK_SINCE } from '../../src/core/references/megatron-launch-checks/since';
 import { megatronFlagConflict } from '../../src/core/rules/MOE020-megatron-flag-conflict';
 import { runRuleTests } from '../rule-tester';
 
@@ -65,6 +68,17 @@ const bridgeKey = (check: MegatronLaunchCheck): string => check.at.slice(check.a
 /** The trigger's value for the key the check points at (a Bridge trigger may write it under a section). */
 const triggerValue = (check: MegatronLaunchCheck): string =>
   String(check.trigger[check.at] ?? Object.entries(check.trigger).find(([path]) => path.endsWith(`.${check.at}`))?.[1]);
+
+describe('MOE020: the commits that added recent checks (since.ts)', () => {
+  it('name checks MOE020 runs, each younger than the cutoff, with a short commit', () => {
+    const ids = new Set(MEGATRON_LAUNCH_CHECKS.map((check) => check.id));
+    for (const [id, { commit, date }] of Object.entries(CHECK_SINCE)) {
+      assert.ok(ids.has(id), `${id} is no check`);
+      assert.ok(date > CHECK_CUTOFF && /^\d{4}-\d{2}-\d{2}$/.test(date) && /^[0-9a-f]{7}$/.test(commit), `${id}: ${commit} ${date}`);
+    }
+    assert.equal(MEGATRON_LAUNCH_CHECKS.filter((check) => check.since).length, Object.keys(CHECK_SINCE).length);
+  });
+});
 
 runRuleTests(megatronFlagConflict, {
   valid: [
