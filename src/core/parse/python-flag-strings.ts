@@ -19,7 +19,7 @@ export function mayHoldFlagStrings(text: string): boolean {
   return text.includes('--num-experts') || text.includes('--moe-router-topk');
 }
 
-/** One launch's words as a text of the file's length, and what the code calls them. */
+/** One launch's words as a text at the Python file's own offsets, and what the code calls them. */
 export interface FlagStringLaunch {
   /**
    * The file's text up to the launch's end, with only the contents of its strings kept, at their own offsets (so every
