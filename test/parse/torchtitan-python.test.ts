@@ -215,6 +215,27 @@ describe('torchtitan Python dialect', () => {
     assert.equal(specsOf(refused.replace('pytest.raises(ValueError, match="requires")', 'torch.no_grad()'), 'test_x.py').length, 1);
   });
 
+  it("a port of Megatron's TransformerConfig in another framework (mindformers) is read for its counts, its router unknown", () => {
+    // mindspore-lab/mindformers @fd4deeb mindformers/parallel_core/transformer_config.py (trimmed): MindSpore's own
+    // TransformerConfig with Megatron's field names, and its own router; a test builds one.
+    const port = 'from dataclasses import dataclass\n\n@dataclass\nclass TransformerConfig:\n    num_moe_experts: int = None\n    moe_router_topk: int = 2\n    moe_router_score_function: str = "softmax"\n    moe_router_pre_softmax: bool = False\n';
+    const test = 'from mindformers.parallel_core.transformer_config import TransformerConfig\n\ndef get_config():\n    return TransformerConfig(num_moe_experts=8, moe_router_topk=2)\n';
+    const at = (configFile: string) => {
+      const project = new ProjectIndex();
+      project.setText(configFile, port);
+      project.setText('/w/tests/run_case.py', test.replace('mindformers.parallel_core.transformer_config', configFile.slice(3, -3).replace(/\//g, '.')));
+      return specsOf(project.textOf('/w/tests/run_case.py')!, '/w/tests/run_case.py', project)[0]!;
+    };
+    const ported = at('/w/mindformers/parallel_core/transformer_config.py');
+    assert.deepEqual([ported.experts.value, ported.topK.value], [8, 2]);
+    for (const field of [ported.scoreFunc, ported.order, ported.normalize, ported.scale, ported.routerBias]) {
+      assert.match(field.unknown ?? '', /TransformerConfig \(mindformers\/parallel_core\/transformer_config.py\) declares Megatron's router fields itself, outside Megatron Core/);
+    }
+    // The same class in a Megatron-LM checkout is Megatron Core's: its router is Megatron's.
+    const core = at('/w/megatron/core/transformer/transformer_config.py');
+    assert.deepEqual([core.scoreFunc.value, core.scoreFunc.unknown, core.order.unknown], ['softmax', undefined, undefined]);
+  });
+
   it('what a call of a Megatron config may not have at run time is unknown: a parameter no call sets, a loop, `**` arguments, a branch MoE Lens cannot decide', () => {
     const head = 'from megatron.core.transformer.transformer_config import TransformerConfig\n\n';
     const read = (body: string) => specsOf(head + body, 'test_x.py')[0]!;

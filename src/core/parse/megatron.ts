@@ -1278,7 +1278,11 @@ function splitsExperts(sites: readonly Site[]): boolean {
  * Megatron's default (a base MoE Lens cannot read, a layer spec of the class's own); `classNames`: a config class and
  * its bases, which name the model it is.
  */
-export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, defaultsUnknown?: string, classNames?: readonly string[]): RouterSpec | undefined {
+/**
+ * `defaultsUnknown`: why what the config does not write may not be Megatron's default; `routerUnknown`: why the router
+ * that reads these fields is not Megatron's (a port of TransformerConfig in another framework): its semantics unknown.
+ */
+export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, defaultsUnknown?: string, classNames?: readonly string[], routerUnknown?: string): RouterSpec | undefined {
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   if (!normalised.some((s) => MARKERS.includes(s.key)) || isDense(normalised)) return undefined;
   const built = buildSpec(dialect, file, normalised, range, anchorRange, undefined);
@@ -1287,7 +1291,9 @@ export function megatronSpecFromSites(dialect: Dialect, file: string, name: stri
   // × 64 experts × 2048 are OLMoE's) is a model of its own, never a published one by shape alone.
   const declared = classNames ? { family: familyFromHints([...classNames, file]), modelType: name } : {};
   const spec = { ...built, name, identity: { ...built.identity, ...declared, flavor: name, fileLabel: name } };
-  return defaultsUnknown ? withoutDefaults(spec, defaultsUnknown) : spec;
+  const read = defaultsUnknown ? withoutDefaults(spec, defaultsUnknown) : spec;
+  if (!routerUnknown) return read;
+  return { ...unmodelledRouter(withoutDefaults(read, routerUnknown), routerUnknown, unknownGroups(routerUnknown)), routerBias: { ...read.routerBias, unknown: routerUnknown } };
 }
 
 /**

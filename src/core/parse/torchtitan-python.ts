@@ -386,7 +386,7 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       const range = { start: node.from, end: node.to };
       const spec =
         vocabulary.format === 'megatron'
-          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange, defaultsUnknown(evaluator, cls), classChain(evaluator, cls))
+          ? megatronSpecFromSites('torchtitan-python', file, cls.name, sites, range, cls.nameRange, defaultsUnknown(evaluator, cls), classChain(evaluator, cls), megatronPort(evaluator, cls))
           : keyedSpec(vocabulary.format === 'deepseek-official' && evaluator.declaresField(cls, 'n_hash_layers') === true ? 'deepseek-v4-official' : vocabulary.format, file, cls.name, sites, range, cls.nameRange);
       if (spec) specs.push(asPythonSpec(spec));
       break;
@@ -472,7 +472,7 @@ function megatronCallConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, f
     const unpacked = objects.some((o) => o.unpacked) ? `the call passes \`**\` arguments MoE Lens cannot read, which may set it` : undefined;
     const why = unpacked ?? (cls ? defaultsUnknown(evaluator, cls) : core ? undefined : `the call does not set it, and ${object.className} (not in the workspace) may`);
     const names = cls ? classChain(evaluator, cls) : [object.className];
-    const spec = megatronSpecFromSites('torchtitan-python', file, root.context.name.replace(/^_+/, ''), [...declared, ...written], root.context.range, object.callee.range, why, names);
+    const spec = megatronSpecFromSites('torchtitan-python', file, root.context.name.replace(/^_+/, ''), [...declared, ...written], root.context.range, object.callee.range, why, names, cls ? megatronPort(evaluator, cls) : undefined);
     if (spec) specs.push(asPythonSpec(spec));
   }
   return specs;
@@ -541,6 +541,21 @@ function defaultsUnknown(evaluator: PythonEvaluator, cls: ClassInfo): string | u
   const spec = evaluator.fieldDefault(cls, 'transformer_layer_spec');
   if (!spec || GENERIC_PROVIDER.test(spec.owner.name)) return undefined;
   return `${cls.name} builds its layers with ${spec.owner === cls ? 'its own' : `${spec.owner.name}'s`} \`transformer_layer_spec\`, which picks the router: MoE Lens does not read which one it builds, nor that router's defaults`;
+}
+
+/** Megatron Core's own TransformerConfig, in a Megatron-LM checkout or a fork of one. */
+const MEGATRON_CORE_FILE = /(^|\/)megatron\/core\/transformer\/transformer_config\.py$/;
+
+/**
+ * Why a workspace class with Megatron's router fields is not Megatron's router: it declares them itself, outside a
+ * Megatron-LM checkout's megatron/core, and reaches no Megatron Core base (mindformers' parallel_core TransformerConfig,
+ * a MindSpore port whose router is its own). Undefined for Megatron Core's class, a fork's, or a class built on one.
+ */
+function megatronPort(evaluator: PythonEvaluator, cls: ClassInfo): string | undefined {
+  if (firstUnreadBase(evaluator, cls, 0) !== undefined) return undefined;
+  const owner = MEGATRON_ROUTER_FIELDS.map((key) => evaluator.fieldDefault(cls, key)?.owner).find((o) => o !== undefined);
+  if (!owner || MEGATRON_CORE_FILE.test(owner.file)) return undefined;
+  return `${owner.name} (${owner.file.split('/').slice(-3).join('/')}) declares Megatron's router fields itself, outside Megatron Core: the router that reads them is its own code's, which MoE Lens does not read`;
 }
 
 function firstUnreadBase(evaluator: PythonEvaluator, cls: ClassInfo, depth: number): string | 'megatron-core' | undefined {
