@@ -38,6 +38,9 @@ runRuleTests(sizeNameMismatch, {
     { name: 'a name that states no size (Mixtral "8x7B" names widths)', file: CONFIG, code: qwen3({ num_hidden_layers: 24 }, 'mistralai/Mixtral-8x7B-v0.1') },
     { name: 'a size missing from the file: nothing is counted, nothing asserted', file: CONFIG, code: qwen3({ num_hidden_layers: 24, vocab_size: undefined }) },
     { name: 'no name at all', file: CONFIG, code: qwen3({ num_hidden_layers: 24, _name_or_path: undefined }) },
+    // torchtitan-npu @306d569's flavor `671B_debug_4_layers`: the published shape cut to 4 layers, and its name says so.
+    { name: 'a name that says it cuts the model down (debug, 4 layers) states the full model\'s size', file: CONFIG, code: gptOss(24, 'my-org/gpt-oss-120b-debug-24-layers') },
+    { name: 'a test variant', file: CONFIG, code: gptOss(24, 'my-org/gpt-oss-120b_test') },
   ],
   invalid: [
     {
