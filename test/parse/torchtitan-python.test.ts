@@ -215,6 +215,29 @@ describe('torchtitan Python dialect', () => {
     assert.equal(specsOf(refused.replace('pytest.raises(ValueError, match="requires")', 'torch.no_grad()'), 'test_x.py').length, 1);
   });
 
+  it('torchtitan Aug 2025 - Feb 2026: a learned bias is updated only where the TrainSpec builds optimizers with the load-balancing builder', () => {
+    // garrett361/torchtitan @eb13ba2 (pytorch/torchtitan's commit): torchtitan/components/optimizer.py defines both
+    // builders; experiments/qwen3/__init__.py l.188 registers plain build_optimizers, llama4's l.107 the other.
+    const optimizer = 'def build_optimizers(model_parts, job_config):\n    return None\n\n\ndef build_optimizers_with_moe_load_balancing(model_parts, job_config):\n    return None\n';
+    const flavors = (builder: string) =>
+      `from torchtitan.components.optimizer import ${builder}\nfrom torchtitan.models.moe import MoEArgs\nfrom torchtitan.protocols.train_spec import TrainSpec, register_train_spec\n\nconfigs = {\n    "30B-A3B": MoEArgs(num_experts=128, top_k=8, score_func="softmax", load_balance_coeff=1e-3),\n}\n\nregister_train_spec(TrainSpec(name="qwen3", model_args=configs, build_optimizers_fn=${builder}))\n`;
+    const bias = (builder: string, withOptimizer: boolean) => {
+      const project = new ProjectIndex();
+      if (withOptimizer) project.setText('/w/torchtitan/components/optimizer.py', optimizer);
+      project.setText('/w/torchtitan/__init__.py', '');
+      project.setText('/w/torchtitan/components/__init__.py', '');
+      const file = '/w/torchtitan/experiments/qwen3/__init__.py';
+      project.setText(file, flavors(builder));
+      return specsOf(flavors(builder), file, project)[0]!.selectionBias;
+    };
+    const plain = bias('build_optimizers', true);
+    assert.deepEqual([plain.value, plain.unknown], ['none', undefined]);
+    assert.match(plain.defaultFrom?.label ?? '', /TrainSpec\(build_optimizers_fn=build_optimizers\) in __init__.py \(line 9\): that builder registers no update of `expert_bias`/);
+    assert.equal(bias('build_optimizers_with_moe_load_balancing', true).value, 'learned');
+    // Not in the workspace: the torchtitan version decides, so not known.
+    assert.match(bias('build_optimizers', false).unknown ?? '', /whether this run learns one depends on its torchtitan version/);
+  });
+
   it("a port of Megatron's TransformerConfig in another framework (mindformers) is read for its counts, its router unknown", () => {
     // mindspore-lab/mindformers @fd4deeb mindformers/parallel_core/transformer_config.py (trimmed): MindSpore's own
     // TransformerConfig with Megatron's field names, and its own router; a test builds one.

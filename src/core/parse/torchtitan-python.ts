@@ -766,7 +766,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     order: { ...topkBeforeScore, value: topkBeforeScore.value ? 'topk-then-score' : 'score-then-topk' },
     scoreFunc,
     routerBias: gateBias,
-    selectionBias: selectionBias(lookup, declares, asBool),
+    selectionBias: updatedByTrainSpec(selectionBias(lookup, declares, asBool), evaluator, file),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
     groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum' },
     normalize: { ...routeNorm, value: routeNorm.value ? 'always' : 'never' },
@@ -867,6 +867,29 @@ function selectionBias(lookup: (key: string) => Lookup, declares: (key: string) 
   const found = lookup('load_balance_coeff');
   const v = found.value;
   return from(found, v?.kind === 'none' ? 'none' : v?.kind === 'int' || v?.kind === 'float' ? 'learned' : undefined);
+}
+
+/**
+ * torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated a learned `expert_bias` only from the optimizer
+ * hook `build_optimizers_with_moe_load_balancing` registers (components/optimizer.py); a model whose TrainSpec builds
+ * its optimizers with plain `build_optimizers` (qwen3 at eb13ba2, experiments/qwen3/__init__.py l.188) keeps the bias
+ * at the zeros it starts from. The TrainSpec of the flavor's file decides, where its file has one: plain
+ * `build_optimizers` from a workspace module that also defines the load-balancing builder leaves no selection bias;
+ * one from outside the workspace leaves it unknown (the torchtitan version decides); any other builder, as read.
+ */
+function updatedByTrainSpec(bias: Field<SelectionBias>, evaluator: PythonEvaluator, file: string): Field<SelectionBias> {
+  if (bias.value !== 'learned' || bias.unknown !== undefined) return bias;
+  const specs = evaluator.constructions.filter((c) => c.object.call.file === file && /(^|\.)TrainSpec$/.test(c.object.external ?? c.object.className) && c.object.keywords.has('build_optimizers_fn'));
+  const builder = specs.length === 1 ? specs[0]!.object.keywords.get('build_optimizers_fn')!.value : undefined;
+  const name = builder?.kind === 'function' ? builder.fn.name : builder?.kind === 'external' ? builder.name.slice(builder.name.lastIndexOf('.') + 1) : undefined;
+  if (!builder || name !== 'build_optimizers') return bias;
+  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${file.slice(file.lastIndexOf('/') + 1)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
+  if (builder.kind === 'function') {
+    const module = evaluator.module(builder.fn.file);
+    if (!module?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return bias;
+    return { value: 'none', sites: [], defaultFrom: { label: `${where}: that builder registers no update of \`expert_bias\`, which stays at its initial zeros (${builder.fn.file.split('/').slice(-3).join('/')} updates it only in build_optimizers_with_moe_load_balancing)`, fixed: true } };
+  }
+  return { ...bias, unknown: `${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version` };
 }
 
 /**
