@@ -723,55 +723,33 @@ DIALECTS.step3p5 = { ...DIALECTS.step3p7, nested: undefined };
 // with -inf, `norm_topk_prob`, `routed_scaling_factor`) under these classes' defaults: GLM-5.3 (Glm5NextTextTopkRouter,
 // modeling_glm5_next.py L159-184), Hy4 (HYV4TopkRouter, modeling_hy_v4.py L524-549), Solar Open (SolarOpenTopkRouter,
 // modeling_solar_open.py L115-140), A.X-K1 (AXK1TopkRouter, modeling_axk1.py L158-183); none reads `scoring_func`.
-DIALECTS.glm5_next = {
-  ...DIALECTS.deepseek_v3!,
-  framework: 'hf:glm5_next',
-  scoreFunc: hardCodedScore('sigmoid', `${T5} Glm5NextTextTopkRouter (sigmoid is hard-coded, modeling_glm5_next.py L162)`, ['scoring_func']),
-  // n_group = topk_group = 1 (configuration_glm5_next.py L117-118): no groups unless written.
-  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  normalize: normTopkProb(true, `${T5} Glm5NextTextConfig.norm_topk_prob = True (configuration_glm5_next.py L120)`),
-  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5} Glm5NextTextConfig.routed_scaling_factor = 2.5 (configuration_glm5_next.py L111)` },
-  nested: 'text_config',
-};
+/**
+ * A model type that routes with DeepSeek-V3's router under its own config class: `router` and `model` name the router
+ * class and modeling file (with the line of its hard-coded sigmoid), `config` the config class and configuration file;
+ * `lines` cite its defaults. Groups: none unless written (n_group = topk_group = 1 or None), or the class's own pair.
+ */
+function deepseekV3Router(type: string, router: string, model: string, config: string, configFile: string, defaults: { norm: string; scale: number; scaleLine: string; groups?: { count: number; selected: number; lines: string } }): Dialect {
+  return {
+    ...DIALECTS.deepseek_v3!,
+    framework: `hf:${type}` as Framework,
+    scoreFunc: hardCodedScore('sigmoid', `${T5} ${router} (sigmoid is hard-coded, ${model})`, ['scoring_func']),
+    groups: defaults.groups
+      ? { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: defaults.groups.count, selected: defaults.groups.selected, label: `${T5} ${config}.n_group = ${defaults.groups.count}, topk_group = ${defaults.groups.selected} (${configFile} ${defaults.groups.lines})` } }
+      : { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
+    normalize: normTopkProb(true, `${T5} ${config}.norm_topk_prob = True (${configFile} ${defaults.norm})`),
+    scale: { key: 'routed_scaling_factor', default: defaults.scale, defaultLabel: `${T5} ${config}.routed_scaling_factor = ${defaults.scale.toFixed(Math.max(1, String(defaults.scale).split('.')[1]?.length ?? 0))} (${configFile} ${defaults.scaleLine})` },
+  };
+}
+// n_group = topk_group = 1: configuration_glm5_next.py L117-118, configuration_hy_v4.py L117-118, configuration_solar_open.py
+// L83-84; AXK2Config's are None (configuration_axk2.py L110-111).
+DIALECTS.glm5_next = { ...deepseekV3Router('glm5_next', 'Glm5NextTextTopkRouter', 'modeling_glm5_next.py L162', 'Glm5NextTextConfig', 'configuration_glm5_next.py', { norm: 'L120', scale: 2.5, scaleLine: 'L111' }), nested: 'text_config' };
 DIALECTS.glm5_next_text = { ...DIALECTS.glm5_next, nested: undefined };
-DIALECTS.hy_v4 = {
-  ...DIALECTS.deepseek_v3!,
-  framework: 'hf:hy_v4',
-  scoreFunc: hardCodedScore('sigmoid', `${T5} HYV4TopkRouter (sigmoid is hard-coded, modeling_hy_v4.py L527)`, ['scoring_func']),
-  // n_group = topk_group = 1 (configuration_hy_v4.py L117-118): no groups unless written.
-  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  normalize: normTopkProb(true, `${T5} HYV4Config.norm_topk_prob = True (configuration_hy_v4.py L116)`),
-  scale: { key: 'routed_scaling_factor', default: 2.827, defaultLabel: `${T5} HYV4Config.routed_scaling_factor = 2.827 (configuration_hy_v4.py L115)` },
-};
-DIALECTS.solar_open = {
-  ...DIALECTS.deepseek_v3!,
-  framework: 'hf:solar_open',
-  scoreFunc: hardCodedScore('sigmoid', `${T5} SolarOpenTopkRouter (sigmoid is hard-coded, modeling_solar_open.py L118)`, ['scoring_func']),
-  // n_group = topk_group = 1 (configuration_solar_open.py L83-84): no groups unless written.
-  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  normalize: normTopkProb(true, `${T5} SolarOpenConfig.norm_topk_prob = True (configuration_solar_open.py L85)`),
-  scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} SolarOpenConfig.routed_scaling_factor = 1.0 (configuration_solar_open.py L82)` },
-};
-DIALECTS.axk1 = {
-  ...DIALECTS.deepseek_v3!,
-  framework: 'hf:axk1',
-  scoreFunc: hardCodedScore('sigmoid', `${T5} AXK1TopkRouter (sigmoid is hard-coded, modeling_axk1.py L161)`, ['scoring_func']),
-  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${T5} AXK1Config.n_group = 8, topk_group = 4 (configuration_axk1.py L96-97)` } },
-  normalize: normTopkProb(true, `${T5} AXK1Config.norm_topk_prob = True (configuration_axk1.py L100)`),
-  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5} AXK1Config.routed_scaling_factor = 2.5 (configuration_axk1.py L90)` },
-};
-// A.X-K2 (AXK2TopkRouter, modeling_axk2.py L304-339): DeepSeek-V3's router, but groups only where `n_group` is not null
-// (AXK2Config.n_group = topk_group = None, configuration_axk2.py L110-111), and the experts of dropped groups are masked
-// with 0.0 after the selection bias is added, not -inf (L337-338): see axk2Groups.
-DIALECTS.axk2 = {
-  ...DIALECTS.deepseek_v3!,
-  framework: 'hf:axk2',
-  scoreFunc: hardCodedScore('sigmoid', `${T5} AXK2TopkRouter (sigmoid is hard-coded, modeling_axk2.py L307)`, ['scoring_func']),
-  groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
-  normalize: normTopkProb(true, `${T5} AXK2Config.norm_topk_prob = True (configuration_axk2.py L113)`),
-  scale: { key: 'routed_scaling_factor', default: 2.5, defaultLabel: `${T5} AXK2Config.routed_scaling_factor = 2.5 (configuration_axk2.py L102)` },
-  unknownWhen: axk2Groups,
-};
+DIALECTS.hy_v4 = deepseekV3Router('hy_v4', 'HYV4TopkRouter', 'modeling_hy_v4.py L527', 'HYV4Config', 'configuration_hy_v4.py', { norm: 'L116', scale: 2.827, scaleLine: 'L115' });
+DIALECTS.solar_open = deepseekV3Router('solar_open', 'SolarOpenTopkRouter', 'modeling_solar_open.py L118', 'SolarOpenConfig', 'configuration_solar_open.py', { norm: 'L85', scale: 1, scaleLine: 'L82' });
+DIALECTS.axk1 = deepseekV3Router('axk1', 'AXK1TopkRouter', 'modeling_axk1.py L161', 'AXK1Config', 'configuration_axk1.py', { norm: 'L100', scale: 2.5, scaleLine: 'L90', groups: { count: 8, selected: 4, lines: 'L96-97' } });
+// A.X-K2 (AXK2TopkRouter, modeling_axk2.py L304-339): groups only where `n_group` is not null, and the experts of dropped
+// groups are masked with 0.0 after the selection bias is added, not -inf (L337-338): see axk2Groups.
+DIALECTS.axk2 = { ...deepseekV3Router('axk2', 'AXK2TopkRouter', 'modeling_axk2.py L307', 'AXK2Config', 'configuration_axk2.py', { norm: 'L113', scale: 2.5, scaleLine: 'L102' }), unknownWhen: axk2Groups };
 // Mistral Small 4 (`mistral4`): Mistral4TopkRouter (modeling_mistral4.py L156-178) is DeepSeek-V3's with a softmax and no
 // selection bias: groups by the top-2 sum of the softmax scores, the dropped ones masked with 0.0 (L171), which chooses as
 // -inf does while k is at most the experts of the kept groups (softmax scores are above 0).
