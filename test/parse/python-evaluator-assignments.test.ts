@@ -247,6 +247,13 @@ def attribute_only(flavor):
     assert.equal((asObject(roots.get('attribute_only')).keywords.get('num_experts')?.value as { value?: unknown }).value, 8);
   });
 
+  it('a top-level assignment into a table by a string key is a root named by the key (torchtitan-npu @306d569 adds flavors to torchtitan\'s table)', () => {
+    const { roots } = evaluate('from torchtitan.models import deepseek_v3\n\ndeepseek_v3.deepseekv3_args["671B_debug"] = MoEArgs(num_experts=8, top_k=2)\nos.environ["X"] = "1"\ntable[key] = MoEArgs(num_experts=4)\n');
+    assert.equal((asObject(roots.get('671B_debug')).keywords.get('num_experts')?.value as { value?: unknown }).value, 8);
+    // Any other key is a root too (nothing in it is a config); a key that is not a plain string names none.
+    assert.deepEqual([...roots.keys()].sort(), ['671B_debug', 'X']);
+  });
+
   it('a top-level name an `if` or `try` may bind again is not known; the configs each way builds are still found', () => {
     const { roots } = evaluate(`import os
 

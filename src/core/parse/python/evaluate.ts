@@ -233,10 +233,17 @@ export class PythonEvaluator {
     for (const statement of children(scope.parsed.tree.topNode)) {
       if (statement.name !== 'AssignStatement' && statement.name !== 'ExpressionStatement') continue;
       const target = statement.firstChild;
+      const entryKey = statement.name === 'AssignStatement' ? subscriptKey(target, scope.parsed.text) : undefined;
       if (statement.name === 'AssignStatement' && target?.name === 'VariableName') {
         const name = nodeText(scope.parsed.text, target);
         const context = { name, file, kind: 'assignment', range: rangeOf(statement), keyRange: rangeOf(target) } as const;
         const value = this.withContext(context, () => this.moduleName(scope, name));
+        this.roots.push({ context, value });
+      } else if (entryKey && statement.lastChild) {
+        // `deepseek_v3.deepseekv3_args["671B_debug"] = DeepSeekV3ModelArgs(...)` (torchtitan-npu adds flavors to
+        // torchtitan's own table): a flavor named by its key.
+        const context = { name: entryKey.name, file, kind: 'assignment', range: rangeOf(statement), keyRange: rangeOf(entryKey.node) } as const;
+        const value = this.withContext(context, () => this.evalExpr(statement.lastChild!, frame));
         this.roots.push({ context, value });
       } else {
         this.execStatement(statement, frame);
@@ -1583,6 +1590,15 @@ function functionDefinitions(script: SyntaxNode): { node: SyntaxNode }[] {
     .map((s) => (s.name === 'DecoratedStatement' ? s.lastChild : s))
     .filter((s): s is SyntaxNode => s?.name === 'FunctionDefinition')
     .map((node) => ({ node }));
+}
+
+/** The string key of a subscript assignment's target (`table["671B_debug"]`), where it is one plain string. */
+function subscriptKey(target: SyntaxNode | null, text: string): { name: string; node: SyntaxNode } | undefined {
+  if (target?.name !== 'MemberExpression' || target.lastChild?.name !== ']') return undefined;
+  const key = target.lastChild.prevSibling;
+  if (key?.name !== 'String' || key.prevSibling?.name !== '[') return undefined;
+  const quoted = /^(["'])([^"'\\]*)\1$/.exec(nodeText(text, key));
+  return quoted ? { name: quoted[2]!, node: key } : undefined;
 }
 
 /**
