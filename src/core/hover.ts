@@ -8,6 +8,7 @@ import { recognizeModel } from './references/recognize';
 import { INSPECTED_FIELDS, provenanceLines, reportConfig, spelledKey, type InspectedField } from './inspect';
 import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
+import { baseName } from './text/paths';
 
 export { codeSpan };
 
@@ -59,7 +60,7 @@ export function specMarkdown(spec: RouterSpec, lines?: LineIndex): string {
   // A job file names a flavor written elsewhere: the flavor's own hover (go to definition opens it) gives each
   // value's source and equivalences; here, what the job trains, short enough to fit without scrolling.
   if (spec.definition) {
-    const file = spec.definition.file.slice(spec.definition.file.lastIndexOf('/') + 1);
+    const file = baseName(spec.definition.file);
     out.push('', `Values from the flavor in ${codeSpan(file)}: go to definition opens it, and its hover says where each comes from.`);
     return out.join('\n');
   }

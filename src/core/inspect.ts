@@ -9,6 +9,7 @@ import { provenanceOf, renormalizes, routedGroups, type Field, type Provenance, 
 import { parametersOf, type ParameterReport } from './references/parameters';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
+import { baseName } from './text/paths';
 
 export const INSPECTED_FIELDS = [
   'num_experts',
@@ -143,7 +144,7 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
     // The bindings it flowed through, outermost first: `via 357:25 (num_experts=) → 186:5 (parameter)`.
     const hops = (site.via ?? []).map((hop) => {
       const at = place(hop.file, hop.range, configFile, lines, linesOf);
-      return at.line !== undefined ? `${at.file ? `${at.file.slice(at.file.lastIndexOf('/') + 1)}:` : ''}${at.line}:${at.column}` : hop.file;
+      return at.line !== undefined ? `${at.file ? `${baseName(at.file)}:` : ''}${at.line}:${at.column}` : hop.file;
     });
     const via = hops.length > 0 ? `via ${hops.join(' → ')}` : undefined;
     return { value, source, ...place(site.file ?? configFile, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}) };
@@ -212,7 +213,7 @@ export function spelledKey(spec: RouterSpec, name: InspectedField): string {
 export function provenanceLines(report: ConfigReport, only: readonly Provenance[] = ['resolved', 'default', 'assumed', 'unknown'], spelled: (name: InspectedField) => string = (name) => `\`${name}\``): string[] {
   return INSPECTED_FIELDS.filter((name) => only.includes(report.fields[name].source)).map((name) => {
     const f = report.fields[name];
-    const where = f.line !== undefined ? ` at ${f.file ? `${f.file.slice(f.file.lastIndexOf('/') + 1)}:` : 'line '}${f.line}` : '';
+    const where = f.line !== undefined ? ` at ${f.file ? `${baseName(f.file)}:` : 'line '}${f.line}` : '';
     const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : String(f.value);
     return `${spelled(name)} ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
   });
@@ -242,7 +243,7 @@ export function inspectionMarkdown(label: string, reports: readonly ConfigReport
     for (const name of INSPECTED_FIELDS) {
       const f = report.fields[name];
       const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : typeof f.value === 'string' ? JSON.stringify(f.value) : String(f.value);
-      const where = f.line !== undefined ? `${f.file ? `${f.file.slice(f.file.lastIndexOf('/') + 1)}:` : 'line '}${f.line}` : '';
+      const where = f.line !== undefined ? `${f.file ? `${baseName(f.file)}:` : 'line '}${f.line}` : '';
       out.push(`| \`${name}\` | ${codeCell(value)} | ${f.source} | ${cell([where, f.detail].filter(Boolean).join(' — '))} |`);
     }
     for (const n of report.notes ?? []) out.push('', `Note: ${cell(n)}.`);

@@ -6,7 +6,8 @@
  * workspace holds it, never from its name.
  */
 import { shellWords } from './shell-words';
-import { ENTRY_POINT, normalizePath, type RelatedText } from './megatron';
+import { ENTRY_POINT, type RelatedText } from './megatron';
+import { normalizePath } from '../text/paths';
 
 /** An argparse definition of a flag MoE Lens reads as Megatron's router: the program parses it itself. */
 const OWN_MOE_FLAG = /add_argument\(\s*["']--(?:num[-_]experts|top[-_]k|moe[-_]router[-_]topk|moe[-_]num[-_]experts|moe[-_]top[-_]k)["']/;

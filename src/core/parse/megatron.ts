@@ -14,6 +14,7 @@ import { casePatterns, commandListOf, conditionals, decideConditionals, exitsIn,
 import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
+import { baseName, fileAbove, normalizePath } from '../text/paths';
 
 export interface MegatronAnalysis {
   readonly specs: RouterSpec[];
@@ -259,14 +260,8 @@ export function analyzeMegatronArgs(text: string, file: string, readModule?: Rel
  * decides. Undefined where no such file is found or it reads `add_bias_linear`.
  */
 export function checkoutRouterWithoutBias(file: string, readModule: RelatedText): string | undefined {
-  let dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-  for (let up = 0; up < MAX_CHECKOUT_DEPTH && dir !== ''; up++) {
-    const router = `${dir}/megatron/core/transformer/moe/router.py`;
-    const text = readModule(router);
-    if (text !== undefined) return /\bclass\s+TopKRouter\b/.test(text) && !text.includes('add_bias_linear') ? router : undefined;
-    dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
-  }
-  return undefined;
+  const router = fileAbove(file, 'megatron/core/transformer/moe/router.py', readModule, MAX_CHECKOUT_DEPTH);
+  return router && /\bclass\s+TopKRouter\b/.test(router.text) && !router.text.includes('add_bias_linear') ? router.path : undefined;
 }
 
 /** Folders above a config where its Megatron checkout is looked for (a test case sits five deep). */
@@ -607,7 +602,7 @@ function launchScope(text: string, words: readonly ScriptWord[], entryPoint: Ent
   const entry = entryPoint.index;
   let commandEnd = entry + 1;
   while (commandEnd < words.length && sameCommand(text, words[commandEnd - 1]!, words[commandEnd]!)) commandEnd++;
-  const entryName = entryPoint.program.slice(entryPoint.program.lastIndexOf('/') + 1);
+  const entryName = baseName(entryPoint.program);
   for (let i = 0; i + 1 < words.length; i++) {
     if (words[i]!.text === 'source' || words[i]!.text === '.') return { complete: false, why: `sources \`${words[i + 1]!.text}\`, which may set flags` };
   }
@@ -755,15 +750,6 @@ function extendsOf(map: YAMLMap, file: string): string[] {
   return names.filter((n): n is string => typeof n === 'string' && n.length > 0).map((n) => (n.startsWith('/') ? n : normalizePath(folder + n)));
 }
 
-export function normalizePath(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..' && out[out.length - 1] !== '') out.pop();
-    else if (part !== '.') out.push(part);
-  }
-  return out.join('/');
-}
-
 /**
  * Primus `extends:`: the listed files' values, bases first (a later file and the config itself win), each
  * site pointing into the file that sets it. Returns the files that could not be read.
@@ -831,21 +817,15 @@ function primusPreset(primus: PrimusModule, file: string, read: RelatedText | un
     return fallback ?? '';
   });
   const fileName = /\.ya?ml$/.test(name) ? name : `${name}.yaml`;
-  let folder = file.slice(0, file.lastIndexOf('/'));
-  for (let depth = 0; named && read && depth < MAX_PRESET_SEARCH_DEPTH && folder.length > 0; depth++) {
-    const candidate = normalizePath(`${folder}/${PRIMUS_PRESETS}${fileName}`);
-    const text = read(candidate);
-    if (text !== undefined) {
-      const document = parseYaml(text);
-      if (!document || !isMap(document.contents)) break;
-      const files = new Set([candidate]);
-      const sites = [...inheritedSites(document.contents, candidate, read, files, 1, missing), ...yamlSites(document.contents, text, candidate)];
-      return { sites, files: [...files], variables, named: primus.model.range };
-    }
-    folder = folder.slice(0, folder.lastIndexOf('/'));
+  const preset = named && read ? fileAbove(file, `${PRIMUS_PRESETS}${fileName}`, read, MAX_PRESET_SEARCH_DEPTH) : undefined;
+  const document = preset && parseYaml(preset.text);
+  if (!preset || !document || !isMap(document.contents)) {
+    missing.push(`${PRIMUS_PRESETS}${fileName}`);
+    return undefined;
   }
-  missing.push(`${PRIMUS_PRESETS}${fileName}`);
-  return undefined;
+  const files = new Set([preset.path]);
+  const sites = [...inheritedSites(document.contents, preset.path, read, files, 1, missing), ...yamlSites(document.contents, preset.text, preset.path)];
+  return { sites, files: [...files], variables, named: primus.model.range };
 }
 
 /** Values a preset chosen by an unset variable gives are what routing assumes, not what rules may assert on. */
@@ -868,8 +848,6 @@ function fromPresetUnknown(spec: RouterSpec, files: readonly string[], reason: s
     groups: unwritten.groups ? { ...unwritten.groups, count: mark(unwritten.groups.count), selected: mark(unwritten.groups.selected) } : undefined,
   };
 }
-
-const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /** `read`: a file the YAML names (an `extends:` base); `readModule`: as for analyzeMegatronArgs. */
 export function analyzeMegatronYaml(text: string, file: string, read?: RelatedText, readModule?: RelatedText): MegatronAnalysis {
@@ -911,7 +889,7 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   // A preset named through an environment variable is the one Primus loads only while that variable is unset.
   if (preset?.variables.length) return { specs: [fromPresetUnknown(spec, preset.files, `from ${baseName(preset.files[0]!)}, the preset \`model:\` names unless ${preset.variables.map((v) => `$${v}`).join(' or ')} is set`)], errors };
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
-  if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map((m) => m.slice(m.lastIndexOf('/') + 1)).join(', ')}, which MoE Lens could not read`)], errors };
+  if (missing.length > 0) return { specs: [withoutDefaults(spec, `it may be set in ${missing.map(baseName).join(', ')}, which MoE Lens could not read`)], errors };
   // RLinf builds its actor's model from the checkpoint's config.json: what it sets from there is not the file's.
   const rlinf = root ? rlinfActorModel(root, map) : undefined;
   if (rlinf) return { specs: [rlinf(spec)], errors };

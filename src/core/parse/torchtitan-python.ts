@@ -28,6 +28,7 @@ import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type Pyth
 import type { SyntaxNode } from '@lezer/common';
 import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
 import { describeValue, identityOf, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
+import { baseName } from '../text/paths';
 
 export interface PythonAnalysis {
   readonly parsed: ParsedPython;
@@ -883,7 +884,7 @@ function updatedByTrainSpec(bias: Field<SelectionBias>, evaluator: PythonEvaluat
   const builder = specs.length === 1 ? specs[0]!.object.keywords.get('build_optimizers_fn')!.value : undefined;
   const name = builder?.kind === 'function' ? builder.fn.name : builder?.kind === 'external' ? builder.name.slice(builder.name.lastIndexOf('.') + 1) : undefined;
   if (!builder || name !== 'build_optimizers') return bias;
-  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${file.slice(file.lastIndexOf('/') + 1)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
+  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
   if (builder.kind === 'function') {
     const module = evaluator.module(builder.fn.file);
     if (!module?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return bias;

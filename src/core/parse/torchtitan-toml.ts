@@ -11,6 +11,7 @@ import type { SourceRange } from '../text/source';
 import { onlyNear } from '../text/edit-distance';
 import { stringValue, type ParsedPython } from './python/syntax';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
+import { baseName } from '../text/paths';
 
 export interface TomlAnalysis {
   readonly specs: RouterSpec[];
@@ -173,7 +174,7 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
     const known = flavors.map((s) => s.name).join(', ');
     const meant = onlyNear(spelling(flavor.value), flavors.map((s) => spelling(s.name)));
     const suggestion = meant === undefined ? '' : ` Did you mean "${flavors.find((s) => spelling(s.name) === meant)!.name}"?`;
-    return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${source.slice(source.lastIndexOf('/') + 1)}${known ? ` (it has: ${known})` : ''}; its router is not checked.${suggestion}` }] };
+    return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${baseName(source)}${known ? ` (it has: ${known})` : ''}; its router is not checked.${suggestion}` }] };
   }
   const layout = parallelismSites(text);
   const custom = tableSites(text, 'job', 'job.').find((site) => site.key === 'job.custom_config_module');

@@ -4,6 +4,7 @@ import { namesClass } from '../parse/python/imports';
 import { TORCHTITAN_ROUTER_KEYS } from '../references/torchtitan';
 import { literalText, sameLiteral } from './helpers';
 import type { Rule, RuleContext } from './types';
+import { baseName } from '../text/paths';
 
 /**
  * The text to write for a value: as its source spells it when that is the literal itself, else the literal
@@ -119,7 +120,7 @@ export const constructorDefaultMismatch = {
               },
               {
                 kind: 'matchConstructor',
-                data: { name, value: literalText(param.literal), dataclass: dataclass.name, where: otherFile ? ` in ${otherFile.slice(otherFile.lastIndexOf('/') + 1)}` : '' },
+                data: { name, value: literalText(param.literal), dataclass: dataclass.name, where: otherFile ? ` in ${baseName(otherFile)}` : '' },
                 edits: paramText !== undefined ? [{ ...(otherFile ? { file: otherFile } : {}), range: field.valueRange, newText: paramText }] : [],
               },
             ],

@@ -2,6 +2,7 @@ import { literalText, type RouterSpec } from '../model/router-spec';
 import { recognizeModel } from '../references/recognize';
 import { allKnown, fieldRange } from './helpers';
 import type { Rule, RuleContext } from './types';
+import { baseName } from '../text/paths';
 
 export const selectionBiasDrift = {
   code: 'MOE012',
@@ -38,7 +39,7 @@ export const selectionBiasDrift = {
     const site = field.sites[field.sites.length - 1];
     const key = site?.key ?? spec.keyNames.selectionBias ?? 'load_balance_coeff';
     // A value from another file is that file's (torchtitan's `make_moe_config(load_balance_coeff=1e-3)` default).
-    const how = !site ? `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})` : site.file ? `\`${key}\` is ${literalText(site.literal)} in ${site.file.slice(site.file.lastIndexOf('/') + 1)}` : `\`${key}\` is set`;
+    const how = !site ? `\`${key}\` defaults on (${field.defaultFrom?.label ?? 'framework default'})` : site.file ? `\`${key}\` is ${literalText(site.literal)} in ${baseName(site.file)}` : `\`${key}\` is set`;
     const off = key === 'use_expert_bias' ? false : null;
     context.report({
       messageId: 'drift',

@@ -14,6 +14,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { LineIndex, type SourceRange } from '../../text/source';
+import { baseName } from '../../text/paths';
 import { importBindings, type ImportBinding } from './imports';
 import { resolveModule, type ModuleFiles } from './modules';
 import { children, isDataclass, isTrailingDotFloat, literalOf, nodeText, parameters as paramList, writtenRange, type Parameter, type ParsedPython } from './syntax';
@@ -1558,10 +1559,6 @@ function rangeOf(node: { from: number; to: number }): SourceRange {
 function clip(text: string): string {
   const line = text.replace(/\s+/g, ' ');
   return line.length > 40 ? `${line.slice(0, 39)}…` : line;
-}
-
-function baseName(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
 }
 
 /** `torchtitan.models.common.moe.MoEArgs` → `MoEArgs`; `...Linear.Config` → `Linear.Config`. */

@@ -1,0 +1,34 @@
+/**
+ * Workspace paths as the engine sees them: `/`-separated strings (the core imports no `node:path`, so that it runs in
+ * the extension host, the CLI and a browser alike).
+ */
+
+/** The last part of a path: `gpt_oss_20B.yaml` of `primus/configs/models/megatron/gpt_oss_20B.yaml`. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** `a/./b/../c` as `a/c`; a leading `..` that cannot go up stays. */
+export function normalizePath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..' && out[out.length - 1] !== '') out.pop();
+    else if (part !== '.') out.push(part);
+  }
+  return out.join('/');
+}
+
+/**
+ * The nearest file at `relative` in a folder above `file` (its own folder first, at most `depth` folders up) that
+ * `read` holds, with its text: a config's checkout (`megatron/core/transformer/moe/router.py`), a Primus preset.
+ */
+export function fileAbove(file: string, relative: string, read: (path: string) => string | undefined, depth: number): { path: string; text: string } | undefined {
+  let folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  for (let up = 0; up < depth && folder !== ''; up++) {
+    const path = normalizePath(`${folder}/${relative}`);
+    const text = read(path);
+    if (text !== undefined) return { path, text };
+    folder = folder.includes('/') ? folder.slice(0, folder.lastIndexOf('/')) : '';
+  }
+  return undefined;
+}
