@@ -30,6 +30,14 @@ export interface DocumentAnalysis {
 
 const EMPTY: DocumentAnalysis = { dialect: undefined, specs: [], notes: [] };
 
+/**
+ * A workspace Python module's text, for the Megatron checkout above a config (its router.py is looked for in every
+ * folder above each config: a module read, and a miss remembered, once per project, not one disk read per config).
+ */
+function moduleReader(project: ProjectIndex | undefined): ((path: string) => string | undefined) | undefined {
+  return project && ((path) => (project.hasModule(path) ? project.textOf(path) : undefined));
+}
+
 export function analyzeDocument(file: string, text: string, project?: ProjectIndex, parsed?: ParsedPython): DocumentAnalysis {
   const kind = fileFormat(file);
   try {
@@ -51,7 +59,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       // Megatron flags in Python strings (miles' `scripts/models/*.py`), read as the launch words they become.
       const launches = result.specs.length === 0 && mayHoldFlagStrings(text) ? flagStringLaunches(result.parsed) : [];
       if (launches.length > 0) {
-        const module = project && ((path: string) => (project.hasModule(path) ? project.textOf(path) : undefined));
+        const module = moduleReader(project);
         // A fix may not add a flag: the end of the last word may be inside an f-string's expression.
         const specs = launches.flatMap((launch) => analyzeMegatronArgs(launch.text, file, module).specs.map((spec) => ({ ...spec, ...(launch.name ? { name: launch.name } : {}), insertion: undefined })));
         if (specs.length > 0) return { dialect: 'megatron-args', specs, declarations: result.declarations, python: result.parsed, notes };
@@ -89,9 +97,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       }
       // A script running a program of its own that parses the same flag names (DeepSpeedExamples' cifar MoE).
       if (kind === 'shell' && project && programWithOwnMoeFlags(text, file, (path) => project.relatedText(path)) !== undefined) return EMPTY;
-      // The checkout's router.py is looked for in every folder above each config: a Python module read (and a miss
-      // remembered) once per project, not one disk read per config.
-      const module = project && ((path: string) => (project.hasModule(path) ? project.textOf(path) : undefined));
+      const module = moduleReader(project);
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base)), module) : analyzeMegatronArgs(text, file, module);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];

@@ -921,12 +921,7 @@ function rlinfActorModel(root: YAMLMap, map: YAMLMap): ((spec: RouterSpec) => Ro
   const bridge = megatron ? pairOf(megatron, 'mbridge')?.value : undefined;
   if (isScalar(bridge) && (bridge.value === true || bridge.value === 'True' || bridge.value === 'true')) {
     const why = `RLinf builds this model with Megatron-Bridge from the checkpoint (\`mbridge: ${String(bridge.value)}\`), which sets every router setting from its config.json and keeps only runtime settings of this file (${RLINF} rlinf/hybrid_engines/megatron/megatron_model_manager.py l.196, l.267-321)`;
-    return (spec) => ({
-      ...unmodelledRouter(withoutDefaults(spec, why), why, unknownGroups(why)),
-      experts: { ...spec.experts, unknown: why },
-      topK: { ...spec.topK, unknown: why },
-      routerBias: { ...spec.routerBias, unknown: why },
-    });
+    return (spec) => ({ ...anotherRouter(spec, why), experts: { ...spec.experts, unknown: why }, topK: { ...spec.topK, unknown: why } });
   }
   const why = `RLinf sets it from the checkpoint's config.json, whatever this file writes (${RLINF} rlinf/config.py l.428-433)`;
   const modelType = pairOf(map, 'model_type')?.value;
@@ -1254,11 +1249,8 @@ function splitsExperts(sites: readonly Site[]): boolean {
  * A Megatron config spelled as TransformerConfig fields elsewhere (a NeMo or Megatron-Bridge dataclass, or a call of
  * one): the same semantics, from sites the caller found. `defaultsUnknown`: why an unwritten field may not be
  * Megatron's default (a base MoE Lens cannot read, a layer spec of the class's own); `classNames`: a config class and
- * its bases, which name the model it is.
- */
-/**
- * `defaultsUnknown`: why what the config does not write may not be Megatron's default; `routerUnknown`: why the router
- * that reads these fields is not Megatron's (a port of TransformerConfig in another framework): its semantics unknown.
+ * its bases, which name the model it is; `routerUnknown`: why the router that reads these fields is not Megatron's (a
+ * port of TransformerConfig in another framework), whose semantics are then unknown.
  */
 export function megatronSpecFromSites(dialect: Dialect, file: string, name: string, sites: Site[], range: SourceRange, anchorRange: SourceRange, defaultsUnknown?: string, classNames?: readonly string[], routerUnknown?: string): RouterSpec | undefined {
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
@@ -1270,8 +1262,7 @@ export function megatronSpecFromSites(dialect: Dialect, file: string, name: stri
   const declared = classNames ? { family: familyFromHints([...classNames, file]), modelType: name } : {};
   const spec = { ...built, name, identity: { ...built.identity, ...declared, flavor: name, fileLabel: name } };
   const read = defaultsUnknown ? withoutDefaults(spec, defaultsUnknown) : spec;
-  if (!routerUnknown) return read;
-  return { ...unmodelledRouter(withoutDefaults(read, routerUnknown), routerUnknown, unknownGroups(routerUnknown)), routerBias: { ...read.routerBias, unknown: routerUnknown } };
+  return routerUnknown ? anotherRouter(read, routerUnknown) : read;
 }
 
 /**
@@ -1438,6 +1429,14 @@ function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpe
 }
 
 /** A router MoE Lens does not compute: how it chooses and weighs is unknown, for one reason; the counts stay read. */
+/**
+ * A config whose router is other code's than Megatron's (a port of TransformerConfig, the checkpoint's under RLinf's
+ * Megatron-Bridge): every setting of its router unknown, written or not, gate bias included.
+ */
+function anotherRouter(spec: RouterSpec, why: string): RouterSpec {
+  return { ...unmodelledRouter(withoutDefaults(spec, why), why, unknownGroups(why)), routerBias: { ...spec.routerBias, unknown: why } };
+}
+
 function unmodelledRouter(spec: RouterSpec, why: string, groups: RouterSpec['groups']): RouterSpec {
   const unknown = unknownBecause(why);
   return {
