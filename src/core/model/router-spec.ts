@@ -232,20 +232,30 @@ export function withLaunch<S extends RouterSpec>(spec: S, launch: LaunchScope): 
     return { ...field, defaultFrom: { ...origin, label: `${origin.label}; the launch may set it elsewhere: it ${launch.why}`, uncertain: true } };
   };
   return {
-    ...spec,
+    ...mapRouterFields(spec, assumed),
     launch,
-    experts: assumed(spec.experts),
-    topK: assumed(spec.topK),
-    order: assumed(spec.order),
-    scoreFunc: assumed(spec.scoreFunc),
-    routerBias: assumed(spec.routerBias),
-    selectionBias: assumed(spec.selectionBias),
-    groups: spec.groups ? { ...spec.groups, count: assumed(spec.groups.count), selected: assumed(spec.groups.selected) } : undefined,
-    normalize: assumed(spec.normalize),
-    scale: assumed(spec.scale),
     debugRoundRobin: assumed(spec.debugRoundRobin),
     hidden: assumed(spec.hidden),
     layers: assumed(spec.layers),
+  };
+}
+
+/**
+ * The spec with `f` applied to each field of its router: the counts, the order, the score function, the gate and
+ * selection biases, the renormalisation, the scale and the expert groups (not the model's sizes).
+ */
+export function mapRouterFields<S extends RouterSpec>(spec: S, f: <T>(field: Field<T>) => Field<T>): S {
+  return {
+    ...spec,
+    experts: f(spec.experts),
+    topK: f(spec.topK),
+    order: f(spec.order),
+    scoreFunc: f(spec.scoreFunc),
+    routerBias: f(spec.routerBias),
+    selectionBias: f(spec.selectionBias),
+    groups: spec.groups ? { ...spec.groups, count: f(spec.groups.count), selected: f(spec.groups.selected) } : undefined,
+    normalize: f(spec.normalize),
+    scale: f(spec.scale),
   };
 }
 

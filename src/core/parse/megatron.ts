@@ -4,7 +4,7 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { literalText, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { literalText, mapRouterFields, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
@@ -834,19 +834,7 @@ function fromPresetUnknown(spec: RouterSpec, files: readonly string[], reason: s
     const site = field.sites[field.sites.length - 1];
     return site?.file !== undefined && files.includes(site.file) && field.unknown === undefined ? { ...field, unknown: reason } : field;
   };
-  const unwritten = withoutDefaults(spec, reason);
-  return {
-    ...unwritten,
-    experts: mark(unwritten.experts),
-    topK: mark(unwritten.topK),
-    order: mark(unwritten.order),
-    scoreFunc: mark(unwritten.scoreFunc),
-    routerBias: mark(unwritten.routerBias),
-    selectionBias: mark(unwritten.selectionBias),
-    normalize: mark(unwritten.normalize),
-    scale: mark(unwritten.scale),
-    groups: unwritten.groups ? { ...unwritten.groups, count: mark(unwritten.groups.count), selected: mark(unwritten.groups.selected) } : undefined,
-  };
+  return mapRouterFields(withoutDefaults(spec, reason), mark);
 }
 
 /** `read`: a file the YAML names (an `extends:` base); `readModule`: as for analyzeMegatronArgs. */
