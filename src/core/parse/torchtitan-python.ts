@@ -59,7 +59,8 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const evaluator = new PythonEvaluator(sources, TORCHTITAN_KNOWLEDGE);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
-  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
+  const trainSpec = trainSpecBias(evaluator, file);
+  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, trainSpec))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   // A Megatron config inside an older Megatron checkout runs its router, which may have no bias (megatron.ts).
@@ -645,7 +646,8 @@ function literalOfValue(value: PyValue): Literal {
   }
 }
 
-function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string): RouterSpec {
+/** `trainSpec`: what the file's TrainSpec makes of a learned selection bias (trainSpecBias), where it changes it. */
+function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string, trainSpec?: (bias: Field<SelectionBias>) => Field<SelectionBias>): RouterSpec {
   const { root, chain } = found;
   const router = chain[chain.length - 1]!;
   const outer = chain[0]!;
@@ -767,7 +769,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     order: { ...topkBeforeScore, value: topkBeforeScore.value ? 'topk-then-score' : 'score-then-topk' },
     scoreFunc,
     routerBias: gateBias,
-    selectionBias: updatedByTrainSpec(selectionBias(lookup, declares, asBool), evaluator, file),
+    selectionBias: trainSpec ? trainSpec(selectionBias(lookup, declares, asBool)) : selectionBias(lookup, declares, asBool),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
     groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum' },
     normalize: { ...routeNorm, value: routeNorm.value ? 'always' : 'never' },
@@ -877,20 +879,22 @@ function selectionBias(lookup: (key: string) => Lookup, declares: (key: string) 
  * at the zeros it starts from. The TrainSpec of the flavor's file decides, where its file has one: plain
  * `build_optimizers` from a workspace module that also defines the load-balancing builder leaves no selection bias;
  * one from outside the workspace leaves it unknown (the torchtitan version decides); any other builder, as read.
+ * Read once a file: undefined where the file's TrainSpec changes no learned bias.
  */
-function updatedByTrainSpec(bias: Field<SelectionBias>, evaluator: PythonEvaluator, file: string): Field<SelectionBias> {
-  if (bias.value !== 'learned' || bias.unknown !== undefined) return bias;
+function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
   const specs = evaluator.constructions.filter((c) => c.object.call.file === file && /(^|\.)TrainSpec$/.test(c.object.external ?? c.object.className) && c.object.keywords.has('build_optimizers_fn'));
   const builder = specs.length === 1 ? specs[0]!.object.keywords.get('build_optimizers_fn')!.value : undefined;
   const name = builder?.kind === 'function' ? builder.fn.name : builder?.kind === 'external' ? builder.name.slice(builder.name.lastIndexOf('.') + 1) : undefined;
-  if (!builder || name !== 'build_optimizers') return bias;
+  if (!builder || name !== 'build_optimizers') return undefined;
   const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
+  const learned = (bias: Field<SelectionBias>): boolean => bias.value === 'learned' && bias.unknown === undefined;
   if (builder.kind === 'function') {
-    const module = evaluator.module(builder.fn.file);
-    if (!module?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return bias;
-    return { value: 'none', sites: [], defaultFrom: { label: `${where}: that builder registers no update of \`expert_bias\`, which stays at its initial zeros (${builder.fn.file.split('/').slice(-3).join('/')} updates it only in build_optimizers_with_moe_load_balancing)`, fixed: true } };
+    if (!evaluator.module(builder.fn.file)?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return undefined;
+    const none: Field<SelectionBias> = { value: 'none', sites: [], defaultFrom: { label: `${where}: that builder registers no update of \`expert_bias\`, which stays at its initial zeros (${builder.fn.file.split('/').slice(-3).join('/')} updates it only in build_optimizers_with_moe_load_balancing)`, fixed: true } };
+    return (bias) => (learned(bias) ? none : bias);
   }
-  return { ...bias, unknown: `${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version` };
+  const unknown = `${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version`;
+  return (bias) => (learned(bias) ? { ...bias, unknown } : bias);
 }
 
 /**
