@@ -19,6 +19,9 @@ export interface JsonAnalysis {
 /** Keys that mark a JSON object as an MoE config. */
 const EXPERT_KEYS = ['num_local_experts', 'n_routed_experts', 'num_experts', 'moe_num_experts'];
 
+/** The sites of the keys a dialect's hook asks for (aliases included), in text order. */
+type SitesFor = (keys: readonly string[]) => Site[];
+
 interface Dialect {
   readonly framework: Framework;
   readonly experts: readonly string[];
@@ -55,12 +58,12 @@ interface Dialect {
    * Where the score function read from the file is not the whole story (readers that disagree, a logit transform MoE
    * Lens does not model): the field as it is then, given the sites of any keys the check reads.
    */
-  readonly readScore?: (score: Field<string>, sitesFor: (keys: readonly string[]) => Site[]) => Field<string>;
+  readonly readScore?: (score: Field<string>, sitesFor: SitesFor) => Field<string>;
   /**
    * Where a key the file writes changes the selection bias, the scale or the groups in a way the table cannot say (a
    * switch, a factor that also halves the shared experts, another group mask): why that field is unknown for this file.
    */
-  readonly unknownWhen?: (sitesFor: (keys: readonly string[]) => Site[]) => { readonly selectionBias?: string; readonly scale?: string; readonly groups?: string };
+  readonly unknownWhen?: (sitesFor: SitesFor) => { readonly selectionBias?: string; readonly scale?: string; readonly groups?: string };
 }
 
 /** `norm_topk_prob`: renormalise the k weights when true (`when`: some remote gates only for k > 1). */
@@ -1341,14 +1344,14 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
  * checkpoint's remote code and vLLM (`scoring_func=config.moe_router_activation_func`) with what it says. Every
  * published checkpoint writes "sigmoid", where they agree; any other value leaves the score function unknown.
  */
-function kimiLinearScore(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+function kimiLinearScore(field: Field<string>, sitesFor: SitesFor): Field<string> {
   const written = sitesFor(['moe_router_activation_func']).at(-1);
   if (!written || (written.literal.kind === 'string' && written.literal.value === 'sigmoid')) return field;
   return { ...field, unknown: `\`moe_router_activation_func\` is ${literalText(written.literal)}: transformers' KimiLinearTopkRouter scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says` };
 }
 
 /** Laguna's router softcaps the logits with a tanh when `moe_router_logit_softcapping` is above 0 (L175-176). */
-function lagunaScore(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+function lagunaScore(field: Field<string>, sitesFor: SitesFor): Field<string> {
   const softcap = sitesFor(['moe_router_logit_softcapping']).at(-1);
   const value = softcap?.literal.kind === 'int' || softcap?.literal.kind === 'float' ? softcap.literal.value : softcap === undefined || softcap.literal.kind === 'none' ? 0 : undefined;
   if (value !== undefined && value <= 0) return field;
@@ -1361,7 +1364,7 @@ function lagunaScore(field: Field<string>, sitesFor: (keys: readonly string[]) =
  * Unknown where some group is dropped (`n_group` written, `topk_group` not at least as large); a null `n_group` routes
  * without groups (L311-312), read as such.
  */
-function axk2Groups(sitesFor: (keys: readonly string[]) => Site[]): { groups?: string } {
+function axk2Groups(sitesFor: SitesFor): { groups?: string } {
   const count = sitesFor(['n_group']).at(-1)?.literal;
   if (count === undefined || count.kind === 'none') return {};
   const selected = sitesFor(['topk_group']).at(-1)?.literal;
@@ -1386,7 +1389,7 @@ function selectionBiasField(dialect: Dialect, selection: SelectionBias, switchSi
 }
 
 /** Cohere2-MoE's `expert_selection_fn`: "softmax" or "sigmoid"; anything else raises (modeling_cohere2_moe.py L159-160). */
-function cohere2Score(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+function cohere2Score(field: Field<string>, sitesFor: SitesFor): Field<string> {
   const written = sitesFor(['expert_selection_fn']).at(-1);
   if (!written || (written.literal.kind === 'string' && (written.literal.value === 'softmax' || written.literal.value === 'sigmoid'))) return field;
   return { ...field, unknown: `\`expert_selection_fn\` is ${literalText(written.literal)}: Cohere2MoeTopKRouter raises ValueError for anything but "softmax" or "sigmoid" (modeling_cohere2_moe.py L159-160)` };
@@ -1396,7 +1399,7 @@ function cohere2Score(field: Field<string>, sitesFor: (keys: readonly string[]) 
  * Cohere2-MoE with shared experts: "average" (the default, configuration_cohere2_moe.py L119) returns (routed + shared) / 2
  * (modeling_cohere2_moe.py L188-193), halving the routed weights together with the shared output; "sum" adds them.
  */
-function cohere2Shared(sitesFor: (keys: readonly string[]) => Site[]): { scale?: string } {
+function cohere2Shared(sitesFor: SitesFor): { scale?: string } {
   const shared = sitesFor(['num_shared_experts']).at(-1)?.literal;
   const count = shared === undefined ? 0 : shared.kind === 'int' || shared.kind === 'float' ? shared.value : undefined;
   if (count !== undefined && count <= 0) return {};
@@ -1413,7 +1416,7 @@ function cohere2Shared(sitesFor: (keys: readonly string[]) => Site[]): { scale?:
  * no "softmax" among transformers' activations (activations.py), so building the model raises KeyError, and any other
  * activation is no router MoE Lens knows. Those leave the score function unknown.
  */
-function deepseekV4Score(field: Field<string>, sitesFor: (keys: readonly string[]) => Site[]): Field<string> {
+function deepseekV4Score(field: Field<string>, sitesFor: SitesFor): Field<string> {
   const written = sitesFor(['scoring_func']).at(-1);
   if (!written || (written.literal.kind === 'string' && (written.literal.value === 'sigmoid' || written.literal.value === 'sqrtsoftplus'))) return field;
   return { ...field, unknown: `\`scoring_func\` is ${literalText(written.literal)}: transformers' DeepseekV4TopKRouter applies ACT2FN[scoring_func] (modeling_deepseek_v4.py L1078), whose activations have no softmax, so building the model raises KeyError for it` };

@@ -127,6 +127,12 @@ class Locals extends Map<string, PyValue> {
     return journal;
   }
 
+  /** Puts a name back as it was (unbound where it was not bound). */
+  restore(name: string, value: PyValue | undefined): void {
+    if (value === undefined) this.delete(name);
+    else this.set(name, value);
+  }
+
   end(journal: Map<string, PyValue | undefined>): void {
     const at = this.journals.lastIndexOf(journal);
     if (at !== -1) this.journals.splice(at, 1);
@@ -153,11 +159,6 @@ const place = (file: string, node: { from: number; to: number }): Place => ({ fi
 /** Most values were bound nowhere on their way; they share one empty (frozen) list instead of one each. */
 const NOT_PASSED: readonly Place[] = Object.freeze([]);
 const traceAt = (file: string, node: { from: number; to: number }): Trace => ({ written: place(file, node), via: NOT_PASSED });
-/** Puts a local back as it was (unbound where it was not bound). */
-const restoreLocal = (locals: Map<string, PyValue>, value: PyValue | undefined, name: string): void => {
-  if (value === undefined) locals.delete(name);
-  else locals.set(name, value);
-};
 
 /** What a framework's reader knows of code the evaluator cannot follow (its own classes' methods). */
 export interface EvaluatorKnowledge {
@@ -1208,7 +1209,7 @@ export class PythonEvaluator {
     let fallsThrough = true;
     const runUndecided = (body: SyntaxNode): void => {
       // Each branch starts from the names as they were before the `if`, not as an earlier branch left them.
-      for (const name of bound.keys()) restoreLocal(frame.locals, before.get(name), name);
+      for (const name of bound.keys()) frame.locals.restore(name, before.get(name));
       const journal = frame.locals.begin();
       let returned = false;
       this.undecided++;
