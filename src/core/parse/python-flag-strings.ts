@@ -6,7 +6,7 @@
  * written with: one implicit concatenation, or one list of argv words (Fast-LLM's tests), is one launch's words.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { ParsedPython } from './python/syntax';
+import { children, type ParsedPython } from './python/syntax';
 
 /**
  * A routing flag and its value (a number, an f-string's `{…}`, a shell `$VAR`) inside one string piece: not argparse's
@@ -135,7 +135,7 @@ function isArgumentWords(group: SyntaxNode, text: string): boolean {
 }
 
 function piecesOf(group: SyntaxNode): SyntaxNode[] {
-  return group.name === 'String' || group.name === 'FormatString' ? [group] : childrenOf(group).filter((c) => c.name === 'String' || c.name === 'FormatString');
+  return group.name === 'String' || group.name === 'FormatString' ? [group] : children(group).filter((c) => c.name === 'String' || c.name === 'FormatString');
 }
 
 /** A string piece's text between its quotes (after a prefix such as `f`). */
@@ -163,12 +163,6 @@ function nameOf(group: SyntaxNode, text: string, several: boolean): string | und
   }
   return undefined;
 }
-function childrenOf(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (let child = node.firstChild; child; child = child.nextSibling) out.push(child);
-  return out;
-}
-
 /**
  * A piece's characters between its quotes. An f-string's `{NAME}` of a module constant becomes `$NAME`, with
  * `NAME=` written just before the constant's literal (at its own offset), so the launch reads it as a shell variable
