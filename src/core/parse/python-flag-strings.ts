@@ -163,6 +163,7 @@ function nameOf(group: SyntaxNode, text: string, several: boolean): string | und
   }
   return undefined;
 }
+
 /**
  * A piece's characters between its quotes. An f-string's `{NAME}` of a module constant becomes `$NAME`, with
  * `NAME=` written just before the constant's literal (at its own offset), so the launch reads it as a shell variable
