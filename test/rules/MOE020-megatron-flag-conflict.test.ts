@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BRIDGE_CHECKS, CHECK_CUTOFF, MEGATRON_LAUNCH_CHECKS, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
 import { CHECK_SINCE } from '../../src/core/references/megatron-launch-checks/since';
+import { lintText } from '../../src/core/lint';
 import { megatronFlagConflict } from '../../src/core/rules/MOE020-megatron-flag-conflict';
 import { runRuleTests } from '../rule-tester';
 
@@ -58,10 +59,12 @@ function expectedMessage(check: MegatronLaunchCheck): string {
 
 /**
  * A check Megatron-LM added within a year of d98e8a6 is what Megatron-LM does since then (a launch pinned to an older
- * one runs): a warning that names the commit; an older one stops every current Megatron-LM, an error.
+ * one runs): a warning that names the commit; an older one stops every current Megatron-LM, an error, as does a recent
+ * one that came with the flag it needs (an older Megatron-LM refuses the flag).
  */
-const severityOf = (check: MegatronLaunchCheck): 'warning' | 'error' => (check.since ? 'warning' : 'error');
-const messageIdOf = (check: MegatronLaunchCheck): 'recentConflict' | 'conflict' => (check.since ? 'recentConflict' : 'conflict');
+const recent = (check: MegatronLaunchCheck): boolean => check.since !== undefined && check.since.with === undefined;
+const severityOf = (check: MegatronLaunchCheck): 'warning' | 'error' => (recent(check) ? 'warning' : 'error');
+const messageIdOf = (check: MegatronLaunchCheck): 'recentConflict' | 'conflict' => (recent(check) ? 'recentConflict' : 'conflict');
 
 /** The key a Bridge check points at, as written in the YAML (`ddp.megatron_fsdp_version` → `megatron_fsdp_version`). */
 const bridgeKey = (check: MegatronLaunchCheck): string => check.at.slice(check.at.indexOf('.') + 1);
@@ -77,6 +80,24 @@ describe('MOE020: the commits that added recent checks (since.ts)', () => {
       assert.ok(date > CHECK_CUTOFF && /^\d{4}-\d{2}-\d{2}$/.test(date) && /^[0-9a-f]{7}$/.test(commit), `${id}: ${commit} ${date}`);
     }
     assert.equal(MEGATRON_LAUNCH_CHECKS.filter((check) => check.since).length, Object.keys(CHECK_SINCE).length);
+  });
+
+  it("a check that came with its flag names a flag (and value) its trigger writes, one the check cannot fire without", () => {
+    const withFlag = MEGATRON_LAUNCH_CHECKS.filter((check) => check.since?.with);
+    assert.equal(withFlag.length, 39);
+    for (const check of withFlag) {
+      const [flag, value] = check.since!.with!.split(' ');
+      const key = flag!.replace(/^--/, '').replace(/-/g, '_');
+      const written = check.trigger[key];
+      assert.ok(written !== undefined, `${check.id}: its trigger does not write ${flag}`);
+      if (value) assert.ok(String(written).split(' ').includes(value), `${check.id}: its trigger writes ${flag} ${String(written)}`);
+      // Without that flag the check does not fire: every config it stops writes it.
+      const without = Object.fromEntries(Object.entries(check.trigger).filter(([other]) => other !== key));
+      const fired = (flags: Readonly<Record<string, string | true>>): boolean =>
+        lintText(SCRIPT, commandLine(flags, check.withoutExperts)).diagnostics.some((d) => d.code === 'MOE020' && d.message.includes(expectedMessage(check)));
+      assert.ok(fired(check.trigger), `${check.id} does not fire on its trigger`);
+      assert.ok(!fired(without), `${check.id} fires without ${flag}`);
+    }
   });
 });
 
@@ -298,6 +319,15 @@ runRuleTests(megatronFlagConflict, {
       file: FIELDS_YAML,
       code: 'num_moe_experts: 128\nmoe_router_topk: 4\nrecompute_granularity: selective\nrecompute_modules: ["core_attn", "moe", "shared_experts"]\nfine_grained_activation_offloading: true\noffload_modules: ["expert_fc1", "moe_act"]\n',
       errors: [{ messageId: 'recentConflict', text: 'offload_modules', severity: 'warning', includes: ['Megatron-LM since 2026-07-02 (69c4868) stops at launch: "Cannot offload', 'a Megatron-LM older than that runs this config'] }],
+      output: null,
+    },
+    // A recent check that came with the value it needs: Megatron-LM before 2d7060f (2026-07-08) has no `ncclep`
+    // backend (argparse refuses it), so the launch stops on every Megatron-LM: an error that says why.
+    {
+      name: 'a recent check that came with its flag (MEG-026, ncclep) is an error that names the flag',
+      file: SCRIPT,
+      code: commandLine({ moe_flex_dispatcher_backend: 'ncclep', moe_token_dispatcher_type: 'alltoall' }),
+      errors: [{ messageId: 'conflict', text: '--moe-flex-dispatcher-backend', severity: 'error', includes: ["moe_flex_dispatcher_backend='ncclep' requires moe_token_dispatcher_type='flex'.", 'added this check on 2026-07-08 (2d7060f) with `--moe-flex-dispatcher-backend ncclep`, which an older Megatron-LM refuses itself'] }],
       output: null,
     },
     {

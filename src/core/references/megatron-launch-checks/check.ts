@@ -7,6 +7,7 @@
  */
 
 import type { LaunchScope, RouterSpec, Site } from '../../model/router-spec';
+import type { CheckSince } from './since';
 
 export const MEGATRON_COMMIT = 'd98e8a6';
 
@@ -91,9 +92,17 @@ export interface MegatronLaunchCheck {
   readonly bridgeOnly?: true;
   /**
    * The Megatron-LM commit that added the check, where it is younger than a year before MEGATRON_COMMIT (since.ts):
-   * a launch pinned to an older Megatron-LM does not stop on it.
+   * a launch pinned to an older Megatron-LM does not stop on it, unless it came `with` the flag it needs.
    */
-  readonly since?: { readonly commit: string; readonly date: string };
+  readonly since?: CheckSince;
+}
+
+/**
+ * Whether an older Megatron-LM runs a config this check stops: it is younger than the cutoff and did not come with the
+ * flag or value it needs (which an older Megatron-LM refuses itself). Such a check is a warning.
+ */
+export function olderMegatronRuns(check: MegatronLaunchCheck): boolean {
+  return check.since !== undefined && check.since.with === undefined;
 }
 
 /** The framework's message for this config: `{value}` is the value written for `at`, other names the check's `values`. */

@@ -12,9 +12,9 @@ import { ROUTER_CHECKS } from './routing';
 import { CHECK_SINCE } from './since';
 
 export { BRIDGE_CHECKS, BRIDGE_COMMIT } from './bridge';
-export { MEGATRON_COMMIT, launchFramework, launchMessage, runsMegatronChecks, runsUnder, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
+export { MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsMegatronChecks, runsUnder, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
 export { MEGATRON_DEFAULTS, type MegatronDefault } from './defaults';
-export { CHECK_CUTOFF } from './since';
+export { CHECK_CUTOFF, type CheckSince } from './since';
 
 /** Megatron-LM's checks, each with the commit that added it where that is recent (since.ts). */
 export const MEGATRON_LAUNCH_CHECKS: readonly MegatronLaunchCheck[] = [...DISPATCHER_CHECKS, ...PARALLEL_CHECKS, ...ROUTER_CHECKS, ...OTHER_CHECKS].map((check) =>

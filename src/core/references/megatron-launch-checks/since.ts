@@ -5,71 +5,93 @@
  * recompute-and-offload check MEG-043 on 2026-07-02; a fork on a March 2026 Megatron runs that config), so MOE020
  * reports these as what Megatron-LM does since then, at warning severity. Older checks are in every Megatron-LM a
  * current MoE config runs with.
+ *
+ * `with`: the check came in the same commit as a flag or value that every config it fires on writes (a trigger entry
+ * without which it does not fire; `git log -S` of the flag's dest name or the value in megatron/). A Megatron-LM older
+ * than the check refuses that flag or value itself (argparse's "unrecognized arguments" or "invalid choice", a
+ * TransformerConfig without the field), so such a launch stops on every Megatron-LM: an error, and the diagnostic
+ * says why. `scripts/launch-check-since.ts` cross-checks this table against Megatron-LM's history (2026-11-29: it
+ * found MEG-056, MEG-088, MEG-091 and MEG-094 missing, each added with its flag or value, and 35 entries that
+ * wanted `with`; the cuda-graph checks that need no new value keep their warnings, as the deprecated
+ * `--cuda-graph-scope` that older Megatron-LMs take reaches them too). It also lists MEG-032 and MEG-034, whose
+ * messages were reworded after the cutoff as their conditions were relaxed (ebfa138, e58d908): the older check refused
+ * every config the current one does, so they stay errors.
  */
 export const CHECK_CUTOFF = '2025-08-22';
 
-export const CHECK_SINCE: Readonly<Record<string, { readonly commit: string; readonly date: string }>> = {
+export interface CheckSince {
+  readonly commit: string;
+  readonly date: string;
+  /** The flag or value, as a launch writes it, that Megatron-LM added in the same commit (see above). */
+  readonly with?: string;
+}
+
+export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-078': { commit: 'd7bf5aa', date: '2025-08-26' },
   'MEG-051': { commit: 'a329dd6', date: '2025-09-22' },
   'MEG-149': { commit: 'a329dd6', date: '2025-09-22' },
-  'MEG-055': { commit: 'e8b9df1', date: '2025-11-17' },
+  'MEG-055': { commit: 'e8b9df1', date: '2025-11-17', with: '--moe-router-padding-for-quantization' },
+  'MEG-056': { commit: 'e8b9df1', date: '2025-11-17', with: '--moe-router-padding-for-quantization' },
   'MEG-025': { commit: '3df2009', date: '2025-11-18' },
   'MEG-148': { commit: '3df2009', date: '2025-11-18' },
   'MEG-024': { commit: '326ec8c', date: '2025-11-24' },
-  'MEG-117': { commit: '9927a85', date: '2025-12-03' },
-  'MEG-119': { commit: 'b51db3e', date: '2025-12-08' },
+  'MEG-117': { commit: '9927a85', date: '2025-12-03', with: '--fake-process-group' },
+  'MEG-119': { commit: 'b51db3e', date: '2025-12-08', with: '--moe-latent-size' },
   'MEG-120': { commit: 'b51db3e', date: '2025-12-08' },
-  'MEG-095': { commit: 'f19b59e', date: '2025-12-18' },
-  'MEG-063': { commit: '2b343d7', date: '2025-12-31' },
+  'MEG-095': { commit: 'f19b59e', date: '2025-12-18', with: '--inference-fuse-tp-communication' },
+  'MEG-063': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules moe_preprocess' },
   'MEG-064': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-065': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-066': { commit: '2b343d7', date: '2025-12-31' },
-  'MEG-067': { commit: '2b343d7', date: '2025-12-31' },
+  'MEG-067': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules moe_preprocess' },
   'MEG-068': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-069': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-070': { commit: '2b343d7', date: '2025-12-31' },
-  'MEG-072': { commit: 'b97184d', date: '2026-01-16' },
-  'MEG-073': { commit: 'b97184d', date: '2026-01-16' },
+  'MEG-094': { commit: 'a56a0b0', date: '2026-01-06', with: '--ep-overlap-early-attn-memory-release' },
+  'MEG-072': { commit: 'b97184d', date: '2026-01-16', with: '--fine-grained-activation-offloading' },
+  'MEG-073': { commit: 'b97184d', date: '2026-01-16', with: '--fine-grained-activation-offloading' },
   'MEG-089': { commit: '1501c0f', date: '2026-01-16' },
   'MEG-003': { commit: '7d1c016', date: '2026-03-02' },
   'MEG-004': { commit: '7d1c016', date: '2026-03-02' },
   'MEG-005': { commit: '7d1c016', date: '2026-03-02' },
   'MEG-133': { commit: '7d1c016', date: '2026-03-02' },
-  'MEG-134': { commit: '7d1c016', date: '2026-03-02' },
+  'MEG-134': { commit: '7d1c016', date: '2026-03-02', with: '--moe-router-score-function sqrtsoftplus' },
   'MEG-006': { commit: '589cd9e', date: '2026-03-17' },
-  'MEG-007': { commit: '589cd9e', date: '2026-03-17' },
+  'MEG-007': { commit: '589cd9e', date: '2026-03-17', with: '--inference-grouped-gemm-backend' },
   'MEG-009': { commit: '589cd9e', date: '2026-03-17' },
   'MEG-084': { commit: '45b8eac', date: '2026-03-20' },
+  'MEG-091': { commit: '97e36aa', date: '2026-04-01', with: '--overlap-dispatch-backward-with-experts-wgrad' },
   'MEG-015': { commit: 'e8e79a4', date: '2026-04-10' },
   'MEG-146': { commit: '8c5cf05', date: '2026-04-28' },
   'MEG-126': { commit: '20f0936', date: '2026-05-06' },
-  'MEG-016': { commit: '6815c0f', date: '2026-05-15' },
-  'MEG-018': { commit: '6815c0f', date: '2026-05-15' },
-  'MEG-021': { commit: '6815c0f', date: '2026-05-15' },
-  'MEG-022': { commit: '6815c0f', date: '2026-05-15' },
+  'MEG-016': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-weight' },
+  'MEG-018': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-weight' },
+  'MEG-021': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-bias' },
+  'MEG-022': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-bias' },
   'MEG-062': { commit: 'e41b370', date: '2026-05-18' },
-  'MEG-036': { commit: 'f007db7', date: '2026-05-22' },
-  'MEG-037': { commit: 'f007db7', date: '2026-05-22' },
-  'MEG-047': { commit: 'f007db7', date: '2026-05-22' },
-  'MEG-048': { commit: 'f007db7', date: '2026-05-22' },
-  'MEG-049': { commit: 'f007db7', date: '2026-05-22' },
+  'MEG-036': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
+  'MEG-037': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
+  'MEG-047': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
+  'MEG-048': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
+  'MEG-049': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
   'MEG-074': { commit: '9a7cd17', date: '2026-05-22' },
-  'MEG-143': { commit: 'f007db7', date: '2026-05-22' },
-  'MEG-044': { commit: '5c660c3', date: '2026-06-17' },
-  'MEG-045': { commit: '5c660c3', date: '2026-06-17' },
+  'MEG-143': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
+  'MEG-044': { commit: '5c660c3', date: '2026-06-17', with: '--offload-modules fused_group_mlp' },
+  'MEG-045': { commit: '5c660c3', date: '2026-06-17', with: '--offload-modules fused_group_mlp' },
   'MEG-043': { commit: '69c4868', date: '2026-07-02' },
-  'MEG-154': { commit: '115ce7f', date: '2026-07-07' },
-  'MEG-155': { commit: '115ce7f', date: '2026-07-07' },
-  'MEG-026': { commit: '2d7060f', date: '2026-07-08' },
+  'MEG-154': { commit: '115ce7f', date: '2026-07-07', with: '--use-grouped-gemm-for-shared-expert' },
+  'MEG-155': { commit: '115ce7f', date: '2026-07-07', with: '--use-grouped-gemm-for-shared-expert' },
+  'MEG-026': { commit: '2d7060f', date: '2026-07-08', with: '--moe-flex-dispatcher-backend ncclep' },
   'MEG-030': { commit: '2d7060f', date: '2026-07-08' },
-  'MEG-147': { commit: '2d7060f', date: '2026-07-08' },
-  'MEG-130': { commit: '33706f9', date: '2026-07-14' },
-  'MEG-131': { commit: '33706f9', date: '2026-07-14' },
+  'MEG-147': { commit: '2d7060f', date: '2026-07-08', with: '--moe-flex-dispatcher-backend ncclep' },
+  'MEG-088': { commit: '2d7060f', date: '2026-07-08', with: '--moe-flex-dispatcher-backend ncclep' },
+  'MEG-130': { commit: '33706f9', date: '2026-07-14', with: '--moe-router-load-balancing-type quantile_balancing' },
+  'MEG-131': { commit: '33706f9', date: '2026-07-14', with: '--moe-router-load-balancing-type quantile_balancing' },
   'MEG-020': { commit: '8d16c67', date: '2026-07-22' },
   'MEG-115': { commit: '8d16c67', date: '2026-07-22' },
   'MEG-087': { commit: 'acd0e35', date: '2026-07-23' },
-  'MEG-071': { commit: 'c5ff22b', date: '2026-07-26' },
-  'MEG-142': { commit: '4da9212', date: '2026-07-28' },
+  'MEG-071': { commit: 'c5ff22b', date: '2026-07-26', with: '--tensor-parallel-num-weight-shards' },
+  'MEG-142': { commit: '4da9212', date: '2026-07-28', with: '--moe-ncclep-zero-copy' },
   'MEG-012': { commit: '57deb43', date: '2026-07-31' },
   'MEG-013': { commit: '57deb43', date: '2026-07-31' },
   'MEG-019': { commit: 'd378bfb', date: '2026-07-31' },
@@ -77,11 +99,11 @@ export const CHECK_SINCE: Readonly<Record<string, { readonly commit: string; rea
   'MEG-098': { commit: '57deb43', date: '2026-07-31' },
   'MEG-099': { commit: '57deb43', date: '2026-07-31' },
   'MEG-100': { commit: '57deb43', date: '2026-07-31' },
-  'MEG-046': { commit: 'fb24e87', date: '2026-08-11' },
+  'MEG-046': { commit: 'fb24e87', date: '2026-08-11', with: '--gtp-remat-opt-in-modules' },
   'MEG-141': { commit: '8971d19', date: '2026-08-11' },
   'MEG-050': { commit: '2a75ac1', date: '2026-08-13' },
-  'MEG-001': { commit: '883533e', date: '2026-08-14' },
-  'MEG-027': { commit: '883533e', date: '2026-08-14' },
-  'MEG-028': { commit: '7afe031', date: '2026-08-20' },
-  'MEG-029': { commit: '7afe031', date: '2026-08-20' },
+  'MEG-001': { commit: '883533e', date: '2026-08-14', with: '--moe-use-grouped-tensor' },
+  'MEG-027': { commit: '883533e', date: '2026-08-14', with: '--moe-use-grouped-tensor' },
+  'MEG-028': { commit: '7afe031', date: '2026-08-20', with: '--moe-dispatch-fwd-dtype' },
+  'MEG-029': { commit: '7afe031', date: '2026-08-20', with: '--moe-dispatch-fwd-dtype' },
 };
