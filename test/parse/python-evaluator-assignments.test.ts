@@ -638,3 +638,47 @@ describe('the evaluator: loops over known lists, and conversions a reader knows 
     assert.notEqual((returned(registry('Float8LinearConverter', 'from mypkg.quant import Float8LinearConverter')) as ObjectValue | undefined)?.className, 'MoEArgs');
   });
 });
+
+describe('evaluator: setattr', () => {
+  // hicann/cann-recipes-train @93819a7 llm_rl/deepseek/verl_patches/models/mcore/config_converter.py l.97-137 (trimmed):
+  // a dict of overrides copied onto a built config key by key. Read as Megatron's defaults before.
+  const loop = `def build(hf_config):
+    config = Config(top_k=2, bias=True)
+    params = dict(
+        bias=False,
+        top_k=hf_config.num_experts_per_tok,
+        experts=64,
+    )
+    for k, v in params.items():
+        setattr(config, k, v)
+    return config
+`;
+
+  it('with a name it knows is an attribute assignment', () => {
+    const { roots } = evaluate('def build():\n    config = Config(top_k=2)\n    setattr(config, "top_k", 4)\n    setattr(config.moe, "experts", 8)\n    return config\n');
+    const config = asObject(roots.get('build'));
+    assert.equal(intOf(path(config, 'top_k')), 4);
+    assert.equal(path(config, 'moe')?.kind, 'unknown', 'an attribute path through something not built is unknown');
+  });
+
+  it('in a loop over a dict it knows runs once per entry (`for k, v in d.items()`)', () => {
+    const { roots } = evaluate(loop);
+    const config = asObject(roots.get('build'));
+    assert.deepEqual([boolOf(path(config, 'bias')), intOf(path(config, 'experts'))], [false, 64]);
+    assert.equal(path(config, 'top_k')?.kind, 'unknown', 'the value copied from an unknown hf_config');
+  });
+
+  it('with a name it does not know leaves the object unknown', () => {
+    // A dict spread it cannot read, or a loop over an unknown mapping: any attribute may have changed.
+    for (const text of [loop.replace('params = dict(', 'params = dict(**hf_config.overrides,'), loop.replace('params.items()', 'hf_config.overrides.items()')]) {
+      const built = evaluate(text).roots.get('build');
+      assert.equal(built?.kind, 'unknown', text);
+      assert.match((built as { reason: string }).reason, /setattr\(config, k, v\)` \(line 9\) sets an attribute MoE Lens cannot name/);
+    }
+  });
+
+  it('is not followed where the code rebinds the name', () => {
+    const { roots } = evaluate('def setattr(o, k, v):\n    pass\n\n\ndef build():\n    config = Config(top_k=2)\n    setattr(config, "top_k", 4)\n    return config\n');
+    assert.equal(intOf(path(asObject(roots.get('build')), 'top_k')), 2);
+  });
+});

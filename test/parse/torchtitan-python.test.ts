@@ -266,6 +266,12 @@ describe('torchtitan Python dialect', () => {
     assert.match(read('def build(*, use_bias):\n    return TransformerConfig(num_moe_experts=4, moe_router_topk=2, add_bias_linear=use_bias)\n').routerBias.unknown ?? '', /`add_bias_linear` is not known here: no call sets `use_bias` of `build`/);
     assert.match(read('def build():\n    for k in (1, 4):\n        cfg = TransformerConfig(num_moe_experts=8, moe_router_topk=k)\n    return cfg\n').topK.unknown ?? '', /the call runs more than once .* `moe_router_topk` (1, 4|4, 1)$/);
     assert.match(read('def build(extra):\n    return TransformerConfig(num_moe_experts=8, **extra)\n').scoreFunc.unknown ?? '', /the call passes `\*\*` arguments MoE Lens cannot read/);
+    // hicann/cann-recipes-train @93819a7 llm_rl/deepseek/verl_patches/models/mcore/config_converter.py l.93-138
+    // (trimmed): overrides copied on with setattr were read as Megatron's defaults (top-k 2, softmax, a router bias).
+    const copied = read('def convert(hf_config):\n    cfg = TransformerConfig(num_moe_experts=8)\n    params = dict(add_bias_linear=False, moe_router_topk=hf_config.num_experts_per_tok, moe_router_score_function=hf_config.scoring_func)\n    for k, v in params.items():\n        setattr(cfg, k, v)\n    return cfg\n');
+    assert.deepEqual([copied.routerBias.value, copied.routerBias.unknown], [false, undefined]);
+    assert.match(copied.topK.unknown ?? '', /`moe_router_topk` is not known here: `.num_experts_per_tok` of an unknown value/);
+    assert.match(copied.scoreFunc.unknown ?? '', /`moe_router_score_function` is not known here: `.scoring_func` of an unknown value/);
     const branch = read('def build(flag):\n    cfg = TransformerConfig(num_moe_experts=8, moe_router_topk=2)\n    if flag:\n        cfg.moe_router_topk = 8\n    return cfg\n');
     assert.match(branch.topK.unknown ?? '', /`cfg.moe_router_topk` is set only in a branch MoE Lens cannot decide \(line 6\)/);
     // A helper that returns in a branch MoE Lens cannot decide returns something it cannot know.

@@ -987,7 +987,7 @@ function softmaxTopk(spec: RouterSpec, sites: readonly Site[], normTopk: Site | 
   const label = `${MINDSPEED_ROUTER} softmax_topk (l.567-583)`;
   const bias = lastSite(sites, 'moe_router_enable_expert_bias');
   const on = (site: Site | undefined): boolean | undefined => (site === undefined ? false : flagValue(site));
-  const unread = (site: Site | undefined): { unknown?: string } => (site && on(site) === undefined ? { unknown: `\`${literalText(site.literal)}\` is not a value written in the file` } : {});
+  const unread = (site: Site | undefined): { unknown?: string } => (site && on(site) === undefined ? { unknown: notReadable(site.key, site) } : {});
   const renormalises = on(normTopk) === true;
   return {
     ...spec,
@@ -1302,7 +1302,7 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
       : scoreSite?.literal.kind === 'string'
       ? { value: scoreSite.literal.value, sites: find('moe_router_score_function') }
       : scoreSite
-        ? { value: 'softmax', sites: find('moe_router_score_function'), unknown: `\`${literalText(scoreSite.literal)}\` is not a value written in the file` }
+        ? { value: 'softmax', sites: find('moe_router_score_function'), unknown: notReadable('moe_router_score_function', scoreSite) }
         : { value: 'softmax', sites: [], defaultFrom: { label: 'Megatron moe_router_score_function default' } };
   // The order, renormalisation and expert bias follow from the score function: unknown with it.
   const dependsOnScore = scoreFunc.unknown !== undefined ? { unknown: `the score function is not known (${scoreFunc.unknown})` } : {};

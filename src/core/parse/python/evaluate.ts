@@ -70,6 +70,8 @@ const MAX_MODULES = 64;
 const MAX_LIST_ITEMS = 1024;
 /** A loop over more items than this runs its body once, with the loop variable unknown. */
 const MAX_ITERATED_ITEMS = 8;
+/** Entries of a dict a `for key, value in d.items():` loop runs over one by one (a dict of config overrides). */
+const MAX_ITERATED_ENTRIES = 64;
 const MAX_NESTING = 200;
 /** Names in one attribute assignment's target (`a.b.c = v` has three) that are followed. */
 const MAX_ASSIGNED_PATH = 32;
@@ -721,7 +723,10 @@ export class PythonEvaluator {
         }
         const name = callee.name.replace(/^builtins\./, '');
         if (name === 'dict' && !callee.name.includes('.', 9)) {
-          return { kind: 'dict', entries: [...keywords].map(([key, arg]) => ({ key: { kind: 'string', value: key, trace: traceAt(file, arg.keyRange ? { from: arg.keyRange.start, to: arg.keyRange.end } : node) }, keyRange: arg.keyRange ?? arg.range, value: arg.value, valueRange: arg.range, range: arg.range })), trace };
+          const dict: PyValue = { kind: 'dict', entries: [...keywords].map(([key, arg]) => ({ key: { kind: 'string', value: key, trace: traceAt(file, arg.keyRange ? { from: arg.keyRange.start, to: arg.keyRange.end } : node) }, keyRange: arg.keyRange ?? arg.range, value: arg.value, valueRange: arg.range, range: arg.range })), trace };
+          // `dict(base, top_k=4)`, `dict(**spread)`: entries MoE Lens did not read.
+          if (unpacked || positional.length > 0) this.inexact.add(identityOf(dict));
+          return dict;
         }
         if (/(^|\.)replace$/.test(name) && positional[0]?.value.kind === 'object') {
           const base = positional[0].value;
@@ -949,6 +954,7 @@ export class PythonEvaluator {
         return undefined;
       }
       case 'ExpressionStatement': {
+        if (statement.firstChild?.name === 'CallExpression' && this.setAttribute(statement, statement.firstChild, frame)) return undefined;
         for (const child of children(statement)) if (child.name !== 'UpdateOp' && child.name !== 'VariableName') this.evalExpr(child, frame);
         return undefined;
       }
@@ -1012,10 +1018,12 @@ export class PythonEvaluator {
    * not a comprehension's one item) and at most MAX_ITERATED_ITEMS: the body runs once per item. Else `ran` is false.
    */
   private iterateKnownList(statement: SyntaxNode, parts: readonly SyntaxNode[], inAt: number, frame: Frame): { ran: boolean; returned?: PyValue } {
-    if (statement.name !== 'ForStatement' || inAt !== 2 || parts[1]?.name !== 'VariableName') return { ran: false };
+    if (statement.name !== 'ForStatement') return { ran: false };
     const iterable = parts[inAt + 1];
     const body = statement.getChild('Body');
     if (!iterable || !body || statement.getChildren('Body').length !== 1) return { ran: false };
+    if (inAt === 4 && parts[1]?.name === 'VariableName' && parts[2]?.name === ',' && parts[3]?.name === 'VariableName') return this.iterateKnownItems(parts[1], parts[3], iterable, body, frame);
+    if (inAt !== 2 || parts[1]?.name !== 'VariableName') return { ran: false };
     const list = this.evalExpr(iterable, frame);
     if (list.kind !== 'list' || list.items.length > MAX_ITERATED_ITEMS || this.inexact.has(identityOf(list))) return { ran: false };
     const name = nodeText(frame.module.parsed.text, parts[1]);
@@ -1029,6 +1037,59 @@ export class PythonEvaluator {
   }
 
   /**
+   * `for key, value in params.items():` over a dict known entry by entry (its keys scalars, at most
+   * MAX_ITERATED_ENTRIES): the body runs once per entry, as Python runs it (a `setattr` loop that copies a dict of
+   * overrides onto a config). Else `ran` is false.
+   */
+  private iterateKnownItems(keyNode: SyntaxNode, valueNode: SyntaxNode, iterable: SyntaxNode, body: SyntaxNode, frame: Frame): { ran: boolean; returned?: PyValue } {
+    const { text } = frame.module.parsed;
+    const method = iterable.name === 'CallExpression' ? iterable.firstChild : null;
+    const args = iterable.getChild('ArgList');
+    if (method?.name !== 'MemberExpression' || method.lastChild?.name !== 'PropertyName' || nodeText(text, method.lastChild) !== 'items' || !args || children(args).length !== 2) return { ran: false };
+    const dict = this.evalExpr(method.firstChild!, frame);
+    if (dict.kind !== 'dict' || dict.entries.length > MAX_ITERATED_ENTRIES || this.inexact.has(identityOf(dict)) || !dict.entries.every((e) => isScalar(e.key))) return { ran: false };
+    const keyName = nodeText(text, keyNode);
+    const valueName = nodeText(text, valueNode);
+    for (const entry of dict.entries) {
+      frame.locals.set(keyName, passedThrough(entry.key, place(frame.module.file, keyNode)));
+      frame.locals.set(valueName, passedThrough(entry.value, place(frame.module.file, valueNode)));
+      const returned = this.execBlock(body, frame);
+      if (returned || this.budgetExhausted) return { ran: true, ...(returned ? { returned } : {}) };
+    }
+    return { ran: true };
+  }
+
+  /**
+   * `setattr(config, "top_k", 4)` (Python's builtin, not a name the code rebinds) is `config.top_k = 4`. Where the
+   * name is not known (`for k, v in params.items(): setattr(config, k, v)` over a dict MoE Lens cannot read), any
+   * attribute may have changed: `config` is unknown after it. False where the call is no such `setattr`.
+   */
+  private setAttribute(statement: SyntaxNode, call: SyntaxNode, frame: Frame): boolean {
+    const { file, parsed } = frame.module;
+    const callee = call.firstChild;
+    if (callee?.name !== 'VariableName' || nodeText(parsed.text, callee) !== 'setattr') return false;
+    const builtin = this.lookup('setattr', frame, callee);
+    if (builtin.kind !== 'external' || builtin.name !== 'builtins.setattr') return false;
+    const args = children(call.getChild('ArgList') ?? call).filter((n) => n.name !== '(' && n.name !== ')' && n.name !== ',');
+    const [target, nameNode, valueNode] = args;
+    if (args.length !== 3 || !target || !nameNode || !valueNode || args.some((a) => a.name === 'VariableName' && a.nextSibling?.name === 'AssignOp')) return false;
+    const name = this.evalExpr(nameNode, frame);
+    const value = this.undecided > 0 ? unknown(`\`${clip(nodeText(parsed.text, statement))}\` runs only in a branch MoE Lens cannot decide (line ${frame.module.lineAt(statement.from)})`, traceAt(file, statement)) : this.evalExpr(valueNode, frame);
+    if (name.kind === 'string' && /^[A-Za-z_]\w*$/.test(name.value)) {
+      this.assignAttribute(statement, target, value, valueNode, frame, { name: name.value, node: nameNode });
+      return true;
+    }
+    // The object the call changes, where a local holds it: it may now hold any value for any attribute.
+    let root: SyntaxNode | null = target;
+    while (root?.name === 'MemberExpression') root = root.firstChild;
+    if (root?.name === 'VariableName' && frame.locals.get(nodeText(parsed.text, root))?.kind === 'object') {
+      frame.locals.set(nodeText(parsed.text, root), unknown(`\`${clip(nodeText(parsed.text, statement))}\` (line ${frame.module.lineAt(statement.from)}) sets an attribute MoE Lens cannot name`, traceAt(file, statement)));
+    }
+    this.attributeAssignments.set(`${file}:${statement.from}`, false);
+    return true;
+  }
+
+  /**
    * `name.a.b = value` where `name` is a local holding an object the evaluator built: copy-on-write, the local
    * (and every other local that holds one of the objects on the path, or an object holding them) is rebound
    * to a copy whose `a.b` keyword is the value, located at the assignment; the objects themselves never change,
@@ -1037,10 +1098,12 @@ export class PythonEvaluator {
    * known, or a subscript on the way), the first such attribute becomes unknown; an assignment to a module
    * name, a parameter's caller, a subscript of a name or a value that is not an object is not followed.
    */
-  private assignAttribute(statement: SyntaxNode, target: SyntaxNode, value: PyValue, valueNode: SyntaxNode, frame: Frame): void {
+  private assignAttribute(statement: SyntaxNode, target: SyntaxNode, value: PyValue, valueNode: SyntaxNode, frame: Frame, named?: { readonly name: string; readonly node: SyntaxNode }): void {
     const { file, parsed } = frame.module;
     const { text } = parsed;
     const key = `${file}:${statement.from}`;
+    // `setattr(config.moe, "top_k", 4)`: the attribute is `named`, after the object's own path; messages quote the call.
+    const assigned = named ? statement : target;
     // The chain `root.a.b`, outermost name first; a subscript (`root.a[0].b`) cuts the path at the attribute before it.
     const names: SyntaxNode[] = [];
     let subscripted = false;
@@ -1062,6 +1125,11 @@ export class PythonEvaluator {
       }
       node = node.firstChild;
     }
+    const path = names.map((n) => nodeText(text, n));
+    if (named && !subscripted) {
+      names.push(named.node);
+      path.push(named.name);
+    }
     if (node?.name !== 'VariableName' || names.length === 0) {
       this.attributeAssignments.set(key, false);
       return;
@@ -1072,10 +1140,9 @@ export class PythonEvaluator {
       this.attributeAssignments.set(key, false);
       return;
     }
-    const path = names.map((n) => nodeText(text, n));
     const replaced = new Map<PyValue, PyValue>();
     let applied = !subscripted;
-    const assignedAt = place(file, target);
+    const assignedAt = place(file, assigned);
     const set = (object: ObjectValue, depth: number): ObjectValue => {
       const attribute = path[depth]!;
       const keyNode = names[depth]!;
@@ -1089,8 +1156,8 @@ export class PythonEvaluator {
           argument = { value: set(current, depth + 1), keyRange: rangeOf(keyNode), range: object.keywords.get(attribute)?.range ?? rangeOf(keyNode), assigned: assignedAt };
         } else {
           applied = false;
-          const why = subscripted && last ? `\`${clip(nodeText(text, target))}\` assigns into it` : `\`${clip(nodeText(text, target))}\` is assigned, and \`${[rootName, ...path.slice(0, depth + 1)].join('.')}\` is not an object MoE Lens follows`;
-          argument = { value: unknown(why, traceAt(file, target)), keyRange: rangeOf(keyNode), range: rangeOf(target), assigned: assignedAt };
+          const why = subscripted && last ? `\`${clip(nodeText(text, assigned))}\` assigns into it` : `\`${clip(nodeText(text, assigned))}\` is assigned, and \`${[rootName, ...path.slice(0, depth + 1)].join('.')}\` is not an object MoE Lens follows`;
+          argument = { value: unknown(why, traceAt(file, assigned)), keyRange: rangeOf(keyNode), range: rangeOf(assigned), assigned: assignedAt };
         }
       }
       const keywords = new Map(object.keywords);
@@ -1101,7 +1168,7 @@ export class PythonEvaluator {
     };
     if (this.guardsAttributes(root)) {
       this.attributeAssignments.set(key, false);
-      frame.locals.set(rootName, unknown(`\`${clip(nodeText(text, target))}\` is assigned on a class that defines \`__setattr__\` or is frozen`, traceAt(file, target)));
+      frame.locals.set(rootName, unknown(`\`${clip(nodeText(text, assigned))}\` is assigned on a class that defines \`__setattr__\` or is frozen`, traceAt(file, assigned)));
       return;
     }
     const updated = set(root, 0);
@@ -1114,7 +1181,7 @@ export class PythonEvaluator {
       if (name === rootName || local.kind === 'unknown') continue;
       // Each local looked at is a step: a function of many names and many assignments stays within the budget.
       const swapped = ++this.steps > this.limit ? undefined : this.substitute(local, replaced, unchanged, 0, () => --budget >= 0 && ++this.steps <= this.limit);
-      if (swapped === undefined) frame.locals.set(name, unknown(`\`${name}\` may hold an object \`${clip(nodeText(text, target))}\` changed`, traceAt(file, target)));
+      if (swapped === undefined) frame.locals.set(name, unknown(`\`${name}\` may hold an object \`${clip(nodeText(text, assigned))}\` changed`, traceAt(file, assigned)));
       else if (swapped !== local) frame.locals.set(name, swapped);
     }
   }
