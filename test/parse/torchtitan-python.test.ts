@@ -238,6 +238,29 @@ describe('torchtitan Python dialect', () => {
     assert.match(bias('build_optimizers', false).unknown ?? '', /whether this run learns one depends on its torchtitan version/);
   });
 
+  it('torchtitan since Feb 2026: a learned bias is updated only where the ModelSpec names a post-optimizer hook', () => {
+    // yichuan-w/torchtitan @0c94524 torchtitan/models/qwen3/__init__.py l.614-636 (trimmed) and torchtitan/trainer.py
+    // l.446-449: the trainer calls post_optimizer_build_fn, which the qwen3 spec leaves None (upstream passes
+    // register_moe_load_balancing_hook, models/qwen3/__init__.py l.633 @b5bcd76).
+    const trainer = 'class Trainer:\n    def __init__(self, model_spec, optimizers, model_parts, parallel_dims):\n        if model_spec.post_optimizer_build_fn is not None:\n            model_spec.post_optimizer_build_fn(optimizers, model_parts, parallel_dims)\n';
+    const flavors = (hook: string) =>
+      `from torchtitan.models.moe import MoEArgs\nfrom torchtitan.protocols.model_spec import ModelSpec\n\nconfigs = {\n    "30B-A3B": MoEArgs(num_experts=128, top_k=8, score_func="softmax", load_balance_coeff=1e-3),\n}\n\n\ndef model_registry(flavor: str) -> ModelSpec:\n    return ModelSpec(\n        name="qwen3",\n        flavor=flavor,\n        model=configs[flavor],\n        post_optimizer_build_fn=${hook},\n    )\n`;
+    const bias = (hook: string, trainerText: string | undefined) => {
+      const project = new ProjectIndex();
+      if (trainerText !== undefined) project.setText('/w/torchtitan/trainer.py', trainerText);
+      const file = '/w/torchtitan/models/qwen3/__init__.py';
+      project.setText(file, flavors(hook));
+      return specsOf(flavors(hook), file, project)[0]!.selectionBias;
+    };
+    const none = bias('None', trainer);
+    assert.deepEqual([none.value, none.unknown], ['none', undefined]);
+    assert.match(none.defaultFrom?.label ?? '', /ModelSpec\(post_optimizer_build_fn=None\) in __init__.py \(line 10\): the trainer \(torchtitan\/trainer.py\) updates `expert_bias` only through post_optimizer_build_fn/);
+    assert.equal(bias('register_moe_load_balancing_hook', trainer).value, 'learned');
+    // No trainer in the workspace, or one that touches the bias itself: not known.
+    assert.match(bias('None', undefined).unknown ?? '', /depends on the trainer, and torchtitan\/trainer.py is not in the workspace above this file/);
+    assert.ok(bias('None', `${trainer}        self.expert_bias_update = True\n`).unknown);
+  });
+
   it("a port of Megatron's TransformerConfig in another framework (mindformers) is read for its counts, its router unknown", () => {
     // mindspore-lab/mindformers @fd4deeb mindformers/parallel_core/transformer_config.py (trimmed): MindSpore's own
     // TransformerConfig with Megatron's field names, and its own router; a test builds one.
@@ -421,6 +444,33 @@ describe('what a torchtitan class does not declare', () => {
     const [spec] = analyzeTorchtitanPython(text, '/w/torchtitan/models/deepseek_v3/__init__.py', index).specs;
     assert.equal(provenanceOf(spec!.groups!.count), 'unknown');
     assert.match(spec!.groups!.count.unknown ?? '', /MoEArgs has no such field/);
+  });
+});
+
+describe("the workspace's own torchtitan router decides", () => {
+  // torchtitan @a9aa506 torchtitan/models/moe.py l.18-31 and l.214-216 (trimmed): from a9aa506 (2025-08-05) to bd3850b
+  // (2025-09-11) the router renormalised only sigmoid scores. garrett361/torchtitan @19ae6f3 (test/corpus/tt2) and
+  // AMD's fork @67f5364 write `score_func="softmax", route_norm=True` for DeepSeek-V2 236B: nothing is renormalised.
+  const moe = (guard: string) =>
+    `from dataclasses import dataclass\nfrom typing import Literal\n\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    score_func: Literal["softmax", "sigmoid"] = "sigmoid"\n    route_norm: bool = False\n    route_scale: float = 1.0\n    top_k: int = 1\n    load_balance_coeff: float | None = 1e-3\n\n\nclass TokenChoiceTopKRouter:\n    def forward(self, x):\n        ${guard}\n            denominator = top_scores.sum(dim=-1, keepdim=True) + 1e-20\n            top_scores = top_scores / denominator\n`;
+  const flavor = (score: string) => `from torchtitan.models.moe import MoEArgs\n\nflavors = {"236B": MoEArgs(num_experts=160, top_k=6, score_func=${score}, route_norm=True, route_scale=16.0)}\n`;
+  const read = (guard: string, score: string) => {
+    const index = new ProjectIndex();
+    index.setText('/w/torchtitan/models/moe.py', moe(guard));
+    return analyzeTorchtitanPython(flavor(score), '/w/torchtitan/models/deepseek_v3/__init__.py', index).specs[0]!.normalize;
+  };
+  const sigmoidOnly = 'if self.score_func == "sigmoid" and self.route_norm:';
+
+  it('route_norm with softmax scores renormalises nothing where the router renormalises only sigmoid scores', () => {
+    const normalize = read(sigmoidOnly, '"softmax"');
+    assert.deepEqual([normalize.value, normalize.unknown, provenanceOf(normalize)], ['never', undefined, 'default']);
+    assert.match(normalize.defaultFrom?.label ?? '', /`route_norm` is True, but this torchtitan renormalises only sigmoid scores \(models\/moe.py line 17\): softmax scores are not renormalised/);
+  });
+
+  it('renormalises sigmoid scores there, softmax scores where the router always does, and is unknown with the score function', () => {
+    assert.equal(read(sigmoidOnly, '"sigmoid"').value, 'always');
+    assert.equal(read('if self.route_norm:', '"softmax"').value, 'always');
+    assert.match(read(sigmoidOnly, 'SCORE').unknown ?? '', /renormalises only sigmoid scores \(models\/moe.py line 17\), and the score function is not known/);
   });
 });
 

@@ -28,7 +28,7 @@ import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type Pyth
 import type { SyntaxNode } from '@lezer/common';
 import { callArguments, children, literalOf, parsePython, type ParsedPython } from './python/syntax';
 import { describeValue, identityOf, type ClassInfo, type ObjectValue, type PyValue } from './python/values';
-import { baseName } from '../text/paths';
+import { baseName, fileAbove } from '../text/paths';
 
 export interface PythonAnalysis {
   readonly parsed: ParsedPython;
@@ -45,6 +45,8 @@ const MAX_SPECS = 200;
 export interface PythonProject {
   hasModule(file: string): boolean;
   parsedModule(file: string): ParsedPython | undefined;
+  /** A workspace file's text, read without parsing it (the trainer a ModelSpec's flavors run under). */
+  relatedText?(file: string): string | undefined;
 }
 
 export function analyzeTorchtitanPython(text: string, file: string, project?: PythonProject, parsedAlready?: ParsedPython): PythonAnalysis {
@@ -59,7 +61,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const evaluator = new PythonEvaluator(sources, TORCHTITAN_KNOWLEDGE);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
-  const trainSpec = trainSpecBias(evaluator, file);
+  const trainSpec = modelSpecBias(evaluator, file, (path) => (path === file ? text : project?.relatedText?.(path))) ?? trainSpecBias(evaluator, file);
   const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, trainSpec))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
@@ -772,7 +774,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     selectionBias: trainSpec ? trainSpec(selectionBias(lookup, declares, asBool)) : selectionBias(lookup, declares, asBool),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
     groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum' },
-    normalize: { ...routeNorm, value: routeNorm.value ? 'always' : 'never' },
+    normalize: effectiveRouteNorm(routeNorm, scoreFunc, chain, evaluator),
     scale,
     debugRoundRobin: field(lookup('_debug_force_load_balance'), asBool, false),
     hidden,
@@ -801,6 +803,28 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     },
   };
 }
+
+/**
+ * torchtitan from a9aa506 (2025-08-05) to bd3850b (2025-09-11) renormalised the top-k scores only for sigmoid:
+ * `if self.score_func == "sigmoid" and self.route_norm:` (models/moe.py l.214 @a9aa506; its docstring: "Whether to
+ * normalize the routing scores when using sigmoid"). Where the module of the config's class says so, `route_norm=True`
+ * with softmax scores renormalises nothing (AMD's torchtitan fork @67f5364: its DeepSeek-V2 236B flavor got MOE001
+ * for a renormalisation it never does); with a score function not known, whether it does is not known either.
+ */
+function effectiveRouteNorm(routeNorm: Field<boolean>, scoreFunc: Field<string>, chain: readonly ObjectValue[], evaluator: PythonEvaluator): Field<'always' | 'never'> {
+  const written = { ...routeNorm, value: routeNorm.value ? ('always' as const) : ('never' as const) };
+  if (!routeNorm.value || routeNorm.unknown !== undefined || scoreFunc.value === 'sigmoid' && scoreFunc.unknown === undefined) return written;
+  for (const object of chain) {
+    const module = object.cls && evaluator.module(object.cls.file);
+    const guard = module ? SIGMOID_ONLY_ROUTE_NORM.exec(module.parsed.text) : null;
+    if (!module || !guard) continue;
+    const where = `${module.file.split('/').slice(-2).join('/')} line ${module.lineAt(guard.index)}`;
+    if (scoreFunc.unknown !== undefined) return { ...written, unknown: `this torchtitan renormalises only sigmoid scores (${where}), and the score function is not known` };
+    return { value: 'never', sites: [], defaultFrom: { label: `\`route_norm\` is True, but this torchtitan renormalises only sigmoid scores (${where}): ${scoreFunc.value} scores are not renormalised`, fixed: true } };
+  }
+  return written;
+}
+const SIGMOID_ONLY_ROUTE_NORM = /\bscore_func\s*==\s*["']sigmoid["']\s+and\s+self\.route_norm\b|\bself\.route_norm\s+and\s+self\.score_func\s*==\s*["']sigmoid["']/;
 
 /** The router call's callee when the flavor writes it (`MoEArgs` in `"120b": ...MoEArgs(...)`), else the flavor's name. */
 function anchorOf(outer: ObjectValue, root: Root, file: string): SourceRange {
@@ -896,6 +920,31 @@ function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<
   const unknown = `${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version`;
   return (bias) => (learned(bias) ? { ...bias, unknown } : bias);
 }
+
+/**
+ * torchtitan since 9810191 (2026-02-23): a model's ModelSpec names what runs after its optimizers are built, and the
+ * trainer calls it (`if model_spec.post_optimizer_build_fn is not None:`, trainer.py l.538 @b5bcd76); for a learned
+ * `expert_bias` that is `register_moe_load_balancing_hook` (components/optimizer), the only code that updates it. A
+ * flavor file whose ModelSpec says `post_optimizer_build_fn=None` (qwen3 in yichuan-w's, comma.ai's and a TPU fork of
+ * June–July 2026, graph_trainer's qwen3 upstream) keeps the bias at its initial zeros: no selection bias, where the
+ * workspace's trainer (torchtitan/trainer.py above the file) calls the hook only that way; unknown where it is not
+ * in the workspace. Undefined where the file's ModelSpec changes no learned bias.
+ */
+function modelSpecBias(evaluator: PythonEvaluator, file: string, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
+  const specs = evaluator.constructions.filter((c) => c.object.call.file === file && /(^|\.)ModelSpec$/.test(c.object.external ?? c.object.className) && c.object.keywords.has('post_optimizer_build_fn'));
+  if (specs.length === 0 || !specs.every((c) => c.object.keywords.get('post_optimizer_build_fn')!.value.kind === 'none')) return undefined;
+  const where = `ModelSpec(post_optimizer_build_fn=None) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
+  const learned = (bias: Field<SelectionBias>): boolean => bias.value === 'learned' && bias.unknown === undefined;
+  const trainer = fileAbove(file, 'torchtitan/trainer.py', read, MAX_TRAINER_DEPTH);
+  if (trainer && trainer.text.includes('post_optimizer_build_fn') && !/register_moe_load_balancing_hook|expert_bias/.test(trainer.text)) {
+    const none: Field<SelectionBias> = { value: 'none', sites: [], defaultFrom: { label: `${where}: the trainer (${trainer.path.split('/').slice(-2).join('/')}) updates \`expert_bias\` only through post_optimizer_build_fn, so it stays at its initial zeros`, fixed: true } };
+    return (bias) => (learned(bias) ? none : bias);
+  }
+  const unknown = `${where}: whether anything updates \`expert_bias\` depends on the trainer, and torchtitan/trainer.py is not in the workspace above this file`;
+  return (bias) => (learned(bias) ? { ...bias, unknown } : bias);
+}
+/** Folders above a flavor file where its torchtitan checkout's trainer.py is looked for (torchtitan/experiments/x/y/). */
+const MAX_TRAINER_DEPTH = 6;
 
 /**
  * A keyword of a built config as a site: where its value is written (in this file) or in which other file, and
