@@ -621,6 +621,14 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh').specs[0]!.routerBias.value, true);
   });
 
+  it('a Weights & Biases run record (`_wandb:`, every key `key: {value: …}`) is no Megatron config', () => {
+    // KevinC259/MindSpeed-LLM @4e626e7 examples/mcore/qwen3/wandb/.../run-20251224_215008-e8aicbux/files/config.yaml
+    // (trimmed): read as a launch, every router field unknown, quoting `{"value":false}`.
+    const record = '_wandb:\n    value:\n        cli_version: 0.23.1\nmoe_router_topk:\n    value: 2\nmoe_router_load_balancing_type:\n    value: aux_loss\nnum_experts:\n    value: null\n';
+    assert.deepEqual(analyzeMegatronYaml(record, 'wandb/run-20251224_215008-e8aicbux/files/config.yaml').specs, []);
+    assert.equal(analyzeMegatronYaml(record.replace('_wandb', 'wandb_meta'), 'files/config.yaml').specs.length, 1);
+  });
+
   it('a MaxText model YAML beside Megatron ones (Primus keeps both, with `extends:`) is no Megatron config', () => {
     // AMD-AGI/Primus @fd1eeab primus/configs/models/maxtext/grok1.yaml: read as Megatron's, its top-k was the default 2.
     const text = 'extends:\n  - model_base.yaml\n\ndecoder_block: "mixtral"\nbase_emb_dim: 6144\nnum_experts: 8\nnum_experts_per_tok: 2\n';

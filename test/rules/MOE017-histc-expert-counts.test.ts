@@ -15,6 +15,11 @@ runRuleTests(histcExpertCounts, {
       file: 'verl/models/transformers/npu_patch.py',
       code: `${TORCH}import torch_npu\n\ndef permute(self, hidden_states, selected_experts):\n    permuted_tokens, row_ids_map = torch_npu.npu_moe_token_permute(hidden_states, selected_experts.to(torch.int32))\n    return torch.histc(selected_experts, bins=self.num_experts, min=0, max=self.num_experts)\n`,
     },
+    {
+      name: 'a function that calls Ascend ops, in a module that imports torch_npu in a try (MindSpeed-LLM modeling_deepseek_v4.py gmm_forward)',
+      file: 'mindspeed_llm/fsdp2/models/deepseek_v4/modeling_deepseek_v4.py',
+      code: `${TORCH}try:\n    import torch_npu\nexcept ImportError:\n    torch_npu = None\n\n\ndef gmm_forward(self, hidden_states, topk_indices):\n    permuted, row_ids_map = torch_npu.npu_moe_token_permute(hidden_states, topk_indices.to(torch.int32))\n    tokens_per_expert = torch.histc(topk_indices, bins=self.num_experts, min=0, max=self.num_experts)\n    return permuted, tokens_per_expert\n`,
+    },
   ],
   invalid: [
     {
@@ -23,6 +28,13 @@ runRuleTests(histcExpertCounts, {
       code: `${TORCH}class R:\n    def forward(self, selected_experts_indices):\n        return torch.histc(\n            selected_experts_indices.view(-1), bins=self.num_experts, min=0, max=self.num_experts\n        )\n`,
       errors: [{ messageId: 'histc', text: 'torch.histc', severity: 'warning', includes: ['fails on CPU', "CUDA only"] }],
       output: `${TORCH}class R:\n    def forward(self, selected_experts_indices):\n        return torch.bincount(selected_experts_indices.view(-1), minlength=self.num_experts)\n`,
+    },
+    {
+      name: 'the portable function beside an Ascend one, in a module that imports torch_npu in a try',
+      file: 'mindspeed_llm/fsdp2/models/qwen3/qwen3_moe.py',
+      code: `${TORCH}try:\n    import torch_npu\nexcept ImportError:\n    torch_npu = None\n\n\ndef npu_forward(x, topk_idx):\n    return torch_npu.npu_moe_token_permute(x, topk_idx)\n\n\ndef forward(topk_idx):\n    return torch.histc(topk_idx, bins=8, min=0, max=8)\n`,
+      errors: [{ messageId: 'histc', text: 'torch.histc' }],
+      output: `${TORCH}try:\n    import torch_npu\nexcept ImportError:\n    torch_npu = None\n\n\ndef npu_forward(x, topk_idx):\n    return torch_npu.npu_moe_token_permute(x, topk_idx)\n\n\ndef forward(topk_idx):\n    return torch.bincount(topk_idx.flatten(), minlength=8)\n`,
     },
     {
       name: 'ids from topk(...)[1] in a variable with a neutral name; positional bins/min/max',

@@ -847,6 +847,9 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   // A MaxText model YAML (`decoder_block`, `base_emb_dim`: MaxText's base.yml keys; Primus keeps some beside its
   // Megatron ones, with `extends:`) is read by MaxText, whose `num_experts_per_tok` is no Megatron key: not read.
   if (root && MAXTEXT_KEYS.some((key) => pairOf(root, key) !== undefined)) return { specs: [], errors };
+  // A Weights & Biases run record (`files/config.yaml` of a run: `_wandb:`, every key as `key: {value: …}`) says what
+  // a past run was given, in wandb's own shape: no config anyone launches (KevinC259/MindSpeed-LLM keeps eight).
+  if (root && pairOf(root, '_wandb') !== undefined) return { specs: [], errors };
   const missing: string[] = [];
   const inherited = root ? inheritedSites(root, file, read, new Set([file]), 0, missing) : [];
   // A Primus experiment's Megatron module: its model preset's values, then the module's overrides.

@@ -19,6 +19,18 @@ function importsTorchNpu(python: ParsedPython): boolean {
   }
   return false;
 }
+/**
+ * A function that calls an Ascend op (`torch_npu.npu_moe_token_permute(...)`, mindspeed's `npu_moe_token_permute`) runs
+ * only on NPUs, whatever its module imports (MindSpeed-LLM @c77308a mindspeed_llm/fsdp2/models/deepseek_v4/
+ * modeling_deepseek_v4.py l.1245-1266: `torch_npu` imported in a `try`, the function an NPU fast path).
+ */
+function inAscendFunction(call: SyntaxNode, text: string): boolean {
+  for (let node = call.parent; node; node = node.parent) {
+    if (node.name === 'FunctionDefinition') return ASCEND_OP.test(text.slice(node.from, node.to));
+  }
+  return false;
+}
+const ASCEND_OP = /\btorch_npu\.\w+\s*\(|\bnpu_\w+\s*\(/;
 /** A float histogram is what `histc` is for: quiet. */
 const FLOAT_CAST = /\.(float|double|half|bfloat16)\s*\(|\.to\s*\(\s*(torch\.)?(float|double|half|bfloat16|float16|float32|float64)\b|dtype\s*=\s*torch\.(float|double|half|bfloat16)/;
 
@@ -88,7 +100,7 @@ export const histcExpertCounts = {
   fix: { availability: 'sometimes', kinds: { bincount: { title: 'Count with `torch.bincount(…, minlength={bins})`', safety: 'unsafe' } } },
   docs: {
     what:
-      'Flags `torch.histc` (or `tensor.histc`) whose input is selected expert ids (from `topk(...).indices` or `[1]`, `argsort`, `argmax`, or a variable named or assigned like them), the way MoE code counts tokens per expert. Float histograms stay quiet. Where the call is `histc(ids, bins=E, min=0, max=E)`, it offers `torch.bincount(ids.flatten(), minlength=E)`, which gives the same int64 counts. A module that imports `torch_npu` at its top level (code that loads only on Ascend NPUs) is left alone.',
+      'Flags `torch.histc` (or `tensor.histc`) whose input is selected expert ids (from `topk(...).indices` or `[1]`, `argsort`, `argmax`, or a variable named or assigned like them), the way MoE code counts tokens per expert. Float histograms stay quiet. Where the call is `histc(ids, bins=E, min=0, max=E)`, it offers `torch.bincount(ids.flatten(), minlength=E)`, which gives the same int64 counts. A module that imports `torch_npu` at its top level (code that loads only on Ascend NPUs), or a function that calls an Ascend op (`torch_npu.npu_*`, `npu_*`), is left alone.',
     why: 'PyTorch implements `histc` for integer tensors on CUDA only: on CPU it raises NotImplementedError ("histogram_cpu" not implemented for \'Long\'), so the same model code cannot run its tests or a debug run on a CPU. torchtitan counted tokens this way (moe.py @238fa9953) until it switched to a routing map (#3450); PR #2212 proposed `bincount`.',
     example: {
       dialect: 'python',
@@ -113,7 +125,7 @@ export const histcExpertCounts = {
     if (!python || !context.text.includes('histc') || importsTorchNpu(python)) return;
     for (const call of python.calls) {
       const found = histcCall(call, context.text);
-      if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text)) continue;
+      if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text) || inAscendFunction(call, context.text)) continue;
       const edit = bincountEdit(found, context.text);
       const bins = found.keywords.get('bins') ?? found.positional[0];
       context.report({
