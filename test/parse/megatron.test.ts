@@ -621,6 +621,35 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh').specs[0]!.routerBias.value, true);
   });
 
+  it('variables one launch passes together are one config; each launch of its own variable, a config with the variables beside it', () => {
+    // Ascend/MindSpeed @028de58 tests_extend/system_tests/gpt/pretrain_gpt_megatron_moe_8k.sh (trimmed): GPT_ARGS
+    // switches the bias off for both launches; pretrain_gpt_deepspeed_moe_128k.sh passes $GPT_ARGS $MOE_ARGS to one.
+    const vars = 'GPT_ARGS="\n    --disable-bias-linear \\\n    --num-layers 2\n"\n\nMOE_ARGS_1="\n    --num-experts 4 \\\n    --moe-router-topk 2\n"\n\nMOE_ARGS_2="\n    --num-experts 8 \\\n    --moe-router-topk 2\n"\n\n';
+    const two = vars + 'torchrun pretrain_gpt.py \\\n    $GPT_ARGS \\\n    $MOE_ARGS_1 \\\n    --seed 1234\n\ntorchrun pretrain_gpt.py \\\n    $GPT_ARGS \\\n    $MOE_ARGS_2 \\\n    --seed 1234\n';
+    const specs = analyzeMegatronArgs(two, 'pretrain_gpt_megatron_moe_8k.sh').specs;
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.routerBias.value, provenanceOf(s.routerBias)]), [
+      ['pretrain_gpt_megatron_moe_8k MOE_ARGS_1', 4, false, 'literal'],
+      ['pretrain_gpt_megatron_moe_8k MOE_ARGS_2', 8, false, 'literal'],
+    ]);
+    const one = 'GPT_ARGS="\n    --disable-bias-linear \\\n    --moe-router-topk 2\n"\n\nMOE_ARGS="\n    --num-experts 2\n"\n\ntorchrun pretrain_gpt.py $GPT_ARGS $MOE_ARGS --seed 1234\n';
+    const [merged, ...rest] = analyzeMegatronArgs(one, 'pretrain_gpt_deepspeed_moe_128k.sh').specs;
+    assert.deepEqual([merged!.name, merged!.experts.value, merged!.topK.value, provenanceOf(merged!.topK), merged!.routerBias.value, rest.length], ['pretrain_gpt_deepspeed_moe_128k', 2, 2, 'literal', false, 0]);
+    // Variables no launch passes (a script that only defines them): each its own config, as before.
+    assert.equal(analyzeMegatronArgs(vars, 'vars.sh').specs.length, 2);
+  });
+
+  it("MindSpeed's Megatron (core_v0.12.1 or older) has no router bias, whatever add_bias_linear says", () => {
+    // Ascend/MindSpeed @028de58 tests_extend/model_tests/benchmark_model/gpt_moe/pretrain_gpt_moe_128k.sh (trimmed): no
+    // --disable-bias-linear; read as a router bias (Megatron's default since a329dd6), which that Megatron has not.
+    const script = 'NPUS_PER_NODE=8\ntorchrun --nproc_per_node $NPUS_PER_NODE pretrain_gpt.py --num-experts 8 --moe-router-topk 2\n';
+    const bias = analyzeMegatronArgs(script, 'gpt_moe/pretrain_gpt_moe_128k.sh').specs[0]!.routerBias;
+    assert.deepEqual([bias.value, bias.defaultFrom?.fixed], [false, true]);
+    assert.match(bias.defaultFrom!.label, /MindSpeed runs Megatron-LM core_v0.12.1 or older, whose router has no bias/);
+    assert.equal(analyzeMegatronArgs(script.replace('NPUS_PER_NODE=8\n', '').replace(' --nproc_per_node $NPUS_PER_NODE', ''), 'train.sh').specs[0]!.routerBias.value, true);
+    const yaml = analyzeMegatronYaml('num_experts: 8\nmoe_router_topk: 2\nnorm_topk_prob: true\n', 'configs/model/moe.yaml').specs[0]!.routerBias;
+    assert.deepEqual([yaml.value, yaml.defaultFrom?.fixed], [false, true]);
+  });
+
   it('a Weights & Biases run record (`_wandb:`, every key `key: {value: …}`) is no Megatron config', () => {
     // KevinC259/MindSpeed-LLM @4e626e7 examples/mcore/qwen3/wandb/.../run-20251224_215008-e8aicbux/files/config.yaml
     // (trimmed): read as a launch, every router field unknown, quoting `{"value":false}`.

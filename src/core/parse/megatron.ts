@@ -529,15 +529,13 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       ? { complete: false, why: "passes MegaBlocks' flags, so it runs MegaBlocks' fork of Megatron-LM, with that fork's defaults" }
       : launch;
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
-  // Several variables that each hold a router's flags (`MODEL_ARGS` and `MODEL_ARGS_SMALL`) are several
-  // configs; flags outside any variable belong to each of them.
   const groups = [...new Set(normalised.filter((s) => s.group && MARKERS.includes(s.key)).map((s) => s.group!))];
-  const sets = groups.length > 1 ? groups.map((group) => ({ group, sites: normalised.filter((s) => s.group === group || !s.group) })) : [{ group: undefined, sites: normalised }];
+  const sets = configSets(groups, normalised, launchedVariables(text, words));
   const specs = sets
     .filter((set) => set.sites.some((s) => MARKERS.includes(s.key)) && !isDense(set.sites))
     .map((set) => {
       const first = set.sites.find((s) => MARKERS.includes(s.key))!;
-      const own = set.group ? set.sites.filter((s) => s.group === set.group) : set.sites;
+      const own = set.group ? set.sites.filter((s) => s.group !== undefined && set.markers.includes(s.group)) : set.sites;
       const last = own[own.length - 1]!;
       const spec = buildSpec('megatron-args', file, set.sites, { start: 0, end: text.length }, first.keyRange, {
         offset: set.group ? Math.max(last.valueRange.end, last.keyRange.end) : lastFlagEnd,
@@ -552,6 +550,46 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
   return specs;
+}
+
+/**
+ * Several variables that each hold a router's flags are several configs (`MODEL_ARGS` and `MODEL_ARGS_SMALL`, each
+ * run by a launch of its own); flags outside any variable belong to each of them. Variables one launch passes
+ * together are one config with every variable that launch passes (Ascend/MindSpeed @028de58 tests_extend/
+ * system_tests/gpt/pretrain_gpt_megatron_moe_8k.sh l.114-126: `pretrain_gpt.py $GPT_ARGS $MOE_ARGS_1 …`, the bias
+ * switched off in GPT_ARGS): read per variable, each config lost the flags of the variables beside it.
+ */
+function configSets(groups: readonly string[], sites: (Site & { group?: string })[], launches: readonly ReadonlySet<string>[]): { group?: string; markers: readonly string[]; sites: (Site & { group?: string })[] }[] {
+  if (groups.length < 2) return [{ markers: groups, sites }];
+  const passed = launches.map((names) => ({ names, markers: groups.filter((g) => names.has(g)) })).filter((l) => l.markers.length > 0);
+  // Only where every variable with router flags is passed by a launch the script runs.
+  if (!groups.every((g) => passed.some((l) => l.markers.includes(g)))) return groups.map((group) => ({ group, markers: [group], sites: sites.filter((s) => s.group === group || !s.group) }));
+  const byMarkers = new Map(passed.map((l) => [l.markers.join(' '), l]));
+  if (byMarkers.size === 1) {
+    const [only] = byMarkers.values();
+    return [{ markers: only!.markers, sites: sites.filter((s) => !s.group || only!.names.has(s.group)) }];
+  }
+  return [...byMarkers].map(([group, l]) => ({ group, markers: l.markers, sites: sites.filter((s) => !s.group || l.names.has(s.group)) }));
+}
+
+/** For each command that runs a Megatron entry point, the variables it expands (`$GPT_ARGS`, `${MOE_ARGS[@]}`). */
+function launchedVariables(text: string, words: readonly ScriptWord[]): Set<string>[] {
+  const launches: Set<string>[] = [];
+  for (let index = 0; index < words.length; index++) {
+    if (!ENTRY_POINT.test(words[index]!.text)) continue;
+    let start = index;
+    while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
+    let end = index + 1;
+    while (end < words.length && sameCommand(text, words[end - 1]!, words[end]!)) end++;
+    const names = new Set<string>();
+    for (let i = start; i < end; i++) {
+      const name = words[i]!.dynamic ? EXPANSION.exec(words[i]!.text)?.[1] : undefined;
+      if (name !== undefined) names.add(name);
+    }
+    launches.push(names);
+    index = end - 1;
+  }
+  return launches;
 }
 
 /** The next word is one more value of a list flag: not a flag, and in the same command. */
@@ -964,7 +1002,8 @@ function flagValue(site: Site): boolean | undefined {
  * k stay read. Its `--norm-topk-prob` divides `aux_loss`'s weights by their sum after Megatron's routing, scaling
  * included (l.558-561), so neither the renormalisation nor the scale is Megatron's.
  */
-function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
+function mindSpeedRouting(written: RouterSpec, sites: readonly Site[]): RouterSpec {
+  const spec = mindSpeedRouterBias(written);
   const balancing = lastSite(sites, 'moe_router_load_balancing_type');
   const types = balancing ? (balancing.items ?? [balancing.literal.kind === 'string' ? balancing.literal.value : literalText(balancing.literal)]) : ['aux_loss'];
   const unread = balancing?.literal.kind === 'expression';
@@ -979,6 +1018,18 @@ function mindSpeedRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec 
   if (!normTopk || !types.includes('aux_loss') || (normTopk.literal.kind === 'bool' && !normTopk.literal.value)) return spec;
   const why = `MindSpeed's \`--norm-topk-prob\` divides the aux_loss router's weights by their sum after Megatron's routing and scaling (${MINDSPEED_ROUTER} l.558-561)`;
   return { ...spec, normalize: { ...spec.normalize, unknown: why }, scale: { ...spec.scale, unknown: why } };
+}
+
+/**
+ * MindSpeed runs Megatron-LM at the version it pins, core_v0.12.1 or older (Ascend/MindSpeed @028de58 README l.95-100
+ * and its branch table l.211-214; MindSpeed-LLM's branches from core_r0.8.0 to 26.0.0 on core_v0.12.1), whose router
+ * has a weight and no bias (router.py @core_v0.12.1 l.71); MindSpeed adds none. `add_bias_linear` reaches Megatron's
+ * router only since a329dd6 (2025-09-22), so it biases only MindSpeed's expert MLPs.
+ */
+function mindSpeedRouterBias(spec: RouterSpec): RouterSpec {
+  if (spec.routerBias.value !== true && spec.routerBias.unknown === undefined) return spec;
+  const label = "MindSpeed runs Megatron-LM core_v0.12.1 or older, whose router has no bias (router.py l.71 @core_v0.12.1): `add_bias_linear` reaches Megatron's router only since a329dd6 (2025-09-22)";
+  return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
 }
 
 /**
