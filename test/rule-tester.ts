@@ -24,6 +24,8 @@ export interface ExpectedError {
   readonly severity?: Diagnostic['severity'];
   /** Substrings the rendered message must contain. */
   readonly includes?: readonly string[];
+  /** Text the message and its detail must not hold (a claim the rule must not make here). */
+  readonly excludes?: readonly string[];
 }
 
 export interface InvalidCase extends ValidCase {
@@ -59,6 +61,7 @@ export function runRuleTests(rule: Rule, cases: { valid: readonly ValidCase[]; i
           if (expected.severity) assert.equal(diagnostic.severity, expected.severity);
           const said = `${diagnostic.message} ${diagnostic.detail ?? ''}`;
           for (const part of expected.includes ?? []) assert.ok(said.includes(part), `message "${said}" lacks "${part}"`);
+          for (const part of expected.excludes ?? []) assert.ok(!said.includes(part), `message "${said}" says "${part}"`);
           assert.ok(!diagnostic.message.match(/\{\w+\}/), `unfilled placeholder in "${diagnostic.message}"`);
           if (rule.fix.availability === 'none') assert.equal(diagnostic.fixes.length, 0, 'rule declares no fix but reported one');
           if (rule.fix.availability === 'always') assert.ok(diagnostic.fixes.length > 0, 'rule declares a fix always but reported none');

@@ -650,6 +650,19 @@ describe('Megatron dialects', () => {
     assert.deepEqual([yaml.value, yaml.defaultFrom?.fixed], [false, true]);
   });
 
+  it('a launch that names its Megatron-LM by date (Pai-Megatron-Patch) runs that Megatron: no router bias before a329dd6', () => {
+    // alibaba/Pai-Megatron-Patch @a098ca5 examples/qwen3_next/run_mcore_qwen3.sh l.5-6 (trimmed): Megatron-LM-250908.
+    const script = (date: string) => `MEGATRON_PATH=\${MEGATRON_PATCH_PATH}/backends/megatron/Megatron-LM-${date}\nexport PYTHONPATH=\${MEGATRON_PATH}:\${MEGATRON_PATCH_PATH}:$PYTHONPATH\ntorchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2\n`;
+    const [old] = analyzeMegatronArgs(script('250908'), 'examples/qwen3_next/run_mcore_qwen3.sh').specs;
+    assert.deepEqual(old!.launch?.pinned, { date: '2025-09-08', where: 'MEGATRON_PATH=${MEGATRON_PATCH_PATH}/backends/megatron/Megatron-LM-250908 (line 1)' });
+    assert.deepEqual([old!.routerBias.value, old!.routerBias.defaultFrom?.fixed], [false, true]);
+    assert.match(old!.routerBias.defaultFrom!.label, /the Megatron-LM this script runs \(MEGATRON_PATH=.*Megatron-LM-250908 \(line 1\)\) is from 2025-09-08: its router has no bias/);
+    assert.equal(analyzeMegatronArgs(script('251120'), 'run.sh').specs[0]!.routerBias.value, true);
+    // Not a date (a month 13), or not the path of a Megatron variable: nothing is pinned.
+    assert.equal(analyzeMegatronArgs(script('251320'), 'run.sh').specs[0]!.launch?.pinned, undefined);
+    assert.equal(analyzeMegatronArgs(script('250908').replace(/MEGATRON_PATH=/, 'LOG_DIR=').replace('${MEGATRON_PATH}:', ''), 'run.sh').specs[0]!.launch?.pinned, undefined);
+  });
+
   it('a Weights & Biases run record (`_wandb:`, every key `key: {value: …}`) is no Megatron config', () => {
     // KevinC259/MindSpeed-LLM @4e626e7 examples/mcore/qwen3/wandb/.../run-20251224_215008-e8aicbux/files/config.yaml
     // (trimmed): read as a launch, every router field unknown, quoting `{"value":false}`.

@@ -36,5 +36,21 @@ runRuleTests(top1SoftmaxAfterTopK, {
       errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error' }],
       output: null,
     },
+    // alibaba/Pai-Megatron-Patch examples/llama2/run_pretrain_mcore_llama.sh l.5-6 (trimmed): it runs
+    // Megatron-LM-240126 (@3709708a), older than the ValueError (5153efe, 2024-07-25), which trains it silently.
+    {
+      name: 'a launch of a Megatron-LM older than the check (Pai-Megatron-Patch Megatron-LM-240126): a warning, no ValueError',
+      file: 'run_pretrain_mcore_llama.sh',
+      code: 'MEGATRON_PATH=${MEGATRON_PATCH_PATH}/Megatron-LM-240126\nexport PYTHONPATH=${MEGATRON_PATH}:${MEGATRON_PATCH_PATH}:$PYTHONPATH\ntorchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 1\n',
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'warning', excludes: ['ValueError'], includes: ['predates the check Megatron-LM added in 5153efe (2024-07-25)'] }],
+      output: null,
+    },
+    {
+      name: 'a launch of a Megatron-LM with the check (Megatron-LM-240801): Megatron raises ValueError',
+      file: 'run_pretrain_mcore_llama.sh',
+      code: 'MEGATRON_PATH=${MEGATRON_PATCH_PATH}/Megatron-LM-240801\nexport PYTHONPATH=${MEGATRON_PATH}:${MEGATRON_PATCH_PATH}:$PYTHONPATH\ntorchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 1\n',
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error', includes: ['Megatron raises ValueError'] }],
+      output: null,
+    },
   ],
 });

@@ -101,6 +101,26 @@ describe('MOE020: the commits that added recent checks (since.ts)', () => {
   });
 });
 
+describe('MOE020: a launch that names the Megatron-LM it runs by its date (Pai-Megatron-Patch)', () => {
+  // alibaba/Pai-Megatron-Patch examples/*/run_*.sh: `MEGATRON_PATH=${MEGATRON_PATCH_PATH}/backends/megatron/Megatron-LM-YYMMDD`.
+  const pinnedTo = (date: string, check: MegatronLaunchCheck) =>
+    `MEGATRON_PATH=\${MEGATRON_PATCH_PATH}/backends/megatron/Megatron-LM-${date}\nexport PYTHONPATH=\${MEGATRON_PATH}:\${MEGATRON_PATCH_PATH}:$PYTHONPATH\n${commandLine(check.trigger, check.withoutExperts)}`;
+  const fires = (text: string, check: MegatronLaunchCheck) => lintText(SCRIPT, text).diagnostics.some((d) => d.code === 'MOE020' && d.message.includes(expectedMessage(check)));
+  const old = COMMAND_LINE_CHECKS.find((check) => !check.since && !check.withoutExperts)!;
+  const recent = COMMAND_LINE_CHECKS.find((check) => check.id === 'MEG-043')!;
+
+  it('gets the checks added after the cutoff and before its date', () => {
+    assert.ok(fires(pinnedTo('260801', recent), recent), 'MEG-043 (2026-07-02) is in a Megatron-LM of 2026-08-01');
+    assert.ok(!fires(pinnedTo('260601', recent), recent), 'but not in one of 2026-06-01');
+    assert.ok(fires(pinnedTo('260601', old), old), `${old.id} (before the cutoff) is in one of 2026-06-01`);
+  });
+
+  it('gets none where it is older than the cutoff: which checks it had is not known', () => {
+    assert.ok(fires(commandLine(old.trigger), old));
+    assert.ok(!fires(pinnedTo('240718', old), old));
+  });
+});
+
 runRuleTests(megatronFlagConflict, {
   valid: [
     ...COMMAND_LINE_CHECKS.map((check) => ({ name: `${check.id}: the nearest valid flags`, file: SCRIPT, code: commandLine(check.valid, check.withoutExperts) })),

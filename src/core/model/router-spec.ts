@@ -396,6 +396,18 @@ export interface LaunchScope {
   readonly complete: boolean;
   /** Why, in a phrase: "runs pretrain_gpt.py with every flag written here", "passes `$EXTRA_ARGS`". */
   readonly why: string;
+  /**
+   * The Megatron-LM the script puts on its path, where its folder names its date (Pai-Megatron-Patch's
+   * `MEGATRON_PATH=…/Megatron-LM-240126`): checks and features younger than it are not that Megatron's.
+   */
+  readonly pinned?: PinnedMegatron;
+}
+
+export interface PinnedMegatron {
+  /** `2024-01-26`. */
+  readonly date: string;
+  /** `MEGATRON_PATH=${MEGATRON_PATCH_PATH}/Megatron-LM-240126 (line 5)`. */
+  readonly where: string;
 }
 
 export interface KeyNames {

@@ -4,7 +4,7 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { literalText, mapRouterFields, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { literalText, mapRouterFields, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type PinnedMegatron, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
@@ -264,12 +264,33 @@ export function checkoutRouterWithoutBias(file: string, readModule: RelatedText)
   return router && /\bclass\s+TopKRouter\b/.test(router.text) && !router.text.includes('add_bias_linear') ? router.path : undefined;
 }
 
+/**
+ * The Megatron-LM a launch puts on its Python path, where the folder names its date: Pai-Megatron-Patch keeps
+ * Megatron-LM snapshots as `backends/megatron/Megatron-LM-YYMMDD` (and `PAI-Megatron-LM-YYMMDD`) and each example
+ * script sets `MEGATRON_PATH=${MEGATRON_PATCH_PATH}/…/Megatron-LM-240126`, then `PYTHONPATH=${MEGATRON_PATH}:…`
+ * (examples/llama2/run_pretrain_mcore_llama.sh l.5-6 @04bd3a6: Megatron-LM @3709708a, 2024-01-25). The first such
+ * assignment to a variable named for Megatron or to PYTHONPATH decides.
+ */
+export function pinnedMegatron(text: string): PinnedMegatron | undefined {
+  const match = /^[ \t]*(?:export[ \t]+)?(\w*MEGATRON\w*|PYTHONPATH)=\S*?\bMegatron-LM-(\d{2})(\d{2})(\d{2})(?![\w.])/im.exec(text);
+  if (!match) return undefined;
+  const [, , year, month, day] = match;
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > 31) return undefined;
+  const line = text.slice(0, match.index).split('\n').length;
+  return { date: `20${year}-${month}-${day}`, where: `${match[0].trim()} (line ${line})` };
+}
+
 /** Folders above a config where its Megatron checkout is looked for (a test case sits five deep). */
 const MAX_CHECKOUT_DEPTH = 8;
 
-export function withoutRouterBias(spec: RouterSpec, router: string): RouterSpec {
-  if (spec.framework !== 'megatron') return spec;
-  const label = `this checkout's Megatron router (${router.slice(router.lastIndexOf('/megatron/') + 1)}) has no bias: \`add_bias_linear\` reaches the router only since Megatron-LM a329dd6 (2025-09-22)`;
+/** When Megatron-LM's router got a bias under `add_bias_linear` (router.py l.54-59). */
+const ROUTER_BIAS_SINCE = { commit: 'a329dd6', date: '2025-09-22' };
+
+/** `which`: the checkout's router.py, or a phrase that says which older Megatron runs the config. */
+export function withoutRouterBias(spec: RouterSpec, which: string): RouterSpec {
+  if (spec.framework !== 'megatron' || (spec.routerBias.value !== true && spec.routerBias.unknown === undefined)) return spec;
+  const subject = which.endsWith('.py') ? `this checkout's Megatron router (${which.slice(which.lastIndexOf('/megatron/') + 1)}) has no bias` : `${which}: its router has no bias`;
+  const label = `${subject}: \`add_bias_linear\` reaches the router only since Megatron-LM ${ROUTER_BIAS_SINCE.commit} (${ROUTER_BIAS_SINCE.date})`;
   return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
 }
 
@@ -521,13 +542,15 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   const ascend = ASCEND.exec(text)?.[0];
   const deepspeed = sites.some((s) => DEEPSPEED_KEYS.has(s.key));
   const fastmoe = sites.some((s) => s.key === 'fmoefy');
-  const scope: FrameworkLaunchScope = deepspeed
+  const pinned = pinnedMegatron(text);
+  const framework: FrameworkLaunchScope = deepspeed
     ? { complete: false, why: `passes ${DEEPSPEED_WHY}`, framework: 'megatron-deepspeed' }
     : ascend
     ? { complete: false, why: `runs on Ascend NPUs (\`${ascend}\`), where Megatron-LM runs through MindSpeed, which patches its arguments and checks at the Megatron version it pins`, framework: 'mindspeed' }
     : megablocks && launch.complete
       ? { complete: false, why: "passes MegaBlocks' flags, so it runs MegaBlocks' fork of Megatron-LM, with that fork's defaults" }
       : launch;
+  const scope: FrameworkLaunchScope = pinned ? { ...framework, pinned } : framework;
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   const groups = [...new Set(normalised.filter((s) => s.group && MARKERS.includes(s.key)).map((s) => s.group!))];
   const sets = configSets(groups, normalised, launchedVariables(text, words));
@@ -545,7 +568,8 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       // MindSpeed and Megatron-DeepSpeed define flags of their own: only a near miss of a router flag is reported.
       const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend || fastmoe ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const read = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : spec;
+      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : spec;
+      const read = pinned && pinned.date < ROUTER_BIAS_SINCE.date ? withoutRouterBias(routed, `the Megatron-LM this script runs (${pinned.where}) is from ${pinned.date}`) : routed;
       const named = withLaunch(set.group ? { ...read, name: `${read.name} ${set.group}` } : read, scope);
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
