@@ -646,6 +646,10 @@ describe('Megatron dialects', () => {
     assert.deepEqual([bias.value, bias.defaultFrom?.fixed], [false, true]);
     assert.match(bias.defaultFrom!.label, /MindSpeed runs Megatron-LM core_v0.12.1 or older, whose router has no bias/);
     assert.equal(analyzeMegatronArgs(script.replace('NPUS_PER_NODE=8\n', '').replace(' --nproc_per_node $NPUS_PER_NODE', ''), 'train.sh').specs[0]!.routerBias.value, true);
+    // tests_extend/system_tests/gpt/pretrain_gpt_deepspeed_moe_128k.sh l.32-39: MindSpeed's DeepSpeed-style MoE.
+    const deepspeed = analyzeMegatronArgs(script.replace('--num-experts 8', '--moe-model-type deepspeed_moe --num-experts 8'), 'gpt/pretrain_gpt_deepspeed_moe_128k.sh').specs[0]!;
+    assert.equal(deepspeed.experts.value, 8);
+    for (const field of [deepspeed.topK, deepspeed.scoreFunc, deepspeed.normalize]) assert.match(field.unknown ?? '', /MindSpeed's DeepSpeed-style MoE \(`--moe-model-type deepspeed_moe`\) routes with its own TopKGate/);
     const yaml = analyzeMegatronYaml('num_experts: 8\nmoe_router_topk: 2\nnorm_topk_prob: true\n', 'configs/model/moe.yaml').specs[0]!.routerBias;
     assert.deepEqual([yaml.value, yaml.defaultFrom?.fixed], [false, true]);
   });

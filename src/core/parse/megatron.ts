@@ -1028,6 +1028,14 @@ function flagValue(site: Site): boolean | undefined {
  */
 function mindSpeedRouting(written: RouterSpec, sites: readonly Site[]): RouterSpec {
   const spec = mindSpeedRouterBias(written);
+  // `--moe-model-type deepspeed_moe` (mindspeed/arguments.py l.122, legacy models only): MindSpeed's DeepSpeed-style
+  // MoE, its TopKGate (mindspeed/moe/gate.py) with its own k and capacity, not Megatron's router.
+  const modelType = lastSite(sites, 'moe_model_type');
+  if (modelType && !(modelType.literal.kind === 'string' && modelType.literal.value === 'megatron_moe')) {
+    const why = modelType.literal.kind === 'string' && modelType.literal.value === 'deepspeed_moe' ? "MindSpeed's DeepSpeed-style MoE (`--moe-model-type deepspeed_moe`) routes with its own TopKGate (mindspeed/moe/gate.py), which MoE Lens does not model" : `\`--moe-model-type ${literalText(modelType.literal)}\` may pick MindSpeed's DeepSpeed-style MoE, which MoE Lens does not model`;
+    const routed = unmodelledRouter(spec, why, unknownGroups(why));
+    return { ...routed, topK: { ...routed.topK, unknown: why } };
+  }
   const balancing = lastSite(sites, 'moe_router_load_balancing_type');
   const types = balancing ? (balancing.items ?? [balancing.literal.kind === 'string' ? balancing.literal.value : literalText(balancing.literal)]) : ['aux_loss'];
   const unread = balancing?.literal.kind === 'expression';
