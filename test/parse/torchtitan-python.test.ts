@@ -447,6 +447,32 @@ describe('what a torchtitan class does not declare', () => {
   });
 });
 
+describe('functions nothing in the file calls', () => {
+  it('a builder whose router values are its own parameters is no config; a flavor builder with other parameters is', () => {
+    // pytorch/torchtitan @b5bcd76 torchtitan/models/common/config_utils.py l.311 (trimmed): make_moe_config, which
+    // every flavor calls with its own values, was read as a model of 8 experts, top-1, from its parameter defaults.
+    const builder = 'from torchtitan.models.moe import MoEArgs\n\n\ndef make_moe_config(*, num_experts: int = 8, top_k: int = 1, score_func: str = "sigmoid"):\n    return MoEArgs(num_experts=num_experts, top_k=top_k, score_func=score_func)\n';
+    assert.deepEqual(specsOf(builder, 'torchtitan/models/common/config_utils.py'), []);
+    const called = `${builder}\n\nflavors = {"x": make_moe_config(num_experts=64, top_k=6)}\n`;
+    assert.deepEqual(specsOf(called, 'torchtitan/models/x/__init__.py').map((s) => [s.name, s.experts.value, s.topK.value]), [['x', 64, 6]]);
+    const flavor = 'from torchtitan.models.moe import MoEArgs\n\n\ndef _debugmodel(attn_backend: str = "flex"):\n    return MoEArgs(num_experts=8, top_k=2)\n';
+    assert.deepEqual(specsOf(flavor, 'torchtitan/models/x/__init__.py').map((s) => [s.name, s.experts.value]), [['debugmodel', 8]]);
+  });
+});
+
+describe('expert groups', () => {
+  it('without groups, a class default of the groups kept is no value of the router (torchtitan-npu DeepSeek-V4)', () => {
+    // ZhanluModelSim/torchtitan-npu-simulator @e5e82b8 torchtitan_npu/models/deepseek_v4/moe.py l.35-36 (trimmed).
+    const index = new ProjectIndex();
+    index.setText('/w/torchtitan_npu/models/deepseek_v4/moe.py', 'from dataclasses import dataclass\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "sqrtsoftplus"\n    num_expert_groups: int | None = None\n    num_limited_groups: int | None = 8\n');
+    const read = (args: string) => analyzeTorchtitanPython(`from torchtitan_npu.models.deepseek_v4.moe import MoEArgs\n\nflavors = {"x": MoEArgs(num_experts=256, top_k=6${args})}\n`, '/w/torchtitan_npu/models/deepseek_v4/__init__.py', index).specs[0]!.groups!;
+    const none = read('');
+    assert.deepEqual([none.count.value, none.selected.value, provenanceOf(none.selected)], [undefined, undefined, 'default']);
+    assert.match(none.selected.defaultFrom?.label ?? '', /no expert groups \(`num_expert_groups` is None\), so `num_limited_groups` is not read/);
+    assert.equal(read(', num_expert_groups=8').selected.value, 8);
+  });
+});
+
 describe("the workspace's own torchtitan router decides", () => {
   // torchtitan @a9aa506 torchtitan/models/moe.py l.18-31 and l.214-216 (trimmed): from a9aa506 (2025-08-05) to bd3850b
   // (2025-09-11) the router renormalised only sigmoid scores. garrett361/torchtitan @19ae6f3 (test/corpus/tt2) and

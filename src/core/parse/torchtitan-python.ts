@@ -62,7 +62,11 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
   const trainSpec = modelSpecBias(evaluator, file, (path) => (path === file ? text : project?.relatedText?.(path))) ?? trainSpecBias(evaluator, file);
-  const specs = [...collectRouters(evaluator, file, built).map((found) => (found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, trainSpec))), ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
+  const routers = collectRouters(evaluator, file, built).flatMap((found) => {
+    const spec = found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, trainSpec);
+    return builtFromOwnParameters(found.root, spec, parsed, file) ? [] : [spec];
+  });
+  const specs = [...routers, ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   // A Megatron config inside an older Megatron checkout runs its router, which may have no bias (megatron.ts).
@@ -773,7 +777,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     routerBias: gateBias,
     selectionBias: trainSpec ? trainSpec(selectionBias(lookup, declares, asBool)) : selectionBias(lookup, declares, asBool),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
-    groups: { count: groupsCount, selected: groupsSelected, score: 'top2-sum' },
+    groups: { count: groupsCount, selected: withoutGroups(groupsCount, groupsSelected), score: 'top2-sum' },
     normalize: effectiveRouteNorm(routeNorm, scoreFunc, chain, evaluator),
     scale,
     debugRoundRobin: field(lookup('_debug_force_load_balance'), asBool, false),
@@ -802,6 +806,32 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       debugRoundRobin: '_debug_force_load_balance',
     },
   };
+}
+
+/**
+ * A function nothing in the file calls is evaluated with its parameters at their defaults. Where the router's counts
+ * or score function come from those defaults (torchtitan's `make_moe_config(*, num_experts: int = 8, …)` in
+ * models/common/config_utils.py, which every flavor calls with its own values), the function is a builder of other
+ * files' configs, not a config: what it builds with its defaults is no model.
+ */
+function builtFromOwnParameters(root: Root, spec: RouterSpec, parsed: ParsedPython, file: string): boolean {
+  if (root.context.kind !== 'function' || root.context.file !== file) return false;
+  const definition = parsed.tree.resolveInner(root.context.range.start, 1);
+  let node: SyntaxNode | null = definition;
+  while (node && node.name !== 'FunctionDefinition') node = node.parent;
+  const params = node?.getChild('ParamList');
+  if (!params) return false;
+  const inParams = (site: Site): boolean => site.file === undefined && site.valueRange.start >= params.from && site.valueRange.end <= params.to;
+  return [spec.experts, spec.topK, spec.scoreFunc].some((field) => field.sites.some(inParams));
+}
+
+/**
+ * With no expert groups (`num_expert_groups` None), the router never reads `num_limited_groups`: a class default of it
+ * (torchtitan-npu's DeepSeek-V4 MoEArgs: `num_limited_groups: int | None = 8`) is no value of this router.
+ */
+function withoutGroups(count: Field<number | undefined>, selected: Field<number | undefined>): Field<number | undefined> {
+  if (count.value !== undefined || count.unknown !== undefined || selected.sites.length > 0 || selected.value === undefined) return selected;
+  return { value: undefined, sites: [], defaultFrom: { label: `no expert groups (\`num_expert_groups\` is None), so \`num_limited_groups\` is not read` } };
 }
 
 /**
