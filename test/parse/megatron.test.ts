@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeDocument } from '../../src/core/analyze';
 import { lintText } from '../../src/core/lint';
 import { ProjectIndex } from '../../src/core/project';
 import { analyzeMegatronArgs, analyzeMegatronYaml } from '../../src/core/parse/megatron';
@@ -665,6 +666,17 @@ describe('Megatron dialects', () => {
     // Not a date (a month 13), or not the path of a Megatron variable: nothing is pinned.
     assert.equal(analyzeMegatronArgs(script('251320'), 'run.sh').specs[0]!.launch?.pinned, undefined);
     assert.equal(analyzeMegatronArgs(script('250908').replace(/MEGATRON_PATH=/, 'LOG_DIR=').replace('${MEGATRON_PATH}:', ''), 'run.sh').specs[0]!.launch?.pinned, undefined);
+  });
+
+  it("a Nemotron recipe config (`recipe: {_target_: megatron.bridge.recipes.…}`) overrides that Bridge recipe: what it does not write is the recipe's", () => {
+    // NVIDIA-NeMo/Nemotron @e27b371 src/nemotron/recipes/lightning35/stage0_pretrain/config/tiny.yaml (trimmed): read as a
+    // whole Megatron config, softmax, no expert bias and a router bias, where the recipe sets sigmoid, the bias, scale 2.5.
+    const text = 'run:\n  data: lightning35-pretrain-data-tiny:latest\n\nrecipe:\n  _target_: megatron.bridge.recipes.nemotronh.nemotron_3_5_lightning_pretrain_config\n\ntrain:\n  train_iters: 1700\n\nmodel:\n  num_layers: 4\n  num_moe_experts: 8\n  moe_router_topk: 2\n';
+    const spec = analyzeDocument('config/tiny.yaml', text).specs[0]!;
+    assert.deepEqual([spec.experts.value, spec.topK.value], [8, 2]);
+    for (const field of [spec.scoreFunc, spec.selectionBias, spec.routerBias, spec.scale]) assert.match(field.unknown ?? '', /not written in this Megatron-Bridge YAML \(the recipe sets it\)/);
+    // Without a Bridge recipe named, `run:` is no ConfigContainer section: read as before.
+    assert.equal(analyzeDocument('config/tiny.yaml', text.replace('megatron.bridge.recipes.', 'my.recipes.')).specs[0]!.scoreFunc.unknown, undefined);
   });
 
   it('a Weights & Biases run record (`_wandb:`, every key `key: {value: …}`) is no Megatron config', () => {

@@ -3,6 +3,13 @@ import assert from 'node:assert/strict';
 import { shellWords } from '../../src/core/parse/shell-words';
 
 describe('shellWords', () => {
+  it('removes a line continuation inside a word, as bash does (no space before the backslash)', () => {
+    // NVIDIA/Megatron-LM @83f0eba examples/deepseek_v3/train_deepseekv3.sh l.305: `seq_aux_loss\` read as
+    // "seq_aux_loss\n", a load-balancing type Megatron does not have.
+    const text = '--moe-router-load-balancing-type seq_aux_loss\\\n    --moe-router-topk 8 \\\r\n  --tag "a\\\nb"\n';
+    assert.deepEqual(shellWords(text).map((w) => w.text), ['--moe-router-load-balancing-type', 'seq_aux_loss', '--moe-router-topk', '8', '--tag', 'ab']);
+  });
+
   it('keeps an arithmetic expansion or a command substitution one word, spaces and all, as bash does', () => {
     // THUDM/slime scripts/models/glm4.5-355B-A32B.sh @624b824 l.12.
     const text = '--num-layers $((N_DENSE_LAYERS + N_MOE_LAYERS)) --hidden-size 5120 --tag "$(date +%s)"x $(cat a | tr -d " ")\n';

@@ -12,6 +12,13 @@ runRuleTests(top1SoftmaxAfterTopK, {
     },
     // Megatron-LM's own functional test gpt3_mcore_tp2_pp2_ep2_te_4experts2parallel runs this (census MEG-057 exempts sinkhorn).
     { name: 'Megatron top-1 post-softmax with sinkhorn load balancing', file: 'moe.yaml', code: 'MODEL_ARGS:\n  --num-experts: 4\n  --moe-router-topk: 1\n  --moe-router-load-balancing-type: sinkhorn\n' },
+    // NVIDIA/NeMo @8cfedd7 nemo/collections/diffusion/models/model.py l.281-290 (trimmed): `expert_choice` is Megatron-LM's
+    // cosmos branch's (router.py l.168-190: a softmax over all experts, each expert picks tokens), not d98e8a6's.
+    {
+      name: "a load-balancing type of another Megatron (expert_choice): its router is not Megatron-LM's, top-1 or not",
+      file: 'model.py',
+      code: 'from dataclasses import dataclass\n\nfrom megatron.core.transformer.transformer_config import TransformerConfig\n\n\n@dataclass\nclass ECDiTConfig(TransformerConfig):\n    moe_router_load_balancing_type: str = "expert_choice"\n    moe_router_topk: int = 1\n    num_moe_experts: int = 64\n',
+    },
     { name: 'Llama 4 top-1 uses sigmoid after top-k', file: 'config.json', code: '{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1}}' },
   ],
   invalid: [

@@ -36,6 +36,12 @@ const SECTIONS: ReadonlySet<string> = new Set([
   'mixed_precision', 'tensor_inspect', 'inprocess_restart', '_target_',
 ]);
 
+/**
+ * Keys beside the sections of a Nemotron recipe config (NVIDIA-NeMo/Nemotron @e27b371
+ * src/nemotron/recipes/lightning35/stage0_pretrain/config/tiny.yaml): the Bridge recipe it overrides and the launch.
+ */
+const RECIPE_LAUNCHER_KEYS = ['recipe', 'run'];
+
 /** _CommOverlapConfig's fields (comm_overlap.py l.346-373): CommOverlapConfig.setup writes them onto the model. */
 const COMM_OVERLAP_FIELDS: ReadonlySet<string> = new Set([
   'tp_comm_overlap', 'tp_comm_overlap_cfg', 'tp_comm_bootstrap_backend', 'overlap_p2p_comm', 'batch_p2p_comm', 'overlap_grad_reduce',
@@ -96,6 +102,11 @@ export function analyzeMegatronBridgeYaml(text: string, file: string): MegatronA
   if (!isMap(root)) return undefined;
   const sections = new Map<string, Pair>();
   for (const pair of pairsOf(root)) sections.set(String((pair.key as { value: unknown }).value), pair);
+  // NVIDIA-NeMo/Nemotron's recipe configs name the Bridge recipe they override (`recipe: {_target_:
+  // megatron.bridge.recipes.…}`) beside the launcher's `run:`; the other keys are the recipe's sections.
+  const recipe = sections.get('recipe')?.value;
+  const target = isMap(recipe) ? (recipe.items as Pair[]).find((p) => isPair(p) && isScalar(p.key) && p.key.value === '_target_')?.value : undefined;
+  if (isScalar(target) && /^megatron\.bridge\.recipes\./.test(String(target.value))) for (const key of RECIPE_LAUNCHER_KEYS) sections.delete(key);
   const modelPair = sections.get('model');
   if (!modelPair || !isMap(modelPair.value) || sections.size < 2 || [...sections.keys()].some((k) => !SECTIONS.has(k))) return undefined;
   const errors: MegatronAnalysis['errors'] = document.errors.slice(0, 5).map((e) => ({ range: { start: e.pos[0], end: e.pos[1] }, message: `YAML syntax error: ${e.message.split('\n')[0]}` }));

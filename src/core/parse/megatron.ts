@@ -1483,6 +1483,8 @@ function fastMoeRouting(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
 }
 
 const MEGATRON_ROUTER = 'NVIDIA/Megatron-LM @d98e8a6 megatron/core/transformer/moe/router.py';
+/** `moe_router_load_balancing_type`'s values at d98e8a6 (arguments.py l.3533, router.py l.771-775). */
+const MEGATRON_BALANCING_TYPES = ['aux_loss', 'seq_aux_loss', 'global_aux_loss', 'sinkhorn', 'quantile_balancing', 'none'];
 
 /**
  * Two load-balancing types route with functions of their own, not with the score function's top-k (router.py
@@ -1495,6 +1497,15 @@ const MEGATRON_ROUTER = 'NVIDIA/Megatron-LM @d98e8a6 megatron/core/transformer/m
 function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
   const balancing = lastSite(sites, 'moe_router_load_balancing_type');
   const type = balancing?.literal.kind === 'string' && !balancing.items ? balancing.literal.value : undefined;
+  const foreign = (balancing?.items ?? (type === undefined ? [] : [type])).find((t) => !MEGATRON_BALANCING_TYPES.includes(t) && !MINDSPEED_ROUTING_TYPES.includes(t));
+  if (foreign !== undefined) {
+    // Another Megatron's type: `expert_choice` on Megatron-LM's cosmos branch (9344d7b, router.py l.168-190), where
+    // each expert picks its top tokens from a softmax over all experts and top-k is not read.
+    const why = `\`${foreign}\` is no load-balancing type of Megatron-LM @d98e8a6 (router.py l.771-775): the Megatron that takes it routes with code MoE Lens does not read`;
+    const unknown = unknownBecause(why);
+    const routed = unmodelledRouter(spec, why, spec.groups && { ...spec.groups, count: unknown(spec.groups.count), selected: unknown(spec.groups.selected) });
+    return { ...routed, topK: unknown(spec.topK) };
+  }
   if (type !== 'sinkhorn' && type !== 'quantile_balancing') return spec;
   const how = type === 'sinkhorn' ? 'chooses experts in training from Sinkhorn-balanced logits and weighs them by a sigmoid (top-1) or a softmax over all experts, not renormalised (l.280-311)' : 'chooses experts by a per-expert bias that a dual coordinate descent updates (l.313-370)';
   const why = `\`--moe-router-load-balancing-type ${type}\` routes with a function of its own (${MEGATRON_ROUTER} l.771-775): it ${how}, which MoE Lens does not model`;

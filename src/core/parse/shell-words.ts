@@ -18,8 +18,8 @@ export function shellWords(text: string): ShellWord[] {
   let i = 0;
   while (i < text.length && words.length < MAX_WORDS) {
     const ch = text[i]!;
-    if (ch === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) {
-      i += text[i + 1] === '\n' ? 2 : 3;
+    if (ch === '\\' && continuationLength(text, i) > 0) {
+      i += continuationLength(text, i);
       continue;
     }
     if (SEPARATORS.has(ch)) {
@@ -45,8 +45,9 @@ export function shellWords(text: string): ShellWord[] {
         i++;
         while (i < text.length && text[i] !== '"') {
           if (text[i] === '\\' && i + 1 < text.length) {
-            value += text[i + 1];
-            i += 2;
+            const continuation = continuationLength(text, i);
+            if (continuation === 0) value += text[i + 1];
+            i += continuation || 2;
             continue;
           }
           if (text[i] === '$') dynamic = true;
@@ -55,8 +56,10 @@ export function shellWords(text: string): ShellWord[] {
         }
         i++;
       } else if (c === '\\' && i + 1 < text.length) {
-        value += text[i + 1];
-        i += 2;
+        // A line continuation inside a word (`seq_aux_loss\<newline>`) is removed, as bash removes it: not a newline.
+        const continuation = continuationLength(text, i);
+        if (continuation === 0) value += text[i + 1];
+        i += continuation || 2;
       } else if (c === '$' && text[i + 1] === '(' && (substitutionEnd = matchingParen(text, i + 1)) !== -1) {
         // `$(( a + b ))` and `$(cmd args)` are one word, spaces and all, as in bash.
         value += text.slice(i, substitutionEnd);
@@ -71,6 +74,13 @@ export function shellWords(text: string): ShellWord[] {
     words.push({ text: value, start, end: Math.min(i, text.length), dynamic });
   }
   return words;
+}
+
+/** The length of a backslash-newline (LF or CRLF) at `i`, else 0. */
+function continuationLength(text: string, i: number): number {
+  if (text[i] !== '\\') return 0;
+  if (text[i + 1] === '\n') return 2;
+  return text[i + 1] === '\r' && text[i + 2] === '\n' ? 3 : 0;
 }
 
 /** A `$(` is looked at this far for its `)`: a stray one in a large file must not make the lexer quadratic. */
