@@ -687,6 +687,19 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronYaml(record.replace('_wandb', 'wandb_meta'), 'files/config.yaml').specs.length, 1);
   });
 
+  it("a config inside a checkout of Megatron core 0.4 (SwitchMLP, no MoE router), or passing `--routing-mode`, routes as MoE Lens does not model", () => {
+    // Zyphra/Megatron-LM @fa8b646 examples/moe_125m.sh and megatron/core/transformer/switch_mlp.py (trimmed): read as
+    // top-2 softmax, Megatron's defaults since core 0.5, where SwitchMLP routes one expert by Sinkhorn and a sigmoid.
+    const script = 'torchrun pretrain_gpt.py --num-experts 16 --num-layers 12\n';
+    const switchMlp = (path: string) => (path === 'repo/megatron/core/transformer/switch_mlp.py' ? 'class SwitchMLP(MegatronModule):\n    pass\n' : undefined);
+    const inCheckout = analyzeMegatronArgs(script, 'repo/examples/moe_125m.sh', switchMlp).specs[0]!;
+    assert.equal(inCheckout.experts.value, 16);
+    for (const field of [inCheckout.topK, inCheckout.scoreFunc, inCheckout.routerBias]) assert.match(field.unknown ?? '', /this checkout's Megatron \(megatron\/core\/transformer\/switch_mlp.py\) has no MoE router but core 0.4's SwitchMLP: it routes by `--routing-mode`/);
+    const flag = analyzeMegatronArgs(script.replace('--num-layers 12', '--routing-mode sinkhorn'), 'train.sh').specs[0]!;
+    assert.match(flag.topK.unknown ?? '', /`--routing-mode` is the flag of Megatron-LM core 0.4 and before/);
+    assert.equal(analyzeMegatronArgs(script, 'train.sh').specs[0]!.topK.value, 2);
+  });
+
   it('a MaxText model YAML beside Megatron ones (Primus keeps both, with `extends:`) is no Megatron config', () => {
     // AMD-AGI/Primus @fd1eeab primus/configs/models/maxtext/grok1.yaml: read as Megatron's, its top-k was the default 2.
     const text = 'extends:\n  - model_base.yaml\n\ndecoder_block: "mixtral"\nbase_emb_dim: 6144\nnum_experts: 8\nnum_experts_per_tok: 2\n';

@@ -234,7 +234,7 @@ function evaluateArithmetic(expression: string, variables: ReadonlyMap<string, V
   return value !== undefined && next === tokens.length && Number.isSafeInteger(value) ? value : undefined;
 }
 
-/** `readModule`: a workspace Python file's text, for the Megatron checkout a config sits in (checkoutRouterWithoutBias). */
+/** `readModule`: a workspace Python file's text, for the Megatron checkout a config sits in (checkoutRouter). */
 export function analyzeMegatronArgs(text: string, file: string, readModule?: RelatedText): MegatronAnalysis {
   const variants = scriptVariants(scriptWords(text), text, new Map(), 0, { words: MAX_VARIANT_WORDS });
   const specs = variants.flatMap((variant) =>
@@ -249,19 +249,45 @@ export function analyzeMegatronArgs(text: string, file: string, readModule?: Rel
           },
     ),
   );
-  const checkout = readModule && checkoutRouterWithoutBias(file, readModule);
-  return { specs: checkout ? specs.map((spec) => withoutRouterBias(spec, checkout)) : specs, errors: [] };
+  const checkout = readModule && checkoutRouter(file, readModule);
+  return { specs: checkout ? specs.map((spec) => withCheckoutRouter(spec, checkout)) : specs, errors: [] };
 }
 
 /**
- * Megatron-LM's router has had a bias under `add_bias_linear` only since a329dd6 (2025-09-22, router.py l.54-59). A
- * config inside a checkout of an older Megatron (ROCm's fork of October 2024) runs that checkout's router, which has
- * none, whatever the flag says: its `megatron/core/transformer/moe/router.py`, found in a folder above the config,
- * decides. Undefined where no such file is found or it reads `add_bias_linear`.
+ * The router of the Megatron checkout a config sits in, where it is not the one MoE Lens reads at d98e8a6: its
+ * `megatron/core/transformer/moe/router.py` (found in a folder above the config) without a bias, as Megatron-LM's was
+ * before a329dd6 (2025-09-22, router.py l.54-59: ROCm's fork of October 2024), or no MoE router at all but core 0.4's
+ * SwitchMLP (`megatron/core/transformer/switch_mlp.py`: Zyphra's fork @fa8b646). Undefined where neither is found,
+ * or the router reads `add_bias_linear`.
  */
-export function checkoutRouterWithoutBias(file: string, readModule: RelatedText): string | undefined {
+export interface CheckoutRouter {
+  readonly path: string;
+  readonly kind: 'no-bias' | 'switch-mlp';
+}
+
+export function checkoutRouter(file: string, readModule: RelatedText): CheckoutRouter | undefined {
   const router = fileAbove(file, 'megatron/core/transformer/moe/router.py', readModule, MAX_CHECKOUT_DEPTH);
-  return router && /\bclass\s+TopKRouter\b/.test(router.text) && !router.text.includes('add_bias_linear') ? router.path : undefined;
+  if (router) return /\bclass\s+TopKRouter\b/.test(router.text) && !router.text.includes('add_bias_linear') ? { path: router.path, kind: 'no-bias' } : undefined;
+  const switchMlp = fileAbove(file, 'megatron/core/transformer/switch_mlp.py', readModule, MAX_CHECKOUT_DEPTH);
+  return switchMlp && /\bclass\s+SwitchMLP\b/.test(switchMlp.text) ? { path: switchMlp.path, kind: 'switch-mlp' } : undefined;
+}
+
+export function withCheckoutRouter(spec: RouterSpec, checkout: CheckoutRouter): RouterSpec {
+  if (checkout.kind === 'no-bias') return withoutRouterBias(spec, checkout.path);
+  return switchMlpRouter(spec, `this checkout's Megatron (${checkout.path.slice(checkout.path.lastIndexOf('/megatron/') + 1)}) has no MoE router but core 0.4's SwitchMLP`);
+}
+
+/**
+ * Megatron-LM core 0.4 and before routed MoE layers with SwitchMLP (core_v0.4.0 megatron/core/transformer/
+ * switch_mlp.py l.17-107): `--routing-mode` sinkhorn (the default: one expert from Sinkhorn-balanced logits, weighed
+ * by a sigmoid), top1 or top2; no `--moe-router-topk`, no score function. MoE Lens does not model it.
+ */
+function switchMlpRouter(spec: RouterSpec, which: string): RouterSpec {
+  if (spec.framework !== 'megatron') return spec;
+  const why = `${which}: it routes by \`--routing-mode\` (sinkhorn, one expert weighed by a sigmoid, by default; core_v0.4.0 switch_mlp.py l.17-107), which MoE Lens does not model`;
+  const unknown = unknownBecause(why);
+  const routed = unmodelledRouter(spec, why, unknownGroups(why));
+  return { ...routed, topK: unknown(spec.topK), routerBias: unknown(spec.routerBias) };
 }
 
 /**
@@ -934,8 +960,8 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const anchor = sites.find((s) => MARKERS.includes(s.key) && !s.file)?.keyRange ?? preset?.named ?? range;
   const built = buildSpec('megatron-yaml', file, sites, range, anchor, { offset: lastEnd, prefix: `\n${' '.repeat(indentColumn)}`, suffix: '' }, megablocks);
   const routed = mindSpeedMmQwen35(built, map, document) ?? (megablocks ? megaBlocksSpelling(built, sites) : built);
-  const checkout = readModule && checkoutRouterWithoutBias(file, readModule);
-  const megatronSpec = checkout ? withoutRouterBias(routed, checkout) : routed;
+  const checkout = readModule && checkoutRouter(file, readModule);
+  const megatronSpec = checkout ? withCheckoutRouter(routed, checkout) : routed;
   // A key only MindSpeed defines (MindSpeed-RL's model YAML writes `norm_topk_prob`): MindSpeed runs it.
   const mindSpeedKey = sites.find((s) => MINDSPEED_YAML_KEYS.includes(s.key))?.key;
   const spec = mindSpeedKey ? withLaunch(mindSpeedRouting(megatronSpec, sites), mindSpeedLaunch(`writes MindSpeed's own \`${mindSpeedKey}\``)) : megatronSpec;
@@ -1454,7 +1480,9 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
     },
   };
   const checkpointArgs = flag('use_checkpoint_args');
-  const routed = megablocks ? spec : ownBalancingRouter(spec, sites);
+  // `--routing-mode` is a flag of Megatron-LM core 0.4's SwitchMLP only: the launch runs such a Megatron.
+  const switchMlp = sites.some((s) => s.key === 'routing_mode');
+  const routed = megablocks ? spec : switchMlp ? switchMlpRouter(spec, '`--routing-mode` is the flag of Megatron-LM core 0.4 and before, whose SwitchMLP is no MoE router') : ownBalancingRouter(spec, sites);
   return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(routed, checkpointArgs.unknown) : routed;
 }
 

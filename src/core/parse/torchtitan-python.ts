@@ -21,7 +21,7 @@ import {
 import type { SourceRange } from '../text/source';
 import { familyFromHints } from '../model/family';
 import { keyedSpec, type KeyedFormat } from './hf-json';
-import { checkoutRouterWithoutBias, megatronSpecFromSites, withoutRouterBias } from './megatron';
+import { checkoutRouter, megatronSpecFromSites, withCheckoutRouter } from './megatron';
 import { torchtitanShape } from './torchtitan-shape';
 import { collectDeclarations, type PythonDeclarations } from './python/declarations';
 import { PythonEvaluator, type EvaluatorKnowledge, type NamingContext, type PythonSources, type Root } from './python/evaluate';
@@ -70,8 +70,8 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   // A Megatron config inside an older Megatron checkout runs its router, which may have no bias (megatron.ts).
-  const checkout = specs.some((spec) => spec.framework === 'megatron') ? checkoutRouterWithoutBias(file, (path) => (sources.has(path) ? sources.parse(path)?.text : undefined)) : undefined;
-  return { parsed, specs: checkout ? specs.map((spec) => withoutRouterBias(spec, checkout)) : specs, declarations };
+  const checkout = specs.some((spec) => spec.framework === 'megatron') ? checkoutRouter(file, (path) => (sources.has(path) ? sources.parse(path)?.text : undefined)) : undefined;
+  return { parsed, specs: checkout ? specs.map((spec) => withCheckoutRouter(spec, checkout)) : specs, declarations };
 }
 
 // ---- finding the routers of each flavor ----------------------------------------------------------------
