@@ -700,6 +700,20 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronArgs(script, 'train.sh').specs[0]!.topK.value, 2);
   });
 
+  it("a routing flag Megatron-LM does not define (a fork's, an older Megatron's) leaves the router unknown; `$cmd` alone runs the launch", () => {
+    // MooreThreads/MT-MegatronLM @e53585c examples/deepseek-v3/deepseek-v3-lite/run_pretrain_deepseekv3_musa.sh
+    // l.175-221 (trimmed): its musa_patch adds --moe-router-use-sigmoid (DeepSeek-V3's sigmoid); read as softmax.
+    const script = (flag: string) => `WORK_HOME=/w\nMOE_ARGS=(\n    --num-experts 256\n    --moe-router-topk 8\n    ${flag}\n)\n\ncmd="torchrun $WORK_HOME/pretrain_deepseekv2.py \\\n        \${MOE_ARGS[@]}\n    "\necho $cmd\n$cmd\n`;
+    const [fork] = analyzeMegatronArgs(script('--moe-router-use-sigmoid'), 'run_pretrain_deepseekv3_musa.sh').specs;
+    assert.deepEqual([fork!.experts.value, fork!.topK.value, fork!.launch?.complete], [256, 8, true]);
+    for (const field of [fork!.scoreFunc, fork!.selectionBias, fork!.routerBias]) assert.match(field.unknown ?? '', /the launch passes `--moe-router-use-sigmoid`, which Megatron-LM @d98e8a6 does not define/);
+    // A flag of another kind, or Megatron's own: the router is Megatron's.
+    assert.equal(analyzeMegatronArgs(script('--use-musa'), 'run.sh').specs[0]!.scoreFunc.unknown, undefined);
+    assert.equal(analyzeMegatronArgs(script('--moe-router-pre-softmax'), 'run.sh').specs[0]!.scoreFunc.unknown, undefined);
+    // Quoted, `"$cmd"` is one word bash cannot run: no launch.
+    assert.notEqual(analyzeMegatronArgs(script('--use-musa').replace(/\n\$cmd\n$/, '\n"$cmd"\n'), 'run.sh').specs[0]?.launch?.complete, true);
+  });
+
   it('a MaxText model YAML beside Megatron ones (Primus keeps both, with `extends:`) is no Megatron config', () => {
     // AMD-AGI/Primus @fd1eeab primus/configs/models/maxtext/grok1.yaml: read as Megatron's, its top-k was the default 2.
     const text = 'extends:\n  - model_base.yaml\n\ndecoder_block: "mixtral"\nbase_emb_dim: 6144\nnum_experts: 8\nnum_experts_per_tok: 2\n';

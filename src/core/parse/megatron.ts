@@ -143,7 +143,11 @@ function scriptWords(text: string, start = 0, end = text.length, depth = 0, grou
 function runsEntryPoint(text: string, value: string, name: string): boolean {
   if (!value.split(/\s+/).some((w) => ENTRY_POINT.test(w))) return false;
   const expansion = String.raw`"?\$(?:\{${name}\}|${name}(?![A-Za-z0-9_]))"?`;
-  return new RegExp(String.raw`(^|[\s;&|(])eval\s+${expansion}(\s|$|[;&|)])`, 'm').test(text);
+  if (new RegExp(String.raw`(^|[\s;&|(])eval\s+${expansion}(\s|$|[;&|)])`, 'm').test(text)) return true;
+  // Unquoted alone at the start of a command, bash splits it into words and runs them (MooreThreads/MT-MegatronLM
+  // @e53585c examples/deepseek-v3/deepseek-v3-lite/run_pretrain_deepseekv3_musa.sh l.206-221: `cmd="torchrun …"`, `$cmd`).
+  const bare = String.raw`\$(?:\{${name}\}|${name}(?![A-Za-z0-9_]))`;
+  return new RegExp(String.raw`(^|[;&|]|&&|\|\|)[ \t]*${bare}([ \t]|$|[;&|)])`, 'm').test(text);
 }
 
 interface Variable {
@@ -561,6 +565,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   const entry = entryPoint(words, variables);
   const launch = launchScope(text, words, entry, consumed, assigned);
   const isMegatronFlag = megatronFlagTest(text, words, entry, flagWords);
+  const isLaunchFlag = entryPointFlagTest(text, words, entry, flagWords);
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   // Which code runs the script: Microsoft's Megatron-DeepSpeed (its MoE layer is DeepSpeed's, with its own flags,
   // `--topk`, and defaults, top-1), MindSpeed on Ascend NPUs, or MegaBlocks' fork of Megatron-LM (its own
@@ -594,7 +599,8 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       // MindSpeed and Megatron-DeepSpeed define flags of their own: only a near miss of a router flag is reported.
       const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend || fastmoe ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : spec;
+      const fork = deepspeed || ascend || fastmoe || megablocks ? undefined : forkRouterFlag(set.sites, isLaunchFlag, unknownKeys);
+      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : fork ? forkRouter(spec, fork) : spec;
       const read = pinned && pinned.date < ROUTER_BIAS_SINCE.date ? withoutRouterBias(routed, `the Megatron-LM this script runs (${pinned.where}) is from ${pinned.date}`) : routed;
       const named = withLaunch(set.group ? { ...read, name: `${read.name} ${set.group}` } : read, scope);
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
@@ -765,6 +771,26 @@ function flagNearMisses(sites: readonly Site[], isMegatronFlag: (site: Site) => 
 
 const MEGATRON_FLAG_SET: ReadonlySet<string> = new Set(MEGATRON_FLAGS);
 
+/** Words of a flag that sets how a router chooses or weighs. */
+const ROUTER_FLAG_WORDS = /router|noaux|expert_bias|score_func|gating/;
+
+/**
+ * A routing flag the launch passes to the entry point that Megatron-LM @d98e8a6 does not define and that is no typo of
+ * one it does (those are MOE016's): the Megatron it runs, a fork or an older one, has routing settings of its own
+ * (MooreThreads/MT-MegatronLM @e53585c: `--moe-router-use-sigmoid`, `--moe-router-norm-topk-prob`,
+ * `--moe-noaux-gamma` from its musa_patch/arguments.py l.49-60, DeepSeek-V3's sigmoid, bias and renormalisation).
+ */
+function forkRouterFlag(sites: readonly Site[], passed: (site: Site) => boolean, typos: readonly UnknownKey[]): Site | undefined {
+  const typo = new Set(typos.map((u) => u.keyRange.start));
+  return sites.find((site) => ROUTER_FLAG_WORDS.test(site.key) && !MEGATRON_FLAG_SET.has(site.key) && ALIASES[site.key] === undefined && !typo.has(site.keyRange.start) && passed(site));
+}
+
+function forkRouter(spec: RouterSpec, flag: Site): RouterSpec {
+  const why = `the launch passes \`--${flag.key.replace(/_/g, '-')}\`, which Megatron-LM @d98e8a6 does not define: the Megatron it runs (a fork, or an older one) routes with settings MoE Lens does not read`;
+  const unknown = unknownBecause(why);
+  return { ...unmodelledRouter(spec, why, unknownGroups(why)), routerBias: unknown(spec.routerBias) };
+}
+
 /**
  * Which flags the Megatron-LM entry point receives: those after `pretrain_*.py` on its command line, and those
  * of arrays the script expands there, not the launcher's (`torchrun ${DISTRIBUTED_ARGS[@]} pretrain_gpt.py`).
@@ -773,6 +799,12 @@ function megatronFlagTest(text: string, words: readonly ScriptWord[], entryPoint
   // A fork's own program (Pai-Megatron-Patch's pretrain_qwen.py, Yuan's pretrain_yuan.py) adds arguments of its own
   // through `pretrain(…, extra_args_provider=…)`: Pai's `--patch-size` is one edit from Megatron's `--batch-size`.
   if (!entryPoint || !MEGATRON_LM_ENTRY_POINT.test(entryPoint.program)) return () => false;
+  return entryPointFlagTest(text, words, entryPoint, flagWords);
+}
+
+/** Which flags the entry point receives, whichever program it is (a fork's `pretrain_deepseekv2.py` too). */
+function entryPointFlagTest(text: string, words: readonly ScriptWord[], entryPoint: EntryPoint | undefined, flagWords: ReadonlyMap<number, number>): (site: Site) => boolean {
+  if (!entryPoint) return () => false;
   const entry = entryPoint.index;
   let start = entry;
   while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
