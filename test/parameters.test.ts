@@ -132,6 +132,10 @@ describe('parameter counts', () => {
     const qwen = analyzeDocument('config.json', '{"model_type": "qwen3_moe", "num_experts": 8, "num_experts_per_tok": 2, "vocab_size": 100, "hidden_size": 8, "num_hidden_layers": 10, "num_attention_heads": 2, "head_dim": 4, "moe_intermediate_size": 4, "intermediate_size": 16, "decoder_sparse_step": 2, "mlp_only_layers": [0, 5, 7]}').specs[0]!;
     assert.ok(qwen.shape && 'shape' in qwen.shape);
     assert.equal(countParameters(qwen.shape.shape).moeLayers, 3);
+    // basetenlabs/kingkong @a469d59 torchtitan/models/deepseek_v3/__init__.py l.196 (`n_layers=2, n_dense_layers=3`):
+    // torchtitan builds two dense layers and no MoE layer; the count was -7.9B (-1 MoE layers).
+    const dense = countParameters({ ...spec.shape.shape, layers: 2, denseLayers: 3 });
+    assert.deepEqual([dense.moeLayers, dense.total > 0, dense.breakdown.routedExperts], [0, true, 0]);
   });
 
   it('size expert weights per expert-parallel rank for a dtype', () => {

@@ -445,6 +445,26 @@ describe('what a torchtitan class does not declare', () => {
     assert.equal(provenanceOf(spec!.groups!.count), 'unknown');
     assert.match(spec!.groups!.count.unknown ?? '', /MoEArgs has no such field/);
   });
+  it('says which base may declare a field the workspace class does not (an early llama4: BaseModelArgs outside the workspace)', () => {
+    // surajK610/garcon-torchtitan @01b45db torchtitan/experiments/llama4/model/args.py l.20-58 (trimmed): it said "the
+    // default of TransformerModelArgs is not in the workspace", where the class is.
+    const index = new ProjectIndex();
+    index.setText('/w/torchtitan/experiments/llama4/model/args.py', 'from dataclasses import dataclass\n\nfrom torchtitan.protocols.train_spec import BaseModelArgs\n\n\n@dataclass\nclass TransformerModelArgs(BaseModelArgs):\n    num_experts: int = 8\n    top_k: int = 1\n    use_grouped_mm: bool = True\n    load_balance_coeff: float | None = 1e-3\n');
+    const text = 'from .model.args import TransformerModelArgs\n\nflavors = {"17bx16e": TransformerModelArgs(num_experts=16)}\n';
+    const [spec] = analyzeTorchtitanPython(text, '/w/torchtitan/experiments/llama4/__init__.py', index).specs;
+    assert.equal(spec!.topK.value, 1);
+    assert.match(spec!.scoreFunc.unknown ?? '', /no keyword sets `score_func`; TransformerModelArgs does not declare it, and its base BaseModelArgs \(not in the workspace\) may/);
+  });
+});
+
+describe("DeepSeek's reference ModelArgs and torchtitan's port of it", () => {
+  it("a dataclass with DeepSeek's field names and torchtitan's own (load_balance_coeff) is no DeepSeek reference config", () => {
+    // surajK610/garcon-torchtitan @01b45db torchtitan/models/deepseek_v3/model/args.py (trimmed): read as DeepSeek's
+    // reference router, with no selection bias, where torchtitan's MoE learns one by default.
+    const args = (extra: string) => `from dataclasses import dataclass\n\n\n@dataclass\nclass DeepSeekV3ModelArgs:\n    n_routed_experts: int = 64\n    n_activated_experts: int = 6\n    score_func: str = "softmax"\n    route_scale: float = 1.0\n${extra}`;
+    assert.deepEqual(specsOf(args('    load_balance_coeff: float | None = 1e-3\n'), 'torchtitan/models/deepseek_v3/model/args.py'), []);
+    assert.equal(specsOf(args(''), 'inference/model.py')[0]?.framework, 'deepseek-official');
+  });
 });
 
 describe('functions nothing in the file calls', () => {

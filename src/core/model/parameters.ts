@@ -118,7 +118,9 @@ function sharedParameters(shape: ModelShape): number {
 }
 
 export function countParameters(shape: ModelShape): ParameterCount {
-  const { hidden, layers, denseLayers } = shape;
+  const { hidden, layers } = shape;
+  // More dense layers written than layers (basetenlabs' `n_layers=2, n_dense_layers=3`): every layer is dense.
+  const denseLayers = Math.min(Math.max(shape.denseLayers, 0), layers);
   const moeLayers = layers - denseLayers;
   const embedding = shape.vocab * hidden;
   const unembedding = shape.tiedEmbeddings ? 0 : shape.vocab * hidden;

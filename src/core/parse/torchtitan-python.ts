@@ -387,6 +387,10 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       // `num_experts` alone is torchtitan's own `MoEArgs` too, and `n_routed_experts` an HF-style dataclass: a
       // reference config class also declares its top-k field (`experts_per_token`, `n_activated_experts`).
       if (vocabulary.format !== 'megatron' && evaluator.declaresField(cls, vocabulary.topK) !== true) continue;
+      // torchtitan's early port of DeepSeek's ModelArgs (surajK610/garcon-torchtitan @01b45db torchtitan/models/
+      // deepseek_v3/model/args.py: DeepSeek's field names and `load_balance_coeff`) routes with torchtitan's MoE, which
+      // learns a selection bias by default: not DeepSeek's reference router.
+      if (vocabulary.format === 'deepseek-official' && TORCHTITAN_OWN_FIELDS.some((key) => evaluator.declaresField(cls, key) === true)) break;
       // Megatron's expert count alone (an `ExpertMemoryEstimate`) is no router config: it also declares, or may
       // inherit from a base MoE Lens cannot read, a router field of its own.
       if (vocabulary.format === 'megatron' && !MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) !== false)) continue;
@@ -402,6 +406,9 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
   }
   return specs;
 }
+
+/** Fields only torchtitan's MoE configs declare: a class with one is no framework's reference config. */
+const TORCHTITAN_OWN_FIELDS = ['load_balance_coeff', 'use_grouped_mm', 'score_before_experts'];
 
 /** A class's name and its bases' (the workspace's and the imported), nearest first. */
 function classChain(evaluator: PythonEvaluator, cls: ClassInfo, depth = 0): string[] {
@@ -720,6 +727,11 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     if (lacking) return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\`, and ${lacking.cls!.name} has no such field` };
     // A dict of keywords (`moe_args=dict(num_experts=8, top_k=2)`) takes its defaults from whatever it is given to.
     if (router.className === 'dict') return { sites: [], value: undefined, unknown: `the dict sets no \`${key}\`, and the default of what it is passed to is not known` };
+    // The class is in the workspace and does not declare it, but a base MoE Lens cannot read may (torchtitan's
+    // TransformerModelArgs on `BaseModelArgs` from a module outside the workspace).
+    const declared = inner.find((o) => o.cls);
+    const base = declared?.cls ? firstUnreadBase(evaluator, declared.cls, 0) : undefined;
+    if (declared?.cls && base && base !== 'megatron-core') return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\`; ${declared.cls.name} does not declare it, and ${base} may` };
     return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\` and the default of ${router.className} is not in the workspace` };
   };
 

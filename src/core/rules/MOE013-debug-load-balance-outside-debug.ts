@@ -14,7 +14,7 @@ export const debugLoadBalanceOutsideDebug = {
   },
   fix: { availability: 'always', kinds: { debugOff: { title: 'Set `_debug_force_load_balance` to False', safety: 'unsafe' } } },
   docs: {
-    what: 'Flags torchtitan\'s forced round-robin routing in a flavor whose name does not say it is for debugging.',
+    what: 'Flags torchtitan\'s forced round-robin routing in a flavor whose name does not say it is for debugging, a test or a benchmark, outside a `tests/` or `benchmarks/` folder.',
     why: 'With `_debug_force_load_balance`, each token goes to experts `(token·k + i) mod E` regardless of the router, which is meant for balanced throughput tests. Left on in a real flavor, training runs but the router is never used.',
     example: { dialect: 'python', code: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n' },
     useInstead: { dialect: 'python', code: 'configs = {\n    "debugmodel": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n' },
@@ -23,7 +23,9 @@ export const debugLoadBalanceOutsideDebug = {
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
     const field = spec.debugRoundRobin;
-    if (!field.value || localSites(field).length === 0 || /debug|test/i.test(spec.name)) return;
+    // A flavor or file that says it is for debugging, a test or a throughput benchmark (pytorch/ao @36027d8
+    // benchmarks/prototype/moe_training/benchmark_moe_layer_fsdp.py: what round-robin routing is for).
+    if (!field.value || localSites(field).length === 0 || /debug|test|bench/i.test(spec.name) || /(^|\/)(benchmarks?|tests?)\//.test(context.file)) return;
     context.report({
       messageId: 'forced',
       data: { flavor: spec.name },
