@@ -834,7 +834,8 @@ function builtFromOwnParameters(root: Root, spec: RouterSpec, parsed: ParsedPyth
   const params = node?.getChild('ParamList');
   if (!params) return false;
   const inParams = (site: Site): boolean => site.file === undefined && site.valueRange.start >= params.from && site.valueRange.end <= params.to;
-  return [spec.experts, spec.topK, spec.scoreFunc].some((field) => field.sites.some(inParams));
+  // A parameter without a default leaves the value unknown: no made-up model, the config stays (`def build(n)`).
+  return [spec.experts, spec.topK, spec.scoreFunc].some((field) => field.unknown === undefined && field.sites.some(inParams));
 }
 
 /**
