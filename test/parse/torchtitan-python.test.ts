@@ -261,6 +261,22 @@ describe('torchtitan Python dialect', () => {
     assert.ok(bias('None', `${trainer}        self.expert_bias_update = True\n`).unknown);
   });
 
+  it("a config_registry.py job takes its flavor's ModelSpec: no hook, no learned bias", () => {
+    // PraMamba/torchtitan @8d6e182 torchtitan/models/qwen3/config_registry.py l.272-276 (trimmed):
+    // `model_spec=model_registry("debugmodel_moe")`; the flavor file read "none", its registry entries "learned".
+    const trainer = 'class Trainer:\n    def __init__(self, model_spec):\n        if model_spec.post_optimizer_build_fn is not None:\n            model_spec.post_optimizer_build_fn()\n';
+    const flavors = 'from torchtitan.models.moe import MoEArgs\nfrom torchtitan.protocols.model_spec import ModelSpec\n\nconfigs = {\n    "debugmodel_moe": MoEArgs(num_experts=64, top_k=8, score_func="softmax", load_balance_coeff=1e-3),\n}\n\n\ndef model_registry(flavor: str) -> ModelSpec:\n    return ModelSpec(name="qwen3", model=configs[flavor], post_optimizer_build_fn=None)\n';
+    const registry = 'from torchtitan.trainer import Trainer\n\nfrom . import model_registry\n\n\ndef qwen3_moe_debug() -> Trainer.Config:\n    return Trainer.Config(model_spec=model_registry("debugmodel_moe"))\n';
+    const project = new ProjectIndex();
+    project.setText('/w/torchtitan/trainer.py', trainer);
+    project.setText('/w/torchtitan/models/qwen3/__init__.py', flavors);
+    const file = '/w/torchtitan/models/qwen3/config_registry.py';
+    project.setText(file, registry);
+    const bias = specsOf(registry, file, project).find((s) => s.name === 'qwen3_moe_debug')!.selectionBias;
+    assert.deepEqual([bias.value, bias.unknown], ['none', undefined]);
+    assert.match(bias.defaultFrom?.label ?? '', /ModelSpec\(post_optimizer_build_fn=None\) in __init__.py/);
+  });
+
   it("a port of Megatron's TransformerConfig in another framework (mindformers) is read for its counts, its router unknown", () => {
     // mindspore-lab/mindformers @fd4deeb mindformers/parallel_core/transformer_config.py (trimmed): MindSpore's own
     // TransformerConfig with Megatron's field names, and its own router; a test builds one.

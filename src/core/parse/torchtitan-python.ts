@@ -61,9 +61,10 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const evaluator = new PythonEvaluator(sources, TORCHTITAN_KNOWLEDGE);
   evaluator.evaluateDocument(file);
   const built = constructionsByContext(evaluator, file);
-  const trainSpec = modelSpecBias(evaluator, file, (path) => (path === file ? text : project?.relatedText?.(path))) ?? trainSpecBias(evaluator, file);
+  const read = (path: string): string | undefined => (path === file ? text : project?.relatedText?.(path));
+  const trainSpec = modelSpecBias(evaluator, file, read) ?? trainSpecBias(evaluator, file);
   const routers = collectRouters(evaluator, file, built).flatMap((found) => {
-    const spec = found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, trainSpec);
+    const spec = found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, read, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, read, trainSpec);
     return builtFromOwnParameters(found.root, spec, parsed, file) ? [] : [spec];
   });
   const specs = [...routers, ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
@@ -84,6 +85,8 @@ interface FoundRouter {
   readonly model?: ObjectValue;
   /** The job's `ParallelismConfig(...)` (a `config_registry.py` function's `parallelism=`), when there is one. */
   readonly parallelism?: ObjectValue;
+  /** The job's ModelSpec (a `config_registry.py` function's `model_spec=model_registry(…)`), when there is one. */
+  readonly modelSpec?: ObjectValue;
   readonly index: number;
 }
 
@@ -285,6 +288,7 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
     }
     const model = objects.find((o) => !isRouterObject(o, evaluator) && (o.keywords.has('n_layers') || o.keywords.has('vocab_size') || o.keywords.has('num_hidden_layers')));
     const parallelism = objects.find((o) => o.className === 'ParallelismConfig' || o.external?.endsWith('.ParallelismConfig'));
+    const modelSpec = objects.find(isModelSpec);
     let index = 0;
     const seenCalls = new Set<string>();
     for (const outer of routers) {
@@ -296,7 +300,7 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
       const callKey = callKeyOf(outer);
       if (seenCalls.has(callKey)) continue;
       seenCalls.add(callKey);
-      found.push({ root, chain, ...(model ? { model } : {}), ...(parallelism ? { parallelism } : {}), index: index++ });
+      found.push({ root, chain, ...(model ? { model } : {}), ...(parallelism ? { parallelism } : {}), ...(modelSpec ? { modelSpec } : {}), index: index++ });
     }
     for (const o of routers) claim(o);
   }
@@ -660,7 +664,7 @@ function literalOfValue(value: PyValue): Literal {
 }
 
 /** `trainSpec`: what the file's TrainSpec makes of a learned selection bias (trainSpecBias), where it changes it. */
-function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string, trainSpec?: (bias: Field<SelectionBias>) => Field<SelectionBias>): RouterSpec {
+function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string, text: string, read: (path: string) => string | undefined, trainSpec?: (bias: Field<SelectionBias>) => Field<SelectionBias>): RouterSpec {
   const { root, chain } = found;
   const router = chain[chain.length - 1]!;
   const outer = chain[0]!;
@@ -787,7 +791,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     order: { ...topkBeforeScore, value: topkBeforeScore.value ? 'topk-then-score' : 'score-then-topk' },
     scoreFunc,
     routerBias: gateBias,
-    selectionBias: trainSpec ? trainSpec(selectionBias(lookup, declares, asBool)) : selectionBias(lookup, declares, asBool),
+    selectionBias: biasAfterTraining(selectionBias(lookup, declares, asBool), trainSpec ?? jobModelSpecBias(found.modelSpec, evaluator, read)),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
     groups: { count: groupsCount, selected: withoutGroups(groupsCount, groupsSelected), score: 'top2-sum' },
     normalize: effectiveRouteNorm(routeNorm, scoreFunc, chain, evaluator),
@@ -918,6 +922,11 @@ function boolField(lookup: (key: string) => Lookup, asBool: (v: PyValue | undefi
   };
 }
 
+/** A learned bias as the training code leaves it (trainSpecBias, modelSpecBias), where that code decides. */
+function biasAfterTraining(bias: Field<SelectionBias>, training: ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined): Field<SelectionBias> {
+  return training ? training(bias) : bias;
+}
+
 /**
  * torchtitan: `load_balance_coeff` not None turns on the learned `expert_bias` (research §1.5). The PR's
  * `use_expert_bias`, where a config or its class has it, decides instead.
@@ -974,9 +983,28 @@ function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<
  * in the workspace. Undefined where the file's ModelSpec changes no learned bias.
  */
 function modelSpecBias(evaluator: PythonEvaluator, file: string, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
-  const specs = evaluator.constructions.filter((c) => c.object.call.file === file && /(^|\.)ModelSpec$/.test(c.object.external ?? c.object.className) && c.object.keywords.has('post_optimizer_build_fn'));
-  if (specs.length === 0 || !specs.every((c) => c.object.keywords.get('post_optimizer_build_fn')!.value.kind === 'none')) return undefined;
-  const where = `ModelSpec(post_optimizer_build_fn=None) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
+  const specs = evaluator.constructions.map((c) => c.object).filter((object) => object.call.file === file && isModelSpec(object));
+  return specs.length > 0 ? noHookBias(specs, evaluator, read) : undefined;
+}
+
+/** A torchtitan ModelSpec that says what runs after the optimizers are built. */
+function isModelSpec(object: ObjectValue): boolean {
+  return /(^|\.)ModelSpec$/.test(object.external ?? object.className) && object.keywords.has('post_optimizer_build_fn');
+}
+
+/**
+ * The selection bias of a config whose job holds its ModelSpec (a config_registry.py entry: `model_spec=
+ * model_registry("debugmodel_moe")`, PraMamba's torchtitan @8d6e182 qwen3/config_registry.py l.276), as modelSpecBias
+ * decides for a flavor file's own.
+ */
+function jobModelSpecBias(spec: ObjectValue | undefined, evaluator: PythonEvaluator, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
+  return spec ? noHookBias([spec], evaluator, read) : undefined;
+}
+
+function noHookBias(specs: readonly ObjectValue[], evaluator: PythonEvaluator, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
+  if (!specs.every((object) => object.keywords.get('post_optimizer_build_fn')!.value.kind === 'none')) return undefined;
+  const file = specs[0]!.call.file;
+  const where = `ModelSpec(post_optimizer_build_fn=None) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.call.range.start) ?? '?'})`;
   const learned = (bias: Field<SelectionBias>): boolean => bias.value === 'learned' && bias.unknown === undefined;
   const trainer = fileAbove(file, 'torchtitan/trainer.py', read, MAX_TRAINER_DEPTH);
   if (trainer && trainer.text.includes('post_optimizer_build_fn') && !/register_moe_load_balancing_hook|expert_bias/.test(trainer.text)) {
