@@ -977,8 +977,8 @@ function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<
  * torchtitan since 9810191 (2026-02-23): a model's ModelSpec names what runs after its optimizers are built, and the
  * trainer calls it (`if model_spec.post_optimizer_build_fn is not None:`, trainer.py l.538 @b5bcd76); for a learned
  * `expert_bias` that is `register_moe_load_balancing_hook` (components/optimizer), the only code that updates it. A
- * flavor file whose ModelSpec says `post_optimizer_build_fn=None` (qwen3 in yichuan-w's, comma.ai's and a TPU fork of
- * June–July 2026, graph_trainer's qwen3 upstream) keeps the bias at its initial zeros: no selection bias, where the
+ * flavor file whose ModelSpec says `post_optimizer_build_fn=None` (upstream qwen3 from ac359c0, 2026-02-25, until
+ * 8e55544 fixed it on 2026-06-14; yichuan-w's, comma.ai's and a TPU fork's) keeps the bias at its initial zeros: no selection bias, where the
  * workspace's trainer (torchtitan/trainer.py above the file) calls the hook only that way; unknown where it is not
  * in the workspace. Undefined where the file's ModelSpec changes no learned bias.
  */
