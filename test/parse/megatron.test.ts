@@ -679,6 +679,13 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeDocument('config/tiny.yaml', text.replace('megatron.bridge.recipes.', 'my.recipes.')).specs[0]!.scoreFunc.unknown, undefined);
   });
 
+  it('an expert-count key that holds a list of names (where to look in an HF config) is no Megatron setting', () => {
+    // microsoft/Olive olive/assets/io_configs/defaults.yaml (trimmed): read as a Megatron router, top-2 softmax.
+    const text = 'aliases:\n  head_dim: [text_config.head_dim]\n  num_experts:\n    - num_local_experts\n    - n_routed_experts\n    - text_config.num_experts\n';
+    assert.deepEqual(analyzeMegatronYaml(text, 'olive/assets/io_configs/defaults.yaml').specs, []);
+    assert.equal(analyzeMegatronYaml('num_experts: 8\nmoe_router_topk: 2\n', 'moe.yaml').specs.length, 1);
+  });
+
   it('a Weights & Biases run record (`_wandb:`, every key `key: {value: …}`) is no Megatron config', () => {
     // KevinC259/MindSpeed-LLM @4e626e7 examples/mcore/qwen3/wandb/.../run-20251224_215008-e8aicbux/files/config.yaml
     // (trimmed): read as a launch, every router field unknown, quoting `{"value":false}`.

@@ -1336,13 +1336,20 @@ function flagScaleSections(root: YAMLMap | undefined): YAMLMap[] | undefined {
 
 function findRouterMap(node: unknown, depth: number): YAMLMap | undefined {
   if (!isMap(node) || depth > 6) return undefined;
-  const keys = node.items.map((p) => (isPair(p) && isScalar(p.key) ? yamlKey(String(p.key.value)) : ''));
+  // A marker whose value is a list of names is no setting (microsoft/Olive olive/assets/io_configs/defaults.yaml
+  // `aliases: {num_experts: [num_local_experts, n_routed_experts, …]}`: where to look in an HF config).
+  const keys = node.items.map((p) => (isPair(p) && isScalar(p.key) && !namesList(p.value) ? yamlKey(String(p.key.value)) : ''));
   if (keys.some((k) => MARKERS.includes(k))) return node;
   for (const pair of node.items) {
     const found = isPair(pair) ? findRouterMap(pair.value, depth + 1) : undefined;
     if (found) return found;
   }
   return undefined;
+}
+
+/** A YAML sequence of words that are not numbers (`[num_local_experts, n_routed_experts]`). */
+function namesList(value: unknown): boolean {
+  return isSeq(value) && value.items.length > 0 && value.items.every((item) => isScalar(item) && typeof item.value === 'string' && !/^[\d.]+$/.test(item.value));
 }
 
 /**
