@@ -238,6 +238,24 @@ describe('torchtitan Python dialect', () => {
     assert.match(bias('build_optimizers', false).unknown ?? '', /whether this run learns one depends on its torchtitan version/);
   });
 
+  it("a TrainSpec a sibling module builds over the file's flavor table decides too", () => {
+    // xiao-hu/torchtitan @728bb3c torchtitan/experiments/qwen3_vl/__init__.py l.38-41 and train_spec.py l.161-173
+    // (trimmed): `get_train_spec()` returns train_spec.py's TrainSpec with plain build_optimizers; MOE012 said it learns.
+    const optimizer = 'def build_optimizers(model_parts, job_config):\n    return None\n\n\ndef build_optimizers_with_moe_load_balancing(model_parts, job_config):\n    return None\n';
+    const flavors = 'from torchtitan.models.moe import MoEArgs\n\n\ndef get_train_spec():\n    from torchtitan.experiments.qwen3_vl.train_spec import qwen3_vl_train_spec\n\n    return qwen3_vl_train_spec\n\n\nqwen3_vl_args = {\n    "30B-A3B": MoEArgs(num_experts=128, top_k=8, score_func="softmax", load_balance_coeff=1e-3),\n}\n';
+    const sibling = 'from torchtitan.components.optimizer import build_optimizers\nfrom torchtitan.protocols.train_spec import TrainSpec\n\nfrom . import qwen3_vl_args\n\nqwen3_vl_train_spec = TrainSpec(model_args=qwen3_vl_args, build_optimizers_fn=build_optimizers)\n';
+    const project = new ProjectIndex();
+    project.setText('/w/torchtitan/__init__.py', '');
+    project.setText('/w/torchtitan/components/__init__.py', '');
+    project.setText('/w/torchtitan/components/optimizer.py', optimizer);
+    project.setText('/w/torchtitan/experiments/qwen3_vl/train_spec.py', sibling);
+    const file = '/w/torchtitan/experiments/qwen3_vl/__init__.py';
+    project.setText(file, flavors);
+    const bias = specsOf(flavors, file, project)[0]!.selectionBias;
+    assert.deepEqual([bias.value, bias.unknown], ['none', undefined]);
+    assert.match(bias.defaultFrom?.label ?? '', /TrainSpec\(build_optimizers_fn=build_optimizers\) in train_spec.py \(line 6\)/);
+  });
+
   it('torchtitan since Feb 2026: a learned bias is updated only where the ModelSpec names a post-optimizer hook', () => {
     // yichuan-w/torchtitan @0c94524 torchtitan/models/qwen3/__init__.py l.614-636 (trimmed) and torchtitan/trainer.py
     // l.446-449: the trainer calls post_optimizer_build_fn, which the qwen3 spec leaves None (upstream passes

@@ -958,11 +958,15 @@ function selectionBias(lookup: (key: string) => Lookup, declares: (key: string) 
  * Read once a file: undefined where the file's TrainSpec changes no learned bias.
  */
 function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
-  const specs = evaluator.constructions.filter((c) => c.object.call.file === file && /(^|\.)TrainSpec$/.test(c.object.external ?? c.object.className) && c.object.keywords.has('build_optimizers_fn'));
+  // The file's own TrainSpec, or one a sibling module builds over this file's flavor table (xiao-hu's torchtitan
+  // @728bb3c experiments/qwen3_vl: `get_train_spec()` returns train_spec.py's `TrainSpec(model_args=qwen3_vl_args, …)`).
+  const overThisFile = (object: ObjectValue): boolean => object.call.file === file || object.keywords.get('model_args')?.value.trace?.written.file === file;
+  const specs = evaluator.constructions.filter((c) => overThisFile(c.object) && /(^|\.)TrainSpec$/.test(c.object.external ?? c.object.className) && c.object.keywords.has('build_optimizers_fn'));
   const builder = specs.length === 1 ? specs[0]!.object.keywords.get('build_optimizers_fn')!.value : undefined;
   const name = builder?.kind === 'function' ? builder.fn.name : builder?.kind === 'external' ? builder.name.slice(builder.name.lastIndexOf('.') + 1) : undefined;
   if (!builder || name !== 'build_optimizers') return undefined;
-  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
+  const specFile = specs[0]!.object.call.file;
+  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${baseName(specFile)} (line ${evaluator.module(specFile)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
   const learned = (bias: Field<SelectionBias>): boolean => bias.value === 'learned' && bias.unknown === undefined;
   if (builder.kind === 'function') {
     if (!evaluator.module(builder.fn.file)?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return undefined;
