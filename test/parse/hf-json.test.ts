@@ -273,13 +273,21 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual((typo.unknownKeys ?? []).map((k) => k.key), ['top_k_expert']);
   });
 
+  it('a JSON with an unknown model_type and none of a transformers config\'s own keys is no model config (an experiment record)', () => {
+    // sacs-epfl/moe-inference @322b414 outputs/deepspeed/encoder-decoder_deepspeed_128_experts_4_gpus_0.01_nes/data.json
+    // (trimmed): one of 134 benchmark records read as configs of model type "encoder-decoder".
+    const record = '{"experiment_name": "encoder-decoder_deepspeed", "batch_size": 250, "num_experts": 128, "capacity_factor": 1.0, "model_type": "encoder-decoder"}';
+    assert.equal(spec(record), undefined);
+    assert.equal(spec(record.replace('"batch_size": 250', '"hidden_size": 512'))?.framework, 'hf:unknown');
+  });
+
   it("an unknown model_type: nothing it writes is called ignored, and its expert groups are unknown (routed without)", () => {
     // A reader MoE Lens does not know may read any key (a per-layer `moe_topk` list, as Hunyuan's does).
-    const unknownType = spec('{"model_type": "acme_moe", "num_experts": 64, "moe_topk": [8, 8], "n_group": null}')!;
+    const unknownType = spec('{"architectures": ["AcmeMoeForCausalLM"], "model_type": "acme_moe", "num_experts": 64, "moe_topk": [8, 8], "n_group": null}')!;
     assert.equal(unknownType.framework, 'hf:unknown');
     assert.deepEqual(unknownType.unknownKeys, []);
     assert.equal(provenanceOf(unknownType.topK), 'unknown', 'not a default of any declaration');
-    const other = spec('{"model_type": "acme_moe", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid"}')!;
+    const other = spec('{"architectures": ["AcmeMoeForCausalLM"], "model_type": "acme_moe", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "scoring_func": "sigmoid"}')!;
     assert.equal(other.groups?.count.value, 8, 'read, with its site');
     assert.equal(provenanceOf(other.groups!.count), 'unknown');
     assert.match(other.groups!.count.unknown ?? '', /model_type "acme_moe" is not one MoE Lens knows the router of, nor whether it limits each token to 4 of 8 expert groups \(routed without groups\)/);

@@ -848,6 +848,9 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   if (!root || root.type !== 'object') return { specs: [], errors };
   const dialectName = pickDialect(root);
   if (!dialectName) return { specs: [], errors };
+  // A model type MoE Lens does not know, in a file with none of a transformers config's own keys, is no model config:
+  // sacs-epfl/moe-inference's 134 `outputs/*/*/data.json` experiment records (`model_type`, `num_experts`, `batch_size`).
+  if (dialectName === 'unknown' && !knownModelType(root) && !HF_CONFIG_SIGNS.some((key) => propertyNode(root, key))) return { specs: [], errors };
   const dialect = dialectName === 'unknown' ? unknownDialect(root) : DIALECTS[dialectName]!;
   const scope = nestedObject(root, dialect.nested) ?? nestedObject(root, dialect.legacyNested) ?? root;
   const spec = buildSpec(text, file, root, scope, dialectName, dialect);
@@ -950,6 +953,15 @@ function unknownTypeReason(typeName: string | null): string {
   }
   return `model_type ${JSON.stringify(typeName)} is not one MoE Lens knows the router of`;
 }
+
+/** A model type transformers has whose router MoE Lens does not model, or reads only from its `text_config`. */
+function knownModelType(root: JsonNode): boolean {
+  const type = literalAt(root, 'model_type');
+  return type?.kind === 'string' && (Object.hasOwn(UNMODELLED_ROUTERS, type.value) || Object.hasOwn(TEXT_CONFIG_ONLY, type.value) || type.value === 'bailing_moe');
+}
+
+/** Keys every saved transformers config has one of (PretrainedConfig.to_dict, a model's size). */
+const HF_CONFIG_SIGNS = ['architectures', 'transformers_version', 'hidden_size', 'vocab_size', 'torch_dtype', 'dtype', 'text_config', 'num_hidden_layers', 'd_model'];
 
 const hasExpertKeys = (object: JsonNode | undefined): boolean => object !== undefined && EXPERT_KEYS.some((key) => propertyNode(object, key));
 
