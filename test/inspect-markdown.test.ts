@@ -16,6 +16,14 @@ describe('the editor\'s inspect view (Markdown)', () => {
     assert.match(markdown, /Note: softmax over all experts, top-8, then renormalise is the same routing/);
   });
 
+  it('with the group count unknown, the groups kept show as written, not as "no groups"', () => {
+    // luukkonenr/megatron-workdir-lumi train-moe.sh l.262 (trimmed): `--moe-router-num-groups ${EP}` from the
+    // environment made `--moe-router-group-topk 4` read as None, as if no group limited the routing.
+    const text = 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 8 --moe-router-num-groups ${EP} --moe-router-group-topk 4\n';
+    const [report] = analyzeDocument('train-moe.sh', text).specs.map((spec) => reportConfig(spec, 'train-moe.sh', new LineIndex(text)));
+    assert.deepEqual([report!.fields.num_expert_groups.source, report!.fields.num_limited_groups.value, report!.fields.num_limited_groups.source], ['unknown', 4, 'literal']);
+  });
+
   it('notes what a router does that no field shows (Hunyuan-A13B drops tokens over its own capacity)', () => {
     const text = '{"model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "moe_drop_tokens": false}';
     const [report] = analyzeDocument('config.json', text).specs.map((spec) => reportConfig(spec, 'config.json', new LineIndex(text)));

@@ -120,7 +120,8 @@ function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | und
 export function routedValue(name: InspectedField, spec: RouterSpec): FieldReport['value'] {
   if (name === 'topk_before_score') return spec.order.value === 'topk-then-score';
   if (name === 'route_norm') return renormalizes(spec) ?? 'when top_k > 1';
-  if ((name === 'num_expert_groups' || name === 'num_limited_groups') && spec.groups && !routedGroups(spec)) return null;
+  // Groups that do not route show as none; with the group count unknown, whether they route is not known: as written.
+  if ((name === 'num_expert_groups' || name === 'num_limited_groups') && spec.groups && spec.groups.count.unknown === undefined && !routedGroups(spec)) return null;
   const value = fieldsOf(spec)[name]?.value;
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
 }

@@ -135,9 +135,10 @@ describe('Megatron dialects', () => {
     // MindSpeed patches Megatron's arguments: an unwritten default is assumed, not read (withLaunch).
     assert.equal(provenanceOf(next.scoreFunc), 'assumed');
     assert.equal(provenanceOf(npu('--moe-router-load-balancing-type none --norm-topk-prob').normalize), 'assumed', 'none ignores it: the default, assumed on NPUs, not unknown');
-    // On CUDA the same words are Megatron-LM's (and MOE020 reports the choice argparse refuses).
+    // On CUDA `--norm-topk-prob` is no Megatron-LM flag: a fork's (it is a routing flag), so the routing is not known.
     const cuda = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --norm-topk-prob\n', 'pretrain.sh').specs[0]!;
-    assert.equal(provenanceOf(cuda.normalize), 'default');
+    assert.match(cuda.normalize.unknown ?? '', /the launch passes `--norm-topk-prob`, which Megatron-LM @d98e8a6 does not define/);
+    assert.equal(cuda.topK.value, 4);
   });
 
   it('--use-checkpoint-args: the router arguments Megatron takes from the checkpoint are unknown (checkpointing.py @d98e8a6)', () => {
@@ -717,6 +718,14 @@ describe('Megatron dialects', () => {
     // A flag of another kind, or Megatron's own: the router is Megatron's.
     assert.equal(analyzeMegatronArgs(script('--use-musa'), 'run.sh').specs[0]!.scoreFunc.unknown, undefined);
     assert.equal(analyzeMegatronArgs(script('--moe-router-pre-softmax'), 'run.sh').specs[0]!.scoreFunc.unknown, undefined);
+    // thu-ml/ReMoE scripts/train_llama_182m_remoe.sh (trimmed): its fork's ReLU router, and a granularity that
+    // multiplies the expert count and top-k (transformer_config.py l.609-621): read as Megatron's softmax top-1.
+    const remoe = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 1 --moe-relu-routing --moe-granularity 2\n', 'train_llama_182m_remoe.sh').specs[0]!;
+    assert.match(remoe.scoreFunc.unknown ?? '', /the launch passes `--moe-relu-routing`/);
+    assert.match(remoe.topK.unknown ?? '', /the launch passes `--moe-granularity`, .*and may change the counts/);
+    assert.equal(remoe.experts.unknown !== undefined, true);
+    // A fork's flag about something else than the counts (MT-MegatronLM's device limit): the counts stay read.
+    assert.equal(analyzeMegatronArgs(script('--moe-router-topk-limited-devices 4'), 'run.sh').specs[0]!.topK.value, 8);
     // Quoted, `"$cmd"` is one word bash cannot run: no launch.
     assert.notEqual(analyzeMegatronArgs(script('--use-musa').replace(/\n\$cmd\n$/, '\n"$cmd"\n'), 'run.sh').specs[0]?.launch?.complete, true);
   });

@@ -599,8 +599,8 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       // MindSpeed and Megatron-DeepSpeed define flags of their own: only a near miss of a router flag is reported.
       const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend || fastmoe ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
-      const fork = deepspeed || ascend || fastmoe || megablocks ? undefined : forkRouterFlag(set.sites, isLaunchFlag, unknownKeys);
-      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : fork ? forkRouter(spec, fork) : spec;
+      const fork = deepspeed || ascend || fastmoe || megablocks ? [] : forkRouterFlags(set.sites, isLaunchFlag, unknownKeys);
+      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : fork.length > 0 ? forkRouter(spec, fork) : spec;
       const read = pinned && pinned.date < ROUTER_BIAS_SINCE.date ? withoutRouterBias(routed, `the Megatron-LM this script runs (${pinned.where}) is from ${pinned.date}`) : routed;
       const named = withLaunch(set.group ? { ...read, name: `${read.name} ${set.group}` } : read, scope);
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
@@ -771,24 +771,31 @@ function flagNearMisses(sites: readonly Site[], isMegatronFlag: (site: Site) => 
 
 const MEGATRON_FLAG_SET: ReadonlySet<string> = new Set(MEGATRON_FLAGS);
 
-/** Words of a flag that sets how a router chooses or weighs. */
-const ROUTER_FLAG_WORDS = /router|noaux|expert_bias|score_func|gating/;
+/** Words of a flag that sets how a router chooses or weighs (thu-ml/ReMoE's `--moe-relu-routing`). */
+const ROUTER_FLAG_WORDS = /router|routing|noaux|expert_bias|score_func|gating|granularity|topk/;
+/** Of those, the words of one that may change the counts themselves (ReMoE's `--moe-granularity G` multiplies both). */
+const COUNT_FLAG_WORDS = /granularity|(^|_)num_experts|experts_per_tok|(^|_)topk$/;
 
 /**
- * A routing flag the launch passes to the entry point that Megatron-LM @d98e8a6 does not define and that is no typo of
+ * The routing flags the launch passes to the entry point that Megatron-LM @d98e8a6 does not define and that is no typo of
  * one it does (those are MOE016's): the Megatron it runs, a fork or an older one, has routing settings of its own
  * (MooreThreads/MT-MegatronLM @e53585c: `--moe-router-use-sigmoid`, `--moe-router-norm-topk-prob`,
  * `--moe-noaux-gamma` from its musa_patch/arguments.py l.49-60, DeepSeek-V3's sigmoid, bias and renormalisation).
  */
-function forkRouterFlag(sites: readonly Site[], passed: (site: Site) => boolean, typos: readonly UnknownKey[]): Site | undefined {
+function forkRouterFlags(sites: readonly Site[], passed: (site: Site) => boolean, typos: readonly UnknownKey[]): Site[] {
   const typo = new Set(typos.map((u) => u.keyRange.start));
-  return sites.find((site) => ROUTER_FLAG_WORDS.test(site.key) && !MEGATRON_FLAG_SET.has(site.key) && ALIASES[site.key] === undefined && !typo.has(site.keyRange.start) && passed(site));
+  return sites.filter((site) => ROUTER_FLAG_WORDS.test(site.key) && !MEGATRON_FLAG_SET.has(site.key) && ALIASES[site.key] === undefined && !typo.has(site.keyRange.start) && passed(site));
 }
 
-function forkRouter(spec: RouterSpec, flag: Site): RouterSpec {
-  const why = `the launch passes \`--${flag.key.replace(/_/g, '-')}\`, which Megatron-LM @d98e8a6 does not define: the Megatron it runs (a fork, or an older one) routes with settings MoE Lens does not read`;
+function forkRouter(spec: RouterSpec, flags: readonly Site[]): RouterSpec {
+  const named = (flag: Site): string => `the launch passes \`--${flag.key.replace(/_/g, '-')}\`, which Megatron-LM @d98e8a6 does not define: the Megatron it runs (a fork, or an older one) routes with settings MoE Lens does not read`;
+  const why = named(flags[0]!);
   const unknown = unknownBecause(why);
-  return { ...unmodelledRouter(spec, why, unknownGroups(why)), routerBias: unknown(spec.routerBias) };
+  const routed = { ...unmodelledRouter(spec, why, unknownGroups(why)), routerBias: unknown(spec.routerBias) };
+  const counting = flags.find((flag) => COUNT_FLAG_WORDS.test(flag.key));
+  if (!counting) return routed;
+  const counts = unknownBecause(`${named(counting)}, and may change the counts`);
+  return { ...routed, experts: counts(spec.experts), topK: counts(spec.topK) };
 }
 
 /**
