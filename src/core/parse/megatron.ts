@@ -1571,7 +1571,8 @@ const MEGATRON_BALANCING_TYPES = ['aux_loss', 'seq_aux_loss', 'global_aux_loss',
 function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpec {
   const balancing = lastSite(sites, 'moe_router_load_balancing_type');
   const type = balancing?.literal.kind === 'string' && !balancing.items ? balancing.literal.value : undefined;
-  const foreign = (balancing?.items ?? (type === undefined ? [] : [type])).find((t) => !MEGATRON_BALANCING_TYPES.includes(t) && !MINDSPEED_ROUTING_TYPES.includes(t));
+  // A word the script fills in (`$LB`) is not known to be another Megatron's type.
+  const foreign = (balancing?.items ?? (type === undefined ? [] : [type])).find((t) => !t.includes('$') && !MEGATRON_BALANCING_TYPES.includes(t) && !MINDSPEED_ROUTING_TYPES.includes(t));
   if (foreign !== undefined) {
     // Another Megatron's type: `expert_choice` on Megatron-LM's cosmos branch (9344d7b, router.py l.168-190), where
     // each expert picks its top tokens from a softmax over all experts and top-k is not read.
