@@ -514,6 +514,15 @@ describe('functions nothing in the file calls', () => {
   });
 });
 
+describe('a flavor with no MoE layer', () => {
+  it('an interleave step above the layer count makes no MoE layer (torchtitan llama4): no router config', () => {
+    // n-getty/torchtitan_xpu torchtitan/experiments/llama4/__init__.py l.54-61 (trimmed): "Effectively disable MoE".
+    const flavors = (step: number) => `from torchtitan.models.moe import MoEArgs\n\nflavors = {\n    "debugmodel_dense_12_rank": TransformerModelArgs(dim=384, n_layers=6, moe_args=MoEArgs(num_experts=12), interleave_moe_layer_step=${step}),\n}\n`;
+    assert.deepEqual(specsOf(flavors(100), 'torchtitan/experiments/llama4/__init__.py'), []);
+    assert.equal(specsOf(flavors(2), 'torchtitan/experiments/llama4/__init__.py')[0]?.experts.value, 12);
+  });
+});
+
 describe('expert groups', () => {
   it('without groups, a class default of the groups kept is no value of the router (torchtitan-npu DeepSeek-V4)', () => {
     // ZhanluModelSim/torchtitan-npu-simulator @e5e82b8 torchtitan_npu/models/deepseek_v4/moe.py l.35-36 (trimmed).

@@ -65,7 +65,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
   const trainSpec = modelSpecBias(evaluator, file, read) ?? trainSpecBias(evaluator, file);
   const routers = collectRouters(evaluator, file, built).flatMap((found) => {
     const spec = found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, read, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, read, trainSpec);
-    return builtFromOwnParameters(found.root, spec, parsed, file) ? [] : [spec];
+    return builtFromOwnParameters(found.root, spec, parsed, file) || noMoeLayer(found.model) ? [] : [spec];
   });
   const specs = [...routers, ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
     .slice(0, MAX_SPECS)
@@ -840,6 +840,17 @@ function builtFromOwnParameters(root: Root, spec: RouterSpec, parsed: ParsedPyth
   const inParams = (site: Site): boolean => site.file === undefined && site.valueRange.start >= params.from && site.valueRange.end <= params.to;
   // A parameter without a default leaves the value unknown: no made-up model, the config stays (`def build(n)`).
   return [spec.experts, spec.topK, spec.scoreFunc].some((field) => field.unknown === undefined && field.sites.some(inParams));
+}
+
+/**
+ * torchtitan's llama4 makes a layer MoE where `(layer_id + 1) % interleave_moe_layer_step == 0` (model.py); a flavor
+ * whose step exceeds its layer count has none (n-getty/torchtitan_xpu @llama4 `*_dense_12_rank`:
+ * `interleave_moe_layer_step=100`, "Effectively disable MoE"): a dense model, no router config.
+ */
+function noMoeLayer(model: ObjectValue | undefined): boolean {
+  const step = model?.keywords.get('interleave_moe_layer_step')?.value;
+  const layers = model?.keywords.get('n_layers')?.value;
+  return step?.kind === 'int' && layers?.kind === 'int' && step.value > layers.value;
 }
 
 /**

@@ -37,7 +37,7 @@ export const expertParallelLayout = {
     expertsNotDivisible: '{experts} experts do not split over `{key}` = {ep} ranks: {consequence}',
     degreeBelowOne: '`{key}` is {value}: torchtitan raises AssertionError("Parallelism degree should be >= 1, except for dp_shard")',
     shardDegree: '`data_parallel_shard_degree` is {value}: torchtitan raises AssertionError("dp_shard must -1 or >=1.")',
-    sparseRegion: '`expert_parallel_degree` {ep} does not divide dp_shard × cp × tp = {region}: torchtitan raises ValueError("expert_parallel_degree ({ep}) must divide dp_shard * cp * tp ({region})")',
+    sparseRegion: '`expert_parallel_degree` {ep} does not divide dp_shard × cp × tp = {region}: torchtitan raises ValueError("expert_parallel_degree ({ep}) must divide dp_shard * cp * tp ({region})") since 253a12a (2026-08-22); an older one fails building its device mesh',
     fsdp2: '`--use-torch-fsdp2` with `--expert-model-parallel-size` {ep}: Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism"',
   },
   fix: { availability: 'none' },
