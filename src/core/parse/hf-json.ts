@@ -944,20 +944,25 @@ function unknownDialect(root: JsonNode): Dialect {
 
 /** Why an unknown model_type's router is unknown. */
 function unknownTypeReason(typeName: string | null): string {
-  if (typeName !== null && Object.hasOwn(UNMODELLED_ROUTERS, typeName)) return UNMODELLED_ROUTERS[typeName]!.reason;
-  if (typeName !== null && Object.hasOwn(TEXT_CONFIG_ONLY, typeName)) {
+  return (typeName !== null ? knownTypeReason(typeName) : undefined) ?? `model_type ${JSON.stringify(typeName)} is not one MoE Lens knows the router of`;
+}
+
+/** For a model type transformers has whose router MoE Lens does not read from this file, why; else undefined. */
+function knownTypeReason(typeName: string): string | undefined {
+  if (Object.hasOwn(UNMODELLED_ROUTERS, typeName)) return UNMODELLED_ROUTERS[typeName]!.reason;
+  if (Object.hasOwn(TEXT_CONFIG_ONLY, typeName)) {
     return `model_type ${JSON.stringify(typeName)} has its router's keys in \`text_config\`, which this file does not have: transformers 5.18.0 ${TEXT_CONFIG_ONLY[typeName]!} then builds the text model from its defaults, and no transformers code reads the keys written here`;
   }
   if (typeName === 'bailing_moe') {
     return 'model_type "bailing_moe" is Ling v1 or Ling 2.0, whose routers differ; this file does not name either one\'s code (`architectures` BailingMoeForCausalLM or BailingMoeV2ForCausalLM, with `num_experts`)';
   }
-  return `model_type ${JSON.stringify(typeName)} is not one MoE Lens knows the router of`;
+  return undefined;
 }
 
 /** A model type transformers has whose router MoE Lens does not model, or reads only from its `text_config`. */
 function knownModelType(root: JsonNode): boolean {
   const type = literalAt(root, 'model_type');
-  return type?.kind === 'string' && (Object.hasOwn(UNMODELLED_ROUTERS, type.value) || Object.hasOwn(TEXT_CONFIG_ONLY, type.value) || type.value === 'bailing_moe');
+  return type?.kind === 'string' && knownTypeReason(type.value) !== undefined;
 }
 
 /** Keys every saved transformers config has one of (PretrainedConfig.to_dict, a model's size). */

@@ -277,7 +277,7 @@ export function checkoutRouter(file: string, readModule: RelatedText): CheckoutR
 }
 
 export function withCheckoutRouter(spec: RouterSpec, checkout: CheckoutRouter): RouterSpec {
-  if (checkout.kind === 'no-bias') return withoutRouterBias(spec, checkout.path);
+  if (checkout.kind === 'no-bias') return withoutRouterBias(spec, `this checkout's Megatron router (${checkout.path.slice(checkout.path.lastIndexOf('/megatron/') + 1)}) has no bias`);
   return switchMlpRouter(spec, `this checkout's Megatron (${checkout.path.slice(checkout.path.lastIndexOf('/megatron/') + 1)}) has no MoE router but core 0.4's SwitchMLP`);
 }
 
@@ -289,9 +289,7 @@ export function withCheckoutRouter(spec: RouterSpec, checkout: CheckoutRouter): 
 function switchMlpRouter(spec: RouterSpec, which: string): RouterSpec {
   if (spec.framework !== 'megatron') return spec;
   const why = `${which}: it routes by \`--routing-mode\` (sinkhorn, one expert weighed by a sigmoid, by default; core_v0.4.0 switch_mlp.py l.17-107), which MoE Lens does not model`;
-  const unknown = unknownBecause(why);
-  const routed = unmodelledRouter(spec, why, unknownGroups(why));
-  return { ...routed, topK: unknown(spec.topK), routerBias: unknown(spec.routerBias) };
+  return unmodelledRouter(spec, why, unknownGroups(why), ['topK', 'routerBias']);
 }
 
 /**
@@ -316,10 +314,9 @@ const MAX_CHECKOUT_DEPTH = 8;
 /** When Megatron-LM's router got a bias under `add_bias_linear` (router.py l.54-59). */
 const ROUTER_BIAS_SINCE = { commit: 'a329dd6', date: '2025-09-22' };
 
-/** `which`: the checkout's router.py, or a phrase that says which older Megatron runs the config. */
-export function withoutRouterBias(spec: RouterSpec, which: string): RouterSpec {
+/** `subject`: which older Megatron runs the config, saying its router has no bias. */
+function withoutRouterBias(spec: RouterSpec, subject: string): RouterSpec {
   if (spec.framework !== 'megatron' || (spec.routerBias.value !== true && spec.routerBias.unknown === undefined)) return spec;
-  const subject = which.endsWith('.py') ? `this checkout's Megatron router (${which.slice(which.lastIndexOf('/megatron/') + 1)}) has no bias` : `${which}: its router has no bias`;
   const label = `${subject}: \`add_bias_linear\` reaches the router only since Megatron-LM ${ROUTER_BIAS_SINCE.commit} (${ROUTER_BIAS_SINCE.date})`;
   return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
 }
@@ -564,8 +561,10 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   }
   const entry = entryPoint(words, variables);
   const launch = launchScope(text, words, entry, consumed, assigned);
-  const isMegatronFlag = megatronFlagTest(text, words, entry, flagWords);
   const isLaunchFlag = entryPointFlagTest(text, words, entry, flagWords);
+  // A fork's own program (Pai-Megatron-Patch's pretrain_qwen.py, Yuan's pretrain_yuan.py) adds arguments of its own
+  // through `pretrain(…, extra_args_provider=…)`: Pai's `--patch-size` is one edit from Megatron's `--batch-size`.
+  const isMegatronFlag = entry && MEGATRON_LM_ENTRY_POINT.test(entry.program) ? isLaunchFlag : () => false;
   const megablocks = sites.some((s) => MEGABLOCKS_KEYS.has(s.key));
   // Which code runs the script: Microsoft's Megatron-DeepSpeed (its MoE layer is DeepSpeed's, with its own flags,
   // `--topk`, and defaults, top-1), MindSpeed on Ascend NPUs, or MegaBlocks' fork of Megatron-LM (its own
@@ -601,7 +600,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
       const fork = deepspeed || ascend || fastmoe || megablocks ? [] : forkRouterFlags(set.sites, isLaunchFlag, unknownKeys);
       const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : fork.length > 0 ? forkRouter(spec, fork) : spec;
-      const read = pinned && pinned.date < ROUTER_BIAS_SINCE.date ? withoutRouterBias(routed, `the Megatron-LM this script runs (${pinned.where}) is from ${pinned.date}`) : routed;
+      const read = pinned && pinned.date < ROUTER_BIAS_SINCE.date ? withoutRouterBias(routed, `the Megatron-LM this script runs (${pinned.where}) is from ${pinned.date}: its router has no bias`) : routed;
       const named = withLaunch(set.group ? { ...read, name: `${read.name} ${set.group}` } : read, scope);
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
     });
@@ -633,10 +632,7 @@ function launchedVariables(text: string, words: readonly ScriptWord[]): Set<stri
   const launches: Set<string>[] = [];
   for (let index = 0; index < words.length; index++) {
     if (!ENTRY_POINT.test(words[index]!.text)) continue;
-    let start = index;
-    while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
-    let end = index + 1;
-    while (end < words.length && sameCommand(text, words[end - 1]!, words[end]!)) end++;
+    const { start, end } = commandAround(text, words, index);
     const names = new Set<string>();
     for (let i = start; i < end; i++) {
       const name = words[i]!.dynamic ? EXPANSION.exec(words[i]!.text)?.[1] : undefined;
@@ -662,6 +658,15 @@ function sameCommand(text: string, word: ScriptWord, next: ScriptWord): boolean 
 }
 
 const EXPANSION = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)/;
+
+/** The words of the command the word at `index` is in: from `start` to `end` (exclusive). */
+function commandAround(text: string, words: readonly ScriptWord[], index: number): { start: number; end: number } {
+  let start = index;
+  while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
+  let end = index + 1;
+  while (end < words.length && sameCommand(text, words[end - 1]!, words[end]!)) end++;
+  return { start, end };
+}
 
 interface EntryPoint {
   /** The word that runs it. */
@@ -694,8 +699,7 @@ function entryPoint(words: readonly ScriptWord[], variables: ReadonlyMap<string,
 function launchScope(text: string, words: readonly ScriptWord[], entryPoint: EntryPoint | undefined, consumed: ReadonlySet<number>, assigned: ReadonlySet<string>): LaunchScope {
   if (!entryPoint) return { complete: false, why: 'does not run a Megatron-LM entry point (pretrain_*.py) itself' };
   const entry = entryPoint.index;
-  let commandEnd = entry + 1;
-  while (commandEnd < words.length && sameCommand(text, words[commandEnd - 1]!, words[commandEnd]!)) commandEnd++;
+  const commandEnd = commandAround(text, words, entry).end;
   const entryName = baseName(entryPoint.program);
   for (let i = 0; i + 1 < words.length; i++) {
     if (words[i]!.text === 'source' || words[i]!.text === '.') return { complete: false, why: `sources \`${words[i + 1]!.text}\`, which may set flags` };
@@ -790,8 +794,7 @@ function forkRouterFlags(sites: readonly Site[], passed: (site: Site) => boolean
 function forkRouter(spec: RouterSpec, flags: readonly Site[]): RouterSpec {
   const named = (flag: Site): string => `the launch passes \`--${flag.key.replace(/_/g, '-')}\`, which Megatron-LM @d98e8a6 does not define: the Megatron it runs (a fork, or an older one) routes with settings MoE Lens does not read`;
   const why = named(flags[0]!);
-  const unknown = unknownBecause(why);
-  const routed = { ...unmodelledRouter(spec, why, unknownGroups(why)), routerBias: unknown(spec.routerBias) };
+  const routed = unmodelledRouter(spec, why, unknownGroups(why), ['routerBias']);
   const counting = flags.find((flag) => COUNT_FLAG_WORDS.test(flag.key));
   if (!counting) return routed;
   const counts = unknownBecause(`${named(counting)}, and may change the counts`);
@@ -799,24 +802,14 @@ function forkRouter(spec: RouterSpec, flags: readonly Site[]): RouterSpec {
 }
 
 /**
- * Which flags the Megatron-LM entry point receives: those after `pretrain_*.py` on its command line, and those
- * of arrays the script expands there, not the launcher's (`torchrun ${DISTRIBUTED_ARGS[@]} pretrain_gpt.py`).
+ * Which flags the entry point receives (a Megatron-LM `pretrain_*.py`, or a fork's `pretrain_deepseekv2.py`): those
+ * after it on its command line, and those of arrays the script expands there, not the launcher's (`torchrun
+ * ${DISTRIBUTED_ARGS[@]} pretrain_gpt.py`).
  */
-function megatronFlagTest(text: string, words: readonly ScriptWord[], entryPoint: EntryPoint | undefined, flagWords: ReadonlyMap<number, number>): (site: Site) => boolean {
-  // A fork's own program (Pai-Megatron-Patch's pretrain_qwen.py, Yuan's pretrain_yuan.py) adds arguments of its own
-  // through `pretrain(…, extra_args_provider=…)`: Pai's `--patch-size` is one edit from Megatron's `--batch-size`.
-  if (!entryPoint || !MEGATRON_LM_ENTRY_POINT.test(entryPoint.program)) return () => false;
-  return entryPointFlagTest(text, words, entryPoint, flagWords);
-}
-
-/** Which flags the entry point receives, whichever program it is (a fork's `pretrain_deepseekv2.py` too). */
 function entryPointFlagTest(text: string, words: readonly ScriptWord[], entryPoint: EntryPoint | undefined, flagWords: ReadonlyMap<number, number>): (site: Site) => boolean {
   if (!entryPoint) return () => false;
   const entry = entryPoint.index;
-  let start = entry;
-  while (start > 0 && sameCommand(text, words[start - 1]!, words[start]!)) start--;
-  let end = entry + 1;
-  while (end < words.length && sameCommand(text, words[end - 1]!, words[end]!)) end++;
+  const { start, end } = commandAround(text, words, entry);
   const expanded = (from: number, to: number): Set<string> => new Set(words.slice(from, to).map((w) => EXPANSION.exec(w.text)?.[1]).filter((n): n is string => n !== undefined));
   const launcher = expanded(start, entry);
   const passed = expanded(entry + 1, end);
@@ -1098,8 +1091,7 @@ function mindSpeedRouting(written: RouterSpec, sites: readonly Site[]): RouterSp
   const modelType = lastSite(sites, 'moe_model_type');
   if (modelType && !(modelType.literal.kind === 'string' && modelType.literal.value === 'megatron_moe')) {
     const why = modelType.literal.kind === 'string' && modelType.literal.value === 'deepspeed_moe' ? "MindSpeed's DeepSpeed-style MoE (`--moe-model-type deepspeed_moe`) routes with its own TopKGate (mindspeed/moe/gate.py), which MoE Lens does not model" : `\`--moe-model-type ${literalText(modelType.literal)}\` may pick MindSpeed's DeepSpeed-style MoE, which MoE Lens does not model`;
-    const routed = unmodelledRouter(spec, why, unknownGroups(why));
-    return { ...routed, topK: { ...routed.topK, unknown: why } };
+    return unmodelledRouter(spec, why, unknownGroups(why), ['topK']);
   }
   const balancing = lastSite(sites, 'moe_router_load_balancing_type');
   const types = balancing ? (balancing.items ?? [balancing.literal.kind === 'string' ? balancing.literal.value : literalText(balancing.literal)]) : ['aux_loss'];
@@ -1124,9 +1116,7 @@ function mindSpeedRouting(written: RouterSpec, sites: readonly Site[]): RouterSp
  * router only since a329dd6 (2025-09-22), so it biases only MindSpeed's expert MLPs.
  */
 function mindSpeedRouterBias(spec: RouterSpec): RouterSpec {
-  if (spec.routerBias.value !== true && spec.routerBias.unknown === undefined) return spec;
-  const label = "MindSpeed runs Megatron-LM core_v0.12.1 or older, whose router has no bias (router.py l.71 @core_v0.12.1): `add_bias_linear` reaches Megatron's router only since a329dd6 (2025-09-22)";
-  return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
+  return withoutRouterBias(spec, 'MindSpeed runs Megatron-LM core_v0.12.1 or older, whose router has no bias (router.py l.71 @core_v0.12.1)');
 }
 
 /**
@@ -1577,27 +1567,34 @@ function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpe
     // Another Megatron's type: `expert_choice` on Megatron-LM's cosmos branch (9344d7b, router.py l.168-190), where
     // each expert picks its top tokens from a softmax over all experts and top-k is not read.
     const why = `\`${foreign}\` is no load-balancing type of Megatron-LM @d98e8a6 (router.py l.771-775): the Megatron that takes it routes with code MoE Lens does not read`;
-    const unknown = unknownBecause(why);
-    const routed = unmodelledRouter(spec, why, spec.groups && { ...spec.groups, count: unknown(spec.groups.count), selected: unknown(spec.groups.selected) });
-    return { ...routed, topK: unknown(spec.topK) };
+    return unmodelledRouter(spec, why, groupsUnknown(spec.groups, why), ['topK']);
   }
   if (type !== 'sinkhorn' && type !== 'quantile_balancing') return spec;
   const how = type === 'sinkhorn' ? 'chooses experts in training from Sinkhorn-balanced logits and weighs them by a sigmoid (top-1) or a softmax over all experts, not renormalised (l.280-311)' : 'chooses experts by a per-expert bias that a dual coordinate descent updates (l.313-370)';
   const why = `\`--moe-router-load-balancing-type ${type}\` routes with a function of its own (${MEGATRON_ROUTER} l.771-775): it ${how}, which MoE Lens does not model`;
-  const unknown = unknownBecause(why);
-  return unmodelledRouter(spec, why, spec.groups && { ...spec.groups, count: unknown(spec.groups.count), selected: unknown(spec.groups.selected) });
+  return unmodelledRouter(spec, why, groupsUnknown(spec.groups, why));
 }
 
-/** A router MoE Lens does not compute: how it chooses and weighs is unknown, for one reason; the counts stay read. */
+/** Groups the config writes, their values unknown for a reason (a router that does not read them as Megatron's does). */
+function groupsUnknown(groups: RouterSpec['groups'], why: string): RouterSpec['groups'] {
+  const unknown = unknownBecause(why);
+  return groups && { ...groups, count: unknown(groups.count), selected: unknown(groups.selected) };
+}
+
 /**
  * A config whose router is other code's than Megatron's (a port of TransformerConfig, the checkpoint's under RLinf's
  * Megatron-Bridge): every setting of its router unknown, written or not, gate bias included.
  */
 function anotherRouter(spec: RouterSpec, why: string): RouterSpec {
-  return { ...unmodelledRouter(withoutDefaults(spec, why), why, unknownGroups(why)), routerBias: { ...spec.routerBias, unknown: why } };
+  // The gate's bias as the config wrote it or defaulted it, unknown: withoutDefaults would drop where the default came from.
+  return { ...unmodelledRouter(withoutDefaults(spec, why), why, unknownGroups(why)), routerBias: unknownBecause(why)(spec.routerBias) };
 }
 
-function unmodelledRouter(spec: RouterSpec, why: string, groups: RouterSpec['groups']): RouterSpec {
+/**
+ * A router MoE Lens does not compute: how it chooses and weighs is unknown, for one reason; the counts stay read, and
+ * so does the gate's bias, unless `also` names them (a router that picks its own k, or has a gate of its own).
+ */
+function unmodelledRouter(spec: RouterSpec, why: string, groups: RouterSpec['groups'], also: readonly ('topK' | 'routerBias')[] = []): RouterSpec {
   const unknown = unknownBecause(why);
   return {
     ...spec,
@@ -1607,6 +1604,8 @@ function unmodelledRouter(spec: RouterSpec, why: string, groups: RouterSpec['gro
     normalize: unknown(spec.normalize),
     scale: unknown(spec.scale),
     groups,
+    ...(also.includes('topK') ? { topK: unknown(spec.topK) } : {}),
+    ...(also.includes('routerBias') ? { routerBias: unknown(spec.routerBias) } : {}),
   };
 }
 

@@ -791,7 +791,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     order: { ...topkBeforeScore, value: topkBeforeScore.value ? 'topk-then-score' : 'score-then-topk' },
     scoreFunc,
     routerBias: gateBias,
-    selectionBias: biasAfterTraining(selectionBias(lookup, declares, asBool), trainSpec ?? jobModelSpecBias(found.modelSpec, evaluator, read)),
+    selectionBias: biasAfterTraining(selectionBias(lookup, declares, asBool), trainSpec ?? (found.modelSpec && noHookBias([found.modelSpec], evaluator, read))),
     // Always present, so that "no groups" (`None`) and "not known" stay distinguishable through provenance.
     groups: { count: groupsCount, selected: withoutGroups(groupsCount, groupsSelected), score: 'top2-sum' },
     normalize: effectiveRouteNorm(routeNorm, scoreFunc, chain, evaluator),
@@ -1008,14 +1008,10 @@ function isModelSpec(object: ObjectValue): boolean {
 }
 
 /**
- * The selection bias of a config whose job holds its ModelSpec (a config_registry.py entry: `model_spec=
- * model_registry("debugmodel_moe")`, PraMamba's torchtitan @8d6e182 qwen3/config_registry.py l.276), as modelSpecBias
- * decides for a flavor file's own.
+ * What the ModelSpecs of a config say of its learned bias: the flavor file's own (modelSpecBias), or the one its job
+ * holds (a config_registry.py entry: `model_spec=model_registry("debugmodel_moe")`, PraMamba's torchtitan @8d6e182
+ * qwen3/config_registry.py l.276).
  */
-function jobModelSpecBias(spec: ObjectValue | undefined, evaluator: PythonEvaluator, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
-  return spec ? noHookBias([spec], evaluator, read) : undefined;
-}
-
 function noHookBias(specs: readonly ObjectValue[], evaluator: PythonEvaluator, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
   if (!specs.every((object) => object.keywords.get('post_optimizer_build_fn')!.value.kind === 'none')) return undefined;
   const file = specs[0]!.call.file;
