@@ -93,7 +93,7 @@ const draw = (tokens: number, experts: number, inGateCoordinates = false): Route
 
 async function prepare(config: RouterConfig, backend: 'webgpu' | 'wasm', outputs: 'counts' | 'choice' = 'counts', hidden = H): Promise<{ router: PreparedRouter; createMs: number }> {
   const start = now();
-  const router = await prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, { outputs, sessionOptions: { executionProviders: [backend], graphOptimizationLevel: 'all' }, now });
+  const router = await prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, { outputs, counts: backend === 'webgpu' ? 'mask' : 'indices', sessionOptions: { executionProviders: [backend], graphOptimizationLevel: 'all' }, now });
   return { router, createMs: now() - start };
 }
 

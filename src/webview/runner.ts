@@ -115,6 +115,8 @@ function session(config: RouterConfig, hidden: number, backend: Backend, outputs
     prepared = ortFor(backend).then((ort) =>
       prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
         outputs,
+        // WebGPU counts the chosen mask (TopK's int64 indices would go back to the CPU); WASM counts the indices.
+        counts: backend === 'webgpu' ? 'mask' : 'indices',
         sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
         now: () => performance.now(),
       }),

@@ -24,10 +24,14 @@ describe('ONNX router graph (onnxruntime-node) equals the TypeScript reference',
       continue;
     }
     it(vector.name, async () => {
+      const reference = routeReference(vector.config, vector);
+      // Counts from the chosen mask (what WebGPU runs) as well as from TopK's indices (the CPU's).
+      const masked = await prepareOnnxRouter(ORT, vector.config, vector.hidden, { outputs: 'counts', counts: 'mask' });
+      assert.deepEqual(Array.from((await masked.run(vector)).counts), Array.from(reference.counts), 'counts from the mask');
+      await masked.release();
       const router = await prepareOnnxRouter(ORT, vector.config, vector.hidden, { outputs: 'full' });
       const out = await router.run(vector);
       await router.release();
-      const reference = routeReference(vector.config, vector);
       assert.deepEqual(Array.from(out.counts), Array.from(reference.counts));
       const graph = sortRows(out.indices!, out.weights!, vector.config.topK);
       const ref = sortRows(reference.indices, reference.weights, vector.config.topK);
@@ -39,11 +43,13 @@ describe('ONNX router graph (onnxruntime-node) equals the TypeScript reference',
   it('counts-only graph gives the same loads on a larger synthetic batch (2048 × 64, 32 experts, top-4, groups)', async () => {
     const config = { experts: 32, topK: 4, order: 'score-then-topk', scoreFunc: 'sigmoid', routerBias: false, selectionBias: true, groups: { count: 8, selected: 4, score: 'top2-sum' }, normalize: true, epsilon: 1e-20, scale: 2.5, roundRobin: false, semantics: '' } as const;
     const inputs = { tokens: 2048, ...syntheticInputs({ seed: 7, tokens: 2048, hidden: 64, experts: 32, distribution: { kind: 'clustered', clusters: 8 }, fullTokens: true }) };
-    const router = await prepareOnnxRouter(ORT, config, 64, { outputs: 'counts' });
-    const out = await router.run(inputs);
-    await router.release();
-    assert.deepEqual(Array.from(out.counts), Array.from(routeReference(config, inputs).counts));
-    assert.equal(out.indices, undefined);
+    for (const counts of ['indices', 'mask'] as const) {
+      const router = await prepareOnnxRouter(ORT, config, 64, { outputs: 'counts', counts });
+      const out = await router.run(inputs);
+      await router.release();
+      assert.deepEqual(Array.from(out.counts), Array.from(routeReference(config, inputs).counts), counts);
+      assert.equal(out.indices, undefined);
+    }
   });
 });
 
@@ -80,12 +86,12 @@ describe('ties at the k-th value: exactly k experts, the lower index first', () 
   for (const { name, config } of cases) {
     it(name, async () => {
       const reference = routeReference(config, inputs);
-      for (const outputs of ['full', 'counts'] as const) {
-        const router = await prepareOnnxRouter(ORT, config, 2, { outputs });
+      for (const [outputs, counts] of [['full', 'indices'], ['full', 'mask'], ['counts', 'indices'], ['counts', 'mask']] as const) {
+        const router = await prepareOnnxRouter(ORT, config, 2, { outputs, counts });
         const out = await router.run(inputs);
         await router.release();
-        assert.equal(Array.from(out.counts).reduce((a, b) => a + b, 0), inputs.tokens * config.topK, `${outputs}: loads sum to tokens × k`);
-        assert.deepEqual(Array.from(out.counts), Array.from(reference.counts), outputs);
+        assert.equal(Array.from(out.counts).reduce((a, b) => a + b, 0), inputs.tokens * config.topK, `${outputs}, ${counts}: loads sum to tokens × k`);
+        assert.deepEqual(Array.from(out.counts), Array.from(reference.counts), `${outputs}, ${counts}`);
         if (outputs === 'full') {
           const graph = sortRows(out.indices!, out.weights!, config.topK);
           const ref = sortRows(reference.indices, reference.weights, config.topK);

@@ -4,8 +4,11 @@
  *
  * WebGPU-friendly: the k chosen experts are a boolean mask `choice >= k-th largest choice` (TopK *values*
  * + ReduceMin), so counts and weights never consume TopK's int64 indices (which would fall back to the
- * CPU). Counts are computed in the graph (mask → float → ReduceSum → int32). Ties at the k-th value go to the
- * lower index, so a mask holds exactly k (a saturated sigmoid scores 1.0 for many experts in float32).
+ * CPU). With `counts: 'mask'` (WebGPU) counts come from that mask (mask → float → ReduceSum → int32); on the CPU
+ * (`counts: 'indices'`, WASM and onnxruntime-node) from TopK's indices, added up by ScatterElements: the mask
+ * takes eight [T, E] tensors, whose first run cost 81 ms where the indices take 45 ms (16,384 × 128 × 128, WASM).
+ * Ties at the k-th value go to the lower index either way (ONNX TopK's rule, which the mask reproduces), so
+ * exactly k are chosen (a saturated sigmoid scores 1.0 for many experts in float32).
  * Indices and per-slot weights, which need the int64 indices, are only added with `outputs: 'full'`.
  */
 import onnxProto from 'onnx-proto';
@@ -26,6 +29,8 @@ export interface GraphOptions {
    * load-balancing simulation reuses step after step.
    */
   readonly outputs: 'counts' | 'full' | 'choice';
+  /** Where counts come from: TopK's int64 indices (the CPU; the default), or the chosen mask (WebGPU: no int64). */
+  readonly counts?: 'indices' | 'mask';
 }
 
 export const GRAPH_INPUTS = { hidden: 'hidden_states', weight: 'gate_weight', bias: 'gate_bias', selection: 'selection_bias', tokenScale: 'token_scale', expertScale: 'expert_scale' } as const;
@@ -56,6 +61,23 @@ class GraphBuilder {
     const name = `const_${this.counter++}`;
     this.initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims, int64Data: values }));
     return name;
+  }
+
+  int32(values: number[], dims: number[] = [values.length]): string {
+    const name = `const_${this.counter++}`;
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: INT32, dims, int32Data: values }));
+    return name;
+  }
+
+  /** Int32 counts [E] of the expert indices [T, K] (int64): ScatterElements adds a 1 per index, no [T, E] tensor. */
+  countIndices(indices: string, experts: number, output: string): void {
+    const flat = this.one('Reshape', [indices, this.int64([-1])]);
+    const ones = this.one('Expand', [this.int32([1]), this.one('Shape', [flat])]);
+    const attribute = [
+      onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }),
+      onnx.AttributeProto.create({ name: 'reduction', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('add') }),
+    ];
+    this.nodes.push(onnx.NodeProto.create({ opType: 'ScatterElements', input: [this.int32(new Array<number>(experts).fill(0)), flat, ones], output: [output], attribute }));
   }
 
   private readonly floats = new Map<number, string>();
@@ -122,21 +144,26 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
     if (config.groups) choice = maskGroups(g, config, choice);
     chosenWeights = (selected) => g.one('Where', [selected, scores, g.float(0)]);
   }
-  const selected = g.topKMask(choice, K);
-
-  const countsFloat = g.one('ReduceSum', [g.one('Cast', [selected], { to: FLOAT }), g.int64([0])], { keepdims: 0 });
-  g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [countsFloat], output: ['counts'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
+  // TopK's indices: counted on the CPU, and the `full` outputs.
+  const indices64 = options.counts !== 'mask' || options.outputs === 'full' ? g.node('TopK', [choice, g.int64([K])], { axis: -1 }, 2)[1]! : undefined;
+  // The mask: counted on WebGPU, and the weights of the `full` outputs.
+  const selected = options.counts === 'mask' || options.outputs === 'full' ? g.topKMask(choice, K) : undefined;
+  if (options.counts === 'mask') {
+    const countsFloat = g.one('ReduceSum', [g.one('Cast', [selected!], { to: FLOAT }), g.int64([0])], { keepdims: 0 });
+    g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [countsFloat], output: ['counts'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
+  } else {
+    g.countIndices(indices64!, E, 'counts');
+  }
 
   const outputs = [valueInfo('counts', INT32, [E])];
   if (options.outputs === 'full') {
-    let weightsFull = chosenWeights(selected);
+    let weightsFull = chosenWeights(selected!);
     if (config.normalize) {
       const total = g.one('ReduceSum', [weightsFull, g.int64([-1])], { keepdims: 1 });
       weightsFull = g.one('Div', [weightsFull, g.one('Add', [total, g.float(config.epsilon)])]);
     }
     if (config.expertScale) weightsFull = g.one('Mul', [weightsFull, GRAPH_INPUTS.expertScale]);
     if (config.scale !== 1) weightsFull = g.one('Mul', [weightsFull, g.float(config.scale)]);
-    const [, indices64] = g.node('TopK', [choice, g.int64([K])], { axis: -1 }, 2);
     g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [indices64!], output: ['indices'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
     g.nodes.push(onnx.NodeProto.create({ opType: 'GatherElements', input: [weightsFull, indices64!], output: ['weights'], attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })] }));
     outputs.push(valueInfo('indices', INT32, ['tokens', K]), valueInfo('weights', FLOAT, ['tokens', K]));

@@ -2,7 +2,7 @@
  * Runs the router graph with any onnxruntime flavour (node in the CLI, web in the panel): both expose the
  * same API, described here structurally so the core imports neither.
  */
-import { buildRouterModel, GRAPH_INPUTS } from './onnx-graph';
+import { buildRouterModel, GRAPH_INPUTS, type GraphOptions } from './onnx-graph';
 import type { RouterConfig } from './router-config';
 import { routeReference, type RouterInputs } from './cpu-router';
 
@@ -47,7 +47,7 @@ export async function prepareOnnxRouter(
   ort: OrtLike,
   config: RouterConfig,
   hidden: number,
-  options: { outputs: 'counts' | 'full' | 'choice'; sessionOptions?: object; now?: () => number },
+  options: { outputs: 'counts' | 'full' | 'choice'; counts?: GraphOptions['counts']; sessionOptions?: object; now?: () => number },
 ): Promise<PreparedRouter> {
   const now = options.now ?? (() => Date.now());
   if (config.roundRobin && options.outputs !== 'choice') {
@@ -61,7 +61,7 @@ export async function prepareOnnxRouter(
       async release() {},
     };
   }
-  const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs }), options.sessionOptions);
+  const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs, ...(options.counts ? { counts: options.counts } : {}) }), options.sessionOptions);
   return {
     async run(inputs, resident) {
       const E = config.experts;
