@@ -109,6 +109,33 @@ function dot(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number,
   return sum;
 }
 
+/**
+ * out[e] = bias[e] + token · weight row e for every expert, each sum as `dot` adds it (the same bits), four rows
+ * at a time: four independent chains of additions instead of one that waits on each add (the panel's first look,
+ * 1,024 × 128 × 128, took half the time).
+ */
+function gateLogits(token: ArrayLike<number>, at: number, weight: ArrayLike<number>, H: number, E: number, bias: ArrayLike<number> | undefined, out: Float64Array): void {
+  let e = 0;
+  for (; e + 4 <= E; e += 4) {
+    let s0 = bias ? bias[e]! : 0;
+    let s1 = bias ? bias[e + 1]! : 0;
+    let s2 = bias ? bias[e + 2]! : 0;
+    let s3 = bias ? bias[e + 3]! : 0;
+    for (let h = 0, b = e * H; h < H; h++, b++) {
+      const x = token[at + h]!;
+      s0 += x * weight[b]!;
+      s1 += x * weight[b + H]!;
+      s2 += x * weight[b + 2 * H]!;
+      s3 += x * weight[b + 3 * H]!;
+    }
+    out[e] = s0;
+    out[e + 1] = s1;
+    out[e + 2] = s2;
+    out[e + 3] = s3;
+  }
+  for (; e < E; e++) out[e] = dot(token, at, weight, e * H, H, bias ? bias[e]! : 0);
+}
+
 export function routeReference(config: RouterConfig, inputs: RouterInputs): RouterOutputs {
   const { tokens: T, hidden: H } = inputs;
   const E = config.experts;
@@ -125,10 +152,7 @@ export function routeReference(config: RouterConfig, inputs: RouterInputs): Rout
   for (let t = 0; t < T; t++) {
     const token = normed ? normToken(config.tokenNorm!.epsilon, inputs, t, normed) : inputs.hiddenStates;
     const at = normed ? 0 : t * H;
-    for (let e = 0; e < E; e++) {
-      const bias = config.routerBias && inputs.gateBias ? inputs.gateBias[e]! : 0;
-      logits[e] = dot(token, at, inputs.gateWeight, e * H, H, bias);
-    }
+    gateLogits(token, at, inputs.gateWeight, H, E, config.routerBias ? inputs.gateBias : undefined, logits);
     const selectionBias = (e: number): number => (config.selectionBias && inputs.selectionBias ? inputs.selectionBias[e]! : 0);
     let chosen: number[];
     let chosenWeights: number[];
