@@ -2,14 +2,14 @@
  * Builds a config's exact router as an ONNX model (opset 17). The same bytes run in the CLI
  * (onnxruntime-node) and in the webview (onnxruntime-web, WebGPU or WASM).
  *
- * WebGPU-friendly: the k chosen experts are a boolean mask `choice >= k-th largest choice` (TopK *values*
- * + ReduceMin), so counts and weights never consume TopK's int64 indices (which would fall back to the
- * CPU). With `counts: 'mask'` (WebGPU) counts come from that mask (mask → float → ReduceSum → int32); on the CPU
- * (`counts: 'indices'`, WASM and onnxruntime-node) from TopK's indices, added up by ScatterElements: the mask
- * takes eight [T, E] tensors, whose first run cost 81 ms where the indices take 45 ms (16,384 × 128 × 128, WASM).
- * Ties at the k-th value go to the lower index either way (ONNX TopK's rule, which the mask reproduces), so
- * exactly k are chosen (a saturated sigmoid scores 1.0 for many experts in float32).
- * Indices and per-slot weights, which need the int64 indices, are only added with `outputs: 'full'`.
+ * Counts, two ways. On the CPU (`counts: 'indices'`, WASM and onnxruntime-node) TopK's indices are added up by
+ * ScatterElements. WebGPU (`counts: 'mask'`) never consumes TopK's int64 indices, which would fall back to the CPU:
+ * the k chosen experts are a boolean mask `choice >= k-th largest choice` (TopK *values* + ReduceMin), counted
+ * as mask → float → ReduceSum → int32; its eight [T, E] tensors made a first run cost 81 ms where the indices take
+ * 45 ms (16,384 × 128 × 128, WASM). Ties at the k-th value go to the lower index either way (ONNX TopK's rule, which
+ * the mask reproduces), so exactly k are chosen (a saturated sigmoid scores 1.0 for many experts in float32).
+ * Indices and per-slot weights (gathered at TopK's indices, [T, K]) are only added with `outputs: 'full'`, which
+ * only the CLI runs.
  */
 import onnxProto from 'onnx-proto';
 import type { RouterConfig } from './router-config';
@@ -131,25 +131,24 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
   // where top-k comes first). The weights are built only for `full`: ORT runs a node whose result nobody reads
   // (a counts-only graph computed them: Where and Softmax over [T, E], 15% of its run at 16,384 × 128 here).
   let choice: string;
-  let chosenWeights: (selected: string) => string;
+  // The k chosen experts' weights, [T, K], from TopK's indices [T, K] (int64): their scores (softmax over the chosen
+  // logits where top-k comes first). Gathered at the k indices, not masked over [T, E]: a counts-only graph once
+  // computed such masked weights (Where and Softmax over [T, E], 15% of its run at 16,384 × 128 here).
+  let chosenWeights: (indices: string) => string;
+  const gathered = (values: string, indices: string): string => g.one('GatherElements', [values, indices], { axis: 1 });
   if (config.order === 'topk-then-score') {
     choice = withSelection(logits);
-    chosenWeights = (selected) =>
-      config.scoreFunc === 'softmax'
-        ? g.one('Softmax', [g.one('Where', [selected, logits, g.float(-Infinity)])], { axis: -1 })
-        : g.one('Where', [selected, score(g, config.scoreFunc, logits), g.float(0)]);
+    chosenWeights = (indices) => (config.scoreFunc === 'softmax' ? g.one('Softmax', [gathered(logits, indices)], { axis: -1 }) : score(g, config.scoreFunc, gathered(logits, indices)));
   } else {
     const scores = config.scoreFunc === 'softmax' ? g.one('Softmax', [logits], { axis: -1 }) : score(g, config.scoreFunc, logits);
     choice = withSelection(scores);
     if (config.groups) choice = maskGroups(g, config, choice);
-    chosenWeights = (selected) => g.one('Where', [selected, scores, g.float(0)]);
+    chosenWeights = (indices) => gathered(scores, indices);
   }
   // TopK's indices: counted on the CPU, and the `full` outputs.
   const indices64 = options.counts !== 'mask' || options.outputs === 'full' ? g.node('TopK', [choice, g.int64([K])], { axis: -1 }, 2)[1]! : undefined;
-  // The mask: counted on WebGPU, and the weights of the `full` outputs.
-  const selected = options.counts === 'mask' || options.outputs === 'full' ? g.topKMask(choice, K) : undefined;
   if (options.counts === 'mask') {
-    const countsFloat = g.one('ReduceSum', [g.one('Cast', [selected!], { to: FLOAT }), g.int64([0])], { keepdims: 0 });
+    const countsFloat = g.one('ReduceSum', [g.one('Cast', [g.topKMask(choice, K)], { to: FLOAT }), g.int64([0])], { keepdims: 0 });
     g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [countsFloat], output: ['counts'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
   } else {
     g.countIndices(indices64!, E, 'counts');
@@ -157,15 +156,15 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
 
   const outputs = [valueInfo('counts', INT32, [E])];
   if (options.outputs === 'full') {
-    let weightsFull = chosenWeights(selected!);
+    let weights = chosenWeights(indices64!);
     if (config.normalize) {
-      const total = g.one('ReduceSum', [weightsFull, g.int64([-1])], { keepdims: 1 });
-      weightsFull = g.one('Div', [weightsFull, g.one('Add', [total, g.float(config.epsilon)])]);
+      const total = g.one('ReduceSum', [weights, g.int64([-1])], { keepdims: 1 });
+      weights = g.one('Div', [weights, g.one('Add', [total, g.float(config.epsilon)])]);
     }
-    if (config.expertScale) weightsFull = g.one('Mul', [weightsFull, GRAPH_INPUTS.expertScale]);
-    if (config.scale !== 1) weightsFull = g.one('Mul', [weightsFull, g.float(config.scale)]);
+    if (config.expertScale) weights = g.one('Mul', [weights, g.one('Gather', [GRAPH_INPUTS.expertScale, indices64!], { axis: 0 })]);
+    if (config.scale !== 1) weights = g.one('Mul', [weights, g.float(config.scale)]);
     g.nodes.push(onnx.NodeProto.create({ opType: 'Cast', input: [indices64!], output: ['indices'], attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT32 })] }));
-    g.nodes.push(onnx.NodeProto.create({ opType: 'GatherElements', input: [weightsFull, indices64!], output: ['weights'], attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })] }));
+    g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [weights], output: ['weights'] }));
     outputs.push(valueInfo('indices', INT32, ['tokens', K]), valueInfo('weights', FLOAT, ['tokens', K]));
   }
 
