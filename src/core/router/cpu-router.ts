@@ -2,6 +2,7 @@
  * The plain TypeScript router, in float64: the oracle the ONNX graph is tested against, itself tested
  * against vectors from an independent PyTorch implementation (scripts/reference/router_reference.py).
  */
+import { dot, dotFour } from './dot';
 import type { RouterConfig } from './router-config';
 
 export interface RouterInputs {
@@ -98,41 +99,10 @@ export function scoreInPlace(func: RouterConfig['scoreFunc'], values: Float64Arr
   }
 }
 
-/**
- * start + Σ a[ai + h] · b[bi + h] for h < n, summed in float64 from `start` (the router bias) in index order.
- * Its own small function so that V8 optimises it after a few calls: inlined in routeReference's token loop it
- * ran unoptimised until on-stack replacement, 2–3× slower on the panel's first look (256 × 2880 × 128).
- */
-function dot(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number, n: number, start = 0): number {
-  let sum = start;
-  for (let h = 0; h < n; h++) sum += a[ai + h]! * b[bi + h]!;
-  return sum;
-}
-
-/**
- * out[e] = bias[e] + token · weight row e for every expert, each sum as `dot` adds it (the same bits), four rows
- * at a time: four independent chains of additions instead of one that waits on each add (the panel's first look,
- * 1,024 × 128 × 128, took half the time).
- */
+/** out[e] = bias[e] + token · weight row e for every expert, four rows at a time (dotFour: the same bits as `dot`). */
 function gateLogits(token: ArrayLike<number>, at: number, weight: ArrayLike<number>, H: number, E: number, bias: ArrayLike<number> | undefined, out: Float64Array): void {
   let e = 0;
-  for (; e + 4 <= E; e += 4) {
-    let s0 = bias ? bias[e]! : 0;
-    let s1 = bias ? bias[e + 1]! : 0;
-    let s2 = bias ? bias[e + 2]! : 0;
-    let s3 = bias ? bias[e + 3]! : 0;
-    for (let h = 0, b = e * H; h < H; h++, b++) {
-      const x = token[at + h]!;
-      s0 += x * weight[b]!;
-      s1 += x * weight[b + H]!;
-      s2 += x * weight[b + 2 * H]!;
-      s3 += x * weight[b + 3 * H]!;
-    }
-    out[e] = s0;
-    out[e + 1] = s1;
-    out[e + 2] = s2;
-    out[e + 3] = s3;
-  }
+  for (; e + 4 <= E; e += 4) dotFour(token, at, weight, e * H, H, out, e, bias ? bias[e]! : 0, bias ? bias[e + 1]! : 0, bias ? bias[e + 2]! : 0, bias ? bias[e + 3]! : 0);
   for (; e < E; e++) out[e] = dot(token, at, weight, e * H, H, bias ? bias[e]! : 0);
 }
 

@@ -127,13 +127,10 @@ export function buildRouterModel(config: RouterConfig, options: GraphOptions): U
     return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'moe-lens', graph })).finish();
   }
 
-  // The values top-k compares, and the scores a chosen expert's weight comes from (softmax over the chosen logits
-  // where top-k comes first). The weights are built only for `full`: ORT runs a node whose result nobody reads
-  // (a counts-only graph computed them: Where and Softmax over [T, E], 15% of its run at 16,384 × 128 here).
+  // The values top-k compares, and the k chosen experts' weights, [T, K]: their scores gathered at TopK's indices
+  // (softmax over the chosen logits where top-k comes first). Built only for `full`, since ORT runs a node whose
+  // result nobody reads (masked weights over [T, E] once took 15% of a counts-only run at 16,384 × 128 here).
   let choice: string;
-  // The k chosen experts' weights, [T, K], from TopK's indices [T, K] (int64): their scores (softmax over the chosen
-  // logits where top-k comes first). Gathered at the k indices, not masked over [T, E]: a counts-only graph once
-  // computed such masked weights (Where and Softmax over [T, E], 15% of its run at 16,384 × 128 here).
   let chosenWeights: (indices: string) => string;
   const gathered = (values: string, indices: string): string => g.one('GatherElements', [values, indices], { axis: 1 });
   if (config.order === 'topk-then-score') {

@@ -13,6 +13,7 @@
  * z, each through its own factor (`tokensForGate` in synthetic.ts); clustered tokens keep their σ·z and take each
  * gate's a_c.
  */
+import { dot, dotFour } from './dot';
 
 /** L with L·Lᵀ = W·Wᵀ (lower triangular, [E, E] row-major, float64), or undefined where E ≥ H or W·Wᵀ is singular. */
 export function gateCholesky(weight: ArrayLike<number>, experts: number, hidden: number): Float64Array | undefined {
@@ -23,30 +24,8 @@ export function gateCholesky(weight: ArrayLike<number>, experts: number, hidden:
   for (let i = 0; i < E; i++) {
     const a = i * H;
     let j = 0;
-    // Four sums at once: each still adds its products in order (the same bits as one at a time), but four
-    // independent chains of additions keep the CPU busy where one waits on each add (22 → 10 ms at 128 × 2880 in Node).
-    for (; j + 3 <= i; j += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let h = 0, b = j * H; h < H; h++, b++) {
-        const x = weight[a + h]!;
-        s0 += x * weight[b]!;
-        s1 += x * weight[b + H]!;
-        s2 += x * weight[b + 2 * H]!;
-        s3 += x * weight[b + 3 * H]!;
-      }
-      gram[i * E + j] = s0;
-      gram[i * E + j + 1] = s1;
-      gram[i * E + j + 2] = s2;
-      gram[i * E + j + 3] = s3;
-    }
-    for (; j <= i; j++) {
-      let sum = 0;
-      for (let h = 0, b = j * H; h < H; h++) sum += weight[a + h]! * weight[b + h]!;
-      gram[i * E + j] = sum;
-    }
+    for (; j + 3 <= i; j += 4) dotFour(weight, a, weight, j * H, H, gram, i * E + j, 0, 0, 0, 0); // the same bits as dot
+    for (; j <= i; j++) gram[i * E + j] = dot(weight, a, weight, j * H, H);
   }
   let trace = 0;
   for (let i = 0; i < E; i++) trace += gram[i * E + i]!;
