@@ -730,6 +730,17 @@ describe('Megatron dialects', () => {
     assert.notEqual(analyzeMegatronArgs(script('--use-musa').replace(/\n\$cmd\n$/, '\n"$cmd"\n'), 'run.sh').specs[0]?.launch?.complete, true);
   });
 
+  it("a Python program of the script's own that borrows `--moe-router-topk` beside flags Megatron-LM does not define is no launch", () => {
+    // cmu-flame/FLAME-MoE @e9b2fe2 scripts/empirical_analysis/router_saturation-290m.sh l.25-31: an offline analysis
+    // whose argparse reuses the flag's name; read as a Megatron config with Megatron's defaults assumed.
+    const loop = (flags: string) => `for moe_router_topk in 6 4 2 1; do\n    python3 scripts/empirical_analysis/modules/router_saturation_step2.py --moe-router-topk $moe_router_topk ${flags}\n  done\n`;
+    assert.deepEqual(analyzeMegatronArgs(loop('--actives-pattern "$actives_pattern" --results-path $results_path'), 'router_saturation-290m.sh').specs, []);
+    // With Megatron's own flags only, an expert count, or an entry point the script runs, it stays a config.
+    assert.equal(analyzeMegatronArgs(loop('--num-layers 12'), 'run.sh').specs.length, 1);
+    assert.equal(analyzeMegatronArgs(loop('--num-experts 64 --results-path x'), 'run.sh').specs.length, 1);
+    assert.equal(analyzeMegatronArgs(`${loop('--results-path x')}torchrun pretrain_gpt.py --num-experts 64\n`, 'run.sh').specs.length, 1);
+  });
+
   it('a MaxText model YAML beside Megatron ones (Primus keeps both, with `extends:`) is no Megatron config', () => {
     // AMD-AGI/Primus @fd1eeab primus/configs/models/maxtext/grok1.yaml: read as Megatron's, its top-k was the default 2.
     const text = 'extends:\n  - model_base.yaml\n\ndecoder_block: "mixtral"\nbase_emb_dim: 6144\nnum_experts: 8\nnum_experts_per_tok: 2\n';

@@ -585,7 +585,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   const groups = [...new Set(normalised.filter((s) => s.group && MARKERS.includes(s.key)).map((s) => s.group!))];
   const sets = configSets(groups, normalised, launchedVariables(text, words));
   const specs = sets
-    .filter((set) => set.sites.some((s) => MARKERS.includes(s.key)) && !isDense(set.sites))
+    .filter((set) => set.sites.some((s) => MARKERS.includes(s.key)) && !isDense(set.sites) && !(entry === undefined && analysisCommand(text, words, set.sites, flagWords)))
     .map((set) => {
       const first = set.sites.find((s) => MARKERS.includes(s.key))!;
       const own = set.group ? set.sites.filter((s) => s.group !== undefined && set.markers.includes(s.group)) : set.sites;
@@ -625,6 +625,30 @@ function configSets(groups: readonly string[], sites: (Site & { group?: string }
     return [{ markers: only!.markers, sites: sites.filter((s) => !s.group || only!.names.has(s.group)) }];
   }
   return [...byMarkers].map(([group, l]) => ({ group, markers: l.markers, sites: sites.filter((s) => !s.group || l.names.has(s.group)) }));
+}
+
+const PYTHON_PROGRAM = /\.py$/;
+
+/**
+ * Whether a script that runs no Megatron-LM entry point passes its router flags only to a Python program of its
+ * own, beside flags Megatron-LM does not define, and sets no expert count: an analysis script that reuses a flag's
+ * name in its own argparse, not a launch (cmu-flame/FLAME-MoE @e9b2fe2 scripts/empirical_analysis/
+ * router_saturation-290m.sh l.29: `python3 scripts/empirical_analysis/modules/router_saturation_step2.py
+ * --moe-router-topk $moe_router_topk --actives-pattern … --results-path …`).
+ */
+function analysisCommand(text: string, words: readonly ScriptWord[], sites: readonly Site[], flagWords: ReadonlyMap<number, number>): boolean {
+  if (sites.some((s) => s.key !== 'moe_router_topk' && MARKERS.includes(s.key))) return false;
+  return sites
+    .filter((s) => MARKERS.includes(s.key))
+    .every((site) => {
+      const index = flagWords.get(site.keyRange.start);
+      if (index === undefined || words[index]!.group !== undefined) return false;
+      const { start, end } = commandAround(text, words, index);
+      const command = words.slice(start, end);
+      const program = words.slice(start, index).some((w) => !w.dynamic && PYTHON_PROGRAM.test(w.text) && !ENTRY_POINT.test(w.text));
+      const foreign = command.some((w) => w.text.startsWith('--') && w.text.length > 2 && !MEGATRON_FLAG_SET.has(w.text.slice(2).split('=')[0]!.replace(/-/g, '_')));
+      return program && foreign;
+    });
 }
 
 /** For each command that runs a Megatron entry point, the variables it expands (`$GPT_ARGS`, `${MOE_ARGS[@]}`). */
