@@ -154,6 +154,11 @@ describe('torchtitan Python dialect', () => {
     // A dict of keywords names no class whose defaults could be looked up.
     const [dict] = specsOf('flavors = {"small": dict(dim=256, moe_args=dict(num_experts=8, top_k=2, route_norm=True))}\n', 'flavors.py');
     assert.equal(dict!.scoreFunc.unknown, 'the dict sets no `score_func`, and the default of what it is passed to is not known');
+    // A dict that holds tensors is a call's inputs (pytorch/executorch @cff6f4d test_quantized_moe.py l.99-120, trimmed:
+    // the kwargs of torch.ops.llama.quantized_moe_ffn), not a config.
+    const kwargs = (x: string) => `import torch\n\ndef inputs():\n    return {\n        "x": ${x},\n        "num_experts": 4,\n        "score_func": "sigmoid",\n        "route_scale": 2.5,\n    }\n`;
+    assert.deepEqual(specsOf(kwargs('torch.empty((4, 32), dtype=torch.float32, device="meta")'), 'test_quantized_moe.py'), []);
+    assert.equal(specsOf(kwargs('torch.float32'), 'flavors.py').length, 1, 'a dtype is no tensor');
   });
 
   it('a dataclass with Megatron\'s expert count is a router config only with a router field of its own, and never a dispatcher\'s', () => {

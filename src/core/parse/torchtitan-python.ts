@@ -172,7 +172,7 @@ function dictAsConfig(value: Extract<PyValue, { kind: 'dict' }>): ObjectValue | 
   const cached = dictConfigs.get(value);
   if (cached !== undefined) return cached ?? undefined;
   const keys = value.entries.map((e) => (e.key.kind === 'string' ? e.key.value : '')).filter((k) => TORCHTITAN_ROUTER_KEYS.has(k));
-  if (keys.length < 2 || !(keys.includes('num_experts') || keys.includes('top_k'))) {
+  if (keys.length < 2 || !(keys.includes('num_experts') || keys.includes('top_k')) || value.entries.some((e) => holdsTensor(e.value))) {
     dictConfigs.set(value, null);
     return undefined;
   }
@@ -185,6 +185,17 @@ function dictAsConfig(value: Extract<PyValue, { kind: 'dict' }>): ObjectValue | 
   const object: ObjectValue = { kind: 'object', className: 'dict', keywords, positional: [], call: at, callee: { file, range: first.keyRange }, trace: value.trace };
   dictConfigs.set(value, object);
   return object;
+}
+
+const TENSOR_CONSTRUCTOR = /^torch\.(empty|zeros|ones|full|rand|randn|randint|tensor|as_tensor|arange|linspace|(empty|zeros|ones|full|rand|randn)_like)$/;
+
+/**
+ * A tensor a call builds (`torch.empty((4, dim), device="meta")`): a dict holding one is a call's inputs, not a
+ * config (pytorch/executorch @cff6f4d extension/llm/custom_ops/test_quantized_moe.py l.99-120: the kwargs of
+ * `torch.ops.llama.quantized_moe_ffn`, with `score_func` and `num_experts` among them, read as a torchtitan router).
+ */
+function holdsTensor(value: PyValue): boolean {
+  return value.kind === 'object' && value.external !== undefined && TENSOR_CONSTRUCTOR.test(value.external);
 }
 
 /** Every object reachable from a value through keyword arguments, list items and dict values. */
