@@ -32,6 +32,16 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.match(s.normalize.defaultFrom!.label, /class default False/);
   });
 
+  it("qwen2_moe and olmoe cite their own router and config class, not Qwen3's (the same values)", () => {
+    for (const [type, router, config] of [['qwen2_moe', 'Qwen2MoeTopKRouter', 'Qwen2MoeConfig'], ['olmoe', 'OlmoeTopKRouter', 'OlmoeConfig']] as const) {
+      const s = spec(`{"model_type": "${type}", "num_experts": 60, "num_experts_per_tok": 4}`)!;
+      assert.deepEqual([s.scoreFunc.value, s.normalize.value], ['softmax', 'never'], type);
+      assert.match(s.scoreFunc.defaultFrom!.label, new RegExp(`^transformers @008e574 ${router}`), type);
+      assert.match(s.normalize.defaultFrom!.label, new RegExp(`${config}\\.norm_topk_prob = False`), type);
+      assert.doesNotMatch(`${s.scoreFunc.defaultFrom!.label} ${s.normalize.defaultFrom!.label}`, /Qwen3/, type);
+    }
+  });
+
   it('mixtral always renormalises', () => {
     assert.equal(spec('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}')!.normalize.value, 'always');
   });

@@ -224,7 +224,16 @@ const DIALECTS: Record<string, Dialect> = {
     scale: { key: 'route_scale', default: 1, defaultLabel: `${DEEPSEEK_V4}: ModelArgs.route_scale = 1.0 (L67)` },
   },
 };
-DIALECTS.qwen2_moe = { ...DIALECTS.qwen3_moe!, framework: 'hf:qwen2_moe' };
+// Qwen2MoeTopKRouter: softmax over all experts, top-k, renormalised where norm_topk_prob (transformers @008e574
+// modular_qwen2_moe.py); Qwen2MoeConfig.norm_topk_prob = False (configuration_qwen2_moe.py). OLMoE's router is the same
+// class (modular_olmoe.py: `class OlmoeTopKRouter(Qwen2MoeTopKRouter): pass`), OlmoeConfig.norm_topk_prob = False.
+const QWEN2_MOE = 'transformers @008e574';
+DIALECTS.qwen2_moe = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:qwen2_moe',
+  scoreFunc: hardCodedScore('softmax', `${QWEN2_MOE} Qwen2MoeTopKRouter (softmax, modular_qwen2_moe.py)`),
+  normalize: normTopkProb(false, `${QWEN2_MOE} Qwen2MoeConfig.norm_topk_prob = False (configuration_qwen2_moe.py)`),
+};
 
 // Read from transformers 5.18.0 (configuration_<type>.py / modeling_<type>.py, line numbers of that release).
 const T5 = 'transformers 5.18.0';
@@ -319,7 +328,12 @@ DIALECTS.glm4_moe = {
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${T5} Glm4MoeConfig.routed_scaling_factor = 1.0 (configuration_glm4_moe.py L111)` },
   scoreFunc: hardCodedScore('sigmoid', `${T5} Glm4MoeTopkRouter (sigmoid is hard-coded, modeling_glm4_moe.py L295-296)`),
 };
-DIALECTS.olmoe = { ...DIALECTS.qwen3_moe!, framework: 'hf:olmoe' };
+DIALECTS.olmoe = {
+  ...DIALECTS.qwen3_moe!,
+  framework: 'hf:olmoe',
+  scoreFunc: hardCodedScore('softmax', `${QWEN2_MOE} OlmoeTopKRouter, which is Qwen2MoeTopKRouter (softmax, modular_olmoe.py)`),
+  normalize: normTopkProb(false, `${QWEN2_MOE} OlmoeConfig.norm_topk_prob = False (configuration_olmoe.py)`),
+};
 // GLM-4.7-Flash. Glm4MoeLiteTopkRouter and Glm4MoeLiteMoE are Glm4MoeTopkRouter and Glm4MoeMoE; the config's
 // defaults differ (transformers @008e574 modular_glm4_moe_lite.py, Glm4MoeLiteConfig).
 const GLM4_MOE_LITE = 'transformers @008e574 Glm4MoeLiteConfig (modular_glm4_moe_lite.py)';
