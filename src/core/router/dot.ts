@@ -14,8 +14,8 @@ export function dot(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: 
 /**
  * Four dots at once, of x with four consecutive rows of length n: out[at + r] = start_r + Σ x[xi + h] · rows[ri + r·n + h].
  * Each sum adds its products in the same order as `dot` (the same bits), but four independent chains of additions
- * keep the CPU busy where one waits on each add: W·Wᵀ at 128 × 2880 took 22 → 10 ms, the panel's first look
- * (1,024 × 128 × 128) 27 → 18 ms (Node).
+ * keep the CPU busy where one waits on each add: W·Wᵀ at 128 × 2880 took 22 → 10–12 ms, the panel's first look
+ * (1,024 × 128 × 128) 27 → 16–18 ms (Node).
  */
 export function dotFour(x: ArrayLike<number>, xi: number, rows: ArrayLike<number>, ri: number, n: number, out: Float64Array, at: number, s0: number, s1: number, s2: number, s3: number): void {
   for (let h = 0, b = ri; h < n; h++, b++) {
