@@ -741,6 +741,20 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronArgs(`${loop('--results-path x')}torchrun pretrain_gpt.py --num-experts 64\n`, 'run.sh').specs.length, 1);
   });
 
+  it("Hetu-Galvatron's YAML routes with Galvatron's copy of Megatron Core's router, which has no bias", () => {
+    // PKU-DAIR/Hetu-Galvatron @cea12ff galvatron/scripts/accuracy_alignment/moe/train_dist.yaml (trimmed): Megatron's
+    // key names under `runtime.model`, read by Galvatron's runtime; its router is a weight only (router.py l.40-43).
+    const text = 'runtime:\n  parallel:\n    pp_deg: 1\n    galvatron_config_path: null\n  model:\n    num_moe_experts: 8\n    moe_router_topk: 2\n';
+    const galvatron = analyzeMegatronYaml(text, 'scripts/accuracy_alignment/moe/train_dist.yaml').specs[0]!;
+    assert.deepEqual([galvatron.experts.value, galvatron.topK.value, galvatron.routerBias.value], [8, 2, false]);
+    assert.match(galvatron.routerBias.defaultFrom?.label ?? '', /Galvatron's runtime reads this file, and its router has a weight and no bias/);
+    // Under a galvatron/ folder too (its model_configs/*.yaml), even where `add_bias_linear: true` is written.
+    const model = analyzeMegatronYaml('add_bias_linear: true\nnum_moe_experts: 8\nmoe_router_topk: 2\n', 'galvatron/models/model_configs/x.yaml').specs[0]!;
+    assert.equal(model.routerBias.value, false);
+    // The same keys anywhere else are Megatron-LM's: a router bias by default.
+    assert.equal(analyzeMegatronYaml(text.replace('    galvatron_config_path: null\n', ''), 'train.yaml').specs[0]!.routerBias.value, true);
+  });
+
   it('a MaxText model YAML beside Megatron ones (Primus keeps both, with `extends:`) is no Megatron config', () => {
     // AMD-AGI/Primus @fd1eeab primus/configs/models/maxtext/grok1.yaml: read as Megatron's, its top-k was the default 2.
     const text = 'extends:\n  - model_base.yaml\n\ndecoder_block: "mixtral"\nbase_emb_dim: 6144\nnum_experts: 8\nnum_experts_per_tok: 2\n';

@@ -1020,7 +1020,8 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const megatronSpec = checkout ? withCheckoutRouter(routed, checkout) : routed;
   // A key only MindSpeed defines (MindSpeed-RL's model YAML writes `norm_topk_prob`): MindSpeed runs it.
   const mindSpeedKey = sites.find((s) => MINDSPEED_YAML_KEYS.includes(s.key))?.key;
-  const spec = mindSpeedKey ? withLaunch(mindSpeedRouting(megatronSpec, sites), mindSpeedLaunch(`writes MindSpeed's own \`${mindSpeedKey}\``)) : megatronSpec;
+  const framed = mindSpeedKey ? withLaunch(mindSpeedRouting(megatronSpec, sites), mindSpeedLaunch(`writes MindSpeed's own \`${mindSpeedKey}\``)) : megatronSpec;
+  const spec = galvatronYaml(text, file) ? galvatronRouter(framed) : framed;
   // A preset named through an environment variable is the one Primus loads only while that variable is unset.
   if (preset?.variables.length) return { specs: [fromPresetUnknown(spec, preset.files, `from ${baseName(preset.files[0]!)}, the preset \`model:\` names unless ${preset.variables.map((v) => `$${v}`).join(' or ')} is set`)], errors };
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
@@ -1033,6 +1034,27 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   // A fix cannot add a key there as MoE Lens spells it (`moe_router_pre_softmax`, not `model.config.…`): none adds one.
   const overridden = { ...withoutDefaults(spec, 'not written in this NeMo-Run override (`model.config.*`) of a NeMo recipe, which MoE Lens does not see and which sets it'), insertion: undefined };
   return { specs: [overrides ? overridden : spec], errors };
+}
+
+const GALVATRON = 'PKU-DAIR/Hetu-Galvatron @cea12ff';
+
+/**
+ * Hetu-Galvatron's YAML: a file under a `galvatron/` folder, or one naming `galvatron_config_path` (its training
+ * configs' `runtime.parallel`). Galvatron's own runtime reads it, with a copy of Megatron Core's router.
+ */
+function galvatronYaml(text: string, file: string): boolean {
+  return /(^|\/)galvatron\//.test(normalizePath(file)) || /^\s*galvatron_config_path\s*:/m.test(text);
+}
+
+/**
+ * Galvatron's router has a weight and no bias, whatever `add_bias_linear` says (galvatron/core/runtime/moe/router.py
+ * l.40-43, l.66: `F.linear(input, self.weight)`); its other routing defaults (GalvatronModelArgs, args_schema.py
+ * l.129-136: top-2, softmax, top-k after the score, no expert bias) are Megatron's.
+ */
+function galvatronRouter(spec: RouterSpec): RouterSpec {
+  if (spec.framework !== 'megatron') return spec;
+  const label = `Galvatron's runtime reads this file, and its router has a weight and no bias (${GALVATRON} galvatron/core/runtime/moe/router.py l.40-43, l.66)`;
+  return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
 }
 
 const RLINF = 'RLinf/RLinf @a3816b5';
