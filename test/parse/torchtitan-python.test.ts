@@ -161,6 +161,18 @@ describe('torchtitan Python dialect', () => {
     assert.equal(specsOf(kwargs('torch.float32'), 'flavors.py').length, 1, 'a dtype is no tensor');
   });
 
+  it('a function nothing here calls passes its `**kwargs` on with keywords its callers choose: what it does not write is unknown', () => {
+    // NVIDIA/Model-Optimizer @a2fbac7 tests/_test_utils/torch/megatron/models.py l.365-432 (trimmed): callers elsewhere
+    // pass `num_moe_experts=…` and any TransformerConfig field through `**config_kwargs`; read as Megatron's defaults.
+    const text = 'from megatron.core.transformer.transformer_config import TransformerConfig\n\n\ndef get_model(num_moe_experts=8, **config_kwargs):\n    return TransformerConfig(num_layers=2, num_moe_experts=num_moe_experts, moe_router_score_function="sigmoid", **config_kwargs)\n';
+    const [uncalled] = specsOf(text, 'models.py');
+    assert.match(uncalled!.topK.unknown ?? '', /the call passes `\*\*` arguments MoE Lens cannot read, which may set it/);
+    assert.equal(uncalled!.scoreFunc.value, 'sigmoid');
+    // Called here with nothing more, `**config_kwargs` is empty: Megatron's default top-k.
+    const [called] = specsOf(`${text}\nmodel = get_model()\n`, 'models.py');
+    assert.deepEqual([called!.topK.value, called!.topK.unknown], [2, undefined]);
+  });
+
   it('a dataclass with Megatron\'s expert count is a router config only with a router field of its own, and never a dispatcher\'s', () => {
     assert.deepEqual(specsOf('from dataclasses import dataclass\n@dataclass\nclass ExpertMemoryEstimate:\n    num_moe_experts: int = 8\n', 'estimate.py'), []);
     assert.deepEqual(specsOf('from dataclasses import dataclass\n@dataclass\nclass TokenDispatcherConfig:\n    moe_router_topk: int = 2\n    num_moe_experts: int = 64\n', 'token_dispatcher.py'), []);

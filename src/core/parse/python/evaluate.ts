@@ -816,6 +816,8 @@ export class PythonEvaluator {
         const spread = items[i + 1] ? this.evalExpr(items[i + 1]!, frame) : undefined;
         if (itemText === '**' && spread?.kind === 'dict' && spread.entries.every((e) => e.key.kind === 'string')) {
           for (const entry of spread.entries) keywords.set((entry.key as { value: string }).value, { value: entry.value, keyRange: entry.keyRange, range: entry.valueRange });
+          // A dict MoE Lens did not read whole (`dict(**x)`, a `**kwargs` no call here fills) may hold any keyword.
+          if (this.inexact.has(identityOf(spread))) unpacked = true;
         } else {
           unpacked = true;
         }
@@ -854,13 +856,13 @@ export class PythonEvaluator {
     if (this.active.has(fnKey)) return unknown(`\`${fn.name}\` calls itself; a recursion is not followed`, trace);
     this.active.add(fnKey);
     try {
-      return this.runFunction(fn, fnKey, scope, positional, keywords, caller, trace);
+      return this.runFunction(fn, fnKey, scope, positional, keywords, caller, trace, callNode === undefined);
     } finally {
       this.active.delete(fnKey);
     }
   }
 
-  private runFunction(fn: FunctionInfo, fnKey: string, scope: ModuleScope, positional: readonly Argument[], keywords: ReadonlyMap<string, Argument>, caller: Frame, trace: Trace): PyValue {
+  private runFunction(fn: FunctionInfo, fnKey: string, scope: ModuleScope, positional: readonly Argument[], keywords: ReadonlyMap<string, Argument>, caller: Frame, trace: Trace, uncalled = false): PyValue {
     const locals = new Locals();
     let params = this.parametersOf.get(fnKey);
     if (!params) this.parametersOf.set(fnKey, (params = parameters(fn.node, scope.parsed.text)));
@@ -887,7 +889,12 @@ export class PythonEvaluator {
             const keyRange = arg.keyRange ?? arg.range;
             return { key: { kind: 'string', value: key, trace: { written: { file: caller.module.file, range: keyRange }, via: NOT_PASSED } }, keyRange, value: arg.value, valueRange: arg.range, range: { start: keyRange.start, end: arg.range.end } };
           });
-        locals.set(param.name, { kind: 'dict', entries, trace: traceAt(fn.file, param.node) });
+        const rest: PyValue = { kind: 'dict', entries, trace: traceAt(fn.file, param.node) };
+        // A function nothing here calls, run at its parameters' defaults: its callers (elsewhere) may pass any
+        // keyword through `**kwargs` (NVIDIA/Model-Optimizer @a2fbac7 tests/_test_utils/torch/megatron/models.py
+        // l.394-432: `**config_kwargs` into TransformerConfig, read as "no other keyword").
+        if (uncalled) this.inexact.add(identityOf(rest));
+        locals.set(param.name, rest);
         continue;
       }
       const given = byKeyword ?? byPosition;
