@@ -5,7 +5,7 @@ import { collectDeclarations } from '../../src/core/parse/python/declarations';
 import { PythonEvaluator } from '../../src/core/parse/python/evaluate';
 import { parsePython } from '../../src/core/parse/python/syntax';
 import { ProjectIndex } from '../../src/core/project';
-import { provenanceOf, semanticsLabel } from '../../src/core/model/router-spec';
+import { provenanceOf, renormalizes, renormalizesAsRouted, semanticsLabel } from '../../src/core/model/router-spec';
 
 const specsOf = (text: string, file = 'torchtitan/models/gpt_oss/__init__.py', project?: ProjectIndex) => analyzeTorchtitanPython(text, file, project).specs;
 
@@ -168,9 +168,11 @@ describe('torchtitan Python dialect', () => {
     const [uncalled] = specsOf(text, 'models.py');
     assert.match(uncalled!.topK.unknown ?? '', /the call passes `\*\*` arguments MoE Lens cannot read, which may set it/);
     assert.equal(uncalled!.scoreFunc.value, 'sigmoid');
+    // Megatron renormalises sigmoid weights only when k > 1: not known while k is not, though routing's fallback is top-2.
+    assert.deepEqual([renormalizes(uncalled!), renormalizesAsRouted(uncalled!)], [undefined, true]);
     // Called here with nothing more, `**config_kwargs` is empty: Megatron's default top-k.
     const [called] = specsOf(`${text}\nmodel = get_model()\n`, 'models.py');
-    assert.deepEqual([called!.topK.value, called!.topK.unknown], [2, undefined]);
+    assert.deepEqual([called!.topK.value, called!.topK.unknown, renormalizes(called!)], [2, undefined, true]);
   });
 
   it('a dataclass with Megatron\'s expert count is a router config only with a router field of its own, and never a dispatcher\'s', () => {

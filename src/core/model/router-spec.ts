@@ -201,8 +201,18 @@ export function isDeepSeekOfficial(framework: string): boolean {
   return framework === 'deepseek-official' || framework === 'deepseek-v4-official';
 }
 
-/** Whether the k weights are renormalised (`w / (sum + ε)`) for this config; undefined while top-k is unknown. */
+/**
+ * Whether the k weights are renormalised (`w / (sum + ε)`) for this config; undefined while what decides it (top-k
+ * for `when-k>1`, the score function for the others that depend on it) is unknown, even where a fallback value is
+ * kept for routing (a call that spreads `**kwargs` MoE Lens cannot read keeps Megatron's top-2 as its fallback).
+ */
 export function renormalizes(spec: RouterSpec): boolean | undefined {
+  const decidedBy = spec.normalize.value === 'when-k>1' ? spec.topK : spec.normalize.value === 'sigmoid-only' || spec.normalize.value === 'unless-softmax' ? spec.scoreFunc : undefined;
+  return decidedBy?.unknown !== undefined ? undefined : renormalizesAsRouted(spec);
+}
+
+/** The renormalisation a router built from this config runs with, unknown values at their fallbacks (`route` lists them). */
+export function renormalizesAsRouted(spec: RouterSpec): boolean | undefined {
   switch (spec.normalize.value) {
     case 'always':
       return true;

@@ -2,7 +2,7 @@
  * The router a config runs, with every value resolved: what the TS reference, the ONNX graph and the
  * panel all execute. Derived from a RouterSpec; each framework's semantics (research §1.4, §2.2, §3, §4.2).
  */
-import { isDeepSeekOfficial, renormalizes, routedGroups, semanticsLabel, type RouterCapacity, type RouterSpec } from '../model/router-spec';
+import { isDeepSeekOfficial, renormalizesAsRouted, routedGroups, semanticsLabel, type RouterCapacity, type RouterSpec } from '../model/router-spec';
 
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'sqrtsoftplus';
 
@@ -67,7 +67,7 @@ export function routerConfigFromSpec(spec: RouterSpec): RouterConfigResult {
     groups = { count, selected, score };
   }
 
-  const normalize = renormalizes(spec) ?? false;
+  const normalize = renormalizesAsRouted(spec) ?? false;
   return {
     config: {
       experts,
