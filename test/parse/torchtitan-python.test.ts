@@ -518,6 +518,17 @@ describe("DeepSeek's reference ModelArgs and torchtitan's port of it", () => {
     assert.deepEqual(specsOf(args('    load_balance_coeff: float | None = 1e-3\n'), 'torchtitan/models/deepseek_v3/model/args.py'), []);
     assert.equal(specsOf(args(''), 'inference/model.py')[0]?.framework, 'deepseek-official');
   });
+
+  it("DeepSeek's counts alone, or beside transformers' names for the router, are no DeepSeek reference config", () => {
+    // modal-projects/nmoe @556f77c nmoe/hp_transfer.py l.33-37 (a learning-rate transfer spec, "0 for dense": MOE014
+    // and MOE003 errors) and nmoe/config.py l.41-82 (`norm_topk_prob`, `routed_scaling_factor`: a sigmoid router with a
+    // learned bias, read as DeepSeek's softmax one).
+    const counts = 'from dataclasses import dataclass\n\n\n@dataclass\nclass ModelSpec:\n    dim: int\n    n_layers: int\n    n_routed_experts: int = 0\n    n_activated_experts: int = 0\n';
+    assert.deepEqual(specsOf(counts, 'nmoe/hp_transfer.py'), []);
+    assert.deepEqual(specsOf(`${counts}    route_scale: float = 1.0\n    norm_topk_prob: bool = True\n`, 'nmoe/config.py'), []);
+    // With a field DeepSeek's Gate reads (u-r-a-bot/NANO-KIMI-K2 config.py: n_expert_groups, score_func): read.
+    assert.equal(specsOf(`${counts}    n_expert_groups: int = 1\n`, 'config.py')[0]?.framework, 'deepseek-official');
+  });
 });
 
 describe('functions nothing in the file calls', () => {

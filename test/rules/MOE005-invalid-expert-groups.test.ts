@@ -8,6 +8,8 @@ runRuleTests(invalidExpertGroups, {
     { name: 'valid torchtitan groups', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=160, top_k=6, num_expert_groups=8, num_limited_groups=3)\n' },
     { name: 'valid HF groups', file: 'config.json', code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}' },
     // DS-007: without a gate bias (dim is not 7168) DeepSeek's inference gate scores a group by its max: one expert per group runs.
+    // u-r-a-bot/NANO-KIMI-K2 config.py (and a DeepSeek inference JSON): DeepSeek's Gate groups only `if self.n_groups > 1`.
+    { name: 'DeepSeek inference: one expert group without a selected count routes ungrouped', file: 'configs/config_16B.json', code: '{"dim": 2048, "n_routed_experts": 64, "n_activated_experts": 6, "n_expert_groups": 1, "score_func": "softmax"}' },
     { name: 'DeepSeek inference, one expert per group, no gate bias (dim 2048)', file: 'configs/config_16B.json', code: '{"dim": 2048, "n_routed_experts": 8, "n_activated_experts": 2, "n_expert_groups": 8, "n_limited_groups": 4, "score_func": "sigmoid"}' },
   ],
   invalid: [

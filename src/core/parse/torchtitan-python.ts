@@ -406,6 +406,11 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       // deepseek_v3/model/args.py: DeepSeek's field names and `load_balance_coeff`) routes with torchtitan's MoE, which
       // learns a selection bias by default: not DeepSeek's reference router.
       if (vocabulary.format === 'deepseek-official' && TORCHTITAN_OWN_FIELDS.some((key) => evaluator.declaresField(cls, key) === true)) break;
+      // DeepSeek's ModelArgs also declares how its Gate routes (`score_func`, `route_scale`, the groups), and none of
+      // HF's names for them: the counts alone size something else (modal-projects/nmoe @556f77c nmoe/hp_transfer.py
+      // l.36-37, a learning-rate transfer spec, "0 for dense"), and HF's names mean another router (nmoe/config.py
+      // l.41-82: `norm_topk_prob`, `routed_scaling_factor`; its router is sigmoid with a learned bias, model.py l.74-97).
+      if (vocabulary.format === 'deepseek-official' && (!DEEPSEEK_GATE_FIELDS.some((key) => evaluator.declaresField(cls, key) === true) || HF_DEEPSEEK_FIELDS.some((key) => evaluator.declaresField(cls, key) === true))) break;
       // Megatron's expert count alone (an `ExpertMemoryEstimate`) is no router config: it also declares, or may
       // inherit from a base MoE Lens cannot read, a router field of its own.
       if (vocabulary.format === 'megatron' && !MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) !== false)) continue;
@@ -421,6 +426,12 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
   }
   return specs;
 }
+
+/** DeepSeek's inference ModelArgs fields that its Gate reads besides the counts (deepseek-ai/DeepSeek-V3 inference/model.py l.67-73). */
+const DEEPSEEK_GATE_FIELDS = ['score_func', 'route_scale', 'n_expert_groups', 'n_limited_groups'];
+
+/** transformers' DeepseekV3Config names for the router's settings, which DeepSeek's own ModelArgs does not use. */
+const HF_DEEPSEEK_FIELDS = ['norm_topk_prob', 'routed_scaling_factor', 'scoring_func', 'topk_method', 'n_group', 'topk_group'];
 
 /** Fields only torchtitan's MoE configs declare: a class with one is no framework's reference config. */
 const TORCHTITAN_OWN_FIELDS = ['load_balance_coeff', 'use_grouped_mm', 'score_before_experts'];

@@ -1,4 +1,4 @@
-import type { RouterSpec } from '../model/router-spec';
+import { isDeepSeekOfficial, type RouterSpec } from '../model/router-spec';
 import type { Framework } from '../model/router-spec';
 import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
@@ -104,6 +104,10 @@ export const invalidExpertGroups = {
       // One group limits nothing: Megatron's ungrouped routing is the same routing (MindSpeed-LLM's Kimi-K2 script
       // @c77308a writes `--moe-router-num-groups 1` alone, as Kimi-K2's config has n_group 1).
       if (megatron && count === 1) return;
+      // DeepSeek's Gate groups only `if self.n_groups > 1:` (deepseek-ai/DeepSeek-V3 @9b4e978 inference/model.py
+      // l.584), and ModelArgs defaults both counts to 1 (l.70-71): one group with no selected count routes ungrouped
+      // (u-r-a-bot/NANO-KIMI-K2's config.py, an error before).
+      if (isDeepSeekOfficial(spec.framework) && count === 1) return;
       context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
       // Megatron checks the group count only once group-limited routing is on.
       if (megatron) return;
