@@ -639,5 +639,8 @@ def get_args():
     assert.equal(spec!.order.value, 'score-then-topk');
     assert.equal(spec!.normalize.value, 'never');
     assert.equal(text.slice(spec!.topK.sites[0]!.valueRange.start, spec!.topK.sites[0]!.valueRange.end), '2');
+    // The same keywords on another class are another router (google/dopamine @5873f54 labs/moes/architectures/
+    // networks.py l.184-190, trimmed: its own Flax MoE, whose router class is a parameter).
+    assert.deepEqual(analyzeTorchtitanPython('def f():\n    return moe.MoE(module=mlp, num_experts=8, num_selected_experts=2)\n', 'networks.py').specs, []);
   });
 });

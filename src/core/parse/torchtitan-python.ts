@@ -637,6 +637,10 @@ function keyedCallConfigs(evaluator: PythonEvaluator, file: string, built: Map<s
     for (const object of objects) {
       if (seen.has(object) || !object.keywords.has('num_selected_experts') || !object.keywords.has('num_experts')) continue;
       seen.add(object);
+      // Grok-1's class (xai-org/grok-1 @be76c95 run.py l.33, model.py `TransformerConfig`); the same keywords on
+      // another class are another router (google/dopamine @5873f54 labs/moes/architectures/networks.py l.184-190:
+      // its own Flax `moe.MoE`, whose router is a parameter, read as grok-1's).
+      if (object.className !== 'TransformerConfig') continue;
       const sites = ['num_experts', 'num_selected_experts'].map((key) => keywordSite(object, key, file)).filter((s): s is Site => s !== undefined);
       const spec = keyedSpec('grok-1', file, root.context.name.replace(/^_+/, ''), sites, root.context.range, object.callee.range);
       if (spec) specs.push(asPythonSpec(spec));
