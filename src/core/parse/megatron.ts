@@ -277,8 +277,9 @@ export function checkoutRouter(file: string, readModule: RelatedText): CheckoutR
 }
 
 export function withCheckoutRouter(spec: RouterSpec, checkout: CheckoutRouter): RouterSpec {
-  if (checkout.kind === 'no-bias') return withoutRouterBias(spec, `this checkout's Megatron router (${checkout.path.slice(checkout.path.lastIndexOf('/megatron/') + 1)}) has no bias`);
-  return switchMlpRouter(spec, `this checkout's Megatron (${checkout.path.slice(checkout.path.lastIndexOf('/megatron/') + 1)}) has no MoE router but core 0.4's SwitchMLP`);
+  const path = checkout.path.slice(checkout.path.lastIndexOf('/megatron/') + 1);
+  if (checkout.kind === 'no-bias') return withoutRouterBias(spec, `this checkout's Megatron router (${path}) has no bias`);
+  return switchMlpRouter(spec, `this checkout's Megatron (${path}) has no MoE router but core 0.4's SwitchMLP`);
 }
 
 /**
@@ -316,8 +317,13 @@ const ROUTER_BIAS_SINCE = { commit: 'a329dd6', date: '2025-09-22' };
 
 /** `subject`: which older Megatron runs the config, saying its router has no bias. */
 function withoutRouterBias(spec: RouterSpec, subject: string): RouterSpec {
-  if (spec.framework !== 'megatron' || (spec.routerBias.value !== true && spec.routerBias.unknown === undefined)) return spec;
-  const label = `${subject}: \`add_bias_linear\` reaches the router only since Megatron-LM ${ROUTER_BIAS_SINCE.commit} (${ROUTER_BIAS_SINCE.date})`;
+  if (spec.routerBias.value !== true && spec.routerBias.unknown === undefined) return spec;
+  return noRouterBias(spec, `${subject}: \`add_bias_linear\` reaches the router only since Megatron-LM ${ROUTER_BIAS_SINCE.commit} (${ROUTER_BIAS_SINCE.date})`);
+}
+
+/** A Megatron config's router without a bias, fixed by the code that runs it (`label` says which and where). */
+function noRouterBias(spec: RouterSpec, label: string): RouterSpec {
+  if (spec.framework !== 'megatron') return spec;
   return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
 }
 
@@ -1052,9 +1058,7 @@ function galvatronYaml(text: string, file: string): boolean {
  * l.129-136: top-2, softmax, top-k after the score, no expert bias) are Megatron's.
  */
 function galvatronRouter(spec: RouterSpec): RouterSpec {
-  if (spec.framework !== 'megatron') return spec;
-  const label = `Galvatron's runtime reads this file, and its router has a weight and no bias (${GALVATRON} galvatron/core/runtime/moe/router.py l.40-43, l.66)`;
-  return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
+  return noRouterBias(spec, `Galvatron's runtime reads this file, and its router has a weight and no bias (${GALVATRON} galvatron/core/runtime/moe/router.py l.40-43, l.66)`);
 }
 
 const RLINF = 'RLinf/RLinf @a3816b5';
