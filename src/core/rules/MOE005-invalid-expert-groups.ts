@@ -102,12 +102,10 @@ export const invalidExpertGroups = {
     const data = { countKey, selectedKey, groups: count, selected: selected ?? '?', experts: experts ?? '?' };
     if (selected === undefined) {
       // One group limits nothing: Megatron's ungrouped routing is the same routing (MindSpeed-LLM's Kimi-K2 script
-      // @c77308a writes `--moe-router-num-groups 1` alone, as Kimi-K2's config has n_group 1).
-      if (megatron && count === 1) return;
-      // DeepSeek's Gate groups only `if self.n_groups > 1:` (deepseek-ai/DeepSeek-V3 @9b4e978 inference/model.py
-      // l.584), and ModelArgs defaults both counts to 1 (l.70-71): one group with no selected count routes ungrouped
-      // (u-r-a-bot/NANO-KIMI-K2's config.py, an error before).
-      if (isDeepSeekOfficial(spec.framework) && count === 1) return;
+      // @c77308a writes `--moe-router-num-groups 1` alone, as Kimi-K2's config has n_group 1), and DeepSeek's Gate
+      // groups only `if self.n_groups > 1:` (deepseek-ai/DeepSeek-V3 @9b4e978 inference/model.py l.584; ModelArgs
+      // defaults both counts to 1, l.70-71; u-r-a-bot/NANO-KIMI-K2's config.py got an error).
+      if ((megatron || isDeepSeekOfficial(spec.framework)) && count === 1) return;
       context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
       // Megatron checks the group count only once group-limited routing is on.
       if (megatron) return;
