@@ -157,8 +157,7 @@ const ROUTER_ONLY_KEYS: ReadonlySet<string> = new Set([...TORCHTITAN_ROUTER_KEYS
 /** A workspace class that declares the router's own fields (a fork's `RouterConfig`), not only the counts. */
 function declaresRouterFields(cls: ClassInfo, evaluator: PythonEvaluator): boolean {
   if (!evaluator.fieldDefault(cls, 'top_k') || !evaluator.fieldDefault(cls, 'num_experts')) return false;
-  for (const key of ROUTER_ONLY_KEYS) if (evaluator.declaresField(cls, key) === true) return true;
-  return false;
+  return declaresAny(evaluator, cls, ROUTER_ONLY_KEYS);
 }
 
 /** The router config a dict spells, or null where it spells none (asked once per dict, not once per visit). */
@@ -405,12 +404,12 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
       // torchtitan's early port of DeepSeek's ModelArgs (surajK610/garcon-torchtitan @01b45db torchtitan/models/
       // deepseek_v3/model/args.py: DeepSeek's field names and `load_balance_coeff`) routes with torchtitan's MoE, which
       // learns a selection bias by default: not DeepSeek's reference router.
-      if (vocabulary.format === 'deepseek-official' && TORCHTITAN_OWN_FIELDS.some((key) => evaluator.declaresField(cls, key) === true)) break;
+      if (vocabulary.format === 'deepseek-official' && declaresAny(evaluator, cls, TORCHTITAN_OWN_FIELDS)) break;
       // DeepSeek's ModelArgs also declares how its Gate routes (`score_func`, `route_scale`, the groups), and none of
       // HF's names for them: the counts alone size something else (modal-projects/nmoe @556f77c nmoe/hp_transfer.py
       // l.36-37, a learning-rate transfer spec, "0 for dense"), and HF's names mean another router (nmoe/config.py
       // l.41-82: `norm_topk_prob`, `routed_scaling_factor`; its router is sigmoid with a learned bias, model.py l.74-97).
-      if (vocabulary.format === 'deepseek-official' && (!DEEPSEEK_GATE_FIELDS.some((key) => evaluator.declaresField(cls, key) === true) || HF_DEEPSEEK_FIELDS.some((key) => evaluator.declaresField(cls, key) === true))) break;
+      if (vocabulary.format === 'deepseek-official' && (!declaresAny(evaluator, cls, DEEPSEEK_GATE_FIELDS) || declaresAny(evaluator, cls, HF_DEEPSEEK_FIELDS))) break;
       // Megatron's expert count alone (an `ExpertMemoryEstimate`) is no router config: it also declares, or may
       // inherit from a base MoE Lens cannot read, a router field of its own.
       if (vocabulary.format === 'megatron' && !MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) !== false)) continue;
@@ -425,6 +424,12 @@ function dataclassConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, file
     }
   }
   return specs;
+}
+
+/** Whether the class (or a base in the workspace) certainly declares one of these fields. */
+function declaresAny(evaluator: PythonEvaluator, cls: ClassInfo, keys: Iterable<string>): boolean {
+  for (const key of keys) if (evaluator.declaresField(cls, key) === true) return true;
+  return false;
 }
 
 /** DeepSeek's inference ModelArgs fields that its Gate reads besides the counts (deepseek-ai/DeepSeek-V3 inference/model.py l.67-73). */
@@ -505,7 +510,7 @@ function megatronCallConfigs(parsed: ParsedPython, evaluator: PythonEvaluator, f
     const core = object.external !== undefined && MEGATRON_CORE_CONFIG.test(object.external);
     // A workspace class is Megatron's when its fields are (it declares a router field, or its bases reach Megatron
     // Core's TransformerConfig); a class from outside the workspace only by Megatron's own field names, written.
-    const megatron = core || (cls ? MEGATRON_ROUTER_FIELDS.some((key) => evaluator.declaresField(cls, key) === true) || firstUnreadBase(evaluator, cls, 0) === 'megatron-core' : object.external !== undefined && object.keywords.has('num_moe_experts'));
+    const megatron = core || (cls ? declaresAny(evaluator, cls, MEGATRON_ROUTER_FIELDS) || firstUnreadBase(evaluator, cls, 0) === 'megatron-core' : object.external !== undefined && object.keywords.has('num_moe_experts'));
     if (!megatron || STAND_INS.has(object.external ?? '')) continue;
     const written = MEGATRON_KEYS.map((key) => keywordSite(object, key, file)).filter((site): site is Site => site !== undefined).map((site) => varying(site, objects, file));
     // What the call writes replaces the class's default: one site a key.
@@ -1002,16 +1007,23 @@ function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<
   const builder = specs.length === 1 ? specs[0]!.object.keywords.get('build_optimizers_fn')!.value : undefined;
   const name = builder?.kind === 'function' ? builder.fn.name : builder?.kind === 'external' ? builder.name.slice(builder.name.lastIndexOf('.') + 1) : undefined;
   if (!builder || name !== 'build_optimizers') return undefined;
-  const specFile = specs[0]!.object.call.file;
-  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${baseName(specFile)} (line ${evaluator.module(specFile)?.lineAt(specs[0]!.object.call.range.start) ?? '?'})`;
-  const learned = (bias: Field<SelectionBias>): boolean => bias.value === 'learned' && bias.unknown === undefined;
+  const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${callPlace(evaluator, specs[0]!.object)}`;
   if (builder.kind === 'function') {
     if (!evaluator.module(builder.fn.file)?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return undefined;
     const none: Field<SelectionBias> = { value: 'none', sites: [], defaultFrom: { label: `${where}: that builder registers no update of \`expert_bias\`, which stays at its initial zeros (${builder.fn.file.split('/').slice(-3).join('/')} updates it only in build_optimizers_with_moe_load_balancing)`, fixed: true } };
-    return (bias) => (learned(bias) ? none : bias);
+    return onLearnedBias(none);
   }
-  const unknown = `${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version`;
-  return (bias) => (learned(bias) ? { ...bias, unknown } : bias);
+  return onLearnedBias(`${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version`);
+}
+
+/** What training code does to a learned bias (the others stay): fixes it (`none`: no code updates it), or leaves it unknown, saying why. */
+function onLearnedBias(outcome: Field<SelectionBias> | string): (bias: Field<SelectionBias>) => Field<SelectionBias> {
+  return (bias) => (bias.value !== 'learned' || bias.unknown !== undefined ? bias : typeof outcome === 'string' ? { ...bias, unknown: outcome } : outcome);
+}
+
+/** Where a call is written: `__init__.py (line 316)`. */
+function callPlace(evaluator: PythonEvaluator, object: ObjectValue): string {
+  return `${baseName(object.call.file)} (line ${evaluator.module(object.call.file)?.lineAt(object.call.range.start) ?? '?'})`;
 }
 
 /**
@@ -1041,15 +1053,13 @@ function isModelSpec(object: ObjectValue): boolean {
 function noHookBias(specs: readonly ObjectValue[], evaluator: PythonEvaluator, read: (path: string) => string | undefined): ((bias: Field<SelectionBias>) => Field<SelectionBias>) | undefined {
   if (!specs.every((object) => object.keywords.get('post_optimizer_build_fn')!.value.kind === 'none')) return undefined;
   const file = specs[0]!.call.file;
-  const where = `ModelSpec(post_optimizer_build_fn=None) in ${baseName(file)} (line ${evaluator.module(file)?.lineAt(specs[0]!.call.range.start) ?? '?'})`;
-  const learned = (bias: Field<SelectionBias>): boolean => bias.value === 'learned' && bias.unknown === undefined;
+  const where = `ModelSpec(post_optimizer_build_fn=None) in ${callPlace(evaluator, specs[0]!)}`;
   const trainer = fileAbove(file, 'torchtitan/trainer.py', read, MAX_TRAINER_DEPTH);
   if (trainer && trainer.text.includes('post_optimizer_build_fn') && !/register_moe_load_balancing_hook|expert_bias/.test(trainer.text)) {
     const none: Field<SelectionBias> = { value: 'none', sites: [], defaultFrom: { label: `${where}: the trainer (${trainer.path.split('/').slice(-2).join('/')}) updates \`expert_bias\` only through post_optimizer_build_fn, so it stays at its initial zeros`, fixed: true } };
-    return (bias) => (learned(bias) ? none : bias);
+    return onLearnedBias(none);
   }
-  const unknown = `${where}: whether anything updates \`expert_bias\` depends on the trainer, and torchtitan/trainer.py is not in the workspace above this file`;
-  return (bias) => (learned(bias) ? { ...bias, unknown } : bias);
+  return onLearnedBias(`${where}: whether anything updates \`expert_bias\` depends on the trainer, and torchtitan/trainer.py is not in the workspace above this file`);
 }
 /** Folders above a flavor file where its torchtitan checkout's trainer.py is looked for (torchtitan/experiments/x/y/). */
 const MAX_TRAINER_DEPTH = 6;
