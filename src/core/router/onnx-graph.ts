@@ -13,6 +13,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { RouterConfig } from './router-config';
+import { GRAPH_INPUTS } from './graph-inputs';
 
 const { onnx } = onnxProto;
 type AttributeValue = number | number[];
@@ -33,7 +34,7 @@ export interface GraphOptions {
   readonly counts?: 'indices' | 'mask';
 }
 
-export const GRAPH_INPUTS = { hidden: 'hidden_states', weight: 'gate_weight', bias: 'gate_bias', selection: 'selection_bias', tokenScale: 'token_scale', expertScale: 'expert_scale' } as const;
+export { GRAPH_INPUTS };
 
 class GraphBuilder {
   readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];

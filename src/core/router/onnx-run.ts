@@ -1,47 +1,26 @@
 /**
- * Runs the router graph with any onnxruntime flavour (node in the CLI, web in the panel): both expose the
- * same API, described here structurally so the core imports neither.
+ * Builds the router graph for a config and opens it with any onnxruntime flavour (onnx-session.ts); a round-robin
+ * config, whose routing ignores the router, runs in the reference instead.
  */
-import { buildRouterModel, GRAPH_INPUTS, type GraphOptions } from './onnx-graph';
+import { buildRouterModel, type GraphOptions } from './onnx-graph';
 import type { RouterConfig } from './router-config';
-import { routeReference, type RouterInputs } from './cpu-router';
+import { routeReference } from './cpu-router';
+import { openRouterSession, type OrtLike, type PreparedRouter } from './onnx-session';
 
-export interface TensorLike {
-  readonly data: unknown;
-  readonly dims: readonly number[];
-}
-interface SessionLike {
-  run(feeds: Record<string, TensorLike>): Promise<Record<string, TensorLike>>;
-  release?(): Promise<void>;
-}
-export interface OrtLike {
-  readonly InferenceSession: { create(model: Uint8Array, options?: object): Promise<SessionLike> };
-  readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => TensorLike;
-}
+export type { OnnxRouterResult, OrtLike, PreparedRouter, ResidentFeeds, TensorLike } from './onnx-session';
 
-export interface OnnxRouterResult {
-  readonly counts: Int32Array;
-  readonly indices?: Int32Array;
-  readonly weights?: Float32Array;
-  /** With `outputs: 'choice'`: the pre-bias values top-k compares, [T,E]. */
-  readonly choice?: Float32Array;
-  readonly runMs: number;
-  /** `reference` for round-robin configs, whose routing ignores the router and needs no graph. */
-  readonly engine: 'onnx' | 'reference';
+/** A round-robin config's router: the reference assigns experts by token index (no graph). */
+export function referenceRouter(config: RouterConfig, outputs: 'counts' | 'full', now: () => number = () => Date.now()): PreparedRouter {
+  return {
+    async run(inputs) {
+      const start = now();
+      const out = routeReference(config, inputs);
+      const runMs = now() - start;
+      return { counts: out.counts, ...(outputs === 'full' ? { indices: out.indices, weights: Float32Array.from(out.weights) } : {}), runMs, engine: 'reference' };
+    },
+    async release() {},
+  };
 }
-
-/** Inputs already in the backend's memory (the panel keeps WebGPU runs' tokens on the GPU): used instead of the arrays. */
-export interface ResidentFeeds {
-  /** The tokens, [T, H], as `inputs.hiddenStates` holds them. */
-  readonly hiddenStates?: TensorLike;
-}
-
-export interface PreparedRouter {
-  run(inputs: RouterInputs, resident?: ResidentFeeds): Promise<OnnxRouterResult>;
-  release(): Promise<void>;
-}
-
-const asFloat32 = (values: ArrayLike<number>): Float32Array => (values instanceof Float32Array ? values : Float32Array.from(values));
 
 export async function prepareOnnxRouter(
   ort: OrtLike,
@@ -49,43 +28,7 @@ export async function prepareOnnxRouter(
   hidden: number,
   options: { outputs: 'counts' | 'full' | 'choice'; counts?: GraphOptions['counts']; sessionOptions?: object; now?: () => number },
 ): Promise<PreparedRouter> {
-  const now = options.now ?? (() => Date.now());
-  if (config.roundRobin && options.outputs !== 'choice') {
-    return {
-      async run(inputs) {
-        const start = now();
-        const out = routeReference(config, inputs);
-        const runMs = now() - start;
-        return { counts: out.counts, ...(options.outputs === 'full' ? { indices: out.indices, weights: Float32Array.from(out.weights) } : {}), runMs, engine: 'reference' };
-      },
-      async release() {},
-    };
-  }
-  const session = await ort.InferenceSession.create(buildRouterModel(config, { hidden, outputs: options.outputs, ...(options.counts ? { counts: options.counts } : {}) }), options.sessionOptions);
-  return {
-    async run(inputs, resident) {
-      const E = config.experts;
-      const feeds: Record<string, TensorLike> = {
-        [GRAPH_INPUTS.hidden]: resident?.hiddenStates ?? new ort.Tensor('float32', asFloat32(inputs.hiddenStates), [inputs.tokens, inputs.hidden]),
-        [GRAPH_INPUTS.weight]: new ort.Tensor('float32', asFloat32(inputs.gateWeight), [E, inputs.hidden]),
-      };
-      if (config.routerBias) feeds[GRAPH_INPUTS.bias] = new ort.Tensor('float32', asFloat32(inputs.gateBias ?? new Float32Array(E)), [E]);
-      if (config.selectionBias && options.outputs !== 'choice') feeds[GRAPH_INPUTS.selection] = new ort.Tensor('float32', asFloat32(inputs.selectionBias ?? new Float32Array(E)), [E]);
-      if (config.tokenNorm) feeds[GRAPH_INPUTS.tokenScale] = new ort.Tensor('float32', asFloat32(inputs.tokenScale ?? new Float32Array(inputs.hidden).fill(1)), [inputs.hidden]);
-      if (config.expertScale && options.outputs === 'full') feeds[GRAPH_INPUTS.expertScale] = new ort.Tensor('float32', asFloat32(inputs.expertScale ?? new Float32Array(E).fill(1)), [E]);
-      const start = now();
-      const out = await session.run(feeds);
-      const runMs = now() - start;
-      if (out.choice) return { counts: new Int32Array(E), choice: out.choice.data as Float32Array, runMs, engine: 'onnx' };
-      return {
-        counts: out.counts!.data as Int32Array,
-        ...(out.indices ? { indices: out.indices.data as Int32Array, weights: out.weights!.data as Float32Array } : {}),
-        runMs,
-        engine: 'onnx',
-      };
-    },
-    async release() {
-      await session.release?.();
-    },
-  };
+  if (config.roundRobin && options.outputs !== 'choice') return referenceRouter(config, options.outputs, options.now);
+  const model = buildRouterModel(config, { hidden, outputs: options.outputs, ...(options.counts ? { counts: options.counts } : {}) });
+  return openRouterSession(ort, model, config, options);
 }
