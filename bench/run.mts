@@ -163,7 +163,7 @@ const numpyBalanceMs = numpyBalance.status === 0 ? (JSON.parse(numpyBalance.stdo
 // the medians are reported, and the range of the first histogram (one run varied by ±15% here).
 const PANEL_RUNS = 5;
 const harness = await startHarness();
-const panelRuns: { firstHistogram: number; firstLook: number; firstProgress: number; subjectAt: number; router: number }[] = [];
+const panelRuns: { firstHistogram: number; firstLook: number; firstProgress: number; subjectAt: number; router: number; longestTask: number }[] = [];
 let firstLookTokens = Number.NaN;
 let editTotal = Number.NaN;
 let editRouter = Number.NaN;
@@ -179,7 +179,16 @@ try {
     if (result.state !== 'done') throw new Error(JSON.stringify(result));
     const data = await page.evaluate(() => ({ ...document.getElementById('app')!.dataset }));
     firstLookTokens = Number(data.firstLookTokens);
-    panelRuns.push({ firstHistogram: Number(data.firstResultAt), firstLook: Number(data.firstLookAt), firstProgress: Number(data.firstProgressAt), subjectAt: Number(data.subjectAt), router: result.runMs });
+    // The page's thread cannot answer input during a long task (> 50 ms): the longest one until the first histogram.
+    const longestTask = await page.evaluate(
+      (until) =>
+        new Promise<number>((resolve) => {
+          new PerformanceObserver((list) => resolve(Math.max(0, ...list.getEntries().filter((e) => e.startTime < until).map((e) => e.duration)))).observe({ type: 'longtask', buffered: true });
+          setTimeout(() => resolve(0), 500); // no long task at all: the observer is never called
+        }),
+      Number(data.firstResultAt),
+    );
+    panelRuns.push({ firstHistogram: Number(data.firstResultAt), firstLook: Number(data.firstLookAt), firstProgress: Number(data.firstProgressAt), subjectAt: Number(data.subjectAt), router: result.runMs, longestTask });
   }
   // An edit that changes only the router (top-4 → top-2): the panel reuses the tokens it drew.
   const edited = readFileSync(gptOss, 'utf8').replace(/("(?:num_experts_per_tok|experts_per_token)": )4/g, '$12');
@@ -238,6 +247,7 @@ const rows = [
   // Slices hold 4 Mi values: 16,384 tokens in 128 coordinates are one slice, so there is no partial histogram.
   ...(Number.isNaN(firstProgress) ? [] : [[`panel (Chromium, WASM, 1 thread): time to the first histogram from onnxruntime-web (its first slice of ${Math.floor((4 * 1024 * 1024) / W)} tokens), same shape`, `${firstProgress.toFixed(0)} ms`, '', '', '', '']]),
   [`panel (Chromium, WASM, 1 thread; median of ${PANEL_RUNS} fresh pages, range ${firstHistogramRange}): time to first histogram of all tokens, same shape`, `${firstHistogram.toFixed(0)} ms`, 'of which router', `${panelRouter.toFixed(0)} ms`, '', '< 500 ms'],
+  [`panel: the longest task on the page's thread until then (median; input waits for it)`, `${of('longestTask').toFixed(0)} ms`, '', '', '', ''],
   [`panel: re-run after a router-only edit (top-4 → top-2), same shape`, `${editTotal.toFixed(0)} ms`, 'of which router', `${editRouter.toFixed(0)} ms`, '', ''],
   ...slices.map((s) => [s.what, `${s.ms.toFixed(1)} ms`, '', '', '', '']),
 ];

@@ -71,7 +71,35 @@ builds.push({
   conditions: ['onnxruntime-web-use-extern-wasm'],
   mainFields: ['module', 'browser', 'main'],
 });
-export const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+// The panel's ORT worker (src/webview/wasm-worker.ts): ORT's plain WASM build with its glue embedded (no
+// `onnxruntime-web-use-extern-wasm`), since a worker in a VS Code webview cannot load the webview's resources. Its
+// text is also inlined into the panel's bundle (`import source from 'ort-worker-source'`), which starts the worker
+// from a blob of it at once, without fetching it first; the file itself is what the panel imports where no
+// worker can start.
+const ortWorker = {
+  ...common,
+  platform: 'browser',
+  format: 'esm',
+  target: 'chrome120',
+  entryPoints: ['src/webview/wasm-worker.ts'],
+  outfile: 'dist/webview/wasm-worker.js',
+  sourcemap: false,
+  mainFields: ['module', 'browser', 'main'],
+};
+builds.push(ortWorker);
+/** Resolves `ort-worker-source` to the ORT worker's bundled text (rebuilt, and watched, with the panel). */
+const ortWorkerSource = {
+  name: 'ort-worker-source',
+  setup(build) {
+    build.onResolve({ filter: /^ort-worker-source$/ }, () => ({ path: 'ort-worker-source', namespace: 'ort-worker' }));
+    build.onLoad({ filter: /.*/, namespace: 'ort-worker' }, async () => {
+      const result = await esbuild.build({ ...ortWorker, write: false, metafile: true });
+      return { contents: result.outputFiles[0].text, loader: 'text', watchFiles: Object.keys(result.metafile.inputs) };
+    });
+  },
+};
+builds.find((options) => options.outfile === 'dist/webview/main.js').plugins = [ortWorkerSource];
+export const ORT_FILES = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 mkdirSync('dist/ort', { recursive: true });
 mkdirSync('dist/webview', { recursive: true });
 for (const file of ORT_FILES) copyFileSync(`node_modules/onnxruntime-web/dist/${file}`, `dist/ort/${file}`);

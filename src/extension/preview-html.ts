@@ -1,7 +1,8 @@
 /**
  * The panel's HTML. Pure (no `vscode` import) so the browser test loads exactly what users get.
- * CSP: per-load nonce for our one script, `'wasm-unsafe-eval'` for ONNX Runtime's WebAssembly, and only
- * the webview's own resource origin; no inline styles, no remote origins.
+ * CSP: per-load nonce for our one script, `'wasm-unsafe-eval'` for ONNX Runtime's WebAssembly, blobs the panel
+ * makes itself (its ORT worker's script and WebAssembly), and only the webview's own resource origin; no inline
+ * styles, no remote origins.
  */
 export interface PreviewHtmlOptions {
   readonly nonce: string;
@@ -21,7 +22,10 @@ export function contentSecurityPolicy(options: Pick<PreviewHtmlOptions, 'nonce' 
     `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}' 'wasm-unsafe-eval' ${cspSource}`,
-    `connect-src ${cspSource}`,
+    // blob: ORT's WebAssembly, which the panel fetches for its worker (src/webview/wasm-client.ts).
+    `connect-src ${cspSource} blob:`,
+    // The ORT worker, started from a blob of its script: the only worker.
+    'worker-src blob:',
   ].join('; ');
 }
 

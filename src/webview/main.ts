@@ -3,6 +3,7 @@
  * synthetic tokens with onnxruntime-web (WebGPU first, WASM fallback), re-running (debounced) when a
  * control or the config changes; a newer request makes an older result stale, which is dropped.
  */
+import './ort-start'; // first: ONNX Runtime's worker starts before the rest of the panel evaluates
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
@@ -21,7 +22,7 @@ import { loadStats, type LoadStats } from '../core/router/stats';
 import { checkpointGateInputs, drawsWholeTokens, SyntheticDraw, syntheticSelectionBiasNote, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
-import { configureOrt, executedRuns, gpuUploads, prepareRouter, resolveBackend, runRouter, StaleRunError, warmUp, type BackendInfo, type RunOptions } from './runner';
+import { configureOrt, executedRuns, gpuUploads, ortThread, ortWorkerFailure, prepareRouter, resolveBackend, runRouter, StaleRunError, type BackendInfo, type RunOptions } from './runner';
 import { DEFAULTS, validateControls, type Controls, type ExportPayload } from './state';
 import { renderChart, renderChartLegend } from './views/chart';
 import { renderControls as renderControlsView } from './views/controls';
@@ -237,7 +238,7 @@ async function start(): Promise<void> {
       // coordinates (CheckpointTokens).
       fullTokens: drawsWholeTokens(config),
     };
-    // Start the session before drawing: ORT's module import and WebAssembly compile start now.
+    // Start the session before drawing: on WASM, the ORT worker builds it while this thread draws.
     const session = prepareRouter(config, syntheticWidth(drawOptions), info.backend);
     session.catch(() => undefined);
     const draw = drawFor(drawOptions);
@@ -520,6 +521,10 @@ function show(primary: SeriesResult & { info: BackendInfo }, compare: SeriesResu
   app.dataset.runMs = String(primary.runMs);
   app.dataset.runs = String(executedRuns); // tests check that superseded requests never ran
   app.dataset.gpuUploads = String(gpuUploads()); // and that a WebGPU re-run on the same tokens keeps them on the GPU
+  app.dataset.ortThread = ortThread() ?? ''; // and that WASM runs went to the ORT worker
+  const failure = ortWorkerFailure();
+  if (failure && app.dataset.ortWorkerFailure !== failure) send({ type: 'preview/log', body: { level: 'warn', message: failure } }); // once, in the output channel
+  app.dataset.ortWorkerFailure = failure ?? '';
   app.dataset.totalMs = String(totalMs);
   app.dataset.command = command; // what "Copy as CLI command" copies (the e2e suite runs it)
   app.dataset.layer = run ? String(run.weights.layers[selectedRow]) : '';
@@ -641,9 +646,3 @@ renderControls();
 renderFooter();
 setStatus('Waiting for the config…', 'busy');
 send({ type: 'preview/ready', body: {} });
-// ORT's files are named in the page: its WebAssembly starts now, while the host analyses the config.
-if (app.dataset.ortBase) {
-  configureOrt(app.dataset.ortBase);
-  app.dataset.ortWarmUpAt = String(performance.now());
-  void warmUp(controls.backend);
-}

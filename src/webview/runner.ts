@@ -1,18 +1,21 @@
 /**
  * Runs router graphs with onnxruntime-web: WebGPU when an adapter exists (or is asked for), WASM otherwise.
- * One thread (webviews are not cross-origin isolated), no proxy worker; sessions are cached per graph.
+ * One thread each (webviews are not cross-origin isolated), no ORT proxy worker; sessions are cached per graph.
  *
- * Two builds of ORT: WASM runs use the plain build (a 14 MB .wasm), loaded with the panel; WebGPU runs use the
- * asyncify build (27 MB, needed for WebGPU), loaded from its own module the first time a run goes to WebGPU. The
- * plain build starts about 1.5 s sooner (time to first histogram on WASM: 6.0 → 4.5 s at 16,384 tokens here).
+ * Two builds of ORT: WASM runs use the plain build (a 14 MB .wasm) in a worker of the panel's own
+ * (wasm-worker.ts, started as the panel opens, so that ORT's start-up runs beside the panel's first look and
+ * drawing); WebGPU runs use the asyncify build (27 MB, needed for WebGPU) on the panel's thread, loaded from its own
+ * module the first time a run goes to WebGPU (its tokens stay on the GPU between runs: gpu-tokens.ts).
  */
-import * as ortWasm from 'onnxruntime-web/wasm';
-import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../core/router/onnx-run';
+import type * as ortWeb from 'onnxruntime-web/webgpu';
+import { buildRouterModel } from '../core/router/onnx-graph';
+import { prepareOnnxRouter, referenceRouter, type OrtLike, type PreparedRouter } from '../core/router/onnx-run';
 import { GpuTokens } from './gpu-tokens';
+import { WasmClient, type OrtThread } from './wasm-client';
 import type { RouterInputs } from '../core/router/cpu-router';
 import type { RouterConfig } from '../core/router/router-config';
 
-type Ort = typeof ortWasm;
+type Ort = typeof ortWeb;
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
@@ -27,9 +30,24 @@ export interface BackendInfo {
 
 /** Where the ORT files are (set once by the host's first message). */
 let ortBase: string | undefined;
+/** WASM sessions and runs, in the panel's ORT worker. */
+let wasm: WasmClient | undefined;
 
-function configure(ort: Ort, variant: 'plain' | 'asyncify'): Ort {
-  const file = variant === 'plain' ? 'ort-wasm-simd-threaded' : 'ort-wasm-simd-threaded.asyncify';
+/** Configures ONNX Runtime once: changing `ort.env` after it started is not supported. */
+export function configureOrt(baseUri: string): void {
+  if (ortBase !== undefined) return;
+  ortBase = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
+  wasm = new WasmClient(new URL('./wasm-worker.js', import.meta.url).href, ortBase); // started by the first WASM request
+}
+
+/** Where WASM runs are answered (the worker, or the panel where none could start); shown to tests as data-ort-thread. */
+export const ortThread = (): OrtThread | undefined => wasm?.thread;
+
+/** Why WASM runs are answered on the panel's thread, when they are. */
+export const ortWorkerFailure = (): string | undefined => wasm?.failure;
+
+function configureWebGpu(ort: Ort): Ort {
+  const file = 'ort-wasm-simd-threaded.asyncify';
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmPaths = { mjs: `${ortBase}${file}.mjs`, wasm: `${ortBase}${file}.wasm` };
@@ -37,19 +55,11 @@ function configure(ort: Ort, variant: 'plain' | 'asyncify'): Ort {
   return ort;
 }
 
-/** Configures ONNX Runtime once: changing `ort.env` after it initialised is not supported. */
-export function configureOrt(baseUri: string): void {
-  if (ortBase !== undefined) return;
-  ortBase = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
-  configure(ortWasm, 'plain');
-}
-
 let ortWebGpu: Promise<Ort> | undefined;
 
-/** The ORT build for a backend: the WebGPU one is loaded (beside this bundle) the first time it is needed. */
-function ortFor(backend: Backend): Promise<Ort> {
-  if (backend === 'wasm') return Promise.resolve(ortWasm);
-  ortWebGpu ??= (import(new URL('./ort-webgpu.js', import.meta.url).href) as Promise<Ort>).then((ort) => configure(ort, 'asyncify'));
+/** The WebGPU build of ORT, loaded (beside this bundle) the first time a run goes to WebGPU. */
+function ortWebGpuBuild(): Promise<Ort> {
+  ortWebGpu ??= (import(new URL('./ort-webgpu.js', import.meta.url).href) as Promise<Ort>).then(configureWebGpu);
   ortWebGpu.catch(() => (ortWebGpu = undefined));
   return ortWebGpu;
 }
@@ -112,22 +122,32 @@ function session(config: RouterConfig, hidden: number, backend: Backend, outputs
   const key = `${outputs}|${backend}|${hidden}|${JSON.stringify({ ...config, semantics: '' })}`;
   let prepared = sessions.get(key);
   if (!prepared) {
-    prepared = ortFor(backend).then((ort) =>
-      prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
-        outputs,
-        // WebGPU counts the chosen mask (TopK's int64 indices would go back to the CPU); WASM counts the indices.
-        counts: backend === 'webgpu' ? 'mask' : 'indices',
-        sessionOptions: { executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' },
-        now: () => performance.now(),
-      }),
-    );
+    if (backend === 'wasm' && config.roundRobin && outputs === 'counts') {
+      prepared = Promise.resolve(referenceRouter(config, outputs, () => performance.now())); // no graph: see onnx-run.ts
+    } else if (backend === 'wasm') {
+      const client = wasm;
+      // TopK's indices counted on the CPU (onnx-graph.ts): WASM's fastest. A graph that cannot be built rejects.
+      prepared = client
+        ? (async () => client.prepare({ key, config, outputs, model: buildRouterModel(config, { hidden, outputs, counts: 'indices' }) }))()
+        : Promise.reject(new Error('configureOrt was not called'));
+    } else {
+      prepared = ortWebGpuBuild().then((ort) =>
+        prepareOnnxRouter(ort as unknown as OrtLike, config, hidden, {
+          outputs,
+          // The chosen mask: TopK's int64 indices would go back to the CPU (WASM counts the indices: wasm-worker.ts).
+          counts: 'mask',
+          sessionOptions: { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' },
+          now: () => performance.now(),
+        }),
+      );
+    }
     sessions.set(key, prepared);
     prepared.catch(() => sessions.delete(key));
   }
   return prepared;
 }
 
-/** Starts (or reuses) the session for a graph. Call it early: WebAssembly compiles off the main thread. */
+/** Starts (or reuses) the session for a graph. Call it early: on WASM it starts in the ORT worker. */
 export function prepareRouter(config: RouterConfig, hidden: number, backend: Backend): Promise<PreparedRouter> {
   return session(config, hidden, backend, 'counts');
 }
@@ -136,9 +156,9 @@ export function prepareRouter(config: RouterConfig, hidden: number, backend: Bac
 const WARM_UP: RouterConfig = { experts: 2, topK: 1, order: 'score-then-topk', scoreFunc: 'softmax', routerBias: false, selectionBias: false, normalize: false, epsilon: 0, scale: 1, roundRobin: false, semantics: 'warm-up' };
 
 /**
- * Starts ONNX Runtime's WebAssembly as the panel opens, before the config arrives, where runs will go to WASM:
- * its start-up (1.3–1.6 s of the main thread on the 2-core machine the bench runs on) then overlaps the page's load
- * and the host's analysis of the config. Not on WebGPU, whose build is another module.
+ * Starts ONNX Runtime's WebAssembly in the ORT worker as the panel opens, before the config arrives, where runs
+ * will go to WASM: its start-up (~0.3 s on the 2-core machine the bench runs on) then overlaps the page's load, the
+ * host's analysis of the config and the panel's first look. Not on WebGPU, whose build is another module.
  */
 export async function warmUp(choice: BackendChoice): Promise<void> {
   const info = await resolveBackend(choice);
@@ -162,7 +182,7 @@ async function serialised<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** WebGPU runs keep their tokens on the GPU between runs (gpu-tokens.ts). */
-const gpuTokens = new GpuTokens(() => ortFor('webgpu'));
+const gpuTokens = new GpuTokens(ortWebGpuBuild);
 
 /** Uploads of tokens to the GPU; shown to tests as data-gpu-uploads. */
 export const gpuUploads = (): number => gpuTokens.uploads;

@@ -37,7 +37,8 @@ export interface Harness {
   readonly browser: Browser;
   /** Every URL any opened page requested, from its first navigation on. */
   readonly requests: readonly string[];
-  open(subject: PreviewSubject, state?: object): Promise<Page>;
+  /** `page`: changes the panel's HTML before it is served (a test of another host's CSP). */
+  open(subject: PreviewSubject, state?: object, page?: { html?: (html: string) => string }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -71,7 +72,7 @@ export async function startHarness(): Promise<Harness> {
     origin,
     browser,
     requests,
-    async open(subject, state = {}) {
+    async open(subject, state = {}, options = {}) {
       const nonce = createNonce();
       const html = previewHtml({ nonce, cspSource: origin, scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/preview.css`, ortBaseUri: `${origin}/dist/ort/` });
       const message = { type: 'preview/subject', body: { subject, ortBaseUri: `${origin}/dist/ort/` } };
@@ -87,7 +88,8 @@ window.acquireVsCodeApi = () => ({
 });
 </script>`;
       const name = `page-${counter++}.html`;
-      pages.set(name, html.replace('</title>', `</title>\n${shim}`));
+      const served = html.replace('</title>', `</title>\n${shim}`);
+      pages.set(name, options.html ? options.html(served) : served);
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`${origin}/${name}`);

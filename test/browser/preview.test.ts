@@ -227,6 +227,28 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  it('routes WASM runs in its ORT worker, and on its own thread where the host forbids workers, with the same counts', async () => {
+    const subject = subjectFor('examples/hf/deepseek-v3/config.json');
+    const state = { tokens: 3000, hidden: 96, seed: 4, backend: 'wasm', compare: 'none' };
+    const counts: Record<string, number[]> = {};
+    for (const [thread, html] of [
+      ['worker', undefined],
+      ['panel', (page: string) => page.replace('worker-src blob:', "worker-src 'none'")],
+    ] as const) {
+      const page = await harness.open(subject, state, html ? { html } : {});
+      const result = await waitForRun(page);
+      assert.equal(result.state, 'done', JSON.stringify(result));
+      assert.equal(await page.evaluate(() => document.getElementById('app')!.dataset.ortThread), thread);
+      // Where the worker is not used, the output channel says why.
+      const logged = await page.evaluate(() => (window as unknown as { __posted: { type: string; body: { message?: string } }[] }).__posted.filter((m) => m.type === 'preview/log').map((m) => m.body.message ?? ''));
+      assert.equal(logged.some((message) => message.startsWith('The ORT worker is not used')), thread === 'panel', logged.join('\n'));
+      counts[thread] = result.counts;
+      await page.close();
+    }
+    assert.equal(counts.worker!.reduce((a, b) => a + b, 0), 3000 * 8);
+    assert.deepEqual(counts.panel, counts.worker);
+  });
+
   it('WebGPU: new tokens (another seed) replace those on the GPU, and route as the reference does', async () => {
     const subject = subjectFor('examples/hf/mixtral-8x7b/config.json');
     const page = await harness.open(subject, { tokens: 256, hidden: 64, seed: 0, backend: 'webgpu' });
@@ -267,7 +289,8 @@ describe('routing preview in Chromium', { timeout: 600_000 }, () => {
     // Listened to from each page's first navigation: the page, its script and style, ORT's .mjs and .wasm.
     assert.ok(harness.requests.some((url) => url.endsWith('/dist/webview/main.js')), harness.requests.join('\n'));
     assert.ok(harness.requests.some((url) => url.endsWith('.wasm')), harness.requests.join('\n'));
-    assert.deepEqual(harness.requests.filter((url) => !url.startsWith(harness.origin)), []);
+    // blob: URLs of its own origin are the ORT worker's first script, made by the panel (wasm-client.ts).
+    assert.deepEqual(harness.requests.filter((url) => !url.startsWith(harness.origin) && !url.startsWith(`blob:${harness.origin}/`)), []);
   });
 
   it('beside the editor (a 480 px panel) the chart keeps the full width and the statistics go below it', async () => {

@@ -193,6 +193,8 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     // #11); WebGPU itself is tested in the browser suite (test/browser), where it is chosen explicitly.
     assert.equal((await frame.locator('#backend').textContent())?.trim(), 'WASM');
     assert.match((await frame.locator('#status').textContent()) ?? '', /Ran on WASM: the WebGPU adapter \(google · swiftshader\) renders in software/);
+    // WASM runs go to the panel's ORT worker, started from a blob in VS Code's webview (src/webview/wasm-client.ts).
+    assert.equal(await frame.locator('#app').getAttribute('data-ort-thread'), 'worker', (await frame.locator('#app').getAttribute('data-ort-worker-failure')) ?? '');
     assert.ok((await frame.locator('svg.chart rect.bar.primary').count()) === 32, 'one bar per expert');
     const counts = JSON.parse((await frame.locator('#app').getAttribute('data-counts'))!);
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'moe-lens.js'), 'route', join(server.workspace, GPT_OSS), '--model', '20b', '--tokens', '4096', '--hidden', '2048', '--seed', '0', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
