@@ -105,7 +105,7 @@ function closingParen(text: string, open: number): number {
  * (`MODEL_ARGS="--num-experts 128 ..."`, the usual idiom) or a bash array (`MOE_ARGS=( --num-experts 128 )`),
  * each word at its own offset in the file.
  */
-function scriptWords(text: string, start = 0, end = text.length, depth = 0, group?: string): ScriptWord[] {
+export function scriptWords(text: string, start = 0, end = text.length, depth = 0, group?: string): ScriptWord[] {
   const words = shellWords(text.slice(start, end)).map((w) => ({ ...w, start: w.start + start, end: w.end + start, ...(group ? { group } : {}) }));
   if (depth >= MAX_EXPANDED) return words;
   const out: ScriptWord[] = [];

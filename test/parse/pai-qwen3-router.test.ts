@@ -1,0 +1,55 @@
+/**
+ * Pai-Megatron-Patch's Qwen3 launches, verbatim from the corpus: the program the script runs decides which router
+ * routes (src/core/parse/pai-qwen3-router.ts).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeDocument } from '../../src/core/analyze';
+import { renormalizes } from '../../src/core/model/router-spec';
+import { ProjectIndex } from '../../src/core/project';
+
+const CORPUS = join(import.meta.dirname, '..', 'corpus');
+const LAUNCH = 'examples/qwen3/run_mcore_qwen3.sh';
+/** The fork's import is real (yumc-afk @d6ae36c); upstream's sits in a string (alibaba @de17272). */
+const PATCHED = join(CORPUS, 'sweep15/yumc-afk__Pai-Megatron-Patch@d6ae36c');
+const UPSTREAM = join(CORPUS, 'more/alibaba__Pai-Megatron-Patch@de17272');
+
+function configs(root: string, edit: (file: string, text: string) => string | undefined = (_, text) => text) {
+  const project = new ProjectIndex((file) => (file.startsWith(root) && existsSync(file) ? edit(file, readFileSync(file, 'utf8')) : undefined));
+  const file = join(root, LAUNCH);
+  return analyzeDocument(file, readFileSync(file, 'utf8'), project).specs;
+}
+
+describe("Pai-Megatron-Patch's Qwen3 router", () => {
+  it('renormalises the softmax weights where the launched program imports the patched layer specs', () => {
+    const specs = configs(PATCHED);
+    assert.deepEqual(specs.map((s) => s.name), ['run_mcore_qwen3 MODEL_SIZE=A3B', 'run_mcore_qwen3 MODEL_SIZE=A22B']);
+    for (const spec of specs) {
+      assert.equal(spec.order.value, 'score-then-topk', '--moe-router-pre-softmax');
+      assert.equal(renormalizes(spec), true);
+      assert.match(spec.normalize.defaultFrom?.label ?? '', /pretrain_qwen\.py builds its MoE layers with Pai-Megatron-Patch's megatron_patch\.model\.qwen3_moe\.gpt_layer_specs.*moe_utils\.py l\.76-77/);
+    }
+  });
+
+  it("stays Megatron-LM's where that import sits in a string (upstream @de17272): no renormalisation", () => {
+    for (const spec of configs(UPSTREAM)) {
+      assert.equal(renormalizes(spec), false);
+      assert.equal(spec.normalize.defaultFrom?.label, 'Megatron softmax paths');
+    }
+  });
+
+  it('is unknown where the patch is not in the workspace or not the one MoE Lens knows, never a guess', () => {
+    const utils = 'megatron_patch/model/qwen3_moe/moe/moe_utils.py';
+    for (const spec of configs(PATCHED, (file, text) => (file.endsWith(utils) ? undefined : text))) assert.match(spec.normalize.unknown ?? '', /is not in this workspace/);
+    const edited = configs(PATCHED, (file, text) => (file.endsWith(utils) ? text.replace('probs = probs / (probs.sum(dim=-1, keepdim=True) + 1e-20)', 'pass') : text));
+    for (const spec of edited) assert.match(spec.normalize.unknown ?? '', /not the one MoE Lens knows/);
+  });
+
+  it('follows the last binding of get_gpt_decoder_block_spec: Megatron-LM\'s imported after the patch wins', () => {
+    const program = 'examples/qwen3/pretrain_qwen.py';
+    const after = (file: string, text: string) => (file.endsWith(program) ? text.replace('from megatron.core.transformer.spec_utils import import_module', 'from megatron.core.models.gpt.gpt_layer_specs import get_gpt_decoder_block_spec\nfrom megatron.core.transformer.spec_utils import import_module') : text);
+    for (const spec of configs(PATCHED, after)) assert.equal(renormalizes(spec), false);
+  });
+});
