@@ -76,6 +76,8 @@ export class WasmClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private inPage: Promise<WorkerModule> | undefined;
+  /** The worker's script and ORT's WebAssembly, as blob URLs, until the worker's first answer. */
+  private readonly blobs: string[] = [];
 
   /** `scriptUrl`: dist/webview/wasm-worker.js, imported where no worker starts; `ortBase`: where ORT's files are (ends with "/"). */
   constructor(
@@ -94,7 +96,9 @@ export class WasmClient {
     this.started = true;
     let worker: Worker;
     try {
-      worker = new Worker(URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' })), { type: 'module', name: 'moe-lens-ort' });
+      const script = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+      this.blobs.push(script);
+      worker = new Worker(script, { type: 'module', name: 'moe-lens-ort' });
     } catch (error) {
       this.fail(`it could not be created (${String(error)})`);
       return;
@@ -116,6 +120,7 @@ export class WasmClient {
       .then(async (response) => URL.createObjectURL(new Blob([await response.blob()], { type: 'application/wasm' })))
       .then(
         (wasmUrl) => {
+          this.blobs.push(wasmUrl);
           const start: WasmRequest = { kind: 'start', wasmUrl };
           this.worker?.postMessage(start);
         },
@@ -160,7 +165,9 @@ export class WasmClient {
     this.worker!.postMessage(message, transfer);
   }
 
-  private settle(response: Exclude<WasmResponse, { kind: 'unavailable' }>): void {
+  private settle(response: WasmResponse): void {
+    // The first answer comes once ORT has read its WebAssembly: the blobs (14 MB) are no longer needed.
+    for (const url of this.blobs.splice(0)) URL.revokeObjectURL(url);
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
