@@ -210,6 +210,17 @@ describe('Megatron dialects', () => {
     assert.equal(spec.scoreFunc.value, 'sigmoid');
   });
 
+  it("reads on past quoting concatenated inside a flag string (`\"'([1]*1)'\"` is one word in bash)", () => {
+    // lkk12014402/Pai-Megatron-Patch @72fa91b sft_scripts_qwen3/examples/llama/sft_qwen3.sh l.187-199, shortened.
+    const text = `moe_options=" \\\n    --num-experts 128 \\\n    --moe-layer-freq "'([1]*1)'" \\\n    --moe-router-pre-softmax \\\n    --moe-router-topk 8\n    "\ntorchrun pretrain_gpt.py \${moe_options}\n`;
+    const [spec] = analyzeMegatronArgs(text, 'run.sh').specs;
+    assert.ok(spec);
+    assert.equal(spec.order.value, 'score-then-topk', '--moe-router-pre-softmax, after the concatenated quoting');
+    assert.equal(spec.topK.value, 8);
+    assert.equal(text.slice(spec.topK.sites[0]!.valueRange.start, spec.topK.sites[0]!.valueRange.end), '8');
+    assert.equal(spec.experts.value, 128);
+  });
+
   it('an unset variable stays unknown; MegaBlocks flags route softmax before top-k', () => {
     const [unset] = analyzeMegatronArgs('python x.py --num-experts 8 --moe-router-topk $K\n', 'run.sh').specs;
     assert.equal(unset!.topK.value, undefined);

@@ -125,7 +125,7 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
     const oneFlag = assignment !== null && /^--[a-z]/.test(word.text.slice(assignment[0].length));
     if ((quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) || oneFlag || (assignment !== null && quote >= 0 && runsEntryPoint(text, word.text, assignment[1]!))) {
       const open = quote >= 0 ? word.start + quote : word.start + assignment![0].length - 1;
-      const close = quote >= 0 ? text.indexOf(text[open]!, open + 1) : word.end;
+      const close = quote >= 0 ? closingQuote(text, open, word.end) : word.end;
       if (assignment) out.push({ text: assignment[0], start: word.start, end: word.start + assignment[0].length, dynamic: false });
       out.push(...scriptWords(text, open + 1, close === -1 ? word.end : close, depth + 1, assignment?.[1] ?? group));
       continue;
@@ -133,6 +133,17 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
     out.push(word);
   }
   return out;
+}
+
+/**
+ * Where the string opened at `open` ends: the word's last character where it is the same quote, so that quoting
+ * concatenated inside it stays in it (Pai-Megatron-Patch forks' `moe_options=" … --moe-layer-freq "'([1]*1)'" \
+ * --moe-router-pre-softmax "` is one word in bash: the flags after the `"'…'"` are the launch's too); else the
+ * next such quote.
+ */
+function closingQuote(text: string, open: number, wordEnd: number): number {
+  const quote = text[open]!;
+  return wordEnd - 1 > open && text[wordEnd - 1] === quote ? wordEnd - 1 : text.indexOf(quote, open + 1);
 }
 
 /**
