@@ -5,7 +5,7 @@ import { analyzeDeepseekLaunch, looksLikeDeepseekLaunch } from './parse/deepseek
 import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-model-args';
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
-import { withPaiQwen3Router } from './parse/pai-qwen3-router';
+import { withPaiRouters } from './parse/pai-megatron-patch';
 import { programWithOwnMoeFlags } from './parse/launched-program';
 import { flagStringLaunches, mayHoldFlagStrings } from './parse/python-flag-strings';
 import { analyzeMegatronBridgeYaml, looksLikeMegatronBridge } from './parse/megatron-bridge';
@@ -102,8 +102,8 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base)), module) : analyzeMegatronArgs(text, file, module);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];
-      // A Pai-Megatron-Patch launch whose program builds its layers with the fork's own Qwen3 router.
-      const specs = kind === 'shell' && project ? withPaiQwen3Router(result.specs, text, file, (path) => project.relatedText(path)) : result.specs;
+      // A Pai-Megatron-Patch launch whose program builds its layers with a router of the fork's own.
+      const specs = kind === 'shell' && project ? withPaiRouters(result.specs, text, file, (path) => project.relatedText(path)) : result.specs;
       return { dialect, specs: [...specs], notes };
     }
   } catch (error) {
