@@ -38,8 +38,22 @@ runRuleTests(constructorDefaultMismatch, {
       file: 'model.py',
       code: '@dataclass\nclass ModelArgs:\n    dtype: str = "fp8"\n    dim: int = 4096\n    n_activated_experts: int = 2\n    score_func: str = "sqrtsoftplus"\n\nclass Expert(nn.Module):\n    def __init__(self, dim: int, inter_dim: int, dtype=None):\n        super().__init__()\n',
     },
+    {
+      // jianzhnie/Kimi2-PCL @095a804 utils/get_mcore_weights_from_ckpt.py l.946, l.976: `num_experts or 128`.
+      name: 'a None default the constructor replaces is "not given", not a second default',
+      file: 'moe.py',
+      code: `${DATACLASS}class Reader:\n    def __init__(self, num_experts: Optional[int] = None, top_k: Optional[int] = None):\n        self.config = MoEArgs(num_experts=num_experts or 8, top_k=top_k if top_k is not None else 1)\n`,
+    },
   ],
   invalid: [
+    {
+      name: 'a None default used as it is stays a second default',
+      file: 'moe.py',
+      code: `${DATACLASS}class Reader:\n    def __init__(self, num_experts: int, top_k: Optional[int] = None):\n        self.top_k = top_k\n`,
+      errors: [{ messageId: 'mismatch', text: 'None', includes: ['`top_k` to None'] }],
+      output: `${DATACLASS}class Reader:\n    def __init__(self, num_experts: int, top_k: Optional[int] = 1):\n        self.top_k = top_k\n`,
+    },
+
     {
       name: 'router constructor says True while MoEArgs says False (same file)',
       file: 'moe.py',

@@ -7,6 +7,16 @@ import type { Rule, RuleContext } from './types';
 import { baseName } from '../text/paths';
 
 /**
+ * Whether a constructor's body gives a `None` parameter a value of its own: `name or D`, `name if name is not None
+ * else D`, `D if name is None else name`, `if name is None:` (jianzhnie/Kimi2-PCL @095a804
+ * utils/get_mcore_weights_from_ckpt.py l.976: `num_experts=num_experts or 128` beside `ModelConfig.num_experts = 128`).
+ */
+export function replacesNone(body: string, name: string): boolean {
+  const n = name.replace(/[^A-Za-z0-9_]/g, '');
+  return new RegExp(String.raw`\b${n}\s+or\b|\b${n}\s+is\s+(?:not\s+)?None\b|\bNone\s+(?:is\s+not|is|!=|==)\s+${n}\b|\b${n}\s*(?:!=|==)\s*None\b`).test(body);
+}
+
+/**
  * The text to write for a value: as its source spells it when that is the literal itself, else the literal
  * printed back where that is exact Python (`field(default=4)` gives `4`); undefined when neither is safe.
  */
@@ -36,7 +46,7 @@ export const constructorDefaultMismatch = {
   },
   docs: {
     what:
-      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), and flags routing parameters (`top_k`, `score_func`, `topk_before_score`, …) whose defaults disagree. The dataclass is one the constructor\'s file declares or imports (through re-exports too): a file that never names a config class is not compared with it, whatever its fields. Other shared names (`dim`, `dtype`) are not compared: a module that takes a torch `dtype` beside a config\'s `dtype = "fp8"` shares a name, not a meaning.',
+      'Compares the parameter defaults of a class `__init__` (such as a router) with the field defaults of the `@dataclass` that configures it (such as `MoEArgs`), and flags routing parameters (`top_k`, `score_func`, `topk_before_score`, …) whose defaults disagree. The dataclass is one the constructor\'s file declares or imports (through re-exports too): a file that never names a config class is not compared with it, whatever its fields. Other shared names (`dim`, `dtype`) are not compared: a module that takes a torch `dtype` beside a config\'s `dtype = "fp8"` shares a name, not a meaning. A `None` default that the constructor body replaces (`x or 128`, `x if x is not None else …`, `if x is None:`) means "not given": what it becomes is not compared.',
     why:
       'Code that builds the router from the dataclass gets the dataclass default, while code (and tests) that construct the router directly get the constructor default: the same name means two routings. torchtitan PR #2212 gave `TokenChoiceTopKRouter.__init__` `topk_before_score: bool = True` while `MoEArgs` said `False`; its review asked that the config stay the source of truth.',
     example: {
@@ -88,6 +98,8 @@ export const constructorDefaultMismatch = {
           const field = dataclass.fields.get(name)!;
           if (!param.literal || !param.valueRange || !field.literal || !field.valueRange) continue;
           if (param.literal.kind === 'expression' || field.literal.kind === 'expression') continue;
+          // `x=None` that the body replaces (`x or 128`) is "not given", not a second default: what it becomes is not compared.
+          if (param.literal.kind === 'none' && ctor.bodyRange && replacesNone(context.text.slice(ctor.bodyRange.start, ctor.bodyRange.end), name)) continue;
           if (sameLiteral(param.literal, field.literal)) continue;
           const otherFile = dataclass.file === context.file ? undefined : dataclass.file;
           // Each side's value as its source spells it: re-printing a parsed number could write `Infinity` or

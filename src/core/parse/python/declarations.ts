@@ -34,6 +34,8 @@ export interface ConstructorDecl {
   readonly file: string;
   readonly nameRange: SourceRange;
   readonly params: ReadonlyMap<string, DeclaredDefault>;
+  /** The `__init__` body. */
+  readonly bodyRange?: SourceRange;
 }
 
 export interface PythonDeclarations {
@@ -60,7 +62,8 @@ export function collectDeclarations(parsed: ParsedPython, file: string): PythonD
       const fnName = fn.getChild('VariableName');
       if (!fnName || nodeText(text, fnName) !== '__init__') continue;
       const params = fn.getChild('ParamList');
-      if (params) constructors.push({ className: name, file, nameRange, params: parameterDefaults(params, text) });
+      const fnBody = fn.getChild('Body');
+      if (params) constructors.push({ className: name, file, nameRange, params: parameterDefaults(params, text), ...(fnBody ? { bodyRange: { start: fnBody.from, end: fnBody.to } } : {}) });
     }
   }
   return { dataclasses, constructors };
