@@ -221,6 +221,20 @@ describe('Megatron dialects', () => {
     assert.equal(spec.experts.value, 128);
   });
 
+  it("MindFormers' pynative YAML (training_config, parallel_config, model_config, moe_config) routes with MindFormers' router", () => {
+    // Tele-AI/TeleChat3 @242aeb5 mindformers_telechat3/tests/st/test_distri_core/test_mixtral/config_mixtral_small.yaml, shortened.
+    const yaml = (sections: string) => `${sections}moe_config:\n  num_experts: 4\n  moe_router_topk: 2\n  moe_router_load_balancing_type: 'aux_loss'\n`;
+    const pynative = yaml('training_config:\n  seed: 1921\nparallel_config:\n  expert_model_parallel_size: 2\nmodel_config:\n  hidden_size: 32\n  add_bias_linear: False\n');
+    const [spec] = analyzeMegatronYaml(pynative, 'config_mixtral_small.yaml').specs;
+    assert.ok(spec);
+    assert.deepEqual([spec.routerBias.value, spec.order.value, spec.scoreFunc.value, spec.scale.value, spec.selectionBias.value], [false, 'topk-then-score', 'softmax', 1, 'none']);
+    assert.match(spec.routerBias.defaultFrom?.label ?? '', /MindFormers' pynative router .*router\.py l\.56-60/);
+    assert.equal(spec.routerBias.defaultFrom?.fixed, true);
+    // A moe_config section alone is not that format: Megatron's reading, as before.
+    const [alone] = analyzeMegatronYaml(yaml(''), 'moe.yaml').specs;
+    assert.doesNotMatch(alone?.routerBias.defaultFrom?.label ?? '', /MindFormers/);
+  });
+
   it('an unset variable stays unknown; MegaBlocks flags route softmax before top-k', () => {
     const [unset] = analyzeMegatronArgs('python x.py --num-experts 8 --moe-router-topk $K\n', 'run.sh').specs;
     assert.equal(unset!.topK.value, undefined);

@@ -1038,7 +1038,8 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   // A key only MindSpeed defines (MindSpeed-RL's model YAML writes `norm_topk_prob`): MindSpeed runs it.
   const mindSpeedKey = sites.find((s) => MINDSPEED_YAML_KEYS.includes(s.key))?.key;
   const framed = mindSpeedKey ? withLaunch(mindSpeedRouting(megatronSpec, sites), mindSpeedLaunch(`writes MindSpeed's own \`${mindSpeedKey}\``)) : megatronSpec;
-  const spec = galvatronYaml(text, file) ? galvatronRouter(framed) : framed;
+  const galvatron = galvatronYaml(text, file) ? galvatronRouter(framed) : framed;
+  const spec = root && isMindFormersPynative(root, map) ? mindFormersPynativeRouter(galvatron) : galvatron;
   // A preset named through an environment variable is the one Primus loads only while that variable is unset.
   if (preset?.variables.length) return { specs: [fromPresetUnknown(spec, preset.files, `from ${baseName(preset.files[0]!)}, the preset \`model:\` names unless ${preset.variables.map((v) => `$${v}`).join(' or ')} is set`)], errors };
   // A base that could not be read may set anything this file leaves out: those fields are unknown, not defaults.
@@ -1051,6 +1052,34 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   // A fix cannot add a key there as MoE Lens spells it (`moe_router_pre_softmax`, not `model.config.…`): none adds one.
   const overridden = { ...withoutDefaults(spec, 'not written in this NeMo-Run override (`model.config.*`) of a NeMo recipe, which MoE Lens does not see and which sets it'), insertion: undefined };
   return { specs: [overrides ? overridden : spec], errors };
+}
+
+const MINDFORMERS_PYNATIVE = 'Tele-AI/TeleChat3 @242aeb5 mindformers_telechat3/mindformers/experimental/parallel_core/pynative/transformer/moe';
+
+/**
+ * MindFormers' pynative parallel core (`init_configs_from_yaml`): a YAML of sections `training_config`,
+ * `parallel_config`, `model_config` and `moe_config`, the last with Megatron's key names. Its router is MindFormers'
+ * own, not Megatron-LM's: a gate without a bias (router.py l.56-60: `has_bias=False`), top-k of the logits, then the
+ * softmax of those k (utils.py l.166-167); no score function, pre-softmax, scaling, groups or expert bias to set.
+ */
+function isMindFormersPynative(root: YAMLMap, map: YAMLMap): boolean {
+  const section = (key: string) => pairOf(root, key)?.value;
+  return section('moe_config') === map && ['model_config', 'training_config', 'parallel_config'].every((key) => isMap(section(key)));
+}
+
+function mindFormersPynativeRouter(spec: RouterSpec): RouterSpec {
+  const label = `MindFormers' pynative router (${MINDFORMERS_PYNATIVE})`;
+  const fixed = <T>(value: T, what: string): Field<T> => ({ value, sites: [], defaultFrom: { label: `${label}: ${what}`, fixed: true } });
+  return {
+    ...spec,
+    routerBias: fixed(false, 'a gate without a bias (router.py l.56-60)'),
+    scoreFunc: fixed('softmax', 'the softmax of the k largest logits (utils.py l.166-167)'),
+    order: fixed('topk-then-score' as Order, 'top-k of the logits, then the softmax of those k (utils.py l.166-167)'),
+    normalize: fixed('never' as Normalize, 'the softmax of the k already sums to 1'),
+    scale: fixed(1, 'no scaling factor'),
+    selectionBias: fixed('none' as SelectionBias, 'no expert bias'),
+    groups: undefined,
+  };
 }
 
 const GALVATRON = 'PKU-DAIR/Hetu-Galvatron @cea12ff';
