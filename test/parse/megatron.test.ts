@@ -235,6 +235,20 @@ describe('Megatron dialects', () => {
     assert.doesNotMatch(alone?.routerBias.defaultFrom?.label ?? '', /MindFormers/);
   });
 
+  it("NeMo 2's `model: config:` overrides a class the program builds: what it leaves out is unknown, not Megatron's default", () => {
+    // aws/sagemaker-hyperpod-recipes @2631995 checkpointless_gpt_oss_120b_full_fine_tuning.yaml l.73-77, shortened:
+    // the training script builds GPTOSSConfig120B(**cfg.model.config), whose top-k is 4.
+    const text = 'optim:\n  config:\n    _target_: megatron.core.optimizer.OptimizerConfig\n    lr: 0.0001\nmodel:\n  config:\n    add_bias_linear: false\n    num_moe_experts: 128\n';
+    const [spec] = analyzeMegatronYaml(text, 'recipe.yaml').specs;
+    assert.ok(spec);
+    assert.equal(spec.experts.value, 128);
+    assert.match(spec.topK.unknown ?? '', /NeMo 2 `model\.config`/);
+    assert.equal(spec.routerBias.value, false, 'written: read');
+    // Under `model:` itself (Bridge, NeMo 1), Megatron's defaults as before.
+    const [direct] = analyzeMegatronYaml('model:\n  num_moe_experts: 128\n', 'recipe.yaml').specs;
+    assert.equal(direct?.topK.unknown, undefined);
+  });
+
   it('an unset variable stays unknown; MegaBlocks flags route softmax before top-k', () => {
     const [unset] = analyzeMegatronArgs('python x.py --num-experts 8 --moe-router-topk $K\n', 'run.sh').specs;
     assert.equal(unset!.topK.value, undefined);

@@ -1047,11 +1047,21 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   // RLinf builds its actor's model from the checkpoint's config.json: what it sets from there is not the file's.
   const rlinf = root ? rlinfActorModel(root, map) : undefined;
   if (rlinf) return { specs: [rlinf(spec)], errors };
+  // NeMo 2's `model: config:` (no `_target_`) overrides the model config class the training program builds
+  // (aws/sagemaker-hyperpod-recipes @2631995: `GPTOSSConfig120B(**cfg.model.config)`, whose top-k is 4, not
+  // Megatron's 2): what it leaves out is that class's, which the file does not name.
+  if (root && isNemo2ModelConfig(root, map)) return { specs: [withoutDefaults(spec, "not written in this NeMo 2 `model.config`, which overrides the model config class the training program builds; the file does not name it")], errors };
   // NeMo-Run's `model.config.*` overrides change a NeMo recipe's model, which sets what they leave out.
   const overrides = map.items.some((p) => isPair(p) && isScalar(p.key) && String(p.key.value).startsWith(NEMO_RUN_MODEL));
   // A fix cannot add a key there as MoE Lens spells it (`moe_router_pre_softmax`, not `model.config.…`): none adds one.
   const overridden = { ...withoutDefaults(spec, 'not written in this NeMo-Run override (`model.config.*`) of a NeMo recipe, which MoE Lens does not see and which sets it'), insertion: undefined };
   return { specs: [overrides ? overridden : spec], errors };
+}
+
+/** The map is a root `model:`'s `config:` that names no class (`_target_`): NeMo 2's model-config overrides. */
+function isNemo2ModelConfig(root: YAMLMap, map: YAMLMap): boolean {
+  const model = pairOf(root, 'model')?.value;
+  return isMap(model) && pairOf(model, 'config')?.value === map && pairOf(map, '_target_') === undefined;
 }
 
 const MINDFORMERS_PYNATIVE = 'Tele-AI/TeleChat3 @242aeb5 mindformers_telechat3/mindformers/experimental/parallel_core/pynative/transformer/moe';
