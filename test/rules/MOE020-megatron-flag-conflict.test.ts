@@ -323,6 +323,15 @@ runRuleTests(megatronFlagConflict, {
       errors: [{ messageId: 'conflict', text: '--moe-enable-deepep', includes: ['DeepEP backend is only supported with flex token dispatcher.', "at Megatron's defaults (it runs pretrain_gpt.py with every flag written in this file): moe_token_dispatcher_type=allgather"] }],
       output: null,
     },
+    // A check in a forward pass (moe_layer.py l.638 `forward`) stops the run at its first training step, not at launch
+    // (NeMo-Framework-Launcher's Mixtral 8x22B YAML, helper sweep 30): the message says when.
+    {
+      name: 'MEG-127 (tensor parallel without sequence parallel) stops the run at its first training step',
+      file: SCRIPT,
+      code: commandLine({ tensor_model_parallel_size: '2', expert_tensor_parallel_size: '1', nproc_per_node: '8' }),
+      errors: [{ messageId: 'conflict', text: '--tensor-model-parallel-size', includes: ['Megatron-LM stops at its first training step: "During training, performance may degrade'] }],
+      output: null,
+    },
     // Messages Megatron builds with f-strings are printed whole, with the config's values (they stopped at the first
     // value: "Cannot offload ").
     {

@@ -26,16 +26,16 @@ export const megatronFlagConflict = {
   },
   frameworks: ['megatron'],
   messages: {
-    conflict: 'Megatron-LM stops at launch: "{message}"',
-    recentConflict: 'Megatron-LM since {date} ({commit}) stops at launch: "{message}"',
-    bridgeConflict: 'Megatron-Bridge stops at launch: "{message}"',
+    conflict: 'Megatron-LM stops {when}: "{message}"',
+    recentConflict: 'Megatron-LM since {date} ({commit}) stops {when}: "{message}"',
+    bridgeConflict: 'Megatron-Bridge stops {when}: "{message}"',
   },
   fix: { availability: 'none' },
   docs: {
     what:
       "Checks a Megatron-LM command line or YAML against Megatron's own launch checks on MoE settings (about 120 of them: token dispatcher and its backends, capacity and drop policy, expert, tensor and pipeline parallel sizes against the GPU count of the torchrun line, shared experts, expert-parallel communication overlap, recompute, offloading, CUDA graphs, grouped GEMM, inference-optimized layers, the MoE layer pattern) and argparse's choices for the MoE enum flags, quoting Megatron's message. A value that argparse never sees (a YAML of field names) gets the message Megatron Core raises instead. Each check reads the flags the config writes; a flag it does not write is taken at Megatron's default only in a script that holds the whole launch (it runs a `pretrain_*.py` entry point, sources nothing and passes no flags from the environment), and the diagnostic names each default it used. A Megatron-Bridge YAML config (a `--config-file` override of a recipe) gets Bridge's own checks (expert-parallel overlap, Megatron-FSDP v2, the MoE layer frequency) and Megatron Core's, not Megatron-LM's command-line ones; every key it does not write is the recipe's, so unknown. A Bridge YAML also reaches the Megatron Core checks that Megatron-LM's own arguments never let through: a model field Megatron-LM sets itself (`variable_seq_lengths`), expert parallelism with `num_moe_experts: null`, and a `moe_layer_freq` pattern written as a string, which Bridge passes on as a str (Megatron-LM's argparse type turns it into a list). A script for Ascend NPUs (it sets `HCCL_*`, `ASCEND_*`, `PYTORCH_NPU_ALLOC_CONF` or `NPUS_PER_NODE`, or names `mindspeed_llm`) runs Megatron-LM through MindSpeed, which patches the arguments and their checks at the Megatron version it pins: none of these checks is claimed for it. A YAML value that is filled in before launch (`${VAR}` for `envsubst`, OmegaConf's `${…}`) is unknown, as a shell `$VAR` is. A check Megatron-LM added within the year before the commit these are read at (after " + CHECK_CUTOFF + "; the commit of each is in since.ts) is a warning that names the commit that added it: a launch pinned to an older Megatron-LM, as forks and RL frameworks pin one, does not stop on it. Unless the check came with the flag or value it needs (`--moe-flex-dispatcher-backend ncclep`): an older Megatron-LM refuses that itself, so the launch stops on every Megatron-LM, an error. A YAML that writes a key only MindSpeed defines (`norm_topk_prob`, `moe_tp_extend_ep`) runs through MindSpeed too. A launch that names the Megatron-LM it runs by its date (Pai-Megatron-Patch's `MEGATRON_PATH=…/Megatron-LM-250624`) gets only the checks known to be in that Megatron-LM: those added after " + CHECK_CUTOFF + " and before that date; none for one older than " + CHECK_CUTOFF + ", where MoE Lens does not know which checks it had.",
     why:
-      'TransformerConfig.__post_init__, parallel_state and the MoE layers raise these after the job has been scheduled and every rank has started; a typo in an enum flag stops argparse. The checks and their lines are data (src/core/references/megatron-launch-checks/, one file per census category, rows of test/census/moe-launch-checks.tsv), and a test is generated from each: the smallest flags that break it, and the nearest ones that do not.',
+      'TransformerConfig.__post_init__, parallel_state and the MoE layers raise these after the job has been scheduled and every rank has started (a few in a forward pass of the MoE layer, its router or its experts: at the first training step, after the model is built and the data loaded; the message says which); a typo in an enum flag stops argparse. The checks and their lines are data (src/core/references/megatron-launch-checks/, one file per census category, rows of test/census/moe-launch-checks.tsv), and a test is generated from each: the smallest flags that break it, and the nearest ones that do not.',
     example: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --expert-model-parallel-size 8 --moe-enable-deepep --moe-token-dispatcher-type alltoall\n' },
     useInstead: { dialect: 'shell', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 \\\n  --expert-model-parallel-size 8 --moe-enable-deepep --moe-token-dispatcher-type flex\n' },
     references: [
@@ -73,7 +73,8 @@ export const megatronFlagConflict = {
         report: () =>
           context.report({
             messageId: bridge ? 'bridgeConflict' : recent ? 'recentConflict' : 'conflict',
-            data: { message: launchMessage(check, flags, at), ...(check.since ?? {}) },
+            // A check in a forward pass stops the run at its first training step, not as it starts.
+            data: { message: launchMessage(check, flags, at), when: check.stage === 'first-step' ? 'at its first training step' : 'at launch', ...(check.since ?? {}) },
             ...(recent ? { severity: 'warning' as const } : {}),
             detail:
               (bridge ? `Megatron-Bridge ${check.file} @${BRIDGE_COMMIT}` : `Megatron-LM ${check.file} @${MEGATRON_COMMIT}`) +

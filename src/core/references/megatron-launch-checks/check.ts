@@ -59,6 +59,12 @@ export interface MegatronLaunchCheck {
    */
   readonly framework?: 'megatron-bridge';
   /**
+   * When the run stops on it. Unset: as the job starts (argparse, validate_args, the config's and the layers'
+   * constructors). 'first-step': in a forward pass of the MoE layer, its router or its experts, so at the first
+   * training step, after the model is built and the data loaded (moe_layer.py l.638 @d98e8a6 `forward`).
+   */
+  readonly stage?: 'first-step';
+  /**
    * Checks of the same condition (a mirror in another framework's code) that this one raises before: not
    * reported where this one is, as the run stops here and never prints their message.
    */

@@ -398,6 +398,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-140',
+    stage: 'first-step',
     file: 'megatron/core/transformer/moe/moe_utils.py',
     line: 1071,
     message: 'Invalid drop_policy: {value}',

@@ -242,6 +242,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-127',
+    stage: 'first-step',
     file: MOE_LAYER,
     line: 638,
     message: 'During training, performance may degrade if MoE and tensor parallelismare enabled without also enabling sequence parallelism.',

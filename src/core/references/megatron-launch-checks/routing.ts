@@ -174,6 +174,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-126',
+    stage: 'first-step',
     file: MOE_LAYER,
     line: 480,
     message: 'Shared expert overlap with MoE latent projections is not supported during training. Disable moe_shared_expert_overlap.',
@@ -184,6 +185,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-129',
+    stage: 'first-step',
     file: ROUTER,
     line: 298,
     message: 'Sinkhorn routing does not support aux loss.',
@@ -195,6 +197,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-130',
+    stage: 'first-step',
     file: ROUTER,
     line: 329,
     message: 'Quantile balancing routing does not support moe_router_fusion.',
@@ -205,6 +208,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-131',
+    stage: 'first-step',
     file: ROUTER,
     line: 332,
     message: 'Quantile balancing routing does not support group-limited routing.',
@@ -236,6 +240,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
   },
   {
     id: 'MEG-151',
+    stage: 'first-step',
     file: EXPERTS,
     line: 921,
     message: '`moe_apply_probs_on_input` only works with `moe_router_topk`=1.',
