@@ -6,7 +6,7 @@ import { deepseekModelArgsFields, withModelArgsCheck } from './parse/deepseek-mo
 import { analyzeHfJson, looksLikeMoeJson } from './parse/hf-json';
 import { analyzeMegatronArgs, analyzeMegatronYaml, looksLikeMegatron } from './parse/megatron';
 import { withPaiRouters } from './parse/pai-megatron-patch';
-import { programWithOwnMoeFlags } from './parse/launched-program';
+import { launchedPrograms, programWithOwnMoeFlags } from './parse/launched-program';
 import { flagStringLaunches, mayHoldFlagStrings } from './parse/python-flag-strings';
 import { analyzeMegatronBridgeYaml, looksLikeMegatronBridge } from './parse/megatron-bridge';
 import type { PythonDeclarations } from './parse/python/declarations';
@@ -96,14 +96,15 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
         const launch = analyzeDeepseekLaunch(text, file, project && ((path) => project.relatedText(path)));
         return launch.specs.length > 0 ? { dialect: 'deepseek-launch', specs: launch.specs, notes: [] } : EMPTY;
       }
-      // A script running a program of its own that parses the same flag names (DeepSpeedExamples' cifar MoE).
-      if (kind === 'shell' && project && programWithOwnMoeFlags(text, file, (path) => project.relatedText(path)) !== undefined) return EMPTY;
+      // The programs a shell script runs, found once: a program of its own that parses the same flag names is no
+      // Megatron launch (DeepSpeedExamples' cifar MoE); one of Pai-Megatron-Patch's may route with the fork's router.
+      const programs = kind === 'shell' && project ? launchedPrograms(text, file) : [];
+      if (kind === 'shell' && project && programWithOwnMoeFlags(text, file, (path) => project.relatedText(path), programs) !== undefined) return EMPTY;
       const module = moduleReader(project);
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base)), module) : analyzeMegatronArgs(text, file, module);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
       const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];
-      // A Pai-Megatron-Patch launch whose program builds its layers with a router of the fork's own.
-      const specs = kind === 'shell' && project ? withPaiRouters(result.specs, text, file, (path) => project.relatedText(path)) : result.specs;
+      const specs = kind === 'shell' && project ? withPaiRouters(result.specs, text, file, (path) => project.relatedText(path), programs) : result.specs;
       return { dialect, specs: [...specs], notes };
     }
   } catch (error) {

@@ -183,6 +183,16 @@ export function provenanceOf(field: Field<unknown>): Provenance {
   return 'default';
 }
 
+/** A value the code that runs the config fixes (`label` says which code, and where): no setting changes it. */
+export function fixedBy<T>(value: T, label: string): Field<T> {
+  return { value, sites: [], defaultFrom: { label, fixed: true } };
+}
+
+/** The field unknown for `why`, its value kept as the fallback that routes. */
+export const unknownBecause =
+  (why: string) =>
+  <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
+
 /** A field the config does not write becomes unknown (with why) instead of taking a default it may not have. */
 export function unknownUnlessWritten<T>(field: Field<T>, reason: string): Field<T> {
   return field.sites.length === 0 ? { value: field.value, sites: [], unknown: reason } : field;

@@ -29,11 +29,10 @@ const MAX_PROGRAMS = 16;
 /**
  * The workspace program the script runs that defines the MoE flags with an argparse of its own and never imports
  * Megatron, or undefined: a script that runs a Megatron-LM entry point, changes folder, or runs only programs the
- * workspace does not hold keeps being read as Megatron's.
+ * workspace does not hold keeps being read as Megatron's. `programs`: launchedPrograms(text, file), where the caller has it.
  */
-export function programWithOwnMoeFlags(text: string, file: string, read: RelatedText): string | undefined {
-  const programs = launchedPrograms(text, file);
-  if (!programs || programs.some((p) => ENTRY_POINT.test(p))) return undefined;
+export function programWithOwnMoeFlags(text: string, file: string, read: RelatedText, programs = launchedPrograms(text, file)): string | undefined {
+  if (programs.some((p) => ENTRY_POINT.test(p))) return undefined;
   for (const path of programs.slice(0, MAX_PROGRAMS)) {
     const source = read(path);
     if (source !== undefined && OWN_MOE_FLAG.test(source) && !IMPORTS_MEGATRON.test(source)) return path;
@@ -42,11 +41,11 @@ export function programWithOwnMoeFlags(text: string, file: string, read: Related
 }
 
 /**
- * The Python programs a script names, as workspace paths (a relative name from the script's own folder), or undefined
- * where the script changes folder (`cd`), so that a relative name could mean another file.
+ * The Python programs a script names, as workspace paths (a relative name from the script's own folder); none where
+ * the script changes folder (`cd`), so that a relative name could mean another file.
  */
-export function launchedPrograms(text: string, file: string): string[] | undefined {
-  if (changesFolder(text)) return undefined;
+export function launchedPrograms(text: string, file: string): string[] {
+  if (changesFolder(text)) return [];
   const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
   // The script's words with those of its flag strings and `eval`'d commands brought out (Pai-Megatron-Patch's
   // `run_cmd="torchrun $DISTRIBUTED_ARGS pretrain_qwen.py …"`, then `eval ${run_cmd}`).

@@ -4,7 +4,7 @@
  * Semantics: research §4.1–4.3 and shared/design/router-spec.md.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { literalText, mapRouterFields, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type PinnedMegatron, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { fixedBy, literalText, mapRouterFields, unknownBecause, unknownUnlessWritten, withLaunch, type Dialect, type Field, type LaunchScope, type Literal, type Normalize, type Order, type PinnedMegatron, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import { nearMissKeys } from '../model/near-miss';
 import type { SourceRange } from '../text/source';
 import { LineIndex } from '../text/source';
@@ -335,7 +335,7 @@ function withoutRouterBias(spec: RouterSpec, subject: string): RouterSpec {
 /** A Megatron config's router without a bias, fixed by the code that runs it (`label` says which and where). */
 function noRouterBias(spec: RouterSpec, label: string): RouterSpec {
   if (spec.framework !== 'megatron') return spec;
-  return { ...spec, routerBias: { value: false, sites: [], defaultFrom: { label, fixed: true } } };
+  return { ...spec, routerBias: fixedBy(false, label) };
 }
 
 /** One way the script can run: its words with the `if`s it decides taken out, named by the choices made. */
@@ -1078,16 +1078,15 @@ function isMindFormersPynative(root: YAMLMap, map: YAMLMap): boolean {
 }
 
 function mindFormersPynativeRouter(spec: RouterSpec): RouterSpec {
-  const label = `MindFormers' pynative router (${MINDFORMERS_PYNATIVE})`;
-  const fixed = <T>(value: T, what: string): Field<T> => ({ value, sites: [], defaultFrom: { label: `${label}: ${what}`, fixed: true } });
+  const label = (what: string) => `MindFormers' pynative router (${MINDFORMERS_PYNATIVE}): ${what}`;
   return {
     ...spec,
-    routerBias: fixed(false, 'a gate without a bias (router.py l.56-60)'),
-    scoreFunc: fixed('softmax', 'the softmax of the k largest logits (utils.py l.166-167)'),
-    order: fixed('topk-then-score' as Order, 'top-k of the logits, then the softmax of those k (utils.py l.166-167)'),
-    normalize: fixed('never' as Normalize, 'the softmax of the k already sums to 1'),
-    scale: fixed(1, 'no scaling factor'),
-    selectionBias: fixed('none' as SelectionBias, 'no expert bias'),
+    routerBias: fixedBy(false, label('a gate without a bias (router.py l.56-60)')),
+    scoreFunc: fixedBy('softmax', label('the softmax of the k largest logits (utils.py l.166-167)')),
+    order: fixedBy<Order>('topk-then-score', label('top-k of the logits, then the softmax of those k (utils.py l.166-167)')),
+    normalize: fixedBy<Normalize>('never', label('the softmax of the k already sums to 1')),
+    scale: fixedBy(1, label('no scaling factor')),
+    selectionBias: fixedBy<SelectionBias>('none', label('no expert bias')),
     groups: undefined,
   };
 }
@@ -1320,13 +1319,12 @@ function megaBlocksSpelling(spec: RouterSpec, sites: readonly Site[]): RouterSpe
  */
 function megaBlocksForkRouter(spec: RouterSpec): RouterSpec {
   const router = 'MegaBlocks LearnedRouter (megablocks/layers/router.py @78eea65 l.90-103)';
-  const fixed = (label: string) => ({ sites: [], defaultFrom: { label, fixed: true } });
   return {
     ...spec,
-    scoreFunc: spec.scoreFunc.sites.length ? spec.scoreFunc : { value: 'softmax', ...fixed(`${router}: softmax over all experts`) },
-    order: spec.order.sites.length ? spec.order : { value: 'score-then-topk', ...fixed(`${router}: softmax over all experts, then top-k`) },
-    routerBias: { value: false, ...fixed(`${router}: its gate is \`nn.Linear(hidden, experts, bias=False)\` (l.72-78)`) },
-    scale: spec.scale.sites.length ? spec.scale : { value: 1, ...fixed(`${router}: no scaling`) },
+    scoreFunc: spec.scoreFunc.sites.length ? spec.scoreFunc : fixedBy('softmax', `${router}: softmax over all experts`),
+    order: spec.order.sites.length ? spec.order : fixedBy<Order>('score-then-topk', `${router}: softmax over all experts, then top-k`),
+    routerBias: fixedBy(false, `${router}: its gate is \`nn.Linear(hidden, experts, bias=False)\` (l.72-78)`),
+    scale: spec.scale.sites.length ? spec.scale : fixedBy(1, `${router}: no scaling`),
     normalize: spec.scoreFunc.sites.length ? spec.normalize : { value: 'never', sites: [], defaultFrom: { label: `${router}: the k weights are not renormalised (moe_normalize_expert_weights None, ${MEGABLOCKS_ARGUMENTS} l.31)` } },
   };
 }
@@ -1390,7 +1388,6 @@ function fromCheckpoint(spec: RouterSpec, unread: string | undefined): RouterSpe
 }
 
 /** A field whose value the launch does not decide, for one reason. */
-const unknownBecause = (why: string) => <T>(field: Field<T>): Field<T> => ({ ...field, unknown: why });
 
 /** Expert groups that may or may not be used. */
 const unknownGroups = (why: string): NonNullable<RouterSpec['groups']> => ({

@@ -13,7 +13,7 @@
  *   from a weight without a bias (moe/router.py l.75, l.161-164 @8be40a3), whatever `--moe-router-pre-softmax` says.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { sitesOf, type Field, type RouterSpec } from '../model/router-spec';
+import { fixedBy, sitesOf, unknownBecause, type Field, type RouterSpec } from '../model/router-spec';
 import { baseName, fileAbove } from '../text/paths';
 import { launchedPrograms } from './launched-program';
 import type { RelatedText } from './megatron';
@@ -34,8 +34,6 @@ function lastImportOf(source: string, name: string): ImportBinding | undefined {
   return found;
 }
 
-const fixed = <T>(value: T, label: string): Field<T> => ({ value, sites: [], defaultFrom: { label, fixed: true } });
-const unknown = <T>(field: Field<T>, why: string): Field<T> => ({ ...field, unknown: why });
 const inCheckout = (path: string): string => path.slice(path.lastIndexOf('megatron_patch/'));
 
 interface PatchedRouter {
@@ -63,12 +61,12 @@ const PATCHED_ROUTERS: readonly PatchedRouter[] = [
     specModule: 'megatron_patch.model.qwen3_moe.gpt_layer_specs',
     apply(spec, via, program, read) {
       const patch = fileAbove(program, QWEN3_UTILS, read, MAX_DEPTH);
-      if (!patch) return { ...spec, normalize: unknown(spec.normalize, `${via}, whose router (${QWEN3_UTILS}) is not in this workspace`) };
-      if (!QWEN3_DIVIDES_BY_SUM.test(patch.text)) return { ...spec, normalize: unknown(spec.normalize, `${via}, whose router (${inCheckout(patch.path)}) is not the one MoE Lens knows (alibaba/Pai-Megatron-Patch @2c3e3c9)`) };
-      if (spec.scoreFunc.unknown !== undefined) return { ...spec, normalize: unknown(spec.normalize, `${via}, whose router renormalises softmax weights always and sigmoid ones when k > 1, and the score function is not known`) };
+      if (!patch) return { ...spec, normalize: unknownBecause(`${via}, whose router (${QWEN3_UTILS}) is not in this workspace`)(spec.normalize) };
+      if (!QWEN3_DIVIDES_BY_SUM.test(patch.text)) return { ...spec, normalize: unknownBecause(`${via}, whose router (${inCheckout(patch.path)}) is not the one MoE Lens knows (alibaba/Pai-Megatron-Patch @2c3e3c9)`)(spec.normalize) };
+      if (spec.scoreFunc.unknown !== undefined) return { ...spec, normalize: unknownBecause(`${via}, whose router renormalises softmax weights always and sigmoid ones when k > 1, and the score function is not known`)(spec.normalize) };
       // The patch's sigmoid path is Megatron-LM's (divided when k > 1): only softmax changes.
       if (spec.scoreFunc.value !== 'softmax') return spec;
-      return { ...spec, normalize: fixed('always', `${via}: its router divides the softmax weights by their sum, before or after top-k (${inCheckout(patch.path)} l.76-77 at alibaba/Pai-Megatron-Patch @2c3e3c9: "hard code norm_topk_prob")`) };
+      return { ...spec, normalize: fixedBy('always', `${via}: its router divides the softmax weights by their sum, before or after top-k (${inCheckout(patch.path)} l.76-77 at alibaba/Pai-Megatron-Patch @2c3e3c9: "hard code norm_topk_prob")`) };
     },
   },
   {
@@ -83,18 +81,18 @@ const PATCHED_ROUTERS: readonly PatchedRouter[] = [
       const code = layer && router ? fileAbove(program, DEEPSEEK_V2_ROUTER, read, MAX_DEPTH) : undefined;
       const why = !layer || !router ? `${via}, whose MoE layer (${DEEPSEEK_V2_LAYER}) is not in this workspace or names no router` : !code ? `${via}, whose router (${DEEPSEEK_V2_ROUTER}) is not in this workspace` : !SOFTMAX_THEN_TOPK.test(code.text) ? `${via}, whose router (${inCheckout(code.path)}) is not the one MoE Lens knows (alibaba/Pai-Megatron-Patch @8be40a3)` : undefined;
       const routerFields = ['order', 'normalize', 'scale', 'scoreFunc', 'routerBias'] as const;
-      if (why) return { ...spec, ...Object.fromEntries(routerFields.map((key) => [key, unknown(spec[key] as Field<unknown>, why)])) };
+      if (why) return { ...spec, ...Object.fromEntries(routerFields.map((key) => [key, unknownBecause(why)(spec[key] as Field<unknown>)])) };
       // With `aux_loss` balancing only (Megatron-LM's default then); `sinkhorn` and `none` route otherwise.
       const balancing = sitesOf(spec, 'moe_router_load_balancing_type').at(-1)?.literal;
       if (balancing && !(balancing.kind === 'string' && balancing.value === 'aux_loss')) return spec;
       const label = `${via}, whose router (${inCheckout(code!.path)}, as at alibaba/Pai-Megatron-Patch @8be40a3 l.75, l.161-164)`;
       return {
         ...spec,
-        scoreFunc: fixed('softmax', `${label} takes the softmax over all experts`),
-        order: fixed('score-then-topk', `${label} takes the softmax over all experts, then top-k (--moe-router-pre-softmax is not read)`),
-        normalize: fixed('never', `${label} leaves the k weights as they are`),
-        scale: fixed(1, `${label} does not scale the k weights`),
-        routerBias: fixed(false, `${label} has a weight and no bias`),
+        scoreFunc: fixedBy('softmax', `${label} takes the softmax over all experts`),
+        order: fixedBy('score-then-topk', `${label} takes the softmax over all experts, then top-k (--moe-router-pre-softmax is not read)`),
+        normalize: fixedBy('never', `${label} leaves the k weights as they are`),
+        scale: fixedBy(1, `${label} does not scale the k weights`),
+        routerBias: fixedBy(false, `${label} has a weight and no bias`),
         groups: undefined,
       };
     },
@@ -103,11 +101,12 @@ const PATCHED_ROUTERS: readonly PatchedRouter[] = [
 
 /**
  * The launch's configs with Pai-Megatron-Patch's router where the program it runs builds its layers with one
- * (PATCHED_ROUTERS), as they are otherwise, and for a launch that picks its layers itself (`--spec`).
+ * (PATCHED_ROUTERS), as they are otherwise, and for a launch that picks its layers itself (`--spec`). `programs`:
+ * launchedPrograms(text, file), where the caller has it.
  */
-export function withPaiRouters(specs: readonly RouterSpec[], text: string, file: string, read: RelatedText): readonly RouterSpec[] {
+export function withPaiRouters(specs: readonly RouterSpec[], text: string, file: string, read: RelatedText, programs = launchedPrograms(text, file)): readonly RouterSpec[] {
   if (!specs.some((s) => s.framework === 'megatron') || /(^|\s)--spec(\s|=|$)/m.test(text)) return specs;
-  for (const program of launchedPrograms(text, file) ?? []) {
+  for (const program of programs) {
     const patched = PATCHED_ROUTERS.find((r) => r.program.test(program));
     const source = patched && read(program);
     if (!patched || source === undefined || !source.includes(patched.specModule) || lastImportOf(source, patched.specFunction)?.module !== patched.specModule) continue;
