@@ -1231,8 +1231,8 @@ function softmaxTopk(spec: RouterSpec, sites: readonly Site[], normTopk: Site | 
   const renormalises = on(normTopk) === true;
   return {
     ...spec,
-    scoreFunc: { value: 'softmax', sites: [], defaultFrom: { label: `${label}: softmax over all experts, whatever --moe-router-score-function says`, fixed: true } },
-    order: { value: 'score-then-topk', sites: [], defaultFrom: { label: `${label}: softmax, then top-k`, fixed: true } },
+    scoreFunc: fixedBy('softmax', `${label}: softmax over all experts, whatever --moe-router-score-function says`),
+    order: fixedBy('score-then-topk', `${label}: softmax, then top-k`),
     selectionBias: { value: on(bias) === true ? 'learned' : 'none', sites: bias ? [bias] : [], ...unread(bias) },
     normalize: {
       value: renormalises ? 'always' : 'never',
@@ -1281,12 +1281,12 @@ function megaBlocksSpelling(spec: RouterSpec, sites: readonly Site[]): RouterSpe
     return {
       ...spec,
       topK,
-      scoreFunc: spec.scoreFunc.sites.length ? spec.scoreFunc : { value: 'softmax', sites: [], defaultFrom: { label: `${router}: softmax over all experts`, fixed: true } },
+      scoreFunc: spec.scoreFunc.sites.length ? spec.scoreFunc : fixedBy('softmax', `${router}: softmax over all experts`),
       normalize:
         normalizeSite && normalizeSite.literal.kind !== 'none'
           ? { value: spec.normalize.value, sites: [normalizeSite], unknown: `\`moe_normalize_expert_weights\` divides the k weights by their p-norm (${router}), which MoE Lens does not model` }
           : { value: 'never', sites: normalizeSite ? [normalizeSite] : [], defaultFrom: { label: `${router}: the k weights are not renormalised (moe_normalize_expert_weights None, ${MEGABLOCKS_ARGUMENTS} l.31)` } },
-      scale: spec.scale.sites.length ? spec.scale : { value: 1, sites: [], defaultFrom: { label: `${router}: no scaling`, fixed: true } },
+      scale: spec.scale.sites.length ? spec.scale : fixedBy(1, `${router}: no scaling`),
     };
   }
   const routerBias = { value: false, sites: [], defaultFrom: { label: `GPT-NeoX's routers have no gate bias (${NEOX} megatron/model/router.py l.57, l.210)` } };
@@ -1299,8 +1299,8 @@ function megaBlocksSpelling(spec: RouterSpec, sites: readonly Site[]): RouterSpe
       topK,
       routerBias,
       order: { value: 'score-then-topk', sites: [routerType!] },
-      scoreFunc: { value: 'softmax', sites: [], defaultFrom: { label: `${label}: softmax`, fixed: true } },
-      normalize: { value: 'never', sites: [], defaultFrom: { label: `${label}: the k weights are not renormalised`, fixed: true } },
+      scoreFunc: fixedBy('softmax', `${label}: softmax`),
+      normalize: fixedBy('never', `${label}: the k weights are not renormalised`),
     };
   }
   const why =
@@ -1355,11 +1355,11 @@ function mindSpeedMmQwen35(spec: RouterSpec, map: YAMLMap, document: Document): 
   const label = `${MINDSPEED_MM_QWEN35}/modules.py TopKRouter (l.1579-1610), used at tensor parallel 1 (spec.py l.148-150)`;
   return {
     ...spec,
-    scoreFunc: { value: 'softmax', sites: [], defaultFrom: { label: `${label}: softmax over all experts`, fixed: true } },
-    order: { value: 'score-then-topk', sites: [], defaultFrom: { label: `${label}: softmax, then top-k; moe_router_pre_softmax is not read`, fixed: true } },
-    normalize: { value: 'always', sites: [], defaultFrom: { label: `${label}: the k weights are divided by their sum`, fixed: true } },
-    scale: { value: 1, sites: [], defaultFrom: { label: `${label}: no scaling factor`, fixed: true } },
-    selectionBias: { value: 'none', sites: [], defaultFrom: { label: `${label}: no expert bias`, fixed: true } },
+    scoreFunc: fixedBy('softmax', `${label}: softmax over all experts`),
+    order: fixedBy('score-then-topk', `${label}: softmax, then top-k; moe_router_pre_softmax is not read`),
+    normalize: fixedBy('always', `${label}: the k weights are divided by their sum`),
+    scale: fixedBy(1, `${label}: no scaling factor`),
+    selectionBias: fixedBy('none', `${label}: no expert bias`),
     groups: undefined,
   };
 }

@@ -9,7 +9,7 @@
  * defaults are *assumed* (routing uses them, rules do not), and anything else the evaluator could not follow
  * is unknown.
  */
-import { literalText, withLaunch, type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
+import { fixedBy, literalText, withLaunch, type DefaultOrigin, type Field, type Insertion, type LaunchScope, type Literal, type RouterSpec, type SelectionBias, type Site, type UnknownKey } from '../model/router-spec';
 import {
   TORCHTITAN_KNOWN_FIELDS,
   TORCHTITAN_MOE_DEFAULTS,
@@ -909,7 +909,7 @@ function effectiveRouteNorm(routeNorm: Field<boolean>, scoreFunc: Field<string>,
     if (!module || !guard) continue;
     const where = `${module.file.split('/').slice(-2).join('/')} line ${module.lineAt(guard.index)}`;
     if (scoreFunc.unknown !== undefined) return { ...written, unknown: `this torchtitan renormalises only sigmoid scores (${where}), and the score function is not known` };
-    return { value: 'never', sites: [], defaultFrom: { label: `\`route_norm\` is True, but this torchtitan renormalises only sigmoid scores (${where}): ${scoreFunc.value} scores are not renormalised`, fixed: true } };
+    return fixedBy('never', `\`route_norm\` is True, but this torchtitan renormalises only sigmoid scores (${where}): ${scoreFunc.value} scores are not renormalised`);
   }
   return written;
 }
@@ -1010,7 +1010,7 @@ function trainSpecBias(evaluator: PythonEvaluator, file: string): ((bias: Field<
   const where = `TrainSpec(build_optimizers_fn=build_optimizers) in ${callPlace(evaluator, specs[0]!.object)}`;
   if (builder.kind === 'function') {
     if (!evaluator.module(builder.fn.file)?.parsed.text.includes('def build_optimizers_with_moe_load_balancing')) return undefined;
-    const none: Field<SelectionBias> = { value: 'none', sites: [], defaultFrom: { label: `${where}: that builder registers no update of \`expert_bias\`, which stays at its initial zeros (${builder.fn.file.split('/').slice(-3).join('/')} updates it only in build_optimizers_with_moe_load_balancing)`, fixed: true } };
+    const none: Field<SelectionBias> = fixedBy('none', `${where}: that builder registers no update of \`expert_bias\`, which stays at its initial zeros (${builder.fn.file.split('/').slice(-3).join('/')} updates it only in build_optimizers_with_moe_load_balancing)`);
     return onLearnedBias(none);
   }
   return onLearnedBias(`${where}, from outside the workspace: torchtitan from a9aa506 (2025-08-05) to 9810191 (2026-02-23) updated \`expert_bias\` only in build_optimizers_with_moe_load_balancing, so whether this run learns one depends on its torchtitan version`);
@@ -1056,7 +1056,7 @@ function noHookBias(specs: readonly ObjectValue[], evaluator: PythonEvaluator, r
   const where = `ModelSpec(post_optimizer_build_fn=None) in ${callPlace(evaluator, specs[0]!)}`;
   const trainer = fileAbove(file, 'torchtitan/trainer.py', read, MAX_TRAINER_DEPTH);
   if (trainer && trainer.text.includes('post_optimizer_build_fn') && !/register_moe_load_balancing_hook|expert_bias/.test(trainer.text)) {
-    const none: Field<SelectionBias> = { value: 'none', sites: [], defaultFrom: { label: `${where}: the trainer (${trainer.path.split('/').slice(-2).join('/')}) updates \`expert_bias\` only through post_optimizer_build_fn, so it stays at its initial zeros`, fixed: true } };
+    const none: Field<SelectionBias> = fixedBy('none', `${where}: the trainer (${trainer.path.split('/').slice(-2).join('/')}) updates \`expert_bias\` only through post_optimizer_build_fn, so it stays at its initial zeros`);
     return onLearnedBias(none);
   }
   return onLearnedBias(`${where}: whether anything updates \`expert_bias\` depends on the trainer, and torchtitan/trainer.py is not in the workspace above this file`);
