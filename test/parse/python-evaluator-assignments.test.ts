@@ -682,3 +682,107 @@ describe('evaluator: setattr', () => {
     assert.equal(intOf(path(asObject(roots.get('build')), 'top_k')), 2);
   });
 });
+
+describe('evaluator: a local dict or list changed in place (copy-on-write)', () => {
+  /** `Config(**config)` after `config` was changed by `change` (torchtitan-npu-simulator's flavor builders). */
+  const built = (change: string, extra = ''): PyValue | undefined =>
+    evaluate(`def _base():\n    return {"dim": 4096, "moe_args": MoE(experts=256, top_k=6)}\n\n\ndef build(flag):\n    config = _base()\n    alias = config\n${extra}    ${change}\n    return (Config(**config), alias, config)\n`).roots.get('build');
+  const first = (value: PyValue | undefined): PyValue | undefined => (value?.kind === 'list' ? value.items[0] : undefined);
+  const second = (value: PyValue | undefined): PyValue | undefined => (value?.kind === 'list' ? value.items[1] : undefined);
+  const third = (value: PyValue | undefined): PyValue | undefined => (value?.kind === 'list' ? value.items[2] : undefined);
+
+  it('applies an item assignment, update, setdefault, pop, del and clear where every key is known', () => {
+    const experts = (change: string): number | undefined => intOf(path(first(built(change)), 'moe_args', 'experts'));
+    assert.equal(experts('config["moe_args"] = MoE(experts=16, top_k=2)'), 16);
+    assert.equal(experts('config.update({"moe_args": MoE(experts=16, top_k=2)})'), 16);
+    assert.equal(experts('config.update(moe_args=MoE(experts=32, top_k=2))'), 32);
+    assert.equal(experts('config.setdefault("moe_args", MoE(experts=16))'), 256, 'setdefault keeps an entry that is there');
+    assert.equal(intOf(path(first(built('config.setdefault("n_layers", 3)')), 'n_layers')), 3, 'setdefault adds one that is not');
+    for (const change of ['config.pop("moe_args")', 'del config["moe_args"]', 'config.clear()']) assert.equal(path(first(built(change)), 'moe_args'), undefined, change);
+    assert.equal(intOf(path(first(built('config.pop("missing", None)')), 'moe_args', 'experts')), 256, 'pop of a key that is not there changes nothing');
+  });
+
+  it('changes every local that holds the same dict, and no dict anyone else holds', () => {
+    assert.equal(intOf(path(second(built('config["moe_args"] = MoE(experts=16)')) as PyValue, 'experts')), undefined);
+    const alias = second(built('config["moe_args"] = MoE(experts=16)'));
+    assert.equal(alias?.kind, 'dict');
+    const entry = (alias as { entries: readonly { key: PyValue; value: PyValue }[] }).entries.find((e) => e.key.kind === 'string' && e.key.value === 'moe_args');
+    assert.equal(intOf(path(entry?.value, 'experts')), 16, 'an alias of the dict sees the change');
+    const { roots } = evaluate('BASE = {"moe_args": MoE(experts=256)}\n\n\ndef build():\n    config = dict(**BASE)\n    config["moe_args"] = MoE(experts=16)\n    return Config(**config)\n');
+    assert.equal(intOf(path(roots.get('build'), 'moe_args', 'experts')), 16);
+    const base = roots.get('BASE');
+    assert.equal(base?.kind, 'dict');
+    assert.equal(intOf(path((base as { entries: readonly { value: PyValue }[] }).entries[0]?.value, 'experts')), 256, 'the module-level dict it was copied from is unchanged');
+  });
+
+  it('leaves the dict unknown where a key, the entries or the path are not known', () => {
+    for (const [change, why] of [
+      ['config[flag] = MoE(experts=16)', /changes an entry MoE Lens cannot name/],
+      ['config.update(flag)', /adds entries MoE Lens cannot read/],
+      ['config.update(**flag)', /passes \* or \*\* arguments/],
+      ['config.popitem()', /removes an entry MoE Lens does not track/],
+      ['config["moe_args"].experts = 16', /changes it where MoE Lens does not follow/],
+    ] as const) {
+      const value = third(built(change));
+      assert.equal(value?.kind, 'unknown', change);
+      assert.equal(second(built(change))?.kind, 'unknown', `${change}: its alias too`);
+      assert.match((value as { reason: string }).reason, why, change);
+    }
+  });
+
+  it('in a branch MoE Lens cannot decide, makes the entry it sets unknown', () => {
+    const value = first(built('config["moe_args"] = MoE(experts=16)', '    if flag:\n    '));
+    const moe = path(value, 'moe_args');
+    assert.equal(moe?.kind, 'unknown');
+    assert.match((moe as { reason: string }).reason, /runs only in a branch MoE Lens cannot decide/);
+  });
+
+  it('replaces a list item at a known index, and forgets a list changed at an unknown one', () => {
+    const { roots } = evaluate('def build(i):\n    layers = [MoE(experts=8), MoE(experts=8)]\n    layers[-1] = MoE(experts=64)\n    return layers\n\n\ndef other(i):\n    layers = [MoE(experts=8)]\n    layers[i] = MoE(experts=64)\n    return layers\n');
+    const layers = roots.get('build');
+    assert.equal(layers?.kind, 'list');
+    assert.deepEqual((layers as { items: PyValue[] }).items.map((item) => intOf(path(item, 'experts'))), [8, 64]);
+    assert.equal(roots.get('other')?.kind, 'unknown');
+  });
+});
+
+describe('torchtitan: a flavor builder that swaps moe_args in its dict (torchtitan-npu-simulator @e5e82b8)', () => {
+  const text = `from dataclasses import dataclass
+
+
+@dataclass
+class MoEArgs:
+    num_experts: int = 8
+    top_k: int = 1
+    score_func: str = "sigmoid"
+
+
+@dataclass
+class ModelConfig:
+    dim: int = 64
+    moe_args: MoEArgs = None
+
+
+def _small_moe() -> MoEArgs:
+    return MoEArgs(num_experts=16, top_k=2, score_func="softmax")
+
+
+def _base() -> dict:
+    return {"dim": 4096, "moe_args": MoEArgs(num_experts=256, top_k=6, score_func="softmax")}
+
+
+def _small() -> ModelConfig:
+    config = _base()
+    config.update({"moe_args": _small_moe()})
+    return ModelConfig(**config)
+
+
+configs = {"small": _small}
+`;
+  it('reads the router the flavor runs, and lists no router the builder threw away', () => {
+    const project = new ProjectIndex();
+    project.setText('/w/flavors.py', text);
+    const { specs } = analyzeTorchtitanPython(text, '/w/flavors.py', project);
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['small', 16, 2]]);
+  });
+});

@@ -67,7 +67,7 @@ export function analyzeTorchtitanPython(text: string, file: string, project?: Py
     const spec = found.index === 0 ? withJobSettings(buildSpec(found, evaluator, file, text, read, trainSpec), found.root, evaluator, parsed, file) : buildSpec(found, evaluator, file, text, read, trainSpec);
     return builtFromOwnParameters(found.root, spec, parsed, file) || noMoeLayer(found.model) ? [] : [spec];
   });
-  const specs = [...routers, ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built), ...megatronCallConfigs(parsed, evaluator, file, built)]
+  const specs = [...routers, ...dataclassConfigs(parsed, evaluator, file), ...keyedCallConfigs(evaluator, file, built.byContext), ...megatronCallConfigs(parsed, evaluator, file, built.byContext)]
     .slice(0, MAX_SPECS)
     .sort((a, b) => a.range.start - b.range.start);
   // A Megatron config inside an older Megatron checkout runs its router, which may have no bias (megatron.ts).
@@ -240,8 +240,9 @@ const contextKey = (context: NamingContext): string => `${context.file}\u0000${c
  * What this file built, by every naming context it was built under (a row, and the table around it), made in
  * one pass: asking each of thousands of rows to scan every construction was quadratic.
  */
-function constructionsByContext(evaluator: PythonEvaluator, file: string): Map<string, ObjectValue[]> {
+function constructionsByContext(evaluator: PythonEvaluator, file: string): Built {
   const byContext = new Map<string, ObjectValue[]>();
+  const rowsOf = new Map<ObjectValue, Set<string>>();
   for (const c of evaluator.constructions) {
     if (c.object.call.file !== file) continue;
     for (let context = c.context; context; context = context.parent) {
@@ -249,12 +250,23 @@ function constructionsByContext(evaluator: PythonEvaluator, file: string): Map<s
       const list = byContext.get(key);
       if (list) list.push(c.object);
       else byContext.set(key, [c.object]);
+      if (context.kind === 'entry' && context.parent) {
+        const tables = rowsOf.get(c.object) ?? new Set<string>();
+        tables.add(contextKey(context.parent));
+        rowsOf.set(c.object, tables);
+      }
     }
   }
-  return byContext;
+  return { byContext, builtInRowOf: (object, table) => rowsOf.get(object)?.has(table) ?? false };
 }
 
-function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<string, ObjectValue[]>): FoundRouter[] {
+/** What a file built, by naming context; and whether an object was built while a row of a table ran. */
+interface Built {
+  readonly byContext: Map<string, ObjectValue[]>;
+  readonly builtInRowOf: (object: ObjectValue, tableKey: string) => boolean;
+}
+
+function collectRouters(evaluator: PythonEvaluator, file: string, built: Built): FoundRouter[] {
   const claimed = new Set<ObjectValue>();
   /** The call sites of what a flavor claimed. */
   const claimedCalls = new Set<string>();
@@ -275,8 +287,11 @@ function collectRouters(evaluator: PythonEvaluator, file: string, built: Map<str
     // A table whose rows were read already holds nothing new: the same calls, run again for the table (rows may
     // share a builder's calls, so only the table's are filtered).
     if (!objects.some((o) => isRouterObject(o, evaluator))) {
-      const around = tables.has(contextKey(root.context));
-      objects.push(...(built.get(contextKey(root.context)) ?? []).filter((o) => !around || !claimedCalls.has(callKeyOf(o))));
+      const key = contextKey(root.context);
+      const around = tables.has(key);
+      // What a row's builder built and its flavor does not hold (`config.update({"moe_args": ...})` replaced it) is
+      // no config of the table's either.
+      objects.push(...(built.byContext.get(key) ?? []).filter((o) => !around || (!claimedCalls.has(callKeyOf(o)) && !built.builtInRowOf(o, key))));
     }
     // A router over one expert (a shared expert's, in OLMo-core) routes nothing.
     const routers = objects.filter((o) => !claimed.has(o) && isRouterObject(o, evaluator) && !oneExpert(o));

@@ -76,6 +76,8 @@ const MAX_NESTING = 200;
 /** Names in one attribute assignment's target (`a.b.c = v` has three) that are followed. */
 const MAX_ASSIGNED_PATH = 32;
 /** Values visited, per attribute assignment, to find the other locals that hold an object it changed. */
+/** Methods that change a dict in place (dictMethod). */
+const DICT_MUTATORS = new Set(['update', 'setdefault', 'pop', 'popitem', 'clear']);
 const MAX_ALIAS_VISITS = 4_096;
 const MAX_ALIAS_DEPTH = 16;
 
@@ -677,7 +679,7 @@ export class PythonEvaluator {
     const trace = traceAt(file, node);
     if (!calleeNode) return unknown('an incomplete call', trace);
     const argList = node.getChild('ArgList');
-    const mutated = this.listMethod(calleeNode, argList, frame);
+    const mutated = this.listMethod(calleeNode, argList, frame) ?? this.dictMethod(node, calleeNode, argList, frame);
     if (mutated) return mutated;
     const converted = this.conversion(calleeNode, argList, frame);
     if (converted) return converted;
@@ -790,6 +792,140 @@ export class PythonEvaluator {
       else if (argument.kind === 'list') owner.items.push(...argument.items.slice(0, MAX_LIST_ITEMS - owner.items.length));
     }
     return { kind: 'none', trace: traceAt(frame.module.file, calleeNode) };
+  }
+
+  /**
+   * `config["moe_args"] = x` and `del config["moe_args"]` (`value` undefined) on a local holding a dict or a list:
+   * copy-on-write, as assignAttribute does for attributes (torchtitan-npu-simulator's flavor builders swap
+   * `moe_args` in a dict before `Config(**config)`). A key MoE Lens cannot name, an index outside the list, a
+   * slice or a nested target (`config["moe"]["top_k"] = 4`, `config["moe"].top_k = 4`) leaves the local unknown;
+   * in a branch MoE Lens cannot decide, the entry becomes unknown. False where the target's root is no such local.
+   */
+  private assignEntry(statement: SyntaxNode, target: SyntaxNode, value: PyValue | undefined, valueNode: SyntaxNode | undefined, frame: Frame): boolean {
+    const { file, parsed } = frame.module;
+    let root: SyntaxNode = target;
+    while (root.name === 'MemberExpression' && root.firstChild) root = root.firstChild;
+    if (root.name !== 'VariableName') return false;
+    const name = nodeText(parsed.text, root);
+    const held = frame.locals.get(name);
+    if (held?.kind !== 'dict' && held?.kind !== 'list') return false;
+    const said = `\`${clip(nodeText(parsed.text, statement))}\` (line ${frame.module.lineAt(statement.from)})`;
+    const parts = children(target);
+    const indexNode = parts[2];
+    if (parts.length !== 4 || parts[0]?.name !== 'VariableName' || parts[1]?.name !== '[' || parts[3]?.name !== ']' || !indexNode) return this.forgetLocal(name, held, `${said} changes it where MoE Lens does not follow`, statement, frame);
+    const key = this.evalExpr(indexNode, frame);
+    const entryValue = (): PyValue => (this.undecided > 0 ? unknown(`${said} runs only in a branch MoE Lens cannot decide`, traceAt(file, statement)) : passedThrough(value!, place(file, target)));
+    if (held.kind === 'list') {
+      const length = held.items.length;
+      const at = key.kind === 'int' ? (key.value < 0 ? key.value + length : key.value) : -1;
+      if (at < 0 || at >= length || this.inexact.has(identityOf(held)) || (value === undefined && this.undecided > 0)) return this.forgetLocal(name, held, `${said} changes an item MoE Lens cannot place`, statement, frame);
+      const items = [...held.items];
+      if (value === undefined) items.splice(at, 1);
+      else items[at] = entryValue();
+      return this.replaceLocal(name, held, changedCopy<PyValue>({ ...held, items }, held), statement, frame);
+    }
+    const found = isScalar(key) ? this.entryIndex(held, held.entries, key) : 'unknown';
+    if (found === 'unknown' || (value === undefined && this.undecided > 0)) return this.forgetLocal(name, held, `${said} changes an entry MoE Lens cannot name`, statement, frame);
+    const entries = [...held.entries];
+    if (value === undefined) {
+      if (found >= 0) entries.splice(found, 1);
+    } else {
+      const entry: DictEntry = { key, keyRange: rangeOf(indexNode), value: entryValue(), valueRange: rangeOf(valueNode!), range: rangeOf(statement) };
+      if (found >= 0) entries[found] = entry;
+      else if (entries.length < MAX_DICT_ENTRIES) entries.push(entry);
+      else return this.forgetLocal(name, held, `${said} grows a dict past ${MAX_DICT_ENTRIES} entries`, statement, frame);
+    }
+    return this.replaceLocal(name, held, changedCopy<PyValue>({ ...held, entries }, held), statement, frame);
+  }
+
+  /**
+   * `config.update({...})`, `config.setdefault(k, v)`, `config.pop(k)`, `config.clear()`, `config.popitem()` on a
+   * local holding a dict: the local is rebound to a changed copy (assignEntry), and the call's result is what
+   * Python returns; where the arguments or the keys are not known, or the call runs in a branch MoE Lens cannot
+   * decide and removes entries, the local becomes unknown. Undefined where the call is no such method call.
+   */
+  private dictMethod(call: SyntaxNode, calleeNode: SyntaxNode, argList: SyntaxNode | null, frame: Frame): PyValue | undefined {
+    const { file, parsed } = frame.module;
+    if (calleeNode.name !== 'MemberExpression' || calleeNode.lastChild?.name !== 'PropertyName' || calleeNode.firstChild?.name !== 'VariableName') return undefined;
+    const method = nodeText(parsed.text, calleeNode.lastChild);
+    if (!DICT_MUTATORS.has(method)) return undefined;
+    const name = nodeText(parsed.text, calleeNode.firstChild);
+    const held = frame.locals.get(name);
+    if (held?.kind !== 'dict') return undefined;
+    const trace = traceAt(file, call);
+    const said = `\`${clip(nodeText(parsed.text, call))}\` (line ${frame.module.lineAt(call.from)})`;
+    const { positional, keywords, unpacked } = this.evalArguments(argList, frame);
+    const forget = (why: string): PyValue => {
+      this.forgetLocal(name, held, `${said} ${why}`, call, frame);
+      return unknown(`${said} ${why}`, trace);
+    };
+    const entryValue = (v: PyValue, at: SyntaxNode): PyValue => (this.undecided > 0 ? unknown(`${said} runs only in a branch MoE Lens cannot decide`, trace) : passedThrough(v, place(file, at)));
+    const entries = [...held.entries];
+    let result: PyValue = { kind: 'none', trace };
+    if (unpacked) return forget('passes * or ** arguments MoE Lens cannot read');
+    if (method === 'update') {
+      const given: DictEntry[] = [];
+      if (positional.length > 1) return forget('is not a call Python accepts');
+      const source = positional[0]?.value;
+      if (source) {
+        if (source.kind !== 'dict' || this.inexact.has(identityOf(source))) return forget('adds entries MoE Lens cannot read');
+        given.push(...source.entries);
+      }
+      for (const [key, arg] of keywords) given.push({ key: { kind: 'string', value: key, trace }, keyRange: arg.keyRange ?? arg.range, value: arg.value, valueRange: arg.range, range: arg.range });
+      for (const entry of given) {
+        const found = isScalar(entry.key) ? this.entryIndex(held, entries, entry.key) : 'unknown';
+        if (found === 'unknown') return forget('sets an entry MoE Lens cannot name');
+        const changed = { ...entry, value: entryValue(entry.value, calleeNode) };
+        if (found >= 0) entries[found] = changed;
+        else if (entries.length < MAX_DICT_ENTRIES) entries.push(changed);
+        else return forget(`grows a dict past ${MAX_DICT_ENTRIES} entries`);
+      }
+    } else if (method === 'setdefault' || method === 'pop') {
+      const key = positional[0]?.value;
+      const found = key && isScalar(key) && keywords.size === 0 ? this.entryIndex(held, held.entries, key) : 'unknown';
+      if (found === 'unknown') return forget('names an entry MoE Lens cannot name');
+      if (method === 'setdefault') {
+        const value = positional[1]?.value ?? { kind: 'none', trace };
+        if (found >= 0) result = entries[found]!.value;
+        else if (entries.length >= MAX_DICT_ENTRIES) return forget(`grows a dict past ${MAX_DICT_ENTRIES} entries`);
+        else {
+          result = value;
+          entries.push({ key: key!, keyRange: positional[0]!.range, value: entryValue(value, calleeNode), valueRange: positional[1]?.range ?? rangeOf(call), range: rangeOf(call) });
+        }
+      } else {
+        if (this.undecided > 0) return forget('runs only in a branch MoE Lens cannot decide');
+        result = found >= 0 ? entries.splice(found, 1)[0]!.value : (positional[1]?.value ?? unknown(`${said} raises KeyError`, trace));
+      }
+    } else {
+      // clear, popitem: which entries are left is not tracked in a branch, nor which one popitem takes.
+      if (method === 'popitem' || this.undecided > 0) return forget(method === 'popitem' ? 'removes an entry MoE Lens does not track' : 'runs only in a branch MoE Lens cannot decide');
+      entries.length = 0;
+    }
+    this.replaceLocal(name, held, changedCopy<PyValue>({ ...held, entries }, held), call, frame);
+    return result;
+  }
+
+  /** The index of `key`'s entry in a dict (-1: none); 'unknown' where an entry's key cannot be compared with it. */
+  private entryIndex(dict: PyValue, entries: readonly DictEntry[], key: PyValue): number | 'unknown' {
+    for (let i = 0; i < entries.length; i++) {
+      const same = scalarEquals(entries[i]!.key, key);
+      if (same === undefined) return 'unknown';
+      if (same) return i;
+    }
+    return this.inexact.has(identityOf(dict)) ? 'unknown' : -1;
+  }
+
+  /** The local `name` (and its aliases) now holds `copy` of the dict or list it held. True, for assignEntry's caller. */
+  private replaceLocal(name: string, held: PyValue, copy: PyValue, changedBy: SyntaxNode, frame: Frame): true {
+    this.rebindLocal(name, copy, new Map([[identityOf(held), copy]]), changedBy, frame);
+    return true;
+  }
+
+  /** The local `name` (and its aliases) no longer holds a value MoE Lens knows: `why` says what changed it. */
+  private forgetLocal(name: string, held: PyValue, why: string, changedBy: SyntaxNode, frame: Frame): true {
+    const lost = unknown(why, traceAt(frame.module.file, changedBy));
+    this.rebindLocal(name, lost, new Map([[identityOf(held), lost]]), changedBy, frame);
+    return true;
   }
 
   private evalArguments(argList: SyntaxNode | null, frame: Frame): { positional: Argument[]; keywords: Map<string, Argument>; unpacked: boolean } {
@@ -941,6 +1077,8 @@ export class PythonEvaluator {
             for (const name of target.name === 'TupleExpression' ? elements(target) : [target]) {
               if (name.name === 'VariableName') frame.locals.set(nodeText(text, name), unknown('a tuple assignment', traceAt(frame.module.file, name)));
             }
+          } else if (target.name === 'MemberExpression' && parts[i + 1]?.name === 'AssignOp' && this.assignEntry(statement, target, value, valueNode, frame)) {
+            // `config["moe_args"] = x` on a local dict or list: done.
           } else if (target.name === 'MemberExpression' && parts[i + 1]?.name === 'AssignOp') {
             // In a branch MoE Lens cannot decide, the attribute may or may not be changed: not known after it.
             const assignedValue = this.undecided > 0 ? unknown(`\`${clip(nodeText(text, target))}\` is set only in a branch MoE Lens cannot decide (line ${frame.module.lineAt(statement.from)})`, traceAt(frame.module.file, statement)) : value;
@@ -963,6 +1101,10 @@ export class PythonEvaluator {
       case 'ExpressionStatement': {
         if (statement.firstChild?.name === 'CallExpression' && this.setAttribute(statement, statement.firstChild, frame)) return undefined;
         for (const child of children(statement)) if (child.name !== 'UpdateOp' && child.name !== 'VariableName') this.evalExpr(child, frame);
+        return undefined;
+      }
+      case 'DeleteStatement': {
+        for (const target of children(statement)) if (target.name === 'MemberExpression') this.assignEntry(statement, target, undefined, undefined, frame);
         return undefined;
       }
       case 'ReturnStatement': {
@@ -1180,15 +1322,24 @@ export class PythonEvaluator {
     }
     const updated = set(root, 0);
     this.attributeAssignments.set(key, applied);
+    this.rebindLocal(rootName, updated, replaced, assigned, frame);
+  }
+
+  /**
+   * The local `rootName` now holds `updated`, a changed copy; every other local that holds one of the values
+   * changed (`replaced`: an alias, `p = config.parallelism`) sees the change, or becomes unknown where the alias
+   * budget runs out. `changedBy` is the statement, for messages.
+   */
+  private rebindLocal(rootName: string, updated: PyValue, replaced: Map<PyValue, PyValue>, changedBy: SyntaxNode, frame: Frame): void {
+    const { file, parsed } = frame.module;
     frame.locals.set(rootName, updated);
-    // Every other local that holds one of the objects changed (an alias, `p = config.parallelism`) sees the change.
     let budget = MAX_ALIAS_VISITS;
     const unchanged = new Set<PyValue>();
     for (const [name, local] of frame.locals) {
       if (name === rootName || local.kind === 'unknown') continue;
       // Each local looked at is a step: a function of many names and many assignments stays within the budget.
       const swapped = ++this.steps > this.limit ? undefined : this.substitute(local, replaced, unchanged, 0, () => --budget >= 0 && ++this.steps <= this.limit);
-      if (swapped === undefined) frame.locals.set(name, unknown(`\`${name}\` may hold an object \`${clip(nodeText(text, assigned))}\` changed`, traceAt(file, assigned)));
+      if (swapped === undefined) frame.locals.set(name, unknown(`\`${name}\` may hold an object \`${clip(nodeText(parsed.text, changedBy))}\` changed`, traceAt(file, changedBy)));
       else if (swapped !== local) frame.locals.set(name, swapped);
     }
   }
