@@ -31,6 +31,17 @@ describe('torchtitan TOML job configs', () => {
     assert.equal(definitionAt({ specs }, JOB.indexOf('[job]')), undefined);
   });
 
+  it("finds the flavors beside a job kept outside the package, the path relative or not (LambdaLabsML/torchtitan's configs/)", () => {
+    // `torchrun -m torchtitan.train configs/job.toml` from the checkout's root imports <root>/torchtitan.
+    const flavors = new ProjectIndex();
+    flavors.setText('torchtitan/models/qwen3/__init__.py', FLAVORS);
+    flavors.setText('/w/repo/torchtitan/models/qwen3/__init__.py', FLAVORS);
+    for (const job of ['configs/qwen3_30b.toml', 'qwen3_30b.toml', '/w/repo/configs/qwen3_30b.toml']) {
+      const { specs, notes } = analyzeTorchtitanToml(JOB, job, flavors);
+      assert.deepEqual([notes, specs.map((s) => [s.name, s.experts.value])], [[], [['qwen3/30B-A3B', 128]]], job);
+    }
+  });
+
   it('reads the [parallelism] degrees as the job\'s layout, located in the job file', () => {
     const job = `${JOB}\n[parallelism]\nexpert_parallel_degree = 8\ntensor_parallel_degree = 2\n`;
     const [spec] = analyzeTorchtitanToml(job, 'repo/torchtitan/models/qwen3/train_configs/qwen3_30b.toml', project).specs;

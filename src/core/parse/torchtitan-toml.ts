@@ -11,7 +11,7 @@ import type { SourceRange } from '../text/source';
 import { onlyNear } from '../text/edit-distance';
 import { stringValue, type ParsedPython } from './python/syntax';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
-import { baseName } from '../text/paths';
+import { baseName, foldersAbove } from '../text/paths';
 
 export interface TomlAnalysis {
   readonly specs: RouterSpec[];
@@ -110,14 +110,10 @@ function tableSites(text: string, name: 'parallelism' | 'job', prefix = ''): Sit
 
 /** Where torchtitan keeps model `name`'s flavors, searched from the job file up (nearest checkout first). */
 function flavorFile(file: string, name: string, project: PythonProject): string | undefined {
-  let dir = file.slice(0, file.lastIndexOf('/'));
-  for (let depth = 0; depth < 16 && dir; depth++) {
-    for (const candidate of [`${dir}/torchtitan/models/${name}/__init__.py`, `${dir}/torchtitan/experiments/${name}/__init__.py`, `${dir}/models/${name}/__init__.py`, `${dir}/${name}/__init__.py`]) {
+  for (const dir of foldersAbove(file, 16)) {
+    for (const candidate of [`${dir}torchtitan/models/${name}/__init__.py`, `${dir}torchtitan/experiments/${name}/__init__.py`, `${dir}models/${name}/__init__.py`, `${dir}${name}/__init__.py`]) {
       if (project.hasModule(candidate)) return candidate;
     }
-    const slash = dir.lastIndexOf('/');
-    if (slash <= 0 || dir.endsWith(':/') || dir.endsWith('://')) break;
-    dir = dir.slice(0, slash);
   }
   return undefined;
 }

@@ -19,20 +19,29 @@ export function normalizePath(path: string): string {
 }
 
 /**
+ * The folders above `file`, its own first, at most `depth` of them, each as a prefix to put before a relative path
+ * (`a/b/`). A relative `file` (the CLI's `moe-lens lint configs/job.toml`) has the current folder, '', at its top;
+ * an absolute one has none ('' would be a path relative to wherever the process runs).
+ */
+export function* foldersAbove(file: string, depth: number): Generator<string> {
+  const relativeFile = !file.startsWith('/');
+  let folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  for (let up = 0; up < depth && (folder !== '' || relativeFile); up++) {
+    yield folder === '' ? '' : `${folder}/`;
+    if (folder === '') break;
+    folder = folder.includes('/') ? folder.slice(0, folder.lastIndexOf('/')) : '';
+  }
+}
+
+/**
  * The nearest file at `relative` in a folder above `file` (its own folder first, at most `depth` folders up) that
  * `read` holds, with its text: a config's checkout (`megatron/core/transformer/moe/router.py`), a Primus preset.
  */
 export function fileAbove(file: string, relative: string, read: (path: string) => string | undefined, depth: number): { path: string; text: string } | undefined {
-  // A relative `file` (the CLI's `moe-lens lint examples/qwen3/run.sh`) has the current folder, '', at its top; an
-  // absolute one has none to try ('' would be a path relative to wherever the process runs).
-  const relativeFile = !file.startsWith('/');
-  let folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-  for (let up = 0; up < depth && (folder !== '' || relativeFile); up++) {
-    const path = normalizePath(folder === '' ? relative : `${folder}/${relative}`);
+  for (const folder of foldersAbove(file, depth)) {
+    const path = normalizePath(`${folder}${relative}`);
     const text = read(path);
     if (text !== undefined) return { path, text };
-    if (folder === '') break;
-    folder = folder.includes('/') ? folder.slice(0, folder.lastIndexOf('/')) : '';
   }
   return undefined;
 }
