@@ -84,7 +84,7 @@ describe('MOE020: the commits that added recent checks (since.ts)', () => {
 
   it("a check that came with its flag names a flag (and value) its trigger writes, one the check cannot fire without", () => {
     const withFlag = MEGATRON_LAUNCH_CHECKS.filter((check) => check.since?.with);
-    assert.equal(withFlag.length, 39);
+    assert.equal(withFlag.length, 43);
     for (const check of withFlag) {
       const [flag, value] = check.since!.with!.split(' ');
       const key = flag!.replace(/^--/, '').replace(/-/g, '_');
@@ -356,7 +356,7 @@ runRuleTests(megatronFlagConflict, {
       name: 'a recent check that came with its flag (MEG-026, ncclep) is an error that names the flag',
       file: SCRIPT,
       code: commandLine({ moe_flex_dispatcher_backend: 'ncclep', moe_token_dispatcher_type: 'alltoall' }),
-      errors: [{ messageId: 'conflict', text: '--moe-flex-dispatcher-backend', severity: 'error', includes: ["moe_flex_dispatcher_backend='ncclep' requires moe_token_dispatcher_type='flex'.", 'added this check on 2026-07-08 (2d7060f) with `--moe-flex-dispatcher-backend ncclep`, which an older Megatron-LM refuses itself'] }],
+      errors: [{ messageId: 'conflict', text: '--moe-flex-dispatcher-backend', severity: 'error', includes: ["moe_flex_dispatcher_backend='ncclep' requires moe_token_dispatcher_type='flex'.", 'added this check on 2026-07-08 (2d7060f); every config it fires on writes `--moe-flex-dispatcher-backend ncclep`, which a Megatron-LM older than that refuses itself'] }],
       output: null,
     },
     {

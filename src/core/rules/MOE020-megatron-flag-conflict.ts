@@ -81,7 +81,7 @@ export const megatronFlagConflict = {
               ` line ${check.line} (census ${check.id}).` +
               (recent ? ` Megatron-LM added this check on ${check.since!.date} (${check.since!.commit}): a Megatron-LM older than that runs this config.` : '') +
               (check.since?.with
-                ? ` Megatron-LM added this check on ${check.since.date} (${check.since.commit}) with \`${check.since.with}\`, which an older Megatron-LM refuses itself: every Megatron-LM stops this launch, the older ones on that flag.`
+                ? ` Megatron-LM added this check on ${check.since.date} (${check.since.commit}); every config it fires on writes \`${check.since.with}\`, which a Megatron-LM older than that refuses itself: every Megatron-LM stops this launch, the older ones on that flag.`
                 : '') +
               (defaults.length > 0 ? ` Flags this script does not write are at Megatron's defaults (it ${spec.launch?.why}): ${defaults.join(', ')}.` : ''),
             range: at.keyRange,

@@ -12,10 +12,20 @@
  * TransformerConfig without the field), so such a launch stops on every Megatron-LM: an error, and the diagnostic
  * says why. `scripts/launch-check-since.ts` cross-checks this table against Megatron-LM's history (2026-11-29: it
  * found MEG-056, MEG-088, MEG-091 and MEG-094 missing, each added with its flag or value, and 35 entries that
- * wanted `with`; the cuda-graph checks that need no new value keep their warnings, as the deprecated
- * `--cuda-graph-scope` that older Megatron-LMs take reaches them too). It also lists MEG-032 and MEG-034, whose
- * messages were reworded after the cutoff as their conditions were relaxed (ebfa138, e58d908): the older check refused
- * every config the current one does, so they stay errors.
+ * wanted `with`). It also lists MEG-032 and MEG-034, whose messages were reworded after the cutoff as their conditions
+ * were relaxed (ebfa138, e58d908): the older check refused every config the current one does, so they stay errors.
+ * So do these, each a rewording, relaxing or narrowing of an older check that refused every config the current one
+ * does (`git log -S` of the older message, and `git show` of the commit that changed it; session 26, helper sweep 31):
+ * MEG-087 (acd0e35 let mtp_num_layers be 0 too; "MTP layernum only supports 1 …" since d7bf5aa, 2025-08-26, "(Temporary)
+ * MTP is not supported …" since ae1c882, 2025-08-01), MEG-078 (d7bf5aa; ae1c882 refused overlap with any PP > 1),
+ * MEG-025 (3df2009 narrowed c544aee's 2025-02-27 "Flex token dispatcher does not support
+ * moe_pad_expert_input_to_capacity" to DeepEP), MEG-146 (8c5cf05 narrowed 0d389f5's 2025-02-25 "Flex token dispatcher
+ * requires TPxEP > 1" to DeepEP), MEG-149 and MEG-051 (a329dd6 replaced "Bias is not supported for MoE", 2659630,
+ * 2025-04-09: every MoE with a bias stopped), MEG-015 (e8e79a4 reworded 1b1b6b8's 2025-04-12 "moe_ffn_hidden_size must
+ * be None when num_experts is not set") and MEG-062 (e41b370 renamed 2b343d7's "cuda_graph_scope must not contain both
+ * moe and moe_router", and the values came with 2b343d7: before it `--cuda-graph-scope` took only full, attn and
+ * full_iteration). The cuda-graph checks of 2b343d7 that point at `--cuda-graph-modules` fire only where a config
+ * writes it, a flag that came later (e41b370, 2026-05-18) and that every older Megatron-LM refuses: `with` it.
  */
 export const CHECK_CUTOFF = '2025-08-22';
 
@@ -27,12 +37,8 @@ export interface CheckSince {
 }
 
 export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
-  'MEG-078': { commit: 'd7bf5aa', date: '2025-08-26' },
-  'MEG-051': { commit: 'a329dd6', date: '2025-09-22' },
-  'MEG-149': { commit: 'a329dd6', date: '2025-09-22' },
   'MEG-055': { commit: 'e8b9df1', date: '2025-11-17', with: '--moe-router-padding-for-quantization' },
   'MEG-056': { commit: 'e8b9df1', date: '2025-11-17', with: '--moe-router-padding-for-quantization' },
-  'MEG-025': { commit: '3df2009', date: '2025-11-18' },
   'MEG-148': { commit: '3df2009', date: '2025-11-18' },
   'MEG-024': { commit: '326ec8c', date: '2025-11-24' },
   'MEG-117': { commit: '9927a85', date: '2025-12-03', with: '--fake-process-group' },
@@ -40,11 +46,11 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-120': { commit: 'b51db3e', date: '2025-12-08' },
   'MEG-095': { commit: 'f19b59e', date: '2025-12-18', with: '--inference-fuse-tp-communication' },
   'MEG-063': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules moe_preprocess' },
-  'MEG-064': { commit: '2b343d7', date: '2025-12-31' },
-  'MEG-065': { commit: '2b343d7', date: '2025-12-31' },
-  'MEG-066': { commit: '2b343d7', date: '2025-12-31' },
+  'MEG-064': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules' },
+  'MEG-065': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules' },
+  'MEG-066': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules' },
   'MEG-067': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules moe_preprocess' },
-  'MEG-068': { commit: '2b343d7', date: '2025-12-31' },
+  'MEG-068': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules' },
   'MEG-069': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-070': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-094': { commit: 'a56a0b0', date: '2026-01-06', with: '--ep-overlap-early-attn-memory-release' },
@@ -61,14 +67,11 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-009': { commit: '589cd9e', date: '2026-03-17' },
   'MEG-084': { commit: '45b8eac', date: '2026-03-20' },
   'MEG-091': { commit: '97e36aa', date: '2026-04-01', with: '--overlap-dispatch-backward-with-experts-wgrad' },
-  'MEG-015': { commit: 'e8e79a4', date: '2026-04-10' },
-  'MEG-146': { commit: '8c5cf05', date: '2026-04-28' },
   'MEG-126': { commit: '20f0936', date: '2026-05-06' },
   'MEG-016': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-weight' },
   'MEG-018': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-weight' },
   'MEG-021': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-bias' },
   'MEG-022': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-bias' },
-  'MEG-062': { commit: 'e41b370', date: '2026-05-18' },
   'MEG-036': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
   'MEG-037': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
   'MEG-047': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
@@ -89,7 +92,6 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-131': { commit: '33706f9', date: '2026-07-14', with: '--moe-router-load-balancing-type quantile_balancing' },
   'MEG-020': { commit: '8d16c67', date: '2026-07-22' },
   'MEG-115': { commit: '8d16c67', date: '2026-07-22' },
-  'MEG-087': { commit: 'acd0e35', date: '2026-07-23' },
   'MEG-071': { commit: 'c5ff22b', date: '2026-07-26', with: '--tensor-parallel-num-weight-shards' },
   'MEG-142': { commit: '4da9212', date: '2026-07-28', with: '--moe-ncclep-zero-copy' },
   'MEG-012': { commit: '57deb43', date: '2026-07-31' },
