@@ -769,6 +769,16 @@ describe('Megatron dialects', () => {
     assert.notEqual(analyzeMegatronArgs(script('--use-musa').replace(/\n\$cmd\n$/, '\n"$cmd"\n'), 'run.sh').specs[0]?.launch?.complete, true);
   });
 
+  it("another Megatron's load-balancing type leaves the router unknown, its expert groups too where only that Megatron's flags write them", () => {
+    // charonkk/Mindspeed-LLM @de996e3 examples/mcore/deepseek3/pretrain_deepseek3_671b_4k_A3_ptd.sh l.63-74 (trimmed):
+    // MindSpeed's noaux_tc routes with --n-group 8 --topk-group 4 (router.py l.363-364, l.500-514), not "no groups".
+    const [spec] = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 256 --moe-router-topk 8 --moe-router-load-balancing-type noaux_tc --n-group 8 --topk-group 4 --moe-router-score-function sigmoid\n', 'pretrain_deepseek3.sh').specs;
+    for (const field of [spec!.topK, spec!.groups?.count, spec!.groups?.selected]) assert.match(field?.unknown ?? '', /`noaux_tc` is no load-balancing type of Megatron-LM|does not define/);
+    // Only the load-balancing type is another Megatron's: its groups are still not Megatron's "none".
+    const [typeOnly] = analyzeMegatronArgs('torchrun pretrain_gpt.py --num-experts 256 --moe-router-topk 8 --moe-router-load-balancing-type noaux_tc\n', 'pretrain_deepseek3.sh').specs;
+    for (const field of [typeOnly!.groups?.count, typeOnly!.groups?.selected]) assert.match(field?.unknown ?? '', /`noaux_tc` is no load-balancing type of Megatron-LM/);
+  });
+
   it("a Python program of the script's own that borrows `--moe-router-topk` beside flags Megatron-LM does not define is no launch", () => {
     // cmu-flame/FLAME-MoE @e9b2fe2 scripts/empirical_analysis/router_saturation-290m.sh l.25-31: an offline analysis
     // whose argparse reuses the flag's name; read as a Megatron config with Megatron's defaults assumed.

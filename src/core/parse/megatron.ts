@@ -1664,7 +1664,8 @@ function ownBalancingRouter(spec: RouterSpec, sites: readonly Site[]): RouterSpe
     // Another Megatron's type: `expert_choice` on Megatron-LM's cosmos branch (9344d7b, router.py l.168-190), where
     // each expert picks its top tokens from a softmax over all experts and top-k is not read.
     const why = `\`${foreign}\` is no load-balancing type of Megatron-LM @d98e8a6 (router.py l.771-775): the Megatron that takes it routes with code MoE Lens does not read`;
-    return unmodelledRouter(spec, why, groupsUnknown(spec.groups, why), ['topK']);
+    // Its groups too where none of Megatron's flags writes them (MindSpeed's `--n-group` / `--topk-group` under `noaux_tc`).
+    return unmodelledRouter(spec, why, groupsUnknown(spec.groups, why) ?? unknownGroups(why), ['topK']);
   }
   if (type !== 'sinkhorn' && type !== 'quantile_balancing') return spec;
   const how = type === 'sinkhorn' ? 'chooses experts in training from Sinkhorn-balanced logits and weighs them by a sigmoid (top-1) or a softmax over all experts, not renormalised (l.280-311)' : 'chooses experts by a per-expert bias that a dual coordinate descent updates (l.313-370)';
