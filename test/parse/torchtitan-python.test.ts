@@ -76,6 +76,12 @@ describe('torchtitan Python dialect', () => {
     assert.equal(parsePython('x = 1.  # c\ny = a.  # c\n').errorRanges.length, 1, 'a name still missing after a variable is an error');
   });
 
+  it('a trailing-dot float followed by spaces is no syntax error (llm-jp/Megatron-LM @ea80de7 `time_offsets = [ 0. ]`)', () => {
+    assert.deepEqual(parsePython('time_offsets = [ 0. ]\nm = MoEArgs(num_experts=8, top_k=2, route_scale=2. )\n').errorRanges, []);
+    assert.deepEqual(specsOf('m = MoEArgs(num_experts=8, top_k=2, route_scale=2. )\n', 'flavors.py')[0]?.scale.value, 2);
+    assert.equal(parsePython('x = [ a. ]\n').errorRanges.length, 1, 'a name missing after a variable is still an error');
+  });
+
   it('a trailing-dot float before a keyword (`1. else`) is a float, not a member access named `else` (llm-foundry run_mpt_with_ft.py)', () => {
     const text = 'v = None if p == 1. else p * 2\nw = [2. for _ in range(3)]\nz = 3. if c else 4.\nm = MoEArgs(num_experts=8, top_k=2, route_scale=2. if True else 1.)\n';
     assert.deepEqual(parsePython(text).errorRanges, []);

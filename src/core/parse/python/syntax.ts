@@ -134,8 +134,9 @@ function trailingDot(node: SyntaxNode): SyntaxNode | undefined {
   if (number?.name !== 'Number' || dot?.name !== '.' || number.to !== dot.from) return undefined;
   let missing = dot.nextSibling;
   while (missing?.name === 'Comment') missing = missing.nextSibling;
-  // The name is missing (zero-width error node, or nothing): `1.real` is a real member access.
-  return !missing || (missing.type.isError && missing.from === missing.to && (missing.from === dot.to || missing.prevSibling?.name === 'Comment')) ? dot : undefined;
+  // The name is missing (zero-width error node, or nothing): `1.real` is a real member access. Lezer puts the error
+  // node after the spaces that follow (`[ 0. ]`: llm-jp/Megatron-LM @ea80de7 examples/inference/gpt/utils.py l.136).
+  return !missing || (missing.type.isError && missing.from === missing.to) ? dot : undefined;
 }
 
 /**
