@@ -408,6 +408,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
   it('transformers 5.18 wrappers: keys in text_config (or Nemotron Omni\'s legacy llm_config); a file without one is not read as the router\'s', () => {
     const legacy = spec('{"model_type": "nemotron_h_omni", "llm_config": {"n_routed_experts": 128, "num_experts_per_tok": 6, "n_group": 1, "topk_group": 1}}')!;
     assert.deepEqual([legacy.framework, legacy.experts.value, legacy.topK.value, legacy.groups?.count.value], ['hf:nemotron_h_omni', 128, 6, 1]);
+    // Ming-Omni (inclusionAI/Ming @4876ed4 Ming-omni/config.json, trimmed): its Ling v1 model sits in `llm_config`.
+    const ming = spec('{"architectures": ["BailingMMNativeForConditionalGeneration"], "llm_config": {"architectures": ["BailingMoeForCausalLM"], "model_type": "bailing_moe", "num_experts": 64, "norm_topk_prob": true, "num_experts_per_tok": 6}, "model_type": "bailingmm"}')!;
+    assert.deepEqual([ming.framework, ming.experts.value, ming.topK.value, ming.scoreFunc.value, ming.order.value, ming.normalize.value, provenanceOf(ming.normalize)], ['hf:bailingmm', 64, 6, 'softmax', 'score-then-topk', 'when-k>1', 'literal']);
+    assert.equal(spec('{"model_type": "bailingmm", "vision_config": {"depth": 32}}'), undefined, 'no llm_config: no router read');
     // transformers 5.18.0's Step3p7Config builds the text model from its defaults without `text_config`.
     const flat = spec('{"model_type": "step3p7", "num_experts": 288, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}')!;
     assert.deepEqual([flat.framework, flat.experts.value, flat.topK.value], ['hf:unknown', 288, 8]);

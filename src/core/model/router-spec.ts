@@ -45,6 +45,7 @@ export type Framework =
   | 'hf:deepseek_v32'
   | 'hf:mimo_v2_flash'
   | 'hf:bailing_moe'
+  | 'hf:bailingmm'
   | 'hf:bailing_moe_v2'
   | 'hf:hunyuan'
   | 'hf:afmoe'

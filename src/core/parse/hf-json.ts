@@ -542,6 +542,19 @@ DIALECTS.bailing_moe_v2 = {
   normalize: hardCodedNormalize('when-k>1', `${LING2}modeling_bailing_moe_v2.py L345 renormalises whenever top_k > 1 (\`norm_topk_prob\` is not read)`),
   scale: { key: 'routed_scaling_factor', default: 1, defaultLabel: `${LING2}configuration_bailing_moe_v2.py BailingMoeV2Config.routed_scaling_factor = 1.0 (L45)` },
 };
+// Ming-Omni and Ming-UniVision (`bailingmm`): the language model is a Ling v1 `bailing_moe` config in `llm_config`
+// (inclusionAI/Ming @4876ed4 Ming-omni/configuration_bailingmm.py L36 `BailingMoeConfig(**llm_config)`,
+// modeling_bailingmm.py L98 `BailingMoeForCausalLM(self.config.llm_config)`), routed by Ming's own copy of Ling v1's
+// BailingMoeGate (modeling_bailing_moe.py L350-382: softmax over all experts in fp32, top-k, renormalised when
+// norm_topk_prob and k > 1; no bias, no groups, no scale).
+const MING = 'inclusionAI/Ming @4876ed4 Ming-omni/';
+DIALECTS.bailingmm = {
+  ...DIALECTS.bailing_moe,
+  framework: 'hf:bailingmm',
+  scoreFunc: softmaxFirst(`${MING}modeling_bailing_moe.py BailingMoeGate L373-376`),
+  normalize: normTopkProb(true, `${MING}configuration_bailing_moe.py BailingMoeConfig.norm_topk_prob = True (L38), applied when top_k > 1 (modeling_bailing_moe.py L379)`, 'when-k>1'),
+  nested: 'llm_config',
+};
 // Qwen3-VL MoE: the text model's keys sit in `text_config` (model_type qwen3_vl_moe_text). Qwen3VLMoeTextTopKRouter
 // takes a softmax over all experts, the top-k, and always divides by their sum: `norm_topk_prob` is not read there
 // (transformers @0142cff modeling_qwen3_vl_moe.py).
@@ -1011,6 +1024,7 @@ const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | unde
   minimax_m3_vl: wrapped('minimax_m3_vl'),
   qwen4_exp: wrapped('qwen4_exp'),
   nemotron_h_omni: wrapped('nemotron_h_omni'),
+  bailingmm: wrapped('bailingmm'),
   deepseek_ocr2: wrapped('deepseek_ocr2'),
   step3p7: wrapped('step3p7'),
   // GraniteMoeHybridDecoderLayer has experts only where num_local_experts > 0 (modeling_granitemoehybrid.py L955).
@@ -1112,7 +1126,7 @@ function jsonLiteral(value: JsonNode): Literal {
   }
 }
 
-function allSites(text: string, object: JsonNode, out: Site[], depth = 0, legacyNested?: string): void {
+function allSites(text: string, object: JsonNode, out: Site[], depth = 0, nestedKeys: readonly (string | undefined)[] = []): void {
   for (const property of object.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode || !valueNode || typeof keyNode.value !== 'string') continue;
@@ -1123,7 +1137,7 @@ function allSites(text: string, object: JsonNode, out: Site[], depth = 0, legacy
       valueRange: { start: valueNode.offset, end: valueNode.offset + valueNode.length },
       literal,
     });
-    if (valueNode.type === 'object' && depth < 2 && (keyNode.value === 'text_config' || keyNode.value === 'ffn_config' || (legacyNested !== undefined && keyNode.value === legacyNested))) {
+    if (valueNode.type === 'object' && depth < 2 && (keyNode.value === 'text_config' || keyNode.value === 'ffn_config' || nestedKeys.includes(keyNode.value))) {
       allSites(text, valueNode, out, depth + 1);
     }
   }
@@ -1147,7 +1161,7 @@ function numberLiteral(text: string, node: JsonNode): Literal {
 
 function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, dialectName: string, dialect: Dialect): RouterSpec | undefined {
   const sites: Site[] = [];
-  allSites(text, root, sites, 0, dialect.legacyNested);
+  allSites(text, root, sites, 0, [dialect.nested, dialect.legacyNested]);
   if (dialect.topKFirstOfList) firstOfList(text, scope, sites, dialect.topK);
   const inScope = (site: Site): boolean => site.keyRange.start >= scope.offset && site.keyRange.end <= scope.offset + scope.length;
   // One set of the top-level key offsets (checking each site against every key was quadratic: a 2 MB file of
