@@ -32,6 +32,12 @@ export interface LintOptions {
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 2048 * 1024;
+/**
+ * Names of MoE settings, in the spellings of every dialect MoE Lens reads (and the expert counting MOE017 looks at):
+ * what a file above the size limit must hold for its skipping to be worth a note. Not single words (`experts`,
+ * `router`): a tokenizer's vocabulary holds those.
+ */
+const MOE_SETTING = /num_(local_)?experts|n_routed_experts|experts_per_tok|num-experts|moe[-_]router|moe_top_?k|moe_num_experts|num_selected_experts|MoEArgs|histc/;
 /** Findings one rule may report in one file. */
 export const MAX_REPORTS_PER_RULE = 200;
 
@@ -46,6 +52,8 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
   const limit = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const lines = new LineIndex(text);
   if (text.length > limit) {
+    // A large file that names no MoE setting (a checkpoint's tokenizer.json) holds nothing MoE Lens would read: silent.
+    if (!MOE_SETTING.test(text)) return { lines, analysis: { dialect: undefined, specs: [], notes: [] }, diagnostics: [] };
     return {
       lines,
       analysis: { dialect: undefined, specs: [], notes: [] },

@@ -98,6 +98,17 @@ describe('moe-lens lint', () => {
     assert.equal(moeLens(['lint', '--max-file-size', '0']).status, 2);
   });
 
+  it('--max-file-size: a larger file that names no MoE setting (a tokenizer vocabulary) is skipped silently', () => {
+    const dir = scratchDir('vocab');
+    // Words a BPE vocabulary holds ("experts", "router", "moe") are no setting.
+    writeFileSync(join(dir, 'vocab.json'), JSON.stringify(Object.fromEntries(['experts', 'router', 'moe', 'top', ...Array.from({ length: 200 }, (_, i) => `token${i}`)].map((t, i) => [t, i]))));
+    const quiet = moeLens(['lint', dir, '--max-file-size', '1', '--format', 'json']);
+    assert.equal(quiet.status, 0);
+    assert.deepEqual(JSON.parse(quiet.stdout).flatMap((f: { messages: unknown[] }) => f.messages), []);
+    writeFileSync(join(dir, 'vocab.json'), readFileSync(join(dir, 'vocab.json'), 'utf8').replace('"experts"', '"num_experts"'));
+    assert.match(moeLens(['lint', dir, '--max-file-size', '1']).stdout, /skipped this file/);
+  });
+
   it('reports unreadable and binary files without crashing', () => {
     const dir = scratchDir('junk');
     writeFileSync(join(dir, 'junk.py'), Buffer.from([0, 255, 254, 10, 40, 40, 40, 0x4d, 0x6f, 0x45]));
