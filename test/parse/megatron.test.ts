@@ -810,4 +810,13 @@ describe('Megatron dialects', () => {
     assert.deepEqual(analyzeMegatronYaml(text, 'primus/configs/models/maxtext/grok1.yaml').specs, []);
     assert.equal(analyzeMegatronYaml(text.replace('decoder_block: "mixtral"\nbase_emb_dim: 6144\n', ''), 'primus/configs/models/megatron/x.yaml').specs.length, 1);
   });
+
+  it("a model description that counts experts in another program's key (`num_routed_experts`) and in none of Megatron's is no Megatron config", () => {
+    // wenxie-amd/Megatron-LM-Projection @6391035 projection/src/projection/model_configs/deepseek-ai__DeepSeek-V3.yaml
+    // (trimmed): its projection tool's schema; read as Megatron's, it was "DeepSeek-V3" with no experts and softmax.
+    const text = 'name: deepseek-ai/DeepSeek-V3\narchitecture:\n  num_layers: 61\n  hidden_size: 7168\nmoe:\n  enabled: true\n  moe_ffn_hidden_size: 2048\n  num_routed_experts: 256\n  moe_router_topk: 8\n';
+    assert.deepEqual(analyzeMegatronYaml(text, 'model_configs/deepseek-ai__DeepSeek-V3.yaml').specs, []);
+    // With Megatron's own count beside it, Megatron's config it is.
+    assert.equal(analyzeMegatronYaml(text.replace('  moe_router_topk: 8\n', '  moe_router_topk: 8\n  num_experts: 256\n'), 'x.yaml').specs.length, 1);
+  });
 });

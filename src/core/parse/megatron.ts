@@ -1021,7 +1021,7 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const sections = flagScaleSections(root);
   const own = primus ? (primus.overrides ? yamlSites(primus.overrides, text) : []) : sections?.includes(map) ? sections.flatMap((section) => yamlSites(section, text)) : yamlSites(map, text);
   const sites: Site[] = [...inherited, ...(preset?.sites ?? []), ...own];
-  if (isDense(sites)) return { specs: [], errors };
+  if (isDense(sites) || countsExpertsElsewhere(sites)) return { specs: [], errors };
   // OLMoE's trainer YAML spells MegaBlocks' settings (`moe_num_experts`, `moe_top_k`): its router, not Megatron's.
   // So do GPT-NeoX's (keys in quotes: `"moe_num_experts": 8,`) and nanotron's LlaMoE example.
   const megablocks = /^\s*["']?moe_(num_experts|top_k)["']?\s*:/m.test(text);
@@ -1470,6 +1470,16 @@ function isDense(sites: readonly Site[]): boolean {
   if (!experts) return false;
   const literal = experts.literal;
   return literal.kind === 'none' || ((literal.kind === 'int' || literal.kind === 'float') && literal.value <= 1);
+}
+
+/**
+ * Another program's model description: it counts experts in a key of its own (`num_routed_experts`, DeepSeek's and
+ * HF's spelling; wenxie-amd/Megatron-LM-Projection @6391035 projection/src/projection/model_configs/*.yaml, a pydantic
+ * schema its tool turns into flags) and in none Megatron reads: Megatron would build it dense, so it is no config of
+ * Megatron's, whatever `moe_router_topk` beside it says.
+ */
+function countsExpertsElsewhere(sites: readonly Site[]): boolean {
+  return !sites.some((s) => s.key === 'num_experts' || s.key === 'num_moe_experts') && sites.some((s) => s.key === 'num_routed_experts' || s.key === 'n_routed_experts');
 }
 
 /** An expert-parallel size above 1 is written. */
