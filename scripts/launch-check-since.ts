@@ -32,7 +32,8 @@ const FLAG_FILES = [...SHARED_FILES, 'megatron/core/model_parallel_config.py'];
 /**
  * A flag's older spelling that Megatron-LM still takes and maps onto it (letters only): `--cuda-graph-scope`, deprecated
  * for `--cuda-graph-modules` (arguments.py l.633-638), reaches the cuda-graph checks in a Megatron-LM that predates
- * `--cuda-graph-modules`.
+ * `--cuda-graph-modules` (but MOE020 points those that check the modules at `--cuda-graph-modules`, and fires them only
+ * where a config writes that flag).
  */
 const ALIASES: Readonly<Record<string, readonly string[]>> = { cudagraphmodules: ['cudagraphscope'] };
 /** Shorter probes ("Invalid drop policy") match unrelated code; such checks are left out. */
@@ -100,12 +101,12 @@ const history = git(['rev-list', '--first-parent', '--reverse', `--since=${since
   .filter((line) => line && !line.startsWith('commit '))
   .map((line) => line.split(' ') as [string, string]);
 /** A whole launch script writing these flags (as the rule's tests write them). */
-function launch(flags: Readonly<Record<string, string | true>>): string {
+function launch(flags: Readonly<Record<string, string | true>>, withoutExperts = false): string {
   const words = Object.entries(flags).map(([key, value]) => `--${key.replace(/_/g, '-')}${value === true ? '' : ` ${value}`}`);
-  return `torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 ${words.join(' ')}\n`;
+  return `torchrun pretrain_gpt.py ${withoutExperts ? '' : '--num-experts 64 '}--moe-router-topk 2 ${words.join(' ')}\n`;
 }
 const fires = (check: (typeof checks)[number], flags: Readonly<Record<string, string | true>>): boolean =>
-  lintText('train.sh', launch(flags)).diagnostics.some((d) => d.code === 'MOE020' && d.message.includes(check.message.slice(0, 30).split('{')[0]!));
+  lintText('train.sh', launch(flags, check.withoutExperts)).diagnostics.some((d) => d.code === 'MOE020' && d.message.includes(check.message.slice(0, 30).split('{')[0]!));
 /** Per check, the words (a flag's letters, a value's) every config it fires on writes. */
 const required = new Map(
   checks.map((check) => {
@@ -145,7 +146,9 @@ for (const check of checks) {
   else if (check.since && seen.date > check.since.date && !seen.commit.startsWith(check.since.commit)) console.log(`${check.id}: since.ts ${check.since.date} (${check.since.commit}), this wording since ${seen.date} (${seen.commit})`);
   const added = check.since?.date ?? (seen && seen.date > CHECK_CUTOFF ? seen.date : undefined);
   if (!added) continue;
-  const firstOf = (word: string): string => [word, ...(ALIASES[word] ?? [])].map((w) => wordFirstSeen.get(w)?.date ?? '9999').sort()[0]!;
+  // A check pointed at the flag itself fires only where a config writes that spelling: its older alias does not count.
+  const aliasesOf = (word: string): readonly string[] => (check.at.replace(/_/g, '') === word ? [] : (ALIASES[word] ?? []));
+  const firstOf = (word: string): string => [word, ...aliasesOf(word)].map((w) => wordFirstSeen.get(w)?.date ?? '9999').sort()[0]!;
   const newer = (required.get(check.id) ?? []).filter((word) => firstOf(word) >= added);
   const said = newer.map((word) => `${word} (first ${firstOf(word)})`).join(', ');
   if (newer.length > 0 && !check.since?.with) console.log(`${check.id}: every config it fires on writes ${said}, which a Megatron-LM older than the check refuses: wants \`with\``);

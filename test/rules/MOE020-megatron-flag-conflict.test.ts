@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BRIDGE_CHECKS, CHECK_CUTOFF, MEGATRON_LAUNCH_CHECKS, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
 import { CHECK_SINCE } from '../../src/core/references/megatron-launch-checks/since';
+import { messageProbe } from '../../src/core/references/megatron-launch-checks/checkout';
+import { ProjectIndex } from '../../src/core/project';
 import { lintText } from '../../src/core/lint';
 import { megatronFlagConflict } from '../../src/core/rules/MOE020-megatron-flag-conflict';
 import { runRuleTests } from '../rule-tester';
@@ -84,7 +86,7 @@ describe('MOE020: the commits that added recent checks (since.ts)', () => {
 
   it("a check that came with its flag names a flag (and value) its trigger writes, one the check cannot fire without", () => {
     const withFlag = MEGATRON_LAUNCH_CHECKS.filter((check) => check.since?.with);
-    assert.equal(withFlag.length, 43);
+    assert.equal(withFlag.length, 44);
     for (const check of withFlag) {
       const [flag, value] = check.since!.with!.split(' ');
       const key = flag!.replace(/^--/, '').replace(/-/g, '_');
@@ -118,6 +120,32 @@ describe('MOE020: a launch that names the Megatron-LM it runs by its date (Pai-M
   it('gets none where it is older than the cutoff: which checks it had is not known', () => {
     assert.ok(fires(commandLine(old.trigger), old));
     assert.ok(!fires(pinnedTo('240718', old), old));
+  });
+});
+
+describe("MOE020: the workspace's own Megatron-LM (a checkout above the config, a Bridge checkout's 3rdparty/Megatron-LM)", () => {
+  // GeodesicResearch/geodesic-megatron @df06386: its Bridge YAMLs run the megatron-core of 3rdparty/Megatron-LM, pinned
+  // on a Megatron-LM of 2026-03-27; MEG-043 (69c4868, 2026-07-02) is not in it, and the 846-iteration run it flagged trained.
+  const check = MEGATRON_LAUNCH_CHECKS.find((c) => c.id === 'MEG-043')!;
+  const lint = (file: string, files: Record<string, string>) => {
+    const project = new ProjectIndex();
+    for (const [path, text] of Object.entries(files)) project.setText(path, text);
+    return lintText(file, commandLine(check.trigger, check.withoutExperts), project).diagnostics.filter((d) => d.code === 'MOE020' && d.message.includes(expectedMessage(check)));
+  };
+  const holding = `        raise ValueError(\n            ${JSON.stringify(check.message.slice(0, 40))}\n            ${JSON.stringify(check.message.slice(40))}\n        )\n`;
+  const lacking = 'class TransformerConfig:\n    pass\n';
+
+  it('a recent check the workspace copy of its file lacks is not reported; one it holds is, as before', () => {
+    assert.equal(lint('/w/examples/train.sh', {}).length, 1, 'no workspace Megatron: the warning that names the commit');
+    assert.deepEqual(lint('/w/configs/run.sh', { [`/w/3rdparty/Megatron-LM/${check.file}`]: lacking }), []);
+    assert.deepEqual(lint('/w/Megatron-LM/examples/run.sh', { [`/w/Megatron-LM/${check.file}`]: lacking }), []);
+    // Its message split over two string literals, as Megatron's source writes long messages.
+    assert.deepEqual(lint('/w/configs/run.sh', { [`/w/3rdparty/Megatron-LM/${check.file}`]: holding }).map((d) => d.severity), ['warning']);
+  });
+
+  it('every recent check it may leave out has a long enough literal part of its message to look for', () => {
+    for (const c of MEGATRON_LAUNCH_CHECKS.filter((c) => c.since && !c.since.with)) assert.ok(messageProbe(c.message) !== undefined, c.id);
+    assert.equal(messageProbe('Cannot offload {value} while recomputing the entire MoE layer.'), 'while recomputing the entire MoE layer.');
   });
 });
 

@@ -15,6 +15,7 @@ export { BRIDGE_CHECKS, BRIDGE_COMMIT } from './bridge';
 export { MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsMegatronChecks, runsUnder, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
 export { MEGATRON_DEFAULTS, type MegatronDefault } from './defaults';
 export { CHECK_CUTOFF, type CheckSince } from './since';
+export { workspaceMegatron, type WorkspaceMegatron } from './checkout';
 
 /** Megatron-LM's checks, each with the commit that added it where that is recent (since.ts). */
 export const MEGATRON_LAUNCH_CHECKS: readonly MegatronLaunchCheck[] = [...DISPATCHER_CHECKS, ...PARALLEL_CHECKS, ...ROUTER_CHECKS, ...OTHER_CHECKS].map((check) =>

@@ -25,7 +25,8 @@
  * be None when num_experts is not set") and MEG-062 (e41b370 renamed 2b343d7's "cuda_graph_scope must not contain both
  * moe and moe_router", and the values came with 2b343d7: before it `--cuda-graph-scope` took only full, attn and
  * full_iteration). The cuda-graph checks of 2b343d7 that point at `--cuda-graph-modules` fire only where a config
- * writes it, a flag that came later (e41b370, 2026-05-18) and that every older Megatron-LM refuses: `with` it.
+ * writes it, a flag that came later (e41b370, 2026-05-18) and that every older Megatron-LM refuses: `with` it. MEG-120
+ * came with `--moe-latent-size` as MEG-119 did (the script had left out the checks that fire without experts).
  */
 export const CHECK_CUTOFF = '2025-08-22';
 
@@ -43,7 +44,7 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-024': { commit: '326ec8c', date: '2025-11-24' },
   'MEG-117': { commit: '9927a85', date: '2025-12-03', with: '--fake-process-group' },
   'MEG-119': { commit: 'b51db3e', date: '2025-12-08', with: '--moe-latent-size' },
-  'MEG-120': { commit: 'b51db3e', date: '2025-12-08' },
+  'MEG-120': { commit: 'b51db3e', date: '2025-12-08', with: '--moe-latent-size' },
   'MEG-095': { commit: 'f19b59e', date: '2025-12-18', with: '--inference-fuse-tp-communication' },
   'MEG-063': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules moe_preprocess' },
   'MEG-064': { commit: '2b343d7', date: '2025-12-31', with: '--cuda-graph-modules' },
