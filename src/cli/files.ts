@@ -1,6 +1,6 @@
 /** Finds the files `lint` looks at and reads them; every failure becomes a message, never a throw. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileFormat } from '../core/model/file-format';
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__', 'test-results', '.vscode-test']);
@@ -18,8 +18,10 @@ export function findFiles(paths: readonly string[]): FoundFiles {
   for (const path of paths) {
     try {
       const stat = statSync(path);
-      if (stat.isDirectory()) stack.push(path);
-      else files.push(path); // an explicitly named file is linted whatever its extension says
+      // Absolute from here on, so that a bare `config.json` has folders above it (its checkout's model.py, the
+      // flavors of a job file); the formats print paths relative to the current folder again.
+      if (stat.isDirectory()) stack.push(resolve(path));
+      else files.push(resolve(path)); // an explicitly named file is linted whatever its extension says
     } catch {
       errors.push(`${path}: no such file or directory`);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ALL_RULES } from '../../src/core/rules/index';
@@ -96,6 +96,18 @@ describe('moe-lens lint', () => {
     assert.deepEqual(file.messages.map((m: { ruleId: string; level: string }) => [m.ruleId, m.level]), [['MOE000', 'info']]);
     assert.match(file.messages[0].message, /skipped this file: 2 KB is above the 1 KB limit/);
     assert.equal(moeLens(['lint', '--max-file-size', '0']).status, 2);
+  });
+
+  it("a file named bare, from its own folder, still has the folders above it (DeepSeek's inference/configs/*.json → inference/model.py)", () => {
+    const dir = scratchDir('bare');
+    mkdirSync(join(dir, 'inference', 'configs'), { recursive: true });
+    writeFileSync(join(dir, 'inference', 'model.py'), 'from dataclasses import dataclass\n\n\n@dataclass\nclass ModelArgs:\n    n_routed_experts: int = 64\n    n_activated_experts: int = 6\n    score_func: str = "softmax"\n');
+    writeFileSync(join(dir, 'inference', 'configs', 'config.json'), '{\n  "n_routed_experts": 64,\n  "n_activated_experts": 6,\n  "n_activated_expert": 6\n}\n');
+    for (const [cwd, path] of [[join(dir, 'inference', 'configs'), 'config.json'], [dir, 'inference/configs/config.json']] as const) {
+      const out = moeLens(['lint', path], cwd).stdout;
+      assert.match(out, /`n_activated_expert` is not a keyword `ModelArgs \(inference\/model\.py\)` takes/, `${path} from ${cwd}`);
+      assert.match(out.split('\n')[0]!, new RegExp(`^${path.replace(/\./g, '\\.')}$`), 'printed as named');
+    }
   });
 
   it('--max-file-size: a larger file that names no MoE setting (a tokenizer vocabulary) is skipped silently', () => {

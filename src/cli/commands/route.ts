@@ -20,7 +20,7 @@ import { LineIndex } from '../../core/text/source';
 import { activationLayers, loadActivations, loadRouterTensors, MAX_HIDDEN, type Activations, type RouterTensors } from '../checkpoint';
 import { diskModuleLoader, readText } from '../files';
 import type { CommandResult } from '../command-result';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** Imported modules above this size are not read (they hold no config a router needs). */
@@ -261,7 +261,8 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   // Defaults and builders come from what the config imports: the project reads those modules from disk
   // on first use (nearest package root), and nothing else.
   const project = new ProjectIndex(diskModuleLoader(MAX_MODULE_BYTES));
-  const analysis = analyzeDocument(args.config, read.text, project);
+  // Absolute, so that a bare name has the folders above it (files.ts findFiles).
+  const analysis = analyzeDocument(resolve(args.config), read.text, project);
   const specs = analysis.specs;
   if (specs.length === 0) throw new UsageError(`${args.config} holds no MoE router config that MoE Lens understands.`);
   let spec: RouterSpec | undefined;

@@ -5,14 +5,15 @@
  * (`inference/configs/x.json` → `inference/model.py`); versions differ (V3.2 adds fields), so it is never assumed.
  */
 import type { RouterSpec, UnknownKey } from '../model/router-spec';
+import { foldersAbove } from '../text/paths';
 import { PythonEvaluator } from './python/evaluate';
 import type { PythonProject } from './torchtitan-python';
 
 /** The `model.py` a DeepSeek inference config is read by: beside `configs/`, or beside the JSON. */
 function modelFileFor(file: string): string[] {
-  const dir = file.slice(0, file.lastIndexOf('/'));
-  const parent = dir.slice(0, dir.lastIndexOf('/'));
-  return dir.endsWith('/configs') ? [`${parent}/model.py`, `${dir}/model.py`] : [`${dir}/model.py`];
+  // Folder prefixes (`inference/configs/`, `inference/`; '' for the current folder of a bare relative name).
+  const [own = '', parent] = foldersAbove(file, 2);
+  return /(^|\/)configs\/$/.test(own) && parent !== undefined ? [`${parent}model.py`, `${own}model.py`] : [`${own}model.py`];
 }
 
 /** The fields `ModelArgs` takes, from the checkout's own model.py; undefined when it is not there or not exact. */
