@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { analyzeDocument } from '../../src/core/analyze';
+import { declaredModelArgs, MODEL_ARGS_FIELDS } from '../../src/core/parse/deepseek-launch';
 import { lintText } from '../../src/core/lint';
 import { ProjectIndex } from '../../src/core/project';
 import { deepseekWorldSize } from '../../src/core/rules/MOE022-deepseek-world-size';
@@ -140,6 +142,18 @@ runRuleTests(deepseekWorldSize, {
   ],
   invalid: [
     {
+      // deepseek-ai/DeepSeek-V3.2-Exp @3b99a53 inference/model.py: ModelArgs adds the indexer's fields (l.19-91), the
+      // shared experts' MLP passes `reduce_output=False` (l.767), the asserts are V3's (l.220, l.758).
+      name: "DS-001/002: V3.2-Exp's own model.py, whose ModelArgs takes its config's indexer keys",
+      file: SCRIPT,
+      code: `cd inference\n${TORCHRUN(1, 8)}`,
+      project: withSources(project({ ...CONFIG_671B, n_routed_experts: 100, index_n_heads: 64, index_topk: 2048 }), {
+        'model.py': `@dataclass\nclass ModelArgs:\n    """Doc."""\n${[...Object.keys(CONFIG_671B), 'index_n_heads', 'index_topk'].map((k) => `    ${k}: int = 1\n`).join('')}\n\n${DEEPSEEK_SOURCES['model.py']!.replace('args.moe_inter_dim)', 'args.moe_inter_dim, reduce_output=False)')}`,
+      }),
+      errors: [{ messageId: 'modelBuild', text: '8', includes: [EXPERTS_MSG(8), 'n_routed_experts = 100'] }],
+      output: null,
+    },
+    {
       name: 'DS-001: 100 routed experts over torchrun 1 node × 8',
       file: SCRIPT,
       code: `cd inference\n${TORCHRUN(1, 8)}`,
@@ -255,6 +269,12 @@ runRuleTests(deepseekWorldSize, {
 });
 
 describe('MOE022 scope', () => {
+  it("reads the ModelArgs fields of the workspace's model.py as V3's own code declares them (docstring left out)", () => {
+    const v3 = readFileSync('test/corpus/models/deepseek-ai__DeepSeek-V3@b15f0db/inference/model.py', 'utf8');
+    assert.deepEqual([...(declaredModelArgs(v3) ?? [])].sort(), [...MODEL_ARGS_FIELDS].sort());
+    assert.equal(declaredModelArgs('class ModelArgs:\n    dim: int = 1\n'), undefined, 'no dataclass');
+  });
+
   it('a convert that fails its own assert (DS-003) is not also reported as a mismatched checkpoint', () => {
     const found = lintText(SCRIPT, `cd inference\n${CONVERT(12)}${TORCHRUN(1, 8)}`, project(), { rules: [deepseekWorldSize] }).diagnostics.filter((d) => d.code === 'MOE022');
     assert.deepEqual(found.map((d) => d.messageId), ['convert']);

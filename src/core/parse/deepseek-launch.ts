@@ -70,7 +70,8 @@ export type LaunchKey =
 /** The line each census row rests on, as written at @9b4e978: a checkout without it runs other code. */
 const SOURCE_LINES: Readonly<Record<string, { readonly file: 'model.py' | 'convert.py' | 'generate.py'; readonly line: string }[]>> = {
   'DS-001': [{ file: 'model.py', line: 'assert args.n_routed_experts % world_size == 0' }],
-  'DS-002': [{ file: 'model.py', line: 'assert out_features % world_size == 0' }, { file: 'model.py', line: 'MLP(args.dim, args.n_shared_experts * args.moe_inter_dim)' }],
+  // V3.2-Exp's model.py (@3b99a53 l.767) passes `reduce_output=False` after these arguments: the same assert.
+  'DS-002': [{ file: 'model.py', line: 'assert out_features % world_size == 0' }, { file: 'model.py', line: 'MLP(args.dim, args.n_shared_experts * args.moe_inter_dim' }],
   'DS-003': [{ file: 'convert.py', line: 'assert args.n_experts % args.model_parallel == 0' }],
   'DS-004': [{ file: 'generate.py', line: 'f"model{rank}-mp{world_size}.safetensors"' }, { file: 'convert.py', line: 'f"model{i}-mp{mp}.safetensors"' }],
 };
@@ -369,7 +370,20 @@ interface ConfigRead {
   readonly sites: Site[];
 }
 
-function readConfig(path: string, read: ReadText | undefined): ConfigRead | string {
+/**
+ * The fields of the `ModelArgs` dataclass a workspace model.py declares (its class body's `name: type` lines), for a
+ * release whose ModelArgs is not V3's (V3.2-Exp's adds `index_n_heads`, `index_head_dim`, `index_topk`); undefined
+ * where the file declares no such class.
+ */
+export function declaredModelArgs(modelPy: string | undefined): ReadonlySet<string> | undefined {
+  const body = modelPy === undefined ? undefined : /^@dataclass\s*\nclass ModelArgs\b[^\n]*:\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)/m.exec(modelPy)?.[1];
+  if (body === undefined) return undefined;
+  // Its docstring's lines (`    Attributes:`) are no fields.
+  const fields = [...body.replace(/("""|''')[^]*?\1/g, '').matchAll(/^ {4}([A-Za-z_]\w*)\s*:/gm)].map((m) => m[1]!);
+  return fields.length > 0 ? new Set(fields) : undefined;
+}
+
+function readConfig(path: string, read: ReadText | undefined, fields: ReadonlySet<string> = MODEL_ARGS_FIELDS): ConfigRead | string {
   const text = read?.(path);
   if (text === undefined) return `${path} could not be read`;
   const errors: ParseError[] = [];
@@ -381,7 +395,7 @@ function readConfig(path: string, read: ReadText | undefined): ConfigRead | stri
   for (const property of root.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     if (!keyNode || !valueNode || typeof keyNode.value !== 'string') continue;
-    if (!MODEL_ARGS_FIELDS.has(keyNode.value)) {
+    if (!fields.has(keyNode.value)) {
       const range = { start: keyNode.offset, end: keyNode.offset + keyNode.length };
       rejected ??= site('config_rejected_key', range, range, { kind: 'string', value: keyNode.value }, path);
       continue;
@@ -444,9 +458,11 @@ export function analyzeDeepseekLaunch(text: string, file: string, read?: ReadTex
   const converts: Convert[] = [];
   // A config named by several commands is read once.
   const configs = new Map<string, ConfigRead | string>();
-  const readConfigOnce = (path: string): ConfigRead | string => {
-    const cached = configs.get(path) ?? readConfig(path, read);
-    configs.set(path, cached);
+  /** `modelPy`: the workspace model.py that reads it, whose ModelArgs decides the keys it takes. */
+  const readConfigOnce = (path: string, modelPy: string | undefined): ConfigRead | string => {
+    const key = `${path}\u0000${modelPy ?? ''}`;
+    const cached = configs.get(key) ?? readConfig(path, read, declaredModelArgs(modelPy));
+    configs.set(key, cached);
     return cached;
   };
   const texts = new Map<string, string | undefined>();
@@ -510,7 +526,7 @@ export function analyzeDeepseekLaunch(text: string, file: string, read?: ReadTex
     if (config.literal.kind === 'string' && !config.literal.value.includes('~') && config.literal.value.length <= MAX_PATH) {
       const value = config.literal.value;
       const path = value.startsWith('/') ? joinPath('', value) : command.cwd !== undefined ? joinPath(command.cwd, value) : undefined;
-      const result = path === undefined ? 'the folder the command runs in is not known (a `cd` MoE Lens cannot follow)' : readConfigOnce(path);
+      const result = path === undefined ? 'the folder the command runs in is not known (a `cd` MoE Lens cannot follow)' : readConfigOnce(path, sources['model.py']);
       if (typeof result === 'string') {
         layout.push(site('config_file', config.valueRange, config.valueRange, { kind: 'expression', text: result }));
         expertsField = unknownField(undefined, result);
