@@ -662,6 +662,19 @@ describe('Megatron dialects', () => {
     assert.equal(analyzeMegatronArgs(script, 'repo/examples/train.sh').specs[0]!.routerBias.value, true);
   });
 
+  it('two launches written out in one script (a sweep, two shell functions) are two configs, each of its own flags', () => {
+    // Helper sweep 31's repro: read as one config, the second command's flags were MOE009 conflicts of the first's,
+    // and the "safe" fix rewrote the first run's expert count.
+    const line = (experts: number, k: number) => `torchrun --nproc-per-node 8 pretrain_gpt.py --num-layers 4 --num-experts ${experts} --moe-router-topk ${k} --expert-model-parallel-size 8\n`;
+    for (const script of [`#!/bin/bash\n${line(8, 2)}${line(16, 4)}`, `run_small() {\n  ${line(8, 2)}}\nrun_big() {\n  ${line(16, 4)}}\nrun_$1\n`]) {
+      const specs = analyzeMegatronArgs(script, 'sweep.sh').specs;
+      assert.deepEqual(specs.map((s) => [s.experts.value, s.topK.value, s.launch?.complete]), [[8, 2, true], [16, 4, true]], script);
+      assert.deepEqual(lintText('sweep.sh', script).diagnostics.filter((d) => d.code === 'MOE009'), []);
+    }
+    // One launch: its flags are one config, as before.
+    assert.equal(analyzeMegatronArgs(line(8, 2), 'one.sh').specs.length, 1);
+  });
+
   it('variables one launch passes together are one config; each launch of its own variable, a config with the variables beside it', () => {
     // Ascend/MindSpeed @028de58 tests_extend/system_tests/gpt/pretrain_gpt_megatron_moe_8k.sh (trimmed): GPT_ARGS
     // switches the bias off for both launches; pretrain_gpt_deepspeed_moe_128k.sh passes $GPT_ARGS $MOE_ARGS to one.

@@ -513,6 +513,10 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
     if (reference) return { key, keyRange, valueRange: reference.valueRange, literal: reference.literal, via: [{ file, range: reference.via }], ...(reference.unknown ? { unknown: reference.unknown } : {}) };
     return { key, keyRange, valueRange: { start: valueStart, end: word.end }, literal: word.dynamic ? { kind: 'expression', text: valueText } : scalarLiteral(valueText) };
   };
+  // Two launches written out in one script (a sweep, two shell functions) are two configs: each process parses its
+  // own flags. Their flags are grouped by command, as a variable's are by variable.
+  const commandOf = launchCommands(text, words);
+  const groupOf = (i: number): string | undefined => words[i]!.group ?? commandOf.get(i);
   let lastFlagEnd = -1;
   const consumed = new Set<number>();
   const assigned = new Set<string>();
@@ -557,14 +561,14 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
     flagWords.set(word.start, i);
     lastFlagEnd = Math.max(lastFlagEnd, word.end);
     if (inlineValue !== undefined) {
-      sites.push({ ...conditional(valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), rawName, i), ...(word.group ? { group: word.group } : {}) });
+      sites.push({ ...conditional(valueSite(key, keyRange, word, inlineValue, keyRange.end + 1), rawName, i), ...(groupOf(i) ? { group: groupOf(i) } : {}) });
       continue;
     }
     const next = words[i + 1];
     // A switch: known to take no value, or followed by another flag, another assignment or another command
     // (`--overlap-grad-reduce` closing one array must not take the next array's `DATA_ARGS=` as its value).
     if (BOOLEAN_FLAGS.has(key) || !next || next.text.startsWith('--') || ASSIGNMENT.test(next.text) || !(sameCommand(text, word, next) || (word.group !== undefined && word.group === next.group))) {
-      sites.push({ ...conditional({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true } }, rawName, i), ...(word.group ? { group: word.group } : {}) });
+      sites.push({ ...conditional({ key, keyRange, valueRange: keyRange, literal: { kind: 'bool', value: true } }, rawName, i), ...(groupOf(i) ? { group: groupOf(i) } : {}) });
       continue;
     }
     const site = valueSite(key, keyRange, next, next.text, next.start);
@@ -572,7 +576,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
     let last = i + 1;
     if (LIST_FLAGS.has(key)) while (last + 1 < words.length && continuesList(text, words[last]!, words[last + 1]!)) consumed.add(++last);
     const items = last > i + 1 ? { items: words.slice(i + 1, last + 1).map((w) => w.text), valueRange: { start: next.start, end: words[last]!.end } } : {};
-    sites.push({ ...conditional({ ...site, ...items }, rawName, i), ...(word.group ? { group: word.group } : {}) });
+    sites.push({ ...conditional({ ...site, ...items }, rawName, i), ...(groupOf(i) ? { group: groupOf(i) } : {}) });
     lastFlagEnd = Math.max(lastFlagEnd, words[last]!.end);
     i = last;
   }
@@ -600,7 +604,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   const scope: FrameworkLaunchScope = pinned ? { ...framework, pinned } : framework;
   const normalised = sites.map((s) => (ALIASES[s.key] ? { ...s, key: ALIASES[s.key]! } : s));
   const groups = [...new Set(normalised.filter((s) => s.group && MARKERS.includes(s.key)).map((s) => s.group!))];
-  const sets = configSets(groups, normalised, launchedVariables(text, words));
+  const sets = configSets(groups, normalised, launchedVariables(text, words, commandOf));
   const specs = sets
     .filter((set) => set.sites.some((s) => MARKERS.includes(s.key)) && !isDense(set.sites) && !(entry === undefined && analysisCommand(text, words, set.sites, flagWords)))
     .map((set) => {
@@ -668,13 +672,38 @@ function analysisCommand(text: string, words: readonly ScriptWord[], sites: read
     });
 }
 
-/** For each command that runs a Megatron entry point, the variables it expands (`$GPT_ARGS`, `${MOE_ARGS[@]}`). */
-function launchedVariables(text: string, words: readonly ScriptWord[]): Set<string>[] {
+/**
+ * The words of each command that runs a Megatron entry point with router flags written in it, by the command's label
+ * (`line 3`), where a script has two or more such commands; empty otherwise (one launch: its flags are one config).
+ */
+function launchCommands(text: string, words: readonly ScriptWord[]): Map<number, string> {
+  const commands: { start: number; end: number; label: string }[] = [];
+  const lines = new LineIndex(text);
+  for (let index = 0; index < words.length; index++) {
+    if (words[index]!.group !== undefined || !ENTRY_POINT.test(words[index]!.text)) continue;
+    const { start, end } = commandAround(text, words, index);
+    const router = words.slice(start, end).some((w) => w.group === undefined && w.text.startsWith('--') && MARKERS.includes(w.text.slice(2).split('=')[0]!.replace(/-/g, '_')));
+    if (router && !commands.some((c) => c.start === start)) commands.push({ start, end, label: `line ${lines.positionAt(words[start]!.start).line + 1}` });
+    index = end - 1;
+  }
+  const byWord = new Map<number, string>();
+  if (commands.length < 2) return byWord;
+  for (const command of commands) for (let i = command.start; i < command.end; i++) if (words[i]!.group === undefined) byWord.set(i, command.label);
+  return byWord;
+}
+
+/**
+ * For each command that runs a Megatron entry point, the variables it expands (`$GPT_ARGS`, `${MOE_ARGS[@]}`), and
+ * the label of its own flags where launchCommands grouped them.
+ */
+function launchedVariables(text: string, words: readonly ScriptWord[], commandOf: ReadonlyMap<number, string>): Set<string>[] {
   const launches: Set<string>[] = [];
   for (let index = 0; index < words.length; index++) {
     if (!ENTRY_POINT.test(words[index]!.text)) continue;
     const { start, end } = commandAround(text, words, index);
     const names = new Set<string>();
+    const own = commandOf.get(index);
+    if (own !== undefined) names.add(own);
     for (let i = start; i < end; i++) {
       const name = words[i]!.dynamic ? EXPANSION.exec(words[i]!.text)?.[1] : undefined;
       if (name !== undefined) names.add(name);
