@@ -1,6 +1,7 @@
 import { routerConfigFromSpec } from '../../src/core/router/router-config';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { lintText } from '../../src/core/lint';
 import { equivalenceNote } from '../../src/core/model/equivalence';
 import { analyzeHfJson } from '../../src/core/parse/hf-json';
 import { provenanceOf, renormalizes, semanticsLabel } from '../../src/core/model/router-spec';
@@ -55,6 +56,13 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(dbrx.experts.value, 16);
     assert.equal(dbrx.topK.value, 4);
     assert.equal(dbrx.normalize.value, 'always');
+    // DbrxConfig keeps the model's own keys at the top, beside ffn_config (aws-neuron/neuronx-distributed @fbac349
+    // examples/training/dbrx/dbrx_pretrain/configs/16x13b_config.json): they name the published DBRX.
+    const top = '{"model_type": "dbrx", "d_model": 6144, "n_layers": 40, "_name_or_path": "databricks/dbrx-instruct", "ffn_config": {"moe_num_experts": 16, "moe_top_k": 2}}';
+    assert.deepEqual([spec(top)!.hidden.value, spec(top)!.layers.value, spec(top)!.name], [6144, 40, 'databricks/dbrx-instruct']);
+    assert.deepEqual(lintText('/w/dbrx/config.json', top).diagnostics.map((d) => [d.code, top.slice(d.range.start, d.range.end)]), [['MOE001', '2']]);
+    // A wrapper's model keys are its nested text model's, never the top level's.
+    assert.equal(spec('{"model_type": "llama4", "hidden_size": 99, "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1}}')!.hidden.value, undefined);
   });
 
   it('DeepSeek official inference config: selection bias only when dim == 7168, renormalise only for sigmoid', () => {

@@ -38,6 +38,11 @@ interface Dialect {
   readonly nested?: string;
   /** An older spelling of `nested` the config class still reads where the file has no `nested` object (`llm_config`). */
   readonly legacyNested?: string;
+  /**
+   * The model's own keys (`d_model`, `n_layers`, `_name_or_path`) sit at the top level beside the `nested` router
+   * object (DbrxConfig: only the FFN's keys are in `ffn_config`); a wrapper's are in its nested text model.
+   */
+  readonly modelKeysAtTop?: true;
   /** Groups limit the choice only with `topk_method` "group_limited_greedy" (DeepSeek-V2's gate): see deepseekV2Reading. */
   readonly groupsOnlyGroupLimited?: true;
   /** Keys the reader reads that are one or two letters from a routing key (never reported as near misses). */
@@ -170,6 +175,7 @@ const DIALECTS: Record<string, Dialect> = {
     // Divides by the Lp norm with p = moe_normalize_expert_weights (default 1.0, the sum); None switches it off.
     normalize: { key: 'moe_normalize_expert_weights', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: 'transformers 5.18.0 DbrxFFNConfig.moe_normalize_expert_weights = 1.0 (configuration_dbrx.py L79)' },
     nested: 'ffn_config',
+    modelKeysAtTop: true,
   },
   'openai-gpt-oss': {
     framework: 'openai:gpt-oss',
@@ -1273,13 +1279,20 @@ interface SpecInput {
 function specFromSites(input: SpecInput): RouterSpec | undefined {
   const { file, dialectName, dialect, sites, scoped, modelType } = input;
   const sitesFor = (keys: readonly string[]): Site[] => scoped.filter((s) => keys.includes(s.key));
+  // The model's own keys, where they sit beside the nested router object (DBRX's `d_model`, `n_layers`).
+  const modelSitesFor = (keys: readonly string[]): Site[] => {
+    const own = sitesFor(keys);
+    return own.length > 0 || !dialect.modelKeysAtTop ? own : sites.filter((s) => keys.includes(s.key) && !scoped.includes(s));
+  };
 
-  const numberField = (keys: readonly string[], fallback?: { value: number; label: string }): Field<number | undefined> => {
-    const found = sitesFor(keys);
+  const numberField = (keys: readonly string[], fallback?: { value: number; label: string }, among = sitesFor): Field<number | undefined> => {
+    const found = among(keys);
     const last = canonicalSite(found, keys);
     if (last) return { value: last.literal.kind === 'int' || last.literal.kind === 'float' ? last.literal.value : undefined, sites: found };
     return fallback ? { value: fallback.value, sites: [], defaultFrom: { label: fallback.label } } : { value: undefined, sites: [] };
   };
+
+  const modelNumberField = (keys: readonly string[]): Field<number | undefined> => numberField(keys, undefined, modelSitesFor);
 
   const scoreSites = sitesFor(dialect.scoreFunc.keys);
   const scoreSite = scoreSites[scoreSites.length - 1];
@@ -1314,7 +1327,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     ...(pNorm !== undefined ? { unknown: `\`moe_normalize_expert_weights\` ${pNorm} divides the k weights by their L${pNorm} norm, not their sum (transformers modeling_dbrx.py), which MoE Lens does not model` } : {}),
   };
 
-  const hiddenField = numberField(['hidden_size', 'd_model', 'dim']);
+  const hiddenField = modelNumberField(['hidden_size', 'd_model', 'dim']);
   // DeepSeek's official Gate has a score bias only when dim == 7168 (research §2.2).
   const selection: SelectionBias = dialectName === 'deepseek-official' && hiddenField.value === 7168 ? 'static' : dialect.selectionBias;
   const groupDefaults = dialect.groups?.defaults;
@@ -1331,7 +1344,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   // Only DeepSeek-V2 itself has two readers that may disagree on the renormalisation (its copies have one).
   const v2 = dialect.groupsOnlyGroupLimited ? deepseekV2Reading(sitesFor(['topk_method']), dialectName === 'deepseek_v2' ? normalize : undefined) : undefined;
   const unknownWhen = dialect.unknownWhen?.(sitesFor) ?? {};
-  const nameOrPath = sitesFor(['_name_or_path', 'name_or_path'])[0];
+  const nameOrPath = modelSitesFor(['_name_or_path', 'name_or_path'])[0];
   const anchorSite = modelType ?? sitesFor(dialect.experts)[0];
   // A config saved from a model built in code has `"_name_or_path": ""`: the file names it then.
   const label = nameOrPath?.literal.kind === 'string' && nameOrPath.literal.value !== '' ? nameOrPath.literal.value : file.split(/[\\/]/).slice(-2).join('/');
@@ -1357,7 +1370,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     ),
     debugRoundRobin: { value: false, sites: [] },
     hidden: hiddenField,
-    layers: numberField(['num_hidden_layers', 'n_layers']),
+    layers: modelNumberField(['num_hidden_layers', 'n_layers']),
     sites,
     identity: {
       family: familyFromHints([
