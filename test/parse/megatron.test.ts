@@ -456,6 +456,11 @@ describe('Megatron dialects', () => {
     const [partial] = analyzeMegatronYaml(text, 'configs/model.yaml', () => undefined).specs;
     assert.equal(partial!.experts.value, 256);
     assert.match(partial!.scoreFunc.unknown ?? '', /may be set in base\.yaml, which MoE Lens could not read/);
+    assert.match(partial!.groups?.count.unknown ?? '', /may be set in base\.yaml/);
+    // A group count the config itself writes as null is Megatron's none, whatever the base says (mlcommons/training
+    // @aa344c7 small_llm_moe_pretraining/primus/conf/gpt_oss_20B-pretrain.yaml l.138, a Primus override).
+    const [none] = analyzeMegatronYaml(`${text}moe_router_num_groups: null\n`, 'configs/model.yaml', () => undefined).specs;
+    assert.equal(none!.groups, undefined);
   });
 
   it('RLinf @a3816b5 (test/corpus): the actor\'s model block takes its experts and top-k from the checkpoint, and with Megatron-Bridge every router value', () => {

@@ -1425,6 +1425,13 @@ const unknownGroups = (why: string): NonNullable<RouterSpec['groups']> => ({
   score: 'topk-over-groups-sum',
 });
 
+/** The config itself writes its group count as None (the last such key, in this file): Megatron's no groups. */
+function writesNoGroups(spec: RouterSpec): boolean {
+  const key = spec.keyNames?.groupsCount;
+  const last = key === undefined ? undefined : lastSite(spec.sites, key);
+  return last !== undefined && last.file === undefined && last.unknown === undefined && last.literal.kind === 'none';
+}
+
 function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
   const unknownIfDefault = <T>(field: Field<T>): Field<T> => unknownUnlessWritten(field, reason);
   return {
@@ -1437,8 +1444,9 @@ function withoutDefaults(spec: RouterSpec, reason: string): RouterSpec {
     selectionBias: unknownIfDefault(spec.selectionBias),
     scale: unknownIfDefault(spec.scale),
     normalize: spec.scoreFunc.sites.length === 0 ? { ...spec.normalize, unknown: reason } : spec.normalize,
-    // Not written here: whether groups are used is as unknown as the rest (a Bridge recipe sets 1/1 for Kimi-K2).
-    groups: spec.groups ? { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) } : unknownGroups(reason),
+    // Not written here: whether groups are used is as unknown as the rest (a Bridge recipe sets 1/1 for Kimi-K2). A
+    // `moe_router_num_groups: null` this file writes (a Primus override, mlcommons/training @aa344c7) is no groups.
+    groups: spec.groups ? { ...spec.groups, count: unknownIfDefault(spec.groups.count), selected: unknownIfDefault(spec.groups.selected) } : writesNoGroups(spec) ? undefined : unknownGroups(reason),
   };
 }
 
