@@ -39,6 +39,25 @@ describe('hostile files', () => {
 });
 
 describe('hostile files, linear work', () => {
+  it('a config.json or YAML nested too deep for its parser gets one located note in words, not "Maximum call stack size exceeded"', () => {
+    // Helper sweep 31: JSON nested 5,000 deep said "could not analyse this file: Maximum call stack size exceeded".
+    const prefix = '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2, "x": ';
+    const json = `${prefix}${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    const [note, ...rest] = lintText('config.json', json).diagnostics;
+    assert.equal(rest.length, 0);
+    assert.match(note!.message, /nests too deeply to read \(1000 brackets deep here\)/);
+    assert.equal(note!.range.start, prefix.length + 998, "the opening brace is the first of the 1,000");
+    const yaml = `num_experts: 8\nmoe_router_topk: 2\nx: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+    const messages = lintText('conf.yaml', yaml).diagnostics.map((d) => d.message);
+    assert.ok(messages.every((m) => !/Maximum call stack/.test(m)), messages.join('\n'));
+  });
+
+  it('a YAML of several documents says so in words (not the library\'s "please use YAML.parseAllDocuments()")', () => {
+    const text = 'num_experts: 8\nmoe_router_topk: 2\n---\nkind: Service\n';
+    const messages = lintText('conf.yaml', text).diagnostics.filter((d) => d.code === 'MOE000').map((d) => d.message);
+    assert.deepEqual(messages, ['this YAML holds more than one document (a `---` line here): MoE Lens reads the first; the MoE config may be read only in part.']);
+  });
+
   it('10,000 flavor rows with no router in any of them analyse in bounded time (no per-row scan of every construction)', () => {
     const text = `num_experts = 8\nconfigs = {\n${Array.from({ length: 10_000 }, (_, i) => `    "f${i}": ModelArgs(dim=${i}, layer=Block(width=${i})),`).join('\n')}\n}\n`;
     const { ms } = timed(() => lintText('rows.py', text));

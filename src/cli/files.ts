@@ -22,8 +22,8 @@ export function findFiles(paths: readonly string[]): FoundFiles {
       // flavors of a job file); the formats print paths relative to the current folder again.
       if (stat.isDirectory()) stack.push(resolve(path));
       else files.push(resolve(path)); // an explicitly named file is linted whatever its extension says
-    } catch {
-      errors.push(`${path}: no such file or directory`);
+    } catch (error) {
+      errors.push(`${path}: ${whyUnreadable(error)}`);
     }
   }
   while (stack.length > 0 && files.length < MAX_FILES) {
@@ -49,14 +49,23 @@ export function findFiles(paths: readonly string[]): FoundFiles {
   return { files, errors };
 }
 
+/** Why a path named on the command line cannot be read, in words (`ELOOP`: a symbolic link that points back at itself). */
+function whyUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'ELOOP') return 'a loop of symbolic links';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return `cannot read (${code ?? String(error)})`;
+}
+
 export function readText(file: string): { text?: string; error?: string; bom?: boolean } {
   try {
     // A FIFO or device named on the command line would block the read forever (issue #14).
-    if (!statSync(file).isFile()) return { error: `${file}: not a regular file` };
+    if (!statSync(file).isFile()) return { error: `${displayPath(file)}: not a regular file` };
     const text = readFileSync(file, 'utf8');
     return text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text };
   } catch (error) {
-    return { error: `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+    return { error: `${displayPath(file)}: ${whyUnreadable(error)}` };
   }
 }
 

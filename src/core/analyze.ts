@@ -39,6 +39,24 @@ function moduleReader(project: ProjectIndex | undefined): ((path: string) => str
   return project && ((path) => (project.hasModule(path) ? project.textOf(path) : undefined));
 }
 
+/** Where a file's brackets first nest TOO_DEEP levels (outside quoted strings), for the note that says so; else 0. */
+const TOO_DEEP = 1000;
+function deepestBracket(text: string): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{' || c === '(') {
+      if (++depth >= TOO_DEEP) return i;
+    } else if (c === ']' || c === '}' || c === ')') depth = Math.max(0, depth - 1);
+  }
+  return 0;
+}
+
 export function analyzeDocument(file: string, text: string, project?: ProjectIndex, parsed?: ParsedPython): DocumentAnalysis {
   const kind = fileFormat(file);
   try {
@@ -108,6 +126,11 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       return { dialect, specs: [...specs], notes };
     }
   } catch (error) {
+    // A parser's recursion that ran out of stack: the file nests deeper than any config does (issue #14).
+    if (error instanceof RangeError) {
+      const at = deepestBracket(text);
+      return { dialect: undefined, specs: [], notes: [{ range: { start: at, end: at }, message: `MoE Lens did not analyse this file: it nests too deeply to read${at > 0 ? ` (${TOO_DEEP} brackets deep here)` : ''}.` }] };
+    }
     return {
       dialect: undefined,
       specs: [],

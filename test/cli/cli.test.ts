@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ALL_RULES } from '../../src/core/rules/index';
@@ -141,6 +141,17 @@ describe('moe-lens lint, hostile paths (issue #14)', () => {
     const result = moeLens(['lint', fifo]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /pipe\.json: not a regular file/);
+    // Named relative to the current folder, it is reported as named.
+    assert.match(moeLens(['lint', 'pipe.json'], dir).stderr, /^pipe\.json: not a regular file/m);
+  });
+
+  it('a loop of symbolic links is reported as one, not as a missing file', () => {
+    const dir = scratchDir('loop');
+    symlinkSync(join(dir, 'b.json'), join(dir, 'a.json'));
+    symlinkSync(join(dir, 'a.json'), join(dir, 'b.json'));
+    const result = moeLens(['lint', 'a.json'], dir);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^a\.json: a loop of symbolic links/m);
   });
 
   it('a reader that stops early (`| head`) ends the output quietly, without a stack trace', () => {

@@ -27,7 +27,7 @@ import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 
 import type { RouterSpec, Site } from '../model/router-spec';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import type { SourceRange } from '../text/source';
-import { megatronOverrideSpec, yamlSites, type MegatronAnalysis } from './megatron';
+import { megatronOverrideSpec, yamlError, yamlSites, type MegatronAnalysis } from './megatron';
 
 /** ConfigContainer's fields (training/config.py l.962-1005), and `_target_` of a container Bridge wrote out. */
 const SECTIONS: ReadonlySet<string> = new Set([
@@ -109,7 +109,7 @@ export function analyzeMegatronBridgeYaml(text: string, file: string): MegatronA
   if (isScalar(target) && /^megatron\.bridge\.recipes\./.test(String(target.value))) for (const key of RECIPE_LAUNCHER_KEYS) sections.delete(key);
   const modelPair = sections.get('model');
   if (!modelPair || !isMap(modelPair.value) || sections.size < 2 || [...sections.keys()].some((k) => !SECTIONS.has(k))) return undefined;
-  const errors: MegatronAnalysis['errors'] = document.errors.slice(0, 5).map((e) => ({ range: { start: e.pos[0], end: e.pos[1] }, message: `YAML syntax error: ${e.message.split('\n')[0]}` }));
+  const errors: MegatronAnalysis['errors'] = document.errors.slice(0, 5).map(yamlError);
 
   const written = (name: string): 'null' | 'map' | 'scalar' | undefined => {
     const value = sections.get(name)?.value;

@@ -904,6 +904,17 @@ function parseYaml(text: string): ReturnType<typeof parseDocument> | undefined {
   }
 }
 
+/**
+ * A YAML error as a user reads it: the `yaml` library's own message, except where it names its API (several
+ * documents in one file: MoE Lens reads the first) or is a parser's recursion that ran out of stack.
+ */
+export function yamlError(error: { readonly code: string; readonly message: string; readonly pos: [number, number] }): { range: SourceRange; message: string } {
+  const range = { start: error.pos[0], end: error.pos[1] };
+  if (error.code === 'MULTIPLE_DOCS') return { range, message: 'this YAML holds more than one document (a `---` line here): MoE Lens reads the first' };
+  if (/Maximum call stack size exceeded/.test(error.message)) return { range, message: 'this YAML nests too deeply to read here' };
+  return { range, message: `YAML syntax error: ${error.message.split('\n')[0]}` };
+}
+
 /** The top-level keys of a YAML map as sites (file set for another file than the config's). */
 export function yamlSites(map: YAMLMap, text: string, file?: string): Site[] {
   const sites: Site[] = [];
@@ -1032,7 +1043,7 @@ export function analyzeMegatronYaml(text: string, file: string, read?: RelatedTe
   const errors: MegatronAnalysis['errors'] = [];
   const document = parseYaml(text);
   if (!document) return { specs: [], errors: [{ range: { start: 0, end: 0 }, message: 'YAML could not be read' }] };
-  for (const e of document.errors.slice(0, 5)) errors.push({ range: { start: e.pos[0], end: e.pos[1] }, message: `YAML syntax error: ${e.message.split('\n')[0]}` });
+  for (const e of document.errors.slice(0, 5)) errors.push(yamlError(e));
   const root = isMap(document.contents) ? document.contents : undefined;
   // A MaxText model YAML (`decoder_block`, `base_emb_dim`: MaxText's base.yml keys; Primus keeps some beside its
   // Megatron ones, with `extends:`) is read by MaxText, whose `num_experts_per_tok` is no Megatron key: not read.
