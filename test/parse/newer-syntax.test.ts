@@ -54,6 +54,18 @@ describe('Python newer than Lezer reads', () => {
     assert.equal(parsePython('with (a, b):\n    pass\n').tree.topNode.firstChild!.getChild('TupleExpression')?.name, 'TupleExpression');
   });
 
+  it('reads a parenthesised tuple target of a `with` item (GPTQModel @f4c327a gptqmodel/utils/model.py l.1204, unsloth)', () => {
+    const text =
+      'with ctx(ThreadPoolExecutor(4), log.pb(names).manual()) as (executor, pb):\n    pass\n' +
+      'with self._open_stream(url, payload) as (\n    response,\n    first_token_deadline,  # c\n):\n    pass\n' +
+      'def build():\n    with a() as (x, y), b() as z:\n        return MoEArgs(num_experts=8, top_k=2)\n';
+    assert.deepEqual(parsePython(text).errorRanges, []);
+    assert.equal(specsOf(text)[0]?.topK.value, 2);
+    // Still broken: parentheses after `as` that never close, or followed by neither `:` nor `,`.
+    assert.equal(parsePython('with a as (x, y\n    pass\n').errorRanges.length > 0, true);
+    assert.equal(parsePython('with a as (x, y) z:\n    pass\n').errorRanges.length > 0, true);
+  });
+
   it('reads `match` headers Lezer does not (a tuple subject, open sequence and empty list patterns) and a starred comprehension target', () => {
     // NeMo @8cfedd7 rnnt_malsd_batched_computer.py l.616 (a tuple subject), its tests' `case []:`; Megatron-LM
     // @d98e8a6 torch_sampling.py l.210 (`for indices, *_ in buckets` in a comprehension).

@@ -10,6 +10,8 @@
  *   copy blanks the two parentheses, a trailing comma, and the line breaks and comments between them, so the
  *   items read as the one-line `with a as f, b as g:` they mean.
  *
+ * - **A parenthesised tuple target of a `with` item** (`with cm as (a, b):`, GPTQModel, unsloth): Lezer wants a name
+ *   after `as`. Its copy blanks the parentheses (and a trailing comma, line breaks and comments inside them).
  * - **`match` and `case` headers Lezer does not read** (PEP 634, Python 3.10): a tuple subject without parentheses
  *   (`match self.mode, self.score:`, NeMo's RNN-T decoders), an open sequence or empty list pattern (`case 1, 2:`,
  *   `case []:`). Its copy keeps the keyword and reads the rest of the header as `_` (a name, a wildcard): nothing
@@ -129,7 +131,10 @@ function decoratorBlanks(copy: string, decorator: SyntaxNode): { from: number; t
   return end === undefined ? undefined : [{ from: nameEnd, to: end, keepBreaks: true }];
 }
 
-/** `with (` … `):` whose parentheses Lezer misread: the parentheses, a trailing comma, the breaks and comments. */
+/**
+ * `with (` … `):` whose parentheses Lezer misread, or a parenthesised `as (a, b)` target: the parentheses, a
+ * trailing comma, the breaks and comments.
+ */
 function withBlanks(copy: string, statement: SyntaxNode, errorAt: number): { from: number; to: number; keepBreaks: boolean }[] | undefined {
   const body = statement.getChild('Body');
   if (body && errorAt >= body.from) return undefined; // an error in the body is not the header's
@@ -137,12 +142,18 @@ function withBlanks(copy: string, statement: SyntaxNode, errorAt: number): { fro
   if (!keyword) return undefined;
   let open = keyword.to;
   while (copy[open] === ' ' || copy[open] === '\t') open++;
-  if (copy[open] !== '(') return undefined;
+  // `with cm as (a, b):` (a tuple target in parentheses, GPTQModel's `as (executor, pb)`): Lezer wants a name after
+  // `as`; read without the parentheses, the target is `a, b` (the items MoE Lens reads the same: it binds no target).
+  if (copy[open] !== '(') {
+    open = errorAt;
+    while (copy[open] === ' ' || copy[open] === '\t') open++;
+    if (copy[open] !== '(' || !/\bas[ \t]*$/.test(copy.slice(Math.max(0, open - 16), open))) return undefined;
+  }
   const inside = scanParenthesised(copy, open);
   if (!inside) return undefined;
   let after = inside.close + 1;
   while (copy[after] === ' ' || copy[after] === '\t') after++;
-  if (copy[after] !== ':') return undefined;
+  if (copy[after] !== ':' && !(open !== keyword.to && copy[after] === ',')) return undefined;
   const blanks = [
     { from: open, to: open + 1, keepBreaks: false },
     { from: inside.close, to: inside.close + 1, keepBreaks: false },
