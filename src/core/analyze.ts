@@ -98,6 +98,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       const specs = modelArgs ? result.specs.map((s) => (isDeepSeekOfficial(s.framework) ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
       const dialect = specs[0]?.dialect ?? 'hf-json';
       const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
+      if (result.pythonRefuses && specs.length > 0) notes.push({ range: result.pythonRefuses.range, message: `${result.pythonRefuses.message}.` });
       return { dialect, specs, notes };
     }
     if (kind === 'yaml' || kind === 'shell') {

@@ -47,6 +47,15 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.equal(spec('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}')!.normalize.value, 'always');
   });
 
+  it("says where a config Python's json module refuses (a comment, a trailing comma) cannot load; NaN it takes", () => {
+    const base = '{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2';
+    const notes = (text: string) => lintText('/w/m/config.json', text).diagnostics.filter((d) => d.code === 'MOE000').map((d) => [d.message.match(/refuses (a comment|a trailing comma)/)?.[1], text.slice(d.range.start, d.range.start + 1)]);
+    assert.deepEqual(notes(`${base} // eight\n}`), [['a comment', '/']]);
+    assert.deepEqual(notes(`${base},\n}`), [['a trailing comma', '}']]);
+    assert.deepEqual(notes(`${base}, "router_aux_loss_coef": NaN}`), []);
+    assert.deepEqual(notes(`${base}}`), []);
+  });
+
   it('llama4 reads text_config; dbrx reads ffn_config', () => {
     const llama = spec('{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1, "hidden_size": 5120}}')!;
     assert.equal(llama.experts.value, 16);

@@ -14,6 +14,8 @@ import { llama4VisionParameters, shapeFromSites } from './model-shape';
 export interface JsonAnalysis {
   readonly specs: RouterSpec[];
   readonly errors: { range: SourceRange; message: string }[];
+  /** Where the file, read whole, is still no JSON Python's json module loads (a comment, a trailing comma). */
+  readonly pythonRefuses?: { range: SourceRange; message: string };
 }
 
 /** Keys that mark a JSON object as an MoE config. */
@@ -879,6 +881,7 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
     message: `JSON syntax error (${jsonErrorName(e.error)})`,
   }));
   if (!root || root.type !== 'object') return { specs: [], errors };
+  const refuses = errors.length === 0 ? pythonRefusal(asPython) : undefined;
   const dialectName = pickDialect(root);
   if (!dialectName) return { specs: [], errors };
   // A model type MoE Lens does not know, in a file with none of a transformers config's own keys, is no model config:
@@ -887,7 +890,21 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   const dialect = dialectName === 'unknown' ? unknownDialect(root) : DIALECTS[dialectName]!;
   const scope = nestedObject(root, dialect.nested) ?? nestedObject(root, dialect.legacyNested) ?? root;
   const spec = buildSpec(text, file, root, scope, dialectName, dialect);
-  return { specs: spec ? [spec] : [], errors };
+  return { specs: spec ? [spec] : [], errors, ...(refuses ? { pythonRefuses: refuses } : {}) };
+}
+
+/**
+ * What MoE Lens reads leniently (as VS Code's JSON does) but Python's json module refuses, so that transformers'
+ * `from_pretrained` and DeepSeek's `json.load` cannot load the file: a comment or a trailing comma (NaN and Infinity
+ * it takes).
+ */
+function pythonRefusal(asPython: ReturnType<typeof readableAsPython>): { range: SourceRange; message: string } | undefined {
+  const strict: ParseError[] = [];
+  parseTree(asPython.text, strict, { allowTrailingComma: false, disallowComments: true });
+  const first = strict.find((e) => !asPython.fromNaN(e));
+  if (!first) return undefined;
+  const what = first.error === 10 ? 'a comment' : 'a trailing comma';
+  return { range: { start: first.offset, end: first.offset + Math.max(1, first.length) }, message: `Python's json module refuses ${what} here (json.JSONDecodeError): transformers' from_pretrained and DeepSeek's json.load cannot load this file` };
 }
 
 
