@@ -9,6 +9,9 @@ runRuleTests(debugLoadBalanceOutsideDebug, {
     // benchmark forces round-robin on purpose.
     { name: 'a benchmark function', file: PLAIN_PY, code: 'def bench_moe_training_fsdp():\n    return MoEArgs(num_experts=8, top_k=1, _debug_force_load_balance=True)\n' },
     { name: 'a file under benchmarks/', file: 'benchmarks/prototype/moe_training/run.py', code: 'def layer():\n    return MoEArgs(num_experts=8, top_k=1, _debug_force_load_balance=True)\n' },
+    // Megatron-LM @d98e8a6 tests/functional_tests/test_cases/common/moe_perf: its perf cases switch it on.
+    { name: "Megatron's random logits in a test", file: 'tests/functional_tests/moe_perf/run.sh', code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 6 --moe-router-force-load-balancing\n' },
+    { name: "Megatron's random logits off", file: 'train.yaml', code: 'num_experts: 64\nmoe_router_topk: 6\nmoe_router_force_load_balancing: false\n' },
   ],
   invalid: [
     {
@@ -17,6 +20,22 @@ runRuleTests(debugLoadBalanceOutsideDebug, {
       code: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n',
       errors: [{ messageId: 'forced', text: 'True', severity: 'info', includes: ['"16B"'] }],
       output: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=False),\n}\n',
+    },
+    {
+      // HYGON-AI/Megatron-LM-das @0685d1f examples/deepseek_v3/train_deepseekv3_671B.sh l.157 (trimmed); the same switch
+      // is in Megatron-LM's examples/megatron_fsdp/sbatch_mfsdp_deepseek_v3.sh @d98e8a6 l.106.
+      name: "Megatron's random router logits left on in a training script (a switch: no fix)",
+      file: 'examples/deepseek_v3/train_deepseekv3_671B.sh',
+      code: 'torchrun pretrain_gpt.py --num-experts 256 --moe-router-topk 8 \\\n    --moe-router-force-load-balancing \\\n    --seq-length 4096\n',
+      errors: [{ messageId: 'randomLogits', text: '--moe-router-force-load-balancing', severity: 'info', includes: ['random ones'] }],
+      output: null,
+    },
+    {
+      name: "Megatron's random router logits in a YAML of field names",
+      file: 'conf/moe.yaml',
+      code: 'num_experts: 64\nmoe_router_topk: 6\nmoe_router_force_load_balancing: true\n',
+      errors: [{ messageId: 'randomLogits', text: 'moe_router_force_load_balancing', severity: 'info' }],
+      output: 'num_experts: 64\nmoe_router_topk: 6\nmoe_router_force_load_balancing: false\n',
     },
   ],
 });

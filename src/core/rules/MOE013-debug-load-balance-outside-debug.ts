@@ -1,4 +1,4 @@
-import type { RouterSpec } from '../model/router-spec';
+import type { RouterSpec, Site } from '../model/router-spec';
 import { fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -11,21 +11,40 @@ export const debugLoadBalanceOutsideDebug = {
   since: '0.1.0',
   messages: {
     forced: '`_debug_force_load_balance=True` in flavor "{flavor}": routing is replaced by round-robin, so the router is ignored and never learns',
+    randomLogits: '`{key}` in "{flavor}": Megatron replaces the router\'s logits with random ones (a benchmark switch), so the router is ignored and never learns',
   },
-  fix: { availability: 'always', kinds: { debugOff: { title: 'Set `_debug_force_load_balance` to False', safety: 'unsafe' } } },
+  fix: {
+    availability: 'sometimes',
+    kinds: {
+      debugOff: { title: 'Set `_debug_force_load_balance` to False', safety: 'unsafe' },
+      randomLogitsOff: { title: 'Set `moe_router_force_load_balancing` to false', safety: 'unsafe' },
+    },
+  },
   docs: {
-    what: 'Flags torchtitan\'s forced round-robin routing in a flavor whose name does not say it is for debugging, a test or a benchmark, outside a `tests/` or `benchmarks/` folder.',
-    why: 'With `_debug_force_load_balance`, each token goes to experts `(token·k + i) mod E` regardless of the router, which is meant for balanced throughput tests. Left on in a real flavor, training runs but the router is never used.',
+    what: "Flags forced load balancing, in a config whose name does not say it is for debugging, a test or a benchmark, outside a `tests/` or `benchmarks/` folder: torchtitan's `_debug_force_load_balance` (round-robin routing) and Megatron's `--moe-router-force-load-balancing` (random router logits).",
+    why: "With `_debug_force_load_balance`, each token goes to experts `(token·k + i) mod E` regardless of the router, which is meant for balanced throughput tests. Megatron's `--moe-router-force-load-balancing` replaces the router's logits with normal random numbers before the top-k (router.py @d98e8a6 l.861-863, `RandomSTE` in moe_utils.py l.1258-1279; transformer_config.py l.833-835: \"[Experimental] … only for benchmark\"). Left on in a real run, training runs but the router is never used. A flag written as a switch has no fix: remove it.",
     example: { dialect: 'python', code: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n' },
     useInstead: { dialect: 'python', code: 'configs = {\n    "debugmodel": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n' },
     fixSafety: 'Turning the flag off routes tokens by the router again, so the fix is unsafe.',
-    references: ['torchtitan `TokenChoiceTopKRouter.forward` step 7 (research §1.4)'],
+    references: ['torchtitan `TokenChoiceTopKRouter.forward` step 7 (research §1.4)', 'Megatron-LM megatron/core/transformer/moe/router.py @d98e8a6 l.861-863 (TopKRouter.forward), moe_utils.py l.1258-1279 (RandomSTE)'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    const field = spec.debugRoundRobin;
     // A flavor or file that says it is for debugging, a test or a throughput benchmark (pytorch/ao @36027d8
     // benchmarks/prototype/moe_training/benchmark_moe_layer_fsdp.py: what round-robin routing is for).
-    if (!field.value || localSites(field).length === 0 || /debug|test|bench/i.test(spec.name) || /(^|\/)(benchmarks?|tests?)\//.test(context.file)) return;
+    if (/debug|test|bench/i.test(spec.name) || /(^|\/)(benchmarks?|tests?)\//.test(context.file)) return;
+    const random = spec.framework === 'megatron' ? randomLogits(spec) : undefined;
+    if (random) {
+      // `--moe-router-force-load-balancing` alone is a switch: no value to set, the flag goes.
+      const switchOnly = random.valueRange.start === random.keyRange.start;
+      context.report({
+        messageId: 'randomLogits',
+        data: { key: context.text.slice(random.keyRange.start, random.keyRange.end), flavor: spec.name },
+        range: random.keyRange,
+        fixes: switchOnly ? [] : [{ kind: 'randomLogitsOff', edits: context.replaceSites([random], false) }],
+      });
+    }
+    const field = spec.debugRoundRobin;
+    if (!field.value || localSites(field).length === 0) return;
     context.report({
       messageId: 'forced',
       data: { flavor: spec.name },
@@ -34,3 +53,11 @@ export const debugLoadBalanceOutsideDebug = {
     });
   },
 } satisfies Rule;
+
+/** Megatron's `moe_router_force_load_balancing` switched on in this file (a flag, or a YAML field set to true). */
+function randomLogits(spec: RouterSpec): Site | undefined {
+  const site = spec.sites.filter((s) => s.key === 'moe_router_force_load_balancing').pop();
+  if (!site || site.file !== undefined || site.unknown !== undefined) return undefined;
+  const on = site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' && /^true$/i.test(site.literal.value);
+  return on ? site : undefined;
+}
