@@ -786,3 +786,36 @@ configs = {"small": _small}
     assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['small', 16, 2]]);
   });
 });
+
+describe('torchtitan: configs built where the file runs as a program', () => {
+  it('reads the assignments of `if __name__ == "__main__":` and of a `with` body, as Python runs them; a bare call there leaves its function a root of its own', () => {
+    // meta-pytorch/autoparallel @a54c252 examples/native_ds3/example_deepseek.py l.378-396 (trimmed).
+    const text = `from dataclasses import dataclass
+
+
+@dataclass
+class MoEArgs:
+    num_experts: int = 8
+    top_k: int = 1
+
+
+def main():
+    return MoEArgs(num_experts=16, top_k=2)
+
+
+if __name__ == "__main__":
+    num_experts = 128
+    with torch.device("meta"):
+        moe_args = MoEArgs(num_experts=num_experts, top_k=1)
+    main()
+`;
+    const project = new ProjectIndex();
+    project.setText('/w/example.py', text);
+    const { specs } = analyzeTorchtitanPython(text, '/w/example.py', project);
+    assert.deepEqual(specs.map((s) => [s.name, s.experts.value, s.topK.value]), [['main', 16, 2], ['moe_args', 128, 1]]);
+    // Under another condition, the body is not run as the program's.
+    const other = text.replace('if __name__ == "__main__":', 'if DEBUG:');
+    assert.deepEqual(analyzeTorchtitanPython(other, '/w/example.py', project).specs.map((s) => s.name), ['main']);
+  });
+});
+

@@ -108,6 +108,26 @@ class ModuleScope {
 }
 
 /**
+ * A module's statements as Python runs them when the file is the program: its top level, with the body of an
+ * `if __name__ == "__main__":` and of a `with` in their place (meta-pytorch/autoparallel @a54c252 examples/native_ds3/
+ * example_deepseek.py l.387-396 builds its MoEArgs there).
+ */
+function topLevelStatements(top: SyntaxNode, text: string, depth = 0): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const statement of children(top)) {
+    const body = statement.name === 'IfStatement' || statement.name === 'WithStatement' ? statement.getChild('Body') : null;
+    const condition = body && statement.name === 'IfStatement' ? text.slice(statement.firstChild!.to, body.from).replace(/\s+/g, '').replace(/:$/, '').replace(/'/g, '"') : '';
+    const main = condition === '__name__=="__main__"' || condition === '"__main__"==__name__';
+    // A `with` body runs once where the `with` is (`with torch.device("meta"): moe_args = MoEArgs(…)`).
+    // Its assignments only: a bare call there (`main()`) would make the function it calls no root of its own, named
+    // by the function, as it is read (grok-1's run.py, the corpus's `if __name__ == "__main__": main()`).
+    if (body && depth < MAX_NESTING && statement.getChildren('Body').length === 1 && (main || statement.name === 'WithStatement')) out.push(...topLevelStatements(body, text, depth + 1).filter((s) => s.name !== 'ExpressionStatement'));
+    else out.push(statement);
+  }
+  return out;
+}
+
+/**
  * A frame's names. While an `if` MoE Lens cannot decide runs a branch, a journal records the value each name had
  * before the branch first bound it, so that the branches can be joined without copying every name at every `if`.
  */
@@ -236,7 +256,7 @@ export class PythonEvaluator {
     const scope = this.module(file);
     if (!scope) return;
     const frame: Frame = { module: scope, locals: new Locals(), depth: 0 };
-    for (const statement of children(scope.parsed.tree.topNode)) {
+    for (const statement of topLevelStatements(scope.parsed.tree.topNode, scope.parsed.text)) {
       if (statement.name !== 'AssignStatement' && statement.name !== 'ExpressionStatement') continue;
       const target = statement.firstChild;
       const entryKey = statement.name === 'AssignStatement' ? subscriptKey(target, scope.parsed.text) : undefined;
@@ -1864,6 +1884,10 @@ function collectBindings(script: SyntaxNode, text: string, out: Map<string, Bind
       case 'IfStatement':
       case 'TryStatement':
         for (const body of statement.getChildren('Body')) for (const inner of children(body)) visit(inner, true);
+        return;
+      case 'WithStatement':
+        // A `with` body runs once, as the statements around it do (`with torch.device("meta"): args = …`).
+        for (const body of statement.getChildren('Body')) for (const inner of children(body)) visit(inner, conditional);
         return;
     }
   };
