@@ -75,9 +75,9 @@ const MAX_ITERATED_ENTRIES = 64;
 const MAX_NESTING = 200;
 /** Names in one attribute assignment's target (`a.b.c = v` has three) that are followed. */
 const MAX_ASSIGNED_PATH = 32;
-/** Values visited, per attribute assignment, to find the other locals that hold an object it changed. */
 /** Methods that change a dict in place (dictMethod). */
 const DICT_MUTATORS = new Set(['update', 'setdefault', 'pop', 'popitem', 'clear']);
+/** Values visited, per attribute assignment, to find the other locals that hold an object it changed. */
 const MAX_ALIAS_VISITS = 4_096;
 const MAX_ALIAS_DEPTH = 16;
 
