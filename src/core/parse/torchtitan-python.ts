@@ -782,6 +782,10 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
     const declared = inner.find((o) => o.cls);
     const base = declared?.cls ? firstUnreadBase(evaluator, declared.cls, 0) : undefined;
     if (declared?.cls && base && base !== 'megatron-core') return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\`; ${declared.cls.name} does not declare it, and ${base} may` };
+    // A builder's own spelling of it (`_build_dsv3_layers(router_top_k=6)`, hicann/torchtitan-npu @e0aecaf): passed on
+    // by code MoE Lens does not have, so still unknown, but the message names what the call writes.
+    const spelled = [...router.keywords.keys()].find((name) => name.endsWith(`_${key}`));
+    if (spelled) return { sites: [], value: undefined, unknown: `the call passes \`${spelled}\`, which ${router.className} (not in the workspace) turns into \`${key}\` in code MoE Lens does not read` };
     return { sites: [], value: undefined, unknown: `no keyword sets \`${key}\` and the default of ${router.className} is not in the workspace` };
   };
 
