@@ -172,6 +172,30 @@ runRuleTests(publishedModelMismatch, {
       output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.827 --disable-bias-linear\n',
     },
     {
+      // Helper sweep 32: MOE001 compared DeepSeek-V3's expert count, top-k and groups, not its routed scaling factor.
+      name: 'DeepSeek-V3 config.json with routed_scaling_factor 1.0 (published 2.5)',
+      file: 'DeepSeek-V3/config.json',
+      code: '{"_name_or_path": "deepseek-ai/DeepSeek-V3", "model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_hidden_layers": 61, "hidden_size": 7168}',
+      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'error', includes: ["`routed_scaling_factor` is 1, but deepseek-v3-671b multiplies the routed experts' weights by 2.5"] }],
+      output: '{"_name_or_path": "deepseek-ai/DeepSeek-V3", "model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "norm_topk_prob": true, "routed_scaling_factor": 2.5, "num_hidden_layers": 61, "hidden_size": 7168}',
+    },
+    {
+      name: 'Megatron Qwen3-30B-A3B with a scaling factor Qwen3 does not have',
+      file: 'qwen3-30b-a3b.sh',
+      code: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 128 --moe-router-topk 8 --moe-router-topk-scaling-factor 2.0 --disable-bias-linear\n',
+      errors: [{ messageId: 'mismatch', text: '2.0', includes: ["`moe_router_topk_scaling_factor` is 2, but qwen3-30b-a3b does not scale the routed experts' weights"] }],
+      output: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 128 --moe-router-topk 8 --moe-router-topk-scaling-factor 1 --disable-bias-linear\n',
+    },
+    {
+      // mlcommons/training_results_v5.0 @0fdc28f's NeMo copies (MixtralConfig moe_router_pre_softmax=True), which NeMo
+      // fixed in 20871e0 (#13678): softmax over all 8 experts, then top-2, not renormalised.
+      name: 'Megatron Mixtral-8x7B with --moe-router-pre-softmax (weights Mixtral renormalises kept as they are)',
+      file: 'mixtral-8x7b.sh',
+      code: 'python pretrain_gpt.py --num-layers 32 --hidden-size 4096 --num-experts 8 --moe-router-topk 2 --moe-router-pre-softmax --disable-bias-linear\n',
+      errors: [{ messageId: 'mismatch', text: '--moe-router-pre-softmax', includes: ['mixtral-8x7b renormalises each token\'s top-k weights to sum to 1'] }],
+      output: null,
+    },
+    {
       name: 'GLM-4.5 config.json with top-k 6 (the report: 8 of 160 active per token)',
       file: 'GLM-4.5/config.json',
       code: '{"_name_or_path": "zai-org/GLM-4.5", "model_type": "glm4_moe", "n_routed_experts": 160, "num_experts_per_tok": 6, "routed_scaling_factor": 2.5, "num_hidden_layers": 92, "hidden_size": 5120}',

@@ -90,8 +90,15 @@ const secondary = <T>(value: T, sources: readonly string[]): Fact<T> => ({ value
 const DSV3 = ['deepseek-ai/DeepSeek-V3 inference/configs/config_671B.json @9b4e978'];
 const DSV2 = ['deepseek-ai/DeepSeek-V3 inference/configs/config_236B.json @9b4e978'];
 const DEEPSEEK_GATE_RENORM = ['deepseek-ai/DeepSeek-V3 inference/model.py @9b4e978 Gate.forward: `if self.score_func == "sigmoid": weights /= weights.sum(...)` (softmax weights are not renormalised)'];
-const QWEN235 = ['Qwen/Qwen3-235B-A22B config.json (verbatim copy, transformers 4.51.0)'];
+const QWEN235 = ['Qwen/Qwen3-235B-A22B config.json (verbatim copy, transformers 4.51.0): "norm_topk_prob": true'];
+/** Qwen3-MoE's router multiplies the top-k weights by nothing: the published configs have no scaling factor. */
+const QWEN3_NO_SCALE = ['transformers modeling_qwen3_moe.py @16b6c53c Qwen3MoeSparseMoeBlock: the softmax top-k weights, renormalised when norm_topk_prob, with no scaling factor (config.json has none)'];
 const QWEN30 = ['Qwen3-30B-A3B model card (secondary copies); torchtitan qwen3 30B-A3B flavor; Megatron modelopt recipe'];
+/**
+ * Mixtral weighs the two experts it picks by a softmax over those two: transformers divides the top-k of the softmax
+ * over all experts by their sum; mistral-inference takes the softmax of the top-k logits (the same weights).
+ */
+const MIXTRAL_RENORM = ['transformers modular_mixtral.py @7792ab1a MixtralSparseMoeBlock: softmax over all experts, top-k, `routing_weights /= routing_weights.sum(dim=-1, keepdim=True)`', 'mistralai/mistral-inference moe.py l.26-27: softmax over the top-k logits'];
 const MIXTRAL = ['mistralai/Mixtral-8x7B-v0.1 config.json (identical verbatim copies, transformers 4.36.0.dev0)'];
 const LLAMA4 = ['third-party Llama 4 config excerpts; NVIDIA/Megatron-LM modelopt recipes @d98e8a6 (--moe-router-topk 1 --moe-router-score-function sigmoid)'];
 const DBRX = ['databricks/dbrx-instruct config.json (verbatim copy, transformers 4.39.2): ffn_config.moe_num_experts 16, moe_top_k 4'];
@@ -158,6 +165,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     scoreFunc: verified('sigmoid', DSV3),
     groups: { count: verified(8, DSV3), selected: verified(4, DSV3) },
     renormalized: verified(true, DEEPSEEK_GATE_RENORM),
+    // config_671B.json "route_scale": 2.5 (HF config.json "routed_scaling_factor": 2.5).
+    scale: verified(2.5, DSV3),
     selectionBias: verified(true, ['deepseek-ai/DeepSeek-V3 inference/model.py @9b4e978: Gate.bias when dim == 7168']),
     parameters: { total: verified(671_000_000_000, [DSV3_README]), active: verified(37_000_000_000, [DSV3_README]), activeCounts: 'all' },
   },
@@ -184,6 +193,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(8, QWEN235),
     scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
     selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
+    renormalized: verified(true, QWEN235),
+    scale: verified(1, QWEN3_NO_SCALE),
     parameters: { total: secondary(235_000_000_000, [QWEN235_CARD]), active: secondary(22_000_000_000, [QWEN235_CARD]), activeCounts: 'all' },
   },
   {
@@ -196,6 +207,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: secondary(8, QWEN30),
     scoreFunc: verified('softmax', ['transformers modeling_qwen3_moe.py @16b6c53c: softmax router']),
     selectionBias: verified(false, ['transformers modeling_qwen3_moe.py @16b6c53c']),
+    renormalized: secondary(true, QWEN30),
+    scale: verified(1, QWEN3_NO_SCALE),
     parameters: { total: secondary(30_500_000_000, [QWEN30_CARD]), active: secondary(3_300_000_000, [QWEN30_CARD]), activeCounts: 'all' },
   },
   {
@@ -208,6 +221,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: verified(2, MIXTRAL),
     scoreFunc: verified('softmax', ['transformers modular_mixtral.py @7792ab1a: softmax router']),
     selectionBias: verified(false, ['transformers modular_mixtral.py @7792ab1a']),
+    renormalized: verified(true, MIXTRAL_RENORM),
     parameters: { total: secondary(46_700_000_000, [MIXTRAL_BLOG]), active: secondary(12_900_000_000, [MIXTRAL_BLOG]), activeCounts: 'all' },
   },
   {
@@ -309,6 +323,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     topK: secondary(2, MIXTRAL_22B),
     scoreFunc: verified('softmax', ['transformers modular_mixtral.py @7792ab1a: softmax router']),
     selectionBias: verified(false, ['transformers modular_mixtral.py @7792ab1a']),
+    renormalized: verified(true, MIXTRAL_RENORM),
   },
   {
     id: 'qwen3-next-80b-a3b',
@@ -321,6 +336,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     scoreFunc: secondary('softmax', [QWEN3_NEXT_ROUTER]),
     selectionBias: secondary(false, [QWEN3_NEXT_ROUTER]),
     renormalized: secondary(true, QWEN3_NEXT),
+    scale: secondary(1, [QWEN3_NEXT_ROUTER]),
   },
   {
     id: 'qwen3.5-35b-a3b',

@@ -116,7 +116,7 @@ export const publishedModelMismatch = {
     compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
     compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
     compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
-    compare(spec.scale, model.scale, keys.scale, (v) => `multiplies the routed experts' weights by ${v}`);
+    compare(spec.scale, model.scale, keys.scale, (v) => (v === 1 ? "does not scale the routed experts' weights" : `multiplies the routed experts' weights by ${v}`));
     // Expert groups against the published pair: one finding on the group count, one fix that writes both keys
     // (half of the pair would not launch).
     const groupsFinding = (groups: NonNullable<RouterSpec['groups']>, finding: { key: string; actual: string; fact: Fact<unknown>; describe: string; published: { count: number; selected: number } }, countKey: string, selectedKey: string): void => {
