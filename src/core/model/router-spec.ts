@@ -178,6 +178,8 @@ export type Provenance = 'literal' | 'resolved' | 'default' | 'assumed' | 'unkno
 
 export function provenanceOf(field: Field<unknown>): Provenance {
   if (field.unknown !== undefined) return 'unknown';
+  // What the code hard-codes is its default, whatever key the file writes beside it (no key changes it).
+  if (field.defaultFrom?.fixed) return 'default';
   const site = field.sites[field.sites.length - 1];
   if (site) return site.file !== undefined || (site.via?.length ?? 0) > 0 ? 'resolved' : 'literal';
   if (field.defaultFrom?.uncertain) return 'assumed';

@@ -190,11 +190,14 @@ const DIALECTS: Record<string, Dialect> = {
     normalize: NO_NORMALIZE,
   },
   // xai-org/grok-1 model.py: Router._compute_routing_prob takes a softmax over all experts (fp32); the MoE
-  // layer keeps the top-k of those probabilities as the weights, not renormalised.
+  // layer keeps the top-k of those probabilities as the weights, not renormalised. A `config.json` of
+  // `"model_type": "grok-1"` is HPC-AI Tech's PyTorch port (configuration_grok1.py, copied in tenstorrent/tt-metal
+  // @a0a0902 models/experimental/grok/reference; vLLM's configs/grok1.py @8dbc899 registers the same class), whose
+  // `num_experts_per_tok` is the top-k and whose MoeBlock routes the same way (softmax, top-k, no renormalisation).
   'grok-1': {
     framework: 'xai:grok-1',
-    experts: ['num_experts'],
-    topK: ['num_selected_experts'],
+    experts: ['num_experts', 'num_local_experts'],
+    topK: ['num_selected_experts', 'num_experts_per_tok'],
     order: 'score-then-topk',
     scoreFunc: hardCodedScore('softmax', 'grok-1 Router._compute_routing_prob (softmax over all experts, model.py)'),
     routerBias: false,
@@ -285,10 +288,13 @@ DIALECTS.ernie4_5_moe = {
   selectionBias: 'static',
   normalize: always(`${T5} Ernie4_5_MoeSparseMoeBlock (modeling_ernie4_5_moe.py L362-364)`),
 };
+// `moe_topk` may be a per-layer list, the layer's own read (`config.moe_topk[layer_idx]`, HunYuanMoEV1Moe.__init__):
+// Hunyuan-A13B's config.json writes one; the first layer's is read, as for `hunyuan`.
 DIALECTS.hunyuan_v1_moe = {
   framework: 'hf:hunyuan_v1_moe',
   experts: ['num_experts', 'num_local_experts'],
   topK: ['moe_topk', 'num_experts_per_tok'],
+  topKFirstOfList: true,
   order: 'score-then-topk',
   scoreFunc: softmaxFirst(`${T5} HunYuanMoEV1Gate (modeling_hunyuan_v1_moe.py L238-239)`),
   routerBias: false,
@@ -1313,9 +1319,12 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
 
   const scoreSites = sitesFor(dialect.scoreFunc.keys);
   const scoreSite = scoreSites[scoreSites.length - 1];
+  // A score function the code hard-codes: the file's key stays a site (MOE006 still sees a typo in it), and the label
+  // says where the file says otherwise (DeepseekV3TopkRouter's sigmoid beside `"scoring_func": "softmax"`).
+  const unread = dialect.scoreFunc.fixed !== undefined && scoreSite?.literal.kind === 'string' && scoreSite.literal.value !== dialect.scoreFunc.fixed ? scoreSite : undefined;
   const scoreFunc: Field<string> =
     dialect.scoreFunc.fixed !== undefined
-      ? { value: dialect.scoreFunc.fixed, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel, fixed: true } }
+      ? { value: dialect.scoreFunc.fixed, sites: scoreSites, defaultFrom: { label: unread ? `${dialect.scoreFunc.defaultLabel}; the file's \`${unread.key}\` ${JSON.stringify((unread.literal as { value: string }).value)} is not read by it` : dialect.scoreFunc.defaultLabel, fixed: true } }
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
