@@ -69,6 +69,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual([dsv3.scoreFunc.value, provenanceOf(dsv3.scoreFunc)], ['sigmoid', 'default']);
     assert.match(dsv3.scoreFunc.defaultFrom?.label ?? '', /the file's `scoring_func` "softmax" is not read by it/);
     assert.doesNotMatch(spec('{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}')!.scoreFunc.defaultFrom?.label ?? '', /not read/);
+    // PhiMoE's sparsemixer picks two experts whatever num_experts_per_tok says (modeling_phimoe.py L349-469).
+    const phi = spec('{"model_type": "phimoe", "num_local_experts": 16, "num_experts_per_tok": 4}')!;
+    assert.deepEqual([phi.topK.value, provenanceOf(phi.topK)], [2, 'default']);
+    assert.match(phi.topK.defaultFrom?.label ?? '', /the file's `num_experts_per_tok` 4 is not read by it/);
   });
 
   it('llama4 reads text_config; dbrx reads ffn_config', () => {

@@ -49,6 +49,8 @@ interface Dialect {
   readonly groupsOnlyGroupLimited?: true;
   /** Keys the reader reads that are one or two letters from a routing key (never reported as near misses). */
   readonly ownKeys?: readonly string[];
+  /** A top-k the router's code fixes whatever the file writes (PhiMoE's sparsemixer picks two): value and where. */
+  readonly topKFixed?: { readonly value: number; readonly label: string };
   /** The top-k key holds a list whose first element the router reads (Hunyuan's per-layer `moe_topk`). */
   readonly topKFirstOfList?: true;
   /** The router drops what an expert receives beyond a capacity (RouterSpec.routerCapacity). */
@@ -329,6 +331,7 @@ DIALECTS.phimoe = {
   // sparsemixer picks two experts whatever num_experts_per_tok says (modeling_phimoe.py L349-469): MoE Lens
   // has no such router, so route and the preview say they cannot run it.
   scoreFunc: hardCodedScore('sparsemixer', `${T5} PhimoeSparseMoeBlock uses sparsemixer (modeling_phimoe.py L349-469)`),
+  topKFixed: { value: 2, label: `${T5} sparsemixer picks two experts, whatever \`num_experts_per_tok\` says (modeling_phimoe.py L349-469)` },
   routerBias: false,
   selectionBias: 'none',
   normalize: NO_NORMALIZE,
@@ -1172,6 +1175,13 @@ function allSites(text: string, object: JsonNode, out: Site[], depth = 0, nested
   }
 }
 
+/** A top-k the code fixes: the file's key stays a site, and the label says where it writes another value. */
+function fixedTopK(fixed: { readonly value: number; readonly label: string }, sites: Site[]): Field<number | undefined> {
+  const last = sites[sites.length - 1];
+  const other = last && !(last.literal.kind === 'int' && last.literal.value === fixed.value) ? last : undefined;
+  return { value: fixed.value, sites, defaultFrom: { label: other ? `${fixed.label}; the file's \`${other.key}\` ${literalText(other.literal)} is not read by it` : fixed.label, fixed: true } };
+}
+
 /** The router reads a list key's first element: its site becomes that element (value, range), so a fix edits it. */
 function firstOfList(text: string, scope: JsonNode, sites: Site[], keys: readonly string[]): void {
   for (const [i, site] of sites.entries()) {
@@ -1382,7 +1392,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     range: input.range,
     anchorRange: input.anchor ?? (anchorSite ? anchorSite.keyRange : { start: input.range.start, end: input.range.start + 1 }),
     experts: unlessUnknown(numberField(dialect.experts)),
-    topK: unlessUnknown(numberField(dialect.topK)),
+    topK: unlessUnknown(dialect.topKFixed ? fixedTopK(dialect.topKFixed, sitesFor(dialect.topK)) : numberField(dialect.topK)),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
