@@ -3,13 +3,15 @@
  * first use, so an import can be followed into them) and their declarations (for MOE002's cross-file
  * checks). Plain data, filled by the host.
  */
-import { collectDeclarations, type ConstructorDecl, type DataclassDecl, type PythonDeclarations } from './parse/python/declarations';
+import { collectDeclarations, type DataclassDecl, type PythonDeclarations } from './parse/python/declarations';
 import { parsePython, type ParsedPython } from './parse/python/syntax';
 
 interface ModuleEntry {
   text: string;
   parsed?: ParsedPython;
   declarations?: PythonDeclarations;
+  /** Whether the text names a dataclass and one of these fields (dataclassesDeclaring), read once per text. */
+  mayDeclare?: { readonly fields: ReadonlySet<string>; readonly answer: boolean };
 }
 
 /** Reads a Python file the index does not hold yet (the CLI reads from disk); undefined when there is none. */
@@ -18,6 +20,9 @@ export type ModuleLoader = (file: string) => string | undefined;
 export class ProjectIndex {
   private readonly modules = new Map<string, ModuleEntry>();
   private readonly missing = new Set<string>();
+  /** Bumped whenever a module is added, changed or dropped: what is cached across modules is valid for one version. */
+  private version = 0;
+  private declaringCache?: { readonly version: number; readonly fields: ReadonlySet<string>; readonly found: DataclassDecl[] };
 
   /** With a loader, an import of a file nobody indexed reads it on first use (at most once). */
   constructor(private readonly loader?: ModuleLoader) {}
@@ -28,10 +33,11 @@ export class ProjectIndex {
     if (previous?.text === text) return;
     this.modules.set(file, { text, ...(parsed?.text === text ? { parsed } : {}) });
     this.missing.delete(file);
+    this.version++;
   }
 
   deleteFile(file: string): void {
-    this.modules.delete(file);
+    if (this.modules.delete(file)) this.version++;
   }
 
   get files(): string[] {
@@ -47,6 +53,7 @@ export class ProjectIndex {
       return false;
     }
     this.modules.set(file, { text });
+    this.version++;
     return true;
   }
 
@@ -74,24 +81,22 @@ export class ProjectIndex {
     return entry.declarations;
   }
 
-  /** The dataclass with this qualified name, preferring one declared in `nearFile`. */
-  dataclass(name: string, nearFile?: string): DataclassDecl | undefined {
-    let found: DataclassDecl | undefined;
-    for (const file of this.modules.keys()) {
-      for (const decl of this.declarationsOf(file)?.dataclasses ?? []) {
-        if (decl.name !== name && !decl.name.endsWith(`.${name}`)) continue;
-        if (file === nearFile) return decl;
-        found ??= decl;
-      }
+  /**
+   * The workspace's dataclasses that declare one of `fields` (MOE002's router settings). A file whose text names
+   * none of them, or no dataclass, is not parsed for it; the list is kept until a module changes. Asked once per
+   * linted file, a scan of every module each time made a 20,000-file tree take ten minutes (helper sweep 32).
+   */
+  dataclassesDeclaring(fields: ReadonlySet<string>): readonly DataclassDecl[] {
+    const cached = this.declaringCache;
+    if (cached && cached.version === this.version && cached.fields === fields) return cached.found;
+    const words = [...fields];
+    const found: DataclassDecl[] = [];
+    for (const [file, entry] of this.modules) {
+      if (entry.mayDeclare?.fields !== fields) entry.mayDeclare = { fields, answer: /\.pyi?$/.test(file) && entry.text.includes('dataclass') && words.some((word) => entry.text.includes(word)) };
+      if (!entry.mayDeclare.answer) continue;
+      for (const decl of this.declarationsOf(file)?.dataclasses ?? []) if ([...decl.fields.keys()].some((name) => fields.has(name))) found.push(decl);
     }
+    this.declaringCache = { version: this.version, fields, found };
     return found;
-  }
-
-  allDataclasses(): DataclassDecl[] {
-    return [...this.modules.keys()].flatMap((file) => this.declarationsOf(file)?.dataclasses ?? []);
-  }
-
-  constructorsIn(file: string): ConstructorDecl[] {
-    return this.declarationsOf(file)?.constructors ?? [];
   }
 }

@@ -70,12 +70,16 @@ export const constructorDefaultMismatch = {
     // TransformerModelArgs it never imports: NousResearch/torchtitan @d9cc6b4 simpleMoE.py).
     const python = context.python;
     const sources = { has: (f: string) => f === context.file || context.project.hasModule(f), parse: (f: string) => (f === context.file ? python : context.project.parsedModule(f)) };
-    for (const decl of [...declarations.dataclasses, ...context.project.allDataclasses()]) {
+    for (const decl of [...declarations.dataclasses, ...context.project.dataclassesDeclaring(TORCHTITAN_ROUTER_KEYS)]) {
       const id = `${decl.file}\u0000${decl.name}`;
       if (seen.has(id)) continue;
       seen.add(id);
       if (![...decl.fields.keys()].some((name) => TORCHTITAN_ROUTER_KEYS.has(name))) continue;
-      if (decl.file !== context.file && (!python || !namesClass(sources, context.file, python, decl.name, decl.file))) continue;
+      // Only one a constructor here could mirror (two shared names) is worth following this file's imports for.
+      if (!declarations.constructors.some((ctor) => sharesTwo(ctor.params, decl.fields))) continue;
+      // A class this file names through an import is spelled in it (its own name in the import, or at its use); one
+      // re-exported under another name on the way is not followed.
+      if (decl.file !== context.file && (!python || !context.text.includes(decl.name.split('.')[0]!) || !namesClass(sources, context.file, python, decl.name, decl.file))) continue;
       dataclasses.push(decl);
     }
     for (const ctor of declarations.constructors) {
@@ -142,3 +146,10 @@ export const constructorDefaultMismatch = {
     }
   },
 } satisfies Rule;
+
+/** Whether a constructor's parameters and a dataclass's fields share at least two names (the pairing below needs two). */
+function sharesTwo(params: ReadonlyMap<string, unknown>, fields: ReadonlyMap<string, unknown>): boolean {
+  let shared = 0;
+  for (const name of params.keys()) if (fields.has(name) && ++shared >= 2) return true;
+  return false;
+}

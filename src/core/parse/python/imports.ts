@@ -94,10 +94,16 @@ export function namesClass(files: ModuleFiles & { parse(file: string): ParsedPyt
 
 /** Every import statement's bindings, at any depth of the file (an import inside a function names as well). */
 function importsIn(parsed: ParsedPython): ImportBinding[] {
+  const known = importsOf.get(parsed);
+  if (known) return known;
   const out: ImportBinding[] = [];
   const cursor = parsed.tree.cursor();
   do {
     if (cursor.name === 'ImportStatement') out.push(...importBindings(cursor.node, parsed.text));
   } while (cursor.next());
+  importsOf.set(parsed, out);
   return out;
 }
+
+/** A parse's import bindings, walked once: namesClass asks for them per class and module (MOE002, per file). */
+const importsOf = new WeakMap<ParsedPython, ImportBinding[]>();
