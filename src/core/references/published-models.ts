@@ -182,6 +182,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
     groups: { count: verified(8, DSV2), selected: verified(3, DSV2) },
     selectionBias: verified(false, DSV2),
     renormalized: verified(false, DEEPSEEK_GATE_RENORM),
+    // config_236B.json "route_scale": 16.0 (HF config.json "routed_scaling_factor": 16.0).
+    scale: verified(16, DSV2),
   },
   {
     id: 'qwen3-235b-a22b',
