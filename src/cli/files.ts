@@ -1,6 +1,6 @@
 /** Finds the files `lint` looks at and reads them; every failure becomes a message, never a throw. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileFormat } from '../core/model/file-format';
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__', 'test-results', '.vscode-test']);
@@ -89,4 +89,13 @@ export function diskModuleLoader(maxBytes: number): (file: string) => string | u
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
+}
+
+/**
+ * A message for a person: the paths in it under the current folder as `lint` names files (relative), since the
+ * engine works on absolute ones (`the router is configured in /home/u/ds/inference/config.json`).
+ */
+export function displayText(message: string): string {
+  const here = `${process.cwd()}${sep}`;
+  return here.length > 1 ? message.split(here).join('') : message;
 }

@@ -110,6 +110,18 @@ describe('moe-lens lint', () => {
     }
   });
 
+  it('paths in messages are printed relative to the current folder, as files are (the engine works on absolute ones)', () => {
+    const dir = scratchDir('relmsg');
+    mkdirSync(join(dir, 'inference'), { recursive: true });
+    writeFileSync(join(dir, 'inference', 'config.json'), '{"n_routed_experts": 64, "n_activated_experts": 6, "dim": 2048}\n');
+    writeFileSync(join(dir, 'run.sh'), 'cd inference\ntorchrun --nproc-per-node 8 generate.py --ckpt-path /x --config config.json --interactive\n');
+    const out = moeLens(['inspect', 'run.sh'], dir).stdout;
+    assert.match(out, /the router is configured in inference\/config\.json/);
+    assert.ok(!out.includes(dir), out);
+    // Machine-readable output keeps absolute paths.
+    assert.ok(moeLens(['inspect', 'run.sh', '--format', 'json'], dir).stdout.includes(join(dir, 'run.sh')));
+  });
+
   it('--max-file-size: a larger file that names no MoE setting (a tokenizer vocabulary) is skipped silently', () => {
     const dir = scratchDir('vocab');
     // Words a BPE vocabulary holds ("experts", "router", "moe") are no setting.

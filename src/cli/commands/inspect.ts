@@ -8,7 +8,7 @@ import { formatBytes, parametersSentence } from '../../core/model/parameters';
 import { INSPECTED_FIELDS, reportConfig, type ConfigReport } from '../../core/inspect';
 import { ProjectIndex } from '../../core/project';
 import { LineIndex } from '../../core/text/source';
-import { diskModuleLoader, displayPath, findFiles, readText } from '../files';
+import { diskModuleLoader, displayPath, displayText, findFiles, readText } from '../files';
 import { printable } from '../formats/stylish';
 import type { CommandResult } from '../command-result';
 
@@ -65,16 +65,16 @@ function formatStylish(results: readonly FileInspection[]): string {
   const out: string[] = [];
   for (const result of results) {
     out.push(printable(displayPath(result.filePath)));
-    if (result.note) out.push(`  (no config) ${printable(result.note)}`);
+    if (result.note) out.push(`  (no config) ${printable(displayText(result.note))}`);
     for (const config of result.configs) {
       out.push(`  ${printable(config.name)}  ${config.line}:${config.column}  ${config.framework}${config.model ? `  recognised as ${config.model}` : ''}`);
       for (const name of INSPECTED_FIELDS) {
         const field = config.fields[name];
         const value = field.value === null ? (field.source === 'unknown' ? '?' : 'None') : typeof field.value === 'string' ? JSON.stringify(field.value) : String(field.value);
         const where = field.line !== undefined ? `${field.file ? `${displayPath(field.file)}:` : ''}${field.line}:${field.column}` : '';
-        out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${field.detail}` : ''}`.trimEnd()));
+        out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${displayText(field.detail)}` : ''}`.trimEnd()));
       }
-      for (const note of config.notes ?? []) out.push(printable(`    note: ${note}`));
+      for (const note of config.notes ?? []) out.push(printable(`    note: ${displayText(note)}`));
       const p = config.parameters;
       if (p) {
         out.push(printable(`    parameters: ${parametersSentence(p)}`));

@@ -1,5 +1,5 @@
 /** Human output in the shape of ESLint's stylish formatter. */
-import { displayPath } from '../files';
+import { displayPath, displayText } from '../files';
 import { countBySeverity, span, type FileResult } from './types';
 
 export function formatStylish(results: readonly FileResult[], color: boolean): string {
@@ -11,7 +11,7 @@ export function formatStylish(results: readonly FileResult[], color: boolean): s
     for (const d of result.diagnostics) {
       const { line, column } = span(result.lines, d);
       const severity = d.severity === 'error' ? paint('31', 'error  ') : d.severity === 'warning' ? paint('33', 'warning') : paint('36', 'info   ');
-      out.push(`  ${`${line}:${column}`.padEnd(8)} ${severity}  ${printable(d.message)}  ${paint('2', d.code)}`);
+      out.push(`  ${`${line}:${column}`.padEnd(8)} ${severity}  ${printable(displayText(d.message))}  ${paint('2', d.code)}`);
     }
     out.push('');
   }
