@@ -144,7 +144,8 @@ describe('Megatron dialects', () => {
   it('--use-checkpoint-args: the router arguments Megatron takes from the checkpoint are unknown (checkpointing.py @d98e8a6)', () => {
     const yaml = 'MODEL_ARGS:\n  --num-experts: 64\n  --moe-router-topk: 6\n  --moe-router-score-function: sigmoid\n  --moe-router-num-groups: 4\n  --moe-router-group-topk: 2\n  --use-checkpoint-args: true\n';
     const [spec] = analyzeMegatronYaml(yaml, 'model_config.yaml').specs;
-    for (const field of [spec!.experts, spec!.topK, spec!.scoreFunc, spec!.order, spec!.normalize, spec!.scale, spec!.selectionBias]) {
+    // The router's bias too: `add_bias_linear` is set from the checkpoint (l.2287, force=True; helper sweep 33 K).
+    for (const field of [spec!.experts, spec!.topK, spec!.scoreFunc, spec!.order, spec!.normalize, spec!.scale, spec!.selectionBias, spec!.routerBias]) {
       assert.match(field.unknown ?? '', /--use-checkpoint-args/);
     }
     assert.equal(spec!.experts.value, 64, 'what the launch writes is still what a preview assumes');

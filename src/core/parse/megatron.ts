@@ -1424,6 +1424,8 @@ function fromCheckpoint(spec: RouterSpec, unread: string | undefined): RouterSpe
     // The renormalisation follows from the score function.
     normalize: unknown(spec.normalize),
     scale: unknown(spec.scale),
+    // The router's bias is `add_bias_linear`'s, which the checkpoint sets too (l.2287, `force=True`).
+    routerBias: unknown(spec.routerBias),
   };
 }
 

@@ -10,8 +10,8 @@ export const debugLoadBalanceOutsideDebug = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    forced: '`_debug_force_load_balance=True` in flavor "{flavor}": routing is replaced by round-robin, so the router is ignored and never learns',
-    randomLogits: '`{key}` in "{flavor}": Megatron replaces the router\'s logits with random ones (a benchmark switch), so the router is ignored and never learns',
+    forced: '`_debug_force_load_balance=True` in flavor "{flavor}": routing is replaced by round-robin, so the experts each token goes to are never the router\'s choice',
+    randomLogits: '`{key}` in "{flavor}": Megatron replaces the router\'s logits with random ones (a benchmark switch), so the experts each token goes to are never the router\'s choice',
   },
   fix: {
     availability: 'sometimes',
@@ -22,7 +22,7 @@ export const debugLoadBalanceOutsideDebug = {
   },
   docs: {
     what: "Flags forced load balancing, in a config whose name does not say it is for debugging, a test or a benchmark, outside a `tests/` or `benchmarks/` folder: torchtitan's `_debug_force_load_balance` (round-robin routing) and Megatron's `--moe-router-force-load-balancing` (random router logits).",
-    why: "With `_debug_force_load_balance`, each token goes to experts `(token·k + i) mod E` regardless of the router, which is meant for balanced throughput tests. Megatron's `--moe-router-force-load-balancing` replaces the router's logits with normal random numbers before the top-k (router.py @d98e8a6 l.861-863, `RandomSTE` in moe_utils.py l.1258-1279; transformer_config.py l.833-835: \"[Experimental] … only for benchmark\"). Left on in a real run, training runs but the router is never used. A flag written as a switch has no fix: remove it.",
+    why: "With `_debug_force_load_balance`, each token goes to experts `(token·k + i) mod E` regardless of the router, which is meant for balanced throughput tests. Megatron's `--moe-router-force-load-balancing` replaces the router's logits with normal random numbers before the top-k (router.py @d98e8a6 l.861-863, `RandomSTE` in moe_utils.py l.1258-1279; transformer_config.py l.833-835: \"[Experimental] … only for benchmark\"). Left on in a real run, training runs, and the router's weights may even get gradients (Megatron's `RandomSTE` passes them straight through), but no token goes where the router would send it. A flag written as a switch has no fix: remove it.",
     example: { dialect: 'python', code: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n' },
     useInstead: { dialect: 'python', code: 'configs = {\n    "debugmodel": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n' },
     fixSafety: 'Turning the flag off routes tokens by the router again, so the fix is unsafe.',
