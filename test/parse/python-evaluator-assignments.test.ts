@@ -819,3 +819,25 @@ if __name__ == "__main__":
   });
 });
 
+describe('evaluator: classes it reads through many modules', () => {
+  it('reads a dataclass whose module is the 100th a file imports (torchtitan @b5bcd76 experiments/rl config_registry.py), and a field of a class with an unread ancestor is not known', () => {
+    const files: Record<string, string> = {};
+    const imports: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      files[`/w/pkg/m${i}.py`] = `X${i} = ${i}\n`;
+      imports.push(`from pkg.m${i} import X${i}`);
+    }
+    files['/w/pkg/__init__.py'] = '';
+    files['/w/pkg/router.py'] = 'from dataclasses import dataclass\n\n\n@dataclass\nclass Router:\n    top_k: int = 1\n    num_experts: int = 8\n';
+    const text = `${imports.join('\n')}\nfrom pkg.router import Router\n\nALL = [${Array.from({ length: 100 }, (_, i) => `X${i}`).join(', ')}]\nr = Router(num_experts=16)\n`;
+    const { roots, evaluator } = evaluate(text, files);
+    const router = asObject(roots.get('r'));
+    assert.equal(router.cls?.name, 'Router', 'the class is read, not cut off by a module cap');
+    assert.equal(evaluator.declaresField(router.cls!, 'top_k'), true);
+    // A base of a base that is not in the workspace may declare any field.
+    const chain = evaluate('from outside import Base\n\n\nclass Mid(Base):\n    pass\n\n\nclass Leaf(Mid):\n    x: int = 1\n\n\nleaf = Leaf()\n');
+    const leaf = asObject(chain.roots.get('leaf'));
+    assert.equal(chain.evaluator.declaresField(leaf.cls!, 'top_k'), undefined);
+  });
+});
+

@@ -66,7 +66,7 @@ const MAX_CALL_DEPTH = 12;
 const MAX_STEPS = 200_000;
 /** Entries of one dict literal that are evaluated. */
 const MAX_DICT_ENTRIES = 2_000;
-const MAX_MODULES = 64;
+const MAX_MODULES = 256;
 const MAX_LIST_ITEMS = 1024;
 /** A loop over more items than this runs its body once, with the loop variable unknown. */
 const MAX_ITERATED_ITEMS = 8;
@@ -356,7 +356,7 @@ export class PythonEvaluator {
     }
     if (!target) return { kind: 'external', name: `${dotted}.${binding.name}`, trace };
     const imported = this.module(target);
-    if (!imported) return unknown(`${dotted} could not be read`, trace);
+    if (!imported) return unknown(this.modules.size >= MAX_MODULES ? `${dotted} is past the ${MAX_MODULES} modules MoE Lens reads for one file` : `${dotted} could not be read`, trace);
     if (imported.bindings.has(binding.name)) return passedThrough(this.moduleName(imported, binding.name), trace.written);
     // `from package import submodule`
     const submodule = resolveModule(target, binding.name, 1, this.sources);
@@ -1651,7 +1651,13 @@ export class PythonEvaluator {
   /** Whether a class, or a base the workspace holds, declares the field; undefined when a base is outside it. */
   declaresField(cls: ClassInfo, field: string): boolean | undefined {
     if (this.fieldDefault(cls, field)) return true;
-    return this.bases(cls).some((b) => b.kind === 'external' || b.kind === 'unknown') ? undefined : false;
+    return this.hasUnreadAncestor(cls, 0) ? undefined : false;
+  }
+
+  /** Whether a class MoE Lens cannot read stands anywhere among `cls`'s bases (which may declare any field). */
+  private hasUnreadAncestor(cls: ClassInfo, depth: number): boolean {
+    if (depth > MAX_CALL_DEPTH) return true;
+    return this.bases(cls).some((b) => b.kind === 'external' || b.kind === 'unknown' || (b.kind === 'class' && this.hasUnreadAncestor(b.cls, depth + 1)));
   }
 
   /** `field(default=x)` is x; `field(default_factory=C)` is `C()`. */
