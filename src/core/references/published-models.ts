@@ -343,7 +343,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
   {
     id: 'qwen3.5-35b-a3b',
     family: 'qwen3',
-    flavors: [],
+    flavors: ['35b-a3b'],
     hubName: /qwen3\.5-35b-a3b/i,
     shape: { layers: 40, experts: 256, hidden: 2048 },
     experts: secondary(256, QWEN35),
@@ -355,7 +355,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
   {
     id: 'qwen3.5-122b-a10b',
     family: 'qwen3',
-    flavors: [],
+    flavors: ['122b-a10b'],
     hubName: /qwen3\.5-122b-a10b/i,
     shape: { layers: 48, experts: 256, hidden: 3072 },
     experts: secondary(256, QWEN35_122B),
@@ -367,7 +367,7 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
   {
     id: 'qwen3.5-397b-a17b',
     family: 'qwen3',
-    flavors: [],
+    flavors: ['397b-a17b'],
     hubName: /qwen3\.5-397b-a17b/i,
     shape: { layers: 60, experts: 512, hidden: 4096 },
     experts: secondary(512, QWEN35_397B),
