@@ -10,8 +10,6 @@ interface ModuleEntry {
   text: string;
   parsed?: ParsedPython;
   declarations?: PythonDeclarations;
-  /** Whether the text names a dataclass and one of these fields (dataclassesDeclaring), read once per text. */
-  mayDeclare?: { readonly fields: ReadonlySet<string>; readonly answer: boolean };
 }
 
 /** Reads a Python file the index does not hold yet (the CLI reads from disk); undefined when there is none. */
@@ -92,8 +90,7 @@ export class ProjectIndex {
     const words = [...fields];
     const found: DataclassDecl[] = [];
     for (const [file, entry] of this.modules) {
-      if (entry.mayDeclare?.fields !== fields) entry.mayDeclare = { fields, answer: /\.pyi?$/.test(file) && entry.text.includes('dataclass') && words.some((word) => entry.text.includes(word)) };
-      if (!entry.mayDeclare.answer) continue;
+      if (!/\.pyi?$/.test(file) || !entry.text.includes('dataclass') || !words.some((word) => entry.text.includes(word))) continue;
       for (const decl of this.declarationsOf(file)?.dataclasses ?? []) if ([...decl.fields.keys()].some((name) => fields.has(name))) found.push(decl);
     }
     this.declaringCache = { version: this.version, fields, found };
