@@ -458,17 +458,17 @@ export function analyzeDeepseekLaunch(text: string, file: string, read?: ReadTex
   const converts: Convert[] = [];
   // A config named by several commands is read once.
   const configs = new Map<string, ConfigRead | string>();
-  /** `modelPy`: the workspace model.py that reads it, whose ModelArgs decides the keys it takes. */
-  const readConfigOnce = (path: string, modelPy: string | undefined): ConfigRead | string => {
-    const key = `${path}\u0000${modelPy ?? ''}`;
-    const cached = configs.get(key) ?? readConfig(path, read, declaredModelArgs(modelPy));
-    configs.set(key, cached);
-    return cached;
-  };
   const texts = new Map<string, string | undefined>();
   const readOnce = (path: string): string | undefined => {
     if (!texts.has(path)) texts.set(path, read?.(path));
     return texts.get(path);
+  };
+  /** `modelPy`: the path of the workspace model.py that reads it, whose ModelArgs decides the keys it takes. */
+  const readConfigOnce = (path: string, modelPy: string | undefined): ConfigRead | string => {
+    const key = `${path}\u0000${modelPy ?? ''}`;
+    const cached = configs.get(key) ?? readConfig(path, read, declaredModelArgs(modelPy === undefined ? undefined : readOnce(modelPy)));
+    configs.set(key, cached);
+    return cached;
   };
   let seen = 0;
   for (const command of commandsOf(text, file)) {
@@ -484,9 +484,10 @@ export function analyzeDeepseekLaunch(text: string, file: string, read?: ReadTex
     // The workspace's own convert.py / generate.py / model.py, where MoE Lens can tell which files run.
     const scriptPath = call.script.dynamic || call.script.text.length > MAX_PATH ? undefined : call.script.text.startsWith('/') ? joinPath('', call.script.text) : command.cwd !== undefined ? joinPath(command.cwd, call.script.text) : undefined;
     const folder = scriptPath?.includes('/') ? scriptPath.slice(0, scriptPath.lastIndexOf('/')) : undefined;
+    const modelPy = call.kind === 'generate' && folder !== undefined ? `${folder}/model.py` : undefined;
     const sources: Record<string, string | undefined> = {
       [`${call.kind}.py`]: scriptPath ? readOnce(scriptPath) : undefined,
-      ...(call.kind === 'generate' && folder !== undefined ? { 'model.py': readOnce(`${folder}/model.py`) } : {}),
+      ...(modelPy !== undefined ? { 'model.py': readOnce(modelPy) } : {}),
     };
     const lacking = new Set<string>();
     for (const [id, needs] of Object.entries(SOURCE_LINES)) {
@@ -526,7 +527,7 @@ export function analyzeDeepseekLaunch(text: string, file: string, read?: ReadTex
     if (config.literal.kind === 'string' && !config.literal.value.includes('~') && config.literal.value.length <= MAX_PATH) {
       const value = config.literal.value;
       const path = value.startsWith('/') ? joinPath('', value) : command.cwd !== undefined ? joinPath(command.cwd, value) : undefined;
-      const result = path === undefined ? 'the folder the command runs in is not known (a `cd` MoE Lens cannot follow)' : readConfigOnce(path, sources['model.py']);
+      const result = path === undefined ? 'the folder the command runs in is not known (a `cd` MoE Lens cannot follow)' : readConfigOnce(path, modelPy);
       if (typeof result === 'string') {
         layout.push(site('config_file', config.valueRange, config.valueRange, { kind: 'expression', text: result }));
         expertsField = unknownField(undefined, result);
