@@ -890,7 +890,6 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
     message: `JSON syntax error (${jsonErrorName(e.error)})`,
   }));
   if (!root || root.type !== 'object') return { specs: [], errors };
-  const refuses = errors.length === 0 ? pythonRefusal(asPython) : undefined;
   const dialectName = pickDialect(root);
   if (!dialectName) return { specs: [], errors };
   // A model type MoE Lens does not know, in a file with none of a transformers config's own keys, is no model config:
@@ -899,6 +898,8 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
   const dialect = dialectName === 'unknown' ? unknownDialect(root) : DIALECTS[dialectName]!;
   const scope = nestedObject(root, dialect.nested) ?? nestedObject(root, dialect.legacyNested) ?? root;
   const spec = buildSpec(text, file, root, scope, dialectName, dialect);
+  // Parsed again strictly only for a file that is a config (and parsed cleanly): a comment is a note on nothing else.
+  const refuses = spec && errors.length === 0 ? pythonRefusal(asPython) : undefined;
   return { specs: spec ? [spec] : [], errors, ...(refuses ? { pythonRefuses: refuses } : {}) };
 }
 
@@ -1175,11 +1176,14 @@ function allSites(text: string, object: JsonNode, out: Site[], depth = 0, nested
   }
 }
 
-/** A top-k the code fixes: the file's key stays a site, and the label says where it writes another value. */
-function fixedTopK(fixed: { readonly value: number; readonly label: string }, sites: Site[]): Field<number | undefined> {
+/**
+ * A value the router's code fixes, whatever the file writes: the file's key stays a site (MOE006 still sees a typo in
+ * it), and the label says where the file writes something else (`same`: what counts as the same value).
+ */
+function hardCoded<T>(value: T, label: string, sites: Site[], same: (literal: Literal) => boolean): Field<T> {
   const last = sites[sites.length - 1];
-  const other = last && !(last.literal.kind === 'int' && last.literal.value === fixed.value) ? last : undefined;
-  return { value: fixed.value, sites, defaultFrom: { label: other ? `${fixed.label}; the file's \`${other.key}\` ${literalText(other.literal)} is not read by it` : fixed.label, fixed: true } };
+  const note = last && !same(last.literal) ? `; the file's \`${last.key}\` ${literalText(last.literal)} is not read by it` : '';
+  return { value, sites, defaultFrom: { label: `${label}${note}`, fixed: true } };
 }
 
 /** The router reads a list key's first element: its site becomes that element (value, range), so a fix edits it. */
@@ -1329,12 +1333,12 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
 
   const scoreSites = sitesFor(dialect.scoreFunc.keys);
   const scoreSite = scoreSites[scoreSites.length - 1];
-  // A score function the code hard-codes: the file's key stays a site (MOE006 still sees a typo in it), and the label
-  // says where the file says otherwise (DeepseekV3TopkRouter's sigmoid beside `"scoring_func": "softmax"`).
-  const unread = dialect.scoreFunc.fixed !== undefined && scoreSite?.literal.kind === 'string' && scoreSite.literal.value !== dialect.scoreFunc.fixed ? scoreSite : undefined;
+  // A score function the code hard-codes (DeepseekV3TopkRouter's sigmoid beside `"scoring_func": "softmax"`).
+  const fixedScore = dialect.scoreFunc.fixed;
+  const topKFixed = dialect.topKFixed;
   const scoreFunc: Field<string> =
-    dialect.scoreFunc.fixed !== undefined
-      ? { value: dialect.scoreFunc.fixed, sites: scoreSites, defaultFrom: { label: unread ? `${dialect.scoreFunc.defaultLabel}; the file's \`${unread.key}\` ${JSON.stringify((unread.literal as { value: string }).value)} is not read by it` : dialect.scoreFunc.defaultLabel, fixed: true } }
+    fixedScore !== undefined
+      ? hardCoded(fixedScore, dialect.scoreFunc.defaultLabel, scoreSites, (l) => l.kind !== 'string' || l.value === fixedScore)
       : scoreSite?.literal.kind === 'string'
         ? { value: scoreSite.literal.value, sites: scoreSites }
         : { value: dialect.scoreFunc.default, sites: scoreSites, defaultFrom: { label: dialect.scoreFunc.defaultLabel } };
@@ -1392,7 +1396,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     range: input.range,
     anchorRange: input.anchor ?? (anchorSite ? anchorSite.keyRange : { start: input.range.start, end: input.range.start + 1 }),
     experts: unlessUnknown(numberField(dialect.experts)),
-    topK: unlessUnknown(dialect.topKFixed ? fixedTopK(dialect.topKFixed, sitesFor(dialect.topK)) : numberField(dialect.topK)),
+    topK: unlessUnknown(topKFixed ? hardCoded<number | undefined>(topKFixed.value, topKFixed.label, sitesFor(dialect.topK), (l) => l.kind === 'int' && l.value === topKFixed.value) : numberField(dialect.topK)),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),

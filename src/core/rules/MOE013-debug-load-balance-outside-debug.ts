@@ -1,4 +1,4 @@
-import type { RouterSpec, Site } from '../model/router-spec';
+import { sitesOf, type RouterSpec, type Site } from '../model/router-spec';
 import { fieldRange, localSites } from './helpers';
 import type { Rule, RuleContext } from './types';
 
@@ -56,7 +56,7 @@ export const debugLoadBalanceOutsideDebug = {
 
 /** Megatron's `moe_router_force_load_balancing` switched on in this file (a flag, or a YAML field set to true). */
 function randomLogits(spec: RouterSpec): Site | undefined {
-  const site = spec.sites.filter((s) => s.key === 'moe_router_force_load_balancing').pop();
+  const site = sitesOf(spec, 'moe_router_force_load_balancing').pop();
   if (!site || site.file !== undefined || site.unknown !== undefined) return undefined;
   const on = site.literal.kind === 'bool' ? site.literal.value : site.literal.kind === 'string' && /^true$/i.test(site.literal.value);
   return on ? site : undefined;
