@@ -38,15 +38,15 @@ export interface PreviewSubject {
 export interface RouterWeights {
   /** The file or index read, as the user knows it (workspace-relative where it can be). */
   readonly source: string;
-  /** The naming convention found (`HF gpt-oss`, `HF DeepSeek/Qwen/OLMoE`, `torchtitan`, …). */
+  /** The naming convention found (`HF gpt-oss`, `HF DeepSeek/Qwen/OLMoE`, `torchtitan`, …): one per checkpoint. */
   readonly convention: string;
-  /** The model's layer numbers that have a router, ascending. */
+  /** The model's layer numbers that have a router, ascending (dense layers have none). */
   readonly layers: readonly number[];
   readonly experts: number;
   readonly hidden: number;
-  /** [layers, experts, hidden], row-major. */
+  /** [layers, experts, hidden], row-major: layer i's gate weight is `weight.subarray(i·E·H, (i+1)·E·H)`. */
   readonly weight: Float32Array;
-  /** [layers, experts]: the router Linear's bias, when the checkpoint has one. */
+  /** [layers, experts]: the router Linear's bias (gpt-oss, torchtitan `router.gate.bias`), when the checkpoint has one. */
   readonly bias?: Float32Array;
   /** [layers, experts]: the learned selection bias (`e_score_correction_bias`, `expert_bias`): the bias that routes. */
   readonly selectionBias?: Float32Array;
@@ -54,9 +54,10 @@ export interface RouterWeights {
   readonly tokenScale?: Float32Array;
   /** [layers, experts]: Gemma 4's learned scale of each chosen weight. */
   readonly expertScale?: Float32Array;
-  /** The first router layer's tensor names. */
+  /** The first router layer's tensor names, to show what was read. */
   readonly names: readonly string[];
   readonly readMs: number;
+  /** Bytes read from disk: headers, the index and the router tensors. */
   readonly bytesRead: number;
 }
 

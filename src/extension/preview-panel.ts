@@ -139,21 +139,7 @@ export class PreviewPanel implements vscode.Disposable {
     try {
       const read = await loadRouterLayers(target.fsPath, this.experts !== undefined ? { experts: this.experts } : {});
       if (mine !== this.weightsRequest) return;
-      const weights: RouterWeights = {
-        source: vscode.workspace.asRelativePath(read.source),
-        convention: read.convention,
-        layers: read.layers,
-        experts: read.experts,
-        hidden: read.hidden,
-        weight: read.weight,
-        ...(read.bias ? { bias: read.bias } : {}),
-        ...(read.selectionBias ? { selectionBias: read.selectionBias } : {}),
-        ...(read.tokenScale ? { tokenScale: read.tokenScale } : {}),
-        ...(read.expertScale ? { expertScale: read.expertScale } : {}),
-        names: read.names,
-        readMs: Date.now() - began,
-        bytesRead: read.bytesRead,
-      };
+      const weights: RouterWeights = { ...read, source: vscode.workspace.asRelativePath(read.source), readMs: Date.now() - began };
       this.log(`routing preview: read ${read.layers.length} router layers (${read.convention}, ${read.experts} × ${read.hidden}) from ${read.source}: ${read.bytesRead} bytes in ${weights.readMs} ms`);
       await post({ type: 'preview/weights', body: { weights } });
     } catch (error) {

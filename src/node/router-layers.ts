@@ -10,34 +10,13 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CheckpointError, decodeFloat, headerLength, parseHeader, ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerTensorCandidates, routerVectorLength, routerWeightLayer, type RouterVector, type TensorEntry } from '../core/router/safetensors';
 import { checkpointFiles, MAX_HIDDEN } from './checkpoint';
+import type { RouterWeights } from '../core/protocol';
 
 /** Router floats the preview holds at most (512 MB): DeepSeek-V3's 58 × 256 × 7168 fits, a larger one is refused with a sentence. */
 export const MAX_ROUTER_FLOATS = 1 << 27;
 
-export interface RouterLayers {
-  /** The file or index read. */
-  readonly source: string;
-  /** Which checkpoint convention the names follow (`HF gpt-oss`, `torchtitan`, …). */
-  readonly convention: string;
-  /** The model's layer numbers that have a router, ascending (dense layers have none). */
-  readonly layers: number[];
-  readonly experts: number;
-  readonly hidden: number;
-  /** [layers, experts, hidden], row-major: layer i's gate weight is `weight.subarray(i·E·H, (i+1)·E·H)`. */
-  readonly weight: Float32Array;
-  /** [layers, experts]: the router Linear's bias (gpt-oss, torchtitan `router.gate.bias`), when the checkpoint has one. */
-  readonly bias?: Float32Array;
-  /** [layers, experts]: the learned selection bias (`e_score_correction_bias`, torchtitan `expert_bias`), when present. */
-  readonly selectionBias?: Float32Array;
-  /** [layers, hidden]: Gemma 4's learned scale of the normed token (`router.scale`), when present. */
-  readonly tokenScale?: Float32Array;
-  /** [layers, experts]: Gemma 4's learned scale of each chosen weight (`router.per_expert_scale`), when present. */
-  readonly expertScale?: Float32Array;
-  /** The first router layer's tensor names, to show what was read. */
-  readonly names: string[];
-  /** Bytes read from disk: headers, the index and the router tensors. */
-  readonly bytesRead: number;
-}
+/** A checkpoint's router tensors as the panel receives them (core/protocol.ts), less the time taken to read them. */
+export type RouterLayers = Omit<RouterWeights, 'readMs'>;
 
 export interface RouterLayerLimits {
   /** The config's expert count, when the caller knows it: every weight must be [experts, hidden]. */
