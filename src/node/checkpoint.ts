@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { CheckpointError, decodeFloat, headerLength, parseHeader, ROUTER_VECTOR_KINDS, routerTensorCandidates, routerVectorLength, type TensorEntry } from '../core/router/safetensors';
+import { CheckpointError, decodeFloat, headerLength, isVectorShape, parseHeader, ROUTER_VECTOR_KINDS, routerTensorCandidates, routerVectorLength, vectorName, type TensorEntry } from '../core/router/safetensors';
 
 export interface LoadedTensor {
   readonly entry: TensorEntry;
@@ -116,7 +116,7 @@ export const MAX_HIDDEN = 1 << 16;
 function checkRouterShape(entry: TensorEntry, limits: RouterLimits, length?: number): void {
   const shape = entry.shape;
   if (length !== undefined) {
-    if (shape.length !== 1 || shape[0] !== length) throw new CheckpointError(`"${entry.name}" has shape ${JSON.stringify(shape)}; expected [${length}].`);
+    if (!isVectorShape(shape, length)) throw new CheckpointError(`"${entry.name}" has shape ${JSON.stringify(shape)}; expected [${length}].`);
     return;
   }
   if (shape.length !== 2 || shape[0] !== limits.experts) {
@@ -152,8 +152,8 @@ export function loadRouterTensors(path: string, layer: number, limits: RouterLim
       const weight = load(candidate.weight);
       const result: { -readonly [K in keyof RouterTensors]: RouterTensors[K] } = { weight, convention: candidate.convention, names: [candidate.weight] };
       for (const kind of ROUTER_VECTOR_KINDS) {
-        const name = candidate[kind];
-        if (name === undefined || !has(name)) continue;
+        const name = vectorName(candidate, kind, has);
+        if (name === undefined) continue;
         result[kind] = load(name, routerVectorLength(kind, limits.experts, weight.entry.shape[1]!));
         result.names.push(name);
       }

@@ -8,7 +8,7 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { CheckpointError, decodeFloat, headerLength, parseHeader, ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerTensorCandidates, routerVectorLength, routerWeightLayer, type RouterVector, type TensorEntry } from '../core/router/safetensors';
+import { CheckpointError, decodeFloat, headerLength, parseHeader, isVectorShape, ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerTensorCandidates, routerVectorLength, routerWeightLayer, vectorName, type RouterVector, type TensorEntry } from '../core/router/safetensors';
 import { checkpointFiles, MAX_HIDDEN } from './checkpoint';
 import type { RouterWeights } from '../core/protocol';
 
@@ -142,13 +142,14 @@ export async function loadRouterLayers(path: string, limits: RouterLayerLimits =
     const vectors = async (kind: RouterVector): Promise<{ file: AsyncSafetensors; entry: TensorEntry }[] | undefined> => {
       const { what } = ROUTER_VECTORS[kind];
       const length = routerVectorLength(kind, experts, hidden);
-      const present = candidates.filter((c) => c[kind] !== undefined && has.has(c[kind]!));
-      if (present.length === 0) return undefined;
-      const missing = candidates.find((c) => !has.has(c[kind]!));
-      if (missing) throw new CheckpointError(`${label} has "${present[0]![kind]}" but no "${missing[kind]}": a ${what} must be in every router layer.`);
-      const found = await Promise.all(candidates.map((c) => where(c[kind]!)));
+      const names = candidates.map((c) => vectorName(c, kind, (name) => has.has(name)));
+      const first = names.find((name) => name !== undefined);
+      if (first === undefined) return undefined;
+      const missing = names.indexOf(undefined);
+      if (missing >= 0) throw new CheckpointError(`${label} has "${first}" but no ${candidates[missing]![kind]!.map((name) => `"${name}"`).join(' or ')}: a ${what} must be in every router layer.`);
+      const found = await Promise.all(names.map((name) => where(name!)));
       for (const { file, entry } of found) {
-        if (entry.shape.length !== 1 || entry.shape[0] !== length) throw new CheckpointError(`"${entry.name}" in ${file.path} has shape ${JSON.stringify(entry.shape)}; expected [${length}].`);
+        if (!isVectorShape(entry.shape, length)) throw new CheckpointError(`"${entry.name}" in ${file.path} has shape ${JSON.stringify(entry.shape)}; expected [${length}].`);
       }
       return found;
     };
@@ -180,7 +181,7 @@ export async function loadRouterLayers(path: string, limits: RouterLayerLimits =
       hidden,
       weight,
       ...read,
-      names: [c0.weight, ...[...found.keys()].map((kind) => c0[kind]!)],
+      names: [c0.weight, ...[...found.values()].map((tensors) => tensors[0]!.entry.name)],
       bytesRead,
     };
   } finally {

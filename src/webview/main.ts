@@ -19,6 +19,7 @@ import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import type { RouterConfig } from '../core/router/router-config';
 import { routeCommand } from '../core/preview';
 import { loadStats, type LoadStats } from '../core/router/stats';
+import { missingSelectionBias } from '../core/router/safetensors';
 import { checkpointGateInputs, drawsWholeTokens, SyntheticDraw, syntheticSelectionBiasNote, syntheticWidth, type Distribution, type GateTokens, type SyntheticInputs, type SyntheticOptions } from '../core/router/synthetic';
 import { BalancingTab } from './balancing';
 import { loadState, onMessage, saveState, send } from './host';
@@ -186,7 +187,7 @@ function layerInputs(w: RouterWeights, row: number, tokens: number, drawn: Check
     tokens,
     ...drawn.forRow(row),
     gateBias: w.bias ? w.bias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
-    // The learned bias in the checkpoint is the bias that routes; a checkpoint without one routes with none.
+    // The learned bias in the checkpoint is the bias that routes; without one (a bias training learns) it starts at zero.
     selectionBias: w.selectionBias ? w.selectionBias.subarray(row * E, (row + 1) * E) : new Float32Array(E),
     ...(w.tokenScale ? { tokenScale: w.tokenScale.subarray(row * w.hidden, (row + 1) * w.hidden) } : {}),
     ...(w.expertScale ? { expertScale: w.expertScale.subarray(row * E, (row + 1) * E) } : {}),
@@ -261,8 +262,10 @@ async function start(): Promise<void> {
     const drawTo = (end: number): void => draw.drawTo(end);
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
     if (weights) {
-      draw.drawTo(controls.tokens);
       const w = weights;
+      // A published model's bias is part of its router; a bias training learns starts at zero (route.ts does the same).
+      if (subject.router.config.selectionBias && !w.selectionBias && subject.learnedSelectionBias !== true) throw new Error(missingSelectionBias(w.convention, w.layers[0]!, w.names));
+      draw.drawTo(controls.tokens);
       const drawn = new CheckpointTokens(draw, w);
       const results: (SeriesResult & { info: BackendInfo })[] = [];
       let ran = info;

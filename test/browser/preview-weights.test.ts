@@ -220,6 +220,21 @@ describe('routing preview with a checkpoint\'s routers', { timeout: 600_000 }, (
     await page.close();
   });
 
+
+  it('a checkpoint without the selection bias its published router chooses by says so and does not run (no zero bias)', async () => {
+    const subject = subjectFor(`${FIXTURE}/config.json`);
+    assert.ok(subject.router.config.selectionBias && subject.learnedSelectionBias !== true);
+    const read = await loadRouterLayers(join(ROOT, FIXTURE, 'router.safetensors'), { experts: subject.router.config.experts });
+    const { selectionBias, ...withoutBias } = read;
+    assert.ok(selectionBias);
+    const page = await harness.open(subject, { tokens: 128, hidden: 32, seed: 1, backend: 'wasm' });
+    await waitForRun(page);
+    await postWeights(page, { ...withoutBias, names: [read.names[0]!] }, 'router.safetensors');
+    const result = await waitForRun(page);
+    assert.equal(result.state, 'error');
+    assert.match(await page.textContent('#status') ?? '', /chooses experts with a selection bias \(e_score_correction_bias\), but the checkpoint has none for layer 1 \(looked for model\.layers\.1\.mlp\.gate\.e_score_correction_bias, /);
+    await page.close();
+  });
   it('gpt-oss-120b-sized routers (36 × 128 × 2880 floats, 53 MB) in one message; at 290 px nothing scrolls sideways; screenshot', async () => {
     const subject = subjectFor('examples/hf/gpt-oss-120b/config.json');
     const page = await harness.open({ ...subject, line: 4 }, { tokens: 1024, hidden: 2880, seed: 1, backend: 'wasm', distribution: 'clustered', clusters: 12 });

@@ -93,6 +93,40 @@ describe('route reproduces the expert choices captured from transformers models'
     }
   });
 
+  it('the selection bias is read under each name published checkpoints give it; a config that routes by one and a checkpoint without it exit 2', () => {
+    const { config, weights, activations } = files('deepseek_v3');
+    const tensors = readTensors(weights);
+    const dir = scratchDir('captured-bias-names');
+    // [gate weight, selection bias] as MiniMax-M2, K-EXAONE, Ling 2.0, ERNIE 4.5 (a [1, E] row, also as transformers saves it) and Laguna publish them.
+    const spellings = [
+      ['block_sparse_moe.gate.weight', 'block_sparse_moe.e_score_correction_bias'],
+      ['mlp.gate.weight', 'mlp.e_score_correction_bias'],
+      ['mlp.gate.weight', 'mlp.gate.expert_bias'],
+      ['mlp.gate.weight', 'mlp.moe_statics.e_score_correction_bias'],
+      ['mlp.gate.weight', 'mlp.gate.moe_statics.e_score_correction_bias'],
+      ['mlp.gate.weight', 'mlp.experts.e_score_correction_bias'],
+    ] as const;
+    for (const [gate, bias] of spellings) {
+      const renamed = Object.fromEntries(
+        Object.entries(tensors).map(([name, t]) => {
+          const layer = /^model\.layers\.(\d+)\./.exec(name)?.[1];
+          if (name.endsWith('mlp.gate.weight')) return [`model.layers.${layer}.${gate}`, t];
+          if (name.endsWith('mlp.gate.e_score_correction_bias')) return [`model.layers.${layer}.${bias}`, bias.includes('moe_statics') ? { ...t, shape: [1, ...t.shape] } : t];
+          return [name, t];
+        }),
+      );
+      const file = join(dir, `${bias}.safetensors`);
+      writeSafetensors(file, renamed);
+      const out = json(config, '--weights', file, '--activations', activations, '--all-layers');
+      assert.equal(out.check.sameSet, out.check.tokens, `${bias}: ${out.check.sameSet}/${out.check.tokens}`);
+    }
+    const without = join(dir, 'without.safetensors');
+    writeSafetensors(without, Object.fromEntries(Object.entries(tensors).filter(([name]) => !name.endsWith('e_score_correction_bias'))));
+    const refused = route(config, '--weights', without, '--activations', activations, '--layer', '1');
+    assert.equal(refused.status, 2, refused.stdout);
+    assert.match(refused.stderr, /chooses experts with a selection bias \(e_score_correction_bias\), but the checkpoint has none for layer 1 \(looked for model\.layers\.1\.mlp\.gate\.e_score_correction_bias, .*model\.layers\.1\.mlp\.experts\.e_score_correction_bias; found model\.layers\.1\.mlp\.gate\.weight\)/);
+  });
+
   it("Gemma 4's learned token scale matters: set to one, the choices differ (the per-expert scale only weighs them)", () => {
     const { config, weights, activations } = files('gemma4');
     const tensors = readTensors(weights);

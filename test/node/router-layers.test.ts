@@ -58,6 +58,30 @@ describe('loadRouterLayers', () => {
     assert.ok(read.bytesRead < 8 + 2000 + 3 * (E * H + E) * 4, String(read.bytesRead));
   });
 
+  it("reads the selection bias as ERNIE 4.5 publishes it ([1, E] under moe_statics) and MiniMax-M2's beside its block_sparse_moe gate", async () => {
+    const ernie = join(dir, 'ernie.safetensors');
+    const tensors = deepseekTensors([1, 2]);
+    for (const l of [1, 2]) {
+      const bias = tensors[`model.layers.${l}.mlp.gate.e_score_correction_bias`]!;
+      delete tensors[`model.layers.${l}.mlp.gate.e_score_correction_bias`];
+      tensors[`model.layers.${l}.mlp.moe_statics.e_score_correction_bias`] = { ...bias, shape: [1, E] };
+    }
+    writeSafetensors(ernie, tensors);
+    const read = await loadRouterLayers(ernie, { experts: E });
+    assert.deepEqual(Array.from(read.selectionBias!.subarray(E, 2 * E)), values(2, E, 1));
+    assert.deepEqual(read.names, ['model.layers.1.mlp.gate.weight', 'model.layers.1.mlp.moe_statics.e_score_correction_bias']);
+    const minimax = join(dir, 'minimax.safetensors');
+    writeSafetensors(minimax, {
+      'model.layers.0.block_sparse_moe.gate.weight': f32([E, H], values(0, E * H, 0)),
+      'model.layers.0.block_sparse_moe.e_score_correction_bias': f32([E], values(0, E, 1)),
+    });
+    assert.deepEqual(Array.from((await loadRouterLayers(minimax)).selectionBias!), values(0, E, 1));
+    // Two rows (ERNIE 4.5 VL's two modalities) are not one vector.
+    const two = join(dir, 'ernie-vl.safetensors');
+    writeSafetensors(two, { 'model.layers.0.mlp.gate.weight': f32([E, H], values(0, E * H, 0)), 'model.layers.0.mlp.moe_statics.e_score_correction_bias': f32([2, E], [...values(0, E, 1), ...values(0, E, 2)]) });
+    await rejects(loadRouterLayers(two), /"model\.layers\.0\.mlp\.moe_statics\.e_score_correction_bias" in .* has shape \[2,4\]; expected \[4\]/);
+  });
+
   it('reads a sharded checkpoint by its folder or its index file; gpt-oss names with the router bias (BF16)', async () => {
     const folder = join(dir, 'sharded');
     rmSync(folder, { recursive: true, force: true });

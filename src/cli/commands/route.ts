@@ -13,7 +13,7 @@ import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core
 import { BalancingSimulation, biasUpdateFor, splitBatches, type BalancingStep } from '../../core/router/balancing';
 import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
-import { CheckpointError } from '../../core/router/safetensors';
+import { CheckpointError, isVectorShape, missingSelectionBias } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
 import { checkpointGateInputs, drawsWholeTokens, syntheticInputs, syntheticSelectionBiasNote, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
@@ -299,8 +299,10 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
     if (args.hidden !== undefined && args.hidden !== columns) throw new CheckpointError(`--hidden ${args.hidden} disagrees with the router weight's hidden size ${columns}.`);
     hidden = columns!;
     for (const tensor of [router.bias, router.selectionBias]) {
-      if (tensor && (tensor.entry.shape.length !== 1 || tensor.entry.shape[0] !== E)) throw new CheckpointError(`"${tensor.entry.name}" has shape ${JSON.stringify(tensor.entry.shape)}; expected [${E}].`);
+      if (tensor && !isVectorShape(tensor.entry.shape, E)) throw new CheckpointError(`"${tensor.entry.name}" has shape ${JSON.stringify(tensor.entry.shape)}; expected [${E}].`);
     }
+    // A bias the published model routes by is part of the checkpoint; a bias training learns starts at zero.
+    if (config.selectionBias && !router.selectionBias && spec.selectionBias.value !== 'learned') throw new CheckpointError(missingSelectionBias(router.convention, layer, router.names));
     if (config.routerBias && !router.bias) throw new CheckpointError(`the config's router has a bias, but the checkpoint has no router bias for layer ${layer} (found ${router.names.join(', ')}).`);
     // Gemma 4's learned scales are part of its router: without them the checkpoint would route as it never does.
     if (config.tokenNorm && !router.tokenScale) throw new CheckpointError(`the config's router scales each normed token by a learned vector, but the checkpoint has none for layer ${layer} (found ${router.names.join(', ')}).`);
@@ -339,7 +341,7 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
       ...(router?.expertScale ? { expertScale: router.expertScale.data } : {}),
     },
     description: {
-      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')})` : `synthetic (seed ${args.seed}${biasNote ? `; ${biasNote}` : ''})`,
+      weights: router ? `${args.weights} (${router.convention}: ${router.names.join(', ')}${learned && !router.selectionBias ? '; no selection bias in it: the learned bias starts at zero, as training from it would' : ''})` : `synthetic (seed ${args.seed}${biasNote ? `; ${biasNote}` : ''})`,
       activations: activations ? (activations.name === 'hidden_states' ? String(args.activations) : `${args.activations} (${activations.name})`) : `synthetic ${distribution} (seed ${args.seed}${coordinates})`,
     },
     ...(activations?.chosen ? { chosen: activations.chosen } : {}),

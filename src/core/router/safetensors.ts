@@ -132,19 +132,32 @@ export function routerVectorLength(kind: RouterVector, experts: number, hidden: 
   return ROUTER_VECTORS[kind].along === 'hidden' ? hidden : experts;
 }
 
-/** A router's tensor names in one checkpoint convention. */
+/** A router's tensor names in one checkpoint convention; of a vector's names, the first one present wins (vectorName). */
 export interface RouterTensorNames {
   readonly convention: string;
   /** [experts, hidden]. */
   readonly weight: string;
   /** [experts]: the router Linear's bias. */
-  readonly bias?: string;
+  readonly bias?: readonly string[];
   /** [experts]: the learned selection bias. */
-  readonly selectionBias?: string;
+  readonly selectionBias?: readonly string[];
   /** [hidden]: the learned scale of the normed token (RouterConfig.tokenNorm). */
-  readonly tokenScale?: string;
+  readonly tokenScale?: readonly string[];
   /** [experts]: the learned scale of each chosen weight (RouterConfig.expertScale). */
-  readonly expertScale?: string;
+  readonly expertScale?: readonly string[];
+}
+
+/** The name a checkpoint gives one of a router's vectors: the first of the convention's names it has. */
+export function vectorName(names: RouterTensorNames, kind: RouterVector, has: (name: string) => boolean): string | undefined {
+  return names[kind]?.find(has);
+}
+
+/**
+ * Whether a vector's shape holds `length` floats along its last axis: `[length]`, or ERNIE 4.5's `[1, length]`
+ * (`moe_statics.e_score_correction_bias`, one row per modality; the VL models' two rows are not one vector).
+ */
+export function isVectorShape(shape: readonly number[], length: number): boolean {
+  return shape.length >= 1 && shape[shape.length - 1] === length && shape.slice(0, -1).every((size) => size === 1);
 }
 
 /**
@@ -153,19 +166,43 @@ export interface RouterTensorNames {
  * and `model.layers.N.router` in a text-only one (Gemma4ForCausalLM).
  */
 function gemma4(convention: string, prefix: string): RouterTensorNames {
-  return { convention, weight: `${prefix}.proj.weight`, tokenScale: `${prefix}.scale`, expertScale: `${prefix}.per_expert_scale` };
+  return { convention, weight: `${prefix}.proj.weight`, tokenScale: [`${prefix}.scale`], expertScale: [`${prefix}.per_expert_scale`] };
 }
 
-/** Router tensor names per checkpoint convention (layer N); the first set found wins. */
+/**
+ * Router tensor names per checkpoint convention (layer N); the first weight found wins. A selection bias sits
+ * beside the gate under several names, each as the model's published checkpoints write it (transformers 5.18.0
+ * conversion_mapping.py renames them on load, so its modules say otherwise): DeepSeek-V3 and the models that copy
+ * its router `mlp.gate.e_score_correction_bias`; K-EXAONE `mlp.e_score_correction_bias` (l.1889-1890, also where
+ * transformers itself saves MiniMax-M2's); Ling 2.0 `mlp.gate.expert_bias` (inclusionAI/Ling-V2 @af8837e
+ * modeling_bailing_moe_v2.py l.302); ERNIE 4.5 `mlp.moe_statics.e_score_correction_bias` (l.1866-1868; transformers
+ * saves `mlp.gate.moe_statics.…`); Laguna `mlp.experts.e_score_correction_bias` (l.1906-1908); MiniMax-M2
+ * `block_sparse_moe.e_score_correction_bias` (l.1885-1887).
+ */
 export function routerTensorCandidates(layer: number): RouterTensorNames[] {
+  const hf = `model.layers.${layer}`;
   return [
-    { convention: 'HF gpt-oss', weight: `model.layers.${layer}.mlp.router.weight`, bias: `model.layers.${layer}.mlp.router.bias` },
-    { convention: 'HF DeepSeek/Qwen/OLMoE', weight: `model.layers.${layer}.mlp.gate.weight`, selectionBias: `model.layers.${layer}.mlp.gate.e_score_correction_bias` },
-    { convention: 'HF Mixtral', weight: `model.layers.${layer}.block_sparse_moe.gate.weight` },
-    { convention: 'torchtitan', weight: `layers.${layer}.moe.router.gate.weight`, bias: `layers.${layer}.moe.router.gate.bias`, selectionBias: `layers.${layer}.moe.expert_bias` },
+    { convention: 'HF gpt-oss', weight: `${hf}.mlp.router.weight`, bias: [`${hf}.mlp.router.bias`] },
+    {
+      convention: 'HF DeepSeek/Qwen/OLMoE',
+      weight: `${hf}.mlp.gate.weight`,
+      selectionBias: ['gate.e_score_correction_bias', 'e_score_correction_bias', 'gate.expert_bias', 'moe_statics.e_score_correction_bias', 'gate.moe_statics.e_score_correction_bias', 'experts.e_score_correction_bias'].map((name) => `${hf}.mlp.${name}`),
+    },
+    { convention: 'HF Mixtral', weight: `${hf}.block_sparse_moe.gate.weight`, selectionBias: [`${hf}.block_sparse_moe.e_score_correction_bias`] },
+    { convention: 'torchtitan', weight: `layers.${layer}.moe.router.gate.weight`, bias: [`layers.${layer}.moe.router.gate.bias`], selectionBias: [`layers.${layer}.moe.expert_bias`] },
     gemma4('HF Gemma 4', `model.language_model.layers.${layer}.router`),
     gemma4('HF Gemma 4 text', `model.layers.${layer}.router`),
   ];
+}
+
+/**
+ * Why a checkpoint cannot route a config whose published router chooses by a selection bias it does not hold:
+ * routing with a zero bias instead would show a router the model does not have (one sentence, names included).
+ */
+export function missingSelectionBias(convention: string, layer: number, found: readonly string[]): string {
+  const names = routerTensorCandidates(layer).find((c) => c.convention === convention)?.selectionBias ?? [];
+  const looked = names.length > 0 ? `looked for ${names.join(', ')}` : `MoE Lens knows no selection-bias name for ${convention} checkpoints`;
+  return `the config's router chooses experts with a selection bias (e_score_correction_bias), but the checkpoint has none for layer ${layer} (${looked}; found ${found.join(', ')}).`;
 }
 
 /** Where a router tensor of `name`'s layer would be: the layer and convention whose weight `name` is, if any. */
