@@ -43,8 +43,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     }
   });
 
-  it('mixtral always renormalises', () => {
+  it('mixtral always renormalises; MixtralConfig reads `num_experts` as `num_local_experts` (attribute_map), MiniMax-M1\'s own code does not', () => {
     assert.equal(spec('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}')!.normalize.value, 'always');
+    assert.equal(spec('{"model_type": "mixtral", "num_experts": 8, "num_experts_per_tok": 2}')!.experts.value, 8);
+    assert.equal(spec('{"model_type": "minimax_m1", "num_experts": 8, "num_experts_per_tok": 2}')!.experts.value, undefined);
   });
 
   it("says where a config Python's json module refuses (a comment, a trailing comma) cannot load; NaN it takes", () => {
@@ -239,7 +241,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const normed = spec(`{${base}, "topk_method": "group_limited_greedy", "norm_topk_prob": true, "routed_scaling_factor": 16.0}`);
     assert.equal(provenanceOf(normed.normalize), 'unknown');
     assert.equal(provenanceOf(normed.scale), 'unknown');
-    assert.match(normed.scale.unknown ?? '', /trust_remote_code/);
+    assert.match(normed.scale.unknown ?? '', /trust_remote_code \(the preview and `route` run transformers'\)/);
+    // What runs is one reader's router, not renormalised and scaled both (neither reader does that).
+    assert.deepEqual([normed.normalize.value, normed.scale.value], ['never', 16]);
+    assert.equal(semanticsLabel(normed), "hf:deepseek_v2 · score → top-6 · softmax · groups 3/8 (max) · × 16");
   });
 
   it('GLM-4.7-Flash, Nemotron 3 and Qwen3-VL MoE: each with its own defaults and its own nesting', () => {
@@ -363,6 +368,14 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const aliases = spec('{"model_type": "kimi_linear", "num_local_experts": 64, "num_experts_per_tok": 4}')!;
     assert.deepEqual([aliases.experts.value, aliases.topK.value, aliases.normalize.value, aliases.scale.value, aliases.groups], [64, 4, 'always', 2.446, undefined]);
     assert.equal(spec(published.replace('"moe_renormalize": true', '"moe_renormalize": false'))!.normalize.value, 'never');
+    // attribute_map also reads `n_group` and `norm_topk_prob` (L68-75): a hand-written config's groups and renormalisation.
+    const hfKeys = `{"model_type": "kimi_linear", "num_experts": 32, "num_experts_per_token": 4, "n_group": 4, "topk_group": 2, "norm_topk_prob": false}`;
+    const hf = spec(hfKeys)!;
+    assert.deepEqual([hf.groups?.count.value, hf.groups?.selected.value, hf.normalize.value, hf.normalize.defaultFrom], [4, 2, 'never', undefined]);
+    assert.deepEqual(hf.unknownKeys, []);
+    assert.deepEqual(lintText('config.json', hfKeys).diagnostics.map((d) => d.code), [], 'no MOE005 "`num_expert_group` is not set"');
+    const both = lintText('config.json', hfKeys.replace('"n_group": 4', '"n_group": 4, "num_expert_group": 8')).diagnostics;
+    assert.deepEqual(both.map((d) => d.code), ['MOE009'], 'two spellings that disagree');
     // transformers scores with a sigmoid whatever the key says; the remote code and vLLM read it.
     const softmax = spec(published.replace('"moe_router_activation_func": "sigmoid"', '"moe_router_activation_func": "softmax"'))!;
     assert.match(softmax.scoreFunc.unknown ?? '', /scores with a sigmoid whatever it says, while the checkpoint's remote code and vLLM score with what it says/);

@@ -49,6 +49,11 @@ interface Dialect {
   readonly groupsOnlyGroupLimited?: true;
   /** Keys the reader reads that are one or two letters from a routing key (never reported as near misses). */
   readonly ownKeys?: readonly string[];
+  /**
+   * Other spellings the config class reads for the groups' or the renormalisation's key (its `attribute_map`): a
+   * file may write either, and two that disagree are an alias conflict (MOE009), as for the expert count.
+   */
+  readonly aliases?: Readonly<Record<string, readonly string[]>>;
   /** A top-k the router's code fixes whatever the file writes (PhiMoE's sparsemixer picks two): value and where. */
   readonly topKFixed?: { readonly value: number; readonly label: string };
   /** The top-k key holds a list whose first element the router reads (Hunyuan's per-layer `moe_topk`). */
@@ -149,7 +154,8 @@ const DIALECTS: Record<string, Dialect> = {
   },
   mixtral: {
     framework: 'hf:mixtral',
-    experts: ['num_local_experts'],
+    // MixtralConfig.attribute_map reads `num_experts` as `num_local_experts` (transformers 5.18.0 configuration_mixtral.py L66).
+    experts: ['num_local_experts', 'num_experts'],
     topK: ['num_experts_per_tok'],
     order: 'score-then-topk',
     scoreFunc: hardCodedScore('softmax', 'MixtralSparseMoeBlock (softmax)'),
@@ -421,7 +427,8 @@ DIALECTS.kimi_linear = {
   groups: { count: 'num_expert_group', selected: 'topk_group', score: 'top2-sum' },
   normalize: { key: 'moe_renormalize', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${KIMI_LINEAR}.norm_topk_prob = True, read as \`moe_renormalize\` (L70, L94)` },
   scale: { key: 'routed_scaling_factor', default: 2.446, defaultLabel: `${KIMI_LINEAR}.routed_scaling_factor = 2.446 (L85)` },
-  ownKeys: ['n_group'],
+  // attribute_map (L68-75): `norm_topk_prob` and `n_group` set these too (AutoConfig reads both spellings).
+  aliases: { moe_renormalize: ['norm_topk_prob'], num_expert_group: ['n_group'] },
   readScore: kimiLinearScore,
 };
 // dots.llm1 (`dots1`) and K-EXAONE (`exaone_moe`): transformers 5.18.0's routers are DeepSeek-V3's (Dots1TopkRouter
@@ -645,6 +652,7 @@ const MINIMAX_M1 = 'MiniMax-AI/MiniMax-M1 @2abb4f4 modeling_minimax_m1.py MiniMa
 DIALECTS.minimax_m1 = {
   ...DIALECTS.mixtral!,
   framework: 'hf:minimax_m1',
+  experts: ['num_local_experts'],
   scoreFunc: hardCodedScore('softmax', `${MINIMAX_M1} (softmax over all experts, L917)`),
   normalize: hardCodedNormalize('always', `${MINIMAX_M1} divides the k weights by their sum (L919)`),
 };
@@ -1348,8 +1356,10 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
   const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType ? unknownUnlessWritten(field, unknownType) : field);
 
-  const normalizeSites = dialect.normalize.key ? sitesFor([dialect.normalize.key]) : [];
-  const normalizeLiteral = normalizeSites[normalizeSites.length - 1]?.literal;
+  const spellings = (key: string): readonly string[] => [key, ...(dialect.aliases?.[key] ?? [])];
+  const normalizeSites = dialect.normalize.key ? sitesFor(spellings(dialect.normalize.key)) : [];
+  // Of two spellings, the config class's own field wins (KimiLinearConfig: `moe_renormalize` over `norm_topk_prob`).
+  const normalizeLiteral = dialect.normalize.key ? canonicalSite(normalizeSites, spellings(dialect.normalize.key))?.literal : undefined;
   const normalizeOn =
     normalizeLiteral?.kind === 'none'
       ? false
@@ -1373,8 +1383,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   const groupDefaults = dialect.groups?.defaults;
   const groups = dialect.groups
     ? {
-        count: numberField([dialect.groups.count], groupDefaults && { value: groupDefaults.count, label: groupDefaults.label }),
-        selected: numberField([dialect.groups.selected], groupDefaults && { value: groupDefaults.selected, label: groupDefaults.label }),
+        count: numberField(spellings(dialect.groups.count), groupDefaults && { value: groupDefaults.count, label: groupDefaults.label }),
+        selected: numberField(spellings(dialect.groups.selected), groupDefaults && { value: groupDefaults.selected, label: groupDefaults.label }),
         score: dialect.groups.score,
       }
     : unknownType
@@ -1402,7 +1412,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     selectionBias: unlessUnknown(selectionBiasField(dialect, selection, dialect.selectionBiasSwitch ? sitesFor([dialect.selectionBiasSwitch]) : [], unknownWhen.selectionBias)),
     groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? withUnknownGroups(groups, unknownWhen.groups) : undefined,
-    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, unknown: v2.readersDiffer } : normalize),
+    // Where the readers differ, one reader's router, never a mix of the two: transformers' (scaled, not renormalised).
+    normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, value: 'never', unknown: v2.readersDiffer } : normalize),
     scale: unlessUnknown(
       scale
         ? { ...scale, value: scale.value ?? 1, ...(v2?.readersDiffer ? { unknown: v2.readersDiffer } : {}), ...(unknownWhen.scale ? { unknown: unknownWhen.scale } : {}) }
@@ -1533,7 +1544,7 @@ function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normali
   const greedy = method === undefined || (method.kind === 'string' && method.value === 'greedy');
   const readersDiffer =
     normalize?.value === 'always'
-      ? 'with norm_topk_prob true, DeepSeek-V2\'s remote code renormalises and does not scale, transformers\' DeepseekV2TopkRouter scales and does not renormalise: which runs depends on trust_remote_code'
+      ? 'with norm_topk_prob true, DeepSeek-V2\'s remote code renormalises and does not scale, transformers\' DeepseekV2TopkRouter scales and does not renormalise: which runs depends on trust_remote_code (the preview and `route` run transformers\')'
       : undefined;
   return { greedy, ...(readersDiffer ? { readersDiffer } : {}) };
 }
@@ -1620,7 +1631,8 @@ export function hfRoutingKeys(modelType: string | undefined): string[] {
 }
 
 function routingKeysOf(d: Dialect): string[] {
-  return [...d.experts, ...d.topK, ...d.scoreFunc.keys, d.groups?.count, d.groups?.selected, d.normalize.key, d.scale?.key].filter((k): k is string => !!k);
+  const keys = [...d.experts, ...d.topK, ...d.scoreFunc.keys, d.groups?.count, d.groups?.selected, d.normalize.key, d.scale?.key].filter((k): k is string => !!k);
+  return [...keys, ...keys.flatMap((key) => d.aliases?.[key] ?? [])];
 }
 
 function readerName(dialectName: string): string {

@@ -16,7 +16,7 @@ export const aliasConflict = {
   fix: { availability: 'always', kinds: { matchCanonical: { title: 'Set `{key}` to {value} (match `{canonical}`)', safety: 'safe' } } },
   docs: {
     what:
-      'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`.',
+      'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`: the expert count and top-k, and the expert groups and renormalisation where a config class reads two spellings of them (KimiLinearConfig\'s `attribute_map`: `n_group` for `num_expert_group`, `norm_topk_prob` for `moe_renormalize`).',
     why:
       'Each framework reads one of the aliases and silently ignores the other, so two tools loading the same file route differently: transformers and vLLM read `num_experts_per_tok`, OpenAI\'s reference code reads `experts_per_token`.',
     example: {
@@ -30,7 +30,8 @@ export const aliasConflict = {
     references: ['huggingface.co/openai/gpt-oss-120b config.json and original/config.json', 'transformers configuration_gpt_oss.py'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
-    const check = (field: Field<number | undefined>, canonicalKey: string): void => {
+    const check = (field: Field<unknown> | undefined, canonicalKey: string | undefined): void => {
+      if (!field || canonicalKey === undefined) return;
       // Only values MoE Lens knows: two spellings of one unknown value are not a conflict.
       const sites = field.sites.filter((s) => s.file === undefined && s.literal.kind !== 'expression');
       if (sites.length < 2) return;
@@ -62,5 +63,9 @@ export const aliasConflict = {
     };
     check(spec.experts, spec.keyNames.experts);
     check(spec.topK, spec.keyNames.topK);
+    // A config class's attribute_map may read a second spelling of these too (KimiLinearConfig's `n_group`).
+    check(spec.groups?.count, spec.keyNames.groupsCount);
+    check(spec.groups?.selected, spec.keyNames.groupsSelected);
+    check(spec.normalize, spec.keyNames.normalize);
   },
 } satisfies Rule;
