@@ -3,6 +3,22 @@ import assert from 'node:assert/strict';
 import { shellWords } from '../../src/core/parse/shell-words';
 
 describe('shellWords', () => {
+  it("skips a here-document `cat` prints (a usage text) and reads one fed to anything else, as before", () => {
+    // A usage heredoc of a public MoE tuning script (sweep 34): its `--num-experts NUM` lines were read as flags.
+    const usage = 'show_usage() {\n    cat << EOF\nUsage: $0 [OPTIONS]\n  -e, --num-experts NUM       Number of experts\n  $0 --num-experts 16 --topk 4\nEOF\n}\nrun --x 1\n';
+    assert.deepEqual(shellWords(usage).map((w) => w.text), ['show_usage', '{', 'cat', '}', 'run', '--x', '1']);
+    assert.deepEqual(shellWords("cat <<-'END'\n\t--num-experts 8\n\tEND\nnext\n").map((w) => w.text), ['cat', 'next'], '<<- strips tabs; a quoted delimiter');
+    // Written to a file or fed to a scheduler, the body may be the launch.
+    assert.deepEqual(shellWords('cat > job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', 'job.sh', '--num-experts', '8', 'EOF']);
+    assert.deepEqual(shellWords('sbatch <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['sbatch', '--num-experts', '8', 'EOF']);
+    // No delimiter line: nothing skipped, and the search is not repeated for every later here-document.
+    assert.deepEqual(shellWords('cat <<EOF\n--num-experts 8\n').map((w) => w.text), ['cat', '--num-experts', '8']);
+    const many = 'cat <<E\n--a 1\n'.repeat(50_000);
+    const started = performance.now();
+    assert.equal(shellWords(many).length, 150_000);
+    assert.ok(performance.now() - started < 5_000, 'linear, not one search to the end per here-document');
+  });
+
   it('removes a line continuation inside a word, as bash does (no space before the backslash)', () => {
     // NVIDIA/Megatron-LM @83f0eba examples/deepseek_v3/train_deepseekv3.sh l.305: `seq_aux_loss\` read as
     // "seq_aux_loss\n", a load-balancing type Megatron does not have.

@@ -109,6 +109,7 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
   const words = shellWords(text.slice(start, end)).map((w) => ({ ...w, start: w.start + start, end: w.end + start, ...(group ? { group } : {}) }));
   if (depth >= MAX_EXPANDED) return words;
   const out: ScriptWord[] = [];
+  let heads: number[] | undefined;
   for (let index = 0; index < words.length; index++) {
     const word = words[index]!;
     const raw = text.slice(word.start, word.end);
@@ -121,6 +122,11 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
       continue;
     }
     const quote = raw.search(/["']/);
+    // What `echo` or `printf` prints is text (a usage line's `--num-experts NUM`), not flags of a launch.
+    if (assignment === null && quote >= 0 && PRINTS.has(words[(heads ??= commandHeads(text, words))[index]!]!.text)) {
+      out.push(word);
+      continue;
+    }
     // `ARGS=--moe-router-enable-expert-bias` (quoted or not) holds one flag: read as the variable's, like several.
     const oneFlag = assignment !== null && /^--[a-z]/.test(word.text.slice(assignment[0].length));
     if ((quote >= 0 && /(^|\s)--[a-z]/.test(word.text) && /\s/.test(word.text)) || oneFlag || (assignment !== null && quote >= 0 && runsEntryPoint(text, word.text, assignment[1]!))) {
@@ -133,6 +139,18 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
     out.push(word);
   }
   return out;
+}
+
+const PRINTS: ReadonlySet<string> = new Set(['echo', 'printf']);
+
+/** For each word, the index of the first word of its simple command (a `;`, `|`, `&` or newline ends one). */
+function commandHeads(text: string, words: readonly ShellWord[]): number[] {
+  const heads: number[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const ends = i === 0 || /[;|&]|(^|[^\\])\r?\n/.test(text.slice(words[i - 1]!.end, words[i]!.start));
+    heads.push(ends ? i : heads[i - 1]!);
+  }
+  return heads;
 }
 
 /**
@@ -591,11 +609,12 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
   // `--topk`, and defaults, top-1), MindSpeed on Ascend NPUs, or MegaBlocks' fork of Megatron-LM (its own
   // defaults); else Megatron-LM.
   const ascend = ASCEND.exec(text)?.[0];
-  const deepspeed = sites.some((s) => DEEPSPEED_KEYS.has(s.key));
+  const deepspeedSite = sites.find((s) => DEEPSPEED_KEYS.has(s.key));
+  const deepspeed = deepspeedSite ? deepspeedWhy(deepspeedSite.key) : undefined;
   const fastmoe = sites.some((s) => s.key === 'fmoefy');
   const pinned = pinnedMegatron(text);
   const framework: FrameworkLaunchScope = deepspeed
-    ? { complete: false, why: `passes ${DEEPSPEED_WHY}`, framework: 'megatron-deepspeed' }
+    ? { complete: false, why: `passes ${deepspeed}`, framework: 'megatron-deepspeed' }
     : ascend
     ? { complete: false, why: `runs on Ascend NPUs (\`${ascend}\`), where Megatron-LM runs through MindSpeed, which patches its arguments and checks at the Megatron version it pins`, framework: 'mindspeed' }
     : megablocks && launch.complete
@@ -620,7 +639,7 @@ function specsOfWords(words: readonly ScriptWord[], statements: readonly ShellCo
       const unknownKeys = flagNearMisses(set.sites, deepspeed || ascend || fastmoe ? () => false : isMegatronFlag);
       // Megatron-LM's defaults are not Megatron-DeepSpeed's: what the script does not write is unknown there.
       const fork = deepspeed || ascend || fastmoe || megablocks ? [] : forkRouterFlags(set.sites, isLaunchFlag, unknownKeys);
-      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${DEEPSPEED_WHY}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : fork.length > 0 ? forkRouter(spec, fork) : spec;
+      const routed = deepspeed ? withoutDefaults(spec, `the script passes ${deepspeed}`) : ascend ? mindSpeedRouting(spec, set.sites) : fastmoe ? fastMoeRouting(spec, set.sites) : megablocks ? megaBlocksForkRouter(spec) : fork.length > 0 ? forkRouter(spec, fork) : spec;
       const read = pinned && pinned.date < ROUTER_BIAS_SINCE.date ? withoutRouterBias(routed, `the Megatron-LM this script runs (${pinned.where}) is from ${pinned.date}: its router has no bias`) : routed;
       const named = withLaunch(set.group ? { ...read, name: `${read.name} ${set.group}` } : read, scope);
       return unknownKeys.length > 0 ? { ...named, unknownKeys } : named;
@@ -794,8 +813,14 @@ function launchScope(text: string, words: readonly ScriptWord[], entryPoint: Ent
 const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+|NPUS_PER_NODE)\b|ascend-toolkit\/set_env\.sh|\bmindspeed\w*/i;
 
 /** Flags only Megatron-DeepSpeed's parser defines (DeepSpeed's config arguments and its MoE's expert parallelism). */
-const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group']);
-const DEEPSPEED_WHY = "`--deepspeed`, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults";
+// Also its MoE's `--topk`, `--mlp-type` and `--ds-inference` (microsoft/Megatron-DeepSpeed @50b3251 megatron/arguments.py
+// l.610-612, l.946), which Megatron-LM never defined and refuses (its parser has allow_abbrev=False, arguments.py l.120).
+const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group', 'topk', 'mlp_type', 'ds_inference']);
+/** Why a script that passes `key` runs Megatron-DeepSpeed (after "passes"). */
+function deepspeedWhy(key: string): string {
+  const flag = `\`--${key.replace(/_/g, '-')}\``;
+  return `${key === 'deepspeed' ? flag : `${flag}, a flag only Megatron-DeepSpeed defines`}, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults`;
+}
 
 /** Megatron-LM's router flags (snake case), for completions and for "did you mean" on a misspelt one. */
 export const MEGATRON_ROUTING_FLAGS = [

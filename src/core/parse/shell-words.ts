@@ -16,13 +16,46 @@ const MAX_WORDS = 200_000;
 export function shellWords(text: string): ShellWord[] {
   const words: ShellWord[] = [];
   let i = 0;
+  // The simple command being read: its first word, whether it redirects, and the here-documents it opens.
+  let commandStart = 0;
+  let redirected = false;
+  const heredocs: { delimiter: string; tabs: boolean }[] = [];
+  // Once a delimiter line is missing, no here-document is skipped again: each search is then linear once.
+  let skipsHeredocs = true;
   while (i < text.length && words.length < MAX_WORDS) {
     const ch = text[i]!;
     if (ch === '\\' && continuationLength(text, i) > 0) {
       i += continuationLength(text, i);
       continue;
     }
+    if (ch === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
+      const heredoc = HEREDOC.exec(text.slice(i, i + 2 + MAX_DELIMITER));
+      if (heredoc) {
+        heredocs.push({ delimiter: heredoc[2] ?? heredoc[3] ?? heredoc[4]!, tabs: heredoc[1] === '-' });
+        i += heredoc[0].length;
+        continue;
+      }
+    }
+    if (ch === '\n' && heredocs.length > 0) {
+      // A here-document `cat` prints without redirecting (a usage text) is text, not words of a command; one fed
+      // to anything else (`sbatch <<EOF`, `cat > job.sh <<EOF`) may be a launch and is read as before.
+      const prints = skipsHeredocs && words.length > commandStart && PRINTS.has(words[commandStart]!.text) && !redirected;
+      const bodyEnd = prints ? heredocEnd(text, i + 1, heredocs) : -1;
+      if (prints && bodyEnd < 0) skipsHeredocs = false;
+      heredocs.length = 0;
+      if (bodyEnd >= 0) {
+        i = bodyEnd;
+        commandStart = words.length;
+        redirected = false;
+        continue;
+      }
+    }
     if (SEPARATORS.has(ch)) {
+      if (ch === '>') redirected = true;
+      if (ch === '\n' || ch === ';' || ch === '|' || ch === '&') {
+        commandStart = words.length;
+        redirected = false;
+      }
       i++;
       continue;
     }
@@ -74,6 +107,32 @@ export function shellWords(text: string): ShellWord[] {
     words.push({ text: value, start, end: Math.min(i, text.length), dynamic });
   }
   return words;
+}
+
+/** `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`: whether tabs are stripped, and the delimiter (one of three groups). */
+const HEREDOC = /^<<(-?)[ \t]*(?:'([^'\n]+)'|"([^"\n]+)"|([A-Za-z_][A-Za-z0-9_]*))/;
+const MAX_DELIMITER = 64;
+/** Commands whose here-document is printed text. */
+const PRINTS: ReadonlySet<string> = new Set(['cat', 'echo', 'printf']);
+
+/**
+ * Where the here-documents opened on a line end (the offset after the last one's delimiter line), given the
+ * offset where their bodies begin; -1 where a delimiter line never comes (then nothing is skipped).
+ */
+function heredocEnd(text: string, bodyStart: number, heredocs: readonly { delimiter: string; tabs: boolean }[]): number {
+  let at = bodyStart;
+  for (const { delimiter, tabs } of heredocs) {
+    for (;;) {
+      if (at >= text.length) return -1;
+      const newline = text.indexOf('\n', at);
+      const lineEnd = newline === -1 ? text.length : newline;
+      let line = text.slice(at, lineEnd).replace(/\r$/, '');
+      if (tabs) line = line.replace(/^\t+/, '');
+      at = newline === -1 ? text.length : newline + 1;
+      if (line === delimiter) break;
+    }
+  }
+  return at;
 }
 
 /** The length of a backslash-newline (LF or CRLF) at `i`, else 0. */
