@@ -16,6 +16,18 @@ runRuleTests(publishedModelMismatch, {
       file: 'model.py',
       code: 'from dataclasses import dataclass\n\nfrom megatron.core.transformer.transformer_config import TransformerConfig\n\n\n@dataclass\nclass DiTConfig(TransformerConfig):\n    num_layers: int = 16\n    hidden_size: int = 2048\n\n\n@dataclass\nclass ECDiT1BConfig(DiTConfig):\n    moe_router_pre_softmax: bool = True\n    moe_router_topk: int = 1\n    num_moe_experts: int = 64\n',
     },
+    // aws-neuron/neuronx-distributed-inference @7463286 contrib/models/DeepSeek-V3/test/integration/test_model.py writes
+    // this dict (trimmed) as a 2-layer random-weight test model's config.json: DeepSeek-V3's name, its own sizes.
+    {
+      name: 'a reduced test model that keeps the published `_name_or_path` is not the model (2 layers, 64 experts)',
+      file: 'mini/config.json',
+      code: '{"_name_or_path": "deepseek-ai/DeepSeek-V3", "model_type": "deepseek_v3", "hidden_size": 2048, "n_group": 8, "n_routed_experts": 64, "norm_topk_prob": true, "num_experts_per_tok": 8, "num_hidden_layers": 2, "topk_group": 4}',
+    },
+    {
+      name: "a name that contains a published model's, on another family's code, is not that model (a Qwen3-30B-A3B distilled from DeepSeek-V3.1)",
+      file: 'distill/config.json',
+      code: '{"_name_or_path": "BasedBase/Qwen3-30B-A3B-Thinking-2507-Deepseek-v3.1-Distill", "model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true, "num_hidden_layers": 48, "hidden_size": 2048}',
+    },
     { name: 'Megatron gpt-oss-120b: top-k then softmax (no --moe-router-pre-softmax) renormalises as published', file: 'gpt-oss-120b.sh', code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4\n' },
     // Ascend/MindSpeed-LLM examples/mcore/qwen3_next/pretrain_qwen3_next_80b_16K_A3_ptd.sh @c77308a
     // (test/corpus/launch4): MindSpeed's --norm-topk-prob renormalises after the softmax over all experts.

@@ -1,6 +1,7 @@
 /** Which published model a config claims to be, and how we know. */
 import type { RouterSpec } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
+import { familyFromHints } from '../model/family';
 import { PUBLISHED_MODELS, type PublishedModel } from './published-models';
 
 export interface ModelClaim {
@@ -11,21 +12,30 @@ export interface ModelClaim {
   readonly evidence: string;
 }
 
+/**
+ * A config named after a model but with another layer count is a reduced model of it (Megatron-MoE-ModelZoo's
+ * DeepSeek-V3-Proxy.yaml: 14 layers "original 61", 64 experts; a 2-layer test model saved with DeepSeek-V3's
+ * `_name_or_path`), not the model: its other values are not typos.
+ */
+function isReduced(spec: RouterSpec, model: PublishedModel): boolean {
+  return spec.layers.value !== undefined && spec.layers.value !== model.shape.layers;
+}
+
 export function recognizeModel(spec: RouterSpec): ModelClaim | undefined {
   const nameOrPath = spec.identity.nameOrPath;
   if (nameOrPath?.literal.kind === 'string') {
     const hub = nameOrPath.literal.value;
     const model = PUBLISHED_MODELS.find((m) => m.hubName.test(hub));
-    if (model) return { model, via: 'name_or_path', range: nameOrPath.valueRange, evidence: `\`${nameOrPath.key}\` "${hub}"` };
+    // A name says less than the code that runs: a Qwen3-30B-A3B distilled from DeepSeek-V3.1 keeps `qwen3_moe`
+    // (every published model's own model_type names its family).
+    const modelType = spec.identity.modelType;
+    const otherCode = model !== undefined && modelType !== undefined && familyFromHints([modelType]) !== model.family;
+    if (model && !otherCode && !isReduced(spec, model)) return { model, via: 'name_or_path', range: nameOrPath.valueRange, evidence: `\`${nameOrPath.key}\` "${hub}"` };
   }
   const fileLabel = spec.identity.fileLabel;
   if (fileLabel) {
     const model = PUBLISHED_MODELS.find((m) => m.hubName.test(fileLabel));
-    // A file named after a model but with another layer count is a reduced model of it (Megatron-MoE-ModelZoo's
-    // DeepSeek-V3-Proxy.yaml: 14 layers "original 61", 64 experts), not the model: its other values are not typos.
-    const layers = spec.layers.value;
-    const reduced = model !== undefined && layers !== undefined && layers !== model.shape.layers;
-    if (model && !reduced) return { model, via: 'file name', evidence: `file name "${fileLabel}"` };
+    if (model && !isReduced(spec, model)) return { model, via: 'file name', evidence: `file name "${fileLabel}"` };
   }
   // Flavor keys and builder names spell the same flavor differently: "30B-A3B", "30b_a3b", "_30b_a3b".
   const spelling = (name: string): string => name.toLowerCase().replace(/^_+/, '').replace(/[-_]/g, '');
