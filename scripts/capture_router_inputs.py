@@ -186,10 +186,15 @@ class Site:
         return f"model.layers.{self.layer}.mlp.gate"
 
     def selection_bias(self):
+        # DeepSeek-V3 and its copies: `e_score_correction_bias` on the router or the block; ERNIE 4.5 keeps it in
+        # the router's `moe_statics` ([1, experts]); Ling 2.0's remote gate calls it `expert_bias`.
         for owner in (self.router, self.block):
-            bias = getattr(owner, "e_score_correction_bias", None)
-            if isinstance(bias, torch.Tensor):
-                return bias
+            for path in ("e_score_correction_bias", "moe_statics.e_score_correction_bias", "expert_bias"):
+                bias = owner
+                for name in path.split("."):
+                    bias = getattr(bias, name, None)
+                if isinstance(bias, torch.Tensor):
+                    return bias.reshape(-1) if bias.dim() == 2 and bias.shape[0] == 1 else bias
         getter = getattr(self.router, "get_e_score_correction_bias", None)
         if callable(getter):
             return getter()

@@ -24,6 +24,7 @@ const FAMILIES = [
   { family: 'deepseek_v3', layers: [1, 2], topK: 4, semantics: /^hf:deepseek_v3 · score → top-4 · sigmoid · selection bias .* groups 2\/4 \(top2-sum\)/ },
   { family: 'qwen3_moe', layers: [0, 1], topK: 4, semantics: /^hf:qwen3_moe · score → top-4 · softmax/ },
   { family: 'mixtral', layers: [0, 1, 2], topK: 2, semantics: /^hf:mixtral · score → top-2 · softmax/ },
+  { family: 'ernie4_5_moe', layers: [0, 1], topK: 4, semantics: /^hf:ernie4_5_moe · score → top-4 · softmax · selection bias \(static\) · normalize always$/ },
   { family: 'gemma4', layers: [0, 1], topK: 4, semantics: /^hf:gemma4 · token RMS-normed · score → top-4 · softmax · normalize always · × per-expert scale$/ },
 ] as const;
 
@@ -79,9 +80,9 @@ describe('route reproduces the expert choices captured from transformers models'
     });
   }
 
-  it('the captured biases matter: without them the choices differ (DeepSeek-V3 selection bias, gpt-oss router bias)', () => {
+  it('the captured biases matter: without them the choices differ (DeepSeek-V3 and ERNIE 4.5 selection biases, gpt-oss router bias)', () => {
     const dir = scratchDir('captured-nobias');
-    for (const [family, suffix] of [['deepseek_v3', 'e_score_correction_bias'], ['gpt_oss', 'router.bias']] as const) {
+    for (const [family, suffix] of [['deepseek_v3', 'e_score_correction_bias'], ['ernie4_5_moe', 'e_score_correction_bias'], ['gpt_oss', 'router.bias']] as const) {
       const { config, weights, activations } = files(family);
       const tensors = readTensors(weights);
       const zeroed = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, name.endsWith(suffix) ? { ...t, values: t.values.map(() => 0) } : t]));
