@@ -49,6 +49,7 @@ export function previewSubject(spec: RouterSpec, file: string, line: number, oth
     router: { id: 'config', label: `config "${spec.name}"`, config: learned ? relabel(config, 'learned bias at its initial zero') : config },
     ...(spec.hidden.value !== undefined ? { hidden: spec.hidden.value } : {}),
     comparisons,
+    ...(spec.tokenIdLayers ? { tokenIdLayers: spec.tokenIdLayers } : {}),
     ...(learned ? { learnedSelectionBias: true } : {}),
     ...(balancing ? { balancing } : {}),
   };

@@ -5,7 +5,7 @@
  */
 import type { BiasUpdateRule } from './router/balancing';
 import type { RouterConfig } from './router/router-config';
-import { ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerVectorLength } from './router/safetensors';
+import { ROUTER_VECTOR_KINDS, ROUTER_VECTORS, routerVectorLength, type RouterVector } from './router/safetensors';
 
 /** A router the panel can run: the bound config, or a comparison variant of it. */
 export interface PreviewRouter {
@@ -28,6 +28,8 @@ export interface PreviewSubject {
   readonly learnedSelectionBias?: boolean;
   /** The framework's own bias update, for the Balancing tab; absent where the router has no bias to balance. */
   readonly balancing?: BiasUpdateRule;
+  /** Layers that route by token id, not by this router (RouterSpec.tokenIdLayers): a checkpoint's are not shown. */
+  readonly tokenIdLayers?: { readonly layers: readonly number[]; readonly source: string };
 }
 
 /**
@@ -59,6 +61,24 @@ export interface RouterWeights {
   readonly readMs: number;
   /** Bytes read from disk: headers, the index and the router tensors. */
   readonly bytesRead: number;
+}
+
+/** The checkpoint's routers without the given layers (views where nothing is dropped, copies otherwise). */
+export function withoutLayers(weights: RouterWeights, drop: readonly number[]): RouterWeights {
+  const keep = weights.layers.flatMap((layer, row) => (drop.includes(layer) ? [] : [row]));
+  if (keep.length === weights.layers.length) return weights;
+  const rows = (array: Float32Array, width: number): Float32Array => {
+    const out = new Float32Array(keep.length * width);
+    keep.forEach((row, i) => out.set(array.subarray(row * width, (row + 1) * width), i * width));
+    return out;
+  };
+  const { experts: E, hidden: H } = weights;
+  const vectors: { [K in RouterVector]?: Float32Array } = {};
+  for (const kind of ROUTER_VECTOR_KINDS) {
+    const vector = weights[kind];
+    if (vector) vectors[kind] = rows(vector, routerVectorLength(kind, E, H));
+  }
+  return { ...weights, layers: keep.map((row) => weights.layers[row]!), weight: rows(weights.weight, E * H), ...vectors };
 }
 
 /** Why a `preview/weights` body cannot be used (sizes that disagree); undefined when it can. */

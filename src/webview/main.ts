@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { checkRouterWeights, type PreviewRouter, type PreviewSubject, type RouterWeights } from '../core/protocol';
+import { checkRouterWeights, withoutLayers, type PreviewRouter, type PreviewSubject, type RouterWeights } from '../core/protocol';
 import { routeReference, type RouterInputs } from '../core/router/cpu-router';
 import type { RouterConfig } from '../core/router/router-config';
 import { routeCommand } from '../core/preview';
@@ -262,7 +262,9 @@ async function start(): Promise<void> {
     const drawTo = (end: number): void => draw.drawTo(end);
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
     if (weights) {
-      const w = weights;
+      // DeepSeek-V4's hash layers route by token id, not by this router: not shown as its layers (weightsBar says so).
+      const w = withoutLayers(weights, subject.tokenIdLayers?.layers ?? []);
+      if (w.layers.length === 0) throw new Error(`every layer of the checkpoint routes by token id, not by this router (${subject.tokenIdLayers!.source}).`);
       // A published model's bias is part of its router; a bias training learns starts at zero (route.ts does the same).
       if (subject.router.config.selectionBias && !w.selectionBias && subject.learnedSelectionBias !== true) throw new Error(missingSelectionBias(w.convention, w.layers[0]!, w.names));
       draw.drawTo(controls.tokens);
@@ -549,6 +551,12 @@ function renderFooter(): void {
   footer.replaceChildren(load, copy, exportButton);
 }
 
+/** The checkpoint's layers that route by token id, which the heatmap leaves out: one sentence, or nothing. */
+function tokenIdNote(w: RouterWeights): string[] {
+  const skipped = w.layers.filter((layer) => subject?.tokenIdLayers?.layers.includes(layer));
+  return skipped.length > 0 ? [` · not shown: layer${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')}, routed by token id (${subject!.tokenIdLayers!.source})`] : [];
+}
+
 /** What was loaded, and the way back to synthetic weights. */
 function weightsBar(w: RouterWeights): HTMLElement {
   const megabytes = (w.bytesRead / 1e6).toFixed(w.bytesRead < 1e7 ? 2 : 0);
@@ -571,6 +579,8 @@ function weightsBar(w: RouterWeights): HTMLElement {
       el('strong', {}, 'Checkpoint routers: '),
       el('span', { class: 'weights-source' }, w.source),
       ` · ${w.convention} · ${w.layers.length} layer${w.layers.length === 1 ? '' : 's'} of ${w.experts} × ${w.hidden}${biases ? ` with ${biases}` : ''} · ${megabytes} MB read in ${w.readMs} ms`,
+      // The checkpoint as loaded: `w` is what was routed, without those layers.
+      ...tokenIdNote(weights ?? w),
     ),
     synthetic,
   );

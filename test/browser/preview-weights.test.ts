@@ -221,6 +221,27 @@ describe('routing preview with a checkpoint\'s routers', { timeout: 600_000 }, (
   });
 
 
+  it("DeepSeek-V4's hash layers (routed by token id) are not shown as the config's router; the bar says which were left out", async () => {
+    const subject = subjectFor('v4/config.json', { text: JSON.stringify({ model_type: 'deepseek_v4', n_routed_experts: 8, num_experts_per_tok: 2, num_hidden_layers: 5, hidden_size: 4 }) });
+    assert.deepEqual(subject.tokenIdLayers?.layers, [0, 1, 2]);
+    const file = join(mkdtempSync(join(tmpdir(), 'moe-lens-v4-')), 'router.safetensors');
+    const tensors: Record<string, TensorSpec> = {};
+    for (let layer = 0; layer < 5; layer++) {
+      tensors[`model.layers.${layer}.mlp.gate.weight`] = { dtype: 'F32', shape: [8, 4], values: Array.from({ length: 32 }, (_, i) => Math.sin(i * (layer + 1))) };
+      tensors[`model.layers.${layer}.mlp.gate.e_score_correction_bias`] = { dtype: 'F32', shape: [8], values: Array.from({ length: 8 }, (_, i) => (i - layer) / 50) };
+    }
+    writeSafetensors(file, tensors);
+    const read = await loadRouterLayers(file, { experts: 8 });
+    const page = await harness.open(subject, { tokens: 64, hidden: 4, seed: 1, backend: 'wasm' });
+    await waitForRun(page);
+    await postWeights(page, read, 'router.safetensors');
+    assert.equal((await waitForRun(page)).state, 'done');
+    assert.deepEqual(await page.locator('svg.heatmap g.heat-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-layer'))), ['3', '4']);
+    assert.match(await page.textContent('.weights-bar') ?? '', /not shown: layers 0, 1, 2, routed by token id/);
+    assert.match(await page.textContent('.layer-title') ?? '', /Layer 3/);
+    await page.close();
+  });
+
   it('a checkpoint without the selection bias its published router chooses by says so and does not run (no zero bias)', async () => {
     const subject = subjectFor(`${FIXTURE}/config.json`);
     assert.ok(subject.router.config.selectionBias && subject.learnedSelectionBias !== true);

@@ -127,6 +127,34 @@ describe('moe-lens route', () => {
     assert.equal(out.inputs.activations, file);
   });
 
+  it("DeepSeek-V4's hash layers route by token id: a layer's own tensors are not routed as the config's router; --all-layers leaves them out and says so", () => {
+    const dir = scratchDir('v4-hash');
+    // DeepseekV4Config without mlp_layer_types: layers 0-2 are "hash_moe", layer 3 the learned router.
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ model_type: 'deepseek_v4', n_routed_experts: 8, num_experts_per_tok: 2, num_hidden_layers: 4, hidden_size: 4 }));
+    const tensors: Parameters<typeof writeSafetensors>[1] = {};
+    const acts: Parameters<typeof writeSafetensors>[1] = {};
+    for (let layer = 0; layer < 4; layer++) {
+      tensors[`model.layers.${layer}.mlp.gate.weight`] = { dtype: 'F32', shape: [8, 4], values: Array.from({ length: 32 }, (_, i) => Math.sin(i + layer)) };
+      tensors[`model.layers.${layer}.mlp.gate.e_score_correction_bias`] = { dtype: 'F32', shape: [8], values: Array.from({ length: 8 }, (_, i) => i / 100) };
+      acts[`layers.${layer}.hidden_states`] = { dtype: 'F32', shape: [6, 4], values: Array.from({ length: 24 }, (_, i) => Math.cos(i * (layer + 1))) };
+    }
+    const weights = join(dir, 'router.safetensors');
+    const activations = join(dir, 'acts.safetensors');
+    writeSafetensors(weights, tensors);
+    writeSafetensors(activations, acts);
+    const refused = route(config, '--weights', weights, '--layer', '1');
+    assert.equal(refused.status, 2, refused.stdout);
+    assert.match(refused.stderr, /layer 1 of ".*" routes by token id, not by its router \(transformers 5\.18\.0 DeepseekV4Config: without `mlp_layer_types`, the first 3 layers are "hash_moe".*pick one with --layer/);
+    assert.equal(route(config, '--weights', weights, '--layer', '3').status, 0);
+    const all = json(config, '--weights', weights, '--activations', activations, '--all-layers');
+    assert.deepEqual(all.layers.map((l: { layer: number }) => l.layer), [3]);
+    assert.deepEqual(all.skippedLayers.layers, [0, 1, 2]);
+    assert.match(route(config, '--weights', weights, '--activations', activations, '--all-layers').stdout, /skipped {4}layers 0, 1, 2: transformers 5\.18\.0 DeepseekV4Config/);
+    // Synthetic inputs have no layer of their own: the config's router, as before.
+    assert.equal(route(config).status, 0);
+  });
+
   describe('bad input exits 2 with one clear sentence and no stack trace', () => {
     const dir = scratchDir('bad');
     const cases: [string, () => string[], RegExp][] = [

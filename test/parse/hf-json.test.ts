@@ -406,6 +406,21 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.match(spec('{"model_type": "deepseek_v4", "n_routed_experts": 256, "num_experts_per_tok": 6, "scoring_func": "softmax"}')!.scoreFunc.unknown ?? '', /no softmax, so building the model raises KeyError/);
   });
 
+  it("DeepSeek-V4's hash layers, routed by token id and not by the router the config describes, are named", () => {
+    const layersOf = (json: string) => analyzeHfJson(json, 'config.json').specs[0]!.tokenIdLayers?.layers;
+    const base = '"model_type": "deepseek_v4", "n_routed_experts": 16, "num_experts_per_tok": 4, "num_hidden_layers": 6';
+    // DeepseekV4Config: "hash_moe" for the first num_hash_layers (legacy key), else 3; mlp_layer_types written wins.
+    assert.deepEqual(layersOf(`{${base}}`), [0, 1, 2]);
+    assert.deepEqual(layersOf(`{${base}, "num_hash_layers": 1}`), [0]);
+    assert.equal(layersOf(`{${base}, "num_hash_layers": 0}`), undefined);
+    assert.deepEqual(layersOf(`{${base}, "mlp_layer_types": ["moe", "hash_moe", "moe", "moe", "moe", "moe", "hash_moe"]}`), [1], 'cut to the layer count, as the config class does');
+    assert.deepEqual(layersOf('{"model_type": "deepseek_v4", "n_routed_experts": 16, "num_experts_per_tok": 4, "num_hidden_layers": 2}'), [0, 1]);
+    // DeepSeek's own inference config: `n_hash_layers` (ModelArgs default 0).
+    assert.deepEqual(layersOf('{"dim": 4096, "n_layers": 43, "n_hash_layers": 3, "n_routed_experts": 256, "n_activated_experts": 6, "hc_mult": 4}'), [0, 1, 2]);
+    assert.equal(layersOf('{"dim": 4096, "n_layers": 43, "n_routed_experts": 256, "n_activated_experts": 6, "hc_mult": 4}'), undefined);
+    assert.equal(layersOf('{"model_type": "deepseek_v3", "n_routed_experts": 16, "num_experts_per_tok": 4, "num_hidden_layers": 6}'), undefined);
+  });
+
   it("Laguna: sigmoid, the checkpoint's bias for choosing, always renormalised, its own scaling key; a softcap MoE Lens does not model is unknown", () => {
     const laguna = spec('{"model_type": "laguna", "num_experts": 256, "num_experts_per_tok": 8, "moe_routed_scaling_factor": 2.5, "moe_apply_router_weight_on_input": false}')!;
     assert.deepEqual([laguna.framework, laguna.scoreFunc.value, laguna.selectionBias.value, laguna.normalize.value, laguna.scale.value, laguna.groups], ['hf:laguna', 'sigmoid', 'static', 'always', 2.5, undefined]);

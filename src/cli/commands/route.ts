@@ -87,12 +87,15 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
       if (layerNumbers.length === 0) {
         throw new CheckpointError(`${args.activations} has no per-layer hidden states ("layers.N.hidden_states") for --all-layers; scripts/capture_router_inputs.py writes them.`);
       }
+      // DeepSeek-V4's hash layers route by token id, not by this router: they are left out, and the output says so.
+      const tokenId = layerNumbers.filter((layer) => spec.tokenIdLayers?.layers.includes(layer));
+      if (tokenId.length === layerNumbers.length) throw new UsageError(tokenIdLayerError(spec, tokenId));
       const layers = [];
       let hidden = 0;
       let runMs = 0;
       let backend = '';
       let weightsLabel = '';
-      for (const layer of layerNumbers) {
+      for (const layer of layerNumbers.filter((l) => !tokenId.includes(l))) {
         const { inputs, hidden: modelHidden, description, chosen, router } = buildInputs(args, layer, spec, config);
         const out = await engine.run(config, inputs);
         hidden = modelHidden;
@@ -117,6 +120,7 @@ export async function runRoute(args: RouteArguments): Promise<CommandResult> {
         seed: args.seed,
         inputs: { weights: weightsLabel, activations: args.activations },
         layers,
+        ...(tokenId.length > 0 ? { skippedLayers: { layers: tokenId, why: spec.tokenIdLayers!.source } } : {}),
         ...(checked.length > 0 ? { check: { layers: checked.length, tokens: sum(checked.map((l) => l.check!.tokens)), sameSet: sum(checked.map((l) => l.check!.sameSet)) } } : {}),
         timeMs: { run: Number(runMs.toFixed(3)), total: Date.now() - started },
       };
@@ -281,12 +285,19 @@ function pickSpec(args: RouteArguments): { spec: RouterSpec; file: string; line:
   return { spec, file: args.config, line: lines.positionAt(spec.anchorRange.start).line + 1, lines };
 }
 
+function tokenIdLayerError(spec: RouterSpec, layers: readonly number[]): string {
+  const routed = spec.tokenIdLayers!.layers;
+  return `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')} of "${spec.name}" route${layers.length === 1 ? 's' : ''} by token id, not by its router (${spec.tokenIdLayers!.source}), which MoE Lens does not model; its router runs on the other layers (not ${routed.join(', ')}): pick one with --layer.`;
+}
+
 /**
  * The router's inputs for one layer: the checkpoint's or synthetic gate, on captured or synthetic tokens. `hidden`
  * is the model's hidden size; `inputs.hidden` is a token row's width, which is the expert count where synthetic
  * tokens are drawn in a synthetic gate's coordinates (whitened.ts).
  */
 function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, config: RouterConfig): { inputs: RouterInputs; hidden: number; description: Record<string, string>; chosen?: Activations['chosen']; router?: RouterTensors } {
+  // A layer's own tensors say nothing of this router where its block routes by token id (synthetic inputs have no layer).
+  if ((args.weights !== undefined || args.activations !== undefined) && spec.tokenIdLayers?.layers.includes(layer)) throw new UsageError(tokenIdLayerError(spec, [layer]));
   const E = config.experts;
   const router = args.weights !== undefined ? loadRouterTensors(args.weights, layer, { experts: E, maxHidden: MAX_HIDDEN }) : undefined;
   const activations = args.activations !== undefined ? loadActivations(args.activations, layer, { experts: E, topK: config.topK }) : undefined;
@@ -428,6 +439,7 @@ function allLayersSummary(
     numExperts: number;
     inputs: { weights: string; activations: string };
     layers: { layer: number; tokens: number; stats: ReturnType<typeof loadStats>; check?: Agreement }[];
+    skippedLayers?: { layers: readonly number[]; why: string };
     check?: { layers: number; tokens: number; sameSet: number };
     timeMs: { run: number };
   },
@@ -439,6 +451,7 @@ function allLayersSummary(
     ...result.assumed.map((a, i) => `${i === 0 ? 'assumed   ' : '          '} ${a.field} = ${JSON.stringify(a.value)} (${a.source}${a.why ? `: ${a.why}` : ''})`),
     `inputs     ${result.layers.length} layers × hidden ${result.hidden}; weights: ${result.inputs.weights}; tokens: ${result.inputs.activations}`,
     `backend    ${result.backend} · ${result.timeMs.run.toFixed(1)} ms`,
+    ...(result.skippedLayers ? [`skipped    layer${result.skippedLayers.layers.length === 1 ? '' : 's'} ${result.skippedLayers.layers.join(', ')}: ${result.skippedLayers.why}`] : []),
     '',
     'layer  tokens  max/mean  idle     same expert set as the model',
   ];

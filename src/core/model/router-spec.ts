@@ -382,6 +382,12 @@ export interface RouterSpec {
   readonly definition?: SourcePlace;
   /** The model's shape for parameter arithmetic; absent where the dialect's model is not counted. */
   readonly shape?: ShapeResult;
+  /**
+   * Layers whose MoE block does not route by this router but by a table indexed by token id (DeepSeek-V4's hash
+   * layers): their numbers, and where the config or its code says so. `route` and the preview never show them as
+   * this router's.
+   */
+  readonly tokenIdLayers?: { readonly layers: readonly number[]; readonly source: string };
   /** For a launch script: whether it holds the whole launch, so that a flag it does not write is at its default. */
   readonly launch?: LaunchScope;
   /** The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`). */

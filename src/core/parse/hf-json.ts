@@ -1241,7 +1241,36 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
     dialect.framework === 'hf:unknown'
       ? []
       : nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' || PRETRAINED_CONFIG_GENERATION_KEYS.has(key) || (dialect.ownKeys?.includes(key) ?? false) });
-  return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}) };
+  const hashed = tokenIdLayers(dialectName, scope, spec.layers.value);
+  return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}), ...(hashed ? { tokenIdLayers: hashed } : {}) };
+}
+
+/**
+ * DeepSeek-V4's hash layers, whose MoE block picks experts from a table indexed by token id (`tid2eid`), not by the
+ * gate the config describes. transformers 5.18.0: the layers whose `mlp_layer_types` entry is "hash_moe", by default
+ * the first `num_hash_layers` (a legacy key), else 3 (configuration_deepseek_v4.py L165, L253, L278-282;
+ * DeepseekV4HashRouter, modeling_deepseek_v4.py L1092-1127). DeepSeek's own inference code: the first
+ * `n_hash_layers` (ModelArgs default 0, tenstorrent/tt-forge-models @3d75521 deepseek_v4/original_model/model.py L59).
+ */
+function tokenIdLayers(dialectName: string, scope: JsonNode, layerCount: number | undefined): RouterSpec['tokenIdLayers'] {
+  const first = (count: number, source: string): RouterSpec['tokenIdLayers'] => {
+    const n = layerCount === undefined ? count : Math.min(count, layerCount);
+    return n > 0 ? { layers: Array.from({ length: n }, (_, i) => i), source } : undefined;
+  };
+  if (dialectName === 'deepseek-v4-official') {
+    const written = literalAt(scope, 'n_hash_layers');
+    return written?.kind === 'int' ? first(written.value, `\`n_hash_layers\` ${written.value}: DeepSeek-V4's inference code routes the first ${written.value} layers by token id`) : undefined;
+  }
+  if (dialectName !== 'deepseek_v4') return undefined;
+  const types = findNodeAtLocation(scope, ['mlp_layer_types']);
+  if (types?.type === 'array') {
+    const layers = (types.children ?? []).flatMap((item, i) => (item.type === 'string' && item.value === 'hash_moe' && (layerCount === undefined || i < layerCount) ? [i] : []));
+    return layers.length > 0 ? { layers, source: '`mlp_layer_types` "hash_moe": transformers routes these layers by token id (DeepseekV4HashRouter)' } : undefined;
+  }
+  const legacy = literalAt(scope, 'num_hash_layers');
+  return legacy?.kind === 'int'
+    ? first(legacy.value, `\`num_hash_layers\` ${legacy.value}: transformers routes the first ${legacy.value} layers by token id (DeepseekV4HashRouter)`)
+    : first(3, 'transformers 5.18.0 DeepseekV4Config: without `mlp_layer_types`, the first 3 layers are "hash_moe", routed by token id (DeepseekV4HashRouter)');
 }
 
 /**
