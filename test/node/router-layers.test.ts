@@ -58,6 +58,34 @@ describe('loadRouterLayers', () => {
     assert.ok(read.bytesRead < 8 + 2000 + 3 * (E * H + E) * 4, String(read.bytesRead));
   });
 
+  it('reads the routers of Llama 4, Jamba, Hunyuan, Granite, LFM2-MoE, AFMoE and DeepSeek inference checkpoints under their published names, in both readers', async () => {
+    // [convention, gate weight of layer N, selection bias of layer N or undefined]
+    const names: [string, (n: number) => string, ((n: number) => string) | undefined][] = [
+      ['HF Llama 4 / Jamba', (n) => `model.layers.${n}.feed_forward.router.weight`, undefined],
+      ['HF Llama 4', (n) => `language_model.model.layers.${n}.feed_forward.router.weight`, undefined],
+      ['HF Hunyuan', (n) => `model.layers.${n}.mlp.gate.wg.weight`, undefined],
+      ['HF Granite MoE', (n) => `model.layers.${n}.block_sparse_moe.router.layer.weight`, undefined],
+      ['HF LFM2-MoE', (n) => `model.layers.${n}.feed_forward.gate.weight`, (n) => `model.layers.${n}.feed_forward.expert_bias`],
+      ['HF AFMoE', (n) => `model.layers.${n}.mlp.router.gate.weight`, (n) => `model.layers.${n}.mlp.expert_bias`],
+      ['DeepSeek inference', (n) => `layers.${n}.ffn.gate.weight`, (n) => `layers.${n}.ffn.gate.bias`],
+    ];
+    for (const [convention, weight, bias] of names) {
+      const file = join(dir, `${convention.replace(/\W+/g, '-')}.safetensors`);
+      const tensors: Record<string, TensorSpec> = {};
+      for (const l of [1, 2]) {
+        tensors[weight(l)] = f32([E, H], values(l, E * H, 0));
+        if (bias) tensors[bias(l)] = f32([E], values(l, E, 1));
+      }
+      writeSafetensors(file, tensors);
+      const read = await loadRouterLayers(file, { experts: E });
+      assert.deepEqual([read.convention, read.layers, read.names], [convention, [1, 2], [weight(1), ...(bias ? [bias(1)] : [])]]);
+      assert.deepEqual(Array.from(read.weight.subarray(E * H)), values(2, E * H, 0));
+      assert.deepEqual(read.selectionBias && Array.from(read.selectionBias.subarray(E)), bias ? values(2, E, 1) : undefined);
+      const one = loadRouterTensors(file, 2, { experts: E, maxHidden: 64 });
+      assert.deepEqual([one.convention, one.names], [convention, [weight(2), ...(bias ? [bias(2)] : [])]]);
+    }
+  });
+
   it("reads the selection bias as ERNIE 4.5 publishes it ([1, E] under moe_statics) and MiniMax-M2's beside its block_sparse_moe gate", async () => {
     const ernie = join(dir, 'ernie.safetensors');
     const tensors = deepseekTensors([1, 2]);

@@ -190,6 +190,17 @@ export function routerTensorCandidates(layer: number): RouterTensorNames[] {
     },
     { convention: 'HF Mixtral', weight: `${hf}.block_sparse_moe.gate.weight`, selectionBias: [`${hf}.block_sparse_moe.e_score_correction_bias`] },
     { convention: 'torchtitan', weight: `layers.${layer}.moe.router.gate.weight`, bias: [`layers.${layer}.moe.router.gate.bias`], selectionBias: [`layers.${layer}.moe.expert_bias`] },
+    // The names these models' published checkpoints give their routers (transformers 5.18.0: modeling_llama4.py
+    // L163/L409, modeling_jamba.py L698/L723, modeling_hunyuan_v1_moe.py L231/L288, conversion_mapping.py L755 for
+    // Granite's `router.layer`; LFM2-MoE's and AFMoE's `expert_bias` is the bias for choosing).
+    { convention: 'HF Llama 4 / Jamba', weight: `${hf}.feed_forward.router.weight` },
+    { convention: 'HF Llama 4', weight: `language_model.model.layers.${layer}.feed_forward.router.weight` },
+    { convention: 'HF Hunyuan', weight: `${hf}.mlp.gate.wg.weight` },
+    { convention: 'HF Granite MoE', weight: `${hf}.block_sparse_moe.router.layer.weight` },
+    { convention: 'HF LFM2-MoE', weight: `${hf}.feed_forward.gate.weight`, selectionBias: [`${hf}.feed_forward.expert_bias`] },
+    { convention: 'HF AFMoE', weight: `${hf}.mlp.router.gate.weight`, selectionBias: [`${hf}.mlp.expert_bias`] },
+    // DeepSeek's own inference checkpoints (inference/model.py Gate: `bias` is added to the scores for choosing).
+    { convention: 'DeepSeek inference', weight: `layers.${layer}.ffn.gate.weight`, selectionBias: [`layers.${layer}.ffn.gate.bias`] },
     gemma4('HF Gemma 4', `model.language_model.layers.${layer}.router`),
     gemma4('HF Gemma 4 text', `model.layers.${layer}.router`),
   ];
