@@ -193,8 +193,8 @@ describe('routing preview with a checkpoint\'s routers', { timeout: 600_000 }, (
       const captured = await loadRouterLayers(join(ROOT, FIXTURE, 'router.safetensors'), { experts: subject.router.config.experts });
       // The captured gates × 10⁸: logits of millions, whose sigmoid is exactly 1 or 0 in float32 and in the reference's
       // float64 alike (logits between 17 and 37, or -745 and -104, saturate only in float32), so experts and groups tie
-      // at the k-th score (no learned bias).
-      const read: RouterLayers = { ...captured, weight: captured.weight.map((w) => w * 1e8), selectionBias: undefined };
+      // at the k-th score (the learned bias set to zero: a checkpoint without one is refused).
+      const read: RouterLayers = { ...captured, weight: captured.weight.map((w) => w * 1e8), selectionBias: new Float32Array(captured.selectionBias!.length) };
       const state = { tokens: 512, hidden: 32, seed: 4, backend };
       const page = await harness.open(subject, state);
       assert.equal((await waitForRun(page)).state, 'done');

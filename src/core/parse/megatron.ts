@@ -813,9 +813,10 @@ function launchScope(text: string, words: readonly ScriptWord[], entryPoint: Ent
 const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+|NPUS_PER_NODE)\b|ascend-toolkit\/set_env\.sh|\bmindspeed\w*/i;
 
 /** Flags only Megatron-DeepSpeed's parser defines (DeepSpeed's config arguments and its MoE's expert parallelism). */
-// Also its MoE's `--topk`, `--mlp-type` and `--ds-inference` (microsoft/Megatron-DeepSpeed @50b3251 megatron/arguments.py
-// l.610-612, l.946), which Megatron-LM never defined and refuses (its parser has allow_abbrev=False, arguments.py l.120).
-const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group', 'topk', 'mlp_type', 'ds_inference']);
+// Also its MoE's `--mlp-type` and `--ds-inference` (microsoft/Megatron-DeepSpeed @50b3251 megatron/arguments.py l.610,
+// l.946), which Megatron-LM never defined and refuses (its parser has allow_abbrev=False, arguments.py l.120). Not its
+// `--topk` (l.612): other programs take one too (vLLM's benchmark_moe.py), so it names no framework.
+const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group', 'mlp_type', 'ds_inference']);
 /** Why a script that passes `key` runs Megatron-DeepSpeed (after "passes"). */
 function deepspeedWhy(key: string): string {
   const flag = `\`--${key.replace(/_/g, '-')}\``;
