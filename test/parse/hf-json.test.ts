@@ -480,6 +480,17 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     const flat = spec('{"model_type": "step3p7", "num_experts": 288, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}')!;
     assert.deepEqual([flat.framework, flat.experts.value, flat.topK.value], ['hf:unknown', 288, 8]);
     assert.match(flat.order.unknown ?? '', /has its router's keys in `text_config`, which this file does not have: transformers 5\.18\.0 Step3p7Config/);
+    // So do Qwen3-VL-MoE's, Qwen3.5-MoE's and Kimi-K2.5's configs (sweep 34: they were read from the top level, with
+    // their router's semantics); the counts written stay what the file says, for the programs that read them.
+    for (const [type, experts] of [['qwen3_vl_moe', 'num_experts'], ['qwen3_5_moe', 'num_experts'], ['kimi_k25', 'n_routed_experts']] as const) {
+      const top = spec(`{"model_type": "${type}", "${experts}": 48, "num_experts_per_tok": 6}`)!;
+      assert.deepEqual([top.framework, top.experts.value, provenanceOf(top.scoreFunc)], ['hf:unknown', 48, 'unknown'], type);
+      assert.match(top.scoreFunc.unknown ?? '', /builds the text model from its defaults/, type);
+    }
+    // Qwen2MoeConfig and Qwen3.5's text config read `num_experts` only (no `num_local_experts` alias).
+    assert.equal(spec('{"model_type": "qwen2_moe", "num_local_experts": 48, "num_experts_per_tok": 4}')!.experts.value, undefined);
+    assert.equal(spec('{"model_type": "qwen3_5_moe", "text_config": {"num_local_experts": 48, "num_experts_per_tok": 8}}')!.experts.value, undefined);
+    assert.equal(spec('{"model_type": "qwen3_vl_moe", "text_config": {"num_local_experts": 48, "num_experts_per_tok": 8}}')!.experts.value, 48, 'Qwen3-VL-MoE has the alias');
     assert.equal(spec('{"model_type": "granitemoehybrid", "num_local_experts": 0, "num_experts_per_tok": 2}'), undefined, 'no experts: the shared MLP only');
     const groupsOff = spec('{"model_type": "deepseek_ocr2_text", "n_routed_experts": 64, "num_experts_per_tok": 6, "n_group": 8, "topk_group": 3, "topk_method": "greedy"}')!;
     assert.equal(groupsOff.groups, undefined, 'groups only with group_limited_greedy, as DeepSeek-V2');

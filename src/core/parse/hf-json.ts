@@ -250,6 +250,8 @@ const QWEN2_MOE = 'transformers @008e574';
 DIALECTS.qwen2_moe = {
   ...DIALECTS.qwen3_moe!,
   framework: 'hf:qwen2_moe',
+  // Qwen2MoeConfig has no `num_local_experts` alias (no attribute_map entry; configuration_qwen2_moe.py L98).
+  experts: ['num_experts'],
   scoreFunc: hardCodedScore('softmax', `${QWEN2_MOE} Qwen2MoeTopKRouter (softmax, modular_qwen2_moe.py)`),
   normalize: normTopkProb(false, `${QWEN2_MOE} Qwen2MoeConfig.norm_topk_prob = False (configuration_qwen2_moe.py)`),
 };
@@ -600,7 +602,8 @@ DIALECTS.qwen3_vl_moe_text = { ...DIALECTS.qwen3_vl_moe, nested: undefined };
 // Qwen3_5MoeTextConfig deletes `norm_topk_prob` (`del self.norm_topk_prob`, same file): softmax over all experts,
 // the top-k, always divided by their sum.
 const QWEN35 = 'transformers @e36255c Qwen3_5MoeTopKRouter = Qwen3VLMoeTextTopKRouter (modular_qwen3_5_moe.py)';
-DIALECTS.qwen3_5_moe = { ...DIALECTS.qwen3_vl_moe, framework: 'hf:qwen3_5_moe', scoreFunc: softmaxFirst(QWEN35), normalize: always(QWEN35) };
+// Qwen3_5MoeTextConfig has no `num_local_experts` alias (its field is `num_experts`, configuration_qwen3_5_moe.py L113).
+DIALECTS.qwen3_5_moe = { ...DIALECTS.qwen3_vl_moe, framework: 'hf:qwen3_5_moe', experts: ['num_experts'], scoreFunc: softmaxFirst(QWEN35), normalize: always(QWEN35) };
 DIALECTS.qwen3_5_moe_text = { ...DIALECTS.qwen3_5_moe, nested: undefined };
 
 // Gemma 4's MoE sizes (26B-A4B: `enable_moe_block` in `text_config`, model_type gemma4_text). Gemma4TextRouter
@@ -994,12 +997,17 @@ UNMODELLED_ROUTERS.inkling_mm_model = { ...UNMODELLED_ROUTERS.inkling_text!, nes
  * Wrappers whose config class reads the router's keys only in `text_config` and builds the text model from its own
  * defaults where the file has none: the keys such a file writes at the top level are read by no transformers code.
  */
+// Not Llama 4: flat `llama4` configs are read by other programs (kvcache-ai/ktransformers @054fb22
+// doc/en/scout_config.json, in the corpus), whose router is Llama 4's.
 const TEXT_CONFIG_ONLY: Readonly<Record<string, string>> = {
   minimax_m3_vl: 'MiniMaxM3VLConfig (configuration_minimax_m3_vl.py L214-215)',
   qwen4_exp: 'Qwen4ExpConfig (configuration_qwen4_exp.py L331-332)',
   nemotron_h_omni: 'NemotronH_Omni_Reasoning_V3_Config, which also reads the legacy `llm_config` (configuration_nemotron_h_omni.py L84, L106-107)',
   deepseek_ocr2: 'DeepseekOcr2Config (configuration_deepseek_ocr2.py L301-302)',
   step3p7: 'Step3p7Config (configuration_step3p7.py L332-333)',
+  qwen3_vl_moe: 'Qwen3VLMoeConfig (configuration_qwen3_vl_moe.py L195-196)',
+  qwen3_5_moe: 'Qwen3_5MoeConfig (configuration_qwen3_5_moe.py L208-209)',
+  kimi_k25: 'Kimi_K25Config (configuration_kimi_k25.py L87-88)',
 };
 
 /** The unknown model_type's reader, with the top-k key and nesting of a type whose router MoE Lens does not model. */
@@ -1068,6 +1076,9 @@ const DIALECT_PICKERS: Readonly<Record<string, (root: JsonNode) => string | unde
   bailingmm: wrapped('bailingmm'),
   deepseek_ocr2: wrapped('deepseek_ocr2'),
   step3p7: wrapped('step3p7'),
+  qwen3_vl_moe: wrapped('qwen3_vl_moe'),
+  qwen3_5_moe: wrapped('qwen3_5_moe'),
+  kimi_k25: wrapped('kimi_k25'),
   // GraniteMoeHybridDecoderLayer has experts only where num_local_experts > 0 (modeling_granitemoehybrid.py L955).
   granitemoehybrid: (root) => {
     const experts = literalAt(root, 'num_local_experts');
