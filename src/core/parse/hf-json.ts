@@ -470,6 +470,8 @@ const GLM_MOE_DSA = 'transformers 5.18.0 GlmMoeDsaConfig (configuration_glm_moe_
 DIALECTS.glm_moe_dsa = {
   ...DIALECTS.deepseek_v3!,
   framework: 'hf:glm_moe_dsa',
+  // Its __post_init__ also takes `num_experts` for `n_routed_experts` ("BC: re-route", configuration_glm_moe_dsa.py L160-162).
+  experts: ['n_routed_experts', 'num_local_experts', 'num_experts'],
   scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 GlmMoeDsaTopkRouter (sigmoid is hard-coded, modeling_glm_moe_dsa.py L497)', ['scoring_func']),
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum' },
   normalize: normTopkProb(true, `${GLM_MOE_DSA}.norm_topk_prob = True (L111)`),
@@ -520,6 +522,8 @@ const T5_V32 = 'transformers 5.18.0 DeepseekV32Config';
 DIALECTS.deepseek_v32 = {
   ...DIALECTS.deepseek_v3!,
   framework: 'hf:deepseek_v32',
+  // Its __post_init__ also takes `num_experts` for `n_routed_experts` ("BC: re-route", configuration_deepseek_v32.py L140-142).
+  experts: ['n_routed_experts', 'num_local_experts', 'num_experts'],
   scoreFunc: hardCodedScore('sigmoid', 'transformers 5.18.0 DeepseekV32TopkRouter (sigmoid is hard-coded, modeling_deepseek_v32.py L526)', ['scoring_func']),
   groups: { count: 'n_group', selected: 'topk_group', score: 'top2-sum', defaults: { count: 8, selected: 4, label: `${T5_V32}.n_group = 8, topk_group = 4 (configuration_deepseek_v32.py L103-104)` } },
   normalize: normTopkProb(true, `${T5_V32}.norm_topk_prob = True (L106)`),
@@ -1445,8 +1449,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     name: label,
     range: input.range,
     anchorRange: input.anchor ?? (anchorSite ? anchorSite.keyRange : { start: input.range.start, end: input.range.start + 1 }),
-    experts: unlessUnknown(numberField(dialect.experts)),
-    topK: unlessUnknown(topKFixed ? hardCoded<number | undefined>(topKFixed.value, topKFixed.label, sitesFor(dialect.topK), (l) => l.kind === 'int' && l.value === topKFixed.value) : numberField(dialect.topK)),
+    experts: unlessUnknown(numberField(readOrder(dialectName, dialect.experts))),
+    topK: unlessUnknown(topKFixed ? hardCoded<number | undefined>(topKFixed.value, topKFixed.label, sitesFor(dialect.topK), (l) => l.kind === 'int' && l.value === topKFixed.value) : numberField(readOrder(dialectName, dialect.topK))),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
@@ -1610,7 +1614,34 @@ function withUnknownGroups(groups: NonNullable<RouterSpec['groups']>, unknown: s
   return unknown ? { ...groups, count: { ...groups.count, unknown }, selected: { ...groups.selected, unknown } } : groups;
 }
 
-/** The key the framework reads wins when aliases disagree: the first key in the dialect's list. */
+/**
+ * The spellings of the expert count and top-k that a transformers 5.18.0 config class takes for another one and does
+ * not declare as a field (its `attribute_map`, or a `__post_init__` that re-routes it): transformers sets them after
+ * the fields (configuration_utils.py L138-175, L376-384, L517-520), so where a file writes both spellings, the model
+ * runs with this one (sweep 34 loaded each pair with the config classes). A wrapper's are its text config's.
+ */
+const SET_LAST: Readonly<Record<string, readonly string[]>> = (() => {
+  const table: Record<string, readonly string[]> = {};
+  const put = (keys: readonly string[], ...types: string[]): void => types.forEach((type) => (table[type] = keys));
+  put(['num_local_experts'], 'deepseek_v3', 'glm4_moe', 'glm4_moe_lite', 'nemotron_h', 'dots1', 'glm4v_moe', 'glm4v_moe_text', 'deepseek_v4', 'mimo_v2_flash', 'glm5_next', 'glm5_next_text', 'hy_v4', 'solar_open', 'axk1', 'axk2', 'mistral4');
+  put(['num_local_experts', 'num_experts'], 'deepseek_v32', 'glm_moe_dsa');
+  put(['num_local_experts'], 'qwen3_moe', 'jamba', 'olmoe', 'flex_olmo', 'mellum', 'qwen3_vl_moe', 'qwen3_vl_moe_text', 'hy_v3');
+  // Not deepseek_v2: its remote code, which reads `n_routed_experts` only, may run instead (deepseekV2Reading).
+  put(['num_experts'], 'gpt_oss', 'mixtral', 'minimax', 'minimax_m2', 'minimax_m3_vl', 'minimax_m3_vl_text', 'openai_privacy_filter', 'deepseek_ocr2', 'deepseek_ocr2_text');
+  put(['num_experts', 'num_experts_per_tok'], 'ernie4_5_moe', 'ernie4_5_vl_moe', 'ernie4_5_vl_moe_text');
+  put(['num_local_experts', 'num_experts_per_tok'], 'hunyuan_v1_moe');
+  put(['num_experts', 'num_experts_per_token'], 'kimi_linear');
+  put(['moe_num_experts', 'moe_top_k'], 'step3p5', 'step3p7');
+  return table;
+})();
+
+/** `keys` in the order a reader takes them where a file writes several: what it sets last first (SET_LAST). */
+function readOrder(dialectName: string, keys: readonly string[]): readonly string[] {
+  const last = SET_LAST[dialectName];
+  return last ? [...keys.filter((key) => last.includes(key)), ...keys.filter((key) => !last.includes(key))] : keys;
+}
+
+/** The key the framework reads wins when aliases disagree: the first key in the order given (readOrder). */
 function canonicalSite(found: readonly Site[], keys: readonly string[]): Site | undefined {
   for (const key of keys) {
     const matching = found.filter((s) => s.key === key);

@@ -16,7 +16,7 @@ export const aliasConflict = {
   fix: { availability: 'always', kinds: { matchCanonical: { title: 'Set `{key}` to {value} (match `{canonical}`)', safety: 'safe' } } },
   docs: {
     what:
-      'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`: the expert count and top-k, and the expert groups and renormalisation where a config class reads two spellings of them (KimiLinearConfig\'s `attribute_map`: `n_group` for `num_expert_group`, `norm_topk_prob` for `moe_renormalize`).',
+      'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`: the expert count and top-k, and the expert groups and renormalisation where a config class reads two spellings of them (KimiLinearConfig\'s `attribute_map`: `n_group` for `num_expert_group`, `norm_topk_prob` for `moe_renormalize`). The message names the spelling the reader runs with: transformers sets an `attribute_map` alias after the field it stands for, so DeepseekV3Config builds `num_local_experts` experts where a file also writes `n_routed_experts`.',
     why:
       'Each framework reads one of the aliases and silently ignores the other, so two tools loading the same file route differently: transformers and vLLM read `num_experts_per_tok`, OpenAI\'s reference code reads `experts_per_token`.',
     example: {
@@ -35,8 +35,10 @@ export const aliasConflict = {
       // Only values MoE Lens knows: two spellings of one unknown value are not a conflict.
       const sites = field.sites.filter((s) => s.file === undefined && s.literal.kind !== 'expression');
       if (sites.length < 2) return;
-      // The framework reads the canonical key (the last occurrence of it, as json.loads does).
-      const canonical = [...sites].reverse().find((s) => s.key === canonicalKey) ?? sites[sites.length - 1]!;
+      // The spelling the framework runs with: the one whose value the config was read with (transformers takes an
+      // attribute_map alias over the field it stands for), else the canonical key; its last occurrence, as json.loads does.
+      const read = typeof field.value === 'number' ? [...sites].reverse().find((s) => (s.literal.kind === 'int' || s.literal.kind === 'float') && s.literal.value === field.value) : undefined;
+      const canonical = read ?? [...sites].reverse().find((s) => s.key === canonicalKey) ?? sites[sites.length - 1]!;
       for (const site of sites) {
         if (site === canonical || sameLiteral(site.literal, canonical.literal)) continue;
         context.report({
