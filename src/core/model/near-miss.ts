@@ -8,7 +8,7 @@ import type { Site, UnknownKey } from './router-spec';
 export function nearMissKeys(
   sites: readonly Site[],
   readerKeys: readonly string[],
-  reader: Pick<UnknownKey, 'owner' | 'effect' | 'raises'>,
+  reader: Pick<UnknownKey, 'owner' | 'effect' | 'raises' | 'stopsLoad'>,
   options: { readonly skip?: (key: string) => boolean; readonly normalize?: (key: string) => string } = {},
 ): UnknownKey[] {
   const written = new Set(sites.map((s) => s.key));

@@ -321,6 +321,8 @@ export interface UnknownKey {
   readonly effect: 'rejected' | 'ignored' | 'flag';
   /** What building the config does with it, where that is an error: DeepSeek's `ModelArgs(**config)` TypeError. */
   readonly raises?: string;
+  /** The file's reader is sure and always raises (`raises`): the config never loads (DBRX's `ffn_config`). */
+  readonly stopsLoad?: true;
   /** For an `ignored` key that is no near miss (`accepted` empty): what the reader does instead. */
   readonly instead?: string;
 }

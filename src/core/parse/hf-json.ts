@@ -1714,10 +1714,10 @@ function readerName(dialectName: string): string {
 }
 
 /** What a reader that does not ignore an unknown key raises on it (census DS-005, HF-010). */
-function readerRaises(dialectName: string): Pick<UnknownKey, 'raises'> {
+function readerRaises(dialectName: string): Pick<UnknownKey, 'raises' | 'stopsLoad'> {
   if (isDeepSeekOfficial(dialectName)) return { raises: "DeepSeek's `ModelArgs(**config)` (inference/generate.py) raises TypeError: __init__() got an unexpected keyword argument" };
-  // configuration_dbrx.py before transformers 5's strict dataclasses: `if len(kwargs) != 0: raise ValueError(...)`.
-  if (dialectName === 'dbrx') return { raises: 'transformers\' `DbrxFFNConfig` raises ValueError: Found unknown kwargs={…} on any key of `ffn_config` it does not define (releases before the strict dataclasses)' };
+  // configuration_dbrx.py: `if len(kwargs) != 0: raise ValueError(...)`, in transformers 5.18.0 too (L95-97, __post_init__).
+  if (dialectName === 'dbrx') return { raises: 'transformers\' `DbrxFFNConfig` raises ValueError: Found unknown kwargs={…} on any key of `ffn_config` it does not define (configuration_dbrx.py L95-97 in 5.18.0)', stopsLoad: true };
   return {};
 }
 
