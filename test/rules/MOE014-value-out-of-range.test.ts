@@ -3,12 +3,30 @@ import { PLAIN_PY, runRuleTests } from '../rule-tester';
 
 runRuleTests(valueOutOfRange, {
   valid: [
+    { name: 'a float scaling factor loads', file: 'config.json', code: '{"model_type": "deepseek_v3", "n_routed_experts": 64, "num_experts_per_tok": 6, "routed_scaling_factor": 1.0, "norm_topk_prob": true}' },
+    { name: "NemotronHConfig declares `routed_scaling_factor: float | int`", file: 'config.json', code: '{"model_type": "nemotron_h", "n_routed_experts": 128, "num_experts_per_tok": 6, "routed_scaling_factor": 2}' },
+    { name: 'a remote-code model is not checked against transformers\' classes (Kimi-K2)', file: 'config.json', code: '{"model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "routed_scaling_factor": 3}' },
     { name: 'decoder_sparse_step 1 (every layer sparse)', file: 'config.json', code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "decoder_sparse_step": 1}' },
     { name: 'interleave_moe_layer_step 0 with moe_layers listed (the step is not used)', file: 'config.json', code: '{"model_type": "llama4_text", "num_local_experts": 16, "num_experts_per_tok": 1, "interleave_moe_layer_step": 0, "moe_layers": [1, 3]}' },
     { name: 'sound values', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, route_scale=2.5, load_balance_coeff=1e-3)\n' },
     { name: 'load balancing off with None', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=2, load_balance_coeff=None)\n' },
   ],
   invalid: [
+    // GigaChat3.1-10B-A1.8B (deepseek_v3) writes `"routed_scaling_factor": 1`: transformers 5.18.0 refuses it (jundot/omlx #432).
+    {
+      name: 'a config.json int where transformers 5.18 declares a float: the config does not load there',
+      file: 'config.json',
+      code: '{"model_type": "deepseek_v3", "n_routed_experts": 64, "num_experts_per_tok": 6, "routed_scaling_factor": 1}',
+      errors: [{ messageId: 'strictType', text: '1', severity: 'warning', includes: ['not a float: transformers 5.18.0 (deepseek_v3) refuses to load the config', "expected float, got int"] }],
+      output: '{"model_type": "deepseek_v3", "n_routed_experts": 64, "num_experts_per_tok": 6, "routed_scaling_factor": 1.0}',
+    },
+    {
+      name: 'a config.json int where transformers 5.18 declares a bool',
+      file: 'config.json',
+      code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": 1}',
+      errors: [{ messageId: 'strictType', text: '1', severity: 'warning', includes: ['not a bool'] }],
+      output: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": true}',
+    },
     {
       name: 'HF-011: decoder_sparse_step 0 (Qwen3 MoE divides by it)',
       file: 'config.json',

@@ -1257,7 +1257,42 @@ function buildSpec(text: string, file: string, root: JsonNode, scope: JsonNode, 
       ? []
       : nearMissKeys(scoped, routingKeysOf(dialect), { owner: readerName(dialectName), effect: 'ignored', ...readerRaises(dialectName) }, { skip: (key) => key === 'model_type' || PRETRAINED_CONFIG_GENERATION_KEYS.has(key) || (dialect.ownKeys?.includes(key) ?? false) });
   const hashed = tokenIdLayers(dialectName, scope, spec.layers.value);
-  return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}), ...(hashed ? { tokenIdLayers: hashed } : {}) };
+  const strict = strictTypeErrors(dialectName, scoped);
+  return { ...spec, unknownKeys: [...nearMisses, ...ignoredRoutingKeys(dialectName, scoped)], ...(shape ? { shape } : {}), ...(hashed ? { tokenIdLayers: hashed } : {}), ...(strict.length > 0 ? { strictTypeErrors: strict } : {}) };
+}
+
+/**
+ * The routing keys whose declared type transformers 5.18.0 enforces when it loads a config.json (PreTrainedConfig is
+ * a huggingface_hub `@strict` dataclass: `isinstance(value, float)` refuses an int, `isinstance(value, bool)` an int;
+ * sweep 34 loaded each with the config classes: "TypeError: Field 'routed_scaling_factor' expected float, got int").
+ * Keyed by the key, then the model_types whose class declares it so (a wrapper by its own name and its text config's);
+ * NemotronHConfig's `routed_scaling_factor: float | int` takes an int and is not listed.
+ */
+const STRICT_TYPES: Readonly<Record<string, { readonly expected: 'float' | 'bool'; readonly types: ReadonlySet<string> }>> = {
+  routed_scaling_factor: {
+    expected: 'float',
+    types: new Set(['deepseek_v3', 'deepseek_v2', 'glm4_moe', 'glm4_moe_lite', 'kimi_linear', 'dots1', 'exaone_moe', 'glm4v_moe', 'glm4v_moe_text', 'glm_moe_dsa', 'deepseek_v4', 'deepseek_v32', 'minimax_m3_vl', 'minimax_m3_vl_text', 'glm5_next', 'glm5_next_text', 'hy_v4', 'solar_open', 'axk1', 'axk2', 'mistral4', 'deepseek_ocr2', 'deepseek_ocr2_text', 'lfm2_moe', 'mimo_v2_flash']),
+  },
+  moe_routed_scaling_factor: { expected: 'float', types: new Set(['laguna']) },
+  moe_router_scaling_factor: { expected: 'float', types: new Set(['step3p5', 'step3p7']) },
+  router_scaling_factor: { expected: 'float', types: new Set(['hy_v3']) },
+  route_scale: { expected: 'float', types: new Set(['afmoe']) },
+  norm_topk_prob: {
+    expected: 'bool',
+    types: new Set(['qwen3_moe', 'qwen2_moe', 'qwen3_next', 'glm4_moe', 'olmoe', 'glm4_moe_lite', 'nemotron_h', 'kimi_linear', 'exaone_moe', 'glm4v_moe', 'glm4v_moe_text', 'glm_moe_dsa', 'deepseek_v4', 'deepseek_v32', 'mimo_v2_flash', 'flex_olmo', 'mellum', 'qwen3_omni_moe_text', 'qwen4_exp', 'qwen4_exp_text', 'glm5_next', 'glm5_next_text', 'hy_v4', 'solar_open', 'axk2', 'lfm2_moe', 'cohere2_moe', 'deepseek_v3', 'deepseek_v2', 'dots1', 'axk1', 'mistral4']),
+  },
+};
+
+function strictTypeErrors(dialectName: string, sites: readonly Site[]): NonNullable<RouterSpec['strictTypeErrors']> {
+  const errors: NonNullable<RouterSpec['strictTypeErrors']>[number][] = [];
+  for (const site of sites) {
+    const rule = Object.hasOwn(STRICT_TYPES, site.key) ? STRICT_TYPES[site.key]! : undefined;
+    if (!rule || !rule.types.has(dialectName)) continue;
+    const kind = site.literal.kind;
+    const refused = rule.expected === 'float' ? kind === 'int' : kind === 'int' || kind === 'float' || kind === 'string';
+    if (refused) errors.push({ site, expected: rule.expected, owner: `transformers 5.18.0 (${dialectName})` });
+  }
+  return errors;
 }
 
 /**

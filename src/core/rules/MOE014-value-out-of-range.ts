@@ -41,15 +41,16 @@ export const valueOutOfRange = {
     scaleNotPositive: '`{key}` is {value}; a routing scale must be positive, or the experts\' outputs are zeroed or flipped',
     coeffNotPositive: '`{key}` is {value}; torchtitan asserts `load_balance_coeff > 0` (use None to turn balancing off)',
     stepZero: '`{key}` is 0: {consequence}',
+    strictType: '`{key}` is {value}, not a {expected}: {owner} refuses to load the config',
   },
-  fix: { availability: 'sometimes', kinds: { asInteger: { title: 'Write `{key}` as {value}', safety: 'safe' } } },
+  fix: { availability: 'sometimes', kinds: { asInteger: { title: 'Write `{key}` as {value}', safety: 'safe' }, asDeclaredType: { title: 'Write `{key}` as {value}', safety: 'safe' } } },
   docs: {
-    what: 'Flags values outside their domain: non-integer expert/top-k/group counts (floats, strings, booleans), expert counts below 1, a routing scale ≤ 0, a load-balance coefficient ≤ 0, and a sparse-layer step of 0 (Qwen MoE `decoder_sparse_step`, Llama 4 `interleave_moe_layer_step`).',
+    what: 'Flags values outside their domain: non-integer expert/top-k/group counts (floats, strings, booleans), expert counts below 1, a routing scale ≤ 0, a load-balance coefficient ≤ 0, and a sparse-layer step of 0 (Qwen MoE `decoder_sparse_step`, Llama 4 `interleave_moe_layer_step`). In a Hugging Face `config.json`, it also warns where a routing value has a JSON type its config class refuses to load in transformers 5.18.0 (`"routed_scaling_factor": 1` where a float is declared, `"norm_topk_prob": 1` where a bool is).',
     why: 'Dataclasses and JSON configs do not check types, so `top_k=4.0` or `"num_experts_per_tok": "4"` load fine and fail deep inside `torch.topk` or `view`, while a zero or negative `route_scale` silently zeroes or flips every expert output.',
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2.0, route_scale=0.0)\n' },
     useInstead: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=8, top_k=2, route_scale=1.0)\n' },
-    fixSafety: 'Rewriting `2.0` or `"2"` as `2` keeps the value, so that fix is safe. Values ≤ 0 have no fix: only you know the intended value.',
-    references: ['torchtitan MoE.__init__ @238fa9953 (assert load_balance_coeff > 0)', 'Megatron-LM transformer_config.py @d98e8a6 l.1683'],
+    fixSafety: 'Rewriting `2.0` or `"2"` as `2`, or a `config.json`\'s `1` as `1.0` (or `true` where a bool is declared), keeps the value, so those fixes are safe. Values ≤ 0 have no fix: only you know the intended value.',
+    references: ['torchtitan MoE.__init__ @238fa9953 (assert load_balance_coeff > 0)', 'Megatron-LM transformer_config.py @d98e8a6 l.1683', 'transformers 5.18.0 configuration_utils.py L178-181 (PreTrainedConfig is a huggingface_hub strict dataclass); jundot/omlx issue #432 (GigaChat3.1\'s `"routed_scaling_factor": 1`)'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
     const seen = new Set<Site>();
@@ -84,6 +85,21 @@ export const valueOutOfRange = {
     const scale = spec.scale.sites[spec.scale.sites.length - 1];
     if (scale && (scale.literal.kind === 'int' || scale.literal.kind === 'float') && !(scale.literal.value > 0)) {
       context.report({ messageId: 'scaleNotPositive', data: { key: scale.key, value: context.text.slice(scale.valueRange.start, scale.valueRange.end) }, range: scale.valueRange });
+    }
+    // transformers 5.18.0 checks each field's declared type when it loads a config.json (GigaChat3.1-10B-A1.8B's
+    // `"routed_scaling_factor": 1` stopped loading: "TypeError: Field 'routed_scaling_factor' expected float, got int").
+    for (const { site, expected, owner } of spec.strictTypeErrors ?? []) {
+      const written = context.text.slice(site.valueRange.start, site.valueRange.end);
+      const literal = site.literal;
+      const fixed = expected === 'float' && literal.kind === 'int' ? `${literal.value}.0` : expected === 'bool' && (literal.kind === 'int' || literal.kind === 'float') && (literal.value === 0 || literal.value === 1) ? String(literal.value === 1) : undefined;
+      context.report({
+        messageId: 'strictType',
+        data: { key: site.key, value: written, expected, owner },
+        detail: `Its config class declares \`${site.key}\` a ${expected}, and transformers 5.18.0 checks the type of each field it loads (a huggingface_hub strict dataclass: "TypeError: Field '${site.key}' expected ${expected}, got ${literal.kind}"); earlier releases loaded it${fixed ? `, and read it as ${fixed} does` : ''}.`,
+        range: site.valueRange,
+        severity: 'warning',
+        fixes: fixed ? [{ kind: 'asDeclaredType', data: { key: site.key, value: fixed }, edits: [{ range: site.valueRange, newText: fixed }], preferred: true }] : [],
+      });
     }
     const step = stepAtZero(spec);
     if (step) context.report({ messageId: 'stepZero', data: { key: step.site.key, consequence: step.consequence }, range: step.site.valueRange });
