@@ -21,6 +21,13 @@ runRuleTests(valueOutOfRange, {
       output: '{"model_type": "deepseek_v3", "n_routed_experts": 64, "num_experts_per_tok": 6, "routed_scaling_factor": 1.0}',
     },
     {
+      name: 'a config.json int where transformers 5.18 declares a float, in a file that names its own code',
+      file: 'config.json',
+      code: '{"model_type": "deepseek_v3", "auto_map": {"AutoConfig": "configuration_deepseek.DeepseekV3Config"}, "n_routed_experts": 64, "num_experts_per_tok": 6, "routed_scaling_factor": 2}',
+      errors: [{ messageId: 'strictType', text: '2', includes: ['loaded with trust_remote_code'] }],
+      output: '{"model_type": "deepseek_v3", "auto_map": {"AutoConfig": "configuration_deepseek.DeepseekV3Config"}, "n_routed_experts": 64, "num_experts_per_tok": 6, "routed_scaling_factor": 2.0}',
+    },
+    {
       name: 'a config.json int where transformers 5.18 declares a bool',
       file: 'config.json',
       code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 8, "norm_topk_prob": 1}',

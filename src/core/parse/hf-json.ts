@@ -1285,12 +1285,14 @@ const STRICT_TYPES: Readonly<Record<string, { readonly expected: 'float' | 'bool
 
 function strictTypeErrors(dialectName: string, sites: readonly Site[]): NonNullable<RouterSpec['strictTypeErrors']> {
   const errors: NonNullable<RouterSpec['strictTypeErrors']>[number][] = [];
+  // A file that names its own code (`auto_map`) may be loaded by that code's config class (trust_remote_code).
+  const remoteCode = sites.some((site) => site.key === 'auto_map');
   for (const site of sites) {
     const rule = Object.hasOwn(STRICT_TYPES, site.key) ? STRICT_TYPES[site.key]! : undefined;
     if (!rule || !rule.types.has(dialectName)) continue;
     const kind = site.literal.kind;
     const refused = rule.expected === 'float' ? kind === 'int' : kind === 'int' || kind === 'float' || kind === 'string';
-    if (refused) errors.push({ site, expected: rule.expected, owner: `transformers 5.18.0 (${dialectName})` });
+    if (refused) errors.push({ site, expected: rule.expected, owner: `transformers 5.18.0 (${dialectName})`, ...(remoteCode ? { remoteCode: true as const } : {}) });
   }
   return errors;
 }

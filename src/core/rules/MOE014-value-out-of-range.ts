@@ -88,14 +88,14 @@ export const valueOutOfRange = {
     }
     // transformers 5.18.0 checks each field's declared type when it loads a config.json (GigaChat3.1-10B-A1.8B's
     // `"routed_scaling_factor": 1` stopped loading: "TypeError: Field 'routed_scaling_factor' expected float, got int").
-    for (const { site, expected, owner } of spec.strictTypeErrors ?? []) {
+    for (const { site, expected, owner, remoteCode } of spec.strictTypeErrors ?? []) {
       const written = context.text.slice(site.valueRange.start, site.valueRange.end);
       const literal = site.literal;
       const fixed = expected === 'float' && literal.kind === 'int' ? `${literal.value}.0` : expected === 'bool' && (literal.kind === 'int' || literal.kind === 'float') && (literal.value === 0 || literal.value === 1) ? String(literal.value === 1) : undefined;
       context.report({
         messageId: 'strictType',
         data: { key: site.key, value: written, expected, owner },
-        detail: `Its config class declares \`${site.key}\` a ${expected}, and transformers 5.18.0 checks the type of each field it loads (a huggingface_hub strict dataclass: "TypeError: Field '${site.key}' expected ${expected}, got ${literal.kind}"); earlier releases loaded it${fixed ? `, and read it as ${fixed} does` : ''}.`,
+        detail: `Its config class declares \`${site.key}\` a ${expected}, and transformers 5.18.0 checks the type of each field it loads (a huggingface_hub strict dataclass: "TypeError: Field '${site.key}' expected ${expected}, got ${literal.kind}"); earlier releases loaded it${fixed ? `, and read it as ${fixed} does` : ''}.${remoteCode ? ' The file names its own code (`auto_map`): loaded with trust_remote_code, that code\'s config class reads it instead.' : ''}`,
         range: site.valueRange,
         severity: 'warning',
         fixes: fixed ? [{ kind: 'asDeclaredType', data: { key: site.key, value: fixed }, edits: [{ range: site.valueRange, newText: fixed }], preferred: true }] : [],
