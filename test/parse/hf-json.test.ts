@@ -43,6 +43,13 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     }
   });
 
+  it('an unwritten expert count or top-k is unknown (its config class has a default MoE Lens does not read), not None', () => {
+    const minimal = spec('{"model_type": "deepseek_v3", "n_routed_experts": 48}')!;
+    assert.deepEqual([minimal.topK.value, provenanceOf(minimal.topK)], [undefined, 'unknown']);
+    assert.match(minimal.topK.unknown ?? '', /does not write `num_experts_per_tok`; the model runs with its config class's default/);
+    assert.equal(provenanceOf(spec('{"model_type": "qwen3_moe", "num_experts_per_tok": 8}')!.experts), 'unknown');
+  });
+
   it('mixtral always renormalises; MixtralConfig reads `num_experts` as `num_local_experts` (attribute_map), MiniMax-M1\'s own code does not', () => {
     assert.equal(spec('{"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2}')!.normalize.value, 'always');
     assert.equal(spec('{"model_type": "mixtral", "num_experts": 8, "num_experts_per_tok": 2}')!.experts.value, 8);

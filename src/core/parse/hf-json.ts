@@ -1486,8 +1486,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     name: label,
     range: input.range,
     anchorRange: input.anchor ?? (anchorSite ? anchorSite.keyRange : { start: input.range.start, end: input.range.start + 1 }),
-    experts: unlessUnknown(numberField(readOrder(dialectName, dialect.experts))),
-    topK: unlessUnknown(topKFixed ? hardCoded<number | undefined>(topKFixed.value, topKFixed.label, sitesFor(dialect.topK), (l) => l.kind === 'int' && l.value === topKFixed.value) : numberField(readOrder(dialectName, dialect.topK))),
+    experts: unlessUnknown(unwrittenUnknown(numberField(readOrder(dialectName, dialect.experts)), dialect.experts)),
+    topK: unlessUnknown(topKFixed ? hardCoded<number | undefined>(topKFixed.value, topKFixed.label, sitesFor(dialect.topK), (l) => l.kind === 'int' && l.value === topKFixed.value) : unwrittenUnknown(numberField(readOrder(dialectName, dialect.topK)), dialect.topK)),
     order: unlessUnknown({ value: dialect.order, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
@@ -1628,6 +1628,14 @@ function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normali
       ? 'with norm_topk_prob true, DeepSeek-V2\'s remote code renormalises and does not scale, transformers\' DeepseekV2TopkRouter scales and does not renormalise: which runs depends on trust_remote_code (the preview and `route` run transformers\')'
       : undefined;
   return { greedy, ...(readersDiffer ? { readersDiffer } : {}) };
+}
+
+/**
+ * An expert count or top-k the file does not write: its config class has a default, which MoE Lens does not hold for
+ * every model_type, so it is unknown, not "None by default" (sweep 34: DeepseekV3Config's top-k default is 8).
+ */
+function unwrittenUnknown(field: Field<number | undefined>, keys: readonly string[]): Field<number | undefined> {
+  return field.sites.length === 0 && field.defaultFrom === undefined && field.unknown === undefined ? { ...field, unknown: `the file does not write \`${keys[0]}\`; the model runs with its config class's default, which MoE Lens does not read` } : field;
 }
 
 /**
