@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ALL_RULES } from '../../src/core/rules/index';
-import { CLI, copyExamples, moeLens, scratchDir } from './cli-helpers';
+import { CLI, copyExamples, moeLens, ROOT, scratchDir } from './cli-helpers';
 
 describe('moe-lens lint', () => {
   it('exits 0 on clean files', () => {
@@ -57,8 +57,14 @@ describe('moe-lens lint', () => {
     const error = file.messages.find((m: { ruleId: string }) => m.ruleId === 'MOE001');
     assert.deepEqual(
       { severity: error.severity, line: error.line, column: error.column, endLine: error.endLine, endColumn: error.endColumn, fixable: error.fixable },
-      { severity: 2, line: 50, column: 19, endLine: 50, endColumn: 20, fixable: true },
+      { severity: 2, line: 50, column: 19, endLine: 50, endColumn: 20, fixable: false },
     );
+    // The published value is an unsafe fix: not `fix` (what --fix applies), but one of the `suggestions`, as in ESLint.
+    assert.equal(error.fix, undefined);
+    const text = readFileSync(join(ROOT, 'examples/torchtitan/gpt_oss/__init__.py'), 'utf8');
+    assert.deepEqual(error.suggestions.map((s: { desc: string; safety: string }) => [s.desc, s.safety]), [['Set `top_k` to 4 (published gpt-oss-120b)', 'unsafe']]);
+    const [{ range, text: replacement }] = error.suggestions[0].edits;
+    assert.equal(text.slice(0, range[0]) + replacement + text.slice(range[1]), text.replace(/top_k=8(?=,\n\s+use_grouped_mm=True,\n\s+load_balance_coeff=None,\n\s+\),\n\s+\),\n\})/, 'top_k=4'));
     assert.equal(file.messages.find((m: { level: string }) => m.level === 'info').severity, 1);
   });
 
@@ -80,13 +86,15 @@ describe('moe-lens lint', () => {
   it('--fix applies the safe fixes, leaves the rest, and re-lints clean of what it fixed', () => {
     const dir = copyExamples();
     const result = moeLens(['lint', '--fix', '.'], dir);
-    assert.match(result.stderr, /fixed 4 files/);
-    assert.match(readFileSync(join(dir, 'torchtitan/gpt_oss/__init__.py'), 'utf8'), /top_k=4,\n\s+use_grouped_mm=True,\n\s+load_balance_coeff=None,\n\s+\),\n\s+\),\n\}/);
+    assert.match(result.stderr, /fixed 2 files/);
     assert.match(readFileSync(join(dir, 'torchtitan/moe/router.py'), 'utf8'), /topk_before_score: bool = False,/);
-    assert.match(readFileSync(join(dir, 'hf/gpt-oss-120b-aliases/config.json'), 'utf8'), /"experts_per_token": 4,/);
+    assert.match(readFileSync(join(dir, 'torchtitan/deepseek_v3/__init__.py'), 'utf8'), /score_func="sigmoid",/);
+    // A published value changes the routing, and another spelling another reader's value: unsafe, left for the user.
+    assert.match(readFileSync(join(dir, 'torchtitan/gpt_oss/__init__.py'), 'utf8'), /top_k=8,/);
+    assert.match(readFileSync(join(dir, 'hf/gpt-oss-120b-aliases/config.json'), 'utf8'), /"experts_per_token": 8,/);
     const after = JSON.parse(moeLens(['lint', '.', '--format', 'json'], dir).stdout) as { messages: { ruleId: string }[] }[];
     const codes = after.flatMap((f) => f.messages.map((m) => m.ruleId)).sort();
-    assert.deepEqual(codes, ['MOE005', 'MOE008', 'MOE010', 'MOE013', 'MOE015']);
+    assert.deepEqual(codes, ['MOE001', 'MOE001', 'MOE005', 'MOE008', 'MOE009', 'MOE010', 'MOE013', 'MOE015']);
   });
 
   it('--max-file-size skips larger files with one information note', () => {

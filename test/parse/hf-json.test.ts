@@ -43,6 +43,13 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     }
   });
 
+  it('a key a fix adds ends its line as the file does (CRLF stays CRLF)', () => {
+    const crlf = analyzeHfJson('{\r\n  "model_type": "kimi_k2",\r\n  "n_routed_experts": 384\r\n}\r\n', 'config.json').specs[0]!;
+    assert.equal(crlf.insertion?.prefix, ',\r\n  ');
+    const lf = analyzeHfJson('{\n  "model_type": "kimi_k2",\n  "n_routed_experts": 384\n}\n', 'config.json').specs[0]!;
+    assert.equal(lf.insertion?.prefix, ',\n  ');
+  });
+
   it('an unwritten expert count or top-k is unknown (its config class has a default MoE Lens does not read), not None', () => {
     const minimal = spec('{"model_type": "deepseek_v3", "n_routed_experts": 48}')!;
     assert.deepEqual([minimal.topK.value, provenanceOf(minimal.topK)], [undefined, 'unknown']);

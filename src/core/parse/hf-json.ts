@@ -1705,7 +1705,9 @@ function jsonInsertion(text: string, object: JsonNode): RouterSpec['insertion'] 
   const lineStart = text.lastIndexOf('\n', last.offset - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart, last.offset))![0];
   const multiline = text.slice(object.offset, last.offset).includes('\n');
-  return { offset: last.offset + last.length, prefix: multiline ? `,\n${indent}` : ', ', suffix: '' };
+  // A new line ends as the file's lines do (CRLF where the object's last line break is one).
+  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
+  return { offset: last.offset + last.length, prefix: multiline ? `,${newline}${indent}` : ', ', suffix: '' };
 }
 
 export function jsonLiteralText(value: unknown): string {

@@ -59,8 +59,8 @@ export const publishedModelMismatch = {
   fix: {
     availability: 'sometimes',
     kinds: {
-      published: { title: 'Set `{key}` to {value} (published {model})', safety: 'safe' },
-      publishedGroups: { title: 'Set `{countKey}` to {count} and `{selectedKey}` to {selected} (published {model})', safety: 'safe' },
+      published: { title: 'Set `{key}` to {value} (published {model})', safety: 'unsafe' },
+      publishedGroups: { title: 'Set `{countKey}` to {count} and `{selectedKey}` to {selected} (published {model})', safety: 'unsafe' },
     },
   },
   docs: {
@@ -76,6 +76,8 @@ export const publishedModelMismatch = {
       dialect: 'python',
       code: 'gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True)),\n}\n',
     },
+    fixSafety:
+      'Each fix sets the published value, which changes the routing, so it is unsafe: offered as a quick fix, never applied by `--fix` or fix-all. The config may be a deliberate variant, the value may be shared with another config of the file (a launch script\'s common options for two model sizes), and a flag a fix adds may not exist in the Megatron-LM a script pins (Pai-Megatron-Patch\'s Megatron-LM-241113 predates `--moe-router-topk-scaling-factor`, and its parser stops on it).',
     references: [
       'openai/gpt-oss gpt_oss/torch/model.py @7b58334 (ModelConfig.experts_per_token = 4)',
       'gpt-oss model card, arXiv 2508.10925 §2.2',

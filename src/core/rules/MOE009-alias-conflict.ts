@@ -13,7 +13,15 @@ export const aliasConflict = {
   messages: {
     conflict: '`{key}` is {value}, but `{canonical}` is {canonicalValue}; {reader} reads `{canonical}`',
   },
-  fix: { availability: 'always', kinds: { matchCanonical: { title: 'Set `{key}` to {value} (match `{canonical}`)', safety: 'safe' } } },
+  fix: {
+    availability: 'always',
+    kinds: {
+      // Another spelling: another reader of the same file may read it (OpenAI's reference code `experts_per_token`).
+      matchCanonical: { title: 'Set `{key}` to {value} (match `{canonical}`)', safety: 'unsafe' },
+      // The same key twice: json.loads keeps the last, so no reader sees the earlier one.
+      matchLast: { title: 'Set `{key}` to {value} (match its last occurrence)', safety: 'safe' },
+    },
+  },
   docs: {
     what:
       'Flags a config that sets the same routing value under two names (or one name twice) with different values, such as OpenAI\'s `experts_per_token` beside transformers\' `num_experts_per_tok` in a gpt-oss `config.json`: the expert count and top-k, and the expert groups and renormalisation where a config class reads two spellings of them (KimiLinearConfig\'s `attribute_map`: `n_group` for `num_expert_group`, `norm_topk_prob` for `moe_renormalize`). The message names the spelling the reader runs with: transformers sets an `attribute_map` alias after the field it stands for, so DeepseekV3Config builds `num_local_experts` experts where a file also writes `n_routed_experts`.',
@@ -27,6 +35,7 @@ export const aliasConflict = {
       dialect: 'json',
       code: '{\n  "model_type": "gpt_oss",\n  "num_local_experts": 128,\n  "num_experts_per_tok": 4,\n  "experts_per_token": 4\n}\n',
     },
+    fixSafety: 'Matching a key written twice to its last occurrence changes nothing a reader sees (json.loads keeps the last), so that fix is safe. Matching another spelling to the one MoE Lens\'s reader runs with is unsafe: another reader of the same file may read the spelling changed (OpenAI\'s reference code reads `experts_per_token`; a DeepSeek checkpoint\'s own code, `n_routed_experts`).',
     references: ['huggingface.co/openai/gpt-oss-120b config.json and original/config.json', 'transformers configuration_gpt_oss.py'],
   },
   checkSpec(spec: RouterSpec, context: RuleContext) {
@@ -54,7 +63,7 @@ export const aliasConflict = {
           related: [{ range: canonical.valueRange, message: `\`${canonical.key}\` is ${literalText(canonical.literal)} here` }],
           fixes: [
             {
-              kind: 'matchCanonical',
+              kind: site.key === canonical.key ? 'matchLast' : 'matchCanonical',
               data: { key: site.key, value: literalText(canonical.literal).toLowerCase() === 'none' ? 'null' : literalText(canonical.literal), canonical: canonical.key },
               edits: [{ range: site.valueRange, newText: context.text.slice(canonical.valueRange.start, canonical.valueRange.end) }],
               preferred: true,
