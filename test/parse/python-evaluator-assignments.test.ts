@@ -386,6 +386,33 @@ def on_a_parameter(config):
     assert.equal(intOf(path(roots.get('BASE'), 'expert_parallel_degree')), 1);
   });
 
+  it('at the top level, attributes assigned after the object is built are the module-level config\'s (a torchtitan EP demo script)', () => {
+    // The shape of a public torchtitan EP + FSDP demo (sweep 35): `moe_args = MoEArgs()`, then its fields one by one.
+    const demo = [
+      '@dataclass',
+      'class MoEArgs:',
+      '    num_experts: int = 8',
+      '    top_k: int = 1',
+      '    score_func: str = "sigmoid"',
+      '',
+      'moe_args = MoEArgs()',
+      'moe_args.num_experts = 2',
+      'moe_args.top_k = 4',
+      'other = MoEArgs()',
+      'moe_args.score_func = "softmax"',
+      '',
+      'def model():',
+      '    return moe_args',
+      '',
+    ].join('\n');
+    const { roots } = evaluate(demo);
+    const args = asObject(roots.get('moe_args'));
+    assert.deepEqual([intOf(args.keywords.get('num_experts')?.value), intOf(args.keywords.get('top_k')?.value), (args.keywords.get('score_func')?.value as { value?: string }).value], [2, 4, 'softmax']);
+    assert.equal(asObject(roots.get('other')).keywords.get('top_k'), undefined, 'another object of the class is untouched');
+    assert.equal(intOf(asObject(roots.get('model')).keywords.get('top_k')?.value), 4, 'a function reads the name as the module left it');
+    assert.deepEqual(lintText('/w/demo.py', `from dataclasses import dataclass\n${demo}`).diagnostics.map((d) => d.code), ['MOE003']);
+  });
+
   it('within the function, another name for a changed object sees the change, either way round', () => {
     const { roots } = evaluate(text);
     assert.equal(intOf(path(roots.get('alias_read'), 'expert_parallel_degree')), 2);

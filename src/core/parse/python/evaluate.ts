@@ -256,6 +256,9 @@ export class PythonEvaluator {
     const scope = this.module(file);
     if (!scope) return;
     const frame: Frame = { module: scope, locals: new Locals(), depth: 0 };
+    // The root each module-level name was last assigned to, so that `moe_args.top_k = 4` after `moe_args = MoEArgs()`
+    // (a torchtitan EP demo script) reaches the config it changes, as it does inside a function.
+    const assignedRoot = new Map<string, number>();
     for (const statement of topLevelStatements(scope.parsed.tree.topNode, scope.parsed.text)) {
       if (statement.name !== 'AssignStatement' && statement.name !== 'ExpressionStatement') continue;
       const target = statement.firstChild;
@@ -264,7 +267,22 @@ export class PythonEvaluator {
         const name = nodeText(scope.parsed.text, target);
         const context = { name, file, kind: 'assignment', range: rangeOf(statement), keyRange: rangeOf(target) } as const;
         const value = this.withContext(context, () => this.moduleName(scope, name));
+        assignedRoot.set(name, this.roots.length);
+        if (value.kind === 'object') frame.locals.set(name, value);
+        else frame.locals.delete(name);
         this.roots.push({ context, value });
+      } else if (statement.name === 'AssignStatement' && target?.name === 'MemberExpression' && !entryKey) {
+        this.execStatement(statement, frame);
+        // An attribute assigned on a module-level object: the object as changed is the root's, and the name's.
+        let root: SyntaxNode | null = target;
+        while (root?.name === 'MemberExpression') root = root.firstChild;
+        const name = root?.name === 'VariableName' ? nodeText(scope.parsed.text, root) : undefined;
+        const index = name !== undefined ? assignedRoot.get(name) : undefined;
+        const changed = name !== undefined ? frame.locals.get(name) : undefined;
+        if (index !== undefined && changed && changed !== this.roots[index]!.value) {
+          this.roots[index] = { ...this.roots[index]!, value: changed };
+          scope.values.set(name!, changed);
+        }
       } else if (entryKey && statement.lastChild) {
         // `deepseek_v3.deepseekv3_args["671B_debug"] = DeepSeekV3ModelArgs(...)` (torchtitan-npu adds flavors to
         // torchtitan's own table): a flavor named by its key.
