@@ -8,6 +8,27 @@ runRuleTests(histcExpertCounts, {
   valid: [
     { name: 'a float histogram (what histc is for)', file: MODEL, code: `${TORCH}h = torch.histc(scores, bins=10, min=0, max=1)\n` },
     { name: 'expert ids cast to float first', file: MODEL, code: `${TORCH}h = torch.histc(selected_experts_indices.view(-1).float(), bins=8, min=0, max=8)\n` },
+    // EvolvingLMMs-Lab/lmms-engine @0524b88 qwen3_omni_moe_ops.py moe_sparse_layer_forward (trimmed; sweep 35).
+    {
+      name: 'expert ids cast to float in a statement of their own before histc (lmms-engine)',
+      file: MODEL,
+      code: `${TORCH}def forward(self, hidden_states, num_experts):
+    router_logits, routing_weights, selected_experts = self.gate(hidden_states)
+    selected_experts = selected_experts.to(torch.float32)
+    num_tokens_per_expert = torch.histc(selected_experts, bins=num_experts, min=0, max=num_experts)
+    return num_tokens_per_expert
+`,
+    },
+    { name: 'ids rebound as floats with .type(torch.float)', file: MODEL, code: `${TORCH}def f(scores, k, n):
+    _, idx = torch.topk(scores, k)
+    idx = idx.type(torch.float)
+    return torch.histc(idx, bins=n, min=0, max=n)
+` },
+    { name: "a histogram of the top-k scores ([0], .values): router confidence, floats", file: MODEL, code: `${TORCH}def f(scores, k):
+    vals = torch.topk(scores, k)[0]
+    out = torch.topk(scores, k)
+    return torch.histc(vals, bins=20, min=0, max=1), torch.histc(out[0], bins=10), torch.histc(scores.topk(k).values.view(-1), bins=10)
+` },
     { name: 'already bincount', file: MODEL, code: `${TORCH}n = torch.bincount(selected_experts_indices.view(-1), minlength=8)\n` },
     { name: 'a histc of something not named or built like ids', file: MODEL, code: `${TORCH}h = torch.histc(x, bins=8, min=0, max=8)\n` },
     {
@@ -22,6 +43,13 @@ runRuleTests(histcExpertCounts, {
     },
   ],
   invalid: [
+    {
+      name: 'ids rebound by a reshape are still ids',
+      file: MODEL,
+      code: `${TORCH}def f(scores, k, n):\n    idx = scores.topk(k).indices\n    idx = idx.view(-1)\n    return torch.histc(idx, bins=n, min=0, max=n)\n`,
+      errors: [{ messageId: 'histc', text: 'torch.histc' }],
+      output: `${TORCH}def f(scores, k, n):\n    idx = scores.topk(k).indices\n    idx = idx.view(-1)\n    return torch.bincount(idx.flatten(), minlength=n)\n`,
+    },
     {
       name: "torchtitan's own line (moe.py @238fa9953): counting selected expert ids",
       file: MODEL,

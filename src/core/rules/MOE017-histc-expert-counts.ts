@@ -32,7 +32,7 @@ function inAscendFunction(call: SyntaxNode, text: string): boolean {
 }
 const ASCEND_OP = /\btorch_npu\.\w+\s*\(|\bnpu_\w+\s*\(/;
 /** A float histogram is what `histc` is for: quiet. */
-const FLOAT_CAST = /\.(float|double|half|bfloat16)\s*\(|\.to\s*\(\s*(torch\.)?(float|double|half|bfloat16|float16|float32|float64)\b|dtype\s*=\s*torch\.(float|double|half|bfloat16)/;
+const FLOAT_CAST = /\.(float|double|half|bfloat16)\s*\(|\.(to|type)\s*\(\s*(torch\.)?(float|double|half|bfloat16|float16|float32|float64)\b|dtype\s*=\s*torch\.(float|double|half|bfloat16)/;
 
 interface HistcCall {
   readonly call: SyntaxNode;
@@ -58,13 +58,35 @@ function histcCall(call: SyntaxNode, text: string): HistcCall | undefined {
   return receiver ? { call, input: receiver, positional, keywords, method: true } : undefined;
 }
 
+/** The scores of a `topk`, `sort` or `max` (`[0]`, `.values`): floats, a histogram of router confidence. */
+const VALUES_OF = /(\.values\b|\[\s*0\s*\])\s*(\.(view|reshape|flatten)\s*\([^()]*\))?\s*$/;
+
+/**
+ * What the last plain assignment of `name` before `at` (in the function around it, else the module) says the
+ * tensor is: floats (`ids = ids.to(torch.float32)`, a `topk`'s values), ids (`topk(...).indices`), or undefined.
+ */
+function lastAssignment(name: string, text: string, scopeStart: number, at: number): 'float' | 'ids' | undefined {
+  const assignments = [...text.slice(scopeStart, at).matchAll(new RegExp(`^[ \\t]*${name}[ \\t]*=(?!=)([^\\n]*)`, 'gm'))];
+  const value = assignments.at(-1)?.[1];
+  if (value === undefined) return undefined;
+  if (FLOAT_CAST.test(value) || VALUES_OF.test(value)) return 'float';
+  return IDS_EXPRESSION.test(value) ? 'ids' : undefined;
+}
+
 /** Whether the counted tensor is integer expert ids, as the code spells it (never a float histogram). */
-function countsExpertIds(input: string, text: string): boolean {
+function countsExpertIds(input: string, text: string, call: SyntaxNode): boolean {
   if (FLOAT_CAST.test(input)) return false;
   if (IDS_EXPRESSION.test(input)) return true;
+  if (VALUES_OF.test(input)) return false;
   // `(ids.squeeze() + 1)`: the parentheses around the input say nothing (fairseq's moe top1gate.py l.66).
   const name = /^\(*\s*([A-Za-z_]\w*)/.exec(input)?.[1];
   if (!name) return false;
+  // The tensor as last assigned before the call: a cast to float there makes it a float histogram (lmms-engine's
+  // qwen3_omni_moe_ops.py @0524b88: `selected_experts = selected_experts.to(torch.float32)`, then `histc`).
+  let scope: SyntaxNode | null = call.parent;
+  while (scope && scope.name !== 'FunctionDefinition') scope = scope.parent;
+  const last = lastAssignment(name, text, scope?.from ?? 0, call.from);
+  if (last) return last === 'ids';
   if (EXPERT_IDS_NAME.test(name)) return true;
   // `_, idx = torch.topk(...)` / `idx = scores.topk(...).indices` somewhere in this file.
   const assigned = new RegExp(`(^|[\\s,(])${name}\\s*\\)?\\s*=\\s*[^\\n=]*?\\b(topk|argsort|argmax)\\s*\\(`, 'm');
@@ -125,7 +147,7 @@ export const histcExpertCounts = {
     if (!python || !context.text.includes('histc') || importsTorchNpu(python)) return;
     for (const call of python.calls) {
       const found = histcCall(call, context.text);
-      if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text) || inAscendFunction(call, context.text)) continue;
+      if (!found || !countsExpertIds(nodeText(context.text, found.input), context.text, call) || inAscendFunction(call, context.text)) continue;
       const edit = bincountEdit(found, context.text);
       const bins = found.keywords.get('bins') ?? found.positional[0];
       context.report({
