@@ -10,6 +10,29 @@ import { nodeText, parsePython } from '../../src/core/parse/python/syntax';
 const specsOf = (text: string) => analyzeTorchtitanPython(text, 'torchtitan/models/gpt_oss/__init__.py').specs;
 
 describe('Python newer than Lezer reads', () => {
+  it('reads what sweep 35 found reported as unparsable in valid files: print as a name, a bare yield, a with target that is a member, a case over lines', () => {
+    const valid = [
+      // pytorch-labs/gpt-fast @32971d3 generate.py l.302: rank-0 printing.
+      'def main(rank):\n    global print\n    if rank != 0:\n        print = lambda *args, **kwargs: None\n',
+      'print += 1\nprint, a = 1, 2\nprint: int = 1\nprint("still a call", x == 1)\n',
+      // veScale / axlearn: a bare `yield`, also before a comment.
+      'def ctx():\n    setup()\n    yield  # done\n    teardown()\n    yield\n',
+      // axlearn: `with … as cfg.dir:`, `as d[0]:`.
+      'with tempfile.TemporaryDirectory() as cfg.dir:\n    pass\nwith open(a) as d[0]:\n    pass\n',
+      // exo-explore/exo @b5375f8 src/exo/api/adapters/responses.py l.197-201.
+      'match item:\n    case (\n        FunctionCallInputItem()\n        | McpCallInputItem()\n    ):\n        pass\n    case (A()\n          | B()):\n        pass\n',
+    ];
+    for (const text of valid) {
+      const full = `${text}def build():\n    return MoEArgs(num_experts=8, top_k=2)\n`;
+      assert.deepEqual(parsePython(full).errorRanges, [], text);
+      assert.equal(specsOf(full)[0]?.experts.value, 8, text);
+    }
+    // The name is read as written: `print` (the copy Lezer read says `_rint`).
+    const text = 'print = 1\n';
+    const target = parsePython(text).tree.topNode.firstChild!.firstChild!;
+    assert.equal(nodeText(text, target), 'print');
+  });
+
   it('reads a decorator of any expression (PEP 614) as a decorator, and what it decorates', () => {
     for (const decorator of ['@KernelPlugin("cuda_fused_moe").register()', '@a.b[0].c', '@x.y(1)(2)  # two calls', '@Plugin(\n    "a)",\n).register(b"""\n""")']) {
       const text = `${decorator}\ndef build():\n    return MoEArgs(num_experts=8, top_k=2)\n`;

@@ -20,8 +20,14 @@
  *   walrus, which an f-string allows only in parentheses; its copy blanks the `=`.
  * - **A starred target in a comprehension** (`[f(i) for i, *_ in rows]`, Megatron-LM's sampling): Lezer reads the
  *   star as an error; its copy blanks the star (the evaluator reads a comprehension's targets as unknown anyway).
+ * - **`print` as a name** (`print = lambda *a, **k: None`, gpt-fast's rank-0 idiom; `print += 1`, `print: int`):
+ *   Lezer reads a statement starting with `print` as Python 2's print statement; its copy renames it `_rint`.
+ * - **A bare `yield`** (veScale, axlearn): Lezer wants a value after it; its copy reads the keyword as the name
+ *   `_ield` and blanks a comment after it.
+ * - **A `with` target that is a member or an index** (`with … as cfg.dir:`, axlearn): its copy blanks what follows
+ *   the name; and a `case` header over several lines (`case (\n A()\n | B()\n ):`, exo) is read as `_`, breaks too.
  *
- * Blanking (spaces for characters, line breaks kept where brackets still hold them) keeps every offset, so the
+ * Blanking (spaces for characters, line breaks kept where brackets still hold them) and renaming keep every offset, so the
  * tree is read against the text as written. Only a construct where Lezer found an error is touched, and Lezer's
  * tree says where the statement starts: a scan never begins inside a string or a comment.
  */
@@ -35,7 +41,7 @@ const MAX_SCAN = 20_000;
 
 /** Lezer's copy with the constructs above blanked, or undefined when none of the tree's error nodes is in one. */
 export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): string | undefined {
-  const blanks: { from: number; to: number; keepBreaks: boolean; first?: string }[] = [];
+  const blanks: { from: number; to: number; keepBreaks: boolean; first?: string; replace?: string }[] = [];
   const seen = new Set<number>();
   for (const error of errors) {
     const header = matchHeader(copy, error);
@@ -54,6 +60,33 @@ export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): s
       blanks.push({ from: error.from, to: error.from + 1, keepBreaks: false });
       continue;
     }
+    // `print = lambda *a, **k: None` (gpt-fast's rank-0 idiom), `print += 1`, `print: int`: Lezer reads a statement
+    // that starts with `print` as Python 2's print statement. Its copy renames the target (`_rint`, as long).
+    const printAt = printTarget(copy, error);
+    if (printAt !== undefined && !seen.has(printAt)) {
+      seen.add(printAt);
+      blanks.push({ from: printAt, to: printAt + 5, keepBreaks: false, replace: '_rint' });
+      continue;
+    }
+    // A bare `yield` (veScale, axlearn; @lezer/python 1.1.19 wants a value after it): its copy reads the keyword as a
+    // name, `_ield`, and blanks a comment after it. MoE Lens reads no generator's yields.
+    const bareYield = error.parent?.name === 'YieldStatement' ? error.parent : undefined;
+    if (bareYield && copy.startsWith('yield', bareYield.from) && /^[ \t]*(#[^\n]*)?(\r?\n|$)/.test(copy.slice(bareYield.from + 5, bareYield.from + 5 + 400)) && !seen.has(bareYield.from)) {
+      seen.add(bareYield.from);
+      blanks.push({ from: bareYield.from, to: bareYield.from + 5, keepBreaks: false, replace: '_ield' });
+      const comment = copy.indexOf('#', bareYield.from + 5);
+      const lineEnd = commentEnd(copy, bareYield.from);
+      if (comment >= 0 && comment < lineEnd) blanks.push({ from: comment, to: lineEnd, keepBreaks: false });
+      continue;
+    }
+    // `with ctx as cfg.dir:` / `as d[0]:` (axlearn): a target Lezer wants to be a name. Its copy keeps the name before
+    // the member or index (MoE Lens binds no `with` target).
+    if (error.parent?.name === 'WithStatement' && (copy[error.from] === '.' || copy[error.from] === '[') && /\bas[ \t]+[A-Za-z_]\w*$/.test(copy.slice(Math.max(0, error.from - 64), error.from))) {
+      const end = logicalLineEnd(copy, error.from);
+      const colon = end === undefined ? undefined : headerColon(copy, error.from, end);
+      if (colon !== undefined) blanks.push({ from: error.from, to: colon, keepBreaks: true });
+      continue;
+    }
     const statement = repairable(error);
     if (!statement || seen.has(statement.from)) continue;
     seen.add(statement.from);
@@ -62,10 +95,11 @@ export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): s
   }
   if (blanks.length === 0) return undefined;
   const chars = copy.split('');
-  for (const { from, to, keepBreaks, first } of blanks) {
+  for (const { from, to, keepBreaks, first, replace } of blanks) {
     for (let i = from; i < to; i++) {
       const c = chars[i]!;
-      if (!(keepBreaks && (c === '\n' || c === '\r'))) chars[i] = ' ';
+      if (replace !== undefined) chars[i] = replace[i - from]!;
+      else if (!(keepBreaks && (c === '\n' || c === '\r'))) chars[i] = ' ';
     }
     if (first !== undefined) chars[from] = first;
   }
@@ -79,16 +113,22 @@ export function blankNewerSyntax(copy: string, errors: readonly SyntaxNode[]): s
 function matchHeader(copy: string, error: SyntaxNode): { from: number; to: number; keepBreaks: boolean; first: string } | undefined {
   let node: SyntaxNode | null = error.parent;
   let inMatch = false;
-  for (let up = 0; node && up < 6 && !inMatch; up++, node = node.parent) inMatch = node.name === 'MatchStatement' || node.name === 'MatchClause';
+  let clause: SyntaxNode | undefined;
+  for (let up = 0; node && up < 6 && !inMatch; up++, node = node.parent) {
+    inMatch = node.name === 'MatchStatement' || node.name === 'MatchClause';
+    if (node.name === 'MatchClause') clause = node;
+  }
   if (!inMatch) return undefined;
-  const lineStart = copy.lastIndexOf('\n', error.from - 1) + 1;
+  // A header over several lines (`case (\n A()\n | B()\n ):`, exo's responses.py) starts on its clause's line.
+  const lineStart = copy.lastIndexOf('\n', (clause?.from ?? error.from) - 1) + 1;
   const keyword = /^[ \t]*(match|case)[ \t]+/.exec(copy.slice(lineStart, Math.min(copy.length, lineStart + 200)));
   if (!keyword) return undefined;
   const from = lineStart + keyword[0].length;
   const end = logicalLineEnd(copy, from);
   if (end === undefined || error.from < from || error.from > end) return undefined;
   const colon = headerColon(copy, from, end);
-  return colon === undefined ? undefined : { from, to: colon, keepBreaks: true, first: '_' };
+  // Line breaks go too: inside the brackets blanked with them, a break would end the header (`case _` on its own).
+  return colon === undefined ? undefined : { from, to: colon, keepBreaks: false, first: '_' };
 }
 
 /** The colon that ends a header between `from` and `end`: the last one outside brackets, strings and comments. */
@@ -116,6 +156,15 @@ function repairable(error: SyntaxNode): SyntaxNode | undefined {
     if (node.name === 'Decorator' || node.name === 'WithStatement') return node;
   }
   return undefined;
+}
+
+/** Where a statement that assigns to the name `print` starts (Lezer read it as a print statement), if the error is in one. */
+function printTarget(copy: string, error: SyntaxNode): number | undefined {
+  let statement: SyntaxNode | null = error;
+  for (let up = 0; statement && up < 4 && statement.name !== 'PrintStatement'; up++) statement = statement.parent;
+  // `print += 1` is no PrintStatement to Lezer: the statement is the one whose line the error is on, starting `print`.
+  const from = statement?.name === 'PrintStatement' ? statement.from : copy.lastIndexOf('\n', error.from - 1) + 1 + (/^[ \t]*/.exec(copy.slice(copy.lastIndexOf('\n', error.from - 1) + 1))?.[0].length ?? 0);
+  return /^print(?=[ \t]*((\*\*|\/\/|>>|<<|[-+*/%&|^@])?=(?!=)|[:,]))/.test(copy.slice(from, from + 16)) ? from : undefined;
 }
 
 /** After `@` and the dotted name Lezer read, the rest of the decorator's logical line. */
