@@ -59,6 +59,10 @@ describe('torchtitan TOML job configs', () => {
     assert.doesNotMatch(farOff.notes[0]!.message, /Did you mean/, 'no suggestion when nothing is close');
     const missingModel = analyzeTorchtitanToml(JOB.replace('"qwen3"', '"llama9"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.match(missingModel.notes[0]!.message, /could not find model "llama9"'s flavors/);
+    // A dense model has no router to miss (Doraemonzzz/torchtitan_plugin @224600d config/llama/*.toml; sweep 35).
+    for (const dense of ['llama', 'llama2', 'llama3', 'flux']) {
+      assert.deepEqual(analyzeTorchtitanToml(JOB.replace('"qwen3"', `"${dense}"`), 'repo/config/llama/x.toml', project).notes, [], dense);
+    }
     const broken = analyzeTorchtitanToml('[model\nname = "qwen3"\nflavor = "x"\n', 'x.toml', project);
     assert.match(broken.notes[0]!.message, /^TOML syntax error/);
   });

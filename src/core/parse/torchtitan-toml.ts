@@ -151,6 +151,9 @@ function denseFlavor(parsed: ParsedPython, flavor: string): boolean {
   return false;
 }
 
+/** torchtitan model names of dense models (Doraemonzzz/torchtitan_plugin's `llama`, `llama2`; torchtitan's llama3, flux). */
+const DENSE_MODELS = /^(llama[123]?(_\w+)?|flux)$/i;
+
 export function analyzeTorchtitanToml(text: string, file: string, project: PythonProject | undefined): TomlAnalysis {
   const table = modelTable(text);
   if (!table) return { specs: [], notes: [] };
@@ -160,6 +163,8 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
   const source = project ? flavorFile(file, name.value, project) : undefined;
   const parsed = source ? project!.parsedModule(source) : undefined;
   if (!source || !parsed) {
+    // Llama 1–3 (torchtitan's llama3, a plugin's `llama`/`llama2`) and Flux have no router: nothing to say it misses.
+    if (DENSE_MODELS.test(name.value)) return { specs: [], notes: [] };
     return { specs: [], notes: [{ range: name.range, message: `MoE Lens could not find model "${name.value}"'s flavors (torchtitan/models/${name.value}/__init__.py) above this job file; its router is not checked.` }] };
   }
   const flavors = analyzeTorchtitanPython(parsed.text, source, project, parsed).specs;
