@@ -429,7 +429,8 @@ DIALECTS.kimi_linear = {
   groups: { count: 'num_expert_group', selected: 'topk_group', score: 'top2-sum' },
   normalize: { key: 'moe_renormalize', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${KIMI_LINEAR}.norm_topk_prob = True, read as \`moe_renormalize\` (L70, L94)` },
   scale: { key: 'routed_scaling_factor', default: 2.446, defaultLabel: `${KIMI_LINEAR}.routed_scaling_factor = 2.446 (L85)` },
-  // attribute_map (L68-75): `norm_topk_prob` and `n_group` set these too (AutoConfig reads both spellings).
+  // attribute_map (L68-75): the fields `norm_topk_prob` and `n_group` stand for these; a file may write either spelling,
+  // and where it writes both, these (set last) win (AutoConfig, sweep 34).
   aliases: { moe_renormalize: ['norm_topk_prob'], num_expert_group: ['n_group'] },
   readScore: kimiLinearScore,
 };
@@ -1439,7 +1440,8 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
 
   const spellings = (key: string): readonly string[] => [key, ...(dialect.aliases?.[key] ?? [])];
   const normalizeSites = dialect.normalize.key ? sitesFor(spellings(dialect.normalize.key)) : [];
-  // Of two spellings, the config class's own field wins (KimiLinearConfig: `moe_renormalize` over `norm_topk_prob`).
+  // Of two spellings, the one the config class sets last wins (KimiLinearConfig: its attribute_map's `moe_renormalize`
+  // over the field `norm_topk_prob`, as SET_LAST says for the expert count).
   const normalizeLiteral = dialect.normalize.key ? canonicalSite(normalizeSites, spellings(dialect.normalize.key))?.literal : undefined;
   const normalizeOn =
     normalizeLiteral?.kind === 'none'
