@@ -65,7 +65,8 @@ export class MoeLensCodeActions implements vscode.CodeActionProvider {
             if (edit) (action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix)).edit = edit;
           }
           if (!action) continue;
-          action.isPreferred = fix.preferred === true;
+          // VS Code's Auto Fix applies a preferred action unasked: only one that keeps what the config does.
+          action.isPreferred = fix.preferred === true && fix.safety === 'safe';
           if (editorDiagnostic) action.diagnostics = [editorDiagnostic];
           actions.push(action);
         }

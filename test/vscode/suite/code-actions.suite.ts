@@ -34,10 +34,11 @@ suite('code actions', () => {
     const uri = editor.document.uri;
     const diagnostic = await diagnosticWithCode(uri, 'MOE001');
     const actions = await codeActions(uri, diagnostic.range);
-    const fix = actions.find((a) => a.title === 'Set `top_k` to 4 (published gpt-oss-120b)');
+    // The published value changes the routing: offered, said so, and not preferred (Auto Fix never applies it).
+    const fix = actions.find((a) => a.title === 'Set `top_k` to 4 (published gpt-oss-120b) (changes behaviour)');
     assert.ok(fix, `no MOE001 fix among: ${actions.map((a) => a.title).join(' | ')}`);
     assert.equal(fix.kind?.value, vscode.CodeActionKind.QuickFix.value);
-    assert.equal(fix.isPreferred, true);
+    assert.equal(fix.isPreferred, false);
     assert.ok(await vscode.workspace.applyEdit(fix.edit!));
     assert.equal(editor.document.lineAt(diagnostic.range.start.line).text.trim(), 'top_k=4,');
     await waitForCodes(uri, 'MOE001 to clear', (codes) => !codes.includes('MOE001'));
@@ -102,7 +103,12 @@ suite('code actions', () => {
     const actions = await codeActions(uri, diagnostic.range);
     const titles = actions.map((a) => a.title);
     assert.ok(titles.includes('Disable MOE001 for this file'), titles.join(' | '));
-    assert.ok(titles.includes('Fix all safe MoE Lens problems'), titles.join(' | '));
+    // MOE001's only fix is unsafe: no "Fix all" beside it; beside a finding with a safe fix (MOE006), there is one.
+    assert.ok(!titles.includes('Fix all safe MoE Lens problems'), titles.join(' | '));
+    const deepseek = await openFile(DEEPSEEK);
+    const misspelt = await diagnosticWithCode(deepseek.document.uri, 'MOE006');
+    assert.ok((await codeActions(deepseek.document.uri, misspelt.range)).some((a) => a.title === 'Fix all safe MoE Lens problems'));
+    await openFile(GPT_OSS);
     // A line with no finding (the file's first comment line) gets neither fixes nor "Fix all".
     const quiet = await codeActions(uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.QuickFix.value);
     assert.equal(quiet.filter((a) => a.title.includes('MoE Lens') || a.title.startsWith('Disable MOE')).length, 0, quiet.map((a) => a.title).join(' | '));
