@@ -251,6 +251,10 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual([limited.groups?.count.value, limited.groups?.selected.value, limited.groups?.score], [8, 3, 'max']);
     assert.deepEqual([limited.normalize.value, limited.scale.value, provenanceOf(limited.scale)], ['never', 16, 'literal']);
     assert.equal(spec(`{${base}, "scoring_func": "sigmoid"}`).scoreFunc.value, 'softmax', 'DeepseekV2TopkRouter hard-codes softmax');
+    // A method DeepseekV2TopkRouter has no branch for (DeepSeek-V3's noaux_tc): no grouping is known (sweep 34).
+    const noaux = spec(`{${base}, "topk_method": "noaux_tc"}`);
+    assert.deepEqual([provenanceOf(noaux.groups!.count), provenanceOf(noaux.groups!.selected)], ['unknown', 'unknown']);
+    assert.match(noaux.groups!.count.unknown ?? '', /neither "greedy" nor "group_limited_greedy"/);
     // The remote MoEGate renormalises and skips the scale; transformers' DeepseekV2TopkRouter does the opposite.
     const normed = spec(`{${base}, "topk_method": "group_limited_greedy", "norm_topk_prob": true, "routed_scaling_factor": 16.0}`);
     assert.equal(provenanceOf(normed.normalize), 'unknown');

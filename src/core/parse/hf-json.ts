@@ -1494,7 +1494,7 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
     scoreFunc: unlessUnknown(scoreRead),
     routerBias: unlessUnknown({ value: dialect.routerBias, sites: [], defaultFrom: { label: `${dialect.framework} router` } }),
     selectionBias: unlessUnknown(selectionBiasField(dialect, selection, dialect.selectionBiasSwitch ? sitesFor([dialect.selectionBiasSwitch]) : [], unknownWhen.selectionBias)),
-    groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? withUnknownGroups(groups, unknownWhen.groups) : undefined,
+    groups: groups && !v2?.greedy && (unknownType !== undefined || groups.count.value !== undefined || groups.selected.value !== undefined) ? withUnknownGroups(groups, v2?.unknownMethod ?? unknownWhen.groups) : undefined,
     // Where the readers differ, one reader's router, never a mix of the two: transformers' (scaled, not renormalised).
     normalize: unlessUnknown(v2?.readersDiffer ? { ...normalize, value: 'never', unknown: v2.readersDiffer } : normalize),
     scale: unlessUnknown(
@@ -1622,9 +1622,14 @@ function deepseekV4Score(field: Field<string>, sitesFor: SitesFor): Field<string
  * does not scale; the native one never renormalises (it deletes norm_topk_prob) and always scales. Then both the
  * renormalisation and the scaling are unknown (the published V2 configs write false, where the two agree).
  */
-function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normalize> | undefined): { greedy: boolean; readersDiffer?: string } {
+function deepseekV2Reading(topkMethod: readonly Site[], normalize: Field<Normalize> | undefined): { greedy: boolean; readersDiffer?: string; unknownMethod?: string } {
   const method = topkMethod[topkMethod.length - 1]?.literal;
   const greedy = method === undefined || (method.kind === 'string' && method.value === 'greedy');
+  // DeepseekV2TopkRouter has a branch for these two only (transformers 5.18.0 modeling_deepseek_v2.py L102-116): with
+  // another (`noaux_tc`, DeepSeek-V3's) its forward ends unbound (UnboundLocalError), so no grouping is known.
+  if (method !== undefined && !(method.kind === 'string' && (method.value === 'greedy' || method.value === 'group_limited_greedy'))) {
+    return { greedy: false, unknownMethod: `\`topk_method\` ${literalText(method)} is neither "greedy" nor "group_limited_greedy", the two DeepSeek-V2's router knows (transformers 5.18.0 DeepseekV2TopkRouter fails on its first forward)` };
+  }
   const readersDiffer =
     normalize?.value === 'always'
       ? 'with norm_topk_prob true, DeepSeek-V2\'s remote code renormalises and does not scale, transformers\' DeepseekV2TopkRouter scales and does not renormalise: which runs depends on trust_remote_code (the preview and `route` run transformers\')'
