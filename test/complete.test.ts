@@ -37,6 +37,10 @@ describe('completions', () => {
     const keys = at('config.json', '{"model_type": "deepseek_v3",\n  "|\n}').labels;
     assert.ok(keys.includes('n_routed_experts') && keys.includes('n_group') && keys.includes('routed_scaling_factor'), keys.join());
     assert.ok(!keys.includes('model_type'));
+    // Not another spelling of a count the file writes: it would be a second, conflicting one (sweep 36).
+    const mixtral = at('config.json', '{"model_type": "mixtral", "num_local_experts": 8,\n  "|\n}').labels;
+    assert.ok(!mixtral.includes('num_experts') && !mixtral.includes('num_local_experts') && mixtral.includes('num_experts_per_tok'), mixtral.join());
+    assert.ok(at('config.json', '{"model_type": "mixtral",\n  "|\n}').labels.includes('num_experts'));
     assert.ok(at('config.json', '{"model_type": "|"}').labels.includes('qwen3_moe'));
     assert.deepEqual(at('config.json', '{"model_type": "deepseek_v3", "scoring_func": "|"}').labels, ['softmax', 'sigmoid']);
   });

@@ -7,7 +7,7 @@ import type { DocumentAnalysis } from './analyze';
 import { fileFormat } from './model/file-format';
 import { literalText } from './model/router-spec';
 import { containsOffset, type SourceRange } from './text/source';
-import { hfModelTypes, hfRoutingKeys, looksLikeMoeJson } from './parse/hf-json';
+import { hfModelTypes, hfRoutingKeys, hfSpellingsOf, looksLikeMoeJson } from './parse/hf-json';
 import { BOOLEAN_FLAGS, looksLikeMegatron, MEGATRON_ROUTING_FLAGS } from './parse/megatron';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
@@ -158,7 +158,9 @@ function jsonCompletions(text: string, offset: number, analysis: Pick<DocumentAn
   const key = /(^|[{,])\s*"([\w.]*)$/.exec(line);
   if (!key) return undefined;
   const written = new Set([...text.matchAll(/"([\w.]+)"\s*:/g)].map((m) => m[1]!));
-  return { entries: keyEntries(hfRoutingKeys(modelType).filter((k) => !written.has(k)), (k) => k), replace: wordAt(text, offset, /[\w.]/) };
+  // Not another spelling of a value the file writes (`num_experts` beside Mixtral's `num_local_experts`): a second,
+  // conflicting count (MOE009).
+  return { entries: keyEntries(hfRoutingKeys(modelType).filter((k) => !hfSpellingsOf(modelType, k).some((spelling) => written.has(spelling))), (k) => k), replace: wordAt(text, offset, /[\w.]/) };
 }
 
 function yamlCompletions(text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {

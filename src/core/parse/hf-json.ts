@@ -1755,6 +1755,17 @@ export function hfRoutingKeys(modelType: string | undefined): string[] {
   return [...keys];
 }
 
+/**
+ * The keys a `config.json` of this `model_type` reads as spellings of one value (the expert count's, the top-k's, an
+ * attribute_map alias's): where one is written, completing another would write a second, conflicting value.
+ */
+export function hfSpellingsOf(modelType: string | undefined, key: string): readonly string[] {
+  const d = modelType && DIALECTS[modelType] ? DIALECTS[modelType]! : undefined;
+  if (!d) return [key];
+  const groups = [d.experts, d.topK, ...Object.entries(d.aliases ?? {}).map(([field, more]) => [field, ...more])];
+  return groups.find((group) => group.includes(key)) ?? [key];
+}
+
 function routingKeysOf(d: Dialect): string[] {
   const keys = [...d.experts, ...d.topK, ...d.scoreFunc.keys, d.groups?.count, d.groups?.selected, d.normalize.key, d.scale?.key].filter((k): k is string => !!k);
   return [...keys, ...keys.flatMap((key) => d.aliases?.[key] ?? [])];
