@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeDocument } from '../src/core/analyze';
 import { codeSpan, hoverAt } from '../src/core/hover';
+import { completionsAt } from '../src/core/complete';
 import { ProjectIndex } from '../src/core/project';
 
 describe('hovers', () => {
@@ -16,6 +17,14 @@ describe('hovers', () => {
     // Short beside a finding's hover (issue #12): what the config does not write is the callee's hover.
     assert.doesNotMatch(hover.markdown, /Not written here/);
     assert.ok(hover.markdown.split('\n').length <= 5, hover.markdown);
+  });
+
+  it("a config.json's `top_k` is text generation's sampling, not the router's top-k; completion offers no published value there (sweep 36)", () => {
+    const text = '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "routed_scaling_factor": 2.827, "num_hidden_layers": 61, "hidden_size": 7168, "top_k": 50}';
+    const analysis = analyzeDocument('config.json', text);
+    assert.match(hoverAt(analysis, text.indexOf('"top_k"') + 2)!.markdown, /^\*\*`top_k`\*\* — top-k sampling of text generation, not the router's top-k \(`num_experts_per_tok`\)/);
+    assert.equal(completionsAt('config.json', text, text.indexOf('50'), analysis), undefined);
+    assert.deepEqual(completionsAt('config.json', text, text.indexOf(': 8,') + 2, analysis)?.entries.map((e) => e.detail), ['published kimi-k2']);
   });
 
   it('the callee shows where every value not written comes from, unknown ones included', () => {

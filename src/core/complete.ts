@@ -48,10 +48,12 @@ function publishedValue(key: string, analysis: Pick<DocumentAnalysis, 'specs'>, 
   if (!spec || !claim) return undefined;
   const model = claim.model;
   const names = spec.keyNames;
+  // The keys this config reads them from (a config.json's `"top_k": 50` is text generation's, not the router's).
+  const readsAs = (field: { sites: readonly { key: string }[] }, name: string): boolean => key === name || field.sites.some((s) => s.key === key);
   const value =
-    key === names.topK || ['top_k', 'num_experts_per_tok', 'moe_router_topk'].includes(key)
+    readsAs(spec.topK, names.topK)
       ? model.topK.value
-      : key === names.experts || ['num_experts', 'num_local_experts', 'n_routed_experts', 'num_moe_experts'].includes(key)
+      : readsAs(spec.experts, names.experts)
         ? model.experts.value
         : key === names.scoreFunc || ENUMS[key]?.includes('sigmoid')
           ? model.scoreFunc.value

@@ -22,7 +22,7 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, lines?: Line
     if (!containsOffset(spec.range, offset)) continue;
     const site = spec.sites.find((s) => containsOffset(s.keyRange, offset) || containsOffset(s.valueRange, offset));
     // The key a config is anchored at (`model_type` in a config.json) shows the whole summary, as a callee does.
-    if (site && containsOffset(spec.anchorRange, offset)) return { range: site.keyRange, markdown: `${keyLine(site)}\n\n${specMarkdown(spec, lines)}` };
+    if (site && containsOffset(spec.anchorRange, offset)) return { range: site.keyRange, markdown: `${keyLine(site, spec)}\n\n${specMarkdown(spec, lines)}` };
     if (site) return { range: site.keyRange, markdown: siteMarkdown(spec, site) };
     if (containsOffset(spec.anchorRange, offset)) return { range: spec.anchorRange, markdown: specMarkdown(spec, lines) };
   }
@@ -37,13 +37,16 @@ const ROUTING_ORDER_FIELDS = ['scoreFunc', 'normalize', 'topK', 'order'] as cons
  * key means, and the config's semantics on one line. The whole summary (what is not written and where its
  * value comes from) is the callee's hover and `inspect`'s.
  */
-function keyLine(site: Site): string {
+function keyLine(site: Site, spec?: RouterSpec): string {
+  // `top_k` beside a router that reads another key is text generation's top-k sampling (a config.json's
+  // `"top_k": 50`, Megatron's inference `--top_k`), not the router's.
+  if (spec && site.key === 'top_k' && !spec.topK.sites.includes(site)) return `**${codeSpan(site.key)}** — top-k sampling of text generation, not the router's top-k (${codeSpan(spec.keyNames.topK)}).`;
   return `**${codeSpan(site.key)}** — ${FIELD_DOCS[site.key] ?? 'not a routing key MoE Lens interprets.'}`;
 }
 
 function siteMarkdown(spec: RouterSpec, site: Site): string {
   // One line at the hover's width: the recognised model is the callee's hover (and a finding's evidence).
-  const out = [keyLine(site), '', `Semantics of ${codeSpan(spec.name)}: ${semanticsLabel(spec)}.`];
+  const out = [keyLine(site, spec), '', `Semantics of ${codeSpan(spec.name)}: ${semanticsLabel(spec)}.`];
   const equivalent = equivalenceNote(spec);
   if (equivalent && ROUTING_ORDER_FIELDS.some((field) => spec[field].sites.includes(site))) out.push('', `Equivalent: ${equivalent}.`);
   return out.join('\n');
