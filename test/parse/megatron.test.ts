@@ -114,6 +114,12 @@ describe('Megatron dialects', () => {
     // What `echo` prints is text: aliyun/aicb @23eec3c scripts/megatron_gpt.sh l.30-63, its usage().
     const usage = 'usage() {\n  echo "Usage: \\$0 [options]\n      --moe_router_topk         Number of experts to route to for each token.\n      --num_experts          Number of experts in the MoE model.  \n      -h, --help                Display this help and exit"1>&2; exit 1;\n}\n';
     assert.deepEqual(analyzeMegatronArgs(usage, 'megatron_gpt.sh').specs, []);
+    // … unless what it prints goes on to run: piped to a scheduler or a shell, or written to a job file (sweep 36).
+    const launch = 'torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 4';
+    for (const script of [`echo "#!/bin/bash\n${launch}" | sbatch\n`, `printf '%s\\n' "${launch}" > job.sh\nbash job.sh\n`, `echo "${launch}" | tee job.sh\n`, `echo "${launch}" >> run.sh\n`]) {
+      assert.equal(analyzeMegatronArgs(script, 'x.sh').specs[0]?.topK.value, 4, script);
+    }
+    assert.deepEqual(analyzeMegatronArgs(`echo "${launch}" 1>&2\n`, 'x.sh').specs, [], 'shown on stderr: text');
     assert.equal(analyzeMegatronArgs('ARGS="--num-experts 8 --moe-router-topk 2"\ntorchrun pretrain_gpt.py $ARGS\n', 'x.sh').specs[0]!.experts.value, 8, 'a variable\'s string is still read');
     const [npu] = analyzeMegatronArgs('export HCCL_CONNECT_TIMEOUT=3600\ntorchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4\n', 'pretrain_npu.sh').specs;
     assert.equal((npu!.launch as { framework?: string }).framework, 'mindspeed');

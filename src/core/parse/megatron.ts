@@ -122,8 +122,9 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
       continue;
     }
     const quote = raw.search(/["']/);
-    // What `echo` or `printf` prints is text (a usage line's `--num-experts NUM`), not flags of a launch.
-    if (assignment === null && quote >= 0 && PRINTS.has(words[(heads ??= commandHeads(text, words))[index]!]!.text)) {
+    // What `echo` or `printf` prints is text (a usage line's `--num-experts NUM`), not flags of a launch; unless the
+    // output goes on to run (`echo "…" | sbatch`, `echo "…" > job.sh`), where it is read as before.
+    if (assignment === null && quote >= 0 && PRINTS.has(words[(heads ??= commandHeads(text, words))[index]!]!.text) && !outputRuns(text, word.end)) {
       out.push(word);
       continue;
     }
@@ -142,6 +143,17 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
 }
 
 const PRINTS: ReadonlySet<string> = new Set(['echo', 'printf']);
+
+/**
+ * Whether what a command prints from `from` on is piped (`| sbatch`, `| bash`, `| tee job.sh`) or written to a file
+ * (`> job.sh`, `>> run.sh`), read up to the end of its line: output that may run. A redirect to another descriptor
+ * (`1>&2`, aicb's usage text) is still text shown to the user.
+ */
+function outputRuns(text: string, from: number): boolean {
+  const newline = text.indexOf('\n', from);
+  const rest = text.slice(from, newline < 0 ? text.length : newline).split(/;|&&|\|\|/)[0]!;
+  return /(^|[^|])\|(?!\|)/.test(rest) || />>?\s*(?!&)[^\s&]/.test(rest.replace(/\d?>&\d/g, ''));
+}
 
 /** For each word, the index of the first word of its simple command (a `;`, `|`, `&` or newline ends one). */
 function commandHeads(text: string, words: readonly ShellWord[]): number[] {
