@@ -246,7 +246,7 @@ describe('real-world corpus', () => {
     assert.deepEqual(names(`${head}/gpt_oss/config_registry.py`), ['gpt_oss_debugmodel', 'gpt_oss_debugmodel_flex', 'gpt_oss_20b', 'gpt_oss_120b']);
     // … and a learned bias from a builder's default says where it comes from, not "is set".
     const qwen3 = join(CORPUS, `${head}/qwen3/__init__.py`);
-    assert.deepEqual(lintText(qwen3, readFileSync(qwen3, 'utf8'), project).diagnostics.map((d) => d.message.match(/\(`load_balance_coeff` [^)]*\)/)?.[0]), ['(`load_balance_coeff` is 0.001 in config_utils.py)', '(`load_balance_coeff` is 0.001 in config_utils.py)']);
+    assert.deepEqual(lintText(qwen3, readFileSync(qwen3, 'utf8'), project).diagnostics.map((d) => d.detail?.match(/learned: `load_balance_coeff` [^.]*\.\d+ in config_utils\.py/)?.[0]), ['learned: `load_balance_coeff` is 0.001 in config_utils.py', 'learned: `load_balance_coeff` is 0.001 in config_utils.py']);
     assert.deepEqual(names(`${head}/qwen3/config_registry.py`), ['qwen3_debugmodel_moe_param_groups', 'qwen3_30b_a3b', 'qwen3_moe_debug', 'qwen3_moe_deepep']);
     // Jobs that quantise with torchtitan's float8 / MXFP8 converters (`config = c.build().convert(config)`) keep
     // their router, and are listed.

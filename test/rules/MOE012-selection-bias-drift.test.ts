@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lintText } from '../../src/core/lint';
 import { selectionBiasDrift } from '../../src/core/rules/MOE012-selection-bias-drift';
 import { DEEPSEEK_PY, GPT_OSS_PY, IMPORT_MOE_ARGS, TORCHTITAN_PROJECT, runRuleTests } from '../rule-tester';
 
@@ -26,4 +29,12 @@ runRuleTests(selectionBiasDrift, {
       output: IMPORT_MOE_ARGS + flavor('num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=None'),
     },
   ],
+});
+
+describe('MOE012 message', () => {
+  it('is one short sentence for the Problems row (≤ 100 characters); how the bias is learned and why it matters go to the detail', () => {
+    const [finding] = lintText(GPT_OSS_PY, flavor('num_experts=32, top_k=4, score_func="softmax", route_norm=True, load_balance_coeff=1e-3')).diagnostics.filter((d) => d.code === 'MOE012');
+    assert.ok(finding && finding.message.length <= 100, finding?.message);
+    assert.match(finding.detail ?? '', /The bias is learned: `load_balance_coeff` is set\. During fine-tuning it moves every step/);
+  });
 });

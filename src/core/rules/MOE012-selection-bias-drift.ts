@@ -12,8 +12,7 @@ export const selectionBiasDrift = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    drift:
-      '{model}\'s published router has no selection bias, but this config learns one ({how}): during fine-tuning the chosen experts drift away from the ones the checkpoint was trained with',
+    drift: 'This config learns a selection bias, which {model}\'s published router does not have',
   },
   fix: { availability: 'sometimes', kinds: { biasOff: { title: 'Set `{key}` to {value}', safety: 'unsafe' } } },
   docs: {
@@ -44,6 +43,7 @@ export const selectionBiasDrift = {
     context.report({
       messageId: 'drift',
       data: { model: claim.model.id, how },
+      detail: `The bias is learned: ${how}. During fine-tuning it moves every step, and the experts each token is sent to drift away from the ones the checkpoint was trained with. Recognised as ${claim.model.id} by ${claim.evidence}.`,
       range: fieldRange(spec, field),
       fixes: spec.framework === 'torchtitan' ? [{ kind: 'biasOff', data: { key, value: context.formatValue(off) }, edits: context.setField(spec, field, key, off) }] : [],
     });

@@ -117,7 +117,7 @@ export const histcExpertCounts = {
   since: '0.2.0',
   scope: 'python-source',
   messages: {
-    histc: '`histc` counts tokens per expert from integer ids: it fails on CPU; `torch.bincount` counts them exactly',
+    histc: '`histc` on integer expert ids fails on CPU; `torch.bincount` counts them exactly',
   },
   fix: { availability: 'sometimes', kinds: { bincount: { title: 'Count with `torch.bincount(…, minlength={bins})`', safety: 'unsafe' } } },
   docs: {
