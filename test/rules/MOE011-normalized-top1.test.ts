@@ -11,7 +11,7 @@ runRuleTests(normalizedTop1, {
       name: 'route_norm with top_k 1',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=16, top_k=1, score_func="sigmoid", route_norm=True)\n',
-      errors: [{ messageId: 'allOnes', text: 'True', severity: 'info' }],
+      errors: [{ messageId: 'allOnes', text: 'True', severity: 'info', includes: ['makes every weight 1', 'divides it by itself'] }],
       output: 'a = MoEArgs(num_experts=16, top_k=1, score_func="sigmoid", route_norm=False)\n',
     },
     {

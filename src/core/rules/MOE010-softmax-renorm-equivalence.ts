@@ -11,8 +11,7 @@ export const softmaxRenormEquivalence = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    equivalentUntilBias:
-      'softmax, top-{k}, then `{key}` matches top-{k}-then-softmax (GPT-OSS style) only while the learned selection bias is zero; once `{biasKey}` updates it, the chosen experts differ',
+    equivalentUntilBias: '`{key}` after softmax and top-{k} matches GPT-OSS\'s order only while the learned bias is zero',
   },
   fix: { availability: 'none' },
   docs: {
@@ -31,7 +30,8 @@ export const softmaxRenormEquivalence = {
     const key = spec.normalize.sites[spec.normalize.sites.length - 1]!.key;
     context.report({
       messageId: 'equivalentUntilBias',
-      data: { k: spec.topK.value!, key, biasKey: spec.keyNames.selectionBias ?? 'the bias' },
+      data: { k: spec.topK.value!, key },
+      detail: `Softmax, top-${spec.topK.value}, then renormalising the ${spec.topK.value} weights is the same router as top-${spec.topK.value} on the logits, then softmax over those ${spec.topK.value} (GPT-OSS's order), only while the learned selection bias is zero: once ${spec.keyNames.selectionBias ? `\`${spec.keyNames.selectionBias}\`` : 'the bias'} updates it, the chosen experts differ.`,
       range: fieldRange(spec, spec.normalize),
     });
   },

@@ -10,7 +10,7 @@ export const normalizedTop1 = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    allOnes: '`{key}` with top-1 routing divides each weight by itself: every weight becomes 1 and the router gets no gradient through it',
+    allOnes: '`{key}` with top-1 routing makes every weight 1: the router gets no gradient through it',
   },
   fix: { availability: 'always', kinds: { noRenorm: { title: 'Set `{key}` to {value}', safety: 'unsafe' } } },
   docs: {
@@ -28,6 +28,7 @@ export const normalizedTop1 = {
     context.report({
       messageId: 'allOnes',
       data: { key },
+      detail: 'Renormalising one weight divides it by itself (w / (w + 1e-20)), so every expert output is weighted 1 whatever the score, and no gradient reaches the router through the weight.',
       range: fieldRange(spec, spec.normalize),
       fixes: [{ kind: 'noRenorm', data: { key, value: context.formatValue(false) }, edits: context.replaceSites(spec.normalize.sites, false) }],
     });
