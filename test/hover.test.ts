@@ -25,6 +25,9 @@ describe('hovers', () => {
     assert.match(hoverAt(analysis, text.indexOf('"top_k"') + 2)!.markdown, /^\*\*`top_k`\*\* — top-k sampling of text generation, not the router's top-k \(`num_experts_per_tok`\)/);
     assert.equal(completionsAt('config.json', text, text.indexOf('50'), analysis), undefined);
     assert.deepEqual(completionsAt('config.json', text, text.indexOf(': 8,') + 2, analysis)?.entries.map((e) => e.detail), ['published kimi-k2']);
+    // A torchtitan `top_k` is the router's (its field's sites are the call's keywords, read through the flavor table).
+    const flavors = 'gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(num_experts=128, top_k=8, score_func="softmax")),\n}\n';
+    assert.match(hoverAt(analyzeDocument('torchtitan/models/gpt_oss/__init__.py', flavors), flavors.indexOf('top_k') + 1)!.markdown, /^\*\*`top_k`\*\* — Experts each token is routed to/);
   });
 
   it('the callee shows where every value not written comes from, unknown ones included', () => {

@@ -40,7 +40,7 @@ const ROUTING_ORDER_FIELDS = ['scoreFunc', 'normalize', 'topK', 'order'] as cons
 function keyLine(site: Site, spec?: RouterSpec): string {
   // `top_k` beside a router that reads another key is text generation's top-k sampling (a config.json's
   // `"top_k": 50`, Megatron's inference `--top_k`), not the router's.
-  if (spec && site.key === 'top_k' && !spec.topK.sites.includes(site)) return `**${codeSpan(site.key)}** — top-k sampling of text generation, not the router's top-k (${codeSpan(spec.keyNames.topK)}).`;
+  if (spec && spec.dialect === 'hf-json' && site.key === 'top_k' && !spec.topK.sites.some((s) => s.keyRange.start === site.keyRange.start)) return `**${codeSpan(site.key)}** — top-k sampling of text generation, not the router's top-k (${codeSpan(spec.keyNames.topK)}).`;
   return `**${codeSpan(site.key)}** — ${FIELD_DOCS[site.key] ?? 'not a routing key MoE Lens interprets.'}`;
 }
 
