@@ -172,7 +172,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron DeepSeek-V2 (softmax over all experts, no renormalisation) launched without --moe-router-pre-softmax',
       file: 'deepseek-v2.sh',
       code: 'python pretrain_gpt.py --num-layers 60 --hidden-size 5120 --num-experts 160 --moe-router-topk 6 --moe-router-num-groups 8 --moe-router-group-topk 3 --moe-router-topk-scaling-factor 16.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (default from Megatron post-softmax default), but deepseek-v2-236b does not renormalise the top-k weights'] }],
+      errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (its default), but deepseek-v2-236b does not renormalise the top-k weights', 'the default comes from Megatron post-softmax default'] }],
       output: null,
     },
     {
@@ -233,7 +233,7 @@ runRuleTests(publishedModelMismatch, {
       file: GPT_OSS_PY,
       project: TORCHTITAN_PROJECT,
       code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True, gate_bias=True'),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['default from MoEArgs.score_func'] }],
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['the default comes from MoEArgs.score_func'] }],
       output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, route_norm=True, gate_bias=True, score_func="softmax"'),
     },
     {
@@ -250,7 +250,7 @@ runRuleTests(publishedModelMismatch, {
       file: GPT_OSS_PY,
       project: TORCHTITAN_PROJECT,
       code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (default from MoEArgs.gate_bias)', 'has a bias on its router gate'] }],
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (its default)', 'the default comes from MoEArgs.gate_bias', 'has a bias on its router gate'] }],
       output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True, gate_bias=True'),
     },
     {
@@ -286,7 +286,7 @@ runRuleTests(publishedModelMismatch, {
       file: DEEPSEEK_PY,
       project: TORCHTITAN_PROJECT,
       code: IMPORT_MOE_ARGS + 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, score_func="sigmoid", route_norm=True, route_scale=2.5)),\n}\n',
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`num_expert_groups` is None (default from MoEArgs.num_expert_groups)', 'splits experts into 8 groups and keeps 4 per token'] }],
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`num_expert_groups` is None (its default)', 'the default comes from MoEArgs.num_expert_groups', 'splits experts into 8 groups and keeps 4 per token'] }],
       output: IMPORT_MOE_ARGS + 'deepseekv3_args = {\n    "671B": DeepSeekV3ModelArgs(dim=7168, n_layers=61, moe_args=MoEArgs(num_experts=256, top_k=8, score_func="sigmoid", route_norm=True, route_scale=2.5, num_expert_groups=8, num_limited_groups=4)),\n}\n',
     },
     {
@@ -305,7 +305,7 @@ runRuleTests(publishedModelMismatch, {
       code:
         '@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n\n\n' +
         DEEPSEEK_EXAMPLE.slice(DEEPSEEK_EXAMPLE.indexOf('deepseekv3_args'), DEEPSEEK_EXAMPLE.indexOf('            top_k=8,')),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (default from MoEArgs.top_k)'] }],
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`top_k` is 1 (its default)', 'the default comes from MoEArgs.top_k'] }],
       output: null,
     },
     {
@@ -319,7 +319,7 @@ runRuleTests(publishedModelMismatch, {
           messageId: 'mismatch',
           text: '"model_type"',
           severity: 'warning',
-          includes: ['`n_group` is 8 (its default), but kimi-k2 limits no token to expert groups (n_group 1, topk_group 1); this keeps 4 of 8', 'Not written; the default comes from Kimi-K2 configuration_deepseek.py', '"topk_group": 1'],
+          includes: ['`n_group` is 8 (its default), but kimi-k2 limits no token to expert groups (n_group 1, topk_group 1); this one keeps 4 of 8 groups', 'Not written; the default comes from Kimi-K2 configuration_deepseek.py', '"topk_group": 1'],
         },
       ],
       output: '{\n  "model_type": "kimi_k2",\n  "num_hidden_layers": 61,\n  "hidden_size": 7168,\n  "n_routed_experts": 384,\n  "num_experts_per_tok": 8,\n  "routed_scaling_factor": 2.827,\n  "n_group": 1,\n  "topk_group": 1\n}\n',
@@ -342,7 +342,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron DeepSeek-V3 launch that writes every flag it passes, without --moe-router-score-function: Megatron\'s softmax default',
       file: 'deepseek-v3.sh',
       code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`moe_router_score_function` is softmax (default from Megatron moe_router_score_function default), but deepseek-v3-671b scores experts with sigmoid'] }],
+      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`moe_router_score_function` is softmax (its default), but deepseek-v3-671b scores experts with sigmoid'] }],
       output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear --moe-router-score-function sigmoid\n',
     },
     {

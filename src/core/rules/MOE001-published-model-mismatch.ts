@@ -21,13 +21,12 @@ function evidenceOf(recognisedBy: string, fact: Fact<unknown>): string {
 const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtsoftplus'];
 
 /**
- * "(default from MoEArgs.top_k)" after an unwritten value. A long origin (a config class's source and line) would
- * push the finding out of the Problems row (issue #12): the message then says "(its default)" and the origin goes
- * to the detail, which the hover shows.
+ * "(its default)" after an unwritten value, and its origin (MoEArgs.top_k, a config class's source and line) in the
+ * detail, which the hover shows: the origin in the message pushed the finding out of the Problems row (issue #12).
  */
 function defaultNote(field: Field<unknown>): { note: string; detail?: string } {
   const label = field.defaultFrom?.label ?? 'the framework';
-  return label.length <= 48 ? { note: `(default from ${label})` } : { note: '(its default)', detail: `Not written; the default comes from ${label}.` };
+  return { note: '(its default)', detail: `Not written; the default comes from ${label}.` };
 }
 
 /** The detail of a finding: the origin of a default it names, then the evidence. */
@@ -150,7 +149,7 @@ export const publishedModelMismatch = {
       // Groups that limit each token (8 groups, 4 kept), where the published router has none (1 group, 1 kept).
       const { count, selected } = spec.groups;
       if (count.value !== undefined && selected.value !== undefined && selected.value < count.value) {
-        const describe = `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this keeps ${selected.value} of ${count.value}`;
+        const describe = `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this one keeps ${selected.value} of ${count.value} groups`;
         groupsFinding(spec.groups, { key: keyOf(count, keys.groupsCount), actual: String(count.value), fact: model.noGroupLimit, describe, published: { count: 1, selected: 1 } }, keys.groupsCount, keys.groupsSelected);
       }
     } else if (model.groups && spec.groups) {
