@@ -263,7 +263,7 @@ async function start(): Promise<void> {
     const compareRouter = subject.comparisons.find((c) => c.id === controls.compare);
     if (weights) {
       // DeepSeek-V4's hash layers route by token id, not by this router: not shown as its layers (weightsBar says so).
-      const w = withoutLayers(weights, subject.tokenIdLayers?.layers ?? []);
+      const w = routedWeights(weights, subject.tokenIdLayers?.layers ?? []);
       if (w.layers.length === 0) throw new Error(`every layer of the checkpoint routes by token id, not by this router (${subject.tokenIdLayers!.source}).`);
       // A published model's bias is part of its router; a bias training learns starts at zero (route.ts does the same).
       if (subject.router.config.selectionBias && !w.selectionBias && subject.learnedSelectionBias !== true) throw new Error(missingSelectionBias(w.convention, w.layers[0]!, w.names));
@@ -549,6 +549,15 @@ function renderFooter(): void {
   const load = custom('vscode-button', { id: 'load-weights', secondary: '', title: 'Route through a checkpoint\'s own routers, every layer: a .safetensors file or a sharded checkpoint (only the router tensors are read)' }, 'Load router weights…');
   load.addEventListener('click', () => send({ type: 'preview/pick-weights', body: {} }));
   footer.replaceChildren(load, copy, exportButton);
+}
+
+/** The last checkpoint without its token-id layers: copied once, not on every run (a V4 checkpoint is ~180 MB). */
+let withoutTokenIdLayers: { readonly from: RouterWeights; readonly drop: string; readonly to: RouterWeights } | undefined;
+
+function routedWeights(loaded: RouterWeights, drop: readonly number[]): RouterWeights {
+  const key = drop.join(',');
+  if (withoutTokenIdLayers?.from !== loaded || withoutTokenIdLayers.drop !== key) withoutTokenIdLayers = { from: loaded, drop: key, to: withoutLayers(loaded, drop) };
+  return withoutTokenIdLayers.to;
 }
 
 /** The checkpoint's layers that route by token id, which the heatmap leaves out: one sentence, or nothing. */
