@@ -11,6 +11,7 @@ import { flagStringLaunches, mayHoldFlagStrings } from './parse/python-flag-stri
 import { analyzeMegatronBridgeYaml, looksLikeMegatronBridge } from './parse/megatron-bridge';
 import type { PythonDeclarations } from './parse/python/declarations';
 import { MAX_BRACKET_DEPTH, type ParsedPython } from './parse/python/syntax';
+import { firstNestedDeeper } from './text/brackets';
 import { analyzeTorchtitanPython } from './parse/torchtitan-python';
 import { analyzeTorchtitanToml, looksLikeTorchtitanJob } from './parse/torchtitan-toml';
 import type { ProjectIndex } from './project';
@@ -39,23 +40,8 @@ function moduleReader(project: ProjectIndex | undefined): ((path: string) => str
   return project && ((path) => (project.hasModule(path) ? project.textOf(path) : undefined));
 }
 
-/** Where a file's brackets first nest TOO_DEEP levels (outside quoted strings), for the note that says so; else 0. */
+/** Brackets a config's parser recurses on no deeper than this (outside quoted strings), for the note that says so. */
 const TOO_DEEP = 1000;
-function deepestBracket(text: string): number {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[' || c === '{' || c === '(') {
-      if (++depth >= TOO_DEEP) return i;
-    } else if (c === ']' || c === '}' || c === ')') depth = Math.max(0, depth - 1);
-  }
-  return 0;
-}
 
 export function analyzeDocument(file: string, text: string, project?: ProjectIndex, parsed?: ParsedPython): DocumentAnalysis {
   const kind = fileFormat(file);
@@ -129,7 +115,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
   } catch (error) {
     // A parser's recursion that ran out of stack: the file nests deeper than any config does (issue #14).
     if (error instanceof RangeError) {
-      const at = deepestBracket(text);
+      const at = firstNestedDeeper(text, TOO_DEEP - 1, true) ?? 0;
       return { dialect: undefined, specs: [], notes: [{ range: { start: at, end: at }, message: `MoE Lens did not analyse this file: it nests too deeply to read${at > 0 ? ` (${TOO_DEEP} brackets deep here)` : ''}.` }] };
     }
     return {

@@ -2,6 +2,7 @@
 import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import type { Literal } from '../../model/router-spec';
+import { firstNestedDeeper } from '../../text/brackets';
 import type { SourceRange } from '../../text/source';
 import { blankNewerSyntax } from './newer-syntax';
 
@@ -30,21 +31,7 @@ export const MAX_BRACKET_DEPTH = 25_000;
 
 /** The offset where bracket nesting first exceeds the limit (strings and comments not told apart: an upper bound). */
 function tooDeepAt(text: string): number | undefined {
-  // Nesting deeper than the limit needs more opening brackets than the limit: count them first with
-  // indexOf (native and fast), and walk the text character by character only when there are that many.
-  let opening = 0;
-  for (const bracket of ['(', '[', '{']) {
-    for (let at = text.indexOf(bracket); at >= 0 && opening <= MAX_BRACKET_DEPTH; at = text.indexOf(bracket, at + 1)) opening++;
-  }
-  if (opening <= MAX_BRACKET_DEPTH) return undefined;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 40 || c === 91 || c === 123) {
-      if (++depth > MAX_BRACKET_DEPTH) return i;
-    } else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
-  }
-  return undefined;
+  return firstNestedDeeper(text, MAX_BRACKET_DEPTH);
 }
 
 /**
