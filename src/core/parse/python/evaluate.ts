@@ -107,6 +107,13 @@ class ModuleScope {
   }
 }
 
+/** The name a member or subscript chain starts from (`config` in `config.moe["k"].top_k`), where it starts from one. */
+function chainRoot(node: SyntaxNode, text: string): string | undefined {
+  let root: SyntaxNode | null = node;
+  while (root?.name === 'MemberExpression') root = root.firstChild;
+  return root?.name === 'VariableName' ? nodeText(text, root) : undefined;
+}
+
 /**
  * A module's statements as Python runs them when the file is the program: its top level, with the body of an
  * `if __name__ == "__main__":` and of a `with` in their place (meta-pytorch/autoparallel @a54c252 examples/native_ds3/
@@ -274,9 +281,7 @@ export class PythonEvaluator {
       } else if (statement.name === 'AssignStatement' && target?.name === 'MemberExpression' && !entryKey) {
         this.execStatement(statement, frame);
         // An attribute assigned on a module-level object: the object as changed is the root's, and the name's.
-        let root: SyntaxNode | null = target;
-        while (root?.name === 'MemberExpression') root = root.firstChild;
-        const name = root?.name === 'VariableName' ? nodeText(scope.parsed.text, root) : undefined;
+        const name = chainRoot(target, scope.parsed.text);
         const index = name !== undefined ? assignedRoot.get(name) : undefined;
         const changed = name !== undefined ? frame.locals.get(name) : undefined;
         if (index !== undefined && changed && changed !== this.roots[index]!.value) {
@@ -841,10 +846,8 @@ export class PythonEvaluator {
    */
   private assignEntry(statement: SyntaxNode, target: SyntaxNode, value: PyValue | undefined, valueNode: SyntaxNode | undefined, frame: Frame): boolean {
     const { file, parsed } = frame.module;
-    let root: SyntaxNode = target;
-    while (root.name === 'MemberExpression' && root.firstChild) root = root.firstChild;
-    if (root.name !== 'VariableName') return false;
-    const name = nodeText(parsed.text, root);
+    const name = chainRoot(target, parsed.text);
+    if (name === undefined) return false;
     const held = frame.locals.get(name);
     if (held?.kind !== 'dict' && held?.kind !== 'list') return false;
     const said = `\`${clip(nodeText(parsed.text, statement))}\` (line ${frame.module.lineAt(statement.from)})`;
@@ -1267,10 +1270,9 @@ export class PythonEvaluator {
       return true;
     }
     // The object the call changes, where a local holds it: it may now hold any value for any attribute.
-    let root: SyntaxNode | null = target;
-    while (root?.name === 'MemberExpression') root = root.firstChild;
-    if (root?.name === 'VariableName' && frame.locals.get(nodeText(parsed.text, root))?.kind === 'object') {
-      frame.locals.set(nodeText(parsed.text, root), unknown(`\`${clip(nodeText(parsed.text, statement))}\` (line ${frame.module.lineAt(statement.from)}) sets an attribute MoE Lens cannot name`, traceAt(file, statement)));
+    const rootName = chainRoot(target, parsed.text);
+    if (rootName !== undefined && frame.locals.get(rootName)?.kind === 'object') {
+      frame.locals.set(rootName, unknown(`\`${clip(nodeText(parsed.text, statement))}\` (line ${frame.module.lineAt(statement.from)}) sets an attribute MoE Lens cannot name`, traceAt(file, statement)));
     }
     this.attributeAssignments.set(`${file}:${statement.from}`, false);
     return true;
