@@ -13,7 +13,7 @@ import { prepareOnnxRouter, type OrtLike, type PreparedRouter } from '../../core
 import { BalancingSimulation, biasUpdateFor, splitBatches, type BalancingStep } from '../../core/router/balancing';
 import type { RouterInputs } from '../../core/router/cpu-router';
 import { routerConfigFromSpec, type RouterConfig } from '../../core/router/router-config';
-import { CheckpointError, isVectorShape, missingSelectionBias } from '../../core/router/safetensors';
+import { CheckpointError, missingSelectionBias } from '../../core/router/safetensors';
 import { loadStats } from '../../core/router/stats';
 import { checkpointGateInputs, drawsWholeTokens, syntheticInputs, syntheticSelectionBiasNote, type Distribution, type SyntheticInputs } from '../../core/router/synthetic';
 import { LineIndex } from '../../core/text/source';
@@ -303,15 +303,10 @@ function buildInputs(args: RouteArguments, layer: number, spec: RouterSpec, conf
   const activations = args.activations !== undefined ? loadActivations(args.activations, layer, { experts: E, topK: config.topK }) : undefined;
   let hidden = args.hidden ?? spec.hidden.value ?? DEFAULT_HIDDEN;
   if (router) {
-    const [rows, columns] = router.weight.entry.shape;
-    if (router.weight.entry.shape.length !== 2 || rows !== E) {
-      throw new CheckpointError(`router weight "${router.names[0]}" has shape ${JSON.stringify(router.weight.entry.shape)}, but the config routes over ${E} experts (expected [${E}, hidden]).`);
-    }
+    // loadRouterTensors has checked every shape against the config's experts (checkRouterShape).
+    const columns = router.weight.entry.shape[1]!;
     if (args.hidden !== undefined && args.hidden !== columns) throw new CheckpointError(`--hidden ${args.hidden} disagrees with the router weight's hidden size ${columns}.`);
-    hidden = columns!;
-    for (const tensor of [router.bias, router.selectionBias]) {
-      if (tensor && !isVectorShape(tensor.entry.shape, E)) throw new CheckpointError(`"${tensor.entry.name}" has shape ${JSON.stringify(tensor.entry.shape)}; expected [${E}].`);
-    }
+    hidden = columns;
     // A bias the published model routes by is part of the checkpoint; a bias training learns starts at zero.
     if (config.selectionBias && !router.selectionBias && spec.selectionBias.value !== 'learned') throw new CheckpointError(missingSelectionBias(router.convention, layer, router.names));
     if (config.routerBias && !router.bias) throw new CheckpointError(`the config's router has a bias, but the checkpoint has no router bias for layer ${layer} (found ${router.names.join(', ')}).`);
