@@ -51,7 +51,8 @@ interface Dialect {
   readonly ownKeys?: readonly string[];
   /**
    * Other spellings the config class reads for the groups' or the renormalisation's key (its `attribute_map`): a
-   * file may write either, and two that disagree are an alias conflict (MOE009), as for the expert count.
+   * file may write either, and two that disagree are an alias conflict (MOE009), as for the expert count. Which one
+   * is read where both are written is SET_LAST's, as for the expert count.
    */
   readonly aliases?: Readonly<Record<string, readonly string[]>>;
   /** A top-k the router's code fixes whatever the file writes (PhiMoE's sparsemixer picks two): value and where. */
@@ -430,7 +431,7 @@ DIALECTS.kimi_linear = {
   normalize: { key: 'moe_renormalize', whenTrue: 'always', whenFalse: 'never', default: true, defaultLabel: `${KIMI_LINEAR}.norm_topk_prob = True, read as \`moe_renormalize\` (L70, L94)` },
   scale: { key: 'routed_scaling_factor', default: 2.446, defaultLabel: `${KIMI_LINEAR}.routed_scaling_factor = 2.446 (L85)` },
   // attribute_map (L68-75): the fields `norm_topk_prob` and `n_group` stand for these; a file may write either spelling,
-  // and where it writes both, these (set last) win (AutoConfig, sweep 34).
+  // and where it writes both, these win (set last: SET_LAST; AutoConfig, sweep 34).
   aliases: { moe_renormalize: ['norm_topk_prob'], num_expert_group: ['n_group'] },
   readScore: kimiLinearScore,
 };
@@ -1438,10 +1439,10 @@ function specFromSites(input: SpecInput): RouterSpec | undefined {
   /** For an unknown model_type, a router property the file does not spell out is unknown, not borrowed. */
   const unlessUnknown = <T>(field: Field<T>): Field<T> => (unknownType ? unknownUnlessWritten(field, unknownType) : field);
 
-  const spellings = (key: string): readonly string[] => [key, ...(dialect.aliases?.[key] ?? [])];
+  // A key's spellings in the order its reader takes them: of two written, the one the config class sets last wins
+  // (SET_LAST: KimiLinearConfig's attribute_map `moe_renormalize` over the field `norm_topk_prob`).
+  const spellings = (key: string): readonly string[] => readOrder(dialectName, [key, ...(dialect.aliases?.[key] ?? [])]);
   const normalizeSites = dialect.normalize.key ? sitesFor(spellings(dialect.normalize.key)) : [];
-  // Of two spellings, the one the config class sets last wins (KimiLinearConfig: its attribute_map's `moe_renormalize`
-  // over the field `norm_topk_prob`, as SET_LAST says for the expert count).
   const normalizeLiteral = dialect.normalize.key ? canonicalSite(normalizeSites, spellings(dialect.normalize.key))?.literal : undefined;
   const normalizeOn =
     normalizeLiteral?.kind === 'none'
@@ -1667,7 +1668,7 @@ function withUnknownGroups(groups: NonNullable<RouterSpec['groups']>, unknown: s
 }
 
 /**
- * The spellings of the expert count and top-k that a transformers 5.18.0 config class takes for another one and does
+ * The spellings of a routing value that a transformers 5.18.0 config class takes for another one and does
  * not declare as a field (its `attribute_map`, or a `__post_init__` that re-routes it): transformers sets them after
  * the fields (configuration_utils.py L138-175, L376-384, L517-520), so where a file writes both spellings, the model
  * runs with this one (sweep 34 loaded each pair with the config classes). A wrapper's are its text config's.
@@ -1682,7 +1683,7 @@ const SET_LAST: Readonly<Record<string, readonly string[]>> = (() => {
   put(['num_experts'], 'gpt_oss', 'mixtral', 'minimax', 'minimax_m2', 'minimax_m3_vl', 'minimax_m3_vl_text', 'openai_privacy_filter', 'deepseek_ocr2', 'deepseek_ocr2_text');
   put(['num_experts', 'num_experts_per_tok'], 'ernie4_5_moe', 'ernie4_5_vl_moe', 'ernie4_5_vl_moe_text');
   put(['num_local_experts', 'num_experts_per_tok'], 'hunyuan_v1_moe');
-  put(['num_experts', 'num_experts_per_token'], 'kimi_linear');
+  put(['num_experts', 'num_experts_per_token', 'moe_renormalize', 'num_expert_group'], 'kimi_linear');
   put(['moe_num_experts', 'moe_top_k'], 'step3p5', 'step3p7');
   return table;
 })();
