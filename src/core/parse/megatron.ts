@@ -124,7 +124,7 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
     const quote = raw.search(/["']/);
     // What `echo` or `printf` prints is text (a usage line's `--num-experts NUM`), not flags of a launch; unless the
     // output goes on to run (`echo "…" | sbatch`, `echo "…" > job.sh`), where it is read as before.
-    if (assignment === null && quote >= 0 && PRINTS.has(words[(heads ??= commandHeads(text, words))[index]!]!.text) && !outputRuns(text, word.end)) {
+    if (assignment === null && quote >= 0 && ARGUMENT_PRINTERS.has(words[(heads ??= commandHeads(text, words))[index]!]!.text) && !outputRuns(text, word.end)) {
       out.push(word);
       continue;
     }
@@ -142,7 +142,8 @@ export function scriptWords(text: string, start = 0, end = text.length, depth = 
   return out;
 }
 
-const PRINTS: ReadonlySet<string> = new Set(['echo', 'printf']);
+/** Commands that print their arguments (a here-document's printers are shell-words.ts's HEREDOC_PRINTERS). */
+const ARGUMENT_PRINTERS: ReadonlySet<string> = new Set(['echo', 'printf']);
 
 /**
  * Whether what a command prints from `from` on is piped (`| sbatch`, `| bash`, `| tee job.sh`) or written to a file

@@ -39,7 +39,7 @@ export function shellWords(text: string): ShellWord[] {
     if (ch === '\n' && heredocs.length > 0) {
       // A here-document `cat` prints without redirecting (a usage text) is text, not words of a command; one fed
       // to anything else (`sbatch <<EOF`, `cat > job.sh <<EOF`) may be a launch and is read as before.
-      const prints = skipsHeredocs && words.length > commandStart && PRINTS.has(words[commandStart]!.text) && !redirected;
+      const prints = skipsHeredocs && words.length > commandStart && HEREDOC_PRINTERS.has(words[commandStart]!.text) && !redirected;
       const bodyEnd = prints ? heredocEnd(text, i + 1, heredocs) : -1;
       if (prints && bodyEnd < 0) skipsHeredocs = false;
       heredocs.length = 0;
@@ -112,8 +112,8 @@ export function shellWords(text: string): ShellWord[] {
 /** `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`: whether tabs are stripped, and the delimiter (one of three groups). */
 const HEREDOC = /^<<(-?)[ \t]*(?:'([^'\n]+)'|"([^"\n]+)"|([A-Za-z_][A-Za-z0-9_]*))/;
 const MAX_DELIMITER = 64;
-/** Commands whose here-document is printed text. */
-const PRINTS: ReadonlySet<string> = new Set(['cat', 'echo', 'printf']);
+/** Commands whose here-document is printed text, or not read at all (echo and printf ignore their input). */
+const HEREDOC_PRINTERS: ReadonlySet<string> = new Set(['cat', 'echo', 'printf']);
 
 /**
  * Where the here-documents opened on a line end (the offset after the last one's delimiter line), given the
