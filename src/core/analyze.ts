@@ -19,7 +19,10 @@ import type { SourceRange } from './text/source';
 
 export interface ParseNote {
   readonly range: SourceRange;
+  /** What MoE Lens could not do, short enough for a Problems row (issue #12). */
   readonly message: string;
+  /** Why, and what to do about it: the hover, `--format json`, SARIF. */
+  readonly detail?: string;
 }
 
 export interface DocumentAnalysis {
@@ -31,6 +34,13 @@ export interface DocumentAnalysis {
 }
 
 const EMPTY: DocumentAnalysis = { dialect: undefined, specs: [], notes: [] };
+
+/** The note on a syntax error in a config MoE Lens still read: the parser's words, and that the read may be partial. */
+function readInPart(error: { readonly range: SourceRange; readonly message: string }): ParseNote {
+  const both = `${error.message}; the MoE config may be read only in part.`;
+  // A Problems row holds 100 characters (issue #12): a long parser message keeps its words, the consequence goes below.
+  return both.length <= 100 ? { range: error.range, message: both } : { range: error.range, message: `${error.message}.`, detail: 'The MoE config may be read only in part.' };
+}
 
 /**
  * A workspace Python module's text, for the Megatron checkout above a config (its router.py is looked for in every
@@ -58,7 +68,8 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       if (firstError && (result.specs.length > 0 || text.includes('MoEArgs') || text.includes('top_k'))) {
         notes.push({
           range: firstError,
-          message: 'MoE Lens could not parse this Python here (a syntax error, or syntax its parser does not read); router configs in the part it could not read are not checked.',
+          message: 'MoE Lens could not parse this Python here; configs in the part it could not read are not checked.',
+          detail: 'A syntax error, or syntax that its parser (the Lezer Python grammar) does not read.',
         });
       }
       // Megatron flags in Python strings (miles' `scripts/models/*.py`), read as the launch words they become.
@@ -83,14 +94,14 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       const modelArgs = project && result.specs.some((s) => isDeepSeekOfficial(s.framework)) ? deepseekModelArgsFields(file, project) : undefined;
       const specs = modelArgs ? result.specs.map((s) => (isDeepSeekOfficial(s.framework) ? withModelArgsCheck(s, s.sites, modelArgs) : s)) : result.specs;
       const dialect = specs[0]?.dialect ?? 'hf-json';
-      const notes = result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` }));
-      if (result.pythonRefuses && specs.length > 0) notes.push({ range: result.pythonRefuses.range, message: `${result.pythonRefuses.message}.` });
+      const notes = result.errors.slice(0, 1).map(readInPart);
+      if (result.pythonRefuses && specs.length > 0) notes.push({ range: result.pythonRefuses.range, message: `${result.pythonRefuses.message}.`, detail: result.pythonRefuses.detail });
       return { dialect, specs, notes };
     }
     if (kind === 'yaml' || kind === 'shell') {
       // A Megatron-Bridge ConfigContainer YAML (top-level `model:`, `comm_overlap:`, …); anything else as Megatron-LM's.
       const bridge = kind === 'yaml' && looksLikeMegatronBridge(text) ? analyzeMegatronBridgeYaml(text, file) : undefined;
-      if (bridge) return { dialect: 'megatron-yaml', specs: bridge.specs, notes: bridge.specs.length > 0 ? bridge.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [] };
+      if (bridge) return { dialect: 'megatron-yaml', specs: bridge.specs, notes: bridge.specs.length > 0 ? bridge.errors.slice(0, 1).map(readInPart) : [] };
       // A Primus model YAML may take every MoE value from the bases it `extends:` (mixtral_8x7B_v0.1.yaml).
       const extendsBases = kind === 'yaml' && /^extends\s*:/m.test(text);
       // A Primus experiment's Megatron module may take every MoE value from the model preset it names.
@@ -108,7 +119,7 @@ export function analyzeDocument(file: string, text: string, project?: ProjectInd
       const module = moduleReader(project);
       const result = kind === 'yaml' ? analyzeMegatronYaml(text, file, project && ((base) => project.relatedText(base)), module) : analyzeMegatronArgs(text, file, module);
       const dialect = kind === 'yaml' ? 'megatron-yaml' : 'megatron-args';
-      const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map((e) => ({ range: e.range, message: `${e.message}; the MoE config may be read only in part.` })) : [];
+      const notes = result.specs.length > 0 ? result.errors.slice(0, 1).map(readInPart) : [];
       const specs = kind === 'shell' && project ? withPaiRouters(result.specs, text, file, (path) => project.relatedText(path), programs) : result.specs;
       return { dialect, specs: [...specs], notes };
     }

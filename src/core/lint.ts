@@ -57,11 +57,13 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
     return {
       lines,
       analysis: { dialect: undefined, specs: [], notes: [] },
-      diagnostics: [parseNote(`MoE Lens skipped this file: ${Math.round(text.length / 1024)} KB is above the ${Math.round(limit / 1024)} KB limit (moeLens.lint.maxFileSizeKb, --max-file-size).`, { start: 0, end: 0 })],
+      diagnostics: [
+        parseNote(`MoE Lens skipped this file: ${Math.round(text.length / 1024)} KB is above the ${Math.round(limit / 1024)} KB limit.`, { start: 0, end: 0 }, 'The limit is the setting moeLens.lint.maxFileSizeKb in VS Code, --max-file-size for the CLI.'),
+      ],
     };
   }
   const analysis = analyzeDocument(file, text, project, options.parsed);
-  const diagnostics: Diagnostic[] = analysis.notes.map((note) => parseNote(note.message, note.range));
+  const diagnostics: Diagnostic[] = analysis.notes.map((note) => parseNote(note.message, note.range, note.detail));
   // Config rules need a config (or MOE002's constructors); source rules (MOE017) read any parsed Python file.
   const hasConfigs = analysis.specs.length > 0 || (analysis.declarations?.constructors.length ?? 0) > 0;
   const rules = (options.rules ?? ALL_RULES).filter((rule) => hasConfigs || (rule.scope === 'python-source' && analysis.python !== undefined));
@@ -90,7 +92,7 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
       seen.add(identity);
       // A hostile file must not flood the Problems panel (or memory): past the cap, one note says so.
       if (++reported > MAX_REPORTS_PER_RULE) {
-        if (reported === MAX_REPORTS_PER_RULE + 1) diagnostics.push(parseNote(`${rule.code} (${rule.name}) found more than ${MAX_REPORTS_PER_RULE} problems in this file; the rest are not shown.`, report.range));
+        if (reported === MAX_REPORTS_PER_RULE + 1) diagnostics.push(parseNote(`${rule.code} found more than ${MAX_REPORTS_PER_RULE} problems in this file; the rest are not shown.`, report.range, `${rule.code} is ${rule.name}.`));
         return;
       }
       diagnostics.push({
@@ -118,8 +120,8 @@ export function lintText(file: string, text: string, project: ProjectIndex = new
 }
 
 /** An information note located in the file, under MOE000 (parse problems, limits, a stopped analysis). */
-export function parseNote(message: string, range: SourceRange): Diagnostic {
-  return { code: PARSE_NOTE_CODE, ruleName: 'parse-note', severity: 'info', messageId: 'parseNote', message, range, fixes: [], related: [] };
+export function parseNote(message: string, range: SourceRange, detail?: string): Diagnostic {
+  return { code: PARSE_NOTE_CODE, ruleName: 'parse-note', severity: 'info', messageId: 'parseNote', message, ...(detail ? { detail } : {}), range, fixes: [], related: [] };
 }
 
 function fillTemplate(template: string, data: Report['data']): string {

@@ -163,7 +163,7 @@ export class DiagnosticsController implements vscode.Disposable {
     let result: Omit<DocumentResult, 'version'>;
     if (outcome.status === 'stopped') {
       // One located note, as for an oversized file: the file is not checked, and the user is told why.
-      result = { file, text, summary: NOTHING_READ, diagnostics: [parseNote(`${outcome.reason}.`, { start: 0, end: 0 })], lines };
+      result = { file, text, summary: NOTHING_READ, diagnostics: [parseNote(`${outcome.reason}.`, { start: 0, end: 0 }, 'The rest of the workspace is still checked.')], lines };
     } else {
       for (const failure of outcome.answer.ruleFailures) this.ruleFailed(failure.code, failure.name, failure.error);
       result = { file, text, summary: outcome.answer.summary, diagnostics: outcome.answer.diagnostics, lines };

@@ -92,7 +92,7 @@ describe('analysis worker and its budget', { skip: !existsSync(WORKER) && 'run `
     const analysis = client(60_000, 64);
     const stopped = await analysis.request({ kind: 'lint', file: 'file:///w/heavy.py', text: heavyFile() + heavyFile(), options: OPTIONS });
     assert.equal(stopped.status, 'stopped');
-    assert.match(stopped.status === 'stopped' ? stopped.reason : '', /more than the analysis's 64 MB of memory/);
+    assert.match(stopped.status === 'stopped' ? stopped.reason : '', /stopped analysing this file: it needed more than 64 MB \(moeLens\.lint\.memoryBudgetMb\)/);
     const next = await analysis.request({ kind: 'lint', file: 'file:///w/b.py', text: GPT_OSS, options: OPTIONS });
     assert.equal(next.status, 'answered', next.status === 'stopped' ? next.reason : '');
   });

@@ -70,6 +70,9 @@ describe('HF / DeepSeek / OpenAI JSON dialects', () => {
     assert.deepEqual(notes(`${base},\n}`), [['a trailing comma', '}']]);
     assert.deepEqual(notes(`${base}, "router_aux_loss_coef": NaN}`), []);
     assert.deepEqual(notes(`${base}}`), []);
+    const note = lintText('/w/m/config.json', `${base},\n}`).diagnostics.find((d) => d.code === 'MOE000')!;
+    assert.equal(note.message, "Python's json module refuses a trailing comma here; transformers cannot load this file.");
+    assert.match(note.detail ?? '', /^json\.JSONDecodeError: transformers' from_pretrained and DeepSeek's json\.load/);
   });
 
   it("reads HF Grok-1's and Hunyuan-A13B's transformers configs; a score function the code hard-codes is its default, not the file's differing key (helper sweep 32)", () => {

@@ -54,11 +54,13 @@ describe('torchtitan TOML job configs', () => {
   it('says so when the flavor or the model cannot be found, and on a TOML syntax error', () => {
     const missingFlavor = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "30B-A4B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.deepEqual(missingFlavor.specs, []);
-    assert.match(missingFlavor.notes[0]!.message, /Flavor "30B-A4B" is not one MoE Lens found in __init__\.py \(it has: 30B-A3B\); its router is not checked\. Did you mean "30B-A3B"\?/);
+    assert.match(missingFlavor.notes[0]!.message, /^Flavor "30B-A4B" is not one MoE Lens found in __init__\.py; its router is not checked\. Did you mean "30B-A3B"\?$/);
+    assert.equal(missingFlavor.notes[0]!.detail, 'repo/torchtitan/models/qwen3/__init__.py has: 30B-A3B.', 'the flavors it has go to the hover');
     const farOff = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "235B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.doesNotMatch(farOff.notes[0]!.message, /Did you mean/, 'no suggestion when nothing is close');
     const missingModel = analyzeTorchtitanToml(JOB.replace('"qwen3"', '"llama9"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
-    assert.match(missingModel.notes[0]!.message, /could not find model "llama9"'s flavors/);
+    assert.match(missingModel.notes[0]!.message, /^Model "llama9"'s flavors are not in this workspace; its router is not checked\.$/);
+    assert.match(missingModel.notes[0]!.detail ?? '', /looked for torchtitan\/models\/llama9\/__init__\.py in the folders above this job file/);
     // A dense model has no router to miss (Doraemonzzz/torchtitan_plugin @224600d config/llama/*.toml; sweep 35).
     for (const dense of ['llama', 'llama2', 'llama3', 'flux']) {
       assert.deepEqual(analyzeTorchtitanToml(JOB.replace('"qwen3"', `"${dense}"`), 'repo/config/llama/x.toml', project).notes, [], dense);

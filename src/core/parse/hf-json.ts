@@ -15,7 +15,7 @@ export interface JsonAnalysis {
   readonly specs: RouterSpec[];
   readonly errors: { range: SourceRange; message: string }[];
   /** Where the file, read whole, is still no JSON Python's json module loads (a comment, a trailing comma). */
-  readonly pythonRefuses?: { range: SourceRange; message: string };
+  readonly pythonRefuses?: { range: SourceRange; message: string; detail: string };
 }
 
 /** Keys that mark a JSON object as an MoE config. */
@@ -925,13 +925,17 @@ export function analyzeHfJson(text: string, file: string): JsonAnalysis {
  * `from_pretrained` and DeepSeek's `json.load` cannot load the file: a comment or a trailing comma (NaN and Infinity
  * it takes).
  */
-function pythonRefusal(asPython: ReturnType<typeof readableAsPython>): { range: SourceRange; message: string } | undefined {
+function pythonRefusal(asPython: ReturnType<typeof readableAsPython>): { range: SourceRange; message: string; detail: string } | undefined {
   const strict: ParseError[] = [];
   parseTree(asPython.text, strict, { allowTrailingComma: false, disallowComments: true });
   const first = strict.find((e) => !asPython.fromNaN(e));
   if (!first) return undefined;
   const what = first.error === 10 ? 'a comment' : 'a trailing comma';
-  return { range: { start: first.offset, end: first.offset + Math.max(1, first.length) }, message: `Python's json module refuses ${what} here (json.JSONDecodeError): transformers' from_pretrained and DeepSeek's json.load cannot load this file` };
+  return {
+    range: { start: first.offset, end: first.offset + Math.max(1, first.length) },
+    message: `Python's json module refuses ${what} here; transformers cannot load this file`,
+    detail: "json.JSONDecodeError: transformers' from_pretrained and DeepSeek's json.load read the file with Python's json module, which takes NaN and Infinity but no comment or trailing comma.",
+  };
 }
 
 

@@ -951,7 +951,8 @@ export function yamlError(error: { readonly code: string; readonly message: stri
   const range = { start: error.pos[0], end: error.pos[1] };
   if (error.code === 'MULTIPLE_DOCS') return { range, message: 'this YAML holds more than one document (a `---` line here): MoE Lens reads the first' };
   if (/Maximum call stack size exceeded/.test(error.message)) return { range, message: 'this YAML nests too deeply to read here' };
-  return { range, message: `YAML syntax error: ${error.message.split('\n')[0]}` };
+  // The `yaml` library ends its message with the position, which the range already gives.
+  return { range, message: `YAML syntax error: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` };
 }
 
 /** The top-level keys of a YAML map as sites (file set for another file than the config's). */

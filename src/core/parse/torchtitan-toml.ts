@@ -15,7 +15,7 @@ import { baseName, foldersAbove } from '../text/paths';
 
 export interface TomlAnalysis {
   readonly specs: RouterSpec[];
-  readonly notes: { range: SourceRange; message: string }[];
+  readonly notes: { range: SourceRange; message: string; detail?: string }[];
 }
 
 export function looksLikeTorchtitanJob(text: string): boolean {
@@ -165,7 +165,10 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
   if (!source || !parsed) {
     // Llama 1–3 (torchtitan's llama3, a plugin's `llama`/`llama2`) and Flux have no router: nothing to say it misses.
     if (DENSE_MODELS.test(name.value)) return { specs: [], notes: [] };
-    return { specs: [], notes: [{ range: name.range, message: `MoE Lens could not find model "${name.value}"'s flavors (torchtitan/models/${name.value}/__init__.py) above this job file; its router is not checked.` }] };
+    return {
+      specs: [],
+      notes: [{ range: name.range, message: `Model "${name.value}"'s flavors are not in this workspace; its router is not checked.`, detail: `MoE Lens looked for torchtitan/models/${name.value}/__init__.py in the folders above this job file.` }],
+    };
   }
   const flavors = analyzeTorchtitanPython(parsed.text, source, project, parsed).specs;
   const chosen = flavors.find((s) => spelling(s.name) === spelling(flavor.value));
@@ -175,7 +178,10 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
     const known = flavors.map((s) => s.name).join(', ');
     const meant = onlyNear(spelling(flavor.value), flavors.map((s) => spelling(s.name)));
     const suggestion = meant === undefined ? '' : ` Did you mean "${flavors.find((s) => spelling(s.name) === meant)!.name}"?`;
-    return { specs: [], notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${baseName(source)}${known ? ` (it has: ${known})` : ''}; its router is not checked.${suggestion}` }] };
+    return {
+      specs: [],
+      notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${baseName(source)}; its router is not checked.${suggestion}`, detail: known ? `${source} has: ${known}.` : `MoE Lens found no flavor in ${source}.` }],
+    };
   }
   const layout = parallelismSites(text);
   const custom = tableSites(text, 'job', 'job.').find((site) => site.key === 'job.custom_config_module');

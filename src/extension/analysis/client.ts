@@ -117,7 +117,7 @@ export class AnalysisClient {
     const worker = this.ensureWorker();
     const allowance = this.fresh ? STARTUP_ALLOWANCE_MS : 0;
     this.fresh = false;
-    const timer = setTimeout(() => this.stop(`MoE Lens stopped analysing this file after ${this.budget.timeMs} ms (moeLens.lint.timeBudgetMs); the rest of the workspace is still checked`), this.budget.timeMs + allowance);
+    const timer = setTimeout(() => this.stop(`MoE Lens stopped analysing this file after ${this.budget.timeMs} ms (moeLens.lint.timeBudgetMs)`), this.budget.timeMs + allowance);
     this.inFlight = { pending, timer, started: Date.now() };
     worker.postMessage({ type: 'request', id: pending.id, request: pending.request } satisfies HostToWorker);
   }
@@ -133,7 +133,7 @@ export class AnalysisClient {
       if (worker !== this.worker) return;
       const reason =
         error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? `MoE Lens stopped analysing this file: it needed more than the analysis's ${this.budget.memoryMb} MB of memory; the rest of the workspace is still checked`
+          ? `MoE Lens stopped analysing this file: it needed more than ${this.budget.memoryMb} MB (moeLens.lint.memoryBudgetMb)`
           : `MoE Lens could not analyse this file: its analysis worker failed (${error.message})`;
       this.log(`analysis worker: ${error.code ?? ''} ${error.message}`);
       this.stop(reason);
