@@ -4,6 +4,7 @@ import { analyzeDocument } from '../src/core/analyze';
 import { codeSpan, hoverAt } from '../src/core/hover';
 import { completionsAt } from '../src/core/complete';
 import { ProjectIndex } from '../src/core/project';
+import { LineIndex } from '../src/core/text/source';
 
 describe('hovers', () => {
   const text = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=4, score_func="softmax", route_norm=True),\n}\n';
@@ -34,7 +35,9 @@ describe('hovers', () => {
     const hover = hoverAt(analysis, text.indexOf('MoEArgs') + 1)!;
     assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\* \(flavor "120b"\)/);
     // `MoEArgs` is not imported: its defaults are not guessed, and the hover says so.
-    assert.match(hover.markdown, /`load_balance_coeff` \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace/);
+    // Fields with one reason share its line (issue #12: a line each did not fit a 900 px window).
+    assert.match(hover.markdown, /^- `topk_before_score` \?, `route_scale` \?, `num_expert_groups` \?, `num_limited_groups` \?, `load_balance_coeff` \? — unknown, each: no keyword sets it and the default of MoEArgs is not in the workspace$/m);
+    assert.match(hover.markdown, /^- gate bias \? — unknown: no keyword sets `gate_bias` and the default of MoEArgs is not in the workspace$/m);
   });
 
   it('a job file\'s flavor: what the job trains, and a pointer to the flavor (its hover has each value\'s source)', () => {
@@ -73,5 +76,17 @@ describe('hovers', () => {
     const hover = hoverAt(hostile, text.indexOf('MoEArgs') + 1)!;
     assert.match(hover.markdown, /\*\*MoE Lens\*\* · ``a`\[x\]\(https:\/\/evil\.example\)`b``/);
     assert.equal(codeSpan('`x'), '`` `x ``');
+  });
+  it('names a key as the file spells it, and places a value resolved in the same file by line, not by path (issue #12)', () => {
+    const script = '#!/bin/bash\nEXPERTS=64\ntorchrun pretrain_gpt.py --num-experts $EXPERTS --moe-router-topk 2 --moe-router-score-function sigmoid\n';
+    const file = '/w/repo/train.sh';
+    const launch = analyzeDocument(file, script);
+    const lines = new LineIndex(script);
+    assert.match(hoverAt(launch, script.indexOf('--moe-router-topk') + 3, lines, file)!.markdown, /^\*\*`--moe-router-topk`\*\* — Megatron: experts each token is routed to/);
+    const summary = hoverAt(launch, launch.specs[0]!.anchorRange.start, lines, file)!.markdown;
+    assert.match(summary, /^- `num_experts` 64 — resolved at line 2: via 3:40$/m);
+    assert.doesNotMatch(summary, /\/w\/repo/, 'no path of the file itself');
+    const yaml = 'num_moe_experts: 8\nmoe_router_topk: 2\n';
+    assert.match(hoverAt(analyzeDocument('/w/m.yaml', yaml), 2, new LineIndex(yaml))!.markdown, /^\*\*`num_moe_experts`\*\* — Routed experts per MoE layer/);
   });
 });

@@ -146,7 +146,7 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
     // The bindings it flowed through, outermost first: `via 357:25 (num_experts=) → 186:5 (parameter)`.
     const hops = (site.via ?? []).map((hop) => {
       const at = place(hop.file, hop.range, configFile, lines, linesOf);
-      return at.line !== undefined ? `${at.file ? `${baseName(at.file)}:` : ''}${at.line}:${at.column}` : hop.file;
+      return at.line !== undefined ? `${at.file ? `${baseName(at.file)}:` : ''}${at.line}:${at.column}` : baseName(hop.file);
     });
     const via = hops.length > 0 ? `via ${hops.join(' → ')}` : undefined;
     return { value, source, ...place(site.file ?? configFile, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}) };
@@ -213,12 +213,35 @@ export function spelledKey(spec: RouterSpec, name: InspectedField): string {
 
 /** One line per field that is not written in the config itself, for hovers and `route`. */
 export function provenanceLines(report: ConfigReport, only: readonly Provenance[] = ['resolved', 'default', 'assumed', 'unknown'], spelled: (name: InspectedField) => string = (name) => `\`${name}\``): string[] {
-  return INSPECTED_FIELDS.filter((name) => only.includes(report.fields[name].source)).map((name) => {
-    const f = report.fields[name];
-    const where = f.line !== undefined ? ` at ${f.file ? `${baseName(f.file)}:` : 'line '}${f.line}` : '';
-    const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : String(f.value);
-    return `${spelled(name)} ${value} — ${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
-  });
+  return INSPECTED_FIELDS.filter((name) => only.includes(report.fields[name].source)).map((name) => `${spelled(name)} ${shownValue(report.fields[name])} — ${whereAndWhy(report.fields[name])}`);
+}
+
+/**
+ * `provenanceLines` for a hover: fields with the same source and reason share one line (a launch MoE Lens cannot
+ * read gives ten fields one reason; a line each did not fit a 900 px window, issue #12).
+ */
+export function groupedProvenanceLines(report: ConfigReport, only: readonly Provenance[], spelled: (name: InspectedField) => string): string[] {
+  // A reason that names its own key (`no keyword sets \`route_norm\`; …`) is shared with "it" in its place.
+  const byReason = new Map<string, { fields: string[]; reasons: string[] }>();
+  for (const name of INSPECTED_FIELDS.filter((field) => only.includes(report.fields[field].source))) {
+    const reason = whereAndWhy(report.fields[name]);
+    const shared = reason.split(spelled(name)).join('it');
+    const group = byReason.get(shared) ?? { fields: [], reasons: [] };
+    group.fields.push(`${spelled(name)} ${shownValue(report.fields[name])}`);
+    group.reasons.push(reason);
+    byReason.set(shared, group);
+  }
+  return [...byReason].map(([shared, group]) => (group.fields.length === 1 ? `${group.fields[0]} — ${group.reasons[0]}` : `${group.fields.join(', ')} — ${shared === group.reasons[0] ? shared : shared.replace(/^(\w+)/, '$1, each')}`));
+}
+
+function shownValue(f: FieldReport): string {
+  return f.value === null ? (f.source === 'unknown' ? '?' : 'None') : String(f.value);
+}
+
+/** A field's source, where it was read and why: `resolved at config.py:12: via build()`. */
+function whereAndWhy(f: FieldReport): string {
+  const where = f.line !== undefined ? ` at ${f.file ? `${baseName(f.file)}:` : 'line '}${f.line}` : '';
+  return `${f.source}${where}${f.detail ? `: ${f.detail}` : ''}`;
 }
 
 /** A table cell from file text: no line breaks, no pipes, no way out of its code span. */

@@ -31,7 +31,7 @@ export class MoeLensHover implements vscode.HoverProvider {
 
   private hoverFrom(result: DocumentResult, analysis: PlainAnalysis, offset: number): vscode.Hover | undefined {
     const parts: string[] = [];
-    const content = hoverAt(analysis, offset, result.lines);
+    const content = hoverAt(analysis, offset, result.lines, result.file);
     if (content) parts.push(content.markdown);
     for (const diagnostic of result.diagnostics) {
       if (!containsOffset(diagnostic.range, offset)) continue;
