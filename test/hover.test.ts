@@ -89,4 +89,16 @@ describe('hovers', () => {
     const yaml = 'num_moe_experts: 8\nmoe_router_topk: 2\n';
     assert.match(hoverAt(analyzeDocument('/w/m.yaml', yaml), 2, new LineIndex(yaml))!.markdown, /^\*\*`num_moe_experts`\*\* — Routed experts per MoE layer/);
   });
+  it('a key in a builder function that several flavors call, and the keywords and parameters its values pass through (issue #12: 250 keys of real torchtitan files had none)', () => {
+    const builder = 'from torchtitan.models.moe import MoEArgs\n\n\ndef _build(num_experts, top_k):\n    return MoEArgs(num_experts=num_experts, top_k=top_k, score_func="softmax")\n\n\nflavors = {\n    "a": _build(num_experts=8, top_k=2),\n    "b": _build(num_experts=16, top_k=4),\n}\n';
+    const file = '/w/torchtitan/models/x/__init__.py';
+    const flavors = analyzeDocument(file, builder);
+    const at = (needle: string) => hoverAt(flavors, builder.indexOf(needle) + 1, new LineIndex(builder), file)?.markdown ?? '';
+    assert.match(at('score_func'), /^\*\*`score_func`\*\* — Score function[^]*Read by 2 configs: `a`, `b`; each one's hover says where its values come from\.$/);
+    assert.match(at('num_experts, top_k'), /^\*\*`num_experts`\*\* — Routed experts[^]*Read by 2 configs: `a`, `b`/, 'the parameter');
+    assert.match(at('top_k=top_k'), /^\*\*`top_k`\*\* — Experts each token is routed to[^]*Read by 2 configs/, "the builder's keyword");
+    // The flavor's own keyword: one config reads it.
+    assert.match(at('num_experts=8'), /^\*\*`num_experts`\*\* — Routed experts[^]*Semantics of `a`: torchtitan · score → top-2 · softmax/);
+    assert.equal(at('def _build'), '', 'not on a word no config reads');
+  });
 });

@@ -5,7 +5,7 @@ import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec'
 import { FIELD_DOCS } from './references/field-docs';
 import { parametersSentence } from './model/parameters';
 import { recognizeModel } from './references/recognize';
-import { groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spelledKey, type InspectedField } from './inspect';
+import { fieldsOf, groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spelledKey, type InspectedField } from './inspect';
 import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
 import { baseName } from './text/paths';
@@ -27,7 +27,60 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, lines?: Line
     if (site) return { range: site.keyRange, markdown: siteMarkdown(spec, site, lines) };
     if (containsOffset(spec.anchorRange, offset)) return { range: spec.anchorRange, markdown: specMarkdown(spec, lines, file) };
   }
-  return undefined;
+  return sharedKeyHover(analysis.specs, offset, lines, file);
+}
+
+/** Configs a hover lists by name before it says how many more there are. */
+const SHARED_NAMES_SHOWN = 6;
+
+/**
+ * A key outside every config's own call: in a builder function that several flavors call (torchtitan's
+ * `_gpt_oss_config(num_experts, top_k)` writes `score_func="softmax"` for all of them), or a keyword whose value
+ * flows into one (`num_experts=128` of the call that builds the flavor, the builder's parameter it passes through).
+ */
+function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: LineIndex | undefined, file: string): HoverContent | undefined {
+  const word = lines && wordAt(lines.text, offset);
+  // How surely the site is the key under the cursor: its key (3), a keyword or parameter its value passed through
+  // (2), inside its value (1), where that is a short one (a value can be a whole call: `router=Router.Config(…)`).
+  const closeness = (site: Site): number => {
+    if (containsOffset(site.keyRange, offset)) return 3;
+    if (word && lines && (keywordOf(site.valueRange, word, lines.text) || (site.via ?? []).some((hop) => hop.file === file && (containsOffset(hop.range, offset) || keywordOf(hop.range, word, lines.text))))) return 2;
+    return containsOffset(site.valueRange, offset) && site.valueRange.end - site.valueRange.start <= 80 && !lines?.text.slice(site.valueRange.start, site.valueRange.end).includes('\n') ? 1 : 0;
+  };
+  const found = specs.flatMap((spec) => {
+    // A config built by a function of another file lists no sites of its own; its fields still hold theirs.
+    const sites = [...spec.sites, ...Object.values(fieldsOf(spec)).flatMap((field) => field?.sites ?? [])].filter((site) => site.file === undefined || site.file === file);
+    const best = sites.map((site) => ({ site, score: closeness(site) })).sort((a, b) => b.score - a.score)[0];
+    return best && best.score > 0 ? [{ spec, ...best }] : [];
+  });
+  const top = Math.max(0, ...found.map((reader) => reader.score));
+  const readers = found.filter((reader) => reader.score === top);
+  const first = readers[0];
+  if (!first) return undefined;
+  // Named as the cursor's word where that is the key passed on (a parameter, a keyword), not the builder's key.
+  const range = top === 3 ? first.site.keyRange : word ? word.range : first.site.keyRange;
+  const title = top === 3 || !word ? keyLine(first.site, first.spec, lines) : keyLine({ ...first.site, keyRange: word.range }, first.spec, lines);
+  if (readers.length === 1) return { range, markdown: [title, '', `Semantics of ${codeSpan(first.spec.name)}: ${semanticsLabel(first.spec)}.`].join('\n') };
+  const names = readers.map(({ spec }) => codeSpan(spec.name));
+  const shown = names.length > SHARED_NAMES_SHOWN ? `${names.slice(0, SHARED_NAMES_SHOWN).join(', ')} and ${names.length - SHARED_NAMES_SHOWN} more` : names.join(', ');
+  const labels = [...new Set(readers.map(({ spec }) => semanticsLabel(spec)))];
+  const out = [title, '', `Read by ${readers.length} configs: ${shown}; each one's hover says where its values come from.`];
+  if (labels.length === 1) out.push('', `Semantics: ${labels[0]}.`);
+  return { range, markdown: out.join('\n') };
+}
+
+/** The word under the cursor (a key, a parameter, a flag), with its range. */
+function wordAt(text: string, offset: number): { readonly text: string; readonly range: SourceRange } | undefined {
+  let start = offset;
+  let end = offset;
+  while (start > 0 && /[\w-]/.test(text[start - 1]!)) start--;
+  while (end < text.length && /[\w-]/.test(text[end]!)) end++;
+  return end > start ? { text: text.slice(start, end), range: { start, end } } : undefined;
+}
+
+/** Whether `word` is the keyword that `value` is passed to: `top_k` of `top_k=4`, `"top_k"` of `"top_k": 4`. */
+function keywordOf(value: SourceRange, word: { readonly range: SourceRange }, text: string): boolean {
+  return word.range.end <= value.start && value.start - word.range.end <= 8 && /^["']?\s*[=:]\s*$/.test(text.slice(word.range.end, value.start));
 }
 
 /** The fields an equivalence note is about: hovering one of their keys shows it. */

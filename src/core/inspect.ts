@@ -98,7 +98,7 @@ function expertBytes(spec: RouterSpec, counted: ParameterReport): Pick<Parameter
 /** Line indexes of files other than the config's, when the host has their text. */
 export type LinesOf = (file: string) => LineIndex | undefined;
 
-function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | undefined> {
+export function fieldsOf(spec: RouterSpec): Record<InspectedField, Field<unknown> | undefined> {
   return {
     num_experts: spec.experts,
     top_k: spec.topK,
