@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BRIDGE_CHECKS, CHECK_CUTOFF, MEGATRON_LAUNCH_CHECKS, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
+import { BRIDGE_CHECKS, CHECK_CUTOFF, LAUNCH_CHECKS, MEGATRON_LAUNCH_CHECKS, summaryText, type MegatronLaunchCheck } from '../../src/core/references/megatron-launch-checks';
 import { CHECK_SINCE } from '../../src/core/references/megatron-launch-checks/since';
 import { messageProbe } from '../../src/core/references/megatron-launch-checks/checkout';
 import { ProjectIndex } from '../../src/core/project';
 import { lintText } from '../../src/core/lint';
 import { megatronFlagConflict } from '../../src/core/rules/MOE020-megatron-flag-conflict';
+import type { Diagnostic } from '../../src/core/rules/types';
 import { runRuleTests } from '../rule-tester';
 
 const SCRIPT = 'examples/megatron/train.sh';
@@ -66,7 +67,10 @@ function expectedMessage(check: MegatronLaunchCheck): string {
  */
 const recent = (check: MegatronLaunchCheck): boolean => check.since !== undefined && check.since.with === undefined;
 const severityOf = (check: MegatronLaunchCheck): 'warning' | 'error' => (recent(check) ? 'warning' : 'error');
-const messageIdOf = (check: MegatronLaunchCheck): 'recentConflict' | 'conflict' => (recent(check) ? 'recentConflict' : 'conflict');
+/** A check with a summary says what is wrong in our words and quotes Megatron's message in the detail (issue #12). */
+const messageIdOf = (check: MegatronLaunchCheck): string => (recent(check) ? 'recentConflict' : 'conflict') + (check.summary ? 'Summary' : '');
+/** What a diagnostic says in all: its message, then its detail (the hover). */
+const said = (d: Diagnostic): string => `${d.message} ${d.detail ?? ''}`;
 
 /** The key a Bridge check points at, as written in the YAML (`ddp.megatron_fsdp_version` → `megatron_fsdp_version`). */
 const bridgeKey = (check: MegatronLaunchCheck): string => check.at.slice(check.at.indexOf('.') + 1);
@@ -96,7 +100,7 @@ describe('MOE020: the commits that added recent checks (since.ts)', () => {
       // Without that flag the check does not fire: every config it stops writes it.
       const without = Object.fromEntries(Object.entries(check.trigger).filter(([other]) => other !== key));
       const fired = (flags: Readonly<Record<string, string | true>>): boolean =>
-        lintText(SCRIPT, commandLine(flags, check.withoutExperts)).diagnostics.some((d) => d.code === 'MOE020' && d.message.includes(expectedMessage(check)));
+        lintText(SCRIPT, commandLine(flags, check.withoutExperts)).diagnostics.some((d) => d.code === 'MOE020' && said(d).includes(expectedMessage(check)));
       assert.ok(fired(check.trigger), `${check.id} does not fire on its trigger`);
       assert.ok(!fired(without), `${check.id} fires without ${flag}`);
     }
@@ -107,7 +111,7 @@ describe('MOE020: a launch that names the Megatron-LM it runs by its date (Pai-M
   // alibaba/Pai-Megatron-Patch examples/*/run_*.sh: `MEGATRON_PATH=${MEGATRON_PATCH_PATH}/backends/megatron/Megatron-LM-YYMMDD`.
   const pinnedTo = (date: string, check: MegatronLaunchCheck) =>
     `MEGATRON_PATH=\${MEGATRON_PATCH_PATH}/backends/megatron/Megatron-LM-${date}\nexport PYTHONPATH=\${MEGATRON_PATH}:\${MEGATRON_PATCH_PATH}:$PYTHONPATH\n${commandLine(check.trigger, check.withoutExperts)}`;
-  const fires = (text: string, check: MegatronLaunchCheck) => lintText(SCRIPT, text).diagnostics.some((d) => d.code === 'MOE020' && d.message.includes(expectedMessage(check)));
+  const fires = (text: string, check: MegatronLaunchCheck) => lintText(SCRIPT, text).diagnostics.some((d) => d.code === 'MOE020' && said(d).includes(expectedMessage(check)));
   const old = COMMAND_LINE_CHECKS.find((check) => !check.since && !check.withoutExperts)!;
   const recent = COMMAND_LINE_CHECKS.find((check) => check.id === 'MEG-043')!;
 
@@ -130,7 +134,7 @@ describe("MOE020: the workspace's own Megatron-LM (a checkout above the config, 
   const lint = (file: string, files: Record<string, string>) => {
     const project = new ProjectIndex();
     for (const [path, text] of Object.entries(files)) project.setText(path, text);
-    return lintText(file, commandLine(check.trigger, check.withoutExperts), project).diagnostics.filter((d) => d.code === 'MOE020' && d.message.includes(expectedMessage(check)));
+    return lintText(file, commandLine(check.trigger, check.withoutExperts), project).diagnostics.filter((d) => d.code === 'MOE020' && said(d).includes(expectedMessage(check)));
   };
   const holding = `        raise ValueError(\n            ${JSON.stringify(check.message.slice(0, 40))}\n            ${JSON.stringify(check.message.slice(40))}\n        )\n`;
   const lacking = 'class TransformerConfig:\n    pass\n';
@@ -146,6 +150,60 @@ describe("MOE020: the workspace's own Megatron-LM (a checkout above the config, 
   it('every recent check it may leave out has a long enough literal part of its message to look for', () => {
     for (const c of MEGATRON_LAUNCH_CHECKS.filter((c) => c.since && !c.since.with)) assert.ok(messageProbe(c.message) !== undefined, c.id);
     assert.equal(messageProbe('Cannot offload {value} while recomputing the entire MoE layer.'), 'while recomputing the entire MoE layer.');
+  });
+});
+
+describe('MOE020: what is wrong fits a Problems row; Megatron\'s own message is quoted whole (issue #12)', () => {
+  const limit = 100;
+  const who = (check: MegatronLaunchCheck): string => (check.framework === 'megatron-bridge' ? 'Megatron-Bridge' : 'Megatron-LM');
+  const whenOf = (check: MegatronLaunchCheck): string => (check.stage === 'first-step' ? 'at its first training step' : 'at launch');
+  const idOf = (check: MegatronLaunchCheck): keyof typeof megatronFlagConflict.messages =>
+    `${check.framework === 'megatron-bridge' ? 'bridgeConflict' : recent(check) ? 'recentConflict' : 'conflict'}${check.summary ? 'Summary' : ''}` as keyof typeof megatronFlagConflict.messages;
+  const fill = (check: MegatronLaunchCheck, data: Record<string, string>): string =>
+    megatronFlagConflict.messages[idOf(check)].replace(/\{(\w+)\}/g, (whole, name: string) => data[name] ?? whole);
+  /** The spellings a check's flags may have: a command line's (and Megatron-LM's test YAML's), a YAML's of field names. */
+  const spellings = (check: MegatronLaunchCheck): boolean[] =>
+    check.framework === 'megatron-bridge' || check.bridgeOnly || check.fieldsOnly ? [false] : check.argparse ? [true] : [true, false];
+
+  it('a check without a summary quotes a message of no config values that fits', () => {
+    for (const check of LAUNCH_CHECKS.filter((c) => !c.summary)) {
+      assert.ok(!/\{\w+\}/.test(check.message), `${check.id} names values of the config: it needs a summary`);
+      const message = fill(check, { message: check.message, when: whenOf(check), ...(check.since ?? {}) });
+      assert.ok(message.length <= limit, `${check.id}: ${message.length} characters: ${message}`);
+    }
+  });
+
+  it('a summary fits in every spelling its flags may have, and names flags its check reads', () => {
+    for (const check of LAUNCH_CHECKS.filter((c) => c.summary)) {
+      for (const asFlag of spellings(check)) {
+        const message = fill(check, { summary: summaryText(check.summary!, asFlag), when: whenOf(check), ...(check.since ?? {}) });
+        assert.ok(message.length <= limit, `${check.id}: ${message.length} characters: ${message}`);
+      }
+      // Every config of the tests writes the expert count and top-k, or leaves the count out (withoutExperts).
+      const keys = new Set([check.at, 'num_experts', 'moe_router_topk', ...Object.keys(check.trigger), ...Object.keys(check.valid)].map((k) => k.slice(k.lastIndexOf('.') + 1)));
+      for (const [, key] of check.summary!.matchAll(/`([a-z][a-z0-9_]*)(?: [^`]+)?`/g)) assert.ok(keys.has(key!), `${check.id}'s summary names \`${key}\`, which its trigger and valid configs do not write`);
+    }
+  });
+
+  it('flags are spelled as the config spells them', () => {
+    assert.equal(summaryText('`moe_enable_deepep` needs `moe_token_dispatcher_type flex`', true), '`--moe-enable-deepep` needs `--moe-token-dispatcher-type flex`');
+    assert.equal(summaryText('`moe_enable_deepep` needs `moe_token_dispatcher_type flex`', false), '`moe_enable_deepep` needs `moe_token_dispatcher_type: flex`');
+    assert.equal(summaryText('`moe_ffn_hidden_size` is set but `num_experts` is not', false), '`moe_ffn_hidden_size` is set but `num_moe_experts` is not');
+    const check = MEGATRON_LAUNCH_CHECKS.find((c) => c.id === 'MEG-032')!;
+    const first = (file: string, text: string) => lintText(file, text).diagnostics.find((d) => d.code === 'MOE020')!;
+    assert.equal(first(SCRIPT, commandLine(check.trigger)).message, '`--moe-shared-expert-overlap` needs the alltoall or flex dispatcher; Megatron-LM stops at launch');
+    assert.equal(first(FIELDS_YAML, fieldsYaml(check.trigger)).message, '`moe_shared_expert_overlap` needs the alltoall or flex dispatcher; Megatron-LM stops at launch');
+  });
+
+  it("a summary's detail begins with Megatron's message, word for word, and when it stops", () => {
+    const check = MEGATRON_LAUNCH_CHECKS.find((c) => c.id === 'MEG-127')!;
+    const found = lintText(SCRIPT, commandLine(check.trigger, check.withoutExperts)).diagnostics.find((d) => d.code === 'MOE020')!;
+    assert.equal(found.message, 'MoE with TP > 1 needs `--sequence-parallel`; Megatron-LM stops at its first training step');
+    assert.ok(found.detail!.startsWith(`Megatron-LM stops at its first training step: "${check.message}". Megatron-LM ${check.file} @d98e8a6 line ${check.line} (census MEG-127).`), found.detail);
+    for (const c of COMMAND_LINE_CHECKS.filter((c) => c.summary && !/\{\w+\}/.test(c.message))) {
+      const d = lintText(SCRIPT, commandLine(c.trigger, c.withoutExperts)).diagnostics.find((d) => d.code === 'MOE020' && d.detail?.includes(c.id));
+      assert.ok(d?.detail?.startsWith(`${who(c)} stops ${whenOf(c)}: "${c.message}". `), `${c.id}: ${d?.detail}`);
+    }
   });
 });
 
@@ -226,21 +284,21 @@ runRuleTests(megatronFlagConflict, {
       name: 'the same dispatcher choice on CUDA: Megatron-LM refuses it',
       file: SCRIPT,
       code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-token-dispatcher-type alltoall_seq\n',
-      errors: [{ messageId: 'conflict', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
       output: null,
     },
     {
       name: "argparse names the load-balancing type it refuses, and its choices",
       file: SCRIPT,
       code: 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 4 --moe-router-load-balancing-type seq_aux_loss sparsemixer_topk\n',
-      errors: [{ messageId: 'conflict', text: '--moe-router-load-balancing-type', includes: ["invalid choice: 'sparsemixer_topk' (choose from aux_loss, seq_aux_loss, global_aux_loss, sinkhorn, quantile_balancing, none)"] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-router-load-balancing-type', includes: ["invalid choice: 'sparsemixer_topk' (choose from aux_loss, seq_aux_loss, global_aux_loss, sinkhorn, quantile_balancing, none)"] }],
       output: null,
     },
     {
       name: 'a YAML value written as is (no placeholder) is checked',
       file: 'model_configs/benchmarking/Qwen2-57B-A14B.yaml',
       code: 'MODEL_ARGS:\n  --num-experts: 64\n  --moe-router-topk: 8\n  --moe-token-dispatcher-type: alltoall_seq\n',
-      errors: [{ messageId: 'conflict', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-token-dispatcher-type', includes: ["invalid choice: 'alltoall_seq'"] }],
       output: null,
     },
     // Exactly one finding each: where a Bridge check mirrors a Megatron Core one (MB-003 and MEG-079, …), the
@@ -251,7 +309,7 @@ runRuleTests(megatronFlagConflict, {
       code: bridgeYaml(check.trigger),
       errors: [
         {
-          messageId: 'bridgeConflict',
+          messageId: check.summary ? 'bridgeConflictSummary' : 'bridgeConflict',
           text: bridgeKey(check),
           severity: 'error' as const,
           includes: [check.message.replace('{value}', triggerValue(check)), check.id, `Megatron-Bridge ${check.file} @067f987 line ${check.line}`],
@@ -270,21 +328,21 @@ runRuleTests(megatronFlagConflict, {
       name: 'Megatron-Bridge: with `comm_overlap: null` the model\'s own overlap flag reaches Megatron Core (MEG-079, not Bridge\'s MB-003)',
       file: BRIDGE_YAML,
       code: bridgeYaml({ overlap_moe_expert_parallel_comm: true, expert_model_parallel_size: '1', moe_token_dispatcher_type: 'alltoall', comm_overlap: 'null' }),
-      errors: [{ messageId: 'conflict', text: 'overlap_moe_expert_parallel_comm', includes: ['MEG-079'] }],
+      errors: [{ messageId: 'conflictSummary', text: 'overlap_moe_expert_parallel_comm', includes: ['MEG-079'] }],
       output: null,
     },
     {
       name: 'Megatron-Bridge: a mixed-precision preset (bf16_mixed) sets bf16, so only MB-003 fires, not MB-006',
       file: BRIDGE_YAML,
       code: bridgeYaml({ 'comm_overlap.overlap_moe_expert_parallel_comm': true, expert_model_parallel_size: '1', mixed_precision: 'bf16_mixed' }),
-      errors: [{ messageId: 'bridgeConflict', text: 'overlap_moe_expert_parallel_comm', includes: ['MB-003'] }],
+      errors: [{ messageId: 'bridgeConflictSummary', text: 'overlap_moe_expert_parallel_comm', includes: ['MB-003'] }],
       output: null,
     },
     {
       name: "Megatron-Bridge: argparse's choices are Megatron-LM's command line; a bad dispatcher reaches Megatron Core's MoE layer instead",
       file: BRIDGE_YAML,
       code: bridgeYaml({ moe_token_dispatcher_type: 'bogus' }),
-      errors: [{ messageId: 'conflict', text: 'moe_token_dispatcher_type', includes: ['Unsupported token dispatcher type: bogus', 'MEG-125'] }],
+      errors: [{ messageId: 'conflictSummary', text: 'moe_token_dispatcher_type', includes: ['Unsupported token dispatcher type: bogus', 'MEG-125'] }],
       output: null,
     },
     ...BRIDGE_ONLY_CHECKS.map((check) => ({
@@ -299,14 +357,14 @@ runRuleTests(megatronFlagConflict, {
       name: 'MEG-093 (stopped first by MEG-090): delay_wgrad_compute with overlap_dispatch_backward_with_experts_wgrad, no EP overlap',
       file: SCRIPT,
       code: commandLine({ delay_wgrad_compute: true, overlap_dispatch_backward_with_experts_wgrad: true }),
-      errors: [{ messageId: 'conflict', text: '--delay-wgrad-compute', includes: ['overlap_moe_expert_parallel_comm must be enabled when enabling delay_wgrad_compute', 'MEG-090'] }],
+      errors: [{ messageId: 'conflictSummary', text: '--delay-wgrad-compute', includes: ['overlap_moe_expert_parallel_comm must be enabled when enabling delay_wgrad_compute', 'MEG-090'] }],
       output: null,
     },
     {
       name: 'MEG-093 (stopped first by MEG-091): the same with the EP overlap on',
       file: SCRIPT,
       code: commandLine({ delay_wgrad_compute: true, overlap_dispatch_backward_with_experts_wgrad: true, overlap_moe_expert_parallel_comm: true, moe_token_dispatcher_type: 'alltoall', expert_model_parallel_size: '2', bf16: true }),
-      errors: [{ messageId: 'conflict', text: '--overlap-dispatch-backward-with-experts-wgrad', includes: ['overlap_moe_expert_parallel_comm must be disabled when enabling overlap_dispatch_backward_with_experts_wgrad.', 'MEG-091'] }],
+      errors: [{ messageId: 'conflictSummary', text: '--overlap-dispatch-backward-with-experts-wgrad', includes: ['overlap_moe_expert_parallel_comm must be disabled when enabling overlap_dispatch_backward_with_experts_wgrad.', 'MEG-091'] }],
       output: null,
     },
     {
@@ -320,14 +378,14 @@ runRuleTests(megatronFlagConflict, {
       name: 'MB-021 (stopped first by MEG-157): a Megatron-Bridge layer pattern of the wrong length',
       file: BRIDGE_YAML,
       code: bridgeYaml({ num_moe_experts: '64', num_layers: '4', moe_layer_freq: '[1,1,1]' }),
-      errors: [{ messageId: 'conflict', text: 'moe_layer_freq', includes: ['Invalid length of moe_layer_pattern', 'MEG-157'] }],
+      errors: [{ messageId: 'conflictSummary', text: 'moe_layer_freq', includes: ['Invalid length of moe_layer_pattern', 'MEG-157'] }],
       output: null,
     },
     {
       name: 'MB-022 (stopped first by MEG-158): a Megatron-LM layer pattern written as a string in a Megatron-Bridge YAML reaches the spec as a str',
       file: BRIDGE_YAML,
       code: bridgeYaml({ num_moe_experts: '64', num_layers: '4', moe_layer_freq: '"([1]*2+[0])*2"' }),
-      errors: [{ messageId: 'conflict', text: 'moe_layer_freq', includes: ["Invalid moe_layer_freq: <class 'str'>, ", 'MEG-158'] }],
+      errors: [{ messageId: 'conflictSummary', text: 'moe_layer_freq', includes: ["Invalid moe_layer_freq: <class 'str'>, ", 'MEG-158'] }],
       output: null,
     },
     ...COMMAND_LINE_CHECKS.map((check) => ({
@@ -357,7 +415,7 @@ runRuleTests(megatronFlagConflict, {
       name: 'MEG-127 (tensor parallel without sequence parallel) stops the run at its first training step',
       file: SCRIPT,
       code: commandLine({ tensor_model_parallel_size: '2', expert_tensor_parallel_size: '1', nproc_per_node: '8' }),
-      errors: [{ messageId: 'conflict', text: '--tensor-model-parallel-size', includes: ['Megatron-LM stops at its first training step: "During training, performance may degrade'] }],
+      errors: [{ messageId: 'conflictSummary', text: '--tensor-model-parallel-size', includes: ['Megatron-LM stops at its first training step: "During training, performance may degrade'] }],
       output: null,
     },
     // Messages Megatron builds with f-strings are printed whole, with the config's values (they stopped at the first
@@ -366,7 +424,7 @@ runRuleTests(megatronFlagConflict, {
       name: 'MEG-043 prints the modules it cannot offload, as Python prints the set',
       file: SCRIPT,
       code: commandLine({ fine_grained_activation_offloading: true, recompute_granularity: 'selective', recompute_modules: 'moe', offload_modules: 'expert_fc1 moe_act core_attn' }),
-      errors: [{ messageId: 'recentConflict', text: '--offload-modules', severity: 'warning', includes: ['Megatron-LM since 2026-07-02 (69c4868) stops at launch', "Cannot offload {'expert_fc1', 'moe_act'} while recomputing the entire MoE layer.", "or remove {'expert_fc1', 'moe_act'} from --offload-modules."] }],
+      errors: [{ messageId: 'recentConflictSummary', text: '--offload-modules', severity: 'warning', includes: ['recent Megatron-LM stops at launch', 'Megatron-LM added this check on 2026-07-02 (69c4868)', "Cannot offload {'expert_fc1', 'moe_act'} while recomputing the entire MoE layer.", "or remove {'expert_fc1', 'moe_act'} from --offload-modules."] }],
       output: null,
     },
     // GeodesicResearch/geodesic-megatron @df06386 configs/pa_warm_start_sft_120b/pa_warm_start_sft_120b_8k.yaml
@@ -375,7 +433,7 @@ runRuleTests(megatronFlagConflict, {
       name: 'a check Megatron-LM added within the year (MEG-043, 2026-07-02) is a warning that says since when',
       file: FIELDS_YAML,
       code: 'num_moe_experts: 128\nmoe_router_topk: 4\nrecompute_granularity: selective\nrecompute_modules: ["core_attn", "moe", "shared_experts"]\nfine_grained_activation_offloading: true\noffload_modules: ["expert_fc1", "moe_act"]\n',
-      errors: [{ messageId: 'recentConflict', text: 'offload_modules', severity: 'warning', includes: ['Megatron-LM since 2026-07-02 (69c4868) stops at launch: "Cannot offload', 'a Megatron-LM older than that runs this config'] }],
+      errors: [{ messageId: 'recentConflictSummary', text: 'offload_modules', severity: 'warning', includes: ['Megatron-LM stops at launch: "Cannot offload', 'Megatron-LM added this check on 2026-07-02 (69c4868)', 'a Megatron-LM older than that runs this config'] }],
       output: null,
     },
     // A recent check that came with the value it needs: Megatron-LM before 2d7060f (2026-07-08) has no `ncclep`
@@ -384,28 +442,28 @@ runRuleTests(megatronFlagConflict, {
       name: 'a recent check that came with its flag (MEG-026, ncclep) is an error that names the flag',
       file: SCRIPT,
       code: commandLine({ moe_flex_dispatcher_backend: 'ncclep', moe_token_dispatcher_type: 'alltoall' }),
-      errors: [{ messageId: 'conflict', text: '--moe-flex-dispatcher-backend', severity: 'error', includes: ["moe_flex_dispatcher_backend='ncclep' requires moe_token_dispatcher_type='flex'.", 'added this check on 2026-07-08 (2d7060f); every config it fires on writes `--moe-flex-dispatcher-backend ncclep`, which a Megatron-LM older than that refuses itself'] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-flex-dispatcher-backend', severity: 'error', includes: ["moe_flex_dispatcher_backend='ncclep' requires moe_token_dispatcher_type='flex'.", 'added this check on 2026-07-08 (2d7060f); every config it fires on writes `--moe-flex-dispatcher-backend ncclep`, which a Megatron-LM older than that refuses itself'] }],
       output: null,
     },
     {
       name: 'MEG-157 prints the pattern, its length and the layers',
       file: SCRIPT,
       code: commandLine({ num_layers: '4', moe_layer_freq: '[1]*3' }),
-      errors: [{ messageId: 'conflict', text: '--moe-layer-freq', includes: ['Invalid length of moe_layer_pattern: 3, expected 4, current moe layer pattern: [1, 1, 1]'] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-layer-freq', includes: ['Invalid length of moe_layer_pattern: 3, expected 4, current moe layer pattern: [1, 1, 1]'] }],
       output: null,
     },
     {
       name: 'MEG-159 and MEG-158 print the pattern',
       file: SCRIPT,
       code: commandLine({ num_layers: '4', moe_layer_freq: '[1]*3+[2]' }),
-      errors: [{ messageId: 'conflict', text: '--moe-layer-freq', includes: ['Invalid layer pattern: [1, 1, 1, 2]'] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-layer-freq', includes: ['Invalid layer pattern: [1, 1, 1, 2]'] }],
       output: null,
     },
     {
       name: 'MEG-158 prints the tuple',
       file: SCRIPT,
       code: commandLine({ num_layers: '4', moe_layer_freq: '[1]*3,[0]' }),
-      errors: [{ messageId: 'conflict', text: '--moe-layer-freq', includes: ["Invalid moe_layer_freq: <class 'tuple'>, ([1, 1, 1], [0])"] }],
+      errors: [{ messageId: 'conflictSummary', text: '--moe-layer-freq', includes: ["Invalid moe_layer_freq: <class 'tuple'>, ([1, 1, 1], [0])"] }],
       output: null,
     },
     {

@@ -1,5 +1,5 @@
 import type { RouterSpec } from '../model/router-spec';
-import { BRIDGE_COMMIT, CHECK_CUTOFF, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsUnder, workspaceMegatron, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
+import { BRIDGE_COMMIT, CHECK_CUTOFF, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsUnder, summaryText, workspaceMegatron, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
 import { flagIndex, readFlags } from '../references/megatron-launch-checks/written-flags';
 import type { Rule, RuleContext } from './types';
 
@@ -25,10 +25,15 @@ export const megatronFlagConflict = {
     'MB-022': ['MEG-158'],
   },
   frameworks: ['megatron'],
+  // Megatron's message where it fits a Problems row; otherwise (a check with a `summary`) what is wrong in our words,
+  // and the detail quotes Megatron's message.
   messages: {
     conflict: 'Megatron-LM stops {when}: "{message}"',
-    recentConflict: 'Megatron-LM since {date} ({commit}) stops {when}: "{message}"',
+    recentConflict: 'Megatron-LM since {date} stops {when}: "{message}"',
     bridgeConflict: 'Megatron-Bridge stops {when}: "{message}"',
+    conflictSummary: '{summary}; Megatron-LM stops {when}',
+    recentConflictSummary: '{summary}; recent Megatron-LM stops {when}',
+    bridgeConflictSummary: '{summary}; Megatron-Bridge stops {when}',
   },
   fix: { availability: 'none' },
   docs: {
@@ -72,15 +77,20 @@ export const megatronFlagConflict = {
       const bridge = check.framework === 'megatron-bridge';
       // A check younger than a year: a launch pinned to an older Megatron-LM runs, so not an error.
       const recent = olderMegatronRuns(check);
+      const message = launchMessage(check, flags, at);
+      // A check in a forward pass stops the run at its first training step, not as it starts.
+      const when = check.stage === 'first-step' ? 'at its first training step' : 'at launch';
+      const who = bridge ? 'Megatron-Bridge' : 'Megatron-LM';
       fired.push({
         check,
         report: () =>
           context.report({
-            messageId: bridge ? 'bridgeConflict' : recent ? 'recentConflict' : 'conflict',
-            // A check in a forward pass stops the run at its first training step, not as it starts.
-            data: { message: launchMessage(check, flags, at), when: check.stage === 'first-step' ? 'at its first training step' : 'at launch', ...(check.since ?? {}) },
+            messageId: (bridge ? 'bridgeConflict' : recent ? 'recentConflict' : 'conflict') + (check.summary ? 'Summary' : ''),
+            data: { message, when, ...(check.summary ? { summary: summaryText(check.summary, spelledAsFlag) } : {}), ...(check.since ?? {}) },
             ...(recent ? { severity: 'warning' as const } : {}),
             detail:
+              // The message says what is wrong in a few words: Megatron's own, word for word, comes first here.
+              (check.summary ? `${who} stops ${when}: "${message}". ` : '') +
               (bridge ? `Megatron-Bridge ${check.file} @${BRIDGE_COMMIT}` : `Megatron-LM ${check.file} @${MEGATRON_COMMIT}`) +
               ` line ${check.line} (census ${check.id}).` +
               (recent ? ` Megatron-LM added this check on ${check.since!.date} (${check.since!.commit}): a Megatron-LM older than that runs this config.` : '') +

@@ -47,6 +47,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 480,
     message: 'overlap_moe_expert_parallel_comm is only supported when expert_model_parallel_size > 1',
+    summary: '`overlap_moe_expert_parallel_comm` needs expert parallelism',
     at: USER_OVERLAP,
     when: (f) => overlap(f) && f.number('expert_model_parallel_size') !== undefined && f.number('expert_model_parallel_size')! <= 1,
     trigger: { ...OVERLAP_OK, expert_model_parallel_size: '1' },
@@ -61,6 +62,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     // The f-string continues with a backslash inside the quotes, so Bridge's message has a run of spaces
     // before "but got"; one space here.
     message: "overlap_moe_expert_parallel_comm is only supported when moe_token_dispatcher_type == 'alltoall' or 'flex', but got {value}",
+    summary: '`overlap_moe_expert_parallel_comm` needs alltoall or flex dispatch',
     at: DISPATCHER,
     when: (f) => overlap(f) && f.text(DISPATCHER) !== undefined && !['alltoall', 'flex'].includes(f.text(DISPATCHER)!),
     trigger: { ...OVERLAP_OK, [DISPATCHER]: 'allgather' },
@@ -73,6 +75,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 491,
     message: 'overlap_moe_expert_parallel_comm is only supported when using bf16 or fp16 models',
+    summary: '`overlap_moe_expert_parallel_comm` needs a bf16 or fp16 model',
     at: USER_OVERLAP,
     // The model's bf16/fp16 as mixed precision leaves them (the reader takes them from `mixed_precision:`).
     when: (f) => overlap(f) && f.on('bf16') === false && f.on('fp16') === false,
@@ -86,6 +89,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 496,
     message: 'If enabling EP A2A overlap, virtual_pipeline_model_parallel_size must be specified when pipeline_model_parallel_size > 1',
+    summary: 'EP overlap with pipeline parallelism needs a virtual pipeline size',
     at: USER_OVERLAP,
     // An unwritten virtual size is the recipe's: only a written None holds.
     when: (f) => overlap(f) && (f.number('pipeline_model_parallel_size') ?? 1) > 1 && writtenNone(f, 'virtual_pipeline_model_parallel_size'),
@@ -99,6 +103,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 500,
     message: 'disable full recomputation when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with full recomputation',
     at: USER_OVERLAP,
     when: (f) => overlap(f) && f.text('recompute_granularity') === 'full',
     trigger: { ...OVERLAP_OK, recompute_granularity: 'full' },
@@ -111,6 +116,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 503,
     message: 'disable recomputation method when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with `recompute_method`',
     at: USER_OVERLAP,
     when: (f) => overlap(f) && f.text('recompute_method') !== undefined,
     trigger: { ...OVERLAP_OK, recompute_method: 'uniform' },
@@ -123,6 +129,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 506,
     message: 'recompute_num_layers must be None when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with `recompute_num_layers`',
     at: USER_OVERLAP,
     when: (f) => overlap(f) && f.number('recompute_num_layers') !== undefined,
     trigger: { ...OVERLAP_OK, recompute_num_layers: '1' },
@@ -135,6 +142,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 511,
     message: 'disable moe in recompute_modules when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with moe recompute',
     at: USER_OVERLAP,
     when: (f) => overlap(f) && (f.list('recompute_modules') ?? []).includes('moe'),
     trigger: { ...OVERLAP_OK, recompute_modules: '[core_attn, moe]' },
@@ -147,6 +155,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 514,
     message: 'disable moe_shared_expert_overlap when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with `moe_shared_expert_overlap`',
     at: USER_OVERLAP,
     when: (f) => overlap(f) && f.on('moe_shared_expert_overlap') === true,
     trigger: { ...OVERLAP_OK, moe_shared_expert_overlap: true },
@@ -159,6 +168,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 517,
     message: 'MTP supports at most one layer when enabling overlap_moe_expert_parallel_comm.',
+    summary: '`overlap_moe_expert_parallel_comm` with more than one MTP layer',
     at: USER_OVERLAP,
     // `mtp_num_layers in (None, 0, 1)`.
     when: (f) => overlap(f) && f.number('mtp_num_layers') !== undefined && ![0, 1].includes(f.number('mtp_num_layers')!),
@@ -175,6 +185,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     // Bridge lists every size of tensor/pipeline/context/expert parallelism that is not 1; the message here
     // names the expert one (a written TP/PP/CP other than 1 comes before it in Bridge's list).
     message: 'MFSDP V2 currently supports DP-only training; unsupported settings: expert_model_parallel_size={value}',
+    summary: 'Megatron-FSDP v2 is DP-only, without expert parallelism',
     at: 'expert_model_parallel_size',
     when: (f) => fsdpV2(f) && f.number('expert_model_parallel_size') !== undefined && f.number('expert_model_parallel_size') !== 1,
     trigger: { ...FSDP_V2, expert_model_parallel_size: '8' },
@@ -214,6 +225,7 @@ export const BRIDGE_CHECKS: readonly MegatronLaunchCheck[] = [
     file: COMM_OVERLAP,
     line: 532,
     message: 'overlap_moe_expert_parallel_comm is required for delay_wgrad_compute',
+    summary: '`delay_wgrad_compute` needs `overlap_moe_expert_parallel_comm`',
     at: 'comm_overlap.delay_wgrad_compute',
     // Both spellings of the overlap must be written off: an unwritten one is the recipe's (l.532-535).
     when: (f) => f.on('comm_overlap.delay_wgrad_compute') === true && f.on(USER_OVERLAP) === false && f.on(`model.${OVERLAP}`) !== true,

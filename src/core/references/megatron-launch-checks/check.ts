@@ -42,6 +42,13 @@ export interface MegatronLaunchCheck {
   readonly line: number;
   /** Megatron's message, verbatim; `{value}` stands for the value written for `at`. */
   readonly message: string;
+  /**
+   * What is wrong, in our words, for a check whose quoted message does not fit a Problems row (issue #12: 100
+   * characters) or names values of the config: MOE020's message says this, and its detail quotes `message`. Flags are
+   * written as Megatron's dest names in backticks, alone or with a value (`moe_token_dispatcher_type flex`), and are
+   * spelled as the config spells them (summaryText). Unset: the message quotes Megatron's, which fits.
+   */
+  readonly summary?: string;
   /** The flag the diagnostic points at (it must be written whenever the check fires). */
   readonly at: string;
   readonly when: (f: WrittenFlags) => boolean;
@@ -164,6 +171,25 @@ export const graphImpl = (f: WrittenFlags): string | undefined =>
 /** Per-layer CUDA graphs (transformer_config.py l.2804). */
 export const perLayerGraphs = (f: WrittenFlags): boolean => ['local', 'transformer_engine'].includes(graphImpl(f) ?? '');
 
+/**
+ * The name of a dest in a config of field names where TransformerConfig's field is named otherwise (the parsers read
+ * `num_moe_experts` as `num_experts`, parse/megatron.ts ALIASES).
+ */
+const FIELD_NAMES: Readonly<Record<string, string>> = { num_experts: 'num_moe_experts' };
+
+/**
+ * A check's summary with its flags spelled as the config spells them: `--moe-token-dispatcher-type flex` on a command
+ * line (or a Megatron-LM test YAML of `--flag: value` keys), `moe_token_dispatcher_type: flex` in a config of field names.
+ */
+export function summaryText(summary: string, asFlag: boolean): string {
+  return summary.replace(/`([a-z][a-z0-9_]*)(?: ([^`]+))?`/g, (_whole, key: string, value: string | undefined) =>
+    asFlag ? `\`--${key.replace(/_/g, '-')}${value === undefined ? '' : ` ${value}`}\`` : `\`${FIELD_NAMES[key] ?? key}${value === undefined ? '' : `: ${value}`}\``,
+  );
+}
+
+/** `a, b or c`. */
+const alternatives = (words: readonly string[]): string => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
+
 export const TC = 'megatron/core/transformer/transformer_config.py';
 export const ARGUMENTS = 'megatron/training/arguments.py';
 export const DISPATCHER = 'moe_token_dispatcher_type';
@@ -178,6 +204,7 @@ export function choice(id: string, line: number, key: string, choices: readonly 
     file: TC,
     line,
     message: `argument ${flag}: invalid choice: '{value}' (choose from ${choices.join(', ')})`,
+    summary: `\`${key}\` is not ${alternatives(choices)}`,
     at: key,
     when: (f) => f.written(key) && f.text(key) !== undefined && !choices.includes(f.text(key)!),
     trigger: { [key]: 'bogus' },

@@ -33,6 +33,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1604,
     // Megatron's message ends in a space, dropped here.
     message: 'Inference-optimized MoE layers only support dropless MoE',
+    summary: 'inference-optimized MoE takes no `moe_expert_capacity_factor`',
     at: CAPACITY,
     // Read before the reset of a negative factor to None (l.1838): any written factor stops it.
     when: (f) => inferenceOptimized(f) && f.number(CAPACITY) !== undefined,
@@ -44,6 +45,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1607,
     message: 'Inference-optimized MoE layers do not support padded routing map for quantization.',
+    summary: 'inference MoE takes no `moe_router_padding_for_quantization`',
     at: 'moe_router_padding_for_quantization',
     // A written capacity factor stops it first (MEG-004, l.1604).
     when: (f) => inferenceOptimized(f) && f.on('moe_router_padding_for_quantization') === true && f.number(CAPACITY) === undefined,
@@ -55,6 +57,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1678,
     message: "batch_invariant_mode with inference-optimized MoE and expert parallelism requires inference_moe_token_dispatcher_type='nvls'.",
+    summary: 'batch-invariant inference with EP needs the nvls dispatcher',
     at: 'inference_moe_token_dispatcher_type',
     when: (f) => inferenceOptimized(f) && f.on('batch_invariant_mode') === true && (f.number('expert_model_parallel_size') ?? 0) > 1 && f.text('inference_moe_token_dispatcher_type') === 'nccl',
     trigger: { ...INFERENCE, ...BATCH_INVARIANT, expert_model_parallel_size: '2', inference_moe_token_dispatcher_type: 'nccl' },
@@ -75,6 +78,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1747,
     message: 'Only one backend is supported for flex token dispatcher.',
+    summary: '`moe_enable_deepep` with the hybridep flex backend',
     at: 'moe_enable_deepep',
     when: (f) => f.on('moe_enable_deepep') === true && f.text(DISPATCHER) === 'flex' && f.text(BACKEND) === 'hybridep',
     trigger: { moe_enable_deepep: true, [DISPATCHER]: 'flex', [BACKEND]: 'hybridep', expert_model_parallel_size: '2' },
@@ -85,6 +89,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1759,
     message: 'Flex token dispatcher with deepep backend does not support moe_pad_expert_input_to_capacity',
+    summary: '`moe_pad_expert_input_to_capacity` with the DeepEP flex dispatcher',
     at: 'moe_pad_expert_input_to_capacity',
     when: (f) => f.text(DISPATCHER) === 'flex' && f.on('moe_pad_expert_input_to_capacity') === true && (f.on('moe_enable_deepep') === true || f.text(BACKEND) === 'deepep'),
     trigger: { [DISPATCHER]: 'flex', [BACKEND]: 'deepep', expert_model_parallel_size: '2', moe_expert_capacity_factor: '1.0', moe_pad_expert_input_to_capacity: true },
@@ -95,6 +100,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1766,
     message: "moe_flex_dispatcher_backend='ncclep' requires moe_token_dispatcher_type='flex'.",
+    summary: 'the ncclep backend needs `moe_token_dispatcher_type flex`',
     at: BACKEND,
     when: (f) => f.text(BACKEND) === 'ncclep' && f.text(DISPATCHER) !== undefined && f.text(DISPATCHER) !== 'flex',
     trigger: { [BACKEND]: 'ncclep', [DISPATCHER]: 'alltoall' },
@@ -106,6 +112,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1771,
     message:
       'moe_use_grouped_tensor=True without use_transformer_engine_op_fuser is not yet supported with the NCCL-EP dispatcher. Use the TE op-fuser path or select the alltoall, DeepEP, or HybridEP dispatcher.',
+    summary: 'grouped tensors on NCCL-EP need `use_transformer_engine_op_fuser`',
     at: 'moe_use_grouped_tensor',
     // Grouped tensors need grouped GEMM, or l.1414 stops it first.
     when: (f) => ncclep(f) && f.on('moe_use_grouped_tensor') === true && f.on('moe_grouped_gemm') === true && f.on(OP_FUSER) === false,
@@ -117,6 +124,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1782,
     message: "moe_dispatch_fwd_dtype / moe_combine_bwd_dtype require the 'ncclep' flex dispatcher backend.",
+    summary: '`moe_dispatch_fwd_dtype` needs the ncclep flex dispatcher backend',
     at: 'moe_dispatch_fwd_dtype',
     when: (f) =>
       f.text('moe_dispatch_fwd_dtype') === 'mxfp8' &&
@@ -130,6 +138,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1787,
     message:
       "moe_dispatch_fwd_dtype / moe_combine_bwd_dtype = 'mxfp8' require BOTH use_transformer_engine_op_fuser and moe_grouped_gemm: only the fused grouped GEMM path consumes the pre-quantized MXFP8 GroupedTensor payload.",
+    summary: 'mxfp8 dispatch needs the TE op fuser and `moe_grouped_gemm`',
     at: 'moe_dispatch_fwd_dtype',
     when: (f) => f.text('moe_dispatch_fwd_dtype') === 'mxfp8' && ncclep(f) && (f.on(OP_FUSER) === false || f.on('moe_grouped_gemm') === false),
     trigger: { moe_dispatch_fwd_dtype: 'mxfp8', ...NCCLEP, [OP_FUSER]: true },
@@ -152,6 +161,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1858,
     message: 'moe_expert_capacity_factor only works with aux_loss, seq_aux_loss, global_aux_loss or none load balancing',
+    summary: '`moe_expert_capacity_factor` needs aux-loss or none load balancing',
     at: 'moe_expert_capacity_factor',
     when: (f) => (f.number('moe_expert_capacity_factor') ?? -1) >= 0 && f.text('moe_router_load_balancing_type') !== undefined && !['aux_loss', 'seq_aux_loss', 'global_aux_loss', 'none'].includes(f.text('moe_router_load_balancing_type')!),
     trigger: { moe_expert_capacity_factor: '1.0', moe_router_load_balancing_type: 'sinkhorn' },
@@ -162,6 +172,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1865,
     message: 'moe_expert_capacity_factor must be set to use moe_pad_expert_input_to_capacity',
+    summary: 'padding to capacity needs `moe_expert_capacity_factor`',
     at: 'moe_pad_expert_input_to_capacity',
     // A negative factor is reset to None first (transformer_config.py l.1837); only a written one is read.
     when: (f) => f.on('moe_pad_expert_input_to_capacity') === true && (f.number('moe_expert_capacity_factor') ?? 0) < 0,
@@ -173,6 +184,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1871,
     message: "moe_expert_rank_capacity_factor requires moe_flex_dispatcher_backend to be 'hybridep' or 'ncclep'.",
+    summary: '`moe_expert_rank_capacity_factor` needs hybridep or ncclep',
     at: 'moe_expert_rank_capacity_factor',
     when: (f) => f.written('moe_expert_rank_capacity_factor') && f.text(BACKEND) !== undefined && !['hybridep', 'ncclep'].includes(f.text(BACKEND)!),
     trigger: { moe_expert_rank_capacity_factor: '1.5', [BACKEND]: 'deepep' },
@@ -184,6 +196,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1880,
     message: "moe_expert_rank_capacity_factor with the 'hybridep' backend requires use_transformer_engine_op_fuser=True or moe_use_grouped_tensor=True.",
+    summary: 'a rank capacity on hybridep needs the TE op fuser or grouped tensors',
     at: RANK_CAPACITY,
     when: (f) => f.number(RANK_CAPACITY) !== undefined && f.text(BACKEND) === 'hybridep' && f.on(OP_FUSER) === false && f.on('moe_use_grouped_tensor') === false,
     trigger: { [RANK_CAPACITY]: '1.5', [DISPATCHER]: 'flex', [BACKEND]: 'hybridep' },
@@ -205,6 +218,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2215,
     message: 'moe_paged_stash requires moe_expert_rank_capacity_factor to be set; there is no need to use paged stashing without it.',
+    summary: '`moe_paged_stash` needs `moe_expert_rank_capacity_factor`',
     at: 'moe_paged_stash',
     // CPU offloading stops it first (MEG-047, l.2212).
     when: (f) => f.on('moe_paged_stash') === true && isNone(f, RANK_CAPACITY) && !((f.number('cpu_offloading_num_layers') ?? 0) > 0),
@@ -217,6 +231,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2223,
     // The rest of the message names the modules to remove.
     message: 'When moe_paged_stash is enabled, offload_modules must not include expert_fc1, moe_act, or fused_group_mlp (paged stash covers those activations).',
+    summary: '`offload_modules` has expert modules that `moe_paged_stash` covers',
     at: 'offload_modules',
     // After MEG-047 and MEG-048 (l.2212, l.2215): no CPU offloading, a rank capacity written.
     when: (f) =>
@@ -232,6 +247,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2652,
     message: 'fp8/fp4 must be specified when moe_router_padding_for_quantization is True.',
+    summary: '`moe_router_padding_for_quantization` needs fp8 or fp4',
     at: 'moe_router_padding_for_quantization',
     // --fp8-format and --fp4-format are the flags of the fields fp8 and fp4 (l.587, l.673).
     when: (f) => f.on('moe_router_padding_for_quantization') === true && isNone(f, 'fp8_format') && isNone(f, 'fp4_format'),
@@ -243,6 +259,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2657,
     message: 'allgather and alltoall_seq dispatcher does not support moe_router_padding_for_quantization.',
+    summary: '`moe_router_padding_for_quantization` needs alltoall or flex dispatch',
     at: 'moe_router_padding_for_quantization',
     when: (f) => f.on('moe_router_padding_for_quantization') === true && ['allgather', 'alltoall_seq'].includes(f.text(DISPATCHER) ?? ''),
     trigger: { moe_router_padding_for_quantization: true, fp8_format: 'hybrid', [DISPATCHER]: 'allgather' },
@@ -263,6 +280,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2850,
     message: 'moe_preprocess cuda graph is not supported when there are DtoH copies and synchronizations in the preprocess step.',
+    summary: 'moe_preprocess CUDA graph with a preprocess that syncs with the host',
     at: GRAPHS,
     // Reached without padding to capacity (a padded one needs a factor, l.1865); the local implementation adds moe_router to
     // moe_preprocess (l.2812), transformer_engine needs it written (l.2824), and moe with moe_router stops at l.2820.
@@ -283,6 +301,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2962,
     message: 'Token-drop MoE is temporarily not supported with activation offloading.',
+    summary: 'activation offloading with graphed token-drop MoE',
     at: GRAPHS,
     // Only transformer_engine graphs reach it with moe captured (local ones stop at l.2954), and only drop-padding MoE
     // gets past l.2844 (MEG-066).
@@ -300,6 +319,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3019,
     message: 'overlap_moe_expert_parallel_comm is supported with alltoall/flex token dispatcher',
+    summary: '`overlap_moe_expert_parallel_comm` needs alltoall or flex dispatch',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && f.text(DISPATCHER) !== undefined && !['alltoall', 'flex'].includes(f.text(DISPATCHER)!),
     trigger: { [OVERLAP]: true, expert_model_parallel_size: '2', [DISPATCHER]: 'allgather', bf16: true },
@@ -310,6 +330,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3243,
     message: "Batch-invariant MoE training requires moe_token_dispatcher_type='alltoall'.",
+    summary: 'batch-invariant MoE training needs the alltoall dispatcher',
     at: 'batch_invariant_mode',
     when: (f) => batchInvariantMoe(f) && f.text('transformer_impl') !== undefined && f.text('transformer_impl') !== 'inference_optimized' && f.text(DISPATCHER) !== undefined && f.text(DISPATCHER) !== 'alltoall',
     trigger: { ...BATCH_INVARIANT, [DISPATCHER]: 'allgather' },
@@ -320,6 +341,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3265,
     message: 'Batch-invariant MoE requires the unfused permute/unpermute path so top-k reductions use the fixed batch-invariant add tree.',
+    summary: 'batch-invariant MoE needs unfused permute/unpermute',
     at: 'batch_invariant_mode',
     when: (f) => batchInvariantMoe(f) && (f.on('moe_permute_fusion') === true || f.on('moe_permute_fusion_into_hybridep') === true),
     trigger: { ...BATCH_INVARIANT, [DISPATCHER]: 'alltoall', moe_permute_fusion: true },
@@ -330,6 +352,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3272,
     message: 'Batch-invariant MoE supports dynamic dropless routing only. Disable MoE capacity/expert padding.',
+    summary: 'batch-invariant MoE takes no capacity or expert padding',
     at: 'batch_invariant_mode',
     when: (f) => batchInvariantMoe(f) && (f.on(PAD) === true || f.on('moe_pad_experts_for_cuda_graph_inference') === true),
     trigger: { ...BATCH_INVARIANT, [DISPATCHER]: 'alltoall', [CAPACITY]: '1.0', [PAD]: true },
@@ -355,6 +378,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TOKEN_DISPATCHER,
     line: 1556,
     message: "drop and pad is not supported yet with the 'ncclep' backend.",
+    summary: 'a capacity factor (drop and pad) with the ncclep backend',
     at: CAPACITY,
     // Padding to capacity needs a factor (l.1865), so a factor in effect is the whole condition.
     when: (f) => ncclep(f) && dropping(f),
@@ -366,6 +390,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TOKEN_DISPATCHER,
     line: 1561,
     message: 'moe_ncclep_zero_copy requires moe_expert_rank_capacity_factor: the symm-mem buffers are a fixed [recv_capacity, hidden] and cannot be resized per step.',
+    summary: '`moe_ncclep_zero_copy` needs `moe_expert_rank_capacity_factor`',
     at: 'moe_ncclep_zero_copy',
     // Eager mode (no rank capacity); a capacity factor stops it first (MEG-141, l.1556).
     when: (f) => ncclep(f) && f.on('moe_ncclep_zero_copy') === true && isNone(f, RANK_CAPACITY) && !dropping(f),
@@ -378,6 +403,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1572,
     message:
       "moe_expert_rank_capacity_factor with the 'ncclep' backend requires BOTH use_transformer_engine_op_fuser and moe_grouped_gemm (the fused grouped GEMM over device-side per-expert counts); unset it to use eager mode instead.",
+    summary: 'ncclep rank capacity needs the TE op fuser and `moe_grouped_gemm`',
     at: RANK_CAPACITY,
     // Static mode; a capacity factor stops it first (MEG-141, l.1556).
     when: (f) => ncclep(f) && f.number(RANK_CAPACITY) !== undefined && !dropping(f) && (f.on(OP_FUSER) === false || f.on('moe_grouped_gemm') === false),
@@ -390,6 +416,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: 'megatron/core/transformer/moe/moe_layer.py',
     line: 330,
     message: 'Unsupported token dispatcher type: {value}',
+    summary: '`moe_token_dispatcher_type` is not allgather, alltoall or flex',
     at: DISPATCHER,
     when: (f) => f.text(DISPATCHER) !== undefined && !['allgather', 'alltoall', 'flex'].includes(f.text(DISPATCHER)!),
     trigger: { [DISPATCHER]: 'all2all' },
@@ -402,6 +429,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: 'megatron/core/transformer/moe/moe_utils.py',
     line: 1071,
     message: 'Invalid drop_policy: {value}',
+    summary: '`moe_token_drop_policy` is not probs or position',
     at: 'moe_token_drop_policy',
     // Reached only when tokens are dropped: the capacity, tokens × top-k / experts × factor (get_capacity), is at
     // most the tokens, i.e. factor ≤ experts / top-k (l.1056).
@@ -422,6 +450,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1865,
     // Two f-string parts joined without a space, as Megatron prints them.
     message: 'Invalid backend: {value}Please set --moe-flex-dispatcher-backend to deepep, hybridep, or ncclep',
+    summary: '`moe_flex_dispatcher_backend` is not deepep, hybridep or ncclep',
     at: BACKEND,
     when: (f) => f.text(DISPATCHER) === 'flex' && f.text(BACKEND) !== undefined && !['deepep', 'hybridep', 'ncclep'].includes(f.text(BACKEND)!) && f.on('moe_enable_deepep') !== true,
     trigger: { [DISPATCHER]: 'flex', [BACKEND]: 'nccl' },

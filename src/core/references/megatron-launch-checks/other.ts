@@ -180,6 +180,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1623,
     message: "--transformer-impl='inference_optimized' supports gated linear units (SwiGLU/GeGLU) only with --inference-grouped-gemm-backend torch or vllm, got '{value}'.",
+    summary: 'inference-optimized gated MoE needs the torch or vllm GEMM backend',
     at: BACKEND,
     // --swiglu and --quick-geglu set gated_linear_unit (argument_utils.py l.316, l.325); argparse allows flashinfer, torch, vllm.
     when: (f) =>
@@ -194,6 +195,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1642,
     message: "inference_grouped_gemm_backend must be 'flashinfer', 'torch', or 'vllm', got '{value}'",
+    summary: '`inference_grouped_gemm_backend` is not flashinfer, torch, vllm',
     at: BACKEND,
     // argparse's choices stop a bad backend on a command line; a config of field names reaches l.1637. The checks
     // before it in the same block (l.1599-1626) raise first on their own conditions, so each must not hold:
@@ -217,6 +219,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2981,
     message: 'Token dispatcher type: {value} does not support variable sequence length, please use alltoall dispatcher instead.',
+    summary: 'the allgather dispatcher with variable sequence lengths',
     at: DISPATCHER,
     // Megatron-LM has no flag for it and sets it False (arguments.py l.1272, yaml_arguments.py l.193); a
     // Megatron-Bridge config writes it as a model field.
@@ -230,6 +233,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1670,
     message: "batch_invariant_mode requires inference_grouped_gemm_backend 'torch' or 'vllm'.",
+    summary: 'batch-invariant inference needs the torch or vllm GEMM backend',
     at: 'batch_invariant_mode',
     when: (f) => f.text('transformer_impl') === 'inference_optimized' && f.on('batch_invariant_mode') === true && f.text(BACKEND) === 'flashinfer',
     trigger: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', batch_invariant_mode: true, [BACKEND]: 'flashinfer' },
@@ -240,6 +244,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1710,
     message: 'moe_single_grouped_weight and moe_single_grouped_bias require moe_grouped_gemm=True.',
+    summary: '`moe_single_grouped_weight` needs `moe_grouped_gemm`',
     at: 'moe_single_grouped_weight',
     when: (f) => f.on('moe_single_grouped_weight') === true && f.on('moe_grouped_gemm') === false,
     trigger: { moe_single_grouped_weight: true },
@@ -250,6 +255,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1727,
     message: "moe_single_grouped_weight is currently supported with high-precision primary weights, fp8_recipe='mxfp8', or fp4_recipe='nvfp4'.",
+    summary: '`moe_single_grouped_weight` needs high precision, mxfp8 or nvfp4',
     at: 'moe_single_grouped_weight',
     when: (f) =>
       f.on('moe_single_grouped_weight') === true &&
@@ -263,6 +269,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1732,
     message:
       'moe_single_grouped_weight with FP4 compute requires fp4_param=True (--fp4-param-gather). Without FP4 parameter gather, Transformer Engine uses a split-quantize fallback that is being deprecated.',
+    summary: 'single grouped FP4 weights need FP4 parameter gather',
     at: 'moe_single_grouped_weight',
     when: (f) => f.on('moe_single_grouped_weight') === true && fp4(f) && f.on('fp4_param_gather') === false,
     trigger: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true, fp4_format: 'e2m1' },
@@ -273,6 +280,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1737,
     message: 'moe_single_grouped_weight requires moe_use_grouped_tensor=True.',
+    summary: '`moe_single_grouped_weight` needs `moe_use_grouped_tensor`',
     at: 'moe_single_grouped_weight',
     // Reached with grouped GEMM only (l.1708), where the TE op fuser turns the grouped tensor on (l.1410).
     when: (f) =>
@@ -317,6 +325,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2004,
     message: 'Delayed scaling does not support moe_act and layernorm recompute for fp8.',
+    summary: 'delayed fp8 scaling with moe_act or layernorm recompute',
     at: 'recompute_modules',
     when: (f) => selective(f) && fp8(f) && (has(f, 'recompute_modules', 'moe_act') || has(f, 'recompute_modules', 'layernorm')) && f.text('fp8_recipe') === 'delayed',
     trigger: { recompute_granularity: 'selective', recompute_modules: 'moe_act', moe_grouped_gemm: true, disable_bias_linear: true, fp8_format: 'hybrid' },
@@ -338,6 +347,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2170,
     message:
       "Cannot offload {inside} while recomputing the entire MoE layer. 'moe' in recompute_modules wraps the full MoE forward in a checkpoint, so offloading activations inside it is redundant and will cause errors. Either remove 'moe' from --recompute-modules or remove {inside} from --offload-modules.",
+    summary: '`offload_modules` offloads inside a recomputed MoE layer',
     at: OFFLOAD,
     values: (f) => ({ inside: among(f, OFFLOAD, EXPERT_OFFLOAD) }),
     when: (f) => offloading(f) && recomputed(f, 'moe') && EXPERT_OFFLOAD.some((m) => has(f, OFFLOAD, m)),
@@ -359,6 +369,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2192,
     message: 'fused_group_mlp offloads the whole fused grouped MLP and cannot be combined with expert_fc1 or moe_act. Remove: {partial}',
+    summary: '`offload_modules` has fused_group_mlp with expert_fc1 or moe_act',
     at: OFFLOAD,
     values: (f) => ({ partial: among(f, OFFLOAD, ['expert_fc1', 'moe_act']) }),
     when: (f) => offloading(f) && has(f, OFFLOAD, 'fused_group_mlp') && (has(f, OFFLOAD, 'expert_fc1') || has(f, OFFLOAD, 'moe_act')),
@@ -371,6 +382,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2206,
     message: "Invalid choices for gtp_remat_opt_in_modules: {invalid}. Allowed modules are: {'moe_latent_proj'}",
     values: (f) => ({ invalid: pythonSet([...new Set((f.list('gtp_remat_opt_in_modules') ?? []).filter((m) => m !== 'moe_latent_proj'))]) }),
+    summary: '`gtp_remat_opt_in_modules` allows only moe_latent_proj',
     at: 'gtp_remat_opt_in_modules',
     when: (f) => (f.list('gtp_remat_opt_in_modules') ?? []).some((m) => m !== 'moe_latent_proj'),
     trigger: { gtp_remat_opt_in_modules: 'moe_router' },
@@ -391,6 +403,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2824,
     message: 'moe_preprocess cuda graph is only supported with moe_router cuda graph.',
+    summary: '`cuda_graph_modules` has moe_preprocess without moe_router',
     at: GRAPHS,
     when: (f) => perLayerGraphs(f) && graphed(f, 'moe_preprocess') && graphModules(f)?.includes('moe_router') === false,
     trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe_preprocess' },
@@ -401,6 +414,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2835,
     message: 'mlp cuda graph is only supported for dense layers, but not found in the model.',
+    summary: '`cuda_graph_modules` has mlp but the model has no dense layer',
     at: GRAPHS,
     // Every layer is MoE when moe_layer_freq is 1 or a list without 0 (l.2831).
     when: (f) => {
@@ -427,6 +441,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2899,
     message: 'hidden dropout is not supported with graphed MLP/MoE recomputation.',
+    summary: 'hidden dropout with graphed MLP/MoE recomputation',
     at: 'recompute_modules',
     // No graph modules (or full_iteration) capture the whole layer (l.2874).
     when: (f) => {
@@ -445,6 +460,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2935,
     message: "fine-grained activation offloading with cuda_graph_impl='local' only supports offload_modules 'expert_fc1', 'moe_act', and 'fused_group_mlp'. Unsupported offload_modules: ",
+    summary: '`offload_modules` has modules local CUDA graphs cannot offload',
     at: OFFLOAD,
     when: (f) => offloading(f) && graphImpl(f) === 'local' && (f.list(OFFLOAD) ?? []).some((m) => !EXPERT_OFFLOAD.includes(m)),
     trigger: { fine_grained_activation_offloading: true, cuda_graph_impl: 'local', [GRAPHS]: 'moe_router', [OFFLOAD]: 'core_attn' },
@@ -456,6 +472,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2954,
     message:
       'fine-grained activation offloading is only supported with transformer_engine CUDA graph implementation or local CUDA graph implementation with partial MoE offload. Local partial CUDA graphs are supported only for expert_fc1, moe_act, or fused_group_mlp offload when the full MoE module is not captured.',
+    summary: 'activation offloading with local CUDA graphs capturing moe',
     at: GRAPHS,
     // The local implementation's other ways to fail stop earlier (l.2934, l.2940).
     when: (f) => offloading(f) && graphImpl(f) === 'local' && graphed(f, 'moe'),
@@ -478,6 +495,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3263,
     message: 'Batch-invariant MoE is bf16-only. Disable fp8/fp4 to use it.',
+    summary: 'batch-invariant MoE is bf16-only (no fp8/fp4)',
     at: 'batch_invariant_mode',
     when: (f) => f.on('batch_invariant_mode') === true && (fp8(f) || fp4(f)),
     trigger: { batch_invariant_mode: true, [DISPATCHER]: 'alltoall', bf16: true, fp8_format: 'e4m3' },
@@ -489,6 +507,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 251,
     // argparse reports so moe_freq_type's ValueError (a bad pattern, l.251; int(x), l.350) and eval's TypeError (l.253).
     message: "argument --moe-layer-freq: invalid moe_freq_type value: '{value}'",
+    summary: '`moe_layer_freq` is not a valid layer frequency or pattern',
     at: FREQ,
     when: (f) => {
       const freq = layerFreq(f);
@@ -503,6 +522,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1144,
     message:
       'Megatron-FSDP does not currently support moe_single_grouped_weight or moe_single_grouped_bias. Disable single grouped MoE parameters or use the regular DDP/distributed optimizer path until Megatron-FSDP supports TE GroupedTensor param buffers.',
+    summary: '`use_megatron_fsdp` with single grouped MoE parameters',
     at: 'use_megatron_fsdp',
     when: (f) => f.on('use_megatron_fsdp') === true && (f.on('moe_single_grouped_weight') === true || f.on('moe_single_grouped_bias') === true),
     trigger: { use_megatron_fsdp: true, moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true },
@@ -533,6 +553,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: EXPERTS,
     line: 207,
     message: 'bias_dropout_fusion is not supported in TEGroupedMLP when add_bias_linear=True',
+    summary: '`moe_grouped_gemm` with bias and bias-dropout fusion',
     at: 'moe_grouped_gemm',
     // Grouped GEMM experts are TEGroupedMLP under Transformer Engine (transformer_engine_spec_provider.py l.77)
     // and InferenceGroupedMLP, its subclass, under inference_optimized (moe_module_specs.py l.113).
@@ -550,6 +571,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: SPECS,
     line: 654,
     message: 'Invalid length of moe_layer_pattern: {length}, expected {layers}, current moe layer pattern: {pattern}',
+    summary: '`moe_layer_freq` pattern length differs from `num_layers`',
     at: FREQ,
     values: (f) => ({ length: freqList(f)?.length ?? '?', layers: f.number('num_layers') ?? '?', pattern: pythonRepr({ kind: 'list', items: freqList(f) ?? [] }) }),
     when: (f) => {
@@ -567,6 +589,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     // moe_freq_type gives an int, a list or (a pattern with a top-level comma) a tuple. Megatron-Bridge converts
     // nothing: a pattern written as a YAML string reaches the spec as a str.
     message: "Invalid moe_layer_freq: <class '{type}'>, {freq}",
+    summary: '`moe_layer_freq` is neither an int nor a list',
     at: FREQ,
     when: (f) => gptSpec(f) && (f.bridge ? f.text(FREQ) !== undefined : layerFreq(f)?.kind === 'tuple'),
     values: (f) => ({ type: f.bridge ? 'str' : 'tuple', freq: f.bridge ? f.text(FREQ) ?? '?' : pythonRepr(layerFreq(f) ?? { kind: 'error', error: 'other' }) }),
@@ -578,6 +601,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: SPECS,
     line: 671,
     message: 'Invalid layer pattern: {pattern}',
+    summary: '`moe_layer_freq` has entries other than 0 and 1',
     at: FREQ,
     values: (f) => ({ pattern: pythonRepr({ kind: 'list', items: freqList(f) ?? [] }) }),
     when: (f) => gptSpec(f) && (freqList(f) ?? []).some((x) => x.kind !== 'int' || (x.value !== 0 && x.value !== 1)),
@@ -591,6 +615,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1702,
     message: 'moe_ffn_hidden_size is set but num_moe_experts is None. Please set num_moe_experts or remove moe_ffn_hidden_size.',
+    summary: '`moe_ffn_hidden_size` is set but `num_experts` is not',
     at: 'moe_ffn_hidden_size',
     // A moe_layer_freq that keeps some layers dense only warns (l.1690-1700).
     when: (f) => {
@@ -607,6 +632,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2485,
     message: 'activation_func_clamp_value for SwiGLU is only supported with MoE.',
+    summary: '`activation_func_clamp_value` is only for MoE models',
     at: 'activation_func_clamp_value',
     // --swiglu is SiLU with a gated linear unit; a clamp value that is not finite and positive fails first (l.2480).
     when: (f) => (f.number('activation_func_clamp_value') ?? 0) > 0 && Number.isFinite(f.number('activation_func_clamp_value')) && f.on('swiglu') === true && isNoneNumber(f, 'num_experts'),

@@ -41,6 +41,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1601,
     message: 'Inference-optimized MoE layers does not support expert tensor parallelism.',
+    summary: 'inference-optimized MoE takes no expert tensor parallelism',
     at: 'transformer_impl',
     when: (f) => f.text('transformer_impl') === 'inference_optimized' && isMoe(f) && (etp(f) ?? 0) > 1,
     trigger: { transformer_impl: 'inference_optimized', moe_router_dtype: 'fp32', [ETP]: '2', disable_bias_linear: true },
@@ -61,6 +62,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3009,
     message: 'If enabling EP A2A overlap, virtual_pipeline_model_parallel_size must be specified when pipeline_model_parallel_size > 1',
+    summary: 'EP overlap with pipeline parallelism needs a virtual pipeline size',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && (f.number(PP) ?? 0) > 1 && f.complete && VIRTUAL_PIPELINE.every((k) => !f.written(k)),
     trigger: { ...A2A_OVERLAP, [PP]: '2' },
@@ -71,6 +73,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3015,
     message: 'overlap_moe_expert_parallel_comm is only supported with expert model parallelism',
+    summary: '`overlap_moe_expert_parallel_comm` needs expert parallelism',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && f.number('expert_model_parallel_size') !== undefined && f.number('expert_model_parallel_size')! <= 1,
     trigger: { [OVERLAP]: true, expert_model_parallel_size: '1', [DISPATCHER]: 'alltoall', bf16: true },
@@ -81,6 +84,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3023,
     message: 'disable full recomputation when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with full recomputation',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && f.text('recompute_granularity') === 'full',
     trigger: { [OVERLAP]: true, expert_model_parallel_size: '2', [DISPATCHER]: 'alltoall', bf16: true, recompute_granularity: 'full' },
@@ -91,6 +95,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3026,
     message: 'disable recomputation method when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with `recompute_method`',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && f.text('recompute_method') !== undefined,
     trigger: { [OVERLAP]: true, expert_model_parallel_size: '2', [DISPATCHER]: 'alltoall', bf16: true, recompute_method: 'uniform' },
@@ -101,6 +106,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3029,
     message: 'recompute_num_layers must be None when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with `recompute_num_layers`',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && f.number('recompute_num_layers') !== undefined,
     trigger: { [OVERLAP]: true, expert_model_parallel_size: '2', [DISPATCHER]: 'alltoall', bf16: true, recompute_num_layers: '1' },
@@ -111,6 +117,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3032,
     message: 'disable moe in recompute_modules when enabling overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with moe recompute',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && (f.list('recompute_modules') ?? []).includes('moe'),
     trigger: { ...A2A_OVERLAP, recompute_granularity: 'selective', recompute_modules: 'moe' },
@@ -121,6 +128,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3037,
     message: 'overlap_moe_expert_parallel_comm is only supported with bf16 or fp16 model',
+    summary: '`overlap_moe_expert_parallel_comm` needs a bf16 or fp16 model',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && f.on('bf16') === false && f.on('fp16') === false,
     trigger: { [OVERLAP]: true, [EP]: '2', [DISPATCHER]: 'alltoall' },
@@ -131,6 +139,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3046,
     message: 'MTP supports at most one layer when enabling overlap_moe_expert_parallel_comm.',
+    summary: '`overlap_moe_expert_parallel_comm` with more than one MTP layer',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && (f.number('mtp_num_layers') ?? 0) > 1,
     // MTP needs rope or no position embedding (arguments.py l.883).
@@ -143,6 +152,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 3058,
     message:
       "overlap_moe_expert_parallel_comm with ncclep does not support offloading 'expert_fc1': it forces expert FC1 to save the raw bf16 input, which the overlap path eagerly frees.",
+    summary: 'EP overlap on ncclep with expert_fc1 offloaded',
     at: OVERLAP,
     // --moe-enable-deepep would reset the backend to deepep (l.1749).
     when: (f) =>
@@ -160,6 +170,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3069,
     message: 'CUDA graph scope on moe and mlp is not supported with overlap_moe_expert_parallel_comm',
+    summary: '`overlap_moe_expert_parallel_comm` with moe or mlp CUDA graphs',
     at: OVERLAP,
     when: (f) => f.on(OVERLAP) === true && graphImpl(f) === 'transformer_engine' && (graphModules(f) ?? []).some((m) => m === 'moe' || m === 'mlp'),
     // A 'moe' graph needs a drop-and-pad MoE (l.2844).
@@ -171,6 +182,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3077,
     message: 'overlap_moe_expert_parallel_comm must be enabled when enabling delay_wgrad_compute',
+    summary: '`delay_wgrad_compute` needs `overlap_moe_expert_parallel_comm`',
     at: 'delay_wgrad_compute',
     when: (f) => f.on('delay_wgrad_compute') === true && f.on(OVERLAP) === false,
     trigger: { delay_wgrad_compute: true },
@@ -181,6 +193,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3086,
     message: 'overlap_moe_expert_parallel_comm must be disabled when enabling overlap_dispatch_backward_with_experts_wgrad.',
+    summary: '`overlap_dispatch_backward_with_experts_wgrad` with EP overlap',
     at: 'overlap_dispatch_backward_with_experts_wgrad',
     when: (f) => f.on('overlap_dispatch_backward_with_experts_wgrad') === true && f.on(OVERLAP) === true,
     trigger: { overlap_dispatch_backward_with_experts_wgrad: true, [OVERLAP]: true, expert_model_parallel_size: '2', [DISPATCHER]: 'alltoall', bf16: true },
@@ -191,6 +204,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3099,
     message: 'overlap_moe_expert_parallel_comm must be enabled when enabling ep_overlap_early_attn_memory_release',
+    summary: '`ep_overlap_early_attn_memory_release` needs the EP overlap',
     at: 'ep_overlap_early_attn_memory_release',
     when: (f) => f.on('ep_overlap_early_attn_memory_release') === true && f.on(OVERLAP) === false,
     trigger: { ep_overlap_early_attn_memory_release: true },
@@ -201,6 +215,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: PARALLEL_STATE,
     line: 883,
     message: 'world_size ({world}) is not divisible by expert_tensor_model_pipeline_parallel size ({expert})',
+    summary: 'world size is not divisible by expert TP x EP x PP',
     at: 'nproc_per_node',
     values: (f) => ({ world: worldSize(f) ?? '?', expert: expertModelSize(f) ?? '?' }),
     when: (f) => {
@@ -216,6 +231,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: PARALLEL_STATE,
     line: 902,
     message: 'When not using pp-last rank ordering, the data parallel size of the attention and moe layers must be the same',
+    summary: 'attention and MoE data-parallel sizes differ without pp-last ordering',
     at: 'use_tp_pp_dp_mapping',
     // --use-tp-pp-dp-mapping orders ranks tp-cp-ep-pp-dp (initialize.py l.395).
     when: (f) => {
@@ -231,6 +247,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: PARALLEL_STATE,
     line: 1449,
     message: 'Expert data parallel size should be divisible by partial DistOpt shard factor',
+    summary: '`num_distributed_optimizer_instances` does not divide expert DP size',
     at: 'num_distributed_optimizer_instances',
     when: (f) => {
       const expertData = divide(worldSize(f), expertModelSize(f));
@@ -246,6 +263,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: MOE_LAYER,
     line: 638,
     message: 'During training, performance may degrade if MoE and tensor parallelismare enabled without also enabling sequence parallelism.',
+    summary: 'MoE with TP > 1 needs `sequence_parallel`',
     at: TP,
     when: (f) => (f.number(TP) ?? 0) > 1 && f.on('sequence_parallel') === false,
     trigger: { [TP]: '2', [ETP]: '1' },
