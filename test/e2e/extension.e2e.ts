@@ -120,7 +120,7 @@ describe('MoE Lens in code-server', { timeout: 900_000 }, () => {
     // once the workspace index holds that file.
     await problemsInclude('MOE010', true);
     const rows = await problems();
-    assert.ok(rows.some((r) => /`top_k` is 8, but gpt-oss-120b routes each token to 4 of 128 experts/.test(r) && /MOE001/.test(r)), rows.join('\n'));
+    assert.ok(rows.some((r) => /`top_k` is 8, but gpt-oss-120b routes to 4 of 128 experts/.test(r) && /MOE001/.test(r)), rows.join('\n'));
     assert.ok(rows.some((r) => /MOE010/.test(r)), 'information hints are listed too');
     await shot('problems');
   });

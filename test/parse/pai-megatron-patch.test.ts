@@ -81,8 +81,8 @@ describe("Pai-Megatron-Patch's own routers: DeepSeek-V2", () => {
     const file = join(MEGATRON_V2, V2_LAUNCH);
     // DeepSeek-V2's renormalisation (none) and its scaling factor (16), neither of which Megatron's defaults give.
     assert.deepEqual(lintText(file, readFileSync(file, 'utf8'), projectOf(MEGATRON_V2, (_, text) => text)).diagnostics.map((d) => [d.code, d.message.match(/deepseek-v2-236b (.*)/)?.[1]]), [
-      ['MOE001', "multiplies the routed experts' weights by 16"],
-      ['MOE001', 'does not renormalise the top-k weights'],
+      ['MOE001', 'scales by 16'],
+      ['MOE001', 'does not renormalise weights'],
     ]);
   });
 

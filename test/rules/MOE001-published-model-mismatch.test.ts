@@ -163,7 +163,7 @@ runRuleTests(publishedModelMismatch, {
       file: 'gpt-oss-120b.sh',
       code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4 --moe-router-pre-softmax\n',
       errors: [
-        { messageId: 'mismatch', text: '--moe-router-pre-softmax', severity: 'error', includes: ['`moe_router_pre_softmax` is True, but gpt-oss-120b renormalises each token\'s top-k weights to sum to 1'] },
+        { messageId: 'mismatch', text: '--moe-router-pre-softmax', severity: 'error', includes: ['`moe_router_pre_softmax` is True, but gpt-oss-120b renormalises top-k weights', 'The published gpt-oss-120b renormalises each token\'s top-k weights to sum to 1.'] },
       ],
       // Megatron's pre-softmax is a switch: removing it is the fix, not one the rule writes for a launch script.
       output: null,
@@ -172,7 +172,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron DeepSeek-V2 (softmax over all experts, no renormalisation) launched without --moe-router-pre-softmax',
       file: 'deepseek-v2.sh',
       code: 'python pretrain_gpt.py --num-layers 60 --hidden-size 5120 --num-experts 160 --moe-router-topk 6 --moe-router-num-groups 8 --moe-router-group-topk 3 --moe-router-topk-scaling-factor 16.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (its default), but deepseek-v2-236b does not renormalise the top-k weights', 'the default comes from Megatron post-softmax default'] }],
+      errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (its default), but deepseek-v2-236b does not renormalise weights', 'The published deepseek-v2-236b does not renormalise the top-k weights.', 'the default comes from Megatron post-softmax default'] }],
       output: null,
     },
     {
@@ -180,7 +180,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron Kimi-K2 with the scaling factor of its DeepSeek-V3 base (1.0), where Kimi-K2 scales by 2.827 (secondary: a warning)',
       file: 'kimi-k2.sh',
       code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 1.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'warning', includes: ['`moe_router_topk_scaling_factor` is 1, but kimi-k2 multiplies the routed experts\' weights by 2.827', 'file name "kimi-k2"', 'Secondary sources'] }],
+      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'warning', includes: ['`moe_router_topk_scaling_factor` is 1, but kimi-k2 scales by 2.827', 'The published kimi-k2 multiplies the routed experts\' weights by 2.827.', 'file name "kimi-k2"', 'Secondary sources'] }],
       output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.827 --disable-bias-linear\n',
     },
     {
@@ -188,14 +188,14 @@ runRuleTests(publishedModelMismatch, {
       name: 'DeepSeek-V3 config.json with routed_scaling_factor 1.0 (published 2.5)',
       file: 'DeepSeek-V3/config.json',
       code: '{"_name_or_path": "deepseek-ai/DeepSeek-V3", "model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_hidden_layers": 61, "hidden_size": 7168}',
-      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'error', includes: ["`routed_scaling_factor` is 1, but deepseek-v3-671b multiplies the routed experts' weights by 2.5"] }],
+      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'error', includes: ["`routed_scaling_factor` is 1, but deepseek-v3-671b scales by 2.5", "The published deepseek-v3-671b multiplies the routed experts' weights by 2.5."] }],
       output: '{"_name_or_path": "deepseek-ai/DeepSeek-V3", "model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4, "norm_topk_prob": true, "routed_scaling_factor": 2.5, "num_hidden_layers": 61, "hidden_size": 7168}',
     },
     {
       name: 'Megatron Qwen3-30B-A3B with a scaling factor Qwen3 does not have',
       file: 'qwen3-30b-a3b.sh',
       code: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 128 --moe-router-topk 8 --moe-router-topk-scaling-factor 2.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', text: '2.0', includes: ["`moe_router_topk_scaling_factor` is 2, but qwen3-30b-a3b does not scale the routed experts' weights"] }],
+      errors: [{ messageId: 'mismatch', text: '2.0', includes: ["`moe_router_topk_scaling_factor` is 2, but qwen3-30b-a3b does not scale", "The published qwen3-30b-a3b does not scale the routed experts' weights."] }],
       output: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 128 --moe-router-topk 8 --moe-router-topk-scaling-factor 1 --disable-bias-linear\n',
     },
     {
@@ -250,7 +250,7 @@ runRuleTests(publishedModelMismatch, {
       file: GPT_OSS_PY,
       project: TORCHTITAN_PROJECT,
       code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (its default)', 'the default comes from MoEArgs.gate_bias', 'has a bias on its router gate'] }],
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (its default)', 'the default comes from MoEArgs.gate_bias', '`gate_bias` is False (its default), but gpt-oss-120b has a router gate bias', 'The published gpt-oss-120b has a bias on its router gate.'] }],
       output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True, gate_bias=True'),
     },
     {
@@ -319,7 +319,7 @@ runRuleTests(publishedModelMismatch, {
           messageId: 'mismatch',
           text: '"model_type"',
           severity: 'warning',
-          includes: ['`n_group` is 8 (its default), but kimi-k2 limits no token to expert groups (n_group 1, topk_group 1); this one keeps 4 of 8 groups', 'Not written; the default comes from Kimi-K2 configuration_deepseek.py', '"topk_group": 1'],
+          includes: ['`n_group` is 8 (its default), but kimi-k2 limits no token to expert groups', 'The published kimi-k2 limits no token to expert groups (n_group 1, topk_group 1); this one keeps 4 of 8 groups.', 'Not written; the default comes from Kimi-K2 configuration_deepseek.py', '"topk_group": 1'],
         },
       ],
       output: '{\n  "model_type": "kimi_k2",\n  "num_hidden_layers": 61,\n  "hidden_size": 7168,\n  "n_routed_experts": 384,\n  "num_experts_per_tok": 8,\n  "routed_scaling_factor": 2.827,\n  "n_group": 1,\n  "topk_group": 1\n}\n',
@@ -328,21 +328,21 @@ runRuleTests(publishedModelMismatch, {
       name: 'Kimi-K2 config.json without routed_scaling_factor: its config class\'s 2.5, where Kimi-K2 scales by 2.827',
       file: 'Kimi-K2-Instruct/config.json',
       code: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "num_hidden_layers": 61, "hidden_size": 7168}',
-      errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['`routed_scaling_factor` is 2.5 (its default), but kimi-k2 multiplies the routed experts\' weights by 2.827', 'DeepseekV3Config (remote code; copy at mfarisadip/Kimi-K2-Mini @0fd6b81).routed_scaling_factor = 2.5'] }],
+      errors: [{ messageId: 'mismatch', severity: 'warning', includes: ['`routed_scaling_factor` is 2.5 (its default), but kimi-k2 scales by 2.827', 'The published kimi-k2 multiplies the routed experts\' weights by 2.827.', 'DeepseekV3Config (remote code; copy at mfarisadip/Kimi-K2-Mini @0fd6b81).routed_scaling_factor = 2.5'] }],
       output: '{"_name_or_path": "moonshotai/Kimi-K2-Instruct", "model_type": "kimi_k2", "n_routed_experts": 384, "num_experts_per_tok": 8, "n_group": 1, "topk_group": 1, "num_hidden_layers": 61, "hidden_size": 7168, "routed_scaling_factor": 2.827}',
     },
     {
       name: 'Hunyuan-A13B named by its hub id, with top-2 in moe_topk[0] (the element its router reads)',
       file: 'config.json',
       code: '{"_name_or_path": "tencent/Hunyuan-A13B-Instruct", "model_type": "hunyuan", "num_experts": 64, "moe_topk": [2, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
-      errors: [{ messageId: 'mismatch', text: '2', severity: 'error', includes: ['`moe_topk` is 2, but hunyuan-a13b routes each token to 8 of 64 experts', 'models/config.json @2798f3c'] }],
+      errors: [{ messageId: 'mismatch', text: '2', severity: 'error', includes: ['`moe_topk` is 2, but hunyuan-a13b routes to 8 of 64 experts', 'The published hunyuan-a13b routes each token to 8 of 64 experts.', 'models/config.json @2798f3c'] }],
       output: '{"_name_or_path": "tencent/Hunyuan-A13B-Instruct", "model_type": "hunyuan", "num_experts": 64, "moe_topk": [8, 8], "num_hidden_layers": 32, "hidden_size": 4096}',
     },
     {
       name: 'Megatron DeepSeek-V3 launch that writes every flag it passes, without --moe-router-score-function: Megatron\'s softmax default',
       file: 'deepseek-v3.sh',
       code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`moe_router_score_function` is softmax (its default), but deepseek-v3-671b scores experts with sigmoid'] }],
+      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`moe_router_score_function` is softmax (its default), but deepseek-v3-671b uses sigmoid', 'The published deepseek-v3-671b scores experts with sigmoid.'] }],
       output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear --moe-router-score-function sigmoid\n',
     },
     {

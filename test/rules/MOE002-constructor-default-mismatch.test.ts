@@ -58,7 +58,7 @@ runRuleTests(constructorDefaultMismatch, {
       name: 'router constructor says True while MoEArgs says False (same file)',
       file: 'moe.py',
       code: DATACLASS + router('True'),
-      errors: [{ messageId: 'mismatch', text: 'True', severity: 'warning', includes: ['`topk_before_score` to True', '`MoEArgs.topk_before_score` defaults to False'] }],
+      errors: [{ messageId: 'mismatch', text: 'True', severity: 'warning', includes: ['`TokenChoiceTopKRouter` defaults `topk_before_score` to True, `MoEArgs` to False', 'Code that calls `TokenChoiceTopKRouter.__init__` without `topk_before_score` gets True, while `MoEArgs.topk_before_score` defaults to False'] }],
       output: DATACLASS + router('False'),
     },
     {

@@ -10,7 +10,7 @@ runRuleTests(topKOutOfRange, {
     { name: 'top_k above an expert count that is a parameter nobody sets', file: PLAIN_PY, code: 'def build(n):\n    return MoEArgs(num_experts=n, top_k=9)\n' },
   ],
   invalid: [
-    { name: 'top_k above num_experts in torchtitan', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=16)\n', errors: [{ messageId: 'aboveExperts', text: '16', includes: ['only 8 routed experts'] }], output: null },
+    { name: 'top_k above num_experts in torchtitan', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=16)\n', errors: [{ messageId: 'aboveExperts', text: '16', includes: ['only 8 routed experts', '`torch.topk` fails with "selected index k out of range"'] }], output: null },
     { name: 'top_k above the default expert count (8, from MoEArgs)', file: PLAIN_PY, code: '@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n\na = MoEArgs(top_k=9, score_func="softmax")\n', errors: [{ messageId: 'aboveExperts', text: '9' }], output: null },
     { name: 'top_k of zero', file: PLAIN_PY, code: 'a = MoEArgs(num_experts=8, top_k=0)\n', errors: [{ messageId: 'belowOne', text: '0' }], output: null },
     // transformers 5 saves qwen3_moe's expert count as num_local_experts (issue #9).

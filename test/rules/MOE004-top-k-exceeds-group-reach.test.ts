@@ -12,7 +12,7 @@ runRuleTests(topKExceedsGroupReach, {
       name: 'top_k above selected groups × experts per group',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=64, top_k=9, num_expert_groups=8, num_limited_groups=1)\n',
-      errors: [{ messageId: 'exceeds', text: '9', includes: ['= 8 reachable experts'] }],
+      errors: [{ messageId: 'exceeds', text: '9', includes: ['but only 8 experts are reachable (1 of 8 groups × 8)', '= 8 reachable experts', '"top_k must be less than total number of experts in selected groups"'] }],
       output: null,
     },
     {

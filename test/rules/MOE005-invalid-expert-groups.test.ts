@@ -17,14 +17,14 @@ runRuleTests(invalidExpertGroups, {
       name: 'DS-007: DeepSeek inference with a gate bias (dim 7168) and one expert per group',
       file: 'configs/config_671B.json',
       code: '{"dim": 7168, "n_routed_experts": 8, "n_activated_experts": 2, "n_expert_groups": 8, "n_limited_groups": 4, "score_func": "sigmoid"}',
-      errors: [{ messageId: 'tooFewPerGroup', text: '8', includes: ['selected index k out of range'] }],
+      errors: [{ messageId: 'tooFewPerGroup', text: '8', includes: ["DeepSeek-V3's top-2 group score fails", 'DeepSeek-V3 inference takes the top 2 of each group (its gate has a bias when dim is 7168) and fails with "selected index k out of range".'] }],
       output: null,
     },
     {
       name: 'experts not divisible by groups, quoting torchtitan',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=6, num_limited_groups=3)\n',
-      errors: [{ messageId: 'notDivisible', text: '6', includes: ['ValueError("num_experts (64) must be divisible by num_expert_groups (6)")'] }],
+      errors: [{ messageId: 'notDivisible', text: '6', includes: ['`num_expert_groups`=6 does not divide 64 experts: torchtitan raises ValueError', 'ValueError("num_experts (64) must be divisible by num_expert_groups (6)")'] }],
       output: null,
     },
     {
@@ -39,7 +39,7 @@ runRuleTests(invalidExpertGroups, {
       name: 'more selected groups than groups',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=64, top_k=6, num_expert_groups=4, num_limited_groups=5)\n',
-      errors: [{ messageId: 'selectedExceeds', text: '5' }],
+      errors: [{ messageId: 'selectedExceeds', text: '5', includes: ['`torch.topk` fails on the first batch', 'torchtitan does not check this; `torch.topk` fails with "selected index k out of range" on the first forward pass.'] }],
       output: null,
     },
     {
@@ -53,7 +53,7 @@ runRuleTests(invalidExpertGroups, {
       name: 'HF groups not dividing the experts',
       file: 'config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 100, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}',
-      errors: [{ messageId: 'notDivisible', text: '8', includes: ['vLLM silently falls back'] }],
+      errors: [{ messageId: 'notDivisible', text: '8', includes: ['vLLM silently routes ungrouped', 'vLLM silently falls back', '"num_experts should be divisible by n_group"'] }],
       output: null,
     },
     {

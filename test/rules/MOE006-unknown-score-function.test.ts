@@ -36,7 +36,7 @@ runRuleTests(unknownScoreFunction, {
       file: V4,
       code: v4('sqrtsoftplus'),
       project: torchtitan('"softmax", "sigmoid"'),
-      errors: [{ messageId: 'unknown', text: '"sqrtsoftplus"', includes: ['expected "softmax", "sigmoid"'] }],
+      errors: [{ messageId: 'unknown', text: '"sqrtsoftplus"', includes: ['Unknown score function "sqrtsoftplus": torchtitan\'s router raises', 'Known score functions for torchtitan: "softmax", "sigmoid".'] }],
       output: null,
     },
     {
@@ -51,7 +51,7 @@ runRuleTests(unknownScoreFunction, {
       name: 'misspelt softmax gets a did-you-mean fix',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=8, top_k=2, score_func="softmx")\n',
-      errors: [{ messageId: 'unknown', text: '"softmx"', includes: ['did you mean "softmax"', 'NotImplementedError'] }],
+      errors: [{ messageId: 'unknown', text: '"softmx"', includes: ['did you mean "softmax"', "torchtitan raises NotImplementedError in the router's forward."] }],
       output: 'a = MoEArgs(num_experts=8, top_k=2, score_func="softmax")\n',
     },
     {
@@ -65,7 +65,7 @@ runRuleTests(unknownScoreFunction, {
       name: 'HF DeepSeek scoring_func typo',
       file: 'config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmod"}',
-      errors: [{ messageId: 'unknown', text: '"sigmod"', includes: ['transformers ignores it'] }],
+      errors: [{ messageId: 'unknown', text: '"sigmod"', includes: ['Unknown score function "sigmod"; did you mean "sigmoid"?: transformers ignores it; vLLM raises', 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function".'] }],
       output: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}',
     },
   ],

@@ -26,7 +26,7 @@ runRuleTests(top1SoftmaxAfterTopK, {
       name: 'torchtitan top-1 with topk_before_score and softmax',
       file: PLAIN_PY,
       code: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=True)\n',
-      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'warning' }],
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'warning', includes: ['`top_k` is 1 with softmax after top-k: the router weight gets zero gradient', 'With softmax after top-k (torchtitan), softmax over one logit is always 1, so the router weight gets zero gradient.'] }],
       output: 'a = MoEArgs(num_experts=16, top_k=1, score_func="softmax", topk_before_score=False)\n',
     },
     {
@@ -56,7 +56,7 @@ runRuleTests(top1SoftmaxAfterTopK, {
       name: 'a launch of a Megatron-LM with the check (Megatron-LM-240801): Megatron raises ValueError',
       file: 'run_pretrain_mcore_llama.sh',
       code: 'MEGATRON_PATH=${MEGATRON_PATCH_PATH}/Megatron-LM-240801\nexport PYTHONPATH=${MEGATRON_PATH}:${MEGATRON_PATCH_PATH}:$PYTHONPATH\ntorchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 1\n',
-      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error', includes: ['Megatron raises ValueError'] }],
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error', includes: ['`moe_router_topk` is 1 with softmax after top-k: Megatron raises ValueError', 'Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.").'] }],
       output: null,
     },
   ],

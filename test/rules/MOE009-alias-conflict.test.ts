@@ -11,7 +11,7 @@ runRuleTests(aliasConflict, {
       name: 'experts_per_token disagrees with num_experts_per_tok',
       file: 'config.json',
       code: '{"model_type": "gpt_oss", "num_local_experts": 128, "num_experts_per_tok": 4, "experts_per_token": 8}',
-      errors: [{ messageId: 'conflict', text: '8', includes: ['transformers gpt_oss reads `num_experts_per_tok`'] }],
+      errors: [{ messageId: 'conflict', text: '8', includes: ['`experts_per_token` is 8, but transformers gpt_oss reads `num_experts_per_tok` (4)'] }],
       output: '{"model_type": "gpt_oss", "num_local_experts": 128, "num_experts_per_tok": 4, "experts_per_token": 4}',
     },
     {

@@ -29,9 +29,19 @@ function defaultNote(field: Field<unknown>): { note: string; detail?: string } {
   return { note: '(its default)', detail: `Not written; the default comes from ${label}.` };
 }
 
-/** The detail of a finding: the origin of a default it names, then the evidence. */
-function detailWith(note: { detail?: string }, evidence: string): string {
-  return note.detail ? `${note.detail} ${evidence}` : evidence;
+/**
+ * What the published router does: `short` in the message, which must fit one Problems row (issue #12) beside the
+ * longest key, value and model id; `long`, where it says more, in the detail ("The published kimi-k2 …").
+ */
+interface Phrase {
+  readonly short: string;
+  readonly long?: string;
+}
+
+/** The detail of a finding: the published behaviour in full, the origin of a default it names, then the evidence. */
+function detailWith(model: string, phrase: Phrase, note: { detail?: string }, evidence: string): string {
+  const full = phrase.long !== undefined && phrase.long !== phrase.short ? `The published ${model} ${phrase.long}. ` : '';
+  return `${full}${note.detail ? `${note.detail} ${evidence}` : evidence}`;
 }
 
 /**
@@ -91,7 +101,7 @@ export const publishedModelMismatch = {
     /** An unwritten default this config may not hold, or one written nowhere a key can change. */
     const uncompared = (field: Field<unknown>): boolean => field.sites.length === 0 && field.defaultFrom !== undefined && !field.defaultFrom.file && !comparesDefaults(spec, field.defaultFrom);
     // A config recognised only by its shape may be a custom model of the same size: its findings are warnings.
-    const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => string): void => {
+    const compare = (field: Field<unknown> | undefined, fact: Fact<number | string> | undefined, key: string | undefined, describe: (v: string | number) => Phrase): void => {
       if (!field || !fact || key === undefined) return;
       if (field.value === undefined || field.value === fact.value || !allKnown(field)) return;
       // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
@@ -99,36 +109,37 @@ export const publishedModelMismatch = {
       if (uncompared(field)) return;
       const shownKey = keyOf(field, key);
       const unwritten = defaultNote(field);
+      const phrase = describe(fact.value);
       context.report({
         messageId: 'mismatch',
         data: {
           key: shownKey,
           actual: field.sites.length ? context.formatValue(field.value) : `${context.formatValue(field.value)} ${unwritten.note}`,
           model: model.id,
-          fact: describe(fact.value),
+          fact: phrase.short,
         },
-        detail: detailWith(field.sites.length ? {} : unwritten, evidenceOf(claim.evidence, fact)),
+        detail: detailWith(model.id, phrase, field.sites.length ? {} : unwritten, evidenceOf(claim.evidence, fact)),
         range: fieldRange(spec, field),
         severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fact.value), model: model.id }, edits: context.setField(spec, field, key, fact.value), preferred: true }],
       });
     };
     const keys = spec.keyNames;
-    compare(spec.experts, model.experts, keys.experts, (v) => `has ${v} routed experts`);
-    compare(spec.topK, model.topK, keys.topK, (v) => `routes each token to ${v} of ${model.experts.value} experts`);
-    compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => `scores experts with ${v}`);
-    compare(spec.scale, model.scale, keys.scale, (v) => (v === 1 ? "does not scale the routed experts' weights" : `multiplies the routed experts' weights by ${v}`));
+    compare(spec.experts, model.experts, keys.experts, (v) => ({ short: `has ${v} routed experts` }));
+    compare(spec.topK, model.topK, keys.topK, (v) => ({ short: `routes to ${v} of ${model.experts.value} experts`, long: `routes each token to ${v} of ${model.experts.value} experts` }));
+    compare(spec.scoreFunc, model.scoreFunc, keys.scoreFunc, (v) => ({ short: `uses ${v}`, long: `scores experts with ${v}` }));
+    compare(spec.scale, model.scale, keys.scale, (v) => (v === 1 ? { short: 'does not scale', long: "does not scale the routed experts' weights" } : { short: `scales by ${v}`, long: `multiplies the routed experts' weights by ${v}` }));
     // Expert groups against the published pair: one finding on the group count, one fix that writes both keys
     // (half of the pair would not launch).
-    const groupsFinding = (groups: NonNullable<RouterSpec['groups']>, finding: { key: string; actual: string; fact: Fact<unknown>; describe: string; published: { count: number; selected: number } }, countKey: string, selectedKey: string): void => {
+    const groupsFinding = (groups: NonNullable<RouterSpec['groups']>, finding: { key: string; actual: string; fact: Fact<unknown>; describe: Phrase; published: { count: number; selected: number } }, countKey: string, selectedKey: string): void => {
       const { published } = finding;
       const edits = [...context.setField(spec, groups.count, countKey, published.count), ...context.setField(spec, groups.selected, selectedKey, published.selected)];
       const written = groups.count.sites.length > 0;
       const unwritten = defaultNote(groups.count);
       context.report({
         messageId: 'mismatch',
-        data: { key: finding.key, actual: written ? finding.actual : `${finding.actual} ${unwritten.note}`, model: model.id, fact: finding.describe },
-        detail: detailWith(written ? {} : unwritten, evidenceOf(claim.evidence, finding.fact)),
+        data: { key: finding.key, actual: written ? finding.actual : `${finding.actual} ${unwritten.note}`, model: model.id, fact: finding.describe.short },
+        detail: detailWith(model.id, finding.describe, written ? {} : unwritten, evidenceOf(claim.evidence, finding.fact)),
         range: fieldRange(spec, groups.count),
         severity: finding.fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: [
@@ -144,21 +155,21 @@ export const publishedModelMismatch = {
     if (model.groups && spec.groups && spec.groups.count.value === undefined && allKnown(spec.groups.count) && keys.groupsCount && keys.groupsSelected) {
       // No expert groups at all, where the published router limits each token to some groups.
       const { count, selected } = model.groups;
-      groupsFinding(spec.groups, { key: keys.groupsCount, actual: 'None', fact: count, describe: `splits experts into ${count.value} groups and keeps ${selected.value} per token`, published: { count: count.value, selected: selected.value } }, keys.groupsCount, keys.groupsSelected);
+      groupsFinding(spec.groups, { key: keys.groupsCount, actual: 'None', fact: count, describe: { short: `routes to ${selected.value} of ${count.value} expert groups`, long: `splits experts into ${count.value} groups and keeps ${selected.value} per token` }, published: { count: count.value, selected: selected.value } }, keys.groupsCount, keys.groupsSelected);
     } else if (model.noGroupLimit?.value && spec.groups && allKnown(spec.groups.count, spec.groups.selected) && keys.groupsCount && keys.groupsSelected) {
       // Groups that limit each token (8 groups, 4 kept), where the published router has none (1 group, 1 kept).
       const { count, selected } = spec.groups;
       if (count.value !== undefined && selected.value !== undefined && selected.value < count.value) {
-        const describe = `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this one keeps ${selected.value} of ${count.value} groups`;
+        const describe = { short: 'limits no token to expert groups', long: `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this one keeps ${selected.value} of ${count.value} groups` };
         groupsFinding(spec.groups, { key: keyOf(count, keys.groupsCount), actual: String(count.value), fact: model.noGroupLimit, describe, published: { count: 1, selected: 1 } }, keys.groupsCount, keys.groupsSelected);
       }
     } else if (model.groups && spec.groups) {
-      compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => `splits experts into ${v} groups`);
-      compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => `keeps ${v} groups per token`);
+      compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => ({ short: `splits experts into ${v} groups` }));
+      compare(spec.groups.selected, model.groups.selected, keys.groupsSelected, (v) => ({ short: `keeps ${v} groups per token` }));
     }
     // Booleans the published router defines; compared only where this config's values are known.
     // `shown`: the value of the key named, where it is not the value compared (`moe_router_pre_softmax` for renormalisation).
-    const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: string, fixValue: unknown, shown = actual): void => {
+    const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: Phrase, fixValue: unknown, shown = actual): void => {
       if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined || uncompared(field)) return;
       const shownKey = keyOf(field, key);
       const unwritten = defaultNote(field);
@@ -168,9 +179,9 @@ export const publishedModelMismatch = {
           key: shownKey,
           actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(shown)} ${unwritten.note}`,
           model: model.id,
-          fact: describe,
+          fact: describe.short,
         },
-        detail: detailWith(field.sites.length ? {} : unwritten, evidenceOf(claim.evidence, fact)),
+        detail: detailWith(model.id, describe, field.sites.length ? {} : unwritten, evidenceOf(claim.evidence, fact)),
         range: fieldRange(spec, field),
         severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
         fixes: spec.framework === 'torchtitan' ? [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fixValue), model: model.id }, edits: context.setField(spec, field, key, fixValue), preferred: true }] : [],
@@ -182,11 +193,11 @@ export const publishedModelMismatch = {
       // experts before top-k keeps the weights as they are; top-k first makes them sum to 1).
       const byOrder = keys.normalize === undefined && spec.framework === 'megatron' && spec.scoreFunc.value === 'softmax';
       const [field, key] = byOrder ? [spec.order, 'moe_router_pre_softmax'] : [spec.normalize, keys.normalize];
-      flag(field, renormalized, model.renormalized, key, model.renormalized.value ? 'renormalises each token\'s top-k weights to sum to 1' : 'does not renormalise the top-k weights', model.renormalized.value, byOrder ? spec.order.value === 'score-then-topk' : renormalized);
+      flag(field, renormalized, model.renormalized, key, model.renormalized.value ? { short: 'renormalises top-k weights', long: 'renormalises each token\'s top-k weights to sum to 1' } : { short: 'does not renormalise weights', long: 'does not renormalise the top-k weights' }, model.renormalized.value, byOrder ? spec.order.value === 'score-then-topk' : renormalized);
     }
     if (model.gateBias) {
       const gateKey = spec.routerBias.sites[spec.routerBias.sites.length - 1]?.key ?? (spec.framework === 'torchtitan' ? 'gate_bias' : undefined);
-      flag(spec.routerBias, spec.routerBias.value, model.gateBias, gateKey, model.gateBias.value ? 'has a bias on its router gate' : 'has no bias on its router gate', model.gateBias.value);
+      flag(spec.routerBias, spec.routerBias.value, model.gateBias, gateKey, model.gateBias.value ? { short: 'has a router gate bias', long: 'has a bias on its router gate' } : { short: 'has no router gate bias', long: 'has no bias on its router gate' }, model.gateBias.value);
     }
   },
 } satisfies Rule;

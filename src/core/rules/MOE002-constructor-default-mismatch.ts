@@ -34,7 +34,7 @@ export const constructorDefaultMismatch = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    mismatch: '`{className}.__init__` defaults `{param}` to {ctorValue}, but `{dataclass}.{param}` defaults to {fieldValue}',
+    mismatch: '`{className}` defaults `{param}` to {ctorValue}, `{dataclass}` to {fieldValue}',
   },
   fix: {
     availability: 'always',
@@ -119,6 +119,7 @@ export const constructorDefaultMismatch = {
               dataclass: dataclass.name,
               fieldValue: literalText(field.literal),
             },
+            detail: `Code that calls \`${ctor.className}.__init__\` without \`${name}\` gets ${literalText(param.literal)}, while \`${dataclass.name}.${name}\` defaults to ${literalText(field.literal)} for code that builds it from \`${dataclass.name}\`: the same name means two routings.`,
             range: param.valueRange,
             related: [
               {

@@ -12,7 +12,7 @@ export const topKOutOfRange = {
   census: ['DS-009', 'HF-009', 'HF-015', 'MEG-162', 'TT-006'],
   messages: {
     belowOne: '`{key}` is {topK}; every token must go to at least one expert',
-    aboveExperts: '`{key}` is {topK}, but there are only {experts} routed experts; `torch.topk` fails with "selected index k out of range"',
+    aboveExperts: '`{key}` is {topK}, but there are only {experts} routed experts; `torch.topk` fails',
   },
   fix: { availability: 'none' },
   docs: {
@@ -30,7 +30,12 @@ export const topKOutOfRange = {
     if (topK < 1) {
       context.report({ messageId: 'belowOne', data: { key, topK }, range: fieldRange(spec, spec.topK) });
     } else if (spec.experts.value !== undefined && allKnown(spec.experts) && spec.experts.value >= 1 && topK > spec.experts.value) {
-      context.report({ messageId: 'aboveExperts', data: { key, topK, experts: spec.experts.value }, range: fieldRange(spec, spec.topK) });
+      context.report({
+        messageId: 'aboveExperts',
+        data: { key, topK, experts: spec.experts.value },
+        detail: 'On the first forward pass `torch.topk` fails with "selected index k out of range".',
+        range: fieldRange(spec, spec.topK),
+      });
     }
   },
 } satisfies Rule;

@@ -11,8 +11,7 @@ export const topKExceedsGroupReach = {
   since: '0.1.0',
   census: ['MEG-161'],
   messages: {
-    exceeds:
-      '`{key}` is {topK}, but group-limited routing keeps {selected} of {groups} groups × {perGroup} experts = {reachable} reachable experts (TensorRT-LLM: "top_k must be less than total number of experts in selected groups")',
+    exceeds: '`{key}` is {topK}, but only {reachable} experts are reachable ({selected} of {groups} groups × {perGroup})',
   },
   fix: { availability: 'none' },
   docs: {
@@ -44,6 +43,7 @@ export const topKExceedsGroupReach = {
     context.report({
       messageId: 'exceeds',
       data: { key: keyOf(spec.topK, spec.keyNames.topK), topK, selected, groups: count, perGroup, reachable },
+      detail: `Group-limited routing keeps ${selected} of ${count} groups × ${perGroup} experts = ${reachable} reachable experts. TensorRT-LLM rejects it: "top_k must be less than total number of experts in selected groups".`,
       range: fieldRange(spec, spec.topK),
     });
   },

@@ -3,34 +3,42 @@ import type { Framework } from '../model/router-spec';
 import { allKnown, fieldRange, keyOf } from './helpers';
 import type { Rule, RuleContext } from './types';
 
-/** What each framework says at launch for each fault (research §1.4, §4.3, §5.2). */
-const LAUNCH_ERRORS: Partial<Record<Framework, Partial<Record<string, string>>>> = {
+/**
+ * What happens, per framework and fault (research §1.4, §4.3, §5.2): `short` ends the message, which must fit one
+ * Problems row (issue #12); `detail`, the framework's own words at launch, goes to the hover.
+ */
+interface Consequence {
+  readonly short: string;
+  readonly detail?: string;
+}
+
+const LAUNCH_ERRORS: Partial<Record<Framework, Partial<Record<string, Consequence>>>> = {
   torchtitan: {
-    selectedMissing: 'torchtitan raises ValueError("num_limited_groups must be set when num_expert_groups is set")',
-    notDivisible: 'torchtitan raises ValueError("num_experts ({experts}) must be divisible by num_expert_groups ({groups})")',
-    tooFewPerGroup: 'torchtitan raises ValueError("experts_per_group ({perGroup}) must be >= 2")',
-    selectedExceeds: 'torchtitan does not check this; `torch.topk` fails with "selected index k out of range" on the first forward pass',
+    selectedMissing: { short: 'torchtitan raises ValueError', detail: 'torchtitan raises ValueError("num_limited_groups must be set when num_expert_groups is set").' },
+    notDivisible: { short: 'torchtitan raises ValueError', detail: 'torchtitan raises ValueError("num_experts ({experts}) must be divisible by num_expert_groups ({groups})").' },
+    tooFewPerGroup: { short: 'torchtitan raises ValueError', detail: 'torchtitan raises ValueError("experts_per_group ({perGroup}) must be >= 2").' },
+    selectedExceeds: { short: '`torch.topk` fails on the first batch', detail: 'torchtitan does not check this; `torch.topk` fails with "selected index k out of range" on the first forward pass.' },
   },
   'deepseek-official': {
     // inference/model.py @DeepSeek-V3 Gate: a bias exists only when dim == 7168, and then the group score is the
     // sum of each group's top 2 (l.589: `scores.topk(2, dim=-1)`); without it, the group's max.
-    tooFewPerGroup: 'DeepSeek-V3 inference takes the top 2 of each group (its gate has a bias when dim is 7168) and fails with "selected index k out of range"',
+    tooFewPerGroup: { short: "DeepSeek-V3's top-2 group score fails", detail: 'DeepSeek-V3 inference takes the top 2 of each group (its gate has a bias when dim is 7168) and fails with "selected index k out of range".' },
   },
   megatron: {
     // Megatron checks only `if moe_router_group_topk:` (transformer_config.py @d98e8a6 l.2675–2681): a group
     // count alone is accepted and routing runs ungrouped; a selected-group count alone raises.
-    selectedMissing: 'Megatron accepts this and routes ungrouped: group-limited routing needs `moe_router_group_topk` too',
-    countMissing: 'Megatron raises ValueError("When using group limited routing, moe_router_num_groups must be specified.")',
-    notDivisible: 'Megatron asserts "num_moe_experts ({experts}) should be divisible by moe_router_num_groups ({groups})."',
-    selectedExceeds: 'Megatron asserts "moe_router_group_topk ({selected}) should be smaller than moe_router_num_groups ({groups})."',
+    selectedMissing: { short: 'Megatron routes ungrouped', detail: 'Megatron accepts this and routes ungrouped: group-limited routing needs `moe_router_group_topk` too.' },
+    countMissing: { short: 'Megatron raises ValueError', detail: 'Megatron raises ValueError("When using group limited routing, moe_router_num_groups must be specified.").' },
+    notDivisible: { short: 'Megatron raises AssertionError', detail: 'Megatron asserts "num_moe_experts ({experts}) should be divisible by moe_router_num_groups ({groups})."' },
+    selectedExceeds: { short: 'Megatron raises AssertionError', detail: 'Megatron asserts "moe_router_group_topk ({selected}) should be smaller than moe_router_num_groups ({groups})."' },
   },
 };
-const GENERIC: Record<string, string> = {
-  selectedMissing: 'the router cannot choose groups without it',
-  notDivisible: 'the scores cannot be viewed as [groups, experts per group]; vLLM silently falls back to ungrouped routing and its CUDA kernel checks "num_experts should be divisible by n_group"',
-  tooFewPerGroup: 'a group score of the top-2 experts needs at least 2 experts per group',
-  selectedExceeds: '`torch.topk` over the group scores fails with "selected index k out of range"',
-  countMissing: 'the selected-group count is ignored without a group count',
+const GENERIC: Record<string, Consequence> = {
+  selectedMissing: { short: 'the router cannot choose groups' },
+  notDivisible: { short: 'vLLM silently routes ungrouped', detail: 'The scores cannot be viewed as [groups, experts per group]; vLLM silently falls back to ungrouped routing and its CUDA kernel checks "num_experts should be divisible by n_group".' },
+  tooFewPerGroup: { short: 'a top-2 group score needs 2 per group', detail: 'A group score of the top-2 experts needs at least 2 experts per group.' },
+  selectedExceeds: { short: '`torch.topk` over the groups fails', detail: '`torch.topk` over the group scores fails with "selected index k out of range".' },
+  countMissing: { short: 'the group selection is ignored' },
 };
 
 /** DeepSeek's inference gate scores groups by their top 2 only when it has a selection bias (dim 7168). */
@@ -50,7 +58,7 @@ export const invalidExpertGroups = {
   census: ['DS-006', 'DS-007', 'DS-008', 'HF-012', 'HF-013', 'HF-014', 'MEG-059', 'MEG-060', 'MEG-061', 'TT-001', 'TT-002', 'TT-003', 'TT-004'],
   messages: {
     selectedMissing: '`{countKey}` is {groups} but `{selectedKey}` is not set: {consequence}',
-    notDivisible: '{experts} experts do not split into `{countKey}`={groups} equal groups: {consequence}',
+    notDivisible: '`{countKey}`={groups} does not divide {experts} experts: {consequence}',
     tooFewPerGroup: '{experts} experts in {groups} groups leaves {perGroup} per group: {consequence}',
     selectedExceeds: '`{selectedKey}` is {selected}, more than the {groups} groups: {consequence}',
     notPositive: '`{key}` is {value}; group counts must be at least 1',
@@ -59,7 +67,7 @@ export const invalidExpertGroups = {
   fix: { availability: 'none' },
   docs: {
     what:
-      'Checks group-limited ("node-limited") routing settings: the group count must divide the experts, leave at least 2 experts per group (torchtitan, top-2 group score), and the selected-group count must be set and at most the group count. Each message quotes the error the config\'s framework raises at launch.',
+      'Checks group-limited ("node-limited") routing settings: the group count must divide the experts, leave at least 2 experts per group (torchtitan, top-2 group score), and the selected-group count must be set and at most the group count. Each finding quotes, in its detail, the error the config\'s framework raises at launch.',
     why:
       'These faults pass config parsing and fail only when the first batch reaches the router, often after minutes of checkpoint loading on many GPUs; some runtimes (vLLM) silently fall back to ungrouped routing instead, so the model routes differently from how it was trained.',
     example: { dialect: 'python', code: 'moe_args = MoEArgs(num_experts=64, top_k=6, num_expert_groups=6, num_limited_groups=3, score_func="softmax")\n' },
@@ -78,8 +86,12 @@ export const invalidExpertGroups = {
     const count = groups.count.value;
     const selected = groups.selected.value;
     const experts = spec.experts.value;
-    const quote = (id: string, data: Record<string, string | number>): string =>
-      (LAUNCH_ERRORS[spec.framework]?.[id] ?? GENERIC[id]!).replace(/\{(\w+)\}/g, (w, k: string) => (k in data ? String(data[k]) : w));
+    const fill = (text: string, data: Record<string, string | number>): string => text.replace(/\{(\w+)\}/g, (w, k: string) => (k in data ? String(data[k]) : w));
+    /** The message's consequence and, where there is more to say (the framework's own words), the detail. */
+    const quote = (id: string, data: Record<string, string | number>): { consequence: string; detail?: string } => {
+      const { short, detail } = LAUNCH_ERRORS[spec.framework]?.[id] ?? GENERIC[id]!;
+      return { consequence: fill(short, data), ...(detail !== undefined ? { detail: fill(detail, data) } : {}) };
+    };
     for (const [field, key] of [[groups.count, countKey], [groups.selected, selectedKey]] as const) {
       if (field.value !== undefined && field.value < 1 && field.sites.length > 0) {
         context.report({ messageId: 'notPositive', data: { key, value: field.value }, range: fieldRange(spec, field) });
@@ -88,9 +100,11 @@ export const invalidExpertGroups = {
     const megatron = spec.framework === 'megatron';
     if (count === undefined) {
       if (selected !== undefined && groups.selected.sites.length > 0) {
+        const { consequence, ...detail } = quote('countMissing', {});
         context.report({
           messageId: 'countMissing',
-          data: { countKey, selectedKey, selected, consequence: quote('countMissing', {}) },
+          data: { countKey, selectedKey, selected, consequence },
+          ...detail,
           range: fieldRange(spec, groups.selected),
           // Megatron refuses to start; elsewhere the selected-group count is only ignored.
           severity: megatron ? 'error' : 'warning',
@@ -106,18 +120,22 @@ export const invalidExpertGroups = {
       // groups only `if self.n_groups > 1:` (deepseek-ai/DeepSeek-V3 @9b4e978 inference/model.py l.584; ModelArgs
       // defaults both counts to 1, l.70-71; u-r-a-bot/NANO-KIMI-K2's config.py got an error).
       if ((megatron || isDeepSeekOfficial(spec.framework)) && count === 1) return;
-      context.report({ messageId: 'selectedMissing', data: { ...data, consequence: quote('selectedMissing', data) }, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
+      const { consequence, ...detail } = quote('selectedMissing', data);
+      context.report({ messageId: 'selectedMissing', data: { ...data, consequence }, ...detail, range: fieldRange(spec, groups.count), ...(megatron ? { severity: 'warning' as const } : {}) });
       // Megatron checks the group count only once group-limited routing is on.
       if (megatron) return;
     } else if (selected > count) {
-      context.report({ messageId: 'selectedExceeds', data: { ...data, consequence: quote('selectedExceeds', data) }, range: fieldRange(spec, groups.selected) });
+      const { consequence, ...detail } = quote('selectedExceeds', data);
+      context.report({ messageId: 'selectedExceeds', data: { ...data, consequence }, ...detail, range: fieldRange(spec, groups.selected) });
     }
     if (experts === undefined || experts < 1 || !allKnown(spec.experts)) return;
     if (experts % count !== 0) {
-      context.report({ messageId: 'notDivisible', data: { ...data, consequence: quote('notDivisible', data) }, range: fieldRange(spec, groups.count) });
+      const { consequence, ...detail } = quote('notDivisible', data);
+      context.report({ messageId: 'notDivisible', data: { ...data, consequence }, ...detail, range: fieldRange(spec, groups.count) });
     } else if (experts / count < 2 && groupScore(spec) === 'top2-sum') {
       const withPer = { ...data, perGroup: experts / count };
-      context.report({ messageId: 'tooFewPerGroup', data: { ...withPer, consequence: quote('tooFewPerGroup', withPer) }, range: fieldRange(spec, groups.count) });
+      const { consequence, ...detail } = quote('tooFewPerGroup', withPer);
+      context.report({ messageId: 'tooFewPerGroup', data: { ...withPer, consequence }, ...detail, range: fieldRange(spec, groups.count) });
     }
   },
 } satisfies Rule;

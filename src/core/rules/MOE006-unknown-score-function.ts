@@ -14,12 +14,16 @@ const KNOWN: Partial<Record<Framework, readonly string[]>> = {
   'hf:deepseek_v3': ['softmax', 'sigmoid'],
 };
 
-const RAISES: Partial<Record<Framework, string>> = {
-  torchtitan: 'torchtitan raises NotImplementedError in the router\'s forward',
-  megatron: 'Megatron rejects it when parsing arguments',
-  'hf:deepseek_v2': 'vLLM raises ValueError("Unsupported scoring function: ...")',
-  'deepseek-v4-official': "DeepSeek-V4's Gate scores any name but softmax and sigmoid as sqrtsoftplus (model.py L735-740)",
-  'hf:deepseek_v3': 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function"',
+/**
+ * What happens: `short` ends the message, which must fit one Problems row (issue #12) beside a did-you-mean;
+ * `detail`, the framework's own behaviour in full, goes to the hover.
+ */
+const RAISES: Partial<Record<Framework, { readonly short: string; readonly detail: string }>> = {
+  torchtitan: { short: "torchtitan's router raises", detail: 'torchtitan raises NotImplementedError in the router\'s forward.' },
+  megatron: { short: 'Megatron rejects it at launch', detail: 'Megatron rejects it when parsing arguments.' },
+  'hf:deepseek_v2': { short: 'vLLM raises ValueError', detail: 'vLLM raises ValueError("Unsupported scoring function: ...").' },
+  'deepseek-v4-official': { short: 'DeepSeek-V4 uses sqrtsoftplus', detail: "DeepSeek-V4's Gate scores any name but softmax and sigmoid as sqrtsoftplus (model.py L735-740)." },
+  'hf:deepseek_v3': { short: 'transformers ignores it; vLLM raises', detail: 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function".' },
 };
 
 export const unknownScoreFunction = {
@@ -31,7 +35,7 @@ export const unknownScoreFunction = {
   since: '0.1.0',
   census: ['MEG-101', 'MEG-136', 'TT-005'],
   messages: {
-    unknown: 'Unknown score function "{value}" for {framework} (expected {expected}){suggestion}: {consequence}',
+    unknown: 'Unknown score function "{value}"{suggestion}: {consequence}',
   },
   fix: { availability: 'sometimes', kinds: { nearest: { title: 'Replace with "{suggestion}"', safety: 'safe' } } },
   docs: {
@@ -51,15 +55,15 @@ export const unknownScoreFunction = {
     const value = site.literal.value;
     if (known.includes(value)) return;
     const suggestion = onlyNear(value.toLowerCase(), known);
+    const raises = RAISES[spec.framework];
     context.report({
       messageId: 'unknown',
       data: {
         value,
-        framework: spec.framework,
-        expected: known.map((k) => `"${k}"`).join(', '),
         suggestion: suggestion ? `; did you mean "${suggestion}"?` : '',
-        consequence: RAISES[spec.framework] ?? 'the router cannot run',
+        consequence: raises?.short ?? 'the router cannot run',
       },
+      detail: `Known score functions for ${spec.framework}: ${known.map((k) => `"${k}"`).join(', ')}.${raises ? ` ${raises.detail}` : ''}`,
       range: site.valueRange,
       fixes: suggestion
         ? [{ kind: 'nearest', data: { suggestion }, edits: context.replaceSites([site], suggestion), preferred: true }]

@@ -10,8 +10,7 @@ export const groupsWithTopkBeforeScore = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    conflict:
-      'Group-limited routing (`{groupsKey}`={groups}) cannot run with `{orderKey}`=True: groups are chosen from the scores of all experts, but top-k-before-score only scores the k selected logits',
+    conflict: 'Group-limited routing (`{groupsKey}`={groups}) cannot run with `{orderKey}`=True',
   },
   fix: { availability: 'sometimes', kinds: { scoreFirst: { title: 'Set `topk_before_score` to False', safety: 'unsafe' } } },
   docs: {
@@ -38,6 +37,7 @@ export const groupsWithTopkBeforeScore = {
     context.report({
       messageId: 'conflict',
       data: { groupsKey: spec.keyNames.groupsCount ?? 'num_expert_groups', groups, orderKey: spec.keyNames.order ?? 'topk_before_score' },
+      detail: 'Groups are chosen from the scores of all experts, but top-k-before-score only scores the k selected logits.',
       range: fieldRange(spec, spec.order),
       fixes: [
         { kind: 'scoreFirst', edits: context.setField(spec, spec.order, spec.keyNames.order ?? 'topk_before_score', false) },

@@ -15,8 +15,7 @@ export const top1SoftmaxAfterTopK = {
   since: '0.1.0',
   census: ['MEG-057'],
   messages: {
-    zeroGradient:
-      '`{key}` is 1 with softmax after top-k ({framework}): softmax over one logit is always 1, so the router weight gets zero gradient{megatron}',
+    zeroGradient: '`{key}` is 1 with softmax after top-k: {consequence}',
   },
   fix: { availability: 'sometimes', kinds: { scoreFirst: { title: 'Set `topk_before_score` to False (softmax before top-k)', safety: 'unsafe' } } },
   docs: {
@@ -39,16 +38,20 @@ export const top1SoftmaxAfterTopK = {
     const refuses = megatron && runsMegatronChecks(launchFramework(spec)) && !(pinned && pinned.date < PRE_SOFTMAX_CHECK.date);
     // Megatron's sinkhorn load balancing routes top-1 by sinkhorn, and its check exempts it (census MEG-057).
     if (megatron && spec.sites.some((s) => s.key === 'moe_router_load_balancing_type' && s.literal.kind === 'string' && s.literal.value === 'sinkhorn')) return;
+    // The message says what happens first (Megatron's refusal, else the zero gradient); the detail, why and the
+    // framework's own words, then which Megatron-LM a launch runs.
+    const why = `With softmax after top-k (${spec.framework}), softmax over one logit is always 1, so the router weight gets zero gradient.`;
+    const refusal = refuses ? ' Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.").' : '';
+    const older = megatron && pinned && !refuses ? ` The Megatron-LM this launch runs (${pinned.where}, ${pinned.date}) predates the check Megatron-LM added in ${PRE_SOFTMAX_CHECK.commit} (${PRE_SOFTMAX_CHECK.date}): it trains this router without ever updating it.` : '';
     context.report({
       messageId: 'zeroGradient',
       data: {
         key: keyOf(spec.topK, spec.keyNames.topK),
-        framework: spec.framework,
-        megatron: refuses ? '; Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.")' : '',
+        consequence: refuses ? 'Megatron raises ValueError' : 'the router weight gets zero gradient',
       },
+      detail: `${why}${refusal}${older}`,
       range: fieldRange(spec, spec.topK),
       ...(refuses ? { severity: 'error' as const } : {}),
-      ...(megatron && pinned && !refuses ? { detail: `The Megatron-LM this launch runs (${pinned.where}, ${pinned.date}) predates the check Megatron-LM added in ${PRE_SOFTMAX_CHECK.commit} (${PRE_SOFTMAX_CHECK.date}): it trains this router without ever updating it.` } : {}),
       fixes:
         spec.framework === 'torchtitan'
           ? [{ kind: 'scoreFirst', edits: context.setField(spec, spec.order, 'topk_before_score', false) }]

@@ -11,7 +11,7 @@ export const aliasConflict = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    conflict: '`{key}` is {value}, but `{canonical}` is {canonicalValue}; {reader} reads `{canonical}`',
+    conflict: '`{key}` is {value}, but {reader} reads `{canonical}` ({canonicalValue})',
   },
   fix: {
     availability: 'always',
