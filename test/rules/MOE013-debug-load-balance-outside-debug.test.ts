@@ -18,7 +18,7 @@ runRuleTests(debugLoadBalanceOutsideDebug, {
       name: 'forced round-robin in a real flavor',
       file: PLAIN_PY,
       code: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=True),\n}\n',
-      errors: [{ messageId: 'forced', text: 'True', severity: 'info', includes: ['"16B"'] }],
+      errors: [{ messageId: 'forced', text: 'True', severity: 'info', includes: ['"16B"', 'In flavor "16B", routing is replaced by round-robin, so the experts each token goes to are never the router\'s choice.'] }],
       output: 'configs = {\n    "16B": MoEArgs(num_experts=64, top_k=6, _debug_force_load_balance=False),\n}\n',
     },
     {
@@ -27,7 +27,7 @@ runRuleTests(debugLoadBalanceOutsideDebug, {
       name: "Megatron's random router logits left on in a training script (a switch: no fix)",
       file: 'examples/deepseek_v3/train_deepseekv3_671B.sh',
       code: 'torchrun pretrain_gpt.py --num-experts 256 --moe-router-topk 8 \\\n    --moe-router-force-load-balancing \\\n    --seq-length 4096\n',
-      errors: [{ messageId: 'randomLogits', text: '--moe-router-force-load-balancing', severity: 'info', includes: ['random ones'] }],
+      errors: [{ messageId: 'randomLogits', text: '--moe-router-force-load-balancing', severity: 'info', includes: ['random ones', 'In "train_deepseekv3_671B", Megatron replaces the router\'s logits with random ones (a benchmark switch)'] }],
       output: null,
     },
     {

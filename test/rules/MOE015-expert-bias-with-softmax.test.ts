@@ -19,7 +19,7 @@ runRuleTests(expertBiasWithSoftmax, {
       name: 'expert bias with the default softmax; the fix removes the flag',
       file: 'train.sh',
       code: flags('--moe-router-enable-expert-bias --disable-bias-linear'),
-      errors: [{ messageId: 'rejected', text: '--moe-router-enable-expert-bias', includes: ["only supports 'sigmoid' and 'sqrtsoftplus'"] }],
+      errors: [{ messageId: 'rejected', text: '--moe-router-enable-expert-bias', includes: ['Megatron raises ValueError("Expert bias for aux-loss-free routing only supports \'sigmoid\' and \'sqrtsoftplus\' score functions. Please set --moe-router-score-function to \'sigmoid\' or \'sqrtsoftplus\', or unset --moe-router-enable-expert-bias.").'] }],
       output: flags('--disable-bias-linear'),
     },
     {

@@ -50,6 +50,14 @@ runRuleTests(unknownKey, {
       output: null,
     },
     {
+      // Issue #12: where the message would not fit a Problems row, the class it names moves to the detail.
+      name: 'a long keyword of a long class name: the message keeps the keyword meant, the detail the class',
+      file: PLAIN_PY,
+      code: 'from dataclasses import dataclass\n\n@dataclass\nclass RouterConfigWithALongName:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "softmax"\n    score_before_experts: bool = True\n\nr = RouterConfigWithALongName(num_experts=8, top_k=2, score_before_expert=False)\n',
+      errors: [{ messageId: 'notAKeyword', text: 'score_before_expert', includes: ['`score_before_expert` is not a keyword (did you mean `score_before_experts`?)', '`score_before_expert` is not a keyword `RouterConfigWithALongName` takes.'] }],
+      output: 'from dataclasses import dataclass\n\n@dataclass\nclass RouterConfigWithALongName:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "softmax"\n    score_before_experts: bool = True\n\nr = RouterConfigWithALongName(num_experts=8, top_k=2, score_before_experts=False)\n',
+    },
+    {
       name: 'a builder reached from two flavors is one finding',
       file: PLAIN_PY,
       code: `${MOE_ARGS}def build(k):\n    return MoEArgs(num_experts=8, top_k=k, scorefunc="sigmoid")\n\nconfigs = {"a": build(1), "b": build(2)}\n`,
@@ -78,7 +86,7 @@ runRuleTests(unknownKey, {
       name: "DeepSeek's own config format without its model.py in the workspace: a near miss of the top-k key is a warning",
       file: 'inference/configs/config_671B.json',
       code: '{"dim": 7168, "n_routed_experts": 256, "n_activated_expert": 8, "score_func": "sigmoid"}',
-      errors: [{ messageId: 'notRead', text: '"n_activated_expert"', severity: 'warning', includes: ['did you mean `n_activated_experts`', 'DeepSeek-V3 `ModelArgs`', 'raises TypeError'] }],
+      errors: [{ messageId: 'notRead', text: '"n_activated_expert"', severity: 'warning', includes: ['did you mean `n_activated_experts`', 'DeepSeek-V3 `ModelArgs`', 'raises TypeError', '`n_activated_expert` is not a key DeepSeek-V3 `ModelArgs` reads.'] }],
       output: '{"dim": 7168, "n_routed_experts": 256, "n_activated_experts": 8, "score_func": "sigmoid"}',
     },
     {
@@ -93,7 +101,7 @@ runRuleTests(unknownKey, {
       name: 'a misspelt routing key in config.json is a warning: the key meant stays at its default',
       file: 'config.json',
       code: '{"model_type": "qwen3_moe", "num_experts": 128, "num_expert_per_tok": 4, "norm_topk_prob": true}',
-      errors: [{ messageId: 'notRead', text: '"num_expert_per_tok"', severity: 'warning', includes: ['did you mean `num_experts_per_tok`', 'uses its default'] }],
+      errors: [{ messageId: 'notRead', text: '"num_expert_per_tok"', severity: 'warning', includes: ['did you mean `num_experts_per_tok`', 'uses its default', '`num_expert_per_tok` is not a key transformers (qwen3_moe) reads.'] }],
       // The quick fix; it is unsafe (the routing changes), so --fix and fix-all leave it (checked below).
       output: '{"model_type": "qwen3_moe", "num_experts": 128, "num_experts_per_tok": 4, "norm_topk_prob": true}',
       fixTitle: 'Rename `num_expert_per_tok` to `num_experts_per_tok` so that it is read',
@@ -127,7 +135,7 @@ runRuleTests(unknownKey, {
       name: "a misspelt Megatron router flag is a warning: Megatron's argparse rejects it (allow_abbrev=False)",
       file: 'train.sh',
       code: 'python pretrain_gpt.py --num-experts 64 --moe-router-topK 4\n',
-      errors: [{ messageId: 'notAFlag', text: '--moe-router-topK', severity: 'warning', includes: ['did you mean `--moe-router-topk`', 'unrecognized arguments', 'allow_abbrev=False'] }],
+      errors: [{ messageId: 'notAFlag', text: '--moe-router-topK', severity: 'warning', includes: ['`--moe-router-topK` is not a Megatron-LM argument (did you mean `--moe-router-topk`?)', 'unrecognized arguments', 'allow_abbrev=False'] }],
       output: 'python pretrain_gpt.py --num-experts 64 --moe-router-topk 4\n',
     },
     {
@@ -135,7 +143,7 @@ runRuleTests(unknownKey, {
       file: 'train.sh',
       code: 'M=(\n  --num-experts 8 --moe-router-topk 2\n  --tensor-model-paralel-size 2\n)\ntorchrun pretrain_gpt.py ${M[@]} --overlap-grad-reduc\n',
       errors: [
-        { messageId: 'notAFlag', text: '--tensor-model-paralel-size', severity: 'warning', includes: ['did you mean `--tensor-model-parallel-size`'] },
+        { messageId: 'notAFlag', text: '--tensor-model-paralel-size', severity: 'warning', includes: ['`--tensor-model-paralel-size` is unknown (did you mean `--tensor-model-parallel-size`?)', '`--tensor-model-paralel-size` is not a Megatron-LM argument.'] },
         { messageId: 'notAFlag', text: '--overlap-grad-reduc', severity: 'warning', includes: ['did you mean `--overlap-grad-reduce`'] },
       ],
       output: 'M=(\n  --num-experts 8 --moe-router-topk 2\n  --tensor-model-parallel-size 2\n)\ntorchrun pretrain_gpt.py ${M[@]} --overlap-grad-reduce\n',
@@ -144,7 +152,7 @@ runRuleTests(unknownKey, {
       name: 'a letter missing from the score-function flag',
       file: 'train.sh',
       code: 'python pretrain_gpt.py --num-experts 64 --moe-router-score-functon sigmoid\n',
-      errors: [{ messageId: 'notAFlag', text: '--moe-router-score-functon', includes: ['did you mean `--moe-router-score-function`'] }],
+      errors: [{ messageId: 'notAFlag', text: '--moe-router-score-functon', includes: ['did you mean `--moe-router-score-function`', '`--moe-router-score-functon` is not a Megatron-LM argument.'] }],
       output: 'python pretrain_gpt.py --num-experts 64 --moe-router-score-function sigmoid\n',
     },
   ],

@@ -60,7 +60,7 @@ runRuleTests(expertParallelLayout, {
       file: REGISTRY,
       code: registry(3),
       project: registryProject(),
-      errors: [{ messageId: 'expertsNotDivisible', text: '3', severity: 'error', includes: ['8 experts do not split over `expert_parallel_degree` = 3 ranks', 'must be divisible by expert_parallel_degree (3)'] }],
+      errors: [{ messageId: 'expertsNotDivisible', text: '3', severity: 'error', includes: ['8 experts do not split over `expert_parallel_degree` = 3 ranks', 'torchtitan raises ValueError("<layer>.num_experts (8) must be divisible by expert_parallel_degree (3).").'] }],
       output: null,
     },
     {
@@ -76,7 +76,7 @@ runRuleTests(expertParallelLayout, {
       file: JOB,
       code: job('tensor_parallel_degree = 0\n'),
       project: project(),
-      errors: [{ messageId: 'degreeBelowOne', text: '0', includes: ['Parallelism degree should be >= 1, except for dp_shard'] }],
+      errors: [{ messageId: 'degreeBelowOne', text: '0', includes: ['torchtitan raises AssertionError("Parallelism degree should be >= 1, except for dp_shard").'] }],
       output: null,
     },
     {
@@ -92,7 +92,7 @@ runRuleTests(expertParallelLayout, {
       file: JOB,
       code: job('data_parallel_shard_degree = 2\ntensor_parallel_degree = 2\nexpert_parallel_degree = 8\n'),
       project: project(),
-      errors: [{ messageId: 'sparseRegion', text: '8', includes: ['must divide dp_shard * cp * tp (4)', 'since 253a12a (2026-08-22); an older one fails building its device mesh'] }],
+      errors: [{ messageId: 'sparseRegion', text: '8', includes: ['torchtitan raises ValueError("expert_parallel_degree (8) must divide dp_shard * cp * tp (4)") since 253a12a (2026-08-22); an older one fails building its device mesh.'] }],
       output: null,
     },
     {
@@ -106,7 +106,7 @@ runRuleTests(expertParallelLayout, {
       name: 'Megatron FSDP2 with expert parallelism',
       file: SCRIPT,
       code: megatron('--expert-model-parallel-size 8 --use-torch-fsdp2'),
-      errors: [{ messageId: 'fsdp2', text: '8' }],
+      errors: [{ messageId: 'fsdp2', text: '8', includes: ['Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism".'] }],
       output: null,
     },
   ],

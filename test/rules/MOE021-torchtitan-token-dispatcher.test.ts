@@ -237,7 +237,7 @@ runRuleTests(torchtitanTokenDispatcher, {
     },
     {
       ...py('an unknown comm backend, on its value', { model: 'moe_comm_backend="deeep"' }),
-      errors: [{ messageId: 'launch', text: '"deeep"', includes: ['"Unknown comm_backend: \'deeep\'. Must be one of \'standard\', \'deepep\', \'hybridep\', \'minimal_async_ep\'."', 'config_utils.py @b5bcd76 line 423', 'TT-019'] }],
+      errors: [{ messageId: 'launch', text: '"deeep"', includes: ['torchtitan raises ValueError("Unknown comm_backend: \'deeep\'. Must be one of \'standard\', \'deepep\', \'hybridep\', \'minimal_async_ep\'.").', 'config_utils.py @b5bcd76 line 423', 'TT-019'] }],
       output: null,
     },
     {
@@ -265,7 +265,7 @@ runRuleTests(torchtitanTokenDispatcher, {
           messageId: 'launch',
           text: '8',
           includes: [
-            '"CUDA graphs support only expert parallel token dispatcher configurations without CPU synchronization. Set HybridEP non_blocking_capacity_factor, or use MinimalAsyncEP, or set --training.disable_cuda_graphs. Unsupported token dispatcher: AllToAllTokenDispatcher.Config."',
+            'torchtitan raises ValueError("CUDA graphs support only expert parallel token dispatcher configurations without CPU synchronization. Set HybridEP non_blocking_capacity_factor, or use MinimalAsyncEP, or set --training.disable_cuda_graphs. Unsupported token dispatcher: AllToAllTokenDispatcher.Config.").',
             'trainer.py @b5bcd76 line 192',
             'TT-023',
             'training.disable_cuda_graphs = False',

@@ -201,7 +201,7 @@ runRuleTests(deepseekWorldSize, {
       file: SCRIPT,
       code: `cd inference\n${TORCHRUN(1, 8)}`,
       project: project({ ...CONFIG_671B, moe_inter_dim: 2052, n_dense_layers: 0 }),
-      errors: [{ messageId: 'modelBuild', text: '8', includes: [OUTPUT_MSG(8), 'n_shared_experts × moe_inter_dim = 1 × 2052 = 2052', 'census DS-002', 'model.py @9b4e978 line 219'] }],
+      errors: [{ messageId: 'modelBuild', text: '8', includes: [`DeepSeek-V3's model.py asserts "${OUTPUT_MSG(8)}": the shared experts' width n_shared_experts × moe_inter_dim = 1 × 2052 = 2052 is not divisible by the world size 8.`, 'census DS-002', 'model.py @9b4e978 line 219'] }],
       output: null,
     },
     {
@@ -232,7 +232,7 @@ runRuleTests(deepseekWorldSize, {
       name: 'DS-003: --n-experts 256 --model-parallel 12',
       file: SCRIPT,
       code: CONVERT(12),
-      errors: [{ messageId: 'convert', text: '12', includes: [CONVERT_MSG, 'convert.py @9b4e978 line 95', 'census DS-003'] }],
+      errors: [{ messageId: 'convert', text: '12', includes: [`DeepSeek-V3's convert.py raises AssertionError("${CONVERT_MSG}").`, 'convert.py @9b4e978 line 95', 'census DS-003'] }],
       output: null,
     },
     {
@@ -247,7 +247,7 @@ runRuleTests(deepseekWorldSize, {
       file: SCRIPT,
       code: `cd inference\n${CONVERT(16)}${TORCHRUN(1, 8)}`,
       project: project(),
-      errors: [{ messageId: 'shards', text: '8', includes: ['model0-mp8.safetensors', 'converted with `--model-parallel` 16', 'generate.py @9b4e978 line 119', 'convert.py @9b4e978 line 81', 'census DS-004'] }],
+      errors: [{ messageId: 'shards', text: '8', includes: ['/path/to/DeepSeek-V3-Demo was converted with `--model-parallel` 16: rank 0 loads model0-mp8.safetensors, which convert.py did not write (FileNotFoundError).', 'generate.py @9b4e978 line 119', 'convert.py @9b4e978 line 81', 'census DS-004'] }],
       output: null,
     },
     {

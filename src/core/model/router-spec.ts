@@ -392,9 +392,10 @@ export interface RouterSpec {
   readonly tokenIdLayers?: { readonly layers: readonly number[]; readonly source: string };
   /**
    * Values of a JSON type the reader's config class refuses to load (transformers 5.18.0's strict dataclasses: an
-   * int where a float is declared, an int where a bool is): the site, the type declared and who declares it.
+   * int where a float is declared, an int where a bool is): the site, the type declared, the reader that refuses it
+   * (`transformers 5.18.0`) and the model type whose config class declares it.
    */
-  readonly strictTypeErrors?: readonly { readonly site: Site; readonly expected: 'float' | 'bool'; readonly owner: string; readonly remoteCode?: true }[];
+  readonly strictTypeErrors?: readonly { readonly site: Site; readonly expected: 'float' | 'bool'; readonly owner: string; readonly modelType: string; readonly remoteCode?: true }[];
   /** For a launch script: whether it holds the whole launch, so that a flag it does not write is at its default. */
   readonly launch?: LaunchScope;
   /** The router itself drops what an expert receives beyond a capacity (Hunyuan-A13B's `topkgating`). */

@@ -1298,7 +1298,7 @@ function strictTypeErrors(dialectName: string, sites: readonly Site[]): NonNulla
     if (!rule || !rule.types.has(dialectName)) continue;
     const kind = site.literal.kind;
     const refused = rule.expected === 'float' ? kind === 'int' : kind === 'int' || kind === 'float' || kind === 'string';
-    if (refused) errors.push({ site, expected: rule.expected, owner: `transformers 5.18.0 (${dialectName})`, ...(remoteCode ? { remoteCode: true as const } : {}) });
+    if (refused) errors.push({ site, expected: rule.expected, owner: 'transformers 5.18.0', modelType: dialectName, ...(remoteCode ? { remoteCode: true as const } : {}) });
   }
   return errors;
 }

@@ -10,8 +10,8 @@ export const debugLoadBalanceOutsideDebug = {
   status: 'stable',
   since: '0.1.0',
   messages: {
-    forced: '`_debug_force_load_balance=True` in flavor "{flavor}": routing is replaced by round-robin, so the experts each token goes to are never the router\'s choice',
-    randomLogits: '`{key}` in "{flavor}": Megatron replaces the router\'s logits with random ones (a benchmark switch), so the experts each token goes to are never the router\'s choice',
+    forced: '`_debug_force_load_balance=True`: experts are picked round-robin, never by the router',
+    randomLogits: '`{key}`: Megatron routes on random logits, not on the router\'s',
   },
   fix: {
     availability: 'sometimes',
@@ -38,7 +38,8 @@ export const debugLoadBalanceOutsideDebug = {
       const switchOnly = random.valueRange.start === random.keyRange.start;
       context.report({
         messageId: 'randomLogits',
-        data: { key: context.text.slice(random.keyRange.start, random.keyRange.end), flavor: spec.name },
+        data: { key: context.text.slice(random.keyRange.start, random.keyRange.end) },
+        detail: `In "${spec.name}", Megatron replaces the router's logits with random ones (a benchmark switch), so the experts each token goes to are never the router's choice.`,
         range: random.keyRange,
         fixes: switchOnly ? [] : [{ kind: 'randomLogitsOff', edits: context.replaceSites([random], false) }],
       });
@@ -47,7 +48,7 @@ export const debugLoadBalanceOutsideDebug = {
     if (!field.value || localSites(field).length === 0) return;
     context.report({
       messageId: 'forced',
-      data: { flavor: spec.name },
+      detail: `In flavor "${spec.name}", routing is replaced by round-robin, so the experts each token goes to are never the router's choice.`,
       range: fieldRange(spec, field),
       fixes: [{ kind: 'debugOff', edits: context.replaceSites(field.sites, false) }],
     });

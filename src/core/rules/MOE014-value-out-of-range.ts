@@ -9,18 +9,18 @@ import type { Rule, RuleContext } from './types';
  * (modeling_qwen3_moe.py, modeling_qwen3_next.py), and Llama4TextConfig, when `moe_layers` is not given, builds
  * `range(interleave_moe_layer_step - 1, num_hidden_layers, interleave_moe_layer_step)`.
  */
-function stepAtZero(spec: RouterSpec): { site: Site; consequence: string } | undefined {
+function stepAtZero(spec: RouterSpec): { site: Site; consequence: string; detail: string } | undefined {
   const zero = (key: string): Site | undefined => {
     const site = spec.sites.filter((s) => s.key === key && s.file === undefined).at(-1);
     return site && site.literal.kind === 'int' && site.literal.value === 0 ? site : undefined;
   };
   if (spec.framework === 'hf:qwen3_moe' || spec.framework === 'hf:qwen2_moe' || spec.framework === 'hf:qwen3_next') {
     const site = zero('decoder_sparse_step');
-    if (site && (spec.experts.value ?? 0) > 0) return { site, consequence: 'transformers tests `(layer_idx + 1) % decoder_sparse_step` for every layer and fails with "ZeroDivisionError: integer division or modulo by zero" (use 1 for every layer sparse)' };
+    if (site && (spec.experts.value ?? 0) > 0) return { site, consequence: 'transformers raises ZeroDivisionError (use 1 for every layer sparse)', detail: 'transformers tests `(layer_idx + 1) % decoder_sparse_step` for every layer and fails with "ZeroDivisionError: integer division or modulo by zero".' };
   }
   if (spec.framework === 'hf:llama4' && !spec.sites.some((s) => s.key === 'moe_layers' && s.literal.kind !== 'none')) {
     const site = zero('interleave_moe_layer_step');
-    if (site) return { site, consequence: 'Llama4TextConfig builds `range(interleave_moe_layer_step - 1, num_hidden_layers, interleave_moe_layer_step)` and fails with "ValueError: range() arg 3 must not be zero" (use 1 for every layer MoE, or list `moe_layers`)' };
+    if (site) return { site, consequence: 'Llama4TextConfig raises ValueError (use 1, or list `moe_layers`)', detail: 'Llama4TextConfig builds `range(interleave_moe_layer_step - 1, num_hidden_layers, interleave_moe_layer_step)` and fails with "ValueError: range() arg 3 must not be zero". Use 1 for every layer MoE, or list `moe_layers`.' };
   }
   return undefined;
 }
@@ -35,11 +35,11 @@ export const valueOutOfRange = {
   census: ['HF-001', 'HF-002', 'HF-003', 'HF-004', 'HF-005', 'HF-006', 'HF-007', 'HF-008', 'HF-011', 'MEG-014', 'MEG-108', 'MEG-109', 'TT-007'],
   messages: {
     notInteger: '`{key}` must be an integer count, got {value}',
-    integralFloat: '`{key}` is the float {value}; counts must be integers (`torch.topk` and `view` reject floats)',
+    integralFloat: '`{key}` is the float {value}; counts must be integers',
     numericString: '`{key}` is the string {value}; counts must be integers',
-    expertsNotPositive: '`{key}` is {value}; a MoE layer needs at least one routed expert (Megatron: "num_moe_experts must be non-negative.")',
-    scaleNotPositive: '`{key}` is {value}; a routing scale must be positive, or the experts\' outputs are zeroed or flipped',
-    coeffNotPositive: '`{key}` is {value}; torchtitan asserts `load_balance_coeff > 0` (use None to turn balancing off)',
+    expertsNotPositive: '`{key}` is {value}; a MoE layer needs at least one routed expert',
+    scaleNotPositive: '`{key}` is {value}; a routing scale must be positive',
+    coeffNotPositive: '`{key}` is {value}; torchtitan asserts it is > 0 (use None to turn balancing off)',
     stepZero: '`{key}` is 0: {consequence}',
     strictType: '`{key}` is {value}, not a {expected}: {owner} refuses to load the config',
   },
@@ -63,6 +63,7 @@ export const valueOutOfRange = {
         context.report({
           messageId: 'integralFloat',
           data: { key: site.key, value },
+          detail: '`torch.topk` and `view` reject floats.',
           range: site.valueRange,
           fixes: [{ kind: 'asInteger', data: { key: site.key, value: literal.value }, edits: context.replaceSites([site], literal.value), preferred: true }],
         });
@@ -80,32 +81,32 @@ export const valueOutOfRange = {
     }
     const experts = spec.experts.sites[spec.experts.sites.length - 1];
     if (experts && (experts.literal.kind === 'int' || experts.literal.kind === 'float') && experts.literal.value < 1) {
-      context.report({ messageId: 'expertsNotPositive', data: { key: experts.key, value: experts.literal.value }, range: experts.valueRange });
+      context.report({ messageId: 'expertsNotPositive', data: { key: experts.key, value: experts.literal.value }, detail: 'Megatron: "num_moe_experts must be non-negative."', range: experts.valueRange });
     }
     const scale = spec.scale.sites[spec.scale.sites.length - 1];
     if (scale && (scale.literal.kind === 'int' || scale.literal.kind === 'float') && !(scale.literal.value > 0)) {
-      context.report({ messageId: 'scaleNotPositive', data: { key: scale.key, value: context.text.slice(scale.valueRange.start, scale.valueRange.end) }, range: scale.valueRange });
+      context.report({ messageId: 'scaleNotPositive', data: { key: scale.key, value: context.text.slice(scale.valueRange.start, scale.valueRange.end) }, detail: "Otherwise the experts' outputs are zeroed or flipped.", range: scale.valueRange });
     }
     // transformers 5.18.0 checks each field's declared type when it loads a config.json (GigaChat3.1-10B-A1.8B's
     // `"routed_scaling_factor": 1` stopped loading: "TypeError: Field 'routed_scaling_factor' expected float, got int").
-    for (const { site, expected, owner, remoteCode } of spec.strictTypeErrors ?? []) {
+    for (const { site, expected, owner, modelType, remoteCode } of spec.strictTypeErrors ?? []) {
       const written = context.text.slice(site.valueRange.start, site.valueRange.end);
       const literal = site.literal;
       const fixed = expected === 'float' && literal.kind === 'int' ? `${literal.value}.0` : expected === 'bool' && (literal.kind === 'int' || literal.kind === 'float') && (literal.value === 0 || literal.value === 1) ? String(literal.value === 1) : undefined;
       context.report({
         messageId: 'strictType',
         data: { key: site.key, value: written, expected, owner },
-        detail: `Its config class declares \`${site.key}\` a ${expected}, and transformers 5.18.0 checks the type of each field it loads (a huggingface_hub strict dataclass: "TypeError: Field '${site.key}' expected ${expected}, got ${literal.kind}"); earlier releases loaded it${fixed ? `, and read it as ${fixed} does` : ''}.${remoteCode ? ' The file names its own code (`auto_map`): loaded with trust_remote_code, that code\'s config class reads it instead.' : ''}`,
+        detail: `Its config class (${modelType}) declares \`${site.key}\` a ${expected}, and transformers 5.18.0 checks the type of each field it loads (a huggingface_hub strict dataclass: "TypeError: Field '${site.key}' expected ${expected}, got ${literal.kind}"); earlier releases loaded it${fixed ? `, and read it as ${fixed} does` : ''}.${remoteCode ? ' The file names its own code (`auto_map`): loaded with trust_remote_code, that code\'s config class reads it instead.' : ''}`,
         range: site.valueRange,
         severity: 'warning',
         fixes: fixed ? [{ kind: 'asDeclaredType', data: { key: site.key, value: fixed }, edits: [{ range: site.valueRange, newText: fixed }], preferred: true }] : [],
       });
     }
     const step = stepAtZero(spec);
-    if (step) context.report({ messageId: 'stepZero', data: { key: step.site.key, consequence: step.consequence }, range: step.site.valueRange });
+    if (step) context.report({ messageId: 'stepZero', data: { key: step.site.key, consequence: step.consequence }, detail: step.detail, range: step.site.valueRange });
     for (const coeff of spec.sites.filter((s) => s.key === 'load_balance_coeff')) {
       if ((coeff.literal.kind === 'int' || coeff.literal.kind === 'float') && !(coeff.literal.value > 0)) {
-        context.report({ messageId: 'coeffNotPositive', data: { key: coeff.key, value: context.text.slice(coeff.valueRange.start, coeff.valueRange.end) }, range: coeff.valueRange });
+        context.report({ messageId: 'coeffNotPositive', data: { key: coeff.key, value: context.text.slice(coeff.valueRange.start, coeff.valueRange.end) }, detail: 'torchtitan asserts `load_balance_coeff > 0`.', range: coeff.valueRange });
       }
     }
   },

@@ -12,8 +12,7 @@ export const expertBiasWithSoftmax = {
   since: '0.1.0',
   census: ['MEG-052'],
   messages: {
-    rejected:
-      '`{key}` with the softmax score function: Megatron raises ValueError("Expert bias for aux-loss-free routing only supports \'sigmoid\' and \'sqrtsoftplus\' score functions. Please set --moe-router-score-function to \'sigmoid\' or \'sqrtsoftplus\', or unset --moe-router-enable-expert-bias.")',
+    rejected: '`{key}` with the softmax score function: Megatron raises ValueError',
   },
   fix: {
     availability: 'sometimes',
@@ -51,6 +50,8 @@ export const expertBiasWithSoftmax = {
     context.report({
       messageId: 'rejected',
       data: { key },
+      detail:
+        'Megatron raises ValueError("Expert bias for aux-loss-free routing only supports \'sigmoid\' and \'sqrtsoftplus\' score functions. Please set --moe-router-score-function to \'sigmoid\' or \'sqrtsoftplus\', or unset --moe-router-enable-expert-bias.").',
       range: site.keyRange,
       fixes: [
         { kind: 'biasOff', data: { key }, edits: [removal] },

@@ -10,6 +10,17 @@ function nearest(unknownKey: UnknownKey): string | undefined {
   return at.length === 1 ? at[0]!.key : undefined;
 }
 
+/** The longest message a Problems row shows whole (issue #12). */
+const ROW = 100;
+
+/**
+ * The phrase naming who rejects the key, kept in the message where the message fits a row; where a long key does
+ * not leave room, it moves to the detail (as `moved`) and the message keeps the key and the key meant.
+ */
+function ownerPhrase(withOwner: string, phrase: string, without: string, sentence: string): { phrase: string; moved: string } {
+  return withOwner.length <= ROW ? { phrase, moved: '' } : { phrase: without, moved: `${sentence} ` };
+}
+
 export const unknownKey = {
   code: 'MOE016',
   name: 'unknown-key',
@@ -19,9 +30,9 @@ export const unknownKey = {
   since: '0.2.0',
   census: ['DS-005', 'HF-010', 'MB-023'],
   messages: {
-    notAKeyword: '`{key}` is not a keyword `{owner}` takes{suggestion}',
-    notRead: '`{key}` is not a key {owner} reads (did you mean `{suggestion}`?)',
-    notAFlag: '`{flag}` is not a Megatron-LM argument (did you mean `{suggestion}`?)',
+    notAKeyword: '`{key}` is not a keyword{owner}{suggestion}',
+    notRead: '`{key}` is not a key{reader} (did you mean `{suggestion}`?)',
+    notAFlag: '`{flag}` is {unknown} (did you mean `{suggestion}`?)',
     ignored: '`{key}` is not a key {owner} reads: {instead}',
   },
   fix: {
@@ -72,10 +83,11 @@ export const unknownKey = {
           const written = context.text.slice(unknown.keyRange.start, unknown.keyRange.end);
           const meant = unknown.accepted[0]!;
           const suggestion = `--${meant.replace(/_/g, '-')}`; // argparse defines Megatron's flags with dashes only
+          const owner = ownerPhrase(`\`${written}\` is not a Megatron-LM argument (did you mean \`${suggestion}\`?)`, 'not a Megatron-LM argument', 'unknown', `\`${written}\` is not a Megatron-LM argument.`);
           context.report({
             messageId: 'notAFlag',
-            data: { flag: written, suggestion },
-            detail: `Megatron-LM parses its arguments with \`allow_abbrev=False\` and \`parser.parse_args()\` (megatron/training/arguments.py), so \`${written}\` stops the launch with "unrecognized arguments" and \`${suggestion}\` keeps its default; unless the entry script's extra arguments define it.`,
+            data: { flag: written, unknown: owner.phrase, suggestion },
+            detail: `${owner.moved}Megatron-LM parses its arguments with \`allow_abbrev=False\` and \`parser.parse_args()\` (megatron/training/arguments.py), so \`${written}\` stops the launch with "unrecognized arguments" and \`${suggestion}\` keeps its default; unless the entry script's extra arguments define it.`,
             range: unknown.keyRange,
             severity: 'warning',
             fixes: [{ kind: 'renameFlag', data: { flag: written, suggestion }, edits: [{ range: unknown.keyRange, newText: suggestion }] }],
@@ -97,12 +109,13 @@ export const unknownKey = {
           // A JSON config's near miss: read by nothing, so the router runs with the default of the key meant.
           const meant = unknown.accepted[0]!;
           // A reader sure to raise on a key it does not define (DBRX's FFN config) never loads the file.
+          const owner = ownerPhrase(`\`${unknown.key}\` is not a key ${unknown.owner} reads (did you mean \`${meant}\`?)`, ` ${unknown.owner} reads`, '', `\`${unknown.key}\` is not a key ${unknown.owner} reads.`);
           context.report({
             messageId: 'notRead',
-            data: { key: unknown.key, owner: unknown.owner, suggestion: meant },
-            detail: unknown.stopsLoad
+            data: { key: unknown.key, reader: owner.phrase, suggestion: meant },
+            detail: owner.moved + (unknown.stopsLoad
               ? `The config does not load: ${unknown.raises}. The key meant is \`${meant}\`, which this file does not set.`
-              : `${unknown.owner} reads \`${meant}\`, which this file does not set, so the router uses its default; \`${unknown.key}\` is kept but never read${unknown.raises ? `, or stops the load: ${unknown.raises}` : ''}.`,
+              : `${unknown.owner} reads \`${meant}\`, which this file does not set, so the router uses its default; \`${unknown.key}\` is kept but never read${unknown.raises ? `, or stops the load: ${unknown.raises}` : ''}.`),
             range: unknown.keyRange,
             severity: unknown.stopsLoad ? 'error' : 'warning',
             fixes: [{ kind: 'readAs', data: { key: unknown.key, suggestion: meant }, edits: [{ range: unknown.keyRange, newText: context.formatValue(meant) }] }],
@@ -111,10 +124,12 @@ export const unknownKey = {
         }
         const suggestion = nearest(unknown);
         const shown = [...unknown.accepted].sort();
+        const meant = suggestion ? ` (did you mean \`${suggestion}\`?)` : '';
+        const owner = ownerPhrase(`\`${unknown.key}\` is not a keyword \`${unknown.owner}\` takes${meant}`, ` \`${unknown.owner}\` takes`, '', `\`${unknown.key}\` is not a keyword \`${unknown.owner}\` takes.`);
         context.report({
           messageId: 'notAKeyword',
-          data: { key: unknown.key, owner: unknown.owner, suggestion: suggestion ? ` (did you mean \`${suggestion}\`?)` : '' },
-          detail: `Building it raises TypeError: __init__() got an unexpected keyword argument '${unknown.key}'. \`${unknown.owner}\` takes: ${shown.slice(0, 16).join(', ')}${shown.length > 16 ? ', …' : ''}.`,
+          data: { key: unknown.key, owner: owner.phrase, suggestion: meant },
+          detail: `${owner.moved}Building it raises TypeError: __init__() got an unexpected keyword argument '${unknown.key}'. \`${unknown.owner}\` takes: ${shown.slice(0, 16).join(', ')}${shown.length > 16 ? ', …' : ''}.`,
           range: unknown.keyRange,
           // A keyword is written bare; a JSON key (DeepSeek's ModelArgs config) in quotes.
           fixes: suggestion && !written.has(suggestion) ? [{ kind: 'rename', data: { key: unknown.key, suggestion }, edits: [{ range: unknown.keyRange, newText: /^["']/.test(context.text.slice(unknown.keyRange.start, unknown.keyRange.end)) ? JSON.stringify(suggestion) : suggestion }], preferred: true }] : [],

@@ -34,11 +34,11 @@ export const expertParallelLayout = {
   },
   frameworks: ['torchtitan', 'megatron'],
   messages: {
-    expertsNotDivisible: '{experts} experts do not split over `{key}` = {ep} ranks: {consequence}',
-    degreeBelowOne: '`{key}` is {value}: torchtitan raises AssertionError("Parallelism degree should be >= 1, except for dp_shard")',
+    expertsNotDivisible: '{experts} experts do not split over `{key}` = {ep} ranks: the launch fails',
+    degreeBelowOne: '`{key}` is {value}: torchtitan raises AssertionError (a degree must be >= 1)',
     shardDegree: '`data_parallel_shard_degree` is {value}: torchtitan raises AssertionError("dp_shard must -1 or >=1.")',
-    sparseRegion: '`expert_parallel_degree` {ep} does not divide dp_shard × cp × tp = {region}: torchtitan raises ValueError("expert_parallel_degree ({ep}) must divide dp_shard * cp * tp ({region})") since 253a12a (2026-08-22); an older one fails building its device mesh',
-    fsdp2: '`--use-torch-fsdp2` with `--expert-model-parallel-size` {ep}: Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism"',
+    sparseRegion: '`expert_parallel_degree` {ep} does not divide dp_shard × cp × tp = {region}: the launch fails',
+    fsdp2: '`--use-torch-fsdp2` with `--expert-model-parallel-size` {ep}: Megatron stops at launch',
   },
   fix: { availability: 'none' },
   docs: {
@@ -66,7 +66,7 @@ function checkTorchtitan(spec: RouterSpec, context: RuleContext): void {
   if (!layout) return;
   for (const key of TORCHTITAN_DEGREES) {
     const site = intSite(layout, key);
-    if (site && valueOf(site) < 1) context.report({ messageId: 'degreeBelowOne', data: { key, value: valueOf(site) }, range: site.valueRange });
+    if (site && valueOf(site) < 1) context.report({ messageId: 'degreeBelowOne', data: { key, value: valueOf(site) }, detail: 'torchtitan raises AssertionError("Parallelism degree should be >= 1, except for dp_shard").', range: site.valueRange });
   }
   const shard = intSite(layout, 'data_parallel_shard_degree');
   if (shard && valueOf(shard) !== -1 && valueOf(shard) < 1) context.report({ messageId: 'shardDegree', data: { value: valueOf(shard) }, range: shard.valueRange });
@@ -76,7 +76,8 @@ function checkTorchtitan(spec: RouterSpec, context: RuleContext): void {
   if (allKnown(spec.experts) && spec.experts.value !== undefined && spec.experts.value % degree !== 0) {
     context.report({
       messageId: 'expertsNotDivisible',
-      data: { experts: spec.experts.value, key: 'expert_parallel_degree', ep: degree, consequence: `torchtitan raises ValueError("<layer>.num_experts (${spec.experts.value}) must be divisible by expert_parallel_degree (${degree}).")` },
+      data: { experts: spec.experts.value, key: 'expert_parallel_degree', ep: degree },
+      detail: `torchtitan raises ValueError("<layer>.num_experts (${spec.experts.value}) must be divisible by expert_parallel_degree (${degree}).").`,
       range: ep.valueRange,
     });
   }
@@ -91,7 +92,14 @@ function checkTorchtitan(spec: RouterSpec, context: RuleContext): void {
     const tp = degreeOf('tensor_parallel_degree');
     if (cp === undefined || tp === undefined || cp < 1 || tp < 1) return;
     const region = valueOf(shard) * cp * tp;
-    if (region % degree !== 0) context.report({ messageId: 'sparseRegion', data: { ep: degree, region }, range: ep.valueRange });
+    if (region % degree !== 0) {
+      context.report({
+        messageId: 'sparseRegion',
+        data: { ep: degree, region },
+        detail: `torchtitan raises ValueError("expert_parallel_degree (${degree}) must divide dp_shard * cp * tp (${region})") since 253a12a (2026-08-22); an older one fails building its device mesh.`,
+        range: ep.valueRange,
+      });
+    }
   }
 }
 
@@ -102,10 +110,11 @@ function checkMegatron(spec: RouterSpec, context: RuleContext): void {
   if (allKnown(spec.experts) && spec.experts.value !== undefined && spec.experts.value > 0 && spec.experts.value % degree !== 0) {
     context.report({
       messageId: 'expertsNotDivisible',
-      data: { experts: spec.experts.value, key: spec.dialect === 'megatron-args' ? '--expert-model-parallel-size' : ep.key, ep: degree, consequence: 'Megatron asserts "Number of experts should be a multiple of expert model parallel_size."' },
+      data: { experts: spec.experts.value, key: spec.dialect === 'megatron-args' ? '--expert-model-parallel-size' : ep.key, ep: degree },
+      detail: 'Megatron asserts "Number of experts should be a multiple of expert model parallel_size."',
       range: ep.valueRange,
     });
   }
   const fsdp2 = [...spec.sites].reverse().find((s) => s.key === 'use_torch_fsdp2' && s.file === undefined);
-  if (fsdp2 && fsdp2.literal.kind === 'bool' && fsdp2.literal.value) context.report({ messageId: 'fsdp2', data: { ep: degree }, range: ep.valueRange });
+  if (fsdp2 && fsdp2.literal.kind === 'bool' && fsdp2.literal.value) context.report({ messageId: 'fsdp2', data: { ep: degree }, detail: 'Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism".', range: ep.valueRange });
 }

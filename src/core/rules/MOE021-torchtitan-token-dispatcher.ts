@@ -89,7 +89,7 @@ export const torchtitanTokenDispatcher = {
   },
   frameworks: ['torchtitan'],
   messages: {
-    launch: 'torchtitan stops at launch: "{message}"',
+    launch: 'torchtitan stops at launch: {problem}',
   },
   fix: { availability: 'none' },
   docs: {
@@ -117,11 +117,14 @@ export const torchtitanTokenDispatcher = {
     if (spec.framework !== 'torchtitan' || !spec.layout) return;
     const layout = spec.layout;
     const complete = spec.launch?.complete === true;
-    const report = (message: string, where: string, id: string, range: SourceRange, defaults: readonly string[] = []): void => {
+    const report: Report = (message, where, id, range, defaults = []) => {
+      // torchtitan's message where it fits a Problems row (issue #12); else what is wrong in a few words, and the
+      // message first in the detail.
+      const quoted = typeof message === 'string';
       context.report({
         messageId: 'launch',
-        data: { message },
-        detail: `torchtitan ${where} (census ${id}).` + (defaults.length > 0 ? ` Keys this job does not write are at torchtitan's defaults (it ${spec.launch?.why}): ${defaults.join(', ')}.` : ''),
+        data: { problem: quoted ? `"${message}"` : message.summary },
+        detail: (quoted ? '' : `torchtitan raises ValueError("${message.quote}"). `) + `torchtitan ${where} (census ${id}).` + (defaults.length > 0 ? ` Keys this job does not write are at torchtitan's defaults (it ${spec.launch?.why}): ${defaults.join(', ')}.` : ''),
         range,
       });
     };
@@ -137,7 +140,12 @@ export const torchtitanTokenDispatcher = {
   },
 } satisfies Rule;
 
-type Report = (message: string, where: string, id: string, range: SourceRange, defaults?: readonly string[]) => void;
+/** torchtitan's message, quoted whole; or, where it does not fit a Problems row, a summary and its ValueError's message. */
+type Message = string | { readonly summary: string; readonly quote: string };
+type Report = (message: Message, where: string, id: string, range: SourceRange, defaults?: readonly string[]) => void;
+
+/** `DeepEPTokenDispatcher.Config` → `DeepEP`. */
+const shortName = (cls: string): string => cls.replace(/TokenDispatcher\.Config$/, '');
 
 /** TT-025: `expert_tensor_parallel_degree` (torchtitan from aeb3a4b until c4b409a, which had this check throughout). */
 function checkExpertTensorParallel(layout: readonly Site[], complete: boolean, report: Report): void {
@@ -162,7 +170,7 @@ function checkDispatcher(spec: RouterSpec, layout: readonly Site[], report: Repo
   const backend = inFile(lastSite(layout, 'comm_backend'));
   if (backend?.literal.kind === 'string' && !COMM_BACKENDS.has(backend.literal.value)) {
     report(
-      `Unknown comm_backend: '${backend.literal.value}'. Must be one of 'standard', 'deepep', 'hybridep', 'minimal_async_ep'.`,
+      { summary: 'unknown comm backend; use standard, deepep, hybridep or minimal_async_ep', quote: `Unknown comm_backend: '${backend.literal.value}'. Must be one of 'standard', 'deepep', 'hybridep', 'minimal_async_ep'.` },
       `torchtitan/models/common/config_utils.py @${COMMIT} line 423 (make_token_dispatcher_config)`,
       'TT-019',
       backend.valueRange,
@@ -186,7 +194,10 @@ function checkDispatcher(spec: RouterSpec, layout: readonly Site[], report: Repo
     const shards = cp.value * tp.value;
     if (shards > 0 && tokens % shards !== 0) {
       report(
-        `training.num_tokens_per_microbatch_per_dp_rank (${tokens}) must be divisible by context_parallel_degree * tensor_parallel_degree (${shards}) so CP and TP/SP produce equal local token counts. Set training.num_tokens_per_microbatch_per_dp_rank to a multiple of ${shards}.`,
+        {
+          summary: `${tokens} tokens per microbatch do not split over cp × tp = ${shards}`,
+          quote: `training.num_tokens_per_microbatch_per_dp_rank (${tokens}) must be divisible by context_parallel_degree * tensor_parallel_degree (${shards}) so CP and TP/SP produce equal local token counts. Set training.num_tokens_per_microbatch_per_dp_rank to a multiple of ${shards}.`,
+        },
         `${DISPATCHER_FILE} @${COMMIT} line 1227 (update_ep_token_dispatcher_config)`,
         'TT-011',
         tokensSite.valueRange,
@@ -199,7 +210,7 @@ function checkDispatcher(spec: RouterSpec, layout: readonly Site[], report: Repo
   for (const dispatcher of epDispatchers) {
     if (ep && ep.value === 1) {
       report(
-        `${dispatcher.cls} requires expert parallelism (expert_parallel_degree > 1).`,
+        { summary: `the ${shortName(dispatcher.cls)} dispatcher needs \`expert_parallel_degree\` > 1`, quote: `${dispatcher.cls} requires expert parallelism (expert_parallel_degree > 1).` },
         `${DISPATCHER_FILE} @${COMMIT} line 1241 (update_ep_token_dispatcher_config)` + (dispatcher.cls === MINIMAL_ASYNC_EP ? `; torchtitan/distributed/minimal_async_ep/api.py @${COMMIT} line 113 checks the same after it` : ''),
         dispatcher.cls === MINIMAL_ASYNC_EP ? 'TT-012, TT-020' : 'TT-012',
         epRange(),
@@ -211,10 +222,10 @@ function checkDispatcher(spec: RouterSpec, layout: readonly Site[], report: Repo
     if (capacity === undefined) continue;
     const capacityRange = inFile(capacitySite)?.valueRange ?? anchor;
     if (capacity <= 0) {
-      report(`${dispatcher.cls} num_max_tokens_per_rank must be positive, got ${capacity}.`, `${DISPATCHER_FILE} @${COMMIT} line 1250 (update_ep_token_dispatcher_config)`, 'TT-013', capacityRange);
+      report({ summary: `\`num_max_tokens_per_rank\` is ${capacity}, not positive`, quote: `${dispatcher.cls} num_max_tokens_per_rank must be positive, got ${capacity}.` }, `${DISPATCHER_FILE} @${COMMIT} line 1250 (update_ep_token_dispatcher_config)`, 'TT-013', capacityRange);
     } else if (required !== undefined && capacity < required) {
       report(
-        `${dispatcher.cls} num_max_tokens_per_rank (${capacity}) is smaller than the required per-rank capacity (${required}).`,
+        { summary: `\`num_max_tokens_per_rank\` ${capacity} is below the required ${required}`, quote: `${dispatcher.cls} num_max_tokens_per_rank (${capacity}) is smaller than the required per-rank capacity (${required}).` },
         `${DISPATCHER_FILE} @${COMMIT} line 1260 (update_ep_token_dispatcher_config: num_tokens_per_microbatch_per_dp_rank // (context_parallel_degree * tensor_parallel_degree))`,
         'TT-014',
         capacityRange,
@@ -251,7 +262,7 @@ function checkFullRecompute(layout: readonly Site[], coreTrainer: boolean, ancho
   }
   if (policy === 'full') return;
   report(
-    'MinimalAsyncEP requires full recompute: set activation-checkpoint:full for eager training or --compile.memory_policy full for graph_trainer.',
+    { summary: 'MinimalAsyncEP needs full activation checkpointing', quote: 'MinimalAsyncEP requires full recompute: set activation-checkpoint:full for eager training or --compile.memory_policy full for graph_trainer.' },
     `torchtitan/distributed/minimal_async_ep/api.py @${COMMIT} line 137 (maybe_update_minimal_async_ep_config)`,
     'TT-022',
     inFile(written)?.valueRange ?? anchor,
@@ -282,7 +293,10 @@ function checkCudaGraphs(
   });
   if (!unsupported) return;
   report(
-    `CUDA graphs support only expert parallel token dispatcher configurations without CPU synchronization. Set HybridEP non_blocking_capacity_factor, or use MinimalAsyncEP, or set --training.disable_cuda_graphs. Unsupported token dispatcher: ${unsupported.cls}.`,
+    {
+      summary: 'CUDA graphs need a token dispatcher that does not sync with the CPU',
+      quote: `CUDA graphs support only expert parallel token dispatcher configurations without CPU synchronization. Set HybridEP non_blocking_capacity_factor, or use MinimalAsyncEP, or set --training.disable_cuda_graphs. Unsupported token dispatcher: ${unsupported.cls}.`,
+    },
     `torchtitan/trainer.py @${COMMIT} line 192 (Trainer.Config._validate_cuda_graphs)`,
     'TT-023',
     inFile(disabledSite)?.valueRange ?? inFile(ep.site)?.valueRange ?? anchor,

@@ -58,6 +58,8 @@ const argText = (key: string, arg: Arg): string => `${key} = ${arg.value}${arg.d
 interface Assertion {
   readonly census?: 'DS-001' | 'DS-002';
   readonly what: string;
+  /** `what` in a few words, for the message (issue #12: one Problems row). */
+  readonly short?: string;
   readonly value: number;
   readonly line: number;
   readonly message: (w: number) => string;
@@ -94,11 +96,12 @@ function assertions(layout: readonly Site[]): Assertion[] | undefined {
   out.push({ what: `n_heads × (qk_nope_head_dim + v_head_dim) = ${A.n_heads.value * (A.qk_nope_head_dim.value + A.v_head_dim.value)}`, value: A.n_heads.value * (A.qk_nope_head_dim.value + A.v_head_dim.value), line: 219, message: OUTPUT, args: [['n_heads', A.n_heads]], builtAt: 'attention wkv_b (l.432)' });
   out.push({ what: `n_heads × v_head_dim = ${A.n_heads.value * A.v_head_dim.value}`, value: A.n_heads.value * A.v_head_dim.value, line: 248, message: INPUT, args: [['n_heads', A.n_heads]], builtAt: 'attention wo (l.433)' });
   const moe = (): void => {
-    out.push({ census: 'DS-001', what: argText('n_routed_experts', A.n_routed_experts), value: A.n_routed_experts.value, line: 658, message: EXPERTS, args: [['n_routed_experts', A.n_routed_experts]], builtAt: 'MoE (l.716 → l.658)' });
+    out.push({ census: 'DS-001', what: argText('n_routed_experts', A.n_routed_experts), short: `n_routed_experts = ${A.n_routed_experts.value}`, value: A.n_routed_experts.value, line: 658, message: EXPERTS, args: [['n_routed_experts', A.n_routed_experts]], builtAt: 'MoE (l.716 → l.658)' });
     const shared = A.n_shared_experts.value * A.moe_inter_dim.value;
     out.push({
       census: 'DS-002',
       what: `the shared experts' width n_shared_experts × moe_inter_dim = ${A.n_shared_experts.value} × ${A.moe_inter_dim.value} = ${shared}`,
+      short: `the shared experts' width ${shared}`,
       value: shared,
       line: 219,
       message: OUTPUT,
@@ -108,7 +111,7 @@ function assertions(layout: readonly Site[]): Assertion[] | undefined {
   };
   const dense = Math.min(A.n_dense_layers.value, A.n_layers.value);
   if (dense > 0) {
-    out.push({ census: 'DS-002', what: `the dense layers' width ${argText('inter_dim', A.inter_dim)}`, value: A.inter_dim.value, line: 219, message: OUTPUT, args: [['inter_dim', A.inter_dim]], builtAt: 'a dense layer\'s MLP (l.716 → ColumnParallelLinear w1, l.518)' });
+    out.push({ census: 'DS-002', what: `the dense layers' width ${argText('inter_dim', A.inter_dim)}`, short: `the dense layers' inter_dim = ${A.inter_dim.value}`, value: A.inter_dim.value, line: 219, message: OUTPUT, args: [['inter_dim', A.inter_dim]], builtAt: 'a dense layer\'s MLP (l.716 → ColumnParallelLinear w1, l.518)' });
   }
   if (A.n_layers.value > Math.max(0, A.n_dense_layers.value)) moe();
   return out;
@@ -124,9 +127,9 @@ export const deepseekWorldSize = {
   census: ['DS-001', 'DS-002', 'DS-003', 'DS-004'],
   frameworks: ['deepseek-official'],
   messages: {
-    modelBuild: '{what} is not divisible by the world size {worldSize}: DeepSeek-V3\'s model.py asserts "{message}"',
-    convert: '`--n-experts` {experts} is not divisible by `--model-parallel` {mp}: DeepSeek-V3\'s convert.py raises AssertionError("Number of experts must be divisible by model parallelism")',
-    shards: 'generate.py runs on {worldSize} ranks, but {path} was converted with `--model-parallel` {mp}: rank 0 loads model0-mp{worldSize}.safetensors, which convert.py did not write (FileNotFoundError)',
+    modelBuild: '{what} is not divisible by the world size {worldSize}: the model build fails',
+    convert: '`--n-experts` {experts} is not divisible by `--model-parallel` {mp}: convert.py raises AssertionError',
+    shards: 'generate.py runs on {worldSize} ranks, but the checkpoint was converted with `--model-parallel` {mp}',
   },
   fix: { availability: 'none' },
   docs: {
@@ -169,7 +172,7 @@ function checkConvert(layout: readonly Site[], context: RuleContext): void {
   context.report({
     messageId: 'convert',
     data: { experts: e, mp: m },
-    detail: `DeepSeek-V3 inference/convert.py @${C} line 95 asserts args.n_experts % args.model_parallel == 0 (census DS-003).`,
+    detail: `DeepSeek-V3's convert.py raises AssertionError("Number of experts must be divisible by model parallelism"). DeepSeek-V3 inference/convert.py @${C} line 95 asserts args.n_experts % args.model_parallel == 0 (census DS-003).`,
     range: mp!.valueRange,
     related: [{ range: experts!.valueRange, message: `--n-experts ${e}` }],
   });
@@ -197,8 +200,9 @@ function checkGenerate(spec: RouterSpec, layout: readonly Site[], context: RuleC
       const stoppedEarlier = first && first !== check ? ` Transformer(args) reaches ${first.builtAt} first: the run stops there with AssertionError("${first.message(world.value)}") (model.py line ${first.line}).` : '';
       context.report({
         messageId: 'modelBuild',
-        data: { what: check.what, worldSize: world.value, message: check.message(world.value) },
+        data: { what: check.short ?? check.what, worldSize: world.value },
         detail:
+          `DeepSeek-V3's model.py asserts "${check.message(world.value)}": ${check.what} is not divisible by the world size ${world.value}. ` +
           `World size ${world.value} = ${world.how} (generate.py reads WORLD_SIZE, line 100; model.py line 758). ` +
           `Values from ${check.args.map(([key, arg]) => `${key}: ${where(arg)}`).join('; ')}. ` +
           `DeepSeek-V3 inference/model.py @${C} line ${check.line}, reached from ${check.builtAt} (census ${check.census}).` +
@@ -217,8 +221,9 @@ function checkGenerate(spec: RouterSpec, layout: readonly Site[], context: RuleC
   const path = ckpt?.literal.kind === 'string' ? ckpt.literal.value : '--ckpt-path';
   context.report({
     messageId: 'shards',
-    data: { worldSize: world.value, path, mp },
+    data: { worldSize: world.value, mp },
     detail:
+      `${path} was converted with \`--model-parallel\` ${mp}: rank 0 loads model0-mp${world.value}.safetensors, which convert.py did not write (FileNotFoundError). ` +
       `World size ${world.value} = ${world.how}. convert.py writes model{i}-mp${mp}.safetensors for i < ${mp} (inference/convert.py @${C} line 81); ` +
       `generate.py loads os.path.join(ckpt_path, f"model{rank}-mp{world_size}.safetensors") (inference/generate.py @${C} line 119) (census DS-004).`,
     range: world.range,
