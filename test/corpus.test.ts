@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { reportConfig, type ConfigReport, type FieldReport } from '../src/core/inspect';
 import { lintText } from '../src/core/lint';
+import { MESSAGE_LIMIT } from './rule-tester';
 import { ProjectIndex } from '../src/core/project';
 import { parsePython } from '../src/core/parse/python/syntax';
 import { LineIndex } from '../src/core/text/source';
@@ -76,10 +77,14 @@ function match(expected: ExpectedConfig, found: readonly ConfigReport[]): Config
   return found.find((c) => c.line === expected.line);
 }
 
+/** Every message the corpus gets, with its file, for the check of their length. */
+const messages: { readonly file: string; readonly message: string }[] = [];
+
 function outcomeOf(entry: Entry, project: ProjectIndex): Outcome {
   const file = join(CORPUS, entry.file);
   const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const result = lintText(file, text, project);
+  messages.push(...result.diagnostics.map((d) => ({ file: entry.file, message: `${d.code} ${d.message}` })));
   const found = result.analysis.specs.map((spec) => reportConfig(spec, file, result.lines));
   const read: string[] = [];
   let understood = true;
@@ -272,6 +277,12 @@ describe('real-world corpus', () => {
       return outcome.diagnostics.filter((d) => d.endsWith(' error')).map((d) => `${file} ${d}`);
     });
     assert.deepEqual(falseErrors, []);
+  });
+
+  it('says what is wrong in one Problems row (at most 100 characters) on every real file, as the rule tests do', () => {
+    assert.ok(messages.length > 20, `only ${messages.length} messages`);
+    const long = messages.filter((m) => m.message.length - 'MOE000 '.length > MESSAGE_LIMIT);
+    assert.deepEqual(long, []);
   });
 
   it('reads what it read before (test/corpus/expected.json), and says how much it understands', () => {

@@ -10,6 +10,9 @@ import { ProjectIndex } from '../src/core/project';
 import type { Diagnostic, Rule } from '../src/core/rules/types';
 import { applyEdits } from '../src/core/text/source';
 
+/** The longest message a diagnostic may have: what is wrong, in one Problems row (issue #12). */
+export const MESSAGE_LIMIT = 100;
+
 export interface ValidCase {
   readonly name: string;
   readonly file: string;
@@ -63,6 +66,9 @@ export function runRuleTests(rule: Rule, cases: { valid: readonly ValidCase[]; i
           for (const part of expected.includes ?? []) assert.ok(said.includes(part), `message "${said}" lacks "${part}"`);
           for (const part of expected.excludes ?? []) assert.ok(!said.includes(part), `message "${said}" says "${part}"`);
           assert.ok(!diagnostic.message.match(/\{\w+\}/), `unfilled placeholder in "${diagnostic.message}"`);
+          // Issue #12: the Problems row shows the message; what is wrong fits in 100 characters, the evidence and
+          // the framework's own words go to the detail (the hover, `--format json`, SARIF).
+          assert.ok(diagnostic.message.length <= MESSAGE_LIMIT, `message of ${diagnostic.message.length} characters (at most ${MESSAGE_LIMIT}): "${diagnostic.message}"`);
           if (rule.fix.availability === 'none') assert.equal(diagnostic.fixes.length, 0, 'rule declares no fix but reported one');
           if (rule.fix.availability === 'always') assert.ok(diagnostic.fixes.length > 0, 'rule declares a fix always but reported none');
         });
