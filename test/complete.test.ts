@@ -56,6 +56,15 @@ describe('completions', () => {
     assert.ok(at('train.sh', 'python x.py --num-experts 8 --moe-router-load-balancing-type |').labels.includes('seq_aux_loss'));
   });
 
+  it("Megatron-LM's functional-test YAML (flags as keys under MODEL_ARGS): flags offered as its keys are spelled", () => {
+    const yaml = 'MODEL_ARGS:\n  --num-experts: 8\n  --moe-router-topk: 2\n  --moe-|';
+    const { labels, result } = at('model_config.yaml', yaml);
+    assert.ok(labels.includes('--moe-router-score-function') && !labels.includes('--moe-router-topk') && !labels.includes('--num-experts'), labels.join());
+    assert.ok(!labels.some((l) => !l.startsWith('--')), 'no field names beside flags');
+    assert.equal(result!.entries.find((e) => e.label === '--moe-router-score-function')!.insertText, '--moe-router-score-function: ');
+    assert.deepEqual(at('model_config.yaml', 'MODEL_ARGS:\n  --num-experts: 8\n  --moe-router-score-function: |').labels, ['softmax', 'sigmoid', 'sqrtsoftplus']);
+  });
+
   it('signature help inside MoEArgs( shows its keywords with torchtitan\'s defaults, the one being typed active', () => {
     const text = 'x = MoEArgs(num_experts=8, top_k=';
     const help = signatureAt('f.py', text, text.length)!;

@@ -175,6 +175,14 @@ function yamlCompletions(text: string, offset: number, analysis: Pick<DocumentAn
     const published = publishedValue(key, analysis, offset);
     return published ? { entries: valueEntries(key, [], (v) => v, published), replace } : undefined;
   }
+  // Megatron-LM's functional-test YAMLs spell flags as keys (`--moe-router-topk: 2` under MODEL_ARGS): offered so.
+  if (/^\s*--[\w-]+\s*:/m.test(text)) {
+    if (!/^\s*(--?[\w-]*)?$/.test(line)) return undefined;
+    const flags = new Set([...text.matchAll(/^\s*--([\w-]+)\s*:/gm)].map((m) => m[1]!.replace(/-/g, '_')));
+    const flagName = (k: string): string => `--${k.replace(/_/g, '-')}`;
+    const entries = keyEntries(MEGATRON_KEYS.filter((k) => !flags.has(k)), (k) => `${flagName(k)}: `).map((e) => ({ ...e, label: flagName(e.label) }));
+    return { entries, replace: wordAt(text, offset, /[\w-]/) };
+  }
   if (!/^\s*[\w]*$/.test(line)) return undefined;
   const written = new Set([...text.matchAll(/^\s*([\w]+)\s*:/gm)].map((m) => m[1]!));
   return { entries: keyEntries(MEGATRON_YAML_KEYS.filter((k) => !written.has(k)), (k) => `${k}: `), replace: wordAt(text, offset, /\w/) };
