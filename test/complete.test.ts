@@ -20,6 +20,15 @@ describe('completions', () => {
     assert.equal(result!.entries.find((e) => e.label === 'top_k')!.insertText, 'top_k=');
   });
 
+  it("offers the keywords of the call's own class: the workspace's where MoE Lens read it, else torchtitan's class of that name", () => {
+    const declared = 'from dataclasses import dataclass\n\n\n@dataclass\nclass MoEArgs:\n    num_experts: int = 8\n    top_k: int = 1\n    score_func: str = "sigmoid"\n\n\nx = MoEArgs(num_experts=8, |)\n';
+    assert.deepEqual(at('flavors.py', declared).labels.sort(), ['score_func', 'top_k'], 'a fork whose MoEArgs has three fields');
+    const router = at('flavors.py', 'r = TokenChoiceTopKRouter.Config(num_experts=8, |)\n').labels;
+    assert.ok(router.includes('top_k') && !router.includes('load_balance_coeff') && !router.includes('num_shared_experts'), router.join());
+    const moeArgs = at('flavors.py', 'x = MoEArgs(|)\n').labels;
+    assert.ok(!moeArgs.includes('topk_before_score') && !moeArgs.includes('use_expert_bias'), 'no keyword of an unmerged PR');
+  });
+
   it('offers score_func values, quoted as needed, and nothing outside a router call', () => {
     assert.deepEqual(at('flavors.py', 'x = MoEArgs(score_func=|)\n').labels, ['softmax', 'sigmoid']);
     assert.equal(at('flavors.py', 'x = MoEArgs(score_func=|)\n').result!.entries[0]!.insertText, '"softmax"');

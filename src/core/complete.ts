@@ -11,7 +11,7 @@ import { hfModelTypes, hfRoutingKeys, hfSpellingsOf, looksLikeMoeJson } from './
 import { BOOLEAN_FLAGS, looksLikeMegatron, MEGATRON_ROUTING_FLAGS } from './parse/megatron';
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
-import { TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
+import { TORCHTITAN_KNOWN_FIELDS, TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
 
 export interface CompletionEntry {
   readonly label: string;
@@ -118,10 +118,12 @@ function pythonCompletions(text: string, offset: number, analysis: Pick<Document
   if (!call) return undefined;
   // The call itself is a router config: a known callee, or the callee a config MoE Lens read is anchored at
   // (a fork's `RouterConfig(`); not any call nested inside one (`top_k=max(1, …)`).
-  const isRouterCall =
-    TORCHTITAN_ROUTER_CALLEES.has(call.callee) ||
-    analysis.specs.some((s) => s.framework === 'torchtitan' && s.anchorRange.end <= call.open && call.open - s.anchorRange.end < 3 && text.slice(s.anchorRange.start, s.anchorRange.end) === call.callee);
-  if (!isRouterCall) return undefined;
+  const spec = analysis.specs.find((s) => s.framework === 'torchtitan' && s.anchorRange.end <= call.open && call.open - s.anchorRange.end < 3 && text.slice(s.anchorRange.start, s.anchorRange.end) === call.callee);
+  if (!spec && !TORCHTITAN_ROUTER_CALLEES.has(call.callee)) return undefined;
+  // The keywords this call's class takes: the workspace's class where MoE Lens read it (a fork's, or torchtitan's own
+  // at the workspace's version), else what torchtitan's class of that name takes; never another class's fields
+  // (`TokenChoiceTopKRouter.Config` takes no `load_balance_coeff`).
+  const keys = spec?.insertion?.acceptedKeys ?? TORCHTITAN_KNOWN_FIELDS[call.callee] ?? TORCHTITAN_KEYS;
   const before = text.slice(Math.max(call.open + 1, offset - 200), offset);
   // `score_func=` or `score_func="so|`: a value.
   const value = /([A-Za-z_]\w*)\s*=\s*(["']?)([\w.-]*)$/.exec(before);
@@ -140,7 +142,7 @@ function pythonCompletions(text: string, offset: number, analysis: Pick<Document
   // At a keyword's place (after `(` or a `,` of this call): the keys not written yet.
   if (!/^\s*[A-Za-z_]*$/.test(text.slice(lastArgumentStart(text, call.open, offset), offset))) return undefined;
   const written = new Set([...text.slice(call.open, offset).matchAll(/([A-Za-z_]\w*)\s*=/g)].map((m) => m[1]!));
-  return { entries: keyEntries(TORCHTITAN_KEYS.filter((k) => !written.has(k)), (k) => `${k}=`), replace: wordAt(text, offset, /\w/) };
+  return { entries: keyEntries(keys.filter((k) => !written.has(k)), (k) => `${k}=`), replace: wordAt(text, offset, /\w/) };
 }
 
 function jsonCompletions(text: string, offset: number, analysis: Pick<DocumentAnalysis, 'specs'>): Completions | undefined {
