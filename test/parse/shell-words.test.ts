@@ -8,6 +8,10 @@ describe('shellWords', () => {
     const usage = 'show_usage() {\n    cat << EOF\nUsage: $0 [OPTIONS]\n  -e, --num-experts NUM       Number of experts\n  $0 --num-experts 16 --topk 4\nEOF\n}\nrun --x 1\n';
     assert.deepEqual(shellWords(usage).map((w) => w.text), ['show_usage', '{', 'cat', '}', 'run', '--x', '1']);
     assert.deepEqual(shellWords("cat <<-'END'\n\t--num-experts 8\n\tEND\nnext\n").map((w) => w.text), ['cat', 'next'], '<<- strips tabs; a quoted delimiter');
+    // To standard error (`>&2` duplicates a descriptor: still printed, and its `&` ends no command); `&>` writes a file.
+    assert.deepEqual(shellWords('usage() {\n  cat >&2 <<EOF\n  --num-experts 8\nEOF\n}\n').map((w) => w.text), ['usage', '{', 'cat', '}']);
+    assert.deepEqual(shellWords('cat 1>&2 <<EOF\n--num-experts 8\nEOF\nrun 2>&1\n').map((w) => w.text), ['cat', '1', 'run', '2']);
+    assert.deepEqual(shellWords('cat &> job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', 'job.sh', '--num-experts', '8', 'EOF']);
     // Written to a file or fed to a scheduler, the body may be the launch.
     assert.deepEqual(shellWords('cat > job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', 'job.sh', '--num-experts', '8', 'EOF']);
     assert.deepEqual(shellWords('sbatch <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['sbatch', '--num-experts', '8', 'EOF']);

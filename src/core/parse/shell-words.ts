@@ -50,6 +50,18 @@ export function shellWords(text: string): ShellWord[] {
         continue;
       }
     }
+    // `>&2` duplicates a descriptor (the output still reaches the terminal): neither a file written nor, as `&`, the
+    // end of the command (`cat >&2 <<EOF` prints its usage text). `&> file` writes a file.
+    if (ch === '>' && text[i + 1] === '&' && /[0-9-]/.test(text[i + 2] ?? '')) {
+      i += 2;
+      while (/[0-9-]/.test(text[i] ?? '')) i++;
+      continue;
+    }
+    if (ch === '&' && text[i + 1] === '>') {
+      redirected = true;
+      i += 2;
+      continue;
+    }
     if (SEPARATORS.has(ch)) {
       if (ch === '>') redirected = true;
       if (ch === '\n' || ch === ';' || ch === '|' || ch === '&') {
