@@ -409,6 +409,15 @@ runRuleTests(megatronFlagConflict, {
       errors: [{ messageId: 'conflict', text: '--moe-enable-deepep', includes: ['DeepEP backend is only supported with flex token dispatcher.', "at Megatron's defaults (it runs pretrain_gpt.py with every flag written in this file): moe_token_dispatcher_type=allgather"] }],
       output: null,
     },
+    // MEG-035 reads Megatron's default too: padding to capacity without a capacity factor, which is None unless written
+    // (transformer_config.py l.917, l.1864; helper review I: only a negative factor written fired).
+    {
+      name: 'MEG-035: padding to capacity in a whole launch that leaves the capacity factor at None',
+      file: SCRIPT,
+      code: commandLine({ moe_pad_expert_input_to_capacity: true }),
+      errors: [{ messageId: 'conflictSummary', text: '--moe-pad-expert-input-to-capacity', includes: ['moe_expert_capacity_factor must be set to use moe_pad_expert_input_to_capacity', "at Megatron's defaults"] }],
+      output: null,
+    },
     // A check in a forward pass (moe_layer.py l.638 `forward`) stops the run at its first training step, not at launch
     // (NeMo-Framework-Launcher's Mixtral 8x22B YAML, helper sweep 30): the message says when.
     {

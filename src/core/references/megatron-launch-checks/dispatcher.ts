@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on capacity and token dispatcher (census category capacity/dispatcher). */
-import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, choice, isNone, perLayerGraphs, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, choice, isNone, isNoneNumber, perLayerGraphs, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const TOKEN_DISPATCHER = 'megatron/core/transformer/moe/token_dispatcher.py';
 const CAPACITY = 'moe_expert_capacity_factor';
@@ -124,7 +124,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1782,
     message: "moe_dispatch_fwd_dtype / moe_combine_bwd_dtype require the 'ncclep' flex dispatcher backend.",
-    summary: '`moe_dispatch_fwd_dtype` needs the ncclep flex dispatcher backend',
+    summary: '`moe_dispatch_fwd_dtype mxfp8` needs the ncclep flex backend',
     at: 'moe_dispatch_fwd_dtype',
     when: (f) =>
       f.text('moe_dispatch_fwd_dtype') === 'mxfp8' &&
@@ -172,10 +172,10 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1865,
     message: 'moe_expert_capacity_factor must be set to use moe_pad_expert_input_to_capacity',
-    summary: 'padding to capacity needs `moe_expert_capacity_factor`',
+    summary: 'padding to capacity needs a `moe_expert_capacity_factor` of 0 or more',
     at: 'moe_pad_expert_input_to_capacity',
-    // A negative factor is reset to None first (transformer_config.py l.1837); only a written one is read.
-    when: (f) => f.on('moe_pad_expert_input_to_capacity') === true && (f.number('moe_expert_capacity_factor') ?? 0) < 0,
+    // None (unwritten in a whole launch: Megatron's default) or negative, which is reset to None first (l.1837).
+    when: (f) => f.on('moe_pad_expert_input_to_capacity') === true && (isNoneNumber(f, 'moe_expert_capacity_factor') || (f.number('moe_expert_capacity_factor') ?? 0) < 0),
     trigger: { moe_pad_expert_input_to_capacity: true, moe_expert_capacity_factor: '-1' },
     valid: { moe_pad_expert_input_to_capacity: true, moe_expert_capacity_factor: '1.0' },
   },
@@ -280,7 +280,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2850,
     message: 'moe_preprocess cuda graph is not supported when there are DtoH copies and synchronizations in the preprocess step.',
-    summary: 'moe_preprocess CUDA graph with a preprocess that syncs with the host',
+    summary: 'moe_preprocess CUDA graph with alltoall token dropping, unpadded',
     at: GRAPHS,
     // Reached without padding to capacity (a padded one needs a factor, l.1865); the local implementation adds moe_router to
     // moe_preprocess (l.2812), transformer_engine needs it written (l.2824), and moe with moe_router stops at l.2820.
@@ -352,7 +352,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 3272,
     message: 'Batch-invariant MoE supports dynamic dropless routing only. Disable MoE capacity/expert padding.',
-    summary: 'batch-invariant MoE takes no capacity or expert padding',
+    summary: 'batch-invariant MoE takes no capacity padding or expert padding',
     at: 'batch_invariant_mode',
     when: (f) => batchInvariantMoe(f) && (f.on(PAD) === true || f.on('moe_pad_experts_for_cuda_graph_inference') === true),
     trigger: { ...BATCH_INVARIANT, [DISPATCHER]: 'alltoall', [CAPACITY]: '1.0', [PAD]: true },

@@ -269,7 +269,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 1732,
     message:
       'moe_single_grouped_weight with FP4 compute requires fp4_param=True (--fp4-param-gather). Without FP4 parameter gather, Transformer Engine uses a split-quantize fallback that is being deprecated.',
-    summary: 'single grouped FP4 weights need FP4 parameter gather',
+    summary: 'fp4 `moe_single_grouped_weight` needs `fp4_param_gather`',
     at: 'moe_single_grouped_weight',
     when: (f) => f.on('moe_single_grouped_weight') === true && fp4(f) && f.on('fp4_param_gather') === false,
     trigger: { moe_single_grouped_weight: true, moe_grouped_gemm: true, moe_use_grouped_tensor: true, disable_bias_linear: true, fp4_format: 'e2m1' },

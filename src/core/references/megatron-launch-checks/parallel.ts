@@ -231,7 +231,7 @@ export const PARALLEL_CHECKS: readonly MegatronLaunchCheck[] = [
     file: PARALLEL_STATE,
     line: 902,
     message: 'When not using pp-last rank ordering, the data parallel size of the attention and moe layers must be the same',
-    summary: 'attention and MoE data-parallel sizes differ without pp-last ordering',
+    summary: '`use_tp_pp_dp_mapping` with PP > 1 needs equal dense and expert DP',
     at: 'use_tp_pp_dp_mapping',
     // --use-tp-pp-dp-mapping orders ranks tp-cp-ep-pp-dp (initialize.py l.395).
     when: (f) => {

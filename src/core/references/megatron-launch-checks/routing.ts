@@ -118,7 +118,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 2674,
     message: 'moe_router_topk_limited_devices is deprecated and replaced by moe_router_group_topk and moe_router_num_groups.',
-    summary: '`moe_router_topk_limited_devices` is deprecated; use group routing',
+    summary: 'deprecated `moe_router_topk_limited_devices` with group routing',
     at: 'moe_router_topk_limited_devices',
     when: (f) => (f.number('moe_router_group_topk') ?? 0) > 0 && (f.number('moe_router_topk_limited_devices') ?? 0) > 0,
     trigger: { moe_router_num_groups: '8', moe_router_group_topk: '4', moe_router_topk_limited_devices: '4' },
@@ -172,7 +172,7 @@ export const ROUTER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 3533,
     // argparse checks each word of the list and names the first it refuses.
     message: `argument --moe-router-load-balancing-type: invalid choice: '{refused}' (choose from ${LB_TYPES.join(', ')})`,
-    summary: '`moe_router_load_balancing_type` has a type argparse refuses',
+    summary: '`moe_router_load_balancing_type` lists an unknown balancing type',
     at: LBT,
     when: (f) => f.written(LBT) && (f.list(LBT) ?? []).some((t) => !LB_TYPES.includes(t)),
     values: (f) => ({ refused: (f.list(LBT) ?? []).find((t) => !LB_TYPES.includes(t)) ?? '' }),
