@@ -65,7 +65,7 @@ runRuleTests(unknownScoreFunction, {
       name: 'HF DeepSeek scoring_func typo',
       file: 'config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmod"}',
-      errors: [{ messageId: 'unknown', text: '"sigmod"', includes: ['Unknown score function "sigmod"; did you mean "sigmoid"?: transformers ignores it; vLLM raises', 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function".'] }],
+      errors: [{ messageId: 'unknown', text: '"sigmod"', includes: ['Unknown score function "sigmod" (did you mean "sigmoid"?): transformers ignores it; vLLM raises', 'transformers ignores it (sigmoid is hard-coded) while vLLM raises "Unsupported scoring function".'] }],
       output: '{"model_type": "deepseek_v3", "n_routed_experts": 256, "num_experts_per_tok": 8, "scoring_func": "sigmoid"}',
     },
   ],

@@ -60,7 +60,7 @@ export const unknownScoreFunction = {
       messageId: 'unknown',
       data: {
         value,
-        suggestion: suggestion ? `; did you mean "${suggestion}"?` : '',
+        suggestion: suggestion ? ` (did you mean "${suggestion}"?)` : '',
         consequence: raises?.short ?? 'the router cannot run',
       },
       detail: `Known score functions for ${spec.framework}: ${known.map((k) => `"${k}"`).join(', ')}.${raises ? ` ${raises.detail}` : ''}`,
