@@ -11,8 +11,11 @@ describe('the editor\'s inspect view (Markdown)', () => {
     const reports = analyzeDocument('a|b`c/config.json', text).specs.map((spec) => reportConfig(spec, 'config.json', lines));
     const markdown = inspectionMarkdown('a|b`c/config.json', reports);
     assert.match(markdown, /^# a\\\|b`c\/config\.json\n/);
-    assert.match(markdown, /\| `top_k` \| ` 8 ` \| literal \| line 1 \|/);
+    // The field's name, and the key as the file spells it where that differs (issue #12: names as the file spells them).
+    assert.match(markdown, /\| `top_k` \(` num_experts_per_tok `\) \| ` 8 ` \| literal \| line 1 \|/);
     assert.match(markdown, /\| `num_experts` \| ` 128 ` \| literal \| line 1 \|/);
+    assert.equal(reports[0]!.fields.top_k.key, 'num_experts_per_tok');
+    assert.equal(reports[0]!.fields.num_experts.key, undefined, 'spelled as the field is named');
     assert.match(markdown, /Note: softmax over all experts, top-8, then renormalise is the same routing/);
   });
 

@@ -5,7 +5,7 @@ import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec'
 import { FIELD_DOCS } from './references/field-docs';
 import { parametersSentence } from './model/parameters';
 import { recognizeModel } from './references/recognize';
-import { fieldsOf, groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spelledKey, type InspectedField } from './inspect';
+import { fieldsOf, groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spelledKey, writtenKey, type InspectedField } from './inspect';
 import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
 import { baseName } from './text/paths';
@@ -96,15 +96,6 @@ function keyLine(site: Site, spec?: RouterSpec, lines?: LineIndex): string {
   // `"top_k": 50`, Megatron's inference `--top_k`), not the router's.
   if (spec && spec.dialect === 'hf-json' && site.key === 'top_k' && !spec.topK.sites.some((s) => s.keyRange.start === site.keyRange.start)) return `**${codeSpan(site.key)}** — top-k sampling of text generation, not the router's top-k (${codeSpan(spec.keyNames.topK)}).`;
   return `**${codeSpan(writtenKey(site, lines))}** — ${FIELD_DOCS[site.key] ?? 'not a routing key MoE Lens interprets.'}`;
-}
-
-/**
- * The key as the file spells it (`--num-experts` in a launch script, `num_moe_experts` in a Megatron YAML), not
- * the name MoE Lens files it under (issue #12); that name where the key's text is not a plain key.
- */
-function writtenKey(site: Site, lines?: LineIndex): string {
-  const written = lines?.text.slice(site.keyRange.start, site.keyRange.end).replace(/^(["'])(.*)\1$/, '$2');
-  return written !== undefined && /^-{0,2}[A-Za-z_][\w.-]{0,79}$/.test(written) ? written : site.key;
 }
 
 function siteMarkdown(spec: RouterSpec, site: Site, lines?: LineIndex): string {

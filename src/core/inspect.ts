@@ -5,7 +5,7 @@
 import { equivalenceNote } from './model/equivalence';
 import { expertBytesPerRank, formatBytes, parametersSentence } from './model/parameters';
 import { codeSpan } from './text/markdown';
-import { provenanceOf, renormalizes, routedGroups, type Field, type Provenance, type RouterSpec } from './model/router-spec';
+import { provenanceOf, renormalizes, routedGroups, type Field, type Provenance, type RouterSpec, type Site } from './model/router-spec';
 import { parametersOf, type ParameterReport } from './references/parameters';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
@@ -36,6 +36,8 @@ export interface FieldReport {
   readonly file?: string;
   /** For defaults: which declaration; for unknown values: why; for resolved values: the bindings followed. */
   readonly detail?: string;
+  /** The key as the config spells it, where that is not the field's name (`num_experts_per_tok` for `top_k`). */
+  readonly key?: string;
 }
 
 export interface ConfigReport {
@@ -149,7 +151,9 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
       return at.line !== undefined ? `${at.file ? `${baseName(at.file)}:` : ''}${at.line}:${at.column}` : baseName(hop.file);
     });
     const via = hops.length > 0 ? `via ${hops.join(' → ')}` : undefined;
-    return { value, source, ...place(site.file ?? configFile, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}) };
+    const file = site.file ?? configFile;
+    const key = writtenKey(site, file === configFile ? lines : linesOf(file));
+    return { value, source, ...place(file, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}), ...(key !== name ? { key } : {}) };
   }
   const origin = field.defaultFrom;
   return {
@@ -172,6 +176,16 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
     spec.expertScale && `each chosen weight is multiplied by a learned scale of its expert (${spec.expertScale.source}); synthetic runs use 1, where training starts`,
   ].filter((note): note is string => typeof note === 'string');
   return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(notes.length ? { notes } : {}), ...parametersFields(spec) };
+}
+
+/**
+ * The key as the file spells it (`--num-experts` in a launch script, `num_moe_experts` in a Megatron YAML,
+ * `"num_experts_per_tok"` unquoted), not the name MoE Lens files it under; that name where the key's text is not a
+ * plain key (a value's own range, a spread) or the file's text is not at hand.
+ */
+export function writtenKey(site: Site, lines?: LineIndex): string {
+  const written = lines?.text.slice(site.keyRange.start, site.keyRange.end).replace(/^(["'])(.*)\1$/, '$2');
+  return written !== undefined && /^-{0,2}[A-Za-z_][\w.-]{0,79}$/.test(written) ? written : site.key;
 }
 
 const KEY_NAME_OF: Partial<Record<InspectedField, keyof RouterSpec['keyNames']>> = {
@@ -269,7 +283,7 @@ export function inspectionMarkdown(label: string, reports: readonly ConfigReport
       const f = report.fields[name];
       const value = f.value === null ? (f.source === 'unknown' ? '?' : 'None') : typeof f.value === 'string' ? JSON.stringify(f.value) : String(f.value);
       const where = f.line !== undefined ? `${f.file ? `${baseName(f.file)}:` : 'line '}${f.line}` : '';
-      out.push(`| \`${name}\` | ${codeCell(value)} | ${f.source} | ${cell([where, f.detail].filter(Boolean).join(' — '))} |`);
+      out.push(`| \`${name}\`${f.key ? ` (${codeCell(f.key)})` : ''} | ${codeCell(value)} | ${f.source} | ${cell([where, f.detail].filter(Boolean).join(' — '))} |`);
     }
     for (const n of report.notes ?? []) out.push('', `Note: ${cell(n)}.`);
     const p = report.parameters;

@@ -207,7 +207,9 @@ describe('moe-lens inspect', () => {
     assert.equal(status, 0);
     assert.ok(!stdout.includes('\u001b'), stdout);
     assert.match(stdout, /\\u001b\]52/);
-    assert.match(stdout, /num_experts\s+8\s+literal\s+1:\d+/);
+    // Named by the field, and as the file spells it (issue #12).
+    assert.match(stdout, /num_experts\s+8\s+literal\s+1:\d+ as num_local_experts\n/);
+    assert.match(stdout, /top_k\s+2\s+literal\s+1:\d+ as num_experts_per_tok\n/);
     const json = JSON.parse(moeLens(['inspect', file, '--format', 'json']).stdout) as { configs: { fields: Record<string, { value: unknown; source: string }> }[] }[];
     const topK = json[0]!.configs[0]!.fields.top_k!;
     assert.equal(topK.value, 2, 'the key json.loads keeps (the last one)');

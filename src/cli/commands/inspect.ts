@@ -71,7 +71,8 @@ function formatStylish(results: readonly FileInspection[]): string {
       for (const name of INSPECTED_FIELDS) {
         const field = config.fields[name];
         const value = field.value === null ? (field.source === 'unknown' ? '?' : 'None') : typeof field.value === 'string' ? JSON.stringify(field.value) : String(field.value);
-        const where = field.line !== undefined ? `${field.file ? `${displayPath(field.file)}:` : ''}${field.line}:${field.column}` : '';
+        // Where it is written, and as what where the file spells it otherwise (`num_experts_per_tok` for top_k).
+        const where = field.line !== undefined ? `${field.file ? `${displayPath(field.file)}:` : ''}${field.line}:${field.column}${field.key ? ` as ${field.key}` : ''}` : '';
         out.push(printable(`    ${name.padEnd(19)} ${value.padEnd(10)} ${field.source.padEnd(9)} ${where}${field.detail ? `${where ? '  ' : ''}${displayText(field.detail)}` : ''}`.trimEnd()));
       }
       for (const note of config.notes ?? []) out.push(printable(`    note: ${displayText(note)}`));
