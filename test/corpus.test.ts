@@ -175,6 +175,23 @@ describe('real-world corpus', () => {
     assert.match(found(broken)[0]![1]!, /8 experts do not split over `expert_parallel_degree` = 3 ranks/);
   });
 
+  it("a torchtitan_recipes job that takes another job's config and sets its expert parallelism is read and checked (MOE019)", () => {
+    // pytorch/torchtitan @b5bcd76 torchtitan_recipes/tests/h100.py l.80-84: `config = deepseek_v3_debugmodel_hybridep()`
+    // then `config.parallelism.expert_parallel_degree = 2`. It names no routing word, and the pre-check skipped it
+    // (helper sweep G): an EP degree of 3 over 8 experts, which torchtitan refuses, went unreported.
+    const file = join(CORPUS, 'tt3/pytorch__torchtitan@b5bcd76/torchtitan_recipes/tests/h100.py');
+    const text = readFileSync(file, 'utf8');
+    const found = (t: string) => lintText(file, t, project).diagnostics.filter((d) => d.code === 'MOE019').map((d) => d.message);
+    assert.deepEqual(found(text), []);
+    assert.deepEqual(lintText(file, text, project).analysis.specs.map((spec) => [spec.name, spec.experts.value]), [
+      ['deepseek_v3_debugmodel_minimal_async_ep_fsdp2_tp2_cp2_ep8', 8],
+      ['deepseek_v3_debugmodel_hybridep_fsdp4_ep2_compile', 8],
+    ]);
+    const broken = text.replace('config.parallelism.expert_parallel_degree = 2', 'config.parallelism.expert_parallel_degree = 3');
+    // fsdp4: dp_shard 4, cp 1, tp 1, which 3 does not divide either.
+    assert.deepEqual(found(broken), ['8 experts do not split over `expert_parallel_degree` = 3 ranks: the launch fails', '`expert_parallel_degree` 3 does not divide dp_shard × cp × tp = 4: the launch fails']);
+  });
+
   it('flags each torch.histc over expert ids in real torchtitan model code, with the bincount rewrite, unsafe on a GPU (MOE017)', () => {
     // torchtitan counted tokens per expert with histc until #3450: two calls in moe.py @aa5daa7 (router, reorderer).
     const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@aa5daa7/torchtitan/models/moe/moe.py');

@@ -184,6 +184,8 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
  * plain key (a value's own range, a spread) or the file's text is not at hand.
  */
 export function writtenKey(site: Site, lines?: LineIndex): string {
+  // A value passed on from elsewhere is its own key's place: its text is the value (`softmax`), not a key.
+  if (site.keyRange.start === site.valueRange.start) return site.key;
   const written = lines?.text.slice(site.keyRange.start, site.keyRange.end).replace(/^(["'])(.*)\1$/, '$2');
   return written !== undefined && /^-{0,2}[A-Za-z_][\w.-]{0,79}$/.test(written) ? written : site.key;
 }

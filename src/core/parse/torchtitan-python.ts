@@ -36,8 +36,13 @@ export interface PythonAnalysis {
   readonly declarations: PythonDeclarations;
 }
 
-/** Cheap pre-check: a file without any routing word holds no router config (most Python files). */
-const ROUTER_WORDS = /num_experts|num_moe_experts|n_routed_experts|top_k|MoEArgs|\bMoE\b|Router|model_registry|flavor/;
+/**
+ * Cheap pre-check: a file without any routing word holds no router config (most Python files). A job function that
+ * takes another's config and changes it (`config = deepseek_v3_debugmodel(); config.parallelism.expert_parallel_degree
+ * = 3`, torchtitan_recipes/tests at b5bcd76, where torchtitan's config README moves its jobs) names none but the
+ * `config_registry` it imports from or the expert-parallel degree it sets.
+ */
+const ROUTER_WORDS = /num_experts|num_moe_experts|n_routed_experts|top_k|MoEArgs|\bMoE\b|Router|model_registry|flavor|config_registry|expert_parallel_degree/;
 const MAX_REACH_DEPTH = 12;
 const MAX_SPECS = 200;
 
