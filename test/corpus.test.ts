@@ -188,6 +188,9 @@ describe('real-world corpus', () => {
       ['deepseek_v3_debugmodel_hybridep_fsdp4_ep2_compile', 8],
     ]);
     const broken = text.replace('config.parallelism.expert_parallel_degree = 2', 'config.parallelism.expert_parallel_degree = 3');
+    // Values passed on from the flavor file are placed there; their text is the value, not a key to name.
+    const [report] = lintText(file, text, project).analysis.specs.map((spec) => reportConfig(spec, file, new LineIndex(text), (other) => new LineIndex(readFileSync(other, 'utf8'))));
+    assert.deepEqual([report!.fields.score_func.value, report!.fields.score_func.key, report!.fields.route_norm.key], ['softmax', undefined, undefined]);
     // fsdp4: dp_shard 4, cp 1, tp 1, which 3 does not divide either.
     assert.deepEqual(found(broken), ['8 experts do not split over `expert_parallel_degree` = 3 ranks: the launch fails', '`expert_parallel_degree` 3 does not divide dp_shard × cp × tp = 4: the launch fails']);
   });
