@@ -195,6 +195,19 @@ describe('real-world corpus', () => {
     assert.deepEqual(found(broken), ['8 experts do not split over `expert_parallel_degree` = 3 ranks: the launch fails', '`expert_parallel_degree` 3 does not divide dp_shard × cp × tp = 4: the launch fails']);
   });
 
+  it("torchtitan's Module(nn.Module, Configurable): its Config comes from Configurable, not from PyTorch's nn.Module", () => {
+    // krea-ai/torchtitan @26a0985 (helper sweep G): `MoE.Config(Module.Config)` read nn.Module first, found it outside
+    // the workspace, and left every field MoE.Config does not declare unknown (`topk_before_score`), so MOE007 and
+    // MOE008 could not fire on that era's configs. The router scores before top-k (moe.py l.258-274).
+    const file = join(CORPUS, 'sweep18/krea-ai__torchtitan@26a0985/torchtitan/models/llama4/__init__.py');
+    const specs = lintText(file, readFileSync(file, 'utf8'), project).analysis.specs;
+    assert.deepEqual(specs.map((spec) => [spec.name, spec.order.value, spec.order.unknown]), [
+      ['debugmodel', 'score-then-topk', undefined],
+      ['17bx16e', 'score-then-topk', undefined],
+      ['17bx128e', 'score-then-topk', undefined],
+    ]);
+  });
+
   it('flags each torch.histc over expert ids in real torchtitan model code, with the bincount rewrite, unsafe on a GPU (MOE017)', () => {
     // torchtitan counted tokens per expert with histc until #3450: two calls in moe.py @aa5daa7 (router, reorderer).
     const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@aa5daa7/torchtitan/models/moe/moe.py');

@@ -62,6 +62,8 @@ export interface Root {
   readonly value: PyValue;
 }
 
+/** PyTorch's module base class, under the names an import gives it. */
+const TORCH_MODULE = /^torch\.nn\.(modules\.module\.)?Module$/;
 const MAX_CALL_DEPTH = 12;
 const MAX_STEPS = 200_000;
 /** Entries of one dict literal that are evaluated. */
@@ -706,6 +708,9 @@ export class PythonEvaluator {
           const found = this.classAttribute(base.cls, attribute, trace, depth + 1);
           if (found.kind !== 'unknown') return found;
         } else if (base.kind === 'external') {
+          // PyTorch's nn.Module has no `Config`: torchtitan's `class Module(nn.Module, Configurable)` takes it from
+          // Configurable (krea-ai/torchtitan @26a0985 protocols/module.py l.14; helper sweep G).
+          if (attribute === 'Config' && TORCH_MODULE.test(base.name)) continue;
           return { kind: 'external', name: `${base.name}.${attribute}`, trace };
         }
       }
