@@ -2,9 +2,13 @@ import { publishedModelMismatch } from '../../src/core/rules/MOE001-published-mo
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEEPSEEK_PY, GPT_OSS_PY, IMPORT_MOE_ARGS, PLAIN_PY, TORCHTITAN_PROJECT, runRuleTests } from '../rule-tester';
+import { ProjectIndex } from '../../src/core/project';
 
 const DEEPSEEK_EXAMPLE = readFileSync(resolve(import.meta.dirname, '../../examples/torchtitan/deepseek_v3/__init__.py'), 'utf8');
 
+/** TORCHTITAN_PROJECT's MoEArgs before it had `gate_bias` (torchtitan of mid-2025, forks still on it). */
+const MOE_ARGS_WITHOUT_GATE_BIAS = new ProjectIndex();
+MOE_ARGS_WITHOUT_GATE_BIAS.setText('torchtitan/models/moe/__init__.py', TORCHTITAN_PROJECT.textOf('torchtitan/models/moe/__init__.py')!.replace('    gate_bias: bool = False\n', ''));
 const gptoss = (args: string) => `gptoss_configs = {\n    "120b": GptOssModelArgs(n_layers=36, moe_args=MoEArgs(${args})),\n}\n`;
 
 runRuleTests(publishedModelMismatch, {
@@ -252,6 +256,16 @@ runRuleTests(publishedModelMismatch, {
       code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
       errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (its default)', 'the default comes from MoEArgs.gate_bias', '`gate_bias` is False (its default), but gpt-oss-120b has a router gate bias', 'The published gpt-oss-120b has a bias on its router gate.'] }],
       output: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True, gate_bias=True'),
+    },
+    {
+      // graphcore-research/torchtitan-fork @02661e8 (helper sweep G): its MoEArgs has no `gate_bias` and its gate is
+      // `nn.Linear(dim, num_experts, bias=False)`; "(its default)" suggested a key the class does not take.
+      name: 'gpt-oss on a torchtitan whose MoEArgs has no gate_bias: said so, and no fix adds the key',
+      file: GPT_OSS_PY,
+      project: MOE_ARGS_WITHOUT_GATE_BIAS,
+      code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (no such key here), but gpt-oss-120b has a router gate bias', "MoEArgs has no `gate_bias` field: its router's code decides, and no key of this config changes it."], excludes: ['its default'] }],
+      output: null,
     },
     {
       name: 'score function left to a class the workspace does not hold: assumed, so quiet',

@@ -156,6 +156,11 @@ export interface DefaultOrigin {
    * (a config class's `routed_scaling_factor = 2.5`) are the file's own values until it writes the key.
    */
   readonly fixed?: boolean;
+  /**
+   * The class the config builds has no such field (that framework version has no such feature: torchtitan's MoEArgs
+   * before `gate_bias`): the value is what its code does, and no key of this config's class sets it.
+   */
+  readonly noSuchKey?: boolean;
 }
 
 export interface Field<T> {

@@ -767,7 +767,7 @@ function buildSpec(found: FoundRouter, evaluator: PythonEvaluator, file: string,
       if (evaluator.declaresField(resolved.cls!, key) === false && !(key === 'gate_bias' && evaluator.declaresField(resolved.cls!, 'gate') !== false)) {
         // The class the import names has no such field: that torchtitan version has no such feature.
         const builtin = TORCHTITAN_MOE_DEFAULTS[key];
-        if (builtin && FEATURE_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: declaredAt(`${resolved.cls!.name} has no \`${key}\` field`, { file: resolved.cls!.file, range: resolved.cls!.nameRange }, file) };
+        if (builtin && FEATURE_KEYS.has(key)) return { sites: [], value: scalar(builtin), defaultFrom: { ...declaredAt(`${resolved.cls!.name} has no \`${key}\` field`, { file: resolved.cls!.file, range: resolved.cls!.nameRange }, file), noSuchKey: true } };
       }
     }
     const known = inner.find(isKnownTorchtitanClass);

@@ -26,6 +26,8 @@ const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtso
  */
 function defaultNote(field: Field<unknown>): { note: string; detail?: string } {
   const label = field.defaultFrom?.label ?? 'the framework';
+  // A class without the field (an older torchtitan's MoEArgs and `gate_bias`): no key of this config sets it.
+  if (field.defaultFrom?.noSuchKey) return { note: '(no such key here)', detail: `${label}: its router's code decides, and no key of this config changes it.` };
   return { note: '(its default)', detail: `Not written; the default comes from ${label}.` };
 }
 
