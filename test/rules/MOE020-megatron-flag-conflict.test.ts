@@ -90,7 +90,7 @@ describe('MOE020: the commits that added recent checks (since.ts)', () => {
 
   it("a check that came with its flag names a flag (and value) its trigger writes, one the check cannot fire without", () => {
     const withFlag = MEGATRON_LAUNCH_CHECKS.filter((check) => check.since?.with);
-    assert.equal(withFlag.length, 44);
+    assert.equal(withFlag.length, 41); // MEG-022, MEG-072 and MEG-073 came later than their flags (helper sweep H)
     for (const check of withFlag) {
       const [flag, value] = check.since!.with!.split(' ');
       const key = flag!.replace(/^--/, '').replace(/-/g, '_');
@@ -407,6 +407,44 @@ runRuleTests(megatronFlagConflict, {
       file: SCRIPT,
       code: commandLine({ moe_enable_deepep: true }),
       errors: [{ messageId: 'conflict', text: '--moe-enable-deepep', includes: ['DeepEP backend is only supported with flex token dispatcher.', "at Megatron's defaults (it runs pretrain_gpt.py with every flag written in this file): moe_token_dispatcher_type=allgather"] }],
+      output: null,
+    },
+    // Helper sweep H (Megatron-LM d98e8a6 and dev d48bd6b): a `full_iteration` module value is no module; Megatron makes
+    // it `cuda_graph_impl='full_iteration'` before TransformerConfig checks the local implementation (arguments.py
+    // l.263-294, cuda_graph_config.py l.10-13). DeepSeek-V4-Pro's GB300 recipe (dev) writes local + full_iteration.
+    {
+      name: "MEG-072: local CUDA graphs with a full_iteration scope are Megatron's full-iteration graphs, not local ones",
+      file: SCRIPT,
+      code: commandLine({ fine_grained_activation_offloading: true, offload_modules: 'core_attn', cuda_graph_impl: 'local', cuda_graph_scope: 'full_iteration' }),
+      errors: [],
+      output: null,
+    },
+    {
+      name: 'MEG-069: hidden dropout with graphed MoE recomputation, in the full-iteration graph local + full_iteration becomes',
+      file: SCRIPT,
+      code: commandLine({ cuda_graph_impl: 'local', cuda_graph_modules: 'full_iteration', recompute_granularity: 'selective', recompute_modules: 'moe', hidden_dropout: '0.1' }),
+      errors: [{ messageId: 'recentConflictSummary', text: '--recompute-modules', severity: 'warning', includes: ['hidden dropout is not supported with graphed MLP/MoE recomputation.'] }],
+      output: null,
+    },
+    // `--cuda-graph-scope`, deprecated, is still accepted and copied into cuda_graph_modules (arguments.py l.633-641):
+    // a check pointing at the modules points at it (they were silent on it), and its values came with the check.
+    {
+      name: 'MEG-062 and MEG-066 on a launch that spells the modules with the deprecated --cuda-graph-scope',
+      file: SCRIPT,
+      code: commandLine({ cuda_graph_impl: 'transformer_engine', cuda_graph_scope: 'moe moe_router', moe_token_dispatcher_type: 'alltoall' }),
+      errors: [
+        { messageId: 'conflict', text: '--cuda-graph-scope', includes: ['moe cuda graph is only supported with drop-padding MoE.', 'writes `--cuda-graph-scope`'] },
+        { messageId: 'conflict', text: '--cuda-graph-scope', includes: ['cuda_graph_modules must not contain both moe and moe_router.'] },
+      ],
+      output: null,
+    },
+    // MEG-022's message and condition came with 883533e (2026-08-14), not with --moe-single-grouped-bias (6815c0f,
+    // 2026-05-15): Megatron-LM between the two runs this launch, Megatron-Bridge 067f987's own pin 2a75ac1 among them.
+    {
+      name: 'MEG-022 is a recent check (a warning), since 883533e',
+      file: SCRIPT,
+      code: commandLine({ moe_grouped_gemm: true, moe_single_grouped_bias: true, no_bias_dropout_fusion: true }),
+      errors: [{ messageId: 'recentConflictSummary', text: '--moe-single-grouped-bias', severity: 'warning', includes: ['Megatron-LM added this check on 2026-08-14 (883533e)'] }],
       output: null,
     },
     // MEG-035 reads Megatron's default too: padding to capacity without a capacity factor, which is None unless written

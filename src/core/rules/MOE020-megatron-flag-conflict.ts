@@ -1,7 +1,10 @@
 import type { RouterSpec } from '../model/router-spec';
-import { BRIDGE_COMMIT, CHECK_CUTOFF, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsUnder, summaryText, workspaceMegatron, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
+import { BRIDGE_COMMIT, CHECK_CUTOFF, DEPRECATED_SPELLING, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsUnder, summaryText, workspaceMegatron, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
 import { flagIndex, readFlags } from '../references/megatron-launch-checks/written-flags';
 import type { Rule, RuleContext } from './types';
+
+/** `--cuda-graph-modules` for `cuda_graph_modules`. */
+const dashed = (dest: string): string => `--${dest.replace(/_/g, '-')}`;
 
 export const megatronFlagConflict = {
   code: 'MOE020',
@@ -66,7 +69,11 @@ export const megatronFlagConflict = {
       if (pinned && check.framework !== 'megatron-bridge' && (pinned.date <= CHECK_CUTOFF || (check.since !== undefined && check.since.date > pinned.date))) continue;
       // Fresh per check, so that the defaults named are the ones this check read.
       const flags = readFlags(spec, index);
-      const at = flags.site(check.at);
+      // The flag as the launch spells it: `--cuda-graph-scope`, deprecated, is the modules' flag (helper sweep H).
+      const deprecated = DEPRECATED_SPELLING[check.at];
+      const at = flags.site(check.at) ?? (deprecated ? flags.site(deprecated) : undefined);
+      // The flag a check came with, as this launch spells it (`--cuda-graph-scope moe`: its values came with it too).
+      const cameWith = deprecated && !flags.written(check.at) ? check.since?.with?.replace(dashed(check.at), dashed(deprecated)) : check.since?.with;
       // Pointed at in this file only: a check on flags all inherited from another file is that file's finding.
       if (!at || at.file !== undefined) continue;
       // argparse sees only what is spelled as a command-line flag; a config of field names skips its choices.
@@ -94,8 +101,8 @@ export const megatronFlagConflict = {
               (bridge ? `Megatron-Bridge ${check.file} @${BRIDGE_COMMIT}` : `Megatron-LM ${check.file} @${MEGATRON_COMMIT}`) +
               ` line ${check.line} (census ${check.id}).` +
               (recent ? ` Megatron-LM added this check on ${check.since!.date} (${check.since!.commit}): a Megatron-LM older than that runs this config.` : '') +
-              (check.since?.with
-                ? ` Megatron-LM added this check on ${check.since.date} (${check.since.commit}); every config it fires on writes \`${check.since.with}\`, which a Megatron-LM older than that refuses itself: every Megatron-LM stops this launch, the older ones on that flag.`
+              (check.since && cameWith
+                ? ` Megatron-LM added this check on ${check.since.date} (${check.since.commit}); every config it fires on writes \`${cameWith}\`, which a Megatron-LM older than that refuses itself: every Megatron-LM stops this launch, the older ones on that flag.`
                 : '') +
               (defaults.length > 0 ? ` Flags this script does not write are at Megatron's defaults (it ${spec.launch?.why}): ${defaults.join(', ')}.` : ''),
             range: at.keyRange,

@@ -163,11 +163,29 @@ export const isNoneNumber = (f: WrittenFlags, key: string): boolean => f.number(
 /** `isNone`, for a string flag: an empty string written (`--save ""`) is a string, not None. */
 export const isNoneString = (f: WrittenFlags, key: string): boolean => isNone(f, key) && f.text(key) === undefined;
 /**
- * The CUDA graph implementation: validate_args lets the deprecated `--enable-cuda-graph` / `--external-cuda-graph`
- * override `--cuda-graph-impl` (arguments.py l.619-630).
+ * The CUDA graph modules as written: `--cuda-graph-modules`, or the deprecated `--cuda-graph-scope` that validate_args
+ * copies into it (arguments.py l.633-641).
  */
-export const graphImpl = (f: WrittenFlags): string | undefined =>
-  f.on('enable_cuda_graph') === true ? 'local' : f.on('external_cuda_graph') === true ? 'transformer_engine' : f.text('cuda_graph_impl');
+export const writtenGraphModules = (f: WrittenFlags): readonly string[] | undefined =>
+  f.written('cuda_graph_scope') && !f.written('cuda_graph_modules') ? f.list('cuda_graph_scope') : f.list('cuda_graph_modules');
+/**
+ * Deprecated module values that are no modules: Megatron takes them out and sets another argument instead
+ * (cuda_graph_config.py l.10-13 CUDA_GRAPH_MODULES_DEPRECATIONS, applied by arguments.py l.263-294).
+ */
+export const MIGRATED_GRAPH_MODULES: readonly string[] = ['full_iteration', 'full_iteration_inference'];
+/** Flags a launch may still spell the deprecated way, which Megatron copies into the one a check points at. */
+export const DEPRECATED_SPELLING: Readonly<Record<string, string>> = { cuda_graph_modules: 'cuda_graph_scope' };
+/**
+ * The CUDA graph implementation: validate_args lets the deprecated `--enable-cuda-graph` / `--external-cuda-graph`
+ * override `--cuda-graph-impl` (arguments.py l.619-630), and a `full_iteration` module value becomes
+ * `cuda_graph_impl='full_iteration'` (with `none` or `local`; with transformer_engine Megatron refuses the pair,
+ * cuda_graph_config.py l.107-111), so TransformerConfig never sees that launch's `local` (helper sweep H: DeepSeek-V4-Pro's
+ * GB300 recipe on Megatron-LM dev).
+ */
+export const graphImpl = (f: WrittenFlags): string | undefined => {
+  const impl = f.on('enable_cuda_graph') === true ? 'local' : f.on('external_cuda_graph') === true ? 'transformer_engine' : f.text('cuda_graph_impl');
+  return impl !== 'transformer_engine' && writtenGraphModules(f)?.includes('full_iteration') ? 'full_iteration' : impl;
+};
 /** Per-layer CUDA graphs (transformer_config.py l.2804). */
 export const perLayerGraphs = (f: WrittenFlags): boolean => ['local', 'transformer_engine'].includes(graphImpl(f) ?? '');
 

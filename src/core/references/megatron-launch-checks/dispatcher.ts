@@ -1,5 +1,6 @@
 /** Megatron-LM launch checks on capacity and token dispatcher (census category capacity/dispatcher). */
-import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, choice, isNone, isNoneNumber, perLayerGraphs, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, choice, graphImpl, isNone, isNoneNumber, perLayerGraphs, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { graphModules } from './parallel';
 
 const TOKEN_DISPATCHER = 'megatron/core/transformer/moe/token_dispatcher.py';
 const CAPACITY = 'moe_expert_capacity_factor';
@@ -271,7 +272,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     line: 2844,
     message: 'moe cuda graph is only supported with drop-padding MoE.',
     at: GRAPHS,
-    when: (f) => perLayerGraphs(f) && (f.number('num_experts') ?? 0) > 1 && (f.list(GRAPHS) ?? []).includes('moe') && (f.on(PAD) === false || isNone(f, CAPACITY) || (f.number(CAPACITY) ?? 0) < 0),
+    when: (f) => perLayerGraphs(f) && (f.number('num_experts') ?? 0) > 1 && (graphModules(f) ?? []).includes('moe') && (f.on(PAD) === false || isNone(f, CAPACITY) || (f.number(CAPACITY) ?? 0) < 0),
     trigger: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe', [DISPATCHER]: 'alltoall' },
     valid: { cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe', [DISPATCHER]: 'alltoall', [CAPACITY]: '1.0', [PAD]: true },
   },
@@ -287,9 +288,9 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     when: (f) =>
       perLayerGraphs(f) &&
       (f.number('num_experts') ?? 0) > 1 &&
-      (f.list(GRAPHS) ?? []).includes('moe_preprocess') &&
-      !(f.list(GRAPHS) ?? []).includes('moe') &&
-      ((f.list(GRAPHS) ?? []).includes('moe_router') || f.text('cuda_graph_impl') === 'local' || f.on('enable_cuda_graph') === true) &&
+      (graphModules(f) ?? []).includes('moe_preprocess') &&
+      !(graphModules(f) ?? []).includes('moe') &&
+      ((graphModules(f) ?? []).includes('moe_router') || graphImpl(f) === 'local') &&
       f.text(DISPATCHER) === 'alltoall' &&
       f.on(PAD) === false &&
       (dropping(f) || f.on('moe_router_padding_for_fp8') === true),
@@ -308,7 +309,7 @@ export const DISPATCHER_CHECKS: readonly MegatronLaunchCheck[] = [
     when: (f) =>
       f.on('fine_grained_activation_offloading') === true &&
       (f.text('cuda_graph_impl') === 'transformer_engine' || f.on('external_cuda_graph') === true) &&
-      (f.list(GRAPHS) ?? []).includes('moe') &&
+      (graphModules(f) ?? []).includes('moe') &&
       f.on(PAD) === true &&
       dropping(f),
     trigger: { fine_grained_activation_offloading: true, offload_modules: 'core_attn', cuda_graph_impl: 'transformer_engine', [GRAPHS]: 'moe', [DISPATCHER]: 'alltoall', [CAPACITY]: '1.0', [PAD]: true },

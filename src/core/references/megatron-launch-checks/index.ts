@@ -12,7 +12,7 @@ import { ROUTER_CHECKS } from './routing';
 import { CHECK_SINCE } from './since';
 
 export { BRIDGE_CHECKS, BRIDGE_COMMIT } from './bridge';
-export { MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsMegatronChecks, runsUnder, summaryText, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
+export { DEPRECATED_SPELLING, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsMegatronChecks, runsUnder, summaryText, type FrameworkLaunchScope, type LaunchFramework, type MegatronLaunchCheck, type WrittenFlags } from './check';
 export { MEGATRON_DEFAULTS, type MegatronDefault } from './defaults';
 export { CHECK_CUTOFF, type CheckSince } from './since';
 export { workspaceMegatron, type WorkspaceMegatron } from './checkout';

@@ -1,5 +1,6 @@
 /** Megatron-LM launch checks on everything else MoE: grouped GEMM, recompute, offloading, CUDA graphs, inference (census category other). */
 import { choice, graphImpl, isNoneNumber, isNoneString, perLayerGraphs, TC, ARGUMENTS, DISPATCHER, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { graphModules as layerGraphModules } from './parallel';
 
 const EXPERTS = 'megatron/core/transformer/moe/experts.py';
 const SPECS = 'megatron/core/models/gpt/gpt_layer_specs.py';
@@ -21,14 +22,13 @@ const recomputed = (f: WrittenFlags, module: string): boolean =>
   (selective(f) && has(f, 'recompute_modules', module)) || (module === 'moe' && f.on('moe_layer_recompute') === true && f.text('recompute_granularity') !== 'full');
 const offloading = (f: WrittenFlags): boolean => f.on('fine_grained_activation_offloading') === true;
 /**
- * The CUDA graph modules TransformerConfig checks: `--cuda-graph-scope` is the deprecated spelling (arguments.py
- * l.640), `full` alone is the whole layer ([], cuda_graph_config.py l.39), other deprecated scopes are not read,
- * and the local implementation captures moe_router and moe_preprocess together (transformer_config.py l.2808).
+ * The CUDA graph modules TransformerConfig checks (parallel.ts: `full` alone is the whole layer, migrated values are no
+ * modules), where the local implementation captures moe_router and moe_preprocess together (transformer_config.py
+ * l.2808).
  */
 function graphModules(f: WrittenFlags): readonly string[] | undefined {
-  const written = f.written('cuda_graph_scope') && !f.written(GRAPHS) ? f.list('cuda_graph_scope') : f.list(GRAPHS);
-  if (!written || written.some((m) => m === 'full_iteration' || m === 'full_iteration_inference')) return undefined;
-  const modules = written.filter((m) => m !== 'full');
+  const modules = layerGraphModules(f);
+  if (!modules) return undefined;
   const router = graphImpl(f) === 'local' && (modules.includes('moe_router') || modules.includes('moe_preprocess'));
   return router ? [...new Set([...modules, 'moe_router', 'moe_preprocess'])] : modules;
 }
@@ -303,6 +303,7 @@ export const OTHER_CHECKS: readonly MegatronLaunchCheck[] = [
     file: TC,
     line: 1741,
     message: 'moe_single_grouped_bias requires moe_use_grouped_tensor=True.',
+    summary: '`moe_single_grouped_bias` needs `moe_use_grouped_tensor`',
     at: 'moe_single_grouped_bias',
     // Reached with grouped GEMM only (l.1708), where the TE op fuser turns the grouped tensor on (l.1410).
     when: (f) =>

@@ -1,5 +1,5 @@
 /** Megatron-LM launch checks on expert parallelism and its communication overlap (census category expert-parallel). */
-import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, graphImpl, isNoneNumber, type MegatronLaunchCheck, type WrittenFlags } from './check';
+import { TC, ARGUMENTS, DISPATCHER, BACKEND, OVERLAP, graphImpl, isNoneNumber, MIGRATED_GRAPH_MODULES, writtenGraphModules, type MegatronLaunchCheck, type WrittenFlags } from './check';
 
 const PARALLEL_STATE = 'megatron/core/parallel_state.py';
 const MOE_LAYER = 'megatron/core/transformer/moe/moe_layer.py';
@@ -14,8 +14,8 @@ const GRAPHS = 'cuda_graph_modules';
 export const isMoe = (f: WrittenFlags): boolean => f.written('num_experts') && f.number('num_experts') !== 0;
 /** Expert tensor parallelism: as written, else (in a whole launch) the tensor parallelism it defaults to (arguments.py l.587). */
 export const etp = (f: WrittenFlags): number | undefined => (f.written(ETP) || !f.complete ? f.number(ETP) : f.number(TP));
-/** The CUDA graph modules (or the deprecated --cuda-graph-scope, arguments.py l.640); the deprecated 'full' means none (the whole layer). */
-export const graphModules = (f: WrittenFlags): readonly string[] | undefined => (f.written('cuda_graph_scope') ? f.list('cuda_graph_scope') : f.list(GRAPHS))?.filter((m) => m !== 'full');
+/** The CUDA graph modules TransformerConfig sees: the deprecated 'full' means none (the whole layer), and migrated values are none. */
+export const graphModules = (f: WrittenFlags): readonly string[] | undefined => writtenGraphModules(f)?.filter((m) => m !== 'full' && !MIGRATED_GRAPH_MODULES.includes(m));
 
 const product = (...factors: (number | undefined)[]): number | undefined => (factors.every((x) => x !== undefined) ? factors.reduce<number>((a, x) => a * x!, 1) : undefined);
 /** nproc_per_node × nnodes on the torchrun line (torchrun's --nnodes defaults to 1). */

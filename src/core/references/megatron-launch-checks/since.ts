@@ -55,8 +55,6 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-069': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-070': { commit: '2b343d7', date: '2025-12-31' },
   'MEG-094': { commit: 'a56a0b0', date: '2026-01-06', with: '--ep-overlap-early-attn-memory-release' },
-  'MEG-072': { commit: 'b97184d', date: '2026-01-16', with: '--fine-grained-activation-offloading' },
-  'MEG-073': { commit: 'b97184d', date: '2026-01-16', with: '--fine-grained-activation-offloading' },
   'MEG-089': { commit: '1501c0f', date: '2026-01-16' },
   'MEG-003': { commit: '7d1c016', date: '2026-03-02' },
   'MEG-004': { commit: '7d1c016', date: '2026-03-02' },
@@ -72,13 +70,17 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-016': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-weight' },
   'MEG-018': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-weight' },
   'MEG-021': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-bias' },
-  'MEG-022': { commit: '6815c0f', date: '2026-05-15', with: '--moe-single-grouped-bias' },
   'MEG-036': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
   'MEG-037': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
   'MEG-047': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
   'MEG-048': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
   'MEG-049': { commit: 'f007db7', date: '2026-05-22', with: '--moe-paged-stash' },
   'MEG-074': { commit: '9a7cd17', date: '2026-05-22' },
+  // Offloading (b97184d, 2026-01-16) ran with local CUDA graphs until 9a7cd17 refused them all ("only supported with
+  // transformer_engine … or … full_iteration scope"), a superset of these two (69c4868 narrowed it): a Megatron-LM of
+  // those four months runs their configs (helper sweep H).
+  'MEG-072': { commit: '9a7cd17', date: '2026-05-22' },
+  'MEG-073': { commit: '9a7cd17', date: '2026-05-22' },
   'MEG-143': { commit: 'f007db7', date: '2026-05-22', with: '--moe-expert-rank-capacity-factor' },
   'MEG-044': { commit: '5c660c3', date: '2026-06-17', with: '--offload-modules fused_group_mlp' },
   'MEG-045': { commit: '5c660c3', date: '2026-06-17', with: '--offload-modules fused_group_mlp' },
@@ -106,6 +108,10 @@ export const CHECK_SINCE: Readonly<Record<string, CheckSince>> = {
   'MEG-141': { commit: '8971d19', date: '2026-08-11' },
   'MEG-050': { commit: '2a75ac1', date: '2026-08-13' },
   'MEG-001': { commit: '883533e', date: '2026-08-14', with: '--moe-use-grouped-tensor' },
+  // 6815c0f (2026-05-15) brought --moe-single-grouped-bias with its add_bias_linear check only; this message and
+  // condition came with 883533e, and a config it fires on does not write --moe-use-grouped-tensor (helper sweep H:
+  // Megatron-Bridge 067f987's own pin, 2a75ac1, runs it).
+  'MEG-022': { commit: '883533e', date: '2026-08-14' },
   'MEG-027': { commit: '883533e', date: '2026-08-14', with: '--moe-use-grouped-tensor' },
   'MEG-028': { commit: '7afe031', date: '2026-08-20', with: '--moe-dispatch-fwd-dtype' },
   'MEG-029': { commit: '7afe031', date: '2026-08-20', with: '--moe-dispatch-fwd-dtype' },
