@@ -208,6 +208,23 @@ describe('real-world corpus', () => {
     ]);
   });
 
+  it("a slime/miles launch with --custom-model-provider-path routes with that provider's model: no value of the script is the router's", () => {
+    // radixark/miles @31f1ca9 scripts/models/inkling.py (helper sweep J): the provider takes the expert count and top-k
+    // from the checkpoint's config.json and routes with its own InklingRouter; the script's --num-experts 256 and
+    // --moe-router-topk 6 read as literal, with a Megatron sigmoid router.
+    const file = join(CORPUS, 'sweep18/radixark__miles@31f1ca9/scripts/models/inkling.py');
+    const [spec] = lintText(file, readFileSync(file, 'utf8'), project).analysis.specs;
+    for (const field of [spec!.experts, spec!.topK, spec!.scoreFunc, spec!.normalize, spec!.scale]) {
+      assert.match(field.unknown ?? '', /^the launch builds its model with `--custom-model-provider-path miles_plugins\.models\.inkling\.model\.inkling_model_provider`/);
+    }
+    assert.match(spec!.experts.unknown!, /sets the config and the router \(it is not in the workspace\); MoE Lens does not read it$/);
+    // THUDM/slime @91f8526: its Gemma 4 provider builds the config from the arguments and the layers from --spec, as
+    // Megatron's own provider does: read as any launch.
+    const gemma = join(CORPUS, 'megatron/THUDM__slime@91f8526/scripts/models/gemma4-26B-A4B.sh');
+    const [slime] = lintText(gemma, readFileSync(gemma, 'utf8'), project).analysis.specs;
+    assert.deepEqual([slime!.experts.value, slime!.topK.value, slime!.scoreFunc.value, slime!.scoreFunc.unknown], [128, 8, 'softmax', undefined]);
+  });
+
   it('flags each torch.histc over expert ids in real torchtitan model code, with the bincount rewrite, unsafe on a GPU (MOE017)', () => {
     // torchtitan counted tokens per expert with histc until #3450: two calls in moe.py @aa5daa7 (router, reorderer).
     const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@aa5daa7/torchtitan/models/moe/moe.py');

@@ -296,7 +296,8 @@ export function analyzeMegatronArgs(text: string, file: string, readModule?: Rel
     ),
   );
   const checkout = readModule && checkoutRouter(file, readModule);
-  return { specs: checkout ? specs.map((spec) => withCheckoutRouter(spec, checkout)) : specs, errors: [] };
+  const provided = specs.map((spec) => withCustomProvider(spec, file, readModule));
+  return { specs: checkout ? provided.map((spec) => withCheckoutRouter(spec, checkout)) : provided, errors: [] };
 }
 
 /**
@@ -1717,6 +1718,25 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   const switchMlp = sites.some((s) => s.key === 'routing_mode');
   const routed = megablocks ? spec : switchMlp ? switchMlpRouter(spec, '`--routing-mode` is the flag of Megatron-LM core 0.4 and before, whose SwitchMLP is no MoE router') : ownBalancingRouter(spec, sites);
   return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(routed, checkpointArgs.unknown) : routed;
+}
+
+/**
+ * slime's and miles' `--custom-model-provider-path`: that function builds the model instead of Megatron's own provider
+ * (radixark/miles @31f1ca9 miles/backends/megatron_utils/model_provider.py l.136-160). Where the workspace holds it and
+ * it builds its config from the arguments and its layers from `--spec`, as Megatron's own does
+ * (`core_transformer_config_from_args`: slime's Gemma 4 provider), the flags are read as in any launch. Otherwise its
+ * code decides the config and the router: miles' Inkling provider reads the checkpoint's config.json and routes with
+ * an InklingRouter of its own (helper sweep J), so nothing of the router is the flags'.
+ */
+function withCustomProvider(spec: RouterSpec, file: string, readModule: RelatedText | undefined): RouterSpec {
+  const provider = spec.sites.filter((site) => site.key === 'custom_model_provider_path').at(-1);
+  if (!provider) return spec;
+  const path = provider.literal.kind === 'string' ? provider.literal.value : literalText(provider.literal);
+  const module = /^[\w.]+$/.test(path) && readModule ? fileAbove(file, `${path.split('.').slice(0, -1).join('/')}.py`, readModule, MAX_CHECKOUT_DEPTH) : undefined;
+  if (module && /\bcore_transformer_config_from_args\(/.test(module.text)) return spec;
+  const why = `the launch builds its model with \`--custom-model-provider-path ${path}\` (slime, miles), whose code sets the config and the router${module ? '' : ' (it is not in the workspace)'}; MoE Lens does not read it`;
+  const unknown = unknownBecause(why);
+  return { ...anotherRouter(spec, why), experts: unknown(spec.experts), topK: unknown(spec.topK) };
 }
 
 const FASTMOE = 'laekov/fastmoe @ee3c561 fmoe/megatron';
