@@ -129,7 +129,7 @@ export const deepseekWorldSize = {
   messages: {
     modelBuild: '{what} is not divisible by the world size {worldSize}: the model build fails',
     convert: '`--n-experts` {experts} is not divisible by `--model-parallel` {mp}: convert.py raises AssertionError',
-    shards: 'generate.py runs on {worldSize} ranks, but the checkpoint was converted with `--model-parallel` {mp}',
+    shards: 'generate.py runs on {worldSize} ranks, but the checkpoint was converted for {mp} ranks: no shard for {worldSize}',
   },
   fix: { availability: 'none' },
   docs: {
