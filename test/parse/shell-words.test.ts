@@ -10,10 +10,15 @@ describe('shellWords', () => {
     assert.deepEqual(shellWords("cat <<-'END'\n\t--num-experts 8\n\tEND\nnext\n").map((w) => w.text), ['cat', 'next'], '<<- strips tabs; a quoted delimiter');
     // To standard error (`>&2` duplicates a descriptor: still printed, and its `&` ends no command); `&>` writes a file.
     assert.deepEqual(shellWords('usage() {\n  cat >&2 <<EOF\n  --num-experts 8\nEOF\n}\n').map((w) => w.text), ['usage', '{', 'cat', '}']);
-    assert.deepEqual(shellWords('cat 1>&2 <<EOF\n--num-experts 8\nEOF\nrun 2>&1\n').map((w) => w.text), ['cat', '1', 'run', '2']);
-    assert.deepEqual(shellWords('cat &> job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', 'job.sh', '--num-experts', '8', 'EOF']);
+    assert.deepEqual(shellWords('cat 1>&2 <<EOF\n--num-experts 8\nEOF\nrun 2>&1\n').map((w) => w.text), ['cat', 'run']);
+    assert.deepEqual(shellWords('cat &> job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', '--num-experts', '8', 'EOF']);
+    // A redirection's descriptor and file are no arguments: `2>&1 | tee` after a flag that takes several values gave it a
+    // value `2`, which argparse would refuse (helper review Q); `< in.txt` and `2> err.log` likewise.
+    assert.deepEqual(shellWords('torchrun a.py --moe-router-load-balancing-type aux_loss 2>&1 | tee log.txt\n').map((w) => w.text), ['torchrun', 'a.py', '--moe-router-load-balancing-type', 'aux_loss', 'tee', 'log.txt']);
+    assert.deepEqual(shellWords('torchrun a.py --recompute-modules moe 2> err.log > out.log < in.txt\nnext\n').map((w) => w.text), ['torchrun', 'a.py', '--recompute-modules', 'moe', 'next']);
+    assert.deepEqual(shellWords('run --x 12>y\n').map((w) => w.text), ['run', '--x'], 'a number right before > is a descriptor, as bash reads it');
     // Written to a file or fed to a scheduler, the body may be the launch.
-    assert.deepEqual(shellWords('cat > job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', 'job.sh', '--num-experts', '8', 'EOF']);
+    assert.deepEqual(shellWords('cat > job.sh <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['cat', '--num-experts', '8', 'EOF']);
     assert.deepEqual(shellWords('sbatch <<EOF\n--num-experts 8\nEOF\n').map((w) => w.text), ['sbatch', '--num-experts', '8', 'EOF']);
     // No delimiter line: nothing skipped, and the search is not repeated for every later here-document.
     assert.deepEqual(shellWords('cat <<EOF\n--num-experts 8\n').map((w) => w.text), ['cat', '--num-experts', '8']);

@@ -22,6 +22,8 @@ export function shellWords(text: string): ShellWord[] {
   const heredocs: { delimiter: string; tabs: boolean }[] = [];
   // Once a delimiter line is missing, no here-document is skipped again: each search is then linear once.
   let skipsHeredocs = true;
+  // The word after `>`, `>>` or `<` is the file redirected to or from, not an argument of the command.
+  let redirectTarget = false;
   while (i < text.length && words.length < MAX_WORDS) {
     const ch = text[i]!;
     if (ch === '\\' && continuationLength(text, i) > 0) {
@@ -59,14 +61,17 @@ export function shellWords(text: string): ShellWord[] {
     }
     if (ch === '&' && text[i + 1] === '>') {
       redirected = true;
+      redirectTarget = true;
       i += 2;
       continue;
     }
     if (SEPARATORS.has(ch)) {
       if (ch === '>') redirected = true;
+      if (ch === '>' || ch === '<') redirectTarget = true;
       if (ch === '\n' || ch === ';' || ch === '|' || ch === '&') {
         commandStart = words.length;
         redirected = false;
+        redirectTarget = false;
       }
       i++;
       continue;
@@ -116,7 +121,11 @@ export function shellWords(text: string): ShellWord[] {
         i++;
       }
     }
-    words.push({ text: value, start, end: Math.min(i, text.length), dynamic });
+    // `2>&1`, `2> err.log`: the descriptor a redirection names, and the file it names, are no arguments (a flag that
+    // takes several values took the `2`: helper review Q).
+    const descriptor = !dynamic && /^\d+$/.test(value) && (text[i] === '>' || text[i] === '<');
+    if (redirectTarget) redirectTarget = false;
+    else if (!descriptor) words.push({ text: value, start, end: Math.min(i, text.length), dynamic });
   }
   return words;
 }
