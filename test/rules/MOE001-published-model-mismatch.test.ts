@@ -264,7 +264,8 @@ runRuleTests(publishedModelMismatch, {
       file: GPT_OSS_PY,
       project: MOE_ARGS_WITHOUT_GATE_BIAS,
       code: IMPORT_MOE_ARGS + gptoss('num_experts=128, top_k=4, score_func="softmax", route_norm=True'),
-      errors: [{ messageId: 'mismatch', text: 'MoEArgs', includes: ['`gate_bias` is False (no such key here), but gpt-oss-120b has a router gate bias', "MoEArgs has no `gate_bias` field: its router's code decides, and no key of this config changes it."], excludes: ['its default'] }],
+      // No value is claimed for a key the class lacks (a fork's gate may have a bias: helper review Q), so a warning.
+      errors: [{ messageId: 'mismatch', text: 'MoEArgs', severity: 'warning', includes: ['`gate_bias` is not a key here, but gpt-oss-120b has a router gate bias', "MoEArgs has no `gate_bias` field: its router's code decides, and no key of this config changes it."], excludes: ['its default', 'False'] }],
       output: null,
     },
     {

@@ -24,11 +24,18 @@ const KNOWN_SCORE_FUNCTIONS: readonly unknown[] = ['softmax', 'sigmoid', 'sqrtso
  * "(its default)" after an unwritten value, and its origin (MoEArgs.top_k, a config class's source and line) in the
  * detail, which the hover shows: the origin in the message pushed the finding out of the Problems row (issue #12).
  */
-function defaultNote(field: Field<unknown>): { note: string; detail?: string } {
+function defaultNote(field: Field<unknown>): { shown: (value: string) => string; detail?: string; assumed?: true } {
   const label = field.defaultFrom?.label ?? 'the framework';
-  // A class without the field (an older torchtitan's MoEArgs and `gate_bias`): no key of this config sets it.
-  if (field.defaultFrom?.noSuchKey) return { note: '(no such key here)', detail: `${label}: its router's code decides, and no key of this config changes it.` };
-  return { note: '(its default)', detail: `Not written; the default comes from ${label}.` };
+  // A class without the field (an older torchtitan's MoEArgs and `gate_bias`): no key of this config sets it, and the
+  // value is what MoE Lens knows of that torchtitan's code, not read from this workspace's: no value is claimed, and
+  // the finding is a warning (helper review Q: a fork whose gate has a bias got two errors saying it had none).
+  if (field.defaultFrom?.noSuchKey) return { shown: () => 'not a key here', detail: `${label}: its router's code decides, and no key of this config changes it.`, assumed: true };
+  return { shown: (value) => `${value} (its default)`, detail: `Not written; the default comes from ${label}.` };
+}
+
+/** A published fact read off a primary source, for a config recognised by more than its shape, is an error. */
+function severityOf(fact: Fact<unknown>, via: string, note?: { assumed?: true }): 'error' | 'warning' {
+  return fact.status === 'verified' && via !== 'shape' && !note?.assumed ? 'error' : 'warning';
 }
 
 /**
@@ -116,13 +123,13 @@ export const publishedModelMismatch = {
         messageId: 'mismatch',
         data: {
           key: shownKey,
-          actual: field.sites.length ? context.formatValue(field.value) : `${context.formatValue(field.value)} ${unwritten.note}`,
+          actual: field.sites.length ? context.formatValue(field.value) : unwritten.shown(context.formatValue(field.value)),
           model: model.id,
           fact: phrase.short,
         },
         detail: detailWith(model.id, phrase, field.sites.length ? {} : unwritten, evidenceOf(claim.evidence, fact)),
         range: fieldRange(spec, field),
-        severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        severity: severityOf(fact, claim.via, field.sites.length ? undefined : unwritten),
         fixes: [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fact.value), model: model.id }, edits: context.setField(spec, field, key, fact.value), preferred: true }],
       });
     };
@@ -140,10 +147,10 @@ export const publishedModelMismatch = {
       const unwritten = defaultNote(groups.count);
       context.report({
         messageId: 'mismatch',
-        data: { key: finding.key, actual: written ? finding.actual : `${finding.actual} ${unwritten.note}`, model: model.id, fact: finding.describe.short },
+        data: { key: finding.key, actual: written ? finding.actual : unwritten.shown(finding.actual), model: model.id, fact: finding.describe.short },
         detail: detailWith(model.id, finding.describe, written ? {} : unwritten, evidenceOf(claim.evidence, finding.fact)),
         range: fieldRange(spec, groups.count),
-        severity: finding.fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        severity: severityOf(finding.fact, claim.via, written ? undefined : unwritten),
         fixes: [
           {
             kind: 'publishedGroups',
@@ -179,13 +186,13 @@ export const publishedModelMismatch = {
         messageId: 'mismatch',
         data: {
           key: shownKey,
-          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : `${context.formatValue(shown)} ${unwritten.note}`,
+          actual: field.sites.length ? literalText(field.sites[field.sites.length - 1]!.literal) : unwritten.shown(context.formatValue(shown)),
           model: model.id,
           fact: describe.short,
         },
         detail: detailWith(model.id, describe, field.sites.length ? {} : unwritten, evidenceOf(claim.evidence, fact)),
         range: fieldRange(spec, field),
-        severity: fact.status === 'verified' && claim.via !== 'shape' ? 'error' : 'warning',
+        severity: severityOf(fact, claim.via, field.sites.length ? undefined : unwritten),
         fixes: spec.framework === 'torchtitan' ? [{ kind: 'published', data: { key: shownKey, value: context.formatValue(fixValue), model: model.id }, edits: context.setField(spec, field, key, fixValue), preferred: true }] : [],
       });
     };
