@@ -101,4 +101,21 @@ describe('hovers', () => {
     assert.match(at('num_experts=8'), /^\*\*`num_experts`\*\* — Routed experts[^]*Semantics of `a`: torchtitan · score → top-2 · softmax/);
     assert.equal(at('def _build'), '', 'not on a word no config reads');
   });
+  it("names a key only where the text at its place is that key: not setattr's `k`, not a value, and a switch as written (helper review Q)", () => {
+    const setattr = 'from megatron.core.transformer import TransformerConfig\n\n\ndef _base(hf_config, **kwargs) -> TransformerConfig:\n    base_config = {\n        "num_layers": hf_config.num_hidden_layers,\n        "num_moe_experts": hf_config.n_routed_experts,\n    }\n    base_config.update(kwargs)\n    return TransformerConfig(**base_config)\n\n\ndef hf_to_mcore(hf_config) -> TransformerConfig:\n    cfg = _base(hf_config=hf_config)\n    params = dict(\n        moe_router_topk=hf_config.num_experts_per_tok,\n        add_bias_linear=False,\n    )\n    for k, v in params.items():\n        setattr(cfg, k, v)\n    return cfg\n';
+    const titleAt = (file: string, text: string, needle: string): string | undefined => hoverAt(analyzeDocument(file, text), text.indexOf(needle) + 1, new LineIndex(text), file)?.markdown.split('\n')[0];
+    assert.equal(titleAt('/w/config_converter.py', setattr, 'num_experts_per_tok'), '**`moe_router_topk`** — Megatron: experts each token is routed to (default 2).');
+    const builder = 'from torchtitan.models.moe import MoEArgs\n\n\ndef _cfg(n, k):\n    return MoEArgs(num_experts=n, top_k=k, score_func="softmax", route_norm=False)\n\n\nargs = {"small": _cfg(n=8, k=2), "large": _cfg(n=64, k=6)}\n';
+    assert.match(titleAt('/w/torchtitan/models/x/__init__.py', builder, 'softmax') ?? '', /^\*\*`score_func`\*\*/, 'a quoted value is not the key');
+    const script = 'torchrun pretrain_gpt.py --num-experts 64 --moe-router-topk 2 --moe-router-score-function sigmoid --moe-router-enable-expert-bias 2>&1 | tee log.txt\n';
+    assert.match(titleAt('/w/train.sh', script, '--moe-router-enable-expert-bias') ?? '', /^\*\*`--moe-router-enable-expert-bias`\*\*/, 'a switch has no value of its own');
+  });
+
+  it("a builder's parameter is read by the configs that pass it and by those that take its default (helper review Q)", () => {
+    const builder = 'from torchtitan.models.moe import MoEArgs\n\n\ndef _cfg(n: int, k: int, score: str = "softmax", norm: bool = False):\n    return MoEArgs(num_experts=n, top_k=k, score_func=score, route_norm=norm)\n\n\nargs = {\n    "small": _cfg(n=8, k=2),\n    "medium": _cfg(n=16, k=2, score="sigmoid"),\n    "large": _cfg(n=64, k=6, score="sigmoid", norm=True),\n}\n';
+    const file = '/w/torchtitan/models/x/__init__.py';
+    const at = (needle: string) => hoverAt(analyzeDocument(file, builder), builder.indexOf(needle) + 1, new LineIndex(builder), file)?.markdown ?? '';
+    assert.match(at('score: str'), /Read by 3 configs: `small`, `medium`, `large`/);
+    assert.match(at('norm: bool'), /Read by 3 configs: `small`, `medium`, `large`/);
+  });
 });

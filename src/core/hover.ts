@@ -21,7 +21,8 @@ export interface HoverContent {
 export function hoverAt(analysis: DocumentAnalysis, offset: number, lines?: LineIndex, file = ''): HoverContent | undefined {
   for (const spec of analysis.specs) {
     if (!containsOffset(spec.range, offset)) continue;
-    const site = spec.sites.find((s) => containsOffset(s.keyRange, offset) || containsOffset(s.valueRange, offset));
+    // This file's sites only: another file's (a YAML's `extends:` base) are at that file's offsets (helper review Q).
+    const site = spec.sites.find((s) => s.file === undefined && (containsOffset(s.keyRange, offset) || containsOffset(s.valueRange, offset)));
     // The key a config is anchored at (`model_type` in a config.json) shows the whole summary, as a callee does.
     if (site && containsOffset(spec.anchorRange, offset)) return { range: site.keyRange, markdown: `${keyLine(site, spec, lines)}\n\n${specMarkdown(spec, lines, file)}` };
     if (site) return { range: site.keyRange, markdown: siteMarkdown(spec, site, lines) };
@@ -55,6 +56,20 @@ function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: Lin
   });
   const top = Math.max(0, ...found.map((reader) => reader.score));
   const readers = found.filter((reader) => reader.score === top);
+  // A parameter (or a keyword in a builder) is read by the configs that pass it and by those that take its default, whose
+  // value is written inside the same function (`def _cfg(n, score="softmax")`; helper review Q: "Read by 2" of 3).
+  const body = top === 2 && lines ? functionAround(lines.text, offset) : undefined;
+  if (body && readers[0]) {
+    const key = readers[0].site.key;
+    for (const spec of specs) {
+      if (readers.some((reader) => reader.spec === spec)) continue;
+      const inside = [...spec.sites, ...Object.values(fieldsOf(spec)).flatMap((field) => field?.sites ?? [])].find(
+        (site) => (site.file === undefined || site.file === file) && site.key === key && site.valueRange.start >= body.start && site.valueRange.end <= body.end,
+      );
+      if (inside) readers.push({ spec, site: inside, score: 2 });
+    }
+    readers.sort((a, b) => specs.indexOf(a.spec) - specs.indexOf(b.spec));
+  }
   const first = readers[0];
   if (!first) return undefined;
   // Named as the cursor's word where that is the key passed on (a parameter, a keyword), not the builder's key.
@@ -67,6 +82,32 @@ function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: Lin
   const out = [title, '', `Read by ${readers.length} configs: ${shown}; each one's hover says where its values come from.`];
   if (labels.length === 1) out.push('', `Semantics: ${labels[0]}.`);
   return { range, markdown: out.join('\n') };
+}
+
+/**
+ * The Python function `offset` is in (its `def` line to the last line indented under it), read from the text: the
+ * editor's analysis holds no syntax tree.
+ */
+function functionAround(text: string, offset: number): SourceRange | undefined {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const indentOf = (start: number): number => /^[ \t]*/.exec(text.slice(start, start + 200))![0].length;
+  let start = lineStart;
+  for (let guard = 0; guard < 2000; guard++) {
+    if (/^[ \t]*(async[ \t]+)?def[ \t]/.test(text.slice(start, start + 200)) && (start === lineStart || indentOf(start) < indentOf(lineStart))) break;
+    if (start === 0) return undefined;
+    start = text.lastIndexOf('\n', start - 2) + 1;
+  }
+  const indent = indentOf(start);
+  let end = text.indexOf('\n', start);
+  while (end >= 0 && end < text.length) {
+    const next = end + 1;
+    const line = text.slice(next, text.indexOf('\n', next) < 0 ? text.length : text.indexOf('\n', next));
+    // A blank line, a comment, the signature's closing `)`, or a line indented under the def: still the function.
+    if (line.trim() !== '' && !/^[ \t]*[#)]/.test(line) && indentOf(next) <= indent) break;
+    end = text.indexOf('\n', next);
+    if (end < 0) end = text.length;
+  }
+  return { start, end: end < 0 ? text.length : end };
 }
 
 /** The word under the cursor (a key, a parameter, a flag), with its range. */

@@ -7,6 +7,7 @@ import { expertBytesPerRank, formatBytes, parametersSentence } from './model/par
 import { codeSpan } from './text/markdown';
 import { provenanceOf, renormalizes, routedGroups, type Field, type Provenance, type RouterSpec, type Site } from './model/router-spec';
 import { parametersOf, type ParameterReport } from './references/parameters';
+import { MEGATRON_KEY_ALIASES } from './parse/megatron';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
 import { baseName } from './text/paths';
@@ -180,14 +181,15 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
 
 /**
  * The key as the file spells it (`--num-experts` in a launch script, `num_moe_experts` in a Megatron YAML,
- * `"num_experts_per_tok"` unquoted), not the name MoE Lens files it under; that name where the key's text is not a
- * plain key (a value's own range, a spread) or the file's text is not at hand.
+ * `"num_experts_per_tok"` unquoted), not the name MoE Lens files it under; that name where the text at the key's place
+ * is not that key spelled another way: a value passed on from elsewhere (`softmax`), `setattr(cfg, k, v)`'s `k`
+ * (helper review Q), or where the file's text is not at hand.
  */
 export function writtenKey(site: Site, lines?: LineIndex): string {
-  // A value passed on from elsewhere is its own key's place: its text is the value (`softmax`), not a key.
-  if (site.keyRange.start === site.valueRange.start) return site.key;
   const written = lines?.text.slice(site.keyRange.start, site.keyRange.end).replace(/^(["'])(.*)\1$/, '$2');
-  return written !== undefined && /^-{0,2}[A-Za-z_][\w.-]{0,79}$/.test(written) ? written : site.key;
+  if (written === undefined || !/^-{0,2}[A-Za-z_][\w.-]{0,79}$/.test(written)) return site.key;
+  const dest = written.replace(/^-+/, '').replace(/-/g, '_');
+  return dest === site.key || MEGATRON_KEY_ALIASES[dest] === site.key ? written : site.key;
 }
 
 const KEY_NAME_OF: Partial<Record<InspectedField, keyof RouterSpec['keyNames']>> = {

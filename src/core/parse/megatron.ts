@@ -60,7 +60,9 @@ const MEGATRON_LM_ENTRY_POINT = /(^|\/)pretrain_(gpt|hybrid|mamba|vlm|bert|t5|re
  * Other spellings of the same settings: TransformerConfig's `num_moe_experts`, and MegaBlocks' flags
  * (`--moe-num-experts`, `--moe-top-k`, as OLMoE's Megatron scripts pass them).
  */
-const ALIASES: Readonly<Record<string, string>> = { num_moe_experts: 'num_experts', moe_num_experts: 'num_experts', moe_top_k: 'moe_router_topk' };
+/** Other spellings of Megatron's dests that MoE Lens files a site under (its `key`): TransformerConfig's field, MegaBlocks'. */
+export const MEGATRON_KEY_ALIASES: Readonly<Record<string, string>> = { num_moe_experts: 'num_experts', moe_num_experts: 'num_experts', moe_top_k: 'moe_router_topk' };
+const ALIASES = MEGATRON_KEY_ALIASES;
 const MEGABLOCKS_KEYS = new Set(['moe_num_experts', 'moe_top_k']);
 const MARKERS = ['num_experts', 'num_moe_experts', 'moe_router_topk', 'moe_num_experts'];
 
