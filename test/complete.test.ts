@@ -25,6 +25,11 @@ describe('completions', () => {
     assert.deepEqual(at('flavors.py', declared).labels.sort(), ['score_func', 'top_k'], 'a fork whose MoEArgs has three fields');
     const router = at('flavors.py', 'r = TokenChoiceTopKRouter.Config(num_experts=8, |)\n').labels;
     assert.ok(router.includes('top_k') && !router.includes('load_balance_coeff') && !router.includes('num_shared_experts'), router.join());
+    // The outer MoE.Config of a nested router (torchtitan @b5bcd76): not the router's keywords, which it does not take.
+    const outer = at('flavors.py', 'm = MoE.Config(\n    num_experts=8,\n    router=TokenChoiceTopKRouter.Config(top_k=2, score_func="softmax"),\n    |\n)\n').labels;
+    assert.ok(!outer.includes('route_norm') && !outer.includes('top_k'), outer.join());
+    const inner = at('flavors.py', 'm = MoE.Config(\n    num_experts=8,\n    router=TokenChoiceTopKRouter.Config(top_k=2, |),\n)\n').labels;
+    assert.ok(inner.includes('score_func') && !inner.includes('top_k'), `the router's own keywords, less those it writes: ${inner.join()}`);
     const moeArgs = at('flavors.py', 'x = MoEArgs(|)\n').labels;
     assert.ok(!moeArgs.includes('topk_before_score') && !moeArgs.includes('use_expert_bias'), 'no keyword of an unmerged PR');
   });
@@ -72,6 +77,12 @@ describe('completions', () => {
     assert.ok(!labels.some((l) => !l.startsWith('--')), 'no field names beside flags');
     assert.equal(result!.entries.find((e) => e.label === '--moe-router-score-function')!.insertText, '--moe-router-score-function: ');
     assert.deepEqual(at('model_config.yaml', 'MODEL_ARGS:\n  --num-experts: 8\n  --moe-router-score-function: |').labels, ['softmax', 'sigmoid', 'sqrtsoftplus']);
+    // Only under MODEL_ARGS: ENV_VARS are environment variables, and a flag key at the top is never passed (helper review Q).
+    assert.deepEqual(at('model_config.yaml', 'ENV_VARS:\n  CUDA_DEVICE_MAX_CONNECTIONS: 1\n  |\nMODEL_ARGS:\n  --num-experts: 8\n').labels, []);
+    assert.deepEqual(at('model_config.yaml', 'MODEL_ARGS:\n  --num-experts: 8\n|').labels, []);
+    // A `--flag:` inside a block scalar of a YAML of field names does not make it one of flags.
+    const fields = at('moe.yaml', 'num_moe_experts: 8\nnote: >\n  --moe-router-topk: 4\n|').labels;
+    assert.ok(fields.includes('moe_router_topk') && !fields.some((label) => label.startsWith('--')), fields.join());
   });
 
   it('signature help inside MoEArgs( shows its keywords with torchtitan\'s defaults, the one being typed active', () => {

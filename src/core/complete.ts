@@ -39,7 +39,6 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
 
 const MEGATRON_KEYS: readonly string[] = MEGATRON_ROUTING_FLAGS;
 const MEGATRON_YAML_KEYS = MEGATRON_KEYS.map((k) => (k === 'num_experts' ? 'num_moe_experts' : k));
-const TORCHTITAN_KEYS = Object.keys(TORCHTITAN_MOE_DEFAULTS);
 
 /** The published value of a key, for a config recognised as a published model. */
 function publishedValue(key: string, analysis: Pick<DocumentAnalysis, 'specs'>, offset: number): { value: string; model: string } | undefined {
@@ -100,6 +99,36 @@ function openCall(text: string, offset: number): { callee: string; open: number 
   return undefined;
 }
 
+/** The key of the YAML mapping a line indented by `indent` at `lineStart` is in: the nearest line above indented less. */
+function parentKey(text: string, lineStart: number, indent: number): string | undefined {
+  if (indent === 0) return undefined;
+  let end = lineStart - 1;
+  for (let guard = 0; end > 0 && guard < 5000; guard++) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const previous = text.slice(start, end);
+    const key = /^(\s*)([\w.-]+)\s*:/.exec(previous);
+    if (key && key[1]!.length < indent) return key[2];
+    end = start - 1;
+  }
+  return undefined;
+}
+
+/** The keywords a call writes before `offset`, its own only (not those of a call nested in it). */
+function keywordsOfCall(text: string, open: number, offset: number): Set<string> {
+  const written = new Set<string>();
+  let depth = 0;
+  for (let i = open + 1; i < offset; i++) {
+    const ch = text[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (depth === 0 && /[A-Za-z_]/.test(ch!) && !/[\w.]/.test(text[i - 1] ?? '')) {
+      const keyword = /^([A-Za-z_]\w*)\s*=(?!=)/.exec(text.slice(i, i + 100));
+      if (keyword) written.add(keyword[1]!);
+    }
+  }
+  return written;
+}
+
 /** Where the argument being typed starts: after the call's `(` or its last top-level `,`. */
 function lastArgumentStart(text: string, open: number, offset: number): number {
   let depth = 0;
@@ -121,9 +150,13 @@ function pythonCompletions(text: string, offset: number, analysis: Pick<Document
   const spec = analysis.specs.find((s) => s.framework === 'torchtitan' && s.anchorRange.end <= call.open && call.open - s.anchorRange.end < 3 && text.slice(s.anchorRange.start, s.anchorRange.end) === call.callee);
   if (!spec && !TORCHTITAN_ROUTER_CALLEES.has(call.callee)) return undefined;
   // The keywords this call's class takes: the workspace's class where MoE Lens read it (a fork's, or torchtitan's own
-  // at the workspace's version), else what torchtitan's class of that name takes; never another class's fields
-  // (`TokenChoiceTopKRouter.Config` takes no `load_balance_coeff`).
-  const keys = spec?.insertion?.acceptedKeys ?? TORCHTITAN_KNOWN_FIELDS[call.callee] ?? TORCHTITAN_KEYS;
+  // at the workspace's version) and the keys go into this very call, not a router nested in it (helper review Q: the
+  // outer `MoE.Config(` was offered its router's keywords); else what torchtitan's class of that name takes, where
+  // that is one list across versions (`MoE.Config` was flat in early 2026 and holds a `router` since): never another
+  // class's fields (`TokenChoiceTopKRouter.Config` takes no `load_balance_coeff`).
+  const insertion = spec?.insertion;
+  const own = insertion && openCall(text, insertion.offset)?.open === call.open ? insertion.acceptedKeys : undefined;
+  const keys = own ?? (call.callee === 'MoE.Config' ? [] : (TORCHTITAN_KNOWN_FIELDS[call.callee] ?? []));
   const before = text.slice(Math.max(call.open + 1, offset - 200), offset);
   // `score_func=` or `score_func="so|`: a value.
   const value = /([A-Za-z_]\w*)\s*=\s*(["']?)([\w.-]*)$/.exec(before);
@@ -141,7 +174,8 @@ function pythonCompletions(text: string, offset: number, analysis: Pick<Document
   }
   // At a keyword's place (after `(` or a `,` of this call): the keys not written yet.
   if (!/^\s*[A-Za-z_]*$/.test(text.slice(lastArgumentStart(text, call.open, offset), offset))) return undefined;
-  const written = new Set([...text.slice(call.open, offset).matchAll(/([A-Za-z_]\w*)\s*=/g)].map((m) => m[1]!));
+  if (keys.length === 0) return undefined;
+  const written = keywordsOfCall(text, call.open, offset);
   return { entries: keyEntries(keys.filter((k) => !written.has(k)), (k) => `${k}=`), replace: wordAt(text, offset, /\w/) };
 }
 
@@ -177,9 +211,11 @@ function yamlCompletions(text: string, offset: number, analysis: Pick<DocumentAn
     const published = publishedValue(key, analysis, offset);
     return published ? { entries: valueEntries(key, [], (v) => v, published), replace } : undefined;
   }
-  // Megatron-LM's functional-test YAMLs spell flags as keys (`--moe-router-topk: 2` under MODEL_ARGS): offered so.
-  if (/^\s*--[\w-]+\s*:/m.test(text)) {
-    if (!/^\s*(--?[\w-]*)?$/.test(line)) return undefined;
+  // Megatron-LM's functional-test YAMLs spell flags as keys under `MODEL_ARGS:` (`--moe-router-topk: 2`): offered so
+  // there, and nothing under their other sections (`ENV_VARS:`) or at the top (helper review Q).
+  const parent = parentKey(text, offset - line.length, /^\s*/.exec(line)![0].length);
+  if (/^MODEL_ARGS\s*:/m.test(text)) {
+    if (parent !== 'MODEL_ARGS' || !/^\s*(--?[\w-]*)?$/.test(line)) return undefined;
     const flags = new Set([...text.matchAll(/^\s*--([\w-]+)\s*:/gm)].map((m) => m[1]!.replace(/-/g, '_')));
     const flagName = (k: string): string => `--${k.replace(/_/g, '-')}`;
     const entries = keyEntries(MEGATRON_KEYS.filter((k) => !flags.has(k)), (k) => `${flagName(k)}: `).map((e) => ({ ...e, label: flagName(e.label) }));
@@ -238,9 +274,12 @@ export function signatureAt(file: string, text: string, offset: number): Signatu
   if (fileFormat(file) !== 'python') return undefined;
   const call = openCall(text, offset);
   if (!call || !TORCHTITAN_ROUTER_CALLEES.has(call.callee)) return undefined;
+  // The keywords of torchtitan's class of that name (as completions offer them); `MoE.Config`'s differ by version.
+  const keys = TORCHTITAN_KNOWN_FIELDS[call.callee];
+  if (!keys || call.callee === 'MoE.Config') return undefined;
   const parameters: SignatureData['parameters'] = [];
   let label = `${call.callee}(`;
-  for (const key of TORCHTITAN_KEYS) {
+  for (const key of keys) {
     if (parameters.length > 0) label += ', ';
     const start = label.length;
     label += `${key}=${literalText(TORCHTITAN_MOE_DEFAULTS[key]!)}`;
@@ -248,5 +287,5 @@ export function signatureAt(file: string, text: string, offset: number): Signatu
   }
   label += ')';
   const typing = /([A-Za-z_]\w*)\s*=?[^,()]*$/.exec(text.slice(lastArgumentStart(text, call.open, offset), offset))?.[1];
-  return { label, parameters, active: Math.max(0, typing ? TORCHTITAN_KEYS.indexOf(typing) : -1) };
+  return { label, parameters, active: Math.max(0, typing ? keys.indexOf(typing) : -1) };
 }
