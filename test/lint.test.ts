@@ -10,6 +10,20 @@ const GPT = 'torchtitan/models/gpt_oss/__init__.py';
 const BAD = 'gptoss_configs = {\n    "120b": MoEArgs(num_experts=128, top_k=8, score_func="softmx", load_balance_coeff=None),\n}\n';
 
 describe('lint engine', () => {
+  it('a name, path or value of any length keeps the message in one row (at most 100 characters; helper review Q)', () => {
+    // A saved checkpoint's _name_or_path is a path (MOE018), a score function may be any string (MOE006).
+    const qwen = JSON.stringify({ _name_or_path: '/mnt/shared/checkpoints/organization-name/Qwen3-30B-A3B-Instruct-2507-finetuned-sft-v3', model_type: 'qwen3_moe', vocab_size: 151936, hidden_size: 2048, num_hidden_layers: 24, num_attention_heads: 32, num_key_value_heads: 4, head_dim: 128, intermediate_size: 6144, moe_intermediate_size: 768, num_experts: 128, num_experts_per_tok: 8, norm_topk_prob: true, tie_word_embeddings: false });
+    const sized = lintText('/w/ckpt/config.json', qwen).diagnostics.filter((d) => d.code === 'MOE018');
+    assert.equal(sized.length, 2);
+    for (const d of sized) {
+      assert.ok(d.message.length <= 100 && d.message.startsWith('"Qwen3-30B-A3B'), d.message);
+      assert.match(d.detail ?? '', /^The name is \/mnt\/shared\/checkpoints\/organization-name\/Qwen3-30B-A3B-Instruct-2507-finetuned-sft-v3\./);
+    }
+    const scored = lintText('/w/m/config.json', JSON.stringify({ model_type: 'deepseek_v3', n_routed_experts: 64, num_experts_per_tok: 6, n_group: 8, topk_group: 3, scoring_func: 'sigmoid_with_noaux_tc_bias_correction_v2_and_more' })).diagnostics.find((d) => d.code === 'MOE006')!;
+    assert.ok(scored.message.length <= 100, scored.message);
+    assert.match(scored.message, /^Unknown score function "sigmoid_with_noa…/);
+  });
+
   it('reports a problem once where several configs share the line (flavors built by one builder)', () => {
     // pytorch/torchtitan deepseek_v4/__init__.py @91d5e3d: three flavors and their dict, one builder's score_func.
     const text = 'def build(n):\n    return MoEArgs(num_experts=n, top_k=2, score_func="softmx")\n\nflavors = {\n    "a": build(8),\n    "b": build(16),\n    "c": build(32),\n}\n';

@@ -10,6 +10,7 @@ import { ProjectIndex } from './project';
 import { ALL_RULES, namesOf } from './rules/index';
 import type { Diagnostic, FileEdit, Fix, FixProposal, Report, Rule, RuleContext, SeveritySetting } from './rules/types';
 import { findSuppressions } from './suppressions';
+import { elide } from './text/elide';
 import { applyEdits, LineIndex, type SourceRange } from './text/source';
 
 export const PARSE_NOTE_CODE = 'MOE000';
@@ -128,8 +129,16 @@ function fillTemplate(template: string, data: Report['data']): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (data && Object.hasOwn(data, name) ? String(data[name]) : whole));
 }
 
+/** A rule's message: its template with the report's data, each value a file may make long elided (issue #12). */
 function formatMessage(rule: Rule, report: Report): string {
-  return fillTemplate(rule.messages[report.messageId] ?? report.messageId, report.data);
+  const data = report.data && Object.fromEntries(Object.entries(report.data).map(([name, value]) => [name, typeof value === 'string' ? elideValue(value) : value]));
+  return fillTemplate(rule.messages[report.messageId] ?? report.messageId, data);
+}
+
+/** Values are placeholders' text: a code span (`` `key` ``) keeps its backticks around what is elided. */
+function elideValue(value: string): string {
+  const span = /^`([^`]*)`$/.exec(value);
+  return span ? `\`${elide(span[1]!)}\`` : !/\s/.test(value) ? elide(value) : value;
 }
 
 /** A proposal becomes a fix with the title and safety its rule declares (metadata, never chosen in `check`). */

@@ -54,8 +54,15 @@ describe('torchtitan TOML job configs', () => {
   it('says so when the flavor or the model cannot be found, and on a TOML syntax error', () => {
     const missingFlavor = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "30B-A4B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.deepEqual(missingFlavor.specs, []);
-    assert.match(missingFlavor.notes[0]!.message, /^Flavor "30B-A4B" is not one MoE Lens found in __init__\.py; its router is not checked\. Did you mean "30B-A3B"\?$/);
-    assert.equal(missingFlavor.notes[0]!.detail, 'repo/torchtitan/models/qwen3/__init__.py has: 30B-A3B.', 'the flavors it has go to the hover');
+    assert.match(missingFlavor.notes[0]!.message, /^Flavor "30B-A4B" is not one MoE Lens read; did you mean "30B-A3B"\?$/);
+    assert.equal(missingFlavor.notes[0]!.detail, 'Its router is not checked. repo/torchtitan/models/qwen3/__init__.py has: 30B-A3B.', 'the flavors it has go to the hover');
+    // A name of any length keeps the note in one row (helper review Q).
+    for (const flavor of [`30B-A3B_${'with_extra_long_name_'.repeat(4)}`, `30B-A3b${'x'.repeat(60)}`]) {
+      const long = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', `flavor = "${flavor}"`), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
+      assert.ok(long.notes[0]!.message.length <= 100, long.notes[0]!.message);
+    }
+    const longModel = analyzeTorchtitanToml(JOB.replace('"qwen3"', `"${'deepseek_v3_experimental_internal_fork_'.repeat(2)}"`), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
+    assert.ok(longModel.notes[0]!.message.length <= 100, longModel.notes[0]!.message);
     const farOff = analyzeTorchtitanToml(JOB.replace('flavor = "30B-A3B"', 'flavor = "235B"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);
     assert.doesNotMatch(farOff.notes[0]!.message, /Did you mean/, 'no suggestion when nothing is close');
     const missingModel = analyzeTorchtitanToml(JOB.replace('"qwen3"', '"llama9"'), 'repo/torchtitan/models/qwen3/train_configs/x.toml', project);

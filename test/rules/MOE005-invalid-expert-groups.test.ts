@@ -53,7 +53,7 @@ runRuleTests(invalidExpertGroups, {
       name: 'HF groups not dividing the experts',
       file: 'config.json',
       code: '{"model_type": "deepseek_v3", "n_routed_experts": 100, "num_experts_per_tok": 8, "n_group": 8, "topk_group": 4}',
-      errors: [{ messageId: 'notDivisible', text: '8', includes: ['the scores do not split into groups; vLLM routes ungrouped', 'views them as [-1, n_group, E // n_group] and raises', 'vLLM silently falls back', '"num_experts should be divisible by n_group"'] }],
+      errors: [{ messageId: 'notDivisible', text: '8', includes: ['the scores do not split into groups', 'view them as [-1, n_group, E // n_group] and raise', 'vLLM silently falls back to ungrouped routing', 'vLLM silently falls back', '"num_experts should be divisible by n_group"'] }],
       output: null,
     },
     {

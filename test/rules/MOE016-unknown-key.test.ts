@@ -149,6 +149,14 @@ runRuleTests(unknownKey, {
       output: 'M=(\n  --num-experts 8 --moe-router-topk 2\n  --tensor-model-parallel-size 2\n)\ntorchrun pretrain_gpt.py ${M[@]} --overlap-grad-reduce\n',
     },
     {
+      // Helper review Q: a long flag's typo and the flag meant made a message of 107 characters.
+      name: "a typo of a long flag: the flag meant in the row, the typo at the range and in the detail",
+      file: 'train.sh',
+      code: 'torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --ep-overlap-early-attn-memory-releas\n',
+      errors: [{ messageId: 'notAFlagLong', text: '--ep-overlap-early-attn-memory-releas', severity: 'warning', includes: ['Not a Megatron-LM argument; did you mean `--ep-overlap-early-attn-memory-release`?', '`--ep-overlap-early-attn-memory-releas` is not a Megatron-LM argument.'] }],
+      output: 'torchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 2 --ep-overlap-early-attn-memory-release\n',
+    },
+    {
       name: 'a letter missing from the score-function flag',
       file: 'train.sh',
       code: 'python pretrain_gpt.py --num-experts 64 --moe-router-score-functon sigmoid\n',

@@ -11,6 +11,7 @@ import type { SourceRange } from '../text/source';
 import { onlyNear } from '../text/edit-distance';
 import { stringValue, type ParsedPython } from './python/syntax';
 import { analyzeTorchtitanPython, type PythonProject } from './torchtitan-python';
+import { elide } from '../text/elide';
 import { baseName, foldersAbove } from '../text/paths';
 
 export interface TomlAnalysis {
@@ -167,7 +168,7 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
     if (DENSE_MODELS.test(name.value)) return { specs: [], notes: [] };
     return {
       specs: [],
-      notes: [{ range: name.range, message: `Model "${name.value}"'s flavors are not in this workspace; its router is not checked.`, detail: `MoE Lens looked for torchtitan/models/${name.value}/__init__.py in the folders above this job file.` }],
+      notes: [{ range: name.range, message: `Model "${elide(name.value, 24)}"'s flavors are not in this workspace; its router is not checked.`, detail: `MoE Lens looked for torchtitan/models/${name.value}/__init__.py in the folders above this job file.` }],
     };
   }
   const flavors = analyzeTorchtitanPython(parsed.text, source, project, parsed).specs;
@@ -177,11 +178,13 @@ export function analyzeTorchtitanToml(text: string, file: string, project: Pytho
   if (!chosen) {
     const known = flavors.map((s) => s.name).join(', ');
     const meant = onlyNear(spelling(flavor.value), flavors.map((s) => spelling(s.name)));
-    const suggestion = meant === undefined ? '' : ` Did you mean "${flavors.find((s) => spelling(s.name) === meant)!.name}"?`;
-    return {
-      specs: [],
-      notes: [{ range: flavor.range, message: `Flavor "${flavor.value}" is not one MoE Lens found in ${baseName(source)}; its router is not checked.${suggestion}`, detail: known ? `${source} has: ${known}.` : `MoE Lens found no flavor in ${source}.` }],
-    };
+    const suggestion = meant === undefined ? undefined : flavors.find((s) => spelling(s.name) === meant)!.name;
+    // One row (issue #12): the flavor meant where there is one, else the file looked in; the rest in the detail.
+    const message = suggestion === undefined
+      ? `Flavor "${elide(flavor.value, 24)}" is not one MoE Lens found in ${elide(baseName(source), 20)}`
+      : `Flavor "${elide(flavor.value, 24)}" is not one MoE Lens read; did you mean "${elide(suggestion, 24)}"?`;
+    const has = known ? `${source} has: ${known}.` : `MoE Lens found no flavor in ${source}.`;
+    return { specs: [], notes: [{ range: flavor.range, message, detail: `Its router is not checked. ${has}` }] };
   }
   const layout = parallelismSites(text);
   const custom = tableSites(text, 'job', 'job.').find((site) => site.key === 'job.custom_config_module');

@@ -37,9 +37,9 @@ const GENERIC: Record<string, Consequence> = {
   selectedMissing: { short: 'the router cannot choose groups' },
   // transformers 5.18.0 DeepseekV3TopkRouter (modeling_deepseek_v3.py L149-151) views the scores as [-1, n_group, E // n_group].
   notDivisible: {
-    short: 'the scores do not split into groups; vLLM routes ungrouped',
+    short: 'the scores do not split into groups',
     detail:
-      "The scores cannot be viewed as [groups, experts per group]: transformers' DeepseekV3TopkRouter views them as [-1, n_group, E // n_group] and raises, or, where the token count allows the view, groups scores across tokens; vLLM silently falls back to ungrouped routing and its CUDA kernel checks \"num_experts should be divisible by n_group\".",
+      "The scores cannot be viewed as [groups, experts per group]: transformers' group-limited routers (DeepseekV3TopkRouter and those built like it) view them as [-1, n_group, E // n_group] and raise, or, where the token count allows the view, groups scores across tokens; vLLM silently falls back to ungrouped routing and its CUDA kernel checks \"num_experts should be divisible by n_group\".",
   },
   tooFewPerGroup: { short: 'a top-2 group score needs 2 per group', detail: 'A group score of the top-2 experts needs at least 2 experts per group.' },
   selectedExceeds: { short: '`torch.topk` over the groups fails', detail: '`torch.topk` over the group scores fails with "selected index k out of range".' },

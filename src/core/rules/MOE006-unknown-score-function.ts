@@ -1,6 +1,7 @@
 import type { RouterSpec } from '../model/router-spec';
 import type { Framework } from '../model/router-spec';
 import { onlyNear } from '../text/edit-distance';
+import { elide } from '../text/elide';
 import type { Rule, RuleContext } from './types';
 
 /** Score functions each framework implements (research §1.4, §4.1, §2.2). */
@@ -59,7 +60,8 @@ export const unknownScoreFunction = {
     context.report({
       messageId: 'unknown',
       data: {
-        value,
+        // The value as written may be any length; the range points at it (issue #12: one row).
+        value: elide(value, 24),
         suggestion: suggestion ? ` (did you mean "${suggestion}"?)` : '',
         consequence: raises?.short ?? 'the router cannot run',
       },

@@ -33,6 +33,7 @@ export const unknownKey = {
     notAKeyword: '`{key}` is not a keyword{owner}{suggestion}',
     notRead: '`{key}` is not a key{reader} (did you mean `{suggestion}`?)',
     notAFlag: '`{flag}` is {unknown} (did you mean `{suggestion}`?)',
+    notAFlagLong: 'Not a Megatron-LM argument; did you mean `{suggestion}`?',
     ignored: '`{key}` is not a key {owner} reads: {instead}',
   },
   fix: {
@@ -84,8 +85,10 @@ export const unknownKey = {
           const meant = unknown.accepted[0]!;
           const suggestion = `--${meant.replace(/_/g, '-')}`; // argparse defines Megatron's flags with dashes only
           const owner = ownerPhrase(`\`${written}\` is not a Megatron-LM argument (did you mean \`${suggestion}\`?)`, 'not a Megatron-LM argument', 'unknown', `\`${written}\` is not a Megatron-LM argument.`);
+          // A long flag's typo and the flag meant do not both fit one row (issue #12): the range shows the typo.
+          const fits = `\`${written}\` is unknown (did you mean \`${suggestion}\`?)`.length <= ROW;
           context.report({
-            messageId: 'notAFlag',
+            messageId: fits ? 'notAFlag' : 'notAFlagLong',
             data: { flag: written, unknown: owner.phrase, suggestion },
             detail: `${owner.moved}Megatron-LM parses its arguments with \`allow_abbrev=False\` and \`parser.parse_args()\` (megatron/training/arguments.py), so \`${written}\` stops the launch with "unrecognized arguments" and \`${suggestion}\` keeps its default; unless the entry script's extra arguments define it.`,
             range: unknown.keyRange,

@@ -3,6 +3,8 @@ import type { RouterSpec } from '../model/router-spec';
 import { statedSize } from '../model/stated-size';
 import type { SourceRange } from '../text/source';
 import { parametersOf } from '../references/parameters';
+import { elide } from '../text/elide';
+import { baseName } from '../text/paths';
 import type { Rule, RuleContext } from './types';
 
 /** How far a count may be from the size a name states: 10%, or the rounding of the last digit written. */
@@ -75,8 +77,9 @@ export const sizeNameMismatch = {
       const percent = Math.round((100 * (check.count - check.stated)) / check.stated);
       context.report({
         messageId: 'mismatch',
-        data: { where: `${where}"${name}"`, stated: formatParameters(check.stated), what: check.what, counted: formatParameters(check.count), off: `${percent > 0 ? '+' : ''}${percent}%` },
-        detail: `Counted from this config's sizes: ${formatParameters(counted.total)} total, ${formatParameters(counted.active)} active (${counted.convention}).`,
+        // A saved checkpoint's `_name_or_path` is a path: its last folder names the model, in one row (issue #12).
+        data: { where: `${where}"${elide(baseName(name), 28)}"`, stated: formatParameters(check.stated), what: check.what, counted: formatParameters(check.count), off: `${percent > 0 ? '+' : ''}${percent}%` },
+        detail: `${baseName(name) !== name ? `The name is ${name}. ` : ''}Counted from this config's sizes: ${formatParameters(counted.total)} total, ${formatParameters(counted.active)} active (${counted.convention}).`,
         range,
       });
     }
