@@ -36,7 +36,9 @@ describe('hovers', () => {
     assert.match(hover.markdown, /Recognised as \*\*gpt-oss-120b\*\* \(flavor "120b"\)/);
     // `MoEArgs` is not imported: its defaults are not guessed, and the hover says so.
     // Fields with one reason share its line (issue #12: a line each did not fit a 900 px window).
-    assert.match(hover.markdown, /^- `topk_before_score` \?, `route_scale` \?, `num_expert_groups` \?, `num_limited_groups` \?, `load_balance_coeff` \? — unknown, each: no keyword sets it and the default of MoEArgs is not in the workspace$/m);
+    assert.match(hover.markdown, /^- `topk_before_score` \?, `route_scale` \?, `num_expert_groups` \?, `num_limited_groups` \? — unknown, each: no keyword sets it and the default of MoEArgs is not in the workspace$/m);
+    // The selection bias is named as what it is, not by the key it follows from (its value is the router's: learned).
+    assert.match(hover.markdown, /^- selection bias \? — unknown: no keyword sets `load_balance_coeff` and the default of MoEArgs is not in the workspace$/m);
     assert.match(hover.markdown, /^- gate bias \? — unknown: no keyword sets `gate_bias` and the default of MoEArgs is not in the workspace$/m);
   });
 

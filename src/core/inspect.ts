@@ -223,6 +223,9 @@ const PLAIN_NAMES: Record<InspectedField, string> = {
  * config.json) in a code span, else what the field is in words.
  */
 export function spelledKey(spec: RouterSpec, name: InspectedField): string {
+  // The selection bias's value is what the router does (learned, static, none), not its key's (`load_balance_coeff`
+  // 0.001): named by the key, it read as "`load_balance_coeff` learned" (helper review Q).
+  if (name === 'selection_bias') return PLAIN_NAMES[name];
   const field = fieldsOf(spec)[name];
   const alias = KEY_NAME_OF[name];
   const key = field?.sites[field.sites.length - 1]?.key ?? (alias ? spec.keyNames[alias] : undefined);
