@@ -433,7 +433,7 @@ runRuleTests(megatronFlagConflict, {
       file: SCRIPT,
       code: commandLine({ cuda_graph_impl: 'transformer_engine', cuda_graph_scope: 'moe moe_router', moe_token_dispatcher_type: 'alltoall' }),
       errors: [
-        { messageId: 'conflict', text: '--cuda-graph-scope', includes: ['moe cuda graph is only supported with drop-padding MoE.', 'writes `--cuda-graph-scope`'] },
+        { messageId: 'conflict', text: '--cuda-graph-scope', includes: ['moe cuda graph is only supported with drop-padding MoE.', 'writes `--cuda-graph-scope moe moe_router`'] },
         { messageId: 'conflict', text: '--cuda-graph-scope', includes: ['cuda_graph_modules must not contain both moe and moe_router.'] },
       ],
       output: null,

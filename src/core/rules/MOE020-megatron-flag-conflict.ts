@@ -1,4 +1,4 @@
-import type { RouterSpec } from '../model/router-spec';
+import { literalText, type RouterSpec } from '../model/router-spec';
 import { BRIDGE_COMMIT, CHECK_CUTOFF, DEPRECATED_SPELLING, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsUnder, summaryText, workspaceMegatron, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
 import { flagIndex, readFlags } from '../references/megatron-launch-checks/written-flags';
 import type { Rule, RuleContext } from './types';
@@ -72,10 +72,11 @@ export const megatronFlagConflict = {
       // The flag as the launch spells it: `--cuda-graph-scope`, deprecated, is the modules' flag (helper sweep H).
       const deprecated = DEPRECATED_SPELLING[check.at];
       const at = flags.site(check.at) ?? (deprecated ? flags.site(deprecated) : undefined);
-      // The flag a check came with, as this launch spells it (`--cuda-graph-scope moe`: its values came with it too).
-      const cameWith = deprecated && !flags.written(check.at) ? check.since?.with?.replace(dashed(check.at), dashed(deprecated)) : check.since?.with;
       // Pointed at in this file only: a check on flags all inherited from another file is that file's finding.
       if (!at || at.file !== undefined) continue;
+      // The flag a check came with, as this launch spells it: the deprecated flag is older than the check, its values are
+      // not (`--cuda-graph-scope moe`: before 2b343d7 it took full, attn and full_iteration only; helper review Q).
+      const cameWith = deprecated && !flags.written(check.at) && check.since?.with ? `${dashed(deprecated)} ${at.items?.join(' ') ?? literalText(at.literal)}` : check.since?.with;
       // argparse sees only what is spelled as a command-line flag; a config of field names skips its choices.
       const spelledAsFlag = context.text.startsWith('--', at.keyRange.start);
       if ((check.argparse && !spelledAsFlag) || (check.fieldsOnly && spelledAsFlag) || !check.when(flags)) continue;
