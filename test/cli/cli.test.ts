@@ -20,6 +20,15 @@ describe('moe-lens lint', () => {
     assert.match(result.stdout, /1 problem \(0 errors, 1 warning, 0 info\)/);
   });
 
+  it("--details prints each problem's detail under its row: the framework's own message moved there (issue #12; helper review Q)", () => {
+    const plain = moeLens(['lint', 'examples/megatron']).stdout;
+    const detailed = moeLens(['lint', 'examples/megatron', '--details']).stdout;
+    const quote = 'Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.")';
+    assert.ok(!plain.includes(quote), plain);
+    assert.match(detailed, /6:20\s+error\s+`moe_router_topk` is 1 with softmax after top-k: Megatron raises ValueError\s+MOE008\n\s+With softmax after top-k \(megatron\)/);
+    assert.ok(detailed.includes(quote), detailed);
+  });
+
   it('exits 1 on errors and prints stylish output with line:column and code', () => {
     const result = moeLens(['lint', 'examples/torchtitan/gpt_oss']);
     assert.equal(result.status, 1);

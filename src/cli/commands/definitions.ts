@@ -20,8 +20,9 @@ const maxFileSize = (value: string | undefined): number => integer('--max-file-s
 export const lintCommand: CliCommand = {
   name: 'lint',
   usage: `moe-lens lint [paths...] [--format stylish|json|sarif] [--fix] [--rule CODE=error|warning|info|off]...
-              [--max-file-size KB]   (default 2048: larger files get one information note)`,
-  options: { format: { type: 'string', short: 'f' }, fix: { type: 'boolean' }, rule: { type: 'string', multiple: true }, 'max-file-size': { type: 'string' } },
+              [--max-file-size KB]   (default 2048: larger files get one information note)
+              [--details]            (stylish: each problem's detail under it: the framework's own message, the evidence)`,
+  options: { format: { type: 'string', short: 'f' }, fix: { type: 'boolean' }, rule: { type: 'string', multiple: true }, 'max-file-size': { type: 'string' }, details: { type: 'boolean' } },
   run(values, positionals, env) {
     const format = oneOf('format', text(values, 'format'), ['stylish', 'json', 'sarif'] as const, 'stylish');
     const severities: Record<string, SeveritySetting> = {};
@@ -32,7 +33,7 @@ export const lintCommand: CliCommand = {
       if (rule.status === 'removed' && match[2] !== 'off') throw new ArgumentError(`--rule "${setting}": ${rule.code} (${rule.name}) was removed and no longer runs; \`moe-lens rule ${rule.code}\` says why`);
       severities[rule.code] = match[2] as SeveritySetting;
     }
-    return runLint({ paths: positionals, format, fix: values.fix === true, severities, color: env.color, version: env.version, maxFileSize: maxFileSize(text(values, 'max-file-size')) });
+    return runLint({ paths: positionals, format, fix: values.fix === true, severities, color: env.color, version: env.version, maxFileSize: maxFileSize(text(values, 'max-file-size')), details: values.details === true });
   },
 };
 

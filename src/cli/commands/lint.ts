@@ -19,6 +19,8 @@ export interface LintArguments {
   readonly color: boolean;
   readonly version: string;
   readonly maxFileSize: number;
+  /** Stylish output: each problem's detail on the lines under it. */
+  readonly details?: boolean;
 }
 
 export function runLint(args: LintArguments): CommandResult {
@@ -68,7 +70,7 @@ export function runLint(args: LintArguments): CommandResult {
   }
 
   const output =
-    args.format === 'json' ? formatJson(results) : args.format === 'sarif' ? formatSarif(results, args.version) : formatStylish(results, args.color);
+    args.format === 'json' ? formatJson(results) : args.format === 'sarif' ? formatSarif(results, args.version) : formatStylish(results, args.color, args.details === true);
   const { errors } = countBySeverity(results);
   const notes = [...ioErrors];
   if (args.fix && args.format === 'stylish') notes.push(`moe-lens: fixed ${fixedFiles} file${fixedFiles === 1 ? '' : 's'}`);

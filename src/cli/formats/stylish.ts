@@ -2,7 +2,11 @@
 import { displayPath, displayText } from '../files';
 import { countBySeverity, span, type FileResult } from './types';
 
-export function formatStylish(results: readonly FileResult[], color: boolean): string {
+/**
+ * `details`: each problem's detail (the framework's own message, the evidence and its source) under its row, as Ruff's
+ * full output adds its help; a message alone says what is wrong in one row (issue #12).
+ */
+export function formatStylish(results: readonly FileResult[], color: boolean, details = false): string {
   const paint = (code: string, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const out: string[] = [];
   for (const result of results) {
@@ -12,6 +16,7 @@ export function formatStylish(results: readonly FileResult[], color: boolean): s
       const { line, column } = span(result.lines, d);
       const severity = d.severity === 'error' ? paint('31', 'error  ') : d.severity === 'warning' ? paint('33', 'warning') : paint('36', 'info   ');
       out.push(`  ${`${line}:${column}`.padEnd(8)} ${severity}  ${printable(displayText(d.message))}  ${paint('2', d.code)}`);
+      if (details && d.detail) out.push(paint('2', `  ${' '.repeat(8)} ${' '.repeat(7)}  ${printable(displayText(d.detail))}`));
     }
     out.push('');
   }
