@@ -225,6 +225,16 @@ describe('real-world corpus', () => {
     assert.deepEqual([slime!.experts.value, slime!.topK.value, slime!.scoreFunc.value, slime!.scoreFunc.unknown], [128, 8, 'softmax', undefined]);
   });
 
+  it("DeepSeek-V4's hash layers in MindSpeed's launch (--n-hash-layers) and Primus's YAML (num_hash_layers) route by token id", () => {
+    // Helper sweep K: `route --layer 0` routed them with the learned router, which the HF config.json path refuses.
+    const file = join(CORPUS, 'sweep18/Ascend__MindSpeed-LLM@c77308a/examples/mcore/deepseek4_flash/pretrain_deepseek4_flash_4k_A3_ptd.sh');
+    const [spec] = lintText(file, readFileSync(file, 'utf8'), project).analysis.specs;
+    assert.deepEqual(spec!.tokenIdLayers?.layers, [0, 1, 2]);
+    assert.match(spec!.tokenIdLayers!.source, /^`--n-hash-layers` 3/);
+    const primus = 'num_moe_experts: 256\nmoe_router_topk: 6\nmoe_router_score_function: sqrtsoftplus\nnum_layers: 43\nnum_hash_layers: 3\n';
+    assert.deepEqual(lintText('/w/primus/configs/models/megatron/deepseek_v4_base.yaml', primus).analysis.specs[0]!.tokenIdLayers?.layers, [0, 1, 2]);
+  });
+
   it('flags each torch.histc over expert ids in real torchtitan model code, with the bincount rewrite, unsafe on a GPU (MOE017)', () => {
     // torchtitan counted tokens per expert with histc until #3450: two calls in moe.py @aa5daa7 (router, reorderer).
     const file = join(CORPUS, 'torchtitan/pytorch__torchtitan@aa5daa7/torchtitan/models/moe/moe.py');

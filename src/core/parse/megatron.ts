@@ -1719,7 +1719,23 @@ function buildSpec(dialect: Dialect, file: string, sites: Site[], range: SourceR
   // `--routing-mode` is a flag of Megatron-LM core 0.4's SwitchMLP only: the launch runs such a Megatron.
   const switchMlp = sites.some((s) => s.key === 'routing_mode');
   const routed = megablocks ? spec : switchMlp ? switchMlpRouter(spec, '`--routing-mode` is the flag of Megatron-LM core 0.4 and before, whose SwitchMLP is no MoE router') : ownBalancingRouter(spec, sites);
-  return checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(routed, checkpointArgs.unknown) : routed;
+  const restored = checkpointArgs.value || checkpointArgs.unknown ? fromCheckpoint(routed, checkpointArgs.unknown) : routed;
+  const hashed = hashLayers(last('n_hash_layers') ?? last('num_hash_layers'), spec.layers.value);
+  return hashed ? { ...restored, tokenIdLayers: hashed } : restored;
+}
+
+/**
+ * DeepSeek-V4's hash layers in Megatron launches, routed by a token-id table and not by this router (helper sweep K):
+ * MindSpeed's `--n-hash-layers N` (Ascend/MindSpeed-LLM @c77308a mindspeed_llm/core/transformer/moe/router.py l.362:
+ * `self.layer_number <= n_hash_layers`, 1-based) and Primus's `num_hash_layers: N` (AMD-AGI/Primus @fd1eeab
+ * primus/backends/megatron/core/models/deepseek_v4/deepseek_v4_block.py l.1106-1128: `layer_idx < num_hash_layers`):
+ * the first N layers.
+ */
+function hashLayers(site: Site | undefined, layerCount: number | undefined): RouterSpec['tokenIdLayers'] {
+  if (site?.literal.kind !== 'int' || site.literal.value < 1) return undefined;
+  const n = layerCount === undefined ? site.literal.value : Math.min(site.literal.value, layerCount);
+  const flag = site.key === 'n_hash_layers' ? '`--n-hash-layers`' : '`num_hash_layers`';
+  return { layers: Array.from({ length: n }, (_, i) => i), source: `${flag} ${site.literal.value}: the first ${site.literal.value} layers pick experts by token id (MindSpeed, Primus)` };
 }
 
 /**
