@@ -72,7 +72,8 @@ function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: Lin
   }
   const first = readers[0];
   if (!first) return undefined;
-  // Named as the cursor's word where that is the key passed on (a parameter, a keyword), not the builder's key.
+  // The key the word under the cursor feeds: named as that word where it is the key spelled there (a keyword), else by
+  // the key's own name (a parameter `score` for `score_func`, a value).
   const range = top === 3 ? first.site.keyRange : word ? word.range : first.site.keyRange;
   const title = top === 3 || !word ? keyLine(first.site, first.spec, lines) : keyLine({ ...first.site, keyRange: word.range }, first.spec, lines);
   if (readers.length === 1) return { range, markdown: [title, '', `Semantics of ${codeSpan(first.spec.name)}: ${semanticsLabel(first.spec)}.`].join('\n') };
