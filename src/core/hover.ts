@@ -5,7 +5,7 @@ import { semanticsLabel, type RouterSpec, type Site } from './model/router-spec'
 import { FIELD_DOCS } from './references/field-docs';
 import { parametersSentence } from './model/parameters';
 import { recognizeModel } from './references/recognize';
-import { fieldsOf, groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spelledKey, writtenKey, type InspectedField } from './inspect';
+import { fieldsOf, groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spelledKey, writtenKeyIn, type InspectedField } from './inspect';
 import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
 import { baseName } from './text/paths';
@@ -137,7 +137,7 @@ function keyLine(site: Site, spec?: RouterSpec, lines?: LineIndex): string {
   // `top_k` beside a router that reads another key is text generation's top-k sampling (a config.json's
   // `"top_k": 50`, Megatron's inference `--top_k`), not the router's.
   if (spec && spec.dialect === 'hf-json' && site.key === 'top_k' && !spec.topK.sites.some((s) => s.keyRange.start === site.keyRange.start)) return `**${codeSpan(site.key)}** — top-k sampling of text generation, not the router's top-k (${codeSpan(spec.keyNames.topK)}).`;
-  return `**${codeSpan(writtenKey(site, lines))}** — ${FIELD_DOCS[site.key] ?? 'not a routing key MoE Lens interprets.'}`;
+  return `**${codeSpan(writtenKeyIn(site, lines))}** — ${FIELD_DOCS[site.key] ?? 'not a routing key MoE Lens interprets.'}`;
 }
 
 function siteMarkdown(spec: RouterSpec, site: Site, lines?: LineIndex): string {

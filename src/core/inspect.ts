@@ -7,7 +7,7 @@ import { expertBytesPerRank, formatBytes, parametersSentence } from './model/par
 import { codeSpan } from './text/markdown';
 import { provenanceOf, renormalizes, routedGroups, type Field, type Provenance, type RouterSpec, type Site } from './model/router-spec';
 import { parametersOf, type ParameterReport } from './references/parameters';
-import { MEGATRON_KEY_ALIASES } from './parse/megatron';
+import { writtenKey } from './parse/spelling';
 import { recognizeModel } from './references/recognize';
 import type { LineIndex, SourceRange } from './text/source';
 import { baseName } from './text/paths';
@@ -153,7 +153,7 @@ export function reportField(name: InspectedField, spec: RouterSpec, configFile: 
     });
     const via = hops.length > 0 ? `via ${hops.join(' → ')}` : undefined;
     const file = site.file ?? configFile;
-    const key = writtenKey(site, file === configFile ? lines : linesOf(file));
+    const key = writtenKeyIn(site, file === configFile ? lines : linesOf(file));
     return { value, source, ...place(file, site.valueRange, configFile, lines, linesOf), ...(via ? { detail: via } : {}), ...(key !== name ? { key } : {}) };
   }
   const origin = field.defaultFrom;
@@ -179,17 +179,9 @@ export function reportConfig(spec: RouterSpec, configFile: string, lines: LineIn
   return { name: spec.name, line: at.line + 1, column: at.character + 1, framework: spec.framework, model: recognizeModel(spec)?.model.id ?? null, fields, ...(notes.length ? { notes } : {}), ...parametersFields(spec) };
 }
 
-/**
- * The key as the file spells it (`--num-experts` in a launch script, `num_moe_experts` in a Megatron YAML,
- * `"num_experts_per_tok"` unquoted), not the name MoE Lens files it under; that name where the text at the key's place
- * is not that key spelled another way: a value passed on from elsewhere (`softmax`), `setattr(cfg, k, v)`'s `k`
- * (helper review Q), or where the file's text is not at hand.
- */
-export function writtenKey(site: Site, lines?: LineIndex): string {
-  const written = lines?.text.slice(site.keyRange.start, site.keyRange.end).replace(/^(["'])(.*)\1$/, '$2');
-  if (written === undefined || !/^-{0,2}[A-Za-z_][\w.-]{0,79}$/.test(written)) return site.key;
-  const dest = written.replace(/^-+/, '').replace(/-/g, '_');
-  return dest === site.key || MEGATRON_KEY_ALIASES[dest] === site.key ? written : site.key;
+/** `writtenKey` (parse/spelling.ts) with the text of a line index, where the host has one. */
+export function writtenKeyIn(site: Site, lines?: LineIndex): string {
+  return writtenKey(site, lines?.text);
 }
 
 const KEY_NAME_OF: Partial<Record<InspectedField, keyof RouterSpec['keyNames']>> = {

@@ -46,7 +46,7 @@ describe('Megatron flags in Python strings', () => {
     const text = 'TOP_K = 8\n\n\ndef model_args():\n    return (\n        "--num-experts 128 "\n        f"--moe-router-topk {TOP_K} "\n    )\n';
     const file = '/w/scripts/models/gpt-oss-120b.py';
     const found = lintText(file, text).diagnostics.filter((d) => d.code === 'MOE001');
-    assert.deepEqual(found.map((d) => [d.message.split(',')[0], text.slice(d.range.start, d.range.end)]), [['`moe_router_topk` is 8', '8']]);
+    assert.deepEqual(found.map((d) => [d.message.split(',')[0], text.slice(d.range.start, d.range.end)]), [['`--moe-router-topk` is 8', '8']]);
     const fixed = applyEdits(text, found[0]!.fixes[0]!.edits).text;
     assert.equal(fixed, text.replace('TOP_K = 8', 'TOP_K = 4'));
     assert.deepEqual(lintText(file, fixed).diagnostics.filter((d) => d.code === 'MOE001' && /moe_router_topk/.test(d.message)), []);

@@ -130,7 +130,7 @@ runRuleTests(publishedModelMismatch, {
       name: "GLM-4.5 launch that writes every flag, without --moe-router-topk-scaling-factor: Megatron's default (no scaling) is compared",
       file: 'glm.sh',
       code: 'python pretrain_gpt.py --num-layers 92 --hidden-size 5120 --num-experts 160 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias\n',
-      errors: [{ messageId: 'mismatch', text: '--num-experts', severity: 'warning', includes: ['`moe_router_topk_scaling_factor` is 1', '2.5'] }],
+      errors: [{ messageId: 'mismatch', text: '--num-experts', severity: 'warning', includes: ['`--moe-router-topk-scaling-factor` is 1', '2.5'] }],
       output: 'python pretrain_gpt.py --num-layers 92 --hidden-size 5120 --num-experts 160 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5\n',
     },
     {
@@ -167,7 +167,7 @@ runRuleTests(publishedModelMismatch, {
       file: 'gpt-oss-120b.sh',
       code: 'python pretrain_gpt.py --num-layers 36 --hidden-size 2880 --num-experts 128 --moe-router-topk 4 --moe-router-pre-softmax\n',
       errors: [
-        { messageId: 'mismatch', text: '--moe-router-pre-softmax', severity: 'error', includes: ['`moe_router_pre_softmax` is True, but gpt-oss-120b renormalises top-k weights', 'The published gpt-oss-120b renormalises each token\'s top-k weights to sum to 1.'] },
+        { messageId: 'mismatch', text: '--moe-router-pre-softmax', severity: 'error', includes: ['`--moe-router-pre-softmax` is True, but gpt-oss-120b renormalises top-k weights', 'The published gpt-oss-120b renormalises each token\'s top-k weights to sum to 1.'] },
       ],
       // Megatron's pre-softmax is a switch: removing it is the fix, not one the rule writes for a launch script.
       output: null,
@@ -176,7 +176,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron DeepSeek-V2 (softmax over all experts, no renormalisation) launched without --moe-router-pre-softmax',
       file: 'deepseek-v2.sh',
       code: 'python pretrain_gpt.py --num-layers 60 --hidden-size 5120 --num-experts 160 --moe-router-topk 6 --moe-router-num-groups 8 --moe-router-group-topk 3 --moe-router-topk-scaling-factor 16.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', includes: ['`moe_router_pre_softmax` is false (its default), but deepseek-v2-236b does not renormalise weights', 'The published deepseek-v2-236b does not renormalise the top-k weights.', 'the default comes from Megatron post-softmax default'] }],
+      errors: [{ messageId: 'mismatch', includes: ['`--moe-router-pre-softmax` is false (its default), but deepseek-v2-236b does not renormalise weights', 'The published deepseek-v2-236b does not renormalise the top-k weights.', 'the default comes from Megatron post-softmax default'] }],
       output: null,
     },
     {
@@ -184,7 +184,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron Kimi-K2 with the scaling factor of its DeepSeek-V3 base (1.0), where Kimi-K2 scales by 2.827 (secondary: a warning)',
       file: 'kimi-k2.sh',
       code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 1.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'warning', includes: ['`moe_router_topk_scaling_factor` is 1, but kimi-k2 scales by 2.827', 'The published kimi-k2 multiplies the routed experts\' weights by 2.827.', 'file name "kimi-k2"', 'Secondary sources'] }],
+      errors: [{ messageId: 'mismatch', text: '1.0', severity: 'warning', includes: ['`--moe-router-topk-scaling-factor` is 1, but kimi-k2 scales by 2.827', 'The published kimi-k2 multiplies the routed experts\' weights by 2.827.', 'file name "kimi-k2"', 'Secondary sources'] }],
       output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 384 --moe-router-topk 8 --moe-router-score-function sigmoid --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.827 --disable-bias-linear\n',
     },
     {
@@ -199,7 +199,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron Qwen3-30B-A3B with a scaling factor Qwen3 does not have',
       file: 'qwen3-30b-a3b.sh',
       code: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 128 --moe-router-topk 8 --moe-router-topk-scaling-factor 2.0 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', text: '2.0', includes: ["`moe_router_topk_scaling_factor` is 2, but qwen3-30b-a3b does not scale", "The published qwen3-30b-a3b does not scale the routed experts' weights."] }],
+      errors: [{ messageId: 'mismatch', text: '2.0', includes: ["`--moe-router-topk-scaling-factor` is 2, but qwen3-30b-a3b does not scale", "The published qwen3-30b-a3b does not scale the routed experts' weights."] }],
       output: 'python pretrain_gpt.py --num-layers 48 --hidden-size 2048 --num-experts 128 --moe-router-topk 8 --moe-router-topk-scaling-factor 1 --disable-bias-linear\n',
     },
     {
@@ -357,7 +357,7 @@ runRuleTests(publishedModelMismatch, {
       name: 'Megatron DeepSeek-V3 launch that writes every flag it passes, without --moe-router-score-function: Megatron\'s softmax default',
       file: 'deepseek-v3.sh',
       code: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear\n',
-      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`moe_router_score_function` is softmax (its default), but deepseek-v3-671b uses sigmoid', 'The published deepseek-v3-671b scores experts with sigmoid.'] }],
+      errors: [{ messageId: 'mismatch', severity: 'error', includes: ['`--moe-router-score-function` is softmax (its default), but deepseek-v3-671b uses sigmoid', 'The published deepseek-v3-671b scores experts with sigmoid.'] }],
       output: 'python pretrain_gpt.py --num-layers 61 --hidden-size 7168 --num-experts 256 --moe-router-topk 8 --moe-router-num-groups 8 --moe-router-group-topk 4 --moe-router-enable-expert-bias --moe-router-topk-scaling-factor 2.5 --disable-bias-linear --moe-router-score-function sigmoid\n',
     },
     {

@@ -56,7 +56,7 @@ runRuleTests(top1SoftmaxAfterTopK, {
       name: 'a launch of a Megatron-LM with the check (Megatron-LM-240801): Megatron raises ValueError',
       file: 'run_pretrain_mcore_llama.sh',
       code: 'MEGATRON_PATH=${MEGATRON_PATCH_PATH}/Megatron-LM-240801\nexport PYTHONPATH=${MEGATRON_PATH}:${MEGATRON_PATCH_PATH}:$PYTHONPATH\ntorchrun pretrain_gpt.py --num-experts 8 --moe-router-topk 1\n',
-      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error', includes: ['`moe_router_topk` is 1 with softmax after top-k: Megatron raises ValueError', 'Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.").'] }],
+      errors: [{ messageId: 'zeroGradient', text: '1', severity: 'error', includes: ['`--moe-router-topk` is 1 with softmax after top-k: Megatron raises ValueError', 'Megatron raises ValueError("Please use --moe-router-pre-softmax when topk is 1.").'] }],
       output: null,
     },
   ],

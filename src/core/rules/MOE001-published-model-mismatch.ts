@@ -116,7 +116,7 @@ export const publishedModelMismatch = {
       // A misspelt score function is MOE006's finding; comparing it here would only repeat it.
       if (typeof field.value === 'string' && !KNOWN_SCORE_FUNCTIONS.includes(field.value)) return;
       if (uncompared(field)) return;
-      const shownKey = keyOf(field, key);
+      const shownKey = keyOf(field, key, context);
       const unwritten = defaultNote(field);
       const phrase = describe(fact.value);
       context.report({
@@ -170,7 +170,7 @@ export const publishedModelMismatch = {
       const { count, selected } = spec.groups;
       if (count.value !== undefined && selected.value !== undefined && selected.value < count.value) {
         const describe = { short: 'limits no token to expert groups', long: `limits no token to expert groups (${keys.groupsCount} 1, ${keys.groupsSelected} 1); this one keeps ${selected.value} of ${count.value} groups` };
-        groupsFinding(spec.groups, { key: keyOf(count, keys.groupsCount), actual: String(count.value), fact: model.noGroupLimit, describe, published: { count: 1, selected: 1 } }, keys.groupsCount, keys.groupsSelected);
+        groupsFinding(spec.groups, { key: keyOf(count, keys.groupsCount, context), actual: String(count.value), fact: model.noGroupLimit, describe, published: { count: 1, selected: 1 } }, keys.groupsCount, keys.groupsSelected);
       }
     } else if (model.groups && spec.groups) {
       compare(spec.groups.count, model.groups.count, keys.groupsCount, (v) => ({ short: `splits experts into ${v} groups` }));
@@ -180,7 +180,7 @@ export const publishedModelMismatch = {
     // `shown`: the value of the key named, where it is not the value compared (`moe_router_pre_softmax` for renormalisation).
     const flag = (field: Field<unknown>, actual: boolean | undefined, fact: Fact<boolean> | undefined, key: string | undefined, describe: Phrase, fixValue: unknown, shown = actual): void => {
       if (actual === undefined || !fact || actual === fact.value || !allKnown(field) || key === undefined || uncompared(field)) return;
-      const shownKey = keyOf(field, key);
+      const shownKey = keyOf(field, key, context);
       const unwritten = defaultNote(field);
       context.report({
         messageId: 'mismatch',

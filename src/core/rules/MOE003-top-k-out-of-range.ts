@@ -26,7 +26,7 @@ export const topKOutOfRange = {
   checkSpec(spec: RouterSpec, context: RuleContext) {
     const topK = spec.topK.value;
     if (topK === undefined || !Number.isInteger(topK) || !allKnown(spec.topK)) return;
-    const key = keyOf(spec.topK, spec.keyNames.topK);
+    const key = keyOf(spec.topK, spec.keyNames.topK, context);
     if (topK < 1) {
       context.report({ messageId: 'belowOne', data: { key, topK }, range: fieldRange(spec, spec.topK) });
     } else if (spec.experts.value !== undefined && allKnown(spec.experts) && spec.experts.value >= 1 && topK > spec.experts.value) {

@@ -42,7 +42,7 @@ export const topKExceedsGroupReach = {
     if (topK <= reachable) return;
     context.report({
       messageId: 'exceeds',
-      data: { key: keyOf(spec.topK, spec.keyNames.topK), topK, selected, groups: count, perGroup, reachable },
+      data: { key: keyOf(spec.topK, spec.keyNames.topK, context), topK, selected, groups: count, perGroup, reachable },
       detail: `Group-limited routing keeps ${selected} of ${count} groups × ${perGroup} experts = ${reachable} reachable experts. TensorRT-LLM rejects it: "top_k must be less than total number of experts in selected groups".`,
       range: fieldRange(spec, spec.topK),
     });

@@ -86,8 +86,8 @@ export const invalidExpertGroups = {
   checkSpec(spec: RouterSpec, context: RuleContext) {
     const groups = spec.groups;
     if (!groups || !allKnown(groups.count, groups.selected)) return;
-    const countKey = keyOf(groups.count, spec.keyNames.groupsCount ?? 'groups');
-    const selectedKey = keyOf(groups.selected, spec.keyNames.groupsSelected ?? 'selected groups');
+    const countKey = keyOf(groups.count, spec.keyNames.groupsCount ?? 'groups', context);
+    const selectedKey = keyOf(groups.selected, spec.keyNames.groupsSelected ?? 'selected groups', context);
     const count = groups.count.value;
     const selected = groups.selected.value;
     const experts = spec.experts.value;

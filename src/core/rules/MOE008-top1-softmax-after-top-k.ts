@@ -46,7 +46,7 @@ export const top1SoftmaxAfterTopK = {
     context.report({
       messageId: 'zeroGradient',
       data: {
-        key: keyOf(spec.topK, spec.keyNames.topK),
+        key: keyOf(spec.topK, spec.keyNames.topK, context),
         consequence: refuses ? 'Megatron raises ValueError' : 'the router weight gets zero gradient',
       },
       detail: `${why}${refusal}${older}`,

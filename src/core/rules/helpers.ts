@@ -1,6 +1,8 @@
 /** Small helpers rules share. */
 import { isKnown, literalText, type Field, type Literal, type RouterSpec, type Site } from '../model/router-spec';
 import type { SourceRange } from '../text/source';
+import { writtenKey } from '../parse/spelling';
+import type { RuleContext } from './types';
 
 /** The sites written in the linted file itself (a value written in an imported module is reported at the config). */
 export function localSites(field: Field<unknown>): Site[] {
@@ -29,8 +31,14 @@ export function defaultsHold(spec: RouterSpec): boolean {
   return spec.dialect === 'torchtitan-python' || spec.dialect === 'hf-json' || spec.dialect === 'deepseek-json';
 }
 
-export function keyOf(field: Field<unknown>, fallback: string): string {
-  return field.sites[field.sites.length - 1]?.key ?? fallback;
+/**
+ * A field's key for a message, as the file spells it (`--moe-router-topk` in a launch script; issue #12), or, not
+ * written, the key that would set it (`fallback`), as a flag on a command line.
+ */
+export function keyOf(field: Field<unknown>, fallback: string, context?: Pick<RuleContext, 'text' | 'dialect'>): string {
+  const site = field.sites[field.sites.length - 1];
+  if (site) return context && site.file === undefined ? writtenKey(site, context.text) : site.key;
+  return context?.dialect === 'megatron-args' && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(fallback) ? `--${fallback.replace(/_/g, '-')}` : fallback;
 }
 
 export { editDistance } from '../text/edit-distance';
