@@ -106,7 +106,15 @@ runRuleTests(expertParallelLayout, {
       name: 'Megatron FSDP2 with expert parallelism',
       file: SCRIPT,
       code: megatron('--expert-model-parallel-size 8 --use-torch-fsdp2'),
-      errors: [{ messageId: 'fsdp2', text: '8', includes: ['Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism".'] }],
+      errors: [{ messageId: 'fsdp2', text: '8', includes: ['`--use-torch-fsdp2` with `--expert-model-parallel-size` 8: Megatron stops at launch', 'Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism".'] }],
+      output: null,
+    },
+    {
+      // A YAML of field names is named by its fields (helper review Q14).
+      name: 'Megatron FSDP2 with expert parallelism, in a YAML of field names',
+      file: 'conf/moe.yaml',
+      code: 'num_moe_experts: 64\nmoe_router_topk: 2\nuse_torch_fsdp2: true\nexpert_model_parallel_size: 8\n',
+      errors: [{ messageId: 'fsdp2', text: '8', includes: ['`use_torch_fsdp2` with `expert_model_parallel_size` 8: Megatron stops at launch'] }],
       output: null,
     },
   ],

@@ -38,7 +38,7 @@ export const expertParallelLayout = {
     degreeBelowOne: '`{key}` is {value}: torchtitan raises AssertionError (a degree must be >= 1)',
     shardDegree: '`data_parallel_shard_degree` is {value}: torchtitan raises AssertionError("dp_shard must -1 or >=1.")',
     sparseRegion: '`expert_parallel_degree` {ep} does not divide dp_shard × cp × tp = {region}: the launch fails',
-    fsdp2: '`--use-torch-fsdp2` with `--expert-model-parallel-size` {ep}: Megatron stops at launch',
+    fsdp2: '`{fsdp2}` with `{key}` {ep}: Megatron stops at launch',
   },
   fix: { availability: 'none' },
   docs: {
@@ -116,5 +116,14 @@ function checkMegatron(spec: RouterSpec, context: RuleContext): void {
     });
   }
   const fsdp2 = [...spec.sites].reverse().find((s) => s.key === 'use_torch_fsdp2' && s.file === undefined);
-  if (fsdp2 && fsdp2.literal.kind === 'bool' && fsdp2.literal.value) context.report({ messageId: 'fsdp2', data: { ep: degree }, detail: 'Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism".', range: ep.valueRange });
+  // Named as the file spells them: flags on a command line, fields in a YAML (helper review Q14).
+  const flags = spec.dialect === 'megatron-args';
+  if (fsdp2 && fsdp2.literal.kind === 'bool' && fsdp2.literal.value) {
+    context.report({
+      messageId: 'fsdp2',
+      data: { fsdp2: flags ? '--use-torch-fsdp2' : fsdp2.key, key: flags ? '--expert-model-parallel-size' : ep.key, ep: degree },
+      detail: 'Megatron asserts "--use-torch-fsdp2 is not supported with expert parallelism".',
+      range: ep.valueRange,
+    });
+  }
 }
