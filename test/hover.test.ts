@@ -86,7 +86,7 @@ describe('hovers', () => {
     const lines = new LineIndex(script);
     assert.match(hoverAt(launch, script.indexOf('--moe-router-topk') + 3, lines, file)!.markdown, /^\*\*`--moe-router-topk`\*\* — Megatron: experts each token is routed to/);
     const summary = hoverAt(launch, launch.specs[0]!.anchorRange.start, lines, file)!.markdown;
-    assert.match(summary, /^- `num_experts` 64 — resolved at line 2: via 3:40$/m);
+    assert.match(summary, /^Not written here as a literal:\n- `num_experts` 64 — resolved at line 2: via 3:40$/m);
     assert.doesNotMatch(summary, /\/w\/repo/, 'no path of the file itself');
     const yaml = 'num_moe_experts: 8\nmoe_router_topk: 2\n';
     assert.match(hoverAt(analyzeDocument('/w/m.yaml', yaml), 2, new LineIndex(yaml))!.markdown, /^\*\*`num_moe_experts`\*\* — Routed experts per MoE layer/);
