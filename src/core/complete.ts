@@ -12,6 +12,8 @@ import { BOOLEAN_FLAGS, looksLikeMegatron, MEGATRON_ROUTING_FLAGS } from './pars
 import { FIELD_DOCS } from './references/field-docs';
 import { recognizeModel } from './references/recognize';
 import { TORCHTITAN_KNOWN_FIELDS, TORCHTITAN_MOE_DEFAULTS, TORCHTITAN_ROUTER_CALLEES } from './references/torchtitan';
+import { flagOf } from './model/flag-name';
+import { wordAt } from './text/word';
 
 export interface CompletionEntry {
   readonly label: string;
@@ -58,14 +60,6 @@ function publishedValue(key: string, analysis: Pick<DocumentAnalysis, 'specs'>, 
           ? model.scoreFunc.value
           : undefined;
   return value === undefined ? undefined : { value: String(value), model: model.id };
-}
-
-function wordAt(text: string, offset: number, pattern = /[\w.-]/): SourceRange {
-  let start = offset;
-  while (start > 0 && pattern.test(text[start - 1]!)) start--;
-  let end = offset;
-  while (end < text.length && pattern.test(text[end]!)) end++;
-  return { start, end };
 }
 
 function keyEntries(keys: readonly string[], insert: (key: string) => string): CompletionEntry[] {
@@ -217,8 +211,7 @@ function yamlCompletions(text: string, offset: number, analysis: Pick<DocumentAn
   if (/^MODEL_ARGS\s*:/m.test(text)) {
     if (parent !== 'MODEL_ARGS' || !/^\s*(--?[\w-]*)?$/.test(line)) return undefined;
     const flags = new Set([...text.matchAll(/^\s*--([\w-]+)\s*:/gm)].map((m) => m[1]!.replace(/-/g, '_')));
-    const flagName = (k: string): string => `--${k.replace(/_/g, '-')}`;
-    const entries = keyEntries(MEGATRON_KEYS.filter((k) => !flags.has(k)), (k) => `${flagName(k)}: `).map((e) => ({ ...e, label: flagName(e.label) }));
+    const entries = keyEntries(MEGATRON_KEYS.filter((k) => !flags.has(k)), (k) => `${flagOf(k)}: `).map((e) => ({ ...e, label: flagOf(e.label) }));
     return { entries, replace: wordAt(text, offset, /[\w-]/) };
   }
   if (!/^\s*[\w]*$/.test(line)) return undefined;
@@ -239,8 +232,7 @@ function shellCompletions(text: string, offset: number, analysis: Pick<DocumentA
   const flag = /(^|\s)(--?[\w-]*)$/.exec(before);
   if (!flag) return undefined;
   const written = new Set([...text.matchAll(/--([a-z][\w-]*)/g)].map((m) => m[1]!.replace(/-/g, '_')));
-  const flagName = (k: string): string => `--${k.replace(/_/g, '-')}`;
-  const entries = keyEntries(MEGATRON_KEYS.filter((k) => !written.has(k)), (k) => (BOOLEAN_FLAGS.has(k) ? flagName(k) : `${flagName(k)} `)).map((e) => ({ ...e, label: flagName(e.label) }));
+  const entries = keyEntries(MEGATRON_KEYS.filter((k) => !written.has(k)), (k) => (BOOLEAN_FLAGS.has(k) ? flagOf(k) : `${flagOf(k)} `)).map((e) => ({ ...e, label: flagOf(e.label) }));
   return { entries, replace: wordAt(text, offset, /[\w-]/) };
 }
 

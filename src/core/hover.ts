@@ -9,6 +9,7 @@ import { fieldsOf, groupedProvenanceLines, INSPECTED_FIELDS, reportConfig, spell
 import { codeSpan } from './text/markdown';
 import { containsOffset, LineIndex, type SourceRange } from './text/source';
 import { baseName } from './text/paths';
+import { wordAt } from './text/word';
 
 export { codeSpan };
 
@@ -40,7 +41,7 @@ const SHARED_NAMES_SHOWN = 6;
  * flows into one (`num_experts=128` of the call that builds the flavor, the builder's parameter it passes through).
  */
 function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: LineIndex | undefined, file: string): HoverContent | undefined {
-  const word = lines && wordAt(lines.text, offset);
+  const word = lines && wordUnder(lines.text, offset);
   // How surely the site is the key under the cursor: its key (3), a keyword or parameter its value passed through
   // (2), inside its value (1), where that is a short one (a value can be a whole call: `router=Router.Config(…)`).
   const closeness = (site: Site): number => {
@@ -48,10 +49,10 @@ function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: Lin
     if (word && lines && (keywordOf(site.valueRange, word, lines.text) || (site.via ?? []).some((hop) => hop.file === file && (containsOffset(hop.range, offset) || keywordOf(hop.range, word, lines.text))))) return 2;
     return containsOffset(site.valueRange, offset) && site.valueRange.end - site.valueRange.start <= 80 && !lines?.text.slice(site.valueRange.start, site.valueRange.end).includes('\n') ? 1 : 0;
   };
+  // A config built by a function of another file lists no sites of its own; its fields still hold theirs.
+  const sitesHere = (spec: RouterSpec): Site[] => [...spec.sites, ...Object.values(fieldsOf(spec)).flatMap((field) => field?.sites ?? [])].filter((site) => site.file === undefined || site.file === file);
   const found = specs.flatMap((spec) => {
-    // A config built by a function of another file lists no sites of its own; its fields still hold theirs.
-    const sites = [...spec.sites, ...Object.values(fieldsOf(spec)).flatMap((field) => field?.sites ?? [])].filter((site) => site.file === undefined || site.file === file);
-    const best = sites.map((site) => ({ site, score: closeness(site) })).sort((a, b) => b.score - a.score)[0];
+    const best = sitesHere(spec).map((site) => ({ site, score: closeness(site) })).sort((a, b) => b.score - a.score)[0];
     return best && best.score > 0 ? [{ spec, ...best }] : [];
   });
   const top = Math.max(0, ...found.map((reader) => reader.score));
@@ -63,9 +64,7 @@ function sharedKeyHover(specs: readonly RouterSpec[], offset: number, lines: Lin
     const key = readers[0].site.key;
     for (const spec of specs) {
       if (readers.some((reader) => reader.spec === spec)) continue;
-      const inside = [...spec.sites, ...Object.values(fieldsOf(spec)).flatMap((field) => field?.sites ?? [])].find(
-        (site) => (site.file === undefined || site.file === file) && site.key === key && site.valueRange.start >= body.start && site.valueRange.end <= body.end,
-      );
+      const inside = sitesHere(spec).find((site) => site.key === key && site.valueRange.start >= body.start && site.valueRange.end <= body.end);
       if (inside) readers.push({ spec, site: inside, score: 2 });
     }
     readers.sort((a, b) => specs.indexOf(a.spec) - specs.indexOf(b.spec));
@@ -112,12 +111,9 @@ function functionAround(text: string, offset: number): SourceRange | undefined {
 }
 
 /** The word under the cursor (a key, a parameter, a flag), with its range. */
-function wordAt(text: string, offset: number): { readonly text: string; readonly range: SourceRange } | undefined {
-  let start = offset;
-  let end = offset;
-  while (start > 0 && /[\w-]/.test(text[start - 1]!)) start--;
-  while (end < text.length && /[\w-]/.test(text[end]!)) end++;
-  return end > start ? { text: text.slice(start, end), range: { start, end } } : undefined;
+function wordUnder(text: string, offset: number): { readonly text: string; readonly range: SourceRange } | undefined {
+  const range = wordAt(text, offset, /[\w-]/);
+  return range.end > range.start ? { text: text.slice(range.start, range.end), range } : undefined;
 }
 
 /** Whether `word` is the keyword that `value` is passed to: `top_k` of `top_k=4`, `"top_k"` of `"top_k": 4`. */

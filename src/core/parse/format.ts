@@ -2,6 +2,7 @@
 import type { Dialect } from '../model/router-spec';
 import { jsonLiteralText } from './hf-json';
 import { pythonLiteral } from './python/syntax';
+import { flagOf } from '../model/flag-name';
 
 export function formatValue(dialect: Dialect | undefined, value: unknown): string {
   switch (dialect) {
@@ -19,7 +20,7 @@ export function formatAssignment(dialect: Dialect | undefined, key: string, valu
     case 'torchtitan-python':
       return `${key}=${valueText}`;
     case 'megatron-args':
-      return `--${key.replace(/_/g, '-')} ${valueText}`;
+      return `${flagOf(key)} ${valueText}`;
     case 'megatron-yaml':
       return `${key}: ${valueText}`;
     default:

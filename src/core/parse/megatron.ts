@@ -15,6 +15,7 @@ import { MEGATRON_FLAGS } from '../references/megatron-flags';
 import type { FrameworkLaunchScope } from '../references/megatron-launch-checks/check';
 import { onlyNear } from '../text/edit-distance';
 import { baseName, fileAbove, normalizePath } from '../text/paths';
+import { flagOf } from '../model/flag-name';
 
 export interface MegatronAnalysis {
   readonly specs: RouterSpec[];
@@ -835,7 +836,7 @@ const ASCEND = /\b(?:PYTORCH_NPU_ALLOC_CONF|HCCL_[A-Z_]+|ASCEND_[A-Z_]+|NPUS_PER
 const DEEPSPEED_KEYS: ReadonlySet<string> = new Set(['deepspeed', 'deepspeed_config', 'moe_expert_parallel_size', 'create_moe_param_group', 'mlp_type', 'ds_inference']);
 /** Why a script that passes `key` runs Megatron-DeepSpeed (after "passes"). */
 function deepspeedWhy(key: string): string {
-  const flag = `\`--${key.replace(/_/g, '-')}\``;
+  const flag = `\`${flagOf(key)}\``;
   return `${key === 'deepspeed' ? flag : `${flag}, a flag only Megatron-DeepSpeed defines`}, so it runs Megatron-DeepSpeed, whose MoE layer is DeepSpeed's, with its own flags and defaults`;
 }
 
@@ -904,7 +905,7 @@ function forkRouterFlags(sites: readonly Site[], passed: (site: Site) => boolean
 }
 
 function forkRouter(spec: RouterSpec, flags: readonly Site[]): RouterSpec {
-  const named = (flag: Site): string => `the launch passes \`--${flag.key.replace(/_/g, '-')}\`, which Megatron-LM @d98e8a6 does not define: the Megatron it runs (a fork, or an older one) routes with settings MoE Lens does not read`;
+  const named = (flag: Site): string => `the launch passes \`${flagOf(flag.key)}\`, which Megatron-LM @d98e8a6 does not define: the Megatron it runs (a fork, or an older one) routes with settings MoE Lens does not read`;
   const why = named(flags[0]!);
   const routed = unmodelledRouter(spec, why, unknownGroups(why), ['routerBias']);
   const counting = flags.find((flag) => COUNT_FLAG_WORDS.test(flag.key));

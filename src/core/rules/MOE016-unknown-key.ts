@@ -1,6 +1,7 @@
 import type { UnknownKey } from '../model/router-spec';
 import { editDistance } from './helpers';
 import type { Rule, RuleContext } from './types';
+import { flagOf } from '../model/flag-name';
 
 /** The one accepted key close enough to be what was meant; none when two are equally close. */
 function nearest(unknownKey: UnknownKey): string | undefined {
@@ -83,7 +84,7 @@ export const unknownKey = {
         if (unknown.effect === 'flag') {
           const written = context.text.slice(unknown.keyRange.start, unknown.keyRange.end);
           const meant = unknown.accepted[0]!;
-          const suggestion = `--${meant.replace(/_/g, '-')}`; // argparse defines Megatron's flags with dashes only
+          const suggestion = flagOf(meant);
           const owner = ownerPhrase(`\`${written}\` is not a Megatron-LM argument (did you mean \`${suggestion}\`?)`, 'not a Megatron-LM argument', 'unknown', `\`${written}\` is not a Megatron-LM argument.`);
           // A long flag's typo and the flag meant do not both fit one row (issue #12): the range shows the typo.
           const fits = `\`${written}\` is unknown (did you mean \`${suggestion}\`?)`.length <= ROW;

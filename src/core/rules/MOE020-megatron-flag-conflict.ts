@@ -2,9 +2,7 @@ import { literalText, type RouterSpec } from '../model/router-spec';
 import { BRIDGE_COMMIT, CHECK_CUTOFF, DEPRECATED_SPELLING, LAUNCH_CHECKS, MEGATRON_COMMIT, launchFramework, launchMessage, olderMegatronRuns, runsUnder, summaryText, workspaceMegatron, type MegatronLaunchCheck } from '../references/megatron-launch-checks';
 import { flagIndex, readFlags } from '../references/megatron-launch-checks/written-flags';
 import type { Rule, RuleContext } from './types';
-
-/** `--cuda-graph-modules` for `cuda_graph_modules`. */
-const dashed = (dest: string): string => `--${dest.replace(/_/g, '-')}`;
+import { flagOf } from '../model/flag-name';
 
 export const megatronFlagConflict = {
   code: 'MOE020',
@@ -76,7 +74,7 @@ export const megatronFlagConflict = {
       if (!at || at.file !== undefined) continue;
       // The flag a check came with, as this launch spells it: the deprecated flag is older than the check, its values are
       // not (`--cuda-graph-scope moe`: before 2b343d7 it took full, attn and full_iteration only; helper review Q).
-      const cameWith = deprecated && !flags.written(check.at) && check.since?.with ? `${dashed(deprecated)} ${at.items?.join(' ') ?? literalText(at.literal)}` : check.since?.with;
+      const cameWith = deprecated && !flags.written(check.at) && check.since?.with ? `${flagOf(deprecated)} ${at.items?.join(' ') ?? literalText(at.literal)}` : check.since?.with;
       // argparse sees only what is spelled as a command-line flag; a config of field names skips its choices.
       const spelledAsFlag = context.text.startsWith('--', at.keyRange.start);
       if ((check.argparse && !spelledAsFlag) || (check.fieldsOnly && spelledAsFlag) || !check.when(flags)) continue;

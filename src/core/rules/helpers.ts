@@ -3,6 +3,7 @@ import { isKnown, literalText, type Field, type Literal, type RouterSpec, type S
 import type { SourceRange } from '../text/source';
 import { writtenKey } from '../parse/spelling';
 import type { RuleContext } from './types';
+import { flagOf } from '../model/flag-name';
 
 /** The sites written in the linted file itself (a value written in an imported module is reported at the config). */
 export function localSites(field: Field<unknown>): Site[] {
@@ -38,7 +39,7 @@ export function defaultsHold(spec: RouterSpec): boolean {
 export function keyOf(field: Field<unknown>, fallback: string, context?: Pick<RuleContext, 'text' | 'dialect'>): string {
   const site = field.sites[field.sites.length - 1];
   if (site) return context && site.file === undefined ? writtenKey(site, context.text) : site.key;
-  return context?.dialect === 'megatron-args' && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(fallback) ? `--${fallback.replace(/_/g, '-')}` : fallback;
+  return context?.dialect === 'megatron-args' && /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(fallback) ? flagOf(fallback) : fallback;
 }
 
 export { editDistance } from '../text/edit-distance';

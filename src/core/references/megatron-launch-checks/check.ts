@@ -8,6 +8,7 @@
 
 import type { LaunchScope, RouterSpec, Site } from '../../model/router-spec';
 import type { CheckSince } from './since';
+import { flagOf } from '../../model/flag-name';
 
 export const MEGATRON_COMMIT = 'd98e8a6';
 
@@ -201,7 +202,7 @@ const FIELD_NAMES: Readonly<Record<string, string>> = { num_experts: 'num_moe_ex
  */
 export function summaryText(summary: string, asFlag: boolean): string {
   return summary.replace(/`([a-z][a-z0-9_]*)(?: ([^`]+))?`/g, (_whole, key: string, value: string | undefined) =>
-    asFlag ? `\`--${key.replace(/_/g, '-')}${value === undefined ? '' : ` ${value}`}\`` : `\`${FIELD_NAMES[key] ?? key}${value === undefined ? '' : `: ${value}`}\``,
+    asFlag ? `\`${flagOf(key)}${value === undefined ? '' : ` ${value}`}\`` : `\`${FIELD_NAMES[key] ?? key}${value === undefined ? '' : `: ${value}`}\``,
   );
 }
 
@@ -216,7 +217,7 @@ export const OVERLAP = 'overlap_moe_expert_parallel_comm';
 
 /** A written value outside the choices argparse allows (the dataclass field is a Literal). */
 export function choice(id: string, line: number, key: string, choices: readonly string[]): MegatronLaunchCheck {
-  const flag = `--${key.replace(/_/g, '-')}`;
+  const flag = flagOf(key);
   return {
     id,
     file: TC,
